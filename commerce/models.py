@@ -1,0 +1,205 @@
+"""Typed records shared by the shop, the REST API and the dialogue.
+
+Money is carried as integer cents (``*_cents``) and currency code; every price and total is
+computed on the server from these.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FitLabel = Literal["small", "fit", "large"]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def cents_to_dollars(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+class SizeAdvice(Record):
+    """Recommended size for one shopper and one product."""
+
+    size: str
+    confidence: float = Field(ge=0, le=1, description="calibrated probability the size fits")
+    runner_up: str | None = None
+    reason: str = Field(description="one speakable sentence")
+    basis: list[str] = Field(default_factory=list, description="evidence used: chart, history, similar")
+
+
+class ReturnRisk(Record):
+    """Probability that a cart line comes back, with a concrete mitigation."""
+
+    probability: float = Field(ge=0, le=1)
+    level: Literal["low", "medium", "high"]
+    mitigation: str | None = None
+    safer_size: str | None = None
+
+
+class ProductCard(Record):
+    """A product as shown on a screen and referred to in the conversation."""
+
+    id: int
+    name: str
+    brand: str
+    price_cents: int
+    currency: str = "USD"
+    colour: str | None = None
+    category: str
+    gender: str
+    description: str | None = None
+    sizes_available: list[str] = Field(default_factory=list)
+    recommended_size: SizeAdvice | None = None
+    return_risk: ReturnRisk | None = None
+    score: float | None = None
+
+
+class CartLine(Record):
+    product_id: int
+    name: str
+    brand: str
+    size: str | None
+    quantity: int = Field(ge=1)
+    unit_price_cents: int
+    line_total_cents: int
+
+
+class Cart(Record):
+    id: int | None = None
+    lines: list[CartLine] = Field(default_factory=list)
+    subtotal_cents: int = 0
+    shipping_cents: int = 0
+    tax_cents: int = 0
+    total_cents: int = 0
+    currency: str = "USD"
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+
+class OrderStatus(StrEnum):
+    created = "created"
+    awaiting_payment = "awaiting_payment"
+    paid = "paid"
+    fulfilled = "fulfilled"
+    cancelled = "cancelled"
+    return_requested = "return_requested"
+    returned = "returned"
+    refunded = "refunded"
+
+
+class OrderLine(Record):
+    product_id: int
+    name: str
+    size: str | None
+    quantity: int
+    unit_price_cents: int
+
+
+class Order(Record):
+    id: int
+    status: OrderStatus
+    lines: list[OrderLine]
+    total_cents: int
+    currency: str = "USD"
+    payment_provider: str
+    client_secret: str | None = Field(default=None, description="Stripe PaymentIntent client secret")
+    created_at: datetime
+
+
+class BodyMeasurements(Record):
+    """A shopper's measurements in centimetres / kilograms (all optional)."""
+
+    height_cm: float | None = Field(default=None, gt=50, lt=260)
+    weight_kg: float | None = Field(default=None, gt=20, lt=350)
+    chest_cm: float | None = Field(default=None, gt=40, lt=200, description="bust for women")
+    waist_cm: float | None = Field(default=None, gt=40, lt=200)
+    hips_cm: float | None = Field(default=None, gt=40, lt=220)
+    foot_cm: float | None = Field(default=None, gt=10, lt=40)
+    body_type: str | None = None
+
+
+class Profile(Record):
+    """A shopper's stored measurements and free-form preferences (favourite brands, colours, ...)."""
+
+    user_id: int
+    measurements: BodyMeasurements = Field(default_factory=BodyMeasurements)
+    preferences: dict = Field(default_factory=dict)
+
+
+class SearchFilters(Record):
+    """Structured search request; every field optional. Prices in cents."""
+
+    query: str | None = Field(default=None, max_length=200, description="free text")
+    category: str | None = None
+    colour: str | None = None
+    gender: Literal["men", "women", "unisex", "boys", "girls"] | None = None
+    brand: str | None = None
+    size: str | None = Field(default=None, description="only products with this size in stock")
+    price_min_cents: int | None = Field(default=None, ge=0)
+    price_max_cents: int | None = Field(default=None, ge=0)
+    occasion: str | None = None
+    style: str | None = None
+    material: str | None = None
+    exclude_ids: list[int] = Field(default_factory=list)
+
+
+class SearchResult(Record):
+    products: list[ProductCard]
+    total: int
+    relaxed: list[str] = Field(default_factory=list, description="filters dropped to find anything")
+
+
+class ReturnRequest(Record):
+    id: int
+    order_id: int
+    status: str
+    reason: str | None
+    fit_feedback: FitLabel | None
+
+
+class ShopError(Exception):
+    """A typed, user-facing commerce failure (never a crash)."""
+
+    code: str = "shop_error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(ShopError):
+    code = "not_found"
+
+
+class OutOfStock(ShopError):
+    code = "out_of_stock"
+
+
+class InvalidSize(ShopError):
+    code = "invalid_size"
+
+
+class InvalidQuantity(ShopError):
+    code = "invalid_quantity"
+
+
+class EmptyCart(ShopError):
+    code = "empty_cart"
+
+
+class PaymentDeclined(ShopError):
+    code = "payment_declined"
+
+
+class Conflict(ShopError):
+    code = "conflict"

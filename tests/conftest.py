@@ -1,0 +1,81 @@
+"""Shared fixtures: one real embedded Postgres + Valkey per test session, in a temp state dir."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from voice_server.app import create_app
+from voice_server.backends import Backends, open_backends
+from voice_server.logs import configure_logging
+from voice_server.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures" / "audio"
+
+configure_logging("warning", "console")
+
+
+def make_settings(state_dir: Path, **overrides: Any) -> Settings:
+    """Settings that ignore the caller's environment (no DATABASE_URL, keys, ...)."""
+    return Settings(_env_file=None, state_dir=state_dir, port=0, **overrides)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("state")
+
+
+@pytest.fixture(scope="session")
+def settings(state_dir: Path) -> Settings:
+    return make_settings(state_dir)
+
+
+@pytest.fixture(scope="session")
+async def backends(settings: Settings) -> AsyncIterator[Backends]:
+    opened = await open_backends(settings)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture(scope="session")
+def pool(backends: Backends) -> Any:
+    return backends.pool
+
+
+@pytest.fixture(scope="session")
+def valkey(backends: Backends) -> Any:
+    return backends.valkey
+
+
+AppFactory = Callable[..., Any]
+
+
+@pytest.fixture
+async def app_client(backends: Backends, settings: Settings) -> AsyncIterator[TestClient]:
+    """A REST test client on a real socket (speech not loaded)."""
+    client = TestClient(TestServer(create_app(settings, speech=False)))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def make_client(backends: Backends) -> AsyncIterator[Callable[[web.Application], Any]]:
+    """Start any app on a real socket; closed at the end of the test."""
+    clients: list[TestClient] = []
+
+    async def start(app: web.Application) -> TestClient:
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield start
+    for client in clients:
+        await client.close()

@@ -1,0 +1,47 @@
+"""The aiohttp application: one process serves REST, the voice websocket, the widget and health."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from voice_server import health
+from voice_server.api import setup_api
+from voice_server.auth_middleware import auth_middleware
+from voice_server.backends import open_backends
+from voice_server.cors import cors_middleware
+from voice_server.http_middleware import request_context, security_headers
+from voice_server.logs import get_logger
+from voice_server.ratelimit import rate_limit_middleware
+from voice_server.settings import Settings
+from voice_server.state import APP_STATE, AppState
+
+log = get_logger(__name__)
+
+
+def create_app(settings: Settings, *, speech: bool = True) -> web.Application:
+    """Build the app. ``speech=False`` skips loading the ASR model and TTS voice (REST-only tests)."""
+    app = web.Application(
+        middlewares=[
+            request_context, security_headers, cors_middleware, rate_limit_middleware, auth_middleware,
+        ],
+        client_max_size=settings.max_message_bytes,
+    )
+    node_id = settings.node_id or f"{socket.gethostname()}:{os.getpid()}"
+    app[APP_STATE] = AppState(settings=settings, node_id=node_id)
+    app.cleanup_ctx.append(_backends_ctx)
+    app.router.add_routes(health.routes)
+    setup_api(app)
+    return app
+
+
+async def _backends_ctx(app: web.Application) -> AsyncIterator[None]:
+    state = app[APP_STATE]
+    state.backends = await open_backends(state.settings)
+    log.info("app.started", node=state.node_id)
+    yield
+    await state.backends.close()
+    log.info("app.stopped", node=state.node_id)

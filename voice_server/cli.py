@@ -1,0 +1,186 @@
+"""The ``shepherd`` command-line tool.
+
+Every command reads the same settings (environment variables, see ``shepherd config``) and,
+where it needs storage, starts or joins the same embedded Postgres and Valkey under the state
+directory, so ``shepherd chat`` runs beside ``shepherd serve``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from voice_server.logs import configure_logging
+from voice_server.settings import Settings, get_settings
+
+T = TypeVar("T")
+
+
+def _run(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(coro_fn())  # type: ignore[arg-type]
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj  # type: ignore[no-any-return]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None,
+              help="Override SHEPHERD_LOG_LEVEL.")
+@click.pass_context
+def main(ctx: click.Context, log_level: str | None) -> None:
+    """Style Shepherd: a real-time voice shopping assistant for fashion.
+
+    \b
+    Quick start:
+      shepherd serve              serve on http://127.0.0.1:8080 (embedded Postgres + Valkey)
+      shepherd chat               talk to the assistant by typing (same engine, same state)
+      shepherd replay FILE.wav    stream an audio file over the websocket like a client
+      shepherd config             show the effective settings (secrets masked)
+
+    Settings come from environment variables; see docs/configuration.md.
+    """
+    settings = get_settings()
+    level = log_level or settings.log_level
+    console = ctx.invoked_subcommand in {"chat", "replay", "bench", "catalog", "config", "services", "migrate"}
+    configure_logging(level if not console or log_level else "warning", "console" if console else settings.log_format)
+    ctx.obj = settings
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default SHEPHERD_HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default SHEPHERD_PORT or 8080).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the REST API, the voice websocket and the widget until SIGINT/SIGTERM."""
+    from aiohttp import web
+
+    from voice_server.app import create_app
+
+    settings = _settings(ctx)
+    app = create_app(settings)
+    web.run_app(
+        app, host=host or settings.host, port=port if port is not None else settings.port,
+        access_log=None, shutdown_timeout=15, print=lambda msg: click.echo(msg, err=True),
+    )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def config(ctx: click.Context, as_json: bool) -> None:
+    """Print the effective settings with secrets masked."""
+    values = _settings(ctx).masked()
+    if as_json:
+        click.echo(json.dumps(values, indent=2, default=str))
+        return
+    width = max(len(k) for k in values)
+    for key, value in values.items():
+        click.echo(f"{key.ljust(width)}  {value}")
+
+
+@main.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Apply pending database migrations (also done at every start)."""
+    from voice_server.backends import open_backends
+
+    async def go() -> None:
+        backends = await open_backends(_settings(ctx), load_catalog=False)
+        await backends.close()
+
+    _run(go)
+    click.echo("database is up to date")
+
+
+@main.group()
+def catalog() -> None:
+    """Manage the product catalog."""
+
+
+@catalog.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--strict", is_flag=True, help="Import nothing if any row is rejected.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def catalog_import(ctx: click.Context, file: Path, strict: bool, as_json: bool) -> None:
+    """Import FILE (CSV or JSONL, optionally .gz; format in docs/catalog.md).
+
+    Rows are validated first; rejected rows are reported with line and reason. Valid rows are
+    upserted by external_id in one transaction: an import lands whole or not at all.
+    """
+    from tqdm import tqdm
+
+    from commerce.catalog.importer import CatalogImportError, import_records, read_rows, validate_rows
+    from voice_server.backends import open_backends
+
+    try:
+        records, rejected = validate_rows(read_rows(file))
+    except CatalogImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    async def go() -> dict[str, Any]:
+        backends = await open_backends(_settings(ctx), load_catalog=False)
+        try:
+            if strict and rejected:
+                return {"imported": 0, "variants": 0, "brands": 0, "aborted": True}
+            with tqdm(total=len(records), unit="product", disable=as_json, file=sys.stderr) as bar:
+                report = await import_records(backends.pool, records, bar.update)
+            return report.as_dict()
+        finally:
+            await backends.close()
+
+    result = _run(go)
+    result["rejected"] = [{"line": n, "reason": r} for n, r in rejected]
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        click.echo(f"imported {result['imported']} products ({result['variants']} variants), "
+                   f"rejected {len(rejected)} rows")
+        for item in result["rejected"][:50]:
+            click.echo(f"  line {item['line']}: {item['reason']}")
+        if len(rejected) > 50:
+            click.echo(f"  ... and {len(rejected) - 50} more (use --json for all)")
+    if strict and rejected:
+        sys.exit(1)
+
+
+@main.group()
+def services() -> None:
+    """Inspect or stop the embedded Postgres and Valkey."""
+
+
+@services.command("status")
+@click.pass_context
+def services_status(ctx: click.Context) -> None:
+    """Show whether the embedded services of the state dir are running."""
+    from voice_server.embedded import EmbeddedValkey
+
+    settings = _settings(ctx)
+    pid_file = settings.state_dir / "postgres" / "postmaster.pid"
+    endpoint = EmbeddedValkey(settings.state_dir).endpoint() if settings.embedded_valkey else None
+    click.echo(f"state dir : {settings.state_dir}")
+    click.echo(f"postgres  : {'external' if not settings.embedded_postgres else ('running' if pid_file.exists() else 'stopped')}")
+    click.echo(f"valkey    : {'external' if not settings.embedded_valkey else (f'running on port {endpoint.port}' if endpoint else 'stopped')}")
+
+
+@services.command("stop")
+@click.pass_context
+def services_stop(ctx: click.Context) -> None:
+    """Stop the embedded services of the state dir (data is kept)."""
+    from voice_server.embedded import EmbeddedValkey, stop_postgres
+
+    settings = _settings(ctx)
+    EmbeddedValkey(settings.state_dir).stop()
+    stop_postgres(settings.state_dir)
+    click.echo("stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""Typed settings from environment variables (pydantic-settings).
+
+Every field is documented in ``docs/configuration.md``; ``shepherd config`` prints the
+effective values with secrets masked. Variables use the ``SHEPHERD_`` prefix, except the
+conventional ones named by their vendors or the design (``DATABASE_URL``, ``VALKEY_URL``,
+``WHISPER_MODEL``, ``ELEVENLABS_API_KEY``, ``STRIPE_SECRET_KEY``, ``WORKOS_API_KEY``, ...).
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """All runtime configuration. Defaults run everything embedded on one machine."""
+
+    model_config = SettingsConfigDict(env_prefix="SHEPHERD_", extra="ignore", populate_by_name=True)
+
+    # -- process ---------------------------------------------------------------------------
+    state_dir: Path = Field(Path(".shepherd"), description="embedded Postgres/Valkey data, models, secrets")
+    host: str = Field("127.0.0.1", description="address the HTTP/websocket server binds")
+    port: int = Field(8080, ge=0, le=65535, description="port the server binds (0 = any free port)")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "console"] = Field("json", description="structured JSON or human console")
+    node_id: str = Field("", description="name of this node in logs and pub/sub (default: host:pid)")
+
+    # -- storage -----------------------------------------------------------------------------
+    database_url: SecretStr | None = Field(
+        None, validation_alias=_env("DATABASE_URL", "SHEPHERD_DATABASE_URL"),
+        description="Postgres DSN; unset = embedded Postgres under the state dir",
+    )
+    database_name: str = Field("shepherd", description="database created in the embedded Postgres")
+    db_pool_min: int = Field(2, ge=1)
+    db_pool_max: int = Field(10, ge=1)
+    valkey_url: SecretStr | None = Field(
+        None, validation_alias=_env("VALKEY_URL", "SHEPHERD_VALKEY_URL"),
+        description="Valkey/Redis URL; unset = embedded Valkey (AOF on) under the state dir",
+    )
+    catalog_file: Path | None = Field(
+        None, description="catalog loaded on first start (default: the bundled demo catalog)"
+    )
+
+    # -- speech --------------------------------------------------------------------------------
+    whisper_model: str | None = Field(
+        None, validation_alias=_env("WHISPER_MODEL", "SHEPHERD_WHISPER_MODEL"),
+        description="faster-whisper model name or path; unset = Whisper base from the PyPI wheels",
+    )
+    whisper_device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", validation_alias=_env("WHISPER_DEVICE", "SHEPHERD_WHISPER_DEVICE")
+    )
+    whisper_compute_type: str = Field("auto", description="auto = float16 on CUDA, int8 on CPU")
+    asr_max_batch: int = Field(8, ge=1, le=64, description="utterances sharing one forward pass")
+    asr_max_wait_ms: int = Field(10, ge=0, le=500, description="how long a batch waits to fill")
+    asr_cpu_threads: int = Field(0, ge=0, description="CTranslate2 intra-op threads (0 = all cores)")
+    elevenlabs_api_key: SecretStr | None = Field(
+        None, validation_alias=_env("ELEVENLABS_API_KEY", "SHEPHERD_ELEVENLABS_API_KEY"),
+        description="set to speak with ElevenLabs (falls back to Piper on errors)",
+    )
+    elevenlabs_voice_id: str = Field(
+        "21m00Tcm4TlvDq8ikWAM", validation_alias=_env("ELEVENLABS_VOICE_ID", "SHEPHERD_ELEVENLABS_VOICE_ID")
+    )
+    elevenlabs_model_id: str = Field(
+        "eleven_flash_v2_5", validation_alias=_env("ELEVENLABS_MODEL_ID", "SHEPHERD_ELEVENLABS_MODEL_ID")
+    )
+    elevenlabs_base_url: str | None = Field(
+        None, validation_alias=_env("ELEVENLABS_BASE_URL", "SHEPHERD_ELEVENLABS_BASE_URL")
+    )
+    tts_first_byte_timeout_s: float = Field(1.5, gt=0, description="ElevenLabs wait before falling back")
+
+    # -- payments and sign-in ------------------------------------------------------------------------
+    stripe_secret_key: SecretStr | None = Field(
+        None, validation_alias=_env("STRIPE_SECRET_KEY", "SHEPHERD_STRIPE_SECRET_KEY"),
+        description="set to charge with Stripe; unset = offline provider (order awaits payment)",
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=_env("STRIPE_WEBHOOK_SECRET", "SHEPHERD_STRIPE_WEBHOOK_SECRET")
+    )
+    stripe_api_base: str | None = Field(
+        None, validation_alias=_env("STRIPE_API_BASE", "SHEPHERD_STRIPE_API_BASE"),
+        description="override Stripe's API base URL (local test servers)",
+    )
+    workos_api_key: SecretStr | None = Field(
+        None, validation_alias=_env("WORKOS_API_KEY", "SHEPHERD_WORKOS_API_KEY")
+    )
+    workos_client_id: str | None = Field(
+        None, validation_alias=_env("WORKOS_CLIENT_ID", "SHEPHERD_WORKOS_CLIENT_ID")
+    )
+    workos_base_url: str | None = Field(
+        None, validation_alias=_env("WORKOS_BASE_URL", "SHEPHERD_WORKOS_BASE_URL")
+    )
+    workos_redirect_uri: str = Field("http://127.0.0.1:8080/api/auth/callback")
+
+    # -- security and limits -----------------------------------------------------------------
+    token_secret: SecretStr | None = Field(
+        None, description="HMAC key for tokens; unset = generated once into <state_dir>/token.key "
+        "(set it explicitly when several nodes share one Valkey)",
+    )
+    token_ttl_s: int = Field(86400, gt=0, description="lifetime of guest and session tokens")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="comma-separated allowed origins for CORS"
+    )
+    rate_limit_per_minute: int = Field(240, gt=0, description="REST requests per client per minute")
+    max_sessions: int = Field(200, ge=1, description="concurrent voice sessions before 'server full'")
+    max_message_bytes: int = Field(1 << 20, description="largest websocket message accepted")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("state_dir", mode="after")
+    @classmethod
+    def _absolute_state_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def embedded_postgres(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def embedded_valkey(self) -> bool:
+        return self.valkey_url is None
+
+    def token_key(self) -> bytes:
+        """The HMAC key for signed tokens (generated once per state dir if not configured)."""
+        if self.token_secret is not None:
+            return self.token_secret.get_secret_value().encode()
+        path = self.state_dir / "token.key"
+        if not path.exists():
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text().strip().encode()
+
+    def masked(self) -> dict[str, Any]:
+        """Effective settings for display: secrets masked, paths as strings."""
+        out: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "********"
+            elif isinstance(value, Path):
+                value = str(value)
+            out[name] = value
+        return out
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
