@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from voice_server.dialogue import DialogueState, Intent, Vocabulary, hotwords, understand
+from voice_server.dialogue.state import PendingConfirmation, ShownProduct
+
+
+def fresh() -> DialogueState:
+    return DialogueState(conversation_id="t")
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("under a hundred bucks", {"price_max": 10000}),
+        ("less than 80 dollars", {"price_max": 8000}),
+        ("$80", {"price_max": 8000}),
+        ("80 dollars", {"price_max": 8000}),
+        ("under forty nine ninety nine", {"price_max": 4999}),
+        ("around 40", {"price_min": 3200, "price_max": 4800}),
+        ("between fifty and a hundred", {"price_min": 5000, "price_max": 10000}),
+        ("over thirty dollars", {"price_min": 3000}),
+        ("something cheap", {"price_max": 1500}),
+    ],
+)
+def test_prices_in_cents(text: str, slots: dict, vocab: Vocabulary) -> None:
+    got = understand(f"dresses {text}", fresh(), vocab).slots.as_dict()
+    assert {k: got.get(k) for k in slots} == slots
+    assert "price_min" in got or "price_min" not in slots
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("a size eight", "8"),
+        ("size ate", "8"),
+        ("medium", "M"),
+        ("a medium", "M"),
+        ("in extra large", "XL"),
+        ("size xs", "XS"),
+        ("32 by 34", "32x34"),
+        ("size 9", "9"),
+        ("double extra large", "XXL"),
+        ("a 32 waist", "32"),
+        ("size small", "S"),
+    ],
+)
+def test_sizes(text: str, size: str, vocab: Vocabulary) -> None:
+    assert understand(f"jeans {text}", fresh(), vocab).slots.size == size
+
+
+@pytest.mark.parametrize(
+    ("spoken", "category"),
+    [
+        ("gown", "dresses"),
+        ("frock", "dresses"),
+        ("tee", "tshirts"),
+        ("t-shirt", "tshirts"),
+        ("trainers", "shoes"),
+        ("running shoes", "shoes"),
+        ("denims", "jeans"),
+        ("chinos", "trousers"),
+        ("kurti", "kurtas"),
+        ("jumper", "sweaters"),
+        ("hoodie", "sweaters"),
+        ("blazer", "jackets"),
+        ("purse", "bags"),
+        ("backpack", "bags"),
+        ("saree", "sarees"),
+    ],
+)
+def test_category_synonyms(spoken: str, category: str, vocab: Vocabulary) -> None:
+    u = understand(f"show me a {spoken}", fresh(), vocab)
+    assert (u.intent, u.slots.category) == (Intent.search, category)
+
+
+@pytest.mark.parametrize(
+    ("spoken", "brand"),
+    [
+        ("levi's jeans", "Levis"),
+        ("levis jeans", "Levis"),
+        ("h r x shoes", "HRX by Hrithik Roshan"),
+        ("hrx tees", "HRX by Hrithik Roshan"),
+        ("roadstar shirts", "Roadster"),
+        ("puma shoes", "Puma"),
+        ("tommy hilfigur shirts", "Tommy Hilfiger"),
+        ("dresses from w", "W"),
+    ],
+)
+def test_brand_asr_variants(spoken: str, brand: str, vocab: Vocabulary) -> None:
+    assert understand(spoken, fresh(), vocab).slots.brand == brand
+
+
+def test_everyday_words_are_not_brands(vocab: Vocabulary) -> None:
+    for text in (
+        "show me red tops with pockets",
+        "even cheaper shirts",
+        "simply some basics jeans for people",
+    ):
+        assert understand(text, fresh(), vocab).slots.brand is None, text
+
+
+def test_navy_maps_to_catalog_colour(vocab: Vocabulary) -> None:
+    assert "navy" in vocab.colours
+    assert understand("navy blue shirts", fresh(), vocab).slots.colour == "navy"
+    assert Vocabulary.from_lists([], ["navy blue", "blue"]).canonical_colour("navy") == "navy blue"
+
+
+def test_measurements_to_metric(vocab: Vocabulary) -> None:
+    slots = understand("I'm one sixty five centimetres and weigh 130 lbs", fresh(), vocab).slots
+    assert slots.measurements == {"height_cm": 165.0, "weight_kg": 59.0}
+    slots = understand("I am 5 foot 6, my waist is 32 inches", fresh(), vocab).slots
+    assert slots.measurements == {"height_cm": 167.6, "waist_cm": 81.3}
+
+
+def test_references_and_quantity(vocab: Vocabulary) -> None:
+    ctx = DialogueState(
+        conversation_id="t",
+        shown=[
+            ShownProduct(id=i, name="x", brand="Puma", price_cents=100, category="shoes") for i in (1, 2, 3)
+        ],
+    )
+    assert understand("the second one", ctx, vocab).slots.reference == "ordinal:2"
+    assert understand("add the last one", ctx, vocab).slots.reference == "ordinal:-1"
+    assert understand("the blue one", ctx, vocab).slots.reference == "colour:blue"
+    assert understand("what about the puma ones", ctx, vocab).slots.reference == "brand:Puma"
+    assert understand("add it", ctx, vocab).slots.reference == "focus"
+    assert understand("add two of them", ctx, vocab).slots.quantity == 2
+    assert understand("returning it, too small", ctx, vocab).slots.fit_feedback == "small"
+
+
+def test_pending_changes_meaning(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=1, name="x", brand="b", price_cents=100, category="jeans")]
+    checkout = DialogueState(conversation_id="t", shown=shown, pending=PendingConfirmation(kind="checkout"))
+    assert understand("yeah go ahead", checkout, vocab).intent == Intent.confirm
+    assert understand("no wait", checkout, vocab).intent == Intent.decline
+    size_q = DialogueState(
+        conversation_id="t", shown=shown, pending=PendingConfirmation(kind="choose_size", product_id=1)
+    )
+    u = understand("thirty two", size_q, vocab)
+    assert (u.intent, u.slots.size) == (Intent.add_to_cart, "32")
+
+
+def test_refine_needs_context(vocab: Vocabulary) -> None:
+    assert understand("in blue", fresh(), vocab).intent == Intent.search
+    ctx = DialogueState(
+        conversation_id="t",
+        shown=[ShownProduct(id=1, name="x", brand="b", price_cents=1, category="dresses")],
+    )
+    assert understand("in blue", ctx, vocab).intent == Intent.refine
+    assert understand("something cheaper", ctx, vocab).slots.price_trend == "cheaper"
+
+
+def test_hotwords_short_and_catalog_based(vocab: Vocabulary) -> None:
+    prompt = hotwords(vocab)
+    assert "Indian Terrain" in prompt and "medium" in prompt
+    assert len(prompt.split()) < 160
+
+
+def test_understanding_is_fast(vocab: Vocabulary) -> None:
+    started = time.perf_counter()
+    for _ in range(200):
+        understand(
+            "um show me levis navy blue slim fit jeans for men under forty nine ninety nine", fresh(), vocab
+        )
+    assert (time.perf_counter() - started) / 200 < 0.010

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from commerce.models import OrderStatus
+from tests.dialogue.memory_shop import MemoryShop
+from voice_server.dialogue import DialogueEngine, DialogueState
+from voice_server.dialogue.policy import TurnResult
+from voice_server.dialogue.replies import speak_price, speak_size
+
+Factory = Callable[[], DialogueEngine]
+
+
+async def talk(
+    engine: DialogueEngine, *lines: str, user_id: int = 1
+) -> tuple[list[TurnResult], DialogueState]:
+    state = DialogueState(conversation_id="c-test", user_id=user_id)
+    results = []
+    for line in lines:
+        result = await engine.handle(state, line)
+        results.append(result)
+        state = result.new_state
+    return results, state
+
+
+def test_speakable_prices_and_sizes() -> None:
+    assert speak_price(4999) == "49 dollars 99"
+    assert speak_price(8000) == "80 dollars"
+    assert speak_price(4999, approximate=True) == "about 50 dollars"
+    assert (speak_size("M"), speak_size("XL"), speak_size("32x34")) == ("medium", "extra large", "32 by 34")
+
+
+async def test_checkout_asks_before_charging(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    shop = engine.shop
+    assert isinstance(shop, MemoryShop)
+    results, state = await talk(engine, "wallets for men", "add the first one", "checkout")
+    quote = results[-1]
+    assert "place_order" not in shop.calls
+    assert state.pending is not None and state.pending.kind == "checkout"
+    assert speak_price(state.pending.total_cents or 0) in quote.reply_text
+    assert quote.reply_text.endswith("Shall I place the order?")
+    confirmed = await engine.handle(state, "yes")
+    assert shop.calls.count("place_order") == 1
+    assert "awaiting payment" in confirmed.reply_text
+    again = await engine.handle(confirmed.new_state, "yes")  # a second yes must not order twice
+    assert shop.calls.count("place_order") == 1
+    assert "order" not in again.payload
+
+
+async def test_paid_orders_are_reported_as_charged(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    assert isinstance(engine.shop, MemoryShop)
+    engine.shop.payment_status = OrderStatus.paid
+    results, _ = await talk(engine, "wallets for men", "add the first one", "checkout", "yes")
+    assert "charged" in results[-1].reply_text
+
+
+async def test_decline_cancels_pending_checkout(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    _results, state = await talk(engine, "wallets for men", "add the first one", "checkout", "no")
+    assert state.pending is None
+    assert "place_order" not in engine.shop.calls  # type: ignore[attr-defined]
+
+
+async def test_never_more_than_three_products(engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "t-shirts", "show me more", "show me more")
+    for result in results:
+        assert 0 < len(result.products) <= 3
+        assert result.reply_text.count("dollars") <= 3
+    first, second = results[0].products, results[1].products
+    assert not {p.id for p in first} & {p.id for p in second}
+
+
+async def test_size_question_lists_only_stocked_sizes(engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "jeans for men", "add the first one")
+    product = results[0].products[0]
+    question = results[1].reply_text
+    assert question.startswith("Which size would you like")
+    for size in ("28", "30", "32", "34", "36", "38"):
+        assert (f"size {size}" in question) == (size in product.sizes_available)
+    assert state.pending is not None and state.pending.options == product.sizes_available
+
+
+async def test_relaxed_search_says_what_was_dropped(engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "purple leather sarees under 5 dollars")
+    reply = results[0].reply_text
+    assert reply.startswith("I couldn't find purple leather sarees under 5 dollars, but here are")
+    assert state.filters.material is None
+
+
+async def test_refine_accumulates_and_cheaper_goes_below_cheapest(engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "dresses for women", "in blue", "something cheaper")
+    cheapest_before = min(p.price_cents for p in results[1].products)
+    assert state.filters.category == "dresses" and state.filters.gender == "women"
+    for product in results[2].products:
+        assert product.price_cents < cheapest_before
+
+
+async def test_references_resolve_to_the_right_product(engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "watches for men", "tell me about the second one")
+    assert results[1].products[0].id == results[0].products[1].id
+    assert state.focus_id == results[0].products[1].id
+    added = await engine_factory().handle(state, "add it")
+    assert added.cart is not None and added.cart.lines[0].product_id == state.focus_id
+
+
+async def test_barge_in_forgets_unheard_products(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    results, state = await talk(engine, "white shirts")
+    heard = results[0].reply_text[: results[0].reply_text.index("Second")]
+    trimmed = engine.note_interrupted(state, heard)
+    assert trimmed.last_reply == heard.strip()
+    assert [p.id for p in trimmed.shown] == [results[0].products[0].id]
+    assert engine.note_interrupted(state, results[0].reply_text) == state
+
+
+async def test_barge_in_before_total_drops_checkout(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    _results, state = await talk(engine, "wallets for men", "add the first one", "checkout")
+    trimmed = engine.note_interrupted(state, "Your total is")
+    assert trimmed.pending is None
+    after = await engine.handle(trimmed, "yes")
+    assert "order" not in after.payload
+
+
+async def test_payload_is_structured_for_screens(engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "black sneakers")
+    product = results[0].payload["products"][0]
+    assert {"id", "name", "brand", "price", "currency", "colour", "category", "sizes"} <= product.keys()
+
+
+async def test_state_round_trips_json(engine_factory: Factory) -> None:
+    _, state = await talk(engine_factory(), "jeans for men", "add the first one")
+    assert DialogueState.from_json(state.to_json()) == state
+
+
+async def test_turn_is_fast(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    state = DialogueState(conversation_id="speed", user_id=1)
+    started = time.perf_counter()
+    for line in [
+        "navy chinos for men under 50 dollars",
+        "in a 32 waist",
+        "the second one",
+        "show me more",
+    ] * 10:
+        state = (await engine.handle(state, line)).new_state
+    assert (time.perf_counter() - started) / 40 < 0.020

@@ -1,0 +1,159 @@
+"""Spoken-number normalisation: "forty nine ninety nine" -> "49 99", "a hundred" -> "100".
+
+Pure string functions; the NLU reads amounts, sizes and measurements from the digit form.
+"""
+
+from __future__ import annotations
+
+import re
+
+UNITS: dict[str, int] = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+TENS: dict[str, int] = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+SCALES: dict[str, int] = {"hundred": 100, "thousand": 1000, "grand": 1000}
+
+_PUNCT = re.compile(r"[^\w\s.$%/]")
+_SPACES = re.compile(r"\s+")
+_DOLLAR = re.compile(r"\$\s?(\d+(?:\.\d{1,2})?)")
+_DECIMAL_PRICE = re.compile(r"\b(\d+)\.(\d{2})\b")
+_DIGIT_LETTER = re.compile(r"\b(\d+)(k|kg|kgs|cm|cms|lbs|lb|in|ft|xl|xxl)\b")
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case, unify punctuation and money symbols; keeps digits, '.', '$' semantics."""
+    t = text.lower().replace("’", "'").replace("–", " ").replace("—", " ")
+    t = re.sub(r"(\w)'s\b", r"\1s", t)  # levi's -> levis, men's -> mens
+    t = t.replace("'", "")  # don't -> dont
+    t = t.replace("&", " and ").replace("-", " ").replace("_", " ")
+    t = _DOLLAR.sub(lambda m: f" {m.group(1)} dollars ", t)
+    t = re.sub(r"(\d),(\d{3})", r"\1\2", t)
+    t = re.sub(r"(\d)\s*%", r"\1 percent", t)
+    t = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", t)
+    t = _PUNCT.sub(" ", t)
+    t = _DIGIT_LETTER.sub(lambda m: f"{m.group(1)} {m.group(2)}", t)
+    t = re.sub(r"\b(\d+)(st|nd|rd|th)\b", r"\1\2", t)
+    return _SPACES.sub(" ", t).strip()
+
+
+def _is_number_word(tok: str) -> bool:
+    return tok in UNITS or tok in TENS or tok in SCALES
+
+
+def words_to_digits(text: str) -> str:
+    """Replace runs of English number words with digits.
+
+    "forty nine ninety nine" -> "49 99"; "a hundred and fifty" -> "150"; "one sixty five" -> "1 65".
+    A lone "one" stays a word ("the blue one"); "a" counts as 1 only before hundred/thousand.
+    """
+    toks = text.split()
+    out: list[str] = []
+    i = 0
+    n = len(toks)
+    while i < n:
+        tok = toks[i]
+        nxt = toks[i + 1] if i + 1 < n else ""
+        starts = _is_number_word(tok) and tok not in SCALES
+        if tok == "one" and not _is_number_word(nxt) and nxt != "point":
+            starts = False
+        if tok == "a" and nxt in SCALES:
+            starts = True
+        if not starts:
+            out.append(tok)
+            i += 1
+            continue
+        total, current, last = 0, 0, ""
+        while i < n:
+            tok = toks[i]
+            if tok == "a" and last == "" and i + 1 < n and toks[i + 1] in SCALES:
+                current, last = 1, "unit"
+            elif tok in UNITS:
+                value = UNITS[tok]
+                if last in ("", "scale", "and") or (last == "tens" and value < 10):
+                    current += value
+                    last = "unit" if value >= 10 or last != "tens" else "tensunit"
+                    if value >= 10:
+                        last = "teen"
+                else:
+                    break
+            elif tok in TENS:
+                if last in ("", "scale", "and"):
+                    current += TENS[tok]
+                    last = "tens"
+                else:
+                    break
+            elif tok in SCALES:
+                if last in ("unit", "teen", "tens", "tensunit") or last == "":
+                    scale = SCALES[tok]
+                    if scale == 100:
+                        current = max(current, 1) * 100
+                    else:
+                        total += max(current, 1) * scale
+                        current = 0
+                    last = "scale"
+                else:
+                    break
+            elif (
+                tok == "and"
+                and last == "scale"
+                and i + 1 < n
+                and (toks[i + 1] in UNITS or toks[i + 1] in TENS)
+            ):
+                last = "and"
+            else:
+                break
+            i += 1
+        value = total + current
+        if i + 1 < n and toks[i] == "point" and toks[i + 1] in UNITS:
+            digits = []
+            i += 1
+            while i < n and toks[i] in UNITS and UNITS[toks[i]] < 10:
+                digits.append(str(UNITS[toks[i]]))
+                i += 1
+            out.append(f"{value}.{''.join(digits)}")
+        else:
+            out.append(str(value))
+    return " ".join(out)
+
+
+def prepare(text: str) -> str:
+    """Full normalisation used by the NLU: `normalise_text` then `words_to_digits`."""
+    return words_to_digits(normalise_text(text))
+
+
+def parse_amount_cents(whole: str, fraction: str | None = None) -> int:
+    """'49', '99' -> 4999; '49.99' -> 4999; '80' -> 8000."""
+    if "." in whole:
+        dollars, _, cents = whole.partition(".")
+        return int(dollars or 0) * 100 + int((cents + "00")[:2])
+    cents_part = int(fraction) if fraction else 0
+    return int(whole) * 100 + cents_part

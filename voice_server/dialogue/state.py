@@ -1,0 +1,89 @@
+"""Conversation state carried between turns (JSON in Valkey); pure data, no I/O."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from commerce.models import ProductCard, SearchFilters
+
+STATE_SCHEMA_VERSION = 1
+
+
+class ShownProduct(BaseModel):
+    """The minimum of a shown product needed to resolve "the second one" / "the blue one"."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    name: str
+    brand: str
+    price_cents: int
+    colour: str | None = None
+    category: str
+    sizes_available: list[str] = Field(default_factory=list)
+    spoken_end: int | None = Field(default=None, description="offset in last_reply after its mention")
+
+    @classmethod
+    def from_card(cls, card: ProductCard) -> ShownProduct:
+        return cls(
+            id=card.id,
+            name=card.name,
+            brand=card.brand,
+            price_cents=card.price_cents,
+            colour=card.colour,
+            category=card.category,
+            sizes_available=list(card.sizes_available),
+        )
+
+
+class PendingConfirmation(BaseModel):
+    """Something the assistant asked and is waiting on."""
+
+    kind: Literal["checkout", "choose_size", "choose_product"]
+    product_id: int | None = None
+    quantity: int = 1
+    options: list[str] = Field(default_factory=list, description="sizes offered, in stock")
+    total_cents: int | None = None
+    item_count: int | None = None
+    idempotency_key: str | None = None
+    spoken_end: int | None = Field(default=None, description="offset in last_reply where the question ends")
+    for_intent: str | None = None
+
+
+class CartSummary(BaseModel):
+    item_count: int = 0
+    total_cents: int = 0
+
+
+class DialogueState(BaseModel):
+    """Everything the dialogue remembers about one conversation."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    schema_version: int = STATE_SCHEMA_VERSION
+    revision: int = Field(default=0, description="bumped on every save (optimistic concurrency)")
+    conversation_id: str
+    user_id: int | None = None
+    turn: int = 0
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    shown: list[ShownProduct] = Field(default_factory=list)
+    offset: int = 0
+    total_results: int = 0
+    focus_id: int | None = None
+    cart: CartSummary = Field(default_factory=CartSummary)
+    pending: PendingConfirmation | None = None
+    last_intent: str | None = None
+    last_reply: str = ""
+    last_order_id: int | None = None
+
+    def shown_by_id(self, product_id: int | None) -> ShownProduct | None:
+        return next((p for p in self.shown if p.id == product_id), None)
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> DialogueState:
+        return cls.model_validate_json(raw)

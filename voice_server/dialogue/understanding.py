@@ -1,0 +1,93 @@
+"""NLU result types and the pluggable `Understander` interface."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from voice_server.dialogue.state import DialogueState
+from voice_server.dialogue.vocabulary import Vocabulary
+
+
+class Intent(StrEnum):
+    search = "search"
+    refine = "refine"
+    more_results = "more_results"
+    compare = "compare"
+    product_details = "product_details"
+    size_advice = "size_advice"
+    add_to_cart = "add_to_cart"
+    remove_from_cart = "remove_from_cart"
+    view_cart = "view_cart"
+    checkout = "checkout"
+    confirm = "confirm"
+    decline = "decline"
+    order_status = "order_status"
+    start_return = "start_return"
+    set_profile = "set_profile"
+    help = "help"
+    greeting = "greeting"
+    goodbye = "goodbye"
+    unknown = "unknown"
+
+
+SEARCH_SLOTS: tuple[str, ...] = (
+    "category",
+    "colour",
+    "size",
+    "price_min",
+    "price_max",
+    "occasion",
+    "style",
+    "brand",
+    "material",
+    "gender",
+)
+
+
+class Slots(BaseModel):
+    """Slot values in canonical form. Prices in cents, measurements in cm / kg.
+
+    `reference`: "ordinal:N" (N=-1 last, "ordinal:1,2" for several), "focus" (it / that one),
+    "colour:<c>", "brand:<b>", "cheapest", "priciest".
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str | None = None
+    colour: str | None = None
+    size: str | None = None
+    price_min: int | None = None
+    price_max: int | None = None
+    occasion: str | None = None
+    style: str | None = None
+    brand: str | None = None
+    material: str | None = None
+    gender: Literal["men", "women", "unisex", "boys", "girls"] | None = None
+    quantity: int | None = None
+    reference: str | None = None
+    reason: str | None = None
+    fit_feedback: Literal["small", "fit", "large"] | None = None
+    measurements: dict[str, float] | None = None
+    price_trend: Literal["cheaper", "pricier"] | None = None
+    order_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+    def has_search_slots(self) -> bool:
+        return any(getattr(self, name) is not None for name in SEARCH_SLOTS) or self.price_trend is not None
+
+
+class Understanding(BaseModel):
+    intent: Intent
+    slots: Slots = Field(default_factory=Slots)
+    confidence: float = Field(ge=0, le=1)
+
+
+class Understander(Protocol):
+    """Turns one user utterance into an `Understanding` (rule-based by default, LLM later)."""
+
+    async def understand(self, text: str, state: DialogueState, vocab: Vocabulary) -> Understanding: ...
