@@ -1,0 +1,6 @@
+"""Return-risk model (runtime, JSON coefficients); its RTR benchmark is `commerce.returns.benchmark`."""
+
+from commerce.returns.features import ReturnRiskFeatures
+from commerce.returns.model import ReturnRiskModel
+
+__all__ = ["ReturnRiskFeatures", "ReturnRiskModel"]
