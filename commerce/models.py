@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 FitLabel = Literal["small", "fit", "large"]
 
@@ -144,12 +144,18 @@ class SearchFilters(Record):
     gender: Literal["men", "women", "unisex", "boys", "girls"] | None = None
     brand: str | None = None
     size: str | None = Field(default=None, description="only products with this size in stock")
-    price_min_cents: int | None = Field(default=None, ge=0)
-    price_max_cents: int | None = Field(default=None, ge=0)
+    price_min_cents: int | None = Field(default=None, ge=0, le=100_000_000)
+    price_max_cents: int | None = Field(default=None, ge=0, le=100_000_000)
     occasion: str | None = None
     style: str | None = None
     material: str | None = None
     exclude_ids: list[int] = Field(default_factory=list)
+
+    @field_validator("query", "category", "colour", "brand", "size", "occasion", "style", "material")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        """Postgres text cannot hold NUL; speech and typed input never need it."""
+        return value.replace("\x00", "") if value is not None else None
 
 
 class SearchResult(Record):

@@ -8,16 +8,20 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from voice_server import health
+from voice_server import health, webapp
 from voice_server.api import setup_api
 from voice_server.auth_middleware import auth_middleware
 from voice_server.backends import open_backends
+from voice_server.conversation import conversation_ctx
 from voice_server.cors import cors_middleware
 from voice_server.http_middleware import request_context, security_headers
 from voice_server.logs import get_logger
+from voice_server.notices import notices_ctx
 from voice_server.ratelimit import rate_limit_middleware
 from voice_server.settings import Settings
+from voice_server.speech import speech_ctx
 from voice_server.state import APP_STATE, AppState
+from voice_server.ws import setup_voice
 
 log = get_logger(__name__)
 
@@ -33,8 +37,14 @@ def create_app(settings: Settings, *, speech: bool = True) -> web.Application:
     node_id = settings.node_id or f"{socket.gethostname()}:{os.getpid()}"
     app[APP_STATE] = AppState(settings=settings, node_id=node_id)
     app.cleanup_ctx.append(_backends_ctx)
+    app.cleanup_ctx.append(conversation_ctx)
+    app.cleanup_ctx.append(notices_ctx)
     app.router.add_routes(health.routes)
     setup_api(app)
+    if speech:
+        app.cleanup_ctx.append(speech_ctx)
+    setup_voice(app)
+    app.router.add_routes(webapp.routes)
     return app
 
 

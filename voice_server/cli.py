@@ -73,9 +73,15 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--markdown", is_flag=True, help="Print the documentation table of every setting.")
 @click.pass_context
-def config(ctx: click.Context, as_json: bool) -> None:
+def config(ctx: click.Context, as_json: bool, markdown: bool) -> None:
     """Print the effective settings with secrets masked."""
+    if markdown:
+        from voice_server.settings import markdown_table
+
+        click.echo(markdown_table(), nl=False)
+        return
     values = _settings(ctx).masked()
     if as_json:
         click.echo(json.dumps(values, indent=2, default=str))
@@ -149,6 +155,83 @@ def catalog_import(ctx: click.Context, file: Path, strict: bool, as_json: bool) 
             click.echo(f"  ... and {len(rejected) - 50} more (use --json for all)")
     if strict and rejected:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per turn.")
+@click.option("--conversation", "conversation_id", default=None, help="Continue this conversation id.")
+@click.pass_context
+def chat(ctx: click.Context, as_json: bool, conversation_id: str | None) -> None:
+    """Talk to the assistant by typing: one line is one turn (same engine and state as the server)."""
+    from commerce.models import ShopError
+    from voice_server.chat import run_chat
+
+    try:
+        _run(lambda: run_chat(_settings(ctx), as_json=as_json, conversation_id=conversation_id))
+    except ShopError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+DEFAULT_RTR = Path("bench/data/renttherunway_fit.csv.gz")
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks (results for the README live in bench/results/)."""
+
+
+def _bench_options(fn: Callable[..., None]) -> Callable[..., None]:
+    fn = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(fn)
+    fn = click.option("--seed", type=int, default=0, show_default=True, help="Shuffle seed.")(fn)
+    fn = click.option("--data", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=DEFAULT_RTR,
+                      show_default=True, help="RentTheRunway fit data (csv.gz).")(fn)
+    return fn
+
+
+@bench.command("fit")
+@_bench_options
+def bench_fit(data: Path, seed: int, as_json: bool) -> None:
+    """Size/fit model on the RentTheRunway data: test macro AUC and accuracy vs baselines.
+
+    Rows are shuffled with numpy.random.default_rng(SEED).permutation(n); the first 80 % train,
+    the next 10 % validate, the last 10 % test.
+    """
+    from commerce.sizing.benchmark import format_fit_report, run_fit_benchmark
+
+    result = run_fit_benchmark(data, seed)
+    click.echo(json.dumps(result, indent=2) if as_json else format_fit_report(result))
+
+
+@bench.command("returns")
+@_bench_options
+def bench_returns(data: Path, seed: int, as_json: bool) -> None:
+    """Return-risk model on the RentTheRunway data, with "fit != fit" as the return proxy."""
+    from commerce.returns.benchmark import format_returns_report, run_returns_benchmark
+
+    result = run_returns_benchmark(data, seed)
+    click.echo(json.dumps(result, indent=2) if as_json else format_returns_report(result))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--url", default=None, help="Voice websocket URL (default: serve the app in-process).")
+@click.option("--token", default=None, help="Access token (default: a new guest).")
+@click.option("--realtime", is_flag=True, help="Pace audio at real time (default: as fast as accepted).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Write each reply's audio to OUT/<file-stem>.reply.wav.")
+@click.pass_context
+def replay(ctx: click.Context, files: tuple[Path, ...], url: str | None, token: str | None,
+           realtime: bool, as_json: bool, out_dir: Path | None) -> None:
+    """Stream audio FILES (WAV/FLAC/MP3, any rate) over the voice websocket like a client."""
+    from voice_server.replay import replay as run_replay
+    from voice_server.replay import summary_line
+
+    def emit(record: dict[str, Any]) -> None:
+        click.echo(json.dumps(record, default=str) if as_json else summary_line(record))
+
+    _run(lambda: run_replay(list(files), url=url, token=token, realtime=realtime, out_dir=out_dir,
+                            settings=_settings(ctx), emit=emit))
 
 
 @main.group()

@@ -50,7 +50,7 @@ def start_postgres(state_dir: Path, database: str) -> str:
             server.ensure_postgres_running()
     except Exception as exc:  # the wheel raises bare CalledProcessError/AssertionError
         raise EmbeddedServiceError(f"embedded Postgres failed to start in {pgdata}: {exc}") from exc
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{_ident(database)}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{_ident(database)}';")  # noqa: S608 - validated identifier
     if "1 row" not in exists:
         server.psql(f'CREATE DATABASE "{_ident(database)}";')
     log.info("postgres.ready", pgdata=str(pgdata), database=database)

@@ -20,10 +20,10 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "node": state.node_id, "uptime_s": round(time.time() - state.started_at, 1)})
 
 
-async def _check(coro: object, timeout: float = 2.0) -> dict[str, object]:
+async def _check(coro: object, limit_s: float = 2.0) -> dict[str, object]:
     started = time.perf_counter()
     try:
-        await asyncio.wait_for(coro, timeout)  # type: ignore[arg-type]
+        await asyncio.wait_for(coro, limit_s)  # type: ignore[arg-type]
     except Exception as exc:  # readiness reports any failure as not ready
         return {"ok": False, "error": type(exc).__name__}
     return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}

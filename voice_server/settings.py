@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     state_dir: Path = Field(Path(".shepherd"), description="embedded Postgres/Valkey data, models, secrets")
     host: str = Field("127.0.0.1", description="address the HTTP/websocket server binds")
     port: int = Field(8080, ge=0, le=65535, description="port the server binds (0 = any free port)")
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="log threshold")
     log_format: Literal["json", "console"] = Field("json", description="structured JSON or human console")
     node_id: str = Field("", description="name of this node in logs and pub/sub (default: host:pid)")
 
@@ -40,8 +40,8 @@ class Settings(BaseSettings):
         description="Postgres DSN; unset = embedded Postgres under the state dir",
     )
     database_name: str = Field("shepherd", description="database created in the embedded Postgres")
-    db_pool_min: int = Field(2, ge=1)
-    db_pool_max: int = Field(10, ge=1)
+    db_pool_min: int = Field(2, ge=1, description="asyncpg pool: connections kept open")
+    db_pool_max: int = Field(10, ge=1, description="asyncpg pool: most connections")
     valkey_url: SecretStr | None = Field(
         None, validation_alias=_env("VALKEY_URL", "SHEPHERD_VALKEY_URL"),
         description="Valkey/Redis URL; unset = embedded Valkey (AOF on) under the state dir",
@@ -56,7 +56,8 @@ class Settings(BaseSettings):
         description="faster-whisper model name or path; unset = Whisper base from the PyPI wheels",
     )
     whisper_device: Literal["auto", "cpu", "cuda"] = Field(
-        "auto", validation_alias=_env("WHISPER_DEVICE", "SHEPHERD_WHISPER_DEVICE")
+        "auto", validation_alias=_env("WHISPER_DEVICE", "SHEPHERD_WHISPER_DEVICE"),
+        description="auto = CUDA when a GPU is visible, else CPU",
     )
     whisper_compute_type: str = Field("auto", description="auto = float16 on CUDA, int8 on CPU")
     asr_max_batch: int = Field(8, ge=1, le=64, description="utterances sharing one forward pass")
@@ -67,13 +68,16 @@ class Settings(BaseSettings):
         description="set to speak with ElevenLabs (falls back to Piper on errors)",
     )
     elevenlabs_voice_id: str = Field(
-        "21m00Tcm4TlvDq8ikWAM", validation_alias=_env("ELEVENLABS_VOICE_ID", "SHEPHERD_ELEVENLABS_VOICE_ID")
+        "21m00Tcm4TlvDq8ikWAM", validation_alias=_env("ELEVENLABS_VOICE_ID", "SHEPHERD_ELEVENLABS_VOICE_ID"),
+        description="ElevenLabs voice",
     )
     elevenlabs_model_id: str = Field(
-        "eleven_flash_v2_5", validation_alias=_env("ELEVENLABS_MODEL_ID", "SHEPHERD_ELEVENLABS_MODEL_ID")
+        "eleven_flash_v2_5", validation_alias=_env("ELEVENLABS_MODEL_ID", "SHEPHERD_ELEVENLABS_MODEL_ID"),
+        description="ElevenLabs low-latency model",
     )
     elevenlabs_base_url: str | None = Field(
-        None, validation_alias=_env("ELEVENLABS_BASE_URL", "SHEPHERD_ELEVENLABS_BASE_URL")
+        None, validation_alias=_env("ELEVENLABS_BASE_URL", "SHEPHERD_ELEVENLABS_BASE_URL"),
+        description="override the ElevenLabs API base URL (local test servers)",
     )
     tts_first_byte_timeout_s: float = Field(1.5, gt=0, description="ElevenLabs wait before falling back")
 
@@ -83,22 +87,26 @@ class Settings(BaseSettings):
         description="set to charge with Stripe; unset = offline provider (order awaits payment)",
     )
     stripe_webhook_secret: SecretStr | None = Field(
-        None, validation_alias=_env("STRIPE_WEBHOOK_SECRET", "SHEPHERD_STRIPE_WEBHOOK_SECRET")
+        None, validation_alias=_env("STRIPE_WEBHOOK_SECRET", "SHEPHERD_STRIPE_WEBHOOK_SECRET"),
+        description="signing secret of the Stripe webhook endpoint (whsec_...)",
     )
     stripe_api_base: str | None = Field(
         None, validation_alias=_env("STRIPE_API_BASE", "SHEPHERD_STRIPE_API_BASE"),
         description="override Stripe's API base URL (local test servers)",
     )
     workos_api_key: SecretStr | None = Field(
-        None, validation_alias=_env("WORKOS_API_KEY", "SHEPHERD_WORKOS_API_KEY")
+        None, validation_alias=_env("WORKOS_API_KEY", "SHEPHERD_WORKOS_API_KEY"),
+        description="set (with the client id) to sign in with WorkOS AuthKit; unset = guests only",
     )
     workos_client_id: str | None = Field(
-        None, validation_alias=_env("WORKOS_CLIENT_ID", "SHEPHERD_WORKOS_CLIENT_ID")
+        None, validation_alias=_env("WORKOS_CLIENT_ID", "SHEPHERD_WORKOS_CLIENT_ID"),
+        description="WorkOS client id",
     )
     workos_base_url: str | None = Field(
-        None, validation_alias=_env("WORKOS_BASE_URL", "SHEPHERD_WORKOS_BASE_URL")
+        None, validation_alias=_env("WORKOS_BASE_URL", "SHEPHERD_WORKOS_BASE_URL"),
+        description="override the WorkOS API base URL (local test servers)",
     )
-    workos_redirect_uri: str = Field("http://127.0.0.1:8080/api/auth/callback")
+    workos_redirect_uri: str = Field("http://127.0.0.1:8080/api/auth/callback", description="AuthKit redirect URI")
 
     # -- security and limits -----------------------------------------------------------------
     token_secret: SecretStr | None = Field(
@@ -157,6 +165,25 @@ class Settings(BaseSettings):
                 value = str(value)
             out[name] = value
         return out
+
+
+def env_names(name: str) -> list[str]:
+    """The environment variables that set field ``name``."""
+    alias = Settings.model_fields[name].validation_alias
+    if isinstance(alias, AliasChoices):
+        return [str(choice) for choice in alias.choices]
+    return [f"SHEPHERD_{name.upper()}"]
+
+
+def markdown_table() -> str:
+    """The settings table of docs/configuration.md (``shepherd config --markdown``)."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory is not None else field.default  # type: ignore[call-arg]
+        shown = "unset" if default is None else ("empty" if default in ([], "") else str(default))
+        names = " / ".join(f"`{n}`" for n in env_names(name))
+        lines.append(f"| {names} | `{shown}` | {(field.description or '').replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
 
 
 @lru_cache(maxsize=1)

@@ -16,9 +16,8 @@ import asyncpg
 import pytest
 import redis
 
-from voice_server.embedded import EmbeddedValkey, start_postgres, stop_postgres
-
 from tests.conftest import REPO
+from voice_server.embedded import EmbeddedValkey, start_postgres, stop_postgres
 
 PROBE = """
 import json, sys
@@ -93,7 +92,7 @@ async def test_serve_becomes_ready_and_stops_cleanly_on_sigterm(tmp_path: Path) 
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHEPHERD_", "DATABASE_URL", "VALKEY_URL"))}
     env.update(SHEPHERD_STATE_DIR=str(tmp_path), SHEPHERD_PORT=str(port))
-    proc = subprocess.Popen([sys.executable, "-m", "voice_server.cli", "serve"], cwd=REPO, env=env,
+    proc = subprocess.Popen(  # noqa: ASYNC220 - the server under test runs beside the loop[sys.executable, "-m", "voice_server.cli", "serve"], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 240

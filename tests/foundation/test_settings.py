@@ -6,9 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from voice_server.settings import Settings
-
 from tests.conftest import REPO
+from voice_server.settings import Settings
 
 
 def test_env_vars_are_read_and_secrets_masked(monkeypatch, tmp_path: Path) -> None:
@@ -53,3 +52,11 @@ def test_help_lists_the_commands() -> None:
     ).stdout
     for command in ("serve", "chat", "replay", "config", "catalog"):
         assert command in out
+
+
+def test_configuration_doc_lists_every_setting() -> None:
+    """docs/configuration.md embeds `shepherd config --markdown`; regenerate it when settings change."""
+    from voice_server.settings import markdown_table
+
+    doc = (REPO / "docs" / "configuration.md").read_text()
+    assert markdown_table() in doc, "run: shepherd config --markdown, and paste it into docs/configuration.md"

@@ -1,0 +1,178 @@
+"""DB glue for size advice (commerce.sizing.advise_size) and return risk (commerce.returns).
+
+Reads the shopper's measurements, their purchase/return history with fit feedback, the product's
+fit feedback and that of shoppers of similar build, calls the pure models, and stores every
+return-risk prediction in ``return_predictions``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from typing import Any
+
+import asyncpg
+
+from commerce.models import NotFound, ReturnRisk, SizeAdvice
+from commerce.profiles import get_profile
+from commerce.returns import ReturnRiskFeatures, ReturnRiskModel
+from commerce.sizing import (
+    FitCounts,
+    ItemFitFeedback,
+    PastPurchase,
+    ShopperFitHistory,
+    SimilarBuildFeedback,
+    advise_size,
+    chart_for,
+    size_system_for,
+)
+
+SIMILAR_HEIGHT_CM = 5.0
+SIMILAR_WEIGHT_KG = 7.0
+BOUGHT = ("paid", "fulfilled", "return_requested", "returned", "refunded")
+
+
+@lru_cache(maxsize=1)
+def risk_model() -> ReturnRiskModel:
+    return ReturnRiskModel.load()
+
+
+@lru_cache(maxsize=1)
+def risk_model_version() -> str:
+    digest = hashlib.sha256(repr(sorted(risk_model().to_dict().items())).encode()).hexdigest()[:12]
+    return f"logreg-{digest}"
+
+
+async def _product(pool: asyncpg.Pool, product_id: int) -> Any:
+    row = await pool.fetchrow(
+        """SELECT p.id, p.category, p.gender, p.price_cents,
+                  ARRAY(SELECT size_label FROM product_variants v WHERE v.product_id = p.id
+                        AND v.stock > v.reserved ORDER BY v.sort_order, v.id) AS available
+           FROM products p WHERE p.id = $1 AND p.active""",
+        product_id,
+    )
+    if row is None:
+        raise NotFound(f"No product {product_id}.", product_id=product_id)
+    return row
+
+
+async def shopper_history(pool: asyncpg.Pool, user_id: int) -> ShopperFitHistory:
+    """Sizes the shopper bought, with their latest fit feedback and whether the item came back."""
+    rows = await pool.fetch(
+        """SELECT oi.size_label, p.category, p.gender,
+                  (SELECT f.fit FROM fit_feedback f
+                   WHERE f.user_id = o.user_id AND f.product_id = oi.product_id
+                   ORDER BY f.created_at DESC LIMIT 1) AS fit,
+                  EXISTS (SELECT 1 FROM returns r WHERE r.order_id = o.id
+                          AND (r.order_item_id IS NULL OR r.order_item_id = oi.id)) AS returned
+           FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN products p ON p.id = oi.product_id
+           WHERE o.user_id = $1 AND o.status = ANY($2::text[]) AND oi.size_label IS NOT NULL
+           ORDER BY o.created_at DESC LIMIT 100""",
+        user_id, list(BOUGHT),
+    )
+    purchases = []
+    for r in rows:
+        system = size_system_for(r["category"], r["gender"])
+        if system != "onesize":
+            purchases.append(PastPurchase(size_system=system, size_label=r["size_label"], fit=r["fit"],
+                                          returned=r["returned"], category=r["category"]))
+    return ShopperFitHistory(purchases=purchases)
+
+
+async def item_feedback(pool: asyncpg.Pool, product_id: int) -> ItemFitFeedback:
+    rows = await pool.fetch("SELECT fit, count(*) AS n FROM fit_feedback WHERE product_id = $1 GROUP BY fit",
+                            product_id)
+    return ItemFitFeedback(**{r["fit"]: r["n"] for r in rows})
+
+
+async def similar_build_feedback(pool: asyncpg.Pool, user_id: int, product_id: int, height: float | None,
+                                 weight: float | None) -> SimilarBuildFeedback | None:
+    if height is None or weight is None:
+        return None
+    rows = await pool.fetch(
+        """SELECT f.size_label, f.fit, count(*) AS n FROM fit_feedback f
+           JOIN user_profiles u ON u.user_id = f.user_id
+           WHERE f.product_id = $1 AND f.user_id <> $2
+             AND abs(u.height_cm - $3) <= $5 AND abs(u.weight_kg - $4) <= $6
+           GROUP BY f.size_label, f.fit""",
+        product_id, user_id, height, weight, SIMILAR_HEIGHT_CM, SIMILAR_WEIGHT_KG,
+    )
+    by_size: dict[str, FitCounts] = {}
+    for r in rows:
+        by_size[r["size_label"]] = by_size.get(r["size_label"], FitCounts()).add(r["fit"], r["n"])
+    return SimilarBuildFeedback(by_size=by_size) if by_size else None
+
+
+async def size_advice(pool: asyncpg.Pool, user_id: int | None, product_id: int) -> SizeAdvice | None:
+    """The size to buy for this shopper, or None for one-size products and products with no chart."""
+    product = await _product(pool, product_id)
+    chart = chart_for(product["category"], product["gender"])
+    if chart is None or size_system_for(product["category"], product["gender"]) == "onesize":
+        return None
+    available = list(product["available"])
+    if not available:
+        return None
+    if user_id is None:
+        return advise_size(None, chart, available, item_feedback=await item_feedback(pool, product_id))
+    profile = await get_profile(pool, user_id)
+    body = profile.measurements
+    return advise_size(
+        body, chart, available,
+        shopper_history=await shopper_history(pool, user_id),
+        item_feedback=await item_feedback(pool, product_id),
+        similar_build_feedback=await similar_build_feedback(pool, user_id, product_id, body.height_cm,
+                                                            body.weight_kg),
+    )
+
+
+async def _risk_counts(pool: asyncpg.Pool, user_id: int, product_id: int, size: str | None) -> Any:
+    return await pool.fetchrow(
+        """SELECT
+             (SELECT count(*) FROM order_items oi JOIN orders o ON o.id = oi.order_id
+              WHERE o.user_id = $1 AND o.status = ANY($3::text[])) AS shopper_purchases,
+             (SELECT count(*) FROM returns WHERE user_id = $1) AS shopper_returns,
+             (SELECT count(*) FROM order_items oi JOIN orders o ON o.id = oi.order_id
+              WHERE oi.product_id = $2 AND o.status = ANY($3::text[])) AS item_purchases,
+             (SELECT count(*) FROM returns r JOIN order_items oi ON oi.order_id = r.order_id
+              WHERE oi.product_id = $2 AND (r.order_item_id IS NULL OR r.order_item_id = oi.id))
+               AS item_returns,
+             (SELECT count(*) FROM fit_feedback WHERE product_id = $2 AND fit = 'small') AS small_reports,
+             (SELECT count(*) FROM fit_feedback WHERE product_id = $2 AND fit = 'large') AS large_reports,
+             (SELECT count(DISTINCT v.size_label) FROM carts c JOIN cart_items ci ON ci.cart_id = c.id
+              JOIN product_variants v ON v.id = ci.variant_id
+              WHERE c.user_id = $1 AND c.status = 'open' AND v.product_id = $2
+                AND v.size_label <> $4) AS other_sizes_in_cart""",
+        user_id, product_id, list(BOUGHT), size or "",
+    )
+
+
+async def return_risk(pool: asyncpg.Pool, user_id: int, product_id: int, size: str | None,
+                      *, advice: SizeAdvice | None = None, record: bool = True) -> ReturnRisk:
+    """Probability that this line comes back, with a mitigation; stored in ``return_predictions``."""
+    product = await _product(pool, product_id)
+    if advice is None:
+        advice = await size_advice(pool, user_id, product_id)
+    counts = await _risk_counts(pool, user_id, product_id, size)
+    features = ReturnRiskFeatures(
+        size_confidence=advice.confidence if advice else None,
+        shopper_returns=counts["shopper_returns"],
+        shopper_purchases=max(counts["shopper_purchases"], counts["shopper_returns"]),
+        item_returns=counts["item_returns"],
+        item_purchases=max(counts["item_purchases"], counts["item_returns"]),
+        item_small_reports=counts["small_reports"],
+        item_large_reports=counts["large_reports"],
+        category=product["category"],
+        price_cents=product["price_cents"],
+        same_item_sizes_in_cart=1 + counts["other_sizes_in_cart"],
+        chosen_size=size,
+        advised_size=advice.size if advice else None,
+    )
+    risk = risk_model().predict(features)
+    if record:
+        await pool.execute(
+            """INSERT INTO return_predictions (user_id, product_id, size_label, probability, features,
+                                               model_version) VALUES ($1, $2, $3, $4, $5, $6)""",
+            user_id, product_id, size, risk.probability, features.model_dump(mode="json"),
+            risk_model_version(),
+        )
+    return risk

@@ -1,0 +1,43 @@
+"""The payment provider contract shared by the offline and Stripe providers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from commerce.models import ShopError
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    """What a provider says about a new payment.
+
+    ``status`` uses the provider's words; the shop only distinguishes ``succeeded`` from the rest
+    (``requires_payment_method``, ``requires_confirmation``, ``processing``, ``offline``...).
+    """
+
+    provider_ref: str
+    status: str
+    client_secret: str | None = None
+
+
+class PaymentUnavailable(ShopError):
+    """The provider could not be reached or failed; retrying with the same key is safe."""
+
+    code = "payment_unavailable"
+
+
+class WebhookError(ShopError):
+    """A webhook whose signature is missing, forged or too old, or whose body is not an event."""
+
+    code = "invalid_webhook"
+
+
+@runtime_checkable
+class PaymentProvider(Protocol):
+    name: str
+
+    async def create_payment(self, order_id: int, amount_cents: int, currency: str, idempotency_key: str,
+                             metadata: dict[str, Any]) -> PaymentResult: ...
+
+    async def refund(self, provider_ref: str, amount_cents: int, idempotency_key: str) -> str: ...

@@ -1,0 +1,475 @@
+"""Catalog search, "more like this" and recommendations over Postgres (docs/commerce.md).
+
+One search is: structured filters + full-text match in SQL (indexed), a base score
+``0.7 * ts_rank_cd + 0.3 * popularity`` (popularity alone without a text query) over an
+over-fetched candidate set, then a re-rank in Python by the shopper's preferences and order
+history, then brand diversity (at most 2 of one brand in every block of 5). When nothing
+matches, filters are relaxed in ``RELAXATION_ORDER`` and the dropped ones are reported.
+"""
+
+# ruff: noqa: S608  (SQL is assembled from constant fragments only; every value is a $n parameter)
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import asyncpg
+
+from commerce.models import NotFound, ProductCard, SearchFilters, SearchResult
+
+# Filters dropped, group by group, when a search finds nothing. Gender and category are never
+# dropped (a different garment or the wrong department is not a useful answer); "query" last:
+# it switches full-text matching from all words to any word, and if even that finds nothing
+# the words are ignored (still reported as "query").
+RELAXATION_ORDER: tuple[tuple[str, ...], ...] = (
+    ("style", "material", "occasion"),
+    ("colour",),
+    ("price",),
+    ("brand",),
+    ("size",),
+    ("query",),
+)
+TEXT_WEIGHT = 0.7
+POPULARITY_WEIGHT = 0.3
+BOOST_FAVOURITE_BRAND = 0.15
+BOOST_FAVOURITE_COLOUR = 0.10
+BOOST_HISTORY_BRAND = 0.08
+BOOST_HISTORY_CATEGORY = 0.05
+DIVERSITY_BLOCK = 5
+DIVERSITY_BRAND_CAP = 2
+CANDIDATE_CHUNK = 60
+SIMILAR_POOL = 250  # closest-priced products per department and side that "more like this" ranks
+RANK_POOL = 500  # text queries rank the most popular matches up to this many
+COUNT_CAP = RANK_POOL  # SearchResult.total is exact below this; equal to it means "this many or more"
+
+_COLOUR_SYNONYMS = {"gray": "grey", "navy": "navy blue", "violet": "purple", "golden": "gold"}
+_PREF_KEYS = {
+    "brands": ("brands", "favourite_brands", "favorite_brands", "brand"),
+    "colours": ("colours", "colors", "favourite_colours", "favorite_colors", "colour", "color"),
+}
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------------------------
+# pure parts: filter SQL, shopper context, re-ranking
+
+
+def gender_set(gender: str) -> list[str]:
+    """Genders a request for ``gender`` accepts: adults' and kids' departments include unisex."""
+    return [gender] if gender == "unisex" else [gender, "unisex"]
+
+
+def normalize_colour(colour: str) -> str:
+    colour = " ".join(colour.lower().split())
+    return _COLOUR_SYNONYMS.get(colour, colour)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def size_variants(size: str) -> list[str]:
+    size = size.strip()
+    return sorted({size, size.upper(), size.lower(), size.title()})
+
+
+@dataclass
+class SqlWhere:
+    """WHERE clauses and their positional parameters (``$n`` numbering starts after ``first``)."""
+
+    first: int = 0
+    clauses: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+    def add(self, template: str, value: Any) -> None:
+        self.params.append(value)
+        self.clauses.append(template.replace("$?", f"${self.first + len(self.params)}"))
+
+    def sql(self) -> str:
+        return " AND ".join(["p.active", *self.clauses])
+
+
+def active_filters(filters: SearchFilters) -> list[str]:
+    """Names of the relaxable filters that are set."""
+    names = []
+    for name in ("query", "colour", "brand", "size", "occasion", "style", "material"):
+        if getattr(filters, name):
+            names.append(name)
+    if filters.price_min_cents is not None or filters.price_max_cents is not None:
+        names.append("price")
+    return names
+
+
+def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
+                text_driven: bool = False) -> SqlWhere:
+    """SQL conditions for the filters that are not relaxed (the text query is handled apart).
+
+    With ``text_driven`` the broad columns (category, gender, price) are written so that no
+    index applies (``|| ''``, ``+ 0``): the planner otherwise ANDs a 40k-row B-tree bitmap into
+    a full-text search that matches a few hundred rows (measured 12 ms → 3 ms at 100k products).
+    """
+    where = SqlWhere(first=first_param)
+    col = {"category": "p.category", "gender": "p.gender", "price": "p.price_cents"}
+    if text_driven:
+        col = {"category": "(p.category || '')", "gender": "(p.gender || '')", "price": "(p.price_cents + 0)"}
+    if filters.category:
+        where.add(f"{col['category']} = $?", filters.category.lower())
+    if filters.gender:
+        where.add(f"{col['gender']} = ANY($?::text[])", gender_set(filters.gender))
+    if filters.colour and "colour" not in relaxed:
+        where.add("(' ' || p.colour || ' ') LIKE $?", f"% {_like_escape(normalize_colour(filters.colour))} %")
+    if filters.brand and "brand" not in relaxed:
+        where.add("p.brand_id = (SELECT id FROM brands WHERE name_norm = $?)",
+                  " ".join(filters.brand.lower().split()))
+    if "price" not in relaxed:
+        if filters.price_min_cents is not None:
+            where.add(f"{col['price']} >= $?", filters.price_min_cents)
+        if filters.price_max_cents is not None:
+            where.add(f"{col['price']} <= $?", filters.price_max_cents)
+    if filters.size and "size" not in relaxed:
+        where.add(
+            """EXISTS (SELECT 1 FROM product_variants v WHERE v.product_id = p.id
+                       AND v.stock > v.reserved AND v.size_label = ANY($?::text[]))""",
+            size_variants(filters.size),
+        )
+    for name in ("occasion", "style", "material"):
+        value = getattr(filters, name)
+        if value and name not in relaxed:
+            where.add(f"p.{name} @> ARRAY[$?::text]", value.lower().strip())
+    if filters.exclude_ids:
+        where.add("p.id <> ALL($?::bigint[])", list(filters.exclude_ids))
+    return where
+
+
+@dataclass(frozen=True)
+class ShopperContext:
+    """What re-ranking knows about a shopper: stated preferences and order history."""
+
+    brands: frozenset[str] = frozenset()
+    colours: frozenset[str] = frozenset()
+    history_brands: frozenset[str] = frozenset()
+    history_categories: frozenset[str] = frozenset()
+    purchased_ids: frozenset[int] = frozenset()
+    gender: str | None = None
+
+    @classmethod
+    def from_preferences(cls, prefs: dict[str, Any] | None, **history: Any) -> ShopperContext:
+        prefs = prefs or {}
+
+        def values(kind: str) -> frozenset[str]:
+            found: set[str] = set()
+            for key in _PREF_KEYS[kind]:
+                raw = prefs.get(key)
+                items = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+                found.update(" ".join(str(v).lower().split()) for v in items if v)
+            return frozenset(found)
+
+        gender = prefs.get("gender")
+        return cls(
+            brands=values("brands"),
+            colours=frozenset(normalize_colour(c) for c in values("colours")),
+            gender=gender if gender in {"men", "women", "unisex", "boys", "girls"} else None,
+            **history,
+        )
+
+
+@dataclass
+class Candidate:
+    id: int
+    brand: str
+    colour: str | None
+    category: str
+    score: float
+    row: Any = None
+
+
+def personal_score(c: Candidate, ctx: ShopperContext) -> float:
+    score = c.score
+    brand = c.brand.lower()
+    if brand in ctx.brands:
+        score += BOOST_FAVOURITE_BRAND
+    if c.colour and any(w in ctx.colours for w in (c.colour, *c.colour.split())):
+        score += BOOST_FAVOURITE_COLOUR
+    if brand in ctx.history_brands:
+        score += BOOST_HISTORY_BRAND
+    if c.category in ctx.history_categories:
+        score += BOOST_HISTORY_CATEGORY
+    return score
+
+
+def diversify(items: Sequence[T], key: Callable[[T], str], needed: int, *,
+              block: int = DIVERSITY_BLOCK, cap: int = DIVERSITY_BRAND_CAP) -> list[T]:
+    """Re-order so every block of ``block`` positions holds at most ``cap`` items per key.
+
+    Greedy and stable: each block takes the best remaining items that keep the cap, and only
+    falls back to capped items when nothing else is left. Positions past ``needed`` keep the
+    input order.
+    """
+    remaining = list(items)
+    out: list[T] = []
+    while remaining and len(out) < needed:
+        counts: Counter[str] = Counter()
+        picked: list[int] = []
+        for i, item in enumerate(remaining):
+            if len(picked) == block:
+                break
+            if counts[key(item)] < cap:
+                picked.append(i)
+                counts[key(item)] += 1
+        fillers: list[int] = []
+        if len(picked) < block:
+            fillers = [i for i in range(len(remaining)) if i not in picked][: block - len(picked)]
+        chosen = set(picked) | set(fillers)
+        out.extend(remaining[i] for i in picked + fillers)
+        remaining = [item for i, item in enumerate(remaining) if i not in chosen]
+    return out + remaining
+
+
+def rerank(candidates: list[Candidate], ctx: ShopperContext, needed: int) -> list[Candidate]:
+    for c in candidates:
+        c.score = personal_score(c, ctx)
+    ordered = sorted(candidates, key=lambda c: (-c.score, c.id))
+    return diversify(ordered, key=lambda c: c.brand.lower(), needed=needed)
+
+
+# --------------------------------------------------------------------------------------------
+# SQL
+
+_CARD_COLUMNS = """p.id, p.name, b.name AS brand, p.price_cents, p.currency, p.colour, p.category,
+                   p.gender, p.description"""
+
+_TSQ_ALL = "websearch_to_tsquery('english', $1)"
+_TSQ_ANY = "to_tsquery('english', $1)"  # $1 = any_words(query): "w1 | w2 | ..."
+
+
+def any_words(query: str) -> str:
+    """A to_tsquery text matching any word of ``query`` (only letters and digits pass through)."""
+    return " | ".join(re.findall(r"[^\W_]+", query))
+
+
+def _candidate_sql(where: SqlWhere, text_mode: str | None, limit_param: int) -> str:
+    """Top candidates by base score. Brands are joined after the LIMIT (cheap, and immune to
+    misestimated filter selectivity); a text query ranks only the ``RANK_POOL`` most popular
+    matches, so a one-word query matching a fifth of the catalog stays bounded."""
+    if text_mode is None:
+        return f"""SELECT {_CARD_COLUMNS}, c.base FROM (
+                       SELECT p.id, (p.popularity / (p.popularity + 1)) AS base FROM products p
+                       WHERE {where.sql()} ORDER BY p.popularity DESC, p.id LIMIT ${limit_param}) c
+                   JOIN products p ON p.id = c.id JOIN brands b ON b.id = p.brand_id
+                   ORDER BY c.base DESC, p.id"""
+    # The tsquery is written inline (not in a CTE) so the planner folds it to a constant and
+    # estimates how many rows match: walking the popularity index for common words, GIN for rare.
+    tsq = _TSQ_ALL if text_mode == "all" else _TSQ_ANY
+    return f"""WITH matches AS MATERIALIZED (
+                   SELECT p.id, p.popularity, p.search_doc FROM products p
+                   WHERE p.search_doc @@ {tsq} AND {where.sql()}
+                   ORDER BY p.popularity DESC LIMIT {RANK_POOL}),
+               top AS (
+                   SELECT m.id, {TEXT_WEIGHT} * ts_rank_cd(m.search_doc, {tsq}, 32)
+                               + {POPULARITY_WEIGHT} * (m.popularity / (m.popularity + 1)) AS base
+                   FROM matches m ORDER BY base DESC, m.id LIMIT ${limit_param})
+               SELECT {_CARD_COLUMNS}, top.base, (SELECT count(*) FROM matches) AS n_matches
+               FROM top JOIN products p ON p.id = top.id JOIN brands b ON b.id = p.brand_id
+               ORDER BY top.base DESC, p.id"""
+
+
+def _count_sql(where: SqlWhere, text_mode: str | None, limit_param: int) -> str:
+    text = ""
+    if text_mode is not None:
+        text = f"p.search_doc @@ {_TSQ_ALL if text_mode == 'all' else _TSQ_ANY} AND "
+    return f"""SELECT count(*) FROM (SELECT 1 FROM products p
+               WHERE {text}{where.sql()} LIMIT ${limit_param}) s"""
+
+
+async def _sizes(conn: asyncpg.Connection | asyncpg.Pool, ids: list[int]) -> dict[int, list[str]]:
+    rows = await conn.fetch(
+        """SELECT product_id, array_agg(size_label ORDER BY sort_order, id) AS sizes
+           FROM product_variants WHERE product_id = ANY($1::bigint[]) AND stock > reserved
+           GROUP BY product_id""",
+        ids,
+    )
+    return {r["product_id"]: list(r["sizes"]) for r in rows}
+
+
+def _card(row: Any, sizes: list[str], score: float | None = None) -> ProductCard:
+    return ProductCard(
+        id=row["id"], name=row["name"], brand=row["brand"], price_cents=row["price_cents"],
+        currency=row["currency"], colour=row["colour"], category=row["category"], gender=row["gender"],
+        description=row["description"] or None, sizes_available=sizes,
+        score=None if score is None else round(score, 4),
+    )
+
+
+async def cards_for(pool: asyncpg.Pool, rows: Sequence[Any], scores: Sequence[float | None] | None = None
+                    ) -> list[ProductCard]:
+    sizes = await _sizes(pool, [r["id"] for r in rows]) if rows else {}
+    scores = scores or [None] * len(rows)
+    return [_card(r, sizes.get(r["id"], []), s) for r, s in zip(rows, scores, strict=True)]
+
+
+async def shopper_context(pool: asyncpg.Pool, user_id: int | None) -> ShopperContext:
+    if user_id is None:
+        return ShopperContext()
+    row = await pool.fetchrow(
+        """WITH bought AS (
+               SELECT oi.product_id, p.category, b.name_norm
+               FROM orders o JOIN order_items oi ON oi.order_id = o.id
+               JOIN products p ON p.id = oi.product_id JOIN brands b ON b.id = p.brand_id
+               WHERE o.user_id = $1 AND o.status <> 'cancelled'
+               ORDER BY o.created_at DESC LIMIT 200)
+           SELECT (SELECT preferences FROM user_profiles WHERE user_id = $1) AS prefs,
+                  ARRAY(SELECT DISTINCT category FROM bought) AS categories,
+                  ARRAY(SELECT DISTINCT name_norm FROM bought) AS brands,
+                  ARRAY(SELECT DISTINCT product_id FROM bought) AS ids""",
+        user_id,
+    )
+    return ShopperContext.from_preferences(
+        row["prefs"],
+        history_brands=frozenset(row["brands"]),
+        history_categories=frozenset(row["categories"]),
+        purchased_ids=frozenset(row["ids"]),
+    )
+
+
+def _candidate_count(limit: int, offset: int) -> int:
+    needed = offset + limit
+    return CANDIDATE_CHUNK * math.ceil((needed + 20) / CANDIDATE_CHUNK)
+
+
+async def _run_step(pool: asyncpg.Pool, filters: SearchFilters, relaxed: set[str], n_fetch: int
+                    ) -> tuple[list[Any], int]:
+    query = (filters.query or "").strip()
+    text_mode = None if not query or "query:drop" in relaxed else ("any" if "query" in relaxed else "all")
+    if text_mode == "any":
+        query = any_words(query)
+        if not query:
+            text_mode = None
+    first = 1 if text_mode else 0
+    where = build_where(filters, relaxed, first, text_driven=text_mode is not None)
+    base_params: list[Any] = ([query] if text_mode else []) + where.params
+    limit_param = len(base_params) + 1
+    rows = await pool.fetch(_candidate_sql(where, text_mode, limit_param), *base_params, n_fetch)
+    total = len(rows)
+    if text_mode is not None and rows:
+        total = rows[0]["n_matches"]  # exact below RANK_POOL (= COUNT_CAP), else "that many or more"
+    elif total == n_fetch:
+        total = await pool.fetchval(_count_sql(where, text_mode, limit_param), *base_params, COUNT_CAP)
+    return rows, total
+
+
+async def _has_lexemes(pool: asyncpg.Pool, query: str) -> bool:
+    return bool(await pool.fetchval("SELECT numnode(plainto_tsquery('english', $1)) > 0", query))
+
+
+async def search_products(
+    pool: asyncpg.Pool,
+    filters: SearchFilters,
+    *,
+    user_id: int | None = None,
+    limit: int = 10,
+    offset: int = 0,
+    context: ShopperContext | None = None,
+) -> SearchResult:
+    """Filtered, ranked, personalised and diversified products; relaxes filters if none match."""
+    ctx = context if context is not None else await shopper_context(pool, user_id)
+    n_fetch = _candidate_count(limit, offset)
+    rows, total = await _run_step(pool, filters, set(), n_fetch)
+    if not rows and filters.query and not await _has_lexemes(pool, filters.query):
+        filters = filters.model_copy(update={"query": None})  # only stop words: browse instead
+        rows, total = await _run_step(pool, filters, set(), n_fetch)
+    set_filters = active_filters(filters)
+    relaxed: list[str] = []
+    for group in RELAXATION_ORDER:
+        if rows:
+            break
+        dropped = [name for name in group if name in set_filters]
+        if not dropped:
+            continue
+        relaxed += dropped
+        rows, total = await _run_step(pool, filters, set(relaxed), n_fetch)
+    if not rows and "query" in relaxed:  # no product has any of the words: browse the rest
+        rows, total = await _run_step(pool, filters, {*relaxed, "query:drop"}, n_fetch)
+    candidates = [
+        Candidate(r["id"], r["brand"], r["colour"], r["category"], float(r["base"]), r) for r in rows
+    ]
+    ranked = rerank(candidates, ctx, needed=offset + limit)[offset : offset + limit]
+    cards = await cards_for(pool, [c.row for c in ranked], [c.score for c in ranked])
+    return SearchResult(products=cards, total=total, relaxed=relaxed)
+
+
+async def get_product(pool: asyncpg.Pool, product_id: int) -> ProductCard:
+    row = await pool.fetchrow(
+        f"""SELECT {_CARD_COLUMNS} FROM products p JOIN brands b ON b.id = p.brand_id
+            WHERE p.id = $1 AND p.active""",
+        product_id,
+    )
+    if row is None:
+        raise NotFound(f"No product {product_id}.", product_id=product_id)
+    return (await cards_for(pool, [row]))[0]
+
+
+async def get_products(pool: asyncpg.Pool, product_ids: Iterable[int]) -> list[ProductCard]:
+    """Cards for the given ids that exist, in the given order."""
+    ids = list(dict.fromkeys(product_ids))
+    rows = await pool.fetch(
+        f"""SELECT {_CARD_COLUMNS} FROM products p JOIN brands b ON b.id = p.brand_id
+            WHERE p.id = ANY($1::bigint[]) AND p.active""",
+        ids,
+    )
+    by_id = {r["id"]: r for r in rows}
+    return await cards_for(pool, [by_id[i] for i in ids if i in by_id])
+
+
+_SIMILAR_SQL = f"""
+WITH src AS MATERIALIZED (
+    SELECT id, category, gender, price_cents,
+           replace(plainto_tsquery('english', name)::text, '&', '|')::tsquery AS tsq
+    FROM products WHERE id = $1),
+near AS MATERIALIZED (  -- the closest prices above and below, per department, off the index
+    SELECT n.id FROM src, unnest($2::text[]) AS g(gender), LATERAL (
+        (SELECT p.id FROM products p WHERE p.active AND p.category = src.category AND p.gender = g.gender
+           AND p.price_cents >= src.price_cents AND p.price_cents <= src.price_cents * 2
+         ORDER BY p.price_cents LIMIT {SIMILAR_POOL})
+        UNION ALL
+        (SELECT p.id FROM products p WHERE p.active AND p.category = src.category AND p.gender = g.gender
+           AND p.price_cents < src.price_cents AND p.price_cents >= src.price_cents / 2
+         ORDER BY p.price_cents DESC LIMIT {SIMILAR_POOL})) n)
+SELECT {_CARD_COLUMNS},
+       ts_rank(p.search_doc, src.tsq, 32)
+       - 0.25 * abs(ln((p.price_cents + 100)::float / (src.price_cents + 100))) AS base
+FROM src, near JOIN products p ON p.id = near.id JOIN brands b ON b.id = p.brand_id
+WHERE p.id <> src.id AND p.search_doc @@ src.tsq AND p.id <> ALL($3::bigint[])
+ORDER BY base DESC, p.id LIMIT $4"""
+
+
+async def similar_products(pool: asyncpg.Pool, product_id: int, *, limit: int = 5,
+                           exclude_ids: Sequence[int] = ()) -> list[ProductCard]:
+    """"More like this": same category and department, shared name terms, close price, one per brand
+    first (then at most two)."""
+    source = await get_product(pool, product_id)
+    rows = await pool.fetch(_SIMILAR_SQL, product_id, gender_set(source.gender), list(exclude_ids),
+                            max(limit * 8, 40))
+    ordered = diversify(rows, key=lambda r: r["brand"].lower(), needed=limit, block=max(limit, 1), cap=1)
+    chosen = ordered[:limit]
+    return await cards_for(pool, chosen, [float(r["base"]) for r in chosen])
+
+
+async def recommend(pool: asyncpg.Pool, user_id: int | None, *, limit: int = 10,
+                    filters: SearchFilters | None = None) -> list[ProductCard]:
+    """Popular products re-ranked for the shopper (favourites, history), minus what they bought."""
+    ctx = await shopper_context(pool, user_id)
+    filters = filters or SearchFilters()
+    update: dict[str, Any] = {}
+    if ctx.purchased_ids:
+        update["exclude_ids"] = sorted(set(filters.exclude_ids) | ctx.purchased_ids)
+    if filters.gender is None and ctx.gender is not None:
+        update["gender"] = ctx.gender
+    if update:
+        filters = filters.model_copy(update=update)
+    result = await search_products(pool, filters, user_id=user_id, limit=limit, context=ctx)
+    return result.products

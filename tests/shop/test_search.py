@@ -1,0 +1,208 @@
+"""Search on the real demo catalog: filters hold, relaxation, diversity, personalisation, similar."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from commerce.models import NotFound, ProductCard, SearchFilters
+from commerce.profiles import update_profile
+from commerce.search import (
+    RELAXATION_ORDER,
+    diversify,
+    gender_set,
+    get_product,
+    recommend,
+    search_products,
+    similar_products,
+)
+
+
+async def _tags(pool: Any, ids: list[int]) -> dict[int, Any]:
+    rows = await pool.fetch(
+        "SELECT id, occasion, style, material FROM products WHERE id = ANY($1::bigint[])", ids)
+    return {r["id"]: r for r in rows}
+
+
+async def assert_satisfies(pool: Any, cards: list[ProductCard], f: SearchFilters, relaxed: list[str]) -> None:
+    tags = await _tags(pool, [c.id for c in cards])
+    for c in cards:
+        if f.category:
+            assert c.category == f.category
+        if f.gender:
+            assert c.gender in gender_set(f.gender)
+        if f.colour and "colour" not in relaxed:
+            assert f.colour in (c.colour or "").split(), (c.colour, f.colour)
+        if f.brand and "brand" not in relaxed:
+            assert c.brand.lower() == f.brand.lower()
+        if "price" not in relaxed:
+            assert f.price_min_cents is None or c.price_cents >= f.price_min_cents
+            assert f.price_max_cents is None or c.price_cents <= f.price_max_cents
+        if f.size and "size" not in relaxed:
+            assert f.size in c.sizes_available
+        for name in ("occasion", "style", "material"):
+            value = getattr(f, name)
+            if value and name not in relaxed:
+                assert value in tags[c.id][name]
+        assert c.id not in f.exclude_ids
+
+
+async def _random_filters(pool: Any, rng: random.Random, n: int) -> list[SearchFilters]:
+    rows = await pool.fetch(
+        """SELECT p.id, p.category, p.gender, p.colour, b.name AS brand, p.price_cents, p.occasion, p.style,
+                  p.material, s.size_label AS size
+           FROM products p JOIN brands b ON b.id = p.brand_id
+           LEFT JOIN (SELECT DISTINCT ON (product_id) product_id, size_label FROM product_variants
+                      WHERE stock > reserved ORDER BY product_id, id) s ON s.product_id = p.id
+           ORDER BY p.id""")
+    out = []
+    for row in rng.sample(list(rows), n):
+        spec: dict[str, Any] = {"category": row["category"]}
+        if rng.random() < 0.7:
+            spec["gender"] = row["gender"] if row["gender"] != "unisex" else rng.choice(["men", "women"])
+        if row["colour"] and rng.random() < 0.6:
+            spec["colour"] = rng.choice(row["colour"].split())
+        if rng.random() < 0.3:
+            spec["brand"] = row["brand"].upper()
+        if rng.random() < 0.5:
+            spec["price_max_cents"] = row["price_cents"] + rng.randint(0, 3000)
+            spec["price_min_cents"] = max(0, row["price_cents"] - rng.randint(0, 3000))
+        if row["size"] and rng.random() < 0.5:
+            spec["size"] = row["size"]
+        for name in ("occasion", "style", "material"):
+            if row[name] and rng.random() < 0.3:
+                spec[name] = rng.choice(row[name])
+        if rng.random() < 0.4:
+            spec["query"] = rng.choice(["casual", "cotton", "printed", "solid", "slim"])
+        out.append(SearchFilters(**spec))
+    return out
+
+
+async def test_filters_hold_over_random_combinations(pool: Any) -> None:
+    rng = random.Random(20240611)
+    for filters in await _random_filters(pool, rng, 40):
+        result = await search_products(pool, filters, limit=10)
+        assert result.products, filters
+        await assert_satisfies(pool, result.products, filters, result.relaxed)
+        assert result.total >= len(result.products)
+        if "query" not in result.relaxed and not set(result.relaxed) - {"style", "material", "occasion"}:
+            pass  # the seed product itself satisfies every structured filter
+
+
+async def test_colour_matches_compound_colours_and_gender_includes_unisex(pool: Any) -> None:
+    navy = await pool.fetchrow(
+        """SELECT p.id, p.category, p.gender, b.name AS brand
+           FROM products p JOIN brands b ON b.id = p.brand_id
+           WHERE p.colour = 'navy blue' ORDER BY p.id LIMIT 1""")
+    blue = SearchFilters(colour="blue", category=navy["category"], brand=navy["brand"])
+    result = await search_products(pool, blue, limit=200)
+    assert result.relaxed == []
+    colours = {c.colour for c in result.products}
+    assert navy["id"] in {c.id for c in result.products} and colours <= {"blue", "navy blue"}
+    unisex = await search_products(pool, SearchFilters(gender="women", category="watches"), limit=200)
+    assert {"women"} <= {c.gender for c in unisex.products} <= {"women", "unisex"}
+
+
+async def test_sizes_available_are_in_stock_and_in_order(pool: Any) -> None:
+    result = await search_products(pool, SearchFilters(category="tshirts", gender="men", size="XL"), limit=10)
+    for card in result.products:
+        rows = await pool.fetch(
+            """SELECT size_label FROM product_variants WHERE product_id = $1 AND stock > reserved
+               ORDER BY sort_order""", card.id)
+        assert card.sizes_available == [r["size_label"] for r in rows]
+        assert "XL" in card.sizes_available
+
+
+async def test_relaxation_reports_dropped_filters_in_order(pool: Any) -> None:
+    filters = SearchFilters(category="jeans", gender="men", colour="pink", material="silk",
+                            price_max_cents=300, size="32")
+    result = await search_products(pool, filters, limit=10)
+    assert result.products
+    assert result.relaxed[:2] == ["material", "colour"]
+    order = [name for group in RELAXATION_ORDER for name in group]
+    assert result.relaxed == sorted(result.relaxed, key=order.index)
+    await assert_satisfies(pool, result.products, filters, result.relaxed)
+
+
+async def test_no_relaxation_when_something_matches(pool: Any) -> None:
+    result = await search_products(pool, SearchFilters(category="dresses", gender="women", colour="black"))
+    assert result.relaxed == [] and result.products
+
+
+async def test_stop_words_only_query_browses(pool: Any) -> None:
+    result = await search_products(pool, SearchFilters(query="the and of", category="bags"), limit=3)
+    assert result.relaxed == [] and [c.category for c in result.products] == ["bags"] * 3
+
+
+async def test_text_query_all_words_then_any_word(pool: Any) -> None:
+    result = await search_products(pool, SearchFilters(query="checked cotton shirt", gender="men"), limit=5)
+    assert result.relaxed == [] and all("shirt" in c.name.lower() for c in result.products)
+    nonsense = await search_products(pool, SearchFilters(query="shirt zzqxv", gender="men"), limit=5)
+    assert nonsense.relaxed == ["query"] and nonsense.products
+
+
+async def test_top_five_has_at_most_two_per_brand(pool: Any) -> None:
+    for filters in (SearchFilters(category="shirts", gender="men"), SearchFilters(query="kurta"),
+                    SearchFilters(category="sarees"), SearchFilters(query="shoes", gender="men")):
+        result = await search_products(pool, filters, limit=10)
+        top = Counter(c.brand for c in result.products[:5])
+        assert max(top.values()) <= 2, (filters, top)
+
+
+def test_diversify_is_stable_and_caps_blocks() -> None:
+    items = ["a1", "a2", "a3", "a4", "b1", "c1", "a5"]
+    out = diversify(items, key=lambda s: s[0], needed=5)
+    assert out[:5] == ["a1", "a2", "b1", "c1", "a3"]
+    assert sorted(out) == sorted(items)
+    assert diversify(["a1", "a2", "a3"], key=lambda s: s[0], needed=3) == ["a1", "a2", "a3"]
+
+
+async def test_pages_do_not_overlap(pool: Any) -> None:
+    f = SearchFilters(category="tshirts", gender="men")
+    first = await search_products(pool, f, limit=10, offset=0)
+    second = await search_products(pool, f, limit=10, offset=10)
+    assert len(second.products) == 10
+    assert not {c.id for c in first.products} & {c.id for c in second.products}
+
+
+async def test_favourite_brand_ranks_higher(pool: Any, new_user: Any) -> None:
+    f = SearchFilters(category="tshirts", gender="men")
+    plain = await search_products(pool, f, limit=40)
+    brands = [c.brand for c in plain.products]
+    favourite = next(b for b in brands[10:] if b not in brands[:5])
+    user = await new_user()
+    await update_profile(pool, user, None, {"brands": [favourite]})
+    personal = await search_products(pool, f, user_id=user, limit=5)
+    assert favourite in [c.brand for c in personal.products]
+
+
+async def test_get_product_and_not_found(pool: Any) -> None:
+    some = (await search_products(pool, SearchFilters(category="bags"), limit=1)).products[0]
+    assert (await get_product(pool, some.id)).id == some.id
+    with pytest.raises(NotFound):
+        await get_product(pool, 10**12)
+
+
+async def test_similar_products(pool: Any) -> None:
+    jackets = SearchFilters(query="blue denim jacket", gender="women")
+    source = (await search_products(pool, jackets)).products[0]
+    similar = await similar_products(pool, source.id, limit=5)
+    assert len(similar) == 5
+    assert source.id not in {c.id for c in similar}
+    for card in similar:
+        assert card.category == source.category and card.gender in gender_set(source.gender)
+        assert source.price_cents / 2 - 1 <= card.price_cents <= source.price_cents * 2 + 1
+    assert len({c.brand for c in similar}) >= 3
+
+
+async def test_recommend_personalised_and_excludes(pool: Any, new_user: Any) -> None:
+    user = await new_user()
+    await update_profile(pool, user, None, {"colours": ["green"], "gender": "women"})
+    cards = await recommend(pool, user, limit=10)
+    assert len(cards) == 10
+    assert all(c.gender in ("women", "unisex") for c in cards)
+    anonymous = await recommend(pool, None, limit=5, filters=SearchFilters(category="sandals"))
+    assert [c.category for c in anonymous] == ["sandals"] * 5

@@ -1,0 +1,71 @@
+"""One real app (speech loaded once) on a real socket for all websocket tests."""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from commerce.auth import create_guest, issue_token
+from tests.voice.client import VoiceClient
+from tests.voice.fakes import EchoConversation
+from voice_server.app import create_app
+from voice_server.backends import Backends
+from voice_server.settings import Settings
+from voice_server.speech import SPEECH_LOADER
+from voice_server.state import APP_STATE, AppState
+
+
+@pytest.fixture(scope="session")
+async def voice_app(backends: Backends, settings: Settings) -> AsyncIterator[TestClient]:
+    client = TestClient(TestServer(create_app(settings)))
+    await client.start_server()
+    state = client.server.app[APP_STATE]
+    await asyncio.wait_for(state.services[SPEECH_LOADER], 300)
+    if "conversation" not in state.services:
+        try:
+            from voice_server.conversation import build_conversation_service
+
+            state.services["conversation"] = await build_conversation_service(state)
+        except Exception as exc:  # the dialogue side is not there yet: a stand-in
+            warnings.warn(
+                f"real ConversationService unavailable ({exc!r}); using EchoConversation", stacklevel=1
+            )
+            state.services["conversation"] = EchoConversation()
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+def voice_state(voice_app: TestClient) -> AppState:
+    return voice_app.server.app[APP_STATE]
+
+
+@pytest.fixture
+async def guest_token(pool: Any, settings: Settings) -> str:
+    user = await create_guest(pool)
+    return issue_token(settings.token_key(), user.id, "guest", 3600)
+
+
+ConnectFn = Callable[..., Awaitable[VoiceClient]]
+
+
+@pytest.fixture
+async def connect(voice_app: TestClient) -> AsyncIterator[ConnectFn]:
+    clients: list[VoiceClient] = []
+
+    async def open_client(read: bool = True, **kwargs: Any) -> VoiceClient:
+        ws = await voice_app.ws_connect("/ws/voice", max_msg_size=0, **kwargs)
+        client = VoiceClient(ws)
+        if read:
+            client.start_reading()
+        clients.append(client)
+        return client
+
+    yield open_client
+    for client in clients:
+        await client.close()

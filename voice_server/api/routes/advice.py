@@ -1,0 +1,24 @@
+"""Size advice and return risk for the signed-in shopper."""
+
+from __future__ import annotations
+
+from commerce.advice import return_risk, size_advice
+from commerce.models import ReturnRisk
+from voice_server.api.routing import ApiCall, ApiRouter
+from voice_server.api.schemas import ReturnRiskBody, SizePredictBody, SizePredictResponse
+
+router = ApiRouter(tags=("advice",))
+
+
+@router.post("/api/size/predict", summary="Recommended size", body=SizePredictBody,
+             response=SizePredictResponse, errors=(401, 404, 422, 429))
+async def size_predict(call: ApiCall) -> SizePredictResponse:
+    """The size most likely to fit, from the shopper's measurements, history and the size chart."""
+    return SizePredictResponse(advice=await size_advice(call.pool, call.user_id, call.body.product_id))
+
+
+@router.post("/api/returns/risk", summary="Return risk of a product in a size", body=ReturnRiskBody,
+             response=ReturnRisk, errors=(401, 404, 422, 429))
+async def returns_risk(call: ApiCall) -> ReturnRisk:
+    body: ReturnRiskBody = call.body
+    return await return_risk(call.pool, call.user_id, body.product_id, body.size)

@@ -1,0 +1,29 @@
+"""Per-app shared services the routes use: the payment provider and the order notifier."""
+
+from __future__ import annotations
+
+from commerce.orders import OrderNotifier
+from commerce.payments import PaymentProvider, provider_from_settings
+from voice_server.state import AppState
+
+ORDER_NOTICE = "order_status"
+
+
+def payments(state: AppState) -> PaymentProvider:
+    """One payment provider per app (``services["payments"]``), created on first use."""
+    provider = state.services.get("payments")
+    if provider is None:
+        provider = state.services["payments"] = provider_from_settings(state.settings)
+    return provider
+
+
+def order_notifier(state: AppState) -> OrderNotifier | None:
+    """Publishes ``{"type": "order_status", order_id, status}`` to the shopper's live sessions."""
+    hub = state.services.get("notices")
+    if hub is None:
+        return None
+
+    async def notify(user_id: int, order_id: int, status: str) -> None:
+        await hub.publish(user_id, {"type": ORDER_NOTICE, "order_id": order_id, "status": status})
+
+    return notify

@@ -1,0 +1,173 @@
+"""ConversationService: the one turn runner behind the voice session, `shepherd chat` and replay.
+
+One turn = load the DialogueState from Valkey (ContextStore), run the DialogueEngine over the
+Postgres shop, save the new state, append the turn to the history in Postgres (TurnHistory).
+Because the state lives in Valkey, any process sharing it continues any conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+import weakref
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from commerce.models import NotFound
+from voice_server.catalog_vocab import VocabularyCache
+from voice_server.context_store import ContextStore, TurnHistory
+from voice_server.dialogue.policy import DialogueEngine, TurnResult
+from voice_server.dialogue.state import DialogueState
+from voice_server.dialogue.vocabulary import Vocabulary
+from voice_server.dialogue.vocabulary import hotwords as vocab_hotwords
+from voice_server.logs import get_logger
+from voice_server.state import APP_STATE, AppState
+
+log = get_logger(__name__)
+
+_vocab_cache = VocabularyCache()
+
+
+def parse_conversation_id(raw: str) -> str:
+    """Canonical UUID text, or NotFound (ids are never guessable strings)."""
+    try:
+        return str(uuid.UUID(str(raw)))
+    except ValueError as exc:
+        raise NotFound("no such conversation", conversation_id=raw) from exc
+
+
+class ConversationService:
+    """Runs turns of any conversation; safe to share by all sessions of a process."""
+
+    def __init__(
+        self, pool: Any, valkey: Any, engine: DialogueEngine, vocab: Vocabulary,
+        contexts: ContextStore, history: TurnHistory, *, channel: str = "voice",
+    ) -> None:
+        self.pool = pool
+        self.valkey = valkey
+        self.engine = engine
+        self.vocab = vocab
+        self.contexts = contexts
+        self.history = history
+        self.channel = channel
+        self._hotwords = vocab_hotwords(vocab)
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    # ---------------------------------------------------------------- conversations
+    async def open(
+        self, user_id: int, conversation_id: str | None = None, *, channel: str | None = None
+    ) -> str:
+        """Start a conversation (new uuid) or join one of this user's; another user's -> NotFound."""
+        cid = parse_conversation_id(conversation_id) if conversation_id else str(uuid.uuid4())
+        owner = await self.pool.fetchval(
+            """INSERT INTO conversations (id, user_id, channel) VALUES ($1, $2, $3)
+               ON CONFLICT (id) DO UPDATE SET updated_at = now()
+               RETURNING user_id""",
+            uuid.UUID(cid), user_id, channel or self.channel,
+        )
+        if int(owner) != int(user_id):
+            raise NotFound("no such conversation", conversation_id=cid)
+        return cid
+
+    async def owner_of(self, conversation_id: str) -> int | None:
+        """The user who owns a conversation (None when it does not exist)."""
+        cid = parse_conversation_id(conversation_id)
+        owner = await self.pool.fetchval("SELECT user_id FROM conversations WHERE id = $1", uuid.UUID(cid))
+        return int(owner) if owner is not None else None
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[conversation_id] = lock
+        return lock
+
+    async def load_state(self, conversation_id: str, user_id: int | None = None) -> DialogueState:
+        state = await self.contexts.load(conversation_id)
+        if state is None:
+            state = DialogueState(conversation_id=conversation_id, user_id=user_id)
+        return state
+
+    # ---------------------------------------------------------------- turns
+    async def handle_text(self, conversation_id: str, user_id: int, text: str) -> TurnResult:
+        """Run one turn. ``result.payload`` gains ``turn`` (history index) and ``nlu_ms``."""
+        async with self._lock(conversation_id):
+            started = time.perf_counter()
+            state = await self.load_state(conversation_id, user_id)
+            if state.user_id is not None and int(state.user_id) != int(user_id):
+                raise NotFound("no such conversation", conversation_id=conversation_id)
+            if state.user_id is None:
+                state = state.model_copy(update={"user_id": user_id})
+            result = await self.engine.handle(state, text)
+            await self.contexts.save(result.new_state)
+            nlu_ms = round((time.perf_counter() - started) * 1000.0, 2)
+            turn_index = result.new_state.turn
+            result.payload["turn"] = turn_index
+            result.payload["nlu_ms"] = nlu_ms
+            await self.history.record(
+                conversation_id, user_id, turn_index, text, result.intent, result.slots, result.reply_text,
+                product_ids=[p.id for p in result.products], metrics={"nlu_ms": nlu_ms},
+                channel=self.channel,
+            )
+        log.info("turn.done", conversation_id=conversation_id, turn=turn_index, intent=result.intent,
+                 nlu_ms=nlu_ms)
+        return result
+
+    async def note_interrupted(self, conversation_id: str, heard_text: str) -> None:
+        """Barge-in: the shopper heard only ``heard_text`` of the last reply."""
+        async with self._lock(conversation_id):
+            state = await self.contexts.load(conversation_id)
+            if state is None:
+                return
+            trimmed = self.engine.note_interrupted(state, heard_text)
+            if trimmed is not state:
+                await self.contexts.save(trimmed)
+            await self.history.mark_heard(conversation_id, state.turn, heard_text)
+
+    async def record_metrics(self, conversation_id: str, turn_index: int, metrics: dict[str, Any]) -> None:
+        """Merge per-turn latency metrics (voice session) into the history row of that turn."""
+        clean = json.loads(json.dumps(
+            {k: v for k, v in metrics.items() if k not in ("type", "turn_id")}, default=str
+        ))
+        await self.pool.execute(
+            """UPDATE turns SET metrics = metrics || $3::jsonb
+                WHERE conversation_id = $1 AND turn_index = $2""",
+            uuid.UUID(parse_conversation_id(conversation_id)), turn_index, clean,
+        )
+
+    def hotwords(self) -> str:
+        """Whisper prompt biasing recognition towards catalog brands, colours and sizes."""
+        return self._hotwords
+
+
+async def build_conversation_service(state: AppState, *, channel: str = "voice") -> ConversationService:
+    """Assemble the service from the open backends (vocabulary read once per process)."""
+    pool, valkey = state.pool, state.valkey
+    vocab = await _vocab_cache.get(pool)
+    shop = state.services.get("shop")
+    if shop is None:
+        from commerce.payments import provider_from_settings
+        from voice_server.shop_adapter import PostgresShop
+
+        provider = state.services.get("payments") or provider_from_settings(state.settings)
+        shop = PostgresShop(pool, provider)
+    engine = DialogueEngine(shop, vocab)
+    return ConversationService(pool, valkey, engine, vocab, ContextStore(valkey), TurnHistory(pool),
+                               channel=channel)
+
+
+async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
+    """aiohttp cleanup_ctx (after the backends): ``services["conversation"]``."""
+    state = app[APP_STATE]
+    state.services["conversation"] = await build_conversation_service(state)
+    yield
+    state.services.pop("conversation", None)
+
+
+__all__ = [
+    "ConversationService", "build_conversation_service", "conversation_ctx", "parse_conversation_id",
+]

@@ -1,0 +1,121 @@
+"""aiohttp adapter for /ws/voice: admission (server full, draining), one `VoiceSession` per socket,
+a registry of live sessions, and the drain watcher."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from voice_server import protocol as p
+from voice_server.logs import get_logger
+from voice_server.session import SessionOptions, VoiceSession
+from voice_server.state import APP_STATE, AppState
+
+log = get_logger(__name__)
+
+REGISTRY = "voice_sessions"
+"""Key of the `SessionRegistry` in `AppState.services`."""
+
+routes = web.RouteTableDef()
+
+
+class SessionRegistry:
+    """Live voice sessions of this process; `len()` is the counter checked against `max_sessions`."""
+
+    def __init__(self, options: SessionOptions | None = None) -> None:
+        self.options = options or SessionOptions()
+        self.sessions: set[VoiceSession] = set()
+
+    def __len__(self) -> int:
+        return len(self.sessions)
+
+    def drain(self) -> None:
+        for session in list(self.sessions):
+            session.request_drain()
+
+
+def registry_of(state: AppState) -> SessionRegistry:
+    registry = state.services.get(REGISTRY)
+    if registry is None:
+        registry = state.services[REGISTRY] = SessionRegistry()
+    return registry
+
+
+def _bearer(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def _refuse(ws: web.WebSocketResponse, error: p.ProtocolError) -> web.WebSocketResponse:
+    with contextlib.suppress(Exception):
+        await ws.send_str(error.to_message().model_dump_json())
+        assert error.close_code is not None
+        await asyncio.wait_for(ws.close(code=error.close_code, message=error.code.value.encode()), 2.0)
+    return ws
+
+
+@routes.get("/ws/voice")
+async def voice_ws(request: web.Request) -> web.StreamResponse:
+    """Upgrade to the voice websocket (protocol: docs/protocol.md)."""
+    state = request.app[APP_STATE]
+    registry = registry_of(state)
+    ws = web.WebSocketResponse(
+        max_msg_size=state.settings.max_message_bytes,
+        heartbeat=20.0,
+        autoping=True,
+    )
+    await ws.prepare(request)
+    if state.draining:
+        return await _refuse(
+            ws, p.ProtocolError(p.ErrorCode.NOT_READY, "node is draining", p.CloseCode.GOING_AWAY)
+        )
+    if len(registry) >= state.settings.max_sessions:
+        return await _refuse(
+            ws, p.ProtocolError(p.ErrorCode.SERVER_FULL, "too many voice sessions", p.CloseCode.SERVER_FULL)
+        )
+    transport = request.transport
+    session = VoiceSession(
+        ws,
+        state,
+        registry.options,
+        header_token=_bearer(request),
+        abort=lambda: transport.abort() if transport is not None else None,
+    )
+    registry.sessions.add(session)
+    try:
+        await session.run()
+    finally:
+        registry.sessions.discard(session)
+    return ws
+
+
+async def _watch_drain(state: AppState, registry: SessionRegistry) -> None:
+    while not state.draining:  # noqa: ASYNC110 - AppState.draining is a plain flag
+        await asyncio.sleep(0.25)
+    registry.drain()
+
+
+async def voice_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: session registry + drain watcher; on shutdown every session goes away (1001)."""
+    state = app[APP_STATE]
+    registry = registry_of(state)
+    watcher = asyncio.create_task(_watch_drain(state, registry), name="voice-drain-watch")
+    yield
+    watcher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watcher
+    registry.drain()
+
+
+async def on_shutdown(app: web.Application) -> None:
+    """Before handlers are cancelled: ask live sessions to go away with their resume token."""
+    registry_of(app[APP_STATE]).drain()
+
+
+def setup_voice(app: web.Application) -> None:
+    app.router.add_routes(routes)
+    app.cleanup_ctx.append(voice_ctx)
+    app.on_shutdown.append(on_shutdown)
