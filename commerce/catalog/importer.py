@@ -151,6 +151,8 @@ async def import_records(pool: asyncpg.Pool, records: list[CatalogRecord], progr
                    sort_order = EXCLUDED.sort_order"""
         )
         report.imported = len(records)
+    # fresh statistics, or the planner picks terrible plans for the first searches after a load
+    await pool.execute("ANALYZE brands, products, product_variants")
     return report
 
 
