@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -108,3 +109,22 @@ def decode_file(path: str | Path, rate: int = ASR_RATE) -> np.ndarray:
     from faster_whisper import decode_audio
 
     return np.asarray(decode_audio(str(path), sampling_rate=rate), dtype=np.float32)
+
+
+def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
+    """Read a 16-bit mono WAV as float32 samples and its sample rate."""
+    with wave.open(str(path), "rb") as wav:
+        if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
+            raise ValueError(f"{path}: expected 16-bit mono WAV")
+        return pcm16_to_float32(wav.readframes(wav.getnframes())), wav.getframerate()
+
+
+def write_wav(path: str | Path, pcm: bytes, rate: int) -> None:
+    """Write pcm_s16le mono bytes as a WAV file (parent folders created)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(pcm)

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import contextlib
 import sys
-import wave
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audio.pcm import pcm16_to_float32
+from audio.pcm import pcm16_to_float32, write_wav
 from voice_server.client import VoiceClient
 from voice_server.client_turns import TurnEvents
 
@@ -72,7 +71,7 @@ async def report_turns(client: VoiceClient, save_dir: Path | None) -> None:
     async for turn in client.turns():
         show(turn)
         if save_dir is not None and turn.audio and turn.sample_rate:
-            save(save_dir / f"turn-{turn.connection}-{turn.turn_id}.wav", bytes(turn.audio), turn.sample_rate)
+            write_wav(save_dir / f"turn-{turn.connection}-{turn.turn_id}.wav", bytes(turn.audio), turn.sample_rate)
 
 
 def wire_speaker(client: VoiceClient, speaker: Speaker) -> None:
@@ -101,15 +100,6 @@ def show(turn: TurnEvents) -> None:
         print("   (interrupted: queued audio dropped)")
     if turn.metrics and turn.metrics.get("voice_to_voice_ms") is not None:
         print(f"   voice-to-voice {turn.metrics['voice_to_voice_ms']:.0f} ms")
-
-
-def save(path: Path, pcm: bytes, rate: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(pcm)
 
 
 async def stream_wav(client: VoiceClient, path: Path) -> None:

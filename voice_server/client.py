@@ -261,8 +261,13 @@ class VoiceClient:
                 await self._reader
 
     async def drop_connection(self) -> None:
-        """Abort the socket without a goodbye (tests, flaky networks): the client resumes."""
+        """Abort the socket without a goodbye (tests, flaky networks): the client resumes.
+
+        Sends made after this call wait for the resumed socket; a message written into a socket
+        that died unnoticed is lost, as on any TCP connection.
+        """
         if self._ws is not None and self._ws.transport is not None:
+            self._connected.clear()
             self._ws.transport.abort()
 
     async def __aenter__(self) -> VoiceClient:

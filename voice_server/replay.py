@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import wave
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from audio.pcm import decode_file, duration_ms, float32_to_pcm16
+from audio.pcm import decode_file, duration_ms, float32_to_pcm16, write_wav
 from voice_server.client import VoiceClient, http_base
 from voice_server.client_turns import TurnEvents
 from voice_server.settings import Settings
@@ -31,15 +30,6 @@ SETTLE_S = 1.5
 NO_SPEECH_S = 6.0
 """A file that opened no turn within this time after its end produced nothing."""
 TURN_TIMEOUT_S = 120.0
-
-
-def write_wav(path: Path, pcm: bytes, sample_rate: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(sample_rate)
-        out.writeframes(pcm)
 
 
 def file_record(path: Path, turns: list[TurnEvents], *, sent_ms: float, wall_ms: float) -> dict[str, Any]:

@@ -92,13 +92,16 @@ async def test_serve_becomes_ready_and_stops_cleanly_on_sigterm(tmp_path: Path) 
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHEPHERD_", "DATABASE_URL", "VALKEY_URL"))}
     env.update(SHEPHERD_STATE_DIR=str(tmp_path), SHEPHERD_PORT=str(port))
-    proc = subprocess.Popen(  # noqa: ASYNC220 - the server under test runs beside the loop[sys.executable, "-m", "voice_server.cli", "serve"], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log_path = tmp_path / "serve.log"  # a file, not a pipe: a chatty server never blocks on a full pipe
+    log_file = log_path.open("w")
+    proc = subprocess.Popen(  # noqa: ASYNC220 - the server under test runs beside the loop
+        [sys.executable, "-m", "voice_server.cli", "serve"], cwd=REPO, env=env,
+        stdout=log_file, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 240
         status, body = 0, {}
         while time.monotonic() < deadline:
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            assert proc.poll() is None, log_path.read_text()
             try:
                 status, body = await _get_json(port, "/readyz")
             except OSError:
@@ -112,7 +115,9 @@ async def test_serve_becomes_ready_and_stops_cleanly_on_sigterm(tmp_path: Path) 
         assert health_status == 200
     finally:
         proc.send_signal(signal.SIGTERM)
-        output = proc.communicate(timeout=60)[0]
+        proc.wait(timeout=60)
+        log_file.close()
+    output = log_path.read_text()
     assert proc.returncode == 0, output
     assert "Traceback" not in output
     # the last user of the embedded services stopped them
