@@ -4,14 +4,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The slow end-to-end and browser tests run with `make test-all` (see the session note: being made green).
-PYTEST_ARGS ?= -m "not slow and not browser"
+# `make test` runs everything, slow end-to-end and browser tests included (as CI does);
+# `make test-fast` skips those for a quick edit-test loop.
+PYTEST_ARGS ?=
 
-.PHONY: run test test-all lint bench system-deps clean help
+.PHONY: run test test-fast lint bench bench-wl-venv system-deps clean help
 
 help:
 	@echo "make run     - set everything up and serve on http://127.0.0.1:8080 (embedded Postgres + Valkey)"
 	@echo "make test    - set everything up and run the whole test suite"
+	@echo "make test-fast - the suite without the slow end-to-end and browser tests"
 	@echo "make bench   - run the benchmarks into bench/results/ and refresh the README table"
 	@echo "make lint    - ruff"
 
@@ -46,11 +48,27 @@ test: $(STAMP) system-deps
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# run_all prepares WhisperLive's venv itself (make bench-wl-venv): if that fails only asr_compare is
+# skipped. BENCH_ARGS=--quick for a smoke run, BENCH_ARGS="--only commerce,fit_returns" for a subset.
 bench: $(STAMP)
-	$(BIN)/python -m bench.run_all
+	$(BIN)/python -m bench.run_all $(BENCH_ARGS)
+
+# WhisperLive (for `python -m bench.asr_compare`) in its own venv: its server imports torch, which the
+# product never depends on. torch==2.13.0 is the CPU build on these machines' disk; whisper-live comes
+# --no-deps (its full list pulls openvino, CUDA wheels, openai-whisper, ...) plus only what its
+# faster_whisper backend imports (bench/whisperlive/requirements.txt).
+WL_VENV := bench/.venv-wl
+$(WL_VENV)/.installed: bench/whisperlive/requirements.txt
+	test -x $(WL_VENV)/bin/python || $(PYTHON) -m venv $(WL_VENV)
+	$(WL_VENV)/bin/pip install --quiet torch==2.13.0
+	$(WL_VENV)/bin/pip install --quiet --no-deps whisper-live==0.10.0
+	$(WL_VENV)/bin/pip install --quiet -r bench/whisperlive/requirements.txt
+	touch $@
+
+bench-wl-venv: $(WL_VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-test-all: $(STAMP) system-deps
-	$(BIN)/pytest
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow and not browser"

@@ -142,6 +142,18 @@ class WhisperEngine:
                 results[i] = decoded
         return [r for r in results if r is not None]
 
+    def warm_up(self, speech: np.ndarray | None = None) -> float:
+        """Decode once (silence, then `speech` if given) so the first real turn pays no lazy init.
+
+        CTranslate2 allocates its buffers and picks kernels on the first `generate`; on CPU that
+        first call is several times slower than the next ones. Returns the warm-up time in ms.
+        """
+        started = time.perf_counter()
+        lead = np.zeros(ASR_RATE // 4, dtype=np.float32)
+        audio = lead if speech is None else np.concatenate([lead, validate_audio(speech)])
+        self.transcribe_batch([audio], [None])
+        return (time.perf_counter() - started) * 1000
+
     def _generate(self, feats: np.ndarray, prompt: list[int]) -> list[RawDecode]:
         storage = ctranslate2.StorageView.from_array(feats)
         try:
@@ -210,6 +222,7 @@ class BatchingTranscriber:
         max_batch: int = 8,
         max_wait_ms: float = 10.0,
         guard: GuardConfig | None = None,
+        interim_alone: bool | None = None,
     ) -> None:
         self.engine = engine
         self.max_batch = max_batch
@@ -220,6 +233,11 @@ class BatchingTranscriber:
         self._worker: asyncio.Task[None] | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asr")
         self._closed = False
+        self._held: list[_Request] = []  # interim requests waiting for a batch without finals
+        self._running = False
+        self.interim_alone = engine.device == "cpu" if interim_alone is None else interim_alone
+        """Never put an interim request in the same batch as a final one (on CPU a batch costs the
+        sum of its items, so a shared batch would delay the final transcript by a whole decode)."""
 
     async def transcribe(
         self, audio: np.ndarray, *, hotwords: str | None = None, interim: bool = False
@@ -239,6 +257,12 @@ class BatchingTranscriber:
         self.metrics.queue_depth = self._queue.qsize()
         return await request.future
 
+    @property
+    def busy(self) -> bool:
+        """A decode is running or waiting: a best-effort (interim) request would delay others."""
+        queued = self._queue is not None and not self._queue.empty()
+        return self._running or queued or any(not r.future.done() for r in self._held)
+
     async def close(self) -> None:
         """Stop the worker; pending requests fail with AsrError("closed")."""
         self._closed = True
@@ -246,15 +270,17 @@ class BatchingTranscriber:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
+        pending, self._held = list(self._held), []
         while self._queue is not None and not self._queue.empty():
-            request = self._queue.get_nowait()
+            pending.append(self._queue.get_nowait())
+        for request in pending:
             if not request.future.done():
                 request.future.set_exception(AsrError("closed", "transcriber closed"))
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def _collect(self) -> list[_Request]:
         assert self._queue is not None
-        batch = [await self._queue.get()]
+        batch = [self._held.pop(0)] if self._held else [await self._queue.get()]
         deadline = time.perf_counter() + self.max_wait_ms / 1000
         while len(batch) < self.max_batch:
             remaining = deadline - time.perf_counter()
@@ -266,8 +292,14 @@ class BatchingTranscriber:
                 break
         while len(batch) < self.max_batch and not self._queue.empty():
             batch.append(self._queue.get_nowait())
-        self.metrics.queue_depth = self._queue.qsize()
-        return [r for r in batch if not r.future.done()]  # skip cancelled callers
+        while len(batch) < self.max_batch and self._held:
+            batch.append(self._held.pop(0))
+        live = [r for r in batch if not r.future.done()]  # skip cancelled callers
+        if self.interim_alone and any(not r.interim for r in live):
+            self._held = [r for r in live if r.interim] + self._held
+            live = [r for r in live if not r.interim]
+        self.metrics.queue_depth = self._queue.qsize() + len(self._held)
+        return live
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -276,10 +308,13 @@ class BatchingTranscriber:
             if not batch:
                 continue
             started = time.perf_counter()
+            self._running = True
             try:
                 raws = await loop.run_in_executor(self._executor, self._decode, batch)
             except Exception as exc:  # the whole batch failed: retry one by one to isolate the bad one
                 raws = await self._isolate(loop, batch, exc)
+            finally:
+                self._running = False
             compute_ms = (time.perf_counter() - started) * 1000
             self.metrics.batches += 1
             self.metrics.batch_sizes[len(batch)] += 1

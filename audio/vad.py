@@ -120,6 +120,8 @@ class SpeechEnded:
     t_ms: int
     audio: np.ndarray = field(repr=False)
     reason: EndReason
+    silence_ms: int = 0
+    """Trailing silence heard before the end was declared (the speech itself stopped at t_ms - this)."""
 
     @property
     def audio_ms(self) -> float:
@@ -163,6 +165,27 @@ class Endpointer:
     def t_ms(self) -> int:
         """Stream time (ms) of all complete frames consumed so far."""
         return self._frames_seen * self.config.frame_ms
+
+    @property
+    def trailing_silence_ms(self) -> int:
+        """Silence since the last voiced frame of the turn in progress (0 when idle or speaking)."""
+        return self._silence_frames * self.config.frame_ms if self._in_speech else 0
+
+    @property
+    def end_pending(self) -> bool:
+        """True between a `PossibleEnd` and the `SpeechResumed`/`SpeechEnded` that follows it."""
+        return self._in_speech and self._possible_end_frames is not None
+
+    def confirm_end(self) -> list[VadEvent]:
+        """End the turn now, before `end_silence_ms` (adaptive endpointing: the request is complete).
+
+        Only possible while `end_pending`; the `SpeechEnded.audio` is then identical to the last
+        `PossibleEnd.audio`, like an end after the full silence. Returns [] otherwise.
+        """
+        if not self.end_pending:
+            return []
+        assert self._possible_end_frames is not None
+        return [self._end("silence", self._possible_end_frames)]
 
     def current_audio(self) -> np.ndarray:
         """Audio of the turn in progress (empty when idle), e.g. for a barge-in check."""
@@ -243,11 +266,12 @@ class Endpointer:
 
     def _end(self, reason: EndReason, keep_frames: int) -> SpeechEnded:
         audio = _join(self._utterance[:keep_frames])
+        silence_ms = self._silence_frames * self.config.frame_ms
         self._utterance = []
         self._in_speech = False
         self._silence_frames = 0
         self._possible_end_frames = None
-        return SpeechEnded(t_ms=self.t_ms, audio=audio, reason=reason)
+        return SpeechEnded(t_ms=self.t_ms, audio=audio, reason=reason, silence_ms=silence_ms)
 
 
 def spectral_flatness(samples: np.ndarray) -> float:

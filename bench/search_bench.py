@@ -136,6 +136,34 @@ async def product_scans(pool: Any) -> dict[str, list[str]]:
     return found
 
 
+def search_cases(pool: Any, product_id: int) -> list[tuple[str, Callable[[], Awaitable[Any]]]]:
+    """The query mix plus "more like this", one product page and anonymous recommendations."""
+    cases: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+        (kind, lambda f=f: search_products(pool, f, limit=10)) for kind, f in QUERY_MIX
+    ]
+    cases += [
+        ("similar", lambda: similar_products(pool, product_id, limit=5)),
+        ("get_product", lambda: get_product(pool, product_id)),
+        ("recommend", lambda: recommend(pool, None, limit=10)),
+    ]
+    return cases
+
+
+async def measure(cases: list[tuple[str, Callable[[], Awaitable[Any]]]], rounds: int) -> dict[str, list[float]]:
+    """Milliseconds per call, by kind: one warm-up pass, then ``rounds`` interleaved passes."""
+    for _, fn in cases:  # warm-up: plans and caches
+        await fn()
+    per_kind: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for kind, fn in cases:
+            per_kind.setdefault(kind, []).extend(await timed(fn, 1))
+    return per_kind
+
+
+async def top_product(pool: Any) -> int:
+    return await pool.fetchval("SELECT id FROM products ORDER BY popularity DESC, id LIMIT 1")
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.dsn:
         dsn = args.dsn
@@ -147,24 +175,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         await db.migrate(pool)
         catalog = await ensure_catalog(pool, args.products)
-        product_id = await pool.fetchval("SELECT id FROM products ORDER BY popularity DESC LIMIT 1")
-        cases: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
-            (kind, lambda f=f: search_products(pool, f, limit=10)) for kind, f in QUERY_MIX
-        ]
-        cases += [
-            ("similar", lambda: similar_products(pool, product_id, limit=5)),
-            ("get_product", lambda: get_product(pool, product_id)),
-            ("recommend", lambda: recommend(pool, None, limit=10)),
-        ]
-        for _, fn in cases:  # warm-up: plans and caches
-            await fn()
-        per_kind: dict[str, list[float]] = {}
-        all_ms: list[float] = []
-        for _ in range(args.rounds):
-            for kind, fn in cases:
-                ms = await timed(fn, 1)
-                per_kind.setdefault(kind, []).extend(ms)
-                all_ms.extend(ms)
+        per_kind = await measure(search_cases(pool, await top_product(pool)), args.rounds)
+        all_ms = [v for values in per_kind.values() for v in values]
         return {
             "bench": "search",
             "catalog": catalog,

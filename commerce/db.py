@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 import asyncpg
+
+from commerce.models import StoreUnavailable
 
 MIGRATION_LOCK_ID = 0x5348_4550  # "SHEP"
 
@@ -90,3 +94,40 @@ async def migrate(pool: asyncpg.Pool) -> list[int]:
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
     return applied_now
+
+
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # refused / no socket / timed out while (re)connecting
+    asyncpg.PostgresConnectionError,
+    asyncpg.ConnectionDoesNotExistError,  # the server went away mid-operation
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now (starting up)
+)
+
+
+@asynccontextmanager
+async def store_available() -> AsyncIterator[None]:
+    """Turn "the database is unreachable" into the typed, retryable ``StoreUnavailable``."""
+    try:
+        yield
+    except Exception as exc:
+        cause = _unavailable_cause(exc)
+        if cause is None:
+            raise
+        raise StoreUnavailable("The shop is briefly unavailable. Please try again in a moment.",
+                               retryable=True, cause=type(cause).__name__) from exc
+
+
+def _unavailable_cause(exc: BaseException) -> BaseException | None:
+    """The connection failure behind ``exc`` (itself, or what it was raised from / while handling).
+
+    A transaction whose connection died raises InterfaceError ("connection is closed") on exit,
+    chained to the real ConnectionDoesNotExistError; other InterfaceErrors stay bugs.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, UNAVAILABLE_ERRORS):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None

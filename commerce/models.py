@@ -209,3 +209,9 @@ class PaymentDeclined(ShopError):
 
 class Conflict(ShopError):
     code = "conflict"
+
+
+class StoreUnavailable(ShopError):
+    """The database could not be reached (down, restarting): nothing was half-written; retry."""
+
+    code = "store_unavailable"

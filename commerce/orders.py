@@ -17,6 +17,7 @@ import asyncpg
 
 from commerce import inventory
 from commerce.cart import build_cart
+from commerce.db import store_available
 from commerce.inventory import StockLine
 from commerce.models import (
     CartLine,
@@ -251,13 +252,15 @@ async def place_order(pool: asyncpg.Pool, provider: PaymentProvider, user_id: in
     """Check out the open cart; retrying with the same key returns the same order, charged once.
 
     Raises EmptyCart, OutOfStock (nothing changed), PaymentDeclined (order cancelled, stock
-    released) or PaymentUnavailable (order kept; retry with the same key).
+    released), PaymentUnavailable or StoreUnavailable (order kept or rolled back; retry with the
+    same key).
     """
     if not idempotency_key or len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
         raise ShopError("An idempotency key of 1 to 200 characters is required.")
-    order_id = await _create_order(pool, provider.name, user_id, idempotency_key)
-    await _ensure_payment(pool, provider, user_id, order_id)
-    return (await _orders(pool, [order_id]))[0]
+    async with store_available():  # Postgres down: typed and retryable, the transaction rolled back
+        order_id = await _create_order(pool, provider.name, user_id, idempotency_key)
+        await _ensure_payment(pool, provider, user_id, order_id)
+        return (await _orders(pool, [order_id]))[0]
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from commerce.models import NotFound, ProductCard, SearchFilters, SearchResult
+from commerce.query_terms import parse_query
 
 # Filters dropped, group by group, when a search finds nothing. Gender and category are never
 # dropped (a different garment or the wrong department is not a useful answer); "query" last:
@@ -46,6 +47,7 @@ CANDIDATE_CHUNK = 60
 SIMILAR_POOL = 250  # closest-priced products per department and side that "more like this" ranks
 RANK_POOL = 300  # text queries rank the most popular matches up to this many
 COUNT_CAP = RANK_POOL  # SearchResult.total is exact below this; equal to it means "this many or more"
+PREFETCH_MARGIN = 10  # candidates past the page whose cards come with the candidate query
 
 _COLOUR_SYNONYMS = {"gray": "grey", "navy": "navy blue", "violet": "purple", "golden": "gold"}
 _PREF_KEYS = {
@@ -133,9 +135,11 @@ def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
         if filters.price_max_cents is not None:
             where.add(f"{col['price']} <= $?", filters.price_max_cents)
     if filters.size and "size" not in relaxed:
+        # A per-row probe, not EXISTS: a semi-join is estimated at ~4 % of products when most have
+        # the size, so the planner sorted a whole category instead of walking it by popularity.
         where.add(
-            """EXISTS (SELECT 1 FROM product_variants v WHERE v.product_id = p.id
-                       AND v.stock > v.reserved AND v.size_label = ANY($?::text[]))""",
+            """(SELECT true FROM product_variants v WHERE v.product_id = p.id
+                AND v.stock > v.reserved AND v.size_label = ANY($?::text[]) LIMIT 1)""",
             size_variants(filters.size),
         )
     for name in ("occasion", "style", "material"):
@@ -243,6 +247,10 @@ def rerank(candidates: list[Candidate], ctx: ShopperContext, needed: int) -> lis
 
 _CARD_COLUMNS = """p.id, p.name, b.name AS brand, p.price_cents, p.currency, p.colour, p.category,
                    p.gender, p.description"""
+# Sizes in stock, in size order, folded into the card query (one round trip per page of cards).
+_SIZES_COLUMN = """ARRAY(SELECT v.size_label FROM product_variants v
+                         WHERE v.product_id = p.id AND v.stock > v.reserved
+                         ORDER BY v.sort_order, v.id) AS sizes"""
 
 _TSQ_ALL = "websearch_to_tsquery('english', $1)"
 _TSQ_ANY = "to_tsquery('english', $1)"  # $1 = any_words(query): "w1 | w2 | ..."
@@ -253,69 +261,91 @@ def any_words(query: str) -> str:
     return " | ".join(re.findall(r"[^\W_]+", query))
 
 
-def _candidate_sql(where: SqlWhere, text_mode: str | None, limit_param: int) -> str:
-    """Top candidates by base score. Brands are joined after the LIMIT (cheap, and immune to
-    misestimated filter selectivity); a text query ranks only the ``RANK_POOL`` most popular
-    matches, so a one-word query matching a fifth of the catalog stays bounded."""
+def _ranked_sql(where: SqlWhere, text_mode: str | None, limit_param: int) -> str:
+    """Top candidates by base score: id, brand, colour, category, base and ``n_matches``.
+
+    Only what re-ranking needs is read, so browsing is answered from the covering
+    ``products_category_popularity_idx`` / ``products_popularity_cover_idx`` (index-only scans, no
+    heap visit per candidate); card columns are fetched afterwards for the page alone
+    (``cards_for``). Brands are joined after the LIMIT (cheap, and immune to misestimated filter
+    selectivity). ``n_matches`` counts matches up to ``COUNT_CAP`` in the same statement.
+    A text query ranks only the ``RANK_POOL`` most popular matches, so a one-word query matching
+    a fifth of the catalog stays bounded."""
     if text_mode is None:
-        return f"""SELECT {_CARD_COLUMNS}, c.base FROM (
-                       SELECT p.id, (p.popularity / (p.popularity + 1)) AS base FROM products p
-                       WHERE {where.sql()} ORDER BY p.popularity DESC, p.id LIMIT ${limit_param}) c
-                   JOIN products p ON p.id = c.id JOIN brands b ON b.id = p.brand_id
-                   ORDER BY c.base DESC, p.id"""
+        return f"""SELECT c.id, b.name AS brand, c.colour, c.category, c.base,
+                          (SELECT count(*) FROM (SELECT 1 FROM products p WHERE {where.sql()}
+                                                 LIMIT {COUNT_CAP}) n) AS n_matches
+                   FROM (SELECT p.id, p.brand_id, p.colour, p.category,
+                                (p.popularity / (p.popularity + 1)) AS base
+                         FROM products p WHERE {where.sql()}
+                         ORDER BY p.popularity DESC, p.id LIMIT ${limit_param}) c
+                   JOIN brands b ON b.id = c.brand_id
+                   ORDER BY c.base DESC, c.id"""
     # The tsquery is written inline (not in a CTE) so the planner folds it to a constant and
     # estimates how many rows match: walking the popularity index for common words, GIN for rare.
     tsq = _TSQ_ALL if text_mode == "all" else _TSQ_ANY
     return f"""WITH matches AS MATERIALIZED (
-                   SELECT p.id, p.popularity, p.search_doc FROM products p
+                   SELECT p.id, p.brand_id, p.colour, p.category, p.popularity, p.search_doc
+                   FROM products p
                    WHERE p.search_doc @@ {tsq} AND {where.sql()}
                    ORDER BY p.popularity DESC LIMIT {RANK_POOL}),
                top AS (
-                   SELECT m.id, {TEXT_WEIGHT} * ts_rank_cd(m.search_doc, {tsq}, 32)
+                   SELECT m.id, m.brand_id, m.colour, m.category,
+                          {TEXT_WEIGHT} * ts_rank_cd(m.search_doc, {tsq}, 32)
                                + {POPULARITY_WEIGHT} * (m.popularity / (m.popularity + 1)) AS base
                    FROM matches m ORDER BY base DESC, m.id LIMIT ${limit_param})
-               SELECT {_CARD_COLUMNS}, top.base, (SELECT count(*) FROM matches) AS n_matches
-               FROM top JOIN products p ON p.id = top.id JOIN brands b ON b.id = p.brand_id
-               ORDER BY top.base DESC, p.id"""
+               SELECT top.id, b.name AS brand, top.colour, top.category, top.base,
+                      (SELECT count(*) FROM matches) AS n_matches
+               FROM top JOIN brands b ON b.id = top.brand_id
+               ORDER BY top.base DESC, top.id"""
 
 
-def _count_sql(where: SqlWhere, text_mode: str | None, limit_param: int) -> str:
-    text = ""
-    if text_mode is not None:
-        text = f"p.search_doc @@ {_TSQ_ALL if text_mode == 'all' else _TSQ_ANY} AND "
-    return f"""SELECT count(*) FROM (SELECT 1 FROM products p
-               WHERE {text}{where.sql()} LIMIT ${limit_param}) s"""
+def _candidate_sql(where: SqlWhere, text_mode: str | None, limit_param: int, *, prefetch: int = 0) -> str:
+    """``_ranked_sql``, plus the card columns and sizes of the ``prefetch`` best candidates in the
+    same statement: one round trip answers a page unless re-ranking reaches further down (then
+    ``cards_for`` reads the rest). The lateral read is gated per row (a One-Time Filter), so the
+    other candidates stay index-only."""
+    ranked = _ranked_sql(where, text_mode, limit_param)
+    if prefetch <= 0:
+        return ranked
+    return f"""WITH ranked AS ({ranked}),
+               numbered AS (SELECT r.*, row_number() OVER (ORDER BY r.base DESC, r.id) AS rn FROM ranked r)
+               SELECT n.id, n.brand, n.colour, n.category, n.base, n.n_matches, d.*
+               FROM numbered n LEFT JOIN LATERAL (
+                   SELECT p.name, p.price_cents, p.currency, p.gender, p.description, {_SIZES_COLUMN}
+                   FROM products p WHERE p.id = n.id AND n.rn <= {int(prefetch)} OFFSET 0) d ON true
+               ORDER BY n.base DESC, n.id"""
 
 
-async def _sizes(conn: asyncpg.Connection | asyncpg.Pool, ids: list[int]) -> dict[int, list[str]]:
-    rows = await conn.fetch(
-        """SELECT product_id, array_agg(size_label ORDER BY sort_order, id) AS sizes
-           FROM product_variants WHERE product_id = ANY($1::bigint[]) AND stock > reserved
-           GROUP BY product_id""",
-        ids,
-    )
-    return {r["product_id"]: list(r["sizes"]) for r in rows}
+_CARDS_SQL = f"""SELECT {_CARD_COLUMNS}, {_SIZES_COLUMN}
+                 FROM products p JOIN brands b ON b.id = p.brand_id
+                 WHERE p.id = ANY($1::bigint[]) AND p.active"""
 
 
-def _card(row: Any, sizes: list[str], score: float | None = None) -> ProductCard:
+def _card(row: Any, score: float | None = None) -> ProductCard:
     return ProductCard(
         id=row["id"], name=row["name"], brand=row["brand"], price_cents=row["price_cents"],
         currency=row["currency"], colour=row["colour"], category=row["category"], gender=row["gender"],
-        description=row["description"] or None, sizes_available=sizes,
+        description=row["description"] or None, sizes_available=list(row["sizes"]),
         score=None if score is None else round(score, 4),
     )
 
 
-async def cards_for(pool: asyncpg.Pool, rows: Sequence[Any], scores: Sequence[float | None] | None = None
+async def cards_for(pool: asyncpg.Pool, ids: Sequence[int], scores: Sequence[float | None] | None = None
                     ) -> list[ProductCard]:
-    sizes = await _sizes(pool, [r["id"] for r in rows]) if rows else {}
-    scores = scores or [None] * len(rows)
-    return [_card(r, sizes.get(r["id"], []), s) for r, s in zip(rows, scores, strict=True)]
+    """Cards (with sizes in stock) for the active products among ``ids``, in that order: one query."""
+    ids = list(dict.fromkeys(ids))
+    rows = await pool.fetch(_CARDS_SQL, ids) if ids else []
+    by_id = {r["id"]: r for r in rows}
+    score_of = dict(zip(ids, scores or [None] * len(ids), strict=True))
+    return [_card(by_id[i], score_of[i]) for i in ids if i in by_id]
 
 
-async def shopper_context(pool: asyncpg.Pool, user_id: int | None) -> ShopperContext:
+async def shopper_context(pool: asyncpg.Pool, user_id: int | None,
+                          preferences: dict[str, Any] | None = None) -> ShopperContext:
+    """Preferences (read here unless given, e.g. from a cache) and the last 200 bought lines."""
     if user_id is None:
-        return ShopperContext()
+        return ShopperContext.from_preferences(preferences)
     row = await pool.fetchrow(
         """WITH bought AS (
                SELECT oi.product_id, p.category, b.name_norm
@@ -323,14 +353,14 @@ async def shopper_context(pool: asyncpg.Pool, user_id: int | None) -> ShopperCon
                JOIN products p ON p.id = oi.product_id JOIN brands b ON b.id = p.brand_id
                WHERE o.user_id = $1 AND o.status <> 'cancelled'
                ORDER BY o.created_at DESC LIMIT 200)
-           SELECT (SELECT preferences FROM user_profiles WHERE user_id = $1) AS prefs,
+           SELECT CASE WHEN $2 THEN (SELECT preferences FROM user_profiles WHERE user_id = $1) END AS prefs,
                   ARRAY(SELECT DISTINCT category FROM bought) AS categories,
                   ARRAY(SELECT DISTINCT name_norm FROM bought) AS brands,
                   ARRAY(SELECT DISTINCT product_id FROM bought) AS ids""",
-        user_id,
+        user_id, preferences is None,
     )
     return ShopperContext.from_preferences(
-        row["prefs"],
+        row["prefs"] if preferences is None else preferences,
         history_brands=frozenset(row["brands"]),
         history_categories=frozenset(row["categories"]),
         purchased_ids=frozenset(row["ids"]),
@@ -342,8 +372,8 @@ def _candidate_count(limit: int, offset: int) -> int:
     return CANDIDATE_CHUNK * math.ceil((needed + 20) / CANDIDATE_CHUNK)
 
 
-async def _run_step(pool: asyncpg.Pool, filters: SearchFilters, relaxed: set[str], n_fetch: int
-                    ) -> tuple[list[Any], int]:
+async def _run_step(pool: asyncpg.Pool, filters: SearchFilters, relaxed: set[str], n_fetch: int,
+                    prefetch: int = 0) -> tuple[list[Any], int]:
     query = (filters.query or "").strip()
     text_mode = None if not query or "query:drop" in relaxed else ("any" if "query" in relaxed else "all")
     if text_mode == "any":
@@ -353,18 +383,32 @@ async def _run_step(pool: asyncpg.Pool, filters: SearchFilters, relaxed: set[str
     first = 1 if text_mode else 0
     where = build_where(filters, relaxed, first, text_driven=text_mode is not None)
     base_params: list[Any] = ([query] if text_mode else []) + where.params
-    limit_param = len(base_params) + 1
-    rows = await pool.fetch(_candidate_sql(where, text_mode, limit_param), *base_params, n_fetch)
-    total = len(rows)
-    if text_mode is not None and rows:
-        total = rows[0]["n_matches"]  # exact below RANK_POOL (= COUNT_CAP), else "that many or more"
-    elif total == n_fetch:
-        total = await pool.fetchval(_count_sql(where, text_mode, limit_param), *base_params, COUNT_CAP)
+    sql = _candidate_sql(where, text_mode, len(base_params) + 1, prefetch=prefetch)
+    rows = await pool.fetch(sql, *base_params, n_fetch)
+    # exact below COUNT_CAP (= RANK_POOL), else "that many or more"
+    total = max(len(rows), rows[0]["n_matches"]) if rows else 0
     return rows, total
 
 
 async def _has_lexemes(pool: asyncpg.Pool, query: str) -> bool:
     return bool(await pool.fetchval("SELECT numnode(plainto_tsquery('english', $1)) > 0", query))
+
+
+def with_query_terms(filters: SearchFilters) -> SearchFilters | None:
+    """``filters`` with the category, colour, gender and price words of its text query applied as
+    filters (where those are not set already) and only the other words left to match; None when
+    the query names none of them (pure; ``commerce.query_terms``)."""
+    if not filters.query:
+        return None
+    terms = parse_query(filters.query)
+    if not terms.found:
+        return None
+    update: dict[str, Any] = {"query": terms.text}
+    for name in ("category", "colour", "gender", "price_min_cents", "price_max_cents"):
+        value = getattr(terms, name)
+        if value is not None and getattr(filters, name) is None:
+            update[name] = value
+    return filters.model_copy(update=update)
 
 
 async def search_products(
@@ -376,13 +420,28 @@ async def search_products(
     offset: int = 0,
     context: ShopperContext | None = None,
 ) -> SearchResult:
-    """Filtered, ranked, personalised and diversified products; relaxes filters if none match."""
+    """Filtered, ranked, personalised and diversified products; relaxes filters if none match.
+
+    Category, colour, gender and price words in the text query act as filters ("blue dresses
+    under $80"); if that finds nothing at all, the query is searched again as plain words.
+    """
     ctx = context if context is not None else await shopper_context(pool, user_id)
+    structured = with_query_terms(filters)
+    if structured is not None:
+        result = await _search(pool, structured, ctx, limit, offset)
+        if result.total > 0:
+            return result
+    return await _search(pool, filters, ctx, limit, offset)
+
+
+async def _search(pool: asyncpg.Pool, filters: SearchFilters, ctx: ShopperContext, limit: int,
+                  offset: int) -> SearchResult:
     n_fetch = _candidate_count(limit, offset)
-    rows, total = await _run_step(pool, filters, set(), n_fetch)
+    prefetch = min(n_fetch, offset + limit + PREFETCH_MARGIN)
+    rows, total = await _run_step(pool, filters, set(), n_fetch, prefetch)
     if not rows and filters.query and not await _has_lexemes(pool, filters.query):
         filters = filters.model_copy(update={"query": None})  # only stop words: browse instead
-        rows, total = await _run_step(pool, filters, set(), n_fetch)
+        rows, total = await _run_step(pool, filters, set(), n_fetch, prefetch)
     set_filters = active_filters(filters)
     relaxed: list[str] = []
     for group in RELAXATION_ORDER:
@@ -392,47 +451,40 @@ async def search_products(
         if not dropped:
             continue
         relaxed += dropped
-        rows, total = await _run_step(pool, filters, set(relaxed), n_fetch)
+        rows, total = await _run_step(pool, filters, set(relaxed), n_fetch, prefetch)
     if not rows and "query" in relaxed:  # no product has any of the words: browse the rest
-        rows, total = await _run_step(pool, filters, {*relaxed, "query:drop"}, n_fetch)
+        rows, total = await _run_step(pool, filters, {*relaxed, "query:drop"}, n_fetch, prefetch)
     candidates = [
         Candidate(r["id"], r["brand"], r["colour"], r["category"], float(r["base"]), r) for r in rows
     ]
     ranked = rerank(candidates, ctx, needed=offset + limit)[offset : offset + limit]
-    cards = await cards_for(pool, [c.row for c in ranked], [c.score for c in ranked])
+    if all(c.row["name"] is not None for c in ranked):  # prefetched in the candidate query
+        cards = [_card(c.row, c.score) for c in ranked]
+    else:
+        cards = await cards_for(pool, [c.id for c in ranked], [c.score for c in ranked])
     return SearchResult(products=cards, total=total, relaxed=relaxed)
 
 
 async def get_product(pool: asyncpg.Pool, product_id: int) -> ProductCard:
-    row = await pool.fetchrow(
-        f"""SELECT {_CARD_COLUMNS} FROM products p JOIN brands b ON b.id = p.brand_id
-            WHERE p.id = $1 AND p.active""",
-        product_id,
-    )
-    if row is None:
+    cards = await cards_for(pool, [product_id])
+    if not cards:
         raise NotFound(f"No product {product_id}.", product_id=product_id)
-    return (await cards_for(pool, [row]))[0]
+    return cards[0]
 
 
 async def get_products(pool: asyncpg.Pool, product_ids: Iterable[int]) -> list[ProductCard]:
     """Cards for the given ids that exist, in the given order."""
-    ids = list(dict.fromkeys(product_ids))
-    rows = await pool.fetch(
-        f"""SELECT {_CARD_COLUMNS} FROM products p JOIN brands b ON b.id = p.brand_id
-            WHERE p.id = ANY($1::bigint[]) AND p.active""",
-        ids,
-    )
-    by_id = {r["id"]: r for r in rows}
-    return await cards_for(pool, [by_id[i] for i in ids if i in by_id])
+    return await cards_for(pool, list(product_ids))
 
 
 _SIMILAR_SQL = f"""
 WITH src AS MATERIALIZED (
-    SELECT id, category, gender, price_cents,
+    SELECT id, category, price_cents,
+           CASE WHEN gender = 'unisex' THEN ARRAY['unisex'] ELSE ARRAY[gender, 'unisex'] END AS genders,
            replace(plainto_tsquery('english', name)::text, '&', '|')::tsquery AS tsq
-    FROM products WHERE id = $1),
+    FROM products WHERE id = $1 AND active),
 near AS MATERIALIZED (  -- the closest prices above and below, per department, off the index
-    SELECT n.id FROM src, unnest($2::text[]) AS g(gender), LATERAL (
+    SELECT n.id FROM src, unnest(src.genders) AS g(gender), LATERAL (
         (SELECT p.id FROM products p WHERE p.active AND p.category = src.category AND p.gender = g.gender
            AND p.price_cents >= src.price_cents AND p.price_cents <= src.price_cents * 2
          ORDER BY p.price_cents LIMIT {SIMILAR_POOL})
@@ -440,24 +492,23 @@ near AS MATERIALIZED (  -- the closest prices above and below, per department, o
         (SELECT p.id FROM products p WHERE p.active AND p.category = src.category AND p.gender = g.gender
            AND p.price_cents < src.price_cents AND p.price_cents >= src.price_cents / 2
          ORDER BY p.price_cents DESC LIMIT {SIMILAR_POOL})) n)
-SELECT {_CARD_COLUMNS},
+SELECT {_CARD_COLUMNS}, {_SIZES_COLUMN},
        ts_rank(p.search_doc, src.tsq, 32)
        - 0.25 * abs(ln((p.price_cents + 100)::float / (src.price_cents + 100))) AS base
 FROM src, near JOIN products p ON p.id = near.id JOIN brands b ON b.id = p.brand_id
-WHERE p.id <> src.id AND p.search_doc @@ src.tsq AND p.id <> ALL($3::bigint[])
-ORDER BY base DESC, p.id LIMIT $4"""
+WHERE p.id <> src.id AND p.search_doc @@ src.tsq AND p.id <> ALL($2::bigint[])
+ORDER BY base DESC, p.id LIMIT $3"""
 
 
 async def similar_products(pool: asyncpg.Pool, product_id: int, *, limit: int = 5,
                            exclude_ids: Sequence[int] = ()) -> list[ProductCard]:
     """"More like this": same category and department, shared name terms, close price, one per brand
     first (then at most two)."""
-    source = await get_product(pool, product_id)
-    rows = await pool.fetch(_SIMILAR_SQL, product_id, gender_set(source.gender), list(exclude_ids),
-                            max(limit * 8, 40))
+    rows = await pool.fetch(_SIMILAR_SQL, product_id, list(exclude_ids), max(limit * 8, 40))
+    if not rows:
+        await get_product(pool, product_id)  # NotFound for an unknown product
     ordered = diversify(rows, key=lambda r: r["brand"].lower(), needed=limit, block=max(limit, 1), cap=1)
-    chosen = ordered[:limit]
-    return await cards_for(pool, chosen, [float(r["base"]) for r in chosen])
+    return [_card(r, float(r["base"])) for r in ordered[:limit]]
 
 
 async def recommend(pool: asyncpg.Pool, user_id: int | None, *, limit: int = 10,

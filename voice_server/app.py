@@ -16,6 +16,7 @@ from voice_server.conversation import conversation_ctx
 from voice_server.cors import cors_middleware
 from voice_server.http_middleware import request_context, security_headers
 from voice_server.logs import get_logger
+from voice_server.maintenance import maintenance_ctx
 from voice_server.notices import notices_ctx
 from voice_server.ratelimit import rate_limit_middleware
 from voice_server.settings import Settings
@@ -39,6 +40,7 @@ def create_app(settings: Settings, *, speech: bool = True) -> web.Application:
     app.cleanup_ctx.append(_backends_ctx)
     app.cleanup_ctx.append(conversation_ctx)
     app.cleanup_ctx.append(notices_ctx)
+    app.cleanup_ctx.append(maintenance_ctx)
     app.router.add_routes(health.routes)
     setup_api(app)
     if speech:

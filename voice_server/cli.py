@@ -58,17 +58,20 @@ def main(ctx: click.Context, log_level: str | None) -> None:
 @click.option("--port", type=int, default=None, help="Port (default SHEPHERD_PORT or 8080).")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Serve the REST API, the voice websocket and the widget until SIGINT/SIGTERM."""
-    from aiohttp import web
+    """Serve the REST API, the voice websocket and the widget until SIGINT/SIGTERM.
 
+    The first signal drains the node (docs/scaling.md): /readyz 503, new sessions refused, turns in
+    flight finish, sessions get their resume token and close 1001; then the process exits 0.
+    """
     from voice_server.app import create_app
+    from voice_server.serving import serve as serve_app
 
     settings = _settings(ctx)
     app = create_app(settings)
-    web.run_app(
-        app, host=host or settings.host, port=port if port is not None else settings.port,
-        access_log=None, shutdown_timeout=15, print=lambda msg: click.echo(msg, err=True),
-    )
+    _run(lambda: serve_app(
+        app, host or settings.host, port if port is not None else settings.port,
+        drain_timeout_s=settings.drain_timeout_s, echo=lambda msg: click.echo(msg, err=True),
+    ))
 
 
 @main.command()
@@ -92,13 +95,15 @@ def config(ctx: click.Context, as_json: bool, markdown: bool) -> None:
 
 
 @main.command()
+@click.option("--catalog", "load_catalog", is_flag=True,
+              help="Also load the demo catalog (or SHEPHERD_CATALOG_FILE) into an empty database.")
 @click.pass_context
-def migrate(ctx: click.Context) -> None:
-    """Apply pending database migrations (also done at every start)."""
+def migrate(ctx: click.Context, load_catalog: bool) -> None:
+    """Apply pending database migrations (also done at every start; a one-shot job in docker/compose.yaml)."""
     from voice_server.backends import open_backends
 
     async def go() -> None:
-        backends = await open_backends(_settings(ctx), load_catalog=False)
+        backends = await open_backends(_settings(ctx), load_catalog=load_catalog)
         await backends.close()
 
     _run(go)
@@ -177,7 +182,60 @@ DEFAULT_RTR = Path("bench/data/renttherunway_fit.csv.gz")
 
 @main.group()
 def bench() -> None:
-    """Benchmarks (results for the README live in bench/results/)."""
+    """Benchmarks: JSON, plots and summary.md in bench/results/, and the README table.
+
+    \b
+      shepherd bench all [--quick]    everything below, then plots and tables (= make bench)
+      shepherd bench commerce         search/recommendations at 11k and 100k, checkout, advice
+      shepherd bench voice            voice-to-voice latency over fixtures/audio (real websocket)
+      shepherd bench concurrency      simultaneous real-time shoppers, ramped
+      shepherd bench asr-compare      our ASR vs WhisperLive (needs make bench-wl-venv)
+      shepherd bench table            redraw the plots and the README table from the JSON
+      shepherd bench fit | returns    RentTheRunway fit and return-risk quality
+
+    Options after a benchmark's name go to its module (e.g. shepherd bench commerce --quick
+    --sizes demo). Run from the source checkout; docs/performance.md explains the numbers.
+    """
+
+
+_PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
+
+
+def _bench_module(module: str) -> Any:
+    """Import ``bench.<module>`` from the source checkout (the benchmarks are not installed)."""
+    import importlib
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "bench" / "__init__.py").exists():
+        raise click.ClickException("the benchmarks live in the source checkout's bench/ directory")
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return importlib.import_module(f"bench.{module}")
+
+
+def _bench_command(name: str, module: str, summary: str) -> None:
+    @bench.command(name, context_settings=_PASS_THROUGH, help=f"{summary}\n\nArguments go to "
+                   f"`python -m bench.{module}` (try: shepherd bench {name} --help).", short_help=summary)
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def command(args: tuple[str, ...]) -> None:
+        sys.exit(_bench_module(module).main(list(args)))
+
+
+_bench_command("all", "run_all", "Run every benchmark, then the plots and the README table (make bench).")
+_bench_command("commerce", "commerce_bench", "Search/recommendation, checkout, size advice, return risk.")
+_bench_command("voice", "voice_latency", "Voice-to-voice latency through a real server and websocket.")
+_bench_command("concurrency", "concurrency", "Simultaneous real-time shoppers, ramped until p95 > 1.5 s.")
+_bench_command("asr-compare", "asr_compare", "Our streaming ASR side by side with WhisperLive.")
+_bench_command("fit-returns", "fit_returns", "Fit and return-risk quality into bench/results/fit_returns.json.")
+
+
+@bench.command("table")
+def bench_table() -> None:
+    """Redraw the plots and bench/results/summary.md, and refresh the README table."""
+    for png, what in _bench_module("plots").render_all().items():
+        click.echo(f"{png}: {what}")
+    for path in _bench_module("readme_table").run():
+        click.echo(f"wrote {path}")
 
 
 def _bench_options(fn: Callable[..., None]) -> Callable[..., None]:

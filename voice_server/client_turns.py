@@ -21,6 +21,7 @@ class TurnEvents:
     connection: int = 0
     transcripts: list[dict[str, Any]] = field(default_factory=list)
     reply: dict[str, Any] | None = None
+    notice: dict[str, Any] | None = None  # a server-initiated turn (`notice`) instead of a reply
     audio_format: dict[str, Any] | None = None
     audio: bytearray = field(default_factory=bytearray)
     audio_end: dict[str, Any] | None = None
@@ -58,11 +59,11 @@ class TurnEvents:
             return True
         if self.transcript == "" and self.reply is None:
             return True
-        return self.reply is not None and self.audio_ended and self.metrics is not None
+        return (self.reply or self.notice) is not None and self.audio_ended and self.metrics is not None
 
     def settled(self) -> bool:
         """Complete except for metrics (used with a grace period: metrics are optional)."""
-        return self.reply is not None and self.audio_ended
+        return (self.reply or self.notice) is not None and self.audio_ended
 
 
 class TurnTracker:
@@ -95,6 +96,8 @@ class TurnTracker:
             turn.transcripts.append(message)
         elif kind == "reply":
             turn.reply = message
+        elif kind == "notice":
+            turn.notice = message
         elif kind == "audio_start":
             turn.audio_format = message
             self.audio_turn = turn

@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from commerce.models import NotFound
+from voice_server.api.services import payments
 from voice_server.catalog_vocab import VocabularyCache
 from voice_server.context_store import ContextStore, TurnHistory
 from voice_server.dialogue.policy import DialogueEngine, TurnResult
@@ -25,7 +26,10 @@ from voice_server.dialogue.state import DialogueState
 from voice_server.dialogue.vocabulary import Vocabulary
 from voice_server.dialogue.vocabulary import hotwords as vocab_hotwords
 from voice_server.logs import get_logger
+from voice_server.profile_cache import ProfileCache
+from voice_server.shop_adapter import PostgresShop
 from voice_server.state import APP_STATE, AppState
+from voice_server.turn_preview import TurnPreview, commit_preview, preview_turn
 
 log = get_logger(__name__)
 
@@ -117,6 +121,14 @@ class ConversationService:
                  nlu_ms=nlu_ms)
         return result
 
+    async def preview_text(self, conversation_id: str, user_id: int, text: str) -> TurnPreview:
+        """Dry run of `handle_text` (read-only shop, nothing stored): for speculative voice turns."""
+        return await preview_turn(self.engine, lambda: self.load_state(conversation_id, user_id), text, user_id)
+
+    async def commit_preview(self, conversation_id: str, user_id: int, preview: TurnPreview) -> TurnResult | None:
+        """Store a preview as the turn; None if it needed a write or the state moved on (run it anew)."""
+        return await commit_preview(self, self._lock(conversation_id), conversation_id, user_id, preview)
+
     async def note_interrupted(self, conversation_id: str, heard_text: str) -> None:
         """Barge-in: the shopper heard only ``heard_text`` of the last reply."""
         async with self._lock(conversation_id):
@@ -150,11 +162,9 @@ async def build_conversation_service(state: AppState, *, channel: str = "voice")
     vocab = await _vocab_cache.get(pool)
     shop = state.services.get("shop")
     if shop is None:
-        from commerce.payments import provider_from_settings
-        from voice_server.shop_adapter import PostgresShop
-
-        provider = state.services.get("payments") or provider_from_settings(state.settings)
-        shop = PostgresShop(pool, provider)
+        # The app's one payment provider (shared with the REST routes: one Stripe client), and
+        # preferences cached in Valkey for 1 h with Postgres behind them.
+        shop = PostgresShop(pool, payments(state), profiles=ProfileCache(valkey, pool))
     engine = DialogueEngine(shop, vocab)
     return ConversationService(pool, valkey, engine, vocab, ContextStore(valkey), TurnHistory(pool),
                                channel=channel)

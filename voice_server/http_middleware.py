@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 
 import structlog
 from aiohttp import web
@@ -48,6 +48,8 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
                 if key in exc.headers:
                     response.headers[key] = exc.headers[key]
         else:
+            exc.headers["X-Request-Id"] = request_id
+            add_security_headers(request, exc.headers)
             raise
     except Exception:
         log.exception("http.unhandled", path=request.path, method=request.method)
@@ -55,14 +57,19 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     finally:
         structlog.contextvars.unbind_contextvars("request_id")
     response.headers["X-Request-Id"] = request_id
+    add_security_headers(request, response.headers)  # errors made here never pass `security_headers`
     return response
+
+
+def add_security_headers(request: web.Request, headers: MutableMapping[str, str]) -> None:
+    for key, value in SECURITY_HEADERS.items():
+        headers.setdefault(key, value)
+    if request.secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
-    for key, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(key, value)
-    if request.secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    add_security_headers(request, response.headers)
     return response

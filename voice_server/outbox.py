@@ -40,6 +40,10 @@ class Outbox:
     def queued_audio_ms(self) -> float:
         return self._audio_ms
 
+    @property
+    def queued_control(self) -> int:
+        return self._control
+
     def queued_audio_ms_for(self, turn_id: int) -> float:
         return sum(i.audio_ms for i in self._items if i.audio is not None and i.turn_id == turn_id)
 

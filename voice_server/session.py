@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -41,15 +42,19 @@ from commerce.auth import AuthError, issue_token, verify_token
 from commerce.models import NotFound
 from voice_server import metrics as prom
 from voice_server import protocol as p
+from voice_server.asr_hints import HotwordsMode, dialogue_hotwords
 from voice_server.logs import get_logger
 from voice_server.outbox import Outbox, OutboxOverflow
 from voice_server.pacing import FrameCutter, Pacer
+from voice_server.session_notices import forward_notices
+from voice_server.speculation import SpeculationConfig, Verdict, judge_request, reusable, should_end_early
 from voice_server.state import AppState
 from voice_server.turns import StreamClock, Turn, now
 
 log = get_logger(__name__)
 
 APOLOGY = "Sorry, I didn't catch that. Could you say it again?"
+FAILED_APOLOGY = "Sorry, something went wrong on my side. Could you say that again?"
 
 
 class SessionOptions(BaseModel):
@@ -71,6 +76,19 @@ class SessionOptions(BaseModel):
     barge_in_check_ms: int = Field(90, ge=10, description="how often a barge-in candidate is re-checked")
     max_invalid_in_row: int = Field(20, ge=1, description="consecutive invalid messages before close 4409")
     endpointer: EndpointerConfig = Field(default_factory=EndpointerConfig)
+    speculation: SpeculationConfig = Field(default_factory=SpeculationConfig)
+    hotwords: HotwordsMode = Field(
+        "context", description="Whisper prompt: brands in the dialogue context, the whole catalog, or none"
+    )
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SessionOptions:
+        """Options with the speech settings of `Settings` applied (voice_speculation, asr_hotwords, ...)."""
+        spec = SpeculationConfig(
+            enabled=getattr(settings, "voice_speculation", True),
+            early_end_ms=getattr(settings, "voice_early_end_ms", 400),
+        )
+        return cls(speculation=spec, hotwords=getattr(settings, "asr_hotwords", "context"))
 
     def strong_barge_in(self) -> EndpointerConfig:
         """Stricter barge-in rule inside the echo guard window (twice as long, 6 dB louder)."""
@@ -95,6 +113,17 @@ class Conversations(Protocol):
     def hotwords(self) -> str: ...
 
 
+@dataclass
+class _Speculation:
+    """A turn computed at a possible end of speech: nothing of it is stored or sent yet."""
+
+    transcript: Transcript
+    preview: Any | None = None  # voice_server.turn_preview.TurnPreview
+    verdict: Verdict | None = None
+    clause: str | None = None  # first clause of the previewed reply ...
+    audio: asyncio.Task[list[bytes]] | None = None  # ... synthesised ahead
+
+
 class _Utterance:
     """Speech heard since the last SpeechStarted."""
 
@@ -106,7 +135,23 @@ class _Utterance:
         self.last_interim_ms = t_ms
         self.speculative: asyncio.Task[Transcript] | None = None
         self.speculative_size = 0
+        self.speculation: asyncio.Task[_Speculation | None] | None = None
+        self.verdict: Verdict | None = None
         self.interim: asyncio.Task[None] | None = None
+        self.interim_asr: asyncio.Task[Transcript] | None = None
+        self.interim_size = 0
+
+    def cancel_speculation(self) -> None:
+        """Forget the speculative turn (ASR, dialogue preview, first-clause audio): it had no effects."""
+        for task in (self.speculative, self.speculation):
+            if task is not None:
+                task.cancel()
+        if self.speculation is not None and self.speculation.done() and not self.speculation.cancelled():
+            spec = self.speculation.result() if self.speculation.exception() is None else None
+            if spec is not None and spec.audio is not None:
+                spec.audio.cancel()
+        self.speculative = self.speculation = None
+        self.verdict = None
 
 
 class VoiceSession:
@@ -145,6 +190,7 @@ class VoiceSession:
         self._invalid_in_row = 0
         self._draining = False
         self._closing = False
+        self._context_hotwords: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -164,6 +210,7 @@ class VoiceSession:
         self._writer = asyncio.create_task(self._write_loop(), name=f"ws-writer-{self.session_id}")
         try:
             if await self._handshake():
+                self._spawn(forward_notices(self), "notices")  # cross-node notices: session_notices.py
                 await self._read_loop()
         except asyncio.CancelledError:
             raise
@@ -385,6 +432,7 @@ class VoiceSession:
             input_rate=negotiated.input_rate,
             output_rate=negotiated.output_rate,
         )
+        self._refresh_hotwords()
         if self._draining or self.state.draining:
             self._go_away()
         return True
@@ -400,6 +448,16 @@ class VoiceSession:
                 break
             if self._closing:
                 break
+            await self._wait_for_writer()
+
+    async def _wait_for_writer(self) -> None:
+        """Backpressure: while replies pile up (a burst of pings or turns) read no further, so TCP slows
+        the sender down instead of the outbox overflowing (4429 is for clients that stopped reading)."""
+        deadline = now() + self.options.send_timeout_s
+        while self.outbox.queued_control > self.options.max_control_backlog // 2 and not self._closing:
+            if now() > deadline:  # the writer is stuck: its own send timeout closes 4429
+                return
+            await asyncio.sleep(0.005)
 
     def _on_text(self, data: str) -> None:
         parsed = p.parse_client_message(data)
@@ -449,6 +507,7 @@ class VoiceSession:
         events = self.endpointer.feed(pcm16k)
         self.clock.mark(self.endpointer.t_ms, now())
         self._on_vad_events(events)
+        self._maybe_end_early()
         self._check_barge_in()
         self._maybe_interim()
 
@@ -506,17 +565,80 @@ class VoiceSession:
         if utt is None or utt.turn_id is None or asr is None or event.audio.size == 0:
             return
         self._drop_speculative()
-        if utt.interim is not None:  # the final transcript matters more than one more interim
-            utt.interim.cancel()
-        utt.speculative = self._spawn(asr.transcribe(event.audio, hotwords=self._hotwords()), "asr-spec")
         utt.speculative_size = int(event.audio.size)
+        reused = self._take_interim(utt, utt.speculative_size)
+        utt.speculative = reused or self._spawn(
+            asr.transcribe(event.audio, hotwords=self._hotwords()), "asr-spec"
+        )
+        if self.options.speculation.enabled:
+            utt.speculation = self._spawn(self._speculate(utt, utt.speculative), "speculate")
+
+    def _take_interim(self, utt: _Utterance, size: int) -> asyncio.Task[Transcript] | None:
+        """The final/speculative pass is due: reuse a pending interim decode of the very same audio,
+        otherwise cancel it (a queued request is dropped before it reaches the model)."""
+        if utt.interim is not None:
+            utt.interim.cancel()  # its transcript would only arrive after the final one
+        task, utt.interim_asr = utt.interim_asr, None
+        if task is None or task.done():
+            return None
+        if utt.interim_size == size:
+            prom.SPECULATIVE.labels("interim_reused").inc()
+            return task
+        task.cancel()
+        return None
 
     def _drop_speculative(self) -> None:
         utt = self._utt
-        if utt is not None and utt.speculative is not None:
-            utt.speculative.cancel()
-            utt.speculative = None
+        if utt is not None and (utt.speculative is not None or utt.speculation is not None):
+            utt.cancel_speculation()
             prom.SPECULATIVE.labels("discarded").inc()
+
+    async def _speculate(self, utt: _Utterance, asr_task: asyncio.Task[Transcript]) -> _Speculation | None:
+        """ASR → dialogue preview (read-only) → verdict (maybe end early) → first clause synthesised.
+
+        Nothing leaves the server and nothing is stored: the turn commits this work only when the
+        end of speech is confirmed and the final transcript is the one speculated on.
+        """
+        try:
+            transcript = await asyncio.shield(asr_task)
+        except AsrError:
+            return None
+        spec = _Speculation(transcript)
+        text = transcript.text.strip()
+        conv = self.state.services.get("conversation")
+        preview_text = getattr(conv, "preview_text", None)
+        if text and callable(preview_text) and self.conversation_id and self.user_id is not None:
+            try:
+                spec.preview = await preview_text(self.conversation_id, self.user_id, text)
+            except Exception as exc:  # the turn will run the dialogue normally
+                log.warning("turn.preview_failed", session=self.session_id, error=repr(exc))
+        understanding = getattr(spec.preview, "understanding", None)
+        spec.verdict = judge_request(
+            text,
+            understanding.intent.value if understanding is not None else None,
+            understanding.confidence if understanding is not None else None,
+            self.options.speculation,
+        )
+        if self._utt is utt:
+            utt.verdict = spec.verdict
+            self._maybe_end_early()
+        result = getattr(spec.preview, "result", None)
+        tts = self.state.tts
+        if result is not None and tts is not None and self.options.speculation.prefetch_audio:
+            spec.clause = (split_clauses(result.reply_text) or [result.reply_text])[0]
+            if spec.clause.strip():
+                spec.audio = self._spawn(_synthesize_all(tts, spec.clause), "tts-prefetch")
+        return spec
+
+    def _maybe_end_early(self) -> None:
+        """Adaptive endpointing: a complete, confident request ends after `early_end_ms` of silence."""
+        utt, ep = self._utt, self.endpointer
+        if utt is None or utt.turn_id is None or utt.verdict is None or not ep.end_pending:
+            return
+        if should_end_early(ep.trailing_silence_ms, utt.verdict, self.options.speculation,
+                            ep.config.end_silence_ms):
+            prom.SPECULATIVE.labels("early_end").inc()
+            self._on_vad_events(ep.confirm_end())
 
     def _maybe_interim(self) -> None:
         utt, asr = self._utt, self.state.asr
@@ -528,15 +650,24 @@ class VoiceSession:
             or t - utt.last_interim_ms < self.options.interim_every_ms
         ):
             return
-        if utt.interim is not None and not utt.interim.done():
-            return
+        if (utt.interim is not None and not utt.interim.done()) or self.endpointer.end_pending:
+            return  # one interim at a time, and none while the speculative pass runs
+        if getattr(asr, "busy", False):
+            return  # best effort: never queue an interim behind (or in front of) other decodes
         utt.last_interim_ms = t
-        utt.interim = self._spawn(self._interim(utt.turn_id, self.endpointer.current_audio()), "asr-interim")
+        audio = self.endpointer.current_audio()
+        utt.interim_size = int(audio.size)
+        utt.interim_asr = self._spawn(
+            asr.transcribe(audio, hotwords=self._hotwords(), interim=True), "asr-interim"
+        )
+        utt.interim = self._spawn(self._interim(utt.turn_id, utt.interim_asr), "interim")
 
-    async def _interim(self, turn_id: int, audio: np.ndarray) -> None:
+    async def _interim(self, turn_id: int, decode: asyncio.Task[Transcript]) -> None:
         try:
-            result = await self.state.asr.transcribe(audio, hotwords=self._hotwords(), interim=True)
-        except AsrError:
+            result = await asyncio.shield(decode)
+        except (AsrError, asyncio.CancelledError):
+            if not decode.done():
+                raise
             return
         utt = self._utt
         if result.text and utt is not None and utt.turn_id == turn_id and self.endpointer.in_speech:
@@ -547,30 +678,34 @@ class VoiceSession:
     def _on_speech_ended(self, event: SpeechEnded) -> None:
         utt, self._utt = self._utt, None
         if utt is None or utt.turn_id is None or self._turn is None or self._turn.turn_id != utt.turn_id:
-            if utt is not None and utt.speculative is not None:
-                utt.speculative.cancel()
+            if utt is not None:
+                utt.cancel_speculation()
+                if utt.interim_asr is not None:
+                    utt.interim_asr.cancel()
             return  # a backchannel / cough during a reply: ignored
-        if utt.interim is not None:
-            utt.interim.cancel()
         turn = self._turn
         turn.detected = now()
-        silence = self.options.endpointer.end_silence_ms if event.reason == "silence" else 0
-        turn.speech_end = self.clock.arrival(event.t_ms - silence) or turn.detected
+        turn.speech_end = self.clock.arrival(event.t_ms - event.silence_ms) or turn.detected
         turn.audio_in_ms = round(event.audio_ms, 1)
         self._send(
             p.SpeechEnded(
                 turn_id=turn.turn_id, t_ms=event.t_ms, audio_ms=turn.audio_in_ms, reason=event.reason
             )
         )
-        speculative = None
-        if utt.speculative is not None:
-            if utt.speculative_size == event.audio.size:
-                speculative = utt.speculative
-                prom.SPECULATIVE.labels("hit").inc()
-            else:
-                utt.speculative.cancel()
+        speculative = speculation = None
+        if utt.speculative is not None and utt.speculative_size == event.audio.size:
+            speculative, speculation = utt.speculative, utt.speculation
+            prom.SPECULATIVE.labels("hit").inc()
+        else:
+            if utt.speculative is not None:
                 prom.SPECULATIVE.labels("miss").inc()
-        self._start_turn(turn, audio=event.audio, speculative=speculative)
+            utt.cancel_speculation()
+        interim = self._take_interim(utt, int(event.audio.size))
+        if speculative is None:
+            speculative = interim
+        elif interim is not None:
+            interim.cancel()
+        self._start_turn(turn, audio=event.audio, speculative=speculative, speculation=speculation)
 
     # ------------------------------------------------------------------ turns
     def _new_turn(self, source: str) -> Turn:
@@ -580,8 +715,21 @@ class VoiceSession:
         return turn
 
     def _hotwords(self) -> str | None:
+        """Whisper prompt for the next decode (see `SessionOptions.hotwords`, docs/audio.md)."""
+        mode = self.options.hotwords
+        if mode == "context":
+            return self._context_hotwords
         conv = self.state.services.get("conversation")
-        return conv.hotwords() if conv is not None else None
+        return conv.hotwords() if mode == "catalog" and conv is not None else None
+
+    def _refresh_hotwords(self) -> None:
+        """Re-read the dialogue context (after a turn) for the next utterance's hotwords."""
+        conv = self.state.services.get("conversation")
+        if self.options.hotwords == "context" and self.conversation_id and hasattr(conv, "load_state"):
+            self._spawn(_quietly(self._load_context_hotwords(conv, self.conversation_id)), "hotwords")
+
+    async def _load_context_hotwords(self, conv: Any, conversation_id: str) -> None:
+        self._context_hotwords = dialogue_hotwords(await conv.load_state(conversation_id))
 
     def _start_turn(
         self,
@@ -590,8 +738,11 @@ class VoiceSession:
         text: str | None = None,
         audio: np.ndarray | None = None,
         speculative: asyncio.Task[Transcript] | None = None,
+        speculation: asyncio.Task[_Speculation | None] | None = None,
     ) -> None:
-        turn.task = self._spawn(self._run_turn(turn, text, audio, speculative), f"turn-{turn.turn_id}")
+        turn.task = self._spawn(
+            self._run_turn(turn, text, audio, speculative, speculation), f"turn-{turn.turn_id}"
+        )
 
     async def _run_turn(
         self,
@@ -599,7 +750,9 @@ class VoiceSession:
         text: str | None,
         audio: np.ndarray | None,
         speculative: asyncio.Task[Transcript] | None,
+        speculation: asyncio.Task[_Speculation | None] | None = None,
     ) -> None:
+        spec: _Speculation | None = None
         try:
             if audio is not None:
                 text = await self._transcribe(turn, audio, speculative)
@@ -616,14 +769,24 @@ class VoiceSession:
                 assert text is not None
                 self._send(p.Transcript(turn_id=turn.turn_id, text=text, final=True, source="text"))
             assert text is not None
-            await self._converse(turn, text)
+            if speculation is not None:
+                with contextlib.suppress(Exception):
+                    spec = await speculation
+            await self._converse(turn, text, spec)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.exception("turn.failed", session=self.session_id, turn=turn.turn_id, error=repr(exc))
             self._send_error(p.ProtocolError(p.ErrorCode.TURN_FAILED, "the turn failed"), turn.turn_id)
             prom.TURNS.labels("failed").inc()
+            if turn.pacer is None and not self._closing:  # nothing spoken yet: apologise, not silence
+                with contextlib.suppress(Exception):
+                    await self._reply_plain(turn, FAILED_APOLOGY)
         finally:
+            if spec is not None and spec.audio is not None:
+                spec.audio.cancel()
+            if turn.replied:
+                self._refresh_hotwords()
             if self._turn is turn:
                 self._turn = None
                 if self._draining:
@@ -655,14 +818,25 @@ class VoiceSession:
         turn.confidence = round(result.confidence, 3)
         return result.text.strip()
 
-    async def _converse(self, turn: Turn, text: str) -> None:
+    async def _converse(self, turn: Turn, text: str, spec: _Speculation | None = None) -> None:
         conv = self._conversations()
         assert self.conversation_id is not None and self.user_id is not None
         turn.replied = True
-        # shielded: an interruption must not leave the dialogue state half-written
-        turn.dialogue = asyncio.ensure_future(conv.handle_text(self.conversation_id, self.user_id, text))
-        turn.dialogue.add_done_callback(_consume_result)
-        result = await asyncio.shield(turn.dialogue)
+        result = None
+        preview = spec.preview if spec is not None else None
+        commit = getattr(conv, "commit_preview", None)
+        if preview is not None and callable(commit) and reusable(preview.text, text):
+            # the speculative dialogue step is committed now (state + history), or refused if stale
+            turn.dialogue = asyncio.ensure_future(commit(self.conversation_id, self.user_id, preview))
+            turn.dialogue.add_done_callback(_consume_result)
+            result = await asyncio.shield(turn.dialogue)
+            turn.speculative_reply = result is not None
+            prom.SPECULATIVE.labels("committed" if result is not None else "not_committed").inc()
+        if result is None:
+            # shielded: an interruption must not leave the dialogue state half-written
+            turn.dialogue = asyncio.ensure_future(conv.handle_text(self.conversation_id, self.user_id, text))
+            turn.dialogue.add_done_callback(_consume_result)
+            result = await asyncio.shield(turn.dialogue)
         turn.reply_at = now()
         turn.conversation_turn = result.payload.get("turn") if isinstance(result.payload, dict) else None
         self._send(
@@ -677,7 +851,8 @@ class VoiceSession:
                 payload=_jsonable(result.payload),
             )
         )
-        await self._speak(turn, result.reply_text)
+        ahead = spec if spec is not None and turn.speculative_reply else None
+        await self._speak(turn, result.reply_text, ahead)
         self._finish(turn, "complete")
 
     async def _reply_plain(self, turn: Turn, text: str) -> None:
@@ -704,7 +879,7 @@ class VoiceSession:
             )
 
     # ------------------------------------------------------------------ speaking
-    async def _speak(self, turn: Turn, text: str) -> None:
+    async def _speak(self, turn: Turn, text: str, ahead: _Speculation | None = None) -> None:
         tts = self.state.tts
         assert self.negotiated is not None
         out_rate = self.negotiated.output_rate
@@ -715,7 +890,7 @@ class VoiceSession:
             self._send(p.AudioEnd(turn_id=turn.turn_id, duration_ms=0.0, reason="failed"))
             return
         clauses: asyncio.Queue[tuple[str, list[bytes]] | None] = asyncio.Queue(maxsize=2)
-        producer = self._spawn(self._synthesize(tts, text, clauses, turn), f"tts-{turn.turn_id}")
+        producer = self._spawn(self._synthesize(tts, text, clauses, turn, ahead), f"tts-{turn.turn_id}")
         resampler = Resampler(tts.sample_rate, out_rate)
         cutter = FrameCutter(out_rate, self.options.frame_ms)
         reason = "complete"
@@ -750,11 +925,24 @@ class VoiceSession:
         self._send(p.AudioEnd(turn_id=turn.turn_id, duration_ms=round(pacer.sent_ms, 1), reason=reason))
 
     async def _synthesize(
-        self, tts: Any, text: str, out: asyncio.Queue[tuple[str, list[bytes]] | None], turn: Turn
+        self,
+        tts: Any,
+        text: str,
+        out: asyncio.Queue[tuple[str, list[bytes]] | None],
+        turn: Turn,
+        ahead: _Speculation | None = None,
     ) -> None:
-        """Producer: synthesise clause by clause (the next one while the previous plays)."""
+        """Producer: synthesise clause by clause (the next one while the previous plays); the first
+        clause comes from `ahead` when it was synthesised speculatively."""
         try:
-            for clause in split_clauses(text) or [text]:
+            for index, clause in enumerate(split_clauses(text) or [text]):
+                if index == 0 and ahead is not None and ahead.audio is not None and ahead.clause == clause:
+                    with contextlib.suppress(Exception):
+                        chunks = await ahead.audio
+                        if chunks:
+                            turn.first_tts_at = turn.first_tts_at or now()
+                            await out.put((clause, chunks))
+                            continue
                 chunks = []
                 async for pcm in tts.stream(clause):
                     if turn.first_tts_at is None:
@@ -814,6 +1002,11 @@ class VoiceSession:
             )
         if turn.replied or turn.first_audio_at is not None:
             self._send_metrics(turn)
+
+
+async def _synthesize_all(tts: Any, text: str) -> list[bytes]:
+    """All audio of `text` (used to synthesise a speculative reply's first clause ahead of time)."""
+    return [pcm async for pcm in tts.stream(text)]
 
 
 async def _after_reply(turn: Turn, call: Callable[[], Awaitable[None]]) -> None:

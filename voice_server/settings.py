@@ -63,6 +63,18 @@ class Settings(BaseSettings):
     asr_max_batch: int = Field(8, ge=1, le=64, description="utterances sharing one forward pass")
     asr_max_wait_ms: int = Field(10, ge=0, le=500, description="how long a batch waits to fill")
     asr_cpu_threads: int = Field(0, ge=0, description="CTranslate2 intra-op threads (0 = all cores)")
+    asr_hotwords: Literal["context", "catalog", "none"] = Field(
+        "context", description="Whisper prompt: brands already in the conversation (context), "
+        "the whole catalog vocabulary (catalog, raises WER), or none",
+    )
+    voice_speculation: bool = Field(
+        True, description="at a possible end of speech run ASR, dialogue (read-only) and the first TTS "
+        "clause speculatively; commit and send once the end is confirmed",
+    )
+    voice_early_end_ms: int = Field(
+        400, ge=0, le=5000, description="adaptive endpointing: silence that ends a turn whose speculative "
+        "transcript is a complete request (0 = always wait the full end silence)",
+    )
     elevenlabs_api_key: SecretStr | None = Field(
         None, validation_alias=_env("ELEVENLABS_API_KEY", "SHEPHERD_ELEVENLABS_API_KEY"),
         description="set to speak with ElevenLabs (falls back to Piper on errors)",
@@ -94,6 +106,9 @@ class Settings(BaseSettings):
         None, validation_alias=_env("STRIPE_API_BASE", "SHEPHERD_STRIPE_API_BASE"),
         description="override Stripe's API base URL (local test servers)",
     )
+    refund_retry_interval_s: float = Field(
+        60.0, gt=0, description="how often pending auto-refunds (provider was down) are retried",
+    )
     workos_api_key: SecretStr | None = Field(
         None, validation_alias=_env("WORKOS_API_KEY", "SHEPHERD_WORKOS_API_KEY"),
         description="set (with the client id) to sign in with WorkOS AuthKit; unset = guests only",
@@ -119,6 +134,10 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(240, gt=0, description="REST requests per client per minute")
     max_sessions: int = Field(200, ge=1, description="concurrent voice sessions before 'server full'")
+    drain_timeout_s: float = Field(
+        30.0, ge=0, description="SIGTERM: longest wait for turns in flight before sessions are cut and the "
+        "process exits (docs/scaling.md)",
+    )
     max_message_bytes: int = Field(1 << 20, description="largest websocket message accepted")
 
     @field_validator("cors_origins", mode="before")

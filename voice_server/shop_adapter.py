@@ -2,6 +2,9 @@
 
 Thin delegation, plus one voice-specific touch: when the shopper has measurements on file, the
 top ``ENRICH_TOP`` search results carry a recommended size and the return risk of that size.
+With a ``ProfileCache`` (the app's default) the shopper's preferences and measurements are read
+from Valkey (1 h TTL, Postgres behind it) instead of Postgres on every turn, and profile updates
+write through it.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from commerce.models import (
     Order,
     OutOfStock,
     ProductCard,
+    Profile,
     ReturnRequest,
     SearchFilters,
     SearchResult,
     SizeAdvice,
 )
 from commerce.payments import PaymentProvider
+from voice_server.profile_cache import ProfileCache, has_measurements
 
 ENRICH_TOP = 3
 
@@ -39,15 +44,19 @@ def _needs_user(user_id: int | None) -> int:
 class PostgresShop:
     """Implements ``voice_server.dialogue.port.ShopPort``."""
 
-    def __init__(self, pool: asyncpg.Pool, provider: PaymentProvider) -> None:
+    def __init__(self, pool: asyncpg.Pool, provider: PaymentProvider, *,
+                 profiles: ProfileCache | None = None) -> None:
         self.pool = pool
         self.provider = provider
+        self.profiles = profiles
+
+    async def _profile(self, user_id: int) -> Profile:
+        if self.profiles is not None:
+            return await self.profiles.get(user_id)
+        return await profiles.get_profile(self.pool, user_id)
 
     async def _has_measurements(self, user_id: int | None) -> bool:
-        if user_id is None:
-            return False
-        body = (await profiles.get_profile(self.pool, user_id)).measurements
-        return any(v is not None for v in body.model_dump(exclude={"body_type"}).values())
+        return user_id is not None and has_measurements(await self._profile(user_id))
 
     async def _enrich(self, card: ProductCard, user_id: int) -> ProductCard:
         size = await advice.size_advice(self.pool, user_id, card.id)
@@ -65,8 +74,12 @@ class PostgresShop:
 
     async def search(self, filters: SearchFilters, *, user_id: int | None, limit: int,
                      offset: int) -> SearchResult:
+        context = None
+        if user_id is not None and self.profiles is not None:
+            prefs = (await self.profiles.get(user_id)).preferences
+            context = await search.shopper_context(self.pool, user_id, preferences=prefs)
         result = await search.search_products(self.pool, filters, user_id=user_id, limit=limit,
-                                              offset=offset)
+                                              offset=offset, context=context)
         return result.model_copy(update={"products": await self._enrich_top(result.products, user_id)})
 
     async def get_product(self, product_id: int, *, user_id: int | None) -> ProductCard:
@@ -125,4 +138,7 @@ class PostgresShop:
 
     async def update_profile(self, user_id: int | None, measurements: BodyMeasurements | None,
                              preferences: dict | None) -> None:
-        await profiles.update_profile(self.pool, _needs_user(user_id), measurements, preferences)
+        if self.profiles is not None:
+            await self.profiles.update(_needs_user(user_id), measurements, preferences)
+        else:
+            await profiles.update_profile(self.pool, _needs_user(user_id), measurements, preferences)

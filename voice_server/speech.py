@@ -12,10 +12,12 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 
+import numpy as np
 from aiohttp import web
 
 from audio.asr import BatchingTranscriber, WhisperEngine
 from audio.models import piper_voice_paths, resolve_whisper_model
+from audio.pcm import ASR_RATE, pcm16_to_float32, resample_pcm16
 from audio.tts import ElevenLabsTts, FallbackTts, PiperTts, TtsEngine
 from voice_server.logs import get_logger
 from voice_server.settings import Settings
@@ -53,15 +55,50 @@ def build_tts(settings: Settings) -> TtsEngine:
     return FallbackTts(eleven, piper, first_byte_timeout_s=settings.tts_first_byte_timeout_s)
 
 
+WARM_UP_TEXT = "Show me black dresses."
+
+
+def local_voice(tts: TtsEngine) -> PiperTts | None:
+    """The Piper voice inside `tts` (itself, or the fallback of a FallbackTts), if any."""
+    for candidate in (tts, getattr(tts, "fallback", None)):
+        if isinstance(candidate, PiperTts):
+            return candidate
+    return None
+
+
+def warm_up(asr: BatchingTranscriber, tts: TtsEngine) -> dict[str, float]:
+    """Blocking: synthesise a short phrase with Piper, then decode silence + that speech with Whisper.
+
+    Both engines pay their lazy initialisation here (ONNX session, CTranslate2 buffers), not in the
+    first shopper's turn. A remote voice (ElevenLabs) is not called: warming it would cost a request.
+    """
+    timings: dict[str, float] = {}
+    speech: np.ndarray | None = None
+    piper = local_voice(tts)
+    if piper is not None:
+        started = time.perf_counter()
+        pcm = piper.synthesize(WARM_UP_TEXT)
+        timings["tts_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        speech = pcm16_to_float32(resample_pcm16(pcm, piper.sample_rate, ASR_RATE)) if pcm else None
+    timings["asr_ms"] = round(asr.engine.warm_up(speech), 1)
+    return timings
+
+
 async def load_speech(state: AppState) -> None:
-    """Load ASR and TTS in worker threads (in parallel) and publish them on the app state."""
+    """Load ASR and TTS in worker threads (in parallel), warm them up, then publish them (ready)."""
     started = time.perf_counter()
     asr, tts = await asyncio.gather(
         asyncio.to_thread(build_asr, state.settings), asyncio.to_thread(build_tts, state.settings)
     )
+    loaded_ms = round((time.perf_counter() - started) * 1000)
+    try:
+        warm = await asyncio.to_thread(warm_up, asr, tts)
+    except Exception as exc:  # a failed warm-up only costs the first turn some time
+        log.warning("speech.warm_up_failed", error=repr(exc))
+        warm = {}
     state.asr, state.tts = asr, tts
     ms = round((time.perf_counter() - started) * 1000)
-    log.info("speech.loaded", asr=asr.model_name, tts=tts.name, ms=ms)
+    log.info("speech.loaded", asr=asr.model_name, tts=tts.name, load_ms=loaded_ms, warm_up=warm, ms=ms)
 
 
 async def close_speech(state: AppState) -> None:

@@ -53,7 +53,8 @@ class Turn:
     first_audio_at: float | None = None
     asr_compute_ms: float | None = None
     asr_batch_size: int | None = None
-    speculative_hit: bool = False
+    speculative_hit: bool = False  # the transcript came from the speculative ASR pass
+    speculative_reply: bool = False  # the dialogue step (and first clause) came from the speculation
     audio_in_ms: float | None = None
     replied: bool = False  # the conversation produced (or is producing) a reply
     conversation_turn: int | None = None

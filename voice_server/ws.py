@@ -1,10 +1,11 @@
 """aiohttp adapter for /ws/voice: admission (server full, draining), one `VoiceSession` per socket,
-a registry of live sessions, and the drain watcher."""
+a registry of live sessions, the drain watcher and `drain_sessions` (the SIGTERM drain of `shepherd serve`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -28,19 +29,49 @@ class SessionRegistry:
     def __init__(self, options: SessionOptions | None = None) -> None:
         self.options = options or SessionOptions()
         self.sessions: set[VoiceSession] = set()
+        self._changed = asyncio.Event()
 
     def __len__(self) -> int:
         return len(self.sessions)
+
+    def add(self, session: VoiceSession) -> None:
+        self.sessions.add(session)
+        self._changed.set()
+
+    def discard(self, session: VoiceSession) -> None:
+        self.sessions.discard(session)
+        self._changed.set()
 
     def drain(self) -> None:
         for session in list(self.sessions):
             session.request_drain()
 
+    def cut_turns(self) -> None:
+        """Drain timeout: cut every turn still running (`interruption`, reason `cancel`), then go away."""
+        for session in list(self.sessions):
+            session.request_drain()
+            if session.busy:
+                session._interrupt("cancel")
+            if session.negotiated is not None:
+                session._go_away()
+
+    async def wait_empty(self, timeout_s: float) -> bool:
+        """Wait until no session is left (True) or ``timeout_s`` passed (False)."""
+        deadline = time.monotonic() + timeout_s
+        while self.sessions:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+        return True
+
 
 def registry_of(state: AppState) -> SessionRegistry:
     registry = state.services.get(REGISTRY)
     if registry is None:
-        registry = state.services[REGISTRY] = SessionRegistry()
+        registry = state.services[REGISTRY] = SessionRegistry(SessionOptions.from_settings(state.settings))
     return registry
 
 
@@ -63,7 +94,7 @@ async def voice_ws(request: web.Request) -> web.StreamResponse:
     state = request.app[APP_STATE]
     registry = registry_of(state)
     ws = web.WebSocketResponse(
-        max_msg_size=state.settings.max_message_bytes,
+        max_msg_size=state.settings.max_message_bytes + 1,  # aiohttp refuses size >= max; we allow <=
         heartbeat=20.0,
         autoping=True,
     )
@@ -84,12 +115,35 @@ async def voice_ws(request: web.Request) -> web.StreamResponse:
         header_token=_bearer(request),
         abort=lambda: transport.abort() if transport is not None else None,
     )
-    registry.sessions.add(session)
+    registry.add(session)
     try:
         await session.run()
     finally:
-        registry.sessions.discard(session)
+        registry.discard(session)
     return ws
+
+
+CUT_GRACE_S = 3.0
+"""After the drain timeout cut the turns still running, sessions get this long to close."""
+
+
+async def drain_sessions(state: AppState, timeout_s: float) -> int:
+    """Drain this node; returns how many sessions were still open at the end (0 when all left).
+
+    /readyz answers 503 and new sessions are refused with 1001 from now on; each live session
+    finishes its current turn, then gets `going_away` with its resume token and close 1001. Turns
+    still running after ``timeout_s`` are cut, so the whole drain is bounded.
+    """
+    state.draining = True
+    registry = registry_of(state)
+    log.info("drain.started", sessions=len(registry), timeout_s=timeout_s)
+    registry.drain()
+    if not await registry.wait_empty(timeout_s):
+        log.warning("drain.timeout", sessions=len(registry))
+        registry.cut_turns()
+        await registry.wait_empty(CUT_GRACE_S)
+    log.info("drain.done", sessions_left=len(registry))
+    return len(registry)
 
 
 async def _watch_drain(state: AppState, registry: SessionRegistry) -> None:

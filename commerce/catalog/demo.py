@@ -51,7 +51,7 @@ def stock_for(sku: str, position: int, count: int) -> int:
 def myntra_to_record(row: dict[str, str]) -> dict[str, Any] | None:
     """Map one Myntra CSV row to an import record dict, or None for non-fashion items."""
     name = row.get("Product_Name", "").strip()
-    category = taxonomy.categorize(name)
+    category = taxonomy.categorize(name, row.get("Product_Brand"))
     gender = taxonomy.normalize_gender(row.get("Gender", ""))
     if category is None or gender is None:
         return None

@@ -102,9 +102,15 @@ def _contains(text: str, phrase: str) -> bool:
     return re.search(r"(?<![a-z])" + re.escape(phrase), text) is not None
 
 
-def categorize(name: str) -> str | None:
-    """The demo category for a product name, or None for non-fashion items (home, beauty)."""
+def categorize(name: str, brand: str | None = None) -> str | None:
+    """The demo category for a product name, or None for non-fashion items (home, beauty).
+
+    The leading ``brand`` is ignored: "DressBerry Women Blue Skinny Fit Jeans" are jeans, not a
+    dress (72 DressBerry sweatshirts, tops and jeans had been filed under dresses).
+    """
     lowered = name.lower()
+    if brand and lowered.startswith(brand.lower().strip()):
+        lowered = lowered[len(brand.strip()):]
     for category, patterns in _NAME_RULES:
         if any(_contains(lowered, p) for p in patterns):
             return category

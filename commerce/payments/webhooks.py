@@ -1,7 +1,9 @@
 """Stripe webhooks: verify the signature, store each event once, apply it to its order once.
 
 Events are de-duplicated by id in ``webhook_events`` (the insert and the order change share one
-transaction). Outcomes only move forward: ``payment_intent.succeeded`` pays an unpaid order,
+transaction). Outcomes only move forward: ``payment_intent.succeeded`` pays an unpaid order (or,
+when the order was cancelled meanwhile, is refunded automatically after commit, once:
+``commerce.payments.outcomes``),
 ``payment_intent.payment_failed`` is recorded only while the payment has not succeeded (a late
 "failed" never un-pays), ``charge.refunded`` advances a paid order to refunded.
 """
@@ -14,8 +16,9 @@ from typing import Any
 import asyncpg
 import stripe
 
-from commerce.orders import OrderNotifier, mark_paid, mark_refunded
-from commerce.payments.base import WebhookError
+from commerce.orders import OrderNotifier, mark_refunded
+from commerce.payments.base import PaymentProvider, WebhookError
+from commerce.payments.outcomes import SucceededOutcome, after_succeeded, record_succeeded
 
 TOLERANCE_S = 300
 HANDLED = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded"})
@@ -62,8 +65,12 @@ async def _payment(conn: asyncpg.Connection, ref: str | None, order_id: int | No
     return None
 
 
-async def _apply(conn: asyncpg.Connection, event: dict) -> tuple[int, int, str] | None:
-    """Apply one new event; returns (user id, order id, new order status) when the order changed."""
+Notice = tuple[int, int, str]
+
+
+async def _apply(conn: asyncpg.Connection, event: dict) -> Notice | SucceededOutcome | None:
+    """Apply one new event; returns (user id, order id, new order status) when the order changed,
+    or the outcome of a succeeded payment (paid / refund due)."""
     ref, order_hint = _intent_ref(event)
     found = await _payment(conn, ref, order_hint)
     if found is None:
@@ -78,12 +85,8 @@ async def _apply(conn: asyncpg.Connection, event: dict) -> tuple[int, int, str] 
     changed = False
     new_status = ""
     if kind == "payment_intent.succeeded":
-        if pay["status"] not in ("succeeded", "refunded"):
-            await conn.execute(
-                "UPDATE payments SET status = 'succeeded', last_error = NULL, updated_at = now() "
-                "WHERE id = $1", pay["id"])
-        changed, new_status = await mark_paid(conn, pay["order_id"]), "paid"
-    elif kind == "payment_intent.payment_failed":
+        return await record_succeeded(conn, pay["id"])
+    if kind == "payment_intent.payment_failed":
         if pay["status"] not in ("succeeded", "refunded"):
             error = ((event["data"]["object"].get("last_payment_error") or {}).get("message")
                      or "The payment failed.")
@@ -102,8 +105,12 @@ async def _apply(conn: asyncpg.Connection, event: dict) -> tuple[int, int, str] 
 
 
 async def process_event(pool: asyncpg.Pool, event: dict, *, notify: OrderNotifier | None = None,
-                        provider: str = "stripe") -> bool:
-    """Store and apply a verified event; False for a duplicate (already seen: nothing happens)."""
+                        provider: str = "stripe", payments: PaymentProvider | None = None) -> bool:
+    """Store and apply a verified event; False for a duplicate (already seen: nothing happens).
+
+    ``payments`` makes the refund a late success is owed right away; without it the refund is
+    recorded pending (``outcomes.settle_pending_refunds`` makes it later).
+    """
     async with pool.acquire() as conn, conn.transaction():
         inserted = await conn.fetchval(
             """INSERT INTO webhook_events (id, provider, type, payload) VALUES ($1, $2, $3, $4)
@@ -114,6 +121,8 @@ async def process_event(pool: asyncpg.Pool, event: dict, *, notify: OrderNotifie
             return False
         outcome = await _apply(conn, event) if event["type"] in HANDLED else None
         await conn.execute("UPDATE webhook_events SET processed_at = now() WHERE id = $1", inserted)
-    if outcome is not None and notify is not None:
+    if isinstance(outcome, SucceededOutcome):
+        await after_succeeded(pool, outcome, payments, notify)
+    elif outcome is not None and notify is not None:
         await notify(*outcome)
     return True

@@ -122,3 +122,26 @@ def test_guard_rules() -> None:
     assert guard_transcript("the the the the", level_dbfs=-20, config=cfg, **loop) == "repetitive"
     assert guard_transcript("[BLANK_AUDIO]", level_dbfs=-20, config=cfg, **ok) == "empty"
     assert strip_annotations("(upbeat music) Show me *cough* shoes [BLANK_AUDIO]") == "Show me shoes"
+
+
+async def test_interim_requests_never_delay_a_final_one(whisper_engine: WhisperEngine) -> None:
+    """On CPU a batch costs the sum of its items: an interim must not ride along with a final."""
+    batcher = BatchingTranscriber(whisper_engine, max_batch=8, max_wait_ms=50, interim_alone=True)
+    done: list[str] = []
+
+    async def ask(name: str, interim: bool):
+        result = await batcher.transcribe(JFK[:48000], interim=interim)
+        done.append(name)
+        return result
+
+    try:
+        interim, final = await asyncio.gather(ask("interim", True), ask("final", False))
+        assert done == ["final", "interim"]
+        assert final.batch_size == 1 and interim.batch_size == 1 and interim.interim
+        assert normalise(final.text) == normalise(interim.text) and final.text
+        assert not batcher.busy
+        # interims alone still batch together
+        both = await asyncio.gather(ask("a", True), ask("b", True))
+        assert [r.batch_size for r in both] == [2, 2]
+    finally:
+        await batcher.close()

@@ -148,3 +148,33 @@ def test_barge_in_needs_duration_and_energy() -> None:
     assert not is_barge_in(voiced(0.2))
     assert not is_barge_in(voiced(0.8, level_dbfs=-42))
     assert not is_barge_in(np.concatenate([burst(0.15), quiet(0.3), burst(0.15)]))
+
+
+def test_confirm_end_ends_early_with_the_speculative_audio() -> None:
+    """Adaptive endpointing: after PossibleEnd the session may end the turn before end_silence_ms."""
+    cfg = EndpointerConfig()
+    endpointer = Endpointer(cfg)
+    assert endpointer.confirm_end() == [] and endpointer.trailing_silence_ms == 0
+    events = endpointer.feed(float32_to_pcm16(np.concatenate([quiet(0.5), voiced(1.2)])))
+    assert of_type(events, SpeechStarted) and not endpointer.end_pending
+    assert endpointer.confirm_end() == []  # still talking: nothing to confirm
+    events = endpointer.feed(float32_to_pcm16(quiet(0.4)))
+    possible = of_type(events, PossibleEnd)
+    assert len(possible) == 1 and not of_type(events, SpeechEnded)
+    assert endpointer.end_pending
+    assert 400 - TOL_MS <= endpointer.trailing_silence_ms < cfg.end_silence_ms
+    ended = endpointer.confirm_end()
+    assert len(ended) == 1 and isinstance(ended[0], SpeechEnded) and ended[0].reason == "silence"
+    assert np.array_equal(ended[0].audio, possible[0].audio)
+    assert 400 - TOL_MS <= ended[0].silence_ms < cfg.end_silence_ms
+    assert not endpointer.in_speech and not endpointer.end_pending
+    assert endpointer.feed(float32_to_pcm16(quiet(1.0))) == []  # the full silence adds no second end
+
+
+def test_speech_ended_reports_its_trailing_silence() -> None:
+    cfg = EndpointerConfig()
+    events = run(np.concatenate([quiet(0.5), voiced(1.0), quiet(1.0)]), config=cfg)
+    (ended,) = of_type(events, SpeechEnded)
+    assert cfg.end_silence_ms <= ended.silence_ms < cfg.end_silence_ms + cfg.frame_ms  # whole frames
+    resumed = run(np.concatenate([quiet(0.5), voiced(1.0), quiet(0.3), voiced(0.5), quiet(1.0)]))
+    assert of_type(resumed, SpeechResumed) and len(of_type(resumed, SpeechEnded)) == 1

@@ -148,3 +148,26 @@ async def test_turn_is_fast(engine_factory: Factory) -> None:
     ] * 10:
         state = (await engine.handle(state, line)).new_state
     assert (time.perf_counter() - started) / 40 < 0.020
+
+
+class PriceAsOneShop(MemoryShop):
+    """Reports a dropped price bound the way ``commerce.search`` does: one name, ``price``."""
+
+    async def search(self, filters, *, user_id, limit, offset):  # type: ignore[no-untyped-def]
+        result = await super().search(filters, user_id=user_id, limit=limit, offset=offset)
+        names = ["price" if n in ("price_min", "price_max") else n for n in result.relaxed]
+        return result.model_copy(update={"relaxed": list(dict.fromkeys(names))})
+
+
+async def test_relaxed_price_from_the_postgres_shop_clears_both_bounds() -> None:
+    from tests.dialogue.conftest import catalog_vocabulary, sample_products
+
+    engine = DialogueEngine(PriceAsOneShop(list(sample_products())), catalog_vocabulary())
+    [result], state = await talk(engine, "sarees under 5 dollars")
+    assert result.products and state.filters.price_max_cents is None
+    assert all(p.price_cents > 500 for p in result.products)
+    assert "couldn't find" in result.reply_text and "5 dollars" not in result.reply_text.split("but")[1]
+    cheaper, state = await talk(engine, "sarees", "something cheaper", "something cheaper", "something cheaper",
+                                "something cheaper", "something cheaper", "something cheaper")
+    assert all(p.category == "sarees" for r in cheaper for p in r.products)
+    assert any("already the cheapest" in r.reply_text for r in cheaper)  # price is never relaxed there

@@ -42,6 +42,7 @@ SERVER_SAMPLES = [
     p.Interruption(turn_id=1, reason="barge_in", played_ms=400, heard_text="Here are"),
     p.TurnMetrics(turn_id=1, endpoint_ms=700, asr_ms=1, nlu_ms=2, tts_first_byte_ms=3, voice_to_voice_ms=4),
     p.GoingAway(resume_token="r"),
+    p.Notice(turn_id=2, kind="order_status", text="Your payment went through.", data={"order_id": 7}),
     p.Error(code="bad_frame", message="odd"),
     p.Pong(id="x"),
 ]

@@ -30,8 +30,9 @@ async def test_spoken_turn_end_to_end(connect, guest_token) -> None:
     started = await client.wait_for("speech_started")
     final = await client.wait_for("transcript", final=True)
     assert final["turn_id"] == started["turn_id"]
-    # one utterance: 0.35 allows one wrong word in six (catalog hotwords turn "Show me" into "Xiaomi")
-    assert wer(MANIFEST[name]["text"], final["text"]) <= 0.35, final["text"]
+    # measured 0.0 since the prompt holds only dialogue-context brands (none at the first turn; the
+    # whole-catalog prompt heard "Show me" as "Xiaomi"); 0.17 still allows one wrong word in six
+    assert wer(MANIFEST[name]["text"], final["text"]) <= 0.17, final["text"]
     reply = await client.wait_for("reply")
     assert reply["text"] and reply["intent"] == "search"
     await client.wait_for("audio_start", sample_rate=24000)

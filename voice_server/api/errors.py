@@ -19,6 +19,7 @@ SHOP_ERROR_STATUS: dict[str, int] = {
     "payment_declined": 402,
     "conflict": 409,
     "payment_unavailable": 503,
+    "store_unavailable": 503,
     "invalid_webhook": 400,
 }
 AUTH_ERROR_STATUS: dict[str, int] = {
@@ -67,7 +68,8 @@ def _jsonable(value: object) -> object:
 def shop_error_response(exc: ShopError) -> web.Response:
     status = SHOP_ERROR_STATUS.get(exc.code, 400)
     details = {k: _jsonable(v) for k, v in exc.details.items()} or None
-    return api_error(exc.code, exc.message, status, details)
+    headers = {"Retry-After": "2"} if status == 503 else None  # unavailable: retry with the same key
+    return api_error(exc.code, exc.message, status, details, headers)
 
 
 def auth_error_response(exc: AuthError) -> web.Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -177,10 +178,22 @@ async def _body_data(request: web.Request) -> Any:
         return {}
     raw = await request.read()
     try:
-        return json.loads(raw or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(raw or b"{}", parse_constant=_not_json, parse_float=_finite_float)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: "[[[[…" too deep
         raise RequestInvalid([{"loc": ["body"], "msg": "body is not valid JSON", "type": "json_invalid"}]) \
             from exc
+
+
+def _not_json(constant: str) -> Any:
+    """NaN / Infinity are accepted by Python's parser but are not JSON (and Postgres refuses them)."""
+    raise ValueError(f"{constant} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999
+        raise ValueError("number out of range")
+    return value
 
 
 async def _parse(request: web.Request, route: ApiRoute) -> ApiCall:

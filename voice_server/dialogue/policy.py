@@ -215,6 +215,7 @@ class DialogueEngine:
         """Search and speak; if the shop had to drop a `protect`ed filter, keep the current results."""
         state = turn.state
         result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+        result = result.model_copy(update={"relaxed": _relaxed_names(result.relaxed)})
         wanted = say.describe_filters(filters)
         if protect and set(result.relaxed) & protect:
             which = "cheapest" if "price_max" in protect else "most expensive"
@@ -646,6 +647,15 @@ def _merge(base: SearchFilters, slots: Slots, state: DialogueState) -> SearchFil
     ):
         merged = merged.model_copy(update={"price_min_cents": None})
     return merged
+
+
+def _relaxed_names(relaxed: list[str]) -> list[str]:
+    """The shop's relaxed filter names in this module's terms: ``commerce.search`` drops both price
+    bounds together as ``price``."""
+    out: list[str] = []
+    for name in relaxed:
+        out += ["price_min", "price_max"] if name == "price" else [name]
+    return out
 
 
 def _without(filters: SearchFilters, relaxed: list[str]) -> SearchFilters:

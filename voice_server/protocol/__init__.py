@@ -19,6 +19,7 @@ from voice_server.protocol.messages import (
     Hello,
     Interruption,
     Limits,
+    Notice,
     Ping,
     Playback,
     Pong,
@@ -36,7 +37,7 @@ from voice_server.protocol.parse import ProtocolError, check_audio_frame, parse_
 __all__ = [
     "CLIENT_MESSAGE", "HANDSHAKE_TIMEOUT_S", "PROTOCOL_VERSION", "SERVER_MESSAGE", "SUPPORTED_SAMPLE_RATES",
     "AudioEnd", "AudioFormat", "AudioStart", "Bye", "Cancel", "ClientMessage", "CloseCode", "EndOfSpeech",
-    "Error", "ErrorCode", "GoingAway", "Hello", "Interruption", "Limits", "Negotiated", "Ping", "Playback",
+    "Error", "ErrorCode", "GoingAway", "Hello", "Interruption", "Limits", "Negotiated", "Notice", "Ping", "Playback",
     "Pong", "ProtocolError", "Ready", "Reply", "ServerMessage", "SpeechEnded", "SpeechStarted", "Text",
     "Transcript", "TurnMetrics", "check_audio_frame", "negotiate", "parse_client_message",
 ]

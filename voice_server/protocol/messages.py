@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 PROTOCOL_VERSION = 1
 SUPPORTED_SAMPLE_RATES: tuple[int, ...] = (8000, 16000, 24000, 44100, 48000)
@@ -59,6 +59,13 @@ class Text(_Msg):
 
     type: Literal["text"] = "text"
     text: str = Field(min_length=1, max_length=2000)
+
+    @field_validator("text")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:  # Postgres text cannot hold NUL (REST refuses it too)
+            raise ValueError("NUL characters are not allowed")
+        return value
 
 
 class Cancel(_Msg):
@@ -221,6 +228,21 @@ class GoingAway(_Msg):
     reason: str = "draining"
 
 
+class Notice(_Msg):
+    """Something happened outside this conversation, possibly on another node (a payment went through).
+
+    Sent as soon as it arrives. When `turn_id` is set the assistant also says `text` as that turn
+    (`audio_start` … `audio_end`, then `metrics`), once no other turn is in progress; the shopper can
+    barge in on it like on any reply. `turn_id` is null when it is not spoken (the node is draining).
+    """
+
+    type: Literal["notice"] = "notice"
+    turn_id: TurnId | None = None
+    kind: str = Field(description="What happened, e.g. `order_status`.")
+    text: str = Field(description="What the assistant says about it.")
+    data: dict[str, Any] = Field(default_factory=dict, description="e.g. `{order_id, status}`.")
+
+
 class Error(_Msg):
     """A typed error. `fatal=true` is followed by a close with `close_code`."""
 
@@ -239,7 +261,7 @@ class Pong(_Msg):
 
 ServerMessage = Annotated[
     Ready | SpeechStarted | SpeechEnded | Transcript | Reply | AudioStart | AudioEnd | Interruption
-    | TurnMetrics | GoingAway | Error | Pong,
+    | TurnMetrics | GoingAway | Notice | Error | Pong,
     Field(discriminator="type"),
 ]
 SERVER_MESSAGE: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
@@ -247,5 +269,5 @@ SERVER_MESSAGE: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
 CLIENT_MODELS: tuple[type[_Msg], ...] = (Hello, Text, Cancel, Playback, EndOfSpeech, Ping, Bye)
 SERVER_MODELS: tuple[type[_Msg], ...] = (
     Ready, SpeechStarted, SpeechEnded, Transcript, Reply, AudioStart, AudioEnd, Interruption,
-    TurnMetrics, GoingAway, Error, Pong,
+    TurnMetrics, GoingAway, Notice, Error, Pong,
 )

@@ -40,6 +40,8 @@ def parse_client_message(data: str | bytes) -> ClientMessage | ProtocolError:
         raw = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         return ProtocolError(ErrorCode.BAD_JSON, f"not valid JSON: {exc}"[:200])
+    except RecursionError:  # "[[[[…" nested deeper than the parser's stack
+        return ProtocolError(ErrorCode.BAD_JSON, "not valid JSON: nested too deeply")
     if not isinstance(raw, dict):
         return ProtocolError(ErrorCode.INVALID_MESSAGE, "a message must be a JSON object")
     kind = raw.get("type")

@@ -8,7 +8,7 @@ from commerce.payments.webhooks import process_event, verify_event
 from voice_server.api.errors import api_error
 from voice_server.api.routing import ApiCall, ApiRouter
 from voice_server.api.schemas import WebhookAck
-from voice_server.api.services import order_notifier
+from voice_server.api.services import order_notifier, payments
 
 router = ApiRouter(tags=("webhooks",))
 
@@ -23,5 +23,6 @@ async def stripe_webhook(call: ApiCall) -> WebhookAck | web.Response:
         return api_error("webhooks_not_configured", "Stripe webhooks are not configured", 503)
     payload = await call.request.read()
     event = verify_event(payload, call.request.headers.get("Stripe-Signature", ""), secret.get_secret_value())
-    fresh = await process_event(call.pool, event, notify=order_notifier(call.state))
+    fresh = await process_event(call.pool, event, notify=order_notifier(call.state),
+                                payments=payments(call.state))
     return WebhookAck(duplicate=not fresh)

@@ -1,0 +1,626 @@
+"""Concurrency: simulated shoppers and listening-only sessions against a real server (issue #7, part 2).
+
+    python -m bench.concurrency [--max-n 40] [--step 5] [--duration-s 40] [--quick]
+
+The server runs as a subprocess (``shepherd serve``: embedded Postgres + Valkey, Whisper, Piper)
+and this process is the load generator, so the two never share a GIL.
+
+1. **Shoppers.** N authenticated websocket sessions, each a microphone streaming 20 ms frames in
+   real time: a fixture utterance about every ``--period-s`` (10 s), silence in between; a reply
+   still playing when the next question is due is cancelled first. N ramps 1, S, 2S, ... until
+   p95 voice-to-voice exceeds 1.5 s or anything is dropped: a turn without a full answer (no turn,
+   empty transcript, no reply audio, an error), reply audio the server dropped (``audio_end``
+   reason ``dropped`` / ``slow_client``) or that never arrived (fewer bytes than ``audio_end`` says),
+   a session closed under it, or the server's own ``slow_client`` / 4429 counters moving.
+2. **Listening-only.** The server (every thread) is pinned to one core and the load generator to
+   the other; sessions stream silence in real time, each sending an in-band ``ping`` every second.
+   The server answers a ping only after every frame sent before it, so the ping round trip is how
+   far frame processing lags behind real time. Sessions ramp until that lag's p95 exceeds 200 ms.
+   Memory per session = growth of the server's RSS / sessions.
+
+Writes ``bench/results/concurrency.json`` with per-N series in ``results["ramp"]`` and
+``results["listening"]`` for bench/plots.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import numpy as np
+import psutil
+from prometheus_client.parser import text_string_to_metric_families
+
+from bench.report import RESULTS_DIR, machine_info, row, summarize, write_result
+from bench.shoppers import (
+    DEFAULT_STATE_DIR,
+    FRAME_MS,
+    RATE,
+    ROOT,
+    STAGES,
+    Shopper,
+    TurnSample,
+    Utterance,
+    load_utterances,
+    stop_reply,
+    wait_answer,
+)
+from voice_server.client import guest_token
+from voice_server.replay import wait_ready
+
+P95_LIMIT_MS = 1500.0
+LAG_LIMIT_MS = 200.0
+GOAL_SHOPPERS = 25
+GOAL_LISTENING = 500
+ANSWER_TIMEOUT_S = 90.0
+
+
+def log(message: str) -> None:
+    print(f"[concurrency] {message}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ the server subprocess
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """``shepherd serve`` in a subprocess; its threads can be pinned to cores."""
+
+    def __init__(self, state_dir: Path, port: int | None = None) -> None:
+        self.state_dir = state_dir
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.url = f"ws://127.0.0.1:{self.port}/ws/voice"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = state_dir / "bench-server.log"
+
+    def start(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SHEPHERD_")}
+        env.update({
+            "SHEPHERD_STATE_DIR": str(self.state_dir), "SHEPHERD_LOG_LEVEL": "warning",
+            "SHEPHERD_MAX_SESSIONS": "100000", "SHEPHERD_RATE_LIMIT_PER_MINUTE": "1000000",
+        })
+        with self.log_path.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "voice_server.cli", "serve", "--host", "127.0.0.1", "--port",
+                 str(self.port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            )
+
+    async def ready(self, timeout_s: float = 600.0) -> None:
+        task = asyncio.create_task(wait_ready(self.base, timeout_s))
+        while not task.done():
+            if self.proc is not None and self.proc.poll() is not None:
+                task.cancel()
+                raise RuntimeError(f"server exited ({self.proc.returncode}); see {self.log_path}")
+            await asyncio.sleep(0.5)
+        await task
+
+    @property
+    def process(self) -> psutil.Process:
+        assert self.proc is not None
+        return psutil.Process(self.proc.pid)
+
+    def pin(self, cores: set[int] | None) -> None:
+        """Pin every thread of the server (new threads inherit it); None = every core."""
+        assert self.proc is not None
+        target = cores or set(range(os.cpu_count() or 1))
+        for tid in os.listdir(f"/proc/{self.proc.pid}/task"):
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(int(tid), target)
+
+    def rss_mb(self) -> float:
+        return self.process.memory_info().rss / 2**20
+
+    def cpu_s(self) -> float:
+        times = self.process.cpu_times()
+        return float(times.user + times.system)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+async def server_counters(base: str) -> dict[str, float]:
+    """The server's own drop counters from /metrics: slow_client errors, closes by code."""
+    async with aiohttp.ClientSession() as session, session.get(f"{base}/metrics") as response:
+        text = await response.text()
+    out: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "shepherd_voice_errors_total" and sample.labels.get("code") == "slow_client":
+                out["slow_client"] = sample.value
+            elif sample.name == "shepherd_voice_closes_total":
+                out[f"close_{sample.labels.get('code')}"] = sample.value
+    return out
+
+
+async def server_info(base: str) -> dict[str, str]:
+    """ASR model and TTS engine as the server's /readyz reports them."""
+    async with aiohttp.ClientSession() as session, session.get(f"{base}/readyz") as response:
+        checks = (await response.json()).get("checks", {})
+    return {"asr": str(checks.get("asr", {}).get("model", "?")), "tts": str(checks.get("tts", {}).get("engine", "?"))}
+
+
+def counter_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {k: v - before.get(k, 0.0) for k, v in after.items() if v - before.get(k, 0.0)}
+
+
+# ------------------------------------------------------------------ shoppers ramp
+def ramp_steps(max_n: int, step: int) -> list[int]:
+    """1, step, 2*step, ... up to max_n."""
+    return sorted({1, *range(step, max_n + 1, step)} | ({max_n} if max_n >= 1 else set()))
+
+
+def step_summary(n: int, samples: list[TurnSample], failed_sessions: int, counters: dict[str, float],
+                 late_ms: float) -> dict[str, Any]:
+    """One ramp step: latency over answered turns, stage medians, and every kind of drop."""
+    records = [s.record() for s in samples]
+    ok = [r for r in records if r["outcome"] == "ok" and r["v2v_ms"] is not None]
+    outcomes: dict[str, int] = {}
+    for r in records:
+        outcomes[r["outcome"]] = outcomes.get(r["outcome"], 0) + 1
+    server_drops = counters.get("slow_client", 0) + counters.get("close_4429", 0)
+    dropped = len(records) - len(ok) + failed_sessions + int(server_drops)
+    v2v = summarize([r["v2v_ms"] for r in ok])
+    split = [r["breakdown"] for r in ok if r["breakdown"]]
+    batch = [r["server"].get("asr_batch_size") for r in ok if r["server"].get("asr_batch_size")]
+    return {
+        "n": n, "turns": len(records), "answered": len(ok),
+        "p50": round(v2v["p50"], 1) if v2v["n"] else None,
+        "p95": round(v2v["p95"], 1) if v2v["n"] else None,
+        "dropped": dropped, "outcomes": outcomes, "failed_sessions": failed_sessions,
+        "server_counters": counters,
+        "breakdown_median_ms": {s: round(statistics.median(b[s] for b in split), 1) if split else None
+                                for s in STAGES},
+        "asr_batch_mean": round(float(np.mean(batch)), 2) if batch else None,
+        "mic_late_ms_max": round(late_ms, 1),
+    }
+
+
+def holds(step: dict[str, Any]) -> bool:
+    return step["p95"] is not None and step["p95"] <= P95_LIMIT_MS and step["dropped"] == 0
+
+
+async def shopper_loop(shopper: Shopper, utterances: list[Utterance], first: int, offset_s: float,
+                       period_s: float, deadline: float) -> None:
+    """Speak every ``period_s`` until ``deadline``; cut a reply still playing before the next question."""
+    await asyncio.sleep(offset_s)
+    k = first
+    previous: TurnSample | None = None
+    while True:
+        utterance = utterances[k % len(utterances)]
+        if time.monotonic() + utterance.duration_s > deadline:
+            break
+        if previous is not None:
+            await stop_reply(shopper, previous)
+        started = time.monotonic()
+        sample = shopper.say(utterance)
+        await wait_answer(sample, ANSWER_TIMEOUT_S)
+        previous = sample
+        if shopper.failure is not None:
+            return
+        k += 1
+        await asyncio.sleep(max(0.5, started + period_s - time.monotonic()))
+    if previous is not None:
+        await stop_reply(shopper, previous)
+
+
+async def connect_all(url: str, n: int, parallel: int = 8) -> tuple[list[Shopper], int]:
+    gate = asyncio.Semaphore(parallel)
+
+    async def one(i: int) -> Shopper | None:
+        async with gate:
+            try:
+                return await Shopper.connect(url, name=f"bench-shopper-{i}")
+            except Exception as exc:
+                log(f"shopper {i} could not connect: {exc!r}")
+                return None
+
+    shoppers = await asyncio.gather(*(one(i) for i in range(n)))
+    ok = [s for s in shoppers if s is not None]
+    return ok, n - len(ok)
+
+
+async def shopper_step(server: ServerProcess, n: int, utterances: list[Utterance], duration_s: float,
+                       period_s: float, rng: random.Random) -> dict[str, Any]:
+    before = await server_counters(server.base)
+    shoppers, failed = await connect_all(server.url, n)
+    cpu0, t0 = server.cpu_s(), time.monotonic()
+    deadline = t0 + duration_s
+    loops = [shopper_loop(s, utterances, first=rng.randrange(len(utterances)),
+                          offset_s=rng.uniform(0, min(period_s, duration_s / 2)), period_s=period_s,
+                          deadline=deadline) for s in shoppers]
+    await asyncio.gather(*loops)
+    cpu = (server.cpu_s() - cpu0) / (time.monotonic() - t0)
+    rss = server.rss_mb()
+    failed += sum(1 for s in shoppers if s.failure is not None)
+    samples = [x for s in shoppers for x in s.samples]
+    late = max((s.late_ms_max for s in shoppers), default=0.0)
+    await asyncio.gather(*(s.close() for s in shoppers))
+    await asyncio.sleep(1.0)
+    counters = counter_delta(before, await server_counters(server.base))
+    counters.pop("close_1000", None)  # our own goodbyes
+    step = step_summary(n, samples, failed, counters, late)
+    step.update(rss_mb=round(rss, 1), server_cpu_cores=round(cpu, 2))
+    return step
+
+
+# ------------------------------------------------------------------ listening-only ramp
+@dataclass
+class Listener:
+    ws: aiohttp.ClientWebSocketResponse
+    reader: asyncio.Task[None] | None = None
+    pings: dict[str, float] = field(default_factory=dict)
+    closed: bool = False
+
+
+class ListeningLoad:
+    """Many sessions streaming silence in real time from one ticker (cheap enough to reach 1000s)."""
+
+    def __init__(self, base: str, url: str, ping_every_s: float = 1.0) -> None:
+        self.base = base
+        self.url = url
+        self.ping_every_s = ping_every_s
+        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=180))
+        self.listeners: list[Listener] = []
+        self.rtts: list[tuple[float, float]] = []  # (arrival time, round trip ms)
+        self.late_ms: list[float] = []
+        self._ticker: asyncio.Task[None] | None = None
+        self._frame = bytes(RATE * FRAME_MS // 1000 * 2)
+
+    async def add(self, n: int, parallel: int = 16) -> int:
+        gate = asyncio.Semaphore(parallel)
+
+        async def one() -> bool:
+            async with gate:
+                try:
+                    token = (await guest_token(self.base, self.http))["token"]
+                    ws = await self.http.ws_connect(self.url, headers={"Authorization": f"Bearer {token}"},
+                                                    heartbeat=None, max_msg_size=4 << 20)
+                    await ws.send_json({"type": "hello", "version": 1,
+                                        "input": {"encoding": "pcm_s16le", "sample_rate": RATE, "channels": 1},
+                                        "output": {"encoding": "pcm_s16le", "sample_rate": 24000, "channels": 1},
+                                        "client": {"name": "bench-listener", "version": "1"}})
+                    while True:
+                        msg = await asyncio.wait_for(ws.receive(), 180)
+                        if msg.type != aiohttp.WSMsgType.TEXT:
+                            raise RuntimeError(f"closed during handshake: {ws.close_code}")
+                        if json.loads(msg.data).get("type") == "ready":
+                            break
+                except Exception as exc:
+                    log(f"listener could not connect: {exc!r}")
+                    return False
+                listener = Listener(ws)
+                listener.reader = asyncio.create_task(self._read(listener))
+                self.listeners.append(listener)
+                return True
+
+        return sum(await asyncio.gather(*(one() for _ in range(n))))
+
+    async def _read(self, listener: Listener) -> None:
+        async for msg in listener.ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                message = json.loads(msg.data)
+                if message.get("type") == "pong":
+                    sent = listener.pings.pop(str(message.get("id")), None)
+                    if sent is not None:
+                        now = time.monotonic()
+                        self.rtts.append((now, (now - sent) * 1000.0))
+        listener.closed = True
+
+    def start(self) -> None:
+        self._ticker = asyncio.create_task(self._tick())
+
+    async def _tick(self) -> None:
+        period = FRAME_MS / 1000
+        start = time.monotonic()
+        n = 0
+        ping_ticks = max(1, round(self.ping_every_s / period))
+        while True:
+            delay = start + n * period - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self.late_ms.append(max(0.0, -delay * 1000.0))
+            for i, listener in enumerate(self.listeners):
+                if listener.closed:
+                    continue
+                try:
+                    await listener.ws.send_bytes(self._frame)
+                    if (n + i) % ping_ticks == 0:  # each session pings once a second, staggered
+                        ping_id = f"{n}"
+                        listener.pings[ping_id] = time.monotonic()
+                        await listener.ws.send_json({"type": "ping", "id": ping_id})
+                except (ConnectionError, RuntimeError):
+                    listener.closed = True
+            n += 1
+
+    def open_sessions(self) -> int:
+        return sum(1 for x in self.listeners if not x.closed)
+
+    def unanswered_pings(self, older_than_s: float) -> int:
+        cutoff = time.monotonic() - older_than_s
+        return sum(1 for x in self.listeners for sent in x.pings.values() if sent < cutoff)
+
+    async def close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        async def close_one(listener: Listener) -> None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(listener.ws.close(), 10.0)
+            if listener.reader is not None:
+                listener.reader.cancel()
+
+        await asyncio.gather(*(close_one(x) for x in self.listeners))
+        await self.http.close()
+
+
+def _maybe(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def listening_steps(spec: str) -> list[int]:
+    return sorted({int(x) for x in spec.split(",") if x.strip()})
+
+
+def memory_slope_kb(baseline_mb: float, steps: list[dict[str, Any]]) -> float | None:
+    """Server memory per session (KiB): least-squares slope of RSS over open sessions across the steps
+    (the first sessions' one-off allocations stay out of it); from the baseline with a single step."""
+    points = [(s["n"], s["rss_mb"]) for s in steps if s["n"] > 0]
+    if len(points) == 1:
+        points.insert(0, (0, baseline_mb))
+    if len(points) < 2:
+        return None
+    n, rss = np.array(points, dtype=float).T
+    return round(float(np.polyfit(n, rss, 1)[0]) * 1024, 1)
+
+
+async def listening_ramp(server: ServerProcess, steps: list[int], duration_s: float
+                         ) -> tuple[list[dict[str, Any]], float]:
+    """Add sessions step by step (keeping the earlier ones) until frame processing lags real time;
+    returns the steps and the server's RSS (MB) before the first session."""
+    load = ListeningLoad(server.base, server.url)
+    results: list[dict[str, Any]] = []
+    try:
+        await asyncio.sleep(2.0)
+        rss0 = prev_rss = server.rss_mb()
+        prev_n = 0
+        load.start()
+        for n in steps:
+            added = await load.add(n - len(load.listeners))
+            log(f"listening: {load.open_sessions()} sessions open ({added} added); measuring {duration_s:.0f} s")
+            await asyncio.sleep(2.0)  # settle after the connection burst
+            t0, cpu0, tick0 = time.monotonic(), server.cpu_s(), len(load.late_ms)
+            await asyncio.sleep(duration_s)
+            t1 = time.monotonic()
+            rtts = [rtt for at, rtt in load.rtts if t0 <= at <= t1]
+            stuck = load.unanswered_pings(older_than_s=LAG_LIMIT_MS / 1000)
+            lag = summarize(rtts)
+            late = summarize(load.late_ms[tick0:])
+            rss = server.rss_mb()
+            sessions = load.open_sessions()
+            step = {
+                "n": sessions, "target": n, "lag_p50_ms": _maybe(lag.get("p50")),
+                "lag_p95_ms": _maybe(lag.get("p95")), "lag_max_ms": _maybe(lag.get("max")),
+                "pings": lag["n"], "unanswered_pings": stuck,
+                "server_cpu_cores": round((server.cpu_s() - cpu0) / (t1 - t0), 2),
+                "rss_mb": round(rss, 1),
+                "rss_per_session_kb": round((rss - prev_rss) * 1024 / max(sessions - prev_n, 1), 1),
+                "loadgen_late_p95_ms": round(late.get("p95", 0.0), 1),
+                "closed": len(load.listeners) - sessions,
+            }
+            step["keeps_up"] = (lag["n"] > 0 and lag["p95"] <= LAG_LIMIT_MS and stuck == 0
+                                and step["closed"] == 0 and sessions >= n)
+            step["loadgen_limited"] = step["loadgen_late_p95_ms"] > FRAME_MS
+            results.append(step)
+            prev_rss, prev_n = rss, sessions
+            log(f"listening {sessions}: lag p50 {step['lag_p50_ms']} / p95 {step['lag_p95_ms']} ms, "
+                f"server cpu {step['server_cpu_cores']} cores, rss {step['rss_mb']} MB, "
+                f"loadgen late p95 {step['loadgen_late_p95_ms']} ms -> "
+                f"{'keeps up' if step['keeps_up'] else 'falls behind'}")
+            if not step["keeps_up"]:
+                break
+    finally:
+        await load.close()
+    return results, rss0
+
+
+# ------------------------------------------------------------------ the whole benchmark
+@contextlib.contextmanager
+def affinity(cores: set[int] | None) -> Iterator[None]:
+    """Pin this process's threads (the load generator) for the duration."""
+    if cores is None or not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cores)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    utterances = load_utterances("quick", args.fixtures_limit)
+    server = ServerProcess(args.state_dir)
+    log(f"starting shepherd serve on port {server.port} (state dir {args.state_dir}); log {server.log_path}")
+    server.start()
+    ramp: list[dict[str, Any]] = []
+    listening: list[dict[str, Any]] = []
+    rss0 = 0.0
+    info: dict[str, str] = {}
+    try:
+        started = time.monotonic()
+        await server.ready()
+        info = await server_info(server.base)
+        log(f"server ready in {time.monotonic() - started:.0f} s ({info}); warm-up turn")
+        warm = await Shopper.connect(server.url, name="bench-warmup")
+        sample = warm.say(utterances[0])
+        await wait_answer(sample, 120)
+        await stop_reply(warm, sample)
+        await warm.close()
+        rng = random.Random(args.seed)
+        if not args.skip_shoppers:
+            for n in ramp_steps(args.max_n, args.step):
+                log(f"shoppers: N={n} for {args.duration_s:.0f} s")
+                step = await shopper_step(server, n, utterances, args.duration_s, args.period_s, rng)
+                step["holds"] = holds(step)
+                ramp.append(step)
+                log(f"N={n}: p50 {step['p50']} / p95 {step['p95']} ms over {step['answered']}/{step['turns']} "
+                    f"turns, dropped {step['dropped']} {step['outcomes']}, cpu {step['server_cpu_cores']} cores "
+                    f"-> {'holds' if step['holds'] else 'fails'}")
+                if not step["holds"] and not args.keep_going:
+                    break
+        if not args.skip_listening:
+            cores = sorted(os.sched_getaffinity(0))
+            server_core = {cores[0]}
+            loadgen_cores = set(cores[1:]) or None
+            server.pin(server_core)
+            log(f"listening-only: server pinned to core {cores[0]}, load generator to {sorted(loadgen_cores or [])}")
+            with affinity(loadgen_cores):
+                listening, rss0 = await listening_ramp(server, listening_steps(args.listen_steps),
+                                                       args.listen_duration_s)
+            server.pin(None)
+    finally:
+        server.stop()
+    return {"ramp": ramp, "listening": listening, "listening_rss0_mb": round(rss0, 1), "server": info,
+            "cores_split": len(os.sched_getaffinity(0)) > 1}
+
+
+def build_result(args: argparse.Namespace, outcome: dict[str, Any]
+                 ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    ramp, listening = outcome["ramp"], outcome["listening"]
+    held = [s["n"] for s in ramp if s["holds"]]
+    max_shoppers = max(held) if held else 0
+    kept = [s["n"] for s in listening if s["keeps_up"]]
+    max_listening = max(kept) if kept else 0
+    limit_reached_shoppers = bool(ramp) and not ramp[-1]["holds"]
+    limit_reached_listening = bool(listening) and not listening[-1]["keeps_up"]
+    cores = machine_info()["cores"]
+    setup = {
+        "model": f"whisper {outcome['server'].get('asr', '?')}", "tts": outcome["server"].get("tts", "?"), "shopper_fixtures": args.fixtures_limit or "quick (8)",
+        "period_s": args.period_s, "duration_s_per_step": args.duration_s, "ramp": ramp_steps(args.max_n, args.step),
+        "listening_steps": listening_steps(args.listen_steps), "listening_duration_s": args.listen_duration_s,
+        "limits": {"p95_ms": P95_LIMIT_MS, "dropped": 0, "lag_p95_ms": LAG_LIMIT_MS},
+        "server": "shepherd serve subprocess (all cores for shoppers; one pinned core for listening)",
+        "load_generator": "this process" + (" (pinned to the other core for listening)"
+                                            if outcome["cores_split"] else " (same core: machine has one)"),
+        "endpointing": "server VAD (trailing silence)", "replies": "cut by cancel when the next question is due",
+        "runs": 1,
+    }
+    results = {
+        "max_shoppers": max_shoppers, "shopper_limit_reached": limit_reached_shoppers,
+        "max_listening_sessions": max_listening, "listening_limit_reached": limit_reached_listening,
+        "rss_per_session_kb": memory_slope_kb(outcome["listening_rss0_mb"], listening),
+        "listening_rss0_mb": outcome["listening_rss0_mb"],
+        "ramp": ramp, "listening": listening,
+    }
+    rows = []
+    if ramp:
+        where = next((s for s in reversed(ramp) if s["holds"]), ramp[0])
+        split = where["breakdown_median_ms"]
+        label = f"{cores} cores, utterance every {args.period_s:.0f} s, {args.duration_s:.0f} s per step"
+        rows.append(row("Concurrency", "shoppers held (p95 <= 1.5 s, nothing dropped)",
+                        f"{max_shoppers}{'' if limit_reached_shoppers else '+'}", label,
+                        goal=f">= {GOAL_SHOPPERS}", met=max_shoppers >= GOAL_SHOPPERS))
+        if all(v is not None for v in split.values()):
+            rows.append(row("Concurrency", f"median breakdown at N={where['n']}: endpoint / ASR / NLU+shop / TTS / "
+                            "transport", " / ".join(f"{split[s]:.0f}" for s in STAGES) + " ms", label))
+    if listening:
+        label = "server pinned to 1 core, 20 ms frames of silence, in-band ping lag p95 <= 200 ms"
+        rows.append(row("Concurrency", "listening-only sessions on one core",
+                        f"{max_listening}{'' if limit_reached_listening else '+'}", label,
+                        goal=f">= {GOAL_LISTENING}", met=max_listening >= GOAL_LISTENING))
+        if results["rss_per_session_kb"] is not None:
+            rows.append(row("Concurrency", "memory per session (server RSS growth)",
+                            f"{results['rss_per_session_kb']:.0f} KiB", label))
+    return setup, results, rows
+
+
+def human_table(results: dict[str, Any]) -> str:
+    lines = [f"{'N':>4} {'turns':>6} {'p50 ms':>8} {'p95 ms':>8} {'drop':>5} {'cpu':>5} {'rss MB':>7}  "
+             + " / ".join(STAGES)]
+    for s in results["ramp"]:
+        split = " / ".join(f"{v:.0f}" if v is not None else "-" for v in s["breakdown_median_ms"].values())
+        lines.append(f"{s['n']:>4} {s['turns']:>6} {s['p50'] or 0:>8.0f} {s['p95'] or 0:>8.0f} {s['dropped']:>5} "
+                     f"{s['server_cpu_cores']:>5.2f} {s['rss_mb']:>7.0f}  {split}")
+    lines.append(f"largest N that holds: {results['max_shoppers']}")
+    if results["listening"]:
+        lines.append("")
+        lines.append(f"{'sessions':>8} {'lag p50':>8} {'lag p95':>8} {'cpu':>5} {'rss MB':>7} {'KiB/sess':>8} {'ok':>4}")
+        for s in results["listening"]:
+            lag50, lag95 = (f"{v:.1f}" if v is not None else "-" for v in (s["lag_p50_ms"], s["lag_p95_ms"]))
+            lines.append(f"{s['n']:>8} {lag50:>8} {lag95:>8} {s['server_cpu_cores']:>5.2f} "
+                         f"{s['rss_mb']:>7.0f} {s['rss_per_session_kb']:>8.1f} {'yes' if s['keeps_up'] else 'no':>4}")
+        lines.append(f"listening-only sessions one core sustains: {results['max_listening_sessions']}")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.concurrency", description=__doc__.split("\n")[0])
+    parser.add_argument("--max-n", type=int, default=40, help="largest number of shoppers tried (default 40)")
+    parser.add_argument("--step", type=int, default=5, help="ramp step (default 5: 1, 5, 10, ...)")
+    parser.add_argument("--duration-s", type=float, default=30.0, help="seconds per ramp step (default 30)")
+    parser.add_argument("--period-s", type=float, default=10.0, help="seconds between a shopper's questions")
+    parser.add_argument("--listen-steps", default="100,250,500,750,1000,1500",
+                        help="listening-only session counts, comma-separated")
+    parser.add_argument("--listen-duration-s", type=float, default=8.0,
+                        help="seconds measured per listening step (default 8)")
+    parser.add_argument("--fixtures-limit", type=int, default=None, help="only the first K quick fixtures")
+    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR,
+                        help="state dir of the server (default .shepherd/bench, kept between runs)")
+    parser.add_argument("--keep-going", action="store_true", help="ramp shoppers to --max-n even past a failure")
+    parser.add_argument("--skip-shoppers", action="store_true")
+    parser.add_argument("--skip-listening", action="store_true")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: N 1..2 for 12 s each, 10 and 20 listening sessions for 4 s")
+    parser.add_argument("--out-dir", type=Path, default=RESULTS_DIR, help="where the JSON result goes")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.max_n, args.step, args.duration_s, args.period_s = min(args.max_n, 2), 1, 12.0, 8.0
+        args.listen_steps, args.listen_duration_s = "10,20", 4.0
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    from voice_server.logs import configure_logging
+
+    configure_logging("warning", "console")
+    args = parse_args(argv)
+    outcome = asyncio.run(run(args))
+    setup, results, rows = build_result(args, outcome)
+    path = write_result("concurrency", setup, results, rows, out_dir=args.out_dir)
+    print(human_table(results))
+    log(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,175 @@
+"""Merge the ``rows`` of every ``bench/results/*.json`` into ``summary.md`` and the README table.
+
+The README block between ``<!-- BENCHMARK_TABLE_START -->`` and ``<!-- BENCHMARK_TABLE_END -->`` (and
+the same block in ``docs/performance.md``) is replaced; nothing else in those files is touched, and
+running it twice changes nothing. A benchmark that ``bench/run_all.py`` could not run is listed as
+"not run: <reason>", and its older result file (if any) is left out rather than shown as current.
+
+    python -m bench.readme_table [--results bench/results] [--readme README.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from bench.report import RESULTS_DIR, load_results
+
+ROOT = Path(__file__).resolve().parents[1]
+START = "<!-- BENCHMARK_TABLE_START -->"
+END = "<!-- BENCHMARK_TABLE_END -->"
+STATUS_DOC = "run_all"
+ORDER = ("voice_latency", "concurrency", "asr_compare", "commerce", "fit_returns")
+TITLES = {"voice_latency": "Voice-to-voice latency", "concurrency": "Concurrency", "asr_compare": "ASR vs WhisperLive",
+          "commerce": "Commerce", "fit_returns": "Fit and returns quality"}
+PLOTS = ("voice_latency.png", "concurrency.png", "asr_compare.png", "search_latency.png")
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def _goal(r: dict[str, Any]) -> str:
+    goal = _cell(r.get("goal"))
+    if not goal or r.get("met") is None:
+        return goal
+    return f"{goal} — {'met' if r['met'] else 'missed'}"
+
+
+def _order_key(name: str) -> tuple[int, str]:
+    return (ORDER.index(name) if name in ORDER else len(ORDER), name)
+
+
+def run_status(docs: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """{benchmark: {"status", "reason", "started", ...}} from ``run_all.json`` (empty when absent)."""
+    for doc in docs:
+        if doc.get("name") == STATUS_DOC:
+            return dict((doc.get("results") or {}).get("benchmarks") or {})
+    return {}
+
+
+def collect_rows(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every result's rows in a fixed order, with "not run" lines for what the last run_all could not run.
+
+    A result file older than the failed attempt is stale and left out; one written during the attempt
+    (a benchmark that wrote its numbers, then exited non-zero) is shown.
+    """
+    status = run_status(docs)
+    by_name = {d["name"]: d for d in docs if d.get("name") and d.get("name") != STATUS_DOC and "rows" in d}
+    names = sorted(set(by_name) | {n for n, s in status.items() if s.get("status") != "ok"}, key=_order_key)
+    out: list[dict[str, Any]] = []
+    for name in names:
+        state = status.get(name, {"status": "ok"})
+        doc = by_name.get(name)
+        if state.get("status") != "ok":
+            started = str(state.get("started") or "")
+            if doc is None or str(doc.get("created", "")) < started:
+                out.append({"benchmark": TITLES.get(name, name), "metric": "—",
+                            "value": f"not run: {state.get('reason') or 'unknown reason'}", "goal": "",
+                            "met": None, "setup": ""})
+                continue
+        if doc is not None:
+            out.extend(doc["rows"])
+    return out
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| Benchmark | Metric | Result | Goal | Setup |", "|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {_cell(r.get('benchmark'))} | {_cell(r.get('metric'))} | {_cell(r.get('value'))} "
+                     f"| {_goal(r)} | {_cell(r.get('setup'))} |")
+    return "\n".join(lines)
+
+
+def machine_line(docs: list[dict[str, Any]]) -> str:
+    """One line per distinct machine the results were measured on, and the date of the newest result."""
+    seen: list[str] = []
+    for d in docs:
+        m = d.get("machine") or {}
+        if not m:
+            continue
+        text = f"{m.get('cpu') or 'unknown CPU'}, {m.get('cores')} cores, {m.get('memory_gib')} GiB, " \
+               f"Python {m.get('python')}, {m.get('platform')}"
+        if text not in seen:
+            seen.append(text)
+    dates = sorted(str(d["created"]) for d in docs if d.get("created"))
+    when = f"{dates[0][:10]} to {dates[-1][:10]}" if dates and dates[0][:10] != dates[-1][:10] else \
+        (dates[-1][:10] if dates else "never")
+    return f"Machine: {'; '.join(seen) or 'unknown'}. Measured {when} (UTC)."
+
+
+def table_block(docs: list[dict[str, Any]], summary_link: str, docs_link: str) -> str:
+    """The generated markdown that goes between the markers."""
+    rows = collect_rows(docs)
+    if not rows:
+        return ("No benchmark results yet: run `make bench` (or `shepherd bench all`); results land in "
+                "`bench/results/`.")
+    return "\n".join([
+        markdown_table(rows), "",
+        machine_line(docs),
+        f"Medians and tails over repeated runs, never single runs. Generated by `make bench` from "
+        f"`bench/results/*.json`; details, plots and how to reproduce: [{summary_link}]({summary_link}), "
+        f"[{docs_link}]({docs_link}).",
+    ])
+
+
+def summary_markdown(docs: list[dict[str, Any]], results_dir: Path) -> str:
+    """``bench/results/summary.md``: the table, the machine, the plots that exist."""
+    parts = ["# Benchmark summary", "", table_block(docs, "summary.md", "../../docs/performance.md"), ""]
+    plots = [p for p in PLOTS if (results_dir / p).exists()]
+    if plots:
+        parts += ["## Plots", ""] + [f"![{p[:-4]}]({p})" for p in plots] + [""]
+    return "\n".join(parts)
+
+
+def replace_block(text: str, block: str) -> str:
+    """``text`` with everything between the markers replaced by ``block`` (markers kept)."""
+    start = text.find(START)
+    end = text.find(END, start + len(START)) if start >= 0 else -1
+    if start < 0 or end < 0:
+        raise ValueError(f"markers {START} ... {END} not found")
+    return f"{text[: start + len(START)]}\n{block.strip()}\n{text[end:]}"
+
+
+def update_file(path: Path, block: str) -> bool:
+    """Replace the marked block of ``path``; True if the file changed."""
+    text = path.read_text()
+    new = replace_block(text, block)
+    if new == text:
+        return False
+    path.write_text(new)
+    return True
+
+
+def run(results_dir: Path = RESULTS_DIR, readme: Path = ROOT / "README.md",
+        performance: Path | None = ROOT / "docs" / "performance.md") -> list[Path]:
+    """Write summary.md and refresh the marked blocks; returns the files written."""
+    docs = load_results(results_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    summary = results_dir / "summary.md"
+    summary.write_text(summary_markdown(docs, results_dir))
+    written = [summary]
+    if update_file(readme, table_block(docs, "bench/results/summary.md", "docs/performance.md")):
+        written.append(readme)
+    if performance is not None and performance.exists() and START in performance.read_text():
+        if update_file(performance, table_block(docs, "../bench/results/summary.md", "performance.md")):
+            written.append(performance)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    parser.add_argument("--performance", type=Path, default=ROOT / "docs" / "performance.md")
+    a = parser.parse_args(argv)
+    for path in run(a.results, a.readme, a.performance):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
