@@ -34,6 +34,16 @@ MAX_PROMPT_TOKENS = 223
 AsrErrorKind = Literal["invalid_input", "out_of_memory", "engine", "closed"]
 
 
+
+WINDOW_FRAMES = 3000
+"""Whisper's full 30 s encoder window, in mel frames (100 per second)."""
+FRAMES_PER_S = 100
+HOP_SAMPLES = ASR_RATE // FRAMES_PER_S
+TAIL_PAD_FRAMES = 200
+"""Silence kept after the speech inside a shortened window (2 s)."""
+DEFAULT_MIN_WINDOW_S = 12.0
+"""Shortest encoder window (see ``WhisperEngine.window_frames``); 30 = always the full window."""
+
 class AsrError(RuntimeError):
     """ASR failed for one request (`kind` says why)."""
 
@@ -97,6 +107,7 @@ class WhisperEngine:
         cpu_threads: int = 0,
         beam_size: int = 1,
         max_new_tokens: int = 128,
+        min_window_s: float = DEFAULT_MIN_WINDOW_S,
     ) -> None:
         if device == "auto":
             device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
@@ -106,6 +117,7 @@ class WhisperEngine:
         self.compute_type = compute_type
         self.beam_size = beam_size
         self.max_new_tokens = max_new_tokens
+        self.min_window_frames = min(WINDOW_FRAMES, max(0, round(min_window_s * FRAMES_PER_S)))
         threads = cpu_threads or min(os.cpu_count() or 4, 8)
         self._model = WhisperModel(model_path, device=device, compute_type=compute_type, cpu_threads=threads)
         self._tokenizer = Tokenizer(
@@ -124,9 +136,22 @@ class WhisperEngine:
         prompt.append(tok.no_timestamps)
         return prompt
 
-    def features(self, audio: np.ndarray) -> np.ndarray:
-        """Log-mel features of one utterance padded/trimmed to Whisper's 30 s window."""
-        return pad_or_trim(self._model.feature_extractor(audio)[..., :-1])
+    def window_frames(self, n_frames: int) -> int:
+        """Encoder window for an utterance of ``n_frames`` mel frames: at least ``min_window_s``,
+        the utterance plus 2 s of padding, at most Whisper's 30 s.
+
+        The encoder's cost grows with its window, so a 3 s request in a 12 s window costs about a
+        third of the 30 s one. Windows much shorter than ~10 s make Whisper hallucinate (fixture WER
+        0.14 at 30 s and 12 s, 0.17 at 8 s, > 2 at 5 s; docs/audio.md), hence the floor.
+        """
+        if self.min_window_frames >= WINDOW_FRAMES:
+            return WINDOW_FRAMES
+        return min(WINDOW_FRAMES, max(self.min_window_frames, n_frames + TAIL_PAD_FRAMES))
+
+    def features(self, audio: np.ndarray, frames: int | None = None) -> np.ndarray:
+        """Log-mel features of one utterance padded/trimmed to ``frames`` (default: its own window)."""
+        mel = self._model.feature_extractor(audio)[..., :-1]
+        return pad_or_trim(mel, frames or self.window_frames(mel.shape[-1]))
 
     def transcribe_batch(
         self, audios: Sequence[np.ndarray], hotwords: Sequence[str | None]
@@ -137,7 +162,9 @@ class WhisperEngine:
             groups.setdefault(tuple(self.prompt(words)), []).append(i)
         results: list[RawDecode | None] = [None] * len(audios)
         for prompt, indices in groups.items():
-            feats = np.stack([self.features(audios[i]) for i in indices]).astype(np.float32)
+            # one window per batch: the longest member's (pad_or_trim pads the others to it)
+            frames = max(self.window_frames(len(audios[i]) // HOP_SAMPLES) for i in indices)
+            feats = np.stack([self.features(audios[i], frames) for i in indices]).astype(np.float32)
             for i, decoded in zip(indices, self._generate(feats, list(prompt)), strict=True):
                 results[i] = decoded
         return [r for r in results if r is not None]

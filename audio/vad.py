@@ -52,9 +52,10 @@ class EndpointerConfig(BaseModel):
         "'forty, nine dollars' not to be cut.",
     )
     possible_end_ms: int = Field(
-        250,
+        150,
         ge=30,
-        description="Trailing silence after which `PossibleEnd` is emitted for speculative ASR.",
+        description="Trailing silence after which `PossibleEnd` is emitted for speculative ASR (and "
+        "the dialogue preview that may end the turn early); speech resuming discards that work.",
     )
     preroll_ms: int = Field(
         300,

@@ -391,20 +391,12 @@ class OursContext:
 
 def rule_based_understanding() -> Callable[[str], tuple[str | None, float | None]]:
     """(intent, confidence) of a transcript by the server's rule-based NLU, demo-catalog vocabulary."""
-    from collections import Counter
-
     from commerce.catalog.demo import demo_records
+    from voice_server.catalog_vocab import vocabulary_from_records
     from voice_server.dialogue.nlu import understand
     from voice_server.dialogue.state import DialogueState
-    from voice_server.dialogue.vocabulary import Vocabulary
 
-    brands: Counter[str] = Counter()
-    colours: Counter[str] = Counter()
-    for record in demo_records():
-        brands[record["brand"]] += 1
-        if record.get("colour"):
-            colours[str(record["colour"]).lower()] += 1
-    vocab = Vocabulary.from_lists([b for b, _ in brands.most_common()], [c for c, _ in colours.most_common()])
+    vocab = vocabulary_from_records(demo_records())
     state = DialogueState(conversation_id="bench-asr-compare")
 
     def run(text: str) -> tuple[str | None, float | None]:

@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 from audio.asr import BatchingTranscriber, WhisperEngine
@@ -23,20 +22,15 @@ from commerce.catalog.demo import demo_records
 from commerce.models import SearchFilters
 from tests.audio.fixture_replay import FixtureCase, corpus_wer, load_manifest, replay
 from voice_server.asr_hints import dialogue_hotwords
+from voice_server.catalog_vocab import vocabulary_from_records
 from voice_server.dialogue.state import DialogueState, ShownProduct
-from voice_server.dialogue.vocabulary import Vocabulary, hotwords
+from voice_server.dialogue.vocabulary import hotwords
 
 
 def catalog_prompts() -> tuple[str, str]:
     """(whole-catalog prompt, short context prompt) built from the demo catalog like the server does."""
-    brands: Counter[str] = Counter()
-    colours: Counter[str] = Counter()
-    for record in demo_records():
-        brands[record["brand"]] += 1
-        if record.get("colour"):
-            colours[str(record["colour"]).lower()] += 1
-    vocab = Vocabulary.from_lists([b for b, _ in brands.most_common()], [c for c, _ in colours.most_common()])
-    top = [b for b, _ in brands.most_common(3)]
+    vocab = vocabulary_from_records(demo_records())
+    top = list(vocab.brands[:3])
     state = DialogueState(
         conversation_id="bench",
         filters=SearchFilters(),

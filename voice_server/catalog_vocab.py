@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from voice_server.dialogue.vocabulary import DEFAULT_CATEGORIES, Vocabulary
@@ -30,6 +32,17 @@ async def load_vocabulary(pool: Any) -> Vocabulary:
     categories = [c for c in DEFAULT_CATEGORIES if c in present or not present]
     categories += sorted(present - set(categories))
     return Vocabulary.from_lists(brands, colours, categories)
+
+
+def vocabulary_from_records(records: Iterable[Mapping[str, Any]]) -> Vocabulary:
+    """The same Vocabulary built from catalog records in memory (benchmarks, offline tools)."""
+    brands: Counter[str] = Counter()
+    colours: Counter[str] = Counter()
+    for record in records:
+        brands[record["brand"]] += 1
+        if record.get("colour"):
+            colours[str(record["colour"]).lower()] += 1
+    return Vocabulary.from_lists([b for b, _ in brands.most_common()], [c for c, _ in colours.most_common()])
 
 
 class VocabularyCache:

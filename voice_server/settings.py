@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     asr_max_batch: int = Field(8, ge=1, le=64, description="utterances sharing one forward pass")
     asr_max_wait_ms: int = Field(10, ge=0, le=500, description="how long a batch waits to fill")
     asr_cpu_threads: int = Field(0, ge=0, description="CTranslate2 intra-op threads (0 = all cores)")
+    asr_min_window_s: float = Field(
+        12.0, ge=1.0, le=30.0, description="shortest Whisper encoder window in seconds; short requests "
+        "are padded to this, not to 30 s (3x faster on CPU, same fixture WER); 30 = always the full window",
+    )
     asr_hotwords: Literal["context", "catalog", "none"] = Field(
         "context", description="Whisper prompt: brands already in the conversation (context), "
         "the whole catalog vocabulary (catalog, raises WER), or none",

@@ -34,7 +34,7 @@ def build_asr(settings: Settings) -> BatchingTranscriber:
     model = resolve_whisper_model(settings.whisper_model, settings.state_dir)
     engine = WhisperEngine(
         model, device=settings.whisper_device, compute_type=settings.whisper_compute_type,
-        cpu_threads=settings.asr_cpu_threads,
+        cpu_threads=settings.asr_cpu_threads, min_window_s=settings.asr_min_window_s,
     )
     asr = BatchingTranscriber(engine, max_batch=settings.asr_max_batch, max_wait_ms=settings.asr_max_wait_ms)
     asr.model_name = settings.whisper_model or "base-bundled"  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ async def test_cross_user_access_is_not_found(app_client: TestClient, pool: obje
     product_id, size = await in_stock_product(app_client, a)
     item = {"product_id": product_id, "size": size, "quantity": 1}
     assert (await app_client.post("/api/cart/items", headers=a, json=item)).status == 200
-    placed = await app_client.post("/api/checkout", headers={**a, "Idempotency-Key": f"own-{a_id}-1"})
+    placed = await app_client.post("/api/checkout", headers={**a, "Idempotency-Key": f"own-key-{a_id}-1"})
     assert placed.status == 201, await placed.text()
     order = await placed.json()
     async with pool.acquire() as conn:  # type: ignore[attr-defined]

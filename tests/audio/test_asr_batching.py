@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio.asr import MAX_PROMPT_TOKENS, AsrError, BatchingTranscriber, WhisperEngine
+from audio.asr import MAX_PROMPT_TOKENS, WINDOW_FRAMES, AsrError, BatchingTranscriber, WhisperEngine
 from audio.asr_guard import GuardConfig, guard_transcript, strip_annotations
 from audio.models import bundled_whisper_parts, default_whisper_model_dir, resolve_whisper_model
 from audio.pcm import decode_file
@@ -145,3 +145,21 @@ async def test_interim_requests_never_delay_a_final_one(whisper_engine: WhisperE
         assert [r.batch_size for r in both] == [2, 2]
     finally:
         await batcher.close()
+
+
+def test_encoder_window_is_shortened_but_never_below_the_floor(whisper_engine: WhisperEngine) -> None:
+    assert whisper_engine.min_window_frames == 1200  # the 12 s default
+    assert whisper_engine.window_frames(300) == 1200  # a 3 s request: the floor
+    assert whisper_engine.window_frames(1500) == 1700  # 15 s: itself plus 2 s of silence
+    assert whisper_engine.window_frames(2900) == WINDOW_FRAMES  # never over Whisper's 30 s
+    assert whisper_engine.features(JFK).shape[-1] == 1300  # JFK is 11 s
+    full = WhisperEngine.__new__(WhisperEngine)
+    full.min_window_frames = WINDOW_FRAMES
+    assert full.window_frames(300) == WINDOW_FRAMES
+
+
+def test_a_batch_of_short_and_long_requests_shares_one_window(whisper_engine: WhisperEngine) -> None:
+    short = JFK[: 16000 * 3]
+    both = whisper_engine.transcribe_batch([short, np.concatenate([JFK, JFK])], [None, None])
+    assert "americans" in normalise(both[0].text) or "fellow" in normalise(both[0].text)
+    assert normalise(both[1].text).count("country") >= 2

@@ -137,3 +137,19 @@ async def test_reconnects_and_resumes_after_a_drop(served: tuple[str, Any], tmp_
         assert await page.evaluate("window.__shepherd.resumed") == 1
         assert await page.evaluate("window.__shepherd.conversationId") == conversation
         assert problems == []
+
+
+async def test_resumes_after_the_network_drops_without_a_goodbye(served: tuple[str, Any], tmp_path: Path) -> None:
+    """A dead TCP connection (no going_away, abnormal close 1006): the widget resumes with its token."""
+    url, app = served
+    async with chromium(tmp_path / "profile") as context:
+        page, problems = await _open(context, f"{url}/")
+        conversation = await page.evaluate("window.__shepherd.conversationId")
+        registry = registry_of(app[APP_STATE])
+        [session] = list(registry.sessions)
+        session._abort_transport()  # the network drops: no close frame reaches the browser
+        await page.wait_for_function("() => window.__shepherd.resumed === 1", timeout=20000)
+        await page.wait_for_selector(".shepherd[data-connection='open']", timeout=10000)
+        assert await page.evaluate("window.__shepherd.conversationId") == conversation
+        assert [s for s in registry.sessions if s is not session], "a new session serves the resumed widget"
+        assert [p for p in problems if "WebSocket" not in p] == []

@@ -28,7 +28,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from commerce.auth import issue_token
 from tests.conftest import make_settings
-from tests.voice.client import VoiceClient
+from tests.voice.client import ConnectFn, client_opener
 from voice_server.app import create_app
 from voice_server.backends import Backends
 from voice_server.logs import make_handler
@@ -155,25 +155,14 @@ def mint(live: LiveServer) -> Mint:
     return make
 
 
-OpenVoice = Callable[..., Awaitable[VoiceClient]]
+OpenVoice = ConnectFn
 
 
 @pytest.fixture
 async def voice(live: LiveServer) -> AsyncIterator[OpenVoice]:
     """``await voice(read=True, **ws_connect_kwargs)``: a websocket client to the live server."""
-    clients: list[VoiceClient] = []
-
-    async def open_client(read: bool = True, **kwargs: Any) -> VoiceClient:
-        ws = await live.client.ws_connect("/ws/voice", max_msg_size=0, **kwargs)
-        client = VoiceClient(ws)
-        if read:
-            client.start_reading()
-        clients.append(client)
-        return client
-
-    yield open_client
-    for client in clients:
-        await client.close()
+    async with client_opener(live.client) as open_client:
+        yield open_client
 
 
 @dataclass

@@ -6,8 +6,9 @@ starts every ``PERIOD_S`` seconds, or when the previous reply has finished playi
 (a shopper waits for the answer). Asserted: no error message and no dropped turn for the normal
 sessions (every utterance gets a final transcript and a complete reply), the slow reader is either
 closed with 4429 or keeps up without disturbing anyone, and the server's resident memory is flat
-(median of the last third of the samples within +25 % / +100 MB of the first third's). The RSS
-curve is written to ``bench/results/soak_rss.json`` (full-length runs only).
+(after every shopper's first turn, the median of the last third of the samples is within +25 % /
++100 MB of the first third's). The RSS curve is written to ``bench/results/soak_rss.json``
+(full-length runs only).
 
 ``SHEPHERD_SOAK_SECONDS`` (default 600) and ``SHEPHERD_SOAK_SESSIONS`` (default 20) size the run.
 """
@@ -143,6 +144,7 @@ class Shopper:
     pending: bytearray = field(default_factory=bytearray)
     utterances: int = 0
     latencies: list[float] = field(default_factory=list)  # utterance queued -> its reply fully played
+    done_at: list[float] = field(default_factory=list)  # monotonic time each of its turns finished
     new: asyncio.Event = field(default_factory=asyncio.Event)
 
     def of(self, kind: str) -> list[dict[str, Any]]:
@@ -211,6 +213,7 @@ class Shopper:
             if len(self.finished_turns()) < target:
                 return  # dropped (or closed): reported by the assertions
             self.latencies.append(time.monotonic() - started)
+            self.done_at.append(time.monotonic())
             rest = started + PERIOD_S - time.monotonic()
             if rest > 0:
                 await asyncio.sleep(rest)
@@ -261,7 +264,10 @@ async def test_soak_concurrent_voice_sessions_with_a_slow_reader(server: ServerP
         mics = [asyncio.create_task(s.microphone(until + TURN_TIMEOUT_S)) for s in everyone]
         # stagger the shoppers over one period, as real ones would be
         talks = [asyncio.create_task(_staggered(s, i, until)) for i, s in enumerate(everyone)]
-        await asyncio.gather(*talks)
+        await asyncio.gather(*talks[:-1])  # the slow reader may lag behind; it does not set the pace
+        talks[-1].cancel()
+        sampler.cancel()  # the curve covers the conversations, not the goodbyes
+        rss.append((round(time.monotonic() - t_start, 1), server.rss()))
         for task in mics:
             task.cancel()
         for s in everyone:
@@ -270,10 +276,7 @@ async def test_soak_concurrent_voice_sessions_with_a_slow_reader(server: ServerP
         await asyncio.wait(readers, timeout=60)
         for task in readers:
             task.cancel()
-        for s in everyone:
-            await s.ws.close()
-    sampler.cancel()
-    rss.append((round(time.monotonic() - t_start, 1), server.rss()))
+        await asyncio.gather(*(s.ws.close() for s in everyone), return_exceptions=True)
     assert server.process.poll() is None, f"the server died:\n{server.log_tail()}"
 
     problems = []
@@ -288,10 +291,14 @@ async def test_soak_concurrent_voice_sessions_with_a_slow_reader(server: ServerP
     assert not problems, "\n".join(problems) + "\n" + server.log_tail(30)
     slow_close = slow.ws.close_code
     slow_kept_up = len(slow.finished_turns()) >= slow.utterances > 0
-    assert slow_close == 4429 or slow_kept_up or all(
-        e.get("code") == "slow_client" for e in slow.of("error")), (slow_close, slow.of("error")[:3])
+    # the slow reader is closed with 4429, or keeps up (at most its reply audio is dropped: slow_client)
+    other_errors = [e for e in slow.of("error") if e.get("code") != "slow_client"]
+    assert slow_close == 4429 or not other_errors, (slow_close, other_errors[:3])
 
-    first, last = _thirds([v for _, v in rss])
+    # warm-up (first turn of every shopper: lazy model buffers, caches) is not a leak
+    warm_at = max(s.done_at[0] for s in shoppers) - t_start
+    warm = [v for t, v in rss if t >= warm_at] or [rss[-1][1]]
+    first, last = _thirds(warm)
     mb = 1024 * 1024
     bound = first + max(0.25 * first, 100 * mb)
     turns = sum(len(s.finished_turns()) for s in shoppers)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from commerce.payments import OfflineProvider
+from commerce.payments import OfflineProvider, StripeProvider
+from tests.shop.fake_stripe import API_KEY, FakeStripe
 
 
 async def create_user(pool: Any) -> int:
@@ -49,3 +50,13 @@ async def multi_size_product(pool: Any, *, offset: int = 0, min_available: int =
 async def set_stock(pool: Any, variant_id: int, stock: int) -> None:
     await pool.execute("UPDATE product_variants SET reserved = 0, stock = $2 WHERE id = $1",
                        variant_id, stock)
+
+
+@pytest.fixture
+async def stripe_env(make_client: Any) -> AsyncIterator[tuple[FakeStripe, StripeProvider]]:
+    """The real Stripe SDK pointed at tests/shop/fake_stripe.py on a local port."""
+    fake = FakeStripe()
+    client = await make_client(fake.app())
+    provider = StripeProvider(API_KEY, api_base=f"http://{client.host}:{client.port}")
+    yield fake, provider
+    await provider.aclose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from commerce.cart import add_item
 from commerce.models import NotFound, OrderStatus
 from commerce.orders import cancel_order, place_order
-from commerce.payments import OfflineProvider, StripeProvider
+from commerce.payments import OfflineProvider
 from commerce.payments.base import PaymentUnavailable
 from commerce.payments.outcomes import (
     auto_refund_key,
@@ -22,7 +21,9 @@ from commerce.payments.outcomes import (
 )
 from commerce.payments.webhooks import process_event, verify_event
 from tests.shop.conftest import multi_size_product, set_stock
-from tests.shop.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe, event_body, sign
+from tests.shop.fake_stripe import WEBHOOK_SECRET, event_body, sign
+from voice_server.maintenance import retry_pending_refunds
+from voice_server.state import AppState
 
 Notes = list[tuple[int, int, str]]
 
@@ -126,15 +127,6 @@ async def test_refund_waits_out_a_provider_outage(pool: Any, new_user: Any) -> N
     assert [n for n in notes if n[1] == order.id] == [(user, order.id, "refunded")]
 
 
-@pytest.fixture
-async def stripe_env(make_client: Any) -> AsyncIterator[tuple[FakeStripe, StripeProvider]]:
-    fake = FakeStripe()
-    client = await make_client(fake.app())
-    provider = StripeProvider(API_KEY, api_base=f"http://{client.host}:{client.port}")
-    yield fake, provider
-    await provider.aclose()
-
-
 def _succeeded(intent: dict[str, Any]) -> dict:
     body = event_body("payment_intent.succeeded", {**intent, "status": "succeeded"})
     return verify_event(body, sign(body, WEBHOOK_SECRET), WEBHOOK_SECRET)
@@ -187,3 +179,20 @@ async def test_stripe_webhook_without_provider_leaves_refund_pending(
     [done] = await auto_refunds_for(pool, order.id)
     assert done.status == "refunded"
     assert len([r for r in fake.refunds.values() if r["payment_intent"] == intent["id"]]) == 1
+
+
+async def test_the_node_maintenance_pass_settles_a_pending_refund(pool: Any, new_user: Any, backends: Any,
+                                                                  settings: Any) -> None:
+    """What each node's background loop does every `refund_retry_interval_s`."""
+    provider = CountingOffline()
+    user = await new_user()
+    _, order = await _cancelled_order(pool, provider, user, 630, "node-pass")
+    ref = await pool.fetchval("SELECT provider_ref FROM payments WHERE order_id = $1", order.id)
+    provider.down = True
+    assert (await confirm_payment(pool, provider, ref)).kind == "refund_due"
+    state = AppState(settings=settings, node_id="test", backends=backends, services={"payments": provider})
+    provider.down = False
+    assert await retry_pending_refunds(state) >= 1
+    [refund] = await auto_refunds_for(pool, order.id)
+    assert refund.status == "refunded" and [r[0] for r in provider.refunds] == [ref]
+    assert await retry_pending_refunds(state) == 0  # made once

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,19 +12,10 @@ import pytest
 from commerce.cart import add_item
 from commerce.models import OrderStatus, PaymentDeclined
 from commerce.orders import place_order, refund_return, request_return
-from commerce.payments import StripeProvider, WebhookError, provider_from_settings
+from commerce.payments import WebhookError, provider_from_settings
 from commerce.payments.webhooks import process_event, verify_event
 from tests.shop.conftest import multi_size_product, set_stock
-from tests.shop.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe, event_body, sign
-
-
-@pytest.fixture
-async def stripe_env(make_client: Any) -> AsyncIterator[tuple[FakeStripe, StripeProvider]]:
-    fake = FakeStripe()
-    client = await make_client(fake.app())
-    provider = StripeProvider(API_KEY, api_base=f"http://{client.host}:{client.port}")
-    yield fake, provider
-    await provider.aclose()
+from tests.shop.fake_stripe import API_KEY, WEBHOOK_SECRET, event_body, sign
 
 
 async def _order_with_item(pool: Any, provider: Any, user: int, offset: int, key: str, stock: int = 5) -> Any:

@@ -6,11 +6,14 @@ import asyncio
 import json
 import time
 import wave
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiohttp.test_utils import TestClient
 
 from audio.pcm import Resampler, decode_file, float32_to_pcm16
 
@@ -136,3 +139,26 @@ class VoiceClient:
         await self.ws.close()
         if self._reader is not None:
             self._reader.cancel()
+
+
+ConnectFn = Callable[..., Awaitable["VoiceClient"]]
+
+
+@asynccontextmanager
+async def client_opener(http: TestClient) -> AsyncIterator[ConnectFn]:
+    """``await open_client(read=True, **ws_connect_kwargs)`` for a test server; all closed on exit."""
+    clients: list[VoiceClient] = []
+
+    async def open_client(read: bool = True, **kwargs: Any) -> VoiceClient:
+        ws = await http.ws_connect("/ws/voice", max_msg_size=0, **kwargs)
+        client = VoiceClient(ws)
+        if read:
+            client.start_reading()
+        clients.append(client)
+        return client
+
+    try:
+        yield open_client
+    finally:
+        for client in clients:
+            await client.close()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from commerce.auth import create_guest, issue_token
-from tests.voice.client import VoiceClient
+from tests.voice.client import ConnectFn, client_opener
 from tests.voice.fakes import EchoConversation
 from voice_server.app import create_app
 from voice_server.backends import Backends
@@ -51,21 +51,9 @@ async def guest_token(pool: Any, settings: Settings) -> str:
     return issue_token(settings.token_key(), user.id, "guest", 3600)
 
 
-ConnectFn = Callable[..., Awaitable[VoiceClient]]
 
 
 @pytest.fixture
 async def connect(voice_app: TestClient) -> AsyncIterator[ConnectFn]:
-    clients: list[VoiceClient] = []
-
-    async def open_client(read: bool = True, **kwargs: Any) -> VoiceClient:
-        ws = await voice_app.ws_connect("/ws/voice", max_msg_size=0, **kwargs)
-        client = VoiceClient(ws)
-        if read:
-            client.start_reading()
-        clients.append(client)
-        return client
-
-    yield open_client
-    for client in clients:
-        await client.close()
+    async with client_opener(voice_app) as open_client:
+        yield open_client

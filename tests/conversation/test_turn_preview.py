@@ -10,22 +10,8 @@ from typing import Any
 
 import pytest
 
-from commerce.auth import create_guest
-from tests.conversation.helpers import new_service
-from voice_server.backends import Backends
 from voice_server.conversation import ConversationService
-from voice_server.settings import Settings
 from voice_server.turn_preview import WRITE_OPERATIONS, ReadOnlyShop, WriteBlocked
-
-
-@pytest.fixture
-async def service(settings: Settings, backends: Backends) -> ConversationService:
-    return await new_service(settings, backends)
-
-
-@pytest.fixture
-async def guest(pool: Any) -> int:
-    return (await create_guest(pool)).id
 
 
 async def _history_rows(pool: Any, cid: str) -> int:
