@@ -125,11 +125,11 @@ async def test_a_conversation_moves_between_nodes_and_a_webhook_on_b_is_spoken_o
         # -- the connection drops; the client resumes on node B mid-conversation ------------------
         client.url = b.ws
         await client.drop_connection()
-        refine = await _speak(client, "in_blue_espeak_16k.wav")  # "Do you have that in blue?"
+        refine = await _speak(client, "cheaper_espeak_16k.wav")  # "Do you have something cheaper?"
         assert client.reconnects == 1 and client.ready["node"] == "node-b" and client.ready["resumed"]
         assert client.conversation_id == conversation
         assert refine.intent == "refine", (refine.transcript, refine.reply_text)
-        # "that" = black dresses under $80, said to node A: B knows it from Valkey
+        # "something cheaper" than the black dresses under $80 said to node A: B knows them from Valkey
         refined = refine.reply["products"] if refine.reply else []
         assert refined and all(p["category"] == "dresses" and p["price_cents"] <= 8000 for p in refined)
         in_cart = await _say(client, "what's in my cart")

@@ -236,6 +236,9 @@ async def a_world(live: LiveServer, a: Shopper, pool: Any) -> dict[str, Any]:
                                 params={"category": "tshirts", "limit": "10"})).json()
     card = next(p for p in search["products"] if p["sizes_available"])
     item = {"product_id": card["id"], "size": card["sizes_available"][0], "quantity": 1}
+    # other tests of the session share this catalog and may have sold it down: A, then B, need units
+    await pool.execute("UPDATE product_variants SET stock = reserved + 10 WHERE product_id = $1 AND size_label = $2",
+                       card["id"], item["size"])
     assert (await c.post("/api/cart/items", headers=a.auth, json=item)).status == 200
     key = f"shared-key-{uuid.uuid4().hex[:12]}"
     placed = await c.post("/api/checkout", headers={**a.auth, "Idempotency-Key": key})

@@ -240,6 +240,7 @@ async def _join(http: aiohttp.ClientSession, server: ServerProcess, name: str, s
 # -- the test ----------------------------------------------------------------------------------
 
 
+@pytest.mark.timeout(SOAK_SECONDS + 900)  # the run itself, plus the last turns and the server start
 async def test_soak_concurrent_voice_sessions_with_a_slow_reader(server: ServerProcess) -> None:
     rss: list[tuple[float, int]] = []
     t_start = time.monotonic()
