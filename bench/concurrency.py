@@ -81,6 +81,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+CONNECT_TIMEOUT_S = 20.0
+"""A listener that cannot connect and say hello within this long counts as refused."""
+
+
 class ServerProcess:
     """``shepherd serve`` in a subprocess; its threads can be pinned to cores."""
 
@@ -299,19 +303,8 @@ class ListeningLoad:
         async def one() -> bool:
             async with gate:
                 try:
-                    token = (await guest_token(self.base, self.http))["token"]
-                    ws = await self.http.ws_connect(self.url, headers={"Authorization": f"Bearer {token}"},
-                                                    heartbeat=None, max_msg_size=4 << 20)
-                    await ws.send_json({"type": "hello", "version": 1,
-                                        "input": {"encoding": "pcm_s16le", "sample_rate": RATE, "channels": 1},
-                                        "output": {"encoding": "pcm_s16le", "sample_rate": 24000, "channels": 1},
-                                        "client": {"name": "bench-listener", "version": "1"}})
-                    while True:
-                        msg = await asyncio.wait_for(ws.receive(), 180)
-                        if msg.type != aiohttp.WSMsgType.TEXT:
-                            raise RuntimeError(f"closed during handshake: {ws.close_code}")
-                        if json.loads(msg.data).get("type") == "ready":
-                            break
+                    async with asyncio.timeout(CONNECT_TIMEOUT_S):  # a saturated server: fail the step, do not hang
+                        ws = await self._connect()
                 except Exception as exc:
                     log(f"listener could not connect: {exc!r}")
                     return False
@@ -321,6 +314,22 @@ class ListeningLoad:
                 return True
 
         return sum(await asyncio.gather(*(one() for _ in range(n))))
+
+    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
+        """Guest token, websocket, hello → ready."""
+        token = (await guest_token(self.base, self.http))["token"]
+        ws = await self.http.ws_connect(self.url, headers={"Authorization": f"Bearer {token}"},
+                                        heartbeat=None, max_msg_size=4 << 20)
+        await ws.send_json({"type": "hello", "version": 1,
+                            "input": {"encoding": "pcm_s16le", "sample_rate": RATE, "channels": 1},
+                            "output": {"encoding": "pcm_s16le", "sample_rate": 24000, "channels": 1},
+                            "client": {"name": "bench-listener", "version": "1"}})
+        while True:
+            msg = await ws.receive()
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                raise RuntimeError(f"closed during handshake: {ws.close_code}")
+            if json.loads(msg.data).get("type") == "ready":
+                return ws
 
     async def _read(self, listener: Listener) -> None:
         async for msg in listener.ws:
