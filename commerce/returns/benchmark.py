@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import roc_auc_score
 
 from commerce.returns.rtr_training import fit_return_model, priors_from, returned, rtr_return_columns
 from commerce.sizing.fit_features import build_fit_features
+from commerce.sizing.fit_model import train_fit_model
 from commerce.sizing.metrics import brier_score, expected_calibration_error
 from commerce.sizing.rtr import RtrTable, load_rtr, split_rows
 
@@ -57,17 +57,7 @@ def run_returns_benchmark_on_table(table: RtrTable, seed: int) -> dict[str, Any]
     y_train, y_val, y_test = y[split.train], y[split.validation], y[split.test]
 
     features = build_fit_features(table, split, seed)
-    trees = HistGradientBoostingClassifier(
-        learning_rate=0.05,
-        max_iter=2000,
-        max_leaf_nodes=31,
-        min_samples_leaf=50,
-        l2_regularization=1.0,
-        categorical_features=np.array(features.categorical),
-        early_stopping=True,
-        n_iter_no_change=30,
-        random_state=seed,
-    ).fit(features.train, y_train, X_val=features.validation, y_val=y_val)
+    trees = train_fit_model(features, y_train, y_val, seed)  # the fit model's recipe, on return labels
     raw = trees.predict_proba(features.test)[:, 1]
     calibrated = CalibratedClassifierCV(FrozenEstimator(trees), method="isotonic")
     calibrated.fit(features.validation, y_val)
