@@ -56,9 +56,18 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool reset on release. asyncpg has already rolled back any open transaction; its default
+    reset would also run ``RESET ALL; CLOSE ALL; UNLISTEN *; pg_advisory_unlock_all()``, a second
+    round trip per pooled query (~0.15 ms) for session state this code never leaves behind: no
+    ``SET``, cursors only inside transactions, no ``LISTEN``, and the migration lock is released
+    explicitly."""
+
+
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10, **kwargs: Any) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30, **kwargs
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session,
+        command_timeout=30, **kwargs
     )
     assert pool is not None
     return pool

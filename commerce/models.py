@@ -161,6 +161,7 @@ class SearchFilters(Record):
 class SearchResult(Record):
     products: list[ProductCard]
     total: int
+    total_is_lower_bound: bool = Field(False, description="at least `total` products match (counting stops there)")
     relaxed: list[str] = Field(default_factory=list, description="filters dropped to find anything")
 
 

@@ -11,6 +11,7 @@ ones are reported.
 # ruff: noqa: S608  (SQL is assembled from constant fragments only; every value is a $n parameter)
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 from collections import Counter
@@ -44,8 +45,8 @@ BOOST_HISTORY_CATEGORY = 0.05
 DIVERSITY_BLOCK = 5
 DIVERSITY_BRAND_CAP = 2
 CANDIDATE_CHUNK = 60
-SIMILAR_POOL = 250  # closest-priced products per department and side that "more like this" ranks
-RANK_POOL = 300  # text queries rank the most popular matches up to this many
+SIMILAR_POOL = 120  # closest-priced products per department and side that "more like this" ranks
+RANK_POOL = 150  # text queries rank the most popular matches up to this many
 COUNT_CAP = RANK_POOL  # SearchResult.total is exact below this; equal to it means "this many or more"
 PREFETCH_MARGIN = 10  # candidates past the page whose cards come with the candidate query
 
@@ -108,22 +109,38 @@ def active_filters(filters: SearchFilters) -> list[str]:
     return names
 
 
+def relaxation_steps(filters: SearchFilters) -> list[list[str]]:
+    """The relaxed filters of each step tried when a search finds nothing, in order (pure).
+
+    Each step drops the next group of ``RELAXATION_ORDER`` that is set, keeping the earlier drops;
+    after "query" (any of the words) a last step ignores the words ("query:drop", reported as
+    "query")."""
+    set_filters = active_filters(filters)
+    steps: list[list[str]] = []
+    for group in RELAXATION_ORDER:
+        dropped = [name for name in group if name in set_filters]
+        if dropped:
+            steps.append([*(steps[-1] if steps else []), *dropped])
+    if steps and "query" in steps[-1]:
+        steps.append([*steps[-1], "query:drop"])
+    return steps
+
+
 def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
                 text_driven: bool = False) -> SqlWhere:
     """SQL conditions for the filters that are not relaxed (the text query is handled apart).
 
-    With ``text_driven`` the broad columns (category, gender, price) are written so that no
-    index applies (``|| ''``, ``+ 0``): the planner otherwise ANDs a 40k-row B-tree bitmap into
-    a full-text search that matches a few hundred rows (measured 12 ms → 3 ms at 100k products).
+    With ``text_driven`` the broad columns (gender, price) are written so that no B-tree applies
+    (``|| ''``, ``+ 0``): the planner otherwise ANDs a 40k-row bitmap into a full-text search that
+    matches a few hundred rows (measured 12 ms → 3 ms at 100k products). The category stays
+    indexable: it is the second column of the full-text GIN index (migration 0006).
     """
     where = SqlWhere(first=first_param)
-    col = {"category": "p.category", "gender": "p.gender", "price": "p.price_cents"}
-    if text_driven:
-        col = {"category": "(p.category || '')", "gender": "(p.gender || '')", "price": "(p.price_cents + 0)"}
+    gender_col, price_col = ("(p.gender || '')", "(p.price_cents + 0)") if text_driven else ("p.gender", "p.price_cents")
     if filters.category:
-        where.add(f"{col['category']} = $?", filters.category.lower())
+        where.add("p.category = $?", filters.category.lower())
     if filters.gender:
-        where.add(f"{col['gender']} = ANY($?::text[])", gender_set(filters.gender))
+        where.add(f"{gender_col} = ANY($?::text[])", gender_set(filters.gender))
     if filters.colour and "colour" not in relaxed:
         where.add("(' ' || p.colour || ' ') LIKE $?", f"% {_like_escape(normalize_colour(filters.colour))} %")
     if filters.brand and "brand" not in relaxed:
@@ -131,17 +148,11 @@ def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
                   " ".join(filters.brand.lower().split()))
     if "price" not in relaxed:
         if filters.price_min_cents is not None:
-            where.add(f"{col['price']} >= $?", filters.price_min_cents)
+            where.add(f"{price_col} >= $?", filters.price_min_cents)
         if filters.price_max_cents is not None:
-            where.add(f"{col['price']} <= $?", filters.price_max_cents)
+            where.add(f"{price_col} <= $?", filters.price_max_cents)
     if filters.size and "size" not in relaxed:
-        # A per-row probe, not EXISTS: a semi-join is estimated at ~4 % of products when most have
-        # the size, so the planner sorted a whole category instead of walking it by popularity.
-        where.add(
-            """(SELECT true FROM product_variants v WHERE v.product_id = p.id
-                AND v.stock > v.reserved AND v.size_label = ANY($?::text[]) LIMIT 1)""",
-            size_variants(filters.size),
-        )
+        where.add("p.sizes_in_stock && $?::text[]", size_variants(filters.size))
     for name in ("occasion", "style", "material"):
         value = getattr(filters, name)
         if value and name not in relaxed:
@@ -247,10 +258,8 @@ def rerank(candidates: list[Candidate], ctx: ShopperContext, needed: int) -> lis
 
 _CARD_COLUMNS = """p.id, p.name, b.name AS brand, p.price_cents, p.currency, p.colour, p.category,
                    p.gender, p.description"""
-# Sizes in stock, in size order, folded into the card query (one round trip per page of cards).
-_SIZES_COLUMN = """ARRAY(SELECT v.size_label FROM product_variants v
-                         WHERE v.product_id = p.id AND v.stock > v.reserved
-                         ORDER BY v.sort_order, v.id) AS sizes"""
+# Sizes in stock, in size order: kept on the product row by trigger (migration 0006).
+_SIZES_COLUMN = "p.sizes_in_stock AS sizes"
 
 _TSQ_ALL = "websearch_to_tsquery('english', $1)"
 _TSQ_ANY = "to_tsquery('english', $1)"  # $1 = any_words(query): "w1 | w2 | ..."
@@ -300,20 +309,25 @@ def _ranked_sql(where: SqlWhere, text_mode: str | None, limit_param: int) -> str
                ORDER BY top.base DESC, top.id"""
 
 
-def _candidate_sql(where: SqlWhere, text_mode: str | None, limit_param: int, *, prefetch: int = 0) -> str:
-    """``_ranked_sql``, plus the card columns and sizes of the ``prefetch`` best candidates in the
-    same statement: one round trip answers a page unless re-ranking reaches further down (then
-    ``cards_for`` reads the rest). The lateral read is gated per row (a One-Time Filter), so the
-    other candidates stay index-only."""
+def _candidate_sql(where: SqlWhere, text_mode: str | None, limit_param: int, *, needed: int = 0) -> str:
+    """``_ranked_sql``, plus the card columns and sizes of the candidates a page of ``needed``
+    results most likely shows, in the same statement: the ``needed + PREFETCH_MARGIN`` best, and
+    each brand's best as many as brand diversity can place on the page. One round trip answers a
+    page unless personal re-ranking reaches further down (then ``cards_for`` reads the rest). The
+    lateral read is gated per row (a One-Time Filter), so the other candidates stay index-only."""
     ranked = _ranked_sql(where, text_mode, limit_param)
-    if prefetch <= 0:
+    if needed <= 0:
         return ranked
+    per_brand = DIVERSITY_BRAND_CAP * math.ceil(needed / DIVERSITY_BLOCK)
     return f"""WITH ranked AS ({ranked}),
-               numbered AS (SELECT r.*, row_number() OVER (ORDER BY r.base DESC, r.id) AS rn FROM ranked r)
+               numbered AS (SELECT r.*, row_number() OVER (ORDER BY r.base DESC, r.id) AS rn,
+                                   row_number() OVER (PARTITION BY r.brand ORDER BY r.base DESC, r.id) AS brand_rn
+                            FROM ranked r)
                SELECT n.id, n.brand, n.colour, n.category, n.base, n.n_matches, d.*
                FROM numbered n LEFT JOIN LATERAL (
                    SELECT p.name, p.price_cents, p.currency, p.gender, p.description, {_SIZES_COLUMN}
-                   FROM products p WHERE p.id = n.id AND n.rn <= {int(prefetch)} OFFSET 0) d ON true
+                   FROM products p WHERE p.id = n.id
+                     AND (n.rn <= {int(needed + PREFETCH_MARGIN)} OR n.brand_rn <= {int(per_brand)}) OFFSET 0) d ON true
                ORDER BY n.base DESC, n.id"""
 
 
@@ -373,7 +387,7 @@ def _candidate_count(limit: int, offset: int) -> int:
 
 
 async def _run_step(pool: asyncpg.Pool, filters: SearchFilters, relaxed: set[str], n_fetch: int,
-                    prefetch: int = 0) -> tuple[list[Any], int]:
+                    needed: int = 0) -> tuple[list[Any], int]:
     query = (filters.query or "").strip()
     text_mode = None if not query or "query:drop" in relaxed else ("any" if "query" in relaxed else "all")
     if text_mode == "any":
@@ -383,7 +397,7 @@ async def _run_step(pool: asyncpg.Pool, filters: SearchFilters, relaxed: set[str
     first = 1 if text_mode else 0
     where = build_where(filters, relaxed, first, text_driven=text_mode is not None)
     base_params: list[Any] = ([query] if text_mode else []) + where.params
-    sql = _candidate_sql(where, text_mode, len(base_params) + 1, prefetch=prefetch)
+    sql = _candidate_sql(where, text_mode, len(base_params) + 1, needed=needed)
     rows = await pool.fetch(sql, *base_params, n_fetch)
     # exact below COUNT_CAP (= RANK_POOL), else "that many or more"
     total = max(len(rows), rows[0]["n_matches"]) if rows else 0
@@ -392,6 +406,10 @@ async def _run_step(pool: asyncpg.Pool, filters: SearchFilters, relaxed: set[str
 
 async def _has_lexemes(pool: asyncpg.Pool, query: str) -> bool:
     return bool(await pool.fetchval("SELECT numnode(plainto_tsquery('english', $1)) > 0", query))
+
+
+async def _true() -> bool:
+    return True
 
 
 def with_query_terms(filters: SearchFilters) -> SearchFilters | None:
@@ -437,23 +455,29 @@ async def search_products(
 async def _search(pool: asyncpg.Pool, filters: SearchFilters, ctx: ShopperContext, limit: int,
                   offset: int) -> SearchResult:
     n_fetch = _candidate_count(limit, offset)
-    prefetch = min(n_fetch, offset + limit + PREFETCH_MARGIN)
-    rows, total = await _run_step(pool, filters, set(), n_fetch, prefetch)
-    if not rows and filters.query and not await _has_lexemes(pool, filters.query):
-        filters = filters.model_copy(update={"query": None})  # only stop words: browse instead
-        rows, total = await _run_step(pool, filters, set(), n_fetch, prefetch)
-    set_filters = active_filters(filters)
+    needed = offset + limit
+    rows, total = await _run_step(pool, filters, set(), n_fetch, needed)
     relaxed: list[str] = []
-    for group in RELAXATION_ORDER:
-        if rows:
-            break
-        dropped = [name for name in group if name in set_filters]
-        if not dropped:
-            continue
-        relaxed += dropped
-        rows, total = await _run_step(pool, filters, set(relaxed), n_fetch, prefetch)
-    if not rows and "query" in relaxed:  # no product has any of the words: browse the rest
-        rows, total = await _run_step(pool, filters, {*relaxed, "query:drop"}, n_fetch, prefetch)
+    if not rows:
+        # Nothing matched: the relaxation steps (and whether the words are only stop words) are
+        # asked at once, on parallel connections, and the first step that finds something wins:
+        # one more round trip instead of one per step. Ignoring the words altogether is asked
+        # only if no product has any of them.
+        steps = relaxation_steps(filters)
+        eager = [step for step in steps if "query:drop" not in step]
+        has_words, *found = await asyncio.gather(
+            _has_lexemes(pool, filters.query) if filters.query else _true(),
+            *(_run_step(pool, filters, set(step), n_fetch, needed) for step in eager),
+        )
+        if not has_words:  # only stop words: browse with the other filters instead
+            return await _search(pool, filters.model_copy(update={"query": None}), ctx, limit, offset)
+        if len(steps) > len(eager) and not any(step_rows for step_rows, _ in found):
+            found.append(await _run_step(pool, filters, set(steps[-1]), n_fetch, needed))
+        for step, (step_rows, step_total) in zip(steps, found, strict=False):
+            rows, total = step_rows, step_total
+            relaxed = [name for name in step if name != "query:drop"]
+            if rows:
+                break
     candidates = [
         Candidate(r["id"], r["brand"], r["colour"], r["category"], float(r["base"]), r) for r in rows
     ]
@@ -462,7 +486,7 @@ async def _search(pool: asyncpg.Pool, filters: SearchFilters, ctx: ShopperContex
         cards = [_card(c.row, c.score) for c in ranked]
     else:
         cards = await cards_for(pool, [c.id for c in ranked], [c.score for c in ranked])
-    return SearchResult(products=cards, total=total, relaxed=relaxed)
+    return SearchResult(products=cards, total=total, total_is_lower_bound=total >= COUNT_CAP, relaxed=relaxed)
 
 
 async def get_product(pool: asyncpg.Pool, product_id: int) -> ProductCard:
@@ -491,13 +515,16 @@ near AS MATERIALIZED (  -- the closest prices above and below, per department, o
         UNION ALL
         (SELECT p.id FROM products p WHERE p.active AND p.category = src.category AND p.gender = g.gender
            AND p.price_cents < src.price_cents AND p.price_cents >= src.price_cents / 2
-         ORDER BY p.price_cents DESC LIMIT {SIMILAR_POOL})) n)
-SELECT {_CARD_COLUMNS}, {_SIZES_COLUMN},
-       ts_rank(p.search_doc, src.tsq, 32)
-       - 0.25 * abs(ln((p.price_cents + 100)::float / (src.price_cents + 100))) AS base
-FROM src, near JOIN products p ON p.id = near.id JOIN brands b ON b.id = p.brand_id
-WHERE p.id <> src.id AND p.search_doc @@ src.tsq AND p.id <> ALL($2::bigint[])
-ORDER BY base DESC, p.id LIMIT $3"""
+         ORDER BY p.price_cents DESC LIMIT {SIMILAR_POOL})) n),
+ranked AS (  -- scores only; brands and card columns are read for the survivors of the LIMIT
+    SELECT p.id, ts_rank(p.search_doc, src.tsq, 32)
+                 - 0.25 * abs(ln((p.price_cents + 100)::float / (src.price_cents + 100))) AS base
+    FROM src, near JOIN products p ON p.id = near.id
+    WHERE p.id <> src.id AND p.search_doc @@ src.tsq AND p.id <> ALL($2::bigint[])
+    ORDER BY base DESC, p.id LIMIT $3)
+SELECT {_CARD_COLUMNS}, {_SIZES_COLUMN}, r.base
+FROM ranked r JOIN products p ON p.id = r.id JOIN brands b ON b.id = p.brand_id
+ORDER BY r.base DESC, p.id"""
 
 
 async def similar_products(pool: asyncpg.Pool, product_id: int, *, limit: int = 5,

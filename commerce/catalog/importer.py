@@ -129,11 +129,17 @@ async def import_records(pool: asyncpg.Pool, records: list[CatalogRecord], progr
         await conn.execute(
             """INSERT INTO products (external_id, brand_id, name, description, gender, category, colour,
                                      price_cents, occasion, style, material, popularity, source_price,
-                                     source_currency)
+                                     source_currency, sizes_in_stock)
                SELECT i.external_id, b.id, i.name, i.description, i.gender, i.category, i.colour,
                       i.price_cents, i.occasion, i.style, i.material, i.popularity, i.source_price,
-                      i.source_currency
+                      i.source_currency, coalesce(s.sizes, '{}')
                FROM import_products i JOIN brands b ON b.name_norm = i.brand_norm
+               LEFT JOIN (SELECT external_id,
+                                 array_agg(size_label ORDER BY sort_order) FILTER (WHERE stock > 0) AS sizes
+                          FROM import_variants GROUP BY external_id) s ON s.external_id = i.external_id
+               -- stored by category and department, most popular first: a category search
+               -- reads fewer pages (sizes_in_stock of existing products is kept by trigger)
+               ORDER BY i.category, i.gender, i.popularity DESC
                ON CONFLICT (external_id) DO UPDATE SET
                    brand_id = EXCLUDED.brand_id, name = EXCLUDED.name, description = EXCLUDED.description,
                    gender = EXCLUDED.gender, category = EXCLUDED.category, colour = EXCLUDED.colour,
@@ -151,8 +157,9 @@ async def import_records(pool: asyncpg.Pool, records: list[CatalogRecord], progr
                    sort_order = EXCLUDED.sort_order"""
         )
         report.imported = len(records)
-    # fresh statistics, or the planner picks terrible plans for the first searches after a load
-    await pool.execute("ANALYZE brands, products, product_variants")
+    # Fresh statistics, or the planner picks terrible plans for the first searches after a load;
+    # and a fresh visibility map, or the covering search indexes visit the heap row by row.
+    await pool.execute("VACUUM (ANALYZE) brands, products, product_variants")
     return report
 
 

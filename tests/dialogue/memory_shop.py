@@ -208,6 +208,7 @@ class MemoryShop:
     placed_keys: dict[tuple[int | None, str], Order] = field(default_factory=dict)
     returns: list[ReturnRequest] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    count_cap: int | None = None  # like Postgres search: stop counting matches here
 
     def __post_init__(self) -> None:
         self.by_id = {p.card.id: p for p in self.products}
@@ -229,9 +230,11 @@ class MemoryShop:
             relaxed.append(name)
             hits = [p for p in self.products if matches(p, current)]
         hits.sort(key=lambda p: (-p.popularity, p.card.price_cents, p.card.id))
+        capped = self.count_cap is not None and len(hits) >= self.count_cap
         return SearchResult(
             products=[p.card for p in hits[offset : offset + limit]],
-            total=len(hits),
+            total=min(len(hits), self.count_cap) if self.count_cap is not None else len(hits),
+            total_is_lower_bound=capped,
             relaxed=relaxed if hits else [],
         )
 

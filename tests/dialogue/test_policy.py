@@ -171,3 +171,13 @@ async def test_relaxed_price_from_the_postgres_shop_clears_both_bounds() -> None
                                 "something cheaper", "something cheaper", "something cheaper")
     assert all(p.category == "sarees" for r in cheaper for p in r.products)
     assert any("already the cheapest" in r.reply_text for r in cheaper)  # price is never relaxed there
+
+
+async def test_a_capped_count_is_said_as_a_lower_bound(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    assert isinstance(engine.shop, MemoryShop)
+    exact = (await talk(engine, "tshirts for men"))[0][0].reply_text
+    assert "I found over" not in exact
+    engine.shop.count_cap = 5
+    capped = (await talk(engine, "tshirts for men"))[0][0].reply_text
+    assert "I found over 5 " in capped, capped

@@ -16,6 +16,7 @@ from commerce.search import (
     gender_set,
     get_product,
     recommend,
+    relaxation_steps,
     search_products,
     similar_products,
 )
@@ -206,3 +207,12 @@ async def test_recommend_personalised_and_excludes(pool: Any, new_user: Any) -> 
     assert all(c.gender in ("women", "unisex") for c in cards)
     anonymous = await recommend(pool, None, limit=5, filters=SearchFilters(category="sandals"))
     assert [c.category for c in anonymous] == ["sandals"] * 5
+
+
+def test_relaxation_steps_drop_groups_in_order_and_end_by_ignoring_the_words() -> None:
+    filters = SearchFilters(query="silk kurta", colour="pink", material="silk", size="M", gender="women")
+    assert relaxation_steps(filters) == [
+        ["material"], ["material", "colour"], ["material", "colour", "size"],
+        ["material", "colour", "size", "query"], ["material", "colour", "size", "query", "query:drop"],
+    ]
+    assert relaxation_steps(SearchFilters(category="jeans", gender="men")) == []

@@ -234,7 +234,8 @@ class DialogueEngine:
         elif offset > 0:
             intro = f"Here are {len(result.products)} more. "
         else:
-            intro = f"I found {result.total} {say.category_phrase(filters.category)}. "
+            found = f"over {result.total}" if result.total_is_lower_bound else str(result.total)
+            intro = f"I found {found} {say.category_phrase(filters.category)}. "
             if result.total > PAGE_SIZE:
                 intro += f"Here are the top {PAGE_SIZE}. "
             elif result.total == 1:
