@@ -40,16 +40,14 @@ class CallbackQuery(ApiModel):
 
 # -- products --------------------------------------------------------------------------------
 
-MAX_PRICE_CENTS = 2**31 - 1
 MAX_ID = 2**62
 ProductId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class BoundedFilters(SearchFilters):
-    """``SearchFilters`` with the bounds the database columns impose (int32 prices, bigint ids)."""
+    """``SearchFilters`` with the bounds the database columns impose on ids (bigint); prices keep
+    ``SearchFilters``' own bounds, so a request that passes here also builds the filters."""
 
-    price_min_cents: int | None = Field(None, ge=0, le=MAX_PRICE_CENTS)
-    price_max_cents: int | None = Field(None, ge=0, le=MAX_PRICE_CENTS)
     exclude_ids: list[ProductId] = Field(default_factory=list, max_length=200)
 
 
