@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import RESULTS_DIR, row, summarize, write_result
-from bench.search_bench import QUERY_MIX, ensure_catalog, measure, search_cases, top_product
+from bench.search_bench import POOL_SIZE, QUERY_MIX, ensure_catalog, measure, search_cases, top_product
 from commerce import db
 from commerce.advice import return_risk, size_advice
 from commerce.cart import add_item
@@ -245,7 +245,7 @@ async def bench_scale(cfg: Config, n: int, first: bool) -> dict[str, Any]:
         from voice_server.embedded import start_postgres
 
         dsn = await asyncio.to_thread(start_postgres, cfg.state_dir, database_name(cfg.prefix, n))
-    pool = await db.create_pool(dsn, min_size=1, max_size=4)
+    pool = await db.create_pool(dsn, min_size=1, max_size=POOL_SIZE)
     try:
         await db.migrate(pool)
         say(f"{n:,} products in database {database_name(cfg.prefix, n)} (built once, then reused)")

@@ -98,7 +98,11 @@ def machine_line(docs: list[dict[str, Any]]) -> str:
     dates = sorted(str(d["created"]) for d in docs if d.get("created"))
     when = f"{dates[0][:10]} to {dates[-1][:10]}" if dates and dates[0][:10] != dates[-1][:10] else \
         (dates[-1][:10] if dates else "never")
-    return f"Machine: {'; '.join(seen) or 'unknown'}. Measured {when} (UTC)."
+    probes = [f"{d['name']} {d['machine']['cpu_probe_ms']} ms" for d in docs
+              if (d.get("machine") or {}).get("cpu_probe_ms") is not None and d.get("rows")]
+    probe = (f" CPU probe when written (a fixed Python loop, lower is faster; this VM's speed moves up to 2x "
+             f"within minutes): {', '.join(probes)}.") if probes else ""
+    return f"Machine: {'; '.join(seen) or 'unknown'}. Measured {when} (UTC).{probe}"
 
 
 def table_block(docs: list[dict[str, Any]], summary_link: str, docs_link: str) -> str:

@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import os
 import platform
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,22 @@ import psutil
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
+def cpu_probe_ms(repeats: int = 5) -> float:
+    """Median milliseconds of a fixed pure-Python loop: how fast this machine is *right now*.
+
+    The shared 2-core VM these numbers come from changes speed by up to 2x within minutes (the
+    same loop took 0.44 to 0.93 s), so results are only comparable next to this probe."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        sum(range(1_000_000))
+        times.append((time.perf_counter() - started) * 1000)
+    return round(float(np.median(times)), 1)
+
+
 def machine_info() -> dict[str, Any]:
-    """What the numbers were measured on (CPU model, cores the process may use, memory, Python)."""
+    """What the numbers were measured on (CPU model, cores the process may use, memory, Python) and
+    the CPU probe at the time of writing."""
     cpu_model = platform.processor() or ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -48,6 +63,7 @@ def machine_info() -> dict[str, Any]:
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
+        "cpu_probe_ms": cpu_probe_ms(),
     }
 
 

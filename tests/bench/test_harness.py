@@ -72,6 +72,7 @@ def test_table_merges_rows_in_order_and_replaces_only_the_block(tmp_path: Path) 
     assert "<= 600 ms — met" in lines[1] and "<= 900 ms — missed" in lines[2]
     assert "2 cores \\| base int8" in lines[1]  # a pipe inside a cell is escaped
     assert "Machine:" in block and "(UTC)" in block
+    assert "CPU probe when written" in block and "commerce " in block  # write_result records the probe
     summary = (results / "summary.md").read_text()
     assert "| Search | p50 / p99 at 100k products | 2.0 / 8.5 ms | p99 <= 10 ms — met |" in summary
 
