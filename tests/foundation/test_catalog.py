@@ -106,9 +106,11 @@ async def test_strict_import_imports_nothing_when_a_row_is_bad(pool, tmp_path: P
 
 
 async def test_reimport_updates_in_place_and_keeps_reserved_stock(pool, tmp_path: Path) -> None:
-    row = {**GOOD, "external_id": "reimport-1"}
+    row = {**GOOD, "external_id": "reimport-1", "sizes": {"S": 3, "M": 2, "L": 0}}
     await import_file(pool, _write_jsonl(tmp_path / "a.jsonl", [row]))
     product_id = await pool.fetchval("SELECT id FROM products WHERE external_id = 'reimport-1'")
+    sizes_in_stock = "SELECT sizes_in_stock FROM products WHERE id = $1"
+    assert await pool.fetchval(sizes_in_stock, product_id) == ["S", "M"]  # set by the import itself
     await pool.execute(
         "UPDATE product_variants SET reserved = 2 WHERE product_id = $1 AND size_label = 'M'", product_id
     )
@@ -120,6 +122,7 @@ async def test_reimport_updates_in_place_and_keeps_reserved_stock(pool, tmp_path
         "SELECT size_label, stock FROM product_variants WHERE product_id = $1", product_id
     ))
     assert stock == {"S": 1, "M": 2, "L": 4}  # M cannot drop below the 2 reserved units
+    assert await pool.fetchval(sizes_in_stock, product_id) == ["S", "L"]  # M is all reserved (trigger)
 
 
 async def test_csv_format_and_failed_transaction_leaves_nothing(pool, tmp_path: Path) -> None:
