@@ -33,8 +33,6 @@ MAX_PROMPT_TOKENS = 223
 
 AsrErrorKind = Literal["invalid_input", "out_of_memory", "engine", "closed"]
 
-
-
 WINDOW_FRAMES = 3000
 """Whisper's full 30 s encoder window, in mel frames (100 per second)."""
 FRAMES_PER_S = 100
@@ -43,6 +41,7 @@ TAIL_PAD_FRAMES = 200
 """Silence kept after the speech inside a shortened window (2 s)."""
 DEFAULT_MIN_WINDOW_S = 12.0
 """Shortest encoder window (see ``WhisperEngine.window_frames``); 30 = always the full window."""
+
 
 class AsrError(RuntimeError):
     """ASR failed for one request (`kind` says why)."""
@@ -144,8 +143,6 @@ class WhisperEngine:
         third of the 30 s one. Windows much shorter than ~10 s make Whisper hallucinate (fixture WER
         0.14 at 30 s and 12 s, 0.17 at 8 s, > 2 at 5 s; docs/audio.md), hence the floor.
         """
-        if self.min_window_frames >= WINDOW_FRAMES:
-            return WINDOW_FRAMES
         return min(WINDOW_FRAMES, max(self.min_window_frames, n_frames + TAIL_PAD_FRAMES))
 
     def features(self, audio: np.ndarray, frames: int | None = None) -> np.ndarray:

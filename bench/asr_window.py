@@ -15,18 +15,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from faster_whisper.audio import pad_or_trim
 
-from audio.asr import WINDOW_FRAMES, WhisperEngine
+from audio.asr import HOP_SAMPLES, WINDOW_FRAMES, WhisperEngine
 from audio.models import resolve_whisper_model
 from tests.audio.fixture_replay import corpus_wer, load_manifest, replay
 
-WINDOWS: dict[str, Callable[[int], int]] = {
-    "30 s (Whisper's own)": lambda n: WINDOW_FRAMES,
-    "max(12 s, len + 2 s)": lambda n: min(WINDOW_FRAMES, max(1200, n + 200)),
-    "max(10 s, len + 2 s)": lambda n: min(WINDOW_FRAMES, max(1000, n + 200)),
-    "max(8 s, len + 2 s)": lambda n: min(WINDOW_FRAMES, max(800, n + 200)),
-    "max(5 s, len + 1 s)": lambda n: min(WINDOW_FRAMES, max(500, n + 100)),
+WINDOWS: dict[str, Callable[[WhisperEngine, int], int]] = {
+    "30 s (Whisper's own)": lambda engine, n: WINDOW_FRAMES,
+    "max(12 s, len + 2 s)": lambda engine, n: engine.window_frames(n),  # the server's default
+    "max(10 s, len + 2 s)": lambda engine, n: min(WINDOW_FRAMES, max(1000, n + 200)),
+    "max(8 s, len + 2 s)": lambda engine, n: min(WINDOW_FRAMES, max(800, n + 200)),
+    "max(5 s, len + 1 s)": lambda engine, n: min(WINDOW_FRAMES, max(500, n + 100)),
 }
 
 
@@ -44,8 +43,7 @@ def main() -> None:
         for text, audios in utterances:
             words = []
             for audio in audios:
-                mel = engine._model.feature_extractor(audio)[..., :-1]
-                feats = pad_or_trim(mel, window(mel.shape[-1]))[None].astype(np.float32)
+                feats = engine.features(audio, window(engine, len(audio) // HOP_SAMPLES))[None].astype(np.float32)
                 started = time.perf_counter()
                 words.append(engine._generate(feats, engine.prompt(None))[0].text)
                 times.append(time.perf_counter() - started)

@@ -45,9 +45,7 @@ def risk_model_version() -> str:
 
 async def _product(pool: asyncpg.Pool, product_id: int) -> Any:
     row = await pool.fetchrow(
-        """SELECT p.id, p.category, p.gender, p.price_cents,
-                  ARRAY(SELECT size_label FROM product_variants v WHERE v.product_id = p.id
-                        AND v.stock > v.reserved ORDER BY v.sort_order, v.id) AS available
+        """SELECT p.id, p.category, p.gender, p.price_cents, p.sizes_in_stock AS available
            FROM products p WHERE p.id = $1 AND p.active""",
         product_id,
     )

@@ -51,8 +51,6 @@ async def guest_token(pool: Any, settings: Settings) -> str:
     return issue_token(settings.token_key(), user.id, "guest", 3600)
 
 
-
-
 @pytest.fixture
 async def connect(voice_app: TestClient) -> AsyncIterator[ConnectFn]:
     async with client_opener(voice_app) as open_client:
