@@ -61,7 +61,7 @@ async def shopper_history(pool: asyncpg.Pool, user_id: int) -> ShopperFitHistory
                   (SELECT f.fit FROM fit_feedback f
                    WHERE f.user_id = o.user_id AND f.product_id = oi.product_id
                    ORDER BY f.created_at DESC LIMIT 1) AS fit,
-                  EXISTS (SELECT 1 FROM returns r WHERE r.order_id = o.id
+                  EXISTS (SELECT 1 FROM returns r WHERE r.order_id = o.id AND r.status <> 'rejected'
                           AND (r.order_item_id IS NULL OR r.order_item_id = oi.id)) AS returned
            FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN products p ON p.id = oi.product_id
            WHERE o.user_id = $1 AND o.status = ANY($2::text[]) AND oi.size_label IS NOT NULL

@@ -165,12 +165,29 @@ class SearchResult(Record):
     relaxed: list[str] = Field(default_factory=list, description="filters dropped to find anything")
 
 
+class FitReview(Record):
+    """How a bought item fits, in the size bought (feeds size advice)."""
+
+    product_id: int
+    size: str
+    fit: FitLabel
+
+
+class ReturnStatus(StrEnum):
+    requested = "requested"
+    received = "received"
+    refunded = "refunded"
+    rejected = "rejected"
+
+
 class ReturnRequest(Record):
     id: int
     order_id: int
-    status: str
+    product_id: int | None = Field(default=None, description="the returned product; null: the whole order")
+    status: ReturnStatus
     reason: str | None
     fit_feedback: FitLabel | None
+    refund_cents: int | None = Field(default=None, description="set when the goods are received")
 
 
 class ShopError(Exception):

@@ -1,17 +1,18 @@
-"""Orders: checkout with stock reservation, idempotent payment, cancel, returns and refunds.
+"""Orders: checkout with stock reservation, idempotent payment, cancel, fulfilment, the status machine.
 
 Checkout runs in ONE transaction (shopper row locked so concurrent retries of one key queue up,
 variants locked in ascending id, availability checked, reserved, order + items written with DB
 prices, cart marked ordered); the provider is called after commit with the same idempotency key
 on every retry, so a retry returns the same order and never charges twice. The order lifecycle
-is the pure table ``TRANSITIONS`` (docs/commerce.md).
+is the pure table ``TRANSITIONS`` (docs/commerce.md); returns and refunds are
+``commerce.order_returns``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import asyncpg
 
@@ -23,17 +24,15 @@ from commerce.models import (
     CartLine,
     Conflict,
     EmptyCart,
-    FitLabel,
     NotFound,
     Order,
     OrderLine,
     OrderStatus,
     OutOfStock,
     PaymentDeclined,
-    ReturnRequest,
     ShopError,
 )
-from commerce.payments.base import PaymentProvider, PaymentUnavailable
+from commerce.payments.base import SETTLED_PAYMENT, PaymentProvider, PaymentUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +42,16 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.awaiting_payment: frozenset({S.paid, S.cancelled}),
     S.paid: frozenset({S.fulfilled, S.return_requested}),
     S.fulfilled: frozenset({S.return_requested}),
-    S.return_requested: frozenset({S.returned}),
-    S.returned: frozenset({S.refunded}),
+    # returned: goods back and refunded (all or part); paid / fulfilled: every open return rejected
+    S.return_requested: frozenset({S.returned, S.paid, S.fulfilled}),
+    # another item sent back, or the whole order refunded
+    S.returned: frozenset({S.return_requested, S.refunded}),
     S.cancelled: frozenset(),
     S.refunded: frozenset(),
 }
 RELEASES_RESERVATION = frozenset({S.created, S.awaiting_payment})
-RETURNABLE = frozenset({S.paid, S.fulfilled, S.return_requested})
+RETURNABLE = frozenset({S.paid, S.fulfilled, S.return_requested, S.returned})
+PASS_THROUGH_NEVER = frozenset({S.created, S.awaiting_payment, S.paid, S.cancelled})
 MAX_IDEMPOTENCY_KEY = 200
 
 OrderNotifier = Callable[[int, int, str], Awaitable[None]]
@@ -66,6 +68,33 @@ def check_transition(current: OrderStatus | str, target: OrderStatus | str) -> N
         raise Conflict(f"An order that is {OrderStatus(current).value.replace('_', ' ')} cannot become "
                        f"{OrderStatus(target).value.replace('_', ' ')}.",
                        status=str(current), target=str(target))
+
+
+def transition_path(current: OrderStatus | str, target: OrderStatus | str) -> list[OrderStatus]:
+    """The shortest list of steps from ``current`` to ``target`` (empty when equal); Conflict if none.
+
+    Only after-sale statuses are passed through: being paid or cancelled has side effects (stock
+    sold or released) that a walk must never skip, so those are reachable only as the last step.
+    """
+    start, goal = OrderStatus(current), OrderStatus(target)
+    came_from: dict[OrderStatus, OrderStatus | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        here = queue.popleft()
+        if here == goal:
+            steps: list[OrderStatus] = []
+            while came_from[here] is not None:
+                steps.append(here)
+                here = came_from[here]  # type: ignore[assignment]
+            return steps[::-1]
+        if here != start and here in PASS_THROUGH_NEVER:
+            continue
+        for step in sorted(TRANSITIONS[here]):
+            if step not in came_from:
+                came_from[step] = here
+                queue.append(step)
+    check_transition(start, goal)  # raises: no way there
+    return [goal]
 
 
 def provider_key(user_id: int, idempotency_key: str) -> str:
@@ -128,6 +157,15 @@ async def _set_status(conn: asyncpg.Connection, order_id: int, current: str, tar
     check_transition(current, target)
     await conn.execute("UPDATE orders SET status = $2, updated_at = now() WHERE id = $1",
                        order_id, target.value)
+
+
+async def move_status(conn: asyncpg.Connection, order_id: int, current: str, target: OrderStatus) -> bool:
+    """Inside a transaction, order row locked: walk ``transition_path``; True if the status changed."""
+    path = transition_path(current, target)
+    for step in path:
+        await _set_status(conn, order_id, current, step)
+        current = step
+    return bool(path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,8 +246,8 @@ async def _cancel_locked(conn: asyncpg.Connection, order_id: int, status: str, p
         await inventory.release(conn, await _stock_lines(conn, order_id))
     await conn.execute(
         """UPDATE payments SET status = $2, last_error = coalesce($3, last_error), updated_at = now()
-           WHERE order_id = $1 AND status NOT IN ('succeeded', 'refunded')""",
-        order_id, payment_status, error,
+           WHERE order_id = $1 AND NOT (status = ANY($4::text[]))""",
+        order_id, payment_status, error, list(SETTLED_PAYMENT),
     )
 
 
@@ -278,15 +316,11 @@ async def mark_paid(conn: asyncpg.Connection, order_id: int) -> bool:
 
 
 async def mark_refunded(conn: asyncpg.Connection, order_id: int) -> bool:
-    """Inside a transaction: the provider refunded the order; advances it to refunded. True if changed."""
+    """Inside a transaction: the provider refunded the whole order; advances it to refunded. True if changed."""
     status = await conn.fetchval("SELECT status FROM orders WHERE id = $1 FOR UPDATE", order_id)
     if status is None or status in (S.refunded, S.cancelled, S.created, S.awaiting_payment):
         return False
-    for step in (S.return_requested, S.returned, S.refunded):
-        if can_transition(status, step):
-            await _set_status(conn, order_id, status, step)
-            status = step
-    return status == S.refunded
+    return await move_status(conn, order_id, status, S.refunded)
 
 
 async def cancel_order(pool: asyncpg.Pool, provider: PaymentProvider, user_id: int, order_id: int) -> Order:
@@ -309,115 +343,30 @@ async def cancel_order(pool: asyncpg.Pool, provider: PaymentProvider, user_id: i
 
 
 # --------------------------------------------------------------------------------------------
-# returns and refunds
+# fulfilment (operators)
 
 
-async def _record_fit(conn: asyncpg.Connection, user_id: int, items: list[Any], fit: FitLabel | None) -> None:
-    if fit is None:
-        return
-    await conn.executemany(
-        """INSERT INTO fit_feedback (user_id, product_id, size_label, fit, source)
-           VALUES ($1, $2, $3, $4, 'return')""",
-        [(user_id, it["product_id"], it["size_label"] or "onesize", fit) for it in items],
-    )
+async def find_orders(pool: asyncpg.Pool, *, status: OrderStatus | None = None, limit: int = 50) -> list[Order]:
+    """Operators: everyone's orders (optionally in one status), newest first."""
+    ids = [r["id"] for r in await pool.fetch(
+        """SELECT id FROM orders WHERE ($1::text IS NULL OR status = $1)
+           ORDER BY created_at DESC, id DESC LIMIT $2""",
+        status.value if status else None, limit)]
+    return await _orders(pool, ids)
 
 
-def _return_record(row: Any) -> ReturnRequest:
-    return ReturnRequest(id=row["id"], order_id=row["order_id"], status=row["status"], reason=row["reason"],
-                         fit_feedback=row["fit_feedback"])
-
-
-async def request_return(pool: asyncpg.Pool, user_id: int, order_id: int | None, product_id: int | None,
-                         reason: str | None, fit_feedback: FitLabel | None) -> ReturnRequest:
-    """Open a return for one product (or the whole order); fit feedback teaches size advice.
-
-    Without ``order_id`` the shopper's latest paid/fulfilled order (holding ``product_id`` if
-    given) is used.
-    """
-    async with pool.acquire() as conn, conn.transaction():
-        if order_id is None:
-            order_id = await conn.fetchval(
-                """SELECT o.id FROM orders o WHERE o.user_id = $1 AND o.status = ANY($2::text[])
-                     AND ($3::bigint IS NULL OR EXISTS (
-                         SELECT 1 FROM order_items oi WHERE oi.order_id = o.id AND oi.product_id = $3))
-                   ORDER BY o.created_at DESC, o.id DESC LIMIT 1""",
-                user_id, [s.value for s in RETURNABLE], product_id,
-            )
-            if order_id is None:
-                raise NotFound("No paid order to return.", product_id=product_id)
-        status = await conn.fetchval(
-            "SELECT status FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE", order_id, user_id)
-        if status is None:
-            raise NotFound(f"No order {order_id}.", order_id=order_id)
-        items = await conn.fetch(
-            """SELECT id, product_id, size_label FROM order_items WHERE order_id = $1
-                 AND ($2::bigint IS NULL OR product_id = $2) ORDER BY id""",
-            order_id, product_id,
-        )
-        if not items:
-            raise NotFound("That product is not in this order.", order_id=order_id, product_id=product_id)
-        item_id = items[0]["id"] if product_id is not None else None
-        open_return = await conn.fetchrow(
-            """SELECT id, order_id, status, reason, fit_feedback FROM returns
-               WHERE order_id = $1 AND order_item_id IS NOT DISTINCT FROM $2 AND status = 'requested'""",
-            order_id, item_id,
-        )
-        if open_return is not None:  # asking twice is one return
-            return _return_record(open_return)
-        if status != S.return_requested:
-            await _set_status(conn, order_id, status, S.return_requested)
-        row = await conn.fetchrow(
-            """INSERT INTO returns (order_id, order_item_id, user_id, reason, fit_feedback)
-               VALUES ($1, $2, $3, $4, $5) RETURNING id, order_id, status, reason, fit_feedback""",
-            order_id, item_id, user_id, reason, fit_feedback,
-        )
-        await _record_fit(conn, user_id, list(items), fit_feedback)
-        return _return_record(row)
-
-
-async def refund_return(pool: asyncpg.Pool, provider: PaymentProvider, user_id: int, return_id: int,
-                        *, notify: OrderNotifier | None = None) -> ReturnRequest:
-    """Refund a return through the provider (idempotent per return); items go back into stock."""
-    ret = await pool.fetchrow(
-        """SELECT r.id, r.order_id, r.order_item_id, r.status, r.reason, r.fit_feedback, r.refund_ref,
-                  p.provider_ref, o.total_cents,
-                  (SELECT oi.quantity * oi.unit_price_cents FROM order_items oi WHERE oi.id = r.order_item_id)
-                    AS item_cents
-           FROM returns r JOIN orders o ON o.id = r.order_id
-           LEFT JOIN payments p ON p.order_id = r.order_id AND p.provider_ref IS NOT NULL
-           WHERE r.id = $1 AND r.user_id = $2""",
-        return_id, user_id,
-    )
-    if ret is None:
-        raise NotFound(f"No return {return_id}.", return_id=return_id)
-    if ret["status"] == "refunded":
-        return _return_record(ret)
-    if ret["status"] == "rejected":
-        raise Conflict("This return was rejected.", return_id=return_id)
-    if ret["provider_ref"] is None:
-        raise Conflict("This order has no payment to refund.", return_id=return_id)
-    amount = ret["item_cents"] if ret["item_cents"] is not None else ret["total_cents"]
-    refund_ref = await provider.refund(ret["provider_ref"], amount, f"shepherd-refund-{return_id}")
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT 1 FROM orders WHERE id = $1 FOR UPDATE", ret["order_id"])
-        current = await conn.fetchval("SELECT status FROM returns WHERE id = $1 FOR UPDATE", return_id)
-        if current != "refunded":
-            items = await conn.fetch(
-                """SELECT variant_id, quantity FROM order_items
-                   WHERE order_id = $1 AND ($2::bigint IS NULL OR id = $2)""",
-                ret["order_id"], ret["order_item_id"],
-            )
-            await inventory.restock(conn, [StockLine(r["variant_id"], r["quantity"]) for r in items])
-            await conn.execute("UPDATE returns SET status = 'refunded', refund_ref = $2 WHERE id = $1",
-                               return_id, refund_ref)
-            await conn.execute(
-                "UPDATE payments SET status = 'refunded', updated_at = now() WHERE order_id = $1 "
-                "AND provider_ref IS NOT NULL", ret["order_id"])
-            changed = await mark_refunded(conn, ret["order_id"])
-        else:
-            changed = False
-        row = await conn.fetchrow(
-            "SELECT id, order_id, status, reason, fit_feedback FROM returns WHERE id = $1", return_id)
-    if changed and notify is not None:
-        await notify(user_id, ret["order_id"], S.refunded.value)
-    return _return_record(row)
+async def fulfil_order(pool: asyncpg.Pool, order_id: int, *, notify: OrderNotifier | None = None) -> Order:
+    """Operators: a paid order has shipped (Conflict unless paid; a second call changes nothing)."""
+    async with store_available():
+        async with pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "SELECT user_id, status, fulfilled_at FROM orders WHERE id = $1 FOR UPDATE", order_id)
+            if row is None:
+                raise NotFound(f"No order {order_id}.", order_id=order_id)
+            changed = row["fulfilled_at"] is None
+            if changed:
+                await _set_status(conn, order_id, row["status"], S.fulfilled)
+                await conn.execute("UPDATE orders SET fulfilled_at = now() WHERE id = $1", order_id)
+        if changed and notify is not None:
+            await notify(row["user_id"], order_id, S.fulfilled.value)
+        return (await _orders(pool, [order_id]))[0]

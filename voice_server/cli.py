@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from voice_server import cli_operators as operators
 from voice_server.logs import configure_logging
 from voice_server.settings import Settings, get_settings
 
@@ -43,12 +44,15 @@ def main(ctx: click.Context, log_level: str | None) -> None:
       shepherd chat               talk to the assistant by typing (same engine, same state)
       shepherd replay FILE.wav    stream an audio file over the websocket like a client
       shepherd config             show the effective settings (secrets masked)
+      shepherd orders list        operators: orders, ship them (orders fulfil N)
+      shepherd returns list       operators: returns, receive (refund) or reject them
 
     Settings come from environment variables; see docs/configuration.md.
     """
     settings = get_settings()
     level = log_level or settings.log_level
-    console = ctx.invoked_subcommand in {"chat", "replay", "bench", "catalog", "config", "services", "migrate"}
+    console = ctx.invoked_subcommand in {"chat", "replay", "bench", "catalog", "config", "services", "migrate",
+                                         "orders", "returns"}
     configure_logging(level if not console or log_level else "warning", "console" if console else settings.log_format)
     ctx.obj = settings
 
@@ -322,6 +326,9 @@ def services_stop(ctx: click.Context) -> None:
     stop_postgres(settings.state_dir)
     click.echo("stopped")
 
+
+main.add_command(operators.orders)
+main.add_command(operators.returns)
 
 if __name__ == "__main__":
     main()

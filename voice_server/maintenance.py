@@ -1,8 +1,10 @@
-"""Periodic upkeep each node runs in the background: retrying auto-refunds left pending.
+"""Periodic upkeep each node runs in the background: retrying refunds the provider could not make.
 
 A payment that succeeded after its order was cancelled is refunded at once; when the provider is
 down at that moment the refund stays ``pending`` in ``auto_refunds`` and this loop settles it.
-Several nodes may run it at once: ``settle_auto_refund`` locks the row, so each refund is made once.
+Likewise a received return whose refund failed stays ``received`` until this loop refunds it.
+Several nodes may run it at once: rows are locked and the provider is called with the same
+idempotency key, so each refund is made once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 from aiohttp import web
 
+from commerce.order_returns import settle_received_returns
 from commerce.payments.outcomes import settle_pending_refunds
 from voice_server.api.services import order_notifier, payments
 from voice_server.logs import get_logger
@@ -24,10 +27,12 @@ log = get_logger(__name__)
 
 async def retry_pending_refunds(state: AppState) -> int:
     """One pass: settle what can be settled now; returns how many refunds were made."""
-    settled = await settle_pending_refunds(state.pool, payments(state), notify=order_notifier(state))
+    provider, notify = payments(state), order_notifier(state)
+    settled = len(await settle_pending_refunds(state.pool, provider, notify=notify))
+    settled += len(await settle_received_returns(state.pool, provider, notify=notify))
     if settled:
-        log.info("refunds.settled", count=len(settled))
-    return len(settled)
+        log.info("refunds.settled", count=settled)
+    return settled
 
 
 async def _refund_loop(state: AppState) -> None:

@@ -34,6 +34,7 @@ ORDER_STATUS_TEXT = {
     "payment_failed": "Your payment for order {order_id} didn't go through. You can try again at checkout.",
     "refunded": "Your refund for order {order_id} has been issued.",
     "fulfilled": "Order {order_id} is on its way.",
+    "return_rejected": "Your return for order {order_id} wasn't accepted, so no refund was made.",
     "cancelled": "Order {order_id} was cancelled.",
 }
 

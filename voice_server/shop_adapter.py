@@ -13,7 +13,7 @@ import asyncio
 
 import asyncpg
 
-from commerce import advice, cart, orders, profiles, search
+from commerce import advice, cart, order_returns, orders, profiles, search
 from commerce.models import (
     BodyMeasurements,
     Cart,
@@ -133,8 +133,8 @@ class PostgresShop:
 
     async def start_return(self, user_id: int | None, order_id: int | None, product_id: int | None,
                            reason: str | None, fit_feedback: FitLabel | None) -> ReturnRequest:
-        return await orders.request_return(self.pool, _needs_user(user_id), order_id, product_id, reason,
-                                           fit_feedback)
+        return await order_returns.request_return(self.pool, _needs_user(user_id), order_id, product_id,
+                                                  reason, fit_feedback)
 
     async def update_profile(self, user_id: int | None, measurements: BodyMeasurements | None,
                              preferences: dict | None) -> None:

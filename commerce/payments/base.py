@@ -7,6 +7,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from commerce.models import ShopError
 
+SETTLED_PAYMENT = frozenset({"succeeded", "partially_refunded", "refunded"})
+"""Payment statuses after the money moved: a late failure or a cancel never overwrites them."""
+
 
 @dataclass(frozen=True)
 class PaymentResult:

@@ -25,7 +25,7 @@ import asyncpg
 
 from commerce.models import NotFound, OrderStatus
 from commerce.orders import OrderNotifier, mark_paid
-from commerce.payments.base import PaymentProvider, PaymentUnavailable
+from commerce.payments.base import SETTLED_PAYMENT, PaymentProvider, PaymentUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ async def record_succeeded(conn: asyncpg.Connection, payment_id: int) -> Succeed
     order = await conn.fetchrow("SELECT user_id, status FROM orders WHERE id = $1 FOR UPDATE", order_id)
     pay = await conn.fetchrow(
         "SELECT status, amount_cents, currency FROM payments WHERE id = $1 FOR UPDATE", payment_id)
-    if pay["status"] not in ("succeeded", "refunded"):
+    if pay["status"] not in SETTLED_PAYMENT:
         await conn.execute(
             "UPDATE payments SET status = 'succeeded', last_error = NULL, updated_at = now() WHERE id = $1",
             payment_id)

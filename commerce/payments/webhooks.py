@@ -5,7 +5,9 @@ transaction). Outcomes only move forward: ``payment_intent.succeeded`` pays an u
 when the order was cancelled meanwhile, is refunded automatically after commit, once:
 ``commerce.payments.outcomes``),
 ``payment_intent.payment_failed`` is recorded only while the payment has not succeeded (a late
-"failed" never un-pays), ``charge.refunded`` advances a paid order to refunded.
+"failed" never un-pays), ``charge.refunded`` advances a paid order to refunded when the charge is
+refunded in full (a partial refund marks the payment ``partially_refunded``; the return that made it
+moves the order, ``commerce.order_returns``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import asyncpg
 import stripe
 
 from commerce.orders import OrderNotifier, mark_refunded
-from commerce.payments.base import PaymentProvider, WebhookError
+from commerce.payments.base import SETTLED_PAYMENT, PaymentProvider, WebhookError
 from commerce.payments.outcomes import SucceededOutcome, after_succeeded, record_succeeded
 
 TOLERANCE_S = 300
@@ -87,7 +89,7 @@ async def _apply(conn: asyncpg.Connection, event: dict) -> Notice | SucceededOut
     if kind == "payment_intent.succeeded":
         return await record_succeeded(conn, pay["id"])
     if kind == "payment_intent.payment_failed":
-        if pay["status"] not in ("succeeded", "refunded"):
+        if pay["status"] not in SETTLED_PAYMENT:
             error = ((event["data"]["object"].get("last_payment_error") or {}).get("message")
                      or "The payment failed.")
             await conn.execute(
@@ -95,9 +97,11 @@ async def _apply(conn: asyncpg.Connection, event: dict) -> Notice | SucceededOut
                 pay["id"], error)
             changed, new_status = True, "payment_failed"
     elif kind == "charge.refunded":
-        await conn.execute("UPDATE payments SET status = 'refunded', updated_at = now() WHERE id = $1",
-                           pay["id"])
-        changed, new_status = await mark_refunded(conn, pay["order_id"]), "refunded"
+        full = bool(event["data"]["object"].get("refunded", True))  # Stripe: true once refunded in full
+        await conn.execute("UPDATE payments SET status = $2, updated_at = now() WHERE id = $1",
+                           pay["id"], "refunded" if full else "partially_refunded")
+        if full:
+            changed, new_status = await mark_refunded(conn, pay["order_id"]), "refunded"
     if not changed:
         return None
     user_id = await conn.fetchval("SELECT user_id FROM orders WHERE id = $1", pay["order_id"])

@@ -50,8 +50,7 @@ async def test_cross_user_access_is_not_found(app_client: TestClient, pool: obje
         ("GET", "/api/orders/{order_id}"): await app_client.get(f"/api/orders/{order['id']}", headers=b),
         ("POST", "/api/orders/{order_id}/cancel"): await app_client.post(f"/api/orders/{order['id']}/cancel",
                                                                          headers=b),
-        ("POST", "/api/returns/{return_id}/refund"): await app_client.post(f"/api/returns/{return_id}/refund",
-                                                                           headers=b),
+        ("GET", "/api/returns/{return_id}"): await app_client.get(f"/api/returns/{return_id}", headers=b),
         ("GET", "/api/voice/conversations/{conversation_id}/history"): await app_client.get(
             f"/api/voice/conversations/{conversation_id}/history", headers=b),
     }
@@ -65,6 +64,7 @@ async def test_cross_user_access_is_not_found(app_client: TestClient, pool: obje
     steal = await app_client.post("/api/returns", headers=b, json={"order_id": order["id"], "reason": "x"})
     assert steal.status == 404
     assert await (await app_client.get("/api/orders", headers=b)).json() == []
+    assert await (await app_client.get("/api/returns", headers=b)).json() == []
     assert (await (await app_client.get("/api/cart", headers=b)).json())["lines"] == []
     profile_b = await (await app_client.get("/api/profile", headers=b)).json()
     assert profile_b["user_id"] == b_id and profile_b["measurements"]["height_cm"] is None
@@ -72,6 +72,8 @@ async def test_cross_user_access_is_not_found(app_client: TestClient, pool: obje
 
     # A still owns everything, unchanged
     assert (await app_client.get(f"/api/orders/{order['id']}", headers=a)).status == 200
+    mine = await (await app_client.get("/api/returns", headers=a)).json()
+    assert [(r["id"], r["status"]) for r in mine] == [(return_id, "requested")]
     history = await (await app_client.get(f"/api/voice/conversations/{conversation_id}/history",
                                           headers=a)).json()
     assert [t["user_text"] for t in history] == ["hi"]

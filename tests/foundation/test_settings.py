@@ -50,7 +50,7 @@ def test_help_lists_the_commands() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "voice_server.cli", "--help"], capture_output=True, text=True, cwd=REPO, check=True
     ).stdout
-    for command in ("serve", "chat", "replay", "config", "catalog"):
+    for command in ("serve", "chat", "replay", "config", "catalog", "orders", "returns"):
         assert command in out
 
 

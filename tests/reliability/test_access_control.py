@@ -190,6 +190,8 @@ ROUTE_PROBES: dict[tuple[str, str], tuple[str, Probe | None]] = {
                                                  json=lambda w: {"product_id": w["product_id"]})),
     ("POST", "/api/returns/risk"): ("self", _req("POST", "/api/returns/risk",
                                                  json=lambda w: {"product_id": w["product_id"], "size": w["size"]})),
+    ("POST", "/api/reviews/fit"): ("self", _req("POST", "/api/reviews/fit",  # B never bought it: 404
+                                                json=lambda w: {"product_id": w["product_id"], "fit": "large"})),
     ("GET", "/api/profile"): ("self", _req("GET", "/api/profile")),
     ("PUT", "/api/profile"): ("self", _req("PUT", "/api/profile", json={"measurements": {"height_cm": 150}})),
     ("GET", "/api/cart"): ("self", _req("GET", "/api/cart")),
@@ -204,7 +206,8 @@ ROUTE_PROBES: dict[tuple[str, str], tuple[str, Probe | None]] = {
     ("POST", "/api/returns"): ("self", _req("POST", "/api/returns", json={"reason": "changed my mind"})),
     ("GET", "/api/orders/{order_id}"): ("owned", _req("GET", "/api/orders/{order_id}")),
     ("POST", "/api/orders/{order_id}/cancel"): ("owned", _req("POST", "/api/orders/{order_id}/cancel")),
-    ("POST", "/api/returns/{return_id}/refund"): ("owned", _req("POST", "/api/returns/{return_id}/refund")),
+    ("GET", "/api/returns"): ("self", _req("GET", "/api/returns")),
+    ("GET", "/api/returns/{return_id}"): ("owned", _req("GET", "/api/returns/{return_id}")),
     ("GET", "/api/voice/conversations/{conversation_id}/history"): (
         "owned", _req("GET", "/api/voice/conversations/{conversation_id}/history")),
 }
@@ -264,6 +267,7 @@ async def snapshot(live: LiveServer, a: Shopper, world: dict[str, Any]) -> dict[
                  for ln in (await (await c.get("/api/cart", headers=a.auth)).json())["lines"]],
         "order": (await (await c.get(f"/api/orders/{world['order_id']}", headers=a.auth)).json())["status"],
         "orders": [o["id"] for o in await (await c.get("/api/orders", headers=a.auth)).json()],
+        "returns": [(r["id"], r["status"]) for r in await (await c.get("/api/returns", headers=a.auth)).json()],
         "history": await (await c.get(f"/api/voice/conversations/{world['conversation_id']}/history",
                                       headers=a.auth)).json(),
     }

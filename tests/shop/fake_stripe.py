@@ -110,8 +110,14 @@ class FakeStripe:
             intent = self.intents.get(params.get("payment_intent", ""))
             if intent is None:
                 return self._error(404, "invalid_request_error", "No such payment_intent")
+            amount = int(params.get("amount", intent["amount"]))
+            already = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent["id"])
+            if amount + already > intent["amount"]:  # Stripe refuses to refund more than was charged
+                return self._error(400, "invalid_request_error",
+                                   f"Refund amount (${amount / 100:.2f}) is greater than unrefunded amount on "
+                                   f"charge (${(intent['amount'] - already) / 100:.2f})", param="amount")
             re_id = f"re_fake{secrets.token_hex(8)}"
-            refund = {"id": re_id, "object": "refund", "amount": int(params.get("amount", intent["amount"])),
+            refund = {"id": re_id, "object": "refund", "amount": amount,
                       "payment_intent": intent["id"], "status": "succeeded", "currency": intent["currency"]}
             self.refunds[re_id] = refund
             return 200, refund

@@ -11,7 +11,8 @@ import pytest
 
 from commerce.cart import add_item
 from commerce.models import OrderStatus, PaymentDeclined
-from commerce.orders import place_order, refund_return, request_return
+from commerce.order_returns import receive_return, request_return
+from commerce.orders import place_order
 from commerce.payments import WebhookError, provider_from_settings
 from commerce.payments.webhooks import process_event, verify_event
 from tests.shop.conftest import multi_size_product, set_stock
@@ -140,9 +141,9 @@ async def test_return_and_refund_through_stripe(pool: Any, new_user: Any, stripe
     assert (await request_return(pool, user, order.id, product["id"], "too tight", None)).id == ret.id
     fit = await pool.fetchrow("SELECT size_label, fit, source FROM fit_feedback WHERE user_id = $1", user)
     assert dict(fit) == {"size_label": product["size_label"], "fit": "small", "source": "return"}
-    refunded = await refund_return(pool, provider, user, ret.id)
-    again = await refund_return(pool, provider, user, ret.id)
+    refunded, again = await asyncio.gather(*(receive_return(pool, provider, ret.id) for _ in range(2)))
     assert refunded.status == again.status == "refunded" and len(fake.refunds) == 1
+    assert refunded.refund_cents == order.lines[0].unit_price_cents
     refund = next(iter(fake.refunds.values()))
     assert refund["payment_intent"] == pi["id"] and refund["amount"] == order.lines[0].unit_price_cents
     assert await pool.fetchval("SELECT status FROM orders WHERE id = $1", order.id) == "refunded"

@@ -86,6 +86,11 @@ class SizePredictResponse(ApiModel):
     advice: SizeAdvice | None = Field(description="null when there is not enough to go on")
 
 
+class FitReviewBody(ApiModel):
+    product_id: int = Field(ge=1, le=MAX_ID)
+    fit: FitLabel = Field(description="how the size bought fits: small, fit or large")
+
+
 class ReturnRiskBody(ApiModel):
     product_id: int = Field(ge=1, le=MAX_ID)
     size: str = Field(min_length=1, max_length=20)

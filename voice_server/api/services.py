@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from commerce.orders import OrderNotifier
 from commerce.payments import PaymentProvider, provider_from_settings
+from voice_server.notices import NoticeHub
 from voice_server.state import AppState
 
 ORDER_NOTICE = "order_status"
@@ -17,13 +18,16 @@ def payments(state: AppState) -> PaymentProvider:
     return provider
 
 
-def order_notifier(state: AppState) -> OrderNotifier | None:
-    """Publishes ``{"type": "order_status", order_id, status}`` to the shopper's live sessions."""
-    hub = state.services.get("notices")
-    if hub is None:
-        return None
+def hub_notifier(hub: NoticeHub) -> OrderNotifier:
+    """Publishes ``{"type": "order_status", order_id, status}`` to the shopper's live sessions, on any node."""
 
     async def notify(user_id: int, order_id: int, status: str) -> None:
         await hub.publish(user_id, {"type": ORDER_NOTICE, "order_id": order_id, "status": status})
 
     return notify
+
+
+def order_notifier(state: AppState) -> OrderNotifier | None:
+    """The app's notifier (None until its notice hub runs)."""
+    hub = state.services.get("notices")
+    return None if hub is None else hub_notifier(hub)

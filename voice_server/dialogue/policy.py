@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from commerce.models import (
     BodyMeasurements,
     Cart,
+    Conflict,
     EmptyCart,
     InvalidSize,
     NotFound,
@@ -51,7 +52,7 @@ STATUS_WORDS: dict[str, str] = {
     OrderStatus.fulfilled: "shipped",
     OrderStatus.cancelled: "cancelled",
     OrderStatus.return_requested: "waiting for your return",
-    OrderStatus.returned: "returned",
+    OrderStatus.returned: "partly returned and refunded",
     OrderStatus.refunded: "refunded",
 }
 
@@ -533,6 +534,9 @@ class DialogueEngine:
             )
         except NotFound:
             turn.reply = "I couldn't find an order to return. Which order number is it?"
+            return
+        except Conflict:
+            turn.reply = "That has already been returned, so there's nothing more to send back."
             return
         turn.payload["return"] = request.model_dump(mode="json")
         text = f"I've started a return for order {request.order_id}."

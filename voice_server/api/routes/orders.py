@@ -1,12 +1,17 @@
-"""Checkout, orders, returns and refunds (payment provider: one per app)."""
+"""Checkout, orders and returns (payment provider: one per app).
+
+Refunds are not a shopper's call: the warehouse receives a return (``shepherd returns receive``)
+and that refunds it (commerce.order_returns).
+"""
 
 from __future__ import annotations
 
 from commerce.models import Order, ReturnRequest
-from commerce.orders import cancel_order, get_order, list_orders, place_order, refund_return, request_return
+from commerce.order_returns import get_return, list_returns, request_return
+from commerce.orders import cancel_order, get_order, list_orders, place_order
 from voice_server.api.routing import ApiCall, ApiRouter
 from voice_server.api.schemas import CheckoutHeaders, OrderPath, ReturnBody, ReturnPath
-from voice_server.api.services import order_notifier, payments
+from voice_server.api.services import payments
 
 router = ApiRouter(tags=("orders",))
 
@@ -47,8 +52,14 @@ async def return_request(call: ApiCall) -> ReturnRequest:
                                 body.fit_feedback)
 
 
-@router.post("/api/returns/{return_id}/refund", summary="Refund a return", path_params=ReturnPath,
-             response=ReturnRequest, errors=(402, 404, 409, 503))
-async def return_refund(call: ApiCall) -> ReturnRequest:
-    return await refund_return(call.pool, payments(call.state), call.user_id, call.path.return_id,
-                               notify=order_notifier(call.state))
+@router.get("/api/returns", summary="My returns", response=list[ReturnRequest])
+async def returns_list(call: ApiCall) -> list[ReturnRequest]:
+    """Newest first, with where each stands (requested, received, refunded, rejected)."""
+    return await list_returns(call.pool, user_id=call.user_id)
+
+
+@router.get("/api/returns/{return_id}", summary="One of my returns", path_params=ReturnPath,
+            response=ReturnRequest, errors=(404,))
+async def return_details(call: ApiCall) -> ReturnRequest:
+    """Refunded once the warehouse has received the goods; ``refund_cents`` says how much."""
+    return await get_return(call.pool, call.user_id, call.path.return_id)

@@ -1,0 +1,32 @@
+"""Fit reviews: a shopper says how something they bought fits; size advice learns from it.
+
+Returns carry fit feedback too (``commerce.order_returns``); a review is the feedback of the
+items that were kept. Only a product the shopper bought can be reviewed, in the size bought
+(their latest purchase of it); one review per product and size, a new answer replacing the old,
+so the counts size advice reads (``commerce.advice.item_feedback``, similar builds, the
+shopper's own history) never count a shopper twice.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from commerce.advice import BOUGHT
+from commerce.models import FitLabel, FitReview, NotFound
+
+
+async def review_fit(pool: asyncpg.Pool, user_id: int, product_id: int, fit: FitLabel) -> FitReview:
+    """Record (or replace) the shopper's fit review of a product they bought."""
+    size = await pool.fetchval(
+        """SELECT coalesce(oi.size_label, 'onesize') FROM orders o JOIN order_items oi ON oi.order_id = o.id
+           WHERE o.user_id = $1 AND oi.product_id = $2 AND o.status = ANY($3::text[])
+           ORDER BY o.created_at DESC, oi.id DESC LIMIT 1""",
+        user_id, product_id, list(BOUGHT))
+    if size is None:
+        raise NotFound("You can review the fit of something you bought.", product_id=product_id)
+    await pool.execute(
+        """INSERT INTO fit_feedback (user_id, product_id, size_label, fit, source) VALUES ($1, $2, $3, $4, 'review')
+           ON CONFLICT (user_id, product_id, size_label) WHERE source = 'review'
+           DO UPDATE SET fit = EXCLUDED.fit, created_at = now()""",
+        user_id, product_id, size, fit)
+    return FitReview(product_id=product_id, size=size, fit=fit)
