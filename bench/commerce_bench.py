@@ -41,7 +41,8 @@ from commerce.advice import return_risk, size_advice
 from commerce.cart import add_item
 from commerce.catalog.demo import demo_records
 from commerce.models import BodyMeasurements
-from commerce.orders import get_order, mark_paid, place_order, request_return
+from commerce.order_returns import request_return
+from commerce.orders import get_order, mark_paid, place_order
 from commerce.payments import OfflineProvider
 from commerce.profiles import update_profile
 from commerce.search import recommend

@@ -548,7 +548,7 @@ class DialogueEngine:
             text += f" I've noted the reason: {slots.reason}."
         else:
             text += " Can you tell me why you're returning it?"
-        turn.reply = text + " You'll get return instructions by email."
+        turn.reply = text + " Once it's back with us, your refund is issued."
 
     async def _set_profile(self, turn: _Turn) -> None:
         slots, state = turn.u.slots, turn.state
