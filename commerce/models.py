@@ -169,6 +169,7 @@ class FitReview(Record):
     """How a bought item fits, in the size bought (feeds size advice)."""
 
     product_id: int
+    name: str
     size: str
     fit: FitLabel
 

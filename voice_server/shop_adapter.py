@@ -13,13 +13,14 @@ import asyncio
 
 import asyncpg
 
-from commerce import advice, cart, order_returns, orders, profiles, search
+from commerce import advice, cart, fit_reviews, order_returns, orders, profiles, search
 from commerce.models import (
     BodyMeasurements,
     Cart,
     Conflict,
     EmptyCart,
     FitLabel,
+    FitReview,
     Order,
     OutOfStock,
     ProductCard,
@@ -135,6 +136,10 @@ class PostgresShop:
                            reason: str | None, fit_feedback: FitLabel | None) -> ReturnRequest:
         return await order_returns.request_return(self.pool, _needs_user(user_id), order_id, product_id,
                                                   reason, fit_feedback)
+
+    async def review_fit(self, user_id: int | None, product_id: int | None, category: str | None,
+                         fit: FitLabel) -> FitReview:
+        return await fit_reviews.review_fit(self.pool, _needs_user(user_id), product_id, fit, category=category)
 
     async def update_profile(self, user_id: int | None, measurements: BodyMeasurements | None,
                              preferences: dict | None) -> None:

@@ -16,6 +16,7 @@ from commerce.models import (
     CartLine,
     EmptyCart,
     FitLabel,
+    FitReview,
     InvalidSize,
     NotFound,
     Order,
@@ -195,6 +196,9 @@ def matches(p: StoredProduct, f: SearchFilters) -> bool:
     )
 
 
+UNPAID = frozenset({OrderStatus.created, OrderStatus.awaiting_payment, OrderStatus.cancelled})
+
+
 @dataclass
 class MemoryShop:
     """Implements `voice_server.dialogue.port.ShopPort` in memory. Offline payments -> awaiting_payment."""
@@ -207,6 +211,7 @@ class MemoryShop:
     preferences: dict[int | None, dict] = field(default_factory=dict)
     placed_keys: dict[tuple[int | None, str], Order] = field(default_factory=dict)
     returns: list[ReturnRequest] = field(default_factory=list)
+    fit_reviews: list[FitReview] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     count_cap: int | None = None  # like Postgres search: stop counting matches here
 
@@ -371,6 +376,20 @@ class MemoryShop:
         )
         self.returns.append(request)
         return request
+
+    async def review_fit(
+        self, user_id: int | None, product_id: int | None, category: str | None, fit: FitLabel
+    ) -> FitReview:
+        bought = [o for o in await self.order_status(user_id, None) if o.status not in UNPAID]
+        lines = [line for order in bought for line in order.lines
+                 if (product_id is None or line.product_id == product_id)
+                 and (category is None or self.by_id[line.product_id].card.category == category)]
+        if not lines:
+            raise NotFound("nothing bought to review")
+        review = FitReview(product_id=lines[0].product_id, name=lines[0].name, size=lines[0].size or "onesize",
+                           fit=fit)
+        self.fit_reviews.append(review)
+        return review
 
     async def update_profile(
         self, user_id: int | None, measurements: BodyMeasurements | None, preferences: dict | None

@@ -167,3 +167,19 @@ def test_understanding_is_fast(vocab: Vocabulary) -> None:
             "um show me levis navy blue slim fit jeans for men under forty nine ninety nine", fresh(), vocab
         )
     assert (time.perf_counter() - started) / 200 < 0.010
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "fit"),
+    [
+        ("the jeans I bought run small", Intent.fit_review, "small"),
+        ("the dress I got fits perfectly", Intent.fit_review, "fit"),
+        ("the shirt from my last order is too loose", Intent.fit_review, "large"),
+        ("the shirt I bought is too small, I want to return it", Intent.start_return, "small"),
+        ("does the second one run small", Intent.size_advice, None),  # a question, not a report
+    ],
+)
+def test_fit_reviews_are_told_apart_from_returns_and_questions(text: str, intent: Intent, fit: str | None,
+                                                               vocab: Vocabulary) -> None:
+    understood = understand(text, fresh(), vocab)
+    assert (understood.intent, understood.slots.fit_feedback) == (intent, fit)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from commerce.models import OrderStatus
 from tests.dialogue.memory_shop import MemoryShop
-from voice_server.dialogue import DialogueEngine, DialogueState
+from voice_server.dialogue import DialogueEngine, DialogueState, Intent
 from voice_server.dialogue.policy import TurnResult
 from voice_server.dialogue.replies import speak_price, speak_size
 
@@ -55,6 +55,28 @@ async def test_paid_orders_are_reported_as_charged(engine_factory: Factory) -> N
     engine.shop.payment_status = OrderStatus.paid
     results, _ = await talk(engine, "wallets for men", "add the first one", "checkout", "yes")
     assert "charged" in results[-1].reply_text
+
+
+async def test_spoken_fit_review_of_a_bought_item(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    shop = engine.shop
+    assert isinstance(shop, MemoryShop)
+    unpaid, _ = await talk(engine, "shirts for men", "add the first one in a medium", "checkout", "yes",
+                           "the shirt I bought runs small")
+    assert "couldn't find" in unpaid[-1].reply_text and not shop.fit_reviews  # not paid: nothing to review
+    engine = engine_factory()
+    shop = engine.shop
+    assert isinstance(shop, MemoryShop)
+    shop.payment_status = OrderStatus.paid
+    results, _ = await talk(engine, "shirts for men", "add the first one in a medium", "checkout", "yes",
+                            "the shirt I bought runs small", "actually the one I got fits perfectly")
+    bought = results[3].payload["order"]["lines"][0]
+    small, fits = results[-2], results[-1]
+    assert small.intent == Intent.fit_review and "runs small" in small.reply_text and "size up" in small.reply_text
+    assert small.payload["fit_review"] == {"product_id": bought["product_id"], "name": bought["name"],
+                                           "size": "M", "fit": "small"}
+    assert fits.intent == Intent.fit_review and "fits well" in fits.reply_text
+    assert [r.fit for r in shop.fit_reviews] == ["small", "fit"]
 
 
 async def test_decline_cancels_pending_checkout(engine_factory: Factory) -> None:

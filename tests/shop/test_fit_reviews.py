@@ -42,8 +42,10 @@ async def test_reviews_of_bought_items_teach_size_advice(pool: Any, new_user: An
 
     first = await new_user()
     await _buy(pool, offline, first, product, "review-0")
-    review = await review_fit(pool, first, product["id"], "small")
-    assert (review.size, review.fit) == ("M", "small")
+    review = await review_fit(pool, first, None, "small", category="tops")  # "the top I bought runs small"
+    assert (review.product_id, review.size, review.fit) == (product["id"], "M", "small")
+    with pytest.raises(NotFound):
+        await review_fit(pool, first, None, "small", category="jeans")
     assert [p.fit for p in (await shopper_history(pool, first)).purchases] == ["small"]  # own history
     await review_fit(pool, first, product["id"], "fit")  # a new answer replaces the old one
     counts = await item_feedback(pool, product["id"])
@@ -76,6 +78,8 @@ async def test_fit_review_route(app_client: TestClient, pool: Any) -> None:
     async with pool.acquire() as conn, conn.transaction():
         await mark_paid(conn, (await placed.json())["id"])
     made = await app_client.post("/api/reviews/fit", headers=auth, json=body)
-    assert made.status == 201 and await made.json() == {"product_id": product["id"], "size": "M", "fit": "large"}
+    made_body = await made.json()
+    assert made.status == 201 and made_body["product_id"] == product["id"]
+    assert (made_body["size"], made_body["fit"]) == ("M", "large")
     bad = await app_client.post("/api/reviews/fit", headers=auth, json={**body, "fit": "tight"})
     assert bad.status == 422

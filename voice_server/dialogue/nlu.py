@@ -59,6 +59,11 @@ RETURN = _rx(
     r"\bexchange\b",
     r"\bgive (?:it|this) back\b",
 )
+BOUGHT_IT = _rx(  # "the jeans I bought run small": a fit review when there is fit feedback and no return word
+    r"\b(?:i|we) (?:bought|got|ordered|received|kept)\b",
+    r"\bfrom my (?:last |recent |latest )?order\b",
+    r"\bmy (?:last |recent |latest )?(?:order|purchase)\b",
+)
 CHECKOUT = _rx(
     r"\bcheck ?out\b",
     r"\bcheckout\b",
@@ -259,6 +264,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.goodbye, 0.9
     if HELP.search(text):
         return Intent.help, 0.9
+    if slots.fit_feedback and BOUGHT_IT.search(text) and not RETURN.search(text):
+        return Intent.fit_review, 0.85
     if ORDER_STATUS.search(text) and not RETURN.search(text):
         return Intent.order_status, 0.9
     if RETURN.search(text):

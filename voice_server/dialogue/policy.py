@@ -550,6 +550,23 @@ class DialogueEngine:
             text += " Can you tell me why you're returning it?"
         turn.reply = text + " Once it's back with us, your refund is issued."
 
+    async def _fit_review(self, turn: _Turn) -> None:
+        slots, state = turn.u.slots, turn.state
+        product = resolve_one(slots.reference, state) if slots.reference else None
+        fit = slots.fit_feedback or "fit"
+        try:
+            review = await self.shop.review_fit(state.user_id, product.id if product else None,
+                                                None if product else slots.category, fit)
+        except NotFound:
+            turn.reply = "I couldn't find that in your orders. Which item do you mean?"
+            return
+        turn.payload["fit_review"] = review.model_dump(mode="json")
+        turn.reply = f"Thanks, I've noted that the {review.name} in size {review.size} " + {
+            "small": "runs small. Next time I'll suggest a size up.",
+            "large": "runs large. Next time I'll suggest a size down.",
+            "fit": "fits well. I'll keep recommending that size.",
+        }[fit]
+
     async def _set_profile(self, turn: _Turn) -> None:
         slots, state = turn.u.slots, turn.state
         measurements = BodyMeasurements(**slots.measurements) if slots.measurements else None
@@ -716,6 +733,7 @@ _HANDLERS: dict[Intent, Handler] = {
     Intent.decline: DialogueEngine._decline,
     Intent.order_status: DialogueEngine._order_status,
     Intent.start_return: DialogueEngine._return,
+    Intent.fit_review: DialogueEngine._fit_review,
     Intent.set_profile: DialogueEngine._set_profile,
     Intent.help: DialogueEngine._help,
     Intent.greeting: DialogueEngine._greeting,

@@ -8,6 +8,7 @@ from commerce.models import (
     BodyMeasurements,
     Cart,
     FitLabel,
+    FitReview,
     Order,
     ProductCard,
     ReturnRequest,
@@ -52,6 +53,10 @@ class ShopPort(Protocol):
         reason: str | None,
         fit_feedback: FitLabel | None,
     ) -> ReturnRequest: ...
+
+    async def review_fit(
+        self, user_id: int | None, product_id: int | None, category: str | None, fit: FitLabel
+    ) -> FitReview: ...
 
     async def update_profile(
         self, user_id: int | None, measurements: BodyMeasurements | None, preferences: dict | None

@@ -26,6 +26,7 @@ class Intent(StrEnum):
     decline = "decline"
     order_status = "order_status"
     start_return = "start_return"
+    fit_review = "fit_review"
     set_profile = "set_profile"
     help = "help"
     greeting = "greeting"
