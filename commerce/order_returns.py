@@ -195,6 +195,8 @@ async def _receive_locked(conn: asyncpg.Connection, order: Any, ret: Any) -> Non
     if None in covered or ret["order_item_id"] in covered:
         raise Conflict("Those items were already received with another return.", return_id=ret["id"])
     left = order["total_cents"] - sum(r["refund_cents"] or 0 for r in back)
+    if order["status"] == OrderStatus.refunded:  # refunded in full outside the shop (Stripe dashboard)
+        left = 0
     if ret["order_item_id"] is None:
         lines, amount = [i for i in items if i["id"] not in covered], left
     else:

@@ -62,12 +62,15 @@ def can_transition(current: OrderStatus | str, target: OrderStatus | str) -> boo
     return OrderStatus(target) in TRANSITIONS[OrderStatus(current)]
 
 
+def _conflict(current: OrderStatus | str, target: OrderStatus | str) -> Conflict:
+    return Conflict(f"An order that is {OrderStatus(current).value.replace('_', ' ')} cannot become "
+                    f"{OrderStatus(target).value.replace('_', ' ')}.", status=str(current), target=str(target))
+
+
 def check_transition(current: OrderStatus | str, target: OrderStatus | str) -> None:
     """Raise Conflict unless the order may move from ``current`` to ``target`` (pure)."""
     if not can_transition(current, target):
-        raise Conflict(f"An order that is {OrderStatus(current).value.replace('_', ' ')} cannot become "
-                       f"{OrderStatus(target).value.replace('_', ' ')}.",
-                       status=str(current), target=str(target))
+        raise _conflict(current, target)
 
 
 def transition_path(current: OrderStatus | str, target: OrderStatus | str) -> list[OrderStatus]:
@@ -93,8 +96,7 @@ def transition_path(current: OrderStatus | str, target: OrderStatus | str) -> li
             if step not in came_from:
                 came_from[step] = here
                 queue.append(step)
-    check_transition(start, goal)  # raises: no way there
-    return [goal]
+    raise _conflict(start, goal)
 
 
 def provider_key(user_id: int, idempotency_key: str) -> str:

@@ -208,3 +208,19 @@ async def test_partial_refund_webhook_does_not_refund_the_order(pool: Any, new_u
     assert await _payment_status(pool, order.id) == "partially_refunded"
     assert await process_event(pool, _signed("charge.refunded", {**charge, "refunded": True}))
     assert await _order_status(pool, order.id) == "refunded"
+
+
+async def test_return_received_after_a_full_refund_elsewhere_refunds_nothing(pool: Any, new_user: Any,
+                                                                             stripe_env: Any) -> None:
+    fake, provider = stripe_env
+    user = await new_user()
+    (a,), order = await _paid_order(pool, provider, user, (780,), "dash-refund", fake)
+    ret = await request_return(pool, user, order.id, a["id"], "late", None)
+    pi = next(i for i in fake.intents.values() if i["metadata"]["order_id"] == str(order.id))
+    charge = {"id": "ch_dash", "object": "charge", "payment_intent": pi["id"], "refunded": True}
+    assert await process_event(pool, _signed("charge.refunded", charge))  # refunded in the Stripe dashboard
+    assert await _order_status(pool, order.id) == "refunded"
+    done = await receive_return(pool, provider, ret.id)
+    assert done.status == ReturnStatus.refunded and done.refund_cents == 0
+    assert not [r for r in fake.refunds.values() if r["payment_intent"] == pi["id"]]
+    assert await _order_status(pool, order.id) == "refunded"
