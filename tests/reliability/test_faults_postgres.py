@@ -185,7 +185,14 @@ async def test_postgres_stopped_between_order_and_payment(shop: PrivateShop) -> 
     assert len(calls) == 2  # asked twice with one idempotency key: Stripe replayed, one charge
 
 
-async def _waiting_on_lock(conn: asyncpg.Connection) -> bool:
-    waiting = await conn.fetchval(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM users%'")
+async def _waiting_on_lock(blocker: asyncpg.Connection) -> bool:
+    """Whether another backend waits for a lock ``blocker`` holds.
+
+    Inside a transaction Postgres reads pg_stat_activity once and keeps that snapshot, so each
+    poll clears it (without that, a first poll made before the checkout arrived, as happens on a
+    busy machine, was repeated for the whole wait); the lock graph itself is read live.
+    """
+    await blocker.execute("SELECT pg_stat_clear_snapshot()")
+    waiting = await blocker.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))")
     return bool(waiting)
