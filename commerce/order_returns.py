@@ -15,7 +15,6 @@ return ``received``; ``settle_received_returns`` retries it (each node's mainten
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection, Iterable
 from typing import Any
 
@@ -26,9 +25,7 @@ from commerce.db import store_available
 from commerce.inventory import StockLine
 from commerce.models import Conflict, FitLabel, NotFound, OrderStatus, ReturnRequest, ReturnStatus
 from commerce.orders import RETURNABLE, OrderNotifier, move_status
-from commerce.payments.base import PaymentProvider, PaymentUnavailable
-
-log = logging.getLogger(__name__)
+from commerce.payments.base import PaymentProvider, retry_each
 
 R = ReturnStatus
 OPEN = frozenset({R.requested, R.received})
@@ -165,21 +162,21 @@ async def _lock(conn: asyncpg.Connection, return_id: int) -> tuple[Any, Any]:
     order = await conn.fetchrow(
         "SELECT id, user_id, status, total_cents, fulfilled_at FROM orders WHERE id = $1 FOR UPDATE", order_id)
     ret = await conn.fetchrow(
-        "SELECT id, order_item_id, user_id, status, refund_cents FROM returns WHERE id = $1 FOR UPDATE",
+        "SELECT id, order_item_id, status FROM returns WHERE id = $1 FOR UPDATE",
         return_id)
     return order, ret
 
 
-async def _follow_returns(conn: asyncpg.Connection, order: Any) -> bool:
-    """Move the (locked) order to where its returns put it; True if it changed."""
+async def _follow_returns(conn: asyncpg.Connection, order: Any) -> None:
+    """Move the (locked) order to where its returns put it."""
     if order["status"] in (OrderStatus.refunded, OrderStatus.cancelled):  # e.g. refunded in full from Stripe
-        return False
+        return
     returns = await conn.fetch("SELECT status, order_item_id FROM returns WHERE order_id = $1", order["id"])
     items = await conn.fetch("SELECT id FROM order_items WHERE order_id = $1", order["id"])
     target = order_status_after_returns(order["fulfilled_at"] is not None,
                                         [(r["status"], r["order_item_id"]) for r in returns],
                                         [r["id"] for r in items])
-    return await move_status(conn, order["id"], order["status"], target)
+    await move_status(conn, order["id"], order["status"], target)
 
 
 async def _receive_locked(conn: asyncpg.Connection, order: Any, ret: Any) -> None:
@@ -283,11 +280,5 @@ async def settle_received_returns(pool: asyncpg.Pool, provider: PaymentProvider,
     """Retry the refunds of received returns (the provider was down); the ids refunded now."""
     ids = [r["id"] for r in await pool.fetch(
         "SELECT id FROM returns WHERE status = 'received' ORDER BY id LIMIT $1", limit)]
-    settled = []
-    for return_id in ids:
-        try:
-            if (await _refund(pool, provider, return_id, notify)).status == R.refunded:
-                settled.append(return_id)
-        except PaymentUnavailable as exc:
-            log.warning("refund of return %s still failing: %s", return_id, exc.message)
-    return settled
+    done = await retry_each(ids, lambda return_id: _refund(pool, provider, return_id, notify), "return refund")
+    return [ret.id for ret in done if ret.status == R.refunded]

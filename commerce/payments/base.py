@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from commerce.models import ShopError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SETTLED_PAYMENT = frozenset({"succeeded", "partially_refunded", "refunded"})
 """Payment statuses after the money moved: a late failure or a cancel never overwrites them."""
@@ -44,3 +49,14 @@ class PaymentProvider(Protocol):
                              metadata: dict[str, Any]) -> PaymentResult: ...
 
     async def refund(self, provider_ref: str, amount_cents: int, idempotency_key: str) -> str: ...
+
+
+async def retry_each(ids: Iterable[int], settle: Callable[[int], Awaitable[T]], what: str) -> list[T]:
+    """Run ``settle`` for each id, skipping (and logging) those the provider still cannot serve."""
+    done: list[T] = []
+    for item_id in ids:
+        try:
+            done.append(await settle(item_id))
+        except PaymentUnavailable as exc:
+            log.warning("%s %s still waiting: %s", what, item_id, exc.message)
+    return done

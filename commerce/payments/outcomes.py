@@ -25,7 +25,7 @@ import asyncpg
 
 from commerce.models import NotFound, OrderStatus
 from commerce.orders import OrderNotifier, mark_paid
-from commerce.payments.base import SETTLED_PAYMENT, PaymentProvider, PaymentUnavailable
+from commerce.payments.base import SETTLED_PAYMENT, PaymentProvider, PaymentUnavailable, retry_each
 
 log = logging.getLogger(__name__)
 
@@ -149,13 +149,8 @@ async def settle_pending_refunds(pool: asyncpg.Pool, provider: PaymentProvider, 
     """Retry auto-refunds still pending (the provider was down); returns the ones settled now."""
     ids = [r["id"] for r in await pool.fetch(
         "SELECT id FROM auto_refunds WHERE status = 'pending' ORDER BY id LIMIT $1", limit)]
-    settled = []
-    for refund_id in ids:
-        try:
-            settled.append(await settle_auto_refund(pool, provider, refund_id, notify=notify))
-        except PaymentUnavailable:
-            log.warning("auto-refund %s still pending: provider unavailable", refund_id)
-    return settled
+    return await retry_each(ids, lambda refund_id: settle_auto_refund(pool, provider, refund_id, notify=notify),
+                            "auto-refund")
 
 
 async def after_succeeded(pool: asyncpg.Pool, outcome: SucceededOutcome, provider: PaymentProvider | None,
