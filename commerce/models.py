@@ -6,6 +6,7 @@ computed on the server from these.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -150,6 +151,24 @@ class SearchFilters(Record):
     style: str | None = None
     material: str | None = None
     exclude_ids: list[int] = Field(default_factory=list)
+    name_any: list[str] = Field(default_factory=list, max_length=20,
+                                description="the product name has one of these stems (a product type)")
+    name_none: list[str] = Field(default_factory=list, max_length=40,
+                                 description="the product name has none of these stems")
+    colours: list[str] = Field(default_factory=list, max_length=20,
+                               description="any of these colours (colour or name); with `colour`, either")
+    colour_none: list[str] = Field(default_factory=list, max_length=40,
+                                   description="none of these colours in the colour or the name")
+    brand_none: list[str] = Field(default_factory=list, max_length=20, description="not from these brands")
+    brands: list[str] = Field(default_factory=list, max_length=20,
+                              description="any of these brands; with `brand`, either")
+
+    @field_validator("name_any", "name_none", "colours", "colour_none", "brand_none", "brands")
+    @classmethod
+    def _words(cls, values: list[str]) -> list[str]:
+        """Lower-case words of letters, digits, spaces, hyphens and dots only (they become patterns)."""
+        clean = [" ".join(re.sub(r"[^\w .'&-]", " ", v.replace("\x00", "")).lower().split()) for v in values]
+        return list(dict.fromkeys(w for w in clean if w and len(w) <= 40))
 
     @field_validator("query", "category", "colour", "brand", "size", "occasion", "style", "material")
     @classmethod

@@ -73,6 +73,19 @@ def normalize_colour(colour: str) -> str:
     return _COLOUR_SYNONYMS.get(colour, colour)
 
 
+# A product's colour words: its colour and its name ("pink & black colourblocked" is black too).
+_COLOUR_TEXT = "lower(coalesce(p.colour, '') || ' ' || p.name)"
+
+
+def _colour_words(colours: Iterable[str]) -> list[str]:
+    """Spoken colours and the catalog's spelling of them ("gray" → grey, "navy" → navy, navy blue)."""
+    words: list[str] = []
+    for colour in colours:
+        spoken = " ".join(colour.lower().split())
+        words += [spoken, normalize_colour(spoken)]
+    return list(dict.fromkeys(words))
+
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -98,11 +111,17 @@ class SqlWhere:
         return " AND ".join(["p.active", *self.clauses])
 
 
+def word_pattern(words: Iterable[str], *, whole: bool) -> str:
+    """A Postgres regex matching any of ``words`` at a word start (``whole``: as whole words)."""
+    alternation = "|".join(re.sub(r"([.^$*+?()\[\]{}|\\-])", r"\\\1", w) for w in words)
+    return rf"(^|[^a-z])({alternation})" + (r"($|[^a-z])" if whole else "")
+
+
 def active_filters(filters: SearchFilters) -> list[str]:
     """Names of the relaxable filters that are set."""
     names = []
     for name in ("query", "colour", "brand", "size", "occasion", "style", "material"):
-        if getattr(filters, name):
+        if getattr(filters, name) or (name == "colour" and filters.colours) or (name == "brand" and filters.brands):
             names.append(name)
     if filters.price_min_cents is not None or filters.price_max_cents is not None:
         names.append("price")
@@ -141,11 +160,25 @@ def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
         where.add("p.category = $?", filters.category.lower())
     if filters.gender:
         where.add(f"{gender_col} = ANY($?::text[])", gender_set(filters.gender))
-    if filters.colour and "colour" not in relaxed:
+    if filters.colours and "colour" not in relaxed:
+        where.add(f"{_COLOUR_TEXT} ~ $?", word_pattern(_colour_words(filters.colours), whole=True))
+    elif filters.colour and "colour" not in relaxed:
         where.add("(' ' || p.colour || ' ') LIKE $?", f"% {_like_escape(normalize_colour(filters.colour))} %")
-    if filters.brand and "brand" not in relaxed:
+    if filters.colour_none:
+        where.add(f"NOT ({_COLOUR_TEXT} ~ $?)", word_pattern(_colour_words(filters.colour_none), whole=True))
+    if filters.name_any:
+        where.add("lower(p.name) ~ $?", word_pattern(filters.name_any, whole=False))
+    if filters.name_none:
+        where.add("NOT (lower(p.name) ~ $?)", word_pattern(filters.name_none, whole=False))
+    if filters.brands and "brand" not in relaxed:
+        where.add("p.brand_id = ANY(ARRAY(SELECT id FROM brands WHERE name_norm = ANY($?::text[])))",
+                  [" ".join(b.lower().split()) for b in filters.brands])
+    elif filters.brand and "brand" not in relaxed:
         where.add("p.brand_id = (SELECT id FROM brands WHERE name_norm = $?)",
                   " ".join(filters.brand.lower().split()))
+    if filters.brand_none:
+        where.add("p.brand_id <> ALL(ARRAY(SELECT id FROM brands WHERE name_norm = ANY($?::text[])))",
+                  [" ".join(b.lower().split()) for b in filters.brand_none])
     if "price" not in relaxed:
         if filters.price_min_cents is not None:
             where.add(f"{price_col} >= $?", filters.price_min_cents)

@@ -100,6 +100,9 @@ class PostgresShop:
     async def remove_from_cart(self, user_id: int | None, product_id: int, size: str | None) -> Cart:
         return await cart.remove_item(self.pool, _needs_user(user_id), product_id, size)
 
+    async def set_quantity(self, user_id: int | None, product_id: int, size: str | None, quantity: int) -> Cart:
+        return await cart.set_quantity(self.pool, _needs_user(user_id), product_id, size, quantity)
+
     async def get_cart(self, user_id: int | None) -> Cart:
         return Cart() if user_id is None else await cart.get_cart(self.pool, user_id)
 

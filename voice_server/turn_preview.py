@@ -25,7 +25,8 @@ from voice_server.logs import get_logger
 log = get_logger(__name__)
 
 WRITE_OPERATIONS = frozenset(
-    {"add_to_cart", "remove_from_cart", "place_order", "start_return", "review_fit", "update_profile"}
+    {"add_to_cart", "remove_from_cart", "set_quantity", "place_order", "start_return", "review_fit",
+     "update_profile"}
 )
 """ShopPort methods with side effects: never called by a preview."""
 

@@ -312,6 +312,14 @@ class MemoryShop:
             del cart[key]
         return self._cart(user_id)
 
+    async def set_quantity(self, user_id: int | None, product_id: int, size: str | None, quantity: int) -> Cart:
+        cart = self.carts.setdefault(user_id, {})
+        if quantity <= 0:
+            cart.pop((product_id, size), None)
+        else:
+            cart[(product_id, size)] = quantity
+        return self._cart(user_id)
+
     async def get_cart(self, user_id: int | None) -> Cart:
         return self._cart(user_id)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from voice_server.dialogue import meaning
 from voice_server.dialogue import slots as sx
 from voice_server.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS
 from voice_server.dialogue.numbers import prepare
@@ -12,7 +13,6 @@ from voice_server.dialogue.understanding import Intent, Slots, Understanding
 from voice_server.dialogue.vocabulary import Vocabulary
 
 _COLOUR_WORDS = sorted(COLOUR_SYNONYMS, key=len, reverse=True)
-_COLOUR_RE = re.compile(r"\b(" + "|".join(re.escape(c) for c in _COLOUR_WORDS) + r")\b")
 _COLOUR_REF_RE = sx.attribute_reference_re("|".join(re.escape(c) for c in _COLOUR_WORDS))
 _KNOWN_WORDS = sx.LEXICON_WORDS | frozenset(w for c in COLOUR_SYNONYMS for w in c.split())
 
@@ -91,7 +91,11 @@ REMOVE = _rx(
     r"\btake [\w ]{1,30}? (?:out of|off) (?:my|the)\b",
 )
 ADD = _rx(
-    r"\badd\b",
+    r"(?<!dont )(?<!do not )\badd\b",
+    r"\b(?:pop|stick|chuck|throw|put|place) (?:[\w ]{0,30}? )?(?:in|into|to|on) (?:my|the) (?:cart|basket|bag|order)\b",
+    r"(?<!to )\b(?:go|going) (?:with|for) (?:the|that|this|it|those|both)\b(?! (?:one|ones)? ?(?:too|as well))",
+    r"\b(?:can|could|may) i (?:get|have|grab|take|order|buy)\b",
+    r"\b(?:give me|ill grab|i ll grab|ill get|ill buy|ill order|i choose|i pick|ill go for)\b",
     r"\bput (?:[\w ]{0,30}? )?(?:in|into|to) (?:my|the) (?:cart|basket|bag)\b",
     r"\b(?:ill|i will|i ll|i ?d like to|let me|i wanna|i want to) (?:take|get|buy|grab|have)\b",
     r"\b(?:buy|get|grab|order) (?:it|that|this|them|the (?:first|second|third|last|\w+ one))\b",
@@ -136,6 +140,14 @@ COMPARE = _rx(
     r"\bhow do they compare\b",
 )
 DETAILS = _rx(
+    r"\b(?:does|do|is|are) (?:the \w+(?: one| pair)?|it|this|that|they|those|these) (?:come in|available in|in stock)\b",
+    r"\b(?:do you have|have you got|got) (?:the \w+ (?:one|pair)|it|this|that) in\b",
+    r"\b(?:is|are) (?:it|this|that|they|the \w+ one) (?:cotton|linen|silk|wool|leather|polyester|real|made)\b",
+    r"\bwhat(?:s| is| are)? (?:the )?(?:\w+ )?(?:made of|material|fabric)\b",
+    r"\bhow much (?:is|was|are|were|does|do) (?:it|that|this|those|these|the)\b",
+    r"\bwhat(?:s| is) the price\b",
+    r"\bwhat does (?:it|that|the \w+ one) cost\b",
+    r"^(?:and )?the (?:first|second|third|last)(?: one)?$",
     r"\btell me (?:more|about)\b",
     r"\bmore (?:about|info|information|details) (?:on|about)?\b",
     r"\bdetails\b",
@@ -176,7 +188,54 @@ SEARCH_VERB = _rx(
     r"\b(?:show|find|search|look(?:ing)? for|looking|need|want|get me|i ?d like|do you have|got any|"
     r"have any|any|recommend|suggest|shopping for|buy|browse|a pair of|some)\b",
 )
+DECLINE_ADD = _rx(
+    r"\b(?:dont|do not) (?:add|put|buy|want to buy)\b",
+    r"\bill (?:leave|pass on|skip) (?:it|that|them|those)\b",
+    r"\b(?:not yet|keep looking|keep browsing|not ready)\b",
+)
+CLEAR_CART = _rx(
+    r"\b(?:empty|clear|reset|wipe) (?:out )?(?:my|the) (?:cart|basket|bag)\b",
+    r"\b(?:remove|delete|take out|get rid of) (?:everything|all of it|it all|all items|all the items)\b",
+    r"\bstart (?:my )?(?:cart|basket) (?:again|over)\b",
+)
+CHANGE_LINE = _rx(
+    r"\b(?:make|change|switch|swap|turn) (?:that|it|this|them|those)\b",
+    r"\b(?:change|switch) (?:the )?(?:size|quantity)\b",
+    r"\b(?:actually |ok |okay )?(?:just|only) (?:\d{1,2}|one|a single)\b(?! (?:dollars|bucks))",
+    r"\binstead\b",
+)
+OUT_OF_SCOPE = _rx(
+    r"\b(?:weather|forecast|rain|raining|temperature|news|headlines|football|cricket|score|stock market|"
+    r"joke|recipe|directions|traffic|flight|movie|song|music|president|election)\b",
+    r"\b(?:what time is it|whats the time|who are you really|tell me a story)\b",
+)
+NOT_SOLD = re.compile(
+    r"\b(?:do you|do you guys|do yall|you guys|can i|can you|does the shop|do they) (?:sell|stock|carry|have|"
+    r"buy|get)\b(?: any)? (\w+(?: \w+)?)"
+)
+SMALL_TALK = _rx(r"\bhow(?:s| is| are)? (?:your|you|it going|things)\b", r"\bhow are you\b")
 REFINE_CUE = _rx(r"^(?:in|only|just|make it|maybe|what about|how about|any in|do you have it in|but)\b")
+
+
+# "waist thirty two" / "thirty two waist" names a size unless it is the shopper's own waist
+_WAIST_SIZE_RE = re.compile(
+    r"(?<!my )(?<!my waist is )\b(?:waist (?:size )?(\d\d)|(\d\d) waist)\b(?! (?:inches|inch|cm|centimetres))"
+)
+
+
+_JUST_QTY_RE = re.compile(r"\b(?:just|only|make it|make that)\s(\d{1,2})\b(?!\s(?:dollars|bucks|of|more|left))")
+_LIFT_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("brand", re.compile(r"\b(?:any|whatever|other|another|different) brands?\b(?! but)")),
+    ("colour", re.compile(r"\b(?:any|whatever) colou?rs?\b(?! but)")),
+    ("price", re.compile(r"\b(?:any price|money is no object|price doesnt matter|whatever it costs)\b")),
+)
+_TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("material", re.compile(r"\b(?:made (?:of|from|out of)|material|fabric|what is it made|"
+                            r"is (?:it|that|this|the \w+ one) (?:cotton|linen|silk|wool|leather|polyester|real)|"
+                            r"(?:cotton|linen|silk|wool|leather|polyester)\?)")),
+    ("price", re.compile(r"\b(?:how much|price|cost|costs|what does it cost)\b")),
+    ("sizes", re.compile(r"\b(?:come in|come in a|available in|have (?:it|that|this|the \w+ one) in|in stock)\b")),
+)
 
 
 def _clean(text: str) -> str:
@@ -200,46 +259,73 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values.update(reason=reason, fit_feedback=fit)
     measurements, t = sx.extract_measurements(t)
     values["measurements"] = measurements
+    t = _WAIST_SIZE_RE.sub(lambda m: f" size {m.group(1) or m.group(2)} ", t)
     price_min, price_max, trend, t = sx.extract_price(t)
+    if trend == "cheaper" and price_max is not None:
+        trend = None  # "not too pricey, under 30 dollars": the bound says it
     values.update(price_min=price_min, price_max=price_max, price_trend=trend)
+    excluded, t = meaning.extract_exclusions(t, vocab)
+    values.update(exclude_colours=excluded.colours or None, exclude_brands=excluded.brands or None,
+                  exclude_words=excluded.stems or None, shade=excluded.shade)
+    recipient, t = meaning.extract_recipient(t)
+    shade, t = meaning.extract_shade(t)
+    values["shade"] = values["shade"] or shade
+    formality, t = meaning.extract_formality(t)
+    values["formality"] = formality
     ref, t = sx.extract_ordinal_reference(t)
     colour_ref = _COLOUR_REF_RE.search(t)
     if ref is None and colour_ref:
         colour = vocab.canonical_colour(colour_ref.group(1)) or colour_ref.group(1)
         ref = f"colour:{colour}"
         t = sx._blank(t, colour_ref)
-    brand = vocab.find_brand(t.strip(), known_words=_KNOWN_WORDS)
-    if brand is not None:
+    brands: list[str] = []
+    while (brand := vocab.find_brand(t.strip(), known_words=_KNOWN_WORDS)) is not None:
         tokens = t.strip().split()
         after = tokens[brand.end] if brand.end < len(tokens) else ""
         before = tokens[brand.start - 1] if brand.start > 0 else ""
         if ref is None and before in {"the", "that", "those"} and after in {"one", "ones", "pair"}:
             ref = f"brand:{brand.brand}"
         else:
-            values["brand"] = brand.brand
+            brands.append(brand.brand)
         t = " " + " ".join([*tokens[: brand.start], "_", *tokens[brand.end :]]) + " "
+    if brands:
+        values["brand"] = brands[0]
+        values["brands"] = brands if len(brands) > 1 else None
     size, t = sx.extract_size(t)
     if size is None and state.pending is not None and state.pending.kind == "choose_size":
         size, t = sx.extract_bare_size(t)
     values["size"] = size
     quantity, t = sx.extract_quantity(t)
+    if quantity is None and (m := _JUST_QTY_RE.search(t)):
+        quantity, t = int(m.group(1)), sx._blank(t, m)
     values["quantity"] = quantity
     if ref is None:
         ref, t = sx.extract_focus_reference(t)
     values["reference"] = ref
     if re.search(r"\b(?:running|jogging|gym|sports|training) shoes\b", t):
         values["occasion"] = "gym"
-    category, t = sx.extract_category(t)
+    types, t = meaning.extract_types(t)
+    category, stems, type_name = meaning.combine_types(types)
+    values.update(product_type=type_name, name_any=stems or None)
+    if category is None:
+        category, t = sx.extract_category(t)
     values["category"] = category
-    m = _COLOUR_RE.search(t)
-    if m:
-        values["colour"] = vocab.canonical_colour(m.group(1))
-        t = sx._blank(t, m)
+    colours, t = meaning.extract_colours(t)
+    if colours:
+        values["colours"] = colours
+        values["colour"] = vocab.canonical_colour(colours[0]) or colours[0]
     occasion, t = sx.extract_occasion(t)
     style, t = sx.extract_style(t)
     material, t = sx.extract_material(t)
     gender, t = sx.extract_gender(t)
-    values.update(style=style, material=material, gender=gender)
+    values.update(style=style, material=material, gender=recipient or gender)
+    if ref is not None and ref.startswith(("brand:", "colour:")) and re.search(r"\b(?:just|only)\b", text):
+        kind, value = ref.split(":", 1)  # "just the puma ones then": narrowing the list, not one product
+        values["brand" if kind == "brand" else "colour"] = value
+        values["reference"] = None
+    cleared = [name for name, cue in _LIFT_CUES if cue.search(text)]
+    values["clear"] = cleared or None
+    values["topic"] = next((name for name, cue in _TOPIC_CUES if cue.search(text)), None)
     values["occasion"] = values.get("occasion") or occasion
     return Slots(**{k: v for k, v in values.items() if v is not None})
 
@@ -254,6 +340,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             return Intent.decline, 0.95
         if YES.search(text):
             return Intent.confirm, 0.95
+    if DECLINE_ADD.search(text) and not slots.has_search_slots():
+        return Intent.decline, 0.85
     if pending is not None and pending.kind == "choose_size" and slots.size and not REMOVE.search(text):
         return Intent.add_to_cart, 0.9
     if pending is not None and pending.kind == "choose_product" and slots.reference:
@@ -264,6 +352,13 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.goodbye, 0.9
     if HELP.search(text):
         return Intent.help, 0.9
+    if OUT_OF_SCOPE.search(text) and not (slots.category or slots.product_type):
+        return Intent.out_of_scope, 0.8
+    sold = NOT_SOLD.search(text)
+    if sold and not (slots.category or slots.product_type or slots.brand or slots.colours):
+        return Intent.out_of_scope, 0.7
+    if CLEAR_CART.search(text):
+        return Intent.clear_cart, 0.9
     if slots.fit_feedback and BOUGHT_IT.search(text) and not RETURN.search(text):
         return Intent.fit_review, 0.85
     if ORDER_STATUS.search(text) and not RETURN.search(text):
@@ -274,6 +369,12 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.view_cart, 0.9
     if REMOVE.search(text):
         return Intent.remove_from_cart, 0.9
+    if (
+        CHANGE_LINE.search(text) and (slots.size or slots.quantity) and state.cart.item_count > 0
+        and not (slots.category or slots.product_type or slots.colours) and not ADD.search(text)
+        and not (slots.reference and slots.reference.startswith("ordinal"))
+    ):
+        return Intent.update_cart, 0.85
     if CHECKOUT.search(text):
         if pending is not None and pending.kind == "checkout":
             return Intent.confirm, 0.8
@@ -294,6 +395,11 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.more_results, 0.9
     if DETAILS.search(text):
         return Intent.product_details, 0.85
+    if (
+        slots.reference and state.shown and (slots.size or slots.quantity)
+        and not (slots.category or slots.product_type or slots.colours or slots.price_max or slots.price_trend)
+    ):
+        return Intent.add_to_cart, 0.8  # "the first one in large", "three of the first one"
     has_context = bool(state.shown) or state.filters != type(state.filters)()
     if slots.has_search_slots():
         if slots.category and (
@@ -311,7 +417,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.decline, 0.7
     if slots.reference and state.shown:
         return Intent.product_details, 0.6
-    if GREETING.search(text):
+    if GREETING.search(text) or SMALL_TALK.search(text):
         return Intent.greeting, 0.9
     if re.search(r"\b(?:thanks|thank you)\b", text):
         return Intent.goodbye, 0.5
@@ -328,20 +434,48 @@ ALLOWED_SLOTS: dict[Intent, frozenset[str]] = {
     Intent.view_cart: _NO_SLOTS,
     Intent.checkout: _NO_SLOTS,
     Intent.unknown: _NO_SLOTS,
+    Intent.out_of_scope: _NO_SLOTS,
+    Intent.clear_cart: _NO_SLOTS,
+    Intent.update_cart: frozenset({"size", "quantity", "reference"}),
     Intent.order_status: frozenset({"order_id"}),
-    Intent.size_advice: frozenset({"reference", "size", "measurements"}),
+    Intent.size_advice: frozenset({"reference", "size", "measurements", "colour"}),
 }
 
 
-def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
-    """Understand one utterance: `Understanding(intent, slots, confidence)`."""
-    prepared = _strip_fillers(prepare(text))
+def _understand_one(prepared: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
     slots = extract_slots(prepared, vocab, state)
     intent, confidence = classify(prepared, slots, state)
-    allowed = ALLOWED_SLOTS.get(intent)
-    if allowed is not None:
-        slots = Slots(**{k: v for k, v in slots.as_dict().items() if k in allowed})
-    return Understanding(intent=intent, slots=slots, confidence=confidence)
+    return _allowed(Understanding(intent=intent, slots=slots, confidence=confidence))
+
+
+def _allowed(u: Understanding) -> Understanding:
+    allowed = ALLOWED_SLOTS.get(u.intent)
+    if allowed is None:
+        return u
+    return u.model_copy(update={"slots": Slots(**{k: v for k, v in u.slots.as_dict().items() if k in allowed})})
+
+
+def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
+    """Understand one utterance: `Understanding(intent, slots, confidence, then)`.
+
+    A restart inside the utterance keeps what follows it; several requests joined by "and"
+    ("add the first one in medium and show me sandals") become one understanding each, the
+    later ones in ``then``: a part with only a product and a size ("and the third in large")
+    repeats the first part's cart action."""
+    prepared = meaning.restart(_strip_fillers(prepare(text)))
+    parts = meaning.split_requests(prepared)
+    whole = _understand_one(prepared, state, vocab)
+    if len(parts) < 2:
+        return whole
+    first, *rest = [_understand_one(part, state, vocab) for part in parts]
+    for i, u in enumerate(rest):
+        if first.intent == Intent.add_to_cart and u.slots.reference and u.intent in (
+            Intent.product_details, Intent.refine, Intent.unknown, Intent.add_to_cart
+        ) and not (u.slots.category or u.slots.product_type):
+            rest[i] = _allowed(u.model_copy(update={"intent": Intent.add_to_cart}))
+    if any(u.intent in (Intent.unknown, Intent.greeting, Intent.goodbye) for u in (first, *rest)):
+        return whole
+    return first.model_copy(update={"then": rest})
 
 
 class RuleBasedUnderstander:

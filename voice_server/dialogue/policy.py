@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from commerce.catalog import vocabulary
 from commerce.models import (
     BodyMeasurements,
     Cart,
@@ -27,7 +28,7 @@ from voice_server.dialogue import replies as say
 from voice_server.dialogue.nlu import RuleBasedUnderstander
 from voice_server.dialogue.port import ShopPort
 from voice_server.dialogue.references import match_size, resolve_many, resolve_one
-from voice_server.dialogue.state import CartSummary, DialogueState, PendingConfirmation, ShownProduct
+from voice_server.dialogue.state import CartSummary, DialogueState, LineRef, PendingConfirmation, ShownProduct
 from voice_server.dialogue.understanding import Intent, Slots, Understander, Understanding
 from voice_server.dialogue.vocabulary import Vocabulary
 
@@ -132,12 +133,22 @@ class DialogueEngine:
 
     async def respond(self, state: DialogueState, understanding: Understanding) -> TurnResult:
         turn = _Turn(state, understanding)
-        handler = _HANDLERS.get(understanding.intent, DialogueEngine._unknown)
         previous_pending = turn.state.pending
-        try:
-            await handler(self, turn)
-        except ShopError as error:
-            turn.reply = self._shop_error_reply(error)
+        replies: list[str] = []
+        for step in (understanding, *understanding.then):
+            turn.u = step
+            turn.reply = ""
+            handler = _HANDLERS.get(step.intent, DialogueEngine._unknown)
+            try:
+                await handler(self, turn)
+            except ShopError as error:
+                turn.reply = self._shop_error_reply(error)
+            if replies and turn.mention_ends and turn.products:
+                offset = len(" ".join(replies)) + 1
+                turn.mention_ends = [offset + end for end in turn.mention_ends]
+            replies.append(turn.reply)
+        turn.u = understanding
+        turn.reply = " ".join(r for r in replies if r)
         if turn.state.pending is previous_pending and understanding.intent not in (
             Intent.help,
             Intent.unknown,
@@ -292,7 +303,9 @@ class DialogueEngine:
         turn.products = [card]
         sizes = [say.speak_size(s) for s in card.sizes_available]
         parts = [f"This is the {say.mention(card)}."]
-        if card.colour:
+        if turn.u.slots.topic == "material":
+            parts.append(say.material_sentence(card))
+        elif card.colour:
             parts.append(f"It's {card.colour}.")
         parts.append(
             f"In stock in {say.speak_list(sizes, 'and')}." if sizes else "It's currently out of stock."
@@ -326,6 +339,12 @@ class DialogueEngine:
         turn.reply = text
 
     async def _size_advice(self, turn: _Turn) -> None:
+        slots, state = turn.u.slots, turn.state
+        if slots.measurements:
+            await self.shop.update_profile(state.user_id, BodyMeasurements(**slots.measurements), None)
+        if slots.reference is None and state.focus_id is None and len(state.shown) > 1:
+            # "do those run small?", "what size should I get?": the products just shown share a size chart
+            turn.u = turn.u.model_copy(update={"slots": slots.model_copy(update={"reference": "ordinal:1"})})
         target = await self._target(turn, Intent.size_advice)
         if target is None:
             return
@@ -338,6 +357,7 @@ class DialogueEngine:
             )
             return
         turn.payload["size_advice"] = advice.model_dump()
+        turn.state.advised_size = advice.size
         turn.reply = self._advice_sentence(advice, target)
 
     @staticmethod
@@ -351,6 +371,20 @@ class DialogueEngine:
 
     # ----- cart -----
     async def _add(self, turn: _Turn) -> None:
+        slots, state = turn.u.slots, turn.state
+        several = resolve_many(slots.reference, state) if slots.reference and "," in slots.reference else []
+        if len(several) > 1:  # "add both of them in medium", "the first two"
+            replies = []
+            for product in several:
+                one = slots.model_copy(update={"reference": f"ordinal:{state.shown.index(product) + 1}"})
+                turn.u = turn.u.model_copy(update={"slots": one})
+                await self._add_one(turn)
+                replies.append(turn.reply)
+            turn.reply = " ".join(replies)
+            return
+        await self._add_one(turn)
+
+    async def _add_one(self, turn: _Turn) -> None:
         slots, state = turn.u.slots, turn.state
         pending = (
             state.pending
@@ -371,8 +405,9 @@ class DialogueEngine:
             card = await self.shop.get_product(target.id, user_id=state.user_id)
             sizes = list(card.sizes_available)
         size = None
+        wanted = slots.size or (state.advised_size if state.last_intent in ("size_advice", "set_profile") else None)
         if sizes and not _one_size(sizes):
-            size = match_size(slots.size, sizes)
+            size = match_size(wanted, sizes)
             if size is None:
                 spoken = say.speak_list([say.speak_size(s) for s in sizes])
                 if slots.size:
@@ -396,6 +431,7 @@ class DialogueEngine:
             return
         turn.cart = cart
         turn.state.pending = None
+        turn.state.last_line = LineRef(product_id=target.id, size=size, quantity=quantity)
         amount = "" if quantity == 1 else f"{quantity} of "
         size_text = f" in {say.speak_size(size)}" if size and not _one_size(sizes) else ""
         turn.reply = (
@@ -433,6 +469,53 @@ class DialogueEngine:
         turn.cart = cart
         turn.reply = (
             f"Removed the {line.brand} {say.short_name(line.name, line.brand)}. {say.cart_sentence(cart)}"
+        )
+
+    async def _update_line(self, turn: _Turn) -> None:
+        """"Make that a large" / "actually make it two": change the line just added (or the only one)."""
+        state, slots = turn.state, turn.u.slots
+        cart = await self.shop.get_cart(state.user_id)
+        ref = state.last_line
+        line = next((ln for ln in cart.lines if ref and ln.product_id == ref.product_id and ln.size == ref.size), None)
+        if line is None and len(cart.lines) == 1:
+            line = cart.lines[0]
+        if line is None:
+            turn.cart = cart
+            turn.reply = (f"Which item should I change? You have {say.cart_lines(cart)}." if cart.lines
+                          else "Your cart is empty. What can I find for you?")
+            return
+        name = f"{line.brand} {say.short_name(line.name, line.brand)}"
+        if slots.size:
+            card = await self.shop.get_product(line.product_id, user_id=state.user_id)
+            size = match_size(slots.size, list(card.sizes_available))
+            if size is None:
+                turn.cart = cart
+                sizes = say.speak_list([say.speak_size(x) for x in card.sizes_available])
+                turn.reply = f"Sorry, the {name} isn't in stock in {say.speak_size(slots.size)}. It comes in {sizes}."
+                return
+            await self.shop.remove_from_cart(state.user_id, line.product_id, line.size)
+            cart = await self.shop.add_to_cart(state.user_id, line.product_id, size, slots.quantity or line.quantity)
+            state.last_line = LineRef(product_id=line.product_id, size=size, quantity=slots.quantity or line.quantity)
+            turn.reply = f"Done, the {name} is now in {say.speak_size(size)}. {say.cart_sentence(cart)}"
+        else:
+            quantity = slots.quantity or 1
+            cart = await self.shop.set_quantity(state.user_id, line.product_id, line.size, quantity)
+            state.last_line = LineRef(product_id=line.product_id, size=line.size, quantity=quantity)
+            turn.reply = f"Done, {quantity} of the {name}. {say.cart_sentence(cart)}"
+        turn.cart = cart
+
+    async def _clear_cart(self, turn: _Turn) -> None:
+        cart = await self.shop.get_cart(turn.state.user_id)
+        for line in cart.lines:
+            cart = await self.shop.remove_from_cart(turn.state.user_id, line.product_id, line.size)
+        turn.cart = cart
+        turn.state.last_line = None
+        turn.reply = "Your cart is empty now. It's all still here to find whenever you're ready."
+
+    async def _out_of_scope(self, turn: _Turn) -> None:
+        turn.reply = (
+            "That's outside what I can help with: I'm a fashion shop assistant. I can find clothes, "
+            "shoes, bags, watches and jewellery, advise on size and take your order. What are you looking for?"
         )
 
     async def _view_cart(self, turn: _Turn) -> None:
@@ -594,6 +677,7 @@ class DialogueEngine:
             advice = await self.shop.size_advice(state.user_id, focus.id)
             if advice is not None:
                 turn.payload["size_advice"] = advice.model_dump()
+                state.advised_size = advice.size
                 turn.reply += " " + self._advice_sentence(advice, focus)
 
     # ----- small talk -----
@@ -661,6 +745,7 @@ def _merge(base: SearchFilters, slots: Slots, state: DialogueState) -> SearchFil
             update["price_min_cents"] = max(prices) + 1
             if base.price_max_cents is not None and base.price_max_cents <= update["price_min_cents"]:
                 update["price_max_cents"] = None
+    update.update(_meaning_update(base, slots))
     merged = base.model_copy(update={**update, "exclude_ids": []})
     if (
         merged.price_min_cents is not None
@@ -669,6 +754,65 @@ def _merge(base: SearchFilters, slots: Slots, state: DialogueState) -> SearchFil
     ):
         merged = merged.model_copy(update={"price_min_cents": None})
     return merged
+
+
+_SHADE_EXCLUDES: dict[str, tuple[str, ...]] = {
+    "darker": vocabulary.LIGHT_COLOURS, "brighter": vocabulary.DULL_COLOURS, "muted": vocabulary.BRIGHT_COLOURS,
+}
+_CLEARS: dict[str, dict[str, Any]] = {
+    "brand": {"brand": None, "brands": []},
+    "colour": {"colour": None, "colours": []},
+    "price": {"price_min_cents": None, "price_max_cents": None},
+}
+
+
+def _meaning_update(base: SearchFilters, slots: Slots) -> dict[str, Any]:
+    """Filters for what a request means beyond single slots: the product type's name stems,
+    several colours or brands, exclusions (kept for the rest of the search), relative shade and
+    formality, lifted filters. Positive words replace; exclusions add up, and a later positive
+    word wins over an earlier exclusion of it."""
+    update: dict[str, Any] = {}
+    for name in slots.clear or []:
+        update.update(_CLEARS[name])
+    if slots.category is not None:
+        update["name_any"] = list(slots.name_any or [])
+    colours = list(slots.colours or ([slots.colour] if slots.colour else []))
+    colour_none = [c for c in base.colour_none if c not in colours]
+    colour_none += list(slots.exclude_colours or [])
+    if slots.shade:
+        colour_none += [c for c in _SHADE_EXCLUDES[slots.shade] if c not in colours]
+    if colours:
+        update["colours"] = [c for c in colours if c not in colour_none]
+        update["colour"] = slots.colour if slots.colour not in colour_none else None
+    elif colour_none != base.colour_none:
+        kept = [c for c in base.colours if c not in colour_none]
+        update["colours"] = kept
+        if base.colour and base.colour in colour_none:
+            update["colour"] = kept[0] if kept else None
+    update["colour_none"] = list(dict.fromkeys(colour_none))
+    brand_none = [*base.brand_none, *(slots.exclude_brands or [])]
+    if slots.brands:
+        update["brands"] = list(slots.brands)
+    elif slots.brand:
+        update["brands"] = []
+    if slots.exclude_brands:
+        if base.brand in brand_none and not slots.brand:
+            update["brand"] = None
+        update["brands"] = [b for b in update.get("brands", base.brands) if b not in brand_none]
+    update["brand_none"] = brand_none
+    name_none = list(base.name_none)
+    if slots.formality == "more":
+        name_none = [w for w in name_none if w != "formal"] + ["casual"]
+    elif slots.formality == "less":
+        name_none = [w for w in name_none if w != "casual"] + ["formal"]
+    name_none += list(slots.exclude_words or [])
+    if slots.name_any:
+        name_none = [w for w in name_none if w not in slots.name_any]
+    name_any = update.get("name_any", base.name_any)
+    if name_any and any(w in name_none for w in name_any):
+        update["name_any"] = [w for w in name_any if w not in name_none]
+    update["name_none"] = list(dict.fromkeys(name_none))
+    return update
 
 
 def _relaxed_names(relaxed: list[str]) -> list[str]:
@@ -728,6 +872,9 @@ _HANDLERS: dict[Intent, Handler] = {
     Intent.add_to_cart: DialogueEngine._add,
     Intent.remove_from_cart: DialogueEngine._remove,
     Intent.view_cart: DialogueEngine._view_cart,
+    Intent.update_cart: DialogueEngine._update_line,
+    Intent.clear_cart: DialogueEngine._clear_cart,
+    Intent.out_of_scope: DialogueEngine._out_of_scope,
     Intent.checkout: DialogueEngine._checkout,
     Intent.confirm: DialogueEngine._confirm,
     Intent.decline: DialogueEngine._decline,

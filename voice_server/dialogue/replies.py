@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from commerce.catalog.vocabulary import MATERIAL_WORDS
 from commerce.models import Cart, ProductCard, SearchFilters
 from voice_server.dialogue.lexicon import SIZE_WORDS
 from voice_server.dialogue.state import ShownProduct
@@ -159,3 +160,13 @@ def cart_lines(cart: Cart) -> str:
     if more > 0:
         spoken.append(f"{more} more")
     return speak_list(spoken, "and")
+
+
+def material_sentence(card: ProductCard) -> str:
+    """What the product is made of, from its name and description, or that the listing doesn't say."""
+    text = f" {card.name} {card.description or ''} ".lower()
+    found = [m for m in MATERIAL_WORDS if re.search(rf"\b{re.escape(m)}\b", text)]
+    found = [m for m in found if not any(m != other and m in other for other in found)]
+    if not found:
+        return "The listing doesn't say what it's made of."
+    return f"It's made of {speak_list(found[:3], 'and')}."

@@ -52,6 +52,14 @@ class PendingConfirmation(BaseModel):
     for_intent: str | None = None
 
 
+class LineRef(BaseModel):
+    """A cart line the conversation just touched ("make that a large" changes it)."""
+
+    product_id: int
+    size: str | None = None
+    quantity: int = 1
+
+
 class CartSummary(BaseModel):
     item_count: int = 0
     total_cents: int = 0
@@ -77,6 +85,8 @@ class DialogueState(BaseModel):
     last_intent: str | None = None
     last_reply: str = ""
     last_order_id: int | None = None
+    last_line: LineRef | None = None
+    advised_size: str | None = Field(default=None, description="the size last advised, for 'in that size'")
 
     def shown_by_id(self, product_id: int | None) -> ShownProduct | None:
         return next((p for p in self.shown if p.id == product_id), None)

@@ -20,6 +20,8 @@ class Intent(StrEnum):
     size_advice = "size_advice"
     add_to_cart = "add_to_cart"
     remove_from_cart = "remove_from_cart"
+    update_cart = "update_cart"
+    clear_cart = "clear_cart"
     view_cart = "view_cart"
     checkout = "checkout"
     confirm = "confirm"
@@ -29,6 +31,7 @@ class Intent(StrEnum):
     fit_review = "fit_review"
     set_profile = "set_profile"
     help = "help"
+    out_of_scope = "out_of_scope"
     greeting = "greeting"
     goodbye = "goodbye"
     unknown = "unknown"
@@ -36,6 +39,16 @@ class Intent(StrEnum):
 
 SEARCH_SLOTS: tuple[str, ...] = (
     "category",
+    "product_type",
+    "colours",
+    "brands",
+    "exclude_colours",
+    "exclude_brands",
+    "exclude_words",
+    "require_words",
+    "shade",
+    "formality",
+    "clear",
     "colour",
     "size",
     "price_min",
@@ -74,6 +87,18 @@ class Slots(BaseModel):
     measurements: dict[str, float] | None = None
     price_trend: Literal["cheaper", "pricier"] | None = None
     order_id: int | None = None
+    product_type: str | None = Field(None, description="commerce.catalog.vocabulary product type")
+    colours: list[str] | None = Field(None, description="any of these colours ('red or navy')")
+    brands: list[str] | None = Field(None, description="any of these brands ('puma or levis')")
+    exclude_colours: list[str] | None = None
+    exclude_brands: list[str] | None = None
+    exclude_words: list[str] | None = Field(None, description="name stems ruled out ('nothing floral')")
+    require_words: list[str] | None = Field(None, description="name stems required ('linen')")
+    shade: Literal["darker", "brighter", "muted"] | None = None
+    formality: Literal["more", "less"] | None = None
+    name_any: list[str] | None = Field(None, description="name stems of the product type(s) asked for")
+    clear: list[str] | None = Field(None, description="filters the shopper lifts ('any brand')")
+    topic: Literal["material", "price", "sizes"] | None = Field(None, description="what a question asks about")
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -86,6 +111,8 @@ class Understanding(BaseModel):
     intent: Intent
     slots: Slots = Field(default_factory=Slots)
     confidence: float = Field(ge=0, le=1)
+    then: list[Understanding] = Field(
+        default_factory=list, description="further requests in the same utterance, run in order")
 
 
 class Understander(Protocol):

@@ -1,0 +1,180 @@
+"""Understanding benchmark: a conversation corpus through the real turn path, scored on outcomes.
+
+    python -m bench.understanding [--cases ../shared/eval/conversations.json]
+                                  [--scorer ../shared/eval/score_conversations.py] [--only NAME ...]
+                                  [--runs 1] [--out bench/results/understanding.json] [--misses]
+
+Every conversation runs in this one process through the same ``ConversationService`` that
+``shepherd chat --json`` uses (embedded Postgres + Valkey, a fresh guest shopper per
+conversation), and each turn's ``shepherd chat --json`` record is judged by the corpus's own
+scorer (its ``turn_problem``, loaded from ``--scorer``), so the count equals what
+``score_conversations.py`` prints, minus one process start per conversation. The corpus and its
+scorer stay outside the repository (they are a yardstick the rules were not written from).
+
+Reported: turns right / total, accuracy per phenomenon (a turn counts for each phenomenon its
+checks name, see ``phenomena``), and understanding time per turn (the service's ``nlu_ms``:
+understanding plus the shop calls of that turn) p50 / p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from bench.report import row, summarize, write_result
+from commerce.auth import create_guest
+from voice_server.backends import open_backends
+from voice_server.chat import turn_json
+from voice_server.conversation import ConversationService, build_conversation_service
+from voice_server.settings import Settings
+from voice_server.state import AppState
+
+DEFAULT_CASES = Path("../shared/eval/conversations.json")
+DEFAULT_SCORER = Path("../shared/eval/score_conversations.py")
+
+
+def load_scorer(path: Path) -> ModuleType:
+    """The corpus's scorer module (``turn_problem(turn, output, previous)``)."""
+    spec = importlib.util.spec_from_file_location("corpus_scorer", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load the scorer at {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def phenomena(turn: dict[str, Any]) -> list[str]:
+    """The phenomena a turn's checks exercise (a turn may count for several)."""
+    want = turn.get("want") or {}
+    tags: list[str] = []
+    if want:
+        tags.append("search")
+    if want.get("color_none") or want.get("name_none"):
+        tags.append("exclusion")
+    if "price_max" in want or "price_min" in want:
+        tags.append("budget")
+    if want.get("gender"):
+        tags.append("gender / recipient")
+    if turn.get("cheaper_than_prev") or turn.get("new_products"):
+        tags.append("relative / more")
+    if any(k.startswith("cart_") for k in turn):
+        tags.append("cart")
+    if "cart_quantity" in turn or "cart_sizes" in turn:
+        tags.append("quantity / size")
+    if "reply_any" in turn or "reply_none" in turn:
+        tags.append("reply")
+    if "order_placed" in turn:
+        tags.append("checkout")
+    return tags or ["other"]
+
+
+async def run_conversation(service: ConversationService, pool: Any, says: list[str]) -> list[dict[str, Any]]:
+    user = await create_guest(pool)
+    cid = await service.open(user.id)
+    records = []
+    for text in says:
+        result = await service.handle_text(cid, user.id, text)
+        records.append(json.loads(json.dumps(turn_json(cid, text, result), default=str)))
+    return records
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    scorer = load_scorer(args.scorer)
+    convs = [c for c in json.loads(args.cases.read_text()) if not args.only or c["name"] in args.only]
+    settings = Settings(_env_file=None, state_dir=args.state_dir)  # type: ignore[call-arg]  # pydantic-settings kwarg
+    backends = await open_backends(settings)
+    try:
+        service = await build_conversation_service(
+            AppState(settings=settings, node_id="bench", backends=backends), channel="text")
+        runs: list[dict[str, Any]] = []
+        for _ in range(args.runs):
+            right = total = 0
+            by_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+            misses: list[dict[str, Any]] = []
+            nlu_ms: list[float] = []
+            started = time.perf_counter()
+            for conv in convs:
+                outs = await run_conversation(service, backends.pool, [t["say"] for t in conv["turns"]])
+                prev = None
+                for i, (turn, out) in enumerate(zip(conv["turns"], outs, strict=True)):
+                    why = scorer.turn_problem(turn, out, prev)
+                    if out.get("products") or prev is None:
+                        prev = out
+                    nlu_ms.append(float(out.get("nlu_ms") or 0.0))
+                    total += 1
+                    right += not why
+                    for tag in phenomena(turn):
+                        by_tag[tag][0] += not why
+                        by_tag[tag][1] += 1
+                    if why:
+                        misses.append({"conversation": conv["name"], "turn": i + 1, "why": why,
+                                       "reply": out.get("reply")})
+            runs.append({
+                "right": right, "total": total, "accuracy": round(right / max(total, 1), 4),
+                "by_phenomenon": {k: {"right": v[0], "total": v[1], "accuracy": round(v[0] / v[1], 3)}
+                                  for k, v in sorted(by_tag.items())},
+                "turn_ms_p50": round(float(summarize(nlu_ms)["p50"]), 2),
+                "turn_ms_p95": round(float(summarize(nlu_ms)["p95"]), 2),
+                "wall_s": round(time.perf_counter() - started, 1),
+                "misses": misses,
+            })
+        return {"cases": str(args.cases), "conversations": len(convs), "runs": runs}
+    finally:
+        await backends.close()
+
+
+def result_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """README rows: corpus score (min..max over the runs) and time per turn."""
+    runs = result["runs"]
+    acc = [r["accuracy"] for r in runs]
+    setup = f"{result['conversations']} conversations, {runs[0]['total']} turns, {len(runs)} run(s), 2 cores"
+    spread = f"{100 * min(acc):.1f} %" if min(acc) == max(acc) else f"{100 * min(acc):.1f}-{100 * max(acc):.1f} %"
+    p95 = max(r["turn_ms_p95"] for r in runs)
+    return [
+        row("Understanding", "corpus turns right (shared conversations)", spread, setup, ">= 95 %",
+            min(acc) >= 0.95),
+        row("Understanding", "time per turn p50 / p95 (understanding + shop)",
+            f"{max(r['turn_ms_p50'] for r in runs)} / {p95} ms", setup, "p95 <= 30 ms", p95 <= 30),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=Path, default=DEFAULT_CASES)
+    ap.add_argument("--scorer", type=Path, default=DEFAULT_SCORER)
+    ap.add_argument("--only", nargs="*")
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--state-dir", type=Path, default=Path(tempfile.gettempdir()) / "shepherd-understanding")
+    ap.add_argument("--save", action="store_true", help="write bench/results/understanding.json")
+    ap.add_argument("--misses", action="store_true", help="print every missed turn")
+    args = ap.parse_args(argv)
+    if not args.cases.exists() or not args.scorer.exists():
+        print(f"corpus or scorer missing ({args.cases}, {args.scorer})", file=sys.stderr)
+        return 2
+    result = asyncio.run(run(args))
+    for r in result["runs"]:
+        if args.misses:
+            for m in r["misses"]:
+                print(f"MISS {m['conversation']} #{m['turn']}: {m['why']}  | reply: {m['reply']!r}"[:400])
+        print(f"{r['right']}/{r['total']} turns right ({100 * r['accuracy']:.1f} %), "
+              f"turn p50 {r['turn_ms_p50']} ms p95 {r['turn_ms_p95']} ms, {r['wall_s']} s")
+        for tag, v in r["by_phenomenon"].items():
+            print(f"  {tag:22s} {v['right']:3d}/{v['total']:3d}  {100 * v['accuracy']:.0f} %")
+    if args.save:
+        write_result("understanding", {"cases": str(args.cases), "runs": args.runs,
+                                       "understander": "embedded rules (default)"},
+                     result, result_rows(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,244 @@
+"""The catalog's spoken vocabulary, owned by the shop: garment types, colour families, recipients.
+
+One table for everything that names a kind of product, so the dialogue (what a shopper says)
+and search (what a product is called) agree: a *product type* is a demo category
+(``commerce.catalog.taxonomy.CATEGORIES``) plus, where the category is wider than the word, the
+name stems a product of that type carries ("hoodie" → sweaters whose name has "hood" or
+"sweatshirt"; "heels" → sandals named heel/pump/stiletto/wedge). Search applies the stems as a
+word-start match on the product name (``SearchFilters.name_any``), so a type never relaxes into
+another garment.
+
+Pure data and small lookups; no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ProductType:
+    """A kind of product a shopper can ask for."""
+
+    name: str
+    category: str | None
+    stems: tuple[str, ...] = ()  # the product name must contain one of these (word start); () = any
+
+    def matches(self, product_name: str) -> bool:
+        """Whether a product name is of this type (the search filter, in Python)."""
+        lowered = product_name.lower()
+        return not self.stems or any(re.search(rf"(?<![a-z]){re.escape(s)}", lowered) for s in self.stems)
+
+
+def _t(name: str, category: str | None, stems: str = "", words: str = "") -> tuple[ProductType, tuple[str, ...]]:
+    spoken = tuple(w.strip() for w in (words or name).split(",") if w.strip())
+    return ProductType(name, category, tuple(s.strip() for s in stems.split(",") if s.strip())), spoken
+
+
+# (type, spoken forms). Singular spoken forms; plurals ("s", "es", "ies") are added below.
+_TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
+    _t("t-shirt", "tshirts", "", "t shirt,tshirt,tee,tee shirt,t-shirt"),
+    _t("polo", "tshirts", "polo", "polo,polo shirt,polo t shirt,polo tshirt,polo tee,polo neck"),
+    _t("shirt", "shirts", "", "shirt,button down,button up,button down shirt,oxford shirt"),
+    _t("top", "tops", "", "top,blouse,crop top,tank top,tank,cami,camisole,bodysuit"),
+    _t("hoodie", "sweaters", "hood,sweatshirt", "hoodie,hoody,hooded sweatshirt,sweatshirt"),
+    _t("sweater", "sweaters", "", "sweater,jumper,pullover,knit,knitwear,woolly"),
+    _t("cardigan", "sweaters", "cardigan", "cardigan,cardi"),
+    _t("jacket", "jackets", "jacket,coat,parka,puffer,windcheater",
+       "jacket,coat,overcoat,parka,puffer,windcheater,windbreaker,anorak"),
+    _t("blazer", "jackets", "blazer", "blazer,sport coat,suit jacket"),
+    _t("bomber", "jackets", "bomber", "bomber,bomber jacket"),
+    _t("waistcoat", "jackets", "waistcoat,nehru", "waistcoat,nehru jacket,vest coat"),
+    _t("suit", "jackets", "suit", "suit,two piece suit,three piece suit"),
+    _t("dress", "dresses", "dress,gown,jumpsuit,playsuit", "dress,gown,frock,sundress,maxi,midi,jumpsuit,playsuit"),
+    _t("kurta", "kurtas", "", "kurta,kurti,curta,tunic"),
+    _t("kurta set", "ethnic_sets", "", "kurta set,kurti set,kurta pyjama,salwar suit,salwar kameez,ethnic set"),
+    _t("palazzo set", "ethnic_sets", "palazzo", "kurta with palazzo,kurti with palazzo,palazzo set"),
+    _t("lehenga", "ethnic_sets", "lehenga,choli,ghagra", "lehenga,lehnga,lengha,ghagra,chaniya choli,lehenga choli"),
+    _t("sherwani", "ethnic_sets", "sherwani", "sherwani"),
+    _t("saree", "sarees", "", "saree,sari"),
+    _t("jeans", "jeans", "", "jeans,jean,denims,jeggings"),
+    _t("trousers", "trousers", "", "trousers,trouser,pants,pant,slacks,dress pants,formal pants,cigarette pants"),
+    _t("chinos", "trousers", "chino", "chinos,chino"),
+    _t("palazzo", "trousers", "palazzo", "palazzo,palazzos,palazzo pants"),
+    _t("cargo", "trousers", "cargo", "cargo,cargos,cargo pants"),
+    _t("shorts", "shorts", "", "shorts,bermudas,bermuda,bermuda shorts"),
+    _t("skirt", "skirts", "", "skirt"),
+    _t("track pants", "activewear", "track,jogger",
+       "track pants,trackpants,track pant,joggers,jogger,sweatpants,jogging bottoms,trackies,tracksuit bottoms"),
+    _t("leggings", "activewear", "legging,tights", "leggings,legging,tights,yoga pants"),
+    _t("tracksuit", "activewear", "tracksuit", "tracksuit"),
+    _t("sports bra", "activewear", "bra", "sports bra"),
+    _t("activewear", "activewear", "", "activewear,sportswear,gym wear,workout gear,workout clothes,gym clothes,"
+                                        "training gear,athleisure"),
+    _t("nightwear", "nightwear", "", "nightwear,night suit,pyjamas,pajamas,pjs,nightdress,nightie,sleepwear,loungewear"),
+    _t("socks", "innerwear", "sock", "socks,sock"),
+    _t("innerwear", "innerwear", "", "innerwear,underwear,briefs,boxers,trunks,lingerie,bra,vest,undershirt"),
+    _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,trainers,trainer,kicks"),
+    _t("running shoes", "shoes", "running,sports,training,sneaker",
+       "running shoes,running shoe,sports shoes,gym shoes,training shoes,runners"),
+    _t("formal shoes", "shoes", "formal,derby,oxford,brogue,monk,loafer",
+       "formal shoes,formal shoe,dress shoes,office shoes,derbys,derby,oxfords,oxford,brogues,brogue"),
+    _t("slip-ons", "shoes", "slip-on,slip on,loafer,moccasin,mule,clog,mojari",
+       "slip ons,slip on,slip-ons,slip-on,loafers,loafer,moccasins,moccasin,laceless shoes"),
+    _t("boots", "shoes", "boot", "boots,boot,ankle boots,chelsea boots"),
+    _t("shoes", "shoes", "", "shoes,shoe,footwear"),
+    _t("sandals", "sandals", "", "sandals,sandal,flip flops,flip flop,sliders,slides,chappals,slippers"),
+    _t("heels", "sandals", "heel,pump,stiletto,wedge", "heels,heel,high heels,stilettos,pumps,wedges"),
+    _t("flats", "sandals", "flat,ballerina,sandal,flip-flop,slider,slipper",
+       "flats,flat sandals,ballerinas,ballet flats,flat ones"),
+    _t("handbag", "bags", "bag,tote,clutch,satchel,purse,pouch,wallet",
+       "handbag,hand bag,purse,tote,tote bag,shoulder bag,satchel,clutch"),
+    _t("sling bag", "bags", "sling,crossbody,cross-body", "sling bag,sling,crossbody bag,cross body bag,messenger bag"),
+    _t("backpack", "bags", "backpack,rucksack", "backpack,rucksack,school bag,college bag,laptop bag"),
+    _t("wallet", "bags", "wallet", "wallet,billfold,card holder"),
+    _t("bag", "bags", "", "bag,bags"),
+    _t("watch", "watches", "", "watch,wristwatch,timepiece"),
+    _t("earrings", "jewellery", "earring,jhumka,stud,hoop,ear cuff",
+       "earrings,earring,jhumkas,jhumka,jhumki,studs,hoops,danglers"),
+    _t("necklace", "jewellery", "necklace,pendant,chain,jewellery set",
+       "necklace,necklaces,pendant,chain,choker"),
+    _t("bracelet", "jewellery", "bracelet,bangle,kada", "bracelet,bangle,bangles,kada,cuff"),
+    _t("ring", "jewellery", "ring", "ring"),
+    _t("jewellery", "jewellery", "", "jewellery,jewelry"),
+    _t("belt", "accessories", "belt", "belt"),
+    _t("scarf", "accessories", "scarf,shawl,stole,muffler", "scarf,scarves,shawl,stole,muffler,wrap"),
+    _t("sunglasses", "accessories", "sunglass", "sunglasses,shades,sunnies"),
+    _t("cap", "accessories", "cap,hat,beanie", "cap,hat,beanie,baseball cap"),
+    _t("tie", "accessories", "tie", "tie,necktie,bow tie"),
+)
+
+
+def _plurals(word: str) -> set[str]:
+    last = word.split()[-1]
+    head = word[: len(word) - len(last)]
+    forms = {word}
+    if not last.endswith("s"):
+        forms.add(head + last + "s")
+        if last.endswith(("ch", "sh", "x")):
+            forms.add(head + last + "es")
+        if last.endswith("y") and last[-2:-1] not in "aeiou":
+            forms.add(head + last[:-1] + "ies")
+        if last.endswith("f"):
+            forms.add(head + last[:-1] + "ves")
+    return forms
+
+
+PRODUCT_TYPES: dict[str, ProductType] = {t.name: t for t, _ in _TYPES}
+TYPE_WORDS: dict[str, str] = {}  # spoken phrase -> type name (first listed wins)
+for _type, _words in _TYPES:
+    for _word in _words:
+        for _form in sorted(_plurals(_word)):
+            TYPE_WORDS.setdefault(_form, _type.name)
+
+# Words that describe a product rather than name it; excluding one ("nothing floral", "not
+# leather") removes products whose name carries it.
+DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
+    "floral": ("floral", "flower"),
+    "printed": ("print",),
+    "print": ("print",),
+    "prints": ("print",),
+    "graphic": ("graphic",),
+    "logo": ("logo", "graphic", "brand logo"),
+    "logos": ("logo", "graphic", "brand logo"),
+    "striped": ("stripe",),
+    "stripes": ("stripe",),
+    "stripy": ("stripe",),
+    "checked": ("check",),
+    "checks": ("check",),
+    "check": ("check",),
+    "plaid": ("check", "plaid"),
+    "tartan": ("check", "tartan"),
+    "embroidered": ("embroider",),
+    "sequin": ("sequin",),
+    "sequinned": ("sequin",),
+    "skinny": ("skinny",),
+    "slim fit": ("slim",),
+    "ripped": ("ripped", "distress"),
+    "distressed": ("distress",),
+    "denim": ("denim",),
+    "leather": ("leather",),
+    "faux leather": ("leather",),
+    "georgette": ("georgette",),
+    "silk": ("silk",),
+    "silky": ("silk", "satin"),
+    "satin": ("satin",),
+    "chiffon": ("chiffon",),
+    "polyester": ("polyester",),
+    "synthetic": ("polyester", "synthetic"),
+    "wool": ("wool",),
+    "woollen": ("wool",),
+    "cotton": ("cotton",),
+    "linen": ("linen",),
+    "velvet": ("velvet",),
+    "lace": ("lace",),
+    "laces": ("lace-up", "lace up"),
+    "lace up": ("lace-up", "lace up"),
+    "heel": ("heel", "wedge", "pump", "stiletto"),
+    "heels": ("heel", "wedge", "pump", "stiletto"),
+    "high heels": ("heel", "wedge", "pump", "stiletto"),
+    "casual": ("casual",),
+    "formal": ("formal",),
+    "sleeveless": ("sleeveless",),
+    "hood": ("hood", "sweatshirt"),
+    "hooded": ("hood",),
+    "sporty": ("sports", "running", "training"),
+}
+MATERIAL_WORDS: tuple[str, ...] = (
+    "cotton", "linen", "silk", "wool", "leather", "denim", "polyester", "viscose", "rayon", "georgette",
+    "chiffon", "satin", "velvet", "nylon", "canvas", "suede", "jute", "fleece", "modal", "lycra",
+    "spandex", "elastane", "crepe", "khadi", "acrylic", "stainless steel", "steel", "brass", "alloy",
+    "metal", "plastic", "resin", "pu", "synthetic", "mesh", "knit", "cashmere",
+)
+
+# Colour families for relative requests ("something darker", "brighter", "nothing too bright").
+DARK_COLOURS: tuple[str, ...] = ("black", "navy", "navy blue", "charcoal", "maroon", "burgundy", "brown",
+                                 "olive", "dark", "wine", "teal", "bottle green", "dark green", "grey")
+LIGHT_COLOURS: tuple[str, ...] = ("white", "off white", "off-white", "beige", "cream", "ivory", "yellow", "pink",
+                                  "peach", "lavender", "mint", "light", "pastel", "nude", "lemon", "baby pink",
+                                  "sky blue", "powder blue")
+BRIGHT_COLOURS: tuple[str, ...] = ("yellow", "orange", "pink", "red", "magenta", "fuchsia", "neon", "lime",
+                                   "fluorescent", "coral", "turquoise", "mustard", "gold", "multi")
+DULL_COLOURS: tuple[str, ...] = ("black", "grey", "charcoal", "navy", "navy blue", "brown", "beige", "khaki",
+                                 "olive", "taupe")
+
+# Who the product is for -> catalog gender; children's words give the kids' departments.
+RECIPIENT_GENDER: dict[str, str] = {
+    "wife": "women", "girlfriend": "women", "mum": "women", "mom": "women", "mother": "women",
+    "mother in law": "women", "mum in law": "women", "sister": "women", "sister in law": "women",
+    "aunt": "women", "auntie": "women", "grandma": "women", "grandmother": "women", "gran": "women",
+    "nan": "women", "niece": "girls", "daughter": "girls", "daughter in law": "women", "fiancee": "women",
+    "bride": "women", "bridesmaid": "women", "missus": "women", "lady": "women", "woman": "women",
+    "husband": "men", "boyfriend": "men", "dad": "men", "father": "men", "father in law": "men",
+    "brother": "men", "brother in law": "men", "uncle": "men", "grandpa": "men", "grandfather": "men",
+    "grandad": "men", "granddad": "men", "nephew": "boys", "son": "boys", "son in law": "men",
+    "fiance": "men", "groom": "men", "papa": "men", "pops": "men", "bloke": "men", "guy": "men",
+    "man": "men", "gentleman": "men", "boy": "boys", "girl": "girls", "lad": "boys", "kid": "boys",
+}
+# A grown-up child is dressed from the adult departments.
+KIDS_AGE_LIMIT = 14
+ADULT_OF: dict[str, str] = {"boys": "men", "girls": "women"}
+
+
+def type_for(phrase: str) -> ProductType | None:
+    """The product type a spoken phrase names (None if it names none)."""
+    name = TYPE_WORDS.get(phrase)
+    return PRODUCT_TYPES[name] if name else None
+
+
+def descriptor_stems(word: str) -> tuple[str, ...]:
+    """Name stems that an excluded descriptor, material or type word rules out."""
+    if word in DESCRIPTOR_STEMS:
+        return DESCRIPTOR_STEMS[word]
+    kind = type_for(word)
+    if kind is not None and kind.stems:
+        return kind.stems
+    return (word.rstrip("s"),) if len(word) > 3 else (word,)
+
+
+__all__ = [
+    "BRIGHT_COLOURS", "DARK_COLOURS", "DESCRIPTOR_STEMS", "DULL_COLOURS", "KIDS_AGE_LIMIT", "LIGHT_COLOURS",
+    "MATERIAL_WORDS", "PRODUCT_TYPES", "RECIPIENT_GENDER", "TYPE_WORDS", "ProductType", "descriptor_stems",
+    "type_for",
+]
