@@ -29,7 +29,9 @@ from commerce.query_terms import parse_query
 # it switches full-text matching from all words to any word, and if even that finds nothing
 # the words are ignored (still reported as "query").
 RELAXATION_ORDER: tuple[tuple[str, ...], ...] = (
-    ("style", "material", "occasion"),
+    ("occasion",),
+    ("style",),
+    ("material",),
     ("colour",),
     ("price",),
     ("brand",),
@@ -177,8 +179,10 @@ def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
         where.add("p.brand_id = (SELECT id FROM brands WHERE name_norm = $?)",
                   " ".join(filters.brand.lower().split()))
     if filters.brand_none:
-        where.add("p.brand_id <> ALL(ARRAY(SELECT id FROM brands WHERE name_norm = ANY($?::text[])))",
-                  [" ".join(b.lower().split()) for b in filters.brand_none])
+        # "nothing from puma" rules out Puma's lines too ("puma motorsport")
+        where.add("p.brand_id <> ALL(ARRAY(SELECT id FROM brands WHERE name_norm LIKE ANY($?::text[])))",
+                  [p for b in filters.brand_none for p in (_like_escape(" ".join(b.lower().split())),
+                                                            _like_escape(" ".join(b.lower().split())) + " %")])
     if "price" not in relaxed:
         if filters.price_min_cents is not None:
             where.add(f"{price_col} >= $?", filters.price_min_cents)
@@ -186,10 +190,12 @@ def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
             where.add(f"{price_col} <= $?", filters.price_max_cents)
     if filters.size and "size" not in relaxed:
         where.add("p.sizes_in_stock && $?::text[]", size_variants(filters.size))
-    for name in ("occasion", "style", "material"):
+    for name in ("occasion", "style"):
         value = getattr(filters, name)
         if value and name not in relaxed:
             where.add(f"p.{name} @> ARRAY[$?::text]", value.lower().strip())
+    if filters.material and "material" not in relaxed:  # "linen shirts": the name says linen
+        where.add("lower(p.name) ~ $?", word_pattern([filters.material.lower().strip()], whole=False))
     if filters.exclude_ids:
         where.add("p.id <> ALL($?::bigint[])", list(filters.exclude_ids))
     return where

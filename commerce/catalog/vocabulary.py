@@ -95,7 +95,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("wallet", "bags", "wallet", "wallet,billfold,card holder"),
     _t("bag", "bags", "", "bag,bags"),
     _t("watch", "watches", "", "watch,wristwatch,timepiece"),
-    _t("earrings", "jewellery", "earring,jhumka,stud,hoop,ear cuff",
+    _t("earrings", "jewellery", "earring,jhumka,studs,hoop,ear cuff",
        "earrings,earring,jhumkas,jhumka,jhumki,studs,hoops,danglers"),
     _t("necklace", "jewellery", "necklace,pendant,chain,jewellery set",
        "necklace,necklaces,pendant,chain,choker"),

@@ -52,6 +52,8 @@ ALPHA_CATEGORIES: frozenset[str] = frozenset(
     }
 )
 WAIST_CATEGORIES: frozenset[str] = frozenset({"jeans", "trousers", "shorts"})
+WAIST_DEPARTMENTS: frozenset[tuple[str, str]] = frozenset(
+    {("men", "jeans"), ("women", "jeans"), ("men", "trousers"), ("unisex", "jeans")})
 SHOE_CATEGORIES: frozenset[str] = frozenset({"shoes", "sandals"})
 ONESIZE_CATEGORIES: frozenset[str] = frozenset({"sarees", "bags", "watches", "jewellery", "accessories"})
 CATEGORIES: tuple[str, ...] = tuple(
@@ -191,10 +193,14 @@ def chart_gender(gender: str) -> str:
 
 
 def size_system_for(category: str, gender: str) -> str:
-    """``alpha``, ``waist``, ``uk_shoe`` or ``onesize`` for a demo category (gender-independent today)."""
-    del gender  # all demo categories use one system for every gender
-    if category in WAIST_CATEGORIES:
+    """``alpha``, ``waist``, ``uk_shoe`` or ``onesize`` for a demo category and gender.
+
+    Waist sizes only where shops sell by waist: adults' jeans and men's trousers. Shorts, women's
+    trousers and all children's bottoms come in letter sizes (S, M, L ...)."""
+    if category in WAIST_CATEGORIES and (gender, category) in WAIST_DEPARTMENTS:
         return "waist"
+    if category in WAIST_CATEGORIES:
+        return "alpha"
     if category in SHOE_CATEGORIES:
         return "uk_shoe"
     if category in ONESIZE_CATEGORIES:

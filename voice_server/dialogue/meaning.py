@@ -52,13 +52,9 @@ _NOT_EXCLUSION = re.compile(
     r"\bdont (?:mind|add|worry|know|need|put|buy|want (?:it|that|this|to))\b|\bnever mind\b"
 )
 _NEG_RE = re.compile(rf"\b{_NEG_CUE}\b")
-_STOP = frozenset(
-    "i im ive id she shes he hes it its thats theyre they we were you youre but and please though like "
-    "just as because cos since so actually then i want need prefer more looking show find would "
-    "can could maybe rather instead".split()
-)
-_SKIP = frozenset("a an the any too very from with in made of by kind sort type style ones one stuff "
-                  "things thing pattern patterns colour colours color colors in".split())
+_FILLER = r"(?:(?:a|an|the|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of)\s)*"
+_JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
+_BRIGHT = r"(?:too )?(?:bright|loud|flashy|colou?rful|neon|garish)"
 
 
 @dataclass
@@ -72,56 +68,45 @@ class Exclusions:
         return bool(self.colours or self.brands or self.stems or self.shade)
 
 
-def _window(tokens: list[str], start: int) -> int:
-    """End (exclusive) of the words a negation cue at ``start`` scopes over."""
-    end = start
-    while end < len(tokens) and end - start < 7:
-        word = tokens[end]
-        if word in _STOP and word not in ("and",):
-            break
-        if word == "and" and not (end + 1 < len(tokens) and tokens[end + 1] in _SPOKEN_TARGET_STARTS):
-            break
-        end += 1
-    return end
-
-
-_SPOKEN_TARGET_STARTS: set[str] = set()  # filled below: first words of colours, types and descriptors
+def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
+    """Length of the excluded thing at the start of ``rest`` (0 when it names none), recorded in
+    ``found``: a colour, a brightness, a product type, a descriptor or material, or a brand."""
+    lead = re.match(_FILLER, rest)
+    skip = lead.end() if lead else 0
+    tail = rest[skip:]
+    if m := re.match(rf"(?:dark |light |pale |bright |deep )?({_COLOUR_ALT})\b(?: colou?r(?:ed)?)?", tail):
+        found.colours.append(_spoken_colour(m.group(1)))
+    elif m := re.match(rf"{_BRIGHT}\b(?: colou?rs?)?", tail):
+        found.shade = "muted"
+    elif m := re.match(rf"(?:{_TYPE_RE.pattern[3:-3]})\b", tail):
+        found.stems += list(descriptor_stems(m.group(0)))
+    elif m := re.match(rf"(?:{_DESCRIPTOR_RE.pattern[3:-3]})\b", tail):
+        found.stems += list(DESCRIPTOR_STEMS[m.group(0)])
+    else:
+        words = tail.split()[:4]
+        brand = vocab.find_brand(" ".join(words), known_words=frozenset()) if words else None
+        if brand is None or brand.start != 0:
+            return 0
+        found.brands.append(brand.brand)
+        return skip + len(" ".join(words[: brand.end]))
+    return skip + m.end()
 
 
 def extract_exclusions(text: str, vocab: Vocabulary) -> tuple[Exclusions, str]:
-    """Colours, brands and name stems the shopper rules out; their spans are blanked."""
+    """Colours, brands and name stems the shopper rules out ("nothing black", "no prints or logos",
+    "any colour but black", "nothing from puma", "not a hoodie"); their spans are blanked."""
     found = Exclusions()
     masked = _NOT_EXCLUSION.sub(lambda m: "#" * len(m.group(0)), text)
     spans: list[tuple[int, int]] = []
     for cue in _NEG_RE.finditer(masked):
-        rest = text[cue.end():]
-        tokens = rest.split()
-        end = _window(tokens, 0)
-        scope = " ".join(tokens[:end])
-        if not scope:
+        position = cue.end() + 1
+        length = _target(text[position:], vocab, found)
+        if not length:
             continue
-        hit = False
-        scope_t = f" {scope} "
-        for m in _COLOUR_RE.finditer(scope_t):
-            found.colours.append(_spoken_colour(m.group(1)))
-            hit = True
-        if re.search(r"\b(?:too )?(?:bright|loud|flashy|colou?rful|neon)\b", scope):
-            found.shade, hit = "muted", True
-        brand = vocab.find_brand(scope, known_words=frozenset())
-        if brand is not None and not _COLOUR_RE.search(f" {' '.join(scope.split()[brand.start:brand.end])} "):
-            found.brands.append(brand.brand)
-            hit = True
-        for m in _TYPE_RE.finditer(scope_t):
-            found.stems += list(descriptor_stems(m.group(1)))
-            hit = True
-        for m in _DESCRIPTOR_RE.finditer(scope_t):
-            if _TYPE_RE.fullmatch(m.group(1)):
-                continue
-            found.stems += list(DESCRIPTOR_STEMS[m.group(1)])
-            hit = True
-        if hit:
-            consumed = len(" ".join(tokens[:end]))
-            spans.append((cue.start(), cue.end() + (len(rest) - len(rest.lstrip())) + consumed))
+        end = position + length
+        while (join := re.match(_JOIN, text[end:])) and (more := _target(text[end + join.end():], vocab, found)):
+            end += join.end() + more
+        spans.append((cue.start(), end))
     for start, end in reversed(spans):
         text = text[:start] + BLANK + text[end:]
     found.colours = list(dict.fromkeys(found.colours))
@@ -141,8 +126,11 @@ def extract_colours(text: str) -> tuple[list[str], str]:
 
 
 def extract_types(text: str) -> tuple[list[ProductType], str]:
-    """Product types named, first first ("leggings or track pants" gives two)."""
+    """Product types named, first first ("leggings or track pants" gives two); "sets" asks for
+    the set of a type where the catalog has one ("palazzos, sets like that" → palazzo set)."""
+    sets = re.search(r"\bsets?\b", text) is not None
     types = [PRODUCT_TYPES[TYPE_WORDS[m.group(1)]] for m in _TYPE_RE.finditer(text)]
+    types = [PRODUCT_TYPES.get(f"{t.name} set", t) if sets else t for t in types]
     if types:
         text = _TYPE_RE.sub(BLANK, text)
     return list(dict.fromkeys(types)), text
@@ -263,9 +251,6 @@ def split_requests(text: str) -> list[str]:
     parts = [p.strip() for p in _SPLIT_RE.split(text)]
     return [p for p in parts if p] or [text]
 
-
-for _words in (TYPE_WORDS, DESCRIPTOR_STEMS, COLOUR_SYNONYMS):
-    _SPOKEN_TARGET_STARTS.update(w.split()[0] for w in _words)
 
 __all__ = [
     "Exclusions", "combine_types", "extract_colours", "extract_exclusions", "extract_formality",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from commerce.catalog.vocabulary import ADULT_OF
 from voice_server.dialogue import meaning
 from voice_server.dialogue import slots as sx
 from voice_server.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS
@@ -182,6 +183,9 @@ MORE = _rx(
     r"\bsee more\b",
     r"\bshow me others\b",
     r"\bmore of (?:these|those|them)\b",
+    r"\b(?:a few|some|any|a couple|couple|few) more\b(?! than)",
+    r"^more(?: please)?$",
+    r"\b(?:got|have you got|do you have) (?:any|anything) (?:more|else)\b",
     r"\bothers like (?:this|that|it)\b",
 )
 SEARCH_VERB = _rx(
@@ -210,11 +214,12 @@ OUT_OF_SCOPE = _rx(
     r"\b(?:what time is it|whats the time|who are you really|tell me a story)\b",
 )
 NOT_SOLD = re.compile(
-    r"\b(?:do you|do you guys|do yall|you guys|can i|can you|does the shop|do they) (?:sell|stock|carry|have|"
-    r"buy|get)\b(?: any)? (\w+(?: \w+)?)"
+    r"\b(?:do you|do you guys|do yall|you guys|does the shop|do they|does this shop|can i buy) "
+    r"(?:sell|stock|carry|do|buy)\b"
 )
 SMALL_TALK = _rx(r"\bhow(?:s| is| are)? (?:your|you|it going|things)\b", r"\bhow are you\b")
-REFINE_CUE = _rx(r"^(?:in|only|just|make it|maybe|what about|how about|any in|do you have it in|but)\b")
+REFINE_CUE = _rx(r"^(?:in|only|just|make it|maybe|what about|how about|any in|do you have it in|but|with|or)\b")
+CART_WORD = _rx(r"\b(?:cart|basket|bag|order)\b")
 
 
 # "waist thirty two" / "thirty two waist" names a size unless it is the shopper's own waist
@@ -255,11 +260,11 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if m:
         values["order_id"] = int(m.group(1))
         t = sx._blank(t, m)
+    t = _WAIST_SIZE_RE.sub(lambda m: f" size {m.group(1) or m.group(2)} ", t)
     reason, fit, t = sx.extract_reason(t)
     values.update(reason=reason, fit_feedback=fit)
     measurements, t = sx.extract_measurements(t)
     values["measurements"] = measurements
-    t = _WAIST_SIZE_RE.sub(lambda m: f" size {m.group(1) or m.group(2)} ", t)
     price_min, price_max, trend, t = sx.extract_price(t)
     if trend == "cheaper" and price_max is not None:
         trend = None  # "not too pricey, under 30 dollars": the bound says it
@@ -318,6 +323,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     style, t = sx.extract_style(t)
     material, t = sx.extract_material(t)
     gender, t = sx.extract_gender(t)
+    if recipient is None and gender in ADULT_OF.values() and state.filters.gender in ADULT_OF and re.search(
+            r"\b(?:for )?(?:him|her|he|she)\b", text) and not re.search(r"\b(?:men|women|mens|womens)\b", text):
+        gender = None  # "track pants for him" after boys' t-shirts: still the boys' department
     values.update(style=style, material=material, gender=recipient or gender)
     if ref is not None and ref.startswith(("brand:", "colour:")) and re.search(r"\b(?:just|only)\b", text):
         kind, value = ref.split(":", 1)  # "just the puma ones then": narrowing the list, not one product
@@ -383,14 +391,16 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.compare, 0.9
     if SIZE_ADVICE.search(text) and not ADD.search(text):
         return Intent.size_advice, 0.85
-    if SET_PROFILE.search(text) and (
+    shopping = bool(slots.category or slots.product_type or slots.exclude_words or slots.colours)
+    if SET_PROFILE.search(text) and not shopping and (
         slots.measurements or slots.size or "prefer" in text or "remember" in text
     ):
         return Intent.set_profile, 0.85
     if slots.measurements and not slots.category:
         return Intent.set_profile, 0.75
-    if ADD.search(text):
-        return Intent.add_to_cart, 0.9
+    if ADD.search(text) and not (shopping and slots.reference is None and not state.shown):
+        if not (slots.reference is None and (slots.category or slots.product_type) and not CART_WORD.search(text)):
+            return Intent.add_to_cart, 0.9
     if MORE.search(text):
         return Intent.more_results, 0.9
     if DETAILS.search(text):
@@ -402,6 +412,11 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.add_to_cart, 0.8  # "the first one in large", "three of the first one"
     has_context = bool(state.shown) or state.filters != type(state.filters)()
     if slots.has_search_slots():
+        same_department = slots.category == state.filters.category and not (
+            slots.gender and slots.gender != state.filters.gender)
+        if slots.category and has_context and (same_department or (
+                REFINE_CUE.search(text) and not SEARCH_VERB.search(text))):
+            return Intent.refine, 0.85  # "necklaces specifically", "with palazzos": a narrower look
         if slots.category and (
             not has_context or slots.category != state.filters.category or SEARCH_VERB.search(text)
         ):

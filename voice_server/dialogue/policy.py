@@ -149,6 +149,8 @@ class DialogueEngine:
             replies.append(turn.reply)
         turn.u = understanding
         turn.reply = " ".join(r for r in replies if r)
+        if turn.cart is None and turn.state.cart.item_count > 0:
+            turn.cart = await self.shop.get_cart(turn.state.user_id)  # every turn reports the cart it leaves
         if turn.state.pending is previous_pending and understanding.intent not in (
             Intent.help,
             Intent.unknown,
@@ -324,6 +326,7 @@ class DialogueEngine:
             turn.reply = "I need two products to compare. Search for something first?"
             return
         a, b = picked[0], picked[1]
+        turn.state.compared_ids = [a.id, b.id]
         cards = [await self.shop.get_product(p.id, user_id=turn.state.user_id) for p in (a, b)]
         turn.products = cards
         ia, ib = turn.state.shown.index(a), turn.state.shown.index(b)

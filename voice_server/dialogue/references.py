@@ -29,10 +29,10 @@ def resolve_many(reference: str | None, state: DialogueState) -> list[ShownProdu
     if reference.startswith("brand:"):
         brand = reference.removeprefix("brand:").lower()
         return [p for p in shown if p.brand.lower() == brand]
-    if reference == "cheapest" and shown:
-        return [min(shown, key=lambda p: p.price_cents)]
-    if reference == "priciest" and shown:
-        return [max(shown, key=lambda p: p.price_cents)]
+    if reference in ("cheapest", "priciest") and shown:
+        compared = [p for p in shown if p.id in state.compared_ids] or shown  # "the cheaper one" of a pair
+        pick = min if reference == "cheapest" else max
+        return [pick(compared, key=lambda p: p.price_cents)]
     return []
 
 

@@ -60,7 +60,7 @@ _AMOUNT = (
     rf"(\d+(?:\.\d+)?)(?:\s(\d\d)(?=\s|$)(?!\s(?:cm|kg|inch|inches)))?{_CUR}?(?:\s(?:and\s)?(\d\d?)\scents?)?"
 )
 _MAX_CUE = (
-    r"under|below|less than|no more than|not more than|up to|upto|max|maximum|at most|"
+    r"nothing over|nothing above|nothing more than|not over|not above|nothing pricier than|under|below|less than|no more than|not more than|up to|upto|max|maximum|at most|"
     r"cheaper than|within|budget of|budget is|budgets|budget|lower than|beneath|tops"
 )
 _MIN_CUE = r"over|above|more than|at least|starting at|minimum|min|higher than|upwards of"
@@ -77,7 +77,11 @@ _CHEAPER_RE = re.compile(
     r"\b(cheaper|less expensive|lower price|lower priced|more affordable|not so expensive|"
     r"too expensive|too pricey|too much)\b"
 )
-_PRICIER_RE = re.compile(r"\b(more expensive|pricier|higher end|more premium|fancier|better quality)\b")
+_PRICIER_RE = re.compile(
+    r"\b(more expensive|pricier|higher end|more premium|fancier|better quality|nicer|bit nicer|classier|"
+    r"(?:dont|do not) mind (?:spending|paying) (?:a bit |a little )?more|spend (?:a bit |a little )?more|"
+    r"more upmarket|higher quality|luxury|luxurious)\b"
+)
 
 
 def _cents(m: re.Match[str], base: int) -> int:
@@ -227,7 +231,7 @@ _SIZE_HOMOPHONES = {
 _WAIST_LENGTH_RE = re.compile(
     r"\b(\d\d)\s(?:by|x|across|waist\s(?:and\s)?)\s?(\d\d)(?:\s(?:length|inseam|long))?\b"
 )
-_SIZE_NUMBER_RE = re.compile(r"\bsize\s(?:uk\s|us\s|eu\s)?(\d{1,2}(?:\.5)?)\b")
+_SIZE_NUMBER_RE = re.compile(r"\b(?:size\s(?:uk\s|us\s|eu\s)?|uk\s|us\s|eu\s)(\d{1,2}(?:\.5)?)\b")
 _SIZE_HOMOPHONE_RE = re.compile(rf"\bsize\s({'|'.join(_SIZE_HOMOPHONES)})\b")
 _SIZE_LETTER_RE = re.compile(rf"\bsize\s({_LETTER_ALT}|s|m|l)\b")
 _LETTER_RE = re.compile(rf"\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:bag|trolley|size bag))")
@@ -279,7 +283,7 @@ def extract_bare_size(text: str) -> tuple[str | None, str]:
 _QTY_WORDS = {"one": 1, "a": 1, "an": 1, "single": 1, "both": 2, "a couple": 2, "couple": 2}
 _QTY_RE = re.compile(
     r"\b(\d{1,2}|one|a|an|both)\s(?:of\s(?:them|these|those|it|that|each)|pairs?|pieces?|items?|units?|ones|"
-    r"of\sthe\s\w+)\b"
+    r"of\sthe\s\w+|of\s_)(?=\s|$)"
 )
 _QTY_COUPLE_RE = re.compile(r"\ba\scouple(?:\sof\s(?:them|these|those))?\b")
 _QTY_VERB_RE = re.compile(
@@ -319,8 +323,12 @@ _FOCUS_RE = re.compile(
     r"\b(?:that|this|those|these)\s(?:one|ones|pair|item|dress|product|style)\b|\bit\b|"
     r"\b(?:add|buy|take|get|want|like|love|about|choose|pick)\s(?:that|this)\b|\b(?:that|this)$"
 )
-_CHEAPEST_RE = re.compile(r"\b(?:the\s)?(cheapest|least expensive|lowest priced)\b")
-_PRICIEST_RE = re.compile(r"\b(?:the\s)?(most expensive|priciest|dearest)\b")
+_CHEAPEST_RE = re.compile(
+    r"\b(?:the\s)?(cheapest|least expensive|lowest priced|cheaper (?:one|ones|pair)|less expensive (?:one|pair))\b"
+)
+_PRICIEST_RE = re.compile(
+    r"\b(?:the\s)?(most expensive|priciest|dearest|pricier (?:one|pair)|more expensive (?:one|pair))\b"
+)
 
 
 def extract_ordinal_reference(text: str) -> tuple[str | None, str]:

@@ -86,6 +86,7 @@ class DialogueState(BaseModel):
     last_reply: str = ""
     last_order_id: int | None = None
     last_line: LineRef | None = None
+    compared_ids: list[int] = Field(default_factory=list, description="the pair last compared ('the cheaper one')")
     advised_size: str | None = Field(default=None, description="the size last advised, for 'in that size'")
 
     def shown_by_id(self, product_id: int | None) -> ShownProduct | None:
