@@ -153,10 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scorer", type=Path, default=DEFAULT_SCORER)
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--runs", type=int, default=1)
-    ap.add_argument("--state-dir", type=Path, default=Path(tempfile.gettempdir()) / "shepherd-understanding")
+    ap.add_argument("--state-dir", type=Path, default=None,
+                    help="embedded services' state (default: a fresh temporary one; a reused one keeps the "
+                         "stock that earlier runs' orders took)")
     ap.add_argument("--save", action="store_true", help="write bench/results/understanding.json")
     ap.add_argument("--misses", action="store_true", help="print every missed turn")
     args = ap.parse_args(argv)
+    args.state_dir = args.state_dir or Path(tempfile.mkdtemp(prefix="shepherd-understanding-"))
     if not args.cases.exists() or not args.scorer.exists():
         print(f"corpus or scorer missing ({args.cases}, {args.scorer})", file=sys.stderr)
         return 2

@@ -19,7 +19,7 @@ from voice_server.conversation import ConversationService, build_conversation_se
 from voice_server.dialogue.policy import TurnResult
 from voice_server.settings import Settings
 from voice_server.state import AppState
-from voice_server.turn_view import cart_view, product_view
+from voice_server.turn_view import cart_view, order_view, product_view
 
 
 def turn_json(conversation_id: str, user_text: str, result: TurnResult) -> dict[str, Any]:
@@ -34,6 +34,7 @@ def turn_json(conversation_id: str, user_text: str, result: TurnResult) -> dict[
         "products": [product_view(p) for p in result.products],
         "cart": cart_view(result.cart),
         "pending": result.payload.get("pending"),
+        "order": order_view(result.payload.get("order")),
         "end": result.end_conversation,
         "nlu_ms": result.payload.get("nlu_ms"),
     }

@@ -23,7 +23,7 @@ from audio.pcm import decode_file, duration_ms, float32_to_pcm16, write_wav
 from voice_server.client import VoiceClient, http_base
 from voice_server.client_turns import TurnEvents
 from voice_server.settings import Settings
-from voice_server.turn_view import cart_view, product_view
+from voice_server.turn_view import cart_view, order_view, product_view
 
 SETTLE_S = 1.5
 """Quiet time after the last completed turn before a file is considered done."""
@@ -47,6 +47,7 @@ def file_record(path: Path, turns: list[TurnEvents], *, sent_ms: float, wall_ms:
         "slots": reply.get("slots", {}),
         "products": [product_view(p) for p in reply.get("products", [])],
         "cart": cart_view(reply.get("cart")),
+        "order": order_view((reply.get("payload") or {}).get("order")),
         "metrics": metrics,
         "turns": len(turns),
         "intents": [t.intent for t in answered],

@@ -51,6 +51,7 @@ def product_view(product: ProductCard | dict[str, Any]) -> dict[str, Any]:
         "currency": data.get("currency", "USD"),
         "colour": data.get("colour"),
         "category": data.get("category"),
+        "gender": data.get("gender"),
         "sizes": list(data.get("sizes_available", data.get("sizes")) or []),
         "recommended_size": _size_view(data.get("recommended_size")),
         "size_confidence": (data.get("recommended_size") or {}).get("confidence")
@@ -84,3 +85,12 @@ def cart_view(cart: Cart | dict[str, Any] | None) -> dict[str, Any] | None:
         "total": _dollars(data.get("total_cents")),
         "currency": data.get("currency", "USD"),
     }
+
+
+def order_view(order: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None:
+    """id, status and total (dollars) of an order placed in this turn; None when none was."""
+    data = _as_dict(order)
+    if not data:
+        return None
+    return {"id": data.get("id"), "status": data.get("status"), "total": _dollars(data.get("total_cents")),
+            "currency": data.get("currency", "USD")}

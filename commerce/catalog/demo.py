@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from commerce.catalog import taxonomy
-from commerce.sizing.charts import sizes_for
+from commerce.sizing.charts import ONESIZE, sizes_for
 
 INR_PER_USD = Decimal("83.0")
 DEMO_SOURCE = "myntra_products_catalog.csv.gz"
@@ -57,7 +57,7 @@ def myntra_to_record(row: dict[str, str]) -> dict[str, Any] | None:
         return None
     external_id = f"myntra-{row['Product_ID'].strip()}"
     inr = Decimal(row["Price"].strip())
-    labels = sizes_for(category, gender)
+    labels = [ONESIZE] if taxonomy.is_free_size(name) else sizes_for(category, gender)
     sizes = {
         label: stock_for(f"{external_id}-{label}", i, len(labels)) for i, label in enumerate(labels)
     }

@@ -117,6 +117,15 @@ def categorize(name: str, brand: str | None = None) -> str | None:
     return None
 
 
+_FREE_SIZE_WORDS = ("socks", "sock", "stockings", "scarf", "stole", "muffler", "beanie", "gloves", "dupatta")
+
+
+def is_free_size(name: str) -> bool:
+    """Items sold in one free size whatever their category (socks, scarves, gloves)."""
+    lowered = name.lower()
+    return any(_contains(lowered, w) for w in _FREE_SIZE_WORDS)
+
+
 def normalize_gender(raw: str) -> str | None:
     return _GENDERS.get(raw.strip().lower())
 

@@ -223,7 +223,7 @@ def extract_formality(text: str) -> tuple[str | None, str]:
 # ---------------------------------------------------------------- corrections and several requests
 _RESTART_RE = re.compile(
     r"^(.*?\S.*?)\s(?:no sorry|sorry no|no wait|sorry i mean|i mean|i meant|or rather|scratch that|"
-    r"make that|correction|no no|sorry)\s(.+)$"
+    r"correction|no no|sorry)\s(.+)$"
 )
 
 

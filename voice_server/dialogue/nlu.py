@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from commerce.catalog.vocabulary import ADULT_OF
+from commerce.catalog.vocabulary import ADULT_OF, TYPE_WORDS
 from voice_server.dialogue import meaning
 from voice_server.dialogue import slots as sx
 from voice_server.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS
@@ -15,7 +15,8 @@ from voice_server.dialogue.vocabulary import Vocabulary
 
 _COLOUR_WORDS = sorted(COLOUR_SYNONYMS, key=len, reverse=True)
 _COLOUR_REF_RE = sx.attribute_reference_re("|".join(re.escape(c) for c in _COLOUR_WORDS))
-_KNOWN_WORDS = sx.LEXICON_WORDS | frozenset(w for c in COLOUR_SYNONYMS for w in c.split())
+_KNOWN_WORDS = (sx.LEXICON_WORDS | frozenset(w for c in COLOUR_SYNONYMS for w in c.split())
+                | frozenset(w for phrase in TYPE_WORDS for w in phrase.split()))
 
 
 def _rx(*patterns: str) -> re.Pattern[str]:
@@ -87,6 +88,7 @@ VIEW_CART = _rx(
     r"\bhow many (?:items|things)\b",
 )
 REMOVE = _rx(
+    r"\btake (?:the |that |those |these |it |them )?(?:[\w]+ ){0,3}?out\b(?! of stock)",
     r"\b(?:remove|delete|take (?:out|off)|drop|get rid of|throw out|dont want (?:the|that|it)|"
     r"no longer want)\b",
     r"\btake [\w ]{1,30}? (?:out of|off) (?:my|the)\b",

@@ -74,7 +74,7 @@ _BARE_RE = re.compile(rf"\b(\d+(?:\.\d+)?)(?:\s(\d\d))?{_CUR}(?:\s(?:and\s)?(\d\
 _BARE_CENTS_RE = re.compile(r"\b(\d+)\s(?:dollars?|bucks)\s(\d\d)\b")
 _CHEAP_RE = re.compile(r"\b(cheap|inexpensive|affordable|budget friendly|low cost|on a budget)\b")
 _CHEAPER_RE = re.compile(
-    r"\b(cheaper|less expensive|lower price|lower priced|more affordable|not so expensive|"
+    r"\b(cheaper(?! (?:one|ones|pair))|less expensive|lower price|lower priced|more affordable|not so expensive|"
     r"too expensive|too pricey|too much)\b"
 )
 _PRICIER_RE = re.compile(
@@ -283,7 +283,7 @@ def extract_bare_size(text: str) -> tuple[str | None, str]:
 _QTY_WORDS = {"one": 1, "a": 1, "an": 1, "single": 1, "both": 2, "a couple": 2, "couple": 2}
 _QTY_RE = re.compile(
     r"\b(\d{1,2}|one|a|an|both)\s(?:of\s(?:them|these|those|it|that|each)|pairs?|pieces?|items?|units?|ones|"
-    r"of\sthe\s\w+|of\s_)(?=\s|$)"
+    r"of\sthe\s\w+|of\s+_)(?=\s|$)"
 )
 _QTY_COUPLE_RE = re.compile(r"\ba\scouple(?:\sof\s(?:them|these|those))?\b")
 _QTY_VERB_RE = re.compile(

@@ -129,7 +129,8 @@ class Vocabulary:
             brand = self._alias_to_brand.get(phrase)
             if brand is None:
                 continue
-            if phrase in self._ambiguous and not _BRAND_CUE.search(" ".join(tokens[:start])):
+            if (phrase in self._ambiguous or phrase in known_words) and not _BRAND_CUE.search(
+                    " ".join(tokens[:start])):  # "kurtis" are kurtis unless "from kurtis"
                 if not (end < len(tokens) and tokens[end] in {"brand", "brands"}):
                     continue
             return BrandMatch(brand, start, end, 100.0)
