@@ -66,7 +66,7 @@ class SentenceEncoder:
         onnx_path, tokenizer_path = files.onnx.verified(), files.tokenizer.verified()
         tokenizer = Tokenizer.from_file(str(tokenizer_path))
         tokenizer.enable_truncation(max_length=MAX_TOKENS)  # the file itself says 128
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 (to the longest text, not 128)
+        tokenizer.no_padding()  # the file pads everything to 128; _run pads a batch to its longest text
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
@@ -107,9 +107,12 @@ class SentenceEncoder:
 
     @staticmethod
     def _run(state: _Loaded, texts: list[str]) -> np.ndarray:
-        encodings = state.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        encodings = [state.tokenizer.encode(text) for text in texts]  # encode_batch would use every core
+        ids = np.zeros((len(texts), max(len(e.ids) for e in encodings)), dtype=np.int64)  # [PAD] is 0
+        mask = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            ids[row, :len(encoding.ids)] = encoding.ids
+            mask[row, :len(encoding.ids)] = 1
         feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
         if state.wants_token_types:
             feeds["token_type_ids"] = np.zeros_like(ids)
