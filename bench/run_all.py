@@ -47,6 +47,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("voice_latency", "bench.voice_latency", 600, 300),
     Benchmark("concurrency", "bench.concurrency", 900, 400),
     Benchmark("asr_compare", "bench.asr_compare", 900, 400, prepare="bench-wl-venv"),
+    Benchmark("semantic", "bench.semantic_bench", 300, 120),
 )
 NAMES = tuple(b.name for b in BENCHMARKS)
 
