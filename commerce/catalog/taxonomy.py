@@ -117,7 +117,7 @@ def categorize(name: str, brand: str | None = None) -> str | None:
     return None
 
 
-_FREE_SIZE_WORDS = ("socks", "sock", "stockings", "scarf", "stole", "muffler", "beanie", "gloves", "dupatta")
+_FREE_SIZE_WORDS = ("socks", "sock", "stockings", "scarf", "stole", "muffler", "beanie", "gloves")
 
 
 def is_free_size(name: str) -> bool:

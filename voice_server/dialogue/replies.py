@@ -76,7 +76,7 @@ def short_name(name: str, brand: str) -> str:
     if text.lower().startswith(brand.lower()):
         text = text[len(brand) :]
     text = _NAME_NOISE.sub(" ", text)
-    words = re.sub(r"[^\w&' ]", " ", text).split()
+    words = re.sub(r"[^\w&'\- ]|(?<!\w)-|-(?!\w)", " ", text).split()  # "t-shirt", "slip-on" stay whole
     if len(words) > 6:
         words = [*words[:4], words[-1]]  # keep the product type, which Myntra names put last
     return " ".join(words).lower()
