@@ -243,6 +243,23 @@ class VoiceSession:
         if self.ws.close_code is not None:
             prom.CLOSES.labels(str(self.ws.close_code)).inc()
 
+    @property
+    def speculation_verdict(self) -> Verdict | None:
+        """Adaptive endpointing's verdict on the utterance in progress (None before its speculative pass)."""
+        return self._utt.verdict if self._utt is not None else None
+
+    def abort_transport(self) -> None:
+        """Drop the TCP connection without a close frame (slow clients; tests simulating a dead network)."""
+        self._abort_transport()
+
+    def cut(self) -> None:
+        """Drain timeout: cut the turn still running (`interruption`, reason `cancel`), then go away."""
+        self.request_drain()
+        if self.busy:
+            self._interrupt("cancel")
+        if self.negotiated is not None:
+            self._go_away()
+
     def request_drain(self) -> None:
         """Node is draining: finish the current turn, then `going_away` + close 1001."""
         self._draining = True
@@ -301,7 +318,7 @@ class VoiceSession:
     async def _hard_close(self, code: int) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.ws.close(code=code, message=b"slow client"), 1.0)
-        self._abort_transport()
+        self.abort_transport()
 
     async def _write_loop(self) -> None:
         timeout = self.options.send_timeout_s

@@ -53,11 +53,7 @@ class SessionRegistry:
     def cut_turns(self) -> None:
         """Drain timeout: cut every turn still running (`interruption`, reason `cancel`), then go away."""
         for session in list(self.sessions):
-            session.request_drain()
-            if session.busy:
-                session._interrupt("cancel")
-            if session.negotiated is not None:
-                session._go_away()
+            session.cut()
 
     async def wait_empty(self, timeout_s: float) -> bool:
         """Wait until no session is left (True) or ``timeout_s`` passed (False)."""
