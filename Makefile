@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # `make test` runs everything, slow end-to-end and browser tests included (as CI does);
-# `make test-fast` skips those for a quick edit-test loop.
+# `make test-fast` is the unit tier: no database, no models, no server process, no browser (under a minute).
+# Tests using the Postgres/Valkey or model fixtures are marked `integration` by tests/conftest.py.
 PYTEST_ARGS ?=
 
 .PHONY: run test test-fast lint bench bench-wl-venv system-deps clean help
@@ -13,7 +14,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run     - set everything up and serve on http://127.0.0.1:8080 (embedded Postgres + Valkey)"
 	@echo "make test    - set everything up and run the whole test suite"
-	@echo "make test-fast - the suite without the slow end-to-end and browser tests"
+	@echo "make test-fast - the unit tier: no database, no models, no browser (under a minute)"
 	@echo "make bench   - run the benchmarks into bench/results/ and refresh the README table"
 	@echo "make lint    - ruff"
 
@@ -71,4 +72,4 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "not slow and not browser"
+	$(BIN)/pytest -m "not integration and not slow and not browser" $(PYTEST_ARGS)

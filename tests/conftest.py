@@ -21,6 +21,19 @@ FIXTURES = REPO / "fixtures" / "audio"
 configure_logging("warning", "console")
 
 
+INTEGRATION_FIXTURES = frozenset({"backends", "whisper_engine", "transcriber", "piper_tts"})
+"""Fixtures that start the embedded Postgres/Valkey or load a speech model (everything built on them,
+``pool``, ``app_client``, ``voice_app``, ``live``, ..., depends on one of these)."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `integration` every test that uses a database or a model fixture, directly or not, so
+    `make test-fast` (``-m "not integration and not slow and not browser"``) is the unit tier."""
+    for item in items:
+        if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
 def make_settings(state_dir: Path, **overrides: Any) -> Settings:
     """Settings that ignore the caller's environment (no DATABASE_URL, keys, ...)."""
     return Settings(_env_file=None, state_dir=state_dir, port=0, **overrides)  # type: ignore[call-arg]

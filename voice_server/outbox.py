@@ -50,6 +50,10 @@ class Outbox:
     def __len__(self) -> int:
         return len(self._items)
 
+    def queued(self) -> list[OutItem]:
+        """What is waiting to be sent, in send order (a copy)."""
+        return list(self._items)
+
     def put_text(self, text: str) -> None:
         if self.closed:
             return

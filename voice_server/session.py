@@ -165,6 +165,7 @@ class VoiceSession:
         *,
         header_token: str | None = None,
         abort: Callable[[], None] | None = None,
+        said_hello: Callable[[], None] | None = None,
     ) -> None:
         self.ws = ws
         self.state = state
@@ -172,6 +173,7 @@ class VoiceSession:
         self.session_id = secrets.token_urlsafe(12)
         self.header_token = header_token
         self._abort_transport = abort or (lambda: None)
+        self._said_hello = said_hello or (lambda: None)  # ws.py: frees this socket's pending-handshake slot
         self.outbox = Outbox(self.options.max_backlog_ms, self.options.max_control_backlog)
         self.endpointer = Endpointer(self.options.endpointer)
         self.clock = StreamClock()
@@ -241,6 +243,23 @@ class VoiceSession:
         if self.ws.close_code is not None:
             prom.CLOSES.labels(str(self.ws.close_code)).inc()
 
+    @property
+    def speculation_verdict(self) -> Verdict | None:
+        """Adaptive endpointing's verdict on the utterance in progress (None before its speculative pass)."""
+        return self._utt.verdict if self._utt is not None else None
+
+    def abort_transport(self) -> None:
+        """Drop the TCP connection without a close frame (slow clients; tests simulating a dead network)."""
+        self._abort_transport()
+
+    def cut(self) -> None:
+        """Drain timeout: cut the turn still running (`interruption`, reason `cancel`), then go away."""
+        self.request_drain()
+        if self.busy:
+            self._interrupt("cancel")
+        if self.negotiated is not None:
+            self._go_away()
+
     def request_drain(self) -> None:
         """Node is draining: finish the current turn, then `going_away` + close 1001."""
         self._draining = True
@@ -299,7 +318,7 @@ class VoiceSession:
     async def _hard_close(self, code: int) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.ws.close(code=code, message=b"slow client"), 1.0)
-        self._abort_transport()
+        self.abort_transport()
 
     async def _write_loop(self) -> None:
         timeout = self.options.send_timeout_s
@@ -326,38 +345,23 @@ class VoiceSession:
 
     # ------------------------------------------------------------------ handshake
     async def _handshake(self) -> bool:
-        deadline = now() + self.options.hello_timeout_s
-        while True:
-            remaining = deadline - now()
-            if remaining <= 0:
-                self._fatal(
-                    p.ProtocolError(
-                        p.ErrorCode.HANDSHAKE_TIMEOUT, "no hello in time", p.CloseCode.HANDSHAKE_TIMEOUT
-                    )
-                )
-                return False
-            try:
-                msg = await self.ws.receive(timeout=remaining)
-            except TimeoutError:
-                continue
-            if msg.type == WSMsgType.BINARY:
-                error = p.check_audio_frame(msg.data, handshaken=False)
-                assert error is not None
-                self._send_error(error)
-                continue
-            if msg.type != WSMsgType.TEXT:
-                return False  # closed, too big (aiohttp already closed 1009), or error
-            parsed = p.parse_client_message(msg.data)
-            if isinstance(parsed, p.ProtocolError):
-                if parsed.code == p.ErrorCode.INVALID_MESSAGE and '"hello"' in msg.data:
-                    self._fatal(p.ProtocolError(parsed.code, parsed.message, p.CloseCode.BAD_HANDSHAKE))
-                    return False
-                self._send_error(parsed)
-                continue
-            if not isinstance(parsed, p.Hello):
-                self._send_error(p.ProtocolError(p.ErrorCode.MESSAGE_BEFORE_HELLO, "send hello first"))
-                continue
-            return await self._accept(parsed)
+        """Wait for the first frame: a valid `hello` is accepted or refused; anything else closes 4400."""
+        try:
+            msg = await self.ws.receive(timeout=self.options.hello_timeout_s)
+        except TimeoutError:
+            self._fatal(
+                p.ProtocolError(p.ErrorCode.HANDSHAKE_TIMEOUT, "no hello in time", p.CloseCode.HANDSHAKE_TIMEOUT)
+            )
+            return False
+        finally:
+            self._said_hello()  # a frame came (or none will): the socket no longer counts as pending
+        if msg.type not in (WSMsgType.BINARY, WSMsgType.TEXT):
+            return False  # closed, too big (aiohttp already closed 1009), or error
+        first = p.first_frame(msg.data, binary=msg.type == WSMsgType.BINARY)
+        if isinstance(first, p.ProtocolError):
+            self._fatal(first)
+            return False
+        return await self._accept(first)
 
     def _token_key(self) -> bytes:
         key = self.state.services.get("token_key")

@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(240, gt=0, description="REST requests per client per minute")
     max_sessions: int = Field(200, ge=1, description="concurrent voice sessions before 'server full'")
+    max_pending_handshakes: int = Field(
+        32, ge=1, description="voice sockets from one peer address that have not sent hello yet; more are "
+        "refused (too_many_handshakes, close 4429). Behind a proxy every client shares the proxy's address",
+    )
     drain_timeout_s: float = Field(
         30.0, ge=0, description="SIGTERM: longest wait for turns in flight before sessions are cut and the "
         "process exits (docs/scaling.md)",

@@ -1,4 +1,5 @@
-"""aiohttp adapter for /ws/voice: admission (server full, draining), one `VoiceSession` per socket,
+"""aiohttp adapter for /ws/voice: admission (server full, draining, too many sockets without `hello` from one
+address), one `VoiceSession` per socket,
 a registry of live sessions, the drain watcher and `drain_sessions` (the SIGTERM drain of `shepherd serve`)."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from aiohttp import web
 
 from voice_server import protocol as p
 from voice_server.logs import get_logger
+from voice_server.pending_handshakes import PendingHandshakes
 from voice_server.session import SessionOptions, VoiceSession
 from voice_server.state import APP_STATE, AppState
 
@@ -26,9 +28,11 @@ routes = web.RouteTableDef()
 class SessionRegistry:
     """Live voice sessions of this process; `len()` is the counter checked against `max_sessions`."""
 
-    def __init__(self, options: SessionOptions | None = None) -> None:
+    def __init__(self, options: SessionOptions | None = None, max_pending_handshakes: int = 32) -> None:
         self.options = options or SessionOptions()
         self.sessions: set[VoiceSession] = set()
+        self.pending = PendingHandshakes(max_pending_handshakes)
+        """Sockets that have not sent `hello` yet, per peer address."""
         self._changed = asyncio.Event()
 
     def __len__(self) -> int:
@@ -49,11 +53,7 @@ class SessionRegistry:
     def cut_turns(self) -> None:
         """Drain timeout: cut every turn still running (`interruption`, reason `cancel`), then go away."""
         for session in list(self.sessions):
-            session.request_drain()
-            if session.busy:
-                session._interrupt("cancel")
-            if session.negotiated is not None:
-                session._go_away()
+            session.cut()
 
     async def wait_empty(self, timeout_s: float) -> bool:
         """Wait until no session is left (True) or ``timeout_s`` passed (False)."""
@@ -71,7 +71,9 @@ class SessionRegistry:
 def registry_of(state: AppState) -> SessionRegistry:
     registry = state.services.get(REGISTRY)
     if registry is None:
-        registry = state.services[REGISTRY] = SessionRegistry(SessionOptions.from_settings(state.settings))
+        registry = state.services[REGISTRY] = SessionRegistry(
+            SessionOptions.from_settings(state.settings), state.settings.max_pending_handshakes
+        )
     return registry
 
 
@@ -107,6 +109,16 @@ async def voice_ws(request: web.Request) -> web.StreamResponse:
         return await _refuse(
             ws, p.ProtocolError(p.ErrorCode.SERVER_FULL, "too many voice sessions", p.CloseCode.SERVER_FULL)
         )
+    pending = registry.pending.acquire(request.remote or "unknown")
+    if pending is None:
+        return await _refuse(
+            ws,
+            p.ProtocolError(
+                p.ErrorCode.TOO_MANY_HANDSHAKES,
+                "too many connections from this address have not sent hello",
+                p.CloseCode.TOO_MANY_HANDSHAKES,
+            ),
+        )
     transport = request.transport
     session = VoiceSession(
         ws,
@@ -114,11 +126,13 @@ async def voice_ws(request: web.Request) -> web.StreamResponse:
         registry.options,
         header_token=_bearer(request),
         abort=lambda: transport.abort() if transport is not None else None,
+        said_hello=pending.release,
     )
     registry.add(session)
     try:
         await session.run()
     finally:
+        pending.release()
         registry.discard(session)
     return ws
 

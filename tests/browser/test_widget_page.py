@@ -147,7 +147,7 @@ async def test_resumes_after_the_network_drops_without_a_goodbye(served: tuple[s
         conversation = await page.evaluate("window.__shepherd.conversationId")
         registry = registry_of(app[APP_STATE])
         [session] = list(registry.sessions)
-        session._abort_transport()  # the network drops: no close frame reaches the browser
+        session.abort_transport()  # the network drops: no close frame reaches the browser
         await page.wait_for_function("() => window.__shepherd.resumed === 1", timeout=20000)
         await page.wait_for_selector(".shepherd[data-connection='open']", timeout=10000)
         assert await page.evaluate("window.__shepherd.conversationId") == conversation

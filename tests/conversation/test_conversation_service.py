@@ -105,7 +105,7 @@ async def test_state_survives_restart_and_moves_between_processes(
         assert await node_b.open(guest, cid) == cid
         r = await node_b.handle_text(cid, guest, "do you have them in blue")
         assert r.intent == "refine"
-        assert all(p.category == "kurtas" for p in r.products)
+        assert r.products and all(p.category == "kurtas" for p in r.products)
         state = await node_b.load_state(cid)
         assert state.turn == 3 and state.user_id == guest
     finally:

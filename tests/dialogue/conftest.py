@@ -1,4 +1,5 @@
-"""Fixtures for dialogue tests: a memory shop over a real Myntra sample and the catalog vocabulary."""
+"""Fixtures for dialogue tests: a memory shop over a real Myntra sample (the shop's bundled demo catalog,
+inside the repository) and the catalog vocabulary."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from functools import cache
 
 import pytest
 
-from tests.dialogue.memory_shop import CATALOG_CSV, MemoryShop, StoredProduct, load_sample
+from tests.dialogue.memory_shop import MemoryShop, StoredProduct, load_sample, open_catalog
 from voice_server.dialogue import DialogueEngine, Vocabulary
 
 
@@ -23,7 +24,7 @@ def catalog_vocabulary() -> Vocabulary:
     """Brands (most frequent first) and colours of the whole catalog, as the lead builds from Postgres."""
     brands: Counter[str] = Counter()
     colours: Counter[str] = Counter()
-    with CATALOG_CSV.open(newline="", encoding="utf-8") as handle:
+    with open_catalog() as handle:
         for row in csv.DictReader(handle):
             brands[row["Product_Brand"].strip()] += 1
             if row["Primary_Color"].strip():

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import re
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
+from commerce.catalog.demo import demo_source_path
 from commerce.models import (
     BodyMeasurements,
     Cart,
@@ -30,7 +33,8 @@ from commerce.models import (
     SizeAdvice,
 )
 
-CATALOG_CSV = Path("/work/shared/datasets/myntra_products_catalog.csv")
+CATALOG_CSV = demo_source_path()
+"""The shop's own bundled demo catalog (commerce/catalog/data/myntra_products_catalog.csv.gz, in the repo)."""
 INR_PER_USD = 83
 # first match wins; checked against the product name
 CATEGORY_RULES: list[tuple[str, str]] = [
@@ -130,11 +134,18 @@ class StoredProduct:
     popularity: float
 
 
+def open_catalog(path: Path = CATALOG_CSV) -> TextIO:
+    """The Myntra CSV as text, gzip-compressed (`.gz`) or not."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", newline="", encoding="utf-8")
+    return path.open(newline="", encoding="utf-8")
+
+
 def load_sample(path: Path = CATALOG_CSV, per_category: int = 12) -> list[StoredProduct]:
     """A few hundred real products: the first `per_category` (by CSV order) of each category × gender."""
     counts: dict[tuple[str, str], int] = defaultdict(int)
     products: list[StoredProduct] = []
-    with path.open(newline="", encoding="utf-8") as handle:
+    with open_catalog(path) as handle:
         for row in csv.DictReader(handle):
             category = map_category(row["Product_Name"])
             colour = (row.get("Primary_Color") or "").strip().lower() or None

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -62,8 +63,8 @@ def test_taxonomy(name: str, category: str | None) -> None:
 
 
 def test_demo_transform_is_deterministic() -> None:
-    first = list(demo.demo_records())[:50]
-    second = list(demo.demo_records())[:50]
+    first = list(islice(demo.demo_records(), 50))  # only what is compared: the unit tier stays fast
+    second = list(islice(demo.demo_records(), 50))
     assert first == second
     assert all(r["price_usd"] > 0 for r in first)
 

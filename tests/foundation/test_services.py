@@ -37,6 +37,7 @@ def private_state(tmp_path: Path):
     stop_postgres(tmp_path)
 
 
+@pytest.mark.integration  # starts its own Postgres and Valkey
 async def test_data_survives_a_restart_of_both_services(private_state: Path) -> None:
     dsn = start_postgres(private_state, "shepherd")
     valkey = EmbeddedValkey(private_state)
@@ -60,6 +61,7 @@ async def test_data_survives_a_restart_of_both_services(private_state: Path) -> 
     assert (private_state / "valkey" / "appendonlydir").is_dir()  # AOF persistence is on
 
 
+@pytest.mark.integration  # starts its own Postgres and Valkey
 def test_a_second_process_reuses_the_running_services(private_state: Path) -> None:
     start_postgres(private_state, "shepherd")
     mine = EmbeddedValkey(private_state).start()

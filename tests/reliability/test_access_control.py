@@ -149,6 +149,8 @@ async def test_cross_origin_websocket_gets_nothing_without_a_token(voice: OpenVo
     stranger = await voice(headers=evil)
     await stranger.send(type="text", text="show me my cart")
     assert (await stranger.wait_for("error"))["code"] == "message_before_hello"
+    assert await stranger.wait_closed() == 4400  # anything but hello first closes the socket
+    stranger = await voice(headers=evil)
     await stranger.send(type="hello")
     assert (await stranger.wait_for("error", code="unauthorized"))["close_code"] == 4401
     assert await stranger.wait_closed() == 4401

@@ -29,6 +29,8 @@ from voice_server.app import create_app
 from voice_server.embedded import EmbeddedValkey, start_postgres, stop_postgres
 from voice_server.state import APP_STATE
 
+pytestmark = pytest.mark.integration  # each test runs on a private Postgres it starts and stops
+
 CATALOG = [
     {"external_id": f"fault-{i}", "name": f"Fault Test Dress {i}", "brand": "Roadster", "gender": "women",
      "category": "dresses", "colour": "black", "price_usd": f"{39 + i}.50", "sizes": {"S": 5, "M": 5, "L": 5}}

@@ -77,6 +77,7 @@ def test_model_json_rejects_missing_coefficients() -> None:
         ReturnRiskModel.from_dict(data)
 
 
+@pytest.mark.integration  # trains a model on a 20k-row subsample
 def test_train_command_writes_a_loadable_model(tmp_path: Path) -> None:
     small = tmp_path / "rtr_small.csv"
     import gzip
@@ -90,6 +91,7 @@ def test_train_command_writes_a_loadable_model(tmp_path: Path) -> None:
     assert model.coefficients["logit_item_return_rate"] > 0  # items with more fit problems return more
 
 
+@pytest.mark.integration  # trains and scores on a 40k-row subsample
 def test_returns_benchmark_on_a_subsample_is_calibrated_and_beats_the_base_rate() -> None:
     result = run_returns_benchmark(DATA, seed=2, max_rows=40_000)
     json.dumps(result)

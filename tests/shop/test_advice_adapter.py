@@ -64,9 +64,10 @@ async def test_adapter_enriches_top_three_and_guards(pool: Any, new_user: Any, o
     user = await new_user()
     tshirts = SearchFilters(category="tshirts", gender="men")
     plain = await shop.search(tshirts, user_id=user, limit=5, offset=0)
-    assert all(c.recommended_size is None for c in plain.products)
+    assert len(plain.products) == 5 and all(c.recommended_size is None for c in plain.products)
     await shop.update_profile(user, BodyMeasurements(chest_cm=100, height_cm=178), None)
     result = await shop.search(tshirts, user_id=user, limit=5, offset=0)
+    assert len(result.products) == 5
     assert all(c.recommended_size and c.return_risk for c in result.products[:3])
     assert all(c.recommended_size is None for c in result.products[3:])
     with pytest.raises(EmptyCart):

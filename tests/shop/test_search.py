@@ -29,6 +29,7 @@ async def _tags(pool: Any, ids: list[int]) -> dict[int, Any]:
 
 
 async def assert_satisfies(pool: Any, cards: list[ProductCard], f: SearchFilters, relaxed: list[str]) -> None:
+    assert cards, f"no products to check against {f}"  # an empty page would satisfy anything
     tags = await _tags(pool, [c.id for c in cards])
     for c in cards:
         if f.category:
@@ -84,13 +85,17 @@ async def _random_filters(pool: Any, rng: random.Random, n: int) -> list[SearchF
 
 async def test_filters_hold_over_random_combinations(pool: Any) -> None:
     rng = random.Random(20240611)
+    checked_unrelaxed = 0
     for filters in await _random_filters(pool, rng, 40):
         result = await search_products(pool, filters, limit=10)
         assert result.products, filters
         await assert_satisfies(pool, result.products, filters, result.relaxed)
         assert result.total >= len(result.products)
-        if "query" not in result.relaxed and not set(result.relaxed) - {"style", "material", "occasion"}:
-            pass  # the seed product itself satisfies every structured filter
+        if filters.query is None:
+            # every filter was taken from one in-stock seed product, which satisfies them all: nothing relaxed
+            assert result.relaxed == [], (filters, result.relaxed)
+            checked_unrelaxed += 1
+    assert checked_unrelaxed >= 10  # the seed above draws a query for about 40 % of the combinations
 
 
 async def test_colour_matches_compound_colours_and_gender_includes_unisex(pool: Any) -> None:
@@ -109,6 +114,7 @@ async def test_colour_matches_compound_colours_and_gender_includes_unisex(pool: 
 
 async def test_sizes_available_are_in_stock_and_in_order(pool: Any) -> None:
     result = await search_products(pool, SearchFilters(category="tshirts", gender="men", size="XL"), limit=10)
+    assert len(result.products) == 10 and result.relaxed == []
     for card in result.products:
         rows = await pool.fetch(
             """SELECT size_label FROM product_variants WHERE product_id = $1 AND stock > reserved
@@ -140,7 +146,7 @@ async def test_stop_words_only_query_browses(pool: Any) -> None:
 
 async def test_text_query_all_words_then_any_word(pool: Any) -> None:
     result = await search_products(pool, SearchFilters(query="checked cotton shirt", gender="men"), limit=5)
-    assert result.relaxed == [] and all("shirt" in c.name.lower() for c in result.products)
+    assert result.relaxed == [] and result.products and all("shirt" in c.name.lower() for c in result.products)
     nonsense = await search_products(pool, SearchFilters(query="shirt zzqxv", gender="men"), limit=5)
     assert nonsense.relaxed == ["query"] and nonsense.products
 
@@ -149,6 +155,7 @@ async def test_top_five_has_at_most_two_per_brand(pool: Any) -> None:
     for filters in (SearchFilters(category="shirts", gender="men"), SearchFilters(query="kurta"),
                     SearchFilters(category="sarees"), SearchFilters(query="shoes", gender="men")):
         result = await search_products(pool, filters, limit=10)
+        assert len(result.products) >= 5, filters
         top = Counter(c.brand for c in result.products[:5])
         assert max(top.values()) <= 2, (filters, top)
 

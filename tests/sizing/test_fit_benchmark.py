@@ -43,6 +43,7 @@ def test_metrics_react_to_predictions() -> None:
     assert expected_calibration_error(np.array([1, 0]), np.array([0.9, 0.1])) == pytest.approx(0.1)
 
 
+@pytest.mark.integration  # fits the model on a 40k-row subsample
 def test_fit_model_beats_baselines_on_a_subsample() -> None:
     result = run_fit_benchmark(DATA, seed=1, max_rows=40_000)
     json.dumps(result)

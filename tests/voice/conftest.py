@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,9 +11,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from commerce.auth import create_guest, issue_token
 from tests.voice.client import ConnectFn, client_opener
-from tests.voice.fakes import EchoConversation
 from voice_server.app import create_app
 from voice_server.backends import Backends
+from voice_server.conversation import ConversationService
 from voice_server.settings import Settings
 from voice_server.speech import SPEECH_LOADER
 from voice_server.state import APP_STATE, AppState
@@ -26,16 +25,8 @@ async def voice_app(backends: Backends, settings: Settings) -> AsyncIterator[Tes
     await client.start_server()
     state = client.server.app[APP_STATE]
     await asyncio.wait_for(state.services[SPEECH_LOADER], 300)
-    if "conversation" not in state.services:
-        try:
-            from voice_server.conversation import build_conversation_service
-
-            state.services["conversation"] = await build_conversation_service(state)
-        except Exception as exc:  # the dialogue side is not there yet: a stand-in
-            warnings.warn(
-                f"real ConversationService unavailable ({exc!r}); using EchoConversation", stacklevel=1
-            )
-            state.services["conversation"] = EchoConversation()
+    # the real dialogue, never a stand-in: if the conversation service cannot be built the suite fails here
+    assert isinstance(state.services.get("conversation"), ConversationService), "no real conversation service"
     yield client
     await client.close()
 

@@ -49,7 +49,7 @@ def test_outbox_purges_a_turn_and_refuses_its_later_audio() -> None:
     box.put_text("interruption")
     assert not box.put_audio(1, b"c", 40)
     assert box.put_audio(2, b"d", 40)
-    assert [i.text or i.audio for i in box._items] == ["start", "interruption", b"d"]
+    assert [i.text or i.audio for i in box.queued()] == ["start", "interruption", b"d"]
 
 
 def test_outbox_bounds() -> None:

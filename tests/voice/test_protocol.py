@@ -87,10 +87,38 @@ def test_typed_parse_errors(data: str | bytes, code: p.ErrorCode) -> None:
 
 
 def test_audio_frame_checks() -> None:
-    assert p.check_audio_frame(b"\x00\x00", handshaken=False).code == p.ErrorCode.AUDIO_BEFORE_HELLO
+    before = p.check_audio_frame(b"\x00\x00", handshaken=False)
+    assert before is not None and before.code == p.ErrorCode.AUDIO_BEFORE_HELLO
+    assert before.close_code == p.CloseCode.BAD_HANDSHAKE  # audio before hello is fatal
     assert p.check_audio_frame(b"\x00\x00\x00", handshaken=True).code == p.ErrorCode.BAD_FRAME
     assert p.check_audio_frame(b"", handshaken=True).code == p.ErrorCode.BAD_FRAME
     assert p.check_audio_frame(b"\x00" * 640, handshaken=True) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "binary", "code"),
+    [
+        (b"\x00\x00" * 160, True, p.ErrorCode.AUDIO_BEFORE_HELLO),
+        (b"", True, p.ErrorCode.AUDIO_BEFORE_HELLO),
+        ('{"type": "ping", "id": 1}', False, p.ErrorCode.MESSAGE_BEFORE_HELLO),
+        ('{"type": "text", "text": "show me my cart"}', False, p.ErrorCode.MESSAGE_BEFORE_HELLO),
+        ('{"type": "bye"}', False, p.ErrorCode.MESSAGE_BEFORE_HELLO),
+        ("{oops", False, p.ErrorCode.BAD_JSON),
+        ('{"type": "dance"}', False, p.ErrorCode.UNKNOWN_TYPE),
+        ("[]", False, p.ErrorCode.INVALID_MESSAGE),
+        ('{"type": "hello", "input": {"sample_rate": "fast"}}', False, p.ErrorCode.INVALID_MESSAGE),
+    ],
+)
+def test_anything_but_a_valid_hello_first_closes_4400(data: str | bytes, binary: bool, code: p.ErrorCode) -> None:
+    error = p.first_frame(data, binary=binary)
+    assert isinstance(error, p.ProtocolError) and error.code == code
+    assert error.fatal and error.close_code == p.CloseCode.BAD_HANDSHAKE == 4400
+    assert error.to_message().close_code == 4400
+
+
+def test_a_valid_hello_first_is_accepted() -> None:
+    hello = p.first_frame(json.dumps(CLIENT_SAMPLES[0]), binary=False)
+    assert isinstance(hello, p.Hello) and hello.token == "t"
 
 
 @pytest.mark.parametrize("rate", [8000, 16000, 24000, 44100, 48000])

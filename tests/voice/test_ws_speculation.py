@@ -55,9 +55,8 @@ async def speak_and_wait_for_verdict(
 ) -> Any:
     """Send speech + `pause_ms` of silence (past the possible end), then wait for the verdict."""
     await client.stream(silence(300, RATE) + speech + silence(pause_ms, RATE), RATE, realtime=False)
-    await until(lambda: session._utt is not None and session._utt.verdict is not None, what="a verdict")
-    assert session._utt is not None
-    return session._utt.verdict
+    await until(lambda: session.speculation_verdict is not None, what="a verdict")
+    return session.speculation_verdict
 
 
 async def test_complete_request_ends_early_and_commits_the_speculation(

@@ -1,7 +1,7 @@
 """The /ws/voice wire protocol, sans-I/O: messages, parsing, handshake, close codes, schemas."""
 
 from voice_server.protocol.codes import CloseCode, ErrorCode
-from voice_server.protocol.handshake import HANDSHAKE_TIMEOUT_S, Negotiated, negotiate
+from voice_server.protocol.handshake import HANDSHAKE_TIMEOUT_S, Negotiated, first_frame, negotiate
 from voice_server.protocol.messages import (
     CLIENT_MESSAGE,
     PROTOCOL_VERSION,
@@ -39,5 +39,5 @@ __all__ = [
     "AudioEnd", "AudioFormat", "AudioStart", "Bye", "Cancel", "ClientMessage", "CloseCode", "EndOfSpeech",
     "Error", "ErrorCode", "GoingAway", "Hello", "Interruption", "Limits", "Negotiated", "Notice", "Ping", "Playback",
     "Pong", "ProtocolError", "Ready", "Reply", "ServerMessage", "SpeechEnded", "SpeechStarted", "Text",
-    "Transcript", "TurnMetrics", "check_audio_frame", "negotiate", "parse_client_message",
+    "Transcript", "TurnMetrics", "check_audio_frame", "first_frame", "negotiate", "parse_client_message",
 ]

@@ -17,7 +17,7 @@ class CloseCode(IntEnum):
     INTERNAL_ERROR = 1011
     """Unexpected server fault."""
     BAD_HANDSHAKE = 4400
-    """`hello` invalid or asks for an unsupported format/version."""
+    """`hello` invalid or asks for an unsupported format/version, or any other frame before `hello`."""
     UNAUTHORIZED = 4401
     """Access/resume token missing, invalid, expired or of the wrong type."""
     HANDSHAKE_TIMEOUT = 4408
@@ -26,6 +26,9 @@ class CloseCode(IntEnum):
     """A second `hello`, or too many consecutive invalid messages."""
     SLOW_CLIENT = 4429
     """The client stopped reading: its send backlog stayed over the limit."""
+    TOO_MANY_HANDSHAKES = 4429
+    """Same code (HTTP 429, too many): the peer address already has `max_pending_handshakes` sockets
+    that have not sent `hello`; retry later. `error.code` (`too_many_handshakes`) tells the two apart."""
     SERVER_FULL = 4503
     """`max_sessions` voice sessions are already open on this node; retry another node or later."""
 
@@ -45,6 +48,7 @@ class ErrorCode(StrEnum):
     HANDSHAKE_TIMEOUT = "handshake_timeout"
     DUPLICATE_HELLO = "duplicate_hello"
     SERVER_FULL = "server_full"
+    TOO_MANY_HANDSHAKES = "too_many_handshakes"
     MESSAGE_TOO_BIG = "message_too_big"
     ASR_FAILED = "asr_failed"
     TTS_FAILED = "tts_failed"

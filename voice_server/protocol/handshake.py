@@ -1,4 +1,4 @@
-"""Sans-I/O handshake negotiation: check a `hello`'s version and audio formats."""
+"""Sans-I/O handshake: the first frame must be a valid `hello`; check its version and audio formats."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from voice_server.protocol.codes import CloseCode, ErrorCode
 from voice_server.protocol.messages import PROTOCOL_VERSION, SUPPORTED_SAMPLE_RATES, AudioFormat, Hello
-from voice_server.protocol.parse import ProtocolError
+from voice_server.protocol.parse import ProtocolError, check_audio_frame, parse_client_message
 
 HANDSHAKE_TIMEOUT_S = 10.0
 """Seconds a client has after the upgrade to send a valid `hello`."""
@@ -39,6 +39,26 @@ def _check_format(fmt: AudioFormat, side: str) -> ProtocolError | None:
             CloseCode.BAD_HANDSHAKE,
         )
     return None
+
+
+def first_frame(data: str | bytes, *, binary: bool) -> Hello | ProtocolError:
+    """The frame a socket sends before `ready`: a valid `hello`, or a fatal error (close 4400).
+
+    Anything else — audio, another message type, bad JSON, an invalid `hello` — ends the socket at once,
+    so an unauthenticated client holds nothing for longer than one frame.
+    """
+    if binary:
+        error = check_audio_frame(data if isinstance(data, bytes) else data.encode(), handshaken=False)
+        assert error is not None
+        return error
+    parsed = parse_client_message(data)
+    if isinstance(parsed, ProtocolError):
+        return ProtocolError(parsed.code, parsed.message, CloseCode.BAD_HANDSHAKE)
+    if not isinstance(parsed, Hello):
+        return ProtocolError(
+            ErrorCode.MESSAGE_BEFORE_HELLO, f"send hello first (got {parsed.type})", CloseCode.BAD_HANDSHAKE
+        )
+    return parsed
 
 
 def negotiate(hello: Hello) -> Negotiated | ProtocolError:

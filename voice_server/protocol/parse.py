@@ -58,9 +58,14 @@ def parse_client_message(data: str | bytes) -> ClientMessage | ProtocolError:
 
 
 def check_audio_frame(data: bytes, *, handshaken: bool) -> ProtocolError | None:
-    """Validate one binary frame of pcm_s16le mono; None when it may be fed to the endpointer."""
+    """Validate one binary frame of pcm_s16le mono; None when it may be fed to the endpointer.
+
+    Before the handshake any binary frame is fatal (close 4400): an unauthenticated socket may not send audio.
+    """
     if not handshaken:
-        return ProtocolError(ErrorCode.AUDIO_BEFORE_HELLO, "send hello and wait for ready before audio")
+        return ProtocolError(
+            ErrorCode.AUDIO_BEFORE_HELLO, "send hello and wait for ready before audio", CloseCode.BAD_HANDSHAKE
+        )
     if not data:
         return ProtocolError(ErrorCode.BAD_FRAME, "empty audio frame")
     if len(data) % 2:
