@@ -124,6 +124,10 @@ class WhisperEngine:
         )
         self._suppress = list(get_suppressed_tokens(self._tokenizer, [-1]))
 
+    def vocabulary(self) -> list[str]:
+        """The tokenizer's token strings (BPE, "\u0120" marks a leading space)."""
+        return list(self._model.hf_tokenizer.get_vocab())
+
     def prompt(self, hotwords: str | None) -> list[int]:
         """Decoder prompt: optional `<|startofprev|>` + hotwords (capped), then SOT, en, transcribe."""
         tok = self._tokenizer

@@ -8,9 +8,12 @@ in focus, the products just shown), capped at `max_terms`, and nothing at the fi
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
+from voice_server.asr_correction import CorrectionLexicon
 from voice_server.dialogue.state import DialogueState
+from voice_server.dialogue.vocabulary import Vocabulary
 
 HotwordsMode = Literal["context", "catalog", "none"]
 
@@ -36,3 +39,63 @@ def dialogue_hotwords(state: DialogueState | None, max_terms: int = DEFAULT_MAX_
         if len(terms) == max_terms:
             break
     return ", ".join(terms) + "." if terms else None
+
+
+def catalog_product_words() -> tuple[str, ...]:
+    """Single-word garment and accessory names of the catalog taxonomy ("kurta", "heels", "clutch")."""
+    from commerce.catalog.taxonomy import _NAME_RULES, CATEGORIES
+
+    words: dict[str, None] = {}
+    for category, patterns in _NAME_RULES:
+        if category is None:
+            continue
+        for pattern in patterns:
+            if pattern.isalpha() and len(pattern) >= 3:
+                words[pattern] = None
+    for category in CATEGORIES:
+        if category.isalpha():
+            words[category] = None
+    return tuple(words)
+
+
+def catalog_describing_words(vocab: Vocabulary) -> tuple[str, ...]:
+    """Colours, materials and styles: words after which a product word usually follows."""
+    from commerce.catalog.taxonomy import MATERIAL_WORDS, STYLE_WORDS
+
+    words = [c for colour in vocab.colours for c in colour.split()]
+    words += [w for table in (MATERIAL_WORDS, STYLE_WORDS) for forms in table.values() for w in forms]
+    return tuple(dict.fromkeys(w for w in words if w.isalpha()))
+
+
+def correction_lexicon(vocab: Vocabulary, english: frozenset[str] = frozenset()) -> CorrectionLexicon:
+    """What `correct_transcript` may write: garments, colours, materials, styles and brand names."""
+    brands = {alias for b in vocab.brands for alias in brand_words(b)}
+    describers = catalog_describing_words(vocab)
+    return CorrectionLexicon.build(
+        describers, describers=describers, products=catalog_product_words(), weak=brands, english=english
+    )
+
+
+def brand_words(brand: str) -> tuple[str, ...]:
+    """Words of a brand name worth recognising: 'Tommy Hilfiger' -> ('tommy', 'hilfiger')."""
+    return tuple(w for w in re.findall(r"[a-z]+", brand.lower()) if len(w) >= 4)
+
+
+def catalog_prompt(vocab: Vocabulary, per_category: int = 3, colours: int = 8) -> str:
+    """A short Whisper prompt naming what the shop sells: a few garment words per taxonomy rule
+    and the most common colours (~90 tokens; the whole brand list made things worse, see above)."""
+    from commerce.catalog.taxonomy import _NAME_RULES
+
+    garments: dict[str, None] = {}
+    for category, patterns in _NAME_RULES:
+        if category is None:
+            continue
+        for pattern in [p for p in patterns if p.replace("-", "").isalpha()][:per_category]:
+            garments[_plural_word(pattern)] = None
+    return f"Fashion shopping: {', '.join(garments)}; in {', '.join(list(vocab.colours)[:colours])}."
+
+
+def _plural_word(word: str) -> str:
+    if word.endswith("s") and not word.endswith("ss"):
+        return word
+    return word + ("es" if word.endswith(("ss", "sh", "ch", "x")) else "s")
