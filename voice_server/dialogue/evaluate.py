@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -12,6 +13,7 @@ from typing import Any
 import yaml
 
 from commerce.models import ProductCard, SearchFilters
+from commerce.search import normalize_colour
 from voice_server.dialogue.policy import DialogueEngine, TurnResult
 from voice_server.dialogue.references import match_size
 from voice_server.dialogue.state import DialogueState
@@ -84,16 +86,39 @@ def _slot_equal(name: str, expected: Any, got: Any) -> bool:
     return expected == got
 
 
+def _has_word(text: str, word: str) -> bool:
+    spellings = {word.lower(), normalize_colour(word)}
+    return any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text) for w in spellings)
+
+
+def _has_stem(text: str, stem: str) -> bool:
+    return re.search(rf"(?<![a-z]){re.escape(stem.lower())}", text) is not None
+
+
 def product_violations(card: ProductCard, filters: SearchFilters) -> list[str]:
     """Constraints of `filters` that `card` breaks (category, colour, gender, brand, price, size)."""
     broken: list[str] = []
     if filters.category and card.category != filters.category:
         broken.append(f"category {card.category}!={filters.category}")
-    if filters.colour and card.colour != filters.colour:
-        broken.append(f"colour {card.colour}!={filters.colour}")
+    colour_text = f"{card.colour or ''} {card.name}".lower()
+    wanted = filters.colours or ([filters.colour] if filters.colour else [])
+    if wanted and not any(_has_word(colour_text, c) for c in wanted):
+        broken.append(f"colour {card.colour}/{card.name!r} not in {wanted}")
+    if any(_has_word(colour_text, c) for c in filters.colour_none):
+        broken.append(f"colour {card.colour}/{card.name!r} excluded {filters.colour_none}")
+    name = card.name.lower()
+    if filters.name_any and not any(_has_stem(name, s) for s in filters.name_any):
+        broken.append(f"name {card.name!r} lacks {filters.name_any}")
+    if any(_has_stem(name, s) for s in filters.name_none):
+        broken.append(f"name {card.name!r} has one of {filters.name_none}")
+    if any(card.brand.lower() == b.lower() or card.brand.lower().startswith(b.lower() + " ")
+           for b in filters.brand_none):
+        broken.append(f"brand {card.brand} excluded")
     if filters.gender and card.gender not in (filters.gender, "unisex"):
         broken.append(f"gender {card.gender}!={filters.gender}")
-    if filters.brand and card.brand.lower() != filters.brand.lower():
+    if filters.brands and card.brand.lower() not in {b.lower() for b in filters.brands}:
+        broken.append(f"brand {card.brand} not in {filters.brands}")
+    elif filters.brand and not filters.brands and card.brand.lower() != filters.brand.lower():
         broken.append(f"brand {card.brand}!={filters.brand}")
     if filters.price_max_cents is not None and card.price_cents > filters.price_max_cents:
         broken.append(f"price {card.price_cents}>{filters.price_max_cents}")

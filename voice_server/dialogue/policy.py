@@ -833,6 +833,7 @@ def _without(filters: SearchFilters, relaxed: list[str]) -> SearchFilters:
         field = FILTER_FIELDS.get(name, name)
         if field in SearchFilters.model_fields:
             cleared[field] = None
+        cleared.update(_CLEARS.get(name, {}))  # the list forms ("red or navy", "puma or levis") go too
     return filters.model_copy(update=cleared)
 
 
