@@ -82,8 +82,15 @@ async def run_conversation(service: ConversationService, pool: Any, says: list[s
     cid = await service.open(user.id)
     records = []
     for text in says:
+        state = await service.load_state(cid, user.id)
+        started = time.perf_counter()
+        await service.engine.understander.understand(text, state, service.vocab)  # understanding alone
+        understand_ms = (time.perf_counter() - started) * 1000
         result = await service.handle_text(cid, user.id, text)
-        records.append(json.loads(json.dumps(turn_json(cid, text, result), default=str)))
+        result.payload["understand_ms"] = understand_ms
+        record = turn_json(cid, text, result)
+        record["understand_ms"] = understand_ms
+        records.append(json.loads(json.dumps(record, default=str)))
     return records
 
 
@@ -101,6 +108,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             by_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0])
             misses: list[dict[str, Any]] = []
             nlu_ms: list[float] = []
+            understand_ms: list[float] = []
             started = time.perf_counter()
             for conv in convs:
                 outs = await run_conversation(service, backends.pool, [t["say"] for t in conv["turns"]])
@@ -110,6 +118,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     if out.get("products") or prev is None:
                         prev = out
                     nlu_ms.append(float(out.get("nlu_ms") or 0.0))
+                    understand_ms.append(float(out["understand_ms"]))
                     total += 1
                     right += not why
                     for tag in phenomena(turn):
@@ -124,6 +133,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                   for k, v in sorted(by_tag.items())},
                 "turn_ms_p50": round(float(summarize(nlu_ms)["p50"]), 2),
                 "turn_ms_p95": round(float(summarize(nlu_ms)["p95"]), 2),
+                "understand_ms_p50": round(float(summarize(understand_ms)["p50"]), 2),
+                "understand_ms_p95": round(float(summarize(understand_ms)["p95"]), 2),
                 "wall_s": round(time.perf_counter() - started, 1),
                 "misses": misses,
             })
@@ -138,12 +149,14 @@ def result_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     acc = [r["accuracy"] for r in runs]
     setup = f"{result['conversations']} conversations, {runs[0]['total']} turns, {len(runs)} run(s), 2 cores"
     spread = f"{100 * min(acc):.1f} %" if min(acc) == max(acc) else f"{100 * min(acc):.1f}-{100 * max(acc):.1f} %"
-    p95 = max(r["turn_ms_p95"] for r in runs)
+    p95 = max(r["understand_ms_p95"] for r in runs)
     return [
         row("Understanding", "corpus turns right (shared conversations)", spread, setup, ">= 95 %",
             min(acc) >= 0.95),
-        row("Understanding", "time per turn p50 / p95 (understanding + shop)",
-            f"{max(r['turn_ms_p50'] for r in runs)} / {p95} ms", setup, "p95 <= 30 ms", p95 <= 30),
+        row("Understanding", "understanding alone per turn p50 / p95 (worst run)",
+            f"{max(r['understand_ms_p50'] for r in runs)} / {p95} ms", setup, "p95 <= 30 ms", p95 <= 30),
+        row("Understanding", "whole turn p50 / p95 (understanding + shop calls, worst run)",
+            f"{max(r['turn_ms_p50'] for r in runs)} / {max(r['turn_ms_p95'] for r in runs)} ms", setup),
     ]
 
 
@@ -168,8 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.misses:
             for m in r["misses"]:
                 print(f"MISS {m['conversation']} #{m['turn']}: {m['why']}  | reply: {m['reply']!r}"[:400])
-        print(f"{r['right']}/{r['total']} turns right ({100 * r['accuracy']:.1f} %), "
-              f"turn p50 {r['turn_ms_p50']} ms p95 {r['turn_ms_p95']} ms, {r['wall_s']} s")
+        print(f"{r['right']}/{r['total']} turns right ({100 * r['accuracy']:.1f} %), understanding p50 "
+              f"{r['understand_ms_p50']} ms p95 {r['understand_ms_p95']} ms, whole turn p50 {r['turn_ms_p50']} ms "
+              f"p95 {r['turn_ms_p95']} ms, {r['wall_s']} s")
         for tag, v in r["by_phenomenon"].items():
             print(f"  {tag:22s} {v['right']:3d}/{v['total']:3d}  {100 * v['accuracy']:.0f} %")
     if args.save:

@@ -32,6 +32,7 @@ from commerce.models import (
     SearchResult,
     SizeAdvice,
 )
+from voice_server.dialogue.evaluate import product_violations
 
 CATALOG_CSV = demo_source_path()
 """The shop's own bundled demo catalog (commerce/catalog/data/myntra_products_catalog.csv.gz, in the repo)."""
@@ -184,26 +185,21 @@ def load_sample(path: Path = CATALOG_CSV, per_category: int = 12) -> list[Stored
 
 RELAX_ORDER = ["material", "style", "occasion", "brand", "size", "colour", "price_min", "price_max"]
 _RELAX_FIELD = {"price_min": "price_min_cents", "price_max": "price_max_cents"}
+_LIST_FORM: dict[str, dict[str, list[str]]] = {"colour": {"colours": []}, "brand": {"brands": []}}
 
 
 def matches(p: StoredProduct, f: SearchFilters) -> bool:
+    """The shop's filters, as the scripted evaluation checks them (`product_violations`), plus tags."""
     c = p.card
+    if (f.category is not None and c.category != f.category) or (
+            f.gender is not None and c.gender not in (f.gender, "unisex")):
+        return False  # the cheap checks first: most of the sample fails them
     return (
-        (f.category is None or c.category == f.category)
-        and (f.colour is None or c.colour == f.colour)
-        and (
-            f.gender is None
-            or c.gender == f.gender
-            or (c.gender == "unisex" and f.gender in ("men", "women"))
-        )
-        and (f.brand is None or c.brand.lower() == f.brand.lower())
-        and (f.size is None or f.size.upper() in (s.upper() for s in c.sizes_available))
-        and (f.price_min_cents is None or c.price_cents >= f.price_min_cents)
-        and (f.price_max_cents is None or c.price_cents <= f.price_max_cents)
+        not product_violations(c, f)
         and (f.occasion is None or f.occasion in p.occasions)
         and (f.style is None or f.style in p.styles)
         and (f.material is None or f.material in p.materials)
-        and c.id not in f.exclude_ids
+        and p.card.id not in f.exclude_ids
     )
 
 
@@ -240,9 +236,10 @@ class MemoryShop:
             if hits:
                 break
             field_name = _RELAX_FIELD.get(name, name)
-            if getattr(current, field_name) is None:
+            if getattr(current, field_name) is None and not any(
+                    getattr(current, k) for k in _LIST_FORM.get(name, {})):
                 continue
-            current = current.model_copy(update={field_name: None})
+            current = current.model_copy(update={field_name: None, **_LIST_FORM.get(name, {})})
             relaxed.append(name)
             hits = [p for p in self.products if matches(p, current)]
         hits.sort(key=lambda p: (-p.popularity, p.card.price_cents, p.card.id))
