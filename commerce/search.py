@@ -75,6 +75,9 @@ def normalize_colour(colour: str) -> str:
     return _COLOUR_SYNONYMS.get(colour, colour)
 
 
+BASIC_COLOURS: frozenset[str] = frozenset({
+    "black", "white", "blue", "red", "green", "grey", "brown", "yellow", "pink", "orange", "purple", "gold",
+    "silver", "beige", "maroon"})
 # A product's colour words: its colour and its name ("pink & black colourblocked" is black too).
 _COLOUR_TEXT = "lower(coalesce(p.colour, '') || ' ' || p.name)"
 
@@ -106,8 +109,12 @@ class SqlWhere:
     params: list[Any] = field(default_factory=list)
 
     def add(self, template: str, value: Any) -> None:
+        self.clauses.append(template.replace("$?", self.param(value)))
+
+    def param(self, value: Any) -> str:
+        """Bind ``value``; returns its placeholder (for clauses with several parameters)."""
         self.params.append(value)
-        self.clauses.append(template.replace("$?", f"${self.first + len(self.params)}"))
+        return f"${self.first + len(self.params)}"
 
     def sql(self) -> str:
         return " AND ".join(["p.active", *self.clauses])
@@ -163,7 +170,17 @@ def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
     if filters.gender:
         where.add(f"{gender_col} = ANY($?::text[])", gender_set(filters.gender))
     if filters.colours and "colour" not in relaxed:
-        where.add(f"{_COLOUR_TEXT} ~ $?", word_pattern(_colour_words(filters.colours), whole=True))
+        # A basic colour is the product's own colour ("black dresses" are black, not red & black);
+        # a shade the catalog files under a basic colour ("navy", "cream", "olive") may be in the name.
+        words = _colour_words(filters.colours)
+        basic = [c for c in words if c in BASIC_COLOURS]
+        shades = [c for c in words if c not in BASIC_COLOURS]
+        tests = []
+        if basic:
+            tests.append(f"lower(coalesce(p.colour, '')) = ANY({where.param(basic)}::text[])")
+        if shades:
+            tests.append(f"{_COLOUR_TEXT} ~ {where.param(word_pattern(shades, whole=True))}")
+        where.clauses.append("(" + " OR ".join(tests) + ")")
     elif filters.colour and "colour" not in relaxed:
         where.add("(' ' || p.colour || ' ') LIKE $?", f"% {_like_escape(normalize_colour(filters.colour))} %")
     if filters.colour_none:

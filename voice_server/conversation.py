@@ -21,8 +21,11 @@ from commerce.models import NotFound
 from voice_server.api.services import payments
 from voice_server.catalog_vocab import VocabularyCache
 from voice_server.context_store import ContextStore, TurnHistory
+from voice_server.dialogue.nlu import RuleBasedUnderstander
 from voice_server.dialogue.policy import DialogueEngine, TurnResult
+from voice_server.dialogue.semantic_fallback import SemanticFallbackUnderstander
 from voice_server.dialogue.state import DialogueState
+from voice_server.dialogue.understanding import Understander
 from voice_server.dialogue.vocabulary import Vocabulary
 from voice_server.dialogue.vocabulary import hotwords as vocab_hotwords
 from voice_server.logs import get_logger
@@ -165,7 +168,10 @@ async def build_conversation_service(state: AppState, *, channel: str = "voice")
         # The app's one payment provider (shared with the REST routes: one Stripe client), and
         # preferences cached in Valkey for 1 h with Postgres behind them.
         shop = PostgresShop(pool, payments(state), profiles=ProfileCache(valkey, pool))
-    engine = DialogueEngine(shop, vocab)
+    understander: Understander = RuleBasedUnderstander()
+    if state.settings.semantic_understanding:
+        understander = await asyncio.to_thread(SemanticFallbackUnderstander, understander)
+    engine = DialogueEngine(shop, vocab, understander, currency_rates=state.settings.currency_rates)
     return ConversationService(pool, valkey, engine, vocab, ContextStore(valkey), TurnHistory(pool),
                                channel=channel)
 

@@ -97,6 +97,16 @@ class Settings(BaseSettings):
     )
     tts_first_byte_timeout_s: float = Field(1.5, gt=0, description="ElevenLabs wait before falling back")
 
+    # -- shop --------------------------------------------------------------------------------------
+    currency_rates: dict[str, float] = Field(
+        default_factory=lambda: {"INR": 83.0, "GBP": 0.79, "EUR": 0.92},
+        description="units of each currency per US dollar, for budgets said in another currency "
+                    '(JSON, e.g. {"INR": 83.0}); the reply says the converted amount')
+
+    semantic_understanding: bool = Field(
+        True, description="match what the rules leave empty (free descriptions, things not sold) by sentence "
+                          "embeddings (all-MiniLM-L6-v2 int8, shipped in a wheel)")
+
     # -- payments and sign-in ------------------------------------------------------------------------
     stripe_secret_key: SecretStr | None = Field(
         None, validation_alias=_env("STRIPE_SECRET_KEY", "SHEPHERD_STRIPE_SECRET_KEY"),

@@ -32,8 +32,8 @@ TRAILING_WORDS: frozenset[str] = frozenset(
 )
 """Last words after which a shopper is usually not done, whatever the NLU says."""
 
-NOT_A_REQUEST = frozenset({"unknown"})
-"""Intents that never end a turn early."""
+NOT_A_REQUEST = frozenset({"unknown", "out_of_scope"})
+"""Intents that never end a turn early (a remark about the weather is not yet a request)."""
 
 _WORD = re.compile(r"[a-z0-9']+")
 

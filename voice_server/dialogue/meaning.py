@@ -43,7 +43,7 @@ _SPOKEN_COLOUR = {"gray": "grey", "golden": "gold", "navy blue": "navy", "offwhi
 _NEG_CUE = (
     r"(?:nothing|not|no|none|never|without|avoid|except|anything but|any colou?r but|any brand but|"
     r"other than|apart from|but not|dont want|do not want|dont like|do not like|rather not|not a fan of|"
-    r"no more|hate|skip|minus)"
+    r"no more|hate|skip|minus|arent|isnt|that arent|that isnt|not in|nothing in|none in|no (?:more )?of the)"
 )
 _NOT_EXCLUSION = re.compile(
     r"\b(?:not|no) (?:that|this|those|these|yet|now|right now|really|sure|thanks|thank you|problem|worries|"

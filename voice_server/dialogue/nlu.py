@@ -36,7 +36,8 @@ NO = _rx(
 )
 GOODBYE = _rx(
     r"\b(?:bye|goodbye|good bye|see you|see ya|thats all|that is all|thats it|that is it|im done|"
-    r"i am done|nothing else|talk later|have a good (?:day|one|night)|good night|cheers bye)\b",
+    r"i am done|nothing else|talk later|have a good (?:day|one|night)|good night|cheers bye|"
+    r"thats everything|that will be all|thatll be all|all done|im all set|im all good|im good thanks)\b",
 )
 GREETING = _rx(r"^(?:hi|hello|hey|hiya|howdy|good morning|good afternoon|good evening|greetings|yo)\b")
 HELP = _rx(
@@ -129,6 +130,9 @@ SIZE_ADVICE = _rx(
     r"\bmy size\b",
     r"\bshould i (?:get|order|take|go for)\b",
     r"\bruns? (?:small|large|big|true)\b",
+    r"\btrue to size\b",
+    r"\b(?:run|runs|running|fit|fits|come up|comes up) (?:a bit |a little |quite )?(?:small|large|big|tight|loose|"
+    r"narrow|wide|short|long)\b",
     r"\bright size\b",
     r"\bfit me\b",
     r"\bsize up\b",
@@ -197,7 +201,8 @@ SEARCH_VERB = _rx(
 DECLINE_ADD = _rx(
     r"\b(?:dont|do not) (?:add|put|buy|want to buy)\b",
     r"\bill (?:leave|pass on|skip) (?:it|that|them|those)\b",
-    r"\b(?:not yet|keep looking|keep browsing|not ready)\b",
+    r"\b(?:not yet|keep looking|keep browsing|not ready|ill think about it|let me think(?: about it)?|"
+    r"maybe (?:later|another time)|not today|ill come back (?:later|to it))\b",
 )
 CLEAR_CART = _rx(
     r"\b(?:empty|clear|reset|wipe) (?:out )?(?:my|the) (?:cart|basket|bag)\b",
@@ -211,9 +216,9 @@ CHANGE_LINE = _rx(
     r"\binstead\b",
 )
 OUT_OF_SCOPE = _rx(
-    r"\b(?:weather|forecast|rain|raining|temperature|news|headlines|football|cricket|score|stock market|"
-    r"joke|recipe|directions|traffic|flight|movie|song|music|president|election)\b",
-    r"\b(?:what time is it|whats the time|who are you really|tell me a story)\b",
+    r"\b(?:weather|forecast|raining|temperature|news|headlines|stock market|joke|recipe|directions|traffic|"
+    r"flight|flights|movie|song|president|election)\b",
+    r"\b(?:what time is it|whats the time|who are you really|tell me a story|(?:going to|gonna|will it) (?:rain|snow))\b",
 )
 NOT_SOLD = re.compile(
     r"\b(?:do you|do you guys|do yall|you guys|does the shop|do they|does this shop|can i buy) "
@@ -230,6 +235,7 @@ _WAIST_SIZE_RE = re.compile(
 )
 
 
+_CART_PLACE_RE = re.compile(r"\b(?:in|into|to|from|out of) (?:my|the) (?:shopping )?(?:cart|basket|bag|trolley)\b")
 _JUST_QTY_RE = re.compile(r"\b(?:just|only|make it|make that)\s(\d{1,2})\b(?!\s(?:dollars|bucks|of|more|left))")
 _LIFT_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("brand", re.compile(r"\b(?:any|whatever|other|another|different) brands?\b(?! but)")),
@@ -267,7 +273,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values.update(reason=reason, fit_feedback=fit)
     measurements, t = sx.extract_measurements(t)
     values["measurements"] = measurements
+    currency, t = sx.extract_currency(t)
     price_min, price_max, trend, t = sx.extract_price(t)
+    values["currency"] = currency if (price_min is not None or price_max is not None) else None
     if trend == "cheaper" and price_max is not None:
         trend = None  # "not too pricey, under 30 dollars": the bound says it
     values.update(price_min=price_min, price_max=price_max, price_trend=trend)
@@ -311,6 +319,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values["reference"] = ref
     if re.search(r"\b(?:running|jogging|gym|sports|training) shoes\b", t):
         values["occasion"] = "gym"
+    t = _CART_PLACE_RE.sub(" _ ", t)  # "put it in my bag" names the cart, not a bag
     types, t = meaning.extract_types(t)
     category, stems, type_name = meaning.combine_types(types)
     values.update(product_type=type_name, name_any=stems or None)
@@ -400,7 +409,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.set_profile, 0.85
     if slots.measurements and not slots.category:
         return Intent.set_profile, 0.75
-    if ADD.search(text) and not (shopping and slots.reference is None and not state.shown):
+    if ADD.search(text) and (state.shown or slots.reference is not None or state.pending is not None):
         if not (slots.reference is None and (slots.category or slots.product_type) and not CART_WORD.search(text)):
             return Intent.add_to_cart, 0.9
     if MORE.search(text):

@@ -33,6 +33,10 @@ from voice_server.dialogue.understanding import Intent, Slots, Understander, Und
 from voice_server.dialogue.vocabulary import Vocabulary
 
 PAGE_SIZE = 3
+# Units of each currency per US dollar (the catalog's INR prices were converted at 83, docs/catalog.md);
+# the server passes `Settings.currency_rates`.
+DEFAULT_CURRENCY_RATES: dict[str, float] = {"INR": 83.0, "GBP": 0.79, "EUR": 0.92}
+CURRENCY_NAMES: dict[str, str] = {"INR": "rupees", "GBP": "pounds", "EUR": "euros"}
 FILTER_FIELDS: dict[str, str] = {
     "category": "category",
     "colour": "colour",
@@ -122,10 +126,12 @@ Handler = Callable[["DialogueEngine", _Turn], Awaitable[None]]
 class DialogueEngine:
     """The shopping conversation: `await engine.handle(state, text)` -> TurnResult."""
 
-    def __init__(self, shop: ShopPort, vocab: Vocabulary, understander: Understander | None = None) -> None:
+    def __init__(self, shop: ShopPort, vocab: Vocabulary, understander: Understander | None = None, *,
+                 currency_rates: dict[str, float] | None = None) -> None:
         self.shop = shop
         self.vocab = vocab
         self.understander: Understander = understander or RuleBasedUnderstander()
+        self.currency_rates = dict(DEFAULT_CURRENCY_RATES if currency_rates is None else currency_rates)
 
     async def handle(self, state: DialogueState, text: str) -> TurnResult:
         understanding = await self.understander.understand(text, state, self.vocab)
@@ -136,8 +142,11 @@ class DialogueEngine:
         previous_pending = turn.state.pending
         replies: list[str] = []
         for step in (understanding, *understanding.then):
+            step, note = self._in_dollars(step)
             turn.u = step
             turn.reply = ""
+            if note:
+                replies.append(note)
             handler = _HANDLERS.get(step.intent, DialogueEngine._unknown)
             try:
                 await handler(self, turn)
@@ -182,6 +191,24 @@ class DialogueEngine:
             end_conversation=turn.end,
             confidence=understanding.confidence,
         )
+
+    def _in_dollars(self, u: Understanding) -> tuple[Understanding, str]:
+        """A budget said in another currency, converted at the configured rate, and the sentence
+        that says so ("3000 rupees is about 36 dollars."); unknown currencies are said to be."""
+        slots = u.slots
+        if slots.currency is None:
+            return u, ""
+        rate = self.currency_rates.get(slots.currency)
+        name = CURRENCY_NAMES.get(slots.currency, slots.currency)
+        if not rate:
+            cleared = slots.model_copy(update={"price_min": None, "price_max": None, "currency": None})
+            return u.model_copy(update={"slots": cleared}), f"Sorry, I can't convert {name} yet; prices are in dollars."
+        bounds = [v for v in (slots.price_min, slots.price_max) if v is not None]
+        converted = {k: round(v / rate) for k in ("price_min", "price_max") if (v := getattr(slots, k)) is not None}
+        spoken = " to ".join(f"{v // 100:,}" for v in bounds)
+        dollars = " to ".join(say.speak_price(round(v / rate)) for v in bounds)
+        note = f"{spoken} {name} is about {dollars}."
+        return u.model_copy(update={"slots": slots.model_copy(update={**converted, "currency": None})}), note
 
     def note_interrupted(self, state: DialogueState, heard_text: str) -> DialogueState:
         """Barge-in: keep only what the shopper actually heard of the last reply."""

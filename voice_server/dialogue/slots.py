@@ -92,6 +92,29 @@ def _cents(m: re.Match[str], base: int) -> int:
     return value
 
 
+CURRENCY_WORDS: dict[str, str] = {
+    "rupees": "INR", "rupee": "INR", "rs": "INR", "inr": "INR", "quid": "GBP", "gbp": "GBP", "pounds sterling": "GBP",
+    "sterling": "GBP", "euros": "EUR", "euro": "EUR", "eur": "EUR", "dollars": "USD", "dollar": "USD", "bucks": "USD",
+    "usd": "USD",
+}
+_THOUSANDS_RE = re.compile(r"\b(\d+(?:\.\d+)?)\s(?:k|grand)\b")
+_CURRENCY_RE = re.compile(rf"\b(\d+(?:\.\d+)?)\s({_alternation(list(CURRENCY_WORDS))})\b")
+
+
+def extract_currency(text: str) -> tuple[str | None, str]:
+    """"3k", "2 grand" → thousands; an amount in another currency ("3000 rupees", "50 quid") is
+    rewritten in dollars' words and its currency returned, for the policy to convert and say so."""
+    text = _THOUSANDS_RE.sub(lambda m: str(round(float(m.group(1)) * 1000)), text)
+    currency = None
+    for m in _CURRENCY_RE.finditer(text):
+        code = CURRENCY_WORDS[m.group(2)]
+        if code != "USD":
+            currency = code
+    if currency is None:
+        return None, text
+    return currency, _CURRENCY_RE.sub(lambda m: f"{m.group(1)} dollars", text)
+
+
 def extract_price(text: str) -> tuple[int | None, int | None, str | None, str]:
     """Returns (price_min, price_max, trend, text)."""
     m = _RANGE_RE.search(text)

@@ -98,6 +98,7 @@ class Slots(BaseModel):
     formality: Literal["more", "less"] | None = None
     name_any: list[str] | None = Field(None, description="name stems of the product type(s) asked for")
     clear: list[str] | None = Field(None, description="filters the shopper lifts ('any brand')")
+    currency: str | None = Field(None, description="ISO code when a budget was said in another currency")
     topic: Literal["material", "price", "sizes"] | None = Field(None, description="what a question asks about")
 
     def as_dict(self) -> dict[str, Any]:
