@@ -414,8 +414,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             return Intent.add_to_cart, 0.9
     if MORE.search(text):
         return Intent.more_results, 0.9
-    if DETAILS.search(text):
-        return Intent.product_details, 0.85
+    if DETAILS.search(text) and not (slots.colours and not slots.size and slots.reference in (None, "focus")):
+        return Intent.product_details, 0.85  # "do you have that in blue" asks for other products: refine
     if (
         slots.reference and state.shown and (slots.size or slots.quantity)
         and not (slots.category or slots.product_type or slots.colours or slots.price_max or slots.price_trend)
