@@ -602,9 +602,11 @@ def _model_dir(settings: Any) -> str:
 
 def write_compare(config: CompareConfig, settings: Any, asr: Any, threads: int, utterances: Sequence[Utterance],
                   levels: dict[int, dict[str, dict[str, Any]]], plays: Sequence[Play]) -> dict[str, Any]:
+    from voice_server.speech import asr_model_name
+
     engine = asr.engine
     setup = {
-        "model": f"whisper {getattr(asr, 'model_name', 'base')}",
+        "model": f"whisper {asr_model_name(settings)}",
         "compute_type": engine.compute_type,
         "device": engine.device,
         "cpu_threads": threads,

@@ -160,22 +160,20 @@ async def build_conversation_service(state: AppState, *, channel: str = "voice")
     """Assemble the service from the open backends (vocabulary read once per process)."""
     pool, valkey = state.pool, state.valkey
     vocab = await _vocab_cache.get(pool)
-    shop = state.services.get("shop")
-    if shop is None:
-        # The app's one payment provider (shared with the REST routes: one Stripe client), and
-        # preferences cached in Valkey for 1 h with Postgres behind them.
-        shop = PostgresShop(pool, payments(state), profiles=ProfileCache(valkey, pool))
+    # The app's one payment provider (shared with the REST routes: one Stripe client), and
+    # preferences cached in Valkey for 1 h with Postgres behind them.
+    shop = PostgresShop(pool, payments(state), profiles=ProfileCache(valkey, pool))
     engine = DialogueEngine(shop, vocab)
     return ConversationService(pool, valkey, engine, vocab, ContextStore(valkey), TurnHistory(pool),
                                channel=channel)
 
 
 async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
-    """aiohttp cleanup_ctx (after the backends): ``services["conversation"]``."""
+    """aiohttp cleanup_ctx (after the backends): ``services.conversation``."""
     state = app[APP_STATE]
-    state.services["conversation"] = await build_conversation_service(state)
+    state.services.conversation = await build_conversation_service(state)
     yield
-    state.services.pop("conversation", None)
+    state.services.conversation = None
 
 
 __all__ = [
