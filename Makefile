@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # Tests using the Postgres/Valkey or model fixtures are marked `integration` by tests/conftest.py.
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast lint bench bench-wl-venv system-deps clean help
+.PHONY: run test test-fast lint typecheck bench bench-wl-venv system-deps clean help
 
 help:
 	@echo "make run     - set everything up and serve on http://127.0.0.1:8080 (embedded Postgres + Valkey)"
@@ -17,6 +17,7 @@ help:
 	@echo "make test-fast - the unit tier: no database, no models, no browser (under a minute)"
 	@echo "make bench   - run the benchmarks into bench/results/ and refresh the README table"
 	@echo "make lint    - ruff"
+	@echo "make typecheck - mypy over audio, commerce, voice_server (config: pyproject.toml [tool.mypy])"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -44,10 +45,14 @@ system-deps:
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 # run_all prepares WhisperLive's venv itself (make bench-wl-venv): if that fails only asr_compare is
 # skipped. BENCH_ARGS=--quick for a smoke run, BENCH_ARGS="--only commerce,fit_returns" for a subset.

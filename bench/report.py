@@ -13,7 +13,7 @@ Every benchmark writes ``bench/results/<name>.json`` through :func:`write_result
     }
 
 ``rows`` are what ``bench/run_all.py`` merges into ``bench/results/summary.md`` and the README table.
-Summaries report medians and tails, never single runs.
+Summaries report medians and tails over the samples of a run; a row's setup says how many runs it rests on.
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ async def in_process_server(state_dir: Path) -> AsyncIterator[ServerInfo]:
         await wait_ready(http_base(url), timeout_s=600)
         state = app[APP_STATE]
         engine = getattr(state.asr, "engine", None)
-        yield ServerInfo(url, getattr(state.asr, "model_name", "?"), getattr(engine, "device", "?"),
+        yield ServerInfo(url, state.asr_model or "?", getattr(engine, "device", "?"),
                          getattr(engine, "compute_type", "?"), getattr(state.tts, "name", "?"))
     finally:
         await runner.cleanup()

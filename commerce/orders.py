@@ -86,9 +86,10 @@ def transition_path(current: OrderStatus | str, target: OrderStatus | str) -> li
         here = queue.popleft()
         if here == goal:
             steps: list[OrderStatus] = []
-            while came_from[here] is not None:
+            back = came_from[here]
+            while back is not None:
                 steps.append(here)
-                here = came_from[here]  # type: ignore[assignment]
+                here, back = back, came_from[back]
             return steps[::-1]
         if here != start and here in PASS_THROUGH_NEVER:
             continue

@@ -23,11 +23,7 @@ _FAILURE_KEY: web.RequestKey[AuthError] = web.RequestKey("shepherd_auth_failure"
 
 def token_key(request: web.Request) -> bytes:
     """The HMAC key, read once per app."""
-    state = request.app[APP_STATE]
-    key = state.services.get("token_key")
-    if key is None:
-        key = state.services["token_key"] = state.settings.token_key()
-    return key
+    return request.app[APP_STATE].token_key()
 
 
 def bearer_token(request: web.Request) -> str | None:

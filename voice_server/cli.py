@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,12 +23,12 @@ from voice_server.settings import Settings, get_settings
 T = TypeVar("T")
 
 
-def _run(coro_fn: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(coro_fn())  # type: ignore[arg-type]
+def _run(coro_fn: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    return asyncio.run(coro_fn())
 
 
 def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj  # type: ignore[no-any-return]
+    return ctx.obj
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

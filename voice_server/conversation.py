@@ -163,11 +163,9 @@ async def build_conversation_service(state: AppState, *, channel: str = "voice")
     """Assemble the service from the open backends (vocabulary read once per process)."""
     pool, valkey = state.pool, state.valkey
     vocab = await _vocab_cache.get(pool)
-    shop = state.services.get("shop")
-    if shop is None:
-        # The app's one payment provider (shared with the REST routes: one Stripe client), and
-        # preferences cached in Valkey for 1 h with Postgres behind them.
-        shop = PostgresShop(pool, payments(state), profiles=ProfileCache(valkey, pool))
+    # The app's one payment provider (shared with the REST routes: one Stripe client), and
+    # preferences cached in Valkey for 1 h with Postgres behind them.
+    shop = PostgresShop(pool, payments(state), profiles=ProfileCache(valkey, pool))
     understander: Understander = RuleBasedUnderstander()
     if state.settings.semantic_understanding:
         understander = await asyncio.to_thread(SemanticFallbackUnderstander, understander)
@@ -177,11 +175,11 @@ async def build_conversation_service(state: AppState, *, channel: str = "voice")
 
 
 async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
-    """aiohttp cleanup_ctx (after the backends): ``services["conversation"]``."""
+    """aiohttp cleanup_ctx (after the backends): ``services.conversation``."""
     state = app[APP_STATE]
-    state.services["conversation"] = await build_conversation_service(state)
+    state.services.conversation = await build_conversation_service(state)
     yield
-    state.services.pop("conversation", None)
+    state.services.conversation = None
 
 
 __all__ = [

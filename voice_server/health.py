@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -20,10 +21,10 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "node": state.node_id, "uptime_s": round(time.time() - state.started_at, 1)})
 
 
-async def _check(coro: object, limit_s: float = 2.0) -> dict[str, object]:
+async def _check(coro: Awaitable[object], limit_s: float = 2.0) -> dict[str, object]:
     started = time.perf_counter()
     try:
-        await asyncio.wait_for(coro, limit_s)  # type: ignore[arg-type]
+        await asyncio.wait_for(coro, limit_s)
     except Exception as exc:  # readiness reports any failure as not ready
         return {"ok": False, "error": type(exc).__name__}
     return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
@@ -36,8 +37,8 @@ async def readiness(state: AppState) -> dict[str, dict[str, object]]:
     else:
         checks["postgres"] = await _check(state.pool.fetchval("SELECT 1"))
         checks["valkey"] = await _check(state.valkey.ping())
-    checks["asr"] = {"ok": state.asr is not None, **({"model": getattr(state.asr, "model_name", "")} if state.asr else {})}
-    checks["tts"] = {"ok": state.tts is not None, **({"engine": getattr(state.tts, "name", "")} if state.tts else {})}
+    checks["asr"] = {"ok": state.asr is not None, **({"model": state.asr_model} if state.asr else {})}
+    checks["tts"] = {"ok": state.tts is not None, **({"engine": state.tts.name} if state.tts else {})}
     return checks
 
 

@@ -224,9 +224,9 @@ async def notices_ctx(app: web.Application) -> AsyncIterator[None]:
     state = app[APP_STATE]
     hub = NoticeHub(state.valkey)
     await hub.start()
-    state.services["notices"] = hub
+    state.services.notices = hub
     yield
-    state.services.pop("notices", None)
+    state.services.notices = None
     await hub.stop()
 
 

@@ -61,11 +61,9 @@ def client_key(request: web.Request) -> str:
 
 def limiter_for(request: web.Request) -> FixedWindowLimiter:
     state = request.app[APP_STATE]
-    limiter = state.services.get("rate_limiter")
-    if limiter is None:
-        limiter = FixedWindowLimiter(state.valkey, state.settings.rate_limit_per_minute)
-        state.services["rate_limiter"] = limiter
-    return limiter
+    if state.services.rate_limiter is None:
+        state.services.rate_limiter = FixedWindowLimiter(state.valkey, state.settings.rate_limit_per_minute)
+    return state.services.rate_limiter
 
 
 @web.middleware

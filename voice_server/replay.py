@@ -36,7 +36,7 @@ def file_record(path: Path, turns: list[TurnEvents], *, sent_ms: float, wall_ms:
     """The report of one file: transcript(s), the last reply with its payload, metrics."""
     answered = [t for t in turns if t.reply is not None]
     last = answered[-1] if answered else None
-    reply = last.reply if last is not None else {}
+    reply: dict[str, Any] = (last.reply or {}) if last is not None else {}
     metrics = {k: v for k, v in (last.metrics or {}).items() if k not in ("type", "turn_id")} if last else {}
     errors = [e for t in turns for e in t.errors]
     return {

@@ -19,7 +19,7 @@ import contextlib
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from aiohttp import WSMsgType, web
@@ -43,12 +43,16 @@ from commerce.models import NotFound
 from voice_server import metrics as prom
 from voice_server import protocol as p
 from voice_server.asr_hints import HotwordsMode, dialogue_hotwords
+from voice_server.dialogue.policy import TurnResult
 from voice_server.logs import get_logger
 from voice_server.outbox import Outbox, OutboxOverflow
 from voice_server.pacing import FrameCutter, Pacer
+from voice_server.ports import ConversationPort, TtsEngine
 from voice_server.session_notices import forward_notices
+from voice_server.settings import Settings, setting_default
 from voice_server.speculation import SpeculationConfig, Verdict, judge_request, reusable, should_end_early
 from voice_server.state import AppState
+from voice_server.turn_preview import TurnPreview
 from voice_server.turns import StreamClock, Turn, now
 
 log = get_logger(__name__)
@@ -78,17 +82,16 @@ class SessionOptions(BaseModel):
     endpointer: EndpointerConfig = Field(default_factory=EndpointerConfig)
     speculation: SpeculationConfig = Field(default_factory=SpeculationConfig)
     hotwords: HotwordsMode = Field(
-        "context", description="Whisper prompt: brands in the dialogue context, the whole catalog, or none"
+        setting_default("asr_hotwords"),
+        description="Whisper prompt: brands in the dialogue context, the whole catalog, or none",
     )
 
     @classmethod
-    def from_settings(cls, settings: Any) -> SessionOptions:
-        """Options with the speech settings of `Settings` applied (voice_speculation, asr_hotwords, ...)."""
-        spec = SpeculationConfig(
-            enabled=getattr(settings, "voice_speculation", True),
-            early_end_ms=getattr(settings, "voice_early_end_ms", 400),
-        )
-        return cls(speculation=spec, hotwords=getattr(settings, "asr_hotwords", "context"))
+    def from_settings(cls, settings: Settings) -> SessionOptions:
+        """Options with the speech settings of `Settings` applied (voice_speculation, asr_hotwords, ...);
+        the defaults of those live in `Settings` only (`setting_default`)."""
+        spec = SpeculationConfig(enabled=settings.voice_speculation, early_end_ms=settings.voice_early_end_ms)
+        return cls(speculation=spec, hotwords=settings.asr_hotwords)
 
     def strong_barge_in(self) -> EndpointerConfig:
         """Stricter barge-in rule inside the echo guard window (twice as long, 6 dB louder)."""
@@ -101,24 +104,12 @@ class SessionOptions(BaseModel):
         )
 
 
-class Conversations(Protocol):
-    """What the session needs of `voice_server.conversation.ConversationService`."""
-
-    async def open(self, user_id: int, conversation_id: str | None = None) -> str: ...
-    async def handle_text(self, conversation_id: str, user_id: int, text: str) -> Any: ...
-    async def note_interrupted(self, conversation_id: str, heard_text: str) -> None: ...
-    async def record_metrics(
-        self, conversation_id: str, turn_index: int, metrics: dict[str, Any]
-    ) -> None: ...
-    def hotwords(self) -> str: ...
-
-
 @dataclass
 class _Speculation:
     """A turn computed at a possible end of speech: nothing of it is stored or sent yet."""
 
     transcript: Transcript
-    preview: Any | None = None  # voice_server.turn_preview.TurnPreview
+    preview: TurnPreview | None = None
     verdict: Verdict | None = None
     clause: str | None = None  # first clause of the previewed reply ...
     audio: asyncio.Task[list[bytes]] | None = None  # ... synthesised ahead
@@ -363,21 +354,18 @@ class VoiceSession:
             return False
         return await self._accept(first)
 
-    def _token_key(self) -> bytes:
-        key = self.state.services.get("token_key")
-        if key is None:
-            key = self.state.services["token_key"] = self.state.settings.token_key()
-        return key
-
-    def _conversations(self) -> Conversations:
-        return self.state.services["conversation"]
+    def _conversations(self) -> ConversationPort:
+        conv = self.state.services.conversation
+        if conv is None:
+            raise RuntimeError("the conversation service is not running")
+        return conv
 
     async def _accept(self, hello: p.Hello) -> bool:
         negotiated = p.negotiate(hello)
         if isinstance(negotiated, p.ProtocolError):
             self._fatal(negotiated)
             return False
-        key = self._token_key()
+        key = self.state.token_key()
         try:
             conversation_id: str | None = None
             claims = None
@@ -609,14 +597,13 @@ class VoiceSession:
             return None
         spec = _Speculation(transcript)
         text = transcript.text.strip()
-        conv = self.state.services.get("conversation")
-        preview_text = getattr(conv, "preview_text", None)
-        if text and callable(preview_text) and self.conversation_id and self.user_id is not None:
+        conv = self.state.services.conversation
+        if text and conv is not None and self.conversation_id and self.user_id is not None:
             try:
-                spec.preview = await preview_text(self.conversation_id, self.user_id, text)
+                spec.preview = await conv.preview_text(self.conversation_id, self.user_id, text)
             except Exception as exc:  # the turn will run the dialogue normally
                 log.warning("turn.preview_failed", session=self.session_id, error=repr(exc))
-        understanding = getattr(spec.preview, "understanding", None)
+        understanding = spec.preview.understanding if spec.preview is not None else None
         spec.verdict = judge_request(
             text,
             understanding.intent.value if understanding is not None else None,
@@ -626,7 +613,7 @@ class VoiceSession:
         if self._utt is utt:
             utt.verdict = spec.verdict
             self._maybe_end_early()
-        result = getattr(spec.preview, "result", None)
+        result = spec.preview.result if spec.preview is not None else None
         tts = self.state.tts
         if result is not None and tts is not None and self.options.speculation.prefetch_audio:
             spec.clause = (split_clauses(result.reply_text) or [result.reply_text])[0]
@@ -656,7 +643,7 @@ class VoiceSession:
             return
         if (utt.interim is not None and not utt.interim.done()) or self.endpointer.end_pending:
             return  # one interim at a time, and none while the speculative pass runs
-        if getattr(asr, "busy", False):
+        if asr.busy:
             return  # best effort: never queue an interim behind (or in front of) other decodes
         utt.last_interim_ms = t
         audio = self.endpointer.current_audio()
@@ -723,16 +710,16 @@ class VoiceSession:
         mode = self.options.hotwords
         if mode == "context":
             return self._context_hotwords
-        conv = self.state.services.get("conversation")
+        conv = self.state.services.conversation
         return conv.hotwords() if mode == "catalog" and conv is not None else None
 
     def _refresh_hotwords(self) -> None:
         """Re-read the dialogue context (after a turn) for the next utterance's hotwords."""
-        conv = self.state.services.get("conversation")
-        if self.options.hotwords == "context" and self.conversation_id and hasattr(conv, "load_state"):
+        conv = self.state.services.conversation
+        if self.options.hotwords == "context" and self.conversation_id and conv is not None:
             self._spawn(_quietly(self._load_context_hotwords(conv, self.conversation_id)), "hotwords")
 
-    async def _load_context_hotwords(self, conv: Any, conversation_id: str) -> None:
+    async def _load_context_hotwords(self, conv: ConversationPort, conversation_id: str) -> None:
         self._context_hotwords = dialogue_hotwords(await conv.load_state(conversation_id))
 
     def _start_turn(
@@ -826,12 +813,11 @@ class VoiceSession:
         conv = self._conversations()
         assert self.conversation_id is not None and self.user_id is not None
         turn.replied = True
-        result = None
+        result: TurnResult | None = None
         preview = spec.preview if spec is not None else None
-        commit = getattr(conv, "commit_preview", None)
-        if preview is not None and callable(commit) and reusable(preview.text, text):
+        if preview is not None and reusable(preview.text, text):
             # the speculative dialogue step is committed now (state + history), or refused if stale
-            turn.dialogue = asyncio.ensure_future(commit(self.conversation_id, self.user_id, preview))
+            turn.dialogue = asyncio.ensure_future(conv.commit_preview(self.conversation_id, self.user_id, preview))
             turn.dialogue.add_done_callback(_consume_result)
             result = await asyncio.shield(turn.dialogue)
             turn.speculative_reply = result is not None
@@ -841,6 +827,7 @@ class VoiceSession:
             turn.dialogue = asyncio.ensure_future(conv.handle_text(self.conversation_id, self.user_id, text))
             turn.dialogue.add_done_callback(_consume_result)
             result = await asyncio.shield(turn.dialogue)
+        assert result is not None  # handle_text always returns a turn
         turn.reply_at = now()
         turn.conversation_turn = result.payload.get("turn") if isinstance(result.payload, dict) else None
         self._send(
@@ -876,7 +863,7 @@ class VoiceSession:
         record = turn.metrics()
         self._send(p.TurnMetrics(**record))
         prom.observe_turn(record)
-        conv = self.state.services.get("conversation")
+        conv = self.state.services.conversation
         if conv is not None and self.conversation_id and turn.conversation_turn is not None:
             self._spawn(
                 _quietly(conv.record_metrics(self.conversation_id, turn.conversation_turn, record)), "metrics"
@@ -930,7 +917,7 @@ class VoiceSession:
 
     async def _synthesize(
         self,
-        tts: Any,
+        tts: TtsEngine,
         text: str,
         out: asyncio.Queue[tuple[str, list[bytes]] | None],
         turn: Turn,
@@ -991,7 +978,7 @@ class VoiceSession:
             p.Interruption(
                 turn_id=turn.turn_id,
                 reason=reason,
-                played_ms=round(played, 1),  # type: ignore[arg-type]
+                played_ms=round(played, 1),
                 heard_text=heard,
             )
         )
@@ -1008,7 +995,7 @@ class VoiceSession:
             self._send_metrics(turn)
 
 
-async def _synthesize_all(tts: Any, text: str) -> list[bytes]:
+async def _synthesize_all(tts: TtsEngine, text: str) -> list[bytes]:
     """All audio of `text` (used to synthesise a speculative reply's first clause ahead of time)."""
     return [pcm async for pcm in tts.stream(text)]
 

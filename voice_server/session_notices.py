@@ -80,7 +80,7 @@ async def _say(session: VoiceSession, turn: Turn, text: str) -> None:
 
 async def forward_notices(session: VoiceSession) -> None:
     """The session's notice task: forward and say every notice for its user until the session ends."""
-    hub: NoticeHub | None = session.state.services.get("notices")
+    hub: NoticeHub | None = session.state.services.notices
     if hub is None or session.user_id is None:
         return
     async with hub.subscribe(session.user_id) as sub:

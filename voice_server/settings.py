@@ -204,6 +204,12 @@ class Settings(BaseSettings):
         return out
 
 
+def setting_default(name: str) -> Any:
+    """The default of setting ``name``: options mirroring a setting take it from here, never repeat it."""
+    field = Settings.model_fields[name]
+    return field.default_factory() if field.default_factory is not None else field.default  # type: ignore[call-arg]  # pydantic types default_factory as taking the validated data too; these take none
+
+
 def env_names(name: str) -> list[str]:
     """The environment variables that set field ``name``."""
     alias = Settings.model_fields[name].validation_alias
@@ -216,7 +222,7 @@ def markdown_table() -> str:
     """The settings table of docs/configuration.md (``shepherd config --markdown``)."""
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
-        default = field.default_factory() if field.default_factory is not None else field.default  # type: ignore[call-arg]
+        default = setting_default(name)
         shown = "unset" if default is None else ("empty" if default in ([], "") else str(default))
         names = " / ".join(f"`{n}`" for n in env_names(name))
         lines.append(f"| {names} | `{shown}` | {(field.description or '').replace('|', '/')} |")

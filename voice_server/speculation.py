@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from voice_server.settings import setting_default
+
 TRAILING_WORDS: frozenset[str] = frozenset(
     {
         # fillers
@@ -44,11 +46,11 @@ class SpeculationConfig(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     enabled: bool = Field(
-        True, description="At a possible end of speech, run ASR, understanding and the first TTS clause "
+        setting_default("voice_speculation"), description="At a possible end of speech, run ASR, understanding and the first TTS clause "
         "speculatively; commit and send them once the end is confirmed."
     )
     early_end_ms: int = Field(
-        400, ge=0, description="Trailing silence that ends a turn whose speculative transcript is a "
+        setting_default("voice_early_end_ms"), ge=0, description="Trailing silence that ends a turn whose speculative transcript is a "
         "complete, confident request (0 disables adaptive endpointing: always wait end_silence_ms)."
     )
     min_confidence: float = Field(

@@ -25,8 +25,9 @@ from voice_server.state import APP_STATE, AppState
 
 log = get_logger(__name__)
 
-SPEECH_LOADER = "speech_loader"
-"""Key in `AppState.services` of the loading task (await it to wait until speech is ready)."""
+def asr_model_name(settings: Settings) -> str:
+    """The Whisper model's name for health and logs."""
+    return settings.whisper_model or "base-bundled"
 
 
 def build_asr(settings: Settings) -> BatchingTranscriber:
@@ -36,9 +37,7 @@ def build_asr(settings: Settings) -> BatchingTranscriber:
         model, device=settings.whisper_device, compute_type=settings.whisper_compute_type,
         cpu_threads=settings.asr_cpu_threads, min_window_s=settings.asr_min_window_s,
     )
-    asr = BatchingTranscriber(engine, max_batch=settings.asr_max_batch, max_wait_ms=settings.asr_max_wait_ms)
-    asr.model_name = settings.whisper_model or "base-bundled"  # type: ignore[attr-defined]
-    return asr
+    return BatchingTranscriber(engine, max_batch=settings.asr_max_batch, max_wait_ms=settings.asr_max_wait_ms)
 
 
 def build_tts(settings: Settings) -> TtsEngine:
@@ -60,7 +59,7 @@ WARM_UP_TEXT = "Show me black dresses."
 
 def local_voice(tts: TtsEngine) -> PiperTts | None:
     """The Piper voice inside `tts` (itself, or the fallback of a FallbackTts), if any."""
-    for candidate in (tts, getattr(tts, "fallback", None)):
+    for candidate in (tts, tts.fallback if isinstance(tts, FallbackTts) else None):
         if isinstance(candidate, PiperTts):
             return candidate
     return None
@@ -96,22 +95,18 @@ async def load_speech(state: AppState) -> None:
     except Exception as exc:  # a failed warm-up only costs the first turn some time
         log.warning("speech.warm_up_failed", error=repr(exc))
         warm = {}
-    state.asr, state.tts = asr, tts
+    state.asr, state.asr_model, state.tts = asr, asr_model_name(state.settings), tts
     ms = round((time.perf_counter() - started) * 1000)
-    log.info("speech.loaded", asr=asr.model_name, tts=tts.name, load_ms=loaded_ms, warm_up=warm, ms=ms)
+    log.info("speech.loaded", asr=state.asr_model, tts=tts.name, load_ms=loaded_ms, warm_up=warm, ms=ms)
 
 
 async def close_speech(state: AppState) -> None:
-    if state.asr is not None:
-        await state.asr.close()
-    closer = getattr(state.tts, "close", None)
-    if callable(closer):
-        closer()
-    for inner in ("primary", "fallback"):
-        closer = getattr(getattr(state.tts, inner, None), "close", None)
-        if callable(closer):
-            closer()
+    asr, tts = state.asr, state.tts
     state.asr = state.tts = None
+    if asr is not None:
+        await asr.close()
+    if tts is not None:
+        tts.close()  # a FallbackTts closes both of its engines
 
 
 async def speech_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -119,7 +114,7 @@ async def speech_ctx(app: web.Application) -> AsyncIterator[None]:
     state = app[APP_STATE]
     task = asyncio.create_task(load_speech(state), name="speech-loader")
     task.add_done_callback(_log_failure)
-    state.services[SPEECH_LOADER] = task
+    state.services.speech_loader = task
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -77,7 +77,7 @@ async def preview_turn(
     if state.user_id is None:
         state = state.model_copy(update={"user_id": user_id})
     understanding = await engine.understander.understand(text, state, engine.vocab)
-    dry = DialogueEngine(ReadOnlyShop(engine.shop), engine.vocab, engine.understander)  # type: ignore[arg-type]
+    dry = DialogueEngine(ReadOnlyShop(engine.shop), engine.vocab, engine.understander)
     result: TurnResult | None = None
     blocked: str | None = None
     try:

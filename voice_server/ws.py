@@ -19,9 +19,6 @@ from voice_server.state import APP_STATE, AppState
 
 log = get_logger(__name__)
 
-REGISTRY = "voice_sessions"
-"""Key of the `SessionRegistry` in `AppState.services`."""
-
 routes = web.RouteTableDef()
 
 
@@ -69,9 +66,9 @@ class SessionRegistry:
 
 
 def registry_of(state: AppState) -> SessionRegistry:
-    registry = state.services.get(REGISTRY)
+    registry = state.services.voice_sessions
     if registry is None:
-        registry = state.services[REGISTRY] = SessionRegistry(
+        registry = state.services.voice_sessions = SessionRegistry(
             SessionOptions.from_settings(state.settings), state.settings.max_pending_handshakes
         )
     return registry

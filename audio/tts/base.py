@@ -24,3 +24,7 @@ class TtsEngine(Protocol):
     def stream(self, text: str) -> AsyncIterator[bytes]:
         """Yield audio as soon as it is ready (an async generator); raise TtsError on failure."""
         ...
+
+    def close(self) -> None:
+        """Release what the engine holds (threads, models); safe to call twice."""
+        ...

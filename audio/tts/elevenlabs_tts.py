@@ -34,6 +34,9 @@ class ElevenLabsTts:
         self.sample_rate = sample_rate
         self._client = AsyncElevenLabs(api_key=api_key, base_url=base_url, timeout=timeout_s)
 
+    def close(self) -> None:
+        """Nothing held between requests needs a synchronous release (the SDK's HTTP client is pooled)."""
+
     async def stream(self, text: str) -> AsyncIterator[bytes]:
         """Yield PCM as it arrives; raise TtsError("http_<status>" | "network") on failure."""
         leftover = b""
@@ -42,7 +45,7 @@ class ElevenLabsTts:
                 voice_id=self.voice_id,
                 text=text,
                 model_id=self.model_id,
-                output_format=f"pcm_{self.sample_rate}",  # type: ignore[arg-type]
+                output_format=f"pcm_{self.sample_rate}",
                 request_options={"max_retries": 0},
             ):
                 data = leftover + chunk

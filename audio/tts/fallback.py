@@ -41,6 +41,11 @@ class FallbackTts:
         self.last_error: str | None = None
         self._primary_down_until = 0.0
 
+    def close(self) -> None:
+        """Close both engines."""
+        self.primary.close()
+        self.fallback.close()
+
     async def stream(self, text: str) -> AsyncIterator[bytes]:
         """Yield pcm_s16le at `sample_rate` for `text`, switching engines at most once."""
         clauses = split_clauses(text)
@@ -78,7 +83,7 @@ class FallbackTts:
                 yield pcm
         finally:
             with contextlib.suppress(Exception):
-                await chunks.aclose()  # type: ignore[attr-defined]
+                await chunks.aclose()  # type: ignore[attr-defined]  # TtsEngine.stream is typed AsyncIterator; every engine's is an async generator, which has aclose()
 
     async def _fallback_stream(self, text: str) -> AsyncIterator[bytes]:
         resampler = Resampler(self.fallback.sample_rate, self.sample_rate)

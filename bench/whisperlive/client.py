@@ -3,7 +3,8 @@
 1. open ``ws://host:port``, send the options JSON (uid, language, task, model, use_vad, ...);
 2. wait for ``{"message": "SERVER_READY"}`` (``{"status": "WAIT"|"ERROR"}`` refuses);
 3. send float32 16 kHz mono samples as binary frames; segment messages come back at any time;
-4. send ``b"END_OF_AUDIO"`` and close.
+4. when the audio is over, wait until the text stops changing (`wait_text_settled`; WhisperLive's client
+   waits 15 s), send ``b"END_OF_AUDIO"`` (`end_of_audio`): the server stops, cleans up and closes the socket.
 """
 
 from __future__ import annotations
@@ -78,6 +79,30 @@ class WhisperLiveStream:
 
     async def send_samples(self, samples: np.ndarray) -> None:
         await self.ws.send(np.asarray(samples, dtype=np.float32).tobytes())
+
+    async def wait_text_settled(self, quiet_s: float, deadline: float) -> bool:
+        """After the last audio frame: wait until the last segment's text has not changed for `quiet_s`
+        (True), as WhisperLive's client does before its end-of-audio signal, or until `deadline`
+        (perf_counter time) passes or the socket closes (False)."""
+        sent_all_at = time.perf_counter()
+        while True:
+            changed = self.transcript.text_changed_at
+            quiet_since = max(sent_all_at, changed) if changed is not None else sent_all_at
+            now = time.perf_counter()
+            if changed is not None and now - quiet_since >= quiet_s:
+                return True
+            if now >= deadline or self._reader.done():
+                return False
+            self.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), min(0.25, max(0.01, deadline - now)))
+
+    async def end_of_audio(self, close_timeout_s: float = 10.0) -> None:
+        """Send WhisperLive's end-of-audio signal and wait (bounded) for the server to close the socket."""
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self.ws.send(END_OF_AUDIO)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._reader), close_timeout_s)
 
     async def close(self) -> None:
         with contextlib.suppress(websockets.ConnectionClosed):

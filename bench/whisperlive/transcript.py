@@ -7,6 +7,11 @@ completed when Whisper starts a new one after it or when the same text came back
 ``same_output_threshold`` times. Finished segments are re-sent in every message, so they are kept once,
 with the rule of WhisperLive's own client: a completed segment counts when it starts at or after the end of
 the last one kept.
+
+WhisperLive's client (``whisper_live/client.py`` 0.10.0, ``Client.process_segments``) counts a response only
+when the text of the last segment changed (``last_response_received``); after playing a file it waits until
+that has not happened for ``disconnect_if_no_response_for`` (15 s), sends ``END_OF_AUDIO`` and writes out the
+completed segments plus the one still pending. `text_changed_at` and `best_text` follow that rule.
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ class WhisperLiveTranscript:
     """Text of the segment still in progress ("" when the last message held only completed segments)."""
     ready: bool = False
     error: str | None = None
+    text_changed_at: float | None = None
+    """When the text of the last segment last changed (WhisperLive's client's `last_response_received`)."""
+    _last_text: str | None = None
 
     def feed(self, message: dict[str, Any], received_at: float) -> None:
         """Take one decoded JSON message from the server."""
@@ -47,6 +55,9 @@ class WhisperLiveTranscript:
         segments = message.get("segments")
         if not segments:
             return
+        last_text = str(segments[-1].get("text", ""))
+        if last_text != self._last_text:
+            self._last_text, self.text_changed_at = last_text, received_at
         self.partial = ""
         for i, seg in enumerate(segments):
             if seg.get("completed", False):
@@ -63,17 +74,6 @@ class WhisperLiveTranscript:
 
     @property
     def best_text(self) -> str:
-        """Completed segments plus the one still in progress (what a user would see on screen)."""
+        """Completed segments plus the one still in progress: what a user sees on screen, and what
+        WhisperLive's client writes out after `END_OF_AUDIO`."""
         return " ".join(t for t in (self.final_text, self.partial) if t)
-
-    def final_at(self, speech_end_s: float, tolerance_s: float = 0.8) -> float | None:
-        """Client time at which the utterance ending at stream time `speech_end_s` was final, else None.
-
-        Final means nothing is pending any more and the completed segments reach the end of speech
-        (segment ends are Whisper timestamps, so `tolerance_s` allows for their imprecision).
-        """
-        if self.partial or not self.completed:
-            return None
-        if self.completed[-1].end < speech_end_s - tolerance_s:
-            return None
-        return self.completed[-1].received_at

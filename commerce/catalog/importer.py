@@ -51,7 +51,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
         raise CatalogImportError(f"{path}: no such file")
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8", newline="") as fh:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8", newline="") as fh:
             text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogImportError(f"{path}: cannot read ({exc})") from exc

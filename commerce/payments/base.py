@@ -50,6 +50,10 @@ class PaymentProvider(Protocol):
 
     async def refund(self, provider_ref: str, amount_cents: int, idempotency_key: str) -> str: ...
 
+    async def aclose(self) -> None:
+        """Release the provider's HTTP client (app shutdown)."""
+        ...
+
 
 async def retry_each(ids: Iterable[int], settle: Callable[[int], Awaitable[T]], what: str) -> list[T]:
     """Run ``settle`` for each id, skipping (and logging) those the provider still cannot serve."""

@@ -19,5 +19,8 @@ class OfflineProvider:
     async def refund(self, provider_ref: str, amount_cents: int, idempotency_key: str) -> str:
         return f"offline_refund_{idempotency_key}"
 
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
     async def cancel_payment(self, provider_ref: str) -> None:
         return None

@@ -44,7 +44,7 @@ class StripeProvider:
         }
         try:
             intent = await self._client.v1.payment_intents.create_async(
-                params,  # type: ignore[arg-type]
+                params,  # type: ignore[arg-type]  # a plain dict; the SDK declares a TypedDict of every optional field
                 {"idempotency_key": idempotency_key},
             )
         except stripe.CardError as exc:

@@ -18,7 +18,7 @@ async def test_rate_limit_429_then_recovers(start_app: StartApp) -> None:
     token, user_id = await new_guest(client)
     state = client.app[APP_STATE]  # type: ignore[index]
     await state.valkey.delete(f"rl-test:user:{user_id}")
-    state.services["rate_limiter"] = FixedWindowLimiter(state.valkey, limit=3, window_s=1, prefix="rl-test")
+    state.services.rate_limiter = FixedWindowLimiter(state.valkey, limit=3, window_s=1, prefix="rl-test")
     statuses = [(await client.get("/api/cart", headers=bearer(token))).status for _ in range(3)]
     assert statuses == [200, 200, 200]
     blocked = await client.get("/api/cart", headers=bearer(token))

@@ -47,14 +47,17 @@ def msg(*segments: dict[str, object]) -> dict[str, object]:
 def test_partial_then_completed_by_repetition() -> None:
     t = WhisperLiveTranscript()
     t.feed({"uid": "u", "message": "SERVER_READY", "backend": "faster_whisper"}, 0.0)
-    assert t.ready and t.final_text == "" and t.final_at(2.0) is None
+    assert t.ready and t.final_text == "" and t.text_changed_at is None
     t.feed(msg(seg(0.1, 1.0, " Show me blood.", False)), 1.0)
     t.feed(msg(seg(0.1, 2.1, " Show me black dresses.", False)), 2.0)
-    assert t.partial == "Show me black dresses." and t.final_at(2.0) is None
+    assert t.partial == "Show me black dresses." and t.text_changed_at == 2.0
     assert t.best_text == "Show me black dresses."
+    for at in (2.5, 3.0, 3.5):  # the same text re-decoded: not a new response for WhisperLive's client
+        t.feed(msg(seg(0.1, 2.1, " Show me black dresses.", False)), at)
+    assert t.text_changed_at == 2.0
     t.feed(msg(seg(0.0, 2.1, " Show me black dresses.", True)), 5.5)
     assert t.final_text == "Show me black dresses." and t.partial == ""
-    assert t.final_at(2.0) == 5.5
+    assert t.best_text == "Show me black dresses." and t.text_changed_at == 2.0  # committed, same text
 
 
 def test_completed_segments_are_kept_once_and_in_order() -> None:
@@ -70,15 +73,15 @@ def test_completed_segments_are_kept_once_and_in_order() -> None:
         "ask what you can do for your country.",
     ]
     assert [s.received_at for s in t.completed] == [3.0, 6.5, 11.0]
-    assert t.final_at(9.2) == 11.0
+    assert t.text_changed_at == 11.0
 
 
-def test_not_final_while_completed_text_stops_short_of_the_end_of_speech() -> None:
+def test_best_text_is_what_whisperlive_client_writes_out_after_end_of_audio() -> None:
     t = WhisperLiveTranscript()
-    t.feed(msg(seg(0.0, 2.0, " And so my fellow Americans,", True)), 3.0)
-    assert t.partial == ""
-    assert t.final_at(10.5) is None  # the rest of the speech has not been decoded yet
-    assert t.final_at(2.5) == 3.0  # within the timestamp tolerance
+    first = seg(0.0, 2.0, " And so my fellow Americans,", True)
+    t.feed(msg(first, seg(2.0, 4.0, " ask not what your country", False)), 3.0)
+    assert t.final_text == "And so my fellow Americans,"  # completed only
+    assert t.best_text == "And so my fellow Americans, ask not what your country"  # + the pending segment
 
 
 def test_an_overlapping_completed_segment_is_ignored_like_whisperlive_client() -> None:
@@ -158,7 +161,13 @@ def test_ratios_and_rows() -> None:
     assert ratio(1.0, 0.0) is None and ratio(None, 1.0) is None
     rows = build_rows(levels, "2 cores, base int8 cpu")
     assert len(rows) == 2 and all(row["benchmark"] == "ASR vs WhisperLive" for row in rows)
-    assert "300 ms" in rows[0]["value"] and rows[0]["met"] is True and "timeouts 0 vs 1" in rows[0]["value"]
+    assert "300 ms" in rows[0]["value"] and "timeouts 0 vs 1" in rows[0]["value"]
+    assert rows[0]["met"] is None and rows[0]["timeouts"] == [0, 1]  # a side timed out: no verdict
+    assert rows[1]["metric"] == "WER of the full transcripts (1 stream)" and rows[1]["value"].startswith("0.000 vs")
+    assert "one run" in rows[0]["setup"]
+    fair = level_summary([play(WHISPERLIVE, 1.2, "show me black dress")] * 3, wall_s=12.0)
+    [latency, _wer] = build_rows({1: {OURS: ours, WHISPERLIVE: fair}}, "2 cores, base int8 cpu")
+    assert latency["met"] is True and latency["timeouts"] == [0, 0]
     point = series_entry(WHISPERLIVE, 4, wl)
     assert set(point) >= {"system", "streams", "p50", "p95", "wer", "rtf"} and point["streams"] == 4
 
@@ -261,3 +270,40 @@ async def test_server_path_waits_the_full_silence_when_the_request_is_unfinished
     end = speech_end_s(speech_audio(case))
     assert end is not None and complete_at - end * 1000 >= 680
     await path.close()
+
+
+# ------------------------------------------------------------- WhisperLive's end of audio, on a fake server
+async def test_whisperlive_gets_its_end_of_audio_signal_and_is_measured_to_its_last_text_change() -> None:
+    """A stand-in for WhisperLive's server speaking its protocol: it only finishes when told the audio
+    ended (END_OF_AUDIO), as the real one does; the play must send it, not time out, and score the text
+    its client would write out (completed + pending)."""
+    import websockets
+
+    from bench.asr_compare import Utterance, play_whisperlive
+    from tests.audio.fixture_replay import FixtureCase
+
+    received: list[str] = []
+
+    async def server(ws: websockets.ServerConnection) -> None:
+        await ws.recv()  # options
+        await ws.send(json.dumps({"uid": "u", "message": "SERVER_READY", "backend": "faster_whisper"}))
+        frames = 0
+        async for frame in ws:
+            if frame == b"END_OF_AUDIO":
+                received.append("END_OF_AUDIO")
+                return  # the server cleans up and closes
+            frames += 1
+            if frames == 5:
+                await ws.send(json.dumps(msg(seg(0.0, 0.2, " Show me", False))))
+            if frames == 10:
+                await ws.send(json.dumps(msg(seg(0.0, 0.4, " Show me black dresses.", False))))
+        received.append("closed without END_OF_AUDIO")
+
+    case = FixtureCase("fake.wav", "show me black dresses", "search", "v", "clean", 16000, 1)
+    utt = Utterance(case, np.zeros(int(0.4 * ASR_RATE), np.float32), speech_end_s=0.3)
+    async with websockets.serve(server, "127.0.0.1", 0) as running:
+        port = next(iter(running.sockets)).getsockname()[1]
+        played = await play_whisperlive(f"ws://127.0.0.1:{port}", utt, 1, timeout_s=5.0, quiet_s=0.3)
+    assert received == ["END_OF_AUDIO"]
+    assert not played.timed_out and played.hypothesis == "Show me black dresses."
+    assert 0 <= played.latency_s < 1.0  # the last text change came with the 10th frame, near the end of speech

@@ -105,6 +105,37 @@ def test_failed_benchmark_hides_stale_rows_but_keeps_fresh_ones(tmp_path: Path) 
     ]
 
 
+def test_results_of_a_fixed_method_are_withdrawn_and_timeouts_never_meet_a_goal(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    old = row("ASR vs WhisperLive", "p50 (1 stream)", "648 ms vs 20000 ms", "1 stream", goal="ratio < 1", met=True)
+    write_doc(results, "asr_compare", "2026-01-01T00:00:00Z", [old])  # no setup.method: method 1
+    [withdrawn] = readme_table.collect_rows(readme_table.load_results(results))
+    assert withdrawn["value"].startswith("not re-measured since the fix") and withdrawn["met"] is None
+    assert "met" not in readme_table.markdown_table([withdrawn]).split("|")[4]
+    summary = readme_table.summary_markdown(readme_table.load_results(results), results)
+    (results / "asr_compare.png").write_bytes(PNG_MAGIC)
+    assert "asr_compare.png" not in readme_table.summary_markdown(readme_table.load_results(results), results)
+    assert "648 ms" not in summary
+
+    doc = json.loads((results / "asr_compare.json").read_text())
+    doc["setup"]["method"] = 2
+    timed_out = {**old, "timeouts": [0, 9]}
+    fair = {**old, "timeouts": [0, 0]}
+    doc["rows"] = [timed_out, fair]
+    (results / "asr_compare.json").write_text(json.dumps(doc))
+    shown = readme_table.collect_rows(readme_table.load_results(results))
+    assert [r["value"] for r in shown] == ["648 ms vs 20000 ms"] * 2
+    goals = [line.split(" | ")[3] for line in readme_table.markdown_table(shown).splitlines()[2:]]
+    assert goals == ["ratio < 1 — no verdict: timeouts", "ratio < 1 — met"]
+
+
+def test_footer_says_rows_are_one_run_unless_the_setup_names_more(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    write_doc(results, "commerce", "2026-01-01T00:00:00Z", [row("Search", "p99", "4 ms", "360 queries")])
+    block = readme_table.table_block(readme_table.load_results(results), "s.md", "p.md")
+    assert "never single runs" not in block and "one run of its benchmark" in block
+
+
 def test_no_results_leaves_a_pointer_not_an_empty_table(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(README)

@@ -23,7 +23,6 @@ from audio.tts.piper_tts import PiperTts
 from tests.browser.browser import artifact, chromium
 from tests.browser.conversation_wav import Step, build_conversation_wav
 from voice_server.app import create_app
-from voice_server.speech import SPEECH_LOADER
 from voice_server.state import APP_STATE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(360)]
@@ -46,7 +45,7 @@ STEPS = [
 async def voice_server(make_client: Any, settings: Any) -> str:
     app = create_app(settings)  # speech loaded: real Whisper and Piper
     client = await make_client(app)
-    await asyncio.wait_for(app[APP_STATE].services[SPEECH_LOADER], 180)
+    await asyncio.wait_for(app[APP_STATE].services.speech_loader, 180)
     return str(client.make_url("/")).rstrip("/")
 
 

@@ -13,7 +13,7 @@ from voice_server.backends import Backends
 from voice_server.conversation import build_conversation_service
 from voice_server.profile_cache import PREFERENCES_TTL_S, ProfileCache, preferences_key
 from voice_server.settings import Settings
-from voice_server.state import AppState
+from voice_server.state import AppState, Services
 
 
 async def test_read_through_with_one_hour_ttl(pool: Any, valkey: Any, guest: int) -> None:
@@ -69,9 +69,9 @@ async def test_conversation_profile_turn_writes_through_and_search_uses_it(
 
 async def test_conversation_shares_the_apps_payment_provider(settings: Settings, backends: Backends) -> None:
     provider = OfflineProvider()
-    state = AppState(settings=settings, node_id="pay", backends=backends, services={"payments": provider})
+    state = AppState(settings=settings, node_id="pay", backends=backends, services=Services(payments=provider))
     service = await build_conversation_service(state)
     assert service.engine.shop.provider is provider
     fresh = AppState(settings=settings, node_id="pay2", backends=backends)
     service = await build_conversation_service(fresh)
-    assert service.engine.shop.provider is payments(fresh) is fresh.services["payments"]
+    assert service.engine.shop.provider is payments(fresh) is fresh.services.payments

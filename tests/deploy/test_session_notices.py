@@ -17,7 +17,6 @@ from voice_server.app import create_app
 from voice_server.backends import Backends
 from voice_server.notices import NoticeHub
 from voice_server.settings import Settings
-from voice_server.speech import SPEECH_LOADER
 from voice_server.state import APP_STATE
 
 pytestmark = pytest.mark.slow
@@ -29,7 +28,7 @@ HELLO = {"type": "hello", "version": 1, "input": {"sample_rate": 16000}, "output
 async def app(backends: Backends, settings: Settings) -> AsyncIterator[TestClient]:
     client = TestClient(TestServer(create_app(settings)))
     await client.start_server()
-    await asyncio.wait_for(client.server.app[APP_STATE].services[SPEECH_LOADER], 300)
+    await asyncio.wait_for(client.server.app[APP_STATE].services.speech_loader, 300)
     yield client
     await client.close()
 
@@ -81,7 +80,7 @@ async def test_a_notice_waits_for_the_reply_then_is_spoken_and_can_be_cut(
     app: TestClient, pool: Any, settings: Settings,
 ) -> None:
     state = app.server.app[APP_STATE]
-    hub: NoticeHub = state.services["notices"]
+    hub: NoticeHub = state.services.notices
     key = settings.token_key()
     me, other = (await create_guest(pool)).id, (await create_guest(pool)).id
     mine = await _open(app, issue_token(key, me, "guest", 3600))

@@ -33,7 +33,6 @@ from voice_server.app import create_app
 from voice_server.backends import Backends
 from voice_server.logs import make_handler
 from voice_server.settings import Settings
-from voice_server.speech import SPEECH_LOADER
 from voice_server.state import APP_STATE, AppState
 
 SPEECH_LOAD_TIMEOUT_S = 600.0
@@ -96,9 +95,9 @@ async def live(backends: Backends, live_settings: Settings) -> AsyncIterator[Liv
     client = TestClient(TestServer(create_app(live_settings), host="127.0.0.1"))
     await client.start_server()
     state = client.server.app[APP_STATE]
-    await asyncio.wait_for(state.services[SPEECH_LOADER], SPEECH_LOAD_TIMEOUT_S)
+    await asyncio.wait_for(state.services.speech_loader, SPEECH_LOAD_TIMEOUT_S)
     assert state.asr is not None and state.tts is not None, "speech did not load"
-    assert "conversation" in state.services, "no conversation service"
+    assert state.services.conversation is not None, "no conversation service"
     yield LiveServer(client, live_settings)
     await client.close()
 
@@ -119,7 +118,7 @@ async def start_server(backends: Backends, settings: Settings) -> AsyncIterator[
         await client.start_server()
         started.append(client)
         if speech:
-            await asyncio.wait_for(client.server.app[APP_STATE].services[SPEECH_LOADER], SPEECH_LOAD_TIMEOUT_S)
+            await asyncio.wait_for(client.server.app[APP_STATE].services.speech_loader, SPEECH_LOAD_TIMEOUT_S)
         return LiveServer(client, app_settings)
 
     yield start

@@ -309,7 +309,7 @@ async def test_concurrent_flood_gets_429_and_spares_others(start_server: StartSe
     flooder, other = await sign_up(server.client), await sign_up(server.client)
     state = server.app[APP_STATE]
     prefix = f"rl-flood-{uuid.uuid4().hex[:8]}"
-    state.services["rate_limiter"] = FixedWindowLimiter(state.valkey, limit=20, window_s=30, prefix=prefix)
+    state.services.rate_limiter = FixedWindowLimiter(state.valkey, limit=20, window_s=30, prefix=prefix)
     flood = await asyncio.gather(*(server.client.get("/api/cart", headers=flooder.auth) for _ in range(60)))
     statuses = sorted(r.status for r in flood)
     assert statuses.count(200) == 20 and statuses.count(429) == 40, statuses

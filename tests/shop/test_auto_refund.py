@@ -23,7 +23,7 @@ from commerce.payments.webhooks import process_event, verify_event
 from tests.shop.conftest import multi_size_product, set_stock
 from tests.shop.fake_stripe import WEBHOOK_SECRET, event_body, sign
 from voice_server.maintenance import retry_pending_refunds
-from voice_server.state import AppState
+from voice_server.state import AppState, Services
 
 Notes = list[tuple[int, int, str]]
 
@@ -190,7 +190,7 @@ async def test_the_node_maintenance_pass_settles_a_pending_refund(pool: Any, new
     ref = await pool.fetchval("SELECT provider_ref FROM payments WHERE order_id = $1", order.id)
     provider.down = True
     assert (await confirm_payment(pool, provider, ref)).kind == "refund_due"
-    state = AppState(settings=settings, node_id="test", backends=backends, services={"payments": provider})
+    state = AppState(settings=settings, node_id="test", backends=backends, services=Services(payments=provider))
     provider.down = False
     assert await retry_pending_refunds(state) >= 1
     [refund] = await auto_refunds_for(pool, order.id)

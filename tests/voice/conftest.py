@@ -15,7 +15,6 @@ from voice_server.app import create_app
 from voice_server.backends import Backends
 from voice_server.conversation import ConversationService
 from voice_server.settings import Settings
-from voice_server.speech import SPEECH_LOADER
 from voice_server.state import APP_STATE, AppState
 
 
@@ -24,9 +23,9 @@ async def voice_app(backends: Backends, settings: Settings) -> AsyncIterator[Tes
     client = TestClient(TestServer(create_app(settings)))
     await client.start_server()
     state = client.server.app[APP_STATE]
-    await asyncio.wait_for(state.services[SPEECH_LOADER], 300)
+    await asyncio.wait_for(state.services.speech_loader, 300)
     # the real dialogue, never a stand-in: if the conversation service cannot be built the suite fails here
-    assert isinstance(state.services.get("conversation"), ConversationService), "no real conversation service"
+    assert isinstance(state.services.conversation, ConversationService), "no real conversation service"
     yield client
     await client.close()
 

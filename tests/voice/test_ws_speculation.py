@@ -85,7 +85,7 @@ async def test_complete_request_ends_early_and_commits_the_speculation(
     metrics = await client.wait_for("metrics")
     assert metrics["speculative_hit"] is True
     assert speculative_count("committed") == committed + 1
-    state = await voice_state.services["conversation"].load_state(ready["conversation_id"])
+    state = await voice_state.services.conversation.load_state(ready["conversation_id"])
     assert state.turn == 1 and state.last_intent == "search"  # committed exactly once
 
 
@@ -106,7 +106,7 @@ async def test_no_request_waits_for_the_full_silence(connect, guest_token, voice
     await client.stream(silence(300, RATE), RATE, realtime=False)  # past end_silence_ms
     await client.wait_for("speech_ended", within=30)
     await client.wait_for("reply", within=90)
-    state = await voice_state.services["conversation"].load_state(ready["conversation_id"])
+    state = await voice_state.services.conversation.load_state(ready["conversation_id"])
     assert state.turn == 1
 
 

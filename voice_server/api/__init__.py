@@ -6,7 +6,7 @@ middlewares (CORS, rate limit, auth) are listed in ``voice_server.app``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -29,22 +29,25 @@ def api_routes() -> list[ApiRoute]:
 async def openapi_json(request: web.Request) -> web.Response:
     """The OpenAPI 3.1 document (built once per app)."""
     state = request.app[APP_STATE]
-    document = state.services.get("openapi")
-    if document is None:
-        document = state.services["openapi"] = build_openapi(request.app[API_ROUTES])
-    return web.json_response(document)
+    if state.services.openapi is None:
+        state.services.openapi = build_openapi(request.app[API_ROUTES])
+    return web.json_response(state.services.openapi)
 
 
 async def _close_services(app: web.Application) -> None:
-    services: dict[str, Any] = app[APP_STATE].services
-    for name in ("workos", "payments"):
-        service = services.pop(name, None)
-        closer = getattr(service, "close", None) or getattr(service, "aclose", None)
-        if closer is not None:
-            try:
-                await closer()
-            except Exception as exc:  # closing is best effort at shutdown
-                log.warning("api.close_failed", service=name, error=type(exc).__name__)
+    services = app[APP_STATE].services
+    workos, payments = services.workos, services.payments
+    services.workos = services.payments = None
+    closers: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+    if workos is not None:
+        closers.append(("workos", workos.close))
+    if payments is not None:
+        closers.append(("payments", payments.aclose))
+    for name, close in closers:
+        try:
+            await close()
+        except Exception as exc:  # closing is best effort at shutdown
+            log.warning("api.close_failed", service=name, error=type(exc).__name__)
 
 
 def setup_api(app: web.Application) -> None:

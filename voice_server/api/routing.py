@@ -234,7 +234,7 @@ def handler_for(route: ApiRoute) -> Callable[[web.Request], Awaitable[web.Stream
         return web.json_response(payload, status=route.status)
 
     handle.__name__ = route.operation_id
-    handle.__api_route__ = route  # type: ignore[attr-defined]
+    handle.__api_route__ = route  # type: ignore[attr-defined]  # marks the handler for the OpenAPI builder; functions take attributes, mypy does not model them
     return handle
 
 

@@ -11,11 +11,10 @@ ORDER_NOTICE = "order_status"
 
 
 def payments(state: AppState) -> PaymentProvider:
-    """One payment provider per app (``services["payments"]``), created on first use."""
-    provider = state.services.get("payments")
-    if provider is None:
-        provider = state.services["payments"] = provider_from_settings(state.settings)
-    return provider
+    """One payment provider per app (``services.payments``), created on first use."""
+    if state.services.payments is None:
+        state.services.payments = provider_from_settings(state.settings)
+    return state.services.payments
 
 
 def hub_notifier(hub: NoticeHub) -> OrderNotifier:
@@ -29,5 +28,5 @@ def hub_notifier(hub: NoticeHub) -> OrderNotifier:
 
 def order_notifier(state: AppState) -> OrderNotifier | None:
     """The app's notifier (None until its notice hub runs)."""
-    hub = state.services.get("notices")
+    hub = state.services.notices
     return None if hub is None else hub_notifier(hub)

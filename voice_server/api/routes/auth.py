@@ -24,15 +24,15 @@ def token_response(request: web.Request, state: AppState, user_id: int, kind: st
     now = time.time()
     ttl = state.settings.token_ttl_s
     token = issue_token(token_key(request), user_id, kind, ttl, now=now)
-    return TokenResponse(token=token, user_id=user_id, kind=kind,  # type: ignore[arg-type]
+    return TokenResponse(token=token, user_id=user_id, kind=kind,
                          expires_at=datetime.fromtimestamp(int(now) + ttl, UTC))
 
 
 def workos_auth(state: AppState) -> WorkOSAuth:
     """One WorkOS client per app, created on first use (raises when not configured)."""
-    auth = state.services.get("workos")
+    auth = state.services.workos
     if auth is None:
-        auth = state.services["workos"] = WorkOSAuth(state.settings)
+        auth = state.services.workos = WorkOSAuth(state.settings)
     return auth
 
 
