@@ -84,6 +84,9 @@ VIEW_CART = _rx(
     r"(?:cart|basket|bag)\b",
     r"\bmy (?:cart|basket)\b(?!.*\b(?:add|put)\b)",
     r"\bcart total\b",
+    r"\bhow much (?:is|does|will) (?:all (?:that|this|of (?:it|that|this))|everything|it all|that all|the total)\b",
+    r"\b(?:whats|what is|what s) (?:the|my) (?:total|bill)\b",
+    r"\bhow much (?:altogether|all together|in total)\b",
     r"\bhow much (?:is|does) (?:my|the) (?:cart|basket|total)\b",
     r"\bwhat have i (?:got|added)\b",
     r"\bhow many (?:items|things)\b",
@@ -226,6 +229,11 @@ NOT_SOLD = re.compile(
 )
 SMALL_TALK = _rx(r"\bhow(?:s| is| are)? (?:your|you|it going|things)\b", r"\bhow are you\b")
 REFINE_CUE = _rx(r"^(?:in|only|just|make it|maybe|what about|how about|any in|do you have it in|but|with|or)\b")
+RECOMMEND = _rx(
+    r"\bwhich (?:one |of (?:these|those|them) )?(?:would|do|should|will) (?:you|i) (?:recommend|suggest|pick|choose|go for)\b",
+    r"\bwhat (?:would|do) you (?:recommend|suggest)\b",
+    r"\b(?:your|the) (?:favourite|favorite|best one|top pick|pick)\b",
+)
 CART_WORD = _rx(r"\b(?:cart|basket|bag|order)\b")
 
 
@@ -414,6 +422,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             return Intent.add_to_cart, 0.9
     if MORE.search(text):
         return Intent.more_results, 0.9
+    if RECOMMEND.search(text) and state.shown and slots.reference is None:
+        return Intent.product_details, 0.7  # "which one would you recommend": the top match, said why
     if DETAILS.search(text) and not (slots.colours and not slots.size and slots.reference in (None, "focus")):
         return Intent.product_details, 0.85  # "do you have that in blue" asks for other products: refine
     if (

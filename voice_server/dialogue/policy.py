@@ -277,14 +277,10 @@ class DialogueEngine:
         else:
             found = f"over {result.total}" if result.total_is_lower_bound else str(result.total)
             intro = f"I found {found} {say.category_phrase(filters.category)}. "
-            if result.total > PAGE_SIZE:
-                intro += f"Here are the top {PAGE_SIZE}. "
-            elif result.total == 1:
+            if result.total == 1:
                 intro = f"I found one {say.category_phrase(filters.category, plural=False)}. "
-        outro = (
-            " Want details on one of them?" if len(result.products) > 1 else " Want to hear more about it?"
-        )
-        turn.reply = self._with_listing(turn, intro, listing, ends, outro)
+        # Spoken short: the count and the products; the full cards go to the screen in the payload.
+        turn.reply = self._with_listing(turn, intro, listing, ends, "")
 
     def _show(self, turn: _Turn, products: list[ProductCard], *, total: int, offset: int) -> None:
         state = turn.state
@@ -324,6 +320,9 @@ class DialogueEngine:
         return say.speak_list(list(say.ORDINAL_WORDS[: len(turn.state.shown)]))
 
     async def _details(self, turn: _Turn) -> None:
+        if turn.u.slots.reference is None and turn.state.focus_id is None and len(turn.state.shown) > 1:
+            # "which one would you recommend": the best match for what was asked is the first
+            turn.u = turn.u.model_copy(update={"slots": turn.u.slots.model_copy(update={"reference": "ordinal:1"})})
         target = await self._target(turn, Intent.product_details)
         if target is None:
             return

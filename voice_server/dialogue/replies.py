@@ -77,8 +77,8 @@ def short_name(name: str, brand: str) -> str:
         text = text[len(brand) :]
     text = _NAME_NOISE.sub(" ", text)
     words = re.sub(r"[^\w&'\- ]|(?<!\w)-|-(?!\w)", " ", text).split()  # "t-shirt", "slip-on" stay whole
-    if len(words) > 6:
-        words = [*words[:4], words[-1]]  # keep the product type, which Myntra names put last
+    if len(words) > 5:
+        words = [*words[:3], words[-1]]  # a spoken name: colour and style, then the type Myntra names put last
     return " ".join(words).lower()
 
 
