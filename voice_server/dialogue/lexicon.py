@@ -314,7 +314,6 @@ STYLES: dict[str, str] = {
     "flowery": "floral",
     "checked": "checked",
     "checks": "checked",
-    "check": "checked",
     "plaid": "checked",
     "embroidered": "embroidered",
     "ethnic": "ethnic",

@@ -151,7 +151,7 @@ def combine_types(types: list[ProductType]) -> tuple[str | None, list[str], str 
 
 
 _RECIPIENT_RE = re.compile(
-    rf"\b(?:my|our|for (?:my|our|the)|for)\s(?:little |baby |eldest |oldest |youngest |teenage |older |younger "
+    rf"\b(?:my|our|for (?:my|our|the|a|an)|for)\s(?:little |baby |eldest |oldest |youngest |teenage |older |younger "
     rf"|big |lovely |new )?({_alternation(list(RECIPIENT_GENDER))})s?\b"
 )
 _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|boy|gentleman|dude|chap|lad)\b")
@@ -185,7 +185,8 @@ _SHADE_RE = re.compile(
     r"\b(darker|dark|deeper)\b(?! (?:green|blue|red|brown|grey|gray|navy|pink|purple))|"
     r"\b(brighter|more colou?rful|more vibrant|colou?rful|vibrant|bright colou?rs?|loves colou?r|"
     r"likes colou?r|lighter|more cheerful|pop of colou?r)\b|"
-    r"\b(muted|subtle|understated|toned down|neutral colou?rs?|plainer colou?rs?)\b"
+    r"\b(muted|subtle|understated|toned down|neutral colou?rs?|plainer colou?rs?|too (?:bright|flashy|loud|"
+    r"colou?rful|garish))\b"
 )
 
 

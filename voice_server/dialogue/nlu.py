@@ -93,6 +93,7 @@ VIEW_CART = _rx(
 )
 REMOVE = _rx(
     r"\btake (?:the |that |those |these |it |them )?(?:[\w]+ ){0,3}?out\b(?! of stock)",
+    r"\bforget (?:about )?(?:the|that|those|these)\b",
     r"\b(?:remove|delete|take (?:out|off)|drop|get rid of|throw out|dont want (?:the|that|it)|"
     r"no longer want)\b",
     r"\btake [\w ]{1,30}? (?:out of|off) (?:my|the)\b",

@@ -485,6 +485,9 @@ class DialogueEngine:
                 candidates = [
                     ln for ln in cart.lines if all(_line_mentions(ln.name, ln.brand, w) for w in words)
                 ]
+                kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
+                if kind is not None and len(candidates) != 1:  # "take the chinos out": the type's own words
+                    candidates = [ln for ln in cart.lines if kind.stems and kind.matches(ln.name)]
                 line = candidates[0] if len(candidates) == 1 else None
         if line is None and len(cart.lines) == 1:
             line = cart.lines[0]

@@ -60,7 +60,8 @@ _AMOUNT = (
     rf"(\d+(?:\.\d+)?)(?:\s(\d\d)(?=\s|$)(?!\s(?:cm|kg|inch|inches)))?{_CUR}?(?:\s(?:and\s)?(\d\d?)\scents?)?"
 )
 _MAX_CUE = (
-    r"nothing over|nothing above|nothing more than|not over|not above|nothing pricier than|under|below|less than|no more than|not more than|up to|upto|max|maximum|at most|"
+    r"(?:dont|do not|wont|will not|cant|cannot|not) (?:want to |wanna |going to |gonna )?(?:spend|pay) "
+    r"(?:more than|over|above)|nothing over|nothing above|nothing more than|not over|not above|nothing pricier than|under|below|less than|no more than|not more than|up to|upto|max|maximum|at most|"
     r"cheaper than|within|budget of|budget is|budgets|budget|lower than|beneath|tops"
 )
 _MIN_CUE = r"over|above|more than|at least|starting at|minimum|min|higher than|upwards of"
@@ -74,7 +75,7 @@ _BARE_RE = re.compile(rf"\b(\d+(?:\.\d+)?)(?:\s(\d\d))?{_CUR}(?:\s(?:and\s)?(\d\
 _BARE_CENTS_RE = re.compile(r"\b(\d+)\s(?:dollars?|bucks)\s(\d\d)\b")
 _CHEAP_RE = re.compile(r"\b(cheap|inexpensive|affordable|budget friendly|low cost|on a budget)\b")
 _CHEAPER_RE = re.compile(
-    r"\b(cheaper(?! (?:one|ones|pair))|less expensive|lower price|lower priced|more affordable|not so expensive|"
+    r"\b(cheaper(?! (?:one|ones|pair))|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
     r"too expensive|too pricey|too much)\b"
 )
 _PRICIER_RE = re.compile(
@@ -102,9 +103,10 @@ _CURRENCY_RE = re.compile(rf"\b(\d+(?:\.\d+)?)\s({_alternation(list(CURRENCY_WOR
 
 
 def extract_currency(text: str) -> tuple[str | None, str]:
-    """"3k", "2 grand" → thousands; an amount in another currency ("3000 rupees", "50 quid") is
-    rewritten in dollars' words and its currency returned, for the policy to convert and say so."""
+    """"3k", "2 grand" → thousands; an amount in another currency ("3000 rupees", "50 quid", "a
+    tenner") is rewritten in dollars' words and its currency returned, for the policy to convert and say."""
     text = _THOUSANDS_RE.sub(lambda m: str(round(float(m.group(1)) * 1000)), text)
+    text = re.sub(r"\b(?:a |one )?(tenner|fiver)\b", lambda m: "10 quid" if m.group(1) == "tenner" else "5 quid", text)
     currency = None
     for m in _CURRENCY_RE.finditer(text):
         code = CURRENCY_WORDS[m.group(2)]
@@ -346,6 +348,8 @@ _FOCUS_RE = re.compile(
     r"\b(?:that|this|those|these)\s(?:one|ones|pair|item|dress|product|style)\b|\bit\b|"
     r"\b(?:add|buy|take|get|want|like|love|about|choose|pick)\s(?:that|this)\b|\b(?:that|this)$"
 )
+_ALL_OF_RE = re.compile(r"\bboth(?:\sof\s(?:them|those|these))?\b|\ball\s(?:3|three)(?:\sof\s(?:them|those|these))?\b|"
+                        r"\ball\sof\s(?:them|those|these)\b")
 _CHEAPEST_RE = re.compile(
     r"\b(?:the\s)?(cheapest|least expensive|lowest priced|cheaper (?:one|ones|pair)|less expensive (?:one|pair))\b"
 )
@@ -368,6 +372,10 @@ def extract_ordinal_reference(text: str) -> tuple[str | None, str]:
     m = _NUMBERED_RE.search(text)
     if m:
         return f"ordinal:{m.group(1)}", _blank(text, m)
+    m = _ALL_OF_RE.search(text)
+    if m:  # "both of them", "all three"
+        count = 2 if m.group(0).startswith("both") else 3
+        return "ordinal:" + ",".join(str(i) for i in range(1, count + 1)), _blank(text, m)
     m = _CHEAPEST_RE.search(text)
     if m:
         return "cheapest", _blank(text, m)
