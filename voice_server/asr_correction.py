@@ -20,9 +20,11 @@ sells kaftans, because the sentence may well be about a captain. "English" is th
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from doublemetaphone import doublemetaphone
 from rapidfuzz import fuzz
@@ -205,8 +207,13 @@ def _pair_replacement(
     return None
 
 
+def english_words_in(tokenizer_json: Path) -> frozenset[str]:
+    """`english_words` of a Hugging Face `tokenizer.json` (e.g. `audio.models.bundled_tokenizer_path()`)."""
+    return english_words(json.loads(Path(tokenizer_json).read_text())["model"]["vocab"])
+
+
 def english_words(tokens: Iterable[str], min_chars: int = 3) -> frozenset[str]:
-    """Whole English words in a GPT-2 style BPE vocabulary (Whisper's, `WhisperEngine.vocabulary`).
+    """Whole English words in a GPT-2 style BPE vocabulary (Whisper's tokenizer).
 
     A word that is a single token with a leading space ("Ġcurtains") is frequent in Whisper's
     training text; a misspelling such as "curtus" never is. About 23k lower-case words.
@@ -218,3 +225,39 @@ def english_words(tokens: Iterable[str], min_chars: int = 3) -> frozenset[str]:
             if len(word) >= min_chars and word.isalpha() and word.isascii():
                 words.add(word.lower())
     return frozenset(words)
+
+
+RESCORE_MARGIN = 0.15
+"""Hypotheses within this many nats per token of the best one compete on catalog words."""
+
+
+def catalog_fit(text: str, lexicon: CorrectionLexicon) -> int:
+    """Catalog words in `text` minus words that are neither catalog nor English ("soakserian")."""
+    score = 0
+    for word in WORD.findall(text):
+        w = word.lower()
+        if w in lexicon.terms and w not in lexicon.weak:
+            score += 1
+        elif len(w) >= MIN_WORD_CHARS and not lexicon.is_known(w):
+            score -= 1
+    return score
+
+
+def pick_hypothesis(
+    hypotheses: Sequence[tuple[str, float]], lexicon: CorrectionLexicon, margin: float = RESCORE_MARGIN
+) -> str:
+    """Rescore beam hypotheses (text, avg_logprob) against the catalog; returns the corrected best.
+
+    Each is corrected first; among those within `margin` of the most likely one, the one with the
+    best `catalog_fit` wins (ties: the more likely). "a captain for my holiday" loses to "a kaftan
+    for my holiday" when the model found both about equally likely.
+    """
+    if not hypotheses:
+        return ""
+    best_logprob = max(lp for _, lp in hypotheses)
+    ranked = [
+        (catalog_fit(fixed, lexicon), lp, fixed)
+        for fixed, lp in ((correct_transcript(t, lexicon), lp) for t, lp in hypotheses)
+        if lp >= best_logprob - margin
+    ]
+    return max(ranked, key=lambda r: (r[0], r[1]))[2]

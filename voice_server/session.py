@@ -42,7 +42,7 @@ from commerce.auth import AuthError, issue_token, verify_token
 from commerce.models import NotFound
 from voice_server import metrics as prom
 from voice_server import protocol as p
-from voice_server.asr_hints import HotwordsMode, dialogue_hotwords
+from voice_server.asr_hints import HotwordsMode, dialogue_hotwords, join_prompts
 from voice_server.logs import get_logger
 from voice_server.outbox import Outbox, OutboxOverflow
 from voice_server.pacing import FrameCutter, Pacer
@@ -78,8 +78,10 @@ class SessionOptions(BaseModel):
     endpointer: EndpointerConfig = Field(default_factory=EndpointerConfig)
     speculation: SpeculationConfig = Field(default_factory=SpeculationConfig)
     hotwords: HotwordsMode = Field(
-        "context", description="Whisper prompt: brands in the dialogue context, the whole catalog, or none"
+        "context",
+        description="Whisper prompt: garments + brands in the dialogue context, the whole catalog, or none",
     )
+    asr_correction: bool = Field(True, description="map misheard catalog words back by sound")
 
     @classmethod
     def from_settings(cls, settings: Any) -> SessionOptions:
@@ -88,7 +90,11 @@ class SessionOptions(BaseModel):
             enabled=getattr(settings, "voice_speculation", True),
             early_end_ms=getattr(settings, "voice_early_end_ms", 400),
         )
-        return cls(speculation=spec, hotwords=getattr(settings, "asr_hotwords", "context"))
+        return cls(
+            speculation=spec,
+            hotwords=getattr(settings, "asr_hotwords", "context"),
+            asr_correction=getattr(settings, "asr_correction", True),
+        )
 
     def strong_barge_in(self) -> EndpointerConfig:
         """Stricter barge-in rule inside the echo guard window (twice as long, 6 dB louder)."""
@@ -604,7 +610,7 @@ class VoiceSession:
         except AsrError:
             return None
         spec = _Speculation(transcript)
-        text = transcript.text.strip()
+        text = self._heard(transcript)
         conv = self.state.services.get("conversation")
         preview_text = getattr(conv, "preview_text", None)
         if text and callable(preview_text) and self.conversation_id and self.user_id is not None:
@@ -717,10 +723,24 @@ class VoiceSession:
     def _hotwords(self) -> str | None:
         """Whisper prompt for the next decode (see `SessionOptions.hotwords`, docs/audio.md)."""
         mode = self.options.hotwords
-        if mode == "context":
-            return self._context_hotwords
         conv = self.state.services.get("conversation")
+        if mode == "context":
+            catalog = getattr(conv, "catalog_prompt", None)
+            return join_prompts(catalog() if callable(catalog) else None, self._context_hotwords)
         return conv.hotwords() if mode == "catalog" and conv is not None else None
+
+    def _heard(self, transcript: Transcript) -> str:
+        """The transcript as the dialogue gets it: misheard catalog words mapped back by sound, and
+        with beam search the hypothesis that fits the catalog best (`SessionOptions.asr_correction`)."""
+        text = transcript.text.strip()
+        correct = getattr(self.state.services.get("conversation"), "correct_transcript", None)
+        if not text or not self.options.asr_correction or not callable(correct):
+            return text
+        try:
+            return str(correct([(text, transcript.avg_logprob), *transcript.alternatives])).strip()
+        except Exception as exc:  # never lose a turn to the corrector
+            log.warning("turn.asr_correction_failed", session=self.session_id, error=repr(exc))
+            return text
 
     def _refresh_hotwords(self) -> None:
         """Re-read the dialogue context (after a turn) for the next utterance's hotwords."""
@@ -816,7 +836,7 @@ class VoiceSession:
         turn.asr_compute_ms = round(result.asr_ms, 1)
         turn.asr_batch_size = result.batch_size
         turn.confidence = round(result.confidence, 3)
-        return result.text.strip()
+        return self._heard(result)
 
     async def _converse(self, turn: Turn, text: str, spec: _Speculation | None = None) -> None:
         conv = self._conversations()
