@@ -1,6 +1,6 @@
 """Shopping speech: WER, catalog-word recall and ASR time of plain faster-whisper vs our decoding paths.
 
-    PYTHONPATH=$PWD .venv/bin/python -m bench.asr_shopping [--step 1] [--paths a,b] [--out FILE]
+    PYTHONPATH=$PWD .venv/bin/python -m bench.asr_shopping [--quick | --step N] [--paths a,b] [--out FILE]
 
 Fixtures: `fixtures/audio/shopping/manifest.json` (48 requests x 2 of 9 voice/speed/noise
 conditions). Every path gets the same Whisper base model, CPU int8, `--threads` threads (2 = the
@@ -165,11 +165,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", default=",".join(PATHS), help=f"comma list of {PATHS}")
     parser.add_argument("--step", type=int, default=1, help="use every n-th fixture (quick runs)")
+    parser.add_argument("--quick", action="store_true", help="every 4th fixture (24 utterances)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--beam", type=int, default=5)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    report = run([p for p in args.paths.split(",") if p], args.step, args.threads, args.beam)
+    step = max(args.step, 4) if args.quick else args.step
+    report = run([p for p in args.paths.split(",") if p], step, args.threads, args.beam)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(f"wrote {args.out}")

@@ -8,14 +8,14 @@ everything else alone:
    style) and a product word ("blackheels" -> "black heels").
 2. **Out-of-vocabulary words**: a word that is neither English nor a catalog term and sounds like one
    catalog term (Double Metaphone codes within `max_code_distance` edits, spelling similar enough)
-   is replaced by that term ("curtus" -> "kurtas", "Sarri" -> "saree").
+   is replaced by that term ("curtus" -> "kurtas", "Sarri" -> "sari").
 3. **Split product words after a describing word**: two English words right after a colour or
    material that together sound exactly like a product word ("leather back us" -> "leather bags").
 
 Real English words are never replaced on their own: "captain" stays "captain" even though the shop
 sells kaftans, because the sentence may well be about a captain. "English" is the word list in
 `CorrectionLexicon.english` (built from Whisper's own tokenizer vocabulary, see
-`english_words`).
+`english_words`). `pick_hypothesis` rescores beam hypotheses with the same lexicon.
 """
 
 from __future__ import annotations
@@ -36,9 +36,11 @@ MIN_WORD_CHARS = 4
 MIN_SPELLING_RATIO = 65.0
 """A replacement must also look somewhat alike (rapidfuzz ratio of the letters, 0-100)."""
 WEAK_SPELLING_RATIO = 75.0
+"""The same for brand words (`CorrectionLexicon.weak`)."""
 PAIR_SPELLING_RATIO = 50.0
 """Two words after a describer must sound exactly like the product word, so spelling may differ more."""
 MAX_LENGTH_RATIO = 1.34
+"""A replacement is at most a third longer or shorter than the word heard ("trecks" is no "tracksuit")."""
 MIN_CODE_FOR_FUZZY = 3
 """Codes shorter than this must match exactly (one edit in "PL" is half the word)."""
 
@@ -91,15 +93,15 @@ class CorrectionLexicon:
         max_code_distance: int = 1,
     ) -> CorrectionLexicon:
         """Lower-case everything; products are terms too, and get their plural forms added."""
-        plural = {p.lower() for p in products} | {_plural(p.lower()) for p in products}
-        strong = {t.lower().strip() for t in terms if t.strip()} | plural
+        product_forms = {p.lower() for p in products} | {plural(p.lower()) for p in products}
+        strong = {t.lower().strip() for t in terms if t.strip()} | product_forms
         weak_terms = {w.lower().strip() for w in weak if w.strip()} - strong
         return cls(
             terms=frozenset(strong | weak_terms),
             weak=frozenset(weak_terms),
             describers=frozenset(d.lower() for d in describers),
             english=frozenset(w.lower() for w in english),
-            products=frozenset(plural),
+            products=frozenset(product_forms),
             max_code_distance=max_code_distance,
         )
 
@@ -111,14 +113,13 @@ class CorrectionLexicon:
         forms = {w, w.removesuffix("s"), w.removesuffix("es")}
         return any(f in self.terms or f in self.english for f in forms)
 
-    def nearest(self, spoken: str, candidates: Iterable[str] | None = None) -> str | None:
+    def nearest(self, spoken: str) -> str | None:
         """The catalog term that sounds most like `spoken` (ties: closer spelling), or None."""
         codes = phonetic_codes(spoken)
         if not codes:
             return None
         best: tuple[int, float, str] | None = None
-        for term in candidates if candidates is not None else self._codes:
-            term_codes = self._codes.get(term) or phonetic_codes(term)
+        for term, term_codes in self._codes.items():
             if not _alike_shape(spoken, term, codes, term_codes):
                 continue
             distance = _code_distance(codes, term_codes)
@@ -141,10 +142,11 @@ def _alike_shape(spoken: str, term: str, codes: tuple[str, ...], term_codes: tup
     return same_onset and max(a, b) <= MAX_LENGTH_RATIO * min(a, b)
 
 
-def _plural(word: str) -> str:
-    if word.endswith(("s", "x", "sh", "ch")):
-        return word if word.endswith("s") else word + "es"
-    return word + "s"
+def plural(word: str) -> str:
+    """'kurta' -> 'kurtas', 'dress' -> 'dresses', 'clutch' -> 'clutches', 'heels' -> 'heels'."""
+    if word.endswith("s") and not word.endswith("ss"):
+        return word
+    return word + ("es" if word.endswith(("ss", "sh", "ch", "x")) else "s")
 
 
 def split_glued(word: str, lexicon: CorrectionLexicon) -> tuple[str, str] | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from voice_server.asr_correction import CorrectionLexicon
+from voice_server.asr_correction import CorrectionLexicon, plural
 from voice_server.dialogue.state import DialogueState
 from voice_server.dialogue.vocabulary import Vocabulary
 
@@ -101,11 +101,5 @@ def catalog_prompt(vocab: Vocabulary, per_category: int = 2, colours: int = 6) -
         if category is None:
             continue
         for pattern in [p for p in patterns if p.replace("-", "").isalpha()][:per_category]:
-            garments[_plural_word(pattern)] = None
+            garments[plural(pattern)] = None
     return f"Fashion shopping: {', '.join(garments)}; in {', '.join(list(vocab.colours)[:colours])}."
-
-
-def _plural_word(word: str) -> str:
-    if word.endswith("s") and not word.endswith("ss"):
-        return word
-    return word + ("es" if word.endswith(("ss", "sh", "ch", "x")) else "s")

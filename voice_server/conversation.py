@@ -163,15 +163,19 @@ class ConversationService:
         """Short Whisper prompt naming the garments and main colours the shop sells (docs/audio.md)."""
         return self._catalog_prompt
 
-    def correct_transcript(self, hypotheses: Sequence[tuple[str, float]]) -> str:
-        """What the shopper most likely said: ASR hypotheses (text, avg_logprob), best first, with
-        misheard catalog words mapped back by sound and rescored against the catalog
-        (`voice_server.asr_correction.pick_hypothesis`; one hypothesis with greedy decoding)."""
+    def asr_lexicon(self) -> CorrectionLexicon:
+        """Catalog words + Whisper's English word list, built on first use (~0.1 s, then kept)."""
         if self._asr_lexicon is None:
             from audio.models import bundled_tokenizer_path
 
             self._asr_lexicon = correction_lexicon(self.vocab, english_words_in(bundled_tokenizer_path()))
-        return pick_hypothesis(hypotheses, self._asr_lexicon)
+        return self._asr_lexicon
+
+    def correct_transcript(self, hypotheses: Sequence[tuple[str, float]]) -> str:
+        """What the shopper most likely said: ASR hypotheses (text, avg_logprob), best first, with
+        misheard catalog words mapped back by sound and rescored against the catalog
+        (`voice_server.asr_correction.pick_hypothesis`; one hypothesis with greedy decoding)."""
+        return pick_hypothesis(hypotheses, self.asr_lexicon())
 
 
 async def build_conversation_service(state: AppState, *, channel: str = "voice") -> ConversationService:
@@ -191,7 +195,9 @@ async def build_conversation_service(state: AppState, *, channel: str = "voice")
 async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
     """aiohttp cleanup_ctx (after the backends): ``services["conversation"]``."""
     state = app[APP_STATE]
-    state.services["conversation"] = await build_conversation_service(state)
+    service = await build_conversation_service(state)
+    await asyncio.to_thread(service.asr_lexicon)  # so the first voice turn does not pay for it
+    state.services["conversation"] = service
     yield
     state.services.pop("conversation", None)
 
