@@ -68,6 +68,8 @@ class Transcript:
     interim: bool = False
     dropped: str | None = None
     """Why text was suppressed (e.g. "quiet", "no_speech", "hallucination"), else None."""
+    alternatives: tuple[tuple[str, float], ...] = ()
+    """Other beam hypotheses (text, avg_logprob), best first; empty with greedy decoding or no text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,8 @@ class RawDecode:
     avg_logprob: float
     no_speech_prob: float
     compression_ratio: float
+    alternatives: tuple[tuple[str, float], ...] = ()
+    """Other beam hypotheses as (text, avg_logprob), best first (only when num_hypotheses > 1)."""
 
 
 def validate_audio(audio: np.ndarray) -> np.ndarray:
@@ -107,6 +111,7 @@ class WhisperEngine:
         beam_size: int = 1,
         max_new_tokens: int = 128,
         min_window_s: float = DEFAULT_MIN_WINDOW_S,
+        num_hypotheses: int = 1,
     ) -> None:
         if device == "auto":
             device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
@@ -116,6 +121,8 @@ class WhisperEngine:
         self.compute_type = compute_type
         self.beam_size = beam_size
         self.max_new_tokens = max_new_tokens
+        self.num_hypotheses = num_hypotheses
+        """Beam hypotheses kept per utterance (the rest go to `RawDecode.alternatives`); <= beam_size."""
         self.min_window_frames = min(WINDOW_FRAMES, max(0, round(min_window_s * FRAMES_PER_S)))
         threads = cpu_threads or min(os.cpu_count() or 4, 8)
         self._model = WhisperModel(model_path, device=device, compute_type=compute_type, cpu_threads=threads)
@@ -124,17 +131,17 @@ class WhisperEngine:
         )
         self._suppress = list(get_suppressed_tokens(self._tokenizer, [-1]))
 
-    def vocabulary(self) -> list[str]:
-        """The tokenizer's token strings (BPE, "\u0120" marks a leading space)."""
-        return list(self._model.hf_tokenizer.get_vocab())
-
     def prompt(self, hotwords: str | None) -> list[int]:
-        """Decoder prompt: optional `<|startofprev|>` + hotwords (capped), then SOT, en, transcribe."""
+        """Decoder prompt: optional `<|startofprev|>` + hotwords, then SOT, en, transcribe.
+
+        Over MAX_PROMPT_TOKENS the start of the hotwords is cut (as Whisper does with previous text:
+        the end, nearest the speech, matters most).
+        """
         tok = self._tokenizer
         prompt: list[int] = []
         if hotwords and hotwords.strip():
             prompt.append(tok.sot_prev)
-            prompt.extend(tok.encode(" " + hotwords.strip())[:MAX_PROMPT_TOKENS])
+            prompt.extend(tok.encode(" " + hotwords.strip())[-MAX_PROMPT_TOKENS:])
         prompt.extend(tok.sot_sequence)
         prompt.append(tok.no_timestamps)
         return prompt
@@ -189,6 +196,7 @@ class WhisperEngine:
                 storage,
                 [prompt] * feats.shape[0],
                 beam_size=self.beam_size,
+                num_hypotheses=max(1, min(self.num_hypotheses, self.beam_size)),
                 max_length=min(448, len(prompt) + self.max_new_tokens),
                 return_scores=True,
                 return_no_speech_prob=True,
@@ -202,15 +210,19 @@ class WhisperEngine:
             raise AsrError(kind, str(exc)) from exc
         decoded = []
         for out in outputs:
-            tokens = out.sequences_ids[0]
-            text = self._tokenizer.decode(tokens).strip()
-            cum_logprob = out.scores[0] * len(tokens)  # length_penalty = 1
+            hypotheses = [
+                # scores are length-normalised (length_penalty = 1): back to a sum, then per token + EOT
+                (self._tokenizer.decode(tokens).strip(), score * len(tokens) / (len(tokens) + 1))
+                for tokens, score in zip(out.sequences_ids, out.scores, strict=True)
+            ]
+            text, avg_logprob = hypotheses[0]
             decoded.append(
                 RawDecode(
                     text=text,
-                    avg_logprob=cum_logprob / (len(tokens) + 1),
+                    avg_logprob=avg_logprob,
                     no_speech_prob=float(out.no_speech_prob),
                     compression_ratio=get_compression_ratio(text) if text else 0.0,
+                    alternatives=tuple(hypotheses[1:]),
                 )
             )
         return decoded
@@ -405,6 +417,7 @@ class BatchingTranscriber:
                 queue_ms=queue_ms,
                 interim=request.interim,
                 dropped=dropped,
+                alternatives=() if dropped else tuple((strip_annotations(t), lp) for t, lp in raw.alternatives),
             )
         )
 

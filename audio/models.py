@@ -46,6 +46,11 @@ def _ensure(sources: list[Path], target: Path) -> None:
     _atomic_copy(sources, target)
 
 
+def bundled_tokenizer_path() -> Path:
+    """`tokenizer.json` of the bundled Whisper base model (read in place, nothing is joined)."""
+    return _wheel_data(_PART_PACKAGES[1]) / "tokenizer.json"
+
+
 def default_whisper_model_dir(state_dir: Path) -> Path:
     """Join the bundled model parts once into `state_dir/models/whisper-base/` and return that dir."""
     model_dir = Path(state_dir) / "models" / "whisper-base"

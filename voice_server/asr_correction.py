@@ -8,21 +8,23 @@ everything else alone:
    style) and a product word ("blackheels" -> "black heels").
 2. **Out-of-vocabulary words**: a word that is neither English nor a catalog term and sounds like one
    catalog term (Double Metaphone codes within `max_code_distance` edits, spelling similar enough)
-   is replaced by that term ("curtus" -> "kurtas", "Sarri" -> "saree").
+   is replaced by that term ("curtus" -> "kurtas", "Sarri" -> "sari").
 3. **Split product words after a describing word**: two English words right after a colour or
    material that together sound exactly like a product word ("leather back us" -> "leather bags").
 
 Real English words are never replaced on their own: "captain" stays "captain" even though the shop
 sells kaftans, because the sentence may well be about a captain. "English" is the word list in
 `CorrectionLexicon.english` (built from Whisper's own tokenizer vocabulary, see
-`english_words`).
+`english_words`). `pick_hypothesis` rescores beam hypotheses with the same lexicon.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from doublemetaphone import doublemetaphone
 from rapidfuzz import fuzz
@@ -34,9 +36,11 @@ MIN_WORD_CHARS = 4
 MIN_SPELLING_RATIO = 65.0
 """A replacement must also look somewhat alike (rapidfuzz ratio of the letters, 0-100)."""
 WEAK_SPELLING_RATIO = 75.0
+"""The same for brand words (`CorrectionLexicon.weak`)."""
 PAIR_SPELLING_RATIO = 50.0
 """Two words after a describer must sound exactly like the product word, so spelling may differ more."""
 MAX_LENGTH_RATIO = 1.34
+"""A replacement is at most a third longer or shorter than the word heard ("trecks" is no "tracksuit")."""
 MIN_CODE_FOR_FUZZY = 3
 """Codes shorter than this must match exactly (one edit in "PL" is half the word)."""
 
@@ -89,15 +93,15 @@ class CorrectionLexicon:
         max_code_distance: int = 1,
     ) -> CorrectionLexicon:
         """Lower-case everything; products are terms too, and get their plural forms added."""
-        plural = {p.lower() for p in products} | {_plural(p.lower()) for p in products}
-        strong = {t.lower().strip() for t in terms if t.strip()} | plural
+        product_forms = {p.lower() for p in products} | {plural(p.lower()) for p in products}
+        strong = {t.lower().strip() for t in terms if t.strip()} | product_forms
         weak_terms = {w.lower().strip() for w in weak if w.strip()} - strong
         return cls(
             terms=frozenset(strong | weak_terms),
             weak=frozenset(weak_terms),
             describers=frozenset(d.lower() for d in describers),
             english=frozenset(w.lower() for w in english),
-            products=frozenset(plural),
+            products=frozenset(product_forms),
             max_code_distance=max_code_distance,
         )
 
@@ -109,14 +113,13 @@ class CorrectionLexicon:
         forms = {w, w.removesuffix("s"), w.removesuffix("es")}
         return any(f in self.terms or f in self.english for f in forms)
 
-    def nearest(self, spoken: str, candidates: Iterable[str] | None = None) -> str | None:
+    def nearest(self, spoken: str) -> str | None:
         """The catalog term that sounds most like `spoken` (ties: closer spelling), or None."""
         codes = phonetic_codes(spoken)
         if not codes:
             return None
         best: tuple[int, float, str] | None = None
-        for term in candidates if candidates is not None else self._codes:
-            term_codes = self._codes.get(term) or phonetic_codes(term)
+        for term, term_codes in self._codes.items():
             if not _alike_shape(spoken, term, codes, term_codes):
                 continue
             distance = _code_distance(codes, term_codes)
@@ -139,10 +142,11 @@ def _alike_shape(spoken: str, term: str, codes: tuple[str, ...], term_codes: tup
     return same_onset and max(a, b) <= MAX_LENGTH_RATIO * min(a, b)
 
 
-def _plural(word: str) -> str:
-    if word.endswith(("s", "x", "sh", "ch")):
-        return word if word.endswith("s") else word + "es"
-    return word + "s"
+def plural(word: str) -> str:
+    """'kurta' -> 'kurtas', 'dress' -> 'dresses', 'clutch' -> 'clutches', 'heels' -> 'heels'."""
+    if word.endswith("s") and not word.endswith("ss"):
+        return word
+    return word + ("es" if word.endswith(("ss", "sh", "ch", "x")) else "s")
 
 
 def split_glued(word: str, lexicon: CorrectionLexicon) -> tuple[str, str] | None:
@@ -205,8 +209,13 @@ def _pair_replacement(
     return None
 
 
+def english_words_in(tokenizer_json: Path) -> frozenset[str]:
+    """`english_words` of a Hugging Face `tokenizer.json` (e.g. `audio.models.bundled_tokenizer_path()`)."""
+    return english_words(json.loads(Path(tokenizer_json).read_text())["model"]["vocab"])
+
+
 def english_words(tokens: Iterable[str], min_chars: int = 3) -> frozenset[str]:
-    """Whole English words in a GPT-2 style BPE vocabulary (Whisper's, `WhisperEngine.vocabulary`).
+    """Whole English words in a GPT-2 style BPE vocabulary (Whisper's tokenizer).
 
     A word that is a single token with a leading space ("Ġcurtains") is frequent in Whisper's
     training text; a misspelling such as "curtus" never is. About 23k lower-case words.
@@ -218,3 +227,39 @@ def english_words(tokens: Iterable[str], min_chars: int = 3) -> frozenset[str]:
             if len(word) >= min_chars and word.isalpha() and word.isascii():
                 words.add(word.lower())
     return frozenset(words)
+
+
+RESCORE_MARGIN = 0.15
+"""Hypotheses within this many nats per token of the best one compete on catalog words."""
+
+
+def catalog_fit(text: str, lexicon: CorrectionLexicon) -> int:
+    """Catalog words in `text` minus words that are neither catalog nor English ("soakserian")."""
+    score = 0
+    for word in WORD.findall(text):
+        w = word.lower()
+        if w in lexicon.terms and w not in lexicon.weak:
+            score += 1
+        elif len(w) >= MIN_WORD_CHARS and not lexicon.is_known(w):
+            score -= 1
+    return score
+
+
+def pick_hypothesis(
+    hypotheses: Sequence[tuple[str, float]], lexicon: CorrectionLexicon, margin: float = RESCORE_MARGIN
+) -> str:
+    """Rescore beam hypotheses (text, avg_logprob) against the catalog; returns the corrected best.
+
+    Each is corrected first; among those within `margin` of the most likely one, the one with the
+    best `catalog_fit` wins (ties: the more likely). "a captain for my holiday" loses to "a kaftan
+    for my holiday" when the model found both about equally likely.
+    """
+    if not hypotheses:
+        return ""
+    best_logprob = max(lp for _, lp in hypotheses)
+    ranked = [
+        (catalog_fit(fixed, lexicon), lp, fixed)
+        for fixed, lp in ((correct_transcript(t, lexicon), lp) for t, lp in hypotheses)
+        if lp >= best_logprob - margin
+    ]
+    return max(ranked, key=lambda r: (r[0], r[1]))[2]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from voice_server.asr_correction import CorrectionLexicon
+from voice_server.asr_correction import CorrectionLexicon, plural
 from voice_server.dialogue.state import DialogueState
 from voice_server.dialogue.vocabulary import Vocabulary
 
@@ -39,6 +39,16 @@ def dialogue_hotwords(state: DialogueState | None, max_terms: int = DEFAULT_MAX_
         if len(terms) == max_terms:
             break
     return ", ".join(terms) + "." if terms else None
+
+
+def join_prompts(*parts: str | None) -> str | None:
+    """Prompt parts in order, blank ones left out; None when nothing is left.
+
+    The dialogue context goes last: Whisper weighs the end of its prompt most, and the prompt is
+    capped at 223 tokens from the start (`audio.asr.MAX_PROMPT_TOKENS`), so keep the catalog part short.
+    """
+    kept = [p.strip() for p in parts if p and p.strip()]
+    return " ".join(kept) if kept else None
 
 
 def catalog_product_words() -> tuple[str, ...]:
@@ -81,9 +91,9 @@ def brand_words(brand: str) -> tuple[str, ...]:
     return tuple(w for w in re.findall(r"[a-z]+", brand.lower()) if len(w) >= 4)
 
 
-def catalog_prompt(vocab: Vocabulary, per_category: int = 3, colours: int = 8) -> str:
+def catalog_prompt(vocab: Vocabulary, per_category: int = 2, colours: int = 6) -> str:
     """A short Whisper prompt naming what the shop sells: a few garment words per taxonomy rule
-    and the most common colours (~90 tokens; the whole brand list made things worse, see above)."""
+    and the most common colours (~150 tokens; the whole brand list made things worse, see above)."""
     from commerce.catalog.taxonomy import _NAME_RULES
 
     garments: dict[str, None] = {}
@@ -91,11 +101,5 @@ def catalog_prompt(vocab: Vocabulary, per_category: int = 3, colours: int = 8) -
         if category is None:
             continue
         for pattern in [p for p in patterns if p.replace("-", "").isalpha()][:per_category]:
-            garments[_plural_word(pattern)] = None
+            garments[plural(pattern)] = None
     return f"Fashion shopping: {', '.join(garments)}; in {', '.join(list(vocab.colours)[:colours])}."
-
-
-def _plural_word(word: str) -> str:
-    if word.endswith("s") and not word.endswith("ss"):
-        return word
-    return word + ("es" if word.endswith(("ss", "sh", "ch", "x")) else "s")

@@ -12,13 +12,15 @@ import json
 import time
 import uuid
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from aiohttp import web
 
 from commerce.models import NotFound
 from voice_server.api.services import payments
+from voice_server.asr_correction import CorrectionLexicon, english_words_in, pick_hypothesis
+from voice_server.asr_hints import catalog_prompt, correction_lexicon
 from voice_server.catalog_vocab import VocabularyCache
 from voice_server.context_store import ContextStore, TurnHistory
 from voice_server.dialogue.nlu import RuleBasedUnderstander
@@ -62,6 +64,8 @@ class ConversationService:
         self.history = history
         self.channel = channel
         self._hotwords = vocab_hotwords(vocab)
+        self._catalog_prompt = catalog_prompt(vocab)
+        self._asr_lexicon: CorrectionLexicon | None = None
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # ---------------------------------------------------------------- conversations
@@ -158,6 +162,24 @@ class ConversationService:
         """Whisper prompt biasing recognition towards catalog brands, colours and sizes."""
         return self._hotwords
 
+    def catalog_prompt(self) -> str:
+        """Short Whisper prompt naming the garments and main colours the shop sells (docs/audio.md)."""
+        return self._catalog_prompt
+
+    def asr_lexicon(self) -> CorrectionLexicon:
+        """Catalog words + Whisper's English word list, built on first use (~0.1 s, then kept)."""
+        if self._asr_lexicon is None:
+            from audio.models import bundled_tokenizer_path
+
+            self._asr_lexicon = correction_lexicon(self.vocab, english_words_in(bundled_tokenizer_path()))
+        return self._asr_lexicon
+
+    def correct_transcript(self, hypotheses: Sequence[tuple[str, float]]) -> str:
+        """What the shopper most likely said: ASR hypotheses (text, avg_logprob), best first, with
+        misheard catalog words mapped back by sound and rescored against the catalog
+        (`voice_server.asr_correction.pick_hypothesis`; one hypothesis with greedy decoding)."""
+        return pick_hypothesis(hypotheses, self.asr_lexicon())
+
 
 async def build_conversation_service(state: AppState, *, channel: str = "voice") -> ConversationService:
     """Assemble the service from the open backends (vocabulary read once per process)."""
@@ -177,7 +199,9 @@ async def build_conversation_service(state: AppState, *, channel: str = "voice")
 async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
     """aiohttp cleanup_ctx (after the backends): ``services.conversation``."""
     state = app[APP_STATE]
-    state.services.conversation = await build_conversation_service(state)
+    service = await build_conversation_service(state)
+    await asyncio.to_thread(service.asr_lexicon)  # so the first voice turn does not pay for it
+    state.services.conversation = service
     yield
     state.services.conversation = None
 

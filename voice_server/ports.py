@@ -8,6 +8,7 @@ with these methods; nothing here is probed with getattr/hasattr.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from audio.tts.base import TtsEngine
@@ -73,6 +74,14 @@ class ConversationPort(Protocol):
 
     def hotwords(self) -> str:
         """Whisper prompt with the catalog's vocabulary (`SessionOptions.hotwords == "catalog"`)."""
+        ...
+
+    def catalog_prompt(self) -> str:
+        """Short Whisper prompt naming the garments and main colours the shop sells."""
+        ...
+
+    def correct_transcript(self, hypotheses: Sequence[tuple[str, float]]) -> str:
+        """The most likely request among ASR hypotheses (text, avg_logprob), catalog words mapped back by sound."""
         ...
 
 

@@ -42,7 +42,7 @@ from commerce.auth import AuthError, issue_token, verify_token
 from commerce.models import NotFound
 from voice_server import metrics as prom
 from voice_server import protocol as p
-from voice_server.asr_hints import HotwordsMode, dialogue_hotwords
+from voice_server.asr_hints import HotwordsMode, dialogue_hotwords, join_prompts
 from voice_server.dialogue.policy import TurnResult
 from voice_server.logs import get_logger
 from voice_server.outbox import Outbox, OutboxOverflow
@@ -83,15 +83,17 @@ class SessionOptions(BaseModel):
     speculation: SpeculationConfig = Field(default_factory=SpeculationConfig)
     hotwords: HotwordsMode = Field(
         setting_default("asr_hotwords"),
-        description="Whisper prompt: brands in the dialogue context, the whole catalog, or none",
+        description="Whisper prompt: garments + brands in the dialogue context, the whole catalog, or none",
     )
+    asr_correction: bool = Field(setting_default("asr_correction"),
+                                 description="map misheard catalog words back by sound")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SessionOptions:
         """Options with the speech settings of `Settings` applied (voice_speculation, asr_hotwords, ...);
         the defaults of those live in `Settings` only (`setting_default`)."""
         spec = SpeculationConfig(enabled=settings.voice_speculation, early_end_ms=settings.voice_early_end_ms)
-        return cls(speculation=spec, hotwords=settings.asr_hotwords)
+        return cls(speculation=spec, hotwords=settings.asr_hotwords, asr_correction=settings.asr_correction)
 
     def strong_barge_in(self) -> EndpointerConfig:
         """Stricter barge-in rule inside the echo guard window (twice as long, 6 dB louder)."""
@@ -596,7 +598,7 @@ class VoiceSession:
         except AsrError:
             return None
         spec = _Speculation(transcript)
-        text = transcript.text.strip()
+        text = self._heard(transcript)
         conv = self.state.services.conversation
         if text and conv is not None and self.conversation_id and self.user_id is not None:
             try:
@@ -708,10 +710,23 @@ class VoiceSession:
     def _hotwords(self) -> str | None:
         """Whisper prompt for the next decode (see `SessionOptions.hotwords`, docs/audio.md)."""
         mode = self.options.hotwords
-        if mode == "context":
-            return self._context_hotwords
         conv = self.state.services.conversation
+        if mode == "context":
+            return join_prompts(conv.catalog_prompt() if conv is not None else None, self._context_hotwords)
         return conv.hotwords() if mode == "catalog" and conv is not None else None
+
+    def _heard(self, transcript: Transcript) -> str:
+        """The transcript as the dialogue gets it: misheard catalog words mapped back by sound, and
+        with beam search the hypothesis that fits the catalog best (`SessionOptions.asr_correction`)."""
+        text = transcript.text.strip()
+        conv = self.state.services.conversation
+        if not text or not self.options.asr_correction or conv is None:
+            return text
+        try:
+            return conv.correct_transcript([(text, transcript.avg_logprob), *transcript.alternatives]).strip()
+        except Exception as exc:  # never lose a turn to the corrector
+            log.warning("turn.asr_correction_failed", session=self.session_id, error=repr(exc))
+            return text
 
     def _refresh_hotwords(self) -> None:
         """Re-read the dialogue context (after a turn) for the next utterance's hotwords."""
@@ -807,7 +822,7 @@ class VoiceSession:
         turn.asr_compute_ms = round(result.asr_ms, 1)
         turn.asr_batch_size = result.batch_size
         turn.confidence = round(result.confidence, 3)
-        return result.text.strip()
+        return self._heard(result)
 
     async def _converse(self, turn: Turn, text: str, spec: _Speculation | None = None) -> None:
         conv = self._conversations()

@@ -68,8 +68,15 @@ class Settings(BaseSettings):
         "are padded to this, not to 30 s (3x faster on CPU, same fixture WER); 30 = always the full window",
     )
     asr_hotwords: Literal["context", "catalog", "none"] = Field(
-        "context", description="Whisper prompt: brands already in the conversation (context), "
-        "the whole catalog vocabulary (catalog, raises WER), or none",
+        "context", description="Whisper prompt: the garments and main colours the shop sells plus brands "
+        "already in the conversation (context), the whole catalog vocabulary (catalog, raises WER), or none",
+    )
+    asr_beam_size: int = Field(
+        1, ge=1, le=8, description="1 = greedy; more = beam search whose hypotheses are rescored against "
+        "the catalog (fewer misheard catalog words, about twice the ASR time on CPU)",
+    )
+    asr_correction: bool = Field(
+        True, description="map misheard catalog words back by sound after ASR (voice_server.asr_correction)"
     )
     voice_speculation: bool = Field(
         True, description="at a possible end of speech run ASR, dialogue (read-only) and the first TTS "

@@ -36,6 +36,7 @@ def build_asr(settings: Settings) -> BatchingTranscriber:
     engine = WhisperEngine(
         model, device=settings.whisper_device, compute_type=settings.whisper_compute_type,
         cpu_threads=settings.asr_cpu_threads, min_window_s=settings.asr_min_window_s,
+        beam_size=settings.asr_beam_size, num_hypotheses=settings.asr_beam_size,
     )
     return BatchingTranscriber(engine, max_batch=settings.asr_max_batch, max_wait_ms=settings.asr_max_wait_ms)
 

@@ -6,18 +6,20 @@ import pytest
 
 from voice_server.asr_correction import (
     CorrectionLexicon,
+    catalog_fit,
     correct_transcript,
     phonetic_codes,
+    pick_hypothesis,
     split_glued,
 )
-from voice_server.asr_hints import catalog_product_words, correction_lexicon
+from voice_server.asr_hints import catalog_product_words, catalog_prompt, correction_lexicon, join_prompts
 from voice_server.dialogue.vocabulary import Vocabulary
 
 # A tiny English word list standing in for Whisper's tokenizer vocabulary.
 ENGLISH = frozenset(
     "show some for festival want rent leather back brown please agenda with golden order name "
     "captain holiday maxi dresses from large shirts have got tommy machines slim dark blue sister flip "
-    "flop handbags".split()
+    "flop handbags room".split()
 )
 
 
@@ -84,3 +86,41 @@ def test_product_words_come_from_the_catalog_taxonomy() -> None:
     words = catalog_product_words()
     assert {"kurta", "saree", "heels", "blazer", "bag", "kaftan"} <= set(words)
     assert "curtain" not in words  # the taxonomy's non-fashion rule is skipped
+
+
+def test_rescoring_prefers_catalog_words_among_likely_hypotheses(lexicon: CorrectionLexicon) -> None:
+    close = [("a red captain for my holiday", -0.30), ("a red kaftan for my holiday", -0.35)]
+    assert pick_hypothesis(close, lexicon) == "a red kaftan for my holiday"
+    far = [("a red captain for my holiday", -0.30), ("a red kaftan for my holiday", -0.90)]
+    assert pick_hypothesis(far, lexicon) == "a red captain for my holiday"  # much less likely: ignored
+    assert pick_hypothesis([("red curtus", -0.2)], lexicon) == "red kurtas"  # corrected too
+    assert pick_hypothesis([], lexicon) == ""
+
+
+def test_catalog_fit_counts_catalog_words_and_penalises_non_words(lexicon: CorrectionLexicon) -> None:
+    assert catalog_fit("red kurtas", lexicon) == 2
+    assert catalog_fit("a soakserian room", lexicon) == -1
+
+
+def test_prompt_parts_are_joined_context_last() -> None:
+    assert join_prompts("Fashion shopping: kurtas.", "Puma, Nike.") == "Fashion shopping: kurtas. Puma, Nike."
+    assert join_prompts("Fashion shopping: kurtas.", None) == "Fashion shopping: kurtas."
+    assert join_prompts(None, " ") is None
+
+
+def test_catalog_prompt_names_garments_and_colours_briefly() -> None:
+    vocab = Vocabulary.from_lists(["Puma"], ["black", "grey", "maroon"])
+    prompt = catalog_prompt(vocab)
+    assert prompt.startswith("Fashion shopping:") and "kurtas" in prompt and "grey" in prompt
+    assert "Puma" not in prompt  # brands come from the conversation, not the whole catalog
+    assert len(prompt.split()) < 80
+
+
+def test_conversation_service_corrects_with_whispers_own_word_list() -> None:
+    from voice_server.conversation import ConversationService
+
+    vocab = Vocabulary.from_lists(["Puma"], ["red"])
+    service = ConversationService(None, None, None, vocab, None, None)  # type: ignore[arg-type]
+    assert service.correct_transcript([("show me red curtus", -0.2)]) == "show me red kurtas"
+    assert service.correct_transcript([("a red captain", -0.3), ("a red kaftan", -0.32)]) == "a red kaftan"
+    assert service.correct_transcript([("the captain of the team", -0.2)]) == "the captain of the team"
