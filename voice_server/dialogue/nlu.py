@@ -368,7 +368,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             return Intent.decline, 0.95
         if YES.search(text):
             return Intent.confirm, 0.95
-    if DECLINE_ADD.search(text) and not slots.has_search_slots():
+    if DECLINE_ADD.search(text) and not slots.has_search_slots() and not (CLEAR_CART.search(text) or REMOVE.search(text)):
         return Intent.decline, 0.85
     if pending is not None and pending.kind == "choose_size" and slots.size and not REMOVE.search(text):
         return Intent.add_to_cart, 0.9
