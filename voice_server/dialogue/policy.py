@@ -417,9 +417,14 @@ class DialogueEngine:
         slots, state = turn.u.slots, turn.state
         pending = (
             state.pending
-            if state.pending and state.pending.kind in ("choose_size", "choose_product")
+            if state.pending and state.pending.kind in ("choose_size", "choose_product", "choose_quantity")
             else None
         )
+        if pending is not None and pending.kind == "choose_quantity" and not slots.size:
+            offered = pending.options[0] if pending.options and pending.options[0] else None
+            slots = slots.model_copy(update={"size": offered, "quantity": min(slots.quantity or pending.quantity,
+                                                                              pending.quantity)})
+            turn.u = turn.u.model_copy(update={"slots": slots})
         target = None
         if slots.reference is None and pending is not None and pending.product_id is not None:
             target = state.shown_by_id(pending.product_id)
@@ -453,7 +458,15 @@ class DialogueEngine:
             size = sizes[0]
         try:
             cart = await self.shop.add_to_cart(state.user_id, target.id, size, quantity)
-        except (OutOfStock, InvalidSize):
+        except (OutOfStock, InvalidSize) as error:
+            available = error.details.get("available")
+            if isinstance(available, int) and 0 < available < quantity:  # fewer left than asked: offer them
+                turn.reply = (f"Sorry, there's only {available} left in {say.speak_size(size)}. "
+                              f"Shall I add {available}?")
+                turn.state.pending = PendingConfirmation(
+                    kind="choose_quantity", product_id=target.id, quantity=available, options=[size or ""])
+                turn.pending_end = len(turn.reply)
+                return
             turn.reply = (
                 f"Sorry, the {say.mention(target, with_price=False)} just sold out in {say.speak_size(size)}."
             )
@@ -598,6 +611,9 @@ class DialogueEngine:
         if pending.kind == "choose_product":
             turn.reply = f"Which one do you mean: the {self._ordinals(turn)}?"
             turn.state.pending = pending.model_copy()
+            return
+        if pending.kind == "choose_quantity":
+            await self._add_one(turn)
             return
         cart = await self.shop.quote_checkout(turn.state.user_id)
         if cart.total_cents != pending.total_cents or cart.item_count != pending.item_count:

@@ -41,7 +41,7 @@ class ShownProduct(BaseModel):
 class PendingConfirmation(BaseModel):
     """Something the assistant asked and is waiting on."""
 
-    kind: Literal["checkout", "choose_size", "choose_product"]
+    kind: Literal["checkout", "choose_size", "choose_product", "choose_quantity"]
     product_id: int | None = None
     quantity: int = 1
     options: list[str] = Field(default_factory=list, description="sizes offered, in stock")
