@@ -48,9 +48,8 @@ def condition_of(case: dict[str, Any]) -> str:
     return case["noise"] if case["noise"] != "none" else case["voice"].split(":")[0]
 
 
-async def run(asr_file: Path, paths: list[str]) -> dict[str, Any]:
-    asr = json.loads(asr_file.read_text())
-    cases = {c["file"]: c for c in json.loads(MANIFEST.read_text())}
+async def run(asr: dict[str, Any], manifest: list[dict[str, Any]], paths: list[str]) -> dict[str, Any]:
+    cases = {c["file"]: c for c in manifest}
     settings = Settings(_env_file=None, state_dir=Path(tempfile.mkdtemp(prefix="spoken-")))  # type: ignore[call-arg]
     backends = await open_backends(settings)
     try:
@@ -90,7 +89,7 @@ async def run(asr_file: Path, paths: list[str]) -> dict[str, Any]:
             }
             print(f"{path:18s} {right}/{total} right ({100 * right / max(total, 1):.1f} %), "
                   f"{no_reference} references found nothing", flush=True)
-        return {"asr_result": str(asr_file.name), "utterances": len(cases), "paths": out}
+        return {"utterances": len(cases), "paths": out}
     finally:
         await backends.close()
 
@@ -100,7 +99,7 @@ def main() -> None:
     parser.add_argument("--asr", type=Path, default=ASR_RESULT, help="result of python -m bench.asr_shopping")
     parser.add_argument("--paths", nargs="*", default=list(DEFAULT_PATHS))
     args = parser.parse_args()
-    result = asyncio.run(run(args.asr, args.paths))
+    result = asyncio.run(run(json.loads(args.asr.read_text()), json.loads(MANIFEST.read_text()), args.paths))
     default = result["paths"].get("prompt_corrected")
     rows = []
     if default is not None:
