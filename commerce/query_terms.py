@@ -18,44 +18,19 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-# Garment nouns → demo category (commerce/catalog/taxonomy.py CATEGORIES). Singular forms;
-# plurals are matched by ``_singular``.
+from commerce.catalog.vocabulary import PRODUCT_TYPES, TYPE_WORDS
+
+# Garment nouns → demo category: the shop's one vocabulary (commerce.catalog.vocabulary), plus the
+# singular stems of plural-only words that ``_singular`` produces. Several-word names of narrower types
+# are left out, so their descriptive word is still matched as text.
 CATEGORY_WORDS: dict[str, str] = {
-    "top": "tops", "blouse": "tops", "crop top": "tops", "tank top": "tops", "bodysuit": "tops",
-    "t-shirt": "tshirts", "t shirt": "tshirts", "tshirt": "tshirts", "tee": "tshirts", "polo": "tshirts",
-    "tee shirt": "tshirts", "polo shirt": "tshirts",
-    "shirt": "shirts",
-    "sweater": "sweaters", "sweatshirt": "sweaters", "hoodie": "sweaters", "cardigan": "sweaters",
-    "pullover": "sweaters", "jumper": "sweaters",
-    "jacket": "jackets", "blazer": "jackets", "coat": "jackets", "windcheater": "jackets",
-    "waistcoat": "jackets",
-    "dress": "dresses", "gown": "dresses", "frock": "dresses", "jumpsuit": "dresses",
-    "kurta": "kurtas", "kurti": "kurtas", "tunic": "kurtas",
-    "saree": "sarees", "sari": "sarees",
-    "jeans": "jeans", "jean": "jeans", "jegging": "jeans",
-    "trouser": "trousers", "chino": "trousers", "pant": "trousers", "palazzo": "trousers",
-    "cargo": "trousers", "culotte": "trousers",
-    "shorts": "shorts", "short": "shorts", "bermuda": "shorts",
-    "skirt": "skirts",
-    "kurta set": "ethnic_sets", "lehenga": "ethnic_sets", "sherwani": "ethnic_sets",
-    "salwar": "ethnic_sets", "ethnic set": "ethnic_sets",
-    "nightwear": "nightwear", "night suit": "nightwear", "pyjama": "nightwear", "pajama": "nightwear",
-    "nightdress": "nightwear",
-    "bra": "innerwear", "brief": "innerwear", "boxer": "innerwear", "innerwear": "innerwear",
-    "trunk": "innerwear", "sock": "innerwear", "vest": "innerwear",
-    "track pant": "activewear", "jogger": "activewear", "tracksuit": "activewear", "legging": "activewear",
-    "tight": "activewear", "sports bra": "activewear", "activewear": "activewear",
-    "shoe": "shoes", "sneaker": "shoes", "trainer": "shoes", "loafer": "shoes", "boot": "shoes",
-    "derby": "shoes", "brogue": "shoes", "oxford": "shoes",
-    "sandal": "sandals", "heel": "sandals", "flip flop": "sandals", "flip-flop": "sandals",
-    "slipper": "sandals", "slider": "sandals", "flat": "sandals", "wedge": "sandals",
-    "bag": "bags", "handbag": "bags", "backpack": "bags", "wallet": "bags", "purse": "bags",
-    "clutch": "bags", "tote": "bags",
-    "watch": "watches",
-    "earring": "jewellery", "necklace": "jewellery", "bracelet": "jewellery", "ring": "jewellery",
-    "pendant": "jewellery", "bangle": "jewellery", "jewellery": "jewellery", "jewelry": "jewellery",
-    "belt": "accessories", "cap": "accessories", "hat": "accessories", "scarf": "accessories",
-    "sunglass": "accessories", "tie": "accessories", "stole": "accessories",
+    **{phrase: category for phrase, name in TYPE_WORDS.items()  # "running shoes" keeps "running" as a word
+       if (category := PRODUCT_TYPES[name].category) is not None
+       and (" " not in phrase or not PRODUCT_TYPES[name].stems)},
+    "jegging": "jeans", "culotte": "trousers", "short": "shorts", "salwar": "ethnic_sets",
+    "pyjama": "nightwear", "pajama": "nightwear", "brief": "innerwear", "boxer": "innerwear",
+    "trunk": "innerwear", "tight": "activewear", "flip-flop": "sandals", "slipper": "sandals",
+    "slider": "sandals", "flat": "sandals", "wedge": "sandals", "sunglass": "accessories",
 }
 # Catalog colour words (docs/catalog.md: Primary_Color, lower case); synonyms map to them.
 COLOUR_WORDS: dict[str, str] = {
