@@ -61,8 +61,8 @@ def returns_rows(ret: dict[str, Any], setup: str) -> list[dict[str, Any]]:
 
 
 def run(data: Path, seed: int, quick: bool, out_dir: Path = RESULTS_DIR) -> Path:
-    from commerce.returns.benchmark import run_returns_benchmark
-    from commerce.sizing.benchmark import run_fit_benchmark
+    from training.fit_benchmark import run_fit_benchmark
+    from training.returns_benchmark import run_returns_benchmark
 
     max_rows = QUICK_ROWS if quick else None
     fit = run_fit_benchmark(data, seed, max_rows=max_rows)

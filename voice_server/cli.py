@@ -258,7 +258,7 @@ def bench_fit(data: Path, seed: int, as_json: bool) -> None:
     Rows are shuffled with numpy.random.default_rng(SEED).permutation(n); the first 80 % train,
     the next 10 % validate, the last 10 % test.
     """
-    from commerce.sizing.benchmark import format_fit_report, run_fit_benchmark
+    from training.fit_benchmark import format_fit_report, run_fit_benchmark
 
     result = run_fit_benchmark(data, seed)
     click.echo(json.dumps(result, indent=2) if as_json else format_fit_report(result))
@@ -268,7 +268,7 @@ def bench_fit(data: Path, seed: int, as_json: bool) -> None:
 @_bench_options
 def bench_returns(data: Path, seed: int, as_json: bool) -> None:
     """Return-risk model on the RentTheRunway data, with "fit != fit" as the return proxy."""
-    from commerce.returns.benchmark import format_returns_report, run_returns_benchmark
+    from training.returns_benchmark import format_returns_report, run_returns_benchmark
 
     result = run_returns_benchmark(data, seed)
     click.echo(json.dumps(result, indent=2) if as_json else format_returns_report(result))

@@ -2,7 +2,7 @@
 
 Runtime API (pure, no scikit-learn import): `advise_size`, `chart_for`, `chart_rows`,
 `size_system_for`, `sizes_for` and the feedback records.  The benchmark lives in
-`commerce.sizing.benchmark` (imports scikit-learn).
+`training.fit_benchmark` (imports scikit-learn).
 """
 
 from commerce.sizing.advisor import advise_size, size_distribution

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from commerce.returns.benchmark import format_returns_report, run_returns_benchmark
 from commerce.returns.features import DESIGN_COLUMNS, ReturnRiskFeatures, category_group
 from commerce.returns.model import DEFAULT_MODEL_PATH, ReturnRiskModel, risk_level
-from commerce.returns.train import main as train_main
+from training.returns_benchmark import format_returns_report, run_returns_benchmark
+from training.train_returns import main as train_main
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data" / "renttherunway_fit.csv.gz"
 MODEL = ReturnRiskModel.load()

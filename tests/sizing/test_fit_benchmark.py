@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from commerce.sizing.benchmark import format_fit_report, run_fit_benchmark
 from commerce.sizing.fit_stats import full_train_stats, out_of_fold_stats
-from commerce.sizing.metrics import expected_calibration_error, macro_ovr_auc
-from commerce.sizing.rtr import split_rows
+from training.fit_benchmark import format_fit_report, run_fit_benchmark
+from training.metrics import expected_calibration_error, macro_ovr_auc
+from training.rtr import split_rows
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data" / "renttherunway_fit.csv.gz"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from commerce.sizing.fit_stats import STAT_NAMES, full_train_stats, out_of_fold_stats
-from commerce.sizing.rtr import RtrTable, Split
+from training.rtr import RtrTable, Split
 
 BUST_LETTERS: tuple[str, ...] = ("aa", "a", "b", "c", "d", "dd", "d+", "e", "f", "g", "h", "i", "j")
 N_OUT_OF_FOLD = 5

@@ -18,11 +18,11 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import roc_auc_score
 
-from commerce.returns.rtr_training import fit_return_model, priors_from, returned, rtr_return_columns
-from commerce.sizing.fit_features import build_fit_features
-from commerce.sizing.fit_model import train_fit_model
-from commerce.sizing.metrics import brier_score, expected_calibration_error
-from commerce.sizing.rtr import RtrTable, load_rtr, split_rows
+from training.fit_features import build_fit_features
+from training.fit_training import train_fit_model
+from training.metrics import brier_score, expected_calibration_error
+from training.returns_training import fit_return_model, priors_from, returned, rtr_return_columns
+from training.rtr import RtrTable, load_rtr, split_rows
 
 PROXY = "fit != fit"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from commerce.sizing.fit_features import FitFeatures
+from training.fit_features import FitFeatures
 
 MODEL_NAME = "HistGradientBoostingClassifier (measurements + sizes + out-of-fold shopper/item fit statistics)"
 

@@ -14,8 +14,8 @@ from sklearn.linear_model import LogisticRegression
 from commerce.returns.features import DESIGN_COLUMNS, category_group, design_matrix
 from commerce.returns.model import ReturnRiskModel
 from commerce.sizing.fit_stats import STAT_NAMES, full_train_stats, out_of_fold_stats
-from commerce.sizing.latent_size import LatentSizeModel
-from commerce.sizing.rtr import RtrTable, Split
+from training.latent_size import LatentSizeModel
+from training.rtr import RtrTable, Split
 
 N_FOLDS = 2
 LATENT_L2 = 0.3

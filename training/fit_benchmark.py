@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from commerce.sizing.fit_features import build_fit_features
-from commerce.sizing.fit_model import MODEL_NAME, train_fit_model
-from commerce.sizing.latent_size import RentalColumns, tune_latent_size
-from commerce.sizing.metrics import accuracy, macro_ovr_auc, per_class_auc
-from commerce.sizing.rtr import FIT_CLASSES, RtrTable, Split, load_rtr, split_rows
+from training.fit_features import build_fit_features
+from training.fit_training import MODEL_NAME, train_fit_model
+from training.latent_size import RentalColumns, tune_latent_size
+from training.metrics import accuracy, macro_ovr_auc, per_class_auc
+from training.rtr import FIT_CLASSES, RtrTable, Split, load_rtr, split_rows
 
 EXCLUDED_COLUMNS = (
     "rating",

@@ -1,6 +1,6 @@
 """Train the runtime return-risk model on RTR and write its coefficients as JSON.
 
-python -m commerce.returns.train --out commerce/returns/model.json
+python -m training.train_returns --out commerce/returns/model.json
     (options: --data bench/data/renttherunway_fit.csv.gz --seed 0)
 """
 
@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 
 from commerce.returns.model import DEFAULT_MODEL_PATH, ReturnRiskModel
-from commerce.returns.rtr_training import fit_return_model, priors_from, returned, rtr_return_columns
-from commerce.sizing.rtr import load_rtr, split_rows
+from training.returns_training import fit_return_model, priors_from, returned, rtr_return_columns
+from training.rtr import load_rtr, split_rows
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "bench" / "data" / "renttherunway_fit.csv.gz"
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / "bench" / "data" / "renttherunway_fit.csv.gz"
 
 
 def train_from_rtr(data_path: Path, seed: int) -> ReturnRiskModel:
@@ -26,7 +26,7 @@ def train_from_rtr(data_path: Path, seed: int) -> ReturnRiskModel:
         "trained_on": "RentTheRunway fit data, train split (80 %)",
         "return_proxy": "fit != fit",
         "seed": seed,
-        "command": "python -m commerce.returns.train --out commerce/returns/model.json",
+        "command": "python -m training.train_returns --out commerce/returns/model.json",
         "unused_features": "price_cents (RTR has no prices); several sizes in a cart use the (k-1)/k rule",
     }
     return fit_return_model(
