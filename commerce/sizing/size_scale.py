@@ -80,12 +80,21 @@ def _dress_steps(chart: SizeChart) -> list[float]:
     return [measure_position(c, reference) for c in own]
 
 
+_CODES: dict[int, tuple[SizeChart, dict[str, float]]] = {}
+
+
 def size_codes(chart: SizeChart) -> dict[str, float]:
-    """Every label of the chart on the RTR code scale."""
-    return {
+    """Every label of the chart on the RTR code scale (charts are immutable: cached per chart object)."""
+    cached = _CODES.get(id(chart))
+    if cached is not None and cached[0] is chart:
+        return dict(cached[1])
+    codes = {
         s.size_label: CODE_AT_US_0 + CODE_PER_DRESS_STEP * step
         for s, step in zip(chart.sizes, _dress_steps(chart), strict=True)
     }
+    if len(_CODES) < 256:
+        _CODES[id(chart)] = (chart, codes)
+    return codes
 
 
 def code_at(chart: SizeChart, position: float) -> float:

@@ -119,15 +119,20 @@ class TreeEnsemble:
     def leaves(self, x: np.ndarray) -> np.ndarray:
         """Leaf node index of every (row, tree): shape (n_rows, n_trees).
 
-        Leaves point to themselves, so every (row, tree) steps once per level until all rest.
+        One step per tree level, over the (row, tree) pairs that have not reached a leaf yet.
         """
         x = np.asarray(x, dtype=np.float64)
-        nodes = np.broadcast_to(self.roots, (x.shape[0], self.n_trees)).copy()
-        rows = np.broadcast_to(np.arange(x.shape[0])[:, None], nodes.shape)
-        while not self.is_leaf[nodes].all():
-            values = x[rows, self.feature[nodes]]
-            nodes = np.where(self._goes_left(nodes, values), self.left[nodes], self.right[nodes])
-        return nodes
+        n_rows = x.shape[0]
+        nodes = np.tile(self.roots, n_rows)
+        rows = np.repeat(np.arange(n_rows), self.n_trees)
+        active = np.flatnonzero(~self.is_leaf[nodes])
+        while active.size:
+            current = nodes[active]
+            values = x[rows[active], self.feature[current]]
+            following = np.where(self._goes_left(current, values), self.left[current], self.right[current])
+            nodes[active] = following
+            active = active[~self.is_leaf[following]]
+        return nodes.reshape(n_rows, self.n_trees)
 
     def raw_scores(self, x: np.ndarray) -> np.ndarray:
         """Sum of leaf values per class plus the baseline: shape (n_rows, n_classes)."""
