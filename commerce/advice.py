@@ -17,6 +17,7 @@ import asyncpg
 from commerce.models import NotFound, ReturnRisk, SizeAdvice
 from commerce.profiles import get_profile
 from commerce.returns import ReturnRiskFeatures, ReturnRiskModel
+from commerce.returns.model import DEFAULT_MODEL_PATH
 from commerce.sizing import (
     FitCounts,
     ItemFitFeedback,
@@ -39,15 +40,23 @@ def fit_models() -> FitModelStore:
     return FitModelStore()
 
 
-@lru_cache(maxsize=1)
+_RISK: dict[str, Any] = {}
+
+
 def risk_model() -> ReturnRiskModel:
-    return ReturnRiskModel.load()
+    """The return-risk model, re-read when ``shepherd train returns`` rewrites its JSON (no restart)."""
+    stat = DEFAULT_MODEL_PATH.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    if _RISK.get("stamp") != stamp:
+        model = ReturnRiskModel.load(DEFAULT_MODEL_PATH)
+        digest = hashlib.sha256(repr(sorted(model.to_dict().items())).encode()).hexdigest()[:12]
+        _RISK.update(stamp=stamp, model=model, version=f"logreg-{digest}")
+    return _RISK["model"]
 
 
-@lru_cache(maxsize=1)
 def risk_model_version() -> str:
-    digest = hashlib.sha256(repr(sorted(risk_model().to_dict().items())).encode()).hexdigest()[:12]
-    return f"logreg-{digest}"
+    risk_model()
+    return str(_RISK["version"])
 
 
 async def _product(pool: asyncpg.Pool, product_id: int) -> Any:

@@ -117,3 +117,21 @@ def test_served_size_confidence_is_the_fit_probability_of_the_size_in_the_cart()
     assert fit_probability(advice, None) == 0.7
     assert fit_probability(None, "L") is None
     assert json.loads(DEFAULT_MODEL_PATH.read_text())["metadata"]["size_confidence"].startswith("served fit model")
+
+
+def test_server_reloads_a_retrained_return_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import commerce.advice as advice
+
+    path = tmp_path / "model.json"
+    path.write_text(DEFAULT_MODEL_PATH.read_text())
+    monkeypatch.setattr(advice, "DEFAULT_MODEL_PATH", path)
+    monkeypatch.setattr(advice, "_RISK", {})
+    first = advice.risk_model_version()
+    data = json.loads(path.read_text())
+    data["intercept"] += 0.5  # `shepherd train returns` writing a new model
+    path.write_text(json.dumps(data))
+    os.utime(path, ns=(1, 10**18))
+    assert advice.risk_model_version() != first
+    assert advice.risk_model().intercept == pytest.approx(data["intercept"])
