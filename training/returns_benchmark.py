@@ -74,7 +74,7 @@ def _mitigation(
     outcome = returned(table)[split.test][rows]
     took = advice.advised == advice.rented
     return {
-        "what": "test rentals whose item has >= 2 sizes in training; advised = highest served P(fit)",
+        "what": "test rentals whose item has >= 2 sizes in training; advised size ranked as served",
         "n": len(rows),
         "share_that_took_the_advised_size": round(float(took.mean()), 4),
         "predicted_return_rate_as_rented": round(float(at_rented.mean()), 4),
