@@ -1,8 +1,8 @@
 """Fit and return-risk quality on the RentTheRunway data: the ``shepherd bench fit`` / ``bench returns`` runs.
 
 Both use the same split rule (``numpy.random.default_rng(seed).permutation(n)``, 80 / 10 / 10) and
-report held-out test scores next to their baselines (``commerce/sizing/benchmark.py``,
-``commerce/returns/benchmark.py``). ``--quick`` keeps the first 30,000 rentals (a smoke run:
+report held-out test scores next to their baselines (``training/fit_benchmark.py``,
+``training/returns_benchmark.py``). ``--quick`` keeps the first 30,000 rentals (a smoke run:
 its scores are NOT the published ones).
 
     python -m bench.fit_returns [--quick] [--seed 0] [--data bench/data/renttherunway_fit.csv.gz]
@@ -23,9 +23,9 @@ DEFAULT_DATA = ROOT / "bench" / "data" / "renttherunway_fit.csv.gz"
 QUICK_ROWS = 10_000
 
 
-FIT_AUC_GOAL = 0.76
+FIT_AUC_GOAL = 0.78
 FIT_SECONDS_GOAL = 300
-"""Issue #5: >= 0.76 macro AUC, clearly above the latent-size baseline, in under 5 minutes on 2 cores."""
+"""Issue 15: >= 0.78 macro AUC (served model), above the latent-size baseline, in under 5 minutes on 2 cores."""
 
 
 def fit_rows(fit: dict[str, Any], setup: str) -> list[dict[str, Any]]:
@@ -48,21 +48,22 @@ def returns_rows(ret: dict[str, Any], setup: str) -> list[dict[str, Any]]:
     """README rows of a ``run_returns_benchmark`` result (proxy: fit != fit), baselines in brackets."""
     item = ret["baselines"]["item_fit_problem_rate"]
     base = ret["baselines"]["base_rate"]
-    runtime = ret["baselines"]["runtime_logistic_shop_features"]
+    mitigation = ret["mitigation"]
     setup = f"{setup}; return proxy: fit != fit"
     return [
-        row("Return risk (RTR)", "test AUC (item's past fit-problem rate)", f"{ret['auc']:.3f} ({item['auc']:.3f})",
-            setup),
-        row("Return risk (RTR)", "Brier / ECE, isotonic-calibrated (base rate)",
+        row("Return risk (RTR, served model)", "test AUC (item's past fit-problem rate)",
+            f"{ret['auc']:.3f} ({item['auc']:.3f})", setup),
+        row("Return risk (RTR, served model)", "Brier / ECE (base rate)",
             f"{ret['brier']:.4f} / {ret['ece']:.4f} ({base['brier']:.4f} / {base['ece']:.4f})", setup),
-        row("Return risk (runtime model)", "test AUC / Brier on shop features",
-            f"{runtime['auc']:.3f} / {runtime['brier']:.4f}", setup),
+        row("Return risk (RTR, served model)", "predicted return rate as rented -> with the advised size",
+            f"{mitigation['predicted_return_rate_as_rented']:.3f} -> "
+            f"{mitigation['predicted_return_rate_if_advice_taken']:.3f}", setup),
     ]
 
 
 def run(data: Path, seed: int, quick: bool, out_dir: Path = RESULTS_DIR) -> Path:
-    from commerce.returns.benchmark import run_returns_benchmark
-    from commerce.sizing.benchmark import run_fit_benchmark
+    from training.fit_benchmark import run_fit_benchmark
+    from training.returns_benchmark import run_returns_benchmark
 
     max_rows = QUICK_ROWS if quick else None
     fit = run_fit_benchmark(data, seed, max_rows=max_rows)

@@ -1,8 +1,9 @@
-"""DB glue for size advice (commerce.sizing.advise_size) and return risk (commerce.returns).
+"""DB glue for size advice (the served fit model, commerce.sizing.fit_advice) and return risk (commerce.returns).
 
 Reads the shopper's measurements, their purchase/return history with fit feedback, the product's
-fit feedback and that of shoppers of similar build, calls the pure models, and stores every
-return-risk prediction in ``return_predictions``.
+fit feedback (overall and per size) and that of shoppers of similar build, calls the pure models,
+and stores every return-risk prediction in ``return_predictions``.  The fit model is held by a
+`FitModelStore`: a retrained artifact is picked up without a restart.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncpg
 from commerce.models import NotFound, ReturnRisk, SizeAdvice
 from commerce.profiles import get_profile
 from commerce.returns import ReturnRiskFeatures, ReturnRiskModel
+from commerce.returns.model import DEFAULT_MODEL_PATH
 from commerce.sizing import (
     FitCounts,
     ItemFitFeedback,
@@ -26,6 +28,7 @@ from commerce.sizing import (
     chart_for,
     size_system_for,
 )
+from commerce.sizing.fit_model import FitModelStore
 
 SIMILAR_HEIGHT_CM = 5.0
 SIMILAR_WEIGHT_KG = 7.0
@@ -33,14 +36,27 @@ BOUGHT = ("paid", "fulfilled", "return_requested", "returned", "refunded")
 
 
 @lru_cache(maxsize=1)
+def fit_models() -> FitModelStore:
+    return FitModelStore()
+
+
+_RISK: dict[str, Any] = {}
+
+
 def risk_model() -> ReturnRiskModel:
-    return ReturnRiskModel.load()
+    """The return-risk model, re-read when ``shepherd train returns`` rewrites its JSON (no restart)."""
+    stat = DEFAULT_MODEL_PATH.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    if _RISK.get("stamp") != stamp:
+        model = ReturnRiskModel.load(DEFAULT_MODEL_PATH)
+        digest = hashlib.sha256(repr(sorted(model.to_dict().items())).encode()).hexdigest()[:12]
+        _RISK.update(stamp=stamp, model=model, version=f"logreg-{digest}")
+    return _RISK["model"]
 
 
-@lru_cache(maxsize=1)
 def risk_model_version() -> str:
-    digest = hashlib.sha256(repr(sorted(risk_model().to_dict().items())).encode()).hexdigest()[:12]
-    return f"logreg-{digest}"
+    risk_model()
+    return str(_RISK["version"])
 
 
 async def _product(pool: asyncpg.Pool, product_id: int) -> Any:
@@ -78,9 +94,20 @@ async def shopper_history(pool: asyncpg.Pool, user_id: int) -> ShopperFitHistory
 
 
 async def item_feedback(pool: asyncpg.Pool, product_id: int) -> ItemFitFeedback:
-    rows = await pool.fetch("SELECT fit, count(*) AS n FROM fit_feedback WHERE product_id = $1 GROUP BY fit",
-                            product_id)
-    return ItemFitFeedback(**{r["fit"]: r["n"] for r in rows})
+    """The product's fit reports, all sizes together."""
+    return (await item_fit_reports(pool, product_id))[0]
+
+
+async def item_fit_reports(pool: asyncpg.Pool, product_id: int) -> tuple[ItemFitFeedback, dict[str, FitCounts]]:
+    """The product's fit reports: overall, and per size label."""
+    rows = await pool.fetch("""SELECT size_label, fit, count(*) AS n FROM fit_feedback WHERE product_id = $1
+                               GROUP BY size_label, fit""", product_id)
+    total = ItemFitFeedback()
+    by_size: dict[str, FitCounts] = {}
+    for r in rows:
+        total = total.add(r["fit"], r["n"])
+        by_size[r["size_label"]] = by_size.get(r["size_label"], FitCounts()).add(r["fit"], r["n"])
+    return total, by_size
 
 
 async def similar_build_feedback(pool: asyncpg.Pool, user_id: int, product_id: int, height: float | None,
@@ -110,14 +137,19 @@ async def size_advice(pool: asyncpg.Pool, user_id: int | None, product_id: int) 
     available = list(product["available"])
     if not available:
         return None
+    total, by_size = await item_fit_reports(pool, product_id)
+    model = fit_models().get()
     if user_id is None:
-        return advise_size(None, chart, available, item_feedback=await item_feedback(pool, product_id))
+        return advise_size(model, None, chart, available, category=product["category"], item_feedback=total,
+                           item_feedback_by_size=by_size)
     profile = await get_profile(pool, user_id)
     body = profile.measurements
     return advise_size(
-        body, chart, available,
+        model, body, chart, available,
+        category=product["category"],
         shopper_history=await shopper_history(pool, user_id),
-        item_feedback=await item_feedback(pool, product_id),
+        item_feedback=total,
+        item_feedback_by_size=by_size,
         similar_build_feedback=await similar_build_feedback(pool, user_id, product_id, body.height_cm,
                                                             body.weight_kg),
     )
@@ -144,6 +176,19 @@ async def _risk_counts(pool: asyncpg.Pool, user_id: int, product_id: int, size: 
     )
 
 
+def fit_probability(advice: SizeAdvice | None, size: str | None) -> float | None:
+    """The fit model's P(fit) for the size in the cart (the advised size's when none is chosen).
+
+    The quantity the return model is trained on (`training.returns_training`): P(fit) of the
+    size taken, not the confidence in the best size.
+    """
+    if advice is None:
+        return None
+    if size is not None and size in advice.fit_probabilities:
+        return advice.fit_probabilities[size]
+    return advice.confidence
+
+
 async def return_risk(pool: asyncpg.Pool, user_id: int, product_id: int, size: str | None,
                       *, advice: SizeAdvice | None = None, record: bool = True) -> ReturnRisk:
     """Probability that this line comes back, with a mitigation; stored in ``return_predictions``."""
@@ -152,7 +197,7 @@ async def return_risk(pool: asyncpg.Pool, user_id: int, product_id: int, size: s
         advice = await size_advice(pool, user_id, product_id)
     counts = await _risk_counts(pool, user_id, product_id, size)
     features = ReturnRiskFeatures(
-        size_confidence=advice.confidence if advice else None,
+        size_confidence=fit_probability(advice, size),
         shopper_returns=counts["shopper_returns"],
         shopper_purchases=max(counts["shopper_purchases"], counts["shopper_returns"]),
         item_returns=counts["item_returns"],
@@ -166,11 +211,13 @@ async def return_risk(pool: asyncpg.Pool, user_id: int, product_id: int, size: s
         advised_size=advice.size if advice else None,
     )
     risk = risk_model().predict(features)
+    versions = risk_model_version() + (f"+{advice.model_version}" if advice and advice.model_version else "")
+    risk = risk.model_copy(update={"model_version": versions})
     if record:
         await pool.execute(
             """INSERT INTO return_predictions (user_id, product_id, size_label, probability, features,
                                                model_version) VALUES ($1, $2, $3, $4, $5, $6)""",
             user_id, product_id, size, risk.probability, features.model_dump(mode="json"),
-            risk_model_version(),
+            versions,
         )
     return risk

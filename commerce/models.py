@@ -32,7 +32,14 @@ class SizeAdvice(Record):
     confidence: float = Field(ge=0, le=1, description="calibrated probability the size fits")
     runner_up: str | None = None
     reason: str = Field(description="one speakable sentence")
-    basis: list[str] = Field(default_factory=list, description="evidence used: chart, history, similar")
+    basis: list[str] = Field(
+        default_factory=list, description="evidence used: chart, estimate, history, similar, item_feedback"
+    )
+    guessing: bool = Field(default=False, description="the advice rests on little evidence and says so")
+    model_version: str | None = Field(default=None, description="fit model artifact that produced it")
+    fit_probabilities: dict[str, float] = Field(
+        default_factory=dict, description="P(fit) of every size of the chart for this shopper"
+    )
 
 
 class ReturnRisk(Record):
@@ -42,6 +49,7 @@ class ReturnRisk(Record):
     level: Literal["low", "medium", "high"]
     mitigation: str | None = None
     safer_size: str | None = None
+    model_version: str | None = Field(default=None, description="return-risk and fit model versions")
 
 
 class ProductCard(Record):

@@ -205,15 +205,20 @@ def bench() -> None:
 _PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
 
+def _source_checkout(package: str = "bench") -> None:
+    """Put the source checkout on sys.path: ``bench`` and ``training`` are not installed."""
+    root = Path(__file__).resolve().parents[1]
+    if not (root / package / "__init__.py").exists():
+        raise click.ClickException(f"{package}/ lives in the source checkout; run from there")
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+
+
 def _bench_module(module: str) -> Any:
     """Import ``bench.<module>`` from the source checkout (the benchmarks are not installed)."""
     import importlib
 
-    root = Path(__file__).resolve().parents[1]
-    if not (root / "bench" / "__init__.py").exists():
-        raise click.ClickException("the benchmarks live in the source checkout's bench/ directory")
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+    _source_checkout()
     return importlib.import_module(f"bench.{module}")
 
 
@@ -258,7 +263,8 @@ def bench_fit(data: Path, seed: int, as_json: bool) -> None:
     Rows are shuffled with numpy.random.default_rng(SEED).permutation(n); the first 80 % train,
     the next 10 % validate, the last 10 % test.
     """
-    from commerce.sizing.benchmark import format_fit_report, run_fit_benchmark
+    _source_checkout()
+    from training.fit_benchmark import format_fit_report, run_fit_benchmark
 
     result = run_fit_benchmark(data, seed)
     click.echo(json.dumps(result, indent=2) if as_json else format_fit_report(result))
@@ -268,10 +274,41 @@ def bench_fit(data: Path, seed: int, as_json: bool) -> None:
 @_bench_options
 def bench_returns(data: Path, seed: int, as_json: bool) -> None:
     """Return-risk model on the RentTheRunway data, with "fit != fit" as the return proxy."""
-    from commerce.returns.benchmark import format_returns_report, run_returns_benchmark
+    _source_checkout()
+    from training.returns_benchmark import format_returns_report, run_returns_benchmark
 
     result = run_returns_benchmark(data, seed)
     click.echo(json.dumps(result, indent=2) if as_json else format_returns_report(result))
+
+
+@main.group()
+def train() -> None:
+    """Retrain the served models (source checkout; writes versioned artifacts a running server reloads).
+
+    \b
+      shepherd train fit [--out PATH] [--seed N]       fit model: commerce/sizing/models/fit-model.json
+      shepherd train returns [--out PATH] [--seed N]   return risk: commerce/returns/model.json
+    """
+
+
+@train.command("fit", context_settings=_PASS_THROUGH)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def train_fit(args: tuple[str, ...]) -> None:
+    """Fit model on RentTheRunway (python -m training.train_fit --help)."""
+    import importlib
+
+    _source_checkout("training")
+    sys.exit(importlib.import_module("training.train_fit").main(list(args)))
+
+
+@train.command("returns", context_settings=_PASS_THROUGH)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def train_returns(args: tuple[str, ...]) -> None:
+    """Return-risk model on RentTheRunway with the served fit model's P(fit) (python -m training.train_returns)."""
+    import importlib
+
+    _source_checkout("training")
+    sys.exit(importlib.import_module("training.train_returns").main(list(args)))
 
 
 @main.command()

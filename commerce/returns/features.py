@@ -70,7 +70,9 @@ class ReturnRiskFeatures(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    size_confidence: float | None = Field(default=None, ge=0, le=1, description="SizeAdvice.confidence")
+    size_confidence: float | None = Field(
+        default=None, ge=0, le=1, description="fit model's P(fit) for the size in the cart (SizeAdvice.fit_probabilities)"
+    )
     shopper_returns: int = Field(default=0, ge=0)
     shopper_purchases: int = Field(default=0, ge=0)
     item_returns: int = Field(default=0, ge=0)

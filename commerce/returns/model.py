@@ -1,7 +1,8 @@
 """The runtime return-risk model: a small logistic regression shipped as JSON coefficients.
 
 Coefficients are learned on RentTheRunway rentals with "fit ≠ fit" as the return proxy
-(``python -m commerce.returns.train --out commerce/returns/model.json``).  The shop's own
+(``shepherd train returns``, i.e. ``python -m training.train_returns``); the size confidence is
+the served fit model's P(fit) for the size taken, in training and in service.  The shop's own
 history enters through the shopper / item return rates, which are shrunk toward the RTR priors
 with Beta pseudo-counts, so a new shop starts at the priors and moves to its own rates as
 purchases accumulate.  Price is accepted but not used: RTR has no prices, so there is nothing

@@ -1,11 +1,11 @@
-"""Size advice for shoppers and the RentTheRunway fit benchmark.
+"""Size advice for shoppers: the served fit model (numpy trees from a versioned artifact) and size charts.
 
-Runtime API (pure, no scikit-learn import): `advise_size`, `chart_for`, `chart_rows`,
-`size_system_for`, `sizes_for` and the feedback records.  The benchmark lives in
-`commerce.sizing.benchmark` (imports scikit-learn).
+Runtime API (no scikit-learn import): `advise_size` / `score_sizes` (commerce.sizing.fit_advice),
+`FitModelStore` / `load_fit_model` (commerce.sizing.fit_model), `chart_for`, `chart_rows`,
+`size_system_for`, `sizes_for` and the feedback records.  Training and the RTR benchmark live
+in the source checkout's `training` package (``shepherd train fit``, ``shepherd bench fit``).
 """
 
-from commerce.sizing.advisor import advise_size, size_distribution
 from commerce.sizing.charts import SizeChart, SizeRange, chart_for, chart_rows, size_system_for, sizes_for
 from commerce.sizing.feedback import (
     FitCounts,
@@ -14,9 +14,13 @@ from commerce.sizing.feedback import (
     ShopperFitHistory,
     SimilarBuildFeedback,
 )
+from commerce.sizing.fit_advice import advise_size, score_sizes
+from commerce.sizing.fit_model import FitModel, FitModelStore, load_fit_model
 
 __all__ = [
     "FitCounts",
+    "FitModel",
+    "FitModelStore",
     "ItemFitFeedback",
     "PastPurchase",
     "ShopperFitHistory",
@@ -26,7 +30,8 @@ __all__ = [
     "advise_size",
     "chart_for",
     "chart_rows",
-    "size_distribution",
+    "load_fit_model",
+    "score_sizes",
     "size_system_for",
     "sizes_for",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from commerce.models import FitLabel
@@ -22,7 +24,7 @@ class FitCounts(_Frozen):
     def total(self) -> int:
         return self.small + self.fit + self.large
 
-    def add(self, label: FitLabel, count: int = 1) -> FitCounts:
+    def add(self, label: FitLabel, count: int = 1) -> Self:
         """A copy with `count` more reports of `label`."""
         return self.model_copy(update={label: getattr(self, label) + count})
 

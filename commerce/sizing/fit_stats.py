@@ -16,7 +16,7 @@ SMALL, FIT, LARGE = 0, 1, 2
 IMPLIED_SIZE_STEP = 2.0
 """RTR size codes move by about 2 per real size step (4 → 6 → 8 ...); used for the implied size."""
 
-STAT_NAMES: tuple[str, ...] = ("count", "share_small", "share_large", "mean_size", "implied_size")
+STAT_NAMES: tuple[str, ...] = ("count", "share_small", "share_large", "mean_size", "implied_size", "fit_size")
 
 
 def _codes(keys_fit: np.ndarray, keys_query: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -47,13 +47,17 @@ def group_fit_stats(
     n_sized = np.bincount(fit_codes, weights=size_ok.astype(float), minlength=n_groups)
     sum_size = np.bincount(fit_codes, weights=sizes, minlength=n_groups)
     sum_implied = np.bincount(fit_codes, weights=np.where(size_ok, implied, 0.0), minlength=n_groups)
+    fitted = size_ok & (labels_fit == FIT)
+    n_fitted = np.bincount(fit_codes, weights=fitted.astype(float), minlength=n_groups)
+    sum_fitted = np.bincount(fit_codes, weights=np.where(fitted, sizes, 0.0), minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_size = np.where(n_sized > 0, sum_size / n_sized, np.nan)
         implied_size = np.where(n_sized > 0, sum_implied / n_sized, np.nan)
+        fit_size = np.where(n_fitted > 0, sum_fitted / n_fitted, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         share_small = (n_small + smoothing * class_prior[SMALL]) / (count + smoothing)
         share_large = (n_large + smoothing * class_prior[LARGE]) / (count + smoothing)
-    table = np.column_stack([count, share_small, share_large, mean_size, implied_size])
+    table = np.column_stack([count, share_small, share_large, mean_size, implied_size, fit_size])
     return table[query_codes]
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from commerce.returns.benchmark import format_returns_report, run_returns_benchmark
 from commerce.returns.features import DESIGN_COLUMNS, ReturnRiskFeatures, category_group
 from commerce.returns.model import DEFAULT_MODEL_PATH, ReturnRiskModel, risk_level
-from commerce.returns.train import main as train_main
+from training.returns_benchmark import format_returns_report, run_returns_benchmark
+from training.train_returns import main as train_main
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data" / "renttherunway_fit.csv.gz"
 MODEL = ReturnRiskModel.load()
@@ -25,8 +25,11 @@ def test_shipped_model_is_plain_json_with_every_coefficient() -> None:
 
 
 def test_new_shop_starts_near_the_prior() -> None:
-    risk = MODEL.predict(ReturnRiskFeatures(size_confidence=0.5))
+    typical_fit = 1 - MODEL.priors["return_rate"]  # the fit model's P(fit) for an average rental
+    risk = MODEL.predict(ReturnRiskFeatures(size_confidence=typical_fit))
     assert abs(risk.probability - MODEL.priors["return_rate"]) < 0.1
+    unsure = MODEL.predict(ReturnRiskFeatures(size_confidence=0.4))
+    assert unsure.probability > risk.probability + 0.1  # a size unlikely to fit comes back more
 
 
 def test_history_moves_the_risk_and_more_history_moves_it_further() -> None:
@@ -99,6 +102,38 @@ def test_returns_benchmark_on_a_subsample_is_calibrated_and_beats_the_base_rate(
     assert result["auc"] > result["baselines"]["base_rate"]["auc"] + 0.1
     assert result["brier"] < result["baselines"]["base_rate"]["brier"]
     assert result["ece"] < 0.05
-    assert result["baselines"]["runtime_logistic_shop_features"]["auc"] > 0.6
+    assert result["baselines"]["fit_model_not_fit"]["auc"] > 0.6
+    assert result["fit_model_version"].startswith("fit-")
+    mitigation = result["mitigation"]
+    assert mitigation["predicted_return_rate_if_advice_taken"] <= mitigation["predicted_return_rate_as_rented"]
     assert np.isfinite(result["seconds"])
     assert "RETURN PROXY" in format_returns_report(result)
+
+
+def test_served_size_confidence_is_the_fit_probability_of_the_size_in_the_cart() -> None:
+    from commerce.advice import fit_probability
+    from commerce.models import SizeAdvice
+
+    advice = SizeAdvice(size="M", confidence=0.7, reason="x", fit_probabilities={"M": 0.7, "L": 0.4})
+    assert fit_probability(advice, "L") == 0.4  # not the confidence in the advised M
+    assert fit_probability(advice, None) == 0.7
+    assert fit_probability(None, "L") is None
+    assert json.loads(DEFAULT_MODEL_PATH.read_text())["metadata"]["size_confidence"].startswith("served fit model")
+
+
+def test_server_reloads_a_retrained_return_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import commerce.advice as advice
+
+    path = tmp_path / "model.json"
+    path.write_text(DEFAULT_MODEL_PATH.read_text())
+    monkeypatch.setattr(advice, "DEFAULT_MODEL_PATH", path)
+    monkeypatch.setattr(advice, "_RISK", {})
+    first = advice.risk_model_version()
+    data = json.loads(path.read_text())
+    data["intercept"] += 0.5  # `shepherd train returns` writing a new model
+    path.write_text(json.dumps(data))
+    os.utime(path, ns=(1, 10**18))
+    assert advice.risk_model_version() != first
+    assert advice.risk_model().intercept == pytest.approx(data["intercept"])

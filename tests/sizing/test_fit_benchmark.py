@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from commerce.sizing.benchmark import format_fit_report, run_fit_benchmark
 from commerce.sizing.fit_stats import full_train_stats, out_of_fold_stats
-from commerce.sizing.metrics import expected_calibration_error, macro_ovr_auc
-from commerce.sizing.rtr import split_rows
+from training.fit_benchmark import format_fit_report, run_fit_benchmark
+from training.metrics import expected_calibration_error, macro_ovr_auc
+from training.rtr import split_rows
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data" / "renttherunway_fit.csv.gz"
 
@@ -54,6 +54,11 @@ def test_fit_model_beats_baselines_on_a_subsample() -> None:
     assert result["auc_macro"] > latent["auc_macro"] + 0.02
     assert latent["auc_macro"] > 0.55
     assert result["accuracy"] >= majority["accuracy"]
+    assert result["model_version"].startswith("fit-")  # scored through the served artifact
+    assert max(result["ece_per_class"].values()) < 0.05
+    advice = result["size_advice"]
+    assert advice["n"] > 500
+    assert advice["top1_accuracy"] > advice["baselines"]["item_most_rented_size"]
     assert "boosted trees" in format_fit_report(result)
 
 
@@ -61,6 +66,6 @@ def test_fit_model_beats_baselines_on_a_subsample() -> None:
 def test_full_fit_benchmark_seed_0_reaches_the_goal() -> None:
     result = run_fit_benchmark(DATA, seed=0)
     assert result["n_test"] == 19_255
-    assert result["auc_macro"] >= 0.76
+    assert result["auc_macro"] >= 0.77  # issue 15 asks 0.78; docs/sizing.md states what is reached
     assert result["auc_macro"] > result["baselines"]["latent_size_sembium2017"]["auc_macro"] + 0.05
     assert result["seconds"] > 0  # ~25 s on a quiet 2-core machine; not asserted (shared CI load)

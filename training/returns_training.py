@@ -1,46 +1,36 @@
 """Return-model inputs derived from RentTheRunway rentals ("fit ≠ fit" stands in for a return).
 
-For every rental: the size confidence (the latent-size model's probability that the rented
-size fits), the shopper's and the item's earlier rentals and fit problems, the item's small /
-large reports and the garment group.  Training rows get out-of-fold values (their own label
-is never used), validation / test rows values from the whole training split.
+For every rental: the size confidence (the served fit model's P(fit) for the rented size —
+the same quantity the server passes for the size in the cart), the shopper's and the item's
+earlier rentals and fit problems, the item's small / large reports and the garment group.
+The fit model is trained on the train split, so the logistic return model is fitted on the
+validation split (honest P(fit)) and scored on the test split; counts come from the train split.
 """
 
 from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from commerce.returns.features import DESIGN_COLUMNS, category_group, design_matrix
 from commerce.returns.model import ReturnRiskModel
-from commerce.sizing.fit_stats import STAT_NAMES, full_train_stats, out_of_fold_stats
-from commerce.sizing.latent_size import LatentSizeModel
-from commerce.sizing.rtr import RtrTable, Split
+from commerce.sizing.fit_model import SHIPPED_MODEL, FitModel, load_fit_model
+from commerce.sizing.fit_stats import STAT_NAMES, full_train_stats
+from training.fit_data import FitParts
+from training.fit_training import export_fit_model, train_trees
+from training.rtr import RtrTable, Split
 
-N_FOLDS = 2
-LATENT_L2 = 0.3
-LATENT_STEPS = 200
 SHOPPER_STRENGTH = 3.0
 ITEM_STRENGTH = 10.0
+FIT = 1
 
 
 def returned(table: RtrTable) -> np.ndarray:
     """The return proxy: 1 when the rental did not fit (small or large)."""
-    return (table.fit != 1).astype(np.int64)
-
-
-def _latent_fit_probability(table: RtrTable, fit_rows: np.ndarray, query_rows: np.ndarray) -> np.ndarray:
-    def col(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return (
-            table.text["user_id"][rows].astype(str),
-            table.text["item_id"][rows].astype(str),
-            table.numeric["size"][rows],
-        )
-
-    model = LatentSizeModel(l2=LATENT_L2).fit(
-        *col(fit_rows), table.fit[fit_rows].astype(np.int64), LATENT_STEPS
-    )
-    return model.predict_proba(*col(query_rows))[:, 1]
+    return (table.fit != FIT).astype(np.int64)
 
 
 def _columns(table: RtrTable, rows: np.ndarray, stats: dict[str, np.ndarray], confidence: np.ndarray) -> dict:
@@ -58,33 +48,49 @@ def _columns(table: RtrTable, rows: np.ndarray, stats: dict[str, np.ndarray], co
     }
 
 
-def rtr_return_columns(table: RtrTable, split: Split, seed: int) -> dict[str, dict[str, np.ndarray]]:
-    """Raw return-model columns for the train (out-of-fold), validation and test rows."""
+def rtr_return_columns(
+    table: RtrTable, split: Split, parts: FitParts, fit_model: FitModel
+) -> dict[str, dict[str, np.ndarray]]:
+    """Raw return-model columns of the validation and test rentals.
+
+    The size confidence is the served fit model's P(fit) for the rented size — what the server
+    passes for the size in the cart (`commerce.advice.fit_probability`).  Counts come from the
+    training rentals, as the server counts the shop's past orders.
+    """
     labels = table.fit[split.train].astype(np.int64)
     sizes = table.numeric["size"][split.train]
     keys = {"user": table.text["user_id"].astype(str), "item": table.text["item_id"].astype(str)}
-    folds = np.random.default_rng(seed + 1).permutation(len(split.train)) % N_FOLDS
-    train_conf = np.empty(len(split.train))
-    for fold in range(N_FOLDS):
-        held = folds == fold
-        train_conf[held] = _latent_fit_probability(table, split.train[~held], split.train[held])
     out: dict[str, dict[str, np.ndarray]] = {}
-    train_stats = {
-        g: out_of_fold_stats(k[split.train], labels, sizes, 5, seed, smoothing=0.0) for g, k in keys.items()
-    }
-    out["train"] = _columns(table, split.train, train_stats, train_conf)
-    held_rows = np.concatenate([split.validation, split.test])
-    held_conf = _latent_fit_probability(table, split.train, held_rows)
-    for part, rows, conf in (
-        ("validation", split.validation, held_conf[: len(split.validation)]),
-        ("test", split.test, held_conf[len(split.validation) :]),
-    ):
+    for part, rows in (("validation", split.validation), ("test", split.test)):
         stats = {
             g: full_train_stats(k[split.train], labels, sizes, k[rows], smoothing=0.0)
             for g, k in keys.items()
         }
-        out[part] = _columns(table, rows, stats, conf)
+        confidence = fit_model.predict(getattr(parts, part))[:, FIT]
+        out[part] = _columns(table, rows, stats, confidence)
     return out
+
+
+def served_fit_model(table: RtrTable, split: Split, parts: FitParts, seed: int, data_name: str) -> FitModel:
+    """The shipped fit model when it was trained on this data and split, else one trained the same way."""
+    if SHIPPED_MODEL.exists():
+        shipped = load_fit_model(SHIPPED_MODEL)
+        m = shipped.manifest
+        if (
+            m.get("seed") == seed
+            and m.get("n_train") == len(split.train)
+            and str(m.get("trained_on", "")).startswith(data_name)
+        ):
+            return shipped
+    y = table.fit.astype(np.int64)
+    trees = train_trees(
+        parts.train, y[split.train], parts.validation, y[split.validation], parts.vocabulary, seed
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        metadata = {"trained_on": f"{data_name}: train split of seed {seed}", "seed": seed}
+        return export_fit_model(
+            trees, Path(tmp) / "fit-model.json", parts.vocabulary, parts.class_prior, metadata
+        )
 
 
 def priors_from(table: RtrTable, rows: np.ndarray) -> dict[str, float]:

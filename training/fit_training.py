@@ -1,0 +1,65 @@
+"""Train the fit model (scikit-learn gradient-boosted trees) and export it as a served artifact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from commerce.sizing.fit_inputs import FitColumns, categorical_mask, feature_matrix
+from commerce.sizing.fit_model import FitModel, save_fit_model
+from training.tree_export import export_trees
+
+MODEL_NAME = (
+    "HistGradientBoostingClassifier (body, size on the RTR code scale, chart size, categories, "
+    "out-of-fold shopper / item / item-size fit statistics), served as numpy trees"
+)
+
+
+def train_trees(
+    train: FitColumns,
+    labels_train: np.ndarray,
+    validation: FitColumns,
+    labels_validation: np.ndarray,
+    vocabulary: dict[str, list[str]],
+    seed: int,
+) -> HistGradientBoostingClassifier:
+    """Boosted trees with early stopping on the validation rows (patience 30 rounds)."""
+    model = HistGradientBoostingClassifier(
+        learning_rate=0.05,
+        max_iter=2000,
+        max_leaf_nodes=31,
+        min_samples_leaf=50,
+        l2_regularization=1.0,
+        categorical_features=np.array(categorical_mask()),
+        early_stopping=True,
+        n_iter_no_change=30,
+        random_state=seed,
+    )
+    model.fit(
+        feature_matrix(train, vocabulary),
+        labels_train,
+        X_val=feature_matrix(validation, vocabulary),
+        y_val=labels_validation,
+    )
+    return model
+
+
+def export_fit_model(
+    model: HistGradientBoostingClassifier,
+    manifest_path: Path,
+    vocabulary: dict[str, list[str]],
+    class_prior: list[float],
+    metadata: dict[str, Any],
+) -> FitModel:
+    """Write the trees as a versioned artifact and load it back (the served object)."""
+    manifest = {
+        **metadata,
+        "model": MODEL_NAME,
+        "boosting_rounds": int(model.n_iter_),
+        "vocabulary": vocabulary,
+        "class_prior": class_prior,
+    }
+    return save_fit_model(manifest_path, export_trees(model), manifest)
