@@ -392,7 +392,7 @@ class DialogueEngine:
     @staticmethod
     def _advice_sentence(advice: SizeAdvice, target: ShownProduct) -> str:
         # The served fit model's reason names the size and says why in one sentence ("I'd go with a medium: ...").
-        text = (f"For the {say.mention(target, with_price=False)}: {advice.reason}" if advice.reason
+        text = (f"For the {say.mention(target, with_price=False)}, {advice.reason}" if advice.reason
                 else f"For the {say.mention(target, with_price=False)}, I'd go with {say.speak_size(advice.size)}.")
         if advice.runner_up and advice.guessing:
             text += f" If you're between sizes, {say.speak_size(advice.runner_up)} is the other option."
