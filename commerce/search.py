@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from commerce.catalog.vocabulary import normalize_colour
 from commerce.models import NotFound, ProductCard, SearchFilters, SearchResult
 from commerce.query_terms import parse_query
 
@@ -52,7 +53,6 @@ RANK_POOL = 150  # text queries rank the most popular matches up to this many
 COUNT_CAP = RANK_POOL  # SearchResult.total is exact below this; equal to it means "this many or more"
 PREFETCH_MARGIN = 10  # candidates past the page whose cards come with the candidate query
 
-_COLOUR_SYNONYMS = {"gray": "grey", "navy": "navy blue", "violet": "purple", "golden": "gold"}
 _PREF_KEYS = {
     "brands": ("brands", "favourite_brands", "favorite_brands", "brand"),
     "colours": ("colours", "colors", "favourite_colours", "favorite_colors", "colour", "color"),
@@ -68,11 +68,6 @@ T = TypeVar("T")
 def gender_set(gender: str) -> list[str]:
     """Genders a request for ``gender`` accepts: adults' and kids' departments include unisex."""
     return [gender] if gender == "unisex" else [gender, "unisex"]
-
-
-def normalize_colour(colour: str) -> str:
-    colour = " ".join(colour.lower().split())
-    return _COLOUR_SYNONYMS.get(colour, colour)
 
 
 BASIC_COLOURS: frozenset[str] = frozenset({

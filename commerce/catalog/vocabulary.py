@@ -221,6 +221,15 @@ KIDS_AGE_LIMIT = 14
 ADULT_OF: dict[str, str] = {"boys": "men", "girls": "women"}
 
 
+_COLOUR_SPELLINGS = {"gray": "grey", "navy": "navy blue", "violet": "purple", "golden": "gold"}
+
+
+def normalize_colour(colour: str) -> str:
+    """A spoken colour in the catalog's spelling ("gray" → grey, "navy" → navy blue)."""
+    colour = " ".join(colour.lower().split())
+    return _COLOUR_SPELLINGS.get(colour, colour)
+
+
 def type_for(phrase: str) -> ProductType | None:
     """The product type a spoken phrase names (None if it names none)."""
     name = TYPE_WORDS.get(phrase)
@@ -240,5 +249,5 @@ def descriptor_stems(word: str) -> tuple[str, ...]:
 __all__ = [
     "BRIGHT_COLOURS", "DARK_COLOURS", "DESCRIPTOR_STEMS", "DULL_COLOURS", "KIDS_AGE_LIMIT", "LIGHT_COLOURS",
     "MATERIAL_WORDS", "PRODUCT_TYPES", "RECIPIENT_GENDER", "TYPE_WORDS", "ProductType", "descriptor_stems",
-    "type_for",
+    "normalize_colour", "type_for",
 ]

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
+from commerce.catalog.vocabulary import normalize_colour
 from commerce.models import ProductCard, SearchFilters
-from commerce.search import normalize_colour
 from voice_server.dialogue.policy import DialogueEngine, TurnResult
 from voice_server.dialogue.references import match_size
 from voice_server.dialogue.state import DialogueState
