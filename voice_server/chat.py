@@ -36,6 +36,9 @@ def turn_json(conversation_id: str, user_text: str, result: TurnResult) -> dict[
         "pending": result.payload.get("pending"),
         "end": result.end_conversation,
         "nlu_ms": result.payload.get("nlu_ms"),
+        "understander": result.payload.get("understander"),
+        "understander_fallback": result.payload.get("understander_fallback"),
+        "llm_ms": result.payload.get("llm_ms"),
     }
 
 

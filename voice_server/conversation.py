@@ -21,6 +21,8 @@ from commerce.models import NotFound
 from voice_server.api.services import payments
 from voice_server.catalog_vocab import VocabularyCache
 from voice_server.context_store import ContextStore, TurnHistory
+from voice_server.dialogue.llm_understander import build_understander, tracking_answer
+from voice_server.dialogue.nlu import RuleBasedUnderstander
 from voice_server.dialogue.policy import DialogueEngine, TurnResult
 from voice_server.dialogue.state import DialogueState
 from voice_server.dialogue.vocabulary import Vocabulary
@@ -106,15 +108,17 @@ class ConversationService:
                 raise NotFound("no such conversation", conversation_id=conversation_id)
             if state.user_id is None:
                 state = state.model_copy(update={"user_id": user_id})
-            result = await self.engine.handle(state, text)
+            with tracking_answer() as answered:
+                result = await self.engine.handle(state, text)
             await self.contexts.save(result.new_state)
             nlu_ms = round((time.perf_counter() - started) * 1000.0, 2)
             turn_index = result.new_state.turn
             result.payload["turn"] = turn_index
             result.payload["nlu_ms"] = nlu_ms
+            result.payload.update(answered.as_payload())
             await self.history.record(
                 conversation_id, user_id, turn_index, text, result.intent, result.slots, result.reply_text,
-                product_ids=[p.id for p in result.products], metrics={"nlu_ms": nlu_ms},
+                product_ids=[p.id for p in result.products], metrics={"nlu_ms": nlu_ms, **answered.as_payload()},
                 channel=self.channel,
             )
         log.info("turn.done", conversation_id=conversation_id, turn=turn_index, intent=result.intent,
@@ -123,7 +127,11 @@ class ConversationService:
 
     async def preview_text(self, conversation_id: str, user_id: int, text: str) -> TurnPreview:
         """Dry run of `handle_text` (read-only shop, nothing stored): for speculative voice turns."""
-        return await preview_turn(self.engine, lambda: self.load_state(conversation_id, user_id), text, user_id)
+        with tracking_answer() as answered:
+            preview = await preview_turn(self.engine, lambda: self.load_state(conversation_id, user_id), text, user_id)
+        if preview.result is not None:
+            preview.result.payload.update(answered.as_payload())
+        return preview
 
     async def commit_preview(self, conversation_id: str, user_id: int, preview: TurnPreview) -> TurnResult | None:
         """Store a preview as the turn; None if it needed a write or the state moved on (run it anew)."""
@@ -165,7 +173,8 @@ async def build_conversation_service(state: AppState, *, channel: str = "voice")
         # The app's one payment provider (shared with the REST routes: one Stripe client), and
         # preferences cached in Valkey for 1 h with Postgres behind them.
         shop = PostgresShop(pool, payments(state), profiles=ProfileCache(valkey, pool))
-    engine = DialogueEngine(shop, vocab)
+    # SHEPHERD_LLM_BASE_URL set: a language model understands turns, the rules answer when it cannot.
+    engine = DialogueEngine(shop, vocab, build_understander(state.settings, RuleBasedUnderstander()))
     return ConversationService(pool, valkey, engine, vocab, ContextStore(valkey), TurnHistory(pool),
                                channel=channel)
 
@@ -173,9 +182,12 @@ async def build_conversation_service(state: AppState, *, channel: str = "voice")
 async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
     """aiohttp cleanup_ctx (after the backends): ``services["conversation"]``."""
     state = app[APP_STATE]
-    state.services["conversation"] = await build_conversation_service(state)
+    service = state.services["conversation"] = await build_conversation_service(state)
     yield
     state.services.pop("conversation", None)
+    close = getattr(service.engine.understander, "aclose", None)
+    if close is not None:
+        await close()
 
 
 __all__ = [
