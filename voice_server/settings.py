@@ -113,6 +113,12 @@ class Settings(BaseSettings):
         "understood by the rules (counted in shepherd_llm_fallbacks_total)",
     )
     llm_max_tokens: int = Field(256, ge=16, le=4096, description="most tokens the LLM may answer with")
+    llm_breaker_failures: int = Field(
+        3, ge=1, description="LLM endpoint failures in a row (timeout, unreachable, 429/5xx) that open the breaker",
+    )
+    llm_breaker_cooldown_s: float = Field(
+        30.0, ge=0, description="while the breaker is open the rules answer at once (reason circuit_open)",
+    )
 
     # -- payments and sign-in ------------------------------------------------------------------------
     stripe_secret_key: SecretStr | None = Field(

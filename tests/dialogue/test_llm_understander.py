@@ -29,6 +29,7 @@ from voice_server.dialogue.llm_prompt import (
     understanding_schema,
 )
 from voice_server.dialogue.llm_understander import (
+    Breaker,
     LlmUnderstander,
     build_understander,
     parse_understanding,
@@ -142,6 +143,29 @@ async def test_no_server_falls_back_to_the_rules_with_the_reason() -> None:
     assert result == await rules_answer(SAID)
     assert answered.understander == "rules" and answered.fallback_reason == "unreachable"
     assert fallbacks("unreachable") == before + 1
+
+
+async def test_breaker_skips_a_failing_endpoint_for_the_cooldown() -> None:
+    llm = understander(closed_port_url())
+    llm.breaker = Breaker(threshold=2, cooldown_s=60.0)
+    reasons = []
+    for _ in range(3):
+        with tracking_answer() as answered:
+            await llm.understand(SAID, state(), catalog_vocabulary())
+        reasons.append(answered.fallback_reason)
+    await llm.aclose()
+    assert reasons == ["unreachable", "unreachable", "circuit_open"]
+    assert not llm.breaker.allows()
+
+
+def test_breaker_counts_only_endpoint_failures() -> None:
+    breaker = Breaker(threshold=2, cooldown_s=60.0)
+    for reason in ("timeout", "invalid_output", "http_503", None, "unreachable", "http_404"):
+        breaker.record(reason)
+    assert breaker.allows()  # never two endpoint failures in a row
+    breaker.record("unreachable")
+    breaker.record("timeout")
+    assert not breaker.allows()
 
 
 async def test_engine_turn_records_who_answered() -> None:

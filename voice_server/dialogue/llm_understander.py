@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
+CIRCUIT_OPEN = "circuit_open"
+ENDPOINT_FAILURES = frozenset({"timeout", "unreachable", "http_429", "http_500", "http_502", "http_503", "http_504"})
+
 FALLBACKS = Counter(
     "shepherd_llm_fallbacks_total", "Turns the LLM understander handed to the rules, by reason", ["reason"]
 )
@@ -84,6 +87,27 @@ def _note(understander: str, reason: str | None, llm_ms: float) -> None:
         answered.understander, answered.fallback_reason, answered.llm_ms = understander, reason, llm_ms
 
 
+@dataclass
+class Breaker:
+    """After ``threshold`` endpoint failures in a row, skip the LLM for ``cooldown_s`` (no budget spent)."""
+
+    threshold: int = 3
+    cooldown_s: float = 30.0
+    failures: int = 0
+    open_until: float = 0.0
+
+    def allows(self) -> bool:
+        return time.monotonic() >= self.open_until
+
+    def record(self, reason: str | None) -> None:
+        if reason not in ENDPOINT_FAILURES:  # an answer came back (good or not): the endpoint is up
+            self.failures = 0
+            return
+        self.failures += 1
+        if self.failures >= self.threshold:
+            self.open_until, self.failures = time.monotonic() + self.cooldown_s, 0
+
+
 def parse_understanding(raw: str, enums: dict[str, list[str]]) -> Understanding:
     """The model's JSON as an `Understanding`; `LlmFailure("invalid_output")` if it is not one."""
     try:
@@ -102,10 +126,12 @@ def parse_understanding(raw: str, enums: dict[str, list[str]]) -> Understanding:
 class LlmUnderstander:
     """`Understander` over an OpenAI-compatible endpoint; ``fallback`` answers whenever it cannot."""
 
-    def __init__(self, client: ChatClient, fallback: Understander, *, budget_ms: float) -> None:
+    def __init__(self, client: ChatClient, fallback: Understander, *, budget_ms: float,
+                 breaker: Breaker | None = None) -> None:
         self.client = client
         self.fallback = fallback
         self.budget_s = budget_ms / 1000.0
+        self.breaker = breaker or Breaker()
         self._prepared: tuple[Vocabulary, dict[str, Any], str, dict[str, list[str]]] | None = None
 
     def _prepare(self, vocab: Vocabulary) -> tuple[dict[str, Any], str, dict[str, list[str]]]:
@@ -127,6 +153,8 @@ class LlmUnderstander:
         started = time.perf_counter()
         detail = ""
         try:
+            if not self.breaker.allows():
+                raise LlmFailure(CIRCUIT_OPEN, f"{self.breaker.threshold} endpoint failures in a row")
             understanding = await self.ask(text, state, vocab)
         except TimeoutError:
             reason = "timeout"
@@ -135,10 +163,13 @@ class LlmUnderstander:
         except Exception as exc:  # a bug or an odd answer must cost one turn's quality, never the turn
             reason, detail = "error", repr(exc)[:200]
         else:
+            self.breaker.record(None)
             ms = _elapsed_ms(started)
             LLM_MS.labels(outcome="ok").observe(ms)
             _note("llm", None, ms)
             return understanding
+        if reason != CIRCUIT_OPEN:
+            self.breaker.record(reason)
         ms = _elapsed_ms(started)
         LLM_MS.labels(outcome="fallback").observe(ms)
         FALLBACKS.labels(reason=reason).inc()
@@ -166,4 +197,5 @@ def build_understander(settings: Settings, fallback: Understander) -> LlmUnderst
     )
     log.info("understanding.llm_enabled", base_url=settings.llm_base_url, model=settings.llm_model,
              mode=settings.llm_mode, budget_ms=settings.llm_timeout_ms)
-    return LlmUnderstander(ChatClient(endpoint), fallback, budget_ms=settings.llm_timeout_ms)
+    breaker = Breaker(settings.llm_breaker_failures, settings.llm_breaker_cooldown_s)
+    return LlmUnderstander(ChatClient(endpoint), fallback, budget_ms=settings.llm_timeout_ms, breaker=breaker)
