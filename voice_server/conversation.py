@@ -30,6 +30,7 @@ from voice_server.dialogue.state import DialogueState
 from voice_server.dialogue.understanding import Understander
 from voice_server.dialogue.vocabulary import Vocabulary
 from voice_server.dialogue.vocabulary import hotwords as vocab_hotwords
+from voice_server.llm_understander import LlmUnderstander, build_understander, tracking_answer
 from voice_server.logs import get_logger
 from voice_server.profile_cache import ProfileCache
 from voice_server.shop_adapter import PostgresShop
@@ -113,15 +114,17 @@ class ConversationService:
                 raise NotFound("no such conversation", conversation_id=conversation_id)
             if state.user_id is None:
                 state = state.model_copy(update={"user_id": user_id})
-            result = await self.engine.handle(state, text)
+            with tracking_answer() as answered:
+                result = await self.engine.handle(state, text)
             await self.contexts.save(result.new_state)
             nlu_ms = round((time.perf_counter() - started) * 1000.0, 2)
             turn_index = result.new_state.turn
             result.payload["turn"] = turn_index
             result.payload["nlu_ms"] = nlu_ms
+            result.payload.update(answered.as_payload())
             await self.history.record(
                 conversation_id, user_id, turn_index, text, result.intent, result.slots, result.reply_text,
-                product_ids=[p.id for p in result.products], metrics={"nlu_ms": nlu_ms},
+                product_ids=[p.id for p in result.products], metrics={"nlu_ms": nlu_ms, **answered.as_payload()},
                 channel=self.channel,
             )
         log.info("turn.done", conversation_id=conversation_id, turn=turn_index, intent=result.intent,
@@ -130,7 +133,11 @@ class ConversationService:
 
     async def preview_text(self, conversation_id: str, user_id: int, text: str) -> TurnPreview:
         """Dry run of `handle_text` (read-only shop, nothing stored): for speculative voice turns."""
-        return await preview_turn(self.engine, lambda: self.load_state(conversation_id, user_id), text, user_id)
+        with tracking_answer() as answered:
+            preview = await preview_turn(self.engine, lambda: self.load_state(conversation_id, user_id), text, user_id)
+        if preview.result is not None:
+            preview.result.payload.update(answered.as_payload())
+        return preview
 
     async def commit_preview(self, conversation_id: str, user_id: int, preview: TurnPreview) -> TurnResult | None:
         """Store a preview as the turn; None if it needed a write or the state moved on (run it anew)."""
@@ -188,9 +195,12 @@ async def build_conversation_service(state: AppState, *, channel: str = "voice")
     # The app's one payment provider (shared with the REST routes: one Stripe client), and
     # preferences cached in Valkey for 1 h with Postgres behind them.
     shop = PostgresShop(pool, payments(state), profiles=ProfileCache(valkey, pool))
+    # The embedded understander: rules, and sentence embeddings for what they leave empty; with
+    # SHEPHERD_LLM_BASE_URL set a language model answers first and the embedded one when it cannot.
     understander: Understander = RuleBasedUnderstander()
     if state.settings.semantic_understanding:
         understander = await asyncio.to_thread(SemanticFallbackUnderstander, understander)
+    understander = build_understander(state.settings, understander) or understander
     engine = DialogueEngine(shop, vocab, understander, currency_rates=state.settings.currency_rates)
     return ConversationService(pool, valkey, engine, vocab, ContextStore(valkey), TurnHistory(pool),
                                channel=channel)
@@ -204,6 +214,8 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
     state.services.conversation = service
     yield
     state.services.conversation = None
+    if isinstance(service.engine.understander, LlmUnderstander):
+        await service.engine.understander.aclose()
 
 
 __all__ = [

@@ -114,6 +114,29 @@ class Settings(BaseSettings):
         True, description="match what the rules leave empty (free descriptions, things not sold) by sentence "
                           "embeddings (all-MiniLM-L6-v2 int8, shipped in a wheel)")
 
+    # -- language-model understanding (optional) ---------------------------------------------------
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint up to /v1 (vLLM, llama.cpp server, Ollama, hosted) "
+        "that understands turns; unset = the embedded rule-based understander only",
+    )
+    llm_api_key: SecretStr | None = Field(None, description="bearer token for the LLM endpoint, if it needs one")
+    llm_model: str = Field("default", description="model name sent to the LLM endpoint")
+    llm_mode: Literal["json_schema", "tools"] = Field(
+        "json_schema", description="ask for structured output (response_format json_schema) or a forced "
+        "tool call whose parameters are the Understanding schema",
+    )
+    llm_timeout_ms: int = Field(
+        1500, ge=10, le=60000, description="latency budget of one LLM call; past it the turn is "
+        "understood by the rules (counted in shepherd_llm_fallbacks_total)",
+    )
+    llm_max_tokens: int = Field(256, ge=16, le=4096, description="most tokens the LLM may answer with")
+    llm_breaker_failures: int = Field(
+        3, ge=1, description="LLM endpoint failures in a row (timeout, unreachable, 429/5xx) that open the breaker",
+    )
+    llm_breaker_cooldown_s: float = Field(
+        30.0, ge=0, description="while the breaker is open the rules answer at once (reason circuit_open)",
+    )
+
     # -- payments and sign-in ------------------------------------------------------------------------
     stripe_secret_key: SecretStr | None = Field(
         None, validation_alias=_env("STRIPE_SECRET_KEY", "SHEPHERD_STRIPE_SECRET_KEY"),
