@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from commerce.catalog.vocabulary import PRODUCT_TYPES
 from voice_server.dialogue.state import DialogueState
 from voice_server.dialogue.understanding import Understanding
 from voice_server.dialogue.vocabulary import Vocabulary
@@ -43,13 +44,30 @@ def catalog_enums(vocab: Vocabulary) -> dict[str, list[str]]:
         values = [str(v) for v in getattr(vocab, attr, ()) or ()]
         if values:
             enums[slot] = values
+    enums["product_type"] = list(PRODUCT_TYPES)  # the shop's own vocabulary of product types
     return enums
+
+
+DERIVED_SLOTS = ("name_any",)
+MAX_LIST_ITEMS = 4
 
 
 def understanding_schema(vocab: Vocabulary) -> dict[str, Any]:
     """`Understanding`'s JSON schema with the catalog's values as enums on category and colour."""
-    schema = copy.deepcopy(Understanding.model_json_schema())
+    full = copy.deepcopy(Understanding.model_json_schema())
+    defs = full.get("$defs", {})
+    # `Understanding.then` (several requests in one utterance) makes the model recursive; the model is
+    # asked for one request, so the root is the Understanding definition without `then`.
+    schema = defs.pop("Understanding", None) or full
+    schema.get("properties", {}).pop("then", None)
+    schema["$defs"] = defs
     slots = schema.get("$defs", {}).get("Slots", {}).get("properties", {})
+    for derived in DERIVED_SLOTS:  # the rules' restatements of other slots; the policy derives them itself
+        slots.pop(derived, None)
+    for prop in slots.values():  # bounded lists: a constrained small model otherwise repeats items until cut
+        for option in prop.get("anyOf", [prop]):
+            if option.get("type") == "array":
+                option["maxItems"] = MAX_LIST_ITEMS
     for slot, values in catalog_enums(vocab).items():
         if slot in slots:
             slots[slot] = {"anyOf": [{"type": "string", "enum": values}, {"type": "null"}], "default": None}

@@ -392,8 +392,11 @@ class DialogueEngine:
     @staticmethod
     def _advice_sentence(advice: SizeAdvice, target: ShownProduct) -> str:
         # The served fit model's reason names the size and says why in one sentence ("I'd go with a medium: ...").
-        text = (f"For the {say.mention(target, with_price=False)}, {advice.reason}" if advice.reason
-                else f"For the {say.mention(target, with_price=False)}, I'd go with {say.speak_size(advice.size)}.")
+        spoken = say.speak_size(advice.size)
+        if spoken.lower() in advice.reason.lower():  # the fit model's sentence names the size and says why
+            text = f"For the {say.mention(target, with_price=False)}, {advice.reason}"
+        else:
+            text = f"For the {say.mention(target, with_price=False)}, I'd go with {spoken}. {advice.reason}".strip()
         if advice.runner_up and advice.guessing:
             text += f" If you're between sizes, {say.speak_size(advice.runner_up)} is the other option."
         return text
@@ -823,7 +826,9 @@ def _meaning_update(base: SearchFilters, slots: Slots) -> dict[str, Any]:
     for name in slots.clear or []:
         update.update(_CLEARS[name])
     if slots.category is not None:
-        update["name_any"] = list(slots.name_any or [])
+        kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
+        stems = slots.name_any if slots.name_any is not None else (list(kind.stems) if kind else [])
+        update["name_any"] = list(stems)
     colours = list(slots.colours or ([slots.colour] if slots.colour else []))
     colour_none = [c for c in base.colour_none if c not in colours]
     colour_none += list(slots.exclude_colours or [])

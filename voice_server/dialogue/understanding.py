@@ -45,7 +45,6 @@ SEARCH_SLOTS: tuple[str, ...] = (
     "exclude_colours",
     "exclude_brands",
     "exclude_words",
-    "require_words",
     "shade",
     "formality",
     "clear",
@@ -93,7 +92,6 @@ class Slots(BaseModel):
     exclude_colours: list[str] | None = None
     exclude_brands: list[str] | None = None
     exclude_words: list[str] | None = Field(None, description="name stems ruled out ('nothing floral')")
-    require_words: list[str] | None = Field(None, description="name stems required ('linen')")
     shade: Literal["darker", "brighter", "muted"] | None = None
     formality: Literal["more", "less"] | None = None
     name_any: list[str] | None = Field(None, description="name stems of the product type(s) asked for")
