@@ -102,6 +102,9 @@ class ServerProcess:
         env.update({
             "SHEPHERD_STATE_DIR": str(self.state_dir), "SHEPHERD_LOG_LEVEL": "warning",
             "SHEPHERD_MAX_SESSIONS": "100000", "SHEPHERD_RATE_LIMIT_PER_MINUTE": "1000000",
+            # the ramp measures past capacity: admission control (voice_server.capacity) must not refuse
+            "SHEPHERD_MAX_TALKING_SESSIONS": "100000", "SHEPHERD_ADMISSION_CPU_MAX": "0",
+            "SHEPHERD_ADMISSION_QUEUE_MAX": "0",
         })
         with self.log_path.open("wb") as out:
             self.proc = subprocess.Popen(

@@ -43,6 +43,7 @@ from commerce.models import NotFound
 from voice_server import metrics as prom
 from voice_server import protocol as p
 from voice_server.asr_hints import HotwordsMode, dialogue_hotwords
+from voice_server.capacity import capacity_of
 from voice_server.dialogue.policy import TurnResult
 from voice_server.logs import get_logger
 from voice_server.outbox import Outbox, OutboxOverflow
@@ -157,6 +158,7 @@ class VoiceSession:
         header_token: str | None = None,
         abort: Callable[[], None] | None = None,
         said_hello: Callable[[], None] | None = None,
+        admit: Callable[[], p.ProtocolError | None] | None = None,
     ) -> None:
         self.ws = ws
         self.state = state
@@ -165,6 +167,9 @@ class VoiceSession:
         self.header_token = header_token
         self._abort_transport = abort or (lambda: None)
         self._said_hello = said_hello or (lambda: None)  # ws.py: frees this socket's pending-handshake slot
+        self._admit = admit or (lambda: None)  # ws.py: admission control at hello (None = admitted)
+        self.last_turn_at: float | None = None
+        """When the latest turn started (admission counts a session with a recent turn as talking)."""
         self.outbox = Outbox(self.options.max_backlog_ms, self.options.max_control_backlog)
         self.endpointer = Endpointer(self.options.endpointer)
         self.clock = StreamClock()
@@ -184,11 +189,21 @@ class VoiceSession:
         self._draining = False
         self._closing = False
         self._context_hotwords: str | None = None
+        self._work = capacity_of(state).work
 
     # ------------------------------------------------------------------ lifecycle
     @property
     def busy(self) -> bool:
         return self._turn is not None
+
+    @property
+    def ready(self) -> bool:
+        """`hello` was accepted (the session counts against the node's capacity)."""
+        return self.negotiated is not None and not self._closing
+
+    def talking(self, at: float, window_s: float) -> bool:
+        """A turn is in progress, or one started within `window_s` (capacity.Load.talking)."""
+        return self.busy or (self.last_turn_at is not None and at - self.last_turn_at < window_s)
 
     def live_tasks(self) -> int:
         """Tasks still owned by this session (0 once it has ended)."""
@@ -364,6 +379,10 @@ class VoiceSession:
         negotiated = p.negotiate(hello)
         if isinstance(negotiated, p.ProtocolError):
             self._fatal(negotiated)
+            return False
+        refused = self._admit()
+        if refused is not None:  # server full: refused before any token check or database work
+            self._fatal(refused)
             return False
         key = self.state.token_key()
         try:
@@ -560,7 +579,7 @@ class VoiceSession:
         utt.speculative_size = int(event.audio.size)
         reused = self._take_interim(utt, utt.speculative_size)
         utt.speculative = reused or self._spawn(
-            asr.transcribe(event.audio, hotwords=self._hotwords()), "asr-spec"
+            self._work.track("asr", asr.transcribe(event.audio, hotwords=self._hotwords())), "asr-spec"
         )
         if self.options.speculation.enabled:
             utt.speculation = self._spawn(self._speculate(utt, utt.speculative), "speculate")
@@ -649,7 +668,7 @@ class VoiceSession:
         audio = self.endpointer.current_audio()
         utt.interim_size = int(audio.size)
         utt.interim_asr = self._spawn(
-            asr.transcribe(audio, hotwords=self._hotwords(), interim=True), "asr-interim"
+            self._work.track("asr", asr.transcribe(audio, hotwords=self._hotwords(), interim=True)), "asr-interim"
         )
         utt.interim = self._spawn(self._interim(utt.turn_id, utt.interim_asr), "interim")
 
@@ -702,6 +721,7 @@ class VoiceSession:
     def _new_turn(self, source: str) -> Turn:
         self._turn_seq += 1
         turn = Turn(turn_id=self._turn_seq, source=source)
+        self.last_turn_at = turn.started
         self._turn = turn
         return turn
 
@@ -795,7 +815,9 @@ class VoiceSession:
             if result is None:
                 if self.state.asr is None:
                     raise AsrError("closed", "speech models are still loading")
-                result = await self.state.asr.transcribe(audio, hotwords=self._hotwords())
+                result = await self._work.track(
+                    "asr", self.state.asr.transcribe(audio, hotwords=self._hotwords())
+                )
         except AsrError as exc:
             log.warning("turn.asr_failed", session=self.session_id, turn=turn.turn_id, error=str(exc))
             turn.transcript_at = now()
@@ -935,10 +957,11 @@ class VoiceSession:
                             await out.put((clause, chunks))
                             continue
                 chunks = []
-                async for pcm in tts.stream(clause):
-                    if turn.first_tts_at is None:
-                        turn.first_tts_at = now()
-                    chunks.append(pcm)
+                with self._work.hold("tts"):
+                    async for pcm in tts.stream(clause):
+                        if turn.first_tts_at is None:
+                            turn.first_tts_at = now()
+                        chunks.append(pcm)
                 await out.put((clause, chunks))
         except (TtsError, Exception) as exc:
             turn.tts_failed = True
