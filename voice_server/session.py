@@ -79,6 +79,10 @@ class SessionOptions(BaseModel):
         300.0, ge=0, description="speech this soon after playback start must be strong"
     )
     barge_in_check_ms: int = Field(90, ge=10, description="how often a barge-in candidate is re-checked")
+    tts_lead_ms: float = Field(
+        1500.0, ge=0, description="just-in-time speech: the next clause is synthesised once less than this "
+        "much synthesised audio of the reply is left to play (the first clause at once)",
+    )
     max_invalid_in_row: int = Field(20, ge=1, description="consecutive invalid messages before close 4409")
     endpointer: EndpointerConfig = Field(default_factory=EndpointerConfig)
     speculation: SpeculationConfig = Field(default_factory=SpeculationConfig)
@@ -945,29 +949,43 @@ class VoiceSession:
         turn: Turn,
         ahead: _Speculation | None = None,
     ) -> None:
-        """Producer: synthesise clause by clause (the next one while the previous plays); the first
-        clause comes from `ahead` when it was synthesised speculatively."""
+        """Producer, just in time: the first clause at once (or from `ahead` when it was synthesised
+        speculatively), each next one only when the audio already synthesised is about to run out
+        (`tts_lead_ms`). An interruption cancels this task, so no clause after it is synthesised."""
+        produced_ms = 0.0
         try:
             for index, clause in enumerate(split_clauses(text) or [text]):
+                if index > 0:
+                    await self._until_needed(turn, produced_ms)
+                chunks: list[bytes] = []
                 if index == 0 and ahead is not None and ahead.audio is not None and ahead.clause == clause:
                     with contextlib.suppress(Exception):
                         chunks = await ahead.audio
                         if chunks:
                             turn.first_tts_at = turn.first_tts_at or now()
-                            await out.put((clause, chunks))
-                            continue
-                chunks = []
-                with self._work.hold("tts"):
-                    async for pcm in tts.stream(clause):
-                        if turn.first_tts_at is None:
-                            turn.first_tts_at = now()
-                        chunks.append(pcm)
+                if not chunks:
+                    with self._work.hold("tts"):
+                        async for pcm in tts.stream(clause):
+                            if turn.first_tts_at is None:
+                                turn.first_tts_at = now()
+                            chunks.append(pcm)
+                produced_ms += sum(len(c) for c in chunks) / 2 / tts.sample_rate * 1000.0
                 await out.put((clause, chunks))
         except (TtsError, Exception) as exc:
             turn.tts_failed = True
             log.warning("turn.tts_failed", session=self.session_id, turn=turn.turn_id, error=str(exc))
             self._send_error(p.ProtocolError(p.ErrorCode.TTS_FAILED, "speech synthesis failed"), turn.turn_id)
         await out.put(None)
+
+    async def _until_needed(self, turn: Turn, produced_ms: float) -> None:
+        """Wait until less than `tts_lead_ms` of the audio synthesised so far is left to play."""
+        lead = self.options.tts_lead_ms
+        while True:
+            played = turn.pacer.played_ms(now()) if turn.pacer is not None else 0.0
+            left = produced_ms - played
+            if left <= lead:
+                return
+            await asyncio.sleep(min((left - lead) / 1000.0, 0.25))
 
     async def _play(self, turn: Turn, pacer: Pacer, frame: bytes, frame_ms: float) -> bool:
         """Pace one frame into the outbox; False when the client fell too far behind."""

@@ -96,6 +96,13 @@ class Settings(BaseSettings):
         description="override the ElevenLabs API base URL (local test servers)",
     )
     tts_first_byte_timeout_s: float = Field(1.5, gt=0, description="ElevenLabs wait before falling back")
+    tts_workers: int = Field(
+        0, ge=0, description="Piper syntheses running at once, each on one onnxruntime thread (0 = one per "
+        "usable core); more wait in line",
+    )
+    tts_cache_mb: int = Field(
+        32, ge=0, description="LRU cache of synthesised phrases keyed by text, voice and rate (0 = off)",
+    )
 
     # -- shop --------------------------------------------------------------------------------------
     currency_rates: dict[str, float] = Field(
