@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, TypeVar
 import psutil
 from prometheus_client import Gauge
 
+from voice_server import cpu_budget
 from voice_server.settings import Settings
 
 if TYPE_CHECKING:
@@ -228,9 +229,11 @@ class CapacityMonitor:
     async def run(self, refresh: Callable[[], object]) -> None:
         """Sample the CPU and call `refresh` (which updates the gauges) every second, until cancelled."""
         self.sample_cpu()  # the first call only sets the reference point
+        budget = cpu_budget.Sampler()
         while True:
             await asyncio.sleep(SAMPLE_EVERY_S)
             self.sample_cpu()
+            budget.sample()
             refresh()
 
 

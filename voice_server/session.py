@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,7 @@ from voice_server import metrics as prom
 from voice_server import protocol as p
 from voice_server.asr_hints import HotwordsMode, dialogue_hotwords
 from voice_server.capacity import capacity_of
+from voice_server.cpu_budget import charge, charger, timed
 from voice_server.dialogue.policy import TurnResult
 from voice_server.logs import get_logger
 from voice_server.outbox import Outbox, OutboxOverflow
@@ -57,6 +59,8 @@ from voice_server.turn_preview import TurnPreview
 from voice_server.turns import StreamClock, Turn, now
 
 log = get_logger(__name__)
+
+DIALOGUE_CPU = charger("dialogue")
 
 APOLOGY = "Sorry, I didn't catch that. Could you say it again?"
 FAILED_APOLOGY = "Sorry, something went wrong on my side. Could you say that again?"
@@ -518,8 +522,10 @@ class VoiceSession:
             self._send_error(error)
             return
         assert self._resampler is not None
+        started = time.thread_time()
         pcm16k = self._resampler.process(data)
         events = self.endpointer.feed(pcm16k)
+        charge("vad", time.thread_time() - started)
         self.clock.mark(self.endpointer.t_ms, now())
         self._on_vad_events(events)
         self._maybe_end_early()
@@ -623,7 +629,7 @@ class VoiceSession:
         conv = self.state.services.conversation
         if text and conv is not None and self.conversation_id and self.user_id is not None:
             try:
-                spec.preview = await conv.preview_text(self.conversation_id, self.user_id, text)
+                spec.preview = await timed(conv.preview_text(self.conversation_id, self.user_id, text), DIALOGUE_CPU)
             except Exception as exc:  # the turn will run the dialogue normally
                 log.warning("turn.preview_failed", session=self.session_id, error=repr(exc))
         understanding = spec.preview.understanding if spec.preview is not None else None
@@ -843,14 +849,18 @@ class VoiceSession:
         preview = spec.preview if spec is not None else None
         if preview is not None and reusable(preview.text, text):
             # the speculative dialogue step is committed now (state + history), or refused if stale
-            turn.dialogue = asyncio.ensure_future(conv.commit_preview(self.conversation_id, self.user_id, preview))
+            turn.dialogue = asyncio.ensure_future(
+                timed(conv.commit_preview(self.conversation_id, self.user_id, preview), DIALOGUE_CPU)
+            )
             turn.dialogue.add_done_callback(_consume_result)
             result = await asyncio.shield(turn.dialogue)
             turn.speculative_reply = result is not None
             prom.SPECULATIVE.labels("committed" if result is not None else "not_committed").inc()
         if result is None:
             # shielded: an interruption must not leave the dialogue state half-written
-            turn.dialogue = asyncio.ensure_future(conv.handle_text(self.conversation_id, self.user_id, text))
+            turn.dialogue = asyncio.ensure_future(
+                timed(conv.handle_text(self.conversation_id, self.user_id, text), DIALOGUE_CPU)
+            )
             turn.dialogue.add_done_callback(_consume_result)
             result = await asyncio.shield(turn.dialogue)
         assert result is not None  # handle_text always returns a turn

@@ -19,6 +19,7 @@ from audio.asr import BatchingTranscriber, WhisperEngine
 from audio.models import piper_voice_paths, resolve_whisper_model
 from audio.pcm import ASR_RATE, pcm16_to_float32, resample_pcm16
 from audio.tts import CachingTts, ElevenLabsTts, FallbackTts, PiperTts, SpeechCache, TtsEngine
+from voice_server.cpu_budget import charger
 from voice_server.logs import get_logger
 from voice_server.settings import Settings
 from voice_server.state import APP_STATE, AppState
@@ -46,6 +47,7 @@ def build_tts(settings: Settings) -> TtsEngine:
     audio is not cached (a reply may switch voices mid-way when the primary fails)."""
     model_path, config_path = piper_voice_paths()
     piper = PiperTts(model_path, config_path, workers=settings.tts_workers)
+    piper.on_cpu = charger("tts")
     local: TtsEngine = piper
     if settings.tts_cache_mb > 0:
         local = CachingTts(

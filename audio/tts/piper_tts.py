@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -46,13 +47,19 @@ class PiperTts:
         self.workers = workers or _usable_cores()
         self.threads = threads
         self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="piper")
+        self.on_cpu: Callable[[float], None] | None = None
+        """Called (from the synthesis thread) with each synthesis's CPU seconds (the server's CPU budget)."""
 
     def synthesize(self, text: str) -> bytes:
         """Synthesise `text` in full (blocking) and return pcm_s16le mono at `sample_rate`."""
+        started = time.thread_time()  # one onnxruntime thread: this thread's CPU is the synthesis's
         try:
             return b"".join(c.audio_int16_bytes for c in self._voice.synthesize(text, self._syn_config))
         except Exception as exc:
             raise TtsError("piper", repr(exc)) from exc
+        finally:
+            if self.on_cpu is not None:
+                self.on_cpu(time.thread_time() - started)
 
     async def stream(self, text: str) -> AsyncIterator[bytes]:
         """Yield one PCM chunk per clause; synthesis of clause n+1 overlaps playback of clause n."""

@@ -87,3 +87,13 @@ async def test_piper_runs_syntheses_side_by_side_one_thread_each(piper_tts: Pipe
     for chunks, _ in results:
         audio = pcm16_to_float32(b"".join(chunks))
         assert 0.8 < audio.size / piper_tts.sample_rate < 5.0 and rms_dbfs(audio) > -35
+
+
+def test_piper_reports_the_cpu_of_each_synthesis(piper_tts: PiperTts) -> None:
+    seen: list[float] = []
+    piper_tts.on_cpu = seen.append
+    try:
+        piper_tts.synthesize("Your order is on its way.")
+    finally:
+        piper_tts.on_cpu = None
+    assert len(seen) == 1 and seen[0] > 0
