@@ -91,8 +91,9 @@ CONNECT_TIMEOUT_S = 20.0
 class ServerProcess:
     """``shepherd serve`` in a subprocess; its threads can be pinned to cores."""
 
-    def __init__(self, state_dir: Path, port: int | None = None) -> None:
+    def __init__(self, state_dir: Path, port: int | None = None, tts_cache: bool = False) -> None:
         self.state_dir = state_dir
+        self.tts_cache = tts_cache
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.url = f"ws://127.0.0.1:{self.port}/ws/voice"
@@ -108,6 +109,9 @@ class ServerProcess:
             # the ramp measures past capacity: admission control (voice_server.capacity) must not refuse
             "SHEPHERD_MAX_TALKING_SESSIONS": "100000", "SHEPHERD_ADMISSION_CPU_MAX": "0",
             "SHEPHERD_ADMISSION_QUEUE_MAX": "0",
+            # a handful of fixtures repeat the same replies far more than real shoppers do: the phrase
+            # cache would flatter TTS, so it is off unless --tts-cache
+            "SHEPHERD_TTS_CACHE_MB": "32" if self.tts_cache else "0",
         })
         with self.log_path.open("wb") as out:
             self.proc = subprocess.Popen(
@@ -508,7 +512,7 @@ def affinity(cores: set[int] | None) -> Iterator[None]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     utterances = load_utterances("quick", args.fixtures_limit)
-    server = ServerProcess(args.state_dir)
+    server = ServerProcess(args.state_dir, tts_cache=args.tts_cache)
     log(f"starting shepherd serve on port {server.port} (state dir {args.state_dir}); log {server.log_path}")
     server.start()
     ramp: list[dict[str, Any]] = []
@@ -571,7 +575,7 @@ def build_result(args: argparse.Namespace, outcome: dict[str, Any]
         "server": "shepherd serve subprocess (all cores for shoppers; one pinned core for listening)",
         "load_generator": "this process" + (" (pinned to the other core for listening)"
                                             if outcome["cores_split"] else " (same core: machine has one)"),
-        "endpointing": "server VAD (trailing silence)", "replies": "cut by cancel when the next question is due",
+        "endpointing": "server VAD (trailing silence)", "tts_cache": args.tts_cache, "replies": "cut by cancel when the next question is due",
         "runs": 1,
     }
     results = {
@@ -644,6 +648,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-shoppers", action="store_true")
     parser.add_argument("--skip-listening", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--tts-cache", action="store_true",
+                        help="keep the server's phrase cache on (off by default: the fixtures repeat replies)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: N 1..2 for 12 s each, 10 and 20 listening sessions for 4 s")
     parser.add_argument("--out-dir", type=Path, default=RESULTS_DIR, help="where the JSON result goes")
