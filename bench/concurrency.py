@@ -18,6 +18,9 @@ and this process is the load generator, so the two never share a GIL.
    far frame processing lags behind real time. Sessions ramp until that lag's p95 exceeds 200 ms.
    Memory per session = growth of the server's RSS / sessions.
 
+Each ramp step also reports the server's CPU per answered turn by stage (VAD, ASR, understanding, shop,
+TTS, protocol, total; core-milliseconds, from ``shepherd_cpu_seconds_total{stage}``: ``cpu_per_turn``).
+
 Writes ``bench/results/concurrency.json`` with per-N series in ``results["ramp"]`` and
 ``results["listening"]`` for bench/plots.py.
 """
@@ -88,8 +91,9 @@ CONNECT_TIMEOUT_S = 20.0
 class ServerProcess:
     """``shepherd serve`` in a subprocess; its threads can be pinned to cores."""
 
-    def __init__(self, state_dir: Path, port: int | None = None) -> None:
+    def __init__(self, state_dir: Path, port: int | None = None, tts_cache: bool = False) -> None:
         self.state_dir = state_dir
+        self.tts_cache = tts_cache
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.url = f"ws://127.0.0.1:{self.port}/ws/voice"
@@ -102,6 +106,12 @@ class ServerProcess:
         env.update({
             "SHEPHERD_STATE_DIR": str(self.state_dir), "SHEPHERD_LOG_LEVEL": "warning",
             "SHEPHERD_MAX_SESSIONS": "100000", "SHEPHERD_RATE_LIMIT_PER_MINUTE": "1000000",
+            # the ramp measures past capacity: admission control (voice_server.capacity) must not refuse
+            "SHEPHERD_MAX_TALKING_SESSIONS": "100000", "SHEPHERD_ADMISSION_CPU_MAX": "0",
+            "SHEPHERD_ADMISSION_QUEUE_MAX": "0",
+            # a handful of fixtures repeat the same replies far more than real shoppers do: the phrase
+            # cache would flatter TTS, so it is off unless --tts-cache
+            "SHEPHERD_TTS_CACHE_MB": "32" if self.tts_cache else "0",
         })
         with self.log_path.open("wb") as out:
             self.proc = subprocess.Popen(
@@ -160,7 +170,30 @@ async def server_counters(base: str) -> dict[str, float]:
                 out["slow_client"] = sample.value
             elif sample.name == "shepherd_voice_closes_total":
                 out[f"close_{sample.labels.get('code')}"] = sample.value
+            elif sample.name == "shepherd_cpu_seconds_total":
+                out[f"cpu_{sample.labels.get('stage')}"] = sample.value
     return out
+
+
+CPU_STAGES = ("vad", "asr", "understanding", "shop", "tts", "protocol")
+
+
+def cpu_per_turn(counters: dict[str, float], turns: int) -> dict[str, float | None]:
+    """Core-milliseconds per answered turn by stage, from the deltas of the server's
+    ``shepherd_cpu_seconds_total{stage}`` over a step (voice_server/cpu_budget.py says what each counts);
+    pops the cpu_* entries from ``counters``. asr = process - loop - tts (off-loop threads other than
+    Piper's), shop = dialogue - understanding, protocol = loop - vad - dialogue, total = process."""
+    cpu = {k.removeprefix("cpu_"): counters.pop(k) for k in [k for k in counters if k.startswith("cpu_")]}
+    if turns <= 0 or "process" not in cpu:
+        return {stage: None for stage in (*CPU_STAGES, "total")}
+    get = cpu.get
+    derived = {
+        "vad": get("vad", 0.0), "asr": get("process", 0.0) - get("loop", 0.0) - get("tts", 0.0),
+        "understanding": get("understanding", 0.0), "shop": get("dialogue", 0.0) - get("understanding", 0.0),
+        "tts": get("tts", 0.0), "protocol": get("loop", 0.0) - get("vad", 0.0) - get("dialogue", 0.0),
+        "total": get("process", 0.0),
+    }
+    return {stage: round(max(0.0, seconds) * 1000 / turns, 1) for stage, seconds in derived.items()}
 
 
 async def server_info(base: str) -> dict[str, str]:
@@ -269,8 +302,10 @@ async def shopper_step(server: ServerProcess, n: int, utterances: list[Utterance
     await asyncio.sleep(1.0)
     counters = counter_delta(before, await server_counters(server.base))
     counters.pop("close_1000", None)  # our own goodbyes
+    answered = sum(1 for s in samples if s.record()["outcome"] == "ok")
+    cpu_ms = cpu_per_turn(counters, answered)
     step = step_summary(n, samples, failed, counters, late)
-    step.update(rss_mb=round(rss, 1), server_cpu_cores=round(cpu, 2))
+    step.update(rss_mb=round(rss, 1), server_cpu_cores=round(cpu, 2), cpu_ms_per_turn=cpu_ms)
     return step
 
 
@@ -477,7 +512,7 @@ def affinity(cores: set[int] | None) -> Iterator[None]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     utterances = load_utterances("quick", args.fixtures_limit)
-    server = ServerProcess(args.state_dir)
+    server = ServerProcess(args.state_dir, tts_cache=args.tts_cache)
     log(f"starting shepherd serve on port {server.port} (state dir {args.state_dir}); log {server.log_path}")
     server.start()
     ramp: list[dict[str, Any]] = []
@@ -540,7 +575,7 @@ def build_result(args: argparse.Namespace, outcome: dict[str, Any]
         "server": "shepherd serve subprocess (all cores for shoppers; one pinned core for listening)",
         "load_generator": "this process" + (" (pinned to the other core for listening)"
                                             if outcome["cores_split"] else " (same core: machine has one)"),
-        "endpointing": "server VAD (trailing silence)", "replies": "cut by cancel when the next question is due",
+        "endpointing": "server VAD (trailing silence)", "tts_cache": args.tts_cache, "replies": "cut by cancel when the next question is due",
         "runs": 1,
     }
     results = {
@@ -580,6 +615,11 @@ def human_table(results: dict[str, Any]) -> str:
         lines.append(f"{s['n']:>4} {s['turns']:>6} {s['p50'] or 0:>8.0f} {s['p95'] or 0:>8.0f} {s['dropped']:>5} "
                      f"{s['server_cpu_cores']:>5.2f} {s['rss_mb']:>7.0f}  {split}")
     lines.append(f"largest N that holds: {results['max_shoppers']}")
+    lines.append("CPU core-ms per answered turn: " + " / ".join((*CPU_STAGES, "total")))
+    for s in results["ramp"]:
+        budget = s.get("cpu_ms_per_turn") or {}
+        lines.append(f"{s['n']:>4}  " + " / ".join(f"{budget[k]:.0f}" if budget.get(k) is not None else "-"
+                                                 for k in (*CPU_STAGES, "total")))
     if results["listening"]:
         lines.append("")
         lines.append(f"{'sessions':>8} {'lag p50':>8} {'lag p95':>8} {'cpu':>5} {'rss MB':>7} {'KiB/sess':>8} {'ok':>4}")
@@ -608,6 +648,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-shoppers", action="store_true")
     parser.add_argument("--skip-listening", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--tts-cache", action="store_true",
+                        help="keep the server's phrase cache on (off by default: the fixtures repeat replies)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: N 1..2 for 12 s each, 10 and 20 listening sessions for 4 s")
     parser.add_argument("--out-dir", type=Path, default=RESULTS_DIR, help="where the JSON result goes")

@@ -35,7 +35,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def make_settings(state_dir: Path, **overrides: Any) -> Settings:
-    """Settings that ignore the caller's environment (no DATABASE_URL, keys, ...)."""
+    """Settings that ignore the caller's environment (no DATABASE_URL, keys, ...). Admission on CPU is off:
+    the test process runs the models and pytest itself (tests/voice/test_capacity.py covers that rule)."""
+    overrides.setdefault("admission_cpu_max", 0.0)
     return Settings(_env_file=None, state_dir=state_dir, port=0, **overrides)  # type: ignore[call-arg]
 
 

@@ -23,6 +23,7 @@ from voice_server.asr_correction import CorrectionLexicon, english_words_in, pic
 from voice_server.asr_hints import catalog_prompt, correction_lexicon
 from voice_server.catalog_vocab import VocabularyCache
 from voice_server.context_store import ContextStore, TurnHistory
+from voice_server.cpu_budget import TimedUnderstander
 from voice_server.dialogue.nlu import RuleBasedUnderstander
 from voice_server.dialogue.policy import DialogueEngine, TurnResult
 from voice_server.dialogue.semantic_fallback import SemanticFallbackUnderstander
@@ -200,6 +201,7 @@ async def build_conversation_service(state: AppState, *, channel: str = "voice")
     understander: Understander = RuleBasedUnderstander()
     if state.settings.semantic_understanding:
         understander = await asyncio.to_thread(SemanticFallbackUnderstander, understander)
+    understander = TimedUnderstander(understander)  # its CPU is a stage of the turn's budget
     understander = build_understander(state.settings, understander) or understander
     engine = DialogueEngine(shop, vocab, understander, currency_rates=state.settings.currency_rates)
     return ConversationService(pool, valkey, engine, vocab, ContextStore(valkey), TurnHistory(pool),

@@ -10,6 +10,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from voice_server.state import APP_STATE, AppState
+from voice_server.ws import capacity_verdict
 
 routes = web.RouteTableDef()
 
@@ -44,12 +45,19 @@ async def readiness(state: AppState) -> dict[str, dict[str, object]]:
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
-    """Postgres, Valkey, ASR model and TTS voice each reported; 503 until all are ready."""
+    """Postgres, Valkey, ASR model and TTS voice each reported; 503 until all are ready, while draining,
+    and while the node is full (`capacity`: no room for one more voice session, see voice_server.capacity)."""
     state = request.app[APP_STATE]
     checks = await readiness(state)
-    ready = all(bool(c["ok"]) for c in checks.values()) and not state.draining
-    body = {"status": "ready" if ready else ("draining" if state.draining else "not_ready"), "checks": checks}
-    return web.json_response(body, status=200 if ready else 503)
+    verdict = capacity_verdict(state)
+    capacity: dict[str, object] = {"ok": not verdict.full, "free": verdict.free}
+    if verdict.full:
+        capacity.update(reason=verdict.reason, retry_after_s=verdict.retry_after_s)
+    healthy = all(bool(c["ok"]) for c in checks.values())
+    checks["capacity"] = capacity
+    ready = healthy and not verdict.full and not state.draining
+    status = "ready" if ready else "draining" if state.draining else "not_ready" if not healthy else "full"
+    return web.json_response({"status": status, "checks": checks}, status=200 if ready else 503)
 
 
 @routes.get("/metrics")

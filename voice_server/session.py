@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,8 @@ from commerce.models import NotFound
 from voice_server import metrics as prom
 from voice_server import protocol as p
 from voice_server.asr_hints import HotwordsMode, dialogue_hotwords, join_prompts
+from voice_server.capacity import capacity_of
+from voice_server.cpu_budget import charge, charger, timed
 from voice_server.dialogue.policy import TurnResult
 from voice_server.logs import get_logger
 from voice_server.outbox import Outbox, OutboxOverflow
@@ -56,6 +59,8 @@ from voice_server.turn_preview import TurnPreview
 from voice_server.turns import StreamClock, Turn, now
 
 log = get_logger(__name__)
+
+DIALOGUE_CPU = charger("dialogue")
 
 APOLOGY = "Sorry, I didn't catch that. Could you say it again?"
 FAILED_APOLOGY = "Sorry, something went wrong on my side. Could you say that again?"
@@ -78,6 +83,10 @@ class SessionOptions(BaseModel):
         300.0, ge=0, description="speech this soon after playback start must be strong"
     )
     barge_in_check_ms: int = Field(90, ge=10, description="how often a barge-in candidate is re-checked")
+    tts_lead_ms: float = Field(
+        1500.0, ge=0, description="just-in-time speech: the next clause is synthesised once less than this "
+        "much synthesised audio of the reply is left to play (the first clause at once)",
+    )
     max_invalid_in_row: int = Field(20, ge=1, description="consecutive invalid messages before close 4409")
     endpointer: EndpointerConfig = Field(default_factory=EndpointerConfig)
     speculation: SpeculationConfig = Field(default_factory=SpeculationConfig)
@@ -159,6 +168,7 @@ class VoiceSession:
         header_token: str | None = None,
         abort: Callable[[], None] | None = None,
         said_hello: Callable[[], None] | None = None,
+        admit: Callable[[], p.ProtocolError | None] | None = None,
     ) -> None:
         self.ws = ws
         self.state = state
@@ -167,6 +177,9 @@ class VoiceSession:
         self.header_token = header_token
         self._abort_transport = abort or (lambda: None)
         self._said_hello = said_hello or (lambda: None)  # ws.py: frees this socket's pending-handshake slot
+        self._admit = admit or (lambda: None)  # ws.py: admission control at hello (None = admitted)
+        self.last_turn_at: float | None = None
+        """When the latest turn started (admission counts a session with a recent turn as talking)."""
         self.outbox = Outbox(self.options.max_backlog_ms, self.options.max_control_backlog)
         self.endpointer = Endpointer(self.options.endpointer)
         self.clock = StreamClock()
@@ -186,11 +199,21 @@ class VoiceSession:
         self._draining = False
         self._closing = False
         self._context_hotwords: str | None = None
+        self._work = capacity_of(state).work
 
     # ------------------------------------------------------------------ lifecycle
     @property
     def busy(self) -> bool:
         return self._turn is not None
+
+    @property
+    def ready(self) -> bool:
+        """`hello` was accepted (the session counts against the node's capacity)."""
+        return self.negotiated is not None and not self._closing
+
+    def talking(self, at: float, window_s: float) -> bool:
+        """A turn is in progress, or one started within `window_s` (capacity.Load.talking)."""
+        return self.busy or (self.last_turn_at is not None and at - self.last_turn_at < window_s)
 
     def live_tasks(self) -> int:
         """Tasks still owned by this session (0 once it has ended)."""
@@ -367,6 +390,10 @@ class VoiceSession:
         if isinstance(negotiated, p.ProtocolError):
             self._fatal(negotiated)
             return False
+        refused = self._admit()
+        if refused is not None:  # server full: refused before any token check or database work
+            self._fatal(refused)
+            return False
         key = self.state.token_key()
         try:
             conversation_id: str | None = None
@@ -497,8 +524,10 @@ class VoiceSession:
             self._send_error(error)
             return
         assert self._resampler is not None
+        started = time.thread_time()
         pcm16k = self._resampler.process(data)
         events = self.endpointer.feed(pcm16k)
+        charge("vad", time.thread_time() - started)
         self.clock.mark(self.endpointer.t_ms, now())
         self._on_vad_events(events)
         self._maybe_end_early()
@@ -562,7 +591,7 @@ class VoiceSession:
         utt.speculative_size = int(event.audio.size)
         reused = self._take_interim(utt, utt.speculative_size)
         utt.speculative = reused or self._spawn(
-            asr.transcribe(event.audio, hotwords=self._hotwords()), "asr-spec"
+            self._work.track("asr", asr.transcribe(event.audio, hotwords=self._hotwords())), "asr-spec"
         )
         if self.options.speculation.enabled:
             utt.speculation = self._spawn(self._speculate(utt, utt.speculative), "speculate")
@@ -602,7 +631,7 @@ class VoiceSession:
         conv = self.state.services.conversation
         if text and conv is not None and self.conversation_id and self.user_id is not None:
             try:
-                spec.preview = await conv.preview_text(self.conversation_id, self.user_id, text)
+                spec.preview = await timed(conv.preview_text(self.conversation_id, self.user_id, text), DIALOGUE_CPU)
             except Exception as exc:  # the turn will run the dialogue normally
                 log.warning("turn.preview_failed", session=self.session_id, error=repr(exc))
         understanding = spec.preview.understanding if spec.preview is not None else None
@@ -651,7 +680,7 @@ class VoiceSession:
         audio = self.endpointer.current_audio()
         utt.interim_size = int(audio.size)
         utt.interim_asr = self._spawn(
-            asr.transcribe(audio, hotwords=self._hotwords(), interim=True), "asr-interim"
+            self._work.track("asr", asr.transcribe(audio, hotwords=self._hotwords(), interim=True)), "asr-interim"
         )
         utt.interim = self._spawn(self._interim(utt.turn_id, utt.interim_asr), "interim")
 
@@ -704,6 +733,7 @@ class VoiceSession:
     def _new_turn(self, source: str) -> Turn:
         self._turn_seq += 1
         turn = Turn(turn_id=self._turn_seq, source=source)
+        self.last_turn_at = turn.started
         self._turn = turn
         return turn
 
@@ -810,7 +840,9 @@ class VoiceSession:
             if result is None:
                 if self.state.asr is None:
                     raise AsrError("closed", "speech models are still loading")
-                result = await self.state.asr.transcribe(audio, hotwords=self._hotwords())
+                result = await self._work.track(
+                    "asr", self.state.asr.transcribe(audio, hotwords=self._hotwords())
+                )
         except AsrError as exc:
             log.warning("turn.asr_failed", session=self.session_id, turn=turn.turn_id, error=str(exc))
             turn.transcript_at = now()
@@ -832,14 +864,18 @@ class VoiceSession:
         preview = spec.preview if spec is not None else None
         if preview is not None and reusable(preview.text, text):
             # the speculative dialogue step is committed now (state + history), or refused if stale
-            turn.dialogue = asyncio.ensure_future(conv.commit_preview(self.conversation_id, self.user_id, preview))
+            turn.dialogue = asyncio.ensure_future(
+                timed(conv.commit_preview(self.conversation_id, self.user_id, preview), DIALOGUE_CPU)
+            )
             turn.dialogue.add_done_callback(_consume_result)
             result = await asyncio.shield(turn.dialogue)
             turn.speculative_reply = result is not None
             prom.SPECULATIVE.labels("committed" if result is not None else "not_committed").inc()
         if result is None:
             # shielded: an interruption must not leave the dialogue state half-written
-            turn.dialogue = asyncio.ensure_future(conv.handle_text(self.conversation_id, self.user_id, text))
+            turn.dialogue = asyncio.ensure_future(
+                timed(conv.handle_text(self.conversation_id, self.user_id, text), DIALOGUE_CPU)
+            )
             turn.dialogue.add_done_callback(_consume_result)
             result = await asyncio.shield(turn.dialogue)
         assert result is not None  # handle_text always returns a turn
@@ -938,28 +974,43 @@ class VoiceSession:
         turn: Turn,
         ahead: _Speculation | None = None,
     ) -> None:
-        """Producer: synthesise clause by clause (the next one while the previous plays); the first
-        clause comes from `ahead` when it was synthesised speculatively."""
+        """Producer, just in time: the first clause at once (or from `ahead` when it was synthesised
+        speculatively), each next one only when the audio already synthesised is about to run out
+        (`tts_lead_ms`). An interruption cancels this task, so no clause after it is synthesised."""
+        produced_ms = 0.0
         try:
             for index, clause in enumerate(split_clauses(text) or [text]):
+                if index > 0:
+                    await self._until_needed(turn, produced_ms)
+                chunks: list[bytes] = []
                 if index == 0 and ahead is not None and ahead.audio is not None and ahead.clause == clause:
                     with contextlib.suppress(Exception):
                         chunks = await ahead.audio
                         if chunks:
                             turn.first_tts_at = turn.first_tts_at or now()
-                            await out.put((clause, chunks))
-                            continue
-                chunks = []
-                async for pcm in tts.stream(clause):
-                    if turn.first_tts_at is None:
-                        turn.first_tts_at = now()
-                    chunks.append(pcm)
+                if not chunks:
+                    with self._work.hold("tts"):
+                        async for pcm in tts.stream(clause):
+                            if turn.first_tts_at is None:
+                                turn.first_tts_at = now()
+                            chunks.append(pcm)
+                produced_ms += sum(len(c) for c in chunks) / 2 / tts.sample_rate * 1000.0
                 await out.put((clause, chunks))
         except (TtsError, Exception) as exc:
             turn.tts_failed = True
             log.warning("turn.tts_failed", session=self.session_id, turn=turn.turn_id, error=str(exc))
             self._send_error(p.ProtocolError(p.ErrorCode.TTS_FAILED, "speech synthesis failed"), turn.turn_id)
         await out.put(None)
+
+    async def _until_needed(self, turn: Turn, produced_ms: float) -> None:
+        """Wait until less than `tts_lead_ms` of the audio synthesised so far is left to play."""
+        lead = self.options.tts_lead_ms
+        while True:
+            played = turn.pacer.played_ms(now()) if turn.pacer is not None else 0.0
+            left = produced_ms - played
+            if left <= lead:
+                return
+            await asyncio.sleep(min((left - lead) / 1000.0, 0.25))
 
     async def _play(self, turn: Turn, pacer: Pacer, frame: bytes, frame_ms: float) -> bool:
         """Pace one frame into the outbox; False when the client fell too far behind."""

@@ -103,6 +103,13 @@ class Settings(BaseSettings):
         description="override the ElevenLabs API base URL (local test servers)",
     )
     tts_first_byte_timeout_s: float = Field(1.5, gt=0, description="ElevenLabs wait before falling back")
+    tts_workers: int = Field(
+        0, ge=0, description="Piper syntheses running at once, each on one onnxruntime thread (0 = one per "
+        "usable core); more wait in line",
+    )
+    tts_cache_mb: int = Field(
+        32, ge=0, description="LRU cache of synthesised phrases keyed by text, voice and rate (0 = off)",
+    )
 
     # -- shop --------------------------------------------------------------------------------------
     currency_rates: dict[str, float] = Field(
@@ -178,6 +185,24 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(240, gt=0, description="REST requests per client per minute")
     max_sessions: int = Field(200, ge=1, description="concurrent voice sessions before 'server full'")
+    max_talking_sessions: int = Field(
+        0, ge=0, description="voice sessions talking at once (a turn in progress or within talking_window_s) "
+        "before new sessions get 'server full' (close 4503); 0 = auto, 2.5 per usable core (docs/scaling.md)",
+    )
+    talking_window_s: float = Field(
+        30.0, ge=0, description="a session counts as talking this long after its last turn started",
+    )
+    admission_cpu_max: float = Field(
+        0.95, ge=0, le=1, description="smoothed share of its usable cores this process keeps busy (psutil, ~10 s "
+        "average) at which new voice sessions are refused and /readyz reports full; 0 = CPU not used for admission",
+    )
+    admission_queue_max: int = Field(
+        16, ge=0, description="ASR decodes + TTS syntheses in flight at which new voice sessions are refused "
+        "and /readyz reports full; 0 = not used",
+    )
+    admission_retry_after_s: float = Field(
+        15.0, gt=0, description="retry hint (seconds) sent with 'server full'",
+    )
     max_pending_handshakes: int = Field(
         32, ge=1, description="voice sockets from one peer address that have not sent hello yet; more are "
         "refused (too_many_handshakes, close 4429). Behind a proxy every client shares the proxy's address",

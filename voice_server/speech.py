@@ -18,7 +18,8 @@ from aiohttp import web
 from audio.asr import BatchingTranscriber, WhisperEngine
 from audio.models import piper_voice_paths, resolve_whisper_model
 from audio.pcm import ASR_RATE, pcm16_to_float32, resample_pcm16
-from audio.tts import ElevenLabsTts, FallbackTts, PiperTts, TtsEngine
+from audio.tts import CachingTts, ElevenLabsTts, FallbackTts, PiperTts, SpeechCache, TtsEngine
+from voice_server.cpu_budget import charger
 from voice_server.logs import get_logger
 from voice_server.settings import Settings
 from voice_server.state import APP_STATE, AppState
@@ -42,27 +43,41 @@ def build_asr(settings: Settings) -> BatchingTranscriber:
 
 
 def build_tts(settings: Settings) -> TtsEngine:
-    """Piper by default; ElevenLabs with Piper fallback when ELEVENLABS_API_KEY is set."""
+    """Piper by default; ElevenLabs with Piper fallback when ELEVENLABS_API_KEY is set. Piper sits behind a
+    cache of synthesised phrases (`tts_cache_mb`, keyed by text, voice and rate) unless that is 0; remote
+    audio is not cached (a reply may switch voices mid-way when the primary fails)."""
     model_path, config_path = piper_voice_paths()
-    piper = PiperTts(model_path, config_path)
+    piper = PiperTts(model_path, config_path, workers=settings.tts_workers)
+    piper.on_cpu = charger("tts")
+    local: TtsEngine = piper
+    if settings.tts_cache_mb > 0:
+        local = CachingTts(
+            piper, SpeechCache(settings.tts_cache_mb << 20), voice=f"piper:{piper.voice}", rate=piper.length_scale
+        )
     if settings.elevenlabs_api_key is None:
-        return piper
+        return local
     eleven = ElevenLabsTts(
         settings.elevenlabs_api_key.get_secret_value(), settings.elevenlabs_voice_id,
         model_id=settings.elevenlabs_model_id, base_url=settings.elevenlabs_base_url,
         sample_rate=piper.sample_rate if piper.sample_rate in (16000, 22050, 24000) else 16000,
     )
-    return FallbackTts(eleven, piper, first_byte_timeout_s=settings.tts_first_byte_timeout_s)
+    return FallbackTts(eleven, local, first_byte_timeout_s=settings.tts_first_byte_timeout_s)
 
 
 WARM_UP_TEXT = "Show me black dresses."
 
 
 def local_voice(tts: TtsEngine) -> PiperTts | None:
-    """The Piper voice inside `tts` (itself, or the fallback of a FallbackTts), if any."""
-    for candidate in (tts, tts.fallback if isinstance(tts, FallbackTts) else None):
+    """The Piper voice inside `tts` (itself, the fallback of a FallbackTts, or behind a CachingTts), if any."""
+    candidates: list[TtsEngine] = [tts]
+    while candidates:
+        candidate = candidates.pop(0)
         if isinstance(candidate, PiperTts):
             return candidate
+        if isinstance(candidate, CachingTts):
+            candidates.append(candidate.inner)
+        elif isinstance(candidate, FallbackTts):
+            candidates.append(candidate.fallback)
     return None
 
 

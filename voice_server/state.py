@@ -17,6 +17,7 @@ from voice_server.settings import Settings
 if TYPE_CHECKING:
     from commerce.auth.workos_login import WorkOSAuth
     from commerce.payments import PaymentProvider
+    from voice_server.capacity import CapacityMonitor
     from voice_server.notices import NoticeHub
     from voice_server.ports import ConversationPort, Transcriber, TtsEngine
     from voice_server.ratelimit import FixedWindowLimiter
@@ -45,6 +46,8 @@ class Services:
     """`voice_server.speech.speech_ctx`: await it to wait until `asr` and `tts` are loaded."""
     voice_sessions: SessionRegistry | None = None
     """`voice_server.ws.registry_of` (on first use)."""
+    capacity: CapacityMonitor | None = None
+    """`voice_server.capacity.capacity_of` (on first use; sampled by `voice_server.ws.voice_ctx`)."""
 
 
 @dataclass

@@ -1,5 +1,5 @@
-"""aiohttp adapter for /ws/voice: admission (server full, draining, too many sockets without `hello` from one
-address), one `VoiceSession` per socket,
+"""aiohttp adapter for /ws/voice: admission (server full — `voice_server.capacity` — checked at the upgrade and
+again at `hello`, draining, too many sockets without `hello` from one address), one `VoiceSession` per socket,
 a registry of live sessions, the drain watcher and `drain_sessions` (the SIGTERM drain of `shepherd serve`)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from voice_server import protocol as p
+from voice_server.capacity import Verdict, capacity_of
 from voice_server.logs import get_logger
 from voice_server.pending_handshakes import PendingHandshakes
 from voice_server.session import SessionOptions, VoiceSession
@@ -34,6 +35,15 @@ class SessionRegistry:
 
     def __len__(self) -> int:
         return len(self.sessions)
+
+    def ready_sessions(self) -> int:
+        """Sessions past `hello` (sockets still waiting for theirs are not counted)."""
+        return sum(1 for s in self.sessions if s.ready)
+
+    def talking_sessions(self, window_s: float) -> int:
+        """Ready sessions with a turn in progress or one started within `window_s`."""
+        at = time.monotonic()
+        return sum(1 for s in self.sessions if s.ready and s.talking(at, window_s))
 
     def add(self, session: VoiceSession) -> None:
         self.sessions.add(session)
@@ -79,6 +89,26 @@ def _bearer(request: web.Request) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def capacity_verdict(state: AppState) -> Verdict:
+    """How many more voice sessions this node takes now (`voice_server.capacity.assess`)."""
+    registry = registry_of(state)
+    return capacity_of(state).verdict(
+        registry.ready_sessions(), registry.talking_sessions(state.settings.talking_window_s)
+    )
+
+
+def admission(state: AppState) -> p.ProtocolError | None:
+    """`server_full` (close 4503, with a retry hint) when the node cannot take one more session now."""
+    verdict = capacity_verdict(state)
+    if not verdict.full:
+        return None
+    log.info("session.refused", reason=verdict.reason)
+    return p.ProtocolError(
+        p.ErrorCode.SERVER_FULL, f"server full ({verdict.reason}); retry later or on another node",
+        p.CloseCode.SERVER_FULL, retry_after_s=verdict.retry_after_s,
+    )
+
+
 async def _refuse(ws: web.WebSocketResponse, error: p.ProtocolError) -> web.WebSocketResponse:
     with contextlib.suppress(Exception):
         await ws.send_str(error.to_message().model_dump_json())
@@ -102,9 +132,12 @@ async def voice_ws(request: web.Request) -> web.StreamResponse:
         return await _refuse(
             ws, p.ProtocolError(p.ErrorCode.NOT_READY, "node is draining", p.CloseCode.GOING_AWAY)
         )
-    if len(registry) >= state.settings.max_sessions:
+    if len(registry) >= state.settings.max_sessions:  # sockets, with those still waiting for hello
         return await _refuse(
-            ws, p.ProtocolError(p.ErrorCode.SERVER_FULL, "too many voice sessions", p.CloseCode.SERVER_FULL)
+            ws, p.ProtocolError(
+                p.ErrorCode.SERVER_FULL, "too many voice sessions", p.CloseCode.SERVER_FULL,
+                retry_after_s=state.settings.admission_retry_after_s,
+            )
         )
     pending = registry.pending.acquire(request.remote or "unknown")
     if pending is None:
@@ -124,6 +157,7 @@ async def voice_ws(request: web.Request) -> web.StreamResponse:
         header_token=_bearer(request),
         abort=lambda: transport.abort() if transport is not None else None,
         said_hello=pending.release,
+        admit=lambda: admission(state),
     )
     registry.add(session)
     try:
@@ -164,14 +198,19 @@ async def _watch_drain(state: AppState, registry: SessionRegistry) -> None:
 
 
 async def voice_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: session registry + drain watcher; on shutdown every session goes away (1001)."""
+    """Cleanup context: session registry, drain watcher and capacity sampler; on shutdown every session
+    goes away (1001)."""
     state = app[APP_STATE]
     registry = registry_of(state)
     watcher = asyncio.create_task(_watch_drain(state, registry), name="voice-drain-watch")
+    sampler = asyncio.create_task(
+        capacity_of(state).run(lambda: capacity_verdict(state)), name="capacity-sampler"
+    )
     yield
-    watcher.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await watcher
+    for task in (watcher, sampler):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     registry.drain()
 
 

@@ -74,3 +74,26 @@ async def test_whisper_understands_piper(piper_tts: PiperTts, transcriber: Batch
     audio = resample(pcm16_to_float32(b"".join(chunks)), piper_tts.sample_rate, 16000)
     result = await transcriber.transcribe(np.concatenate([np.zeros(4000, np.float32), audio]))
     assert corpus_wer([text], [result.text]) <= 0.1
+
+
+async def test_piper_runs_syntheses_side_by_side_one_thread_each(piper_tts: PiperTts) -> None:
+    """A bounded pool (one worker per usable core), each synthesis on one onnxruntime thread."""
+    import asyncio
+
+    assert piper_tts._voice.session.get_session_options().intra_op_num_threads == 1
+    assert piper_tts.workers >= 1 and piper_tts._executor._max_workers == piper_tts.workers
+    texts = ["Here are three black dresses.", "Your cart holds two items.", "Size medium fits you best."]
+    results = await asyncio.gather(*(collect(piper_tts, t) for t in texts))
+    for chunks, _ in results:
+        audio = pcm16_to_float32(b"".join(chunks))
+        assert 0.8 < audio.size / piper_tts.sample_rate < 5.0 and rms_dbfs(audio) > -35
+
+
+def test_piper_reports_the_cpu_of_each_synthesis(piper_tts: PiperTts) -> None:
+    seen: list[float] = []
+    piper_tts.on_cpu = seen.append
+    try:
+        piper_tts.synthesize("Your order is on its way.")
+    finally:
+        piper_tts.on_cpu = None
+    assert len(seen) == 1 and seen[0] > 0

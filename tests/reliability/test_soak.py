@@ -90,7 +90,8 @@ async def server(settings: Settings, backends: Any, tmp_path: Path) -> AsyncIter
     port = _free_port()
     env = {**os.environ, "SHEPHERD_STATE_DIR": str(settings.state_dir), "SHEPHERD_PORT": str(port),
            "SHEPHERD_HOST": "127.0.0.1", "SHEPHERD_LOG_LEVEL": "warning", "SHEPHERD_LOG_FORMAT": "json",
-           "SHEPHERD_MAX_SESSIONS": str(SESSIONS + 10)}
+           "SHEPHERD_MAX_SESSIONS": str(SESSIONS + 10), "SHEPHERD_MAX_TALKING_SESSIONS": str(SESSIONS + 10),
+           "SHEPHERD_ADMISSION_CPU_MAX": "0", "SHEPHERD_ADMISSION_QUEUE_MAX": "0"}
     for name in ("DATABASE_URL", "VALKEY_URL", "ELEVENLABS_API_KEY", "STRIPE_SECRET_KEY"):
         env.pop(name, None)
         env.pop(f"SHEPHERD_{name}", None)

@@ -77,6 +77,40 @@ async def test_server_full_4503(connect, guest_token, settings, voice_state) -> 
         settings.max_sessions = saved
 
 
+async def test_full_node_refuses_at_hello_and_readyz_says_so(connect, guest_token, settings, voice_app) -> None:
+    """Admission control (voice_server.capacity): with room for one talking shopper, a second new session is
+    refused at hello (server_full, 4503, retry hint), /readyz answers 503 "full" and the gauge reads 0."""
+    saved = settings.max_talking_sessions
+    assert (await voice_app.get("/readyz")).status == 200
+    try:
+        settings.max_talking_sessions = 1
+        first = await connect()
+        await first.hello(guest_token)
+        await first.send(type="text", text="hello")  # a turn: the session now counts as talking
+        await first.wait_for("reply", within=60)
+        client = await connect()
+        await client.send(type="hello", token=guest_token, input={"sample_rate": 16000},
+                          output={"sample_rate": 16000})
+        error = await client.wait_for("error")
+        assert (error["code"], error["fatal"], error["close_code"]) == ("server_full", True, 4503)
+        assert error["retry_after_s"] == settings.admission_retry_after_s
+        assert await client.wait_closed() == 4503
+        response = await voice_app.get("/readyz")
+        body = await response.json()
+        assert response.status == 503 and body["status"] == "full"
+        assert body["checks"]["capacity"] == {
+            "ok": False, "free": 0, "reason": "talking", "retry_after_s": settings.admission_retry_after_s
+        }
+        assert "shepherd_voice_free_capacity 0.0" in await (await voice_app.get("/metrics")).text()
+        settings.max_talking_sessions = 2  # room again: admitted
+        again = await connect()
+        assert (await again.hello(guest_token))["type"] == "ready"
+    finally:
+        settings.max_talking_sessions = saved
+    response = await voice_app.get("/readyz")
+    assert response.status == 200 and (await response.json())["checks"]["capacity"]["ok"]
+
+
 async def test_typed_turn_and_resume(connect, guest_token) -> None:
     client = await connect()
     ready = await client.hello(guest_token, out_rate=8000)

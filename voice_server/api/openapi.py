@@ -27,9 +27,9 @@ _HEALTH_PATHS: dict[str, Any] = {
         "security": [],
         "responses": {code: {"description": text, "content": {"application/json": {"schema": {
             "type": "object", "required": ["status", "checks"],
-            "properties": {"status": {"enum": ["ready", "not_ready", "draining"]},
+            "properties": {"status": {"enum": ["ready", "not_ready", "draining", "full"]},
                            "checks": {"type": "object", "additionalProperties": {"type": "object"}}}}}}}
-            for code, text in (("200", "ready"), ("503", "not ready or draining"))},
+            for code, text in (("200", "ready"), ("503", "not ready, draining, or full (no room for another voice session)"))},
     }},
 }
 

@@ -252,6 +252,9 @@ class Error(_Msg):
     turn_id: TurnId | None = None
     fatal: bool = False
     close_code: int | None = None
+    retry_after_s: float | None = Field(
+        None, description="With `server_full`: seconds after which a retry (to any node) may succeed."
+    )
 
 
 class Pong(_Msg):

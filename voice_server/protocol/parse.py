@@ -22,6 +22,8 @@ class ProtocolError:
     code: ErrorCode
     message: str
     close_code: CloseCode | None = None
+    retry_after_s: float | None = None
+    """A retry hint (`server_full`)."""
 
     @property
     def fatal(self) -> bool:
@@ -31,6 +33,7 @@ class ProtocolError:
         return Error(
             code=self.code.value, message=self.message, turn_id=turn_id, fatal=self.fatal,
             close_code=int(self.close_code) if self.close_code is not None else None,
+            retry_after_s=self.retry_after_s,
         )
 
 
