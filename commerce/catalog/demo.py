@@ -48,6 +48,12 @@ def stock_for(sku: str, position: int, count: int) -> int:
     return 1 + int(_unit(sku) * 12 * depth)
 
 
+def size_labels(name: str, category: str, gender: str) -> list[str]:
+    """The sizes a demo product is stocked in: its category's size system, or one free size for
+    items sold that way whatever their category (socks, scarves)."""
+    return [ONESIZE] if taxonomy.is_free_size(name) else sizes_for(category, gender)
+
+
 def myntra_to_record(row: dict[str, str]) -> dict[str, Any] | None:
     """Map one Myntra CSV row to an import record dict, or None for non-fashion items."""
     name = row.get("Product_Name", "").strip()
@@ -57,7 +63,7 @@ def myntra_to_record(row: dict[str, str]) -> dict[str, Any] | None:
         return None
     external_id = f"myntra-{row['Product_ID'].strip()}"
     inr = Decimal(row["Price"].strip())
-    labels = [ONESIZE] if taxonomy.is_free_size(name) else sizes_for(category, gender)
+    labels = size_labels(name, category, gender)
     sizes = {
         label: stock_for(f"{external_id}-{label}", i, len(labels)) for i, label in enumerate(labels)
     }

@@ -28,16 +28,16 @@ async def test_demo_catalog_loaded_with_real_products(pool) -> None:
 
 
 async def test_every_product_has_sizes_from_its_size_system(pool) -> None:
-    from commerce.sizing.charts import sizes_for
+    from commerce.catalog.demo import size_labels
 
     rows = await pool.fetch(
-        """SELECT p.category, p.gender, array_agg(v.size_label ORDER BY v.sort_order) AS sizes
+        """SELECT p.name, p.category, p.gender, array_agg(v.size_label ORDER BY v.sort_order) AS sizes
            FROM products p JOIN product_variants v ON v.product_id = p.id
-           GROUP BY p.id, p.category, p.gender LIMIT 2000"""
+           GROUP BY p.id, p.name, p.category, p.gender LIMIT 2000"""
     )
     assert rows
     for row in rows:
-        assert list(row["sizes"]) == sizes_for(row["category"], row["gender"])
+        assert list(row["sizes"]) == size_labels(row["name"], row["category"], row["gender"])
 
 
 async def test_some_sizes_sold_out_and_no_home_goods(pool) -> None:
