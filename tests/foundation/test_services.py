@@ -112,7 +112,8 @@ async def test_serve_becomes_ready_and_stops_cleanly_on_sigterm(tmp_path: Path) 
                 break
             await asyncio.sleep(1)
         assert status == 200, body
-        assert set(body["checks"]) == {"postgres", "valkey", "asr", "tts"}
+        assert set(body["checks"]) == {"postgres", "valkey", "asr", "tts", "capacity"}
+        assert body["checks"]["capacity"]["ok"] is True  # an idle node has room
         health_status, _ = await _get_json(port, "/healthz")
         assert health_status == 200
     finally:
