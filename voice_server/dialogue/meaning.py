@@ -33,8 +33,10 @@ def _alternation(words: list[str] | tuple[str, ...]) -> str:
 
 _COLOUR_ALT = _alternation(list(COLOUR_SYNONYMS))
 _COLOUR_RE = re.compile(rf"\b(?:dark |light |pale |bright |deep )?({_COLOUR_ALT})\b")
-_TYPE_RE = re.compile(rf"\b({_alternation(list(TYPE_WORDS))})\b")
-_DESCRIPTOR_RE = re.compile(rf"\b({_alternation(list(DESCRIPTOR_STEMS))})\b")
+_TYPE_ALT = _alternation(list(TYPE_WORDS))
+_TYPE_RE = re.compile(rf"\b({_TYPE_ALT})\b")
+_TYPE_AT = re.compile(rf"(?:{_TYPE_ALT})\b")  # a product type at the start of the text
+_DESCRIPTOR_AT = re.compile(rf"(?:{_alternation(list(DESCRIPTOR_STEMS))})\b")
 _SPOKEN_COLOUR = {"gray": "grey", "golden": "gold", "navy blue": "navy", "offwhite": "off white"}
 
 # ---------------------------------------------------------------- exclusions
@@ -78,9 +80,9 @@ def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
         found.colours.append(_spoken_colour(m.group(1)))
     elif m := re.match(rf"{_BRIGHT}\b(?: colou?rs?)?", tail):
         found.shade = "muted"
-    elif m := re.match(rf"(?:{_TYPE_RE.pattern[3:-3]})\b", tail):
+    elif m := _TYPE_AT.match(tail):
         found.stems += list(descriptor_stems(m.group(0)))
-    elif m := re.match(rf"(?:{_DESCRIPTOR_RE.pattern[3:-3]})\b", tail):
+    elif m := _DESCRIPTOR_AT.match(tail):
         found.stems += list(DESCRIPTOR_STEMS[m.group(0)])
     else:
         words = tail.split()[:4]
