@@ -350,7 +350,9 @@ class BatchingTranscriber:
             started = time.perf_counter()
             self._running = True
             try:
-                raws = await loop.run_in_executor(self._executor, self._decode, batch)
+                raws: list[RawDecode | AsrError] = list(
+                    await loop.run_in_executor(self._executor, self._decode, batch)
+                )
             except Exception as exc:  # the whole batch failed: retry one by one to isolate the bad one
                 raws = await self._isolate(loop, batch, exc)
             finally:

@@ -5,10 +5,10 @@ Run: .venv/bin/python -m bench.asr_compare [--streams 1,4,8] [--quick]   (needs 
 Both systems get the same fixtures (decoded to 16 kHz float32), streamed in real time in 20 ms frames,
 with 1, 4 and 8 streams at once, each the way its own client streams:
 
-* ours: the ASR path of `voice_server.session.VoiceSession` in process: webrtcvad `Endpointer` (server
+* ours: the ASR path of `voice_server.voice.session.VoiceSession` in process: webrtcvad `Endpointer` (server
   defaults), interim decodes during long speech, a speculative decode at `PossibleEnd` reused at
   `SpeechEnded`, adaptive endpointing (a complete, confident request ends after `early_end_ms`), all
-  through ONE shared `BatchingTranscriber` built by `voice_server.speech.build_asr` (server settings).
+  through ONE shared `BatchingTranscriber` built by `voice_server.voice.speech_engines.build_asr` (server settings).
   Ours gets digital silence after the fixture, like a microphone, until its final transcript.
 * WhisperLive: its own server (`bench/whisperlive/serve.py`, run from bench/.venv-wl) on the SAME
   CTranslate2 model directory, int8 on CPU, one shared model, the defaults of its own client (VAD on,
@@ -270,11 +270,11 @@ async def send_paced(
 
 
 class ServerAsrPath:
-    """The ASR part of `VoiceSession` for one stream (see voice_server/session.py), minus the dialogue.
+    """The ASR part of `VoiceSession` for one stream (see voice_server/voice/session.py), minus the dialogue.
 
     Interim decodes every `interim_every_ms` once an utterance is `interim_after_ms` long; at
     `PossibleEnd` a speculative decode (an in-flight interim of the same audio is reused); its transcript
-    ends the turn early when the NLU reads it as a complete request (`voice_server.speculation`); at
+    ends the turn early when the NLU reads it as a complete request (`voice_server.voice.speculation`); at
     `SpeechEnded` the speculative result is reused when the audio is identical, else decoded anew.
     """
 
@@ -359,7 +359,7 @@ class ServerAsrPath:
         self._interim = self._spawn(self.asr.transcribe(audio, hotwords=self.hotwords, interim=True))
 
     async def _judge(self, decode: asyncio.Task[Any]) -> None:
-        from voice_server.speculation import judge_request
+        from voice_server.voice.speculation import judge_request
 
         try:
             transcript = await asyncio.shield(decode)
@@ -372,7 +372,7 @@ class ServerAsrPath:
 
     def check_early_end(self) -> None:
         """Adaptive endpointing, checked when the verdict lands and on every frame (as the server does)."""
-        from voice_server.speculation import should_end_early
+        from voice_server.voice.speculation import should_end_early
 
         ep = self.endpointer
         if self._verdict is None or self._verdict[0] is not self._spec or not ep.end_pending:
@@ -427,9 +427,9 @@ class OursContext:
 def rule_based_understanding() -> Callable[[str], tuple[str | None, float | None]]:
     """(intent, confidence) of a transcript by the server's rule-based NLU, demo-catalog vocabulary."""
     from commerce.catalog.demo import demo_records
-    from voice_server.catalog_vocab import vocabulary_from_records
-    from voice_server.dialogue.nlu import understand
-    from voice_server.dialogue.state import DialogueState
+    from voice_server.conversation.dialogue.nlu import understand
+    from voice_server.conversation.dialogue.state import DialogueState
+    from voice_server.conversation.vocabulary_loader import vocabulary_from_records
 
     vocab = vocabulary_from_records(demo_records())
     state = DialogueState(conversation_id="bench-asr-compare")
@@ -551,9 +551,9 @@ def wl_missing_message() -> str:
 
 async def run_compare(config: CompareConfig, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run both systems at every concurrency; write bench/results/asr_compare.json; return the document."""
-    from voice_server.session import SessionOptions
-    from voice_server.settings import Settings
-    from voice_server.speech import build_asr
+    from voice_server.platform.settings import Settings
+    from voice_server.voice.session import SessionOptions
+    from voice_server.voice.speech_engines import build_asr
 
     if not WL_PYTHON.exists():
         raise FileNotFoundError(wl_missing_message())
@@ -602,7 +602,7 @@ def _model_dir(settings: Any) -> str:
 
 def write_compare(config: CompareConfig, settings: Any, asr: Any, threads: int, utterances: Sequence[Utterance],
                   levels: dict[int, dict[str, dict[str, Any]]], plays: Sequence[Play]) -> dict[str, Any]:
-    from voice_server.speech import asr_model_name
+    from voice_server.voice.speech_engines import asr_model_name
 
     engine = asr.engine
     setup = {

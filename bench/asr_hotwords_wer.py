@@ -2,7 +2,7 @@
 
 Every speech fixture is replayed through Resampler -> Endpointer (as tests/audio/test_fixtures_asr.py
 does) and transcribed with each prompt. "catalog" is the old behaviour (every brand, colour and size);
-"context" is what `voice_server.asr_hints.dialogue_hotwords` gives after a search that showed
+"context" is what `voice_server.conversation.asr_hints.dialogue_hotwords` gives after a search that showed
 products of the three most common brands. Fixtures that carry their own hotwords keep them.
 
 Run: .venv/bin/python -m bench.asr_hotwords_wer [--json]
@@ -21,10 +21,10 @@ from audio.models import resolve_whisper_model
 from commerce.catalog.demo import demo_records
 from commerce.models import SearchFilters
 from tests.audio.fixture_replay import FixtureCase, corpus_wer, load_manifest, replay
-from voice_server.asr_hints import dialogue_hotwords
-from voice_server.catalog_vocab import vocabulary_from_records
-from voice_server.dialogue.state import DialogueState, ShownProduct
-from voice_server.dialogue.vocabulary import hotwords
+from voice_server.conversation.asr_hints import dialogue_hotwords
+from voice_server.conversation.dialogue.state import DialogueState, ShownProduct
+from voice_server.conversation.dialogue.vocabulary import hotwords
+from voice_server.conversation.vocabulary_loader import vocabulary_from_records
 
 
 def catalog_prompts() -> tuple[str, str]:

@@ -10,11 +10,11 @@ target machine). Paths:
   30 s window, temperature fallback);
 * `current` — the server's decode before this work: each turn the endpointer cut, greedy, 12 s window,
   no prompt (the first turn of a conversation);
-* `prompt` — `current` + the catalog prompt (`voice_server.asr_hints.catalog_prompt`);
-* `prompt_corrected` — `prompt` + the phonetic mapper (`voice_server.asr_correction`);
+* `prompt` — `current` + the catalog prompt (`voice_server.conversation.asr_hints.catalog_prompt`);
+* `prompt_corrected` — `prompt` + the phonetic mapper (`voice_server.conversation.asr_correction`);
 * `beam_prompt_corrected` — the same with beam search (`--beam`, default 5);
 * `nbest_prompt` — beam search keeping `--beam` hypotheses, each corrected, rescored against the
-  catalog (`voice_server.asr_correction.pick_hypothesis`).
+  catalog (`voice_server.conversation.asr_correction.pick_hypothesis`).
 
 Reports corpus WER (Whisper's English normaliser, jiwer), catalog-word recall (share of the catalog
 words in the references that the hypothesis contains) and ASR ms per utterance (p50/p95), overall
@@ -39,14 +39,14 @@ from audio.models import bundled_tokenizer_path, resolve_whisper_model
 from audio.pcm import decode_file
 from commerce.catalog.demo import demo_records
 from tests.audio.fixture_replay import FIXTURES, FixtureCase, corpus_wer, normalise, replay
-from voice_server.asr_correction import (
+from voice_server.conversation.asr_correction import (
     CorrectionLexicon,
     correct_transcript,
     english_words_in,
     pick_hypothesis,
 )
-from voice_server.asr_hints import catalog_prompt, correction_lexicon
-from voice_server.catalog_vocab import vocabulary_from_records
+from voice_server.conversation.asr_hints import catalog_prompt, correction_lexicon
+from voice_server.conversation.vocabulary_loader import vocabulary_from_records
 
 MANIFEST = FIXTURES / "shopping" / "manifest.json"
 RESULTS = Path(__file__).resolve().parent / "results" / "asr_shopping.json"

@@ -47,7 +47,7 @@ from commerce.payments import OfflineProvider
 from commerce.profiles import update_profile
 from commerce.search import recommend
 from commerce.sizing import chart_for, size_system_for
-from voice_server.logs import configure_logging
+from voice_server.platform.logs import configure_logging
 
 SEARCH_GOAL_MS = 10.0
 """Issue #5: search p99 <= 10 ms at 100k products."""
@@ -243,7 +243,7 @@ async def bench_advice(pool: Any, provider: OfflineProvider, runs: int) -> dict[
 async def bench_scale(cfg: Config, n: int, first: bool) -> dict[str, Any]:
     dsn = cfg.dsn
     if dsn is None:
-        from voice_server.embedded import start_postgres
+        from voice_server.platform.embedded import start_postgres
 
         dsn = await asyncio.to_thread(start_postgres, cfg.state_dir, database_name(cfg.prefix, n))
     pool = await db.create_pool(dsn, min_size=1, max_size=POOL_SIZE)

@@ -63,8 +63,8 @@ from bench.shoppers import (
     stop_reply,
     wait_answer,
 )
-from voice_server.client import guest_token
-from voice_server.replay import wait_ready
+from voice_server.tools.replay import wait_ready
+from voice_server.tools.voice_client import guest_token
 
 P95_LIMIT_MS = 1500.0
 LAG_LIMIT_MS = 200.0
@@ -106,7 +106,7 @@ class ServerProcess:
         env.update({
             "SHEPHERD_STATE_DIR": str(self.state_dir), "SHEPHERD_LOG_LEVEL": "warning",
             "SHEPHERD_MAX_SESSIONS": "100000", "SHEPHERD_RATE_LIMIT_PER_MINUTE": "1000000",
-            # the ramp measures past capacity: admission control (voice_server.capacity) must not refuse
+            # the ramp measures past capacity: admission control (voice_server.platform.capacity) must not refuse
             "SHEPHERD_MAX_TALKING_SESSIONS": "100000", "SHEPHERD_ADMISSION_CPU_MAX": "0",
             "SHEPHERD_ADMISSION_QUEUE_MAX": "0",
             # a handful of fixtures repeat the same replies far more than real shoppers do: the phrase
@@ -115,7 +115,7 @@ class ServerProcess:
         })
         with self.log_path.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "voice_server.cli", "serve", "--host", "127.0.0.1", "--port",
+                [sys.executable, "-m", "voice_server.tools.cli", "serve", "--host", "127.0.0.1", "--port",
                  str(self.port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             )
 
@@ -180,7 +180,7 @@ CPU_STAGES = ("vad", "asr", "understanding", "shop", "tts", "protocol")
 
 def cpu_per_turn(counters: dict[str, float], turns: int) -> dict[str, float | None]:
     """Core-milliseconds per answered turn by stage, from the deltas of the server's
-    ``shepherd_cpu_seconds_total{stage}`` over a step (voice_server/cpu_budget.py says what each counts);
+    ``shepherd_cpu_seconds_total{stage}`` over a step (voice_server/platform/cpu_budget.py says what each counts);
     pops the cpu_* entries from ``counters``. asr = process - loop - tts (off-loop threads other than
     Piper's), shop = dialogue - understanding, protocol = loop - vad - dialogue, total = process."""
     cpu = {k.removeprefix("cpu_"): counters.pop(k) for k in [k for k in counters if k.startswith("cpu_")]}
@@ -661,7 +661,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from voice_server.logs import configure_logging
+    from voice_server.platform.logs import configure_logging
 
     configure_logging("warning", "console")
     args = parse_args(argv)

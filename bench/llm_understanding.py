@@ -37,7 +37,7 @@ DEFAULT_OUT = REPO / "bench" / "results" / "llm_understanding.json"
 
 def wrapper_script(folder: Path, log: Path | None) -> Path:
     """A `shepherd` that runs this checkout's code (and keeps its stdout in ``log`` when given)."""
-    run = f'cd "{REPO}" && PYTHONPATH="{REPO}" "{sys.executable}" -m voice_server.cli "$@"'
+    run = f'cd "{REPO}" && PYTHONPATH="{REPO}" "{sys.executable}" -m voice_server.tools.cli "$@"'
     body = f'#!/usr/bin/env bash\nset -o pipefail\n{run} | tee -a "{log}"\n' if log else f"#!/usr/bin/env bash\n{run}\n"
     path = folder / ("shepherd-llm" if log else "shepherd-rules")
     path.write_text(body)

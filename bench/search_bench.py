@@ -28,7 +28,7 @@ from commerce.catalog.demo import demo_records
 from commerce.catalog.importer import import_records, validate_rows
 from commerce.models import SearchFilters
 from commerce.search import get_product, recommend, search_products, similar_products
-from voice_server.logs import configure_logging
+from voice_server.platform.logs import configure_logging
 
 IMPORT_CHUNK = 5000
 # Stored on the bench database's products table; a catalog built by an older importer (other row
@@ -180,7 +180,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.dsn:
         dsn = args.dsn
     else:
-        from voice_server.embedded import start_postgres
+        from voice_server.platform.embedded import start_postgres
 
         dsn = await asyncio.to_thread(start_postgres, args.state_dir, args.database)
     pool = await db.create_pool(dsn, min_size=1, max_size=POOL_SIZE)

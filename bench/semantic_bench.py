@@ -58,7 +58,7 @@ def ms_stats(samples: list[float]) -> dict[str, float]:
 def one_run(calls: int) -> dict[str, Any]:
     """Measure in this (fresh) process."""
     started = time.perf_counter()
-    from voice_server.semantic import ConceptIndex, SentenceEncoder
+    from voice_server.conversation.semantic import ConceptIndex, SentenceEncoder
 
     encoder = SentenceEncoder()
     encoder.load()

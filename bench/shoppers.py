@@ -1,6 +1,6 @@
 """Simulated shoppers for the voice benchmarks: fixture utterances streamed like a microphone.
 
-A :class:`Shopper` owns one authenticated :class:`~voice_server.client.VoiceClient` and one
+A :class:`Shopper` owns one authenticated :class:`~voice_server.tools.voice_client.VoiceClient` and one
 microphone task that sends a 20 ms frame every 20 ms of wall time, forever: the frames of the
 utterance being said, else digital silence. :meth:`Shopper.say` queues an utterance and returns
 a :class:`TurnSample` that fills in as the server answers. Times are taken at the client:
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from audio.pcm import decode_file, float32_to_pcm16, frame_bytes
-from voice_server.client import VoiceClient, VoiceClientError
+from voice_server.tools.voice_client import VoiceClient, VoiceClientError
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "audio"

@@ -7,7 +7,7 @@ stored what each decoding path heard, through the server's own turn detector. He
 hypothesis and its reference text are run as the first turn of a fresh conversation through the
 real ``ConversationService`` (embedded Postgres + Valkey, the default understander). A spoken
 request is **answered right** when the hypothesis shows products and every one of them meets the
-constraints the reference request was understood to set (``voice_server.dialogue.evaluate.
+constraints the reference request was understood to set (``bench.dialogue_eval.
 product_violations``: category and product type, colours, gender, brand, price, exclusions). A
 reference that itself finds nothing is counted apart (it measures the catalog, not hearing).
 
@@ -24,14 +24,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench.dialogue_eval import product_violations
 from bench.report import row, write_result
 from commerce.auth import create_guest
-from voice_server.backends import open_backends
-from voice_server.conversation import ConversationService, build_conversation_service
-from voice_server.dialogue.evaluate import product_violations
-from voice_server.dialogue.policy import TurnResult
-from voice_server.settings import Settings
-from voice_server.state import AppState
+from voice_server.conversation.dialogue.policy import TurnResult
+from voice_server.conversation.service import ConversationService, build_conversation_service
+from voice_server.platform.app_state import AppState
+from voice_server.platform.backends import open_backends
+from voice_server.platform.settings import Settings
 
 ASR_RESULT = Path(__file__).resolve().parent / "results" / "asr_shopping.json"
 MANIFEST = Path(__file__).resolve().parents[1] / "fixtures" / "audio" / "shopping" / "manifest.json"

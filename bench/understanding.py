@@ -32,11 +32,11 @@ from typing import Any
 
 from bench.report import row, summarize, write_result
 from commerce.auth import create_guest
-from voice_server.backends import open_backends
-from voice_server.chat import turn_json
-from voice_server.conversation import ConversationService, build_conversation_service
-from voice_server.settings import Settings
-from voice_server.state import AppState
+from voice_server.conversation.service import ConversationService, build_conversation_service
+from voice_server.platform.app_state import AppState
+from voice_server.platform.backends import open_backends
+from voice_server.platform.settings import Settings
+from voice_server.tools.chat import turn_json
 
 DEFAULT_CASES = Path("../shared/eval/conversations.json")
 DEFAULT_SCORER = Path("../shared/eval/score_conversations.py")

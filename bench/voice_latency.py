@@ -43,8 +43,8 @@ from bench.shoppers import (
     wait_answer,
     wait_turn,
 )
-from voice_server.client import http_base
-from voice_server.replay import wait_ready
+from voice_server.tools.replay import wait_ready
+from voice_server.tools.voice_client import http_base
 
 GOAL_P50_MS = 600.0
 TURN_TIMEOUT_S = 60.0
@@ -69,8 +69,8 @@ class ServerInfo:
 async def in_process_server(state_dir: Path) -> AsyncIterator[ServerInfo]:
     """The full app with speech loaded, on a free loopback port."""
     from voice_server.app import create_app
-    from voice_server.settings import Settings
-    from voice_server.state import APP_STATE
+    from voice_server.platform.app_state import APP_STATE
+    from voice_server.platform.settings import Settings
 
     settings = Settings(state_dir=state_dir, port=0)  # other settings from the environment
     app = create_app(settings)
@@ -268,7 +268,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from voice_server.logs import configure_logging
+    from voice_server.platform.logs import configure_logging
 
     configure_logging("warning", "console")
     args = parse_args(argv)

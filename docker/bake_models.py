@@ -39,8 +39,8 @@ def block_network() -> None:
 
 
 async def bake(state_dir: Path) -> dict[str, Any]:
-    from voice_server.settings import Settings
-    from voice_server.speech import build_asr, build_tts
+    from voice_server.platform.settings import Settings
+    from voice_server.voice.speech_engines import build_asr, build_tts
 
     settings = Settings(_env_file=None, state_dir=state_dir, whisper_device="cpu")  # type: ignore[call-arg]
     asr, tts = build_asr(settings), build_tts(settings)

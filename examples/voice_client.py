@@ -1,4 +1,4 @@
-"""Reference voice client for app developers (mobile-style), built on `voice_server.client`.
+"""Reference voice client for app developers (mobile-style), built on `voice_server.tools.voice_client`.
 
     python examples/voice_client.py --url ws://127.0.0.1:8080/ws/voice --wav question.wav --save replies/
     python examples/voice_client.py --mic            # needs `pip install style-shepherd[mic]`
@@ -26,8 +26,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from audio.pcm import pcm16_to_float32, write_wav
-from voice_server.client import VoiceClient
-from voice_server.client_turns import TurnEvents
+from voice_server.tools.client_turns import TurnEvents
+from voice_server.tools.voice_client import VoiceClient
 
 FRAME_MS = 20
 

@@ -11,9 +11,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from voice_server.app import create_app
-from voice_server.backends import Backends, open_backends
-from voice_server.logs import configure_logging
-from voice_server.settings import Settings
+from voice_server.platform.backends import Backends, open_backends
+from voice_server.platform.logs import configure_logging
+from voice_server.platform.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures" / "audio"

@@ -8,21 +8,20 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from voice_server import health, webapp
-from voice_server.api import setup_api
-from voice_server.auth_middleware import auth_middleware
-from voice_server.backends import open_backends
-from voice_server.conversation import conversation_ctx
-from voice_server.cors import cors_middleware
-from voice_server.http_middleware import request_context, security_headers
-from voice_server.logs import get_logger
-from voice_server.maintenance import maintenance_ctx
-from voice_server.notices import notices_ctx
-from voice_server.ratelimit import rate_limit_middleware
-from voice_server.settings import Settings
-from voice_server.speech import speech_ctx
-from voice_server.state import APP_STATE, AppState
-from voice_server.ws import setup_voice
+from voice_server.api import health, setup_api, widget_site
+from voice_server.api.auth_middleware import auth_middleware
+from voice_server.api.cors import cors_middleware
+from voice_server.api.middleware import request_context, security_headers
+from voice_server.api.rate_limit import rate_limit_middleware
+from voice_server.conversation.service import conversation_ctx
+from voice_server.platform.app_state import APP_STATE, AppState
+from voice_server.platform.backends import open_backends
+from voice_server.platform.logs import get_logger
+from voice_server.platform.maintenance import maintenance_ctx
+from voice_server.platform.notice_hub import notices_ctx
+from voice_server.platform.settings import Settings
+from voice_server.voice.speech_engines import speech_ctx
+from voice_server.voice.websocket import setup_voice
 
 log = get_logger(__name__)
 
@@ -46,7 +45,7 @@ def create_app(settings: Settings, *, speech: bool = True) -> web.Application:
     if speech:
         app.cleanup_ctx.append(speech_ctx)
     setup_voice(app)
-    app.router.add_routes(webapp.routes)
+    app.router.add_routes(widget_site.routes)
     return app
 
 

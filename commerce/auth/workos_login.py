@@ -29,7 +29,7 @@ _STATE_AUDIENCE = "shepherd:oauth-state"
 
 
 class WorkOSConfig(Protocol):
-    """The settings WorkOS sign-in needs (``voice_server.settings.Settings`` satisfies it)."""
+    """The settings WorkOS sign-in needs (``voice_server.platform.settings.Settings`` satisfies it)."""
 
     workos_api_key: SecretStr | None
     workos_client_id: str | None

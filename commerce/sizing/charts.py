@@ -108,7 +108,7 @@ def _ranges_from_centres(centres: list[float]) -> list[tuple[float, float]]:
 
 
 def _chart(
-    system: str, gender: str, group: str, labels: tuple[str, ...], table: dict[Measure, list[float]]
+    system: str, gender: str, group: str, labels: tuple[str, ...], table: dict[Measure, list[tuple[float, float]]]
 ) -> SizeChart:
     sizes = [
         SizeRange(size_label=label, measures={m: edges[i] for m, edges in table.items()})

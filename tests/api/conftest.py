@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from tests.api.fake_workos import FakeWorkOS
 from tests.conftest import make_settings
 from voice_server.app import create_app
-from voice_server.backends import Backends
-from voice_server.settings import Settings
+from voice_server.platform.backends import Backends
+from voice_server.platform.settings import Settings
 
 StartApp = Callable[..., Awaitable[TestClient]]
 API_KEY = "sk_test_fakeworkoskey123456"

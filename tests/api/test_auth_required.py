@@ -17,7 +17,7 @@ from commerce.auth import issue_token
 from tests.api.conftest import bearer
 from voice_server.api import api_routes
 from voice_server.api.routing import ApiRoute
-from voice_server.settings import Settings
+from voice_server.platform.settings import Settings
 
 PROTECTED = [r for r in api_routes() if not r.public]
 PUBLIC = {(r.method, r.path) for r in api_routes() if r.public}

@@ -7,8 +7,8 @@ import asyncio
 from aiohttp.test_utils import TestClient
 
 from tests.api.conftest import StartApp, bearer, new_guest
-from voice_server.ratelimit import FixedWindowLimiter
-from voice_server.state import APP_STATE
+from voice_server.api.rate_limit import FixedWindowLimiter
+from voice_server.platform.app_state import APP_STATE
 
 # -- rate limit --------------------------------------------------------------------------------
 

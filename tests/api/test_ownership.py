@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient
 from commerce.orders import mark_paid
 from tests.api.conftest import bearer, new_guest
 from voice_server.api import api_routes
-from voice_server.context_store import TurnHistory
+from voice_server.conversation.context_store import TurnHistory
 
 OWNED_PATH_PARAMS = {"order_id", "return_id", "conversation_id"}
 

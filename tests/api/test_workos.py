@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from commerce.auth import sign_state
 from tests.api.conftest import API_KEY, CLIENT_ID, StartApp, bearer, workos_settings
 from tests.api.fake_workos import FakeWorkOS, workos_user
-from voice_server.settings import Settings
+from voice_server.platform.settings import Settings
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from audio.models import bundled_tokenizer_path
 from bench.asr_shopping import catalog_recall, condition, decoder, load_cases
 from commerce.catalog.demo import demo_records
 from tests.audio.fixture_replay import corpus_wer
-from voice_server.asr_correction import CorrectionLexicon, english_words_in
-from voice_server.asr_hints import catalog_prompt, correction_lexicon
-from voice_server.catalog_vocab import vocabulary_from_records
+from voice_server.conversation.asr_correction import CorrectionLexicon, english_words_in
+from voice_server.conversation.asr_hints import catalog_prompt, correction_lexicon
+from voice_server.conversation.vocabulary_loader import vocabulary_from_records
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import numpy as np
 from audio.asr import BatchingTranscriber, WhisperEngine
 from audio.tts import FallbackTts
 from audio.tts.piper_tts import PiperTts
-from voice_server.speech import local_voice, warm_up
+from voice_server.voice.speech_engines import local_voice, warm_up
 
 
 def test_engine_warm_up_decodes_silence_and_speech(whisper_engine: WhisperEngine) -> None:

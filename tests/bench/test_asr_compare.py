@@ -233,7 +233,7 @@ class RecordingAsr:
 
 async def run_path(text: str, understanding: tuple[str | None, float | None]
                    ) -> tuple[RecordingAsr, ServerAsrPath, float]:
-    from voice_server.session import SessionOptions
+    from voice_server.voice.session import SessionOptions
 
     case = next(c for c in load_manifest() if c.file == "measurements_piper_16k.wav")  # > 1.5 s: interims
     audio = np.concatenate([speech_audio(case), np.zeros(ASR_RATE, np.float32)])

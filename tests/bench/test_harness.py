@@ -13,8 +13,8 @@ import pytest
 
 from bench import commerce_bench, plots, readme_table, run_all
 from bench.report import row, write_result
-from voice_server.backends import Backends
-from voice_server.embedded import start_postgres
+from voice_server.platform.backends import Backends
+from voice_server.platform.embedded import start_postgres
 
 README = """# Project
 
@@ -278,7 +278,7 @@ async def test_commerce_bench_quick_on_small_catalogs(backends: Backends, state_
 def test_shepherd_bench_lists_every_benchmark_and_passes_arguments_through(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from voice_server.cli import main
+    from voice_server.tools.cli import main
 
     runner = CliRunner()
     listing = runner.invoke(main, ["bench", "--help"])

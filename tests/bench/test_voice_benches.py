@@ -17,8 +17,8 @@ import pytest
 
 from bench.concurrency import holds, memory_slope_kb, ramp_steps, step_summary
 from bench.shoppers import STAGES, TurnSample, breakdown, load_utterances, speech_end_s
-from voice_server.backends import Backends
-from voice_server.settings import Settings
+from voice_server.platform.backends import Backends
+from voice_server.platform.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 RATE = 16000

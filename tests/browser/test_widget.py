@@ -23,7 +23,7 @@ from audio.tts.piper_tts import PiperTts
 from tests.browser.browser import artifact, chromium
 from tests.browser.conversation_wav import Step, build_conversation_wav
 from voice_server.app import create_app
-from voice_server.state import APP_STATE
+from voice_server.platform.app_state import APP_STATE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(360)]
 

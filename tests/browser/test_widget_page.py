@@ -10,8 +10,8 @@ import pytest
 
 from tests.browser.browser import artifact, chromium
 from voice_server.app import create_app
-from voice_server.state import APP_STATE
-from voice_server.ws import registry_of
+from voice_server.platform.app_state import APP_STATE
+from voice_server.voice.websocket import registry_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

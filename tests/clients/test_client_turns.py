@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from voice_server.client import backoff_delays, http_base, pcm_frames, to_pcm16
-from voice_server.client_turns import TurnTracker
+from voice_server.tools.client_turns import TurnTracker
+from voice_server.tools.voice_client import backoff_delays, http_base, pcm_frames, to_pcm16
 
 
 def _reply(turn_id: int, text: str = "Here you go.") -> dict:

@@ -19,8 +19,8 @@ import jiwer
 import pytest
 from whisper_normalizer.english import EnglishTextNormalizer
 
-from voice_server.backends import Backends
-from voice_server.settings import Settings
+from voice_server.platform.backends import Backends
+from voice_server.platform.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures" / "audio"
@@ -39,7 +39,7 @@ def _env(state_dir: Path) -> dict[str, str]:
 
 def _replay(state_dir: Path, out_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "voice_server.cli", "replay", "--json", "--out", str(out_dir),
+        [sys.executable, "-m", "voice_server.tools.cli", "replay", "--json", "--out", str(out_dir),
          *[str(FIXTURES / f) for f in FILES]],
         capture_output=True, text=True, cwd=REPO, env=_env(state_dir), timeout=540, check=False,
     )

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from voice_server.app import create_app
-from voice_server.client import VoiceClient
-from voice_server.replay import wait_ready
-from voice_server.settings import Settings
+from voice_server.platform.settings import Settings
+from voice_server.tools.replay import wait_ready
+from voice_server.tools.voice_client import VoiceClient
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "audio"
 

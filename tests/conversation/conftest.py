@@ -8,9 +8,9 @@ import pytest
 
 from commerce.auth import create_guest
 from tests.conversation.helpers import new_service
-from voice_server.backends import Backends
-from voice_server.conversation import ConversationService
-from voice_server.settings import Settings
+from voice_server.conversation.service import ConversationService
+from voice_server.platform.backends import Backends
+from voice_server.platform.settings import Settings
 
 
 @pytest.fixture

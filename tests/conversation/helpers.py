@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from voice_server.backends import Backends
-from voice_server.conversation import ConversationService, build_conversation_service
-from voice_server.settings import Settings
-from voice_server.state import AppState
+from voice_server.conversation.service import ConversationService, build_conversation_service
+from voice_server.platform.app_state import AppState
+from voice_server.platform.backends import Backends
+from voice_server.platform.settings import Settings
 
 
 async def new_service(settings: Settings, backends: Backends, node: str = "test") -> ConversationService:

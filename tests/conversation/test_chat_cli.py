@@ -11,8 +11,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from voice_server.backends import Backends
-from voice_server.settings import Settings
+from voice_server.platform.backends import Backends
+from voice_server.platform.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 PRODUCT_KEYS = {"id", "name", "brand", "price", "currency", "colour", "category", "sizes",
@@ -28,7 +28,7 @@ def _env(state_dir: Path) -> dict[str, str]:
 
 def _chat(state_dir: Path, lines: list[str], *extra: str) -> list[dict[str, Any]]:
     proc = subprocess.run(
-        [sys.executable, "-m", "voice_server.cli", "chat", "--json", *extra],
+        [sys.executable, "-m", "voice_server.tools.cli", "chat", "--json", *extra],
         input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=REPO, env=_env(state_dir),
         timeout=180, check=False,
     )

@@ -10,9 +10,9 @@ import pytest
 from commerce.auth import create_guest
 from commerce.models import NotFound
 from tests.conversation.helpers import new_service
-from voice_server.backends import Backends, valkey_client
-from voice_server.conversation import ConversationService
-from voice_server.settings import Settings
+from voice_server.conversation.service import ConversationService
+from voice_server.platform.backends import Backends, valkey_client
+from voice_server.platform.settings import Settings
 
 
 async def _db_price(pool: Any, product_id: int) -> int:

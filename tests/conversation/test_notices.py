@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from voice_server.backends import Backends, valkey_client
-from voice_server.notices import NoticeHub, Subscription, parse_message
+from voice_server.platform.backends import Backends, valkey_client
+from voice_server.platform.notice_hub import NoticeHub, Subscription, parse_message
 
 
 @pytest.fixture

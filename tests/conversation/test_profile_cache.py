@@ -8,12 +8,12 @@ from commerce.auth import create_guest
 from commerce.models import BodyMeasurements
 from commerce.payments import OfflineProvider
 from commerce.profiles import get_profile
-from voice_server.api.services import payments
-from voice_server.backends import Backends
-from voice_server.conversation import build_conversation_service
-from voice_server.profile_cache import PREFERENCES_TTL_S, ProfileCache, preferences_key
-from voice_server.settings import Settings
-from voice_server.state import AppState, Services
+from voice_server.conversation.profile_cache import PREFERENCES_TTL_S, ProfileCache, preferences_key
+from voice_server.conversation.service import build_conversation_service
+from voice_server.platform.app_state import AppState, Services
+from voice_server.platform.backends import Backends
+from voice_server.platform.settings import Settings
+from voice_server.platform.shop_services import payments
 
 
 async def test_read_through_with_one_hour_ttl(pool: Any, valkey: Any, guest: int) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from voice_server.conversation import ConversationService
-from voice_server.turn_preview import WRITE_OPERATIONS, ReadOnlyShop, WriteBlocked
+from voice_server.conversation.service import ConversationService
+from voice_server.conversation.turn_preview import WRITE_OPERATIONS, ReadOnlyShop, WriteBlocked
 
 
 async def _history_rows(pool: Any, cid: str) -> int:

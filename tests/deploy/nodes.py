@@ -15,7 +15,7 @@ from typing import IO, Any
 import aiohttp
 
 from tests.conftest import REPO
-from voice_server.backends import Backends
+from voice_server.platform.backends import Backends
 
 TOKEN_SECRET = "deploy-tests-shared-token-secret-0123456789"
 READY_TIMEOUT_S = 300.0
@@ -49,7 +49,7 @@ class Node:
     async def start(self, env: dict[str, str]) -> None:
         self._log = self.log_path.open("wb")
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "voice_server.cli", "serve", cwd=REPO, env=env,
+            sys.executable, "-m", "voice_server.tools.cli", "serve", cwd=REPO, env=env,
             stdout=self._log, stderr=asyncio.subprocess.STDOUT,
         )
 

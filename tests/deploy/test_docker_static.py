@@ -30,7 +30,7 @@ import yaml
 
 from tests.conftest import REPO
 from tests.deploy import dockerignore
-from voice_server.settings import Settings, env_names
+from voice_server.platform.settings import Settings, env_names
 
 DOCKER = REPO / "docker"
 DOCKERFILES = {"cpu": DOCKER / "Dockerfile", "gpu": DOCKER / "Dockerfile.gpu"}
@@ -48,7 +48,7 @@ def validate_settings(env: dict[str, str]) -> Settings:
     for key, value in env.items():
         if NOT_SETTINGS.match(key):
             continue
-        assert key in SETTING_OF_ENV, f"{key} is not a setting (voice_server/settings.py)"
+        assert key in SETTING_OF_ENV, f"{key} is not a setting (voice_server/platform/settings.py)"
         values[SETTING_OF_ENV[key]] = value
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

@@ -22,8 +22,8 @@ from commerce.auth import verify_token
 from tests.conftest import REPO
 from tests.deploy.nodes import TOKEN_SECRET, Node, free_port, node_env
 from tests.deploy.test_docker_static import DOCKERFILES, parse, stages
-from voice_server.backends import Backends
-from voice_server.client import guest_token
+from voice_server.platform.backends import Backends
+from voice_server.tools.voice_client import guest_token
 
 pytestmark = pytest.mark.slow
 

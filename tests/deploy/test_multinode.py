@@ -23,9 +23,9 @@ from audio.pcm import pcm16_to_float32
 from tests.conftest import FIXTURES
 from tests.deploy.nodes import Node, free_port, node_env
 from tests.shop.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe, event_body, sign
-from voice_server.backends import Backends
-from voice_server.client import VoiceClient, guest_token
-from voice_server.client_turns import TurnEvents
+from voice_server.platform.backends import Backends
+from voice_server.tools.client_turns import TurnEvents
+from voice_server.tools.voice_client import VoiceClient, guest_token
 
 pytestmark = pytest.mark.slow
 

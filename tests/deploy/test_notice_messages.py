@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from voice_server import protocol as p
-from voice_server.notices import notice_text
-from voice_server.session_notices import notice_message
+from voice_server.platform.notice_hub import notice_text
+from voice_server.voice import protocol as p
+from voice_server.voice.notice_forwarder import notice_message
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from commerce.auth import create_guest, issue_token
 from voice_server.app import create_app
-from voice_server.backends import Backends
-from voice_server.notices import NoticeHub
-from voice_server.settings import Settings
-from voice_server.state import APP_STATE
+from voice_server.platform.app_state import APP_STATE
+from voice_server.platform.backends import Backends
+from voice_server.platform.notice_hub import NoticeHub
+from voice_server.platform.settings import Settings
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ from functools import cache
 import pytest
 
 from tests.dialogue.memory_shop import MemoryShop, StoredProduct, load_sample, open_catalog
-from voice_server.dialogue import DialogueEngine, Vocabulary
+from voice_server.conversation.dialogue import DialogueEngine, Vocabulary
 
 
 @cache

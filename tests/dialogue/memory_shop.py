@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from bench.dialogue_eval import product_violations
 from commerce.catalog.demo import demo_source_path
 from commerce.models import (
     BodyMeasurements,
@@ -32,7 +33,6 @@ from commerce.models import (
     SearchResult,
     SizeAdvice,
 )
-from voice_server.dialogue.evaluate import product_violations
 
 CATALOG_CSV = demo_source_path()
 """The shop's own bundled demo catalog (commerce/catalog/data/myntra_products_catalog.csv.gz, in the repo)."""
@@ -208,7 +208,7 @@ UNPAID = frozenset({OrderStatus.created, OrderStatus.awaiting_payment, OrderStat
 
 @dataclass
 class MemoryShop:
-    """Implements `voice_server.dialogue.port.ShopPort` in memory. Offline payments -> awaiting_payment."""
+    """Implements `voice_server.conversation.dialogue.port.ShopPort` in memory. Offline payments -> awaiting_payment."""
 
     products: list[StoredProduct]
     payment_status: OrderStatus = OrderStatus.awaiting_payment

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from commerce.models import Conflict, NotFound, ProductCard
-from voice_server.context_store import ContextStore, TurnHistory, state_key
-from voice_server.dialogue import DialogueState
+from voice_server.conversation.context_store import ContextStore, TurnHistory, state_key
+from voice_server.conversation.dialogue import DialogueState
 
 
 async def test_state_round_trip_with_ttl(valkey: Any) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from voice_server.dialogue import DialogueEngine, Intent
-from voice_server.dialogue.evaluate import evaluate, load_conversations
+from bench.dialogue_eval import evaluate, load_conversations
+from voice_server.conversation.dialogue import DialogueEngine, Intent
 
 CONVERSATIONS = Path(__file__).parent / "conversations"
 

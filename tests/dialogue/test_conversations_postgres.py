@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
+from bench.dialogue_eval import evaluate, load_conversations
 from commerce.auth import create_guest
 from commerce.orders import cancel_order
 from commerce.payments import OfflineProvider
 from tests.dialogue.test_conversations import CONVERSATIONS
-from voice_server.catalog_vocab import load_vocabulary
-from voice_server.dialogue import DialogueEngine
-from voice_server.dialogue.evaluate import evaluate, load_conversations
-from voice_server.profile_cache import ProfileCache
-from voice_server.shop_adapter import PostgresShop
+from voice_server.conversation.dialogue import DialogueEngine
+from voice_server.conversation.postgres_shop import PostgresShop
+from voice_server.conversation.profile_cache import ProfileCache
+from voice_server.conversation.vocabulary_loader import load_vocabulary
 
 
 @pytest.mark.slow

@@ -21,26 +21,31 @@ from commerce.auth import create_guest
 from commerce.models import SearchFilters
 from tests.conversation.helpers import new_service
 from tests.dialogue.conftest import catalog_vocabulary, make_engine
-from voice_server.backends import Backends
-from voice_server.dialogue.llm_prompt import (
+from voice_server.conversation.dialogue.llm_prompt import (
     DERIVED_SLOTS,
     build_messages,
     context_lines,
     system_prompt,
     understanding_schema,
 )
-from voice_server.dialogue.nlu import RuleBasedUnderstander
-from voice_server.dialogue.state import CartSummary, DialogueState, PendingConfirmation, ShownProduct
-from voice_server.dialogue.understanding import Intent, Slots, Understanding
-from voice_server.llm_client import ChatClient, ChatEndpoint, LlmFailure, Mode
-from voice_server.llm_understander import (
+from voice_server.conversation.dialogue.nlu import RuleBasedUnderstander
+from voice_server.conversation.dialogue.state import (
+    CartSummary,
+    DialogueState,
+    PendingConfirmation,
+    ShownProduct,
+)
+from voice_server.conversation.dialogue.understanding import Intent, Slots, Understanding
+from voice_server.conversation.llm_client import ChatClient, ChatEndpoint, LlmFailure, Mode
+from voice_server.conversation.llm_understander import (
     Breaker,
     LlmUnderstander,
     build_understander,
     parse_understanding,
     tracking_answer,
 )
-from voice_server.settings import Settings
+from voice_server.platform.backends import Backends
+from voice_server.platform.settings import Settings
 
 SAID = "could you find me a navy wool sweater for women"
 

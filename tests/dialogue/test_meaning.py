@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from commerce.catalog.vocabulary import PRODUCT_TYPES, type_for
-from voice_server.dialogue import meaning
-from voice_server.dialogue.numbers import prepare
-from voice_server.dialogue.vocabulary import Vocabulary
+from voice_server.conversation.dialogue import meaning
+from voice_server.conversation.dialogue.numbers import prepare
+from voice_server.conversation.dialogue.vocabulary import Vocabulary
 
 VOCAB = Vocabulary.from_lists(["Puma", "Nike", "Roadster", "Titan"], ["black", "white", "red", "brown", "pink"])
 

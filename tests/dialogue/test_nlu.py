@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from voice_server.dialogue import DialogueState, Intent, Vocabulary, hotwords, understand
-from voice_server.dialogue.state import PendingConfirmation, ShownProduct
+from voice_server.conversation.dialogue import DialogueState, Intent, Vocabulary, hotwords, understand
+from voice_server.conversation.dialogue.state import PendingConfirmation, ShownProduct
 
 
 def fresh() -> DialogueState:

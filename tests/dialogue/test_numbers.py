@@ -2,7 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from voice_server.dialogue.numbers import normalise_text, parse_amount_cents, prepare, words_to_digits
+from voice_server.conversation.dialogue.numbers import (
+    normalise_text,
+    parse_amount_cents,
+    prepare,
+    words_to_digits,
+)
 
 
 @pytest.mark.parametrize(

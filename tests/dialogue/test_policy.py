@@ -5,9 +5,9 @@ from collections.abc import Callable
 
 from commerce.models import OrderStatus
 from tests.dialogue.memory_shop import MemoryShop
-from voice_server.dialogue import DialogueEngine, DialogueState, Intent
-from voice_server.dialogue.policy import TurnResult
-from voice_server.dialogue.replies import speak_price, speak_size
+from voice_server.conversation.dialogue import DialogueEngine, DialogueState, Intent
+from voice_server.conversation.dialogue.policy import TurnResult
+from voice_server.conversation.dialogue.replies import speak_price, speak_size
 
 Factory = Callable[[], DialogueEngine]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_server.semantic import (
+from voice_server.conversation.semantic import (
     ConceptIndex,
     ModelFileError,
     ModelFiles,

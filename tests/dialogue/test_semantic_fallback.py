@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from voice_server.dialogue.nlu import RuleBasedUnderstander
-from voice_server.dialogue.semantic_fallback import SemanticFallbackUnderstander, concept_table
-from voice_server.dialogue.state import DialogueState
-from voice_server.dialogue.understanding import Intent
-from voice_server.dialogue.vocabulary import Vocabulary
+from voice_server.conversation.dialogue.nlu import RuleBasedUnderstander
+from voice_server.conversation.dialogue.semantic_fallback import SemanticFallbackUnderstander, concept_table
+from voice_server.conversation.dialogue.state import DialogueState
+from voice_server.conversation.dialogue.understanding import Intent
+from voice_server.conversation.dialogue.vocabulary import Vocabulary
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,12 @@ import pytest
 import redis
 
 from tests.conftest import REPO
-from voice_server.embedded import EmbeddedValkey, start_postgres, stop_postgres
+from voice_server.platform.embedded import EmbeddedValkey, start_postgres, stop_postgres
 
 PROBE = """
 import json, sys
 from pathlib import Path
-from voice_server.embedded import EmbeddedValkey, start_postgres
+from voice_server.platform.embedded import EmbeddedValkey, start_postgres
 state = Path(sys.argv[1])
 dsn = start_postgres(state, "shepherd")
 ep = EmbeddedValkey(state).start()
@@ -97,7 +97,7 @@ async def test_serve_becomes_ready_and_stops_cleanly_on_sigterm(tmp_path: Path) 
     log_path = tmp_path / "serve.log"  # a file, not a pipe: a chatty server never blocks on a full pipe
     log_file = log_path.open("w")
     proc = subprocess.Popen(  # noqa: ASYNC220 - the server under test runs beside the loop
-        [sys.executable, "-m", "voice_server.cli", "serve"], cwd=REPO, env=env,
+        [sys.executable, "-m", "voice_server.tools.cli", "serve"], cwd=REPO, env=env,
         stdout=log_file, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 240

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import REPO
-from voice_server.settings import Settings
+from voice_server.platform.settings import Settings
 
 
 def test_env_vars_are_read_and_secrets_masked(monkeypatch, tmp_path: Path) -> None:
@@ -37,7 +37,7 @@ def test_token_key_is_generated_once_and_private(tmp_path: Path) -> None:
 def test_config_command_masks_secrets(tmp_path: Path) -> None:
     env = {**os.environ, "SHEPHERD_STATE_DIR": str(tmp_path), "ELEVENLABS_API_KEY": "xi-very-secret-key"}
     out = subprocess.run(
-        [sys.executable, "-m", "voice_server.cli", "config", "--json"],
+        [sys.executable, "-m", "voice_server.tools.cli", "config", "--json"],
         capture_output=True, text=True, env=env, cwd=REPO, check=True,
     ).stdout
     values = json.loads(out)
@@ -48,7 +48,7 @@ def test_config_command_masks_secrets(tmp_path: Path) -> None:
 
 def test_help_lists_the_commands() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "voice_server.cli", "--help"], capture_output=True, text=True, cwd=REPO, check=True
+        [sys.executable, "-m", "voice_server.tools.cli", "--help"], capture_output=True, text=True, cwd=REPO, check=True
     ).stdout
     for command in ("serve", "chat", "replay", "config", "catalog", "orders", "returns"):
         assert command in out
@@ -56,7 +56,7 @@ def test_help_lists_the_commands() -> None:
 
 def test_configuration_doc_lists_every_setting() -> None:
     """docs/configuration.md embeds `shepherd config --markdown`; regenerate it when settings change."""
-    from voice_server.settings import markdown_table
+    from voice_server.platform.settings import markdown_table
 
     doc = (REPO / "docs" / "configuration.md").read_text()
     assert markdown_table() in doc, "run: shepherd config --markdown, and paste it into docs/configuration.md"

@@ -9,7 +9,7 @@
 * ``mint``: crafted tokens (expired, tampered, ...) signed with the live server's key.
 * ``voice``: open websocket clients (``tests.voice.client.VoiceClient``) to the live server.
 * ``captured_logs``: every log record of this process rendered by the production redacting JSON
-  chain (``voice_server.logs.make_handler``) at DEBUG.
+  chain (``voice_server.platform.logs.make_handler``) at DEBUG.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from commerce.auth import issue_token
 from tests.conftest import make_settings
 from tests.voice.client import ConnectFn, client_opener
 from voice_server.app import create_app
-from voice_server.backends import Backends
-from voice_server.logs import make_handler
-from voice_server.settings import Settings
-from voice_server.state import APP_STATE, AppState
+from voice_server.platform.app_state import APP_STATE, AppState
+from voice_server.platform.backends import Backends
+from voice_server.platform.logs import make_handler
+from voice_server.platform.settings import Settings
 
 SPEECH_LOAD_TIMEOUT_S = 600.0
 LIVE_RATE_LIMIT = 1_000_000

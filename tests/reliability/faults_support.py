@@ -22,7 +22,7 @@ from aiohttp import web
 
 from commerce.auth import create_guest, issue_token
 from tests.voice.client import VoiceClient, load_pcm, silence
-from voice_server.embedded import EmbeddedValkey, ValkeyEndpoint
+from voice_server.platform.embedded import EmbeddedValkey, ValkeyEndpoint
 
 TURN_TIMEOUT_S = 180.0
 """How long one turn may take on a loaded 2-core CI machine (behaviour is asserted, not speed)."""

@@ -26,10 +26,10 @@ from commerce.auth import sign_state
 from commerce.orders import mark_paid
 from tests.reliability.conftest import LiveServer, Mint, OpenVoice, Shopper, StartServer, sign_up
 from voice_server.api import api_routes
-from voice_server.context_store import TurnHistory
-from voice_server.http_middleware import SECURITY_HEADERS
-from voice_server.ratelimit import FixedWindowLimiter
-from voice_server.state import APP_STATE
+from voice_server.api.middleware import SECURITY_HEADERS
+from voice_server.api.rate_limit import FixedWindowLimiter
+from voice_server.conversation.context_store import TurnHistory
+from voice_server.platform.app_state import APP_STATE
 
 # ---------------------------------------------------------------------------- bad tokens
 

@@ -8,8 +8,8 @@ import pytest
 
 from tests.reliability.conftest import LiveServer, OpenVoice, Shopper
 from tests.reliability.faults_support import TURN_TIMEOUT_S, eventually, text_turn
-from voice_server.context_store import ContextStore
-from voice_server.ws import registry_of
+from voice_server.conversation.context_store import ContextStore
+from voice_server.voice.websocket import registry_of
 
 
 @pytest.mark.parametrize("how", ["close", "drop"])

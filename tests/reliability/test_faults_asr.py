@@ -16,7 +16,7 @@ from tests.reliability.faults_support import (
     ping,
     utterance,
 )
-from voice_server.session import APOLOGY
+from voice_server.voice.session import APOLOGY
 
 SPEECH = "black_dresses_piper_16k.wav"
 

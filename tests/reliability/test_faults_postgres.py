@@ -26,8 +26,8 @@ from tests.conftest import make_settings
 from tests.reliability.faults_support import eventually, guest_token, serve
 from tests.shop.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe
 from voice_server.app import create_app
-from voice_server.embedded import EmbeddedValkey, start_postgres, stop_postgres
-from voice_server.state import APP_STATE
+from voice_server.platform.app_state import APP_STATE
+from voice_server.platform.embedded import EmbeddedValkey, start_postgres, stop_postgres
 
 pytestmark = pytest.mark.integration  # each test runs on a private Postgres it starts and stops
 

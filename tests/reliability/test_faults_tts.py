@@ -18,7 +18,7 @@ from tests.audio.fake_elevenlabs import API_KEY, FakeElevenLabs
 from tests.reliability.conftest import LiveServer, StartServer
 from tests.reliability.faults_support import audio_bytes_after, guest_token, ping, serve, text_turn
 from tests.voice.client import VoiceClient
-from voice_server.speech import build_tts
+from voice_server.voice.speech_engines import build_tts
 
 OUT_RATE = 16000
 

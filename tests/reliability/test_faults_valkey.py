@@ -19,10 +19,10 @@ from pydantic import SecretStr
 from tests.reliability.conftest import LiveServer, StartServer
 from tests.reliability.faults_support import RestartableValkey, eventually, guest_token, ping, text_turn
 from tests.voice.client import VoiceClient
-from voice_server.context_store import ContextStore
-from voice_server.dialogue.state import DialogueState
-from voice_server.session import FAILED_APOLOGY
-from voice_server.speech import build_tts
+from voice_server.conversation.context_store import ContextStore
+from voice_server.conversation.dialogue.state import DialogueState
+from voice_server.voice.session import FAILED_APOLOGY
+from voice_server.voice.speech_engines import build_tts
 
 
 @pytest.fixture

@@ -195,7 +195,7 @@ PROCESS_CALLS = {
     ("asyncio", "create_subprocess_shell"), ("asyncio", "create_subprocess_exec"), ("pty", "spawn"),
 }
 # The one process the server starts: the embedded Valkey, with its own binary and a config it wrote.
-ALLOWED_PROCESS_CALLS = {("voice_server/embedded.py", "subprocess.run([binary, str(conf)], check=True, timeout=30)")}
+ALLOWED_PROCESS_CALLS = {("voice_server/platform/embedded.py", "subprocess.run([binary, str(conf)], check=True, timeout=30)")}
 
 
 def process_calls() -> tuple[set[tuple[str, str]], list[str]]:

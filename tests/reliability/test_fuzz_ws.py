@@ -29,9 +29,9 @@ from pydantic import ValidationError
 
 from tests.reliability.conftest import LiveServer, OpenVoice, Shopper
 from tests.voice.client import VoiceClient, load_pcm, silence
-from voice_server import protocol as p
-from voice_server.protocol.parse import KNOWN_CLIENT_TYPES
-from voice_server.ws import registry_of
+from voice_server.voice import protocol as p
+from voice_server.voice.protocol.parse import KNOWN_CLIENT_TYPES
+from voice_server.voice.websocket import registry_of
 
 # close codes a hostile client may legitimately cause (docs/protocol.md "Close codes")
 CLIENT_CAUSED_CLOSES = {1000, 1009, 4400, 4401, 4408, 4409, 4429}

@@ -31,7 +31,7 @@ from tests.api.fake_workos import FakeWorkOS, workos_user
 from tests.shop.fake_stripe import API_KEY as STRIPE_KEY
 from tests.shop.fake_stripe import WEBHOOK_SECRET, FakeStripe, event_body, sign
 from tests.voice.client import VoiceClient, load_pcm, silence
-from voice_server.settings import Settings
+from voice_server.platform.settings import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 

@@ -37,7 +37,7 @@ import pytest
 
 from bench.report import row, summarize, write_result
 from tests.reliability.faults_support import utterance
-from voice_server.settings import Settings
+from voice_server.platform.settings import Settings
 
 SOAK_SECONDS = float(os.environ.get("SHEPHERD_SOAK_SECONDS", "600"))
 SESSIONS = int(os.environ.get("SHEPHERD_SOAK_SESSIONS", "20"))
@@ -114,7 +114,7 @@ async def server(settings: Settings, backends: Any, tmp_path: Path) -> AsyncIter
 def _spawn(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     with log_path.open("wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "voice_server.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "voice_server.tools.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT,
         )
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.reliability.conftest import LiveServer, StartServer
 from tests.voice.client import VoiceClient, client_opener, silence
-from voice_server.ws import registry_of
+from voice_server.voice.websocket import registry_of
 
 AT_ONCE_S = 5.0  # "at once": far below the 10 s handshake timeout, even on a loaded 2-core machine
 

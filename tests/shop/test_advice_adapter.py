@@ -10,7 +10,7 @@ from commerce.advice import return_risk, size_advice
 from commerce.models import BodyMeasurements, Conflict, EmptyCart, SearchFilters
 from commerce.profiles import get_profile, update_profile
 from tests.shop.conftest import multi_size_product
-from voice_server.shop_adapter import PostgresShop
+from voice_server.conversation.postgres_shop import PostgresShop
 
 
 async def test_profile_merges(pool: Any, new_user: Any) -> None:

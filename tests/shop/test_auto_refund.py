@@ -22,8 +22,8 @@ from commerce.payments.outcomes import (
 from commerce.payments.webhooks import process_event, verify_event
 from tests.shop.conftest import multi_size_product, set_stock
 from tests.shop.fake_stripe import WEBHOOK_SECRET, event_body, sign
-from voice_server.maintenance import retry_pending_refunds
-from voice_server.state import AppState, Services
+from voice_server.platform.app_state import AppState, Services
+from voice_server.platform.maintenance import retry_pending_refunds
 
 Notes = list[tuple[int, int, str]]
 

@@ -17,7 +17,7 @@ from commerce.order_returns import request_return
 from commerce.orders import mark_paid, place_order
 from tests.conftest import REPO
 from tests.shop.conftest import multi_size_product, set_stock
-from voice_server.notices import channel, parse_message
+from voice_server.platform.notice_hub import channel, parse_message
 
 
 async def shepherd(state_dir: Path, *args: str) -> tuple[int, str, str]:
@@ -26,7 +26,7 @@ async def shepherd(state_dir: Path, *args: str) -> tuple[int, str, str]:
            ("DATABASE_URL", "VALKEY_URL")}
     env["SHEPHERD_STATE_DIR"] = str(state_dir)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "voice_server.cli", *args, cwd=REPO, env=env,
+        sys.executable, "-m", "voice_server.tools.cli", *args, cwd=REPO, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(), 120)
     return proc.returncode or 0, out.decode(), err.decode()

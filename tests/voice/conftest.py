@@ -12,10 +12,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from commerce.auth import create_guest, issue_token
 from tests.voice.client import ConnectFn, client_opener
 from voice_server.app import create_app
-from voice_server.backends import Backends
-from voice_server.conversation import ConversationService
-from voice_server.settings import Settings
-from voice_server.state import APP_STATE, AppState
+from voice_server.conversation.service import ConversationService
+from voice_server.platform.app_state import APP_STATE, AppState
+from voice_server.platform.backends import Backends
+from voice_server.platform.settings import Settings
 
 
 @pytest.fixture(scope="session")

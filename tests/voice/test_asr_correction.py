@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice_server.asr_correction import (
+from voice_server.conversation.asr_correction import (
     CorrectionLexicon,
     catalog_fit,
     correct_transcript,
@@ -12,8 +12,13 @@ from voice_server.asr_correction import (
     pick_hypothesis,
     split_glued,
 )
-from voice_server.asr_hints import catalog_product_words, catalog_prompt, correction_lexicon, join_prompts
-from voice_server.dialogue.vocabulary import Vocabulary
+from voice_server.conversation.asr_hints import (
+    catalog_product_words,
+    catalog_prompt,
+    correction_lexicon,
+    join_prompts,
+)
+from voice_server.conversation.dialogue.vocabulary import Vocabulary
 
 # A tiny English word list standing in for Whisper's tokenizer vocabulary.
 ENGLISH = frozenset(
@@ -117,7 +122,7 @@ def test_catalog_prompt_names_garments_and_colours_briefly() -> None:
 
 
 def test_conversation_service_corrects_with_whispers_own_word_list() -> None:
-    from voice_server.conversation import ConversationService
+    from voice_server.conversation.service import ConversationService
 
     vocab = Vocabulary.from_lists(["Puma"], ["red"])
     service = ConversationService(None, None, None, vocab, None, None)  # type: ignore[arg-type]

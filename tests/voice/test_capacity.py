@@ -1,4 +1,4 @@
-"""The pure capacity model (voice_server.capacity): limits, smoothing, work counting."""
+"""The pure capacity model (voice_server.platform.capacity): limits, smoothing, work counting."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from tests.conftest import make_settings
-from voice_server.capacity import (
+from voice_server.platform.capacity import (
     Limits,
     Load,
     Smoothed,

@@ -1,4 +1,4 @@
-"""voice_server.cpu_budget: CPU charged per stage, and the benchmark's per-turn derivation."""
+"""voice_server.platform.cpu_budget: CPU charged per stage, and the benchmark's per-turn derivation."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from bench.concurrency import cpu_per_turn
-from voice_server.cpu_budget import timed
+from voice_server.platform.cpu_budget import timed
 
 
 def spin(seconds: float) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from voice_server.outbox import Outbox, OutboxOverflow
-from voice_server.pacing import FrameCutter, Pacer, SpokenText
+from voice_server.voice.outbox import Outbox, OutboxOverflow
+from voice_server.voice.pacing import FrameCutter, Pacer, SpokenText
 
 
 def test_frame_cutter_exact_frames() -> None:

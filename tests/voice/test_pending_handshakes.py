@@ -1,11 +1,11 @@
-"""The per-address count of sockets that have not said `hello` (voice_server.pending_handshakes)."""
+"""The per-address count of sockets that have not said `hello` (voice_server.voice.pending_handshakes)."""
 
 from __future__ import annotations
 
 import pytest
 
-from voice_server.pending_handshakes import PendingHandshakes
-from voice_server.settings import Settings
+from voice_server.platform.settings import Settings
+from voice_server.voice.pending_handshakes import PendingHandshakes
 
 
 def test_limit_is_per_address_and_slots_come_back() -> None:

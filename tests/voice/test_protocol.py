@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from voice_server import protocol as p
-from voice_server.protocol.messages import CLIENT_MODELS, SERVER_MODELS
-from voice_server.protocol.schema import DEFAULT_DIR, schemas
+from voice_server.voice import protocol as p
+from voice_server.voice.protocol.messages import CLIENT_MODELS, SERVER_MODELS
+from voice_server.voice.protocol.schema import DEFAULT_DIR, schemas
 
 CLIENT_SAMPLES = [
     {"type": "hello", "token": "t", "input": {"sample_rate": 48000}, "output": {"sample_rate": 24000}},
@@ -150,7 +150,7 @@ def test_handshake_rejects_unknown_version() -> None:
 
 
 def test_committed_schemas_are_in_sync() -> None:
-    """Regenerate with `python -m voice_server.protocol.schema` when this fails."""
+    """Regenerate with `python -m voice_server.voice.protocol.schema` when this fails."""
     expected = schemas()
     committed = {f.name: f.read_text() for f in DEFAULT_DIR.glob("*.json")}
     assert committed == expected

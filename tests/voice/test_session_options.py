@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from voice_server.session import SessionOptions
-from voice_server.settings import Settings, setting_default
+from voice_server.platform.settings import Settings, setting_default
+from voice_server.voice.session import SessionOptions
 
 
 def test_defaults_live_in_settings_only(tmp_path: Path) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from commerce.models import SearchFilters
-from voice_server.asr_hints import dialogue_hotwords
-from voice_server.dialogue.state import DialogueState, ShownProduct
-from voice_server.speculation import (
+from voice_server.conversation.asr_hints import dialogue_hotwords
+from voice_server.conversation.dialogue.state import DialogueState, ShownProduct
+from voice_server.voice.speculation import (
     SpeculationConfig,
     Verdict,
     judge_request,

@@ -13,8 +13,8 @@ import pytest
 from prometheus_client import REGISTRY
 
 from tests.voice.client import load_pcm, silence
-from voice_server.session import APOLOGY
-from voice_server.ws import registry_of
+from voice_server.voice.session import APOLOGY
+from voice_server.voice.websocket import registry_of
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from tests.voice.client import load_pcm, silence
-from voice_server.ws import registry_of
+from voice_server.voice.websocket import registry_of
 
 LONG_TEXT = "show me long black dresses"
 
@@ -78,7 +78,7 @@ async def test_server_full_4503(connect, guest_token, settings, voice_state) -> 
 
 
 async def test_full_node_refuses_at_hello_and_readyz_says_so(connect, guest_token, settings, voice_app) -> None:
-    """Admission control (voice_server.capacity): with room for one talking shopper, a second new session is
+    """Admission control (voice_server.platform.capacity): with room for one talking shopper, a second new session is
     refused at hello (server_full, 4503, retry hint), /readyz answers 503 "full" and the gauge reads 0."""
     saved = settings.max_talking_sessions
     assert (await voice_app.get("/readyz")).status == 200

@@ -18,10 +18,10 @@ from prometheus_client import REGISTRY
 
 from audio.pcm import resample_pcm16
 from tests.voice.client import VoiceClient, load_pcm, silence
-from voice_server.session import VoiceSession
-from voice_server.speech import local_voice
-from voice_server.state import AppState
-from voice_server.ws import registry_of
+from voice_server.platform.app_state import AppState
+from voice_server.voice.session import VoiceSession
+from voice_server.voice.speech_engines import local_voice
+from voice_server.voice.websocket import registry_of
 
 pytestmark = pytest.mark.slow
 RATE = 16000

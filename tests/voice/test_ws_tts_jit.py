@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from audio.tts import TtsEngine, split_clauses
 from tests.voice.client import load_pcm, silence
 from tests.voice.test_ws_speculation import server_session
-from voice_server.state import AppState
+from voice_server.platform.app_state import AppState
 
 LONG_REPLY = (
     "Here is what I found for you today. The first one is a black cotton midi dress from Roadster, at "

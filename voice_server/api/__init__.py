@@ -13,8 +13,8 @@ from aiohttp import web
 from voice_server.api.openapi import build_openapi
 from voice_server.api.routes import advice, auth, cart, conversations, orders, products, profile, webhooks
 from voice_server.api.routing import ApiRoute, handler_for
-from voice_server.logs import get_logger
-from voice_server.state import APP_STATE
+from voice_server.platform.app_state import APP_STATE
+from voice_server.platform.logs import get_logger
 
 log = get_logger(__name__)
 ROUTERS = (auth.router, products.router, advice.router, profile.router, cart.router, orders.router,

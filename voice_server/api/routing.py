@@ -27,7 +27,7 @@ from voice_server.api.errors import (
     validation_details,
     validation_error_response,
 )
-from voice_server.state import APP_STATE, AppState
+from voice_server.platform.app_state import APP_STATE, AppState
 
 CLAIMS_KEY: web.RequestKey[Claims] = web.RequestKey("shepherd_claims", Claims)
 ApiHandler = Callable[["ApiCall"], Awaitable[Any]]

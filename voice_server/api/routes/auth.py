@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from commerce.auth import AuthError, WorkOSAuth, create_guest, get_user, issue_token, new_nonce
+from voice_server.api.auth_middleware import token_key
 from voice_server.api.routing import ApiCall, ApiRouter
 from voice_server.api.schemas import CallbackQuery, MeResponse, TokenResponse
-from voice_server.auth_middleware import token_key
-from voice_server.logs import get_logger
-from voice_server.state import AppState
+from voice_server.platform.app_state import AppState
+from voice_server.platform.logs import get_logger
 
 log = get_logger(__name__)
 router = ApiRouter(tags=("auth",))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from voice_server.api.routing import ApiCall, ApiRouter
 from voice_server.api.schemas import ConversationPath, ConversationTurn
-from voice_server.context_store import TurnHistory
+from voice_server.conversation.context_store import TurnHistory
 
 router = ApiRouter(tags=("voice",))
 

@@ -11,7 +11,7 @@ from commerce.order_returns import get_return, list_returns, request_return
 from commerce.orders import cancel_order, get_order, list_orders, place_order
 from voice_server.api.routing import ApiCall, ApiRouter
 from voice_server.api.schemas import CheckoutHeaders, OrderPath, ReturnBody, ReturnPath
-from voice_server.api.services import payments
+from voice_server.platform.shop_services import payments
 
 router = ApiRouter(tags=("orders",))
 

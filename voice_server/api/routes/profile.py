@@ -5,7 +5,7 @@ from __future__ import annotations
 from commerce.models import Profile
 from voice_server.api.routing import ApiCall, ApiRouter
 from voice_server.api.schemas import ProfileUpdate
-from voice_server.profile_cache import ProfileCache
+from voice_server.conversation.profile_cache import ProfileCache
 
 router = ApiRouter(tags=("profile",))
 

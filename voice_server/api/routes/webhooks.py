@@ -8,7 +8,7 @@ from commerce.payments.webhooks import process_event, verify_event
 from voice_server.api.errors import api_error
 from voice_server.api.routing import ApiCall, ApiRouter
 from voice_server.api.schemas import WebhookAck
-from voice_server.api.services import order_notifier, payments
+from voice_server.platform.shop_services import order_notifier, payments
 
 router = ApiRouter(tags=("webhooks",))
 

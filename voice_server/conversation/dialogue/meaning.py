@@ -1,0 +1,261 @@
+"""What a request means beyond single slots: exclusions, several colours or types, recipients,
+relative changes (darker, more formal), corrections, and several requests in one utterance.
+
+Pure functions over prepared text (``numbers.prepare``: lower case, digits, no punctuation),
+each returning its value and the text with the consumed span blanked, like ``slots``. The
+catalog words come from ``commerce.catalog.vocabulary`` (the shop's one vocabulary).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from commerce.catalog.vocabulary import (
+    ADULT_OF,
+    DESCRIPTOR_STEMS,
+    KIDS_AGE_LIMIT,
+    PRODUCT_TYPES,
+    RECIPIENT_GENDER,
+    TYPE_WORDS,
+    ProductType,
+    descriptor_stems,
+)
+from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS
+from voice_server.conversation.dialogue.vocabulary import Vocabulary
+
+BLANK = " _ "
+
+
+def _alternation(words: list[str] | tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+_COLOUR_ALT = _alternation(list(COLOUR_SYNONYMS))
+_COLOUR_RE = re.compile(rf"\b(?:dark |light |pale |bright |deep )?({_COLOUR_ALT})\b")
+_TYPE_ALT = _alternation(list(TYPE_WORDS))
+_TYPE_RE = re.compile(rf"\b({_TYPE_ALT})\b")
+_TYPE_AT = re.compile(rf"(?:{_TYPE_ALT})\b")  # a product type at the start of the text
+_DESCRIPTOR_AT = re.compile(rf"(?:{_alternation(list(DESCRIPTOR_STEMS))})\b")
+_SPOKEN_COLOUR = {"gray": "grey", "golden": "gold", "navy blue": "navy", "offwhite": "off white"}
+
+# ---------------------------------------------------------------- exclusions
+# A cue, then the words it rules out ("nothing black", "no prints or logos", "any colour but black",
+# "nothing from puma", "not a hoodie", "nothing with a heel").
+_NEG_CUE = (
+    r"(?:nothing|not|no|none|never|without|avoid|except|anything but|any colou?r but|any brand but|"
+    r"other than|apart from|but not|dont want|do not want|dont like|do not like|rather not|not a fan of|"
+    r"no more|hate|skip|minus|arent|isnt|that arent|that isnt|not in|nothing in|none in|no (?:more )?of the)"
+)
+_NOT_EXCLUSION = re.compile(
+    r"\b(?:not|no) (?:that|this|those|these|yet|now|right now|really|sure|thanks|thank you|problem|worries|"
+    r"rush|need|idea|much|many|feeling it|bad|quite|one|wait|sorry|please|more than|too pricey|"
+    r"too expensive|so expensive|too much)\b|\bnothing (?:else|more|for now|over|above|more than)\b|"
+    r"\bdont (?:mind|add|worry|know|need|put|buy|want (?:it|that|this|to))\b|\bnever mind\b"
+)
+_NEG_RE = re.compile(rf"\b{_NEG_CUE}\b")
+_FILLER = r"(?:(?:a|an|the|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|wear)\s)*"
+_JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
+_BRIGHT = r"(?:too )?(?:bright|loud|flashy|colou?rful|neon|garish)"
+
+
+@dataclass
+class Exclusions:
+    colours: list[str] = field(default_factory=list)
+    brands: list[str] = field(default_factory=list)
+    stems: list[str] = field(default_factory=list)
+    shade: str | None = None  # "muted" for "nothing too bright"
+
+    def __bool__(self) -> bool:
+        return bool(self.colours or self.brands or self.stems or self.shade)
+
+
+def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
+    """Length of the excluded thing at the start of ``rest`` (0 when it names none), recorded in
+    ``found``: a colour, a brightness, a product type, a descriptor or material, or a brand."""
+    lead = re.match(_FILLER, rest)
+    skip = lead.end() if lead else 0
+    tail = rest[skip:]
+    if m := re.match(rf"(?:dark |light |pale |bright |deep )?({_COLOUR_ALT})\b(?: colou?r(?:ed)?)?", tail):
+        found.colours.append(_spoken_colour(m.group(1)))
+    elif m := re.match(rf"{_BRIGHT}\b(?: colou?rs?)?", tail):
+        found.shade = "muted"
+    elif m := _TYPE_AT.match(tail):
+        found.stems += list(descriptor_stems(m.group(0)))
+    elif m := _DESCRIPTOR_AT.match(tail):
+        found.stems += list(DESCRIPTOR_STEMS[m.group(0)])
+    else:
+        words = tail.split()[:4]
+        brand = vocab.find_brand(" ".join(words), known_words=frozenset()) if words else None
+        if brand is None or brand.start != 0:
+            return 0
+        found.brands.append(brand.brand)
+        return skip + len(" ".join(words[: brand.end]))
+    return skip + m.end()
+
+
+def extract_exclusions(text: str, vocab: Vocabulary) -> tuple[Exclusions, str]:
+    """Colours, brands and name stems the shopper rules out ("nothing black", "no prints or logos",
+    "any colour but black", "nothing from puma", "not a hoodie"); their spans are blanked."""
+    found = Exclusions()
+    masked = _NOT_EXCLUSION.sub(lambda m: "#" * len(m.group(0)), text)
+    spans: list[tuple[int, int]] = []
+    for cue in _NEG_RE.finditer(masked):
+        position = cue.end() + 1
+        length = _target(text[position:], vocab, found)
+        if not length:
+            continue
+        end = position + length
+        while (join := re.match(_JOIN, text[end:])) and (more := _target(text[end + join.end():], vocab, found)):
+            end += join.end() + more
+        spans.append((cue.start(), end))
+    for start, end in reversed(spans):
+        text = text[:start] + BLANK + text[end:]
+    found.colours = list(dict.fromkeys(found.colours))
+    found.stems = list(dict.fromkeys(found.stems))
+    return found, text
+
+
+def _spoken_colour(word: str) -> str:
+    return _SPOKEN_COLOUR.get(word, word)
+
+
+# ---------------------------------------------------------------- positives
+def extract_colours(text: str) -> tuple[list[str], str]:
+    """Every colour named ("red or navy", "pink and purple"), spoken form, in order."""
+    colours = [_spoken_colour(m.group(1)) for m in _COLOUR_RE.finditer(text)]
+    return list(dict.fromkeys(colours)), _COLOUR_RE.sub(BLANK, text) if colours else text
+
+
+def extract_types(text: str) -> tuple[list[ProductType], str]:
+    """Product types named, first first ("leggings or track pants" gives two); "sets" asks for
+    the set of a type where the catalog has one ("palazzos, sets like that" → palazzo set)."""
+    sets = re.search(r"\bsets?\b", text) is not None
+    types = [PRODUCT_TYPES[TYPE_WORDS[m.group(1)]] for m in _TYPE_RE.finditer(text)]
+    types = [PRODUCT_TYPES.get(f"{t.name} set", t) if sets else t for t in types]
+    if types:
+        text = _TYPE_RE.sub(BLANK, text)
+    return list(dict.fromkeys(types)), text
+
+
+def combine_types(types: list[ProductType]) -> tuple[str | None, list[str], str | None]:
+    """(category, name stems, type name) for the types asked for: the first type's category, and
+    the union of the stems of the types in that category (an unconstrained type lifts them)."""
+    if not types:
+        return None, [], None
+    category = types[0].category
+    same = [t for t in types if t.category == category]
+    stems: list[str] = []
+    if all(t.stems for t in same):
+        for kind in same:
+            stems += list(kind.stems)
+    return category, list(dict.fromkeys(stems)), same[0].name
+
+
+_RECIPIENT_RE = re.compile(
+    rf"\b(?:my|our|for (?:my|our|the|a|an)|for)\s(?:little |baby |eldest |oldest |youngest |teenage |older |younger "
+    rf"|big |lovely |new )?({_alternation(list(RECIPIENT_GENDER))})s?\b"
+)
+_SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|boy|gentleman|dude|chap|lad)\b")
+_AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|aged?|about|turning|turned|who is|whos)\s(?:about |nearly |almost |just )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
+_SELF_GENDER = {"guy": "men", "bloke": "men", "man": "men", "gentleman": "men", "dude": "men", "chap": "men",
+                "lad": "men", "woman": "women", "lady": "women", "girl": "women", "boy": "men"}
+
+
+def extract_recipient(text: str) -> tuple[str | None, str]:
+    """The department a recipient implies: "for my wife" → women, "my son, he's ten" → boys,
+    "my son's 16" → men, "I'm a bloke" → men."""
+    gender = None
+    m = _RECIPIENT_RE.search(text)
+    if m:
+        gender = RECIPIENT_GENDER[m.group(1)]
+        text = text[: m.start()] + BLANK + text[m.end():]
+    else:
+        m = _SELF_RE.search(text)
+        if m:
+            gender = _SELF_GENDER[m.group(1)]
+            text = text[: m.start()] + BLANK + text[m.end():]
+    age = _AGE_RE.search(text)
+    if gender in ADULT_OF and age and int(age.group(1)) >= KIDS_AGE_LIMIT:
+        gender = ADULT_OF[gender]
+    if age and gender is not None:
+        text = text[: age.start()] + BLANK + text[age.end():]
+    return gender, text
+
+
+_SHADE_RE = re.compile(
+    r"\b(darker|dark|deeper)\b(?! (?:green|blue|red|brown|grey|gray|navy|pink|purple))|"
+    r"\b(brighter|more colou?rful|more vibrant|colou?rful|vibrant|bright colou?rs?|loves colou?r|"
+    r"likes colou?r|lighter|more cheerful|pop of colou?r)\b|"
+    r"\b(muted|subtle|understated|toned down|neutral colou?rs?|plainer colou?rs?|too (?:bright|flashy|loud|"
+    r"colou?rful|garish))\b"
+)
+
+
+def extract_shade(text: str) -> tuple[str | None, str]:
+    m = _SHADE_RE.search(text)
+    if not m:
+        return None, text
+    shade = "darker" if m.group(1) else "brighter" if m.group(2) else "muted"
+    return shade, text[: m.start()] + BLANK + text[m.end():]
+
+
+_FORMALITY_RE = re.compile(
+    r"\b(?:(more|less|bit more|bit less|little more|little less|slightly more|slightly less)\s"
+    r"(formal|casual|dressy|smart|relaxed|laid back)|(dressier|smarter|fancier|sharper)|"
+    r"too (formal|casual|dressy))\b"
+)
+
+
+def extract_formality(text: str) -> tuple[str | None, str]:
+    """"more formal" / "dressier" → more; "less formal" / "more casual" / "too formal" → less."""
+    m = _FORMALITY_RE.search(text)
+    if not m:
+        return None, text
+    if m.group(3):
+        level = "more"
+    elif m.group(4):
+        level = "more" if m.group(4) == "casual" else "less"
+    else:
+        more = "more" in m.group(1)
+        formal_word = m.group(2) in ("formal", "dressy", "smart")
+        level = "more" if more == formal_word else "less"
+    return level, text[: m.start()] + BLANK + text[m.end():]
+
+
+# ---------------------------------------------------------------- corrections and several requests
+_RESTART_RE = re.compile(
+    r"^(.*?\S.*?)\s(?:no sorry|sorry no|no wait|sorry i mean|i mean|i meant|or rather|scratch that|"
+    r"correction|no no|sorry)\s(.+)$"
+)
+
+
+def restart(text: str) -> str:
+    """A self-correction inside the utterance keeps what follows it when it restates the same kind
+    of thing ("show me a red no sorry a green kurta" → "show me a green kurta")."""
+    m = _RESTART_RE.match(text)
+    if not m:
+        return text
+    before, after = m.group(1), m.group(2)
+    lead = re.match(r"^(?:\w+\s){0,3}?(?:show me|find me|find|get me|i want|i need|looking for|search for)\b",
+                    before)
+    return f"{lead.group(0)} {after}" if lead else after
+
+
+_SPLIT_RE = re.compile(
+    r"\s(?:and then|and also|and|then|also|plus)\s(?=(?:can you |could you |please |maybe |also )?"
+    r"(?:show|find|search|get me|look for|add|put|remove|take|check ?out|what|how much|the (?:first|second|third|"
+    r"fourth|fifth|last|1st|2nd|3rd)|(?:\d+|one|two|three) of the))"
+)
+
+
+def split_requests(text: str) -> list[str]:
+    """Several requests in one utterance ("add the first one in medium and show me sandals")."""
+    parts = [p.strip() for p in _SPLIT_RE.split(text)]
+    return [p for p in parts if p] or [text]
+
+
+__all__ = [
+    "Exclusions", "combine_types", "extract_colours", "extract_exclusions", "extract_formality",
+    "extract_recipient", "extract_shade", "extract_types", "restart", "split_requests",
+]

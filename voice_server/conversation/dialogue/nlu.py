@@ -1,0 +1,525 @@
+"""Rule-based understanding: intent + slots from one (ASR) utterance, given the dialogue state."""
+
+from __future__ import annotations
+
+import re
+
+from commerce.catalog.vocabulary import ADULT_OF, TYPE_WORDS
+from voice_server.conversation.dialogue import meaning
+from voice_server.conversation.dialogue import slots as sx
+from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS
+from voice_server.conversation.dialogue.numbers import prepare
+from voice_server.conversation.dialogue.state import DialogueState
+from voice_server.conversation.dialogue.understanding import Intent, Slots, Understanding
+from voice_server.conversation.dialogue.vocabulary import Vocabulary
+
+_COLOUR_WORDS = sorted(COLOUR_SYNONYMS, key=len, reverse=True)
+_COLOUR_REF_RE = sx.attribute_reference_re("|".join(re.escape(c) for c in _COLOUR_WORDS))
+_KNOWN_WORDS = (sx.LEXICON_WORDS | frozenset(w for c in COLOUR_SYNONYMS for w in c.split())
+                | frozenset(w for phrase in TYPE_WORDS for w in phrase.split()))
+
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(rf"(?:{p})" for p in patterns))
+
+
+YES = _rx(
+    r"^(?:yes|yeah|yep|yup|ya|yah|sure|ok|okay|correct|absolutely|definitely|of course|right|alright|"
+    r"please do|do it|go ahead|go for it|sounds good|confirm|confirmed|affirmative|place it|lets do it|"
+    r"lets do that|i do|that works|perfect|great)\b",
+    r"\b(?:place the order|place my order|go ahead|confirm the order|confirm it|yes please|please place)\b",
+)
+NO = _rx(
+    r"^(?:no|nope|nah|not now|not yet|cancel|dont|do not|stop|wait|hold on|never mind|nevermind|"
+    r"negative|not really|i changed my mind|actually no)\b",
+    r"\b(?:dont place|do not place|cancel (?:it|that|the order)|dont do it|not right now)\b",
+)
+GOODBYE = _rx(
+    r"\b(?:bye|goodbye|good bye|see you|see ya|thats all|that is all|thats it|that is it|im done|"
+    r"i am done|nothing else|talk later|have a good (?:day|one|night)|good night|cheers bye|"
+    r"thats everything|that will be all|thatll be all|all done|im all set|im all good|im good thanks)\b",
+)
+GREETING = _rx(r"^(?:hi|hello|hey|hiya|howdy|good morning|good afternoon|good evening|greetings|yo)\b")
+HELP = _rx(
+    r"\b(?:help|what can you do|how does this work|what can i (?:say|ask|do)|how do i|what do you do|"
+    r"who are you|what are my options|how do you work)\b",
+)
+ORDER_STATUS = _rx(
+    r"\bwhere(?:s| is) my (?:order|package|parcel|stuff|delivery)\b",
+    r"\b(?:order|delivery) status\b",
+    r"\btrack (?:my|the)? ?(?:order|package|parcel)\b",
+    r"\bstatus of (?:my )?order\b",
+    r"\b(?:has|did) my (?:order|package|parcel)\b",
+    r"\bwhen (?:will|does|is) my (?:order|package|parcel|stuff)\b",
+    r"\bmy (?:recent |last )?orders\b",
+    r"\border (?:number|no|#)\s?\d+\b(?!.*\breturn)",
+)
+RETURN = _rx(
+    r"\breturn\b",
+    r"\breturning\b",
+    r"\bsend (?:it|this|them|that)? ?back\b",
+    r"\brefund\b",
+    r"\bexchange\b",
+    r"\bgive (?:it|this) back\b",
+)
+BOUGHT_IT = _rx(  # "the jeans I bought run small": a fit review when there is fit feedback and no return word
+    r"\b(?:i|we) (?:bought|got|ordered|received|kept)\b",
+    r"\bfrom my (?:last |recent |latest )?order\b",
+    r"\bmy (?:last |recent |latest )?(?:order|purchase)\b",
+)
+CHECKOUT = _rx(
+    r"\bcheck ?out\b",
+    r"\bcheckout\b",
+    r"\bproceed to (?:payment|pay)\b",
+    r"\b(?:ready|want|like) to pay\b",
+    r"\bpay (?:now|for (?:it|this|everything|my cart|these|them))\b",
+    r"\bcomplete (?:my|the) (?:purchase|order)\b",
+    r"\bplace (?:the|my|an) order\b",
+    r"\bbuy (?:everything|it all|all of it)\b",
+    r"\bfinish (?:my|the) order\b",
+    r"^pay\b",
+)
+VIEW_CART = _rx(
+    r"\b(?:whats|what is|what s|show|see|read|check|review|view|open) (?:in )?(?:my|the) "
+    r"(?:cart|basket|bag)\b",
+    r"\bmy (?:cart|basket)\b(?!.*\b(?:add|put)\b)",
+    r"\bcart total\b",
+    r"\bhow much (?:is|does|will) (?:all (?:that|this|of (?:it|that|this))|everything|it all|that all|the total)\b",
+    r"\b(?:whats|what is|what s) (?:the|my) (?:total|bill)\b",
+    r"\bhow much (?:altogether|all together|in total)\b",
+    r"\bhow much (?:is|does) (?:my|the) (?:cart|basket|total)\b",
+    r"\bwhat have i (?:got|added)\b",
+    r"\bhow many (?:items|things)\b",
+)
+REMOVE = _rx(
+    r"\btake (?:the |that |those |these |it |them )?(?:[\w]+ ){0,3}?out\b(?! of stock)",
+    r"\bforget (?:about )?(?:the|that|those|these)\b",
+    r"\b(?:remove|delete|take (?:out|off)|drop|get rid of|throw out|dont want (?:the|that|it)|"
+    r"no longer want)\b",
+    r"\btake [\w ]{1,30}? (?:out of|off) (?:my|the)\b",
+)
+ADD = _rx(
+    r"(?<!dont )(?<!do not )\badd\b",
+    r"\b(?:pop|stick|chuck|throw|put|place) (?:[\w ]{0,30}? )?(?:in|into|to|on) (?:my|the) (?:cart|basket|bag|order)\b",
+    r"(?<!to )\b(?:go|going) (?:with|for) (?:the|that|this|it|those|both)\b(?! (?:one|ones)? ?(?:too|as well))",
+    r"\b(?:can|could|may) i (?:get|have|grab|take|order|buy)\b",
+    r"\b(?:give me|ill grab|i ll grab|ill get|ill buy|ill order|i choose|i pick|ill go for)\b",
+    r"\bput (?:[\w ]{0,30}? )?(?:in|into|to) (?:my|the) (?:cart|basket|bag)\b",
+    r"\b(?:ill|i will|i ll|i ?d like to|let me|i wanna|i want to) (?:take|get|buy|grab|have)\b",
+    r"\b(?:buy|get|grab|order) (?:it|that|this|them|the (?:first|second|third|last|\w+ one))\b",
+    r"\bi want (?:that|this|it|the (?:first|second|third|last))\b",
+    r"\bi ?ll have\b",
+)
+SET_PROFILE = _rx(
+    r"\bmy (?:height|weight|measurements|chest|bust|waist|hips|size is|usual size)\b",
+    r"\bi weigh\b",
+    r"\bi (?:am|m) \d",
+    r"\bim \d",
+    r"\b(?:save|remember|update|store) (?:my|that)\b",
+    r"\bi usually wear\b",
+    r"\bi normally wear\b",
+    r"\bi always wear\b",
+    r"\b\d+ (?:cm|centimetres|kg|kilos|pounds|foot|feet) tall\b",
+    r"\bi prefer\b",
+)
+SIZE_ADVICE = _rx(
+    r"\bwhat size\b",
+    r"\bwhich size\b",
+    r"\bwhat sizes? should\b",
+    r"\bwill (?:it|this|that|they) fit\b",
+    r"\b(?:does|do) (?:it|this|that|they) (?:run|fit)\b",
+    r"\bsize (?:advice|recommendation)\b",
+    r"\bwhat would fit\b",
+    r"\bwhich would fit\b",
+    r"\bmy size\b",
+    r"\bshould i (?:get|order|take|go for)\b",
+    r"\bruns? (?:small|large|big|true)\b",
+    r"\btrue to size\b",
+    r"\b(?:run|runs|running|fit|fits|come up|comes up) (?:a bit |a little |quite )?(?:small|large|big|tight|loose|"
+    r"narrow|wide|short|long)\b",
+    r"\bright size\b",
+    r"\bfit me\b",
+    r"\bsize up\b",
+)
+COMPARE = _rx(
+    r"\bcompare\b",
+    r"\bcomparison\b",
+    r"\bdifference between\b",
+    r"\bwhich (?:one )?is better\b",
+    r"\b(?:vs|versus)\b",
+    r"\bwhats the difference\b",
+    r"\bhow do they compare\b",
+)
+DETAILS = _rx(
+    r"\b(?:does|do|is|are) (?:the \w+(?: one| pair)?|it|this|that|they|those|these) (?:come in|available in|in stock)\b",
+    r"\b(?:do you have|have you got|got) (?:the \w+ (?:one|pair)|it|this|that) in\b",
+    r"\b(?:is|are) (?:it|this|that|they|the \w+ one) (?:cotton|linen|silk|wool|leather|polyester|real|made)\b",
+    r"\bwhat(?:s| is| are)? (?:the )?(?:\w+ )?(?:made of|material|fabric)\b",
+    r"\bhow much (?:is|was|are|were|does|do) (?:it|that|this|those|these|the)\b",
+    r"\bwhat(?:s| is) the price\b",
+    r"\bwhat does (?:it|that|the \w+ one) cost\b",
+    r"^(?:and )?the (?:first|second|third|last)(?: one)?$",
+    r"\btell me (?:more|about)\b",
+    r"\bmore (?:about|info|information|details) (?:on|about)?\b",
+    r"\bdetails\b",
+    r"\bwhat(?:s| is) (?:it|that|this|the \w+ one) made (?:of|from)\b",
+    r"\bmade of\b",
+    r"\bwhat (?:material|fabric|colou?rs?|sizes)\b",
+    r"\bdescribe\b",
+    r"\bdescription\b",
+    r"\bhow much (?:is|does|was) (?:it|that|this|the)\b",
+    r"\bwhat does (?:it|the \w+ one) look like\b",
+    r"\bwhat about the\b",
+    r"\bis (?:it|that|this) available\b",
+    r"\bdoes (?:it|this|that) come in\b",
+    r"\bwhat sizes? (?:does|do|is) (?:it|this|that)\b",
+    r"\bin stock\b",
+    r"\blet me see the\b",
+    r"\bopen the\b",
+    r"\bshow me the (?:first|second|third|last|\w+ one)\b",
+)
+MORE = _rx(
+    r"\bshow (?:me )?more\b",
+    r"\bmore (?:options|results|choices|like (?:this|that|it))\b",
+    r"\bnext (?:page|ones|few)\b",
+    r"^next\b",
+    r"\banything else\b",
+    r"\bwhat else\b",
+    r"\bother options\b",
+    r"\bsomething similar\b",
+    r"\bsimilar (?:ones|items|products|styles|to)\b",
+    r"\bkeep going\b",
+    r"\bany others\b",
+    r"\bsee more\b",
+    r"\bshow me others\b",
+    r"\bmore of (?:these|those|them)\b",
+    r"\b(?:a few|some|any|a couple|couple|few) more\b(?! than)",
+    r"^more(?: please)?$",
+    r"\b(?:got|have you got|do you have) (?:any|anything) (?:more|else)\b",
+    r"\bothers like (?:this|that|it)\b",
+)
+SEARCH_VERB = _rx(
+    r"\b(?:show|find|search|look(?:ing)? for|looking|need|want|get me|i ?d like|do you have|got any|"
+    r"have any|any|recommend|suggest|shopping for|buy|browse|a pair of|some)\b",
+)
+DECLINE_ADD = _rx(
+    r"\b(?:dont|do not) (?:add|put|buy|want to buy)\b",
+    r"\bill (?:leave|pass on|skip) (?:it|that|them|those)\b",
+    r"\b(?:not yet|keep looking|keep browsing|not ready|ill think about it|let me think(?: about it)?|"
+    r"maybe (?:later|another time)|not today|ill come back (?:later|to it))\b",
+)
+CLEAR_CART = _rx(
+    r"\b(?:empty|clear|reset|wipe) (?:out )?(?:my|the) (?:cart|basket|bag)\b",
+    r"\b(?:remove|delete|take out|get rid of) (?:everything|all of it|it all|all items|all the items)\b",
+    r"\bstart (?:my )?(?:cart|basket) (?:again|over)\b",
+)
+CHANGE_LINE = _rx(
+    r"\b(?:make|change|switch|swap|turn) (?:that|it|this|them|those)\b",
+    r"\b(?:change|switch) (?:the )?(?:size|quantity)\b",
+    r"\b(?:actually |ok |okay )?(?:just|only) (?:\d{1,2}|one|a single)\b(?! (?:dollars|bucks))",
+    r"\binstead\b",
+)
+OUT_OF_SCOPE = _rx(
+    r"\b(?:weather|forecast|raining|temperature|news|headlines|stock market|joke|recipe|directions|traffic|"
+    r"flight|flights|movie|song|president|election)\b",
+    r"\b(?:what time is it|whats the time|who are you really|tell me a story|(?:going to|gonna|will it) (?:rain|snow))\b",
+)
+NOT_SOLD = re.compile(
+    r"\b(?:do you|do you guys|do yall|you guys|does the shop|do they|does this shop|can i buy) "
+    r"(?:sell|stock|carry|do|buy)\b"
+)
+SMALL_TALK = _rx(r"\bhow(?:s| is| are)? (?:your|you|it going|things)\b", r"\bhow are you\b")
+REFINE_CUE = _rx(r"^(?:in|only|just|make it|maybe|what about|how about|any in|do you have it in|but|with|or)\b")
+RECOMMEND = _rx(
+    r"\bwhich (?:one |of (?:these|those|them) )?(?:would|do|should|will) (?:you|i) (?:recommend|suggest|pick|choose|go for)\b",
+    r"\bwhat (?:would|do) you (?:recommend|suggest)\b",
+    r"\b(?:your|the) (?:favourite|favorite|best one|top pick|pick)\b",
+)
+CART_WORD = _rx(r"\b(?:cart|basket|bag|order)\b")
+
+
+# "waist thirty two" / "thirty two waist" names a size unless it is the shopper's own waist
+_WAIST_SIZE_RE = re.compile(
+    r"(?<!my )(?<!my waist is )\b(?:waist (?:size )?(\d\d)|(\d\d) waist)\b(?! (?:inches|inch|cm|centimetres))"
+)
+
+
+_CART_PLACE_RE = re.compile(r"\b(?:in|into|to|from|out of) (?:my|the) (?:shopping )?(?:cart|basket|bag|trolley)\b")
+_JUST_QTY_RE = re.compile(r"\b(?:just|only|make it|make that)\s(\d{1,2})\b(?!\s(?:dollars|bucks|of|more|left))")
+_LIFT_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("brand", re.compile(r"\b(?:any|whatever|other|another|different) brands?\b(?! but)")),
+    ("colour", re.compile(r"\b(?:any|whatever) colou?rs?\b(?! but)")),
+    ("price", re.compile(r"\b(?:any price|money is no object|price doesnt matter|whatever it costs)\b")),
+)
+_TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("material", re.compile(r"\b(?:made (?:of|from|out of)|material|fabric|what is it made|"
+                            r"is (?:it|that|this|the \w+ one) (?:cotton|linen|silk|wool|leather|polyester|real)|"
+                            r"(?:cotton|linen|silk|wool|leather|polyester)\?)")),
+    ("price", re.compile(r"\b(?:how much|price|cost|costs|what does it cost)\b")),
+    ("sizes", re.compile(r"\b(?:come in|come in a|available in|have (?:it|that|this|the \w+ one) in|in stock)\b")),
+)
+
+
+def _clean(text: str) -> str:
+    return " ".join(t for t in text.split() if t not in FILLER_WORDS or t in {"like", "please"})
+
+
+def _strip_fillers(text: str) -> str:
+    """Drop hesitation words so anchors like '^yes' still work ("um yes")."""
+    return " ".join(t for t in text.split() if t not in {"um", "umm", "uh", "uhh", "er", "erm", "hmm", "oh"})
+
+
+def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
+    """Fill every slot that appears in the (prepared) text; spans are consumed in priority order."""
+    values: dict[str, object] = {}
+    t = f" {text} "
+    m = re.search(r"\border (?:number |no |# ?)?(\d+)\b", t)
+    if m:
+        values["order_id"] = int(m.group(1))
+        t = sx._blank(t, m)
+    t = _WAIST_SIZE_RE.sub(lambda m: f" size {m.group(1) or m.group(2)} ", t)
+    reason, fit, t = sx.extract_reason(t)
+    values.update(reason=reason, fit_feedback=fit)
+    measurements, t = sx.extract_measurements(t)
+    values["measurements"] = measurements
+    currency, t = sx.extract_currency(t)
+    price_min, price_max, trend, t = sx.extract_price(t)
+    values["currency"] = currency if (price_min is not None or price_max is not None) else None
+    if trend == "cheaper" and price_max is not None:
+        trend = None  # "not too pricey, under 30 dollars": the bound says it
+    values.update(price_min=price_min, price_max=price_max, price_trend=trend)
+    excluded, t = meaning.extract_exclusions(t, vocab)
+    values.update(exclude_colours=excluded.colours or None, exclude_brands=excluded.brands or None,
+                  exclude_words=excluded.stems or None, shade=excluded.shade)
+    recipient, t = meaning.extract_recipient(t)
+    shade, t = meaning.extract_shade(t)
+    values["shade"] = values["shade"] or shade
+    formality, t = meaning.extract_formality(t)
+    values["formality"] = formality
+    ref, t = sx.extract_ordinal_reference(t)
+    colour_ref = _COLOUR_REF_RE.search(t)
+    if ref is None and colour_ref:
+        colour = vocab.canonical_colour(colour_ref.group(1)) or colour_ref.group(1)
+        ref = f"colour:{colour}"
+        t = sx._blank(t, colour_ref)
+    brands: list[str] = []
+    while (brand := vocab.find_brand(t.strip(), known_words=_KNOWN_WORDS)) is not None:
+        tokens = t.strip().split()
+        after = tokens[brand.end] if brand.end < len(tokens) else ""
+        before = tokens[brand.start - 1] if brand.start > 0 else ""
+        if ref is None and before in {"the", "that", "those"} and after in {"one", "ones", "pair"}:
+            ref = f"brand:{brand.brand}"
+        else:
+            brands.append(brand.brand)
+        t = " " + " ".join([*tokens[: brand.start], "_", *tokens[brand.end :]]) + " "
+    if brands:
+        values["brand"] = brands[0]
+        values["brands"] = brands if len(brands) > 1 else None
+    size, t = sx.extract_size(t)
+    if size is None and state.pending is not None and state.pending.kind == "choose_size":
+        size, t = sx.extract_bare_size(t)
+    values["size"] = size
+    quantity, t = sx.extract_quantity(t)
+    if quantity is None and (m := _JUST_QTY_RE.search(t)):
+        quantity, t = int(m.group(1)), sx._blank(t, m)
+    values["quantity"] = quantity
+    if ref is None:
+        ref, t = sx.extract_focus_reference(t)
+    values["reference"] = ref
+    if re.search(r"\b(?:running|jogging|gym|sports|training) shoes\b", t):
+        values["occasion"] = "gym"
+    t = _CART_PLACE_RE.sub(" _ ", t)  # "put it in my bag" names the cart, not a bag
+    types, t = meaning.extract_types(t)
+    category, stems, type_name = meaning.combine_types(types)
+    values.update(product_type=type_name, name_any=stems or None)
+    if category is None:
+        category, t = sx.extract_category(t)
+    values["category"] = category
+    colours, t = meaning.extract_colours(t)
+    if colours:
+        values["colours"] = colours
+        values["colour"] = vocab.canonical_colour(colours[0]) or colours[0]
+    occasion, t = sx.extract_occasion(t)
+    style, t = sx.extract_style(t)
+    material, t = sx.extract_material(t)
+    gender, t = sx.extract_gender(t)
+    if recipient is None and gender in ADULT_OF.values() and state.filters.gender in ADULT_OF and re.search(
+            r"\b(?:for )?(?:him|her|he|she)\b", text) and not re.search(r"\b(?:men|women|mens|womens)\b", text):
+        gender = None  # "track pants for him" after boys' t-shirts: still the boys' department
+    values.update(style=style, material=material, gender=recipient or gender)
+    if ref is not None and ref.startswith(("brand:", "colour:")) and re.search(r"\b(?:just|only)\b", text):
+        kind, value = ref.split(":", 1)  # "just the puma ones then": narrowing the list, not one product
+        values["brand" if kind == "brand" else "colour"] = value
+        values["reference"] = None
+    cleared = [name for name, cue in _LIFT_CUES if cue.search(text)]
+    values["clear"] = cleared or None
+    values["topic"] = next((name for name, cue in _TOPIC_CUES if cue.search(text)), None)
+    values["occasion"] = values.get("occasion") or occasion
+    return Slots(**{k: v for k, v in values.items() if v is not None})
+
+
+def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, float]:
+    """Pick the intent from cue phrases, slots and what the assistant is waiting for."""
+    pending = state.pending
+    if not text:
+        return Intent.unknown, 0.2
+    if pending is not None and pending.kind == "checkout":
+        if NO.search(text):
+            return Intent.decline, 0.95
+        if YES.search(text):
+            return Intent.confirm, 0.95
+    if DECLINE_ADD.search(text) and not slots.has_search_slots() and not (CLEAR_CART.search(text) or REMOVE.search(text)):
+        return Intent.decline, 0.85
+    if pending is not None and pending.kind == "choose_quantity" and not slots.has_search_slots() and (
+            slots.quantity or YES.search(text) or CHANGE_LINE.search(text)):
+        return Intent.add_to_cart, 0.85  # "only 1 left, shall I add it?" - "yes" / "just one is fine"
+    if pending is not None and pending.kind == "choose_size" and slots.size and not REMOVE.search(text):
+        return Intent.add_to_cart, 0.9
+    if pending is not None and pending.kind == "choose_product" and slots.reference:
+        return Intent(pending.for_intent or "product_details"), 0.85
+    if re.fullmatch(r"(?:no|nope|nah)(?: thanks| thank you)?(?: (?:thats all|im good|bye))?", text):
+        return (Intent.goodbye if state.pending is None and "thats all" in text else Intent.decline), 0.8
+    if GOODBYE.search(text) and not (ADD.search(text) or CHECKOUT.search(text)):
+        return Intent.goodbye, 0.9
+    if HELP.search(text):
+        return Intent.help, 0.9
+    if OUT_OF_SCOPE.search(text) and not (slots.category or slots.product_type):
+        return Intent.out_of_scope, 0.8
+    sold = NOT_SOLD.search(text)
+    if sold and not (slots.category or slots.product_type or slots.brand or slots.colours):
+        return Intent.out_of_scope, 0.7
+    if CLEAR_CART.search(text):
+        return Intent.clear_cart, 0.9
+    if slots.fit_feedback and BOUGHT_IT.search(text) and not RETURN.search(text):
+        return Intent.fit_review, 0.85
+    if ORDER_STATUS.search(text) and not RETURN.search(text):
+        return Intent.order_status, 0.9
+    if RETURN.search(text):
+        return Intent.start_return, 0.9
+    if VIEW_CART.search(text) and not REMOVE.search(text) and not ADD.search(text):
+        return Intent.view_cart, 0.9
+    if REMOVE.search(text):
+        return Intent.remove_from_cart, 0.9
+    if (
+        CHANGE_LINE.search(text) and (slots.size or slots.quantity) and state.cart.item_count > 0
+        and not (slots.category or slots.product_type or slots.colours) and not ADD.search(text)
+        and not (slots.reference and slots.reference.startswith("ordinal"))
+    ):
+        return Intent.update_cart, 0.85
+    if CHECKOUT.search(text):
+        if pending is not None and pending.kind == "checkout":
+            return Intent.confirm, 0.8
+        return Intent.checkout, 0.9
+    if COMPARE.search(text):
+        return Intent.compare, 0.9
+    if SIZE_ADVICE.search(text) and not ADD.search(text):
+        return Intent.size_advice, 0.85
+    shopping = bool(slots.category or slots.product_type or slots.exclude_words or slots.colours)
+    if SET_PROFILE.search(text) and not shopping and (
+        slots.measurements or slots.size or "prefer" in text or "remember" in text
+    ):
+        return Intent.set_profile, 0.85
+    if slots.measurements and not slots.category:
+        return Intent.set_profile, 0.75
+    if ADD.search(text) and (state.shown or slots.reference is not None or state.pending is not None):
+        if not (slots.reference is None and (slots.category or slots.product_type) and not CART_WORD.search(text)):
+            return Intent.add_to_cart, 0.9
+    if MORE.search(text):
+        return Intent.more_results, 0.9
+    if RECOMMEND.search(text) and state.shown and slots.reference is None:
+        return Intent.product_details, 0.7  # "which one would you recommend": the top match, said why
+    if DETAILS.search(text) and not (slots.colours and not slots.size and slots.reference in (None, "focus")):
+        return Intent.product_details, 0.85  # "do you have that in blue" asks for other products: refine
+    if (
+        slots.reference and state.shown and (slots.size or slots.quantity)
+        and not (slots.category or slots.product_type or slots.colours or slots.price_max or slots.price_trend)
+    ):
+        return Intent.add_to_cart, 0.8  # "the first one in large", "three of the first one"
+    has_context = bool(state.shown) or state.filters != type(state.filters)()
+    if slots.has_search_slots():
+        same_department = slots.category == state.filters.category and not (
+            slots.gender and slots.gender != state.filters.gender)
+        if slots.category and has_context and (same_department or (
+                REFINE_CUE.search(text) and not SEARCH_VERB.search(text))):
+            return Intent.refine, 0.85  # "necklaces specifically", "with palazzos": a narrower look
+        if slots.category and (
+            not has_context or slots.category != state.filters.category or SEARCH_VERB.search(text)
+        ):
+            return Intent.search, 0.9
+        if has_context and (REFINE_CUE.search(text) or not slots.category):
+            if slots.reference and not (slots.colour or slots.price_trend or slots.price_max):
+                return Intent.product_details, 0.6
+            return Intent.refine, 0.85
+        return Intent.search, 0.8
+    if YES.search(text):
+        return Intent.confirm, 0.7
+    if NO.search(text):
+        return Intent.decline, 0.7
+    if slots.reference and state.shown:
+        return Intent.product_details, 0.6
+    if GREETING.search(text) or SMALL_TALK.search(text):
+        return Intent.greeting, 0.9
+    if re.search(r"\b(?:thanks|thank you)\b", text):
+        return Intent.goodbye, 0.5
+    return Intent.unknown, 0.3
+
+
+_NO_SLOTS: frozenset[str] = frozenset()
+ALLOWED_SLOTS: dict[Intent, frozenset[str]] = {
+    Intent.confirm: _NO_SLOTS,
+    Intent.decline: _NO_SLOTS,
+    Intent.greeting: _NO_SLOTS,
+    Intent.goodbye: _NO_SLOTS,
+    Intent.help: _NO_SLOTS,
+    Intent.view_cart: _NO_SLOTS,
+    Intent.checkout: _NO_SLOTS,
+    Intent.unknown: _NO_SLOTS,
+    Intent.out_of_scope: _NO_SLOTS,
+    Intent.clear_cart: _NO_SLOTS,
+    Intent.update_cart: frozenset({"size", "quantity", "reference"}),
+    Intent.order_status: frozenset({"order_id"}),
+    Intent.size_advice: frozenset({"reference", "size", "measurements", "colour"}),
+}
+
+
+def _understand_one(prepared: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
+    slots = extract_slots(prepared, vocab, state)
+    intent, confidence = classify(prepared, slots, state)
+    return _allowed(Understanding(intent=intent, slots=slots, confidence=confidence))
+
+
+def _allowed(u: Understanding) -> Understanding:
+    allowed = ALLOWED_SLOTS.get(u.intent)
+    if allowed is None:
+        return u
+    return u.model_copy(update={"slots": Slots(**{k: v for k, v in u.slots.as_dict().items() if k in allowed})})
+
+
+def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
+    """Understand one utterance: `Understanding(intent, slots, confidence, then)`.
+
+    A restart inside the utterance keeps what follows it; several requests joined by "and"
+    ("add the first one in medium and show me sandals") become one understanding each, the
+    later ones in ``then``: a part with only a product and a size ("and the third in large")
+    repeats the first part's cart action."""
+    prepared = meaning.restart(_strip_fillers(prepare(text)))
+    parts = meaning.split_requests(prepared)
+    whole = _understand_one(prepared, state, vocab)
+    if len(parts) < 2:
+        return whole
+    first, *rest = [_understand_one(part, state, vocab) for part in parts]
+    for i, u in enumerate(rest):
+        if first.intent == Intent.add_to_cart and u.slots.reference and u.intent in (
+            Intent.product_details, Intent.refine, Intent.unknown, Intent.add_to_cart
+        ) and not (u.slots.category or u.slots.product_type):
+            rest[i] = _allowed(u.model_copy(update={"intent": Intent.add_to_cart}))
+    if any(u.intent in (Intent.unknown, Intent.greeting, Intent.goodbye) for u in (first, *rest)):
+        return whole
+    return first.model_copy(update={"then": rest})
+
+
+class RuleBasedUnderstander:
+    """Default `Understander`: deterministic regex and lexicon rules, no model."""
+
+    async def understand(self, text: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
+        return understand(text, state, vocab)

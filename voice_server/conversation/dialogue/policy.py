@@ -1,0 +1,951 @@
+"""Dialogue policy: given state and understanding, call the shop and produce a speakable turn."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from commerce.catalog import vocabulary
+from commerce.models import (
+    BodyMeasurements,
+    Cart,
+    Conflict,
+    EmptyCart,
+    InvalidSize,
+    NotFound,
+    Order,
+    OrderStatus,
+    OutOfStock,
+    ProductCard,
+    SearchFilters,
+    SearchResult,
+    ShopError,
+    SizeAdvice,
+)
+from voice_server.conversation.dialogue import replies as say
+from voice_server.conversation.dialogue.nlu import RuleBasedUnderstander
+from voice_server.conversation.dialogue.port import ShopPort
+from voice_server.conversation.dialogue.references import match_size, resolve_many, resolve_one
+from voice_server.conversation.dialogue.state import (
+    CartSummary,
+    DialogueState,
+    LineRef,
+    PendingConfirmation,
+    ShownProduct,
+)
+from voice_server.conversation.dialogue.understanding import Intent, Slots, Understander, Understanding
+from voice_server.conversation.dialogue.vocabulary import Vocabulary
+
+PAGE_SIZE = 3
+# Units of each currency per US dollar (the catalog's INR prices were converted at 83, docs/catalog.md);
+# the server passes `Settings.currency_rates`.
+DEFAULT_CURRENCY_RATES: dict[str, float] = {"INR": 83.0, "GBP": 0.79, "EUR": 0.92}
+CURRENCY_NAMES: dict[str, str] = {"INR": "rupees", "GBP": "pounds", "EUR": "euros"}
+FILTER_FIELDS: dict[str, str] = {
+    "category": "category",
+    "colour": "colour",
+    "gender": "gender",
+    "brand": "brand",
+    "size": "size",
+    "price_min": "price_min_cents",
+    "price_max": "price_max_cents",
+    "occasion": "occasion",
+    "style": "style",
+    "material": "material",
+}
+RELAX_NAMES: dict[str, str] = {v: k for k, v in FILTER_FIELDS.items()}
+STATUS_WORDS: dict[str, str] = {
+    OrderStatus.created: "being prepared",
+    OrderStatus.awaiting_payment: "recorded and awaiting payment",
+    OrderStatus.paid: "paid and being packed",
+    OrderStatus.fulfilled: "shipped",
+    OrderStatus.cancelled: "cancelled",
+    OrderStatus.return_requested: "waiting for your return",
+    OrderStatus.returned: "partly returned and refunded",
+    OrderStatus.refunded: "refunded",
+}
+
+
+class TurnResult(BaseModel):
+    """What one turn produces: speech, structured payload for screens, and the next state."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    reply_text: str
+    intent: str
+    slots: dict[str, Any] = Field(default_factory=dict)
+    products: list[ProductCard] = Field(default_factory=list)
+    cart: Cart | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
+    new_state: DialogueState
+    end_conversation: bool = False
+    confidence: float = 1.0
+
+
+def search_size(size: str | None) -> str | None:
+    """'32x34' searches as waist 32 (stock is per waist); other labels unchanged."""
+    if size and "x" in size and size.split("x")[0].isdigit():
+        return size.split("x")[0]
+    return size
+
+
+def product_payload(card: ProductCard) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": card.id,
+        "name": card.name,
+        "brand": card.brand,
+        "price_cents": card.price_cents,
+        "price": f"{card.price_cents / 100:.2f}",
+        "currency": card.currency,
+        "colour": card.colour,
+        "category": card.category,
+        "gender": card.gender,
+        "sizes": list(card.sizes_available),
+    }
+    if card.recommended_size is not None:
+        data["recommended_size"] = card.recommended_size.model_dump()
+    if card.return_risk is not None:
+        data["return_risk"] = card.return_risk.model_dump()
+    return data
+
+
+class _Turn:
+    """Mutable scratch for building one TurnResult."""
+
+    def __init__(self, state: DialogueState, understanding: Understanding) -> None:
+        self.state = state.model_copy(deep=True)
+        self.u = understanding
+        self.reply = ""
+        self.products: list[ProductCard] = []
+        self.cart: Cart | None = None
+        self.payload: dict[str, Any] = {}
+        self.end = False
+        self.mention_ends: list[int] = []
+        self.pending_end: int | None = None
+
+
+Handler = Callable[["DialogueEngine", _Turn], Awaitable[None]]
+
+
+class DialogueEngine:
+    """The shopping conversation: `await engine.handle(state, text)` -> TurnResult."""
+
+    def __init__(self, shop: ShopPort, vocab: Vocabulary, understander: Understander | None = None, *,
+                 currency_rates: dict[str, float] | None = None) -> None:
+        self.shop = shop
+        self.vocab = vocab
+        self.understander: Understander = understander or RuleBasedUnderstander()
+        self.currency_rates = dict(DEFAULT_CURRENCY_RATES if currency_rates is None else currency_rates)
+
+    async def handle(self, state: DialogueState, text: str) -> TurnResult:
+        understanding = await self.understander.understand(text, state, self.vocab)
+        return await self.respond(state, understanding)
+
+    async def respond(self, state: DialogueState, understanding: Understanding) -> TurnResult:
+        turn = _Turn(state, understanding)
+        previous_pending = turn.state.pending
+        replies: list[str] = []
+        for step in (understanding, *understanding.then):
+            step, note = self._in_dollars(step)
+            turn.u = step
+            turn.reply = ""
+            if note:
+                replies.append(note)
+            handler = _HANDLERS.get(step.intent, DialogueEngine._unknown)
+            try:
+                await handler(self, turn)
+            except ShopError as error:
+                turn.reply = self._shop_error_reply(error)
+            if replies and turn.mention_ends and turn.products:
+                offset = len(" ".join(replies)) + 1
+                turn.mention_ends = [offset + end for end in turn.mention_ends]
+            replies.append(turn.reply)
+        turn.u = understanding
+        turn.reply = " ".join(r for r in replies if r)
+        if turn.cart is None and turn.state.cart.item_count > 0:
+            turn.cart = await self.shop.get_cart(turn.state.user_id)  # every turn reports the cart it leaves
+        if turn.state.pending is previous_pending and understanding.intent not in (
+            Intent.help,
+            Intent.unknown,
+        ):
+            turn.state.pending = None  # any other answer moves on from the question
+        new_state = turn.state
+        new_state.turn += 1
+        new_state.last_intent = understanding.intent.value
+        new_state.last_reply = turn.reply
+        for shown, end in zip(new_state.shown, turn.mention_ends, strict=False):
+            shown.spoken_end = end
+        if new_state.pending is not None and turn.pending_end is not None:
+            new_state.pending.spoken_end = turn.pending_end
+        if turn.cart is not None:
+            new_state.cart = CartSummary(item_count=turn.cart.item_count, total_cents=turn.cart.total_cents)
+            turn.payload["cart"] = turn.cart.model_dump(mode="json")
+        if turn.products:
+            turn.payload["products"] = [product_payload(p) for p in turn.products]
+        if new_state.pending is not None:
+            turn.payload["pending"] = new_state.pending.model_dump(mode="json", exclude={"spoken_end"})
+        return TurnResult(
+            reply_text=turn.reply,
+            intent=understanding.intent.value,
+            slots=understanding.slots.as_dict(),
+            products=turn.products,
+            cart=turn.cart,
+            payload=turn.payload,
+            new_state=new_state,
+            end_conversation=turn.end,
+            confidence=understanding.confidence,
+        )
+
+    def _in_dollars(self, u: Understanding) -> tuple[Understanding, str]:
+        """A budget said in another currency, converted at the configured rate, and the sentence
+        that says so ("3000 rupees is about 36 dollars."); unknown currencies are said to be."""
+        slots = u.slots
+        if slots.currency is None:
+            return u, ""
+        rate = self.currency_rates.get(slots.currency)
+        name = CURRENCY_NAMES.get(slots.currency, slots.currency)
+        if not rate:
+            cleared = slots.model_copy(update={"price_min": None, "price_max": None, "currency": None})
+            return u.model_copy(update={"slots": cleared}), f"Sorry, I can't convert {name} yet; prices are in dollars."
+        bounds = [v for v in (slots.price_min, slots.price_max) if v is not None]
+        converted = {k: round(v / rate) for k in ("price_min", "price_max") if (v := getattr(slots, k)) is not None}
+        spoken = " to ".join(f"{v // 100:,}" for v in bounds)
+        dollars = " to ".join(say.speak_price(round(v / rate)) for v in bounds)
+        note = f"{spoken} {name} is about {dollars}."
+        return u.model_copy(update={"slots": slots.model_copy(update={**converted, "currency": None})}), note
+
+    def note_interrupted(self, state: DialogueState, heard_text: str) -> DialogueState:
+        """Barge-in: keep only what the shopper actually heard of the last reply."""
+        return note_interrupted(state, heard_text)
+
+    # ----- search family -----
+    async def _search(self, turn: _Turn) -> None:
+        slots = turn.u.slots
+        previous = turn.state.filters
+        base = SearchFilters(gender=previous.gender) if slots.gender is None else SearchFilters()
+        await self._run_search(turn, _merge(base, slots, turn.state), offset=0)
+
+    async def _refine(self, turn: _Turn) -> None:
+        trend = turn.u.slots.price_trend
+        protect = {"price_max"} if trend == "cheaper" else {"price_min"} if trend == "pricier" else set()
+        await self._run_search(
+            turn, _merge(turn.state.filters, turn.u.slots, turn.state), offset=0, protect=protect
+        )
+
+    async def _more(self, turn: _Turn) -> None:
+        state = turn.state
+        target = resolve_one(turn.u.slots.reference, state) if turn.u.slots.reference else None
+        if target is not None:
+            similar = await self.shop.similar(target.id, user_id=state.user_id, limit=PAGE_SIZE)
+            if not similar:
+                turn.reply = "I don't have anything similar to that one right now."
+                return
+            self._show(turn, similar, total=len(similar), offset=0)
+            state.filters = SearchFilters(category=target.category)
+            listing, ends = say.product_list(similar)
+            turn.reply = self._with_listing(turn, "Here are similar ones. ", listing, ends, "")
+            return
+        if not state.shown and state.filters == SearchFilters():
+            turn.reply = "Tell me what you're looking for first, like a white shirt or running shoes."
+            return
+        offset = state.offset + len(state.shown)
+        if offset >= state.total_results:
+            turn.reply = "That's everything I have for that. Want to change the colour, price or size?"
+            return
+        await self._run_search(turn, state.filters, offset=offset)
+
+    async def _run_search(
+        self, turn: _Turn, filters: SearchFilters, offset: int, protect: set[str] | None = None
+    ) -> None:
+        """Search and speak; if the shop had to drop a `protect`ed filter, keep the current results."""
+        state = turn.state
+        result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+        result = result.model_copy(update={"relaxed": _relaxed_names(result.relaxed)})
+        wanted = say.describe_filters(filters)
+        if protect and set(result.relaxed) & protect:
+            which = "cheapest" if "price_max" in protect else "most expensive"
+            turn.reply = f"Those are already the {which} {say.describe_filters(state.filters)} I have."
+            return
+        effective = _without(filters, result.relaxed)
+        state.filters = effective
+        if not result.products:
+            state.shown, state.offset, state.total_results, state.focus_id = [], 0, 0, None
+            turn.reply = f"Sorry, I couldn't find any {wanted}. Try a different colour, size or budget?"
+            return
+        self._show(turn, result.products, total=result.total, offset=offset)
+        listing, ends = say.product_list(result.products)
+        if result.relaxed:
+            intro = f"I couldn't find {wanted}, but here are {say.describe_filters(effective)}. "
+        elif offset > 0:
+            intro = f"Here are {len(result.products)} more. "
+        else:
+            found = f"over {result.total}" if result.total_is_lower_bound else str(result.total)
+            intro = f"I found {found} {say.category_phrase(filters.category)}. "
+            if result.total == 1:
+                intro = f"I found one {say.category_phrase(filters.category, plural=False)}. "
+        # Spoken short: the count and the products; the full cards go to the screen in the payload.
+        turn.reply = self._with_listing(turn, intro, listing, ends, "")
+
+    def _show(self, turn: _Turn, products: list[ProductCard], *, total: int, offset: int) -> None:
+        state = turn.state
+        state.shown = [ShownProduct.from_card(p) for p in products[:PAGE_SIZE]]
+        state.offset, state.total_results = offset, total
+        state.focus_id = state.shown[0].id if len(state.shown) == 1 else None
+        turn.products = list(products[:PAGE_SIZE])
+
+    @staticmethod
+    def _with_listing(turn: _Turn, intro: str, listing: str, ends: list[int], outro: str) -> str:
+        turn.mention_ends = [len(intro) + end for end in ends]
+        return f"{intro}{listing}{outro}".strip()
+
+    # ----- product level -----
+    async def _target(self, turn: _Turn, for_intent: Intent) -> ShownProduct | None:
+        target = resolve_one(turn.u.slots.reference, turn.state)
+        if target is None and turn.state.pending is not None and turn.state.pending.product_id is not None:
+            target = turn.state.shown_by_id(turn.state.pending.product_id)
+        if target is not None:
+            return target
+        if not turn.state.shown:
+            turn.reply = "Let's find something first. What are you looking for?"
+        elif turn.u.slots.reference and turn.u.slots.reference.startswith(("colour:", "brand:")):
+            what = turn.u.slots.reference.split(":", 1)[1]
+            turn.reply = (
+                f"None of the ones I showed is {what}. Which one do you mean: the {self._ordinals(turn)}?"
+            )
+        else:
+            turn.reply = f"Which one do you mean: the {self._ordinals(turn)}?"
+            turn.state.pending = PendingConfirmation(
+                kind="choose_product", for_intent=for_intent.value, quantity=turn.u.slots.quantity or 1
+            )
+        return None
+
+    @staticmethod
+    def _ordinals(turn: _Turn) -> str:
+        return say.speak_list(list(say.ORDINAL_WORDS[: len(turn.state.shown)]))
+
+    async def _details(self, turn: _Turn) -> None:
+        if turn.u.slots.reference is None and turn.state.focus_id is None and len(turn.state.shown) > 1:
+            # "which one would you recommend": the best match for what was asked is the first
+            turn.u = turn.u.model_copy(update={"slots": turn.u.slots.model_copy(update={"reference": "ordinal:1"})})
+        target = await self._target(turn, Intent.product_details)
+        if target is None:
+            return
+        card = await self.shop.get_product(target.id, user_id=turn.state.user_id)
+        turn.state.focus_id = card.id
+        turn.products = [card]
+        sizes = [say.speak_size(s) for s in card.sizes_available]
+        parts = [f"This is the {say.mention(card)}."]
+        if turn.u.slots.topic == "material":
+            parts.append(say.material_sentence(card))
+        elif card.colour:
+            parts.append(f"It's {card.colour}.")
+        parts.append(
+            f"In stock in {say.speak_list(sizes, 'and')}." if sizes else "It's currently out of stock."
+        )
+        if card.recommended_size is not None:
+            parts.append(f"I'd suggest {say.speak_size(card.recommended_size.size)} for you.")
+        if card.return_risk is not None and card.return_risk.level == "high" and card.return_risk.mitigation:
+            parts.append(card.return_risk.mitigation)
+        turn.reply = " ".join(parts)
+
+    async def _compare(self, turn: _Turn) -> None:
+        picked = resolve_many(turn.u.slots.reference, turn.state) if turn.u.slots.reference else []
+        if len(picked) < 2:
+            picked = turn.state.shown[:2] if len(picked) == 0 else picked
+        if len(picked) < 2:
+            turn.reply = "I need two products to compare. Search for something first?"
+            return
+        a, b = picked[0], picked[1]
+        turn.state.compared_ids = [a.id, b.id]
+        cards = [await self.shop.get_product(p.id, user_id=turn.state.user_id) for p in (a, b)]
+        turn.products = cards
+        ia, ib = turn.state.shown.index(a), turn.state.shown.index(b)
+        first, second = say.ORDINAL_WORDS[ia], say.ORDINAL_WORDS[ib]
+        text = f"The {first} is the {say.mention(cards[0])}. The {second} is the {say.mention(cards[1])}."
+        diff = cards[0].price_cents - cards[1].price_cents
+        if diff:
+            cheaper = second if diff > 0 else first
+            text += f" The {cheaper} is {say.speak_price(abs(diff))} cheaper."
+        if cards[0].sizes_available != cards[1].sizes_available:
+            count_a, count_b = len(cards[0].sizes_available), len(cards[1].sizes_available)
+            text += f" The {first} comes in {count_a} sizes, the {second} in {count_b}."
+        turn.reply = text
+
+    async def _size_advice(self, turn: _Turn) -> None:
+        slots, state = turn.u.slots, turn.state
+        if slots.measurements:
+            await self.shop.update_profile(state.user_id, BodyMeasurements(**slots.measurements), None)
+        if slots.reference is None and state.focus_id is None and len(state.shown) > 1:
+            # "do those run small?", "what size should I get?": the products just shown share a size chart
+            turn.u = turn.u.model_copy(update={"slots": slots.model_copy(update={"reference": "ordinal:1"})})
+        target = await self._target(turn, Intent.size_advice)
+        if target is None:
+            return
+        turn.state.focus_id = target.id
+        advice = await self.shop.size_advice(turn.state.user_id, target.id)
+        if advice is None:
+            turn.reply = (
+                "I don't know your measurements yet. Tell me your height and weight, "
+                "like five foot six and 60 kilos, and I'll pick a size."
+            )
+            return
+        turn.payload["size_advice"] = advice.model_dump()
+        turn.state.advised_size = advice.size
+        turn.reply = self._advice_sentence(advice, target)
+
+    @staticmethod
+    def _advice_sentence(advice: SizeAdvice, target: ShownProduct) -> str:
+        # The served fit model's reason names the size and says why in one sentence ("I'd go with a medium: ...").
+        spoken = say.speak_size(advice.size)
+        if spoken.lower() in advice.reason.lower():  # the fit model's sentence names the size and says why
+            text = f"For the {say.mention(target, with_price=False)}, {advice.reason}"
+        else:
+            text = f"For the {say.mention(target, with_price=False)}, I'd go with {spoken}. {advice.reason}".strip()
+        if advice.runner_up and advice.guessing:
+            text += f" If you're between sizes, {say.speak_size(advice.runner_up)} is the other option."
+        return text
+
+    # ----- cart -----
+    async def _add(self, turn: _Turn) -> None:
+        slots, state = turn.u.slots, turn.state
+        several = resolve_many(slots.reference, state) if slots.reference and "," in slots.reference else []
+        if len(several) > 1:  # "add both of them in medium", "the first two"
+            replies = []
+            for product in several:
+                one = slots.model_copy(update={"reference": f"ordinal:{state.shown.index(product) + 1}"})
+                turn.u = turn.u.model_copy(update={"slots": one})
+                await self._add_one(turn)
+                replies.append(turn.reply)
+            turn.reply = " ".join(replies)
+            return
+        await self._add_one(turn)
+
+    async def _add_one(self, turn: _Turn) -> None:
+        slots, state = turn.u.slots, turn.state
+        pending = (
+            state.pending
+            if state.pending and state.pending.kind in ("choose_size", "choose_product", "choose_quantity")
+            else None
+        )
+        if pending is not None and pending.kind == "choose_quantity" and not slots.size:
+            offered = pending.options[0] if pending.options and pending.options[0] else None
+            slots = slots.model_copy(update={"size": offered, "quantity": min(slots.quantity or pending.quantity,
+                                                                              pending.quantity)})
+            turn.u = turn.u.model_copy(update={"slots": slots})
+        target = None
+        if slots.reference is None and pending is not None and pending.product_id is not None:
+            target = state.shown_by_id(pending.product_id)
+        if target is None:
+            target = await self._target(turn, Intent.add_to_cart)
+        if target is None:
+            return
+        quantity = slots.quantity or (pending.quantity if pending else 1)
+        state.focus_id = target.id
+        sizes = target.sizes_available
+        if not sizes:
+            card = await self.shop.get_product(target.id, user_id=state.user_id)
+            sizes = list(card.sizes_available)
+        size = None
+        wanted = slots.size or (state.advised_size if state.last_intent in ("size_advice", "set_profile") else None)
+        if sizes and not _one_size(sizes):
+            size = match_size(wanted, sizes)
+            if size is None:
+                spoken = say.speak_list([say.speak_size(s) for s in sizes])
+                if slots.size:
+                    missing = say.speak_size(slots.size)
+                    turn.reply = f"Sorry, {missing} isn't in stock. Which size would you like: {spoken}?"
+                else:
+                    turn.reply = f"Which size would you like: {spoken}?"
+                turn.state.pending = PendingConfirmation(
+                    kind="choose_size", product_id=target.id, quantity=quantity, options=list(sizes)
+                )
+                turn.pending_end = len(turn.reply)
+                return
+        elif sizes:
+            size = sizes[0]
+        try:
+            cart = await self.shop.add_to_cart(state.user_id, target.id, size, quantity)
+        except (OutOfStock, InvalidSize) as error:
+            available = error.details.get("available")
+            if isinstance(available, int) and 0 < available < quantity:  # fewer left than asked: offer them
+                turn.reply = (f"Sorry, there's only {available} left in {say.speak_size(size)}. "
+                              f"Shall I add {available}?")
+                turn.state.pending = PendingConfirmation(
+                    kind="choose_quantity", product_id=target.id, quantity=available, options=[size or ""])
+                turn.pending_end = len(turn.reply)
+                return
+            turn.reply = (
+                f"Sorry, the {say.mention(target, with_price=False)} just sold out in {say.speak_size(size)}."
+            )
+            return
+        turn.cart = cart
+        turn.state.pending = None
+        turn.state.last_line = LineRef(product_id=target.id, size=size, quantity=quantity)
+        amount = "" if quantity == 1 else f"{quantity} of "
+        size_text = f" in {say.speak_size(size)}" if size and not _one_size(sizes) else ""
+        turn.reply = (
+            f"Added {amount}the {say.mention(target, with_price=False)}{size_text}. {say.cart_sentence(cart)}"
+        )
+
+    async def _remove(self, turn: _Turn) -> None:
+        state, slots = turn.state, turn.u.slots
+        cart = await self.shop.get_cart(state.user_id)
+        if not cart.lines:
+            turn.cart = cart
+            turn.reply = "Your cart is already empty."
+            return
+        line = None
+        if slots.reference:
+            target = resolve_one(slots.reference, state)
+            if target is not None:
+                line = next((ln for ln in cart.lines if ln.product_id == target.id), None)
+        if line is None:
+            words = [w for w in (slots.colour, slots.brand, slots.category) if w]
+            if words:
+                candidates = [
+                    ln for ln in cart.lines if all(_line_mentions(ln.name, ln.brand, w) for w in words)
+                ]
+                kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
+                if kind is not None and len(candidates) != 1:  # "take the chinos out": the type's own words
+                    candidates = [ln for ln in cart.lines if kind.stems and kind.matches(ln.name)]
+                line = candidates[0] if len(candidates) == 1 else None
+        if line is None and len(cart.lines) == 1:
+            line = cart.lines[0]
+        if line is None and slots.reference is None and state.focus_id is not None:
+            line = next((ln for ln in cart.lines if ln.product_id == state.focus_id), None)
+        if line is None:
+            turn.cart = cart
+            turn.reply = f"Which item should I remove? You have {say.cart_lines(cart)}."
+            return
+        cart = await self.shop.remove_from_cart(state.user_id, line.product_id, line.size)
+        turn.cart = cart
+        turn.reply = (
+            f"Removed the {line.brand} {say.short_name(line.name, line.brand)}. {say.cart_sentence(cart)}"
+        )
+
+    async def _update_line(self, turn: _Turn) -> None:
+        """"Make that a large" / "actually make it two": change the line just added (or the only one)."""
+        state, slots = turn.state, turn.u.slots
+        cart = await self.shop.get_cart(state.user_id)
+        ref = state.last_line
+        line = next((ln for ln in cart.lines if ref and ln.product_id == ref.product_id and ln.size == ref.size), None)
+        if line is None and len(cart.lines) == 1:
+            line = cart.lines[0]
+        if line is None:
+            turn.cart = cart
+            turn.reply = (f"Which item should I change? You have {say.cart_lines(cart)}." if cart.lines
+                          else "Your cart is empty. What can I find for you?")
+            return
+        name = f"{line.brand} {say.short_name(line.name, line.brand)}"
+        if slots.size:
+            card = await self.shop.get_product(line.product_id, user_id=state.user_id)
+            size = match_size(slots.size, list(card.sizes_available))
+            if size is None:
+                turn.cart = cart
+                sizes = say.speak_list([say.speak_size(x) for x in card.sizes_available])
+                turn.reply = f"Sorry, the {name} isn't in stock in {say.speak_size(slots.size)}. It comes in {sizes}."
+                return
+            await self.shop.remove_from_cart(state.user_id, line.product_id, line.size)
+            cart = await self.shop.add_to_cart(state.user_id, line.product_id, size, slots.quantity or line.quantity)
+            state.last_line = LineRef(product_id=line.product_id, size=size, quantity=slots.quantity or line.quantity)
+            turn.reply = f"Done, the {name} is now in {say.speak_size(size)}. {say.cart_sentence(cart)}"
+        else:
+            quantity = slots.quantity or 1
+            cart = await self.shop.set_quantity(state.user_id, line.product_id, line.size, quantity)
+            state.last_line = LineRef(product_id=line.product_id, size=line.size, quantity=quantity)
+            turn.reply = f"Done, {quantity} of the {name}. {say.cart_sentence(cart)}"
+        turn.cart = cart
+
+    async def _clear_cart(self, turn: _Turn) -> None:
+        cart = await self.shop.get_cart(turn.state.user_id)
+        for line in cart.lines:
+            cart = await self.shop.remove_from_cart(turn.state.user_id, line.product_id, line.size)
+        turn.cart = cart
+        turn.state.last_line = None
+        turn.reply = "Your cart is empty now. It's all still here to find whenever you're ready."
+
+    async def _out_of_scope(self, turn: _Turn) -> None:
+        turn.reply = (
+            "That's outside what I can help with: I'm a fashion shop assistant. I can find clothes, "
+            "shoes, bags, watches and jewellery, advise on size and take your order. What are you looking for?"
+        )
+
+    async def _view_cart(self, turn: _Turn) -> None:
+        cart = await self.shop.get_cart(turn.state.user_id)
+        turn.cart = cart
+        if not cart.lines:
+            turn.reply = "Your cart is empty. What can I find for you?"
+            return
+        turn.reply = (
+            f"In your cart: {say.cart_lines(cart)}. That's {say.speak_price(cart.total_cents)} in total."
+        )
+
+    async def _checkout(self, turn: _Turn) -> None:
+        state = turn.state
+        try:
+            cart = await self.shop.quote_checkout(state.user_id)
+        except EmptyCart:
+            turn.reply = "Your cart is empty, so there's nothing to check out yet."
+            return
+        turn.cart = cart
+        self._ask_to_place(turn, cart)
+
+    def _ask_to_place(self, turn: _Turn, cart: Cart, prefix: str = "") -> None:
+        count = cart.item_count
+        noun = "item" if count == 1 else "items"
+        total = say.speak_price(cart.total_cents)
+        turn.reply = f"{prefix}Your total is {total} for {count} {noun}. Shall I place the order?"
+        turn.pending_end = len(turn.reply)
+        turn.state.pending = PendingConfirmation(
+            kind="checkout",
+            total_cents=cart.total_cents,
+            item_count=count,
+            idempotency_key=f"{turn.state.conversation_id}:{turn.state.turn}",
+        )
+
+    async def _confirm(self, turn: _Turn) -> None:
+        pending = turn.state.pending
+        if pending is None:
+            turn.reply = "There's nothing waiting for a yes right now. What would you like to do?"
+            return
+        if pending.kind == "choose_size":
+            turn.reply = (
+                f"Which size would you like: {say.speak_list([say.speak_size(s) for s in pending.options])}?"
+            )
+            turn.pending_end = len(turn.reply)
+            turn.state.pending = pending.model_copy()
+            return
+        if pending.kind == "choose_product":
+            turn.reply = f"Which one do you mean: the {self._ordinals(turn)}?"
+            turn.state.pending = pending.model_copy()
+            return
+        if pending.kind == "choose_quantity":
+            await self._add_one(turn)
+            return
+        cart = await self.shop.quote_checkout(turn.state.user_id)
+        if cart.total_cents != pending.total_cents or cart.item_count != pending.item_count:
+            turn.cart = cart
+            self._ask_to_place(turn, cart, prefix="Your cart changed. ")
+            return
+        order = await self.shop.place_order(turn.state.user_id, pending.idempotency_key or "")
+        turn.state.pending = None
+        turn.state.last_order_id = order.id
+        turn.state.cart = CartSummary()
+        turn.payload["order"] = order.model_dump(mode="json")
+        turn.reply = _order_placed_sentence(order)
+
+    async def _decline(self, turn: _Turn) -> None:
+        pending = turn.state.pending
+        turn.state.pending = None
+        if pending is not None and pending.kind == "checkout":
+            turn.reply = "Okay, I won't place the order. Your cart is saved."
+        else:
+            turn.reply = "No problem. Anything else I can help with?"
+
+    # ----- after-sales -----
+    async def _order_status(self, turn: _Turn) -> None:
+        orders = await self.shop.order_status(turn.state.user_id, turn.u.slots.order_id)
+        if not orders:
+            turn.reply = "I couldn't find any orders for you."
+            return
+        order = orders[0]
+        turn.payload["orders"] = [o.model_dump(mode="json") for o in orders[:3]]
+        items = sum(line.quantity for line in order.lines)
+        turn.reply = (
+            f"Order {order.id}, {items} item{'s' if items != 1 else ''} "
+            f"for {say.speak_price(order.total_cents)}, "
+            f"is {STATUS_WORDS.get(order.status, order.status.value)}."
+        )
+        if len(orders) > 1 and turn.u.slots.order_id is None:
+            turn.reply += f" You have {len(orders)} orders in total."
+
+    async def _return(self, turn: _Turn) -> None:
+        slots, state = turn.u.slots, turn.state
+        product = resolve_one(slots.reference, state) if slots.reference else None
+        try:
+            request = await self.shop.start_return(
+                state.user_id,
+                slots.order_id or None,
+                product.id if product else None,
+                slots.reason,
+                slots.fit_feedback,
+            )
+        except NotFound:
+            turn.reply = "I couldn't find an order to return. Which order number is it?"
+            return
+        except Conflict:
+            turn.reply = "That has already been returned, so there's nothing more to send back."
+            return
+        turn.payload["return"] = request.model_dump(mode="json")
+        text = f"I've started a return for order {request.order_id}."
+        if slots.fit_feedback == "small":
+            text += " Sorry it was too small; next time I'll suggest a size up."
+        elif slots.fit_feedback == "large":
+            text += " Sorry it was too big; next time I'll suggest a size down."
+        elif slots.reason:
+            text += f" I've noted the reason: {slots.reason}."
+        else:
+            text += " Can you tell me why you're returning it?"
+        turn.reply = text + " Once it's back with us, your refund is issued."
+
+    async def _fit_review(self, turn: _Turn) -> None:
+        slots, state = turn.u.slots, turn.state
+        product = resolve_one(slots.reference, state) if slots.reference else None
+        fit = slots.fit_feedback or "fit"
+        try:
+            review = await self.shop.review_fit(state.user_id, product.id if product else None,
+                                                None if product else slots.category, fit)
+        except NotFound:
+            turn.reply = "I couldn't find that in your orders. Which item do you mean?"
+            return
+        turn.payload["fit_review"] = review.model_dump(mode="json")
+        turn.reply = f"Thanks, I've noted that the {review.name} in size {review.size} " + {
+            "small": "runs small. Next time I'll suggest a size up.",
+            "large": "runs large. Next time I'll suggest a size down.",
+            "fit": "fits well. I'll keep recommending that size.",
+        }[fit]
+
+    async def _set_profile(self, turn: _Turn) -> None:
+        slots, state = turn.u.slots, turn.state
+        measurements = BodyMeasurements(**slots.measurements) if slots.measurements else None
+        preferences = {
+            k: v for k, v in {"size": slots.size, "brand": slots.brand, "colour": slots.colour}.items() if v
+        }
+        await self.shop.update_profile(state.user_id, measurements, preferences or None)
+        said: list[str] = []
+        if measurements is not None:
+            if measurements.height_cm:
+                said.append(f"height {round(measurements.height_cm)} centimetres")
+            if measurements.weight_kg:
+                said.append(f"weight {round(measurements.weight_kg)} kilos")
+            for name in ("chest", "waist", "hips"):
+                value = getattr(measurements, f"{name}_cm")
+                if value:
+                    said.append(f"{name} {round(value)} centimetres")
+        if slots.size:
+            said.append(f"usual size {say.speak_size(slots.size)}")
+        if slots.brand:
+            said.append(f"favourite brand {slots.brand}")
+        turn.reply = f"Got it, I've saved your {say.speak_list(said, 'and')}." if said else "Okay, noted."
+        focus = state.shown_by_id(state.focus_id)
+        if focus is not None and measurements is not None:
+            advice = await self.shop.size_advice(state.user_id, focus.id)
+            if advice is not None:
+                turn.payload["size_advice"] = advice.model_dump()
+                state.advised_size = advice.size
+                turn.reply += " " + self._advice_sentence(advice, focus)
+
+    # ----- small talk -----
+    async def _greeting(self, turn: _Turn) -> None:
+        turn.reply = "Hi, I'm Style Shepherd. What are you shopping for today?"
+
+    async def _help(self, turn: _Turn) -> None:
+        turn.reply = (
+            "I can find clothes and shoes, like black jeans under 40 dollars, tell you which size to get, "
+            "add things to your cart, check out, and track or return orders. What would you like?"
+        )
+
+    async def _goodbye(self, turn: _Turn) -> None:
+        turn.reply = "Thanks for shopping with Style Shepherd. Bye!"
+        turn.end = True
+
+    async def _unknown(self, turn: _Turn) -> None:
+        turn.reply = (
+            "Sorry, I didn't catch that. You can say things like: show me white sneakers under 60 dollars."
+        )
+
+    @staticmethod
+    def _shop_error_reply(error: ShopError) -> str:
+        if isinstance(error, NotFound):
+            return "Sorry, I can't find that one any more. Want me to search again?"
+        if isinstance(error, EmptyCart):
+            return "Your cart is empty."
+        return f"Sorry, that didn't work: {error.message}"
+
+
+def _one_size(sizes: list[str]) -> bool:
+    return len(sizes) == 1 and sizes[0].lower().replace(" ", "") in (
+        "onesize",
+        "os",
+        "free",
+        "freesize",
+        "std",
+    )
+
+
+def _line_mentions(name: str, brand: str, word: str) -> bool:
+    from voice_server.conversation.dialogue.lexicon import CATEGORY_SYNONYMS
+
+    text = f"{brand} {name}".lower().replace("-", "")
+    if word.lower() in text:
+        return True
+    synonyms = [k for k, v in CATEGORY_SYNONYMS.items() if v == word]
+    return any(s.replace(" ", "") in text.replace(" ", "") for s in synonyms)
+
+
+def _merge(base: SearchFilters, slots: Slots, state: DialogueState) -> SearchFilters:
+    update: dict[str, Any] = {}
+    for slot_name, field in FILTER_FIELDS.items():
+        value = getattr(slots, slot_name)
+        if value is not None:
+            update[field] = search_size(value) if slot_name == "size" else value
+    if slots.price_trend is not None:
+        anchor = state.shown_by_id(state.focus_id)
+        prices = [anchor.price_cents] if anchor else [p.price_cents for p in state.shown]
+        if prices and slots.price_trend == "cheaper":
+            update["price_max_cents"] = max(min(prices) - 1, 0)
+            if base.price_min_cents is not None and base.price_min_cents >= update["price_max_cents"]:
+                update["price_min_cents"] = None
+        elif prices:
+            update["price_min_cents"] = max(prices) + 1
+            if base.price_max_cents is not None and base.price_max_cents <= update["price_min_cents"]:
+                update["price_max_cents"] = None
+    update.update(_meaning_update(base, slots))
+    merged = base.model_copy(update={**update, "exclude_ids": []})
+    if (
+        merged.price_min_cents is not None
+        and merged.price_max_cents is not None
+        and merged.price_min_cents > merged.price_max_cents
+    ):
+        merged = merged.model_copy(update={"price_min_cents": None})
+    return merged
+
+
+_SHADE_EXCLUDES: dict[str, tuple[str, ...]] = {
+    "darker": vocabulary.LIGHT_COLOURS, "brighter": vocabulary.DULL_COLOURS, "muted": vocabulary.BRIGHT_COLOURS,
+}
+_CLEARS: dict[str, dict[str, Any]] = {
+    "brand": {"brand": None, "brands": []},
+    "colour": {"colour": None, "colours": []},
+    "price": {"price_min_cents": None, "price_max_cents": None},
+}
+
+
+def _meaning_update(base: SearchFilters, slots: Slots) -> dict[str, Any]:
+    """Filters for what a request means beyond single slots: the product type's name stems,
+    several colours or brands, exclusions (kept for the rest of the search), relative shade and
+    formality, lifted filters. Positive words replace; exclusions add up, and a later positive
+    word wins over an earlier exclusion of it."""
+    update: dict[str, Any] = {}
+    for name in slots.clear or []:
+        update.update(_CLEARS[name])
+    if slots.category is not None:
+        kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
+        stems = slots.name_any if slots.name_any is not None else (list(kind.stems) if kind else [])
+        update["name_any"] = list(stems)
+    colours = list(slots.colours or ([slots.colour] if slots.colour else []))
+    colour_none = [c for c in base.colour_none if c not in colours]
+    colour_none += list(slots.exclude_colours or [])
+    if slots.shade:
+        colour_none += [c for c in _SHADE_EXCLUDES[slots.shade] if c not in colours]
+    if colours:
+        update["colours"] = [c for c in colours if c not in colour_none]
+        update["colour"] = slots.colour if slots.colour not in colour_none else None
+    elif colour_none != base.colour_none:
+        kept = [c for c in base.colours if c not in colour_none]
+        update["colours"] = kept
+        if base.colour and base.colour in colour_none:
+            update["colour"] = kept[0] if kept else None
+    update["colour_none"] = list(dict.fromkeys(colour_none))
+    brand_none = [*base.brand_none, *(slots.exclude_brands or [])]
+    if slots.brands:
+        update["brands"] = list(slots.brands)
+    elif slots.brand:
+        update["brands"] = []
+    if slots.exclude_brands:
+        if base.brand in brand_none and not slots.brand:
+            update["brand"] = None
+        update["brands"] = [b for b in update.get("brands", base.brands) if b not in brand_none]
+    update["brand_none"] = brand_none
+    name_none = list(base.name_none)
+    if slots.formality == "more":
+        name_none = [w for w in name_none if w != "formal"] + ["casual"]
+    elif slots.formality == "less":
+        name_none = [w for w in name_none if w != "casual"] + ["formal"]
+    name_none += list(slots.exclude_words or [])
+    if slots.name_any:
+        name_none = [w for w in name_none if w not in slots.name_any]
+    name_any = update.get("name_any", base.name_any)
+    if name_any and any(w in name_none for w in name_any):
+        update["name_any"] = [w for w in name_any if w not in name_none]
+    update["name_none"] = list(dict.fromkeys(name_none))
+    return update
+
+
+def _relaxed_names(relaxed: list[str]) -> list[str]:
+    """The shop's relaxed filter names in this module's terms: ``commerce.search`` drops both price
+    bounds together as ``price``."""
+    out: list[str] = []
+    for name in relaxed:
+        out += ["price_min", "price_max"] if name == "price" else [name]
+    return out
+
+
+def _without(filters: SearchFilters, relaxed: list[str]) -> SearchFilters:
+    cleared: dict[str, Any] = {}
+    for name in relaxed:
+        field = FILTER_FIELDS.get(name, name)
+        if field in SearchFilters.model_fields:
+            cleared[field] = None
+        cleared.update(_CLEARS.get(name, {}))  # the list forms ("red or navy", "puma or levis") go too
+    return filters.model_copy(update=cleared)
+
+
+def _order_placed_sentence(order: Order) -> str:
+    total = say.speak_price(order.total_cents)
+    if order.status == OrderStatus.awaiting_payment:
+        return (
+            f"Your order number {order.id} for {total} is recorded and awaiting payment. "
+            "I've sent the payment link to your screen."
+        )
+    if order.status == OrderStatus.paid:
+        return f"Done! Order number {order.id} is placed and {total} has been charged."
+    return (
+        f"Your order number {order.id} for {total} is {STATUS_WORDS.get(order.status, order.status.value)}."
+    )
+
+
+def note_interrupted(state: DialogueState, heard_text: str) -> DialogueState:
+    """Trim the last reply to what was heard; forget unheard product mentions and unheard questions."""
+    heard = len(heard_text.strip())
+    if heard >= len(state.last_reply.strip()):
+        return state
+    new = state.model_copy(deep=True)
+    new.last_reply = heard_text.strip()
+    new.shown = [p for p in new.shown if p.spoken_end is None or p.spoken_end <= heard]
+    if new.focus_id is not None and new.shown_by_id(new.focus_id) is None:
+        new.focus_id = None
+    if new.pending is not None and new.pending.spoken_end is not None and heard < new.pending.spoken_end:
+        new.pending = None  # never act on a yes to a total the shopper did not hear
+    return new
+
+
+_HANDLERS: dict[Intent, Handler] = {
+    Intent.search: DialogueEngine._search,
+    Intent.refine: DialogueEngine._refine,
+    Intent.more_results: DialogueEngine._more,
+    Intent.compare: DialogueEngine._compare,
+    Intent.product_details: DialogueEngine._details,
+    Intent.size_advice: DialogueEngine._size_advice,
+    Intent.add_to_cart: DialogueEngine._add,
+    Intent.remove_from_cart: DialogueEngine._remove,
+    Intent.view_cart: DialogueEngine._view_cart,
+    Intent.update_cart: DialogueEngine._update_line,
+    Intent.clear_cart: DialogueEngine._clear_cart,
+    Intent.out_of_scope: DialogueEngine._out_of_scope,
+    Intent.checkout: DialogueEngine._checkout,
+    Intent.confirm: DialogueEngine._confirm,
+    Intent.decline: DialogueEngine._decline,
+    Intent.order_status: DialogueEngine._order_status,
+    Intent.start_return: DialogueEngine._return,
+    Intent.fit_review: DialogueEngine._fit_review,
+    Intent.set_profile: DialogueEngine._set_profile,
+    Intent.help: DialogueEngine._help,
+    Intent.greeting: DialogueEngine._greeting,
+    Intent.goodbye: DialogueEngine._goodbye,
+    Intent.unknown: DialogueEngine._unknown,
+}
+
+__all__ = ["DialogueEngine", "SearchResult", "TurnResult", "note_interrupted"]

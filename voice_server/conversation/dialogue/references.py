@@ -1,0 +1,71 @@
+"""Resolve spoken references ("the second one", "the blue one", "it") against shown products."""
+
+from __future__ import annotations
+
+from voice_server.conversation.dialogue.state import DialogueState, ShownProduct
+
+
+def resolve_many(reference: str | None, state: DialogueState) -> list[ShownProduct]:
+    """All products a reference points at, in order; [] when it points at nothing shown."""
+    shown = state.shown
+    if reference is None:
+        return []
+    if reference.startswith("ordinal:"):
+        picked: list[ShownProduct] = []
+        for part in reference.removeprefix("ordinal:").split(","):
+            index = int(part)
+            position = index - 1 if index > 0 else len(shown) + index
+            if 0 <= position < len(shown):
+                picked.append(shown[position])
+        return picked
+    if reference == "focus":
+        focus = state.shown_by_id(state.focus_id)
+        if focus is not None:
+            return [focus]
+        return shown[:1] if len(shown) == 1 else []
+    if reference.startswith("colour:"):
+        colour = reference.removeprefix("colour:")
+        return [p for p in shown if p.colour and (p.colour == colour or colour in p.colour.split())]
+    if reference.startswith("brand:"):
+        brand = reference.removeprefix("brand:").lower()
+        return [p for p in shown if p.brand.lower() == brand]
+    if reference in ("cheapest", "priciest") and shown:
+        compared = [p for p in shown if p.id in state.compared_ids] or shown  # "the cheaper one" of a pair
+        pick = min if reference == "cheapest" else max
+        return [pick(compared, key=lambda p: p.price_cents)]
+    return []
+
+
+def resolve_one(reference: str | None, state: DialogueState) -> ShownProduct | None:
+    """The single product meant, falling back to the product in focus; None when ambiguous."""
+    if reference is None:
+        focus = state.shown_by_id(state.focus_id)
+        if focus is not None:
+            return focus
+        return state.shown[0] if len(state.shown) == 1 else None
+    matches = resolve_many(reference, state)
+    return matches[0] if len(matches) >= 1 else None
+
+
+def match_size(requested: str | None, available: list[str]) -> str | None:
+    """The stocked label for a requested size ('m' -> 'M', '9' -> 'UK9', '32x34' -> '32'), or None."""
+    if requested is None:
+        return None
+
+    def norm(label: str) -> str:
+        label = label.strip().upper().replace(" ", "")
+        for prefix in ("UK", "US", "EU", "IND"):
+            if label.startswith(prefix) and label[len(prefix) :][:1].isdigit():
+                return label[len(prefix) :]
+        return label
+
+    wanted = norm(requested)
+    for label in available:
+        if norm(label) == wanted:
+            return label
+    if "X" in wanted and wanted.split("X")[0].isdigit():
+        waist = wanted.split("X")[0]
+        for label in available:
+            if norm(label) == waist:
+                return label
+    return None

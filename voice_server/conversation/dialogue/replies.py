@@ -1,0 +1,172 @@
+"""Speakable phrasing: prices, sizes, product mentions, lists. Pure functions."""
+
+from __future__ import annotations
+
+import re
+
+from commerce.catalog.vocabulary import MATERIAL_WORDS
+from commerce.models import Cart, ProductCard, SearchFilters
+from voice_server.conversation.dialogue.lexicon import SIZE_WORDS
+from voice_server.conversation.dialogue.state import ShownProduct
+
+MAX_SPOKEN_PRODUCTS = 3
+ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth")
+CATEGORY_WORDS: dict[str, tuple[str, str]] = {
+    "tops": ("top", "tops"),
+    "tshirts": ("t-shirt", "t-shirts"),
+    "shirts": ("shirt", "shirts"),
+    "sweaters": ("sweater", "sweaters"),
+    "jackets": ("jacket", "jackets"),
+    "dresses": ("dress", "dresses"),
+    "kurtas": ("kurta", "kurtas"),
+    "sarees": ("saree", "sarees"),
+    "jeans": ("pair of jeans", "jeans"),
+    "trousers": ("pair of trousers", "trousers"),
+    "shorts": ("pair of shorts", "shorts"),
+    "skirts": ("skirt", "skirts"),
+    "ethnic_sets": ("ethnic set", "ethnic sets"),
+    "nightwear": ("nightwear set", "nightwear"),
+    "innerwear": ("innerwear item", "innerwear"),
+    "activewear": ("activewear piece", "activewear"),
+    "shoes": ("pair of shoes", "shoes"),
+    "sandals": ("pair of sandals", "sandals"),
+    "bags": ("bag", "bags"),
+    "watches": ("watch", "watches"),
+    "jewellery": ("jewellery piece", "jewellery"),
+    "accessories": ("accessory", "accessories"),
+}
+_GENDER_WORDS = {"men": "men's", "women": "women's", "boys": "boys'", "girls": "girls'", "unisex": "unisex"}
+_NAME_NOISE = re.compile(r"\b(men|women|boys|girls|unisex|kids|infants?|pack of \d+)\b", re.I)
+
+
+def speak_price(cents: int, *, approximate: bool = False) -> str:
+    """4999 -> '49 dollars 99'; 5000 -> '50 dollars'; approximate=True -> 'about 50 dollars'."""
+    dollars, rest = divmod(int(cents), 100)
+    if approximate:
+        rounded = round(cents / 100)
+        return f"about {rounded} dollar{'s' if rounded != 1 else ''}"
+    unit = "dollar" if dollars == 1 else "dollars"
+    return f"{dollars} {unit}" if rest == 0 else f"{dollars} {unit} {rest:02d}"
+
+
+def speak_size(label: str | None) -> str:
+    """'M' -> 'medium'; '32x34' -> '32 by 34'; '9' -> 'size 9'."""
+    if not label:
+        return "one size"
+    upper = label.upper()
+    if upper in SIZE_WORDS:
+        return SIZE_WORDS[upper]
+    if "X" in upper and upper.replace("X", "").isdigit():
+        waist, _, length = upper.partition("X")
+        return f"{waist} by {length}"
+    return f"size {label}"
+
+
+def speak_list(items: list[str], conjunction: str = "or") -> str:
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def short_name(name: str, brand: str) -> str:
+    """Drop the brand prefix and gender words: 'Roadster Men Navy Slim Fit Jeans' -> 'navy slim fit jeans'."""
+    text = name
+    if text.lower().startswith(brand.lower()):
+        text = text[len(brand) :]
+    text = _NAME_NOISE.sub(" ", text)
+    words = re.sub(r"[^\w&'\- ]|(?<!\w)-|-(?!\w)", " ", text).split()  # "t-shirt", "slip-on" stay whole
+    if len(words) > 5:
+        words = [*words[:3], words[-1]]  # a spoken name: colour and style, then the type Myntra names put last
+    return " ".join(words).lower()
+
+
+def mention(product: ProductCard | ShownProduct, *, with_price: bool = True) -> str:
+    """'a Roadster navy slim fit jeans for 24 dollars 10'."""
+    text = f"{product.brand} {short_name(product.name, product.brand)}"
+    return f"{text} for {speak_price(product.price_cents)}" if with_price else text
+
+
+def category_phrase(category: str | None, plural: bool = True) -> str:
+    if category is None:
+        return "items" if plural else "item"
+    singular, many = CATEGORY_WORDS.get(category, (category, category))
+    return many if plural else singular
+
+
+def describe_filters(filters: SearchFilters) -> str:
+    """'red linen dresses under 20 dollars' from filters (speakable)."""
+    parts: list[str] = []
+    if filters.brand:
+        parts.append(filters.brand)
+    if filters.gender:
+        parts.append(_GENDER_WORDS.get(filters.gender, filters.gender))
+    if filters.colour:
+        parts.append(filters.colour)
+    if filters.style:
+        parts.append(filters.style)
+    if filters.material:
+        parts.append(filters.material)
+    parts.append(category_phrase(filters.category))
+    if filters.occasion:
+        parts.append(
+            f"for {filters.occasion}"
+            if filters.occasion not in ("office", "gym")
+            else f"for the {filters.occasion}"
+        )
+    if filters.size:
+        parts.append(f"in {speak_size(filters.size)}")
+    if filters.price_min_cents is not None and filters.price_max_cents is not None:
+        parts.append(
+            f"between {speak_price(filters.price_min_cents)} and {speak_price(filters.price_max_cents)}"
+        )
+    elif filters.price_max_cents is not None:
+        parts.append(f"under {speak_price(filters.price_max_cents)}")
+    elif filters.price_min_cents is not None:
+        parts.append(f"over {speak_price(filters.price_min_cents)}")
+    return " ".join(parts)
+
+
+def product_list(products: list[ProductCard]) -> tuple[str, list[int]]:
+    """Speak at most three products; returns the text and each mention's end offset."""
+    pieces: list[str] = []
+    ends: list[int] = []
+    offset = 0
+    for index, product in enumerate(products[:MAX_SPOKEN_PRODUCTS]):
+        piece = f"{ORDINAL_WORDS[index].capitalize()}, {mention(product)}."
+        offset += len(piece) + (1 if pieces else 0)
+        pieces.append(piece)
+        ends.append(offset)
+    return " ".join(pieces), ends
+
+
+def cart_sentence(cart: Cart) -> str:
+    count = cart.item_count
+    if count == 0:
+        return "Your cart is empty."
+    noun = "item" if count == 1 else "items"
+    return f"You have {count} {noun} in your cart, {speak_price(cart.total_cents)} in total."
+
+
+def cart_lines(cart: Cart) -> str:
+    spoken = [
+        ("" if line.quantity == 1 else f"{line.quantity} of ")
+        + f"{line.brand} {short_name(line.name, line.brand)}"
+        + (f" in {speak_size(line.size)}" if line.size else "")
+        for line in cart.lines[:MAX_SPOKEN_PRODUCTS]
+    ]
+    more = len(cart.lines) - MAX_SPOKEN_PRODUCTS
+    if more > 0:
+        spoken.append(f"{more} more")
+    return speak_list(spoken, "and")
+
+
+def material_sentence(card: ProductCard) -> str:
+    """What the product is made of, from its name and description, or that the listing doesn't say."""
+    text = f" {card.name} {card.description or ''} ".lower()
+    found = [m for m in MATERIAL_WORDS if re.search(rf"\b{re.escape(m)}\b", text)]
+    found = [m for m in found if not any(m != other and m in other for other in found)]
+    if not found:
+        return "The listing doesn't say what it's made of."
+    return f"It's made of {speak_list(found[:3], 'and')}."

@@ -1,0 +1,459 @@
+"""Slot extractors over normalised text. Each takes the text, returns (value, text with span blanked)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from voice_server.conversation.dialogue.lexicon import (
+    CATEGORY_SYNONYMS,
+    FIT_FEEDBACK,
+    GENDER_PHRASES,
+    LETTER_SIZES,
+    MATERIALS,
+    OCCASIONS,
+    ORDINALS,
+    RETURN_REASONS,
+    STYLES,
+)
+from voice_server.conversation.dialogue.numbers import normalise_text, parse_amount_cents
+
+BLANK = " _ "
+CM_PER_INCH = 2.54
+KG_PER_LB = 0.45359237
+CHEAP_MAX_CENTS = 1500  # "cheap" = under 15 dollars (Myntra prices / 83 cluster around 10-40)
+AROUND_TOLERANCE = 0.20
+
+
+def _norm_table(table: Mapping[str, str]) -> dict[str, str]:
+    return {normalise_text(k): v for k, v in table.items()}
+
+
+def _alternation(keys: list[str]) -> str:
+    return "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
+
+
+def _blank(text: str, m: re.Match[str]) -> str:
+    return text[: m.start()] + BLANK + text[m.end() :]
+
+
+_CATEGORY = _norm_table(CATEGORY_SYNONYMS)
+_CATEGORY_RE = re.compile(rf"\b({_alternation(list(_CATEGORY))})\b")
+_OCCASION = _norm_table(OCCASIONS)
+_NEEDS_CUE = {"work", "business", "running", "training", "sports", "holiday", "meeting", "interview"}
+_OCCASION_RE = re.compile(rf"\b({_alternation(list(_OCCASION))})\b")
+_STYLE = _norm_table(STYLES)
+_STYLE_RE = re.compile(rf"\b({_alternation(list(_STYLE))})\b")
+_MATERIAL = _norm_table(MATERIALS)
+_MATERIAL_RE = re.compile(rf"\b({_alternation(list(_MATERIAL))})\b")
+_GENDER = _norm_table(GENDER_PHRASES)
+_GENDER_RE = re.compile(rf"\b({_alternation(list(_GENDER))})\b")
+_REASON = _norm_table(RETURN_REASONS)
+_REASON_RE = re.compile(rf"\b({_alternation(list(_REASON))})\b")
+_FIT = _norm_table(FIT_FEEDBACK)
+_LETTER = _norm_table(LETTER_SIZES)
+_LETTER_ALT = _alternation(list(_LETTER))
+
+# ---------- price ----------
+_CUR = r"(?:\s(?:dollars?|bucks?|usd|dollar))"
+_AMOUNT = (
+    rf"(\d+(?:\.\d+)?)(?:\s(\d\d)(?=\s|$)(?!\s(?:cm|kg|inch|inches)))?{_CUR}?(?:\s(?:and\s)?(\d\d?)\scents?)?"
+)
+_MAX_CUE = (
+    r"(?:dont|do not|wont|will not|cant|cannot|not) (?:want to |wanna |going to |gonna )?(?:spend|pay) "
+    r"(?:more than|over|above)|nothing over|nothing above|nothing more than|not over|not above|nothing pricier than|under|below|less than|no more than|not more than|up to|upto|max|maximum|at most|"
+    r"cheaper than|within|budget of|budget is|budgets|budget|lower than|beneath|tops"
+)
+_MIN_CUE = r"over|above|more than|at least|starting at|minimum|min|higher than|upwards of"
+_AROUND_CUE = r"around|about|roughly|approximately|close to|near|round about|somewhere around"
+_RANGE_RE = re.compile(rf"\b(?:between|from)\s{_AMOUNT}\s(?:and|to)\s{_AMOUNT}")
+_RANGE2_RE = re.compile(rf"\b(\d+){_CUR}?\s(?:to)\s(\d+){_CUR}")
+_MAX_RE = re.compile(rf"\b(?:{_MAX_CUE})\s(?:a\s|about\s|around\s)?{_AMOUNT}")
+_MIN_RE = re.compile(rf"\b(?:{_MIN_CUE})\s{_AMOUNT}")
+_AROUND_RE = re.compile(rf"\b(?:{_AROUND_CUE})\s{_AMOUNT}")
+_BARE_RE = re.compile(rf"\b(\d+(?:\.\d+)?)(?:\s(\d\d))?{_CUR}(?:\s(?:and\s)?(\d\d?)\scents?)?")
+_BARE_CENTS_RE = re.compile(r"\b(\d+)\s(?:dollars?|bucks)\s(\d\d)\b")
+_CHEAP_RE = re.compile(r"\b(cheap|inexpensive|affordable|budget friendly|low cost|on a budget)\b")
+_CHEAPER_RE = re.compile(
+    r"\b(cheaper(?! (?:one|ones|pair))|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
+    r"too expensive|too pricey|too much)\b"
+)
+_PRICIER_RE = re.compile(
+    r"\b(more expensive|pricier|higher end|more premium|fancier|better quality|nicer|bit nicer|classier|"
+    r"(?:dont|do not) mind (?:spending|paying) (?:a bit |a little )?more|spend (?:a bit |a little )?more|"
+    r"more upmarket|higher quality|luxury|luxurious)\b"
+)
+
+
+def _cents(m: re.Match[str], base: int) -> int:
+    whole, fraction, cents = m.group(base), m.group(base + 1), m.group(base + 2)
+    value = parse_amount_cents(whole, fraction)
+    if cents and not fraction:
+        value += int(cents)
+    return value
+
+
+CURRENCY_WORDS: dict[str, str] = {
+    "rupees": "INR", "rupee": "INR", "rs": "INR", "inr": "INR", "quid": "GBP", "gbp": "GBP", "pounds sterling": "GBP",
+    "sterling": "GBP", "euros": "EUR", "euro": "EUR", "eur": "EUR", "dollars": "USD", "dollar": "USD", "bucks": "USD",
+    "usd": "USD",
+}
+_THOUSANDS_RE = re.compile(r"\b(\d+(?:\.\d+)?)\s(?:k|grand)\b")
+_CURRENCY_RE = re.compile(rf"\b(\d+(?:\.\d+)?)\s({_alternation(list(CURRENCY_WORDS))})\b")
+
+
+def extract_currency(text: str) -> tuple[str | None, str]:
+    """"3k", "2 grand" → thousands; an amount in another currency ("3000 rupees", "50 quid", "a
+    tenner") is rewritten in dollars' words and its currency returned, for the policy to convert and say."""
+    text = _THOUSANDS_RE.sub(lambda m: str(round(float(m.group(1)) * 1000)), text)
+    text = re.sub(r"\b(?:a |one )?(tenner|fiver)\b", lambda m: "10 quid" if m.group(1) == "tenner" else "5 quid", text)
+    currency = None
+    for m in _CURRENCY_RE.finditer(text):
+        code = CURRENCY_WORDS[m.group(2)]
+        if code != "USD":
+            currency = code
+    if currency is None:
+        return None, text
+    return currency, _CURRENCY_RE.sub(lambda m: f"{m.group(1)} dollars", text)
+
+
+def extract_price(text: str) -> tuple[int | None, int | None, str | None, str]:
+    """Returns (price_min, price_max, trend, text)."""
+    m = _RANGE_RE.search(text)
+    if m:
+        low, high = _cents(m, 1), _cents(m, 4)
+        return min(low, high), max(low, high), None, _blank(text, m)
+    m = _RANGE2_RE.search(text)
+    if m:
+        low, high = int(m.group(1)) * 100, int(m.group(2)) * 100
+        return min(low, high), max(low, high), None, _blank(text, m)
+    m = _AROUND_RE.search(text)
+    if m and not re.match(r"\s(?:cm|kg|kilos|inch|inches|foot|feet|pounds|lbs)\b", text[m.end() :]):
+        centre = _cents(m, 1)
+        return (
+            round(centre * (1 - AROUND_TOLERANCE)),
+            round(centre * (1 + AROUND_TOLERANCE)),
+            None,
+            _blank(text, m),
+        )
+    price_min = price_max = None
+    m = _MAX_RE.search(text)
+    if m and not re.match(r"\s(?:cm|kg|kilos|inch|inches|foot|feet|pounds|lbs)\b", text[m.end() :]):
+        price_max = _cents(m, 1)
+        text = _blank(text, m)
+    m = _MIN_RE.search(text)
+    if m and not re.match(r"\s(?:cm|kg|kilos|inch|inches|foot|feet|pounds|lbs)\b", text[m.end() :]):
+        price_min = _cents(m, 1)
+        text = _blank(text, m)
+    if price_min is None and price_max is None:
+        m = _BARE_CENTS_RE.search(text) or None
+        if m:
+            price_max = int(m.group(1)) * 100 + int(m.group(2))
+            text = _blank(text, m)
+        else:
+            m = _BARE_RE.search(text)
+            if m:
+                price_max = _cents(m, 1)
+                text = _blank(text, m)
+    trend = None
+    if _PRICIER_RE.search(text):
+        trend = "pricier"
+        text = _PRICIER_RE.sub(BLANK, text)
+    elif _CHEAPER_RE.search(text):
+        trend = "cheaper"
+        text = _CHEAPER_RE.sub(BLANK, text)
+    elif price_max is None and _CHEAP_RE.search(text):
+        price_max = CHEAP_MAX_CENTS
+        text = _CHEAP_RE.sub(BLANK, text)
+    return price_min, price_max, trend, text
+
+
+# ---------- measurements ----------
+_UNIT_AFTER = r"(?=\s|$)"
+_HEIGHT_CM_RE = re.compile(
+    r"\b(?:(\d)\s(\d\d)|(\d{3})|(\d)\.(\d\d))\s(?:cm|cms|centimetres|centimeters|centimeter|centimetre)\b"
+)
+_HEIGHT_M_RE = re.compile(r"\b(\d)\.(\d\d?)\s(?:m|metres|meters|meter|metre)\b")
+_HEIGHT_FT_RE = re.compile(
+    r"\b(\d)\s(?:foot|feet|ft)(?:\s(?:and\s)?(\d\d?)(?:\s(?:inches|inch|in))?)?(?:\stall)?"
+)
+_HEIGHT_TALL_RE = re.compile(r"\b(\d)\s(\d\d?)\s(?:tall)\b")
+_WEIGHT_RE = re.compile(
+    r"\b(?:weigh|weight\sis|weight|about|around)?\s?(\d+(?:\.\d+)?)\s(kg|kgs|kilos|kilograms|kilo|lbs|lb|pounds)\b"
+)
+_WEIGH_BARE_RE = re.compile(r"\bweigh(?:t is)?\s(?:about\s|around\s)?(\d+(?:\.\d+)?)\b")
+_BODY_RE = re.compile(
+    r"\b(chest|bust|waist|hips|hip)\s(?:is\s|size\s|of\s|measurement\sis\s|measures\s)?(\d+(?:\.\d+)?)"
+    r"(?:\s(inches|inch|in|cm|cms|centimetres|centimeters))?"
+)
+_BODY_AFTER_RE = re.compile(
+    r"\b(\d+(?:\.\d+)?)\s(?:inch|inches|in|cm|centimetre|centimetres|centimeters)\s(chest|bust|waist|hips|hip)\b"
+)
+
+
+def _body_cm(value: float, unit: str | None) -> float:
+    if unit in ("cm", "cms", "centimetres", "centimeters"):
+        return value
+    if unit in ("inches", "inch", "in"):
+        return round(value * CM_PER_INCH, 1)
+    return value if value >= 60 else round(value * CM_PER_INCH, 1)
+
+
+def extract_measurements(text: str) -> tuple[dict[str, float] | None, str]:
+    found: dict[str, float] = {}
+    m = _HEIGHT_CM_RE.search(text)
+    if m:
+        if m.group(1):
+            found["height_cm"] = float(int(m.group(1)) * 100 + int(m.group(2)))
+        elif m.group(3):
+            found["height_cm"] = float(m.group(3))
+        else:
+            found["height_cm"] = float(int(m.group(4)) * 100 + int(m.group(5)))
+        text = _blank(text, m)
+    elif m := _HEIGHT_M_RE.search(text):
+        found["height_cm"] = float(int(m.group(1)) * 100 + int((m.group(2) + "0")[:2]))
+        text = _blank(text, m)
+    elif m := _HEIGHT_FT_RE.search(text):
+        inches = int(m.group(1)) * 12 + int(m.group(2) or 0)
+        found["height_cm"] = round(inches * CM_PER_INCH, 1)
+        text = _blank(text, m)
+    elif m := _HEIGHT_TALL_RE.search(text):
+        found["height_cm"] = round((int(m.group(1)) * 12 + int(m.group(2))) * CM_PER_INCH, 1)
+        text = _blank(text, m)
+    m = _WEIGHT_RE.search(text)
+    if m:
+        value = float(m.group(1))
+        found["weight_kg"] = round(value * KG_PER_LB, 1) if m.group(2) in ("lbs", "lb", "pounds") else value
+        text = _blank(text, m)
+    elif m := _WEIGH_BARE_RE.search(text):
+        value = float(m.group(1))
+        found["weight_kg"] = round(value * KG_PER_LB, 1) if value > 130 else value
+        text = _blank(text, m)
+    for regex, part_group, value_group, unit_group in ((_BODY_RE, 1, 2, 3), (_BODY_AFTER_RE, 2, 1, None)):
+        while m := regex.search(text):
+            part = {"bust": "chest", "hip": "hips"}.get(m.group(part_group), m.group(part_group))
+            unit = m.group(unit_group) if unit_group else m.group(0).split()[1]
+            found[f"{part}_cm"] = _body_cm(float(m.group(value_group)), unit)
+            text = _blank(text, m)
+    return (found or None), text
+
+
+# ---------- size ----------
+_SIZE_HOMOPHONES = {
+    "ate": "8",
+    "eight": "8",
+    "for": "4",
+    "fore": "4",
+    "to": "2",
+    "too": "2",
+    "tree": "3",
+    "free": "3",
+    "sex": "6",
+    "sicks": "6",
+    "nein": "9",
+    "won": "1",
+}
+_WAIST_LENGTH_RE = re.compile(
+    r"\b(\d\d)\s(?:by|x|across|waist\s(?:and\s)?)\s?(\d\d)(?:\s(?:length|inseam|long))?\b"
+)
+_SIZE_NUMBER_RE = re.compile(r"\b(?:size\s(?:uk\s|us\s|eu\s)?|uk\s|us\s|eu\s)(\d{1,2}(?:\.5)?)\b")
+_SIZE_HOMOPHONE_RE = re.compile(rf"\bsize\s({'|'.join(_SIZE_HOMOPHONES)})\b")
+_SIZE_LETTER_RE = re.compile(rf"\bsize\s({_LETTER_ALT}|s|m|l)\b")
+_LETTER_RE = re.compile(rf"\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:bag|trolley|size bag))")
+_WAIST_RE = re.compile(r"\b(?:(\d\d)\swaist|waist\s(?:size\s)?(\d\d))\b(?!\s(?:inches|inch|cm))")
+_WEAR_RE = re.compile(
+    r"\b(?:wear|am|im|take|in)\s(?:a\s|an\s|size\s)?(\d{1,2}(?:\.5)?)\b(?!\s(?:dollars|bucks|cm|kg|of))"
+)
+
+
+def extract_size(text: str) -> tuple[str | None, str]:
+    for regex in (_WAIST_LENGTH_RE,):
+        m = regex.search(text)
+        if m:
+            return f"{m.group(1)}x{m.group(2)}", _blank(text, m)
+    m = _SIZE_LETTER_RE.search(text)
+    if m:
+        word = m.group(1)
+        return _LETTER.get(word, word.upper()), _blank(text, m)
+    m = _SIZE_NUMBER_RE.search(text)
+    if m:
+        return m.group(1), _blank(text, m)
+    m = _SIZE_HOMOPHONE_RE.search(text)
+    if m:
+        return _SIZE_HOMOPHONES[m.group(1)], _blank(text, m)
+    m = _WAIST_RE.search(text)
+    if m:
+        return (m.group(1) or m.group(2)), _blank(text, m)
+    m = _LETTER_RE.search(text)
+    if m:
+        return _LETTER[m.group(1)], _blank(text, m)
+    m = _WEAR_RE.search(text)
+    if m:
+        return m.group(1), _blank(text, m)
+    return None, text
+
+
+_BARE_SIZE_RE = re.compile(r"^\s*(?:_\s)?(?:in\s|a\s|size\s)?(\d{1,2}(?:\.5)?|\d\dx\d\d)(?:\splease)?\s*$")
+
+
+def extract_bare_size(text: str) -> tuple[str | None, str]:
+    """A lone number answers "which size?" ('thirty two' -> '32')."""
+    m = _BARE_SIZE_RE.search(text)
+    if m:
+        return m.group(1), _blank(text, m)
+    return None, text
+
+
+# ---------- quantity ----------
+_QTY_WORDS = {"one": 1, "a": 1, "an": 1, "single": 1, "both": 2, "a couple": 2, "couple": 2}
+_QTY_RE = re.compile(
+    r"\b(\d{1,2}|one|a|an|both)\s(?:of\s(?:them|these|those|it|that|each)|pairs?|pieces?|items?|units?|ones|"
+    r"of\sthe\s\w+|of\s+_)(?=\s|$)"
+)
+_QTY_COUPLE_RE = re.compile(r"\ba\scouple(?:\sof\s(?:them|these|those))?\b")
+_QTY_VERB_RE = re.compile(
+    r"\b(?:add|get|buy|take|want|order|need|give\sme|make\sit|make\sthat|quantity)\s(\d{1,2})\b"
+    r"(?!\s(?:dollars|bucks|cm|kg|inch|waist|by|x|percent|\d))"
+)
+_QTY_TIMES_RE = re.compile(r"\b(?:x\s?|times\s)(\d)\b")
+
+
+def extract_quantity(text: str) -> tuple[int | None, str]:
+    m = _QTY_COUPLE_RE.search(text)
+    if m:
+        return 2, _blank(text, m)
+    m = _QTY_RE.search(text)
+    if m:
+        word = m.group(1)
+        return (int(word) if word.isdigit() else _QTY_WORDS[word]), _blank(text, m)
+    m = _QTY_VERB_RE.search(text)
+    if m and 0 < int(m.group(1)) <= 10:
+        return int(m.group(1)), _blank(text, m)
+    m = _QTY_TIMES_RE.search(text)
+    if m:
+        return int(m.group(1)), _blank(text, m)
+    return None, text
+
+
+# ---------- references ----------
+_ORDINAL_ALT = "|".join(ORDINALS)
+_ORDINAL_PAIR_RE = re.compile(
+    rf"\b(?:the\s)?({_ORDINAL_ALT})\s(?:one\s)?(?:and|or|with|vs|versus|to)\s(?:the\s)?({_ORDINAL_ALT})\b"
+)
+_FIRST_TWO_RE = re.compile(r"\b(?:the\s)?(?:first|top)\s(2|two|3|three)\b")
+_ORDINAL_RE = re.compile(rf"\b(?:the\s|that\s|this\s)?({_ORDINAL_ALT})\b(?!\s(?:time|order|of\smy))")
+_NUMBERED_RE = re.compile(r"\b(?:number|option|item|no|result|choice|#)\s?(\d)\b")
+_THE_WORD_ONE = r"(?:one|ones|pair|option|style|version|item)"
+_FOCUS_RE = re.compile(
+    r"\b(?:that|this|those|these)\s(?:one|ones|pair|item|dress|product|style)\b|\bit\b|"
+    r"\b(?:add|buy|take|get|want|like|love|about|choose|pick)\s(?:that|this)\b|\b(?:that|this)$"
+)
+_ALL_OF_RE = re.compile(r"\bboth(?:\sof\s(?:them|those|these))?\b|\ball\s(?:3|three)(?:\sof\s(?:them|those|these))?\b|"
+                        r"\ball\sof\s(?:them|those|these)\b")
+_CHEAPEST_RE = re.compile(
+    r"\b(?:the\s)?(cheapest|least expensive|lowest priced|cheaper (?:one|ones|pair)|less expensive (?:one|pair))\b"
+)
+_PRICIEST_RE = re.compile(
+    r"\b(?:the\s)?(most expensive|priciest|dearest|pricier (?:one|pair)|more expensive (?:one|pair))\b"
+)
+
+
+def extract_ordinal_reference(text: str) -> tuple[str | None, str]:
+    m = _ORDINAL_PAIR_RE.search(text)
+    if m:
+        return f"ordinal:{ORDINALS[m.group(1)]},{ORDINALS[m.group(2)]}", _blank(text, m)
+    m = _FIRST_TWO_RE.search(text)
+    if m:
+        count = 2 if m.group(1) in ("2", "two") else 3
+        return "ordinal:" + ",".join(str(i) for i in range(1, count + 1)), _blank(text, m)
+    m = _ORDINAL_RE.search(text)
+    if m and m.group(1) != "top":
+        return f"ordinal:{ORDINALS[m.group(1)]}", _blank(text, m)
+    m = _NUMBERED_RE.search(text)
+    if m:
+        return f"ordinal:{m.group(1)}", _blank(text, m)
+    m = _ALL_OF_RE.search(text)
+    if m:  # "both of them", "all three"
+        count = 2 if m.group(0).startswith("both") else 3
+        return "ordinal:" + ",".join(str(i) for i in range(1, count + 1)), _blank(text, m)
+    m = _CHEAPEST_RE.search(text)
+    if m:
+        return "cheapest", _blank(text, m)
+    m = _PRICIEST_RE.search(text)
+    if m:
+        return "priciest", _blank(text, m)
+    return None, text
+
+
+def extract_focus_reference(text: str) -> tuple[str | None, str]:
+    m = _FOCUS_RE.search(text)
+    if m:
+        return "focus", _blank(text, m)
+    return None, text
+
+
+def attribute_reference_re(words: str) -> re.Pattern[str]:
+    """'the blue one' / 'the puma ones' / 'the red pair' pattern for a colour or brand alternation."""
+    return re.compile(rf"\b(?:the|that|those|this)\s({words})\s{_THE_WORD_ONE}\b")
+
+
+# ---------- simple lexicon slots ----------
+def extract_category(text: str) -> tuple[str | None, str]:
+    m = _CATEGORY_RE.search(text)
+    if m:
+        return _CATEGORY[m.group(1)], _blank(text, m)
+    return None, text
+
+
+def extract_occasion(text: str) -> tuple[str | None, str]:
+    for m in _OCCASION_RE.finditer(text):
+        word = m.group(1)
+        if (
+            word in _NEEDS_CUE
+            and not re.search(r"\b(?:for|to|at|a)\s$", text[: m.start()])
+            and not re.match(r"\s(?:wear|outfit|clothes|look)", text[m.end() :])
+        ):
+            continue
+        return _OCCASION[word], _blank(text, m)
+    return None, text
+
+
+def extract_style(text: str) -> tuple[str | None, str]:
+    m = _STYLE_RE.search(text)
+    if m:
+        return _STYLE[m.group(1)], _blank(text, m)
+    return None, text
+
+
+def extract_material(text: str) -> tuple[str | None, str]:
+    m = _MATERIAL_RE.search(text)
+    if m:
+        return _MATERIAL[m.group(1)], _blank(text, m)
+    return None, text
+
+
+def extract_gender(text: str) -> tuple[str | None, str]:
+    m = _GENDER_RE.search(text)
+    if m:
+        return _GENDER[m.group(1)], _blank(text, m)
+    return None, text
+
+
+def extract_reason(text: str) -> tuple[str | None, str | None, str]:
+    """Return reason and fit feedback ('too small' -> ('too small', 'small'))."""
+    m = _REASON_RE.search(text)
+    if not m:
+        fit_m = re.search(rf"\b({_alternation(list(_FIT))})\b", text)
+        if fit_m:
+            return None, _FIT[fit_m.group(1)], _blank(text, fit_m)
+        return None, None, text
+    phrase = m.group(1)
+    return _REASON[phrase], _FIT.get(phrase), _blank(text, m)
+
+
+LEXICON_WORDS: frozenset[str] = frozenset(
+    w
+    for table in (_CATEGORY, _OCCASION, _STYLE, _MATERIAL, _GENDER, _REASON, _LETTER)
+    for phrase in table
+    for w in phrase.split()
+)

@@ -1,0 +1,120 @@
+"""NLU result types and the pluggable `Understander` interface."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from voice_server.conversation.dialogue.state import DialogueState
+from voice_server.conversation.dialogue.vocabulary import Vocabulary
+
+
+class Intent(StrEnum):
+    search = "search"
+    refine = "refine"
+    more_results = "more_results"
+    compare = "compare"
+    product_details = "product_details"
+    size_advice = "size_advice"
+    add_to_cart = "add_to_cart"
+    remove_from_cart = "remove_from_cart"
+    update_cart = "update_cart"
+    clear_cart = "clear_cart"
+    view_cart = "view_cart"
+    checkout = "checkout"
+    confirm = "confirm"
+    decline = "decline"
+    order_status = "order_status"
+    start_return = "start_return"
+    fit_review = "fit_review"
+    set_profile = "set_profile"
+    help = "help"
+    out_of_scope = "out_of_scope"
+    greeting = "greeting"
+    goodbye = "goodbye"
+    unknown = "unknown"
+
+
+SEARCH_SLOTS: tuple[str, ...] = (
+    "category",
+    "product_type",
+    "colours",
+    "brands",
+    "exclude_colours",
+    "exclude_brands",
+    "exclude_words",
+    "shade",
+    "formality",
+    "clear",
+    "colour",
+    "size",
+    "price_min",
+    "price_max",
+    "occasion",
+    "style",
+    "brand",
+    "material",
+    "gender",
+)
+
+
+class Slots(BaseModel):
+    """Slot values in canonical form. Prices in cents, measurements in cm / kg.
+
+    `reference`: "ordinal:N" (N=-1 last, "ordinal:1,2" for several), "focus" (it / that one),
+    "colour:<c>", "brand:<b>", "cheapest", "priciest".
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str | None = None
+    colour: str | None = None
+    size: str | None = None
+    price_min: int | None = None
+    price_max: int | None = None
+    occasion: str | None = None
+    style: str | None = None
+    brand: str | None = None
+    material: str | None = None
+    gender: Literal["men", "women", "unisex", "boys", "girls"] | None = None
+    quantity: int | None = None
+    reference: str | None = None
+    reason: str | None = None
+    fit_feedback: Literal["small", "fit", "large"] | None = None
+    measurements: dict[str, float] | None = None
+    price_trend: Literal["cheaper", "pricier"] | None = None
+    order_id: int | None = None
+    product_type: str | None = Field(None, description="commerce.catalog.vocabulary product type")
+    colours: list[str] | None = Field(None, description="any of these colours ('red or navy')")
+    brands: list[str] | None = Field(None, description="any of these brands ('puma or levis')")
+    exclude_colours: list[str] | None = None
+    exclude_brands: list[str] | None = None
+    exclude_words: list[str] | None = Field(None, description="name stems ruled out ('nothing floral')")
+    shade: Literal["darker", "brighter", "muted"] | None = None
+    formality: Literal["more", "less"] | None = None
+    name_any: list[str] | None = Field(None, description="name stems of the product type(s) asked for")
+    clear: list[str] | None = Field(None, description="filters the shopper lifts ('any brand')")
+    currency: str | None = Field(None, description="ISO code when a budget was said in another currency")
+    topic: Literal["material", "price", "sizes"] | None = Field(None, description="what a question asks about")
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+    def has_search_slots(self) -> bool:
+        return any(getattr(self, name) is not None for name in SEARCH_SLOTS) or self.price_trend is not None
+
+
+class Understanding(BaseModel):
+    intent: Intent
+    slots: Slots = Field(default_factory=Slots)
+    confidence: float = Field(ge=0, le=1)
+    then: list[Understanding] = Field(
+        default_factory=list, description="further requests in the same utterance, run in order")
+
+
+class Understander(Protocol):
+    """Turns one user utterance into an `Understanding` (rule-based by default, LLM later)."""
+
+    async def understand(self, text: str, state: DialogueState, vocab: Vocabulary) -> Understanding: ...

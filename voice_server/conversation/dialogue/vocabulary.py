@@ -1,0 +1,158 @@
+"""Catalog vocabulary (brands, colours, categories) and fuzzy brand matching for ASR variants."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, COMMON_WORDS, SIZE_WORDS
+from voice_server.conversation.dialogue.numbers import normalise_text
+
+DEFAULT_CATEGORIES: tuple[str, ...] = (
+    "tops",
+    "tshirts",
+    "shirts",
+    "sweaters",
+    "jackets",
+    "dresses",
+    "kurtas",
+    "sarees",
+    "jeans",
+    "trousers",
+    "shorts",
+    "skirts",
+    "ethnic_sets",
+    "nightwear",
+    "innerwear",
+    "activewear",
+    "shoes",
+    "sandals",
+    "bags",
+    "watches",
+    "jewellery",
+    "accessories",
+)
+_BRAND_CUE = re.compile(r"\b(?:from|by|brand|make|made by)\s*$")
+FUZZY_CUTOFF = 85.0
+MIN_FUZZY_CHARS = 5
+
+
+def _brand_aliases(brand: str) -> set[str]:
+    """Spoken forms of a catalog brand: 'HRX by Hrithik Roshan' -> {'hrx by hrithik roshan', 'hrx'}."""
+    norm = normalise_text(brand)
+    aliases = {norm}
+    if " by " in f" {norm} ":
+        head = norm.split(" by ")[0].strip()
+        if head:
+            aliases.add(head)
+    compact = norm.replace(" ", "")
+    if len(compact) >= 3:
+        aliases.add(compact)
+    aliases.add(norm.replace(" and ", " "))
+    if norm.startswith("u s "):
+        aliases.add("us " + norm[4:])
+    return {a for a in aliases if a}
+
+
+def _is_ambiguous(alias: str) -> bool:
+    """An alias made only of everyday words (or very short) needs a cue such as 'from' or 'by'."""
+    tokens = alias.split()
+    return len(alias) <= 2 or all(t in COMMON_WORDS or t in COLOUR_SYNONYMS for t in tokens)
+
+
+@dataclass(frozen=True)
+class BrandMatch:
+    brand: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass
+class Vocabulary:
+    """Catalog words the NLU matches against. `brands` most popular first."""
+
+    brands: Sequence[str]
+    colours: Sequence[str]
+    categories: Sequence[str] = DEFAULT_CATEGORIES
+    _alias_to_brand: dict[str, str] = field(init=False, repr=False)
+    _ambiguous: frozenset[str] = field(init=False, repr=False)
+    _fuzzy_choices: list[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.colours = tuple(dict.fromkeys(c.strip().lower() for c in self.colours if c and c.strip()))
+        alias_to_brand: dict[str, str] = {}
+        for brand in self.brands:  # first (most popular) brand wins an alias
+            for alias in _brand_aliases(brand):
+                alias_to_brand.setdefault(alias, brand)
+        self._alias_to_brand = alias_to_brand
+        self._ambiguous = frozenset(a for a in alias_to_brand if _is_ambiguous(a))
+        self._fuzzy_choices = [
+            a for a in alias_to_brand if a not in self._ambiguous and len(a) >= MIN_FUZZY_CHARS
+        ]
+
+    @classmethod
+    def from_lists(
+        cls, brands: Iterable[str], colours: Iterable[str], categories: Iterable[str] | None = None
+    ) -> Vocabulary:
+        return cls(
+            brands=tuple(brands),
+            colours=tuple(colours),
+            categories=tuple(categories) if categories is not None else DEFAULT_CATEGORIES,
+        )
+
+    def canonical_colour(self, spoken: str) -> str | None:
+        """Map a spoken colour to a catalog colour ('navy blue' -> 'navy' when the catalog says Navy)."""
+        candidates = COLOUR_SYNONYMS.get(spoken, (spoken,))
+        for candidate in candidates:
+            if candidate in self.colours:
+                return candidate
+        return candidates[0] if spoken in COLOUR_SYNONYMS else None
+
+    def find_brand(self, text: str, known_words: frozenset[str] = frozenset()) -> BrandMatch | None:
+        """Best brand mentioned in normalised `text` (exact alias, spelled letters, or fuzzy).
+
+        Fuzzy matching only looks at windows free of `known_words` (domain words like 'shoes').
+        """
+        tokens = text.split()
+        spans: list[tuple[str, int, int]] = []
+        for size in (4, 3, 2, 1):
+            for i in range(len(tokens) - size + 1):
+                window = tokens[i : i + size]
+                spans.append((" ".join(window), i, i + size))
+                if size > 1 and all(len(t) == 1 and t.isalpha() for t in window):
+                    spans.append(("".join(window), i, i + size))  # "h r x" -> "hrx"
+        for phrase, start, end in spans:
+            brand = self._alias_to_brand.get(phrase)
+            if brand is None:
+                continue
+            if (phrase in self._ambiguous or phrase in known_words) and not _BRAND_CUE.search(
+                    " ".join(tokens[:start])):  # "kurtis" are kurtis unless "from kurtis"
+                if not (end < len(tokens) and tokens[end] in {"brand", "brands"}):
+                    continue
+            return BrandMatch(brand, start, end, 100.0)
+        best: BrandMatch | None = None
+        for phrase, start, end in spans:
+            words = phrase.split()
+            if len(phrase) < MIN_FUZZY_CHARS or any(w in COMMON_WORDS or w in known_words for w in words):
+                continue
+            hit = process.extractOne(
+                phrase, self._fuzzy_choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+            )
+            if hit and (best is None or hit[1] > best.score):
+                best = BrandMatch(self._alias_to_brand[hit[0]], start, end, float(hit[1]))
+        return best
+
+
+def hotwords(vocab: Vocabulary, max_brands: int = 40) -> str:
+    """Short Whisper prompt biasing towards catalog words (well under ~200 tokens)."""
+    brands = ", ".join(list(vocab.brands)[:max_brands])
+    colours = ", ".join(list(vocab.colours)[:16])
+    sizes = ", ".join(SIZE_WORDS[label] for label in ("XS", "S", "M", "L", "XL", "XXL"))
+    return (
+        f"Fashion shopping. Brands: {brands}. Colours: {colours}. Sizes: {sizes}. "
+        "Kurta, saree, t-shirt, jeans, chinos, sneakers, hoodie, dollars."
+    )
