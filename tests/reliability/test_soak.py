@@ -8,7 +8,9 @@ sessions (every utterance gets a final transcript and a complete reply), the slo
 closed with 4429 or keeps up without disturbing anyone, and the server's resident memory is flat
 (after every shopper's first turn, the median of the last third of the samples is within +25 % /
 +100 MB of the first third's). The RSS curve is written to ``bench/results/soak_rss.json``
-(full-length runs only).
+(full-length runs only), with per-turn latencies: speech sent → first reply audio (a turn later than
+``LATE_FIRST_AUDIO_S`` is reported as late, the realistic bound of a shopper who waits) and speech
+queued → reply fully played, and how many utterances were spoken (a shopper waits for each answer).
 
 ``SHEPHERD_SOAK_SECONDS`` (default 600) and ``SHEPHERD_SOAK_SESSIONS`` (default 20) size the run.
 """
@@ -47,6 +49,7 @@ RATE = 16000
 SAMPLE_EVERY_S = 10.0
 READY_TIMEOUT_S = 600.0
 TURN_TIMEOUT_S = 600.0  # one turn on a loaded 2-core machine under 20 sessions; not a latency goal
+LATE_FIRST_AUDIO_S = 5.0  # reported (not asserted): a shopper who waits longer for the first word has gone
 SLOW_READ_DELAY_S = 0.5  # the slow client takes two messages a second (25 audio frames arrive per second)
 SLOW_RCVBUF = 8192  # ... through a small socket buffer, so the backlog reaches the server soon
 FULL_RUN_S = 600.0
@@ -146,6 +149,8 @@ class Shopper:
     utterances: int = 0
     latencies: list[float] = field(default_factory=list)  # utterance queued -> its reply fully played
     done_at: list[float] = field(default_factory=list)  # monotonic time each of its turns finished
+    first_audio: list[float] = field(default_factory=list)  # utterance fully sent -> first reply audio
+    speech_sent_at: float | None = None  # the queued utterance's last byte went out; awaiting its reply
     new: asyncio.Event = field(default_factory=asyncio.Event)
 
     def of(self, kind: str) -> list[dict[str, Any]]:
@@ -157,6 +162,9 @@ class Shopper:
                 self.messages.append(json.loads(msg.data))
             elif msg.type == aiohttp.WSMsgType.BINARY:
                 self.audio_bytes += len(msg.data)
+                if self.speech_sent_at is not None:
+                    self.first_audio.append(time.monotonic() - self.speech_sent_at)
+                    self.speech_sent_at = None
             self.new.set()
             if self.slow:
                 await asyncio.sleep(SLOW_READ_DELAY_S)
@@ -173,6 +181,8 @@ class Shopper:
                 frame = bytes(self.pending[:step])
                 del self.pending[:step]
                 frame += b"\x00" * (step - len(frame))
+                if not self.pending:
+                    self.speech_sent_at = time.monotonic()
             else:
                 frame = quiet
             try:
@@ -305,7 +315,9 @@ async def test_soak_concurrent_voice_sessions_with_a_slow_reader(server: ServerP
     bound = first + max(0.25 * first, 100 * mb)
     turns = sum(len(s.finished_turns()) for s in shoppers)
     latencies = sorted(x for s in shoppers for x in s.latencies)
-    _report(rss, first, last, turns, slow_close, slow_kept_up, latencies)
+    first_audio = sorted(x for s in shoppers for x in s.first_audio)
+    scheduled = sum(s.utterances for s in shoppers)
+    _report(rss, first, last, turns, scheduled, slow_close, slow_kept_up, latencies, first_audio)
     assert last <= bound, f"RSS grew: first third median {first / mb:.0f} MB, last {last / mb:.0f} MB"
 
 
@@ -319,21 +331,28 @@ def _thirds(values: list[int]) -> tuple[float, float]:
     return statistics.median(values[:third]), statistics.median(values[-third:])
 
 
-def _report(rss: list[tuple[float, int]], first: float, last: float, turns: int, slow_close: int | None,
-            slow_kept_up: bool, latencies: list[float]) -> None:
+def _report(rss: list[tuple[float, int]], first: float, last: float, turns: int, utterances: int,
+            slow_close: int | None, slow_kept_up: bool, latencies: list[float], first_audio: list[float]) -> None:
     mb = 1024 * 1024
+    late = sum(x > LATE_FIRST_AUDIO_S for x in first_audio)
+    p95 = summarize(first_audio)["p95"] if first_audio else float("nan")
     setup = {"sessions": SESSIONS, "slow_reader": True, "seconds": SOAK_SECONDS, "period_s": PERIOD_S,
              "audio": "fixtures/audio (real time)", "server": "shepherd serve subprocess"}
     results = {
         "rss_mb": [[t, round(v / mb, 1)] for t, v in rss],
         "first_third_median_mb": round(first / mb, 1), "last_third_median_mb": round(last / mb, 1),
-        "turns": turns, "slow_reader": {"close_code": slow_close, "kept_up": slow_kept_up},
+        "turns": turns, "utterances_spoken": utterances,
+        "slow_reader": {"close_code": slow_close, "kept_up": slow_kept_up},
         "turn_s": summarize(latencies) if latencies else None,  # speech queued -> reply fully played
+        "first_audio_s": summarize(first_audio) if first_audio else None,  # speech sent -> first reply audio
+        "late_turns": late, "late_bound_s": LATE_FIRST_AUDIO_S,
     }
     setup_text = f"{SESSIONS} sessions + 1 slow reader, {SOAK_SECONDS:.0f} s, {os.cpu_count()} cores"
     rows = [row("Soak", "server RSS, last-third vs first-third median",
                 f"{first / mb:.0f} MB -> {last / mb:.0f} MB", setup_text, "flat (<= +25 % / +100 MB)",
                 last <= first + max(0.25 * first, 100 * mb)),
-            row("Soak", "turns completed, dropped", f"{turns}, 0", setup_text, "0 dropped", True)]
+            row("Soak", "turns completed, dropped", f"{turns}, 0", setup_text, "0 dropped", True),
+            row("Soak", f"turns late (> {LATE_FIRST_AUDIO_S:.0f} s to first reply audio), p95 first audio",
+                f"{late} of {len(first_audio)}, {p95:.2f} s", setup_text, "0 late", late == 0)]
     out_dir = None if SOAK_SECONDS >= FULL_RUN_S else Path(os.environ.get("TMPDIR", "/tmp")) / "shepherd-soak"
     write_result("soak_rss", setup, results, rows, **({"out_dir": out_dir} if out_dir else {}))
