@@ -38,7 +38,7 @@ import psutil
 import pytest
 
 from bench.report import row, summarize, write_result
-from tests.reliability.faults_support import utterance
+from tests.reliability.faults_support import load_pcm, silence
 from voice_server.platform.settings import Settings
 
 SOAK_SECONDS = float(os.environ.get("SHEPHERD_SOAK_SECONDS", "600"))
@@ -150,7 +150,8 @@ class Shopper:
     latencies: list[float] = field(default_factory=list)  # utterance queued -> its reply fully played
     done_at: list[float] = field(default_factory=list)  # monotonic time each of its turns finished
     first_audio: list[float] = field(default_factory=list)  # utterance fully sent -> first reply audio
-    speech_sent_at: float | None = None  # the queued utterance's last byte went out; awaiting its reply
+    speech_left: int = 0  # bytes of the queued utterance's speech (not its trailing silence) still to send
+    speech_sent_at: float | None = None  # its last speech byte went out; awaiting the first reply audio
     new: asyncio.Event = field(default_factory=asyncio.Event)
 
     def of(self, kind: str) -> list[dict[str, Any]]:
@@ -181,8 +182,10 @@ class Shopper:
                 frame = bytes(self.pending[:step])
                 del self.pending[:step]
                 frame += b"\x00" * (step - len(frame))
-                if not self.pending:
-                    self.speech_sent_at = time.monotonic()
+                if self.speech_left > 0:
+                    self.speech_left -= step
+                    if self.speech_left <= 0:
+                        self.speech_sent_at = time.monotonic()
             else:
                 frame = quiet
             try:
@@ -216,7 +219,9 @@ class Shopper:
         index = offset
         while time.monotonic() + PERIOD_S < until and not self.ws.closed:
             started = time.monotonic()
-            self.pending += utterance(UTTERANCES[index % len(UTTERANCES)], RATE)
+            speech = load_pcm(UTTERANCES[index % len(UTTERANCES)], RATE)
+            self.speech_left = len(speech)
+            self.pending += speech + silence(1200, RATE)  # the silence lets the endpointer close the turn
             self.utterances += 1
             index += 1
             target = self.utterances
