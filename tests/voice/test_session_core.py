@@ -423,3 +423,16 @@ def test_a_bug_in_the_driver_closes_1011() -> None:
     h = Harness()
     h.hello()
     assert closed_with(h.feed(e.Crashed())) == p.CloseCode.INTERNAL_ERROR
+
+
+def test_speech_just_after_the_reply_starts_playing_must_be_stronger_to_barge_in() -> None:
+    """The echo guard: our own reply leaking into the mic is not taken for the shopper."""
+    for delay_s, barges_in in ((0.05, False), (2.0, True)):
+        h = Harness()
+        h.hello()
+        turn = h.typed_turn()
+        [speak] = of(h.reply(turn), a.Speak)
+        speak.turn.first_audio_at = h.t
+        h.t += delay_s
+        actions = h.audio(voiced(500) + quiet(900))
+        assert ("interruption" in kinds(actions)) is barges_in, delay_s

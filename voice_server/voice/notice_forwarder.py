@@ -16,9 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from voice_server.platform.notice_hub import NoticeHub, notice_text
-from voice_server.voice.session_core import NOTICE_SOURCE, notice_message
+from voice_server.voice.session_core import notice_message
 
-__all__ = ["NOTICE_SOURCE", "forward_notices", "notice_message"]
+__all__ = ["forward_notices", "notice_message"]
 
 
 async def forward_notices(hub: NoticeHub, user_id: int, deliver: Callable[[dict[str, Any], str], None]) -> None:
