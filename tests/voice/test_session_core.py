@@ -436,3 +436,12 @@ def test_speech_just_after_the_reply_starts_playing_must_be_stronger_to_barge_in
         h.t += delay_s
         actions = h.audio(voiced(500) + quiet(900))
         assert ("interruption" in kinds(actions)) is barges_in, delay_s
+
+
+def test_when_the_session_ends_the_floor_is_let_go_and_late_news_is_ignored() -> None:
+    h = Harness()
+    h.hello()
+    turn = h.typed_turn()
+    h.feed(e.NoticeArrived(NOTICE, "Paid."))
+    assert h.feed(e.SessionEnded()) == [] and h.core.turn is None and not h.core.endpointer.in_speech
+    assert h.reply(turn) == [] and h.feed(e.NoticeArrived(NOTICE, "Paid.")) == []

@@ -208,7 +208,7 @@ class VoiceSession:
             await self._shutdown()
 
     async def _shutdown(self) -> None:
-        self.endpointer.reset()
+        self._feed(e.SessionEnded())
         tasks = [t for t in self._tasks if not t.done()]
         for task in tasks:
             task.cancel()

@@ -78,11 +78,14 @@ class SessionCore(Listening):
         self._outcome = "complete"  # what `_finish` records once the current turn's speech ends
         self._failed = False  # the current turn already failed: its apology may fail quietly
         self._notices: deque[tuple[dict[str, Any], str]] = deque()
+        self._ended = False
         self._out: list[a.Action] = []
 
     # ------------------------------------------------------------------ entry point
     def handle(self, event: e.Event, at: float) -> list[a.Action]:
         """Take one event (at clock value `at`, seconds); return the actions it calls for, in order."""
+        if self._ended:
+            return []  # news of work cancelled with the session
         match event:
             case e.FirstFrame(data=data, binary=binary):
                 self._on_first_frame(data, binary)
@@ -123,6 +126,8 @@ class SessionCore(Listening):
                 self._slow_client(why)
             case e.Crashed():
                 self._fatal(p.ProtocolError(p.ErrorCode.INTERNAL, "internal error", p.CloseCode.INTERNAL_ERROR))
+            case e.SessionEnded():
+                self._on_session_ended()
         self._maybe_say_notice(at)
         out, self._out = self._out, []
         return out
@@ -179,6 +184,13 @@ class SessionCore(Listening):
         self.draining = True
         if self.turn is None and self.negotiated is not None:
             self._go_away()
+
+    def _on_session_ended(self) -> None:
+        """Nothing more happens: the floor, the utterance and waiting notices are let go."""
+        self._ended = True
+        self.turn = self.utterance = None
+        self._notices.clear()
+        self.endpointer.reset()
 
     def _cut(self, at: float) -> None:
         self._request_drain()

@@ -176,8 +176,13 @@ class Crashed:
     """The driver hit a bug: close 1011 rather than leave the socket half-open."""
 
 
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    """The connection is gone (closed, dropped or crashed): the driver cancels everything still running."""
+
+
 Event = (
     FirstFrame | HelloTimedOut | Admitted | Refused | TextFrame | AudioFrame | SpeculationJudged
     | InterimHeard | TurnTranscribed | TurnReplied | TurnFailed | TtsFailed | SpeakingEnded | SpeakingFailed
-    | NoticeArrived | DrainRequested | CutRequested | SlowClient | Crashed
+    | NoticeArrived | DrainRequested | CutRequested | SlowClient | Crashed | SessionEnded
 )
