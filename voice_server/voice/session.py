@@ -372,9 +372,12 @@ class VoiceSession:
         async for msg in self.ws:
             if msg.type == WSMsgType.BINARY:
                 asr = self.state.asr
+                frame = e.AudioFrame(msg.data, asr_ready=asr is not None, asr_busy=asr is not None and asr.busy)
                 started = time.thread_time()
-                self._feed(e.AudioFrame(msg.data, asr_ready=asr is not None, asr_busy=asr is not None and asr.busy))
+                actions = self.core.handle(frame, now())  # resampler, endpointer, barge-in check
                 charge("vad", time.thread_time() - started)
+                for action in actions:
+                    self._apply(action)
             elif msg.type == WSMsgType.TEXT:
                 self._feed(e.TextFrame(msg.data))
             else:  # ERROR (e.g. too big: aiohttp closed with 1009)
