@@ -5,9 +5,11 @@ The decisions are `SessionCore`'s (`session_core`, no I/O): this driver feeds it
 cancelled when it ends, whatever the cause):
 
 * the reader (the `run` coroutine itself): frames → `SessionCore` (protocol, resampler, endpointer);
+  at `hello` it runs `session_auth.authenticate` for the core;
 * the jobs the core names: speculative and interim ASR, the speculative pass (dialogue preview,
   verdict, first clause synthesised ahead), interim reporters;
-* the steps of the current turn: ASR (speculative result reused) → `ConversationService` → `Speaker`;
+* the steps of the current turn: ASR (speculative result reused; prompt and correction from
+  `AsrContext`) → `ConversationService` → `Speaker`;
 * helpers: `note_interrupted` and metrics calls, hotwords, the notice subscription (`notice_forwarder`);
 * the writer: drains the bounded `Outbox` to the socket, so a slow client blocks only itself.
 """
@@ -28,9 +30,6 @@ from aiohttp import WSMsgType, web
 from audio.asr import AsrError, Transcript
 from audio.tts import split_clauses
 from audio.vad import Endpointer
-from commerce.auth import AuthError, issue_token, verify_token
-from commerce.models import NotFound
-from voice_server.conversation.asr_hints import dialogue_hotwords, join_prompts
 from voice_server.conversation.dialogue.policy import TurnResult
 from voice_server.conversation.turn_preview import TurnPreview
 from voice_server.platform import metrics as prom
@@ -42,8 +41,10 @@ from voice_server.platform.ports import ConversationPort
 from voice_server.voice import protocol as p
 from voice_server.voice import session_actions as a
 from voice_server.voice import session_events as e
+from voice_server.voice.asr_context import AsrContext
 from voice_server.voice.notice_forwarder import forward_notices
 from voice_server.voice.outbox import Outbox, OutboxOverflow
+from voice_server.voice.session_auth import authenticate
 from voice_server.voice.session_core import APOLOGY, FAILED_APOLOGY, SessionCore
 from voice_server.voice.session_options import SessionOptions
 from voice_server.voice.speaker import AudioAhead, Speaker, synthesize_all
@@ -100,6 +101,7 @@ class VoiceSession:
         self._admit = admit or (lambda: None)  # ws.py: admission control at hello (None = admitted)
         self.outbox = Outbox(self.options.max_backlog_ms, self.options.max_control_backlog)
         self.core = SessionCore(self.options, self.session_id, self.outbox)
+        self.asr_context = AsrContext(self.options, state, self.session_id)
         self._work = capacity_of(state).work
         self.speaker = Speaker(self.options, self.outbox, self._work, self._spawn,
                                lambda turn_id: self._feed(e.TtsFailed(turn_id)), self.session_id)
@@ -109,7 +111,6 @@ class VoiceSession:
         self._turns: dict[int, _TurnWork] = {}
         self._dialogues: dict[int, asyncio.Future[Any]] = {}  # shielded dialogue calls, by turn
         self._auth: a.Authenticate | None = None
-        self._context_hotwords: str | None = None
 
     # ------------------------------------------------------------------ state (the core's)
     @property
@@ -326,7 +327,7 @@ class VoiceSession:
         request, self._auth = self._auth, None
         if request is None:
             return False
-        self._feed(await self._authenticate(request.hello))
+        self._feed(await authenticate(self.state, request.hello, self.header_token, self._admit))
         return self.negotiated is not None
 
     def _conversations(self) -> ConversationPort:
@@ -334,38 +335,6 @@ class VoiceSession:
         if conv is None:
             raise RuntimeError("the conversation service is not running")
         return conv
-
-    async def _authenticate(self, hello: p.Hello) -> e.Admitted | e.Refused:
-        refused = self._admit()
-        if refused is not None:  # server full: refused before any token check or database work
-            return e.Refused(refused)
-        key = self.state.token_key()
-        try:
-            conversation_id: str | None = None
-            claims = None
-            if hello.resume_token:
-                resume = verify_token(key, hello.resume_token, "resume")
-                conversation_id = str(resume.extra.get("conversation_id") or "") or None
-                claims = resume
-            access = hello.token or self.header_token
-            if access or claims is None:
-                access_claims = verify_token(key, access, "access")
-                if claims is not None and access_claims.user_id != claims.user_id:
-                    raise AuthError("invalid_token", "resume token belongs to another user")
-                claims = access_claims
-            opened = await self._conversations().open(claims.user_id, conversation_id)
-        except AuthError as exc:
-            return e.Refused(p.ProtocolError(p.ErrorCode.UNAUTHORIZED, exc.message, p.CloseCode.UNAUTHORIZED))
-        except NotFound:  # a resume token for a conversation that is not this user's
-            return e.Refused(p.ProtocolError(p.ErrorCode.UNAUTHORIZED, "no such conversation", p.CloseCode.UNAUTHORIZED))
-        settings = self.state.settings
-        resume_token = issue_token(key, claims.user_id, claims.kind, settings.token_ttl_s, "resume",
-                                   conversation_id=opened)
-        return e.Admitted(
-            user_id=claims.user_id, user_kind=claims.kind, conversation_id=opened,
-            resumed=conversation_id is not None, resume_token=resume_token, node=self.state.node_id,
-            max_message_bytes=settings.max_message_bytes, node_draining=self.state.draining,
-        )
 
     # ------------------------------------------------------------------ reading
     async def _read_loop(self) -> None:
@@ -400,9 +369,10 @@ class VoiceSession:
         asr = self.state.asr
         if asr is None:
             raise AsrError("closed", "speech models are still loading")
+        hotwords = self.asr_context.hotwords()
         if interim:
-            return await self._work.track("asr", asr.transcribe(audio, hotwords=self._hotwords(), interim=True))
-        return await self._work.track("asr", asr.transcribe(audio, hotwords=self._hotwords()))
+            return await self._work.track("asr", asr.transcribe(audio, hotwords=hotwords, interim=True))
+        return await self._work.track("asr", asr.transcribe(audio, hotwords=hotwords))
 
     async def _report_interim(self, job: int, turn_id: int, decode: asyncio.Task[Transcript]) -> None:
         result: Transcript | None = None
@@ -427,7 +397,7 @@ class VoiceSession:
         except AsrError:
             return None
         spec = _Speculation(transcript)
-        text = self._heard(transcript)
+        text = self.asr_context.heard(transcript)
         conv = self.state.services.conversation
         if text and conv is not None and self.conversation_id and self.user_id is not None:
             try:
@@ -493,7 +463,7 @@ class VoiceSession:
             log.exception("turn.failed", session=self.session_id, turn=turn_id, error=repr(exc))
             self._feed(e.TurnFailed(turn_id))
             return
-        self._feed(e.TurnTranscribed(turn_id, self._heard(result), result.confidence, result.asr_ms,
+        self._feed(e.TurnTranscribed(turn_id, self.asr_context.heard(result), result.confidence, result.asr_ms,
                                      result.batch_size, speculative_hit=hit))
 
     async def _converse(self, turn_id: int, text: str) -> None:
@@ -550,36 +520,10 @@ class VoiceSession:
         self._spawn(_quietly(_after(self._dialogues.get(turn_id), lambda: conv.note_interrupted(cid, heard))),
                     "note-interrupted")
 
-    # ------------------------------------------------------------------ what ASR hears
-    def _hotwords(self) -> str | None:
-        """Whisper prompt for the next decode (see `SessionOptions.hotwords`, docs/audio.md)."""
-        mode = self.options.hotwords
-        conv = self.state.services.conversation
-        if mode == "context":
-            return join_prompts(conv.catalog_prompt() if conv is not None else None, self._context_hotwords)
-        return conv.hotwords() if mode == "catalog" and conv is not None else None
-
-    def _heard(self, transcript: Transcript) -> str:
-        """The transcript as the dialogue gets it: misheard catalog words mapped back by sound, and
-        with beam search the hypothesis that fits the catalog best (`SessionOptions.asr_correction`)."""
-        text = transcript.text.strip()
-        conv = self.state.services.conversation
-        if not text or not self.options.asr_correction or conv is None:
-            return text
-        try:
-            return conv.correct_transcript([(text, transcript.avg_logprob), *transcript.alternatives]).strip()
-        except Exception as exc:  # never lose a turn to the corrector
-            log.warning("turn.asr_correction_failed", session=self.session_id, error=repr(exc))
-            return text
-
     def _refresh_hotwords(self) -> None:
-        """Re-read the dialogue context (after a turn) for the next utterance's hotwords."""
-        conv = self.state.services.conversation
-        if self.options.hotwords == "context" and self.conversation_id and conv is not None:
-            self._spawn(_quietly(self._load_context_hotwords(conv, self.conversation_id)), "hotwords")
-
-    async def _load_context_hotwords(self, conv: ConversationPort, conversation_id: str) -> None:
-        self._context_hotwords = dialogue_hotwords(await conv.load_state(conversation_id))
+        cid = self.conversation_id
+        if cid and self.asr_context.follows_dialogue:
+            self._spawn(_quietly(self.asr_context.refresh(cid)), "hotwords")
 
 
 def _drop(job: asyncio.Task[Any] | None) -> None:
