@@ -113,7 +113,7 @@ class SessionCore(Listening):
             case e.TtsFailed(turn_id=turn_id):
                 self._on_tts_failed(turn_id)
             case e.SpeakingEnded():
-                self._on_speaking_ended(event, at)
+                self._on_speaking_ended(event)
             case e.SpeakingFailed(turn_id=turn_id):
                 self._on_speaking_failed(turn_id, at)
             case e.NoticeArrived():
@@ -376,7 +376,7 @@ class SessionCore(Listening):
             turn.tts_failed = True
             self._send_error(p.ProtocolError(p.ErrorCode.TTS_FAILED, "speech synthesis failed"), turn_id)
 
-    def _on_speaking_ended(self, event: e.SpeakingEnded, at: float) -> None:
+    def _on_speaking_ended(self, event: e.SpeakingEnded) -> None:
         turn = self._current(event.turn_id)
         if turn is None:
             return
@@ -386,7 +386,7 @@ class SessionCore(Listening):
             self._send_error(p.ProtocolError(p.ErrorCode.SLOW_CLIENT, "reply audio dropped: client too slow"),
                              turn.turn_id)
         self._send(p.AudioEnd(turn_id=turn.turn_id, duration_ms=round(turn.pacer.sent_ms, 1), reason=event.reason))
-        self._finish(turn, NOTICE_SOURCE if turn.source == NOTICE_SOURCE else self._outcome)
+        self._finish(turn, self._outcome)
         self._end_turn(turn)
 
     def _on_speaking_failed(self, turn_id: int, at: float) -> None:
