@@ -1,8 +1,11 @@
-"""Per-turn bookkeeping of a voice session: timings, playback state, metrics record."""
+"""Per-turn bookkeeping of a voice session: timings, playback state, metrics record.
+
+Plain data: `SessionCore` creates and owns the `Turn`s; the driver's speaker fills in the playback
+fields (`pacer` progress, `spoken`, `first_tts_at`, `first_audio_at`) while it plays the reply.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -43,8 +46,8 @@ class Turn:
     """One turn in flight (speech or typed)."""
 
     turn_id: int
-    source: str  # "speech" | "text"
-    started: float = field(default_factory=now)
+    source: str  # "speech" | "text" | "notice"
+    started: float  # clock value when the turn was opened
     speech_end: float | None = None  # wall time the shopper stopped talking (or sent the text)
     detected: float | None = None  # wall time the end of turn was detected
     transcript_at: float | None = None
@@ -60,11 +63,9 @@ class Turn:
     conversation_turn: int | None = None
     pacer: Pacer | None = None
     spoken: SpokenText = field(default_factory=SpokenText)
-    task: asyncio.Task[None] | None = None
     interrupted: bool = False
     tts_failed: bool = False
     confidence: float | None = None
-    dialogue: asyncio.Future[Any] | None = None  # the shielded ConversationService call
     played_ack_ms: float | None = None
 
     @property
