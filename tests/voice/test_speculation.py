@@ -102,3 +102,32 @@ def test_hotwords_are_the_brands_in_play_capped() -> None:
     assert dialogue_hotwords(state) == "Puma, Nike, Roadster, HRX."
     assert dialogue_hotwords(state, max_terms=2) == "Puma, Nike."
     assert dialogue_hotwords(state, max_terms=0) is None
+
+
+def test_the_end_of_turn_model_comes_before_the_text_rule() -> None:
+    model = CFG.model_copy(update={"turn_model": True, "turn_model_end_ms": 300})
+    complete, unfinished = Verdict(True, "complete"), Verdict(False, "trailing_word")
+    # the model hears a finished turn: end after its short silence, whatever the transcript says (or not yet)
+    assert required_silence_ms(None, model, END, p_complete=0.9) == 300
+    assert required_silence_ms(unfinished, model, END, p_complete=0.5) == 300
+    # it hears an unfinished one ("I want a blue shirt, um, ..."): a complete-looking transcript waits
+    assert required_silence_ms(complete, model, END, p_complete=0.05) == END
+    # unsure, or no probability yet: today's text rule
+    assert required_silence_ms(complete, model, END, p_complete=0.3) == 400
+    assert required_silence_ms(complete, model, END, p_complete=None) == 400
+    assert required_silence_ms(unfinished, model, END, p_complete=0.3) == END
+    no_veto = model.model_copy(update={"turn_model_veto": 0.0})
+    assert required_silence_ms(complete, no_veto, END, p_complete=0.05) == 400
+    # model off: its probability is ignored
+    off = model.model_copy(update={"turn_model": False})
+    assert required_silence_ms(None, off, END, p_complete=0.99) == END
+    assert required_silence_ms(complete, off, END, p_complete=0.01) == 400
+    assert required_silence_ms(None, model.model_copy(update={"turn_model_end_ms": 900}), END, 0.99) == END
+
+
+def test_the_model_alone_may_end_a_turn_past_its_silence() -> None:
+    model = CFG.model_copy(update={"turn_model": True, "turn_model_end_ms": 300})
+    assert not should_end_early(270, None, model, END, p_complete=0.9)
+    assert should_end_early(300, None, model, END, p_complete=0.9)
+    assert not should_end_early(690, None, model, END, p_complete=0.2)
+    assert not should_end_early(690, Verdict(True, "complete"), model, END, p_complete=0.01)

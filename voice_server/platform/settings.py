@@ -86,6 +86,15 @@ class Settings(BaseSettings):
         400, ge=0, le=5000, description="adaptive endpointing: silence that ends a turn whose speculative "
         "transcript is a complete request (0 = always wait the full end silence)",
     )
+    voice_turn_model: Literal["off", "smart-turn"] = Field(
+        "off", description="learned end-of-turn model on every possible end of speech: smart-turn = Smart Turn "
+        "v3.2 (BSD-2, 8.7 MB ONNX from make, one CPU thread) ends a turn it hears as complete after "
+        "voice_turn_model_end_ms and vetoes text-based early ends it hears as unfinished; off (default: "
+        "more false cut-offs than the text rule on the fixtures, docs/audio.md) = text rule only",
+    )
+    voice_turn_model_end_ms: int = Field(
+        300, ge=0, le=5000, description="silence that ends a turn the end-of-turn model calls complete",
+    )
     elevenlabs_api_key: SecretStr | None = Field(
         None, validation_alias=_env("ELEVENLABS_API_KEY", "SHEPHERD_ELEVENLABS_API_KEY"),
         description="set to speak with ElevenLabs (falls back to Piper on errors)",

@@ -8,6 +8,12 @@ turn is confirmed. How long to wait for that confirmation depends on what was sa
   after `early_end_ms` of silence;
 * anything else (a trailing "and", "um", "with", "size", no intent, low confidence) waits the full
   `end_silence_ms`, so "I need a size, um, ... medium" is not cut.
+
+With the learned end-of-turn model on (`turn_model`, Smart Turn v3.2 in `audio.turn_end`), its
+P(complete) on the same PossibleEnd audio comes first (it needs no transcript): at or above
+`turn_model_threshold` the turn ends after `turn_model_end_ms`; below `turn_model_veto` the text rule
+may not end the turn early (the prosody says "not done" although the words so far read as a request);
+in between, the text rule decides. `end_silence_ms` stays the hard fallback.
 """
 
 from __future__ import annotations
@@ -59,6 +65,21 @@ class SpeculationConfig(BaseModel):
     prefetch_audio: bool = Field(
         True, description="Synthesise the first clause of the speculative reply before the end is confirmed."
     )
+    turn_model: bool = Field(
+        setting_default("voice_turn_model") == "smart-turn", description="Score every possible end with the "
+        "learned end-of-turn model (Smart Turn v3.2) and use its probability in `required_silence_ms`."
+    )
+    turn_model_end_ms: int = Field(
+        setting_default("voice_turn_model_end_ms"), ge=0, description="Trailing silence that ends a turn the "
+        "model calls complete (below ~250 ms natural pauses inside a sentence get cut; docs/audio.md)."
+    )
+    turn_model_threshold: float = Field(
+        0.5, ge=0, le=1, description="P(complete) at or above which the model ends the turn (pipecat's 0.5)."
+    )
+    turn_model_veto: float = Field(
+        0.1, ge=0, le=1, description="P(complete) below which a complete-looking transcript may not end the "
+        "turn early (\"I want a blue shirt, um, ...\"); 0 disables the veto."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,18 +112,30 @@ def judge_request(text: str, intent: str | None, confidence: float | None, confi
     return Verdict(True, "complete")
 
 
-def required_silence_ms(verdict: Verdict | None, config: SpeculationConfig, end_silence_ms: int) -> int:
-    """Trailing silence after which the turn ends, given the speculation's verdict (None = not yet)."""
+def required_silence_ms(
+    verdict: Verdict | None, config: SpeculationConfig, end_silence_ms: int, p_complete: float | None = None
+) -> int:
+    """Trailing silence after which the turn ends, given the speculation's verdict and the end-of-turn
+    model's P(complete) (either None = not yet, or the model is off)."""
+    model = p_complete if config.turn_model else None
+    if model is not None and model >= config.turn_model_threshold:
+        return min(config.turn_model_end_ms, end_silence_ms)
+    if model is not None and model < config.turn_model_veto:
+        return end_silence_ms
     if config.enabled and config.early_end_ms > 0 and verdict is not None and verdict.complete:
         return min(config.early_end_ms, end_silence_ms)
     return end_silence_ms
 
 
 def should_end_early(
-    silence_ms: int, verdict: Verdict | None, config: SpeculationConfig, end_silence_ms: int
+    silence_ms: int,
+    verdict: Verdict | None,
+    config: SpeculationConfig,
+    end_silence_ms: int,
+    p_complete: float | None = None,
 ) -> bool:
     """True when the turn may end now, before the endpointer's own `end_silence_ms`."""
-    required = required_silence_ms(verdict, config, end_silence_ms)
+    required = required_silence_ms(verdict, config, end_silence_ms, p_complete)
     return required < end_silence_ms and silence_ms >= required
 
 

@@ -23,6 +23,7 @@ from voice_server.platform.app_state import APP_STATE, AppState
 from voice_server.platform.cpu_budget import charger
 from voice_server.platform.logs import get_logger
 from voice_server.platform.settings import Settings
+from voice_server.voice import turn_model
 
 log = get_logger(__name__)
 
@@ -111,6 +112,8 @@ async def load_speech(state: AppState) -> None:
     except Exception as exc:  # a failed warm-up only costs the first turn some time
         log.warning("speech.warm_up_failed", error=repr(exc))
         warm = {}
+    if state.settings.voice_turn_model != "off":
+        await turn_model.preload()  # logs an error (and sessions use the text rule) if not installed
     state.asr, state.asr_model, state.tts = asr, asr_model_name(state.settings), tts
     ms = round((time.perf_counter() - started) * 1000)
     log.info("speech.loaded", asr=state.asr_model, tts=tts.name, load_ms=loaded_ms, warm_up=warm, ms=ms)
