@@ -324,6 +324,30 @@ def test_an_incomplete_request_waits_and_resumed_speech_drops_the_speculation() 
     assert h.feed(e.SpeculationJudged(speculate.job, Verdict(True, "complete"))) == []  # stale
 
 
+def test_the_end_of_turn_model_alone_ends_a_turn_it_calls_complete() -> None:
+    spec = SpeculationConfig(enabled=False, turn_model=True, turn_model_end_ms=250)
+    h = Harness(SessionOptions(speculation=spec))
+    h.hello()
+    actions = h.audio(quiet(300) + voiced(1000) + quiet(300))
+    [score] = of(actions, a.ScoreTurnEnd)
+    assert not of(actions, a.Speculate) and h.core.endpointer.end_pending
+    assert h.feed(e.TurnEndScored(score.job + 100, 0.99)) == []  # not this utterance's job
+    actions = h.feed(e.TurnEndScored(score.job, 0.9))
+    assert kinds(actions)[:1] == ["speech_ended"] and of(actions, a.TranscribeTurn)
+
+
+def test_an_unsure_end_of_turn_score_waits_and_resumed_speech_cancels_it() -> None:
+    spec = SpeculationConfig(enabled=False, turn_model=True, turn_model_end_ms=250)
+    h = Harness(SessionOptions(speculation=spec))
+    h.hello()
+    [score] = of(h.audio(quiet(300) + voiced(1000) + quiet(300)), a.ScoreTurnEnd)
+    assert h.feed(e.TurnEndScored(score.job, 0.3)) == []
+    assert h.core.utterance is not None and h.core.utterance.p_complete == 0.3
+    actions = h.audio(voiced(400))
+    assert score.job in {x.job for x in of(actions, a.CancelJob)}
+    assert h.core.utterance is not None and h.core.utterance.p_complete is None
+
+
 # ---------------------------------------------------------------------------------------- notices
 NOTICE = {"type": "payment_succeeded", "order_id": 3}
 

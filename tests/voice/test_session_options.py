@@ -22,3 +22,11 @@ def test_settings_reach_the_session(tmp_path: Path) -> None:
                         voice_early_end_ms=0, asr_hotwords="none")
     options = SessionOptions.from_settings(settings)
     assert (options.speculation.enabled, options.speculation.early_end_ms, options.hotwords) == (False, 0, "none")
+
+
+def test_the_turn_model_settings_reach_the_session(tmp_path: Path) -> None:
+    assert SessionOptions().speculation.turn_model is (setting_default("voice_turn_model") == "smart-turn")
+    assert SessionOptions().speculation.turn_model_end_ms == setting_default("voice_turn_model_end_ms")
+    settings = Settings(_env_file=None, state_dir=tmp_path, voice_turn_model="off", voice_turn_model_end_ms=250)
+    options = SessionOptions.from_settings(settings)
+    assert (options.speculation.turn_model, options.speculation.turn_model_end_ms) == (False, 250)

@@ -122,3 +122,32 @@ async def test_speech_resuming_discards_the_speculation(connect, guest_token, vo
     assert len(client.messages("speech_started")) == 1
     assert speculative_count("discarded") >= discarded + 1
     await client.wait_for("reply", within=90)
+
+
+async def test_the_end_of_turn_model_ends_a_finished_request_after_its_short_silence(
+    connect, guest_token, voice_state
+) -> None:
+    """SHEPHERD_VOICE_TURN_MODEL=smart-turn: P(complete) alone ends the turn after 300 ms (< the text rule's 400)."""
+    registry = registry_of(voice_state)
+    saved = registry.options
+    spec = saved.speculation.model_copy(update={"turn_model": True, "turn_model_end_ms": 300})
+    registry.options = saved.model_copy(update={"speculation": spec})
+    try:
+        client = await connect()
+        ready = await client.hello(guest_token)
+    finally:
+        registry.options = saved
+    session = server_session(voice_state, ready)
+    utterance = lambda: session.core.utterance  # noqa: E731
+    speech = trimmed(load_pcm("black_dresses_piper_16k.wav", RATE))
+
+    await client.stream(silence(300, RATE) + speech + silence(210, RATE), RATE, realtime=False)
+    await until(lambda: (u := utterance()) is not None and u.p_complete is not None, what="P(complete)")
+    u = utterance()
+    assert u is not None and u.p_complete is not None and u.p_complete > 0.5
+    assert session.endpointer.in_speech  # 210 ms of silence: not ended yet
+    await client.stream(silence(120, RATE), RATE, realtime=False)  # 330 ms in all: past 300, before 400
+    ended = await client.wait_for("speech_ended", within=30)
+    assert ended["reason"] == "silence"
+    reply = await client.wait_for("reply", within=90)
+    assert reply["turn_id"] == ended["turn_id"] and reply["intent"] == "search"

@@ -5,7 +5,8 @@ Audio in → resampler → `audio.vad.Endpointer` → the utterance in progress:
 stricter inside the echo guard); at `PossibleEnd` the audio so far is decoded (and, with speculation,
 the turn previewed) before the end is sure; `SpeechResumed` drops that speculation; `SpeechEnded` asks
 for the turn's transcription, reusing a decode of the very same audio. Adaptive endpointing ends a turn
-early once the speculation judged it a complete request; long utterances get interim transcripts.
+early once the speculation (or the end-of-turn model) judged it a complete request; long utterances
+get interim transcripts.
 
 The floor (the current turn, opening and cutting turns, the action buffer) is `SessionCore`'s: the
 hooks below are its.
@@ -139,6 +140,9 @@ class Listening(ABC):
         if self.options.speculation.enabled:
             utt.speculation = self._job()
             self._do(a.Speculate(utt.speculation, utt.speculative))
+        if self.options.speculation.turn_model:
+            utt.turn_score = self._job()
+            self._do(a.ScoreTurnEnd(utt.turn_score, event.audio))
 
     def _on_speech_ended(self, event: SpeechEnded, at: float) -> None:
         """The end of the utterance is sure: its turn is transcribed (reusing a decode of the same audio)."""
@@ -186,7 +190,8 @@ class Listening(ABC):
 
     def _drop_speculative(self) -> None:
         utt = self.utterance
-        if utt is not None and (utt.speculative is not None or utt.speculation is not None):
+        if utt is not None and (utt.speculative is not None or utt.speculation is not None
+                                or utt.turn_score is not None):
             self._cancel_jobs(utt.take_speculation())
             prom.SPECULATIVE.labels("discarded").inc()
 
@@ -196,13 +201,22 @@ class Listening(ABC):
             utt.verdict = event.verdict
             self._maybe_end_early(at)
 
+    def _on_turn_end_scored(self, event: e.TurnEndScored, at: float) -> None:
+        utt = self.utterance
+        if utt is not None and utt.turn_score == event.job:
+            utt.p_complete = event.p_complete
+            self._maybe_end_early(at)
+
     def _maybe_end_early(self, at: float) -> None:
-        """Adaptive endpointing: a complete, confident request ends after `early_end_ms` of silence."""
+        """Adaptive endpointing: a complete, confident request (by the speculation's verdict, or the
+        end-of-turn model's P(complete)) ends before the full end silence."""
         utt, ep = self.utterance, self.endpointer
-        if utt is None or utt.turn_id is None or utt.verdict is None or not ep.end_pending:
+        if utt is None or utt.turn_id is None or not ep.end_pending:
+            return
+        if utt.verdict is None and utt.p_complete is None:
             return
         if should_end_early(ep.trailing_silence_ms, utt.verdict, self.options.speculation,
-                            ep.config.end_silence_ms):
+                            ep.config.end_silence_ms, utt.p_complete):
             prom.SPECULATIVE.labels("early_end").inc()
             self._on_vad_events(ep.confirm_end(), at)
 

@@ -41,6 +41,7 @@ from voice_server.platform.ports import ConversationPort
 from voice_server.voice import protocol as p
 from voice_server.voice import session_actions as a
 from voice_server.voice import session_events as e
+from voice_server.voice import turn_model
 from voice_server.voice.asr_context import AsrContext
 from voice_server.voice.notice_forwarder import forward_notices
 from voice_server.voice.outbox import Outbox, OutboxOverflow
@@ -265,6 +266,8 @@ class VoiceSession:
                 self._jobs[job] = self._spawn(self._report_interim(job, turn_id, self._jobs[decode]), "interim")
             case a.Speculate(job=job, decode=decode):
                 self._jobs[job] = self._spawn(self._speculate(job, self._jobs[decode]), "speculate")
+            case a.ScoreTurnEnd(job=job, audio=audio):
+                self._jobs[job] = self._spawn(self._score_turn_end(job, audio), "turn-model")
             case a.CancelJob(job=job):
                 _drop(self._jobs.pop(job, None))
             case a.TranscribeTurn():
@@ -373,6 +376,15 @@ class VoiceSession:
         if interim:
             return await self._work.track("asr", asr.transcribe(audio, hotwords=hotwords, interim=True))
         return await self._work.track("asr", asr.transcribe(audio, hotwords=hotwords))
+
+    async def _score_turn_end(self, job: int, audio: np.ndarray) -> None:
+        """Learned end-of-turn model (own thread) on the possible end's audio; may end the turn early."""
+        try:
+            score = await turn_model.p_complete(audio)
+        finally:
+            self._jobs.pop(job, None)
+        if score is not None:
+            self._feed(e.TurnEndScored(job, score))
 
     async def _report_interim(self, job: int, turn_id: int, decode: asyncio.Task[Transcript]) -> None:
         result: Transcript | None = None

@@ -91,6 +91,14 @@ class Speculate:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoreTurnEnd:
+    """Start job `job`: the learned end-of-turn model on `audio` (16 kHz float32) → `TurnEndScored`."""
+
+    job: int
+    audio: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
 class CancelJob:
     """Cancel job `job` (and the audio a speculation synthesised ahead)."""
 
@@ -154,5 +162,5 @@ class RecordMetrics:
 
 Action = (
     Send | Close | HardClose | PurgeAudio | Authenticate | RefreshHotwords | Transcribe | ReportInterim
-    | Speculate | CancelJob | TranscribeTurn | Converse | Speak | CancelTurn | NoteInterrupted | RecordMetrics
+    | Speculate | ScoreTurnEnd | CancelJob | TranscribeTurn | Converse | Speak | CancelTurn | NoteInterrupted | RecordMetrics
 )

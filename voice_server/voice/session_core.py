@@ -102,6 +102,8 @@ class SessionCore(Listening):
                 self._on_audio(event, at)
             case e.SpeculationJudged():
                 self._on_speculation_judged(event, at)
+            case e.TurnEndScored():
+                self._on_turn_end_scored(event, at)
             case e.InterimHeard():
                 self._on_interim_heard(event)
             case e.TurnTranscribed():

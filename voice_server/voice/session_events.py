@@ -82,6 +82,14 @@ class SpeculationJudged:
 
 
 @dataclass(frozen=True, slots=True)
+class TurnEndScored:
+    """The end-of-turn model job `job` gave the speech so far P(complete) = `p_complete`."""
+
+    job: int
+    p_complete: float
+
+
+@dataclass(frozen=True, slots=True)
 class InterimHeard:
     """The interim reporter job `job` is done: its decode of the speech of `turn_id` in progress
     heard `text` ("" when it heard nothing or failed)."""
@@ -182,7 +190,7 @@ class SessionEnded:
 
 
 Event = (
-    FirstFrame | HelloTimedOut | Admitted | Refused | TextFrame | AudioFrame | SpeculationJudged
+    FirstFrame | HelloTimedOut | Admitted | Refused | TextFrame | AudioFrame | SpeculationJudged | TurnEndScored
     | InterimHeard | TurnTranscribed | TurnReplied | TurnFailed | TtsFailed | SpeakingEnded | SpeakingFailed
     | NoticeArrived | DrainRequested | CutRequested | SlowClient | Crashed | SessionEnded
 )

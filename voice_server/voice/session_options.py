@@ -46,7 +46,9 @@ class SessionOptions(BaseModel):
     def from_settings(cls, settings: Settings) -> SessionOptions:
         """Options with the speech settings of `Settings` applied (voice_speculation, asr_hotwords, ...);
         the defaults of those live in `Settings` only (`setting_default`)."""
-        spec = SpeculationConfig(enabled=settings.voice_speculation, early_end_ms=settings.voice_early_end_ms)
+        spec = SpeculationConfig(enabled=settings.voice_speculation, early_end_ms=settings.voice_early_end_ms,
+                                 turn_model=settings.voice_turn_model != "off",
+                                 turn_model_end_ms=settings.voice_turn_model_end_ms)
         return cls(speculation=spec, hotwords=settings.asr_hotwords, asr_correction=settings.asr_correction)
 
     def strong_barge_in(self) -> EndpointerConfig:

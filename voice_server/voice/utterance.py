@@ -21,6 +21,8 @@ class Utterance:
     speculative_size: int = 0
     speculation: int | None = None  # dialogue preview + verdict + first clause ahead
     verdict: Verdict | None = None
+    turn_score: int | None = None  # end-of-turn model on the possible end's audio
+    p_complete: float | None = None
     interim: int | None = None  # reporter of the interim decode in flight
     interim_asr: int | None = None  # the interim decode itself (reusable as the final one)
     interim_size: int = 0
@@ -30,7 +32,7 @@ class Utterance:
 
     def take_speculation(self) -> list[int]:
         """Forget the speculative turn (decode, dialogue preview, first-clause audio): the jobs to cancel."""
-        jobs = [job for job in (self.speculative, self.speculation) if job is not None]
-        self.speculative = self.speculation = None
-        self.verdict = None
+        jobs = [job for job in (self.speculative, self.speculation, self.turn_score) if job is not None]
+        self.speculative = self.speculation = self.turn_score = None
+        self.verdict = self.p_complete = None
         return jobs
