@@ -18,7 +18,8 @@ target machine). Paths:
 
 Reports corpus WER (Whisper's English normaliser, jiwer), catalog-word recall (share of the catalog
 words in the references that the hypothesis contains) and ASR ms per utterance (p50/p95), overall
-and per condition; writes JSON to bench/results/asr_shopping.json.
+per condition and per group (clean / noisy; even / odd fixture ids: rules were tuned on the even ids,
+the odd ones are held out); writes JSON to bench/results/asr_shopping.json.
 """
 
 from __future__ import annotations
@@ -63,6 +64,11 @@ def condition(case: FixtureCase) -> str:
     return Path(case.file).stem.split("_", 1)[1]
 
 
+def half(case_file: str) -> str:
+    """'shopping/s03_piper_pink5.flac' -> 'odd': fixture id parity; even ids tuned on, odd held out."""
+    return "even" if int(Path(case_file).stem.split("_", 1)[0].removeprefix("s")) % 2 == 0 else "odd"
+
+
 def catalog_recall(references: Sequence[str], hypotheses: Sequence[str], lexicon: CorrectionLexicon) -> float:
     """Share of catalog words (after normalisation) in the references that the hypotheses contain."""
     terms = {normalise(t) for t in lexicon.terms} - {""}
@@ -79,6 +85,8 @@ def catalog_recall(references: Sequence[str], hypotheses: Sequence[str], lexicon
 class Decoded:
     text: str
     ms: float
+    raw: list[list[tuple[str, float]]] | None = None
+    """Per endpointed turn, the decoder's hypotheses (text, avg_logprob) before any correction."""
 
 
 def summarise(cases: list[FixtureCase], out: list[Decoded], lexicon: CorrectionLexicon) -> dict[str, object]:
@@ -92,14 +100,26 @@ def summarise(cases: list[FixtureCase], out: list[Decoded], lexicon: CorrectionL
             "wer": round(corpus_wer([refs[i] for i in idx], [hyps[i] for i in idx]), 4),
             "catalog_recall": round(catalog_recall([refs[i] for i in idx], [hyps[i] for i in idx], lexicon), 4),
         }
+    groups = {
+        "clean": [i for i, c in enumerate(cases) if c.noise == "none"],
+        "noisy": [i for i, c in enumerate(cases) if c.noise != "none"],
+        "even_ids": [i for i, c in enumerate(cases) if half(c.file) == "even"],
+        "odd_ids": [i for i, c in enumerate(cases) if half(c.file) == "odd"],
+    }
+    by_group = {
+        name: {"n": len(idx), "wer": round(corpus_wer([refs[i] for i in idx], [hyps[i] for i in idx]), 4)}
+        for name, idx in groups.items() if idx
+    }
     return {
         "n": len(cases),
         "wer": round(corpus_wer(refs, hyps), 4),
+        "by_group": by_group,
         "catalog_recall": round(catalog_recall(refs, hyps, lexicon), 4),
         "asr_ms_p50": round(float(np.percentile(ms, 50)), 1),
         "asr_ms_p95": round(float(np.percentile(ms, 95)), 1),
         "by_condition": by_condition,
         "hypotheses": {c.file: d.text for c, d in zip(cases, out, strict=True)},
+        "raw": {c.file: d.raw for c, d in zip(cases, out, strict=True) if d.raw is not None},
     }
 
 
@@ -128,14 +148,17 @@ def decoder(
             text = " ".join(r.text for r in raws)
         if path.endswith("corrected"):
             text = correct_transcript(text, lexicon)
-        return Decoded(text, (time.perf_counter() - started) * 1000)
+        raw = [[(r.text, r.avg_logprob), *r.alternatives] for r in raws]
+        return Decoded(text, (time.perf_counter() - started) * 1000, raw)
 
     return plain if path == "faster_whisper" else ours
 
 
-def run(paths: Sequence[str], step: int, threads: int, beam: int) -> dict[str, object]:
+def run(
+    paths: Sequence[str], step: int, threads: int, beam: int, prompt_args: dict[str, int] | None = None
+) -> dict[str, object]:
     vocab = vocabulary_from_records(demo_records())
-    prompt = catalog_prompt(vocab)
+    prompt = catalog_prompt(vocab, **(prompt_args or {}))
     cases = load_cases(step)
     with tempfile.TemporaryDirectory() as state:
         engine = WhisperEngine(resolve_whisper_model(None, Path(state)), cpu_threads=threads)
@@ -147,8 +170,12 @@ def run(paths: Sequence[str], step: int, threads: int, beam: int) -> dict[str, o
             results[path] = summarise(cases, [decode(c) for c in cases], lexicon)
             row = results[path]
             assert isinstance(row, dict)
-            print(f"{path:24s} WER {row['wer']:.3f}  catalog recall {row['catalog_recall']:.3f}  "
-                  f"ASR p50 {row['asr_ms_p50']:.0f} ms  p95 {row['asr_ms_p95']:.0f} ms", flush=True)
+            groups = row["by_group"]
+            assert isinstance(groups, dict)
+            print(f"{path:24s} WER {row['wer']:.3f} (clean {groups['clean']['wer']:.3f}, even ids "
+                  f"{groups['even_ids']['wer']:.3f}, odd ids {groups['odd_ids']['wer']:.3f})  catalog recall "
+                  f"{row['catalog_recall']:.3f}  ASR p50 {row['asr_ms_p50']:.0f} ms  p95 {row['asr_ms_p95']:.0f} ms",
+                  flush=True)
     return {
         "fixtures": str(MANIFEST.relative_to(FIXTURES.parents[1])),
         "utterances": len(cases),
@@ -169,9 +196,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--beam", type=int, default=5)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--prompt-per-category", type=int, help="catalog_prompt(per_category=...) to try")
+    parser.add_argument("--prompt-colours", type=int, help="catalog_prompt(colours=...) to try")
     args = parser.parse_args()
     step = max(args.step, 4) if args.quick else args.step
-    report = run([p for p in args.paths.split(",") if p], step, args.threads, args.beam)
+    prompt_args = {k: v for k, v in (("per_category", args.prompt_per_category), ("colours", args.prompt_colours))
+                   if v is not None}
+    report = run([p for p in args.paths.split(",") if p], step, args.threads, args.beam, prompt_args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(f"wrote {args.out}")

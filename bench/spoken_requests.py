@@ -24,6 +24,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench.asr_shopping import half
 from bench.dialogue_eval import product_violations
 from bench.report import row, write_result
 from commerce.auth import create_guest
@@ -61,6 +62,7 @@ async def run(asr: dict[str, Any], manifest: list[dict[str, Any]], paths: list[s
             heard: dict[str, str] = asr["paths"][path]["hypotheses"]
             right = total = no_reference = 0
             by_condition: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+            by_half: dict[str, list[int]] = defaultdict(lambda: [0, 0])
             misses: list[dict[str, str]] = []
             for file, hypothesis in heard.items():
                 case = cases[file]
@@ -78,6 +80,8 @@ async def run(asr: dict[str, Any], manifest: list[dict[str, Any]], paths: list[s
                 right += ok
                 by_condition[condition_of(case)][0] += ok
                 by_condition[condition_of(case)][1] += 1
+                by_half[half(file)][0] += ok
+                by_half[half(file)][1] += 1
                 if not ok:
                     misses.append({"file": key, "said": case["text"], "heard": hypothesis,
                                    "why": broken[0] if broken else "no products"})
@@ -85,9 +89,11 @@ async def run(asr: dict[str, Any], manifest: list[dict[str, Any]], paths: list[s
                 "right": right, "total": total, "rate": round(right / max(total, 1), 3),
                 "reference_found_nothing": no_reference,
                 "by_condition": {k: {"right": v[0], "total": v[1]} for k, v in sorted(by_condition.items())},
+                "by_half": {f"{k}_ids": {"right": v[0], "total": v[1]} for k, v in sorted(by_half.items())},
                 "misses": misses,
             }
-            print(f"{path:18s} {right}/{total} right ({100 * right / max(total, 1):.1f} %), "
+            halves = ", ".join(f"{k} ids {v[0]}/{v[1]}" for k, v in sorted(by_half.items()))
+            print(f"{path:18s} {right}/{total} right ({100 * right / max(total, 1):.1f} %; {halves}), "
                   f"{no_reference} references found nothing", flush=True)
         return {"utterances": len(cases), "paths": out}
     finally:

@@ -178,3 +178,23 @@ def test_speech_ended_reports_its_trailing_silence() -> None:
     assert cfg.end_silence_ms <= ended.silence_ms < cfg.end_silence_ms + cfg.frame_ms  # whole frames
     resumed = run(np.concatenate([quiet(0.5), voiced(1.0), quiet(0.3), voiced(0.5), quiet(1.0)]))
     assert of_type(resumed, SpeechResumed) and len(of_type(resumed, SpeechEnded)) == 1
+
+
+def test_noisy_onset_is_kept_by_the_lookback() -> None:
+    """A start masked by noise (loud but flat: the voiced test fails) opens the turn late; the audio
+    still reaches back to it (plus the pre-roll). Steady noise alone adds nothing."""
+    rng = np.random.default_rng(7)
+
+    def noise(seconds: float, level_dbfs: float) -> np.ndarray:
+        return (rng.standard_normal(int(RATE * seconds)) * 10 ** (level_dbfs / 20)).astype(np.float32)
+
+    floor = noise(4.2, -38.0)
+    speech = np.concatenate([quiet(1.0), noise(0.6, -20.0), voiced(1.0), quiet(1.6)])
+    signal = floor + speech
+    cfg = EndpointerConfig()
+    ended = of_type(run(signal), SpeechEnded)
+    assert len(ended) == 1
+    expected_ms = cfg.preroll_ms + 600 + 1000 + cfg.possible_end_ms
+    assert ended[0].audio_ms == pytest.approx(expected_ms, abs=TOL_MS + 2 * cfg.frame_ms)
+    fixed = of_type(run(signal, config=EndpointerConfig(max_lookback_ms=0)), SpeechEnded)
+    assert fixed[0].audio_ms < expected_ms - 400  # without it the masked 600 ms are mostly lost

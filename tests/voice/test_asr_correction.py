@@ -129,3 +129,63 @@ def test_conversation_service_corrects_with_whispers_own_word_list() -> None:
     assert service.correct_transcript([("show me red curtus", -0.2)]) == "show me red kurtas"
     assert service.correct_transcript([("a red captain", -0.3), ("a red kaftan", -0.32)]) == "a red kaftan"
     assert service.correct_transcript([("the captain of the team", -0.2)]) == "the captain of the team"
+
+
+@pytest.fixture(scope="module")
+def brand_lexicon() -> CorrectionLexicon:
+    """Brands that are phrases or English-looking words, and the English a shopper says around them."""
+    english = ENGLISH | frozenset(
+        "need running that good flat feet what cart date friday nine lava stock cream blazers formal extra "
+        "indian drain terrain tracks fast sell sunglasses polo sneakers white size suits louis".split()
+    )
+    vocab = Vocabulary.from_lists(
+        ["Van Heusen", "Van Heusen Sport", "Indian Terrain", "Tommy Hilfiger", "Puma", "Fastrack", "Pepe Jeans",
+         "Lavie", "Louis Philippe", "GODS", "INDYA", "One Friday", "Ishin", "Raymond"],
+        ["black", "white", "navy blue"],
+    )
+    return correction_lexicon(vocab, english)
+
+
+@pytest.mark.parametrize(
+    ("heard", "meant"),
+    [
+        # one word of the brand heard right, the rest not English (or, all English, sounding exactly alike)
+        ("Do you have formal shirts from Van Huesa in extra large?",
+         "Do you have formal shirts from Van Heusen in extra large?"),
+        ("Show me Indian Drain chinos", "Show me Indian Terrain chinos"),
+        ("Have you got Tommy Tillfidgett polo shirts?", "Have you got Tommy Hilfiger polo shirts?"),
+        ("a denim jacket from Pepe Geals", "a denim jacket from Pepe Jeans"),
+        # the brand's own letters cut differently, or a brand cut into pieces that are no word
+        ("Do you sell fast tracks sunglasses?", "Do you sell Fastrack sunglasses?"),
+        ("handbags from La Vie", "handbags from Lavie"),
+        ("Are there any poo-mas sneakers in white?", "Are there any Puma sneakers in white?"),
+    ],
+)
+def test_misheard_brand_phrases_are_mapped(brand_lexicon: CorrectionLexicon, heard: str, meant: str) -> None:
+    assert correct_transcript(heard, brand_lexicon) == meant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I need running shoes that are good for flat feet.",  # "good" is no GODS
+        "what's in my cart",  # short words are not a brand in pieces (INDYA)
+        "a date on friday",  # "on" is not "One" of One Friday
+        "add it in a nine",  # Ishin
+        "Show me handbags from Lava",  # an English word alone stays (the NLU may still fuzzy-match)
+        "Do you stock cream blazers",  # English, nothing of Raymond heard right
+        "Show me Louis Philippe suits",  # heard right: untouched
+        "Show me Van Heusen Sport shirts",
+        "Show me Louis suits",  # part of a brand heard right: the NLU decides
+    ],
+)
+def test_brand_phrases_leave_other_words_alone(brand_lexicon: CorrectionLexicon, text: str) -> None:
+    assert correct_transcript(text, brand_lexicon) == text
+
+
+def test_rescoring_counts_whole_brand_names(brand_lexicon: CorrectionLexicon) -> None:
+    close = [("Do you stock cream blazers", -0.30), ("Do you stock Raymond blazers", -0.34)]
+    assert pick_hypothesis(close, brand_lexicon) == "Do you stock Raymond blazers"
+    # a brand that is one English word earns nothing ("One Friday" is two words and would)
+    assert catalog_fit("Do you stock cream blazers", brand_lexicon) == catalog_fit("Do you stock good blazers",
+                                                                                   brand_lexicon)

@@ -24,10 +24,11 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from doublemetaphone import doublemetaphone
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'&.]*[A-Za-z]|[A-Za-z]")
@@ -75,11 +76,19 @@ class CorrectionLexicon:
     """Terms written only for an exact sound match and a close spelling (brand words: there are
     hundreds, so a loose match would turn names and slips into brands)."""
     max_code_distance: int = 1
+    brands: tuple[tuple[str, str], ...] = ()
+    """(spoken form, catalog name) of each brand for the phrase pass (`brand_phrases`): lower-case
+    words, e.g. ("van heusen", "Van Heusen"), ("hrx", "HRX by Hrithik Roshan")."""
     _codes: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _brand_index: BrandIndex | None = field(init=False, repr=False, compare=False, default=None)
+    _strong: frozenset[str] = field(init=False, repr=False, compare=False, default=frozenset())
 
     def __post_init__(self) -> None:
         codes = {t: phonetic_codes(t) for t in self.terms}
         object.__setattr__(self, "_codes", {t: c for t, c in codes.items() if c})
+        object.__setattr__(self, "_strong", self.terms - self.weak)
+        if self.brands:
+            object.__setattr__(self, "_brand_index", BrandIndex(self.brands))
 
     @classmethod
     def build(
@@ -91,6 +100,7 @@ class CorrectionLexicon:
         weak: Iterable[str] = (),
         english: Iterable[str] = (),
         max_code_distance: int = 1,
+        brands: Iterable[str] = (),
     ) -> CorrectionLexicon:
         """Lower-case everything; products are terms too, and get their plural forms added."""
         product_forms = {p.lower() for p in products} | {plural(p.lower()) for p in products}
@@ -103,6 +113,7 @@ class CorrectionLexicon:
             english=frozenset(w.lower() for w in english),
             products=frozenset(product_forms),
             max_code_distance=max_code_distance,
+            brands=_brand_table(brands),
         )
 
     def is_known(self, word: str) -> bool:
@@ -161,6 +172,8 @@ def split_glued(word: str, lexicon: CorrectionLexicon) -> tuple[str, str] | None
 
 def correct_transcript(text: str, lexicon: CorrectionLexicon) -> str:
     """`text` with misheard catalog words replaced (see the module doc); unchanged when unsure."""
+    if lexicon._brand_index is not None:
+        text = lexicon._brand_index.correct(text, lexicon)
     spans = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
     out: list[str] = []
     cursor = 0
@@ -234,7 +247,8 @@ RESCORE_MARGIN = 0.15
 
 
 def catalog_fit(text: str, lexicon: CorrectionLexicon) -> int:
-    """Catalog words in `text` minus words that are neither catalog nor English ("soakserian")."""
+    """Catalog words in `text` minus words that are neither catalog nor English ("soakserian");
+    a whole brand name counts as one catalog word (not a brand that is one English word, "Only")."""
     score = 0
     for word in WORD.findall(text):
         w = word.lower()
@@ -242,6 +256,8 @@ def catalog_fit(text: str, lexicon: CorrectionLexicon) -> int:
             score += 1
         elif len(w) >= MIN_WORD_CHARS and not lexicon.is_known(w):
             score -= 1
+    if lexicon._brand_index is not None:
+        score += lexicon._brand_index.mentions(text, lexicon)
     return score
 
 
@@ -263,3 +279,215 @@ def pick_hypothesis(
         if lp >= best_logprob - margin
     ]
     return max(ranked, key=lambda r: (r[0], r[1]))[2]
+
+
+# -- brand phrases ----------------------------------------------------------------------------------
+MAX_BRAND_WORDS = 3
+"""Longest run of heard words matched against one brand ("tommy till fidgett")."""
+MIN_BRAND_CHARS = 4
+"""Brand forms shorter than this (letters) are left to the NLU: "gap", "w" match too much."""
+BRAND_PREFILTER_RATIO = 55.0
+"""Spelling ratio (rapidfuzz, letters only) a brand needs to be looked at closely."""
+BRAND_SPELLING_RATIO = 60.0
+"""A brand heard as pieces with no word right ("poo-mas" -> Puma): the same sound and this spelling."""
+SHARED_SPELLING_RATIO = 70.0
+"""A brand with one word heard right ("Van Huesa", "Indian Drain"): the whole phrase spelled this alike."""
+BRAND_MARGIN = 5.0
+"""The best brand must beat the next one by a phonetic edit or this much spelling ratio."""
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+def _squash(text: str) -> str:
+    """Letters with doubled letters and a plural 's' dropped: 'fast tracks' and 'Fastrack' -> 'fastrack'."""
+    return re.sub(r"(.)\1+", r"\1", _letters(text)).removesuffix("s")
+
+
+def brand_forms(name: str) -> tuple[str, ...]:
+    """Spoken forms of a catalog brand: 'HRX by Hrithik Roshan' -> ('hrx by hrithik roshan', 'hrx')."""
+    norm = " ".join(re.findall(r"[a-z0-9]+", name.lower()))
+    forms = [norm]
+    if " by " in f" {norm} ":
+        forms.append(norm.split(" by ")[0].strip())
+    return tuple(f for f in dict.fromkeys(forms) if len(_letters(f)) >= MIN_BRAND_CHARS)
+
+
+def _brand_table(brands: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """(spoken form, catalog name) pairs; the first (most popular) brand keeps a shared form."""
+    table: dict[str, str] = {}
+    for name in brands:
+        for form in brand_forms(name):
+            table.setdefault(form, name)
+    return tuple(table.items())
+
+
+@dataclass(frozen=True)
+class _BrandForm:
+    form: str
+    name: str
+    words: frozenset[str]
+    letters: str
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    end: int
+    letters: str
+    parts: tuple[str, ...]
+
+
+class BrandIndex:
+    """Multi-word brand names matched by sound over runs of 1-3 heard words (`correct`)."""
+
+    def __init__(self, table: Sequence[tuple[str, str]]) -> None:
+        self.forms = [
+            _BrandForm(form, name, frozenset(w for w in form.split() if len(w) >= 3), _letters(form),
+                       tuple(dict.fromkeys(phonetic_codes(form) + phonetic_codes(form + "s" if " " not in form else form))))
+            for form, name in table
+        ]
+        self._choices = [f.letters for f in self.forms]
+        self._by_words = {tuple(f.form.split()): f for f in self.forms}
+        self._longest = max((len(words) for words in self._by_words), default=0)
+
+    def mentions(self, text: str, lexicon: CorrectionLexicon) -> int:
+        """Whole brand names in `text` ("Van Heusen", "Raymond"), brands that are one English word left out."""
+        words = [m.group().lower() for m in WORD.finditer(text)]
+        count = 0
+        for n in range(1, self._longest + 1):
+            for i in range(len(words) - n + 1):
+                gram = tuple(words[i : i + n])
+                if gram in self._by_words and not (n == 1 and gram[0] in lexicon.english):
+                    count += 1
+        return count
+
+    def correct(self, text: str, lexicon: CorrectionLexicon) -> str:
+        """`text` with phrases that sound like a catalog brand replaced by its name; unchanged when unsure.
+
+        A run of heard words becomes a brand when (1) its letters are the brand's ("fast tracks"), or
+        (2) one of its words is a word of the brand and the rest are not English ("Van Huesa",
+        "Tommy Tillfidgett") or sound exactly alike ("Indian Drain"), or (3) it is the brand cut into
+        pieces: it starts with a non-word, holds no other English word of four letters or more, sounds
+        exactly like the brand and is spelled alike ("poo-mas" -> Puma). One plain word is left to
+        `CorrectionLexicon.nearest` (brand words need an exact sound and a close spelling there).
+        Catalog words (colours, garments) are never swallowed, and the best brand needs a margin
+        over the next one (`BRAND_MARGIN`).
+        """
+        tokens = _tokens(text)
+        strong = lexicon._strong
+        found: list[tuple[tuple[int, float, int], int, int, str | None]] = []
+        for i in range(len(tokens)):
+            for n in range(1, MAX_BRAND_WORDS + 1):
+                gram = tokens[i : i + n]
+                if len(gram) < n or any(text[a.end : b.start].strip() for a, b in pairwise(gram)):
+                    break
+                hit = self._match(gram, lexicon, strong)
+                if hit is not None:
+                    found.append((hit[0], i, i + n, hit[1]))
+        taken: set[int] = set()
+        chosen: list[tuple[int, int, str | None]] = []
+        for _, start, end, name in sorted(found):
+            if taken.isdisjoint(range(start, end)):
+                taken.update(range(start, end))
+                chosen.append((start, end, name))
+        out, cursor = [], 0
+        for start, end, name in sorted(chosen):
+            if name is None:  # the brand was heard right: keep it
+                continue
+            out += [text[cursor : tokens[start].start], name]
+            cursor = tokens[end - 1].end
+        return "".join(out) + text[cursor:]
+
+    def _match(
+        self, gram: Sequence[_Token], lexicon: CorrectionLexicon, strong: frozenset[str]
+    ) -> tuple[tuple[int, float, int], str | None] | None:
+        heard = "".join(t.letters for t in gram)
+        words = [t.letters for t in gram]
+        if len(heard) < MIN_BRAND_CHARS:
+            return None
+        codes = phonetic_codes(heard)
+        ranked: list[tuple[int, float, _BrandForm]] = []
+        for _, _, index in process.extract(
+            heard, self._choices, scorer=fuzz.ratio, score_cutoff=BRAND_PREFILTER_RATIO, limit=8
+        ):
+            brand = self.forms[index]
+            if words == brand.form.split():
+                return (-1, 0.0, -len(gram)), None  # said right: claim the span, change nothing
+            accepted = self._accept(gram, heard, codes, brand, lexicon, strong)
+            if accepted is not None:
+                ranked.append((*accepted, brand))
+        if not ranked:
+            return None
+        ranked.sort(key=lambda r: (r[0], -r[1]))
+        distance, spelling, best = ranked[0]
+        rival = next((r for r in ranked[1:] if r[2].name != best.name), None)
+        if rival is not None and rival[0] == distance and spelling - rival[1] < BRAND_MARGIN:
+            return None
+        return (distance, -spelling, -len(gram)), best.name
+
+    @staticmethod
+    def _accept(
+        gram: Sequence[_Token],
+        heard: str,
+        codes: tuple[str, ...],
+        brand: _BrandForm,
+        lexicon: CorrectionLexicon,
+        strong: frozenset[str],
+    ) -> tuple[int, float] | None:
+        """(phonetic distance, spelling ratio) when `gram` may be a mishearing of `brand`, else None."""
+        plural = brand.letters + "s" if " " not in brand.form else brand.letters
+        if not codes or not brand.codes or not any(
+            max(len(heard), len(b)) <= MAX_LENGTH_RATIO * min(len(heard), len(b)) for b in (brand.letters, plural)
+        ):
+            return None
+        shared = [t for t in gram if t.letters in brand.words]
+        others = [t for t in gram if t.letters not in brand.words]
+        if any(t.letters in strong for t in others):
+            return None  # never swallow a colour or a garment
+        if not others:
+            return None  # part of a brand heard right ("Louis"): the NLU decides what it means
+        split = len(gram) > 1 or len(gram[0].parts) > 1
+        distance = _code_distance(codes, brand.codes)
+        spelling = max(fuzz.ratio(heard, brand.letters), fuzz.ratio(heard, plural))
+        if split and _squash(heard) == _squash(brand.letters):
+            return 0, 100.0  # the brand's own letters, cut differently ("fast tracks", "La Vie")
+        if not any(x[:1] == y[:1] for x in codes for y in brand.codes):
+            return None
+        unknown = [t for t in others if not _known_token(t, lexicon)]
+        shortest = min(len(c) for c in codes + brand.codes)
+        if shared:  # the other words: non-words, or (all) words that sound exactly alike, never "in"
+            fits = len(unknown) == len(others) or (
+                distance == 0 and all(len(t.letters) >= MIN_WORD_CHARS for t in others))
+            if fits and distance <= (2 if shortest >= 5 else 1) and spelling >= SHARED_SPELLING_RATIO:
+                return distance, spelling
+            return None
+        # Nothing heard right: the run must be a brand cut into pieces ("poo-mas") that starts with a
+        # non-word, holds no other English word, and sounds exactly like the brand (one edit let
+        # "rame in" become RAISIN rather than Raymond).
+        if not split or not unknown or gram[0] is not unknown[0]:
+            return None
+        if any(t not in unknown and len(t.letters) >= MIN_WORD_CHARS for t in others):
+            return None
+        if distance == 0 and spelling >= BRAND_SPELLING_RATIO:
+            return distance, spelling
+        return None
+
+
+def _known_token(token: _Token, lexicon: CorrectionLexicon) -> bool:
+    """Short words, English and catalog words; a hyphenated word ("poo-mas") when its joined form is one."""
+    return len(token.letters) < MIN_WORD_CHARS or lexicon.is_known(token.letters)
+
+
+def _tokens(text: str) -> list[_Token]:
+    """Words of `text`; hyphenated pieces ("band-hueson") are one token."""
+    tokens: list[_Token] = []
+    for m in WORD.finditer(text):
+        if tokens and text[tokens[-1].end : m.start()] == "-":
+            prev = tokens[-1]
+            tokens[-1] = _Token(prev.start, m.end(), prev.letters + _letters(m.group()), (*prev.parts, m.group()))
+        else:
+            tokens.append(_Token(m.start(), m.end(), _letters(m.group()), (m.group(),)))
+    return tokens

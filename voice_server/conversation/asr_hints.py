@@ -82,7 +82,8 @@ def correction_lexicon(vocab: Vocabulary, english: frozenset[str] = frozenset())
     brands = {alias for b in vocab.brands for alias in brand_words(b)}
     describers = catalog_describing_words(vocab)
     return CorrectionLexicon.build(
-        describers, describers=describers, products=catalog_product_words(), weak=brands, english=english
+        describers, describers=describers, products=catalog_product_words(), weak=brands, english=english,
+        brands=vocab.brands,
     )
 
 
