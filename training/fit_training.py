@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
+from threadpoolctl import threadpool_limits
 
 from commerce.sizing.fit_inputs import FitColumns, categorical_mask, feature_matrix
 from commerce.sizing.fit_model import FitModel, save_fit_model
@@ -16,6 +17,10 @@ MODEL_NAME = (
     "HistGradientBoostingClassifier (body, size on the RTR code scale, chart size, categories, "
     "out-of-fold shopper / item / item-size fit statistics), served as numpy trees"
 )
+TRAINING_THREADS = 1
+"""OpenMP threads for the boosting.  On the shared 2-core machine two threads spend most of their
+time waiting on each other behind other processes' work; one thread trains the same trees several
+times faster there (docs/sizing.md, "Benchmark")."""
 
 
 def train_trees(
@@ -38,12 +43,13 @@ def train_trees(
         n_iter_no_change=30,
         random_state=seed,
     )
-    model.fit(
-        feature_matrix(train, vocabulary),
-        labels_train,
-        X_val=feature_matrix(validation, vocabulary),
-        y_val=labels_validation,
-    )
+    with threadpool_limits(TRAINING_THREADS):
+        model.fit(
+            feature_matrix(train, vocabulary),
+            labels_train,
+            X_val=feature_matrix(validation, vocabulary),
+            y_val=labels_validation,
+        )
     return model
 
 
