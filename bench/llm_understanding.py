@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.llm_server import MODEL_FILE, MODEL_SHA256, LocalLlmServer
+from bench.report import machine_info
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CASES = REPO.parent / "shared" / "eval" / "conversations.json"
@@ -110,8 +110,7 @@ def main() -> int:
         "cases": str(args.cases), "only": args.only,
         "server": "llama.cpp server via xllamacpp, CPU", "model": MODEL_FILE, "model_sha256": MODEL_SHA256,
         "mode": args.mode, "timeout_ms": args.timeout_ms, "threads": args.threads,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_avg_1m_at_end": round(os.getloadavg()[0], 2)},
+        "machine": machine_info() | {"load_avg_1m_at_end": round(os.getloadavg()[0], 2)},
         "rules": rules, "llm": llm,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -111,7 +111,7 @@ def machine_line(docs: list[dict[str, Any]]) -> str:
     seen: list[str] = []
     for d in docs:
         m = d.get("machine") or {}
-        if not m:
+        if "cpu" not in m:  # written before results recorded `bench.report.machine_info()`
             continue
         text = f"{m.get('cpu') or 'unknown CPU'}, {m.get('cores')} cores, {m.get('memory_gib')} GiB, " \
                f"Python {m.get('python')}, {m.get('platform')}"
