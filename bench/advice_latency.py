@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from commerce.advice import fit_probability
 from commerce.models import BodyMeasurements
-from commerce.returns.features import ReturnRiskFeatures
-from commerce.returns.model import ReturnRiskModel
+from commerce.return_risk.features import ReturnRiskFeatures
+from commerce.return_risk.model import ReturnRiskModel
+from commerce.shopper_advice import fit_probability
 from commerce.sizing import (
     FitCounts,
     PastPurchase,

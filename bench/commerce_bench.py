@@ -11,7 +11,7 @@ one call at a time, so each number is one shopper's wait (SQL round trips plus P
 - checkout (demo catalog): a new guest adds a line to the cart, places the order with the
   offline provider (stock reserved, payment created), the payment is confirmed (``mark_paid``:
   reserved stock becomes sold) and the order is read back.
-- size advice (``commerce.advice.size_advice``) and return risk (``return_risk``, which also
+- size advice (``commerce.shopper_advice.size_advice``) and return risk (``return_risk``, which also
   advises and records its prediction) for a shopper with measurements, past orders, a return
   with fit feedback, and shoppers of similar build who reported on the same products.
 
@@ -37,7 +37,6 @@ from typing import Any
 from bench.report import RESULTS_DIR, row, summarize, write_result
 from bench.search_bench import POOL_SIZE, QUERY_MIX, ensure_catalog, measure, search_cases, top_product
 from commerce import db
-from commerce.advice import return_risk, size_advice
 from commerce.cart import add_item
 from commerce.catalog.demo import demo_records
 from commerce.models import BodyMeasurements
@@ -46,6 +45,7 @@ from commerce.orders import get_order, mark_paid, place_order
 from commerce.payments import OfflineProvider
 from commerce.profiles import update_profile
 from commerce.search import recommend
+from commerce.shopper_advice import return_risk, size_advice
 from commerce.sizing import chart_for, size_system_for
 from voice_server.platform.logs import configure_logging
 

@@ -3,7 +3,7 @@
 Returns carry fit feedback too (``commerce.order_returns``); a review is the feedback of the
 items that were kept. Only a product the shopper bought can be reviewed, in the size bought
 (their latest purchase of it); one review per product and size, a new answer replacing the old,
-so the counts size advice reads (``commerce.advice.item_feedback``, similar builds, the
+so the counts size advice reads (``commerce.shopper_advice.item_feedback``, similar builds, the
 shopper's own history) never count a shopper twice.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from commerce.advice import BOUGHT
 from commerce.models import FitLabel, FitReview, NotFound
+from commerce.shopper_advice import BOUGHT
 
 
 async def review_fit(pool: asyncpg.Pool, user_id: int, product_id: int | None, fit: FitLabel, *,

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from commerce.catalog.demo import demo_records
-from commerce.returns import ReturnRiskFeatures, ReturnRiskModel
+from commerce.return_risk import ReturnRiskFeatures, ReturnRiskModel
 from commerce.sizing import advise_size, chart_for, size_system_for
 from commerce.sizing.fit_model import FitModelStore
 

@@ -3,7 +3,7 @@
 RTR records whether a rental fitted, not whether it was returned; a rental reported small or
 large is what would come back in a shop.  Same split rule as the fit benchmark
 (``default_rng(seed).permutation(n)``, 80 / 10 / 10).  The scored model is the served one
-(`commerce.returns.ReturnRiskModel`) with the served fit model's P(fit) for the rented size as
+(`commerce.return_risk.ReturnRiskModel`) with the served fit model's P(fit) for the rented size as
 its size confidence — the feature function the server uses.  It is fitted on the validation
 split and scored on the test split.  Baselines: the base rate, the item's past fit-problem
 rate, and 1 − P(fit) of the fit model alone.

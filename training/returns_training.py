@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from commerce.returns.features import DESIGN_COLUMNS, category_group, design_matrix
-from commerce.returns.model import ReturnRiskModel
+from commerce.return_risk.features import DESIGN_COLUMNS, category_group, design_matrix
+from commerce.return_risk.model import ReturnRiskModel
 from commerce.sizing.fit_model import SHIPPED_MODEL, FitModel, load_fit_model
 from commerce.sizing.fit_stats import STAT_NAMES, full_train_stats
 from training.fit_data import FitParts
@@ -54,7 +54,7 @@ def rtr_return_columns(
     """Raw return-model columns of the validation and test rentals.
 
     The size confidence is the served fit model's P(fit) for the rented size — what the server
-    passes for the size in the cart (`commerce.advice.fit_probability`).  Counts come from the
+    passes for the size in the cart (`commerce.shopper_advice.fit_probability`).  Counts come from the
     training rentals, as the server counts the shop's past orders.
     """
     labels = table.fit[split.train].astype(np.int64)

@@ -1,6 +1,6 @@
 """Train the runtime return-risk model on RTR and write its coefficients as JSON (``shepherd train returns``).
 
-python -m training.train_returns [--out commerce/returns/model.json] [--data ...] [--seed 0]
+python -m training.train_returns [--out commerce/return_risk/model.json] [--data ...] [--seed 0]
 
 The size-confidence input is the served fit model's P(fit) for the rented size: the shipped
 fit artifact when it was trained on this data and seed, else a fit model trained the same way.
@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-from commerce.returns.model import DEFAULT_MODEL_PATH, ReturnRiskModel
+from commerce.return_risk.model import DEFAULT_MODEL_PATH, ReturnRiskModel
 from training.fit_data import build_fit_parts
 from training.returns_training import (
     fit_return_model,

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from commerce.returns.features import DESIGN_COLUMNS, ReturnRiskFeatures, category_group
-from commerce.returns.model import DEFAULT_MODEL_PATH, ReturnRiskModel, risk_level
+from commerce.return_risk.features import DESIGN_COLUMNS, ReturnRiskFeatures, category_group
+from commerce.return_risk.model import DEFAULT_MODEL_PATH, ReturnRiskModel, risk_level
 from training.returns_benchmark import format_returns_report, run_returns_benchmark
 from training.train_returns import main as train_main
 
@@ -111,8 +111,8 @@ def test_returns_benchmark_on_a_subsample_is_calibrated_and_beats_the_base_rate(
 
 
 def test_served_size_confidence_is_the_fit_probability_of_the_size_in_the_cart() -> None:
-    from commerce.advice import fit_probability
     from commerce.models import SizeAdvice
+    from commerce.shopper_advice import fit_probability
 
     advice = SizeAdvice(size="M", confidence=0.7, reason="x", fit_probabilities={"M": 0.7, "L": 0.4})
     assert fit_probability(advice, "L") == 0.4  # not the confidence in the advised M
@@ -124,7 +124,7 @@ def test_served_size_confidence_is_the_fit_probability_of_the_size_in_the_cart()
 def test_server_reloads_a_retrained_return_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    import commerce.advice as advice
+    import commerce.shopper_advice as advice
 
     path = tmp_path / "model.json"
     path.write_text(DEFAULT_MODEL_PATH.read_text())

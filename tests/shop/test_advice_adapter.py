@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from commerce.advice import return_risk, size_advice
 from commerce.models import BodyMeasurements, Conflict, EmptyCart, SearchFilters
 from commerce.profiles import get_profile, update_profile
+from commerce.shopper_advice import return_risk, size_advice
 from tests.shop.conftest import multi_size_product
 from voice_server.conversation.postgres_shop import PostgresShop
 

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from commerce.advice import item_feedback, shopper_history, size_advice
 from commerce.cart import add_item
 from commerce.fit_reviews import review_fit
 from commerce.models import NotFound
 from commerce.orders import mark_paid, place_order
+from commerce.shopper_advice import item_feedback, shopper_history, size_advice
 from tests.api.conftest import bearer, new_guest
 from tests.shop.conftest import set_stock
 

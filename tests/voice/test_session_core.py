@@ -59,8 +59,9 @@ class Harness:
         self.t += dt
         return self.core.handle(event, self.t)
 
-    def hello(self) -> list[a.Action]:
-        [auth] = self.feed(e.FirstFrame(HELLO, binary=False))
+    def hello(self, **fields: Any) -> list[a.Action]:
+        hello = json.dumps(json.loads(HELLO) | fields) if fields else HELLO
+        [auth] = self.feed(e.FirstFrame(hello, binary=False))
         assert isinstance(auth, a.Authenticate) and auth.negotiated.input_rate == RATE
         return self.feed(e.Admitted(user_id=7, user_kind="guest", conversation_id="c1", resumed=False,
                                     resume_token="rt", node="n1", max_message_bytes=65536))
@@ -223,9 +224,16 @@ def test_empty_transcript_ends_the_turn_quietly_and_asr_failure_apologises() -> 
     assert sent(actions)[0].code == "asr_failed" and sent(actions)[1].text == APOLOGY
 
 
-def test_interim_transcripts_of_a_long_utterance() -> None:
+def test_interim_transcripts_only_for_a_client_that_asks() -> None:
     h = Harness(SessionOptions(interim_after_ms=500, interim_every_ms=400))
     h.hello()
+    actions = h.audio(quiet(300) + voiced(2500))
+    assert h.core.turn is not None and not of(actions, a.Transcribe) and not of(actions, a.ReportInterim)
+
+
+def test_interim_transcripts_of_a_long_utterance() -> None:
+    h = Harness(SessionOptions(interim_after_ms=500, interim_every_ms=400))
+    h.hello(interim_transcripts=True)
     actions = h.audio(quiet(300) + voiced(1200))
     [decode] = of(actions, a.Transcribe)
     [report] = of(actions, a.ReportInterim)

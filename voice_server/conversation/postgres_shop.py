@@ -13,7 +13,7 @@ import asyncio
 
 import asyncpg
 
-from commerce import advice, cart, fit_reviews, order_returns, orders, profiles, search
+from commerce import cart, fit_reviews, order_returns, orders, profiles, search, shopper_advice
 from commerce.models import (
     BodyMeasurements,
     Cart,
@@ -60,10 +60,10 @@ class PostgresShop:
         return user_id is not None and has_measurements(await self._profile(user_id))
 
     async def _enrich(self, card: ProductCard, user_id: int) -> ProductCard:
-        size = await advice.size_advice(self.pool, user_id, card.id)
+        size = await shopper_advice.size_advice(self.pool, user_id, card.id)
         if size is None:
             return card
-        risk = await advice.return_risk(self.pool, user_id, card.id, size.size, advice=size)
+        risk = await shopper_advice.return_risk(self.pool, user_id, card.id, size.size, advice=size)
         return card.model_copy(update={"recommended_size": size, "return_risk": risk})
 
     async def _enrich_top(self, cards: list[ProductCard], user_id: int | None) -> list[ProductCard]:
@@ -91,7 +91,7 @@ class PostgresShop:
         return await search.similar_products(self.pool, product_id, limit=limit)
 
     async def size_advice(self, user_id: int | None, product_id: int) -> SizeAdvice | None:
-        return await advice.size_advice(self.pool, user_id, product_id)
+        return await shopper_advice.size_advice(self.pool, user_id, product_id)
 
     async def add_to_cart(self, user_id: int | None, product_id: int, size: str | None,
                           quantity: int) -> Cart:

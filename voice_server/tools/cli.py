@@ -287,7 +287,7 @@ def train() -> None:
 
     \b
       shepherd train fit [--out PATH] [--seed N]       fit model: commerce/sizing/models/fit-model.json
-      shepherd train returns [--out PATH] [--seed N]   return risk: commerce/returns/model.json
+      shepherd train returns [--out PATH] [--seed N]   return risk: commerce/return_risk/model.json
     """
 
 

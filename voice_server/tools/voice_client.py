@@ -96,7 +96,7 @@ class VoiceClient:
     def __init__(
         self, url: str, token: str | None = None, *, input_rate: int = 16000, output_rate: int = 24000,
         client_name: str = "shepherd-python", client_version: str = "1", playback_acks: bool = False,
-        max_reconnects: int = 6, backoff_s: float = 0.25, backoff_max_s: float = 8.0,
+        interim_transcripts: bool = False, max_reconnects: int = 6, backoff_s: float = 0.25, backoff_max_s: float = 8.0,
         open_timeout_s: float = 15.0,
     ) -> None:
         self.url = url
@@ -105,6 +105,7 @@ class VoiceClient:
         self.output_rate = output_rate
         self.client_info = {"name": client_name, "version": client_version}
         self.playback_acks = playback_acks
+        self.interim_transcripts = interim_transcripts
         self.max_reconnects = max_reconnects
         self.backoff_s = backoff_s
         self.backoff_max_s = backoff_max_s
@@ -146,7 +147,8 @@ class VoiceClient:
             "resume_token": self.resume_token if resume else None,
             "input": {"encoding": "pcm_s16le", "sample_rate": self.input_rate, "channels": 1},
             "output": {"encoding": "pcm_s16le", "sample_rate": self.output_rate, "channels": 1},
-            "playback_acks": self.playback_acks, "client": self.client_info,
+            "playback_acks": self.playback_acks, "interim_transcripts": self.interim_transcripts,
+            "client": self.client_info,
         }
 
     async def _open(self, *, resume: bool) -> None:

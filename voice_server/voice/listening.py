@@ -53,6 +53,7 @@ class Listening(ABC):
         self._job_seq = 0
         self._asr_ready = False
         self._asr_busy = False
+        self.interims_wanted = False  # hello.interim_transcripts (set by SessionCore)
 
     # ------------------------------------------------------------------ hooks (SessionCore)
     @abstractmethod
@@ -224,6 +225,8 @@ class Listening(ABC):
         utt, ep = self.utterance, self.endpointer
         if utt is None or utt.turn_id is None or not self._asr_ready or not ep.in_speech:
             return
+        if not self.interims_wanted:
+            return  # the client did not ask for them (hello.interim_transcripts)
         t = ep.t_ms
         if t - utt.t_ms < self.options.interim_after_ms or t - utt.last_interim_ms < self.options.interim_every_ms:
             return

@@ -218,6 +218,7 @@ class SessionCore(Listening):
         negotiated = self._negotiating
         assert self._hello is not None and negotiated is not None, "Admitted before a hello"
         self.negotiated = negotiated
+        self.interims_wanted = negotiated.interim_transcripts
         self.user_id, self.user_kind = event.user_id, event.user_kind
         self.conversation_id, self.resume_token = event.conversation_id, event.resume_token
         self._listen(negotiated.input_rate)

@@ -87,6 +87,7 @@ export class VoiceConnection extends EventTarget {
         input: this.options.input,
         output: this.options.output,
         playback_acks: true,
+        interim_transcripts: true,
         client: this.options.client,
       }));
     };

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from commerce.advice import return_risk, size_advice
 from commerce.fit_reviews import review_fit
 from commerce.models import FitReview, ReturnRisk
+from commerce.shopper_advice import return_risk, size_advice
 from voice_server.api.routing import ApiCall, ApiRouter
 from voice_server.api.schemas import FitReviewBody, ReturnRiskBody, SizePredictBody, SizePredictResponse
 

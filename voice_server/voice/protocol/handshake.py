@@ -19,6 +19,7 @@ class Negotiated:
     input_rate: int
     output_rate: int
     playback_acks: bool
+    interim_transcripts: bool = False
 
 
 def _check_format(fmt: AudioFormat, side: str) -> ProtocolError | None:
@@ -73,4 +74,5 @@ def negotiate(hello: Hello) -> Negotiated | ProtocolError:
         error = _check_format(fmt, side)
         if error is not None:
             return error
-    return Negotiated(hello.input.sample_rate, hello.output.sample_rate, hello.playback_acks)
+    return Negotiated(hello.input.sample_rate, hello.output.sample_rate, hello.playback_acks,
+                      hello.interim_transcripts)

@@ -51,6 +51,10 @@ class Hello(_Msg):
     input: AudioFormat = Field(default_factory=AudioFormat, description="Format of the audio you send.")
     output: AudioFormat = Field(default_factory=AudioFormat, description="Format you want reply audio in.")
     playback_acks: bool = Field(False, description="You will send `playback` acks (better barge-in).")
+    interim_transcripts: bool = Field(
+        False, description="Send interim (`final:false`) transcripts while a long utterance goes on; each "
+        "costs the server an extra Whisper pass, so ask only if you show them.",
+    )
     client: ClientInfo | None = None
 
 

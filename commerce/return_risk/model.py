@@ -22,8 +22,8 @@ from typing import Any, Literal
 import numpy as np
 
 from commerce.models import ReturnRisk
-from commerce.returns.features import DESIGN_COLUMNS, ReturnRiskFeatures, columns_of, design_matrix
-from commerce.returns.mitigation import mitigation_for
+from commerce.return_risk.features import DESIGN_COLUMNS, ReturnRiskFeatures, columns_of, design_matrix
+from commerce.return_risk.mitigation import mitigation_for
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("model.json")
 LOW_BELOW = 0.2

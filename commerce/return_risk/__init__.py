@@ -1,6 +1,6 @@
 """Return-risk model (runtime, JSON coefficients); its RTR benchmark is `training.returns_benchmark`."""
 
-from commerce.returns.features import ReturnRiskFeatures
-from commerce.returns.model import ReturnRiskModel
+from commerce.return_risk.features import ReturnRiskFeatures
+from commerce.return_risk.model import ReturnRiskModel
 
 __all__ = ["ReturnRiskFeatures", "ReturnRiskModel"]

@@ -1,4 +1,4 @@
-"""DB glue for size advice (the served fit model, commerce.sizing.fit_advice) and return risk (commerce.returns).
+"""DB glue for size advice (the served fit model, commerce.sizing.fit_advice) and return risk (commerce.return_risk).
 
 Reads the shopper's measurements, their purchase/return history with fit feedback, the product's
 fit feedback (overall and per size) and that of shoppers of similar build, calls the pure models,
@@ -16,8 +16,8 @@ import asyncpg
 
 from commerce.models import NotFound, ReturnRisk, SizeAdvice
 from commerce.profiles import get_profile
-from commerce.returns import ReturnRiskFeatures, ReturnRiskModel
-from commerce.returns.model import DEFAULT_MODEL_PATH
+from commerce.return_risk import ReturnRiskFeatures, ReturnRiskModel
+from commerce.return_risk.model import DEFAULT_MODEL_PATH
 from commerce.sizing import (
     FitCounts,
     ItemFitFeedback,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commerce.returns.features import ReturnRiskFeatures
+from commerce.return_risk.features import ReturnRiskFeatures
 
 RUNS_SKEW = 0.12
 """(small − large) share of fit reports beyond which an item "runs small" / "runs large"."""
