@@ -9,12 +9,14 @@ and stores every return-risk prediction in ``return_predictions``.  The fit mode
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 import asyncpg
 
-from commerce.models import NotFound, ReturnRisk, SizeAdvice
+from commerce.models import BodyMeasurements, NotFound, ReturnRisk, SizeAdvice
 from commerce.profiles import get_profile
 from commerce.return_risk import ReturnRiskFeatures, ReturnRiskModel
 from commerce.return_risk.model import DEFAULT_MODEL_PATH
@@ -70,19 +72,26 @@ async def _product(pool: asyncpg.Pool, product_id: int) -> Any:
     return row
 
 
-async def shopper_history(pool: asyncpg.Pool, user_id: int) -> ShopperFitHistory:
-    """Sizes the shopper bought, with their latest fit feedback and whether the item came back."""
+async def shopper_history(pool: asyncpg.Pool, user_id: int, *, before: datetime | None = None) -> ShopperFitHistory:
+    """Sizes the shopper bought, with their latest fit feedback and whether the item came back.
+
+    ``before``: only what the shop knew then (orders, feedback and returns created earlier) —
+    training rows for a past order (``training.shop_data``); None = now.
+    """
     rows = await pool.fetch(
         """SELECT oi.size_label, p.category, p.gender,
                   (SELECT f.fit FROM fit_feedback f
                    WHERE f.user_id = o.user_id AND f.product_id = oi.product_id
+                     AND ($3::timestamptz IS NULL OR f.created_at < $3)
                    ORDER BY f.created_at DESC LIMIT 1) AS fit,
                   EXISTS (SELECT 1 FROM returns r WHERE r.order_id = o.id AND r.status <> 'rejected'
-                          AND (r.order_item_id IS NULL OR r.order_item_id = oi.id)) AS returned
+                          AND (r.order_item_id IS NULL OR r.order_item_id = oi.id)
+                          AND ($3::timestamptz IS NULL OR r.created_at < $3)) AS returned
            FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN products p ON p.id = oi.product_id
            WHERE o.user_id = $1 AND o.status = ANY($2::text[]) AND oi.size_label IS NOT NULL
+             AND ($3::timestamptz IS NULL OR o.created_at < $3)
            ORDER BY o.created_at DESC LIMIT 100""",
-        user_id, list(BOUGHT),
+        user_id, list(BOUGHT), before,
     )
     purchases = []
     for r in rows:
@@ -98,10 +107,12 @@ async def item_feedback(pool: asyncpg.Pool, product_id: int) -> ItemFitFeedback:
     return (await item_fit_reports(pool, product_id))[0]
 
 
-async def item_fit_reports(pool: asyncpg.Pool, product_id: int) -> tuple[ItemFitFeedback, dict[str, FitCounts]]:
-    """The product's fit reports: overall, and per size label."""
+async def item_fit_reports(pool: asyncpg.Pool, product_id: int, *, before: datetime | None = None
+                           ) -> tuple[ItemFitFeedback, dict[str, FitCounts]]:
+    """The product's fit reports (made before ``before`` when given): overall, and per size label."""
     rows = await pool.fetch("""SELECT size_label, fit, count(*) AS n FROM fit_feedback WHERE product_id = $1
-                               GROUP BY size_label, fit""", product_id)
+                                 AND ($2::timestamptz IS NULL OR created_at < $2)
+                               GROUP BY size_label, fit""", product_id, before)
     total = ItemFitFeedback()
     by_size: dict[str, FitCounts] = {}
     for r in rows:
@@ -111,7 +122,8 @@ async def item_fit_reports(pool: asyncpg.Pool, product_id: int) -> tuple[ItemFit
 
 
 async def similar_build_feedback(pool: asyncpg.Pool, user_id: int, product_id: int, height: float | None,
-                                 weight: float | None) -> SimilarBuildFeedback | None:
+                                 weight: float | None, *, before: datetime | None = None
+                                 ) -> SimilarBuildFeedback | None:
     if height is None or weight is None:
         return None
     rows = await pool.fetch(
@@ -119,13 +131,45 @@ async def similar_build_feedback(pool: asyncpg.Pool, user_id: int, product_id: i
            JOIN user_profiles u ON u.user_id = f.user_id
            WHERE f.product_id = $1 AND f.user_id <> $2
              AND abs(u.height_cm - $3) <= $5 AND abs(u.weight_kg - $4) <= $6
+             AND ($7::timestamptz IS NULL OR f.created_at < $7)
            GROUP BY f.size_label, f.fit""",
-        product_id, user_id, height, weight, SIMILAR_HEIGHT_CM, SIMILAR_WEIGHT_KG,
+        product_id, user_id, height, weight, SIMILAR_HEIGHT_CM, SIMILAR_WEIGHT_KG, before,
     )
     by_size: dict[str, FitCounts] = {}
     for r in rows:
         by_size[r["size_label"]] = by_size.get(r["size_label"], FitCounts()).add(r["fit"], r["n"])
     return SimilarBuildFeedback(by_size=by_size) if by_size else None
+
+
+@dataclass(frozen=True)
+class FitEvidence:
+    """What the shop knows about a shopper and a product that the fit model reads."""
+
+    measurements: BodyMeasurements | None
+    shopper_history: ShopperFitHistory | None
+    item_feedback: ItemFitFeedback
+    item_feedback_by_size: dict[str, FitCounts]
+    similar_build_feedback: SimilarBuildFeedback | None
+
+
+async def fit_evidence(pool: asyncpg.Pool, user_id: int | None, product_id: int, *,
+                       before: datetime | None = None) -> FitEvidence:
+    """The evidence for size advice now, or as the shop knew it at ``before`` (training on past orders).
+
+    The shopper's measurements are their current profile: profiles keep no history.
+    """
+    total, by_size = await item_fit_reports(pool, product_id, before=before)
+    if user_id is None:
+        return FitEvidence(None, None, total, by_size, None)
+    body = (await get_profile(pool, user_id)).measurements
+    return FitEvidence(
+        measurements=body,
+        shopper_history=await shopper_history(pool, user_id, before=before),
+        item_feedback=total,
+        item_feedback_by_size=by_size,
+        similar_build_feedback=await similar_build_feedback(pool, user_id, product_id, body.height_cm,
+                                                            body.weight_kg, before=before),
+    )
 
 
 async def size_advice(pool: asyncpg.Pool, user_id: int | None, product_id: int) -> SizeAdvice | None:
@@ -137,42 +181,47 @@ async def size_advice(pool: asyncpg.Pool, user_id: int | None, product_id: int) 
     available = list(product["available"])
     if not available:
         return None
-    total, by_size = await item_fit_reports(pool, product_id)
-    model = fit_models().get()
-    if user_id is None:
-        return advise_size(model, None, chart, available, category=product["category"], item_feedback=total,
-                           item_feedback_by_size=by_size)
-    profile = await get_profile(pool, user_id)
-    body = profile.measurements
+    evidence = await fit_evidence(pool, user_id, product_id)
     return advise_size(
-        model, body, chart, available,
+        fit_models().get(), evidence.measurements, chart, available,
         category=product["category"],
-        shopper_history=await shopper_history(pool, user_id),
-        item_feedback=total,
-        item_feedback_by_size=by_size,
-        similar_build_feedback=await similar_build_feedback(pool, user_id, product_id, body.height_cm,
-                                                            body.weight_kg),
+        shopper_history=evidence.shopper_history,
+        item_feedback=evidence.item_feedback,
+        item_feedback_by_size=evidence.item_feedback_by_size,
+        similar_build_feedback=evidence.similar_build_feedback,
     )
 
 
-async def _risk_counts(pool: asyncpg.Pool, user_id: int, product_id: int, size: str | None) -> Any:
+async def _risk_counts(pool: asyncpg.Pool, user_id: int, product_id: int, size: str | None,
+                       before: datetime | None = None, order_id: int | None = None) -> Any:
+    """Counts of the shopper's and the product's purchases, returns and reports (made before ``before``);
+    other sizes of the product in the open cart, or in order ``order_id`` (the cart it was checked out from)."""
     return await pool.fetchrow(
         """SELECT
              (SELECT count(*) FROM order_items oi JOIN orders o ON o.id = oi.order_id
-              WHERE o.user_id = $1 AND o.status = ANY($3::text[])) AS shopper_purchases,
-             (SELECT count(*) FROM returns WHERE user_id = $1) AS shopper_returns,
+              WHERE o.user_id = $1 AND o.status = ANY($3::text[])
+                AND ($5::timestamptz IS NULL OR o.created_at < $5)) AS shopper_purchases,
+             (SELECT count(*) FROM returns WHERE user_id = $1
+                AND ($5::timestamptz IS NULL OR created_at < $5)) AS shopper_returns,
              (SELECT count(*) FROM order_items oi JOIN orders o ON o.id = oi.order_id
-              WHERE oi.product_id = $2 AND o.status = ANY($3::text[])) AS item_purchases,
+              WHERE oi.product_id = $2 AND o.status = ANY($3::text[])
+                AND ($5::timestamptz IS NULL OR o.created_at < $5)) AS item_purchases,
              (SELECT count(*) FROM returns r JOIN order_items oi ON oi.order_id = r.order_id
-              WHERE oi.product_id = $2 AND (r.order_item_id IS NULL OR r.order_item_id = oi.id))
-               AS item_returns,
-             (SELECT count(*) FROM fit_feedback WHERE product_id = $2 AND fit = 'small') AS small_reports,
-             (SELECT count(*) FROM fit_feedback WHERE product_id = $2 AND fit = 'large') AS large_reports,
-             (SELECT count(DISTINCT v.size_label) FROM carts c JOIN cart_items ci ON ci.cart_id = c.id
-              JOIN product_variants v ON v.id = ci.variant_id
-              WHERE c.user_id = $1 AND c.status = 'open' AND v.product_id = $2
-                AND v.size_label <> $4) AS other_sizes_in_cart""",
-        user_id, product_id, list(BOUGHT), size or "",
+              WHERE oi.product_id = $2 AND (r.order_item_id IS NULL OR r.order_item_id = oi.id)
+                AND ($5::timestamptz IS NULL OR r.created_at < $5)) AS item_returns,
+             (SELECT count(*) FROM fit_feedback WHERE product_id = $2 AND fit = 'small'
+                AND ($5::timestamptz IS NULL OR created_at < $5)) AS small_reports,
+             (SELECT count(*) FROM fit_feedback WHERE product_id = $2 AND fit = 'large'
+                AND ($5::timestamptz IS NULL OR created_at < $5)) AS large_reports,
+             CASE WHEN $6::bigint IS NULL THEN
+               (SELECT count(DISTINCT v.size_label) FROM carts c JOIN cart_items ci ON ci.cart_id = c.id
+                JOIN product_variants v ON v.id = ci.variant_id
+                WHERE c.user_id = $1 AND c.status = 'open' AND v.product_id = $2 AND v.size_label <> $4)
+             ELSE
+               (SELECT count(DISTINCT oi.size_label) FROM order_items oi
+                WHERE oi.order_id = $6 AND oi.product_id = $2 AND oi.size_label <> $4)
+             END AS other_sizes_in_cart""",
+        user_id, product_id, list(BOUGHT), size or "", before, order_id,
     )
 
 
@@ -195,21 +244,8 @@ async def return_risk(pool: asyncpg.Pool, user_id: int, product_id: int, size: s
     product = await _product(pool, product_id)
     if advice is None:
         advice = await size_advice(pool, user_id, product_id)
-    counts = await _risk_counts(pool, user_id, product_id, size)
-    features = ReturnRiskFeatures(
-        size_confidence=fit_probability(advice, size),
-        shopper_returns=counts["shopper_returns"],
-        shopper_purchases=max(counts["shopper_purchases"], counts["shopper_returns"]),
-        item_returns=counts["item_returns"],
-        item_purchases=max(counts["item_purchases"], counts["item_returns"]),
-        item_small_reports=counts["small_reports"],
-        item_large_reports=counts["large_reports"],
-        category=product["category"],
-        price_cents=product["price_cents"],
-        same_item_sizes_in_cart=1 + counts["other_sizes_in_cart"],
-        chosen_size=size,
-        advised_size=advice.size if advice else None,
-    )
+    features = await return_risk_features(pool, user_id, product_id, product["category"], product["price_cents"],
+                                          size, advice)
     risk = risk_model().predict(features)
     versions = risk_model_version() + (f"+{advice.model_version}" if advice and advice.model_version else "")
     risk = risk.model_copy(update={"model_version": versions})
@@ -221,3 +257,25 @@ async def return_risk(pool: asyncpg.Pool, user_id: int, product_id: int, size: s
             versions,
         )
     return risk
+
+
+async def return_risk_features(pool: asyncpg.Pool, user_id: int, product_id: int, category: str,
+                               price_cents: int | None, size: str | None, advice: SizeAdvice | None, *,
+                               before: datetime | None = None, order_id: int | None = None) -> ReturnRiskFeatures:
+    """The return model's inputs for a line: now (a cart line), or as the shop knew them when order
+    ``order_id`` was placed at ``before`` (training on the shop's past orders, ``training.shop_returns``)."""
+    counts = await _risk_counts(pool, user_id, product_id, size, before, order_id)
+    return ReturnRiskFeatures(
+        size_confidence=fit_probability(advice, size),
+        shopper_returns=counts["shopper_returns"],
+        shopper_purchases=max(counts["shopper_purchases"], counts["shopper_returns"]),
+        item_returns=counts["item_returns"],
+        item_purchases=max(counts["item_purchases"], counts["item_returns"]),
+        item_small_reports=counts["small_reports"],
+        item_large_reports=counts["large_reports"],
+        category=category,
+        price_cents=price_cents,
+        same_item_sizes_in_cart=1 + counts["other_sizes_in_cart"],
+        chosen_size=size,
+        advised_size=advice.size if advice else None,
+    )

@@ -30,8 +30,12 @@ def train_trees(
     labels_validation: np.ndarray,
     vocabulary: dict[str, list[str]],
     seed: int,
+    sample_weight: np.ndarray | None = None,
 ) -> HistGradientBoostingClassifier:
-    """Boosted trees with early stopping on the validation rows (patience 30 rounds)."""
+    """Boosted trees with early stopping on the validation rows (patience 30 rounds).
+
+    `sample_weight`: per training row (None = all 1; ``shepherd train fit --shop`` weights the shop's rows).
+    """
     model = HistGradientBoostingClassifier(
         learning_rate=0.05,
         max_iter=2000,
@@ -47,6 +51,7 @@ def train_trees(
         model.fit(
             feature_matrix(train, vocabulary),
             labels_train,
+            sample_weight=sample_weight,
             X_val=feature_matrix(validation, vocabulary),
             y_val=labels_validation,
         )

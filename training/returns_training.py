@@ -106,11 +106,15 @@ def priors_from(table: RtrTable, rows: np.ndarray) -> dict[str, float]:
 
 
 def fit_return_model(
-    columns: dict[str, np.ndarray], outcomes: np.ndarray, priors: dict[str, float], metadata: dict
+    columns: dict[str, np.ndarray],
+    outcomes: np.ndarray,
+    priors: dict[str, float],
+    metadata: dict,
+    sample_weight: np.ndarray | None = None,
 ) -> ReturnRiskModel:
-    """Logistic regression (lightly L2-regularised) on the design matrix."""
+    """Logistic regression (lightly L2-regularised) on the design matrix (rows weighted by `sample_weight`)."""
     x = design_matrix(columns, priors)
-    regression = LogisticRegression(C=1.0, max_iter=1000).fit(x, outcomes)
+    regression = LogisticRegression(C=1.0, max_iter=1000).fit(x, outcomes, sample_weight=sample_weight)
     return ReturnRiskModel(
         intercept=float(regression.intercept_[0]),
         coefficients={

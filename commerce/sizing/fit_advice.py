@@ -123,8 +123,18 @@ def _body_columns(body: BodyMeasurements | None, chart: SizeChart, n: int) -> di
     }
 
 
-def score_sizes(
-    model: FitModel,
+@dataclass(frozen=True)
+class ShopColumns:
+    """`FitColumns` of every chart size for one shopper and product, and what they rest on."""
+
+    labels: list[str]
+    columns: FitColumns
+    history_count: int
+    item_labels: list[int]
+
+
+def shop_fit_columns(
+    class_prior: np.ndarray,
     measurements: BodyMeasurements | None,
     chart: SizeChart,
     category: str | None = None,
@@ -132,12 +142,16 @@ def score_sizes(
     item_feedback_by_size: dict[str, FitCounts] | None = None,
     item_feedback: FitCounts | None = None,
     similar_build_feedback: SimilarBuildFeedback | None = None,
-) -> SizeScores:
-    """P(small / fit / large) of every chart size for this shopper and product."""
+) -> ShopColumns:
+    """The model's inputs for every chart size: the one place the shop's evidence becomes `FitColumns`.
+
+    Served advice (`score_sizes`) and training on the shop's own outcomes (``training.shop_data``)
+    both call this, so the shop's training rows are exactly what the server computes.
+    """
     codes = size_codes(chart)
     labels = list(codes)
     n = len(labels)
-    prior = model.class_prior
+    prior = class_prior
     by_size = item_feedback_by_size or {}
 
     user_labels, user_sizes = _history_rows(shopper_history or ShopperFitHistory(), chart)
@@ -187,6 +201,34 @@ def score_sizes(
             "rented_for": np.full(n, ""),
         },
     )
+    return ShopColumns(labels=labels, columns=columns, history_count=history_count, item_labels=item_labels)
+
+
+def score_sizes(
+    model: FitModel,
+    measurements: BodyMeasurements | None,
+    chart: SizeChart,
+    category: str | None = None,
+    shopper_history: ShopperFitHistory | None = None,
+    item_feedback_by_size: dict[str, FitCounts] | None = None,
+    item_feedback: FitCounts | None = None,
+    similar_build_feedback: SimilarBuildFeedback | None = None,
+) -> SizeScores:
+    """P(small / fit / large) of every chart size for this shopper and product."""
+    shop = shop_fit_columns(
+        model.class_prior,
+        measurements,
+        chart,
+        category,
+        shopper_history,
+        item_feedback_by_size,
+        item_feedback,
+        similar_build_feedback,
+    )
+    labels, columns, history_count, item_labels = shop.labels, shop.columns, shop.history_count, shop.item_labels
+    n = len(labels)
+    codes = size_codes(chart)
+    body = measurements or BodyMeasurements()
     probabilities = model.predict(columns)
     _, source = shopper_measure(body, chart)
     codes_list = list(codes.values())

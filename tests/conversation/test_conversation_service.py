@@ -9,6 +9,7 @@ import pytest
 
 from commerce.auth import create_guest
 from commerce.models import NotFound
+from commerce.shopper_advice import fit_models
 from tests.conversation.helpers import new_service
 from voice_server.conversation.service import ConversationService
 from voice_server.platform.backends import Backends, valkey_client
@@ -43,6 +44,7 @@ async def test_search_refine_size_cart_checkout(service: ConversationService, gu
 
     r = await service.handle_text(cid, guest, "what size should I get for the first one")
     assert r.intent == "size_advice"
+    assert r.payload["size_advice"]["model_version"] == fit_models().get().version  # names the fit model
 
     size = first.sizes_available[0] if first.sizes_available else "M"
     r = await service.handle_text(cid, guest, f"add the first one in size {size}")

@@ -52,7 +52,7 @@ def main(ctx: click.Context, log_level: str | None) -> None:
     settings = get_settings()
     level = log_level or settings.log_level
     console = ctx.invoked_subcommand in {"chat", "replay", "bench", "catalog", "config", "services", "migrate",
-                                         "orders", "returns"}
+                                         "orders", "returns", "train"}
     configure_logging(level if not console or log_level else "warning", "console" if console else settings.log_format)
     ctx.obj = settings
 
@@ -288,13 +288,17 @@ def train() -> None:
     \b
       shepherd train fit [--out PATH] [--seed N]       fit model: commerce/sizing/models/fit-model.json
       shepherd train returns [--out PATH] [--seed N]   return risk: commerce/return_risk/model.json
+      ... --shop [--shop-weight W]                     RTR as the prior plus the shop's own orders,
+                                                       returns and fit reviews (the server's database)
+
+    Unreachable database with --shop: a one-line error and exit status 2 (docs/sizing.md).
     """
 
 
 @train.command("fit", context_settings=_PASS_THROUGH)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def train_fit(args: tuple[str, ...]) -> None:
-    """Fit model on RentTheRunway (python -m training.train_fit --help)."""
+    """Fit model on RentTheRunway [+ the shop's outcomes: --shop] (python -m training.train_fit --help)."""
     import importlib
 
     _source_checkout("training")
@@ -304,7 +308,7 @@ def train_fit(args: tuple[str, ...]) -> None:
 @train.command("returns", context_settings=_PASS_THROUGH)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def train_returns(args: tuple[str, ...]) -> None:
-    """Return-risk model on RentTheRunway with the served fit model's P(fit) (python -m training.train_returns)."""
+    """Return-risk model on RentTheRunway [+ the shop's delivered lines: --shop] (python -m training.train_returns)."""
     import importlib
 
     _source_checkout("training")
