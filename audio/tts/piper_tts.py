@@ -50,6 +50,11 @@ class PiperTts:
         self.on_cpu: Callable[[float], None] | None = None
         """Called (from the synthesis thread) with each synthesis's CPU seconds (the server's CPU budget)."""
 
+    @property
+    def inference_threads(self) -> int:
+        """onnxruntime intra-op threads of one synthesis, as the loaded session has them."""
+        return int(self._voice.session.get_session_options().intra_op_num_threads)
+
     def synthesize(self, text: str) -> bytes:
         """Synthesise `text` in full (blocking) and return pcm_s16le mono at `sample_rate`."""
         started = time.thread_time()  # one onnxruntime thread: this thread's CPU is the synthesis's

@@ -79,11 +79,18 @@ async def test_whisper_understands_piper(piper_tts: PiperTts, transcriber: Batch
 async def test_piper_runs_syntheses_side_by_side_one_thread_each(piper_tts: PiperTts) -> None:
     """A bounded pool (one worker per usable core), each synthesis on one onnxruntime thread."""
     import asyncio
+    import threading
 
-    assert piper_tts._voice.session.get_session_options().intra_op_num_threads == 1
-    assert piper_tts.workers >= 1 and piper_tts._executor._max_workers == piper_tts.workers
+    assert piper_tts.inference_threads == 1 and piper_tts.workers >= 1
+    threads: set[str] = set()
+    on_cpu = piper_tts.on_cpu
+    piper_tts.on_cpu = lambda _seconds: threads.add(threading.current_thread().name)  # called on the synthesis thread
     texts = ["Here are three black dresses.", "Your cart holds two items.", "Size medium fits you best."]
-    results = await asyncio.gather(*(collect(piper_tts, t) for t in texts))
+    try:
+        results = await asyncio.gather(*(collect(piper_tts, t) for t in texts))
+    finally:
+        piper_tts.on_cpu = on_cpu
+    assert threads and all(name.startswith("piper") for name in threads) and len(threads) <= piper_tts.workers
     for chunks, _ in results:
         audio = pcm16_to_float32(b"".join(chunks))
         assert 0.8 < audio.size / piper_tts.sample_rate < 5.0 and rms_dbfs(audio) > -35

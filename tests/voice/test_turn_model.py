@@ -17,10 +17,12 @@ FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "audio" / "black_dr
 @pytest.mark.integration
 async def test_scores_on_its_own_thread_with_one_model_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
     threads: list[str] = []
-    score = turn_model._score
-    monkeypatch.setattr(turn_model, "_score", lambda audio: threads.append(threading.current_thread().name)
-                        or score(audio))
     assert await turn_model.preload()
+    loaded = turn_model.model()
+    assert loaded is not None
+    predict = loaded.predict
+    monkeypatch.setattr(loaded, "predict", lambda audio: threads.append(threading.current_thread().name)
+                        or predict(audio))
     audio = decode_file(FIXTURE)[: int(3.4 * 16000)]
     p = await turn_model.p_complete(np.concatenate([audio, np.zeros(2400, dtype=np.float32)]))
     assert p is not None and 0.0 <= p <= 1.0
