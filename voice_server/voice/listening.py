@@ -48,6 +48,7 @@ class Listening(ABC):
         self.options = options
         self.endpointer = Endpointer(options.endpointer)
         self.clock = StreamClock()
+        self._marked_ms = -1  # stream time of the clock's latest mark
         self.utterance: Utterance | None = None
         self._resampler: Resampler | None = None
         self._job_seq = 0
@@ -77,12 +78,17 @@ class Listening(ABC):
         """A valid frame of the client's audio: resampled, endpointed, then what its events call for."""
         assert self._resampler is not None, "audio before the handshake"
         self._asr_ready, self._asr_busy = frame.asr_ready, frame.asr_busy
-        events = self.endpointer.feed(self._resampler.process(frame.data))
-        self.clock.mark(self.endpointer.t_ms, at)
-        self._on_vad_events(events, at)
-        self._maybe_end_early(at)
-        self._check_barge_in(at)
-        self._maybe_interim()
+        ep = self.endpointer
+        events = ep.feed(self._resampler.process(frame.data))
+        if ep.t_ms != self._marked_ms:  # a frame that completes no endpointer frame adds no new stream time
+            self._marked_ms = ep.t_ms
+            self.clock.mark(ep.t_ms, at)
+        if events:
+            self._on_vad_events(events, at)
+        if self.utterance is not None:  # nobody talking: nothing to end, barge in on or transcribe
+            self._maybe_end_early(at)
+            self._check_barge_in(at)
+            self._maybe_interim()
 
     def _on_vad_events(self, events: list[VadEvent], at: float) -> None:
         for event in events:

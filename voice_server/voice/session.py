@@ -35,7 +35,7 @@ from voice_server.conversation.turn_preview import TurnPreview
 from voice_server.platform import metrics as prom
 from voice_server.platform.app_state import AppState
 from voice_server.platform.capacity import capacity_of
-from voice_server.platform.cpu_budget import charge, charger, timed
+from voice_server.platform.cpu_budget import Meter, charger, timed
 from voice_server.platform.logs import get_logger
 from voice_server.platform.ports import ConversationPort
 from voice_server.voice import protocol as p
@@ -341,22 +341,31 @@ class VoiceSession:
 
     # ------------------------------------------------------------------ reading
     async def _read_loop(self) -> None:
-        async for msg in self.ws:
-            if msg.type == WSMsgType.BINARY:
-                asr = self.state.asr
-                frame = e.AudioFrame(msg.data, asr_ready=asr is not None, asr_busy=asr is not None and asr.busy)
-                started = time.thread_time()
-                actions = self.core.handle(frame, now())  # resampler, endpointer, barge-in check
-                charge("vad", time.thread_time() - started)
-                for action in actions:
-                    self._apply(action)
-            elif msg.type == WSMsgType.TEXT:
-                self._feed(e.TextFrame(msg.data))
-            else:  # ERROR (e.g. too big: aiohttp closed with 1009)
-                break
-            if self.core.closing:
-                break
-            await self._wait_for_writer()
+        core, outbox, state = self.core, self.outbox, self.state
+        backlog = self.options.max_control_backlog // 2
+        vad_cpu = Meter("vad")  # every frame's step, added to the counter once a second (50 frames)
+        try:
+            async for msg in self.ws:
+                if msg.type == WSMsgType.BINARY:
+                    asr = state.asr
+                    frame = e.AudioFrame(msg.data, asr_ready=asr is not None,
+                                         asr_busy=asr is not None and asr.busy)
+                    started = time.perf_counter()
+                    actions = core.handle(frame, now())  # resampler, endpointer, barge-in check
+                    vad_cpu.add(time.perf_counter() - started)
+                    for action in actions:
+                        self._apply(action)
+                elif msg.type == WSMsgType.TEXT:
+                    vad_cpu.flush()  # the counter is current whenever the client says something
+                    self._feed(e.TextFrame(msg.data))
+                else:  # ERROR (e.g. too big: aiohttp closed with 1009)
+                    break
+                if core.closing:
+                    break
+                if outbox.queued_control > backlog:
+                    await self._wait_for_writer()
+        finally:
+            vad_cpu.flush()
 
     async def _wait_for_writer(self) -> None:
         """Backpressure: while replies pile up (a burst of pings or turns) read no further, so TCP slows
