@@ -47,7 +47,10 @@ class Listening(ABC):
     def __init__(self, options: SessionOptions) -> None:
         self.options = options
         self.endpointer = Endpointer(options.endpointer)
-        self.clock = StreamClock()
+        cfg = options.endpointer
+        # the clock is only asked when the speech of a turn ended (at most end_silence_ms back, an utterance
+        # lasts at most max_utterance_ms): marks for that span, one per endpointer frame, not 2000 per session
+        self.clock = StreamClock(keep=(cfg.max_utterance_ms + cfg.end_silence_ms) // cfg.frame_ms + 2)
         self._marked_ms = -1  # stream time of the clock's latest mark
         self.utterance: Utterance | None = None
         self._resampler: Resampler | None = None
