@@ -343,13 +343,14 @@ def stopped_by(step: dict[str, Any], loadgen_cores: int) -> dict[str, Any]:
         return {"kind": "loadgen", "at": n,
                 "detail": f"load generator behind real time: tick late p95 {step['loadgen_late_p95_ms']} ms, "
                           f"{step['loadgen_cpu_cores']} of {loadgen_cores} cores"}
+    lag = (f"ping lag p95 {step['lag_p95_ms']} ms > {LAG_LIMIT_MS:.0f} ms"
+           if step["lag_p95_ms"] is None or step["lag_p95_ms"] > LAG_LIMIT_MS
+           else f"{step['unanswered_pings']} pings unanswered after {LAG_LIMIT_MS:.0f} ms (lag p95 "
+                f"{step['lag_p95_ms']} ms, max {step.get('lag_max_ms')} ms)")
     if step["server_cpu_cores"] >= SATURATED:
         return {"kind": "server_cpu", "at": n,
-                "detail": f"server core saturated ({step['server_cpu_cores']} cores): ping lag p95 "
-                          f"{step['lag_p95_ms']} ms > {LAG_LIMIT_MS:.0f} ms"}
-    return {"kind": "server_lag", "at": n,
-            "detail": f"ping lag p95 {step['lag_p95_ms']} ms > {LAG_LIMIT_MS:.0f} ms (or unanswered pings: "
-                      f"{step['unanswered_pings']}) at {step['server_cpu_cores']} server cores"}
+                "detail": f"server core saturated ({step['server_cpu_cores']} cores): {lag}"}
+    return {"kind": "server_lag", "at": n, "detail": f"{lag} at {step['server_cpu_cores']} server cores"}
 
 
 def _maybe(value: float | None) -> float | None:
@@ -452,7 +453,7 @@ def affinity(cores: set[int] | None) -> Iterator[None]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     utterances = load_utterances("quick", args.fixtures_limit)
-    server = ServerProcess(args.state_dir, tts_cache=args.tts_cache)
+    server = ServerProcess(args.state_dir, tts_cache=args.tts_cache, root=args.server_root or ROOT)
     log(f"starting shepherd serve on port {server.port} (state dir {args.state_dir}); log {server.log_path}")
     server.start()
     ramp: list[dict[str, Any]] = []
@@ -522,6 +523,7 @@ def build_result(args: argparse.Namespace, outcome: dict[str, Any]
         "loadgen_procs": args.loadgen_procs or "one per load-generator core",
         "endpointing": "server VAD (trailing silence)", "tts_cache": args.tts_cache, "replies": "cut by cancel when the next question is due",
         "runs": 1,
+        "server_root": str(args.server_root) if args.server_root else None,
     }
     results = {
         "max_shoppers": max_shoppers, "shopper_limit_reached": limit_reached_shoppers,
@@ -579,7 +581,8 @@ def merge_previous(path: Path, results: dict[str, Any], rows: list[dict[str, Any
         for key in ("max_shoppers", "shopper_limit_reached", "ramp"):
             results[key] = old_results.get(key)
         kept += [r for r, lis in zip(old_rows, listening_row, strict=True) if not lis]
-        setup["merged_from"] = {"shoppers": old.get("created")}
+        setup["merged_from"] = {"shoppers": ((old.get("setup") or {}).get("merged_from") or {}).get("shoppers")
+                                or old.get("created")}
     if skip_listening and old_results.get("listening"):
         for key in ("max_listening_sessions", "listening_limit_reached", "rss_per_session_kb",
                     "listening_rss0_mb", "listening", "stopped_by", "listening_core_ms_per_session_s"):
@@ -587,7 +590,8 @@ def merge_previous(path: Path, results: dict[str, Any], rows: list[dict[str, Any
                 results[key] = old_results[key]
         rows[:] = [r for r in rows if r.get("metric") not in LISTENING_METRICS]
         rows += [r for r, lis in zip(old_rows, listening_row, strict=True) if lis]
-        setup["merged_from"] = {**(setup.get("merged_from") or {}), "listening": old.get("created")}
+        setup["merged_from"] = {**(setup.get("merged_from") or {}), "listening": (
+            (old.get("setup") or {}).get("merged_from") or {}).get("listening") or old.get("created")}
     rows[:0] = kept
 
 
@@ -635,6 +639,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-listening", action="store_true")
     parser.add_argument("--loadgen-procs", type=int, default=0,
                         help="listening load-generator processes (default: one per core the server is not on)")
+    parser.add_argument("--server-root", type=Path, default=None,
+                        help="run the server from another checkout (e.g. before a change); default this one")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--tts-cache", action="store_true",
                         help="keep the server's phrase cache on (off by default: the fixtures repeat replies)")

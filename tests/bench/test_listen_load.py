@@ -54,6 +54,7 @@ def test_stopped_by_names_the_most_fundamental_cause() -> None:
     assert stopped_by(step(loadgen_limited=True), 1)["kind"] == "loadgen"
     assert stopped_by(step(server_cpu_cores=0.97), 1)["kind"] == "server_cpu"
     assert stopped_by(step(), 1)["kind"] == "server_lag"
+    assert "7 pings unanswered" in stopped_by(step(lag_p95_ms=60.0, unanswered_pings=7), 1)["detail"]
 
 
 def test_a_listening_only_run_keeps_the_shopper_ramp(tmp_path: Path) -> None:
