@@ -211,8 +211,9 @@ def e2e_series(roots: dict[str, Path], state_dir: Path, sessions: int, seconds: 
 def build_rows(core: dict[str, Any], e2e: dict[str, Any] | None, args: argparse.Namespace) -> list[dict[str, Any]]:
     from bench.report import row
 
+    before = f"; before = {args.baseline_commit}" if args.baseline_commit else ""
     label = (f"SessionCore fed 20 ms frames, {args.sessions} sessions x {args.seconds:.0f} s, "
-             f"{args.runs} runs (median, min-max)")
+             f"{args.runs} runs (median, min-max){before}")
     rows = []
     for kind in ("silence", "room"):
         c = core[kind]["current"]
@@ -228,9 +229,15 @@ def build_rows(core: dict[str, Any], e2e: dict[str, Any] | None, args: argparse.
         if "speedup" in e2e:
             value += f"; {e2e['speedup']:.1f}x less than before"
         rows.append(row("Listening cost", "whole server over websockets, silence", value,
-                        f"shepherd serve pinned to 1 core, {c['sessions']} sessions, {args.e2e_runs} windows of "
-                        f"{args.e2e_seconds:.0f} s minus idle"))
+                        f"shepherd serve pinned to 1 core, {c['sessions']} sessions (each also pings once a "
+                        f"second), {args.e2e_runs} windows of {args.e2e_seconds:.0f} s minus idle{before}"))
     return rows
+
+
+def commit_of(root: Path) -> str | None:
+    """Short git commit of a checkout (what "before" was), None outside git."""
+    out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return out.stdout.strip() or None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.baseline_root is not None:
         roots = {"baseline": args.baseline_root.resolve(), "current": ROOT}
     machine_before = machine_info()["cpu_probe_ms"]
+    args.baseline_commit = commit_of(roots["baseline"]) if "baseline" in roots else None
     core = core_series(roots, args.runs, args.sessions, args.seconds)
     e2e = None if args.skip_e2e else e2e_series(roots, args.state_dir or DEFAULT_STATE_DIR, args.e2e_sessions,
                                                   args.e2e_seconds, args.e2e_runs)
@@ -270,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
              "e2e": None if e2e is None else {"sessions": args.e2e_sessions, "seconds": args.e2e_seconds,
                                               "windows": args.e2e_runs, "server": "pinned to 1 core"},
              "baseline_root": str(roots.get("baseline", "")) or None,
+             "commits": {label: commit_of(root) for label, root in roots.items()},
              "cpu_probe_ms_before": machine_before}
     results = {"core": core, "e2e": e2e}
     path = write_result("listening_cost", setup, results, build_rows(core, e2e, args),
