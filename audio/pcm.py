@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import wave
 from pathlib import Path
 
@@ -48,6 +49,23 @@ def rms_dbfs(samples: np.ndarray) -> float:
     return max(-120.0, 20.0 * np.log10(rms + 1e-12))
 
 
+def pcm16_rms_dbfs(pcm: bytes) -> float:
+    """`rms_dbfs(pcm16_to_float32(pcm))`, bit for bit, without the float copies (the endpointer's per-frame
+    level): the sum of squares is exact in int64, and scaled by 2**-30 it is the very float64 sum numpy
+    forms from the float32 samples, so the mean, root and logarithm are the same operations on the same
+    value."""
+    if not pcm:
+        return -120.0
+    if len(pcm) % 2:
+        raise ValueError("pcm_s16le needs an even number of bytes")
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.int64)
+    energy = int(np.dot(samples, samples))
+    if energy == 0:
+        return -120.0  # digital silence: 20 log10(1e-12) is below the clamp
+    rms = math.sqrt(energy * _INT16_SCALE**-2 / samples.size)
+    return max(-120.0, 20.0 * float(np.log10(rms + 1e-12)))
+
+
 def resample(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
     """Resample a whole float32 signal at once (high quality soxr)."""
     if src_rate == dst_rate:
@@ -84,6 +102,8 @@ class Resampler:
 
     def process(self, pcm: bytes) -> bytes:
         """Resample the next chunk; returns whatever output is ready (may be empty)."""
+        if self._stream is None and not self._odd_byte and not len(pcm) % 2:
+            return pcm  # same rate, whole samples: nothing to copy
         data = self._odd_byte + pcm
         cut = len(data) - (len(data) % 2)
         data, self._odd_byte = data[:cut], data[cut:]

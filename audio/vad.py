@@ -20,7 +20,7 @@ import numpy as np
 import webrtcvad
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from audio.pcm import ASR_RATE, frame_bytes, pcm16_to_float32, rms_dbfs
+from audio.pcm import ASR_RATE, frame_bytes, pcm16_rms_dbfs, pcm16_to_float32, rms_dbfs
 
 EndReason = Literal["silence", "max_length", "flush"]
 
@@ -168,6 +168,8 @@ class Endpointer:
         self._pending = b""
         self._frames_seen = 0
         self._idle_window: deque[tuple[bytes, bool]] = deque(maxlen=self._preroll_frames + self._start_frames)
+        self._start_window: deque[bool] = deque(maxlen=self._start_frames)  # voiced flags of the last start_ms
+        self._start_voiced = 0  # how many of them are voiced
         lookback = self.config.max_lookback_ms // self.config.frame_ms
         self._history: deque[tuple[bytes, float]] = deque(
             maxlen=self._preroll_frames + self._start_frames + lookback + NOISE_FLOOR_FRAMES)
@@ -213,9 +215,12 @@ class Endpointer:
 
     def feed(self, pcm: bytes) -> list[VadEvent]:
         """Consume 16 kHz mono pcm_s16le of any length; return the events it caused."""
-        events: list[VadEvent] = []
-        data = self._pending + pcm
+        data = self._pending + pcm if self._pending else pcm
         n = self._frame_bytes
+        if len(data) < n:  # the usual case for 20 ms client frames: a 30 ms frame is not complete yet
+            self._pending = data
+            return []
+        events: list[VadEvent] = []
         whole = len(data) - len(data) % n
         for offset in range(0, whole, n):
             events.extend(self._on_frame(data[offset : offset + n]))
@@ -238,8 +243,8 @@ class Endpointer:
         return spectral_flatness(pcm16_to_float32(frame)) <= self.config.max_spectral_flatness
 
     def _on_frame(self, frame: bytes) -> list[VadEvent]:
-        level = rms_dbfs(pcm16_to_float32(frame))
-        voiced = self._is_voiced(frame, level)
+        level = pcm16_rms_dbfs(frame)
+        voiced = level >= self.config.min_rms_dbfs and self._is_voiced(frame, level)
         self._frames_seen += 1
         if not self._in_speech:
             self._history.append((frame, level))
@@ -248,16 +253,22 @@ class Endpointer:
 
     def _on_idle_frame(self, frame: bytes, voiced: bool) -> list[VadEvent]:
         self._idle_window.append((frame, voiced))
+        # running count of voiced frames in the last `start_frames` (no per-frame window copy)
+        if len(self._start_window) == self._start_frames:
+            self._start_voiced -= self._start_window[0]
+        self._start_window.append(voiced)
+        self._start_voiced += voiced
+        if len(self._start_window) < self._start_frames:
+            return []
+        if self._start_voiced < self.config.start_ratio * self._start_frames:
+            return []
         window = list(self._idle_window)[-self._start_frames :]
-        if len(window) < self._start_frames:
-            return []
-        voiced_count = sum(v for _, v in window)
-        if voiced_count < self.config.start_ratio * self._start_frames:
-            return []
         first_voiced = next(i for i, (_, v) in enumerate(window) if v)
         start_frame_index = self._frames_seen - self._start_frames + first_voiced
         self._utterance = self._lookback() + [f for f, _ in self._idle_window]
         self._idle_window.clear()
+        self._start_window.clear()
+        self._start_voiced = 0
         self._history.clear()
         self._in_speech = True
         self._silence_frames = 0

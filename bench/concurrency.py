@@ -21,8 +21,16 @@ and this process is the load generator, so the two never share a GIL.
 Each ramp step also reports the server's CPU per answered turn by stage (VAD, ASR, understanding, shop,
 TTS, protocol, total; core-milliseconds, from ``shepherd_cpu_seconds_total{stage}``: ``cpu_per_turn``).
 
+   The load generator is ``bench.listen_load`` (worker processes writing one prebuilt masked frame per
+   socket and tick, no client connection-pool limit: aiohttp's default pool of 100 connections is what
+   stopped this ramp at 100 sessions before). Each step records connect failures by kind (close code /
+   HTTP status: which limit), the load generator's lateness and CPU, the server's CPU per session-second;
+   ``results["stopped_by"]`` says what ended the ramp: ``refused``, ``closed``, ``loadgen``,
+   ``server_cpu`` or ``server_lag`` (``none`` when every step kept up).
+
 Writes ``bench/results/concurrency.json`` with per-N series in ``results["ramp"]`` and
-``results["listening"]`` for bench/plots.py.
+``results["listening"]`` for bench/plots.py. A run with ``--skip-shoppers`` (or ``--skip-listening``)
+keeps the skipped ramp's numbers and rows from the file it replaces (``setup["merged_from"]``).
 """
 
 from __future__ import annotations
@@ -40,7 +48,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +56,11 @@ import numpy as np
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench.listen_load import CONNECT_TIMEOUT_S, ListenLoad
 from bench.report import RESULTS_DIR, machine_info, row, summarize, write_result
 from bench.shoppers import (
     DEFAULT_STATE_DIR,
     FRAME_MS,
-    RATE,
     ROOT,
     STAGES,
     Shopper,
@@ -64,7 +71,6 @@ from bench.shoppers import (
     wait_answer,
 )
 from voice_server.tools.replay import wait_ready
-from voice_server.tools.voice_client import guest_token
 
 P95_LIMIT_MS = 1500.0
 LAG_LIMIT_MS = 200.0
@@ -84,15 +90,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-CONNECT_TIMEOUT_S = 20.0
-"""A listener that cannot connect and say hello within this long counts as refused."""
-
-
 class ServerProcess:
     """``shepherd serve`` in a subprocess; its threads can be pinned to cores."""
 
-    def __init__(self, state_dir: Path, port: int | None = None, tts_cache: bool = False) -> None:
+    def __init__(self, state_dir: Path, port: int | None = None, tts_cache: bool = False,
+                 root: Path = ROOT, profile: Path | None = None) -> None:
         self.state_dir = state_dir
+        self.root = root  # the checkout whose code the server runs (bench.listening_cost --baseline-root)
+        self.profile = profile  # cProfile output of the whole server run (written at SIGTERM)
         self.tts_cache = tts_cache
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -112,11 +117,13 @@ class ServerProcess:
             # a handful of fixtures repeat the same replies far more than real shoppers do: the phrase
             # cache would flatter TTS, so it is off unless --tts-cache
             "SHEPHERD_TTS_CACHE_MB": "32" if self.tts_cache else "0",
+            "PYTHONPATH": str(self.root),
         })
+        profiling = ["-m", "cProfile", "-o", str(self.profile)] if self.profile is not None else []
         with self.log_path.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "voice_server.tools.cli", "serve", "--host", "127.0.0.1", "--port",
-                 str(self.port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                [sys.executable, *profiling, "-m", "voice_server.tools.cli", "serve", "--host", "127.0.0.1",
+                 "--port", str(self.port)], cwd=self.root, env=env, stdout=out, stderr=subprocess.STDOUT,
             )
 
     async def ready(self, timeout_s: float = 600.0) -> None:
@@ -310,119 +317,40 @@ async def shopper_step(server: ServerProcess, n: int, utterances: list[Utterance
 
 
 # ------------------------------------------------------------------ listening-only ramp
-@dataclass
-class Listener:
-    ws: aiohttp.ClientWebSocketResponse
-    reader: asyncio.Task[None] | None = None
-    pings: dict[str, float] = field(default_factory=dict)
-    closed: bool = False
+LIMIT_NAMES = {
+    "close_4503_server_full": "SHEPHERD_MAX_SESSIONS (or admission control): close 4503",
+    "close_4429_pending_handshakes": "per-address pending-handshake limit (SHEPHERD_MAX_PENDING_HANDSHAKES): close 4429",
+    "guest_token_http_429_rate_limit": "REST rate limit on guest tokens: HTTP 429",
+    "connect_timeout": f"connect + hello not done within {CONNECT_TIMEOUT_S:.0f} s",
+}
+SATURATED = 0.9
+"""A core busy this share of the time counts as saturated (server or load generator)."""
 
 
-class ListeningLoad:
-    """Many sessions streaming silence in real time from one ticker (cheap enough to reach 1000s)."""
-
-    def __init__(self, base: str, url: str, ping_every_s: float = 1.0) -> None:
-        self.base = base
-        self.url = url
-        self.ping_every_s = ping_every_s
-        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=180))
-        self.listeners: list[Listener] = []
-        self.rtts: list[tuple[float, float]] = []  # (arrival time, round trip ms)
-        self.late_ms: list[float] = []
-        self._ticker: asyncio.Task[None] | None = None
-        self._frame = bytes(RATE * FRAME_MS // 1000 * 2)
-
-    async def add(self, n: int, parallel: int = 16) -> int:
-        gate = asyncio.Semaphore(parallel)
-
-        async def one() -> bool:
-            async with gate:
-                try:
-                    async with asyncio.timeout(CONNECT_TIMEOUT_S):  # a saturated server: fail the step, do not hang
-                        ws = await self._connect()
-                except Exception as exc:
-                    log(f"listener could not connect: {exc!r}")
-                    return False
-                listener = Listener(ws)
-                listener.reader = asyncio.create_task(self._read(listener))
-                self.listeners.append(listener)
-                return True
-
-        return sum(await asyncio.gather(*(one() for _ in range(n))))
-
-    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
-        """Guest token, websocket, hello → ready."""
-        token = (await guest_token(self.base, self.http))["token"]
-        ws = await self.http.ws_connect(self.url, headers={"Authorization": f"Bearer {token}"},
-                                        heartbeat=None, max_msg_size=4 << 20)
-        await ws.send_json({"type": "hello", "version": 1,
-                            "input": {"encoding": "pcm_s16le", "sample_rate": RATE, "channels": 1},
-                            "output": {"encoding": "pcm_s16le", "sample_rate": 24000, "channels": 1},
-                            "client": {"name": "bench-listener", "version": "1"}})
-        while True:
-            msg = await ws.receive()
-            if msg.type != aiohttp.WSMsgType.TEXT:
-                raise RuntimeError(f"closed during handshake: {ws.close_code}")
-            if json.loads(msg.data).get("type") == "ready":
-                return ws
-
-    async def _read(self, listener: Listener) -> None:
-        async for msg in listener.ws:
-            if msg.type == aiohttp.WSMsgType.TEXT:
-                message = json.loads(msg.data)
-                if message.get("type") == "pong":
-                    sent = listener.pings.pop(str(message.get("id")), None)
-                    if sent is not None:
-                        now = time.monotonic()
-                        self.rtts.append((now, (now - sent) * 1000.0))
-        listener.closed = True
-
-    def start(self) -> None:
-        self._ticker = asyncio.create_task(self._tick())
-
-    async def _tick(self) -> None:
-        period = FRAME_MS / 1000
-        start = time.monotonic()
-        n = 0
-        ping_ticks = max(1, round(self.ping_every_s / period))
-        while True:
-            delay = start + n * period - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            self.late_ms.append(max(0.0, -delay * 1000.0))
-            for i, listener in enumerate(self.listeners):
-                if listener.closed:
-                    continue
-                try:
-                    await listener.ws.send_bytes(self._frame)
-                    if (n + i) % ping_ticks == 0:  # each session pings once a second, staggered
-                        ping_id = f"{n}"
-                        listener.pings[ping_id] = time.monotonic()
-                        await listener.ws.send_json({"type": "ping", "id": ping_id})
-                except (ConnectionError, RuntimeError):
-                    listener.closed = True
-            n += 1
-
-    def open_sessions(self) -> int:
-        return sum(1 for x in self.listeners if not x.closed)
-
-    def unanswered_pings(self, older_than_s: float) -> int:
-        cutoff = time.monotonic() - older_than_s
-        return sum(1 for x in self.listeners for sent in x.pings.values() if sent < cutoff)
-
-    async def close(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-        async def close_one(listener: Listener) -> None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(listener.ws.close(), 10.0)
-            if listener.reader is not None:
-                listener.reader.cancel()
-
-        await asyncio.gather(*(close_one(x) for x in self.listeners))
-        await self.http.close()
+def stopped_by(step: dict[str, Any], loadgen_cores: int) -> dict[str, Any]:
+    """Why a listening step did not keep up, most fundamental cause first: a connect refused (by which
+    limit), sessions the server closed, the load generator falling behind real time, the server's core
+    saturated, or the server lagging with CPU to spare."""
+    n = step["target"]
+    if step["failures"]:
+        kinds = ", ".join(f"{LIMIT_NAMES.get(k, k)} x{c}" for k, c in sorted(step["failures"].items()))
+        busy = step["server_cpu_cores"] >= SATURATED
+        return {"kind": "refused", "at": n, "failures": step["failures"],
+                "detail": f"connections refused: {kinds}" + (" (server core saturated)" if busy else "")}
+    if step["closed"]:
+        return {"kind": "closed", "at": n, "detail": f"the server closed sessions: codes {step['close_codes']}"}
+    if step["loadgen_limited"]:
+        return {"kind": "loadgen", "at": n,
+                "detail": f"load generator behind real time: tick late p95 {step['loadgen_late_p95_ms']} ms, "
+                          f"{step['loadgen_cpu_cores']} of {loadgen_cores} cores"}
+    lag = (f"ping lag p95 {step['lag_p95_ms']} ms > {LAG_LIMIT_MS:.0f} ms"
+           if step["lag_p95_ms"] is None or step["lag_p95_ms"] > LAG_LIMIT_MS
+           else f"{step['unanswered_pings']} pings unanswered after {LAG_LIMIT_MS:.0f} ms (lag p95 "
+                f"{step['lag_p95_ms']} ms, max {step.get('lag_max_ms')} ms)")
+    if step["server_cpu_cores"] >= SATURATED:
+        return {"kind": "server_cpu", "at": n,
+                "detail": f"server core saturated ({step['server_cpu_cores']} cores): {lag}"}
+    return {"kind": "server_lag", "at": n, "detail": f"{lag} at {step['server_cpu_cores']} server cores"}
 
 
 def _maybe(value: float | None) -> float | None:
@@ -445,54 +373,67 @@ def memory_slope_kb(baseline_mb: float, steps: list[dict[str, Any]]) -> float | 
     return round(float(np.polyfit(n, rss, 1)[0]) * 1024, 1)
 
 
-async def listening_ramp(server: ServerProcess, steps: list[int], duration_s: float
-                         ) -> tuple[list[dict[str, Any]], float]:
-    """Add sessions step by step (keeping the earlier ones) until frame processing lags real time;
-    returns the steps and the server's RSS (MB) before the first session."""
-    load = ListeningLoad(server.base, server.url)
+async def listening_ramp(server: ServerProcess, steps: list[int], duration_s: float, procs: int,
+                         loadgen_cores: set[int] | None) -> tuple[list[dict[str, Any]], float, dict[str, Any]]:
+    """Add sessions step by step (keeping the earlier ones) until frame processing lags real time or
+    sessions are refused; returns the steps, the server's RSS (MB) before the first session and why
+    the ramp stopped (`stopped_by`)."""
+    load = ListenLoad(server.base, server.url, procs=procs, cores=loadgen_cores)
+    n_loadgen = len(loadgen_cores) if loadgen_cores else (os.cpu_count() or 1)
     results: list[dict[str, Any]] = []
+    why: dict[str, Any] = {"kind": "none", "at": None, "detail": "every step kept up"}
     try:
         await asyncio.sleep(2.0)
         rss0 = prev_rss = server.rss_mb()
         prev_n = 0
-        load.start()
+        await load.start()
         for n in steps:
-            added = await load.add(n - len(load.listeners))
-            log(f"listening: {load.open_sessions()} sessions open ({added} added); measuring {duration_s:.0f} s")
+            added = await load.add(n - load.requested)
+            before = await load.stats(window_s=0.0)
+            log(f"listening: {before['open']} sessions open ({added['added']} added in {added['connect_s']} s, "
+                f"failures {added['failures'] or 'none'}); measuring {duration_s:.0f} s")
             await asyncio.sleep(2.0)  # settle after the connection burst
-            t0, cpu0, tick0 = time.monotonic(), server.cpu_s(), len(load.late_ms)
+            t0, cpu0 = time.monotonic(), server.cpu_s()
+            gen0 = (await load.stats(window_s=0.0))["cpu_s"]
             await asyncio.sleep(duration_s)
             t1 = time.monotonic()
-            rtts = [rtt for at, rtt in load.rtts if t0 <= at <= t1]
-            stuck = load.unanswered_pings(older_than_s=LAG_LIMIT_MS / 1000)
-            lag = summarize(rtts)
-            late = summarize(load.late_ms[tick0:])
+            st = await load.stats(window_s=t1 - t0, lag_limit_s=LAG_LIMIT_MS / 1000)
+            lag = summarize(st["rtts"])
+            late = summarize(st["late"])
             rss = server.rss_mb()
-            sessions = load.open_sessions()
+            sessions = st["open"]
+            cores = (server.cpu_s() - cpu0) / (t1 - t0)
             step = {
                 "n": sessions, "target": n, "lag_p50_ms": _maybe(lag.get("p50")),
                 "lag_p95_ms": _maybe(lag.get("p95")), "lag_max_ms": _maybe(lag.get("max")),
-                "pings": lag["n"], "unanswered_pings": stuck,
-                "server_cpu_cores": round((server.cpu_s() - cpu0) / (t1 - t0), 2),
+                "pings": lag["n"], "unanswered_pings": st["stuck"],
+                "server_cpu_cores": round(cores, 2),
+                "server_core_ms_per_session_s": round(cores * 1000 / sessions, 3) if sessions else None,
                 "rss_mb": round(rss, 1),
                 "rss_per_session_kb": round((rss - prev_rss) * 1024 / max(sessions - prev_n, 1), 1),
                 "loadgen_late_p95_ms": round(late.get("p95", 0.0), 1),
-                "closed": len(load.listeners) - sessions,
+                "loadgen_cpu_cores": round((st["cpu_s"] - gen0) / (time.monotonic() - t0), 2),
+                "loadgen_procs": procs,
+                "failures": added["failures"], "connect_s": added["connect_s"],
+                "closed": st["closed"], "close_codes": st["close_codes"],
             }
-            step["keeps_up"] = (lag["n"] > 0 and lag["p95"] <= LAG_LIMIT_MS and stuck == 0
+            step["keeps_up"] = (lag["n"] > 0 and lag["p95"] <= LAG_LIMIT_MS and st["stuck"] == 0
                                 and step["closed"] == 0 and sessions >= n)
-            step["loadgen_limited"] = step["loadgen_late_p95_ms"] > FRAME_MS
+            step["loadgen_limited"] = (step["loadgen_late_p95_ms"] > FRAME_MS
+                                       or step["loadgen_cpu_cores"] >= SATURATED * n_loadgen)
             results.append(step)
             prev_rss, prev_n = rss, sessions
             log(f"listening {sessions}: lag p50 {step['lag_p50_ms']} / p95 {step['lag_p95_ms']} ms, "
-                f"server cpu {step['server_cpu_cores']} cores, rss {step['rss_mb']} MB, "
-                f"loadgen late p95 {step['loadgen_late_p95_ms']} ms -> "
-                f"{'keeps up' if step['keeps_up'] else 'falls behind'}")
+                f"server cpu {step['server_cpu_cores']} cores ({step['server_core_ms_per_session_s']} core-ms per "
+                f"session-s), rss {step['rss_mb']} MB, loadgen late p95 {step['loadgen_late_p95_ms']} ms at "
+                f"{step['loadgen_cpu_cores']} cores -> {'keeps up' if step['keeps_up'] else 'falls behind'}")
             if not step["keeps_up"]:
+                why = stopped_by(step, n_loadgen)
+                log(f"listening ramp stopped by {why['kind']}: {why['detail']}")
                 break
     finally:
         await load.close()
-    return results, rss0
+    return results, rss0, why
 
 
 # ------------------------------------------------------------------ the whole benchmark
@@ -512,11 +453,12 @@ def affinity(cores: set[int] | None) -> Iterator[None]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     utterances = load_utterances("quick", args.fixtures_limit)
-    server = ServerProcess(args.state_dir, tts_cache=args.tts_cache)
+    server = ServerProcess(args.state_dir, tts_cache=args.tts_cache, root=args.server_root or ROOT)
     log(f"starting shepherd serve on port {server.port} (state dir {args.state_dir}); log {server.log_path}")
     server.start()
     ramp: list[dict[str, Any]] = []
     listening: list[dict[str, Any]] = []
+    why: dict[str, Any] | None = None
     rss0 = 0.0
     info: dict[str, str] = {}
     try:
@@ -547,14 +489,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             loadgen_cores = set(cores[1:]) or None
             server.pin(server_core)
             log(f"listening-only: server pinned to core {cores[0]}, load generator to {sorted(loadgen_cores or [])}")
+            procs = args.loadgen_procs or max(1, len(loadgen_cores or ()))
             with affinity(loadgen_cores):
-                listening, rss0 = await listening_ramp(server, listening_steps(args.listen_steps),
-                                                       args.listen_duration_s)
+                listening, rss0, why = await listening_ramp(server, listening_steps(args.listen_steps),
+                                                            args.listen_duration_s, procs, loadgen_cores)
             server.pin(None)
     finally:
         server.stop()
     return {"ramp": ramp, "listening": listening, "listening_rss0_mb": round(rss0, 1), "server": info,
-            "cores_split": len(os.sched_getaffinity(0)) > 1}
+            "cores_split": len(os.sched_getaffinity(0)) > 1, "stopped_by": why}
 
 
 def build_result(args: argparse.Namespace, outcome: dict[str, Any]
@@ -573,15 +516,22 @@ def build_result(args: argparse.Namespace, outcome: dict[str, Any]
         "listening_steps": listening_steps(args.listen_steps), "listening_duration_s": args.listen_duration_s,
         "limits": {"p95_ms": P95_LIMIT_MS, "dropped": 0, "lag_p95_ms": LAG_LIMIT_MS},
         "server": "shepherd serve subprocess (all cores for shoppers; one pinned core for listening)",
-        "load_generator": "this process" + (" (pinned to the other core for listening)"
-                                            if outcome["cores_split"] else " (same core: machine has one)"),
+        "load_generator": "this process for shoppers; for listening bench.listen_load worker processes (one "
+                          "prebuilt masked frame written to each socket per tick, no client pool limit)"
+                          + (" pinned to the cores the server is not on" if outcome["cores_split"]
+                             else " on the same core: machine has one"),
+        "loadgen_procs": args.loadgen_procs or "one per load-generator core",
         "endpointing": "server VAD (trailing silence)", "tts_cache": args.tts_cache, "replies": "cut by cancel when the next question is due",
         "runs": 1,
+        "server_root": str(args.server_root) if args.server_root else None,
     }
     results = {
         "max_shoppers": max_shoppers, "shopper_limit_reached": limit_reached_shoppers,
         "max_listening_sessions": max_listening, "listening_limit_reached": limit_reached_listening,
         "rss_per_session_kb": memory_slope_kb(outcome["listening_rss0_mb"], listening),
+        "stopped_by": outcome.get("stopped_by"),
+        "listening_core_ms_per_session_s": next((s["server_core_ms_per_session_s"] for s in reversed(listening)
+                                                 if s["keeps_up"]), None),
         "listening_rss0_mb": outcome["listening_rss0_mb"],
         "ramp": ramp, "listening": listening,
     }
@@ -598,13 +548,51 @@ def build_result(args: argparse.Namespace, outcome: dict[str, Any]
                             "transport", " / ".join(f"{split[s]:.0f}" for s in STAGES) + " ms", label))
     if listening:
         label = "server pinned to 1 core, 20 ms frames of silence, in-band ping lag p95 <= 200 ms"
-        rows.append(row("Concurrency", "listening-only sessions on one core",
-                        f"{max_listening}{'' if limit_reached_listening else '+'}", label,
+        why = outcome.get("stopped_by") or {}
+        stop = f"; stopped by {why['kind']} at {why['at']}: {why['detail']}" if why.get("at") else ""
+        rows.append(row("Concurrency", LISTENING_METRICS[0],
+                        f"{max_listening}{'' if limit_reached_listening else '+'}", label + stop,
                         goal=f">= {GOAL_LISTENING}", met=max_listening >= GOAL_LISTENING))
+        if results["listening_core_ms_per_session_s"] is not None:
+            rows.append(row("Concurrency", LISTENING_METRICS[2],
+                            f"{results['listening_core_ms_per_session_s']:.2f} core-ms per session-second", label))
         if results["rss_per_session_kb"] is not None:
-            rows.append(row("Concurrency", "memory per session (server RSS growth)",
+            rows.append(row("Concurrency", LISTENING_METRICS[1],
                             f"{results['rss_per_session_kb']:.0f} KiB", label))
     return setup, results, rows
+
+
+LISTENING_METRICS = ("listening-only sessions on one core", "memory per session (server RSS growth)",
+                     "server CPU per listening session (largest step that kept up)")
+
+
+def merge_previous(path: Path, results: dict[str, Any], rows: list[dict[str, Any]], setup: dict[str, Any],
+                   skip_shoppers: bool, skip_listening: bool) -> None:
+    """A run that skipped one ramp keeps that ramp's numbers and rows from the file it replaces (so
+    ``--skip-shoppers`` does not wipe the shopper ramp); ``setup["merged_from"]`` says what came from
+    which older run."""
+    if not (skip_shoppers or skip_listening) or not path.exists():
+        return
+    old = json.loads(path.read_text())
+    old_results, old_rows = old.get("results") or {}, old.get("rows") or []
+    listening_row = [r.get("metric") in LISTENING_METRICS for r in old_rows]
+    kept: list[dict[str, Any]] = []
+    if skip_shoppers and old_results.get("ramp"):
+        for key in ("max_shoppers", "shopper_limit_reached", "ramp"):
+            results[key] = old_results.get(key)
+        kept += [r for r, lis in zip(old_rows, listening_row, strict=True) if not lis]
+        setup["merged_from"] = {"shoppers": ((old.get("setup") or {}).get("merged_from") or {}).get("shoppers")
+                                or old.get("created")}
+    if skip_listening and old_results.get("listening"):
+        for key in ("max_listening_sessions", "listening_limit_reached", "rss_per_session_kb",
+                    "listening_rss0_mb", "listening", "stopped_by", "listening_core_ms_per_session_s"):
+            if key in old_results:
+                results[key] = old_results[key]
+        rows[:] = [r for r in rows if r.get("metric") not in LISTENING_METRICS]
+        rows += [r for r, lis in zip(old_rows, listening_row, strict=True) if lis]
+        setup["merged_from"] = {**(setup.get("merged_from") or {}), "listening": (
+            (old.get("setup") or {}).get("merged_from") or {}).get("listening") or old.get("created")}
+    rows[:0] = kept
 
 
 def human_table(results: dict[str, Any]) -> str:
@@ -628,6 +616,8 @@ def human_table(results: dict[str, Any]) -> str:
             lines.append(f"{s['n']:>8} {lag50:>8} {lag95:>8} {s['server_cpu_cores']:>5.2f} "
                          f"{s['rss_mb']:>7.0f} {s['rss_per_session_kb']:>8.1f} {'yes' if s['keeps_up'] else 'no':>4}")
         lines.append(f"listening-only sessions one core sustains: {results['max_listening_sessions']}")
+        why = results.get("stopped_by") or {}
+        lines.append(f"stopped by: {why.get('kind')} at {why.get('at')}: {why.get('detail')}")
     return "\n".join(lines)
 
 
@@ -647,6 +637,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep-going", action="store_true", help="ramp shoppers to --max-n even past a failure")
     parser.add_argument("--skip-shoppers", action="store_true")
     parser.add_argument("--skip-listening", action="store_true")
+    parser.add_argument("--loadgen-procs", type=int, default=0,
+                        help="listening load-generator processes (default: one per core the server is not on)")
+    parser.add_argument("--server-root", type=Path, default=None,
+                        help="run the server from another checkout (e.g. before a change); default this one")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--tts-cache", action="store_true",
                         help="keep the server's phrase cache on (off by default: the fixtures repeat replies)")
@@ -667,6 +661,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     outcome = asyncio.run(run(args))
     setup, results, rows = build_result(args, outcome)
+    merge_previous(args.out_dir / "concurrency.json", results, rows, setup, args.skip_shoppers, args.skip_listening)
     path = write_result("concurrency", setup, results, rows, out_dir=args.out_dir)
     print(human_table(results))
     log(f"wrote {path}")

@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 START = "<!-- BENCHMARK_TABLE_START -->"
 END = "<!-- BENCHMARK_TABLE_END -->"
 STATUS_DOC = "run_all"
-ORDER = ("voice_latency", "concurrency", "asr_compare", "commerce", "fit_returns")
-TITLES = {"voice_latency": "Voice-to-voice latency", "concurrency": "Concurrency", "asr_compare": "ASR vs WhisperLive",
+ORDER = ("voice_latency", "concurrency", "listening_cost", "asr_compare", "commerce", "fit_returns")
+TITLES = {"voice_latency": "Voice-to-voice latency", "concurrency": "Concurrency", "listening_cost": "Listening cost",
+          "asr_compare": "ASR vs WhisperLive",
           "commerce": "Commerce", "fit_returns": "Fit and returns quality"}
 PLOTS = ("voice_latency.png", "concurrency.png", "asr_compare.png", "search_latency.png")
 METHODS: dict[str, tuple[int, str]] = {

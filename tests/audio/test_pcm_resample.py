@@ -11,6 +11,7 @@ from audio.pcm import (
     decode_file,
     float32_to_pcm16,
     frame_bytes,
+    pcm16_rms_dbfs,
     pcm16_to_float32,
     resample_pcm16,
     rms_dbfs,
@@ -76,3 +77,22 @@ def test_decode_file_gives_16k_float(name: str) -> None:
     audio = decode_file(FIXTURES / name, 16000)
     assert audio.dtype == np.float32 and audio.ndim == 1 and audio.size > 16000
     assert -40 < rms_dbfs(audio) < -5
+
+
+def test_frame_level_without_float_copies_is_bit_identical() -> None:
+    """The endpointer's per-frame level (int64 sum of squares) equals rms_dbfs of the float samples exactly."""
+    rng = np.random.default_rng(5)
+    frames = [bytes(960), b"", b"\x01\x00" * 480, b"\xff\x7f" * 480, b"\x00\x80" * 480]
+    for _ in range(3000):
+        scale = 10 ** rng.uniform(-5, 0)
+        samples = np.clip(np.rint(rng.standard_normal(480) * scale * 32768), -32768, 32767)
+        frames.append(samples.astype("<i2").tobytes())
+    for pcm in frames:
+        assert pcm16_rms_dbfs(pcm) == rms_dbfs(pcm16_to_float32(pcm))
+    with pytest.raises(ValueError):
+        pcm16_rms_dbfs(b"\x00")
+
+
+def test_equal_rates_hand_back_the_same_bytes() -> None:
+    pcm = bytes(640)
+    assert Resampler(16000, 16000).process(pcm) is pcm  # no copy per frame

@@ -78,3 +78,19 @@ async def test_a_turn_charges_its_stages(connect, guest_token) -> None:
     # tts may come from the phrase cache when an earlier test had the same reply
     assert all(after[s] > before[s] for s in ("vad", "understanding", "dialogue")), (before, after)
     assert after["dialogue"] - before["dialogue"] >= after["understanding"] - before["understanding"]
+
+
+def test_a_meter_adds_to_its_counter_in_batches_and_on_flush() -> None:
+    from voice_server.platform.cpu_budget import Meter
+
+    before = cpu_seconds("vad")
+    meter = Meter("vad", every=3)
+    meter.add(0.5)
+    meter.add(0.25)
+    assert cpu_seconds("vad") == before  # not yet: a hot path pays no counter update per call
+    meter.add(0.25)
+    assert cpu_seconds("vad") == pytest.approx(before + 1.0)
+    meter.add(0.125)
+    meter.flush()
+    meter.flush()  # nothing left: adds nothing
+    assert cpu_seconds("vad") == pytest.approx(before + 1.125)

@@ -114,3 +114,36 @@ async def test_a_client_that_never_reads_is_closed_4429_and_others_are_unaffecte
     assert end["reason"] == "complete"  # the other session was served normally meanwhile
     await fast.send(type="ping", id="still-here")
     await fast.wait_for("pong", id="still-here")
+
+
+async def test_a_dead_peer_is_dropped_after_an_unanswered_ping_and_a_live_one_is_not(
+    connect, guest_token, voice_state
+) -> None:
+    """The session's keepalive (aiohttp's per-chunk heartbeat is off): a client silent for heartbeat_s is
+    pinged; one that answers (aiohttp answers pings while it reads) stays, one that never reads is dropped."""
+    registry = registry_of(voice_state)
+    options = registry.options
+    registry.options = options.model_copy(update={"heartbeat_s": 0.4})
+    try:
+        live = await connect()
+        await live.hello(guest_token)
+        before = set(registry.sessions)
+        dead = await connect(read=False)
+        await dead.send(type="hello", token=guest_token)
+        for _ in range(600):
+            new = [s for s in registry.sessions - before if s.negotiated is not None]
+            if new:
+                break
+            await asyncio.sleep(0.05)
+        (victim,) = new
+        (alive,) = [s for s in before if s.negotiated is not None and s.options.heartbeat_s == 0.4]
+        for _ in range(100):
+            if victim not in registry.sessions:
+                break
+            await asyncio.sleep(0.05)
+        assert victim not in registry.sessions and victim.live_tasks() == 0
+        assert alive in registry.sessions  # silent as long, but it answered the pings
+        await live.send(type="ping", id="still-here")
+        await live.wait_for("pong", id="still-here")
+    finally:
+        registry.options = options

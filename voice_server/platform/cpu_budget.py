@@ -2,8 +2,11 @@
 
 `shepherd_cpu_seconds_total{stage}` counts core-seconds:
 
-* `vad` — resampling the microphone audio and the endpointer (`time.thread_time` around each frame's
-  work on the event loop; continuous, so a turn's share includes the silence before it);
+* `vad` — resampling the microphone audio and the endpointer (`time.perf_counter` around each frame's
+  synchronous step on the event loop — wall time of code that holds the loop, so its CPU unless the OS
+  preempts it; `time.thread_time` is a system call ten times dearer and ran twice per frame — summed by a
+  `Meter` and added to the counter about once a second; continuous, so a turn's share includes the
+  silence before it);
 * `understanding` — the on-loop steps of the understander's coroutine (rules, and the semantic
   fallback's matching; its sentence encoder runs in a worker thread and is counted under `process`);
 * `dialogue` — the on-loop steps of the dialogue call (understanding included, then the policy and
@@ -42,6 +45,30 @@ def charge(stage: str, seconds: float) -> None:
     """Add `seconds` of CPU to `stage` (thread-safe)."""
     if seconds > 0:
         _COUNTERS[stage].inc(seconds)
+
+
+class Meter:
+    """Seconds of one stage summed locally and added to its counter every `every` calls (and at `flush`):
+    a hot path (every audio frame of every session) pays a float addition, not a locked counter update."""
+
+    __slots__ = ("_calls", "_counter", "_every", "_seconds")
+
+    def __init__(self, stage: str, every: int = 50) -> None:
+        self._counter = _COUNTERS[stage]
+        self._every = every
+        self._calls = 0
+        self._seconds = 0.0
+
+    def add(self, seconds: float) -> None:
+        self._seconds += seconds
+        self._calls += 1
+        if self._calls >= self._every:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._seconds > 0:
+            self._counter.inc(self._seconds)
+        self._calls, self._seconds = 0, 0.0
 
 
 def charger(stage: str) -> Callable[[float], None]:

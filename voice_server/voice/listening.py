@@ -47,7 +47,11 @@ class Listening(ABC):
     def __init__(self, options: SessionOptions) -> None:
         self.options = options
         self.endpointer = Endpointer(options.endpointer)
-        self.clock = StreamClock()
+        cfg = options.endpointer
+        # the clock is only asked when the speech of a turn ended (at most end_silence_ms back, an utterance
+        # lasts at most max_utterance_ms): marks for that span, one per endpointer frame, not 2000 per session
+        self.clock = StreamClock(keep=(cfg.max_utterance_ms + cfg.end_silence_ms) // cfg.frame_ms + 2)
+        self._marked_ms = -1  # stream time of the clock's latest mark
         self.utterance: Utterance | None = None
         self._resampler: Resampler | None = None
         self._job_seq = 0
@@ -77,12 +81,17 @@ class Listening(ABC):
         """A valid frame of the client's audio: resampled, endpointed, then what its events call for."""
         assert self._resampler is not None, "audio before the handshake"
         self._asr_ready, self._asr_busy = frame.asr_ready, frame.asr_busy
-        events = self.endpointer.feed(self._resampler.process(frame.data))
-        self.clock.mark(self.endpointer.t_ms, at)
-        self._on_vad_events(events, at)
-        self._maybe_end_early(at)
-        self._check_barge_in(at)
-        self._maybe_interim()
+        ep = self.endpointer
+        events = ep.feed(self._resampler.process(frame.data))
+        if ep.t_ms != self._marked_ms:  # a frame that completes no endpointer frame adds no new stream time
+            self._marked_ms = ep.t_ms
+            self.clock.mark(ep.t_ms, at)
+        if events:
+            self._on_vad_events(events, at)
+        if self.utterance is not None:  # nobody talking: nothing to end, barge in on or transcribe
+            self._maybe_end_early(at)
+            self._check_barge_in(at)
+            self._maybe_interim()
 
     def _on_vad_events(self, events: list[VadEvent], at: float) -> None:
         for event in events:

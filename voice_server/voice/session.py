@@ -35,7 +35,7 @@ from voice_server.conversation.turn_preview import TurnPreview
 from voice_server.platform import metrics as prom
 from voice_server.platform.app_state import AppState
 from voice_server.platform.capacity import capacity_of
-from voice_server.platform.cpu_budget import charge, charger, timed
+from voice_server.platform.cpu_budget import Meter, charger, timed
 from voice_server.platform.logs import get_logger
 from voice_server.platform.ports import ConversationPort
 from voice_server.voice import protocol as p
@@ -112,6 +112,7 @@ class VoiceSession:
         self._turns: dict[int, _TurnWork] = {}
         self._dialogues: dict[int, asyncio.Future[Any]] = {}  # shielded dialogue calls, by turn
         self._auth: a.Authenticate | None = None
+        self._heard_at = now()  # when the client's latest message arrived (keepalive)
 
     # ------------------------------------------------------------------ state (the core's)
     @property
@@ -199,6 +200,7 @@ class VoiceSession:
                 hub = self.state.services.notices
                 if hub is not None and self.user_id is not None:  # cross-node notices: notice_forwarder.py
                     self._spawn(forward_notices(hub, self.user_id, self.notice_arrived), "notices")
+                self._spawn(self._keepalive(), "keepalive")
                 await self._read_loop()
         except asyncio.CancelledError:
             raise
@@ -317,8 +319,15 @@ class VoiceSession:
     # ------------------------------------------------------------------ handshake
     async def _handshake(self) -> bool:
         """Wait for the first frame: a valid `hello` is accepted or refused; anything else closes 4400."""
+        deadline = now() + self.options.hello_timeout_s
         try:
-            msg = await self.ws.receive(timeout=self.options.hello_timeout_s)
+            while True:
+                msg = await self.ws.receive(timeout=max(0.001, deadline - now()))
+                if msg.type == WSMsgType.PING:  # autoping is off (see websocket.py): answer it ourselves
+                    await self.ws.pong(msg.data)
+                elif msg.type != WSMsgType.PONG:
+                    break
+            self._heard_at = now()
         except TimeoutError:
             self._feed(e.HelloTimedOut())
             return False
@@ -341,22 +350,53 @@ class VoiceSession:
 
     # ------------------------------------------------------------------ reading
     async def _read_loop(self) -> None:
-        async for msg in self.ws:
-            if msg.type == WSMsgType.BINARY:
-                asr = self.state.asr
-                frame = e.AudioFrame(msg.data, asr_ready=asr is not None, asr_busy=asr is not None and asr.busy)
-                started = time.thread_time()
-                actions = self.core.handle(frame, now())  # resampler, endpointer, barge-in check
-                charge("vad", time.thread_time() - started)
-                for action in actions:
-                    self._apply(action)
-            elif msg.type == WSMsgType.TEXT:
-                self._feed(e.TextFrame(msg.data))
-            else:  # ERROR (e.g. too big: aiohttp closed with 1009)
-                break
-            if self.core.closing:
-                break
-            await self._wait_for_writer()
+        core, outbox, state = self.core, self.outbox, self.state
+        backlog = self.options.max_control_backlog // 2
+        vad_cpu = Meter("vad")  # every frame's step, added to the counter once a second (50 frames)
+        try:
+            async for msg in self.ws:
+                self._heard_at = at = now()
+                if msg.type == WSMsgType.BINARY:
+                    asr = state.asr
+                    frame = e.AudioFrame(msg.data, asr_ready=asr is not None,
+                                         asr_busy=asr is not None and asr.busy)
+                    started = time.perf_counter()
+                    actions = core.handle(frame, at)  # resampler, endpointer, barge-in check
+                    vad_cpu.add(time.perf_counter() - started)
+                    for action in actions:
+                        self._apply(action)
+                elif msg.type == WSMsgType.TEXT:
+                    vad_cpu.flush()  # the counter is current whenever the client says something
+                    self._feed(e.TextFrame(msg.data))
+                elif msg.type == WSMsgType.PING:  # autoping is off (see websocket.py)
+                    await self.ws.pong(msg.data)
+                elif msg.type != WSMsgType.PONG:  # CLOSE, CLOSED, ERROR (e.g. too big: aiohttp closed with 1009)
+                    break
+                if core.closing:
+                    break
+                if outbox.queued_control > backlog:
+                    await self._wait_for_writer()
+        finally:
+            vad_cpu.flush()
+
+    async def _keepalive(self) -> None:
+        """Dead-peer detection, one timer per `heartbeat_s` instead of aiohttp's per-chunk heartbeat reset:
+        a client silent for `heartbeat_s` is pinged; without any message within half of that, the
+        connection is dropped (the read loop then ends the session)."""
+        every = self.options.heartbeat_s
+        while True:
+            quiet = now() - self._heard_at
+            if quiet < every:
+                await asyncio.sleep(every - quiet)
+                continue
+            pinged = now()
+            with contextlib.suppress(Exception):
+                await self.ws.ping()
+            await asyncio.sleep(every / 2)
+            if self._heard_at < pinged:
+                log.info("session.dead_peer", session=self.session_id, silent_s=round(now() - self._heard_at, 1))
+                self.abort_transport()
+                return
 
     async def _wait_for_writer(self) -> None:
         """Backpressure: while replies pile up (a burst of pings or turns) read no further, so TCP slows

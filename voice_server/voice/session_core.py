@@ -87,6 +87,8 @@ class SessionCore(Listening):
         if self._ended:
             return []  # news of work cancelled with the session
         match event:
+            case e.AudioFrame():  # first: by far the most frequent event (50 a second per session)
+                self._on_audio(event, at)
             case e.FirstFrame(data=data, binary=binary):
                 self._on_first_frame(data, binary)
             case e.HelloTimedOut():
@@ -98,8 +100,6 @@ class SessionCore(Listening):
                 self._fatal(error)
             case e.TextFrame(data=data):
                 self._on_text(data, at)
-            case e.AudioFrame():
-                self._on_audio(event, at)
             case e.SpeculationJudged():
                 self._on_speculation_judged(event, at)
             case e.TurnEndScored():

@@ -22,6 +22,8 @@ class SessionOptions(BaseModel):
     max_backlog_ms: float = Field(2000.0, gt=0, description="unsent audio before a turn's audio is dropped")
     max_control_backlog: int = Field(256, ge=8, description="unsent control messages before close 4429")
     send_timeout_s: float = Field(10.0, gt=0, description="one blocked send longer than this → close 4429")
+    heartbeat_s: float = Field(20.0, gt=0, description="a client silent this long is pinged; no answer within "
+                               "half of it → the connection is dropped (dead peer)")
     interim_after_ms: int = Field(1500, ge=0, description="utterance length before interim transcripts")
     interim_every_ms: int = Field(1000, ge=100, description="interval of interim transcripts")
     echo_guard_ms: float = Field(

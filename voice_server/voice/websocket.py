@@ -124,8 +124,11 @@ async def voice_ws(request: web.Request) -> web.StreamResponse:
     registry = registry_of(state)
     ws = web.WebSocketResponse(
         max_msg_size=state.settings.max_message_bytes + 1,  # aiohttp refuses size >= max; we allow <=
-        heartbeat=20.0,
-        autoping=True,
+        # dead-peer detection is the session's own keepalive (VoiceSession._keepalive): aiohttp's heartbeat
+        # re-arms a timer through an extra loop callback on every received chunk, i.e. 50 times a second
+        # per listening session; pings and pongs reach the session's read loop (autoping off)
+        heartbeat=None,
+        autoping=False,
     )
     await ws.prepare(request)
     if state.draining:
