@@ -135,6 +135,13 @@ class BodyMeasurements(Record):
     foot_cm: float | None = Field(default=None, gt=10, lt=40)
     body_type: str | None = None
 
+    @field_validator("height_cm", "weight_kg", "chest_cm", "waist_cm", "hips_cm", "foot_cm", mode="before")
+    @classmethod
+    def _to_a_tenth(cls, value: object) -> object:
+        """Tape-measure precision (0.1), before the bounds: the bounds then hold for the value stored
+        (Postgres `real`), so 40.00000000000001 is refused as 40, not stored and unreadable."""
+        return round(value, 1) if isinstance(value, float) else value
+
 
 class Profile(Record):
     """A shopper's stored measurements and free-form preferences (favourite brands, colours, ...)."""

@@ -39,6 +39,7 @@ import pytest
 
 from bench.report import row, summarize, write_result
 from tests.reliability.faults_support import load_pcm, silence
+from tests.voice.client import trimmed
 from voice_server.platform.settings import Settings
 
 SOAK_SECONDS = float(os.environ.get("SHEPHERD_SOAK_SECONDS", "600"))
@@ -219,7 +220,7 @@ class Shopper:
         index = offset
         while time.monotonic() + PERIOD_S < until and not self.ws.closed:
             started = time.monotonic()
-            speech = load_pcm(UTTERANCES[index % len(UTTERANCES)], RATE)
+            speech = trimmed(load_pcm(UTTERANCES[index % len(UTTERANCES)], RATE), RATE)  # ends where the speech does
             self.speech_left = len(speech)
             self.pending += speech + silence(1200, RATE)  # the silence lets the endpointer close the turn
             self.utterances += 1

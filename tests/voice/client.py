@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import numpy as np
 from aiohttp.test_utils import TestClient
 
 from audio.pcm import Resampler, decode_file, float32_to_pcm16
@@ -36,6 +37,14 @@ def load_pcm(name: str, rate: int) -> bytes:
 
 def silence(ms: int, rate: int) -> bytes:
     return b"\x00\x00" * (rate * ms // 1000)
+
+
+def trimmed(pcm: bytes, rate: int) -> bytes:
+    """Speech without its trailing silence (so the caller decides how much silence follows)."""
+    samples = np.frombuffer(pcm, dtype=np.int16)
+    loud = np.nonzero(np.abs(samples) > 300)[0]
+    end = min(samples.size, int(loud[-1]) + rate * 30 // 1000)
+    return samples[:end].tobytes()
 
 
 @dataclass

@@ -12,12 +12,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pytest
 from prometheus_client import REGISTRY
 
 from audio.pcm import resample_pcm16
-from tests.voice.client import VoiceClient, load_pcm, silence
+from tests.voice.client import VoiceClient, load_pcm, silence, trimmed
 from voice_server.platform.app_state import AppState
 from voice_server.voice.session import VoiceSession
 from voice_server.voice.speech_engines import local_voice
@@ -29,14 +28,6 @@ RATE = 16000
 
 def speculative_count(outcome: str) -> float:
     return REGISTRY.get_sample_value("shepherd_asr_speculative_total", {"outcome": outcome}) or 0.0
-
-
-def trimmed(pcm: bytes) -> bytes:
-    """Speech without its trailing silence (so the test decides how much silence follows)."""
-    samples = np.frombuffer(pcm, dtype=np.int16)
-    loud = np.nonzero(np.abs(samples) > 300)[0]
-    end = min(samples.size, int(loud[-1]) + RATE * 30 // 1000)
-    return samples[:end].tobytes()
 
 
 async def until(predicate: Callable[[], bool], within: float = 180.0, what: str = "") -> None:
@@ -66,7 +57,7 @@ async def test_complete_request_ends_early_and_commits_the_speculation(
     ready = await client.hello(guest_token)
     session = server_session(voice_state, ready)
     early, committed = speculative_count("early_end"), speculative_count("committed")
-    speech = trimmed(load_pcm("black_dresses_piper_16k.wav", RATE))
+    speech = trimmed(load_pcm("black_dresses_piper_16k.wav", RATE), RATE)
 
     verdict = await speak_and_wait_for_verdict(client, session, speech, 300)
     assert verdict.complete, verdict
@@ -96,7 +87,7 @@ async def test_no_request_waits_for_the_full_silence(connect, guest_token, voice
     piper = local_voice(voice_state.tts)
     assert piper is not None
     speech = resample_pcm16(piper.synthesize("The weather is lovely today."), piper.sample_rate, RATE)
-    verdict = await speak_and_wait_for_verdict(client, session, trimmed(speech), 300)
+    verdict = await speak_and_wait_for_verdict(client, session, trimmed(speech, RATE), 300)
     assert not verdict.complete, verdict
     await client.stream(silence(250, RATE), RATE, realtime=False)  # 550 ms: an early end would fire
     ep = session.endpointer
@@ -139,7 +130,7 @@ async def test_the_end_of_turn_model_ends_a_finished_request_after_its_short_sil
         registry.options = saved
     session = server_session(voice_state, ready)
     utterance = lambda: session.core.utterance  # noqa: E731
-    speech = trimmed(load_pcm("black_dresses_piper_16k.wav", RATE))
+    speech = trimmed(load_pcm("black_dresses_piper_16k.wav", RATE), RATE)
 
     await client.stream(silence(300, RATE) + speech + silence(210, RATE), RATE, realtime=False)
     await until(lambda: (u := utterance()) is not None and u.p_complete is not None, what="P(complete)")
