@@ -398,11 +398,16 @@ def attribute_reference_re(words: str) -> re.Pattern[str]:
 
 
 # ---------- simple lexicon slots ----------
-def extract_category(text: str) -> tuple[str | None, str]:
-    m = _CATEGORY_RE.search(text)
+def _lexicon_slot(pattern: re.Pattern[str], table: dict[str, str], text: str) -> tuple[str | None, str]:
+    """The first phrase of `table` that `pattern` finds: its value, and the text with it blanked."""
+    m = pattern.search(text)
     if m:
-        return _CATEGORY[m.group(1)], _blank(text, m)
+        return table[m.group(1)], _blank(text, m)
     return None, text
+
+
+def extract_category(text: str) -> tuple[str | None, str]:
+    return _lexicon_slot(_CATEGORY_RE, _CATEGORY, text)
 
 
 def extract_occasion(text: str) -> tuple[str | None, str]:
@@ -419,24 +424,15 @@ def extract_occasion(text: str) -> tuple[str | None, str]:
 
 
 def extract_style(text: str) -> tuple[str | None, str]:
-    m = _STYLE_RE.search(text)
-    if m:
-        return _STYLE[m.group(1)], _blank(text, m)
-    return None, text
+    return _lexicon_slot(_STYLE_RE, _STYLE, text)
 
 
 def extract_material(text: str) -> tuple[str | None, str]:
-    m = _MATERIAL_RE.search(text)
-    if m:
-        return _MATERIAL[m.group(1)], _blank(text, m)
-    return None, text
+    return _lexicon_slot(_MATERIAL_RE, _MATERIAL, text)
 
 
 def extract_gender(text: str) -> tuple[str | None, str]:
-    m = _GENDER_RE.search(text)
-    if m:
-        return _GENDER[m.group(1)], _blank(text, m)
-    return None, text
+    return _lexicon_slot(_GENDER_RE, _GENDER, text)
 
 
 def extract_reason(text: str) -> tuple[str | None, str | None, str]:
