@@ -94,8 +94,9 @@ class ServerProcess:
     """``shepherd serve`` in a subprocess; its threads can be pinned to cores."""
 
     def __init__(self, state_dir: Path, port: int | None = None, tts_cache: bool = False,
-                 root: Path = ROOT, profile: Path | None = None) -> None:
+                 root: Path = ROOT, profile: Path | None = None, env: dict[str, str] | None = None) -> None:
         self.state_dir = state_dir
+        self.env = dict(env or {})  # extra SHEPHERD_* settings of this server (--server-env)
         self.root = root  # the checkout whose code the server runs (bench.listening_cost --baseline-root)
         self.profile = profile  # cProfile output of the whole server run (written at SIGTERM)
         self.tts_cache = tts_cache
@@ -119,6 +120,7 @@ class ServerProcess:
             "SHEPHERD_TTS_CACHE_MB": "32" if self.tts_cache else "0",
             "PYTHONPATH": str(self.root),
         })
+        env.update(self.env)
         profiling = ["-m", "cProfile", "-o", str(self.profile)] if self.profile is not None else []
         with self.log_path.open("wb") as out:
             self.proc = subprocess.Popen(
@@ -179,7 +181,18 @@ async def server_counters(base: str) -> dict[str, float]:
                 out[f"close_{sample.labels.get('code')}"] = sample.value
             elif sample.name == "shepherd_cpu_seconds_total":
                 out[f"cpu_{sample.labels.get('stage')}"] = sample.value
+            elif sample.name == "shepherd_asr_decodes_total":
+                out[f"work_asr_{sample.labels.get('kind')}"] = sample.value
+            elif sample.name == "shepherd_tts_audio_seconds_total":
+                out[f"work_tts_{sample.labels.get('use')}_s"] = sample.value
     return out
+
+
+def work_per_turn(counters: dict[str, float], turns: int) -> dict[str, float]:
+    """Whisper decodes by kind and seconds of reply audio synthesised, per answered turn (from
+    ``shepherd_asr_decodes_total`` and ``shepherd_tts_audio_seconds_total``); pops the work_* entries."""
+    work = {k.removeprefix("work_"): counters.pop(k) for k in [k for k in counters if k.startswith("work_")]}
+    return {k: round(v / turns, 2) for k, v in sorted(work.items())} if turns > 0 else {}
 
 
 CPU_STAGES = ("vad", "asr", "understanding", "shop", "tts", "protocol")
@@ -243,6 +256,9 @@ def step_summary(n: int, samples: list[TurnSample], failed_sessions: int, counte
                                 for s in STAGES},
         "asr_batch_mean": round(float(np.mean(batch)), 2) if batch else None,
         "mic_late_ms_max": round(late_ms, 1),
+        # where the tail comes from: the slowest answered turns, stage by stage
+        "slowest": [{k: r[k] for k in ("fixture", "v2v_ms", "breakdown", "end_reason")}
+                    for r in sorted(ok, key=lambda r: -r["v2v_ms"])[:3]],
     }
 
 
@@ -311,8 +327,9 @@ async def shopper_step(server: ServerProcess, n: int, utterances: list[Utterance
     counters.pop("close_1000", None)  # our own goodbyes
     answered = sum(1 for s in samples if s.record()["outcome"] == "ok")
     cpu_ms = cpu_per_turn(counters, answered)
+    work = work_per_turn(counters, answered)
     step = step_summary(n, samples, failed, counters, late)
-    step.update(rss_mb=round(rss, 1), server_cpu_cores=round(cpu, 2), cpu_ms_per_turn=cpu_ms)
+    step.update(rss_mb=round(rss, 1), server_cpu_cores=round(cpu, 2), cpu_ms_per_turn=cpu_ms, work_per_turn=work)
     return step
 
 
@@ -453,7 +470,8 @@ def affinity(cores: set[int] | None) -> Iterator[None]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     utterances = load_utterances("quick", args.fixtures_limit)
-    server = ServerProcess(args.state_dir, tts_cache=args.tts_cache, root=args.server_root or ROOT)
+    server_env = dict(item.split("=", 1) for item in args.server_env)
+    server = ServerProcess(args.state_dir, tts_cache=args.tts_cache, root=args.server_root or ROOT, env=server_env)
     log(f"starting shepherd serve on port {server.port} (state dir {args.state_dir}); log {server.log_path}")
     server.start()
     ramp: list[dict[str, Any]] = []
@@ -524,6 +542,7 @@ def build_result(args: argparse.Namespace, outcome: dict[str, Any]
         "endpointing": "server VAD (trailing silence)", "tts_cache": args.tts_cache, "replies": "cut by cancel when the next question is due",
         "runs": 1,
         "server_root": str(args.server_root) if args.server_root else None,
+        "server_env": dict(item.split("=", 1) for item in args.server_env),
     }
     results = {
         "max_shoppers": max_shoppers, "shopper_limit_reached": limit_reached_shoppers,
@@ -606,8 +625,9 @@ def human_table(results: dict[str, Any]) -> str:
     lines.append("CPU core-ms per answered turn: " + " / ".join((*CPU_STAGES, "total")))
     for s in results["ramp"]:
         budget = s.get("cpu_ms_per_turn") or {}
+        work = ", ".join(f"{k} {v:g}" for k, v in (s.get("work_per_turn") or {}).items())
         lines.append(f"{s['n']:>4}  " + " / ".join(f"{budget[k]:.0f}" if budget.get(k) is not None else "-"
-                                                 for k in (*CPU_STAGES, "total")))
+                                                 for k in (*CPU_STAGES, "total")) + (f"   per turn: {work}" if work else ""))
     if results["listening"]:
         lines.append("")
         lines.append(f"{'sessions':>8} {'lag p50':>8} {'lag p95':>8} {'cpu':>5} {'rss MB':>7} {'KiB/sess':>8} {'ok':>4}")
@@ -642,6 +662,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--server-root", type=Path, default=None,
                         help="run the server from another checkout (e.g. before a change); default this one")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--server-env", action="append", default=[], metavar="SHEPHERD_X=VALUE",
+                        help="a setting of the server under test (repeatable), e.g. SHEPHERD_ASR_CPU_THREADS=1")
     parser.add_argument("--tts-cache", action="store_true",
                         help="keep the server's phrase cache on (off by default: the fixtures repeat replies)")
     parser.add_argument("--quick", action="store_true",

@@ -78,11 +78,8 @@ def advice_sentence(
         else f" ({speakable_size(best, size_system)} would suit you better but it's sold out)"
     )
     if not why and runs is None:
-        ask = "foot length" if size_system == "uk_shoe" else "height, weight or chest measurement"
-        return (
-            f"I'm guessing {said}{sold_out}, since I don't know your size yet and it fits about {pct} percent "
-            f"of shoppers; tell me your {ask} and I can do better."
-        )
+        ask = "foot length" if size_system == "uk_shoe" else "height and weight"
+        return f"I'm guessing {said}{sold_out}, which fits about {pct} percent of shoppers; tell me your {ask} and I'll do better."
     basis = _join(why + ([runs] if runs else []))
     if guessing:
         return f"My best guess is {said}{sold_out}, going by {basis}, but I'd only put it at {pct} percent that it fits{lean}."

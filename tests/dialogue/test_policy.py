@@ -4,10 +4,17 @@ import time
 from collections.abc import Callable
 
 from commerce.models import OrderStatus
+from tests.dialogue.conftest import catalog_vocabulary, sample_products
 from tests.dialogue.memory_shop import MemoryShop
 from voice_server.conversation.dialogue import DialogueEngine, DialogueState, Intent
 from voice_server.conversation.dialogue.policy import TurnResult
-from voice_server.conversation.dialogue.replies import speak_price, speak_size
+from voice_server.conversation.dialogue.replies import (
+    SPOKEN_REPLY_CHARS,
+    short_name,
+    speak_price,
+    speak_size,
+    speak_sizes,
+)
 
 Factory = Callable[[], DialogueEngine]
 
@@ -28,6 +35,10 @@ def test_speakable_prices_and_sizes() -> None:
     assert speak_price(4999) == "49 dollars 99"
     assert speak_price(8000) == "80 dollars"
     assert speak_price(4999, approximate=True) == "about 50 dollars"
+    assert speak_sizes(["6", "7", "8", "9"]) == "sizes 6 to 9"
+    assert speak_sizes(["S", "M", "L", "XL"]) == "small to extra large"
+    assert speak_sizes(["S", "M", "XL"]) == "small, medium and extra large"
+    assert speak_sizes(["6", "8"]) == "size 6 and size 8"
     assert (speak_size("M"), speak_size("XL"), speak_size("32x34")) == ("medium", "extra large", "32 by 34")
 
 
@@ -128,8 +139,23 @@ async def test_references_resolve_to_the_right_product(engine_factory: Factory) 
     assert added.cart is not None and added.cart.lines[0].product_id == state.focus_id
 
 
+async def test_spoken_list_fits_the_reply_budget_and_the_screen_gets_the_page(engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "white shirts")
+    reply, shown = results[0].reply_text, results[0].products
+    assert len(shown) > 1 and len(state.shown) == len(shown)  # the screen and the references keep the page
+    assert reply.startswith("I found") and "First, " in reply and "Third, " not in reply
+    assert len(reply) <= SPOKEN_REPLY_CHARS or "Second, " not in reply  # a long first name is still said
+    roomy = DialogueEngine(MemoryShop(list(sample_products())), catalog_vocabulary(), spoken_reply_chars=1000)
+    assert "Third, " in (await talk(roomy, "white shirts"))[0][0].reply_text
+
+
+def test_short_names_do_not_end_on_a_connector() -> None:
+    assert short_name("U.S. Polo Assn. Kids Navy Blue & White Striped Fit Dress", "U.S. Polo Assn.") == "navy blue dress"
+    assert short_name("Roadster Men Navy Slim Fit Jeans", "Roadster") == "navy slim fit jeans"
+
+
 async def test_barge_in_forgets_unheard_products(engine_factory: Factory) -> None:
-    engine = engine_factory()
+    engine = DialogueEngine(MemoryShop(list(sample_products())), catalog_vocabulary(), spoken_reply_chars=1000)
     results, state = await talk(engine, "white shirts")
     heard = results[0].reply_text[: results[0].reply_text.index("Second")]
     trimmed = engine.note_interrupted(state, heard)
@@ -203,3 +229,11 @@ async def test_a_capped_count_is_said_as_a_lower_bound(engine_factory: Factory) 
     engine.shop.count_cap = 5
     capped = (await talk(engine, "tshirts for men"))[0][0].reply_text
     assert "I found over 5 " in capped, capped
+
+
+async def test_a_size_asked_about_is_answered_before_the_range(engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "white shirts for men", "is the first one available in large",
+                            "does the first one come in size 52?")
+    assert "Yes, it comes in large." in results[1].reply_text
+    assert "In stock in" not in results[1].reply_text
+    assert "Sorry, size 52 is not in stock; it comes in" in results[2].reply_text

@@ -8,7 +8,7 @@ import time
 import pytest
 from prometheus_client import REGISTRY
 
-from bench.concurrency import cpu_per_turn
+from bench.concurrency import cpu_per_turn, work_per_turn
 from voice_server.platform.cpu_budget import timed
 
 
@@ -61,14 +61,23 @@ def test_benchmark_derives_the_stages_per_turn() -> None:
                       "protocol": 90.0, "total": 500.0}
     assert counters == {"slow_client": 1.0}  # the cpu_* entries are taken out
     assert cpu_per_turn({}, 0)["asr"] is None
+    work = {"work_asr_speculative": 9.0, "work_asr_final": 1.0, "work_tts_reply_s": 40.0, "close_1000": 3.0}
+    assert work_per_turn(work, turns=10) == {"asr_final": 0.1, "asr_speculative": 0.9, "tts_reply_s": 4.0}
+    assert work == {"close_1000": 3.0}
+
+
+def counted(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 def cpu_seconds(stage: str) -> float:
-    return REGISTRY.get_sample_value("shepherd_cpu_seconds_total", {"stage": stage}) or 0.0
+    return counted("shepherd_cpu_seconds_total", stage=stage)
 
 
 async def test_a_turn_charges_its_stages(connect, guest_token) -> None:
     before = {stage: cpu_seconds(stage) for stage in ("vad", "understanding", "dialogue", "tts")}
+    decodes_before = counted("shepherd_asr_decodes_total", kind="final")
+    audio_before = counted("shepherd_tts_audio_seconds_total", use="reply")
     client = await connect()
     await client.hello(guest_token)
     await client.ws.send_bytes(bytes(640 * 50))  # one second of silence: the VAD runs
@@ -78,6 +87,8 @@ async def test_a_turn_charges_its_stages(connect, guest_token) -> None:
     # tts may come from the phrase cache when an earlier test had the same reply
     assert all(after[s] > before[s] for s in ("vad", "understanding", "dialogue")), (before, after)
     assert after["dialogue"] - before["dialogue"] >= after["understanding"] - before["understanding"]
+    assert counted("shepherd_tts_audio_seconds_total", use="reply") > audio_before  # the reply was spoken
+    assert counted("shepherd_asr_decodes_total", kind="final") == decodes_before  # typed: no Whisper
 
 
 def test_a_meter_adds_to_its_counter_in_batches_and_on_flush() -> None:

@@ -24,6 +24,14 @@ ASR_BATCH = Histogram(
     buckets=(1, 2, 3, 4, 6, 8, 12, 16, 32, 64),
 )
 SPECULATIVE = Counter("shepherd_asr_speculative_total", "Speculative ASR outcomes", ["outcome"])
+ASR_DECODES = Counter(
+    "shepherd_asr_decodes_total", "Whisper decodes voice sessions asked for, by kind (speculative, final, interim)",
+    ["kind"],
+)
+TTS_AUDIO_SECONDS = Counter(
+    "shepherd_tts_audio_seconds_total", "Seconds of reply audio the TTS engine produced (phrase-cache hits "
+    "included), by use (reply, or ahead: the speculative first clause)", ["use"],
+)
 INTERRUPTIONS = Counter("shepherd_voice_interruptions_total", "Interrupted turns by reason", ["reason"])
 
 

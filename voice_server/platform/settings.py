@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         32, ge=0, description="LRU cache of synthesised phrases keyed by text, voice and rate (0 = off)",
     )
 
+    spoken_reply_chars: int = Field(
+        120, ge=40, description="length of a spoken reply that lists products (about 19 characters a second "
+        "with the default Piper voice): the count and the first products that fit; the full list goes to the screen",
+    )
+
     # -- shop --------------------------------------------------------------------------------------
     currency_rates: dict[str, float] = Field(
         default_factory=lambda: {"INR": 83.0, "GBP": 0.79, "EUR": 0.92},

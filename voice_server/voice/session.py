@@ -22,7 +22,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from aiohttp import WSMsgType, web
@@ -54,6 +54,7 @@ from voice_server.voice.turn_record import Turn, now
 
 __all__ = ["APOLOGY", "FAILED_APOLOGY", "SessionOptions", "VoiceSession"]
 
+DecodeKind = Literal["speculative", "final", "interim"]
 log = get_logger(__name__)
 
 DIALOGUE_CPU = charger("dialogue")
@@ -263,7 +264,8 @@ class VoiceSession:
             case a.RefreshHotwords():
                 self._refresh_hotwords()
             case a.Transcribe(job=job, audio=audio, interim=interim):
-                self._jobs[job] = self._spawn(self._decode(audio, interim), "asr-interim" if interim else "asr-spec")
+                kind: DecodeKind = "interim" if interim else "speculative"
+                self._jobs[job] = self._spawn(self._decode(audio, kind), f"asr-{kind}")
             case a.ReportInterim(job=job, decode=decode, turn_id=turn_id):
                 self._jobs[job] = self._spawn(self._report_interim(job, turn_id, self._jobs[decode]), "interim")
             case a.Speculate(job=job, decode=decode):
@@ -408,14 +410,14 @@ class VoiceSession:
             await asyncio.sleep(0.005)
 
     # ------------------------------------------------------------------ jobs
-    async def _decode(self, audio: np.ndarray, interim: bool) -> Transcript:
+    async def _decode(self, audio: np.ndarray, kind: DecodeKind) -> Transcript:
         asr = self.state.asr
         if asr is None:
             raise AsrError("closed", "speech models are still loading")
+        prom.ASR_DECODES.labels(kind).inc()
         hotwords = self.asr_context.hotwords()
-        if interim:
-            return await self._work.track("asr", asr.transcribe(audio, hotwords=hotwords, interim=True))
-        return await self._work.track("asr", asr.transcribe(audio, hotwords=hotwords))
+        interim = kind == "interim"
+        return await self._work.track("asr", asr.transcribe(audio, hotwords=hotwords, interim=interim))
 
     async def _score_turn_end(self, job: int, audio: np.ndarray) -> None:
         """Learned end-of-turn model (own thread) on the possible end's audio; may end the turn early."""
@@ -506,7 +508,7 @@ class VoiceSession:
                     result = await reuse
                     hit = True
             if result is None:
-                result = await self._decode(audio, interim=False)
+                result = await self._decode(audio, "final")
         except AsrError as exc:
             log.warning("turn.asr_failed", session=self.session_id, turn=turn_id, error=str(exc))
             self._feed(e.TurnTranscribed(turn_id, None))

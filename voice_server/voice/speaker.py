@@ -16,6 +16,7 @@ from typing import Any
 
 from audio.pcm import Resampler
 from audio.tts import split_clauses
+from voice_server.platform import metrics as prom
 from voice_server.platform.capacity import WorkCounter
 from voice_server.platform.logs import get_logger
 from voice_server.platform.ports import TtsEngine
@@ -39,7 +40,14 @@ class AudioAhead:
 
 async def synthesize_all(tts: TtsEngine, text: str) -> list[bytes]:
     """All audio of `text` (a speculative reply's first clause, synthesised ahead of time)."""
-    return [pcm async for pcm in tts.stream(text)]
+    chunks = [pcm async for pcm in tts.stream(text)]
+    prom.TTS_AUDIO_SECONDS.labels("ahead").inc(audio_seconds(chunks, tts.sample_rate))
+    return chunks
+
+
+def audio_seconds(chunks: list[bytes], sample_rate: int) -> float:
+    """Length of pcm_s16le mono chunks."""
+    return sum(len(c) for c in chunks) / 2 / sample_rate
 
 
 class Speaker:
@@ -119,7 +127,8 @@ class Speaker:
                             if turn.first_tts_at is None:
                                 turn.first_tts_at = now()
                             chunks.append(pcm)
-                produced_ms += sum(len(c) for c in chunks) / 2 / tts.sample_rate * 1000.0
+                    prom.TTS_AUDIO_SECONDS.labels("reply").inc(audio_seconds(chunks, tts.sample_rate))
+                produced_ms += audio_seconds(chunks, tts.sample_rate) * 1000.0
                 await out.put((clause, chunks))
         except Exception as exc:
             failed.append(True)

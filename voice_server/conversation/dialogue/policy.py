@@ -133,11 +133,13 @@ class DialogueEngine:
     """The shopping conversation: `await engine.handle(state, text)` -> TurnResult."""
 
     def __init__(self, shop: ShopPort, vocab: Vocabulary, understander: Understander | None = None, *,
-                 currency_rates: dict[str, float] | None = None) -> None:
+                 currency_rates: dict[str, float] | None = None,
+                 spoken_reply_chars: int = say.SPOKEN_REPLY_CHARS) -> None:
         self.shop = shop
         self.vocab = vocab
         self.understander: Understander = understander or RuleBasedUnderstander()
         self.currency_rates = dict(DEFAULT_CURRENCY_RATES if currency_rates is None else currency_rates)
+        self.spoken_reply_chars = spoken_reply_chars
 
     async def handle(self, state: DialogueState, text: str) -> TurnResult:
         understanding = await self.understander.understand(text, state, self.vocab)
@@ -244,8 +246,9 @@ class DialogueEngine:
                 return
             self._show(turn, similar, total=len(similar), offset=0)
             state.filters = SearchFilters(category=target.category)
-            listing, ends = say.product_list(similar)
-            turn.reply = self._with_listing(turn, "Here are similar ones. ", listing, ends, "")
+            intro = "Here are similar ones. "
+            listing, ends = say.product_list(similar, self.spoken_reply_chars - len(intro))
+            turn.reply = self._with_listing(turn, intro, listing, ends, "")
             return
         if not state.shown and state.filters == SearchFilters():
             turn.reply = "Tell me what you're looking for first, like a white shirt or running shoes."
@@ -275,17 +278,17 @@ class DialogueEngine:
             turn.reply = f"Sorry, I couldn't find any {wanted}. Try a different colour, size or budget?"
             return
         self._show(turn, result.products, total=result.total, offset=offset)
-        listing, ends = say.product_list(result.products)
         if result.relaxed:
             intro = f"I couldn't find {wanted}, but here are {say.describe_filters(effective)}. "
         elif offset > 0:
             intro = f"Here are {len(result.products)} more. "
         else:
             found = f"over {result.total}" if result.total_is_lower_bound else str(result.total)
-            intro = f"I found {found} {say.category_phrase(filters.category)}. "
+            intro = f"I found {found} {wanted}. "  # says back what was understood
             if result.total == 1:
                 intro = f"I found one {say.category_phrase(filters.category, plural=False)}. "
-        # Spoken short: the count and the products; the full cards go to the screen in the payload.
+        # Spoken short: the count and the first products that fit; the full cards go to the screen.
+        listing, ends = say.product_list(result.products, self.spoken_reply_chars - len(intro))
         turn.reply = self._with_listing(turn, intro, listing, ends, "")
 
     def _show(self, turn: _Turn, products: list[ProductCard], *, total: int, offset: int) -> None:
@@ -335,15 +338,12 @@ class DialogueEngine:
         card = await self.shop.get_product(target.id, user_id=turn.state.user_id)
         turn.state.focus_id = card.id
         turn.products = [card]
-        sizes = [say.speak_size(s) for s in card.sizes_available]
         parts = [f"This is the {say.mention(card)}."]
         if turn.u.slots.topic == "material":
             parts.append(say.material_sentence(card))
         elif card.colour:
             parts.append(f"It's {card.colour}.")
-        parts.append(
-            f"In stock in {say.speak_list(sizes, 'and')}." if sizes else "It's currently out of stock."
-        )
+        parts.append(_stock_sentence(card.sizes_available, turn.u.slots.size))
         if card.recommended_size is not None:
             parts.append(f"I'd suggest {say.speak_size(card.recommended_size.size)} for you.")
         if card.return_risk is not None and card.return_risk.level == "high" and card.return_risk.mitigation:
@@ -399,10 +399,11 @@ class DialogueEngine:
     def _advice_sentence(advice: SizeAdvice, target: ShownProduct) -> str:
         # The served fit model's reason names the size and says why in one sentence ("I'd go with a medium: ...").
         spoken = say.speak_size(advice.size)
+        product = say.short_name(target.name, target.brand)  # the shopper knows which one: no brand
         if spoken.lower() in advice.reason.lower():  # the fit model's sentence names the size and says why
-            text = f"For the {say.mention(target, with_price=False)}, {advice.reason}"
+            text = f"For the {product}, {advice.reason}"
         else:
-            text = f"For the {say.mention(target, with_price=False)}, I'd go with {spoken}. {advice.reason}".strip()
+            text = f"For the {product}, I'd go with {spoken}. {advice.reason}".strip()
         if advice.runner_up and advice.guessing:
             text += f" If you're between sizes, {say.speak_size(advice.runner_up)} is the other option."
         return text
@@ -949,3 +950,15 @@ _HANDLERS: dict[Intent, Handler] = {
 }
 
 __all__ = ["DialogueEngine", "SearchResult", "TurnResult", "note_interrupted"]
+
+
+def _stock_sentence(in_stock: list[str], asked: str | None) -> str:
+    """The sizes in stock; a size the shopper asked about ("does it come in a medium") answered first."""
+    if not in_stock:
+        return "It's currently out of stock."
+    if asked:
+        said = say.speak_size(asked)
+        if asked.upper() in {size.upper() for size in in_stock}:
+            return f"Yes, it comes in {said}."
+        return f"Sorry, {said} is not in stock; it comes in {say.speak_sizes(in_stock)}."
+    return f"In stock in {say.speak_sizes(in_stock)}."

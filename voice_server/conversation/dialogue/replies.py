@@ -10,6 +10,9 @@ from voice_server.conversation.dialogue.lexicon import SIZE_WORDS
 from voice_server.conversation.dialogue.state import ShownProduct
 
 MAX_SPOKEN_PRODUCTS = 3
+SPOKEN_REPLY_CHARS = 120
+"""Default length of a spoken reply that lists products: about 6 s of the default Piper voice (~19
+characters a second); the whole list goes to the screen in the payload (`Settings.spoken_reply_chars`)."""
 ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth")
 CATEGORY_WORDS: dict[str, tuple[str, str]] = {
     "tops": ("top", "tops"),
@@ -36,6 +39,7 @@ CATEGORY_WORDS: dict[str, tuple[str, str]] = {
     "accessories": ("accessory", "accessories"),
 }
 _GENDER_WORDS = {"men": "men's", "women": "women's", "boys": "boys'", "girls": "girls'", "unisex": "unisex"}
+_DANGLING = frozenset({"&", "and", "with", "or", "of", "in", "for"})
 _NAME_NOISE = re.compile(r"\b(men|women|boys|girls|unisex|kids|infants?|pack of \d+)\b", re.I)
 
 
@@ -62,6 +66,23 @@ def speak_size(label: str | None) -> str:
     return f"size {label}"
 
 
+def speak_sizes(labels: list[str]) -> str:
+    """Sizes in stock, a run said as a range: ['6', '7', '8', '9'] -> 'sizes 6 to 9'; ['S', 'M', 'L'] ->
+    'small to large'; anything else as a list ('small, medium and extra large')."""
+    upper = [label.upper() for label in labels]
+    if len(upper) >= 3:
+        if all(label.isdigit() for label in upper):
+            numbers = [int(label) for label in upper]
+            if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+                return f"sizes {numbers[0]} to {numbers[-1]}"
+        letters = list(SIZE_WORDS)
+        if all(label in SIZE_WORDS for label in upper):
+            at = [letters.index(label) for label in upper]
+            if at == list(range(at[0], at[0] + len(at))):
+                return f"{SIZE_WORDS[upper[0]]} to {SIZE_WORDS[upper[-1]]}"
+    return speak_list([speak_size(label) for label in labels], "and")
+
+
 def speak_list(items: list[str], conjunction: str = "or") -> str:
     if not items:
         return ""
@@ -77,8 +98,11 @@ def short_name(name: str, brand: str) -> str:
         text = text[len(brand) :]
     text = _NAME_NOISE.sub(" ", text)
     words = re.sub(r"[^\w&'\- ]|(?<!\w)-|-(?!\w)", " ", text).split()  # "t-shirt", "slip-on" stay whole
-    if len(words) > 5:
-        words = [*words[:3], words[-1]]  # a spoken name: colour and style, then the type Myntra names put last
+    if len(words) > 5:  # a spoken name: colour and style, then the type Myntra names put last
+        head = words[:3]
+        while head and head[-1].lower() in _DANGLING:  # "navy blue & [white striped] dress"
+            head.pop()
+        words = [*head, words[-1]]
     return " ".join(words).lower()
 
 
@@ -128,14 +152,18 @@ def describe_filters(filters: SearchFilters) -> str:
     return " ".join(parts)
 
 
-def product_list(products: list[ProductCard]) -> tuple[str, list[int]]:
-    """Speak at most three products; returns the text and each mention's end offset."""
+def product_list(products: list[ProductCard], room: int = SPOKEN_REPLY_CHARS) -> tuple[str, list[int]]:
+    """Speak the first product, then each next one (at most three) while the text stays within `room`
+    characters; returns the text and each mention's end offset."""
     pieces: list[str] = []
     ends: list[int] = []
     offset = 0
     for index, product in enumerate(products[:MAX_SPOKEN_PRODUCTS]):
         piece = f"{ORDINAL_WORDS[index].capitalize()}, {mention(product)}."
-        offset += len(piece) + (1 if pieces else 0)
+        end = offset + len(piece) + (1 if pieces else 0)
+        if pieces and end > room:
+            break
+        offset = end
         pieces.append(piece)
         ends.append(offset)
     return " ".join(pieces), ends
