@@ -266,6 +266,17 @@ def holds(step: dict[str, Any]) -> bool:
     return step["p95"] is not None and step["p95"] <= P95_LIMIT_MS and step["dropped"] == 0
 
 
+def held_through(ramp: list[dict[str, Any]]) -> int:
+    """Shoppers held: the largest N whose step and every smaller step held (a --keep-going ramp may
+    pass a larger N by luck after a failure; that does not count)."""
+    held = 0
+    for step in ramp:
+        if not step["holds"]:
+            break
+        held = step["n"]
+    return held
+
+
 async def shopper_loop(shopper: Shopper, utterances: list[Utterance], first: int, offset_s: float,
                        period_s: float, deadline: float) -> None:
     """Speak every ``period_s`` until ``deadline``; cut a reply still playing before the next question."""
@@ -521,8 +532,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def build_result(args: argparse.Namespace, outcome: dict[str, Any]
                  ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
     ramp, listening = outcome["ramp"], outcome["listening"]
-    held = [s["n"] for s in ramp if s["holds"]]
-    max_shoppers = max(held) if held else 0
+    max_shoppers = held_through(ramp)
     kept = [s["n"] for s in listening if s["keeps_up"]]
     max_listening = max(kept) if kept else 0
     limit_reached_shoppers = bool(ramp) and not ramp[-1]["holds"]
@@ -621,7 +631,7 @@ def human_table(results: dict[str, Any]) -> str:
         split = " / ".join(f"{v:.0f}" if v is not None else "-" for v in s["breakdown_median_ms"].values())
         lines.append(f"{s['n']:>4} {s['turns']:>6} {s['p50'] or 0:>8.0f} {s['p95'] or 0:>8.0f} {s['dropped']:>5} "
                      f"{s['server_cpu_cores']:>5.2f} {s['rss_mb']:>7.0f}  {split}")
-    lines.append(f"largest N that holds: {results['max_shoppers']}")
+    lines.append(f"shoppers held (every step up to N held): {results['max_shoppers']}")
     lines.append("CPU core-ms per answered turn: " + " / ".join((*CPU_STAGES, "total")))
     for s in results["ramp"]:
         budget = s.get("cpu_ms_per_turn") or {}

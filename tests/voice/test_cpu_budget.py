@@ -8,7 +8,7 @@ import time
 import pytest
 from prometheus_client import REGISTRY
 
-from bench.concurrency import cpu_per_turn, work_per_turn
+from bench.concurrency import cpu_per_turn, held_through, work_per_turn
 from voice_server.platform.cpu_budget import timed
 
 
@@ -105,3 +105,9 @@ def test_a_meter_adds_to_its_counter_in_batches_and_on_flush() -> None:
     meter.flush()
     meter.flush()  # nothing left: adds nothing
     assert cpu_seconds("vad") == pytest.approx(before + 1.125)
+
+
+def test_shoppers_held_stop_at_the_first_failing_step() -> None:
+    ramp = [{"n": 1, "holds": True}, {"n": 4, "holds": True}, {"n": 6, "holds": False}, {"n": 8, "holds": True}]
+    assert held_through(ramp) == 4
+    assert held_through([{"n": 1, "holds": False}]) == 0
