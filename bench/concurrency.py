@@ -255,6 +255,9 @@ def step_summary(n: int, samples: list[TurnSample], failed_sessions: int, counte
         "breakdown_median_ms": {s: round(statistics.median(b[s] for b in split), 1) if split else None
                                 for s in STAGES},
         "asr_batch_mean": round(float(np.mean(batch)), 2) if batch else None,
+        # reply audio later than a player with a 100 ms buffer needed it (bench.shoppers.PLAYER_BUFFER_S)
+        "gap_ms_p95": round(float(np.percentile([r["gap_ms"] for r in ok], 95)), 1) if ok else None,
+        "turns_with_gap_over_100_ms": sum(1 for r in ok if r["gap_ms"] > 100.0),
         "mic_late_ms_max": round(late_ms, 1),
         # where the tail comes from: the slowest answered turns, stage by stage
         "slowest": [{k: r[k] for k in ("fixture", "v2v_ms", "breakdown", "end_reason")}

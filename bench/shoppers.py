@@ -46,6 +46,8 @@ QUICK_FIXTURES = (
     "first_details_piper_16k.wav",
     "red_kurta_piper_48k.wav",
 )
+PLAYER_BUFFER_S = 0.1
+"""Jitter buffer of the modelled player: reply audio later than that is a gap the shopper hears."""
 STAGES = ("endpointing", "asr", "understanding", "tts_first_byte", "transport")
 """Breakdown of voice-to-voice time, in order."""
 
@@ -150,6 +152,8 @@ class TurnSample:
     audio_end_ms: float | None = None
     audio_bytes: int = 0
     audio_rate: int | None = None
+    played_until: float = 0.0  # when a player that buffers PLAYER_BUFFER_S after the first frame runs dry
+    gap_ms: float = 0.0  # reply audio that arrived late for that player, summed (a stalled synthesis)
     interrupted: bool = False
     errors: list[str] = field(default_factory=list)
     done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
@@ -197,6 +201,7 @@ class TurnSample:
                                        if self.t_speech_ended is not None and self.t_eos is not None else None),
             "server": {k: v for k, v in (self.metrics or {}).items() if k not in ("type", "turn_id")},
             "audio_end": self.audio_end_reason, "reply_audio_ms": round(self.received_audio_ms, 1),
+            "gap_ms": round(self.gap_ms, 1),
             "errors": list(self.errors),
         }
 
@@ -355,9 +360,16 @@ class Shopper:
         sample = self._by_turn.get(turn.turn_id)
         if sample is None:
             return
+        arrived = time.monotonic()
         if sample.t_first_audio is None:
-            sample.t_first_audio = time.monotonic()
+            sample.t_first_audio = arrived
+            sample.played_until = arrived + PLAYER_BUFFER_S
+        elif sample.audio_rate:
+            # a player that started at the first frame ran dry before this one arrived: a gap the shopper hears
+            sample.gap_ms += max(0.0, arrived - sample.played_until) * 1000.0
         sample.audio_bytes += len(frame)
+        if sample.audio_rate:
+            sample.played_until = max(sample.played_until, arrived) + len(frame) / 2 / sample.audio_rate
 
 
 def _answered(sample: TurnSample) -> bool:

@@ -21,11 +21,8 @@ class TtsEngine(Protocol):
     name: str
     sample_rate: int
 
-    def stream(self, text: str, *, background: bool = False) -> AsyncIterator[bytes]:
-        """Yield audio as soon as it is ready (an async generator); raise TtsError on failure.
-
-        `background`: nobody waits for this audio yet (a reply's later clause, synthesised ahead of
-        playback); a local engine may give it less CPU than speech someone is waiting for."""
+    def stream(self, text: str) -> AsyncIterator[bytes]:
+        """Yield audio as soon as it is ready (an async generator); raise TtsError on failure."""
         ...
 
     def close(self) -> None:

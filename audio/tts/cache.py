@@ -73,7 +73,7 @@ class CachingTts:
     def key(self, text: str) -> CacheKey:
         return (" ".join(text.split()), self.voice, f"{self.rate:g}@{self.sample_rate}")
 
-    async def stream(self, text: str, *, background: bool = False) -> AsyncIterator[bytes]:
+    async def stream(self, text: str) -> AsyncIterator[bytes]:
         key = self.key(text)
         cached = self.cache.get(key)
         if cached is not None:
@@ -81,7 +81,7 @@ class CachingTts:
                 yield chunk
             return
         chunks: list[bytes] = []
-        async for chunk in self.inner.stream(text, background=background):
+        async for chunk in self.inner.stream(text):
             chunks.append(chunk)
             yield chunk
         self.cache.put(key, tuple(chunks))

@@ -37,9 +37,8 @@ class ElevenLabsTts:
     def close(self) -> None:
         """Nothing held between requests needs a synchronous release (the SDK's HTTP client is pooled)."""
 
-    async def stream(self, text: str, *, background: bool = False) -> AsyncIterator[bytes]:
-        """Yield PCM as it arrives; raise TtsError("http_<status>" | "network") on failure (`background`
-        changes nothing: the synthesis runs on ElevenLabs' machines)."""
+    async def stream(self, text: str) -> AsyncIterator[bytes]:
+        """Yield PCM as it arrives; raise TtsError("http_<status>" | "network") on failure."""
         leftover = b""
         try:
             async for chunk in self._client.text_to_speech.stream(

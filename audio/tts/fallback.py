@@ -46,25 +46,25 @@ class FallbackTts:
         self.primary.close()
         self.fallback.close()
 
-    async def stream(self, text: str, *, background: bool = False) -> AsyncIterator[bytes]:
+    async def stream(self, text: str) -> AsyncIterator[bytes]:
         """Yield pcm_s16le at `sample_rate` for `text`, switching engines at most once."""
         clauses = split_clauses(text)
         index = 0
         if time.monotonic() >= self._primary_down_until:
             while index < len(clauses):
                 try:
-                    async for pcm in self._primary_clause(clauses[index], background):
+                    async for pcm in self._primary_clause(clauses[index]):
                         yield pcm
                 except TtsError as exc:
                     self._record(exc.reason, str(exc))
                     break
                 index += 1
         if index < len(clauses):
-            async for pcm in self._fallback_stream(" ".join(clauses[index:]), background):
+            async for pcm in self._fallback_stream(" ".join(clauses[index:])):
                 yield pcm
 
-    async def _primary_clause(self, clause: str, background: bool) -> AsyncIterator[bytes]:
-        chunks = aiter(self.primary.stream(clause, background=background))
+    async def _primary_clause(self, clause: str) -> AsyncIterator[bytes]:
+        chunks = aiter(self.primary.stream(clause))
         timeout, label = self.first_byte_timeout_s, "first_byte_timeout"
         try:
             while True:
@@ -85,9 +85,9 @@ class FallbackTts:
             with contextlib.suppress(Exception):
                 await chunks.aclose()  # type: ignore[attr-defined]  # TtsEngine.stream is typed AsyncIterator; every engine's is an async generator, which has aclose()
 
-    async def _fallback_stream(self, text: str, background: bool) -> AsyncIterator[bytes]:
+    async def _fallback_stream(self, text: str) -> AsyncIterator[bytes]:
         resampler = Resampler(self.fallback.sample_rate, self.sample_rate)
-        async for pcm in self.fallback.stream(text, background=background):
+        async for pcm in self.fallback.stream(text):
             out = resampler.process(pcm)
             if out:
                 yield out

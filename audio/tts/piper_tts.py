@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,12 +25,6 @@ class PiperTts:
     onnxruntime intra-op thread (`threads`), so two syntheses run side by side instead of both fighting
     over every core (onnxruntime's default is one thread per physical core *per run*). onnxruntime's
     `InferenceSession.run` is thread-safe and Piper serialises its espeak phonemiser with a lock.
-
-    Background syntheses (`stream(..., background=True)`: a reply's later clauses, due only when the
-    audio before them has played) run in a second pool of as many threads, each `background_nice` steps
-    nicer than the process (Linux sets a thread's own nice value): while the cores are busy, the scheduler serves a first clause,
-    a Whisper decode and the event loop first, and the later clause still gets its share (about a tenth
-    at nice 10) well before it is due. 0 = one pool for both.
     """
 
     name = "piper"
@@ -47,7 +38,6 @@ class PiperTts:
         length_scale: float | None = None,
         workers: int = 0,
         threads: int = 1,
-        background_nice: int = 10,
     ) -> None:
         self._voice = _load_voice(Path(model_path), Path(config_path) if config_path else None, use_cuda, threads)
         self._syn_config = SynthesisConfig(length_scale=length_scale)
@@ -57,11 +47,6 @@ class PiperTts:
         self.workers = workers or _usable_cores()
         self.threads = threads
         self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="piper")
-        self.background_nice = background_nice if _can_nice_threads() else 0
-        self._background = self._executor if self.background_nice <= 0 else ThreadPoolExecutor(
-            max_workers=self.workers, thread_name_prefix="piper-bg", initializer=_nice_this_thread,
-            initargs=(self.background_nice,),
-        )
         self.on_cpu: Callable[[float], None] | None = None
         """Called (from the synthesis thread) with each synthesis's CPU seconds (the server's CPU budget)."""
 
@@ -81,41 +66,25 @@ class PiperTts:
             if self.on_cpu is not None:
                 self.on_cpu(time.thread_time() - started)
 
-    async def stream(self, text: str, *, background: bool = False) -> AsyncIterator[bytes]:
-        """Yield one PCM chunk per clause; synthesis of clause n+1 (in the background pool) overlaps
-        playback of clause n."""
+    async def stream(self, text: str) -> AsyncIterator[bytes]:
+        """Yield one PCM chunk per clause; synthesis of clause n+1 overlaps playback of clause n."""
         clauses = split_clauses(text)
         if not clauses:
             return
-        pending: Future[bytes] = (self._background if background else self._executor).submit(
-            self.synthesize, clauses[0])
+        pending: Future[bytes] = self._executor.submit(self.synthesize, clauses[0])
         try:
             for index in range(len(clauses)):
                 pcm = await asyncio.wrap_future(pending)
                 if index + 1 < len(clauses):
-                    pending = self._background.submit(self.synthesize, clauses[index + 1])
+                    pending = self._executor.submit(self.synthesize, clauses[index + 1])
                 if pcm:
                     yield pcm
         finally:
             pending.cancel()
 
     def close(self) -> None:
-        """Release the worker threads."""
+        """Release the worker thread."""
         self._executor.shutdown(wait=False, cancel_futures=True)
-        self._background.shutdown(wait=False, cancel_futures=True)
-
-
-def _can_nice_threads() -> bool:
-    """Linux applies `setpriority(PRIO_PROCESS, tid)` to one thread; elsewhere it would renice the process."""
-    return sys.platform.startswith("linux") and hasattr(os, "setpriority")
-
-
-def _nice_this_thread(increment: int) -> None:
-    """Pool initializer: lower this worker thread's CPU priority by `increment` nice steps (raising nice
-    needs no privilege; if the system refuses anyway the thread keeps its priority)."""
-    tid = threading.get_native_id()
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + increment))
 
 
 def _usable_cores() -> int:

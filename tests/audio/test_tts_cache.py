@@ -19,7 +19,7 @@ class CountingEngine:
         self.calls: list[str] = []
         self.fail = False
 
-    async def stream(self, text: str, *, background: bool = False) -> AsyncIterator[bytes]:
+    async def stream(self, text: str) -> AsyncIterator[bytes]:
         self.calls.append(text)
         yield text.encode().ljust(64, b"\0")
         if self.fail:

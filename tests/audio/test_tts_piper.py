@@ -96,33 +96,6 @@ async def test_piper_runs_syntheses_side_by_side_one_thread_each(piper_tts: Pipe
         assert 0.8 < audio.size / piper_tts.sample_rate < 5.0 and rms_dbfs(audio) > -35
 
 
-async def test_later_clauses_are_synthesised_at_a_lower_cpu_priority(piper_tts: PiperTts) -> None:
-    """A reply's later clauses (background=True) run on the nicer pool; a first clause does not."""
-    import os
-    import sys
-    import threading
-
-    seen: list[tuple[bool, str, int]] = []
-    on_cpu = piper_tts.on_cpu
-    piper_tts.on_cpu = lambda _s: seen.append((background, threading.current_thread().name,
-                                               os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
-    try:
-        for background in (False, True):
-            await collect_with(piper_tts, "The second one is a navy wrap dress.", background)
-    finally:
-        piper_tts.on_cpu = on_cpu
-    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    (_, urgent_name, urgent_nice), (_, later_name, later_nice) = seen
-    assert urgent_name.startswith("piper_") and urgent_nice == base
-    if sys.platform.startswith("linux"):
-        assert piper_tts.background_nice == 10
-        assert later_name.startswith("piper-bg") and later_nice == min(19, base + 10)
-
-
-async def collect_with(tts: PiperTts, text: str, background: bool) -> bytes:
-    return b"".join([chunk async for chunk in tts.stream(text, background=background)])
-
-
 def test_piper_reports_the_cpu_of_each_synthesis(piper_tts: PiperTts) -> None:
     seen: list[float] = []
     piper_tts.on_cpu = seen.append

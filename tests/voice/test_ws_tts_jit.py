@@ -28,7 +28,6 @@ LONG_REPLY = (
 class Call:
     text: str
     started: float
-    background: bool = False
     ended: float | None = None
 
 
@@ -47,10 +46,10 @@ class RecordingTts:
     def sample_rate(self) -> int:
         return self.inner.sample_rate
 
-    async def stream(self, text: str, *, background: bool = False) -> AsyncIterator[bytes]:
-        call = Call(text, time.monotonic(), background)
+    async def stream(self, text: str) -> AsyncIterator[bytes]:
+        call = Call(text, time.monotonic())
         self.calls.append(call)
-        async for chunk in self.inner.stream(text, background=background):
+        async for chunk in self.inner.stream(text):
             yield chunk
         call.ended = time.monotonic()
 
@@ -91,7 +90,6 @@ async def test_first_audio_before_the_reply_is_synthesised(connect, guest_token,
     assert end["reason"] == "complete"
     calls = tts.of(clauses)
     assert [c.text for c in calls] == clauses  # every clause once, first clause first, in order
-    assert [c.background for c in calls] == [False] + [True] * (len(clauses) - 1)  # only the first is urgent
     first_audio = next(r.at for r in client.log if r.kind == "binary")
     last_done = calls[-1].ended
     assert last_done is not None and first_audio < last_done  # audio started before the reply was synthesised

@@ -116,11 +116,6 @@ class Settings(BaseSettings):
         0, ge=0, description="Piper syntheses running at once, each on one onnxruntime thread (0 = one per "
         "usable core); more wait in line",
     )
-    tts_background_nice: int = Field(
-        10, ge=0, le=19, description="how much nicer than the server (nice steps) the Piper threads are that synthesise a reply's later clauses "
-        "(due only once the audio before them has played), so that first clauses, Whisper and the event loop "
-        "get the cores first when they are busy (Linux; 0 = same priority)",
-    )
     tts_cache_mb: int = Field(
         32, ge=0, description="LRU cache of synthesised phrases keyed by text, voice and rate (0 = off)",
     )

@@ -123,7 +123,7 @@ class Speaker:
                             turn.first_tts_at = turn.first_tts_at or now()
                 if not chunks:
                     with self._work.hold("tts"):
-                        async for pcm in tts.stream(clause, background=index > 0):  # due later: yields CPU
+                        async for pcm in tts.stream(clause):
                             if turn.first_tts_at is None:
                                 turn.first_tts_at = now()
                             chunks.append(pcm)

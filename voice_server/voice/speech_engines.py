@@ -48,7 +48,7 @@ def build_tts(settings: Settings) -> TtsEngine:
     cache of synthesised phrases (`tts_cache_mb`, keyed by text, voice and rate) unless that is 0; remote
     audio is not cached (a reply may switch voices mid-way when the primary fails)."""
     model_path, config_path = piper_voice_paths()
-    piper = PiperTts(model_path, config_path, workers=settings.tts_workers, background_nice=settings.tts_background_nice)
+    piper = PiperTts(model_path, config_path, workers=settings.tts_workers)
     piper.on_cpu = charger("tts")
     local: TtsEngine = piper
     if settings.tts_cache_mb > 0:
