@@ -185,6 +185,9 @@ async def server_counters(base: str) -> dict[str, float]:
                 out[f"work_asr_{sample.labels.get('kind')}"] = sample.value
             elif sample.name == "shepherd_tts_audio_seconds_total":
                 out[f"work_tts_{sample.labels.get('use')}_s"] = sample.value
+            elif sample.name.startswith("shepherd_gc_pause_seconds_") and sample.labels.get("generation") == "2":
+                if sample.name.endswith(("_count", "_sum")):
+                    out[f"gc_full_{sample.name.rsplit('_', 1)[1]}"] = sample.value
     return out
 
 
@@ -342,8 +345,10 @@ async def shopper_step(server: ServerProcess, n: int, utterances: list[Utterance
     answered = sum(1 for s in samples if s.record()["outcome"] == "ok")
     cpu_ms = cpu_per_turn(counters, answered)
     work = work_per_turn(counters, answered)
+    full_gcs, gc_s = counters.pop("gc_full_count", 0.0), counters.pop("gc_full_sum", 0.0)
     step = step_summary(n, samples, failed, counters, late)
-    step.update(rss_mb=round(rss, 1), server_cpu_cores=round(cpu, 2), cpu_ms_per_turn=cpu_ms, work_per_turn=work)
+    step.update(rss_mb=round(rss, 1), server_cpu_cores=round(cpu, 2), cpu_ms_per_turn=cpu_ms, work_per_turn=work,
+                full_gc={"collections": int(full_gcs), "mean_ms": round(gc_s / full_gcs * 1000, 1) if full_gcs else None})
     return step
 
 

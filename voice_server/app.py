@@ -16,6 +16,7 @@ from voice_server.api.rate_limit import rate_limit_middleware
 from voice_server.conversation.service import conversation_ctx
 from voice_server.platform.app_state import APP_STATE, AppState
 from voice_server.platform.backends import open_backends
+from voice_server.platform.heap import observe_gc_pauses
 from voice_server.platform.logs import get_logger
 from voice_server.platform.maintenance import maintenance_ctx
 from voice_server.platform.notice_hub import notices_ctx
@@ -34,6 +35,7 @@ def create_app(settings: Settings, *, speech: bool = True) -> web.Application:
         ],
         client_max_size=settings.max_message_bytes,
     )
+    observe_gc_pauses()
     node_id = settings.node_id or f"{socket.gethostname()}:{os.getpid()}"
     app[APP_STATE] = AppState(settings=settings, node_id=node_id)
     app.cleanup_ctx.append(_backends_ctx)
