@@ -51,7 +51,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("bomber", "jackets", "bomber", "bomber,bomber jacket"),
     _t("waistcoat", "jackets", "waistcoat,nehru", "waistcoat,nehru jacket,vest coat"),
     _t("suit", "jackets", "suit", "suit,two piece suit,three piece suit"),
-    _t("dress", "dresses", "dress,gown,jumpsuit,playsuit", "dress,gown,frock,sundress,maxi,midi,jumpsuit,playsuit"),
+    _t("dress", "dresses", "dress,gown", "dress,gown,frock,sundress,maxi,midi"),
+    _t("jumpsuit", "dresses", "jumpsuit,playsuit,romper,dungaree", "jumpsuit,playsuit,romper,dungarees,dungaree"),
     _t("kurta", "kurtas", "", "kurta,kurti,curta,tunic"),
     _t("kurta set", "ethnic_sets", "", "kurta set,kurti set,kurta pyjama,salwar suit,salwar kameez,ethnic set"),
     _t("palazzo set", "ethnic_sets", "palazzo", "kurta with palazzo,kurti with palazzo,palazzo set"),
@@ -69,7 +70,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
        "track pants,trackpants,track pant,joggers,jogger,sweatpants,jogging bottoms,trackies,tracksuit bottoms"),
     _t("leggings", "activewear", "legging,tights", "leggings,legging,tights,yoga pants"),
     _t("tracksuit", "activewear", "tracksuit", "tracksuit"),
-    _t("sports bra", "activewear", "bra", "sports bra"),
+    _t("sports bra", "innerwear", "sports bra", "sports bra"),  # the catalog files bras under innerwear
     _t("activewear", "activewear", "", "activewear,sportswear,gym wear,workout gear,workout clothes,gym clothes,"
                                         "training gear,athleisure"),
     _t("nightwear", "nightwear", "", "nightwear,night suit,pyjamas,pajamas,pjs,nightdress,nightie,sleepwear,loungewear"),
@@ -224,6 +225,20 @@ ADULT_OF: dict[str, str] = {"boys": "men", "girls": "women"}
 _COLOUR_SPELLINGS = {"gray": "grey", "navy": "navy blue", "violet": "purple", "golden": "gold"}
 
 
+_IRREGULAR_PLURALS = {"scarf": "scarves", "watch": "watches"}
+
+
+def type_plural(stems: list[str] | tuple[str, ...]) -> str | None:
+    """The spoken plural of the product type whose name stems these are ("jumpsuits", "sports bras"),
+    None when they are not exactly one type's."""
+    for kind in PRODUCT_TYPES.values():
+        if kind.stems and tuple(stems) == kind.stems:
+            if kind.name in _IRREGULAR_PLURALS:
+                return _IRREGULAR_PLURALS[kind.name]
+            return kind.name if kind.name.endswith("s") else f"{kind.name}{'es' if kind.name.endswith('ss') else 's'}"
+    return None
+
+
 def normalize_colour(colour: str) -> str:
     """A spoken colour in the catalog's spelling ("gray" → grey, "navy" → navy blue)."""
     colour = " ".join(colour.lower().split())
@@ -249,5 +264,5 @@ def descriptor_stems(word: str) -> tuple[str, ...]:
 __all__ = [
     "BRIGHT_COLOURS", "DARK_COLOURS", "DESCRIPTOR_STEMS", "DULL_COLOURS", "KIDS_AGE_LIMIT", "LIGHT_COLOURS",
     "MATERIAL_WORDS", "PRODUCT_TYPES", "RECIPIENT_GENDER", "TYPE_WORDS", "ProductType", "descriptor_stems",
-    "normalize_colour", "type_for",
+    "normalize_colour", "type_for", "type_plural",
 ]

@@ -155,6 +155,9 @@ def combine_types(types: list[ProductType]) -> tuple[str | None, list[str], str 
 _RECIPIENT_RE = re.compile(
     rf"\b(?:my|our|for (?:my|our|the|a|an)|for)\s(?:little |baby |eldest |oldest |youngest |teenage |older |younger "
     rf"|big |lovely |new )?({_alternation(list(RECIPIENT_GENDER))})s?\b"
+    # "my brother's wedding": their event, which the shopper dresses for; not a present for them
+    r"(?! (?:wedding|engagement|reception|graduation|party|leaving party|hen do|hen party|stag do|stag party|"
+    r"baby shower|christening|funeral|sangeet|mehndi|haldi|wedding reception|big day|do)\b)"
 )
 _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|boy|gentleman|dude|chap|lad)\b")
 _AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|aged?|about|turning|turned|who is|whos)\s(?:about |nearly |almost |just )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")

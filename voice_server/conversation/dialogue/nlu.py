@@ -221,12 +221,23 @@ CHANGE_LINE = _rx(
 )
 OUT_OF_SCOPE = _rx(
     r"\b(?:weather|forecast|raining|temperature|news|headlines|stock market|joke|recipe|directions|traffic|"
-    r"flight|flights|movie|song|president|election)\b",
+    r"flight|flights|movie|song|president|election|taxi|cab|uber|restaurant|restaurants|football|cricket|"
+    r"lottery)\b",
+    r"\b(?:book|order|call|get) (?:me |us )?(?:a |an |the )?(?:table|train|bus|ticket|tickets|hotel|room|"
+    r"appointment|ride|pizza)\b",
+    r"\b(?:who won|whats the score|what was the score)\b",
     r"\b(?:what time is it|whats the time|who are you really|tell me a story|(?:going to|gonna|will it) (?:rain|snow))\b",
 )
 NOT_SOLD = re.compile(
     r"\b(?:do you|do you guys|do yall|you guys|does the shop|do they|does this shop|can i buy) "
     r"(?:sell|stock|carry|do|buy)\b"
+)
+# Goods a fashion shop does not sell: asked for by name they get the out-of-scope answer, not a search.
+_DEPARTMENT_RE = re.compile(r"\b(?:men|mens|women|womens|ladies|gents|menswear|womenswear)\b")
+NOT_SOLD_GOODS = _rx(
+    r"\b(?:lipsticks?|make ?up|mascara|eyeliner|foundation|nail polish|perfumes?|colognes?|aftershave|"
+    r"sofas?|couch(?:es)?|furniture|mattress(?:es)?|phones?|iphones?|smartphones?|phone cases?|laptops?|"
+    r"tablets?|tvs?|televisions?|headphones|earbuds|groceries|toys?|books?)\b",
 )
 SMALL_TALK = _rx(r"\bhow(?:s| is| are)? (?:your|you|it going|things)\b", r"\bhow are you\b")
 REFINE_CUE = _rx(r"^(?:in|only|just|make it|maybe|what about|how about|any in|do you have it in|but|with|or)\b")
@@ -346,6 +357,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if recipient is None and gender in ADULT_OF.values() and state.filters.gender in ADULT_OF and re.search(
             r"\b(?:for )?(?:him|her|he|she)\b", text) and not re.search(r"\b(?:men|women|mens|womens)\b", text):
         gender = None  # "track pants for him" after boys' t-shirts: still the boys' department
+    if recipient is not None and gender in ADULT_OF.values() and gender != recipient and _DEPARTMENT_RE.search(text):
+        recipient = None  # "my sister's wedding … for men": the department said outright wins
     values.update(style=style, material=material, gender=recipient or gender)
     if ref is not None and ref.startswith(("brand:", "colour:")) and re.search(r"\b(?:just|only)\b", text):
         kind, value = ref.split(":", 1)  # "just the puma ones then": narrowing the list, not one product
@@ -383,7 +396,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.goodbye, 0.9
     if HELP.search(text):
         return Intent.help, 0.9
-    if OUT_OF_SCOPE.search(text) and not (slots.category or slots.product_type):
+    if (OUT_OF_SCOPE.search(text) or NOT_SOLD_GOODS.search(text)) and not (slots.category or slots.product_type):
         return Intent.out_of_scope, 0.8
     sold = NOT_SOLD.search(text)
     if sold and not (slots.category or slots.product_type or slots.brand or slots.colours):

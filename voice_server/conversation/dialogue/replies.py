@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from commerce.catalog.vocabulary import MATERIAL_WORDS
+from commerce.catalog.vocabulary import MATERIAL_WORDS, type_plural
 from commerce.models import Cart, ProductCard, SearchFilters
 from voice_server.conversation.dialogue.lexicon import SIZE_WORDS
 from voice_server.conversation.dialogue.state import ShownProduct
@@ -132,7 +132,7 @@ def describe_filters(filters: SearchFilters) -> str:
         parts.append(filters.style)
     if filters.material:
         parts.append(filters.material)
-    parts.append(category_phrase(filters.category))
+    parts.append(type_plural(filters.name_any) or category_phrase(filters.category))
     if filters.occasion:
         parts.append(
             f"for {filters.occasion}"

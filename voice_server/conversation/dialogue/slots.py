@@ -69,6 +69,11 @@ _AROUND_CUE = r"around|about|roughly|approximately|close to|near|round about|som
 _RANGE_RE = re.compile(rf"\b(?:between|from)\s{_AMOUNT}\s(?:and|to)\s{_AMOUNT}")
 _RANGE2_RE = re.compile(rf"\b(\d+){_CUR}?\s(?:to)\s(\d+){_CUR}")
 _MAX_RE = re.compile(rf"\b(?:{_MAX_CUE})\s(?:a\s|about\s|around\s)?{_AMOUNT}")
+# "ten dollars tops", "30 max", "fifteen tops each": the cue after the amount (without a currency word only
+# at the end of the request, so "show me 3 tops" stays a request for tops).
+_MAX_AFTER_RE = re.compile(
+    rf"\b{_AMOUNT}\s(?:each\s)?(?:tops|max|maximum|at most|at the most|or less|or under|or below)\b"
+)
 _MIN_RE = re.compile(rf"\b(?:{_MIN_CUE})\s{_AMOUNT}")
 _AROUND_RE = re.compile(rf"\b(?:{_AROUND_CUE})\s{_AMOUNT}")
 _BARE_RE = re.compile(rf"\b(\d+(?:\.\d+)?)(?:\s(\d\d))?{_CUR}(?:\s(?:and\s)?(\d\d?)\scents?)?")
@@ -117,6 +122,18 @@ def extract_currency(text: str) -> tuple[str | None, str]:
     return currency, _CURRENCY_RE.sub(lambda m: f"{m.group(1)} dollars", text)
 
 
+def _budget_after(text: str, m: re.Match[str]) -> bool:
+    """Whether "N tops" is a budget: with a currency word always; without one only at the end of the
+    request and from 5 dollars up ("show me 3 tops" and "i need 10 tops" ask for tops)."""
+    said = m.group(0)
+    if not said.endswith("tops") or re.search(r"\b(?:dollars?|bucks?|usd)\b", said):
+        return True
+    at_end = re.fullmatch(r"(?:[\s_]|each|please|then|really|though)*", text[m.end():]) is not None
+    before = text[: m.start()].split()
+    asked_for = bool(before) and before[-1] in {"me", "want", "need", "buy", "get", "see", "the", "those", "some"}
+    return at_end and _cents(m, 1) >= 500 and not asked_for
+
+
 def extract_price(text: str) -> tuple[int | None, int | None, str | None, str]:
     """Returns (price_min, price_max, trend, text)."""
     m = _RANGE_RE.search(text)
@@ -139,6 +156,9 @@ def extract_price(text: str) -> tuple[int | None, int | None, str | None, str]:
     price_min = price_max = None
     m = _MAX_RE.search(text)
     if m and not re.match(r"\s(?:cm|kg|kilos|inch|inches|foot|feet|pounds|lbs)\b", text[m.end() :]):
+        price_max = _cents(m, 1)
+        text = _blank(text, m)
+    if price_max is None and (m := _MAX_AFTER_RE.search(text)) and _budget_after(text, m):
         price_max = _cents(m, 1)
         text = _blank(text, m)
     m = _MIN_RE.search(text)
