@@ -155,6 +155,8 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "sequin": ("sequin",),
     "sequinned": ("sequin",),
     "skinny": ("skinny",),
+    "cropped": ("crop",),
+    "crop": ("crop",),
     "slim fit": ("slim",),
     "ripped": ("ripped", "distress"),
     "distressed": ("distress",),

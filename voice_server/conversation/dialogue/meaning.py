@@ -54,7 +54,7 @@ _NOT_EXCLUSION = re.compile(
     r"\bdont (?:mind|add|worry|know|need|put|buy|want (?:it|that|this|to))\b|\bnever mind\b"
 )
 _NEG_RE = re.compile(rf"\b{_NEG_CUE}\b")
-_FILLER = r"(?:(?:a|an|the|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|wear)\s)*"
+_FILLER = r"(?:(?:a|an|the|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|wear|big|bold|busy|huge)\s)*"
 _JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
 _BRIGHT = r"(?:too )?(?:bright|loud|flashy|colou?rful|neon|garish)"
 
@@ -161,25 +161,29 @@ _RECIPIENT_RE = re.compile(
 )
 _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|boy|gentleman|dude|chap|lad)\b")
 _AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|aged?|about|turning|turned|who is|whos)\s(?:about |nearly |almost |just )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
+# A son or daughter with a job, an interview or a degree is dressed from the adult departments.
+_GROWN_UP_RE = re.compile(r"\b(?:office|job|work|interview|internship|university|uni|college|graduation|"
+                          r"graduating|grad school|promotion|colleagues|boss|fiance|fiancee|husband|wife)\b")
+_AGE_AFTER_RE = re.compile(r"\s(?:is\s)?(?:about\s|nearly\s|almost\s|just\s)?(\d{1,2})\b(?!\s(?:dollars|bucks))")
 _SELF_GENDER = {"guy": "men", "bloke": "men", "man": "men", "gentleman": "men", "dude": "men", "chap": "men",
                 "lad": "men", "woman": "women", "lady": "women", "girl": "women", "boy": "men"}
 
 
 def extract_recipient(text: str) -> tuple[str | None, str]:
     """The department a recipient implies: "for my wife" → women, "my son, he's ten" → boys,
-    "my son's 16" → men, "I'm a bloke" → men."""
-    gender = None
+    "my son's 16" → men, "my daughter's first office job" → women, "I'm a bloke" → men."""
+    gender, said_age = None, None
     m = _RECIPIENT_RE.search(text)
     if m:
         gender = RECIPIENT_GENDER[m.group(1)]
+        said_age = _AGE_AFTER_RE.match(text, m.end())  # "my son's eighteen"
         text = text[: m.start()] + BLANK + text[m.end():]
-    else:
-        m = _SELF_RE.search(text)
-        if m:
-            gender = _SELF_GENDER[m.group(1)]
-            text = text[: m.start()] + BLANK + text[m.end():]
+    elif m := _SELF_RE.search(text):
+        gender = _SELF_GENDER[m.group(1)]
+        text = text[: m.start()] + BLANK + text[m.end():]
     age = _AGE_RE.search(text)
-    if gender in ADULT_OF and age and int(age.group(1)) >= KIDS_AGE_LIMIT:
+    years = int(age.group(1)) if age else int(said_age.group(1)) if said_age else None
+    if gender in ADULT_OF and ((years is not None and years >= KIDS_AGE_LIMIT) or _GROWN_UP_RE.search(text)):
         gender = ADULT_OF[gender]
     if age and gender is not None:
         text = text[: age.start()] + BLANK + text[age.end():]
@@ -240,15 +244,21 @@ def restart(text: str) -> str:
     if not m:
         return text
     before, after = m.group(1), m.group(2)
-    lead = re.match(r"^(?:\w+\s){0,3}?(?:show me|find me|find|get me|i want|i need|looking for|search for)\b",
-                    before)
-    return f"{lead.group(0)} {after}" if lead else after
+    lead = re.match(r"^(?:\w+\s){0,3}?(?:show me|find me|find|get me|i want|i need|looking for|search for|"
+                    r"can i see|let me see|do you have|have you got)\b", before)
+    kept = lead.group(0) if lead else ""
+    named = [t.group(1) for t in _TYPE_RE.finditer(before)]
+    if named and not _TYPE_RE.search(after):  # "jeans for men, sorry, i meant for women": still jeans
+        kept = f"{kept} {named[-1]}".strip()
+    return f"{kept} {after}" if kept else after
 
 
 _SPLIT_RE = re.compile(
     r"\s(?:and then|and also|and|then|also|plus)\s(?=(?:can you |could you |please |maybe |also )?"
-    r"(?:show|find|search|get me|look for|add|put|remove|take|check ?out|what|how much|the (?:first|second|third|"
-    r"fourth|fifth|last|1st|2nd|3rd)|(?:\d+|one|two|three) of the))"
+    r"(?:i (?:also )?(?:need|want) (?:a|an|some|to see)\b|"
+    r"(?:show|find|search|get me|look for|let me see|can i see|have you got|do you have|add|put|remove|take|"
+    r"check ?out|what|how much|the (?:first|second|third|"
+    r"fourth|fifth|last|1st|2nd|3rd)|(?:\d+|one|two|three) of the)))"
 )
 
 

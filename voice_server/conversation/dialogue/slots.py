@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from commerce.catalog.vocabulary import TYPE_WORDS
 from voice_server.conversation.dialogue.lexicon import (
     CATEGORY_SYNONYMS,
     FIT_FEEDBACK,
@@ -365,7 +366,9 @@ _ORDINAL_RE = re.compile(rf"\b(?:the\s|that\s|this\s)?({_ORDINAL_ALT})\b(?!\s(?:
 _NUMBERED_RE = re.compile(r"\b(?:number|option|item|no|result|choice|#)\s?(\d)\b")
 _THE_WORD_ONE = r"(?:one|ones|pair|option|style|version|item)"
 _FOCUS_RE = re.compile(
-    r"\b(?:that|this|those|these)\s(?:one|ones|pair|item|dress|product|style)\b|\bit\b|"
+    r"\b(?:that|this|those|these)\s(?:one|ones|pair|item|dress|product|style)\b|"
+    # "it" is the product in focus, but not in "a print on it", "grey if you've got it", "to wear with it"
+    r"(?<!\bon )(?<!\bif youve got )(?<!\bif you have )(?<!\bif you got )(?<!\bwith )(?<!\bto match )\bit\b|"
     r"\b(?:add|buy|take|get|want|like|love|about|choose|pick)\s(?:that|this)\b|\b(?:that|this)$"
 )
 _ALL_OF_RE = re.compile(r"\bboth(?:\sof\s(?:them|those|these))?\b|\ball\s(?:3|three)(?:\sof\s(?:them|those|these))?\b|"
@@ -378,6 +381,14 @@ _PRICIEST_RE = re.compile(
 )
 
 
+def _top_of_list(text: str, m: re.Match[str]) -> bool:
+    """"the top one", "the top backpack" point at the list; "a crop top", "top quality" do not."""
+    if not m.group(0).startswith(("the ", "that ")):
+        return False
+    after = text[m.end():].split()
+    return bool(after) and (after[0] in {"one", "ones", "pair", "result", "option", "pick"} or after[0] in TYPE_WORDS)
+
+
 def extract_ordinal_reference(text: str) -> tuple[str | None, str]:
     m = _ORDINAL_PAIR_RE.search(text)
     if m:
@@ -387,7 +398,7 @@ def extract_ordinal_reference(text: str) -> tuple[str | None, str]:
         count = 2 if m.group(1) in ("2", "two") else 3
         return "ordinal:" + ",".join(str(i) for i in range(1, count + 1)), _blank(text, m)
     m = _ORDINAL_RE.search(text)
-    if m and m.group(1) != "top":
+    if m and (m.group(1) != "top" or _top_of_list(text, m)):
         return f"ordinal:{ORDINALS[m.group(1)]}", _blank(text, m)
     m = _NUMBERED_RE.search(text)
     if m:
