@@ -54,7 +54,7 @@ _NOT_EXCLUSION = re.compile(
     r"\bdont (?:mind|add|worry|know|need|put|buy|want (?:it|that|this|to))\b|\bnever mind\b"
 )
 _NEG_RE = re.compile(rf"\b{_NEG_CUE}\b")
-_FILLER = r"(?:(?:a|an|the|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|wear|big|bold|busy|huge)\s)*"
+_FILLER = r"(?:(?:a|an|the|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|wear|wears|wearing|big|bold|busy|huge)\s)*"
 _JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
 _BRIGHT = r"(?:too )?(?:bright|loud|flashy|colou?rful|neon|garish)"
 
@@ -127,10 +127,23 @@ def extract_colours(text: str) -> tuple[list[str], str]:
     return list(dict.fromkeys(colours)), _COLOUR_RE.sub(BLANK, text) if colours else text
 
 
+def _verb_dresses(text: str, m: re.Match[str]) -> bool:
+    """"everyone in that office dresses like a funeral", "she dresses up": the verb, not the garment
+    ("show me dresses like this one" stays the garment)."""
+    before, after = text[: m.start()].split()[-1:], text[m.end():].split()[:2]
+    if before and before[0] in {"he", "she", "who", "everyone", "everybody", "always", "usually"}:
+        return True
+    return bool(after) and (after[0] in {"up", "down", "smartly", "casually", "well"} or (
+        after[0] == "like" and after[1:] in (["a"], ["an"], ["they"], ["shes"], ["hes"])))
+
+
 def extract_types(text: str) -> tuple[list[ProductType], str]:
     """Product types named, first first ("leggings or track pants" gives two); "sets" asks for
     the set of a type where the catalog has one ("palazzos, sets like that" → palazzo set)."""
     sets = re.search(r"\bsets?\b", text) is not None
+    for m in reversed(list(re.finditer(r"\bdresses\b", text))):
+        if _verb_dresses(text, m):
+            text = text[: m.start()] + BLANK + text[m.end():]
     types = [PRODUCT_TYPES[TYPE_WORDS[m.group(1)]] for m in _TYPE_RE.finditer(text)]
     types = [PRODUCT_TYPES.get(f"{t.name} set", t) if sets else t for t in types]
     if types:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from commerce.catalog.vocabulary import ADULT_OF, TYPE_WORDS
+from commerce.catalog.vocabulary import ADULT_OF, TYPE_WORDS, descriptor_stems
 from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS
@@ -280,6 +281,22 @@ def _strip_fillers(text: str) -> str:
     return " ".join(t for t in text.split() if t not in {"um", "umm", "uh", "uhh", "er", "erm", "hmm", "oh"})
 
 
+def _drop_excluded(values: dict[str, Any]) -> None:
+    """What the shopper ruled out is not also asked for ("no stripes, he says stripes are for zebras",
+    "nothing black, she has ten black dresses")."""
+    excluded_colours = set(values.get("exclude_colours") or ())
+    if excluded_colours and values.get("colours"):
+        kept = [c for c in values["colours"] if c not in excluded_colours]
+        values["colours"] = kept or None
+        if values.get("colour") in excluded_colours or not kept:
+            values["colour"] = kept[0] if kept else None
+    excluded_stems = set(values.get("exclude_words") or ())
+    for key in ("style", "material"):
+        word = values.get(key)
+        if word and excluded_stems & set(descriptor_stems(word)):
+            values[key] = None
+
+
 def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     """Fill every slot that appears in the (prepared) text; spans are consumed in priority order."""
     values: dict[str, object] = {}
@@ -360,6 +377,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if recipient is not None and gender in ADULT_OF.values() and gender != recipient and _DEPARTMENT_RE.search(text):
         recipient = None  # "my sister's wedding … for men": the department said outright wins
     values.update(style=style, material=material, gender=recipient or gender)
+    _drop_excluded(values)
+    if ref is not None and ref.startswith("ordinal:") and values.get("quantity") == len(ref.split(",")) > 1:
+        values["quantity"] = None  # "both of the first two": two products, one of each
     if ref is not None and ref.startswith(("brand:", "colour:")) and re.search(r"\b(?:just|only)\b", text):
         kind, value = ref.split(":", 1)  # "just the puma ones then": narrowing the list, not one product
         values["brand" if kind == "brand" else "colour"] = value
