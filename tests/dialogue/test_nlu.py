@@ -183,3 +183,54 @@ def test_fit_reviews_are_told_apart_from_returns_and_questions(text: str, intent
                                                                vocab: Vocabulary) -> None:
     understood = understand(text, fresh(), vocab)
     assert (understood.intent, understood.slots.fit_feedback) == (intent, fit)
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        # a budget said after the amount; "tops" only when it cannot be the garment
+        ("linen shirts, twenty dollars tops", {"price_max": 2000, "category": "shirts"}),
+        ("sandals, 35 max", {"price_max": 3500}),
+        ("i need 12 tops", {"price_max": None, "category": "tops"}),
+        # a department said outright beats a recipient; an event of theirs is not a present for them
+        ("my cousin's sister is visiting, show me watches for men", {"gender": "men"}),
+        ("my uncle's engagement is next month and i want a saree", {"gender": None, "category": "sarees"}),
+        # a grown-up son or daughter shops the adult departments
+        ("my daughter is 19 and wants a denim jacket", {"gender": "women"}),
+        ("my son needs shoes for his first job", {"gender": "men"}),
+        ("my son turns 7, he wants shorts", {"gender": "boys"}),
+        # what is ruled out is not asked for too, even when said again
+        ("no checks please, checks look old fashioned on him", {"style": None, "exclude_words": ["check"]}),
+        ("not the cropped style, she is tall", {"exclude_words": ["crop"]}),
+        ("nothing with a bold print", {"exclude_words": ["print"], "style": None}),
+        ("she never wears heels, some flats instead", {"product_type": "flats"}),
+        # the verb "dresses" names no garment
+        ("he dresses casually, show me shirts", {"category": "shirts"}),
+        ("my boss dresses like a banker", {"category": None}),
+    ],
+)
+def test_meaning_of_everyday_requests(text: str, slots: dict, vocab: Vocabulary) -> None:
+    got = understand(text, fresh(), vocab).slots.as_dict()
+    assert {k: got.get(k) for k in slots} == slots
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["could you call me an uber", "book us a table for two tonight", "who won the cricket", "do you have perfume",
+     "and a phone case?"],
+)
+def test_services_and_goods_the_shop_does_not_sell(text: str, vocab: Vocabulary) -> None:
+    assert understand(text, fresh(), vocab).intent == Intent.out_of_scope
+
+
+def test_a_restart_keeps_the_garment_and_both_means_two_products(vocab: Vocabulary) -> None:
+    got = understand("can i see chinos for women, no sorry, i meant for men", fresh(), vocab).slots
+    assert (got.gender, got.category) == ("men", "trousers")
+    shown = [ShownProduct(id=i, name=f"Shirt {i}", brand="B", price_cents=1000, category="shirts") for i in (1, 2, 3)]
+    state = DialogueState(conversation_id="t", shown=shown)
+    both = understand("i'll take both of the first two in large", state, vocab)
+    assert (both.intent, both.slots.reference, both.slots.quantity) == (Intent.add_to_cart, "ordinal:1,2", None)
+    top = understand("i'll grab the top shirt", state, vocab)
+    assert (top.intent, top.slots.reference) == (Intent.add_to_cart, "ordinal:1")
+    split = understand("add the third one and i also need a belt", state, vocab)
+    assert split.intent == Intent.add_to_cart and [u.slots.product_type for u in split.then] == ["belt"]
