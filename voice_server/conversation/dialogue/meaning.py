@@ -260,7 +260,7 @@ def restart(text: str) -> str:
     lead = re.match(r"^(?:\w+\s){0,3}?(?:show me|find me|find|get me|i want|i need|looking for|search for|"
                     r"can i see|let me see|do you have|have you got)\b", before)
     kept = lead.group(0) if lead else ""
-    named = [t.group(1) for t in _TYPE_RE.finditer(before)]
+    named = _TYPE_RE.findall(before)
     if named and not _TYPE_RE.search(after):  # "jeans for men, sorry, i meant for women": still jeans
         kept = f"{kept} {named[-1]}".strip()
     return f"{kept} {after}" if kept else after

@@ -233,8 +233,8 @@ NOT_SOLD = re.compile(
     r"\b(?:do you|do you guys|do yall|you guys|does the shop|do they|does this shop|can i buy) "
     r"(?:sell|stock|carry|do|buy)\b"
 )
-# Goods a fashion shop does not sell: asked for by name they get the out-of-scope answer, not a search.
 _DEPARTMENT_RE = re.compile(r"\b(?:men|mens|women|womens|ladies|gents|menswear|womenswear)\b")
+# Goods a fashion shop does not sell: asked for by name they get the out-of-scope answer, not a search.
 NOT_SOLD_GOODS = _rx(
     r"\b(?:lipsticks?|make ?up|mascara|eyeliner|foundation|nail polish|perfumes?|colognes?|aftershave|"
     r"sofas?|couch(?:es)?|furniture|mattress(?:es)?|phones?|iphones?|smartphones?|phone cases?|laptops?|"
@@ -288,7 +288,7 @@ def _drop_excluded(values: dict[str, Any]) -> None:
     if excluded_colours and values.get("colours"):
         kept = [c for c in values["colours"] if c not in excluded_colours]
         values["colours"] = kept or None
-        if values.get("colour") in excluded_colours or not kept:
+        if not kept or values.get("colour") in excluded_colours:  # "colour" is the canonical spelling
             values["colour"] = kept[0] if kept else None
     excluded_stems = set(values.get("exclude_words") or ())
     for key in ("style", "material"):
