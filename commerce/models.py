@@ -177,6 +177,10 @@ class SearchFilters(Record):
     brand_none: list[str] = Field(default_factory=list, max_length=20, description="not from these brands")
     brands: list[str] = Field(default_factory=list, max_length=20,
                               description="any of these brands; with `brand`, either")
+    age_group: Literal["adults", "kids"] | None = Field(
+        default=None, description="without `gender`: only adults' (men, women, unisex) or only kids' "
+                                  "(boys, girls, a name saying kids or baby) products; dropped first "
+                                  "when nothing matches")
 
     @field_validator("name_any", "name_none", "colours", "colour_none", "brand_none", "brands")
     @classmethod

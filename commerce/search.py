@@ -26,9 +26,9 @@ from commerce.models import NotFound, ProductCard, SearchFilters, SearchResult
 from commerce.query_terms import parse_query
 
 # Filters dropped, group by group, when a search finds nothing. Gender and category are never
-# dropped (a different garment or the wrong department is not a useful answer); "query" last:
+# dropped (a different garment or the wrong department is not a useful answer); "query" late:
 # it switches full-text matching from all words to any word, and if even that finds nothing
-# the words are ignored (still reported as "query").
+# the words are ignored (still reported as "query"); the adults-only default goes last.
 RELAXATION_ORDER: tuple[tuple[str, ...], ...] = (
     ("occasion",),
     ("style",),
@@ -38,6 +38,7 @@ RELAXATION_ORDER: tuple[tuple[str, ...], ...] = (
     ("brand",),
     ("size",),
     ("query",),
+    ("age_group",),  # an adult's by default: kids' products only when nothing else is found
 )
 TEXT_WEIGHT = 0.7
 POPULARITY_WEIGHT = 0.3
@@ -65,9 +66,15 @@ T = TypeVar("T")
 # pure parts: filter SQL, shopper context, re-ranking
 
 
+KIDS_GENDERS = ("boys", "girls")
+# Kids' products filed as unisex say so in the name ("CHUTPUT Kids Grey Sweater").
+KIDS_NAME_WORDS = ("kids", "kid", "baby", "babies", "infant", "infants", "toddler", "toddlers")
+
+
 def gender_set(gender: str) -> list[str]:
-    """Genders a request for ``gender`` accepts: adults' and kids' departments include unisex."""
-    return [gender] if gender == "unisex" else [gender, "unisex"]
+    """Genders a request for ``gender`` accepts: adults' departments include unisex; a kids' department
+    is only its own (the catalog's unisex products are adults' unless the name says kids)."""
+    return [gender] if gender in ("unisex", *KIDS_GENDERS) else [gender, "unisex"]
 
 
 BASIC_COLOURS: frozenset[str] = frozenset({
@@ -124,7 +131,7 @@ def word_pattern(words: Iterable[str], *, whole: bool) -> str:
 def active_filters(filters: SearchFilters) -> list[str]:
     """Names of the relaxable filters that are set."""
     names = []
-    for name in ("query", "colour", "brand", "size", "occasion", "style", "material"):
+    for name in ("query", "colour", "brand", "size", "occasion", "style", "material", "age_group"):
         if getattr(filters, name) or (name == "colour" and filters.colours) or (name == "brand" and filters.brands):
             names.append(name)
     if filters.price_min_cents is not None or filters.price_max_cents is not None:
@@ -164,6 +171,11 @@ def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
         where.add("p.category = $?", filters.category.lower())
     if filters.gender:
         where.add(f"{gender_col} = ANY($?::text[])", gender_set(filters.gender))
+    elif filters.age_group and "age_group" not in relaxed:
+        kids_genders = where.param(list(KIDS_GENDERS))
+        kids_words = where.param(word_pattern(KIDS_NAME_WORDS, whole=True))
+        kids_test = f"({gender_col} = ANY({kids_genders}::text[]) OR lower(p.name) ~ {kids_words})"
+        where.clauses.append(kids_test if filters.age_group == "kids" else f"NOT {kids_test}")
     if filters.colours and "colour" not in relaxed:
         # A basic colour is the product's own colour ("black dresses" are black, not red & black);
         # a shade the catalog files under a basic colour ("navy", "cream", "olive") may be in the name.
@@ -555,7 +567,7 @@ async def get_products(pool: asyncpg.Pool, product_ids: Iterable[int]) -> list[P
 _SIMILAR_SQL = f"""
 WITH src AS MATERIALIZED (
     SELECT id, category, price_cents,
-           CASE WHEN gender = 'unisex' THEN ARRAY['unisex'] ELSE ARRAY[gender, 'unisex'] END AS genders,
+           CASE WHEN gender IN ('unisex', 'boys', 'girls') THEN ARRAY[gender] ELSE ARRAY[gender, 'unisex'] END AS genders,
            replace(plainto_tsquery('english', name)::text, '&', '|')::tsquery AS tsq
     FROM products WHERE id = $1 AND active),
 near AS MATERIALIZED (  -- the closest prices above and below, per department, off the index

@@ -41,7 +41,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("t-shirt", "tshirts", "", "t shirt,tshirt,tee,tee shirt,t-shirt"),
     _t("polo", "tshirts", "polo", "polo,polo shirt,polo t shirt,polo tshirt,polo tee,polo neck"),
     _t("shirt", "shirts", "", "shirt,button down,button up,button down shirt,oxford shirt"),
-    _t("top", "tops", "", "top,blouse,crop top,tank top,tank,cami,camisole,bodysuit"),
+    _t("top", "tops", "", "top,blouse,tank top,tank,cami,camisole,bodysuit"),
+    _t("crop top", "tops", "crop", "crop top,cropped top"),
     _t("hoodie", "sweaters", "hood,sweatshirt", "hoodie,hoody,hooded sweatshirt,sweatshirt"),
     _t("sweater", "sweaters", "", "sweater,jumper,pullover,knit,knitwear,woolly"),
     _t("cardigan", "sweaters", "cardigan", "cardigan,cardi"),
@@ -51,8 +52,12 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("bomber", "jackets", "bomber", "bomber,bomber jacket"),
     _t("waistcoat", "jackets", "waistcoat,nehru", "waistcoat,nehru jacket,vest coat"),
     _t("suit", "jackets", "suit", "suit,two piece suit,three piece suit"),
-    _t("dress", "dresses", "dress,gown", "dress,gown,frock,sundress,maxi,midi"),
-    _t("jumpsuit", "dresses", "jumpsuit,playsuit,romper,dungaree", "jumpsuit,playsuit,romper,dungarees,dungaree"),
+    _t("dress", "dresses", "dress,gown", "dress,gown,frock,sundress"),
+    _t("maxi dress", "dresses", "maxi", "maxi,maxi dress,long dress,floor length dress"),
+    _t("midi dress", "dresses", "midi", "midi,midi dress"),
+    _t("raincoat", "jackets", "rain", "raincoat,rain coat,rain jacket,waterproof jacket"),
+    _t("jumpsuit", "dresses", "jumpsuit,dungaree", "jumpsuit,dungarees,dungaree,boiler suit"),
+    _t("playsuit", "dresses", "playsuit,romper", "playsuit,romper"),
     _t("kurta", "kurtas", "", "kurta,kurti,curta,tunic"),
     _t("kurta set", "ethnic_sets", "", "kurta set,kurti set,kurta pyjama,salwar suit,salwar kameez,ethnic set"),
     _t("palazzo set", "ethnic_sets", "palazzo", "kurta with palazzo,kurti with palazzo,palazzo set"),
@@ -66,6 +71,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("cargo", "trousers", "cargo", "cargo,cargos,cargo pants"),
     _t("shorts", "shorts", "", "shorts,bermudas,bermuda,bermuda shorts"),
     _t("skirt", "skirts", "", "skirt"),
+    _t("maxi skirt", "skirts", "maxi", "maxi skirt,long skirt"),
+    _t("midi skirt", "skirts", "midi", "midi skirt"),
     _t("track pants", "activewear", "track,jogger",
        "track pants,trackpants,track pant,joggers,jogger,sweatpants,jogging bottoms,trackies,tracksuit bottoms"),
     _t("leggings", "activewear", "legging,tights", "leggings,legging,tights,yoga pants"),
@@ -75,7 +82,10 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
                                         "training gear,athleisure"),
     _t("nightwear", "nightwear", "", "nightwear,night suit,pyjamas,pajamas,pjs,nightdress,nightie,sleepwear,loungewear"),
     _t("socks", "innerwear", "sock", "socks,sock"),
-    _t("innerwear", "innerwear", "", "innerwear,underwear,briefs,boxers,trunks,lingerie,bra,vest,undershirt"),
+    _t("innerwear", "innerwear", "", "innerwear,underwear,lingerie,bra,vest,undershirt"),
+    _t("boxers", "innerwear", "boxer,trunk,brief", "boxers,boxer shorts,boxer briefs,trunks"),
+    _t("knickers", "innerwear", "brief,hipster,bikini,boyshort,thong,panty,panties,knicker",
+       "knickers,panties,panty,briefs,hipsters,underpants"),
     _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,trainers,trainer,kicks"),
     _t("running shoes", "shoes", "running,sports,training,sneaker",
        "running shoes,running shoe,sports shoes,gym shoes,training shoes,runners"),
@@ -86,9 +96,9 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("boots", "shoes", "boot", "boots,boot,ankle boots,chelsea boots"),
     _t("shoes", "shoes", "", "shoes,shoe,footwear"),
     _t("sandals", "sandals", "", "sandals,sandal,flip flops,flip flop,sliders,slides,chappals,slippers"),
-    _t("heels", "sandals", "heel,pump,stiletto,wedge", "heels,heel,high heels,stilettos,pumps,wedges"),
-    _t("flats", "sandals", "flat,ballerina,sandal,flip-flop,slider,slipper",
-       "flats,flat sandals,ballerinas,ballet flats,flat ones"),
+    _t("heels", "sandals", "heel,pump,stiletto", "heels,heel,high heels,stilettos,pumps"),
+    _t("wedges", "sandals", "wedge", "wedges,wedge,wedge heels,wedge sandals"),
+    _t("flats", "sandals", "flat,ballerina", "flats,flat sandals,ballerinas,ballet flats,flat ones"),
     _t("handbag", "bags", "bag,tote,clutch,satchel,purse,pouch,wallet",
        "handbag,hand bag,purse,tote,tote bag,shoulder bag,satchel,clutch"),
     _t("sling bag", "bags", "sling,crossbody,cross-body", "sling bag,sling,crossbody bag,cross body bag,messenger bag"),
@@ -102,6 +112,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
        "necklace,necklaces,pendant,chain,choker"),
     _t("bracelet", "jewellery", "bracelet,bangle,kada", "bracelet,bangle,bangles,kada,cuff"),
     _t("ring", "jewellery", "ring", "ring"),
+    _t("cufflinks", "jewellery", "cufflink", "cufflinks,cufflink,cuff links"),
     _t("jewellery", "jewellery", "", "jewellery,jewelry"),
     _t("belt", "accessories", "belt", "belt"),
     _t("scarf", "accessories", "scarf,shawl,stole,muffler", "scarf,scarves,shawl,stole,muffler,wrap"),
@@ -115,7 +126,9 @@ def _plurals(word: str) -> set[str]:
     last = word.split()[-1]
     head = word[: len(word) - len(last)]
     forms = {word}
-    if not last.endswith("s"):
+    if last.endswith("ss"):  # "dresses"
+        forms.add(head + last + "es")
+    elif not last.endswith("s"):
         forms.add(head + last + "s")
         if last.endswith(("ch", "sh", "x")):
             forms.add(head + last + "es")
@@ -140,7 +153,7 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "printed": ("print",),
     "print": ("print",),
     "prints": ("print",),
-    "graphic": ("graphic",),
+    "graphic": ("graphic", "print", "typograph"),
     "logo": ("logo", "graphic", "brand logo"),
     "logos": ("logo", "graphic", "brand logo"),
     "striped": ("stripe",),
@@ -187,7 +200,17 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "hood": ("hood", "sweatshirt"),
     "hooded": ("hood",),
     "sporty": ("sports", "running", "training"),
+    "slogan": ("slogan", "typograph"),
+    "typography": ("typograph",),
+    "embroidery": ("embroider",),
+    "patterned": ("print", "stripe", "check", "pattern"),
+    "busy pattern": ("print", "pattern"),
+    "animal print": ("animal", "leopard", "zebra", "tiger"),
+    "leopard print": ("leopard", "animal"),
 }
+for _word, _stems in list(DESCRIPTOR_STEMS.items()):  # "no graphics", "no slogans"
+    if not _word.endswith(("s", "y", "ed")):
+        DESCRIPTOR_STEMS.setdefault(f"{_word}s", _stems)
 MATERIAL_WORDS: tuple[str, ...] = (
     "cotton", "linen", "silk", "wool", "leather", "denim", "polyester", "viscose", "rayon", "georgette",
     "chiffon", "satin", "velvet", "nylon", "canvas", "suede", "jute", "fleece", "modal", "lycra",
@@ -217,11 +240,15 @@ RECIPIENT_GENDER: dict[str, str] = {
     "brother": "men", "brother in law": "men", "uncle": "men", "grandpa": "men", "grandfather": "men",
     "grandad": "men", "granddad": "men", "nephew": "boys", "son": "boys", "son in law": "men",
     "fiance": "men", "groom": "men", "papa": "men", "pops": "men", "bloke": "men", "guy": "men",
-    "man": "men", "gentleman": "men", "boy": "boys", "girl": "girls", "lad": "boys", "kid": "boys",
+    "man": "men", "gentleman": "men", "boy": "boys", "girl": "girls", "lad": "boys",
+    "mummy": "women", "mommy": "women", "mama": "women", "granny": "women", "grandmum": "women",
+    "grandmom": "women", "stepmum": "women", "stepmom": "women", "gf": "women", "hubby": "men", "bf": "men",
+    "stepdad": "men", "daddy": "men", "grandson": "boys", "granddaughter": "girls",
 }
 # A grown-up child is dressed from the adult departments.
 KIDS_AGE_LIMIT = 14
 ADULT_OF: dict[str, str] = {"boys": "men", "girls": "women"}
+KID_OF: dict[str, str] = {adult: kid for kid, adult in ADULT_OF.items()}
 
 
 _COLOUR_SPELLINGS = {"gray": "grey", "navy": "navy blue", "violet": "purple", "golden": "gold"}
@@ -237,7 +264,9 @@ def type_plural(stems: list[str] | tuple[str, ...]) -> str | None:
         if kind.stems and tuple(stems) == kind.stems:
             if kind.name in _IRREGULAR_PLURALS:
                 return _IRREGULAR_PLURALS[kind.name]
-            return kind.name if kind.name.endswith("s") else f"{kind.name}{'es' if kind.name.endswith('ss') else 's'}"
+            if kind.name.endswith(("ss", "sh", "ch", "x")):
+                return f"{kind.name}es"
+            return kind.name if kind.name.endswith("s") else f"{kind.name}s"
     return None
 
 
@@ -264,7 +293,7 @@ def descriptor_stems(word: str) -> tuple[str, ...]:
 
 
 __all__ = [
-    "BRIGHT_COLOURS", "DARK_COLOURS", "DESCRIPTOR_STEMS", "DULL_COLOURS", "KIDS_AGE_LIMIT", "LIGHT_COLOURS",
-    "MATERIAL_WORDS", "PRODUCT_TYPES", "RECIPIENT_GENDER", "TYPE_WORDS", "ProductType", "descriptor_stems",
-    "normalize_colour", "type_for", "type_plural",
+    "BRIGHT_COLOURS", "DARK_COLOURS", "DESCRIPTOR_STEMS", "DULL_COLOURS", "KIDS_AGE_LIMIT", "KID_OF",
+    "LIGHT_COLOURS", "MATERIAL_WORDS", "PRODUCT_TYPES", "RECIPIENT_GENDER", "TYPE_WORDS", "ProductType",
+    "descriptor_stems", "normalize_colour", "type_for", "type_plural",
 ]

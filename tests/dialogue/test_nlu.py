@@ -5,7 +5,7 @@ import time
 import pytest
 
 from voice_server.conversation.dialogue import DialogueState, Intent, Vocabulary, hotwords, understand
-from voice_server.conversation.dialogue.state import PendingConfirmation, ShownProduct
+from voice_server.conversation.dialogue.state import CartSummary, PendingConfirmation, ShownProduct
 
 
 def fresh() -> DialogueState:
@@ -233,4 +233,75 @@ def test_a_restart_keeps_the_garment_and_both_means_two_products(vocab: Vocabula
     top = understand("i'll grab the top shirt", state, vocab)
     assert (top.intent, top.slots.reference) == (Intent.add_to_cart, "ordinal:1")
     split = understand("add the third one and i also need a belt", state, vocab)
+    assert split.intent == Intent.add_to_cart and [u.slots.product_type for u in split.then] == ["belt"]
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        # the one the need is for, when several people are named; a payer or a messenger is not a recipient
+        ("my aunt came round yesterday and my husband needs new chinos", {"gender": "men"}),
+        ("grandpa wants a warm cardigan", {"gender": "men"}),
+        ("my mum is paying so show me jackets", {"gender": None}),
+        ("a hoodie for her brother, he is eight", {"gender": "boys"}),
+        ("shorts for a weekend away with the lads", {"gender": "men"}),
+        ("kids raincoats please", {"age_group": "kids", "gender": None}),
+        # descriptors and plain: plurals rule out too, "plain" rules out patterns
+        ("tees with no slogans or graphics", {"exclude_words": ["slogan", "typograph", "graphic", "print"]}),
+        ("just plain ones", {"exclude_words": ["print", "stripe", "check", "floral", "graphic"]}),
+        # several colours in the plural
+        ("she goes for greens and yellows", {"colours": ["green", "yellow"]}),
+        # what is worn with it, the dress code and "suit him" name no garment asked for
+        ("a relaxed look, what you would wear with cargo pants", {"product_type": None}),
+        ("the dress code is smart, so something less casual", {"product_type": None, "formality": "more"}),
+        ("navy would suit him better", {"product_type": None, "colours": ["navy"]}),
+        # product types the catalog names apart
+        ("long dresses for a summer wedding", {"product_type": "maxi dress", "name_any": ["maxi"]}),
+        ("wedges for her", {"product_type": "wedges"}),
+        ("a pack of boxers for him", {"product_type": "boxers"}),
+        ("silver cuff links", {"product_type": "cufflinks"}),
+        # a currency corrected in passing keeps the amount
+        ("under twenty pounds, i mean dollars", {"price_max": 2000, "currency": None}),
+    ],
+)
+def test_meaning_of_requests_in_passing(text: str, slots: dict, vocab: Vocabulary) -> None:
+    got = understand(text, fresh(), vocab).slots.as_dict()
+    assert {k: got.get(k) for k in slots} == slots
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("could you wrap it as a gift", "service"),
+        ("can you take the hem up on these trousers", "service"),
+        ("will it arrive before the weekend", "delivery"),
+        ("can i send it back if it doesnt fit her", "returns_policy"),
+        ("any chance you stock hot water bottles", None),
+        ("and chuck in some flowers for her", None),
+    ],
+)
+def test_services_policies_and_goods_get_the_out_of_scope_answer(text: str, topic: str | None,
+                                                                 vocab: Vocabulary) -> None:
+    u = understand(text, fresh(), vocab)
+    assert (u.intent, u.slots.topic) == (Intent.out_of_scope, topic)
+
+
+def test_picks_questions_and_quantities_about_the_list(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"Shirt {i}", brand="B", price_cents=1000, category="shirts") for i in (1, 2, 3)]
+    state = DialogueState(conversation_id="t", shown=shown)
+    state.filters = state.filters.model_copy(update={"category": "shirts"})
+    assert understand("alright, the third one then", state, vocab).intent == Intent.add_to_cart
+    assert understand("the second shirt in small as well", state, vocab).intent == Intent.add_to_cart
+    cotton = understand("is the second one pure cotton?", state, vocab)
+    assert (cotton.intent, cotton.slots.topic) == (Intent.product_details, "material")
+    care = understand("can it go in the washing machine, is it machine washable", state, vocab)
+    assert (care.intent, care.slots.topic) == (Intent.product_details, "care")
+    assert understand("give me some different ones", state, vocab).intent == Intent.more_results
+    with_line = state.model_copy(update={"cart": CartSummary(item_count=2, total_cents=2000)})
+    one = understand("only the one is fine", with_line, vocab)
+    assert (one.intent, one.slots.quantity) == (Intent.update_cart, 1)
+    order = understand("please go ahead and place my order", state, vocab)
+    assert (order.intent, order.slots.place_now) == (Intent.checkout, True)
+    assert understand("checkout please", state, vocab).slots.place_now is None
+    split = understand("the first one in medium and she needs a belt too", state, vocab)
     assert split.intent == Intent.add_to_cart and [u.slots.product_type for u in split.then] == ["belt"]

@@ -96,6 +96,8 @@ OCCASIONS: dict[str, str] = {
     "weekend": "casual",
     "festive": "festive",
     "festival": "festive",
+    "music festival": "casual",  # a field in summer, not festive (Indian festival) wear
+    "festival with the lads": "casual",
     "diwali": "festive",
     "eid": "festive",
     "puja": "festive",

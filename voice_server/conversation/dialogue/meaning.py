@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from commerce.catalog.vocabulary import (
     ADULT_OF,
     DESCRIPTOR_STEMS,
+    KID_OF,
     KIDS_AGE_LIMIT,
     PRODUCT_TYPES,
     RECIPIENT_GENDER,
@@ -32,7 +33,7 @@ def _alternation(words: list[str] | tuple[str, ...]) -> str:
 
 
 _COLOUR_ALT = _alternation(list(COLOUR_SYNONYMS))
-_COLOUR_RE = re.compile(rf"\b(?:dark |light |pale |bright |deep )?({_COLOUR_ALT})\b")
+_COLOUR_RE = re.compile(rf"\b(?:dark |light |pale |bright |deep )?({_COLOUR_ALT})s?\b")  # "reds and maroons"
 _TYPE_ALT = _alternation(list(TYPE_WORDS))
 _TYPE_RE = re.compile(rf"\b({_TYPE_ALT})\b")
 _TYPE_AT = re.compile(rf"(?:{_TYPE_ALT})\b")  # a product type at the start of the text
@@ -137,15 +138,28 @@ def _verb_dresses(text: str, m: re.Match[str]) -> bool:
         after[0] == "like" and after[1:] in (["a"], ["an"], ["they"], ["shes"], ["hes"])))
 
 
+_NOT_A_GARMENT_RE = re.compile(r"\b(?:suits?|suited) (?:him|her|me|you|them|us|my|his)\b|"
+                               r"\b(?:would|will|might|does|doesnt|dont|do) suit\b|\bdress ?codes?\b")
+# "something less formal, like what i'd wear with chinos": the garment worn with it is not asked for
+_WORN_WITH_RE = re.compile(
+    rf"\b(?:wear|wearing|worn|go|goes|going|pair|team|match)(?: (?:it|them|this|that))? (?:with|under|over) "
+    rf"(?:my |his |her |the |a |an |some |your |their )?(?:\w+ )??({_alternation(list(TYPE_WORDS))})\b"
+)
+
+
 def extract_types(text: str) -> tuple[list[ProductType], str]:
     """Product types named, first first ("leggings or track pants" gives two); "sets" asks for
     the set of a type where the catalog has one ("palazzos, sets like that" → palazzo set)."""
     sets = re.search(r"\bsets?\b", text) is not None
+    text = _NOT_A_GARMENT_RE.sub(BLANK, text)  # "those suit him", "the dress code"
+    text = _WORN_WITH_RE.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + BLANK, text)
     for m in reversed(list(re.finditer(r"\bdresses\b", text))):
         if _verb_dresses(text, m):
             text = text[: m.start()] + BLANK + text[m.end():]
     types = [PRODUCT_TYPES[TYPE_WORDS[m.group(1)]] for m in _TYPE_RE.finditer(text)]
     types = [PRODUCT_TYPES.get(f"{t.name} set", t) if sets else t for t in types]
+    if any(t.category == "innerwear" for t in types):  # "his pants drawer … boxers": British pants
+        types = [t for t in types if t.name != "trousers"]
     if types:
         text = _TYPE_RE.sub(BLANK, text)
     return list(dict.fromkeys(types)), text
@@ -166,12 +180,21 @@ def combine_types(types: list[ProductType]) -> tuple[str | None, list[str], str 
 
 
 _RECIPIENT_RE = re.compile(
-    rf"\b(?:my|our|for (?:my|our|the|a|an)|for)\s(?:little |baby |eldest |oldest |youngest |teenage |older |younger "
+    rf"\b(?:my|our|his|her|their|for (?:my|our|his|her|their|the|a|an)|for)\s(?:little |baby |eldest |oldest |youngest |teenage |older |younger "
     rf"|big |lovely |new )?({_alternation(list(RECIPIENT_GENDER))})s?\b"
     # "my brother's wedding": their event, which the shopper dresses for; not a present for them
     r"(?! (?:wedding|engagement|reception|graduation|party|leaving party|hen do|hen party|stag do|stag party|"
     r"baby shower|christening|funeral|sangeet|mehndi|haldi|wedding reception|big day|do)\b)"
+    # "my mum's paying", "my sister just texted": someone in the story, not the one shopped for
+    r"(?! (?:is |s )?(?:paying|payin|buying it|said|says|texted|told|reckons|thinks|just texted|"
+    r"is gonna|s gonna|will kill|would kill|wants me|wants us|asked me|told me to|made me))"
 )
+# "my dad needs a shirt", "papa wants a kurta": the one the need is for
+_RECIPIENT_SUBJECT_RE = re.compile(
+    rf"\b({_alternation(list(RECIPIENT_GENDER))})s? (?:really |also |just )?(?:wants|needs|would like|would love|"
+    r"is after|has asked for|asked for|is looking for)\b(?! (?:me|us)\b)"  # "my wife wants me to get a shirt"
+)
+_LADS_RE = re.compile(r"\b(?:with|for) (?:the|my) (?:lads|boys|blokes|fellas)\b")  # a group of grown men
 _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|boy|gentleman|dude|chap|lad)\b")
 _AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|aged?|about|turning|turned|who is|whos)\s(?:about |nearly |almost |just )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
 # A son or daughter with a job, an interview or a degree is dressed from the adult departments.
@@ -182,11 +205,24 @@ _SELF_GENDER = {"guy": "men", "bloke": "men", "man": "men", "gentleman": "men", 
                 "lad": "men", "woman": "women", "lady": "women", "girl": "women", "boy": "men"}
 
 
+def _chosen_recipient(text: str) -> re.Match[str] | None:
+    """The recipient the request is for when several people are named ("my gran passed away …
+    my dad needs a black shirt" → dad): "for my X" first, then the one who needs or wants, then
+    the first named."""
+    named = list(_RECIPIENT_RE.finditer(text))
+    for_ = [m for m in named if m.group(0).startswith("for")]
+    if for_:
+        return for_[0]
+    if subject := _RECIPIENT_SUBJECT_RE.search(text):
+        return subject
+    return named[0] if named else None
+
+
 def extract_recipient(text: str) -> tuple[str | None, str]:
     """The department a recipient implies: "for my wife" → women, "my son, he's ten" → boys,
     "my son's 16" → men, "my daughter's first office job" → women, "I'm a bloke" → men."""
     gender, said_age = None, None
-    m = _RECIPIENT_RE.search(text)
+    m = _chosen_recipient(text)
     if m:
         gender = RECIPIENT_GENDER[m.group(1)]
         said_age = _AGE_AFTER_RE.match(text, m.end())  # "my son's eighteen"
@@ -194,10 +230,15 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
     elif m := _SELF_RE.search(text):
         gender = _SELF_GENDER[m.group(1)]
         text = text[: m.start()] + BLANK + text[m.end():]
+    elif lads := _LADS_RE.search(text):
+        gender = "men"
+        text = text[: lads.start()] + BLANK + text[lads.end():]
     age = _AGE_RE.search(text)
     years = int(age.group(1)) if age else int(said_age.group(1)) if said_age else None
     if gender in ADULT_OF and ((years is not None and years >= KIDS_AGE_LIMIT) or _GROWN_UP_RE.search(text)):
         gender = ADULT_OF[gender]
+    elif gender in KID_OF and years is not None and years < KIDS_AGE_LIMIT and m is not None:
+        gender = KID_OF[gender]  # "a t-shirt for his sister, she's five"
     if age and gender is not None:
         text = text[: age.start()] + BLANK + text[age.end():]
     return gender, text
@@ -250,6 +291,10 @@ _RESTART_RE = re.compile(
 )
 
 
+_CURRENCY_WORD_RE = re.compile(r"\b(?:dollars?|bucks|pounds?|quid|euros?|rupees?|rs|inr|usd)\b")
+_CURRENCY_ONLY_RE = re.compile(r"^(dollars?|bucks|pounds?|quid|euros?|rupees?)(?: sorry| then| not \w+)?$")
+
+
 def restart(text: str) -> str:
     """A self-correction inside the utterance keeps what follows it when it restates the same kind
     of thing ("show me a red no sorry a green kurta" → "show me a green kurta")."""
@@ -257,6 +302,9 @@ def restart(text: str) -> str:
     if not m:
         return text
     before, after = m.group(1), m.group(2)
+    unit = _CURRENCY_ONLY_RE.match(after)
+    if unit and _CURRENCY_WORD_RE.search(before):  # "under fifteen quid, i mean dollars sorry"
+        return _CURRENCY_WORD_RE.sub(unit.group(1), before)
     lead = re.match(r"^(?:\w+\s){0,3}?(?:show me|find me|find|get me|i want|i need|looking for|search for|"
                     r"can i see|let me see|do you have|have you got)\b", before)
     kept = lead.group(0) if lead else ""
@@ -267,7 +315,7 @@ def restart(text: str) -> str:
 
 
 _SPLIT_RE = re.compile(
-    r"\s(?:and then|and also|and|then|also|plus)\s(?=(?:can you |could you |please |maybe |also )?"
+    r"\s(?:and then|and also|and|then|also|plus)\s(?=(?:can you |could you |please |maybe |also |for me )?"
     r"(?:i (?:also )?(?:need|want) (?:a|an|some|to see)\b|"
     r"(?:show|find|search|get me|look for|let me see|can i see|have you got|do you have|add|put|remove|take|"
     r"check ?out|what|how much|the (?:first|second|third|"
@@ -275,10 +323,31 @@ _SPLIT_RE = re.compile(
 )
 
 
+# After a cart action, "and" + someone's need or a new garment starts the next request ("the first
+# one in large and he'll want flip flops", "the fourth in medium, and some gold jhumkas to go with it").
+_CART_CUE_RE = re.compile(r"\b(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th|add|put|pop|chuck)\b")
+_SPLIT_AFTER_CART_RE = re.compile(
+    r"\s(?:and then|and also|and now|and|then|also|plus)\s(?=(?:now |then )?(?:"
+    r"(?:i|he|she|they|we)(?:ll| will|d| would)? (?:also |really |still |probably )?"
+    r"(?:need|needs|want|wants|like|love|could do with)\b|"
+    r"some\s|a pair of\s|a couple of\s|can (?:i|we) (?:see|get|have)\b|that (?:first|second|third|last)\b))"
+)
+
+
+_BARE_ORDINAL_RE = re.compile(r"(?:ok |okay |so |yeah |um |and )?(?:the |that )?(?:first|second|third|fourth|fifth|last|"
+                              r"1st|2nd|3rd)(?: one)?")
+
+
 def split_requests(text: str) -> list[str]:
     """Several requests in one utterance ("add the first one in medium and show me sandals")."""
-    parts = [p.strip() for p in _SPLIT_RE.split(text)]
-    return [p for p in parts if p] or [text]
+    parts: list[str] = []
+    for part in _SPLIT_RE.split(text):
+        parts += _SPLIT_AFTER_CART_RE.split(part) if _CART_CUE_RE.search(part) else [part]
+    parts = [p.strip() for p in parts if p.strip()]
+    if len(parts) > 1 and _BARE_ORDINAL_RE.fullmatch(parts[0]) and _BARE_ORDINAL_RE.match(parts[1]):
+        # "the first and the second, both large": one request for two products
+        return [text]
+    return parts or [text]
 
 
 __all__ = [

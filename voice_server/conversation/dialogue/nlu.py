@@ -79,6 +79,17 @@ CHECKOUT = _rx(
     r"\bbuy (?:everything|it all|all of it)\b",
     r"\bfinish (?:my|the) order\b",
     r"^pay\b",
+    r"\b(?:ill|i will|lets|let me|can i) pay\b",
+    r"\bgo ahead and (?:order|buy) (?:it|them|that|those|everything)\b",
+)
+# Checkout said as an order to place it, not a wish to see the total first.
+PLACE_NOW = _rx(
+    r"\b(?:place|complete|confirm|finish|submit|put through) (?:the|my|this|an) order\b",
+    r"\bput (?:the|my) order through\b",
+    r"\bpay (?:for (?:it|them|this|these|everything) )?now\b",
+    r"\b(?:ill|i will|lets|let me) pay\b",
+    r"\bgo ahead and (?:order|buy) (?:it|them|that|those|everything)\b",
+    r"\bcomplete (?:the|my) purchase\b",
 )
 VIEW_CART = _rx(
     r"\b(?:whats|what is|what s|show|see|read|check|review|view|open) (?:in )?(?:my|the) "
@@ -151,10 +162,15 @@ COMPARE = _rx(
     r"\bwhats the difference\b",
     r"\bhow do they compare\b",
 )
+_FIBRES = r"(?:cotton|linen|silk|wool|woollen|leather|polyester|synthetics?|acrylic|rayon|viscose|cashmere|fleece|real)"
 DETAILS = _rx(
     r"\b(?:does|do|is|are) (?:the \w+(?: one| pair)?|it|this|that|they|those|these) (?:come in|available in|in stock)\b",
     r"\b(?:do you have|have you got|got) (?:the \w+ (?:one|pair)|it|this|that) in\b",
     r"\b(?:is|are) (?:it|this|that|they|the \w+ one) (?:cotton|linen|silk|wool|leather|polyester|real|made)\b",
+    rf"\b(?:is|are) (?:it|this|that|they|these|those|the \w+(?: one)?) (?:\w+ ){{0,2}}{_FIBRES}\b",
+    r"\b(?:machine wash(?:able)?|washable|hand wash|dry clean)\b",
+    r"\b(?:does|do|is|are) (?:it|this|that|they|those|these|the \w+(?: one)?) (?:come|sold|go) (?:with|together)\b",
+    rf"\b(?:one|ones|it|they|pair) (?:is|are) (?:\w+ ){{0,2}}{_FIBRES}\b",
     r"\bwhat(?:s| is| are)? (?:the )?(?:\w+ )?(?:made of|material|fabric)\b",
     r"\bhow much (?:is|was|are|were|does|do) (?:it|that|this|those|these|the)\b",
     r"\bwhat(?:s| is) the price\b",
@@ -198,6 +214,9 @@ MORE = _rx(
     r"^more(?: please)?$",
     r"\b(?:got|have you got|do you have) (?:any|anything) (?:more|else)\b",
     r"\bothers like (?:this|that|it)\b",
+    r"\b(?:show|find|give) (?:me |us )?(?:some )?(?:different|other) (?:ones|options|styles|things)\b",
+    r"\b(?:show|find|give) (?:me |us )?(?:something|anything) else\b",
+    r"\b(?:any|some|got|see) (?:different|other) ones\b",
 )
 SEARCH_VERB = _rx(
     r"\b(?:show|find|search|look(?:ing)? for|looking|need|want|get me|i ?d like|do you have|got any|"
@@ -218,6 +237,8 @@ CHANGE_LINE = _rx(
     r"\b(?:make|change|switch|swap|turn) (?:that|it|this|them|those)\b",
     r"\b(?:change|switch) (?:the )?(?:size|quantity)\b",
     r"\b(?:actually |ok |okay )?(?:just|only) (?:\d{1,2}|one|a single)\b(?! (?:dollars|bucks))",
+    r"\b(?:just|only) the (?:1|one)\b(?! (?:in|with|for|from|that|you|i|on)\b)",
+    r"\b(?:i need|i want|we need|make it|make that) \d{1,2} of (?:those|them|these|that|it)\b",
     r"\binstead\b",
 )
 OUT_OF_SCOPE = _rx(
@@ -238,7 +259,37 @@ _DEPARTMENT_RE = re.compile(r"\b(?:men|mens|women|womens|ladies|gents|menswear|w
 NOT_SOLD_GOODS = _rx(
     r"\b(?:lipsticks?|make ?up|mascara|eyeliner|foundation|nail polish|perfumes?|colognes?|aftershave|"
     r"sofas?|couch(?:es)?|furniture|mattress(?:es)?|phones?|iphones?|smartphones?|phone cases?|laptops?|"
-    r"tablets?|tvs?|televisions?|headphones|earbuds|groceries|toys?|books?)\b",
+    r"tablets?|tvs?|televisions?|headphones|earbuds|groceries|toys?|books?|snacks?|sweets|mithai|"
+    r"chocolates?|pizzas?|protein (?:powder|shakes?|bars?)|supplements?|lunch ?box(?:es)?|sleeping bags?|"
+    r"hot water bottles?|electric blankets?|bedding|bouquets?)\b",
+    # words that also describe clothes ("wine red", "a rose print") only when asked for as goods
+    r"\b(?:sell|buy|get|order|add|send|deliver|book|stock|throw in|chuck in)\b(?: \w+){0,4} (?:cakes?|food|tents?|"
+    r"tickets?|flowers|roses|blankets?|candles?|wine|beer|champagne|balloons?)\b",
+)
+# Services the shop does not offer, asked in the middle of shopping ("can you gift wrap it").
+SERVICES = _rx(
+    r"\bgift ?wrap(?:ped|ping)?\b", r"\bwrap (?:it|them) (?:up )?(?:as a gift|for me|nicely)\b",
+    r"\b(?:add|pop|put|include|write|slip) (?:in )?(?:a |an )?(?:little )?(?:gift )?(?:card|note|message)\b",
+    r"\bengrav(?:e|ed|ing)\b", r"\bmonogram", r"\bprint (?:their|his|her|my|our|the|a) names?\b",
+    r"\b(?:names?|initials) (?:printed|on the back)\b", r"\balterations?\b", r"\b(?:taking|take|taken) up\b",
+    r"\b(?:hemm?(?:ed|ing)?|tailor(?:ed|ing)?)\b",
+    r"\b(?:hold|reserve|put aside|set aside|keep) (?:it|them|this|that|the \w+)(?: for me)? (?:till|until|for)\b",
+    r"\b(?:recommend|suggest|know) (?:a |any |some )?(?:nice |good |decent )?(?:hotels?|bars?|pubs?|restaurants?|"
+    r"cocktail bars?|places? to (?:eat|stay))\b",
+    r"\bbook (?:me |us )?(?:a |an )?(?:\w+ )?(?:artist|pedicure|manicure|massage|salon|appointment|makeup)\b",
+)
+DELIVERY_QUESTION = _rx(
+    r"\b(?:will|would|is|does|can|could) (?:it|that|this|they|those|these|the \w+|everything|my order)(?: actually)? "
+    r"(?:gonna |going to )?(?:get (?:here|to (?:me|us|you))|arrive|be (?:here|delivered|there)|"
+    r"come (?:in time|on time|before|by)|reach (?:me|us))\b",
+    r"\bhow (?:long|quick|fast) (?:does|will|is|would) (?:it|the)? ?(?:delivery|shipping|take to (?:arrive|come))\b",
+    r"\b(?:delivery|shipping) (?:time|times|date|dates|estimate)\b", r"\bnext day delivery\b",
+)
+RETURNS_POLICY = _rx(
+    r"\breturns? policy\b", r"\b(?:exchange|refund) policy\b",
+    r"\b(?:can|could) (?:i|we|she|he|they) (?:return|exchange|swap|send) (?:it|them)(?: back)? (?:if|in case)\b",
+    r"\bin case (?:she|he|they|it) (?:hates?|doesnt (?:like|fit)|dont (?:like|fit))\b",
+    r"\bwhat if (?:she|he|they|it) (?:hates?|doesnt (?:like|fit)|dont (?:like|fit))\b",
 )
 SMALL_TALK = _rx(r"\bhow(?:s| is| are)? (?:your|you|it going|things)\b", r"\bhow are you\b")
 REFINE_CUE = _rx(r"^(?:in|only|just|make it|maybe|what about|how about|any in|do you have it in|but|with|or)\b")
@@ -257,6 +308,7 @@ _WAIST_SIZE_RE = re.compile(
 
 
 _CART_PLACE_RE = re.compile(r"\b(?:in|into|to|from|out of) (?:my|the) (?:shopping )?(?:cart|basket|bag|trolley)\b")
+_JUST_THE_ONE_RE = re.compile(r"\b(?:just|only) the (?:1|one)\b(?! (?:in|with|for|from|that|you|i|on)\b)")
 _JUST_QTY_RE = re.compile(r"\b(?:just|only|make it|make that)\s(\d{1,2})\b(?!\s(?:dollars|bucks|of|more|left))")
 _LIFT_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("brand", re.compile(r"\b(?:any|whatever|other|another|different) brands?\b(?! but)")),
@@ -265,8 +317,12 @@ _LIFT_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("material", re.compile(r"\b(?:made (?:of|from|out of)|material|fabric|what is it made|"
-                            r"is (?:it|that|this|the \w+ one) (?:cotton|linen|silk|wool|leather|polyester|real)|"
+                            rf"(?:is|are) (?:it|that|this|they|these|those|the \w+(?: one)?) (?:\w+ ){{0,2}}{_FIBRES}\b|"
+                            rf"(?:one|ones|pair) (?:is|are) (?:\w+ ){{0,2}}{_FIBRES}\b|"
                             r"(?:cotton|linen|silk|wool|leather|polyester)\?)")),
+    ("includes", re.compile(r"\b(?:come|comes|sold|go) (?:with|together)\b|\bseparate(?:ly)?\b")),
+    ("care", re.compile(r"\b(?:machine wash(?:able)?|washable|hand wash|wash (?:it|them)|dry clean|iron(?:ing)?|"
+                        r"care instructions)\b")),
     ("price", re.compile(r"\b(?:how much|price|cost|costs|what does it cost)\b")),
     ("sizes", re.compile(r"\b(?:come in|come in a|available in|have (?:it|that|this|the \w+ one) in|in stock)\b")),
 )
@@ -297,6 +353,19 @@ def _drop_excluded(values: dict[str, Any]) -> None:
             values[key] = None
 
 
+_KEEP_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("price", re.compile(r"\bsame (?:budget|price|price range|limit|max|maximum)\b")),
+    ("colour", re.compile(r"\bsame colou?rs?\b|\bin that colou?r too\b")),
+)
+_OTHERS_RE = re.compile(r"\b(?:some |any )?(?:different|other) (?:ones|options|styles)\b|\bsomething else\b")
+_PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing patterned|solid colou?rs?)\b")
+PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
+_CHOICE_RE = re.compile(r"^(?:yeah|yes|yep|yup|ok|okay|sure|right|perfect|great|lovely|go on then|fine|alright)\b"
+                        r"(?: \w+){0,2} (?:that|the) (?:first|second|third|fourth|fifth|last|1st|2nd|3rd)"
+                        r"(?: one| pair)?(?: please| then| it is)?\W*$")
+_KIDS_RE = re.compile(r"\b(?:kids?|childrens?|child|toddlers?|bab(?:y|ies)|little ones?)\b(?! shower)")
+
+
 def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     """Fill every slot that appears in the (prepared) text; spans are consumed in priority order."""
     values: dict[str, object] = {}
@@ -317,8 +386,11 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         trend = None  # "not too pricey, under 30 dollars": the bound says it
     values.update(price_min=price_min, price_max=price_max, price_trend=trend)
     excluded, t = meaning.extract_exclusions(t, vocab)
+    excluded_words = list(excluded.stems)
+    if _PLAIN_RE.search(t):  # "plain ones", "let's go plainer": no pattern on it
+        excluded_words = list(dict.fromkeys([*excluded_words, *PATTERN_STEMS]))
     values.update(exclude_colours=excluded.colours or None, exclude_brands=excluded.brands or None,
-                  exclude_words=excluded.stems or None, shade=excluded.shade)
+                  exclude_words=excluded_words or None, shade=excluded.shade)
     recipient, t = meaning.extract_recipient(t)
     shade, t = meaning.extract_shade(t)
     values["shade"] = values["shade"] or shade
@@ -350,6 +422,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     quantity, t = sx.extract_quantity(t)
     if quantity is None and (m := _JUST_QTY_RE.search(t)):
         quantity, t = int(m.group(1)), sx._blank(t, m)
+    if quantity is None and (m := _JUST_THE_ONE_RE.search(t)):
+        quantity, t = 1, sx._blank(t, m)  # "just the one is fine"
     values["quantity"] = quantity
     if ref is None:
         ref, t = sx.extract_focus_reference(t)
@@ -376,7 +450,12 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         gender = None  # "track pants for him" after boys' t-shirts: still the boys' department
     if recipient is not None and gender in ADULT_OF.values() and gender != recipient and _DEPARTMENT_RE.search(text):
         recipient = None  # "my sister's wedding … for men": the department said outright wins
+    if recipient in ADULT_OF.values() and gender in ADULT_OF and ADULT_OF[gender] == recipient and re.search(
+            r"(?<!the )(?<!my )(?<!her )(?<!his )(?<!our )(?<!with )\b(?:girls|boys)\b", text):
+        recipient = None  # "my daughter's fourteen, she wants a sweatshirt, girls'": the department said
     values.update(style=style, material=material, gender=recipient or gender)
+    if values["gender"] is None and _KIDS_RE.search(text):
+        values["age_group"] = "kids"  # "kids' t-shirts", "something for the children"
     _drop_excluded(values)
     if ref is not None and ref.startswith("ordinal:") and values.get("quantity") == len(ref.split(",")) > 1:
         values["quantity"] = None  # "both of the first two": two products, one of each
@@ -387,6 +466,11 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     cleared = [name for name, cue in _LIFT_CUES if cue.search(text)]
     values["clear"] = cleared or None
     values["topic"] = next((name for name, cue in _TOPIC_CUES if cue.search(text)), None)
+    for name, cue in (("service", SERVICES), ("delivery", DELIVERY_QUESTION), ("returns_policy", RETURNS_POLICY)):
+        if cue.search(text):
+            values["topic"] = name
+    values["place_now"] = True if PLACE_NOW.search(text) else None
+    values["keep"] = [name for name, cue in _KEEP_CUES if cue.search(text)] or None
     values["occasion"] = values.get("occasion") or occasion
     return Slots(**{k: v for k, v in values.items() if v is not None})
 
@@ -414,10 +498,12 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return (Intent.goodbye if state.pending is None and "thats all" in text else Intent.decline), 0.8
     if GOODBYE.search(text) and not (ADD.search(text) or CHECKOUT.search(text)):
         return Intent.goodbye, 0.9
-    if HELP.search(text):
+    if HELP.search(text) and not (slots.category or slots.product_type):
         return Intent.help, 0.9
     if (OUT_OF_SCOPE.search(text) or NOT_SOLD_GOODS.search(text)) and not (slots.category or slots.product_type):
         return Intent.out_of_scope, 0.8
+    if slots.topic in ("service", "delivery", "returns_policy") and not (ADD.search(text) and slots.reference):
+        return Intent.out_of_scope, 0.8  # "can you gift wrap it", "will it get here by friday"
     sold = NOT_SOLD.search(text)
     if sold and not (slots.category or slots.product_type or slots.brand or slots.colours):
         return Intent.out_of_scope, 0.7
@@ -454,18 +540,23 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.set_profile, 0.85
     if slots.measurements and not slots.category:
         return Intent.set_profile, 0.75
+    if _OTHERS_RE.search(text) and state.shown:
+        return Intent.more_results, 0.85  # "give me some different ones": not "give me" the product
     if ADD.search(text) and (state.shown or slots.reference is not None or state.pending is not None):
         if not (slots.reference is None and (slots.category or slots.product_type) and not CART_WORD.search(text)):
             return Intent.add_to_cart, 0.9
     if MORE.search(text):
         return Intent.more_results, 0.9
+    if _CHOICE_RE.search(text) and state.shown and slots.reference and not slots.has_search_slots():
+        return Intent.add_to_cart, 0.8  # "yeah that first one": the pick, after a list
     if RECOMMEND.search(text) and state.shown and slots.reference is None:
         return Intent.product_details, 0.7  # "which one would you recommend": the top match, said why
     if DETAILS.search(text) and not (slots.colours and not slots.size and slots.reference in (None, "focus")):
         return Intent.product_details, 0.85  # "do you have that in blue" asks for other products: refine
+    same_list = slots.category is None or slots.category == state.filters.category  # "the first jeans in small"
     if (
-        slots.reference and state.shown and (slots.size or slots.quantity)
-        and not (slots.category or slots.product_type or slots.colours or slots.price_max or slots.price_trend)
+        slots.reference and state.shown and (slots.size or slots.quantity) and same_list
+        and not (slots.colours or slots.price_max or slots.price_trend)
     ):
         return Intent.add_to_cart, 0.8  # "the first one in large", "three of the first one"
     has_context = bool(state.shown) or state.filters != type(state.filters)()
@@ -505,9 +596,9 @@ ALLOWED_SLOTS: dict[Intent, frozenset[str]] = {
     Intent.goodbye: _NO_SLOTS,
     Intent.help: _NO_SLOTS,
     Intent.view_cart: _NO_SLOTS,
-    Intent.checkout: _NO_SLOTS,
+    Intent.checkout: frozenset({"place_now"}),
     Intent.unknown: _NO_SLOTS,
-    Intent.out_of_scope: _NO_SLOTS,
+    Intent.out_of_scope: frozenset({"topic"}),
     Intent.clear_cart: _NO_SLOTS,
     Intent.update_cart: frozenset({"size", "quantity", "reference"}),
     Intent.order_status: frozenset({"order_id"}),

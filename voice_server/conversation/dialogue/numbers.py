@@ -92,6 +92,7 @@ def words_to_digits(text: str) -> str:
             i += 1
             continue
         total, current, last = 0, 0, ""
+        last_scale, joined = 0, None  # "a thousand and two thousand" is two numbers, "two thousand and five" one
         while i < n:
             tok = toks[i]
             if tok == "a" and last == "" and i + 1 < n and toks[i + 1] in SCALES:
@@ -112,8 +113,12 @@ def words_to_digits(text: str) -> str:
                 else:
                     break
             elif tok in SCALES:
+                if joined is not None and (SCALES[tok] == last_scale or SCALES[tok] > last_scale >= 1000):
+                    i, total, current = joined
+                    break
                 if last in ("unit", "teen", "tens", "tensunit") or last == "":
                     scale = SCALES[tok]
+                    last_scale = scale
                     if scale == 100:
                         current = max(current, 1) * 100
                     else:
@@ -128,7 +133,7 @@ def words_to_digits(text: str) -> str:
                 and i + 1 < n
                 and (toks[i + 1] in UNITS or toks[i + 1] in TENS)
             ):
-                last = "and"
+                last, joined = "and", (i, total, current)
             else:
                 break
             i += 1

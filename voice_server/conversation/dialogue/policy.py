@@ -54,6 +54,7 @@ FILTER_FIELDS: dict[str, str] = {
     "occasion": "occasion",
     "style": "style",
     "material": "material",
+    "age_group": "age_group",
 }
 RELAX_NAMES: dict[str, str] = {v: k for k, v in FILTER_FIELDS.items()}
 STATUS_WORDS: dict[str, str] = {
@@ -227,6 +228,12 @@ class DialogueEngine:
         slots = turn.u.slots
         previous = turn.state.filters
         base = SearchFilters(gender=previous.gender) if slots.gender is None else SearchFilters()
+        kept = set(slots.keep or [])  # "a t-shirt for his sister, same budget"
+        if "price" in kept:
+            base = base.model_copy(update={"price_min_cents": previous.price_min_cents,
+                                           "price_max_cents": previous.price_max_cents})
+        if "colour" in kept:
+            base = base.model_copy(update={"colour": previous.colour, "colours": previous.colours})
         await self._run_search(turn, _merge(base, slots, turn.state), offset=0)
 
     async def _refine(self, turn: _Turn) -> None:
@@ -278,7 +285,7 @@ class DialogueEngine:
             turn.reply = f"Sorry, I couldn't find any {wanted}. Try a different colour, size or budget?"
             return
         self._show(turn, result.products, total=result.total, offset=offset)
-        if result.relaxed:
+        if set(result.relaxed) - {"age_group"}:  # the adults-first default is not worth a word
             intro = f"I couldn't find {wanted}, but here are {say.describe_filters(effective)}. "
         elif offset > 0:
             intro = f"Here are {len(result.products)} more. "
@@ -341,6 +348,10 @@ class DialogueEngine:
         parts = [f"This is the {say.mention(card)}."]
         if turn.u.slots.topic == "material":
             parts.append(say.material_sentence(card))
+        elif turn.u.slots.topic == "includes":
+            parts.append(say.includes_sentence(card))
+        elif turn.u.slots.topic == "care":
+            parts.append("I don't know how to wash it, sorry: the listing has no care instructions.")
         elif card.colour:
             parts.append(f"It's {card.colour}.")
         parts.append(_stock_sentence(card.sizes_available, turn.u.slots.size))
@@ -540,6 +551,7 @@ class DialogueEngine:
                           else "Your cart is empty. What can I find for you?")
             return
         name = f"{line.brand} {say.short_name(line.name, line.brand)}"
+        size = None
         if slots.size:
             card = await self.shop.get_product(line.product_id, user_id=state.user_id)
             size = match_size(slots.size, list(card.sizes_available))
@@ -548,6 +560,7 @@ class DialogueEngine:
                 sizes = say.speak_list([say.speak_size(x) for x in card.sizes_available])
                 turn.reply = f"Sorry, the {name} isn't in stock in {say.speak_size(slots.size)}. It comes in {sizes}."
                 return
+        if size is not None and not (size == line.size and slots.quantity):  # "four of those, all medium"
             await self.shop.remove_from_cart(state.user_id, line.product_id, line.size)
             cart = await self.shop.add_to_cart(state.user_id, line.product_id, size, slots.quantity or line.quantity)
             state.last_line = LineRef(product_id=line.product_id, size=size, quantity=slots.quantity or line.quantity)
@@ -568,6 +581,9 @@ class DialogueEngine:
         turn.reply = "Your cart is empty now. It's all still here to find whenever you're ready."
 
     async def _out_of_scope(self, turn: _Turn) -> None:
+        if turn.u.slots.topic in _SHOP_ANSWERS:
+            turn.reply = _SHOP_ANSWERS[turn.u.slots.topic]
+            return
         turn.reply = (
             "That's outside what I can help with: I'm a fashion shop assistant. I can find clothes, "
             "shoes, bags, watches and jewellery, advise on size and take your order. What are you looking for?"
@@ -592,6 +608,9 @@ class DialogueEngine:
             return
         turn.cart = cart
         self._ask_to_place(turn, cart)
+        if turn.u.slots.place_now:  # "go ahead and place the order": already said yes
+            turn.cart = None
+            await self._confirm(turn)
 
     def _ask_to_place(self, turn: _Turn, cart: Cart, prefix: str = "") -> None:
         count = cart.item_count
@@ -805,6 +824,10 @@ def _merge(base: SearchFilters, slots: Slots, state: DialogueState) -> SearchFil
                 update["price_max_cents"] = None
     update.update(_meaning_update(base, slots))
     merged = base.model_copy(update={**update, "exclude_ids": []})
+    if merged.gender is not None:
+        merged = merged.model_copy(update={"age_group": None})
+    elif merged.age_group is None:  # no department said: an adult's, unless nothing else matches
+        merged = merged.model_copy(update={"age_group": "adults"})
     if (
         merged.price_min_cents is not None
         and merged.price_max_cents is not None
@@ -873,6 +896,16 @@ def _meaning_update(base: SearchFilters, slots: Slots) -> dict[str, Any]:
         update["name_any"] = [w for w in name_any if w not in name_none]
     update["name_none"] = list(dict.fromkeys(name_none))
     return update
+
+
+_SHOP_ANSWERS: dict[str, str] = {
+    "service": "Sorry, I can't do that: no gift wrapping, notes, engraving, printing, alterations or holds, "
+               "and nothing outside fashion. I can find clothes, shoes and accessories and take your order.",
+    "delivery": "Sorry, I can't promise a delivery date: I don't see the courier's times. Your order "
+                "confirmation will have them.",
+    "returns_policy": "You can return what you buy: once it has arrived, just tell me you'd like to send "
+                      "it back and I'll start the return; the refund follows when it reaches us.",
+}
 
 
 def _relaxed_names(relaxed: list[str]) -> list[str]:

@@ -126,6 +126,8 @@ def describe_filters(filters: SearchFilters) -> str:
         parts.append(filters.brand)
     if filters.gender:
         parts.append(_GENDER_WORDS.get(filters.gender, filters.gender))
+    elif filters.age_group == "kids":
+        parts.append("kids'")
     if filters.colour:
         parts.append(filters.colour)
     if filters.style:
@@ -190,11 +192,18 @@ def cart_lines(cart: Cart) -> str:
     return speak_list(spoken, "and")
 
 
+def includes_sentence(card: ProductCard) -> str:
+    """Whether the product comes with more than itself ("do those come with the pyjama bottoms")."""
+    if re.search(r"\b(?:set|with)\b", card.name.lower()):
+        return "Yes, it's sold as a set."
+    return "As far as the listing says, it's sold on its own, so anything else is separate."
+
+
 def material_sentence(card: ProductCard) -> str:
     """What the product is made of, from its name and description, or that the listing doesn't say."""
     text = f" {card.name} {card.description or ''} ".lower()
     found = [m for m in MATERIAL_WORDS if re.search(rf"\b{re.escape(m)}\b", text)]
     found = [m for m in found if not any(m != other and m in other for other in found)]
     if not found:
-        return "The listing doesn't say what it's made of."
+        return "I don't know the fabric, sorry: the listing doesn't say what it's made of."
     return f"It's made of {speak_list(found[:3], 'and')}."

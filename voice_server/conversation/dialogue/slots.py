@@ -79,6 +79,8 @@ _MIN_RE = re.compile(rf"\b(?:{_MIN_CUE})\s{_AMOUNT}")
 _AROUND_RE = re.compile(rf"\b(?:{_AROUND_CUE})\s{_AMOUNT}")
 _BARE_RE = re.compile(rf"\b(\d+(?:\.\d+)?)(?:\s(\d\d))?{_CUR}(?:\s(?:and\s)?(\d\d?)\scents?)?")
 _BARE_CENTS_RE = re.compile(r"\b(\d+)\s(?:dollars?|bucks)\s(\d\d)\b")
+# "these look kinda cheap": a complaint about quality, not a budget
+_LOOKS_CHEAP_RE = re.compile(r"\b(?:looks?|looking|feels?|seems?|are|is|so|too|bit|kinda|kind of) (?:\w+ )?cheap\b")
 _CHEAP_RE = re.compile(r"\b(cheap|inexpensive|affordable|budget friendly|low cost|on a budget)\b")
 _CHEAPER_RE = re.compile(
     r"\b(cheaper(?! (?:one|ones|pair))|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
@@ -183,7 +185,7 @@ def extract_price(text: str) -> tuple[int | None, int | None, str | None, str]:
     elif _CHEAPER_RE.search(text):
         trend = "cheaper"
         text = _CHEAPER_RE.sub(BLANK, text)
-    elif price_max is None and _CHEAP_RE.search(text):
+    elif price_max is None and price_min is None and _CHEAP_RE.search(text) and not _LOOKS_CHEAP_RE.search(text):
         price_max = CHEAP_MAX_CENTS
         text = _CHEAP_RE.sub(BLANK, text)
     return price_min, price_max, trend, text
@@ -368,7 +370,9 @@ _THE_WORD_ONE = r"(?:one|ones|pair|option|style|version|item)"
 _FOCUS_RE = re.compile(
     r"\b(?:that|this|those|these)\s(?:one|ones|pair|item|dress|product|style)\b|"
     # "it" is the product in focus, but not in "a print on it", "grey if you've got it", "to wear with it"
-    r"(?<!\bon )(?<!\bif youve got )(?<!\bif you have )(?<!\bif you got )(?<!\bwith )(?<!\bto match )\bit\b|"
+    r"(?<!\bon )(?<!\bif youve got )(?<!\bif you have )(?<!\bif you got )(?<!\bwith )(?<!\bto match )\bit\b"
+    # nor the subject of a complaint about a material or a thing in general ("it makes me sweat")
+    r"(?!\s(?:makes|made|gives|gave|itches|clashes|drives|washes me out|always|never|just gets))|"
     r"\b(?:add|buy|take|get|want|like|love|about|choose|pick)\s(?:that|this)\b|\b(?:that|this)$"
 )
 _ALL_OF_RE = re.compile(r"\bboth(?:\sof\s(?:them|those|these))?\b|\ball\s(?:3|three)(?:\sof\s(?:them|those|these))?\b|"

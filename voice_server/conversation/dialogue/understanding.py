@@ -39,6 +39,7 @@ class Intent(StrEnum):
 
 SEARCH_SLOTS: tuple[str, ...] = (
     "category",
+    "age_group",
     "product_type",
     "colours",
     "brands",
@@ -79,6 +80,7 @@ class Slots(BaseModel):
     brand: str | None = None
     material: str | None = None
     gender: Literal["men", "women", "unisex", "boys", "girls"] | None = None
+    age_group: Literal["adults", "kids"] | None = Field(None, description="kids' things asked for, no department said")
     quantity: int | None = None
     reference: str | None = None
     reason: str | None = None
@@ -97,7 +99,12 @@ class Slots(BaseModel):
     name_any: list[str] | None = Field(None, description="name stems of the product type(s) asked for")
     clear: list[str] | None = Field(None, description="filters the shopper lifts ('any brand')")
     currency: str | None = Field(None, description="ISO code when a budget was said in another currency")
-    topic: Literal["material", "price", "sizes"] | None = Field(None, description="what a question asks about")
+    topic: Literal["material", "care", "includes", "price", "sizes", "service", "delivery", "returns_policy"] | None = Field(
+        None, description="what a question asks about")
+    keep: list[Literal["price", "colour"]] | None = Field(
+        None, description="filters of the last search a new one keeps ('same budget', 'same colour')")
+    place_now: bool | None = Field(None, description="checkout said as an order to place it ('place the order', "
+                                                     "'pay now'): no need to ask again")
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
