@@ -28,17 +28,18 @@ from commerce.query_terms import parse_query
 # Filters dropped, group by group, when a search finds nothing. Gender and category are never
 # dropped (a different garment or the wrong department is not a useful answer); "query" late:
 # it switches full-text matching from all words to any word, and if even that finds nothing
-# the words are ignored (still reported as "query"); the adults-only default goes last.
+# the words are ignored (still reported as "query"). The adults-only default goes after the tags
+# (occasion, style, material: sparse) and before what the shopper said.
 RELAXATION_ORDER: tuple[tuple[str, ...], ...] = (
     ("occasion",),
     ("style",),
     ("material",),
+    ("age_group",),  # an adult's by default; kids' products before dropping anything the shopper said
     ("colour",),
     ("price",),
     ("brand",),
     ("size",),
     ("query",),
-    ("age_group",),  # an adult's by default: kids' products only when nothing else is found
 )
 TEXT_WEIGHT = 0.7
 POPULARITY_WEIGHT = 0.3

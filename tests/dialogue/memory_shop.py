@@ -33,6 +33,7 @@ from commerce.models import (
     SearchResult,
     SizeAdvice,
 )
+from commerce.search import KIDS_GENDERS, KIDS_NAME_WORDS, gender_set
 
 CATALOG_CSV = demo_source_path()
 """The shop's own bundled demo catalog (commerce/catalog/data/myntra_products_catalog.csv.gz, in the repo)."""
@@ -183,7 +184,7 @@ def load_sample(path: Path = CATALOG_CSV, per_category: int = 12) -> list[Stored
     return products
 
 
-RELAX_ORDER = ["material", "style", "occasion", "brand", "size", "colour", "price_min", "price_max"]
+RELAX_ORDER = ["material", "style", "occasion", "age_group", "brand", "size", "colour", "price_min", "price_max"]
 _RELAX_FIELD = {"price_min": "price_min_cents", "price_max": "price_max_cents"}
 _LIST_FORM: dict[str, dict[str, list[str]]] = {"colour": {"colours": []}, "brand": {"brands": []}}
 
@@ -192,8 +193,12 @@ def matches(p: StoredProduct, f: SearchFilters) -> bool:
     """The shop's filters, as the scripted evaluation checks them (`product_violations`), plus tags."""
     c = p.card
     if (f.category is not None and c.category != f.category) or (
-            f.gender is not None and c.gender not in (f.gender, "unisex")):
+            f.gender is not None and c.gender not in gender_set(f.gender)):
         return False  # the cheap checks first: most of the sample fails them
+    if f.gender is None and f.age_group is not None:
+        kids = c.gender in KIDS_GENDERS or re.search(rf"\b(?:{'|'.join(KIDS_NAME_WORDS)})\b", c.name.lower())
+        if bool(kids) != (f.age_group == "kids"):
+            return False
     return (
         not product_violations(c, f)
         and (f.occasion is None or f.occasion in p.occasions)

@@ -305,3 +305,13 @@ def test_picks_questions_and_quantities_about_the_list(vocab: Vocabulary) -> Non
     assert understand("checkout please", state, vocab).slots.place_now is None
     split = understand("the first one in medium and she needs a belt too", state, vocab)
     assert split.intent == Intent.add_to_cart and [u.slots.product_type for u in split.then] == ["belt"]
+
+
+def test_feature_questions_and_terse_recipients(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"Bag {i}", brand="B", price_cents=1000, category="bags") for i in (1, 2)]
+    state = DialogueState(conversation_id="t", shown=shown)
+    pockets = understand("has the second one got pockets", state, vocab)
+    assert (pockets.intent, pockets.slots.topic, pockets.slots.feature) == (Intent.product_details, "feature", "pockets")
+    assert understand("linen shirts. husband. size large.", fresh(), vocab).slots.gender == "men"
+    numbers = understand("between one hundred and two hundred dollars", fresh(), vocab).slots
+    assert (numbers.price_min, numbers.price_max) == (10000, 20000)

@@ -179,6 +179,8 @@ def combine_types(types: list[ProductType]) -> tuple[str | None, list[str], str 
     return category, list(dict.fromkeys(stems)), same[0].name
 
 
+_NOT_SHOPPED_FOR = (r"(?! (?:is |s )?(?:paying|payin|buying it|said|says|texted|told|reckons|thinks|just texted|"
+                    r"is gonna|s gonna|will kill|would kill|wants me|wants us|asked me|told me to|made me))")
 _RECIPIENT_RE = re.compile(
     rf"\b(?:my|our|his|her|their|for (?:my|our|his|her|their|the|a|an)|for)\s(?:little |baby |eldest |oldest |youngest |teenage |older |younger "
     rf"|big |lovely |new )?({_alternation(list(RECIPIENT_GENDER))})s?\b"
@@ -186,9 +188,15 @@ _RECIPIENT_RE = re.compile(
     r"(?! (?:wedding|engagement|reception|graduation|party|leaving party|hen do|hen party|stag do|stag party|"
     r"baby shower|christening|funeral|sangeet|mehndi|haldi|wedding reception|big day|do)\b)"
     # "my mum's paying", "my sister just texted": someone in the story, not the one shopped for
-    r"(?! (?:is |s )?(?:paying|payin|buying it|said|says|texted|told|reckons|thinks|just texted|"
-    r"is gonna|s gonna|will kill|would kill|wants me|wants us|asked me|told me to|made me))"
+    rf"{_NOT_SHOPPED_FOR}"
 )
+# a family member said on its own, as terse speech does: "white sneakers. wife. under 40." (not the
+# generic nouns: "a man in a suit", "girl power")
+_GENERIC_PEOPLE = {"man", "woman", "lady", "guy", "bloke", "gentleman", "boy", "girl", "lad", "groom", "bride"}
+_BARE_RECIPIENT_RE = re.compile(
+    r"(?<!my )(?<!our )(?<!his )(?<!her )(?<!your )(?<!their )(?<!the )(?<!a )"
+    rf"\b({_alternation([w for w in RECIPIENT_GENDER if w not in _GENERIC_PEOPLE])})\b{_NOT_SHOPPED_FOR}")
+_TERSE_WORDS = 10
 # "my dad needs a shirt", "papa wants a kurta": the one the need is for
 _RECIPIENT_SUBJECT_RE = re.compile(
     rf"\b({_alternation(list(RECIPIENT_GENDER))})s? (?:really |also |just )?(?:wants|needs|would like|would love|"
@@ -215,7 +223,9 @@ def _chosen_recipient(text: str) -> re.Match[str] | None:
         return for_[0]
     if subject := _RECIPIENT_SUBJECT_RE.search(text):
         return subject
-    return named[0] if named else None
+    if named:
+        return named[0]
+    return _BARE_RECIPIENT_RE.search(text) if len(text.split()) <= _TERSE_WORDS else None
 
 
 def extract_recipient(text: str) -> tuple[str | None, str]:

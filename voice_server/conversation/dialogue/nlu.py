@@ -162,6 +162,10 @@ COMPARE = _rx(
     r"\bwhats the difference\b",
     r"\bhow do they compare\b",
 )
+# "does the first one have a zip", "has it got pockets": a feature the listing may mention
+_FEATURE_RE = re.compile(r"\b(?:does|do|has|have) (?:it|this|that|they|these|those|the \w+(?: one| pair)?) (?:got |have |has )?"
+                         r"(?:a |an |any |some )?(zip|zips|zipper|pockets?|hood|lining|lined|buttons?|laces|strap|straps|"
+                         r"collar|sleeves|belt|stretch|padding|padded|chain|compartments?)\b")
 _FIBRES = r"(?:cotton|linen|silk|wool|woollen|leather|polyester|synthetics?|acrylic|rayon|viscose|cashmere|fleece|real)"
 DETAILS = _rx(
     r"\b(?:does|do|is|are) (?:the \w+(?: one| pair)?|it|this|that|they|those|these) (?:come in|available in|in stock)\b",
@@ -169,6 +173,7 @@ DETAILS = _rx(
     r"\b(?:is|are) (?:it|this|that|they|the \w+ one) (?:cotton|linen|silk|wool|leather|polyester|real|made)\b",
     rf"\b(?:is|are) (?:it|this|that|they|these|those|the \w+(?: one)?) (?:\w+ ){{0,2}}{_FIBRES}\b",
     r"\b(?:machine wash(?:able)?|washable|hand wash|dry clean)\b",
+    _FEATURE_RE.pattern,
     r"\b(?:does|do|is|are) (?:it|this|that|they|those|these|the \w+(?: one)?) (?:come|sold|go) (?:with|together)\b",
     rf"\b(?:one|ones|it|they|pair) (?:is|are) (?:\w+ ){{0,2}}{_FIBRES}\b",
     r"\bwhat(?:s| is| are)? (?:the )?(?:\w+ )?(?:made of|material|fabric)\b",
@@ -320,6 +325,7 @@ _TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
                             rf"(?:is|are) (?:it|that|this|they|these|those|the \w+(?: one)?) (?:\w+ ){{0,2}}{_FIBRES}\b|"
                             rf"(?:one|ones|pair) (?:is|are) (?:\w+ ){{0,2}}{_FIBRES}\b|"
                             r"(?:cotton|linen|silk|wool|leather|polyester)\?)")),
+    ("feature", _FEATURE_RE),
     ("includes", re.compile(r"\b(?:come|comes|sold|go) (?:with|together)\b|\bseparate(?:ly)?\b")),
     ("care", re.compile(r"\b(?:machine wash(?:able)?|washable|hand wash|wash (?:it|them)|dry clean|iron(?:ing)?|"
                         r"care instructions)\b")),
@@ -470,6 +476,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         if cue.search(text):
             values["topic"] = name
     values["place_now"] = True if PLACE_NOW.search(text) else None
+    values["feature"] = feature.group(1) if (feature := _FEATURE_RE.search(text)) else None
     values["keep"] = [name for name, cue in _KEEP_CUES if cue.search(text)] or None
     values["occasion"] = values.get("occasion") or occasion
     return Slots(**{k: v for k, v in values.items() if v is not None})
@@ -571,7 +578,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         ):
             return Intent.search, 0.9
         if has_context and (REFINE_CUE.search(text) or not slots.category):
-            if slots.reference and not (slots.colour or slots.price_trend or slots.price_max):
+            if slots.reference and not (slots.colour or slots.price_trend or slots.price_max or slots.exclude_words
+                                        or slots.exclude_colours or slots.exclude_brands):
                 return Intent.product_details, 0.6
             return Intent.refine, 0.85
         return Intent.search, 0.8

@@ -348,6 +348,8 @@ class DialogueEngine:
         parts = [f"This is the {say.mention(card)}."]
         if turn.u.slots.topic == "material":
             parts.append(say.material_sentence(card))
+        elif turn.u.slots.topic == "feature":
+            parts.append(say.feature_sentence(card, turn.u.slots.feature or ""))
         elif turn.u.slots.topic == "includes":
             parts.append(say.includes_sentence(card))
         elif turn.u.slots.topic == "care":

@@ -192,6 +192,14 @@ def cart_lines(cart: Cart) -> str:
     return speak_list(spoken, "and")
 
 
+def feature_sentence(card: ProductCard, feature: str) -> str:
+    """Whether the listing mentions a feature asked about ("does it have a zip")."""
+    stem = feature.rstrip("s")[:5]
+    if stem and re.search(rf"\b{re.escape(stem)}", f"{card.name} {card.description or ''}".lower()):
+        return f"Yes, the listing mentions the {feature}."
+    return f"I'm not sure, sorry: the listing doesn't mention {'a ' if not feature.endswith('s') else ''}{feature}."
+
+
 def includes_sentence(card: ProductCard) -> str:
     """Whether the product comes with more than itself ("do those come with the pyjama bottoms")."""
     if re.search(r"\b(?:set|with)\b", card.name.lower()):

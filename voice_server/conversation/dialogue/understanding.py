@@ -99,8 +99,9 @@ class Slots(BaseModel):
     name_any: list[str] | None = Field(None, description="name stems of the product type(s) asked for")
     clear: list[str] | None = Field(None, description="filters the shopper lifts ('any brand')")
     currency: str | None = Field(None, description="ISO code when a budget was said in another currency")
-    topic: Literal["material", "care", "includes", "price", "sizes", "service", "delivery", "returns_policy"] | None = Field(
+    topic: Literal["material", "care", "includes", "feature", "price", "sizes", "service", "delivery", "returns_policy"] | None = Field(
         None, description="what a question asks about")
+    feature: str | None = Field(None, description="the feature a question asks about ('does it have a zip')")
     keep: list[Literal["price", "colour"]] | None = Field(
         None, description="filters of the last search a new one keeps ('same budget', 'same colour')")
     place_now: bool | None = Field(None, description="checkout said as an order to place it ('place the order', "
