@@ -72,6 +72,11 @@ KIDS_GENDERS = ("boys", "girls")
 KIDS_NAME_WORDS = ("kids", "kid", "baby", "babies", "infant", "infants", "toddler", "toddlers")
 
 
+def is_kids_product(gender: str, name: str) -> bool:
+    """In a kids' department, or filed unisex with a name that says kids (the SQL of ``age_group``)."""
+    return gender in KIDS_GENDERS or re.search(word_pattern(KIDS_NAME_WORDS, whole=True), name.lower()) is not None
+
+
 def gender_set(gender: str) -> list[str]:
     """Genders a request for ``gender`` accepts: adults' departments include unisex; a kids' department
     is only its own (the catalog's unisex products are adults' unless the name says kids)."""

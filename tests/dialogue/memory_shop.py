@@ -33,7 +33,7 @@ from commerce.models import (
     SearchResult,
     SizeAdvice,
 )
-from commerce.search import KIDS_GENDERS, KIDS_NAME_WORDS, gender_set
+from commerce.search import gender_set, is_kids_product
 
 CATALOG_CSV = demo_source_path()
 """The shop's own bundled demo catalog (commerce/catalog/data/myntra_products_catalog.csv.gz, in the repo)."""
@@ -196,8 +196,7 @@ def matches(p: StoredProduct, f: SearchFilters) -> bool:
             f.gender is not None and c.gender not in gender_set(f.gender)):
         return False  # the cheap checks first: most of the sample fails them
     if f.gender is None and f.age_group is not None:
-        kids = c.gender in KIDS_GENDERS or re.search(rf"\b(?:{'|'.join(KIDS_NAME_WORDS)})\b", c.name.lower())
-        if bool(kids) != (f.age_group == "kids"):
+        if is_kids_product(c.gender or "", c.name) != (f.age_group == "kids"):
             return False
     return (
         not product_violations(c, f)

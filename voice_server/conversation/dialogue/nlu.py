@@ -238,11 +238,13 @@ CLEAR_CART = _rx(
     r"\b(?:remove|delete|take out|get rid of) (?:everything|all of it|it all|all items|all the items)\b",
     r"\bstart (?:my )?(?:cart|basket) (?:again|over)\b",
 )
+# "just the one is fine": one unit of the line ("just the one in blue" asks for a product)
+_JUST_THE_ONE = r"\b(?:just|only) the (?:1|one)\b(?! (?:in|with|for|from|that|you|i|on)\b)"
 CHANGE_LINE = _rx(
     r"\b(?:make|change|switch|swap|turn) (?:that|it|this|them|those)\b",
     r"\b(?:change|switch) (?:the )?(?:size|quantity)\b",
     r"\b(?:actually |ok |okay )?(?:just|only) (?:\d{1,2}|one|a single)\b(?! (?:dollars|bucks))",
-    r"\b(?:just|only) the (?:1|one)\b(?! (?:in|with|for|from|that|you|i|on)\b)",
+    _JUST_THE_ONE,
     r"\b(?:i need|i want|we need|make it|make that) \d{1,2} of (?:those|them|these|that|it)\b",
     r"\binstead\b",
 )
@@ -313,7 +315,7 @@ _WAIST_SIZE_RE = re.compile(
 
 
 _CART_PLACE_RE = re.compile(r"\b(?:in|into|to|from|out of) (?:my|the) (?:shopping )?(?:cart|basket|bag|trolley)\b")
-_JUST_THE_ONE_RE = re.compile(r"\b(?:just|only) the (?:1|one)\b(?! (?:in|with|for|from|that|you|i|on)\b)")
+_JUST_THE_ONE_RE = re.compile(_JUST_THE_ONE)
 _JUST_QTY_RE = re.compile(r"\b(?:just|only|make it|make that)\s(\d{1,2})\b(?!\s(?:dollars|bucks|of|more|left))")
 _LIFT_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("brand", re.compile(r"\b(?:any|whatever|other|another|different) brands?\b(?! but)")),
