@@ -5,7 +5,9 @@ One search is: structured filters + full-text match in SQL (indexed), a base sco
 alone without a text query) for an over-fetched candidate set, then a re-rank in Python by the
 shopper's preferences and order history, then brand diversity (at most 2 of one brand in every
 block of 5). When nothing matches, filters are relaxed in ``RELAXATION_ORDER`` and the dropped
-ones are reported.
+ones are reported. The occasion and style tags come from keywords in the descriptions, so they are
+sparse: when fewer than ``MIN_TAGGED`` products carry them, the products that match everything
+else follow the tagged ones (``SearchResult.tag_matches``).
 """
 
 # ruff: noqa: S608  (SQL is assembled from constant fragments only; every value is a $n parameter)
@@ -41,6 +43,8 @@ RELAXATION_ORDER: tuple[tuple[str, ...], ...] = (
     ("size",),
     ("query",),
 )
+SOFT_TAGS = ("occasion", "style")
+MIN_TAGGED = 3  # a list narrowed by the soft tags to fewer products than this is topped up
 TEXT_WEIGHT = 0.7
 POPULARITY_WEIGHT = 0.3
 BOOST_FAVOURITE_BRAND = 0.15
@@ -547,15 +551,29 @@ async def _search(pool: asyncpg.Pool, filters: SearchFilters, ctx: ShopperContex
             relaxed = [name for name in step if name != "query:drop"]
             if rows:
                 break
-    candidates = [
-        Candidate(r["id"], r["brand"], r["colour"], r["category"], float(r["base"]), r) for r in rows
-    ]
-    ranked = rerank(candidates, ctx, needed=offset + limit)[offset : offset + limit]
+    candidates = _ranked(rows, ctx, needed)
+    tags = [name for name in SOFT_TAGS if getattr(filters, name) and name not in relaxed]
+    tag_matches = None
+    if rows and total < MIN_TAGGED and tags:
+        # Few products carry the tag: they come first, then those that match everything else.
+        wide_rows, wide_total = await _run_step(pool, filters, {*relaxed, *tags}, n_fetch + total, needed + total)
+        tagged = {r["id"] for r in rows}
+        rest = [r for r in wide_rows if r["id"] not in tagged]
+        if rest:
+            tag_matches, total = total, wide_total
+            candidates += _ranked(rest, ctx, needed)
+    ranked = candidates[offset : offset + limit]
     if all(c.row["name"] is not None for c in ranked):  # prefetched in the candidate query
         cards = [_card(c.row, c.score) for c in ranked]
     else:
         cards = await cards_for(pool, [c.id for c in ranked], [c.score for c in ranked])
-    return SearchResult(products=cards, total=total, total_is_lower_bound=total >= COUNT_CAP, relaxed=relaxed)
+    return SearchResult(products=cards, total=total, total_is_lower_bound=total >= COUNT_CAP, relaxed=relaxed,
+                        tag_matches=tag_matches)
+
+
+def _ranked(rows: list[Any], ctx: ShopperContext, needed: int) -> list[Candidate]:
+    candidates = [Candidate(r["id"], r["brand"], r["colour"], r["category"], float(r["base"]), r) for r in rows]
+    return rerank(candidates, ctx, needed=needed)
 
 
 async def get_product(pool: asyncpg.Pool, product_id: int) -> ProductCard:

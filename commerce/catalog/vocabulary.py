@@ -270,6 +270,16 @@ def type_plural(stems: list[str] | tuple[str, ...]) -> str | None:
     return None
 
 
+def type_singular(stems: list[str] | tuple[str, ...]) -> str | None:
+    """One of the product type whose name stems these are ("sports bra", "pair of jeans"), None
+    when they are not exactly one type's."""
+    for kind in PRODUCT_TYPES.values():
+        if kind.stems and tuple(stems) == kind.stems:
+            plural_only = kind.name.endswith("s") and not kind.name.endswith("ss")
+            return f"pair of {kind.name}" if plural_only else kind.name
+    return None
+
+
 def normalize_colour(colour: str) -> str:
     """A spoken colour in the catalog's spelling ("gray" → grey, "navy" → navy blue)."""
     colour = " ".join(colour.lower().split())

@@ -315,3 +315,24 @@ def test_feature_questions_and_terse_recipients(vocab: Vocabulary) -> None:
     assert understand("linen shirts. husband. size large.", fresh(), vocab).slots.gender == "men"
     numbers = understand("between one hundred and two hundred dollars", fresh(), vocab).slots
     assert (numbers.price_min, numbers.price_max) == (10000, 20000)
+
+
+def test_pronouns_several_picks_and_a_no_with_a_new_search(vocab: Vocabulary) -> None:
+    # nobody named: the pronouns say whose department it is, and a child's age says which
+    assert understand("my best mate's birthday is next week, he wants joggers", fresh(), vocab).slots.gender == "men"
+    assert understand("a party dress, she's turning six", fresh(), vocab).slots.gender == "girls"
+    assert understand("he and she both want hoodies", fresh(), vocab).slots.gender is None
+    carried = DialogueState(conversation_id="t").model_copy(update={"filters": fresh().filters.model_copy(
+        update={"gender": "girls"})})
+    assert understand("she loves pink", carried, vocab).slots.gender is None  # the niece stays a girl
+    # an interjection is not a request for help
+    festival = understand("she's off to a festival god help me, and she wants a crop top", fresh(), vocab)
+    assert (festival.intent, festival.slots.product_type, festival.slots.gender) == (Intent.search, "crop top", "women")
+    shown = [ShownProduct(id=i, name=f"Shirt {i}", brand="B", price_cents=1000, category="shirts") for i in (1, 2, 3)]
+    state = DialogueState(conversation_id="t", shown=shown)
+    both = understand("add the first and the third, both medium", state, vocab)
+    assert (both.intent, both.slots.reference, both.slots.size, both.then) == (Intent.add_to_cart, "ordinal:1,3", "M", [])
+    paying = state.model_copy(update={"pending": PendingConfirmation(kind="checkout")})
+    belts = understand("no, not yet, he needs a belt as well, show me men's belts", paying, vocab)
+    assert belts.intent == Intent.decline
+    assert [(u.intent, u.slots.product_type, u.slots.gender) for u in belts.then] == [(Intent.search, "belt", "men")]

@@ -237,3 +237,30 @@ async def test_a_size_asked_about_is_answered_before_the_range(engine_factory: F
     assert "Yes, it comes in large." in results[1].reply_text
     assert "In stock in" not in results[1].reply_text
     assert "Sorry, size 52 is not in stock; it comes in" in results[2].reply_text
+
+
+async def test_a_department_carried_from_earlier_turns_gives_way_to_a_new_kind(engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "track pants for my husband", "and sports bras for me")
+    assert results[0].products and all(p.gender in ("men", "unisex") for p in results[0].products)
+    assert results[1].products and all("bra" in p.name.lower() for p in results[1].products)
+    assert state.filters.gender is None
+    said, _ = await talk(engine_factory(), "sports bras for men")  # a department said outright is kept
+    assert not said[0].products and "men's" in said[0].reply_text
+
+
+class ThinTagShop(MemoryShop):
+    """Answers as ``commerce.search`` does when only one product carries the occasion asked for."""
+
+    async def search(self, filters, *, user_id, limit, offset):  # type: ignore[no-untyped-def]
+        result = await super().search(filters.model_copy(update={"occasion": None}), user_id=user_id,
+                                      limit=limit, offset=offset)
+        return result.model_copy(update={"tag_matches": 1 if filters.occasion else None})
+
+
+async def test_a_thin_occasion_says_how_many_carry_it() -> None:
+    from tests.dialogue.conftest import catalog_vocabulary, sample_products
+
+    engine = DialogueEngine(ThinTagShop(list(sample_products())), catalog_vocabulary())
+    [result], state = await talk(engine, "white shirts for the office")
+    assert result.reply_text.startswith("I found ") and ", the first one for the office." in result.reply_text
+    assert state.filters.occasion == "office"

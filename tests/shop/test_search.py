@@ -11,7 +11,9 @@ import pytest
 from commerce.models import NotFound, ProductCard, SearchFilters
 from commerce.profiles import update_profile
 from commerce.search import (
+    MIN_TAGGED,
     RELAXATION_ORDER,
+    SOFT_TAGS,
     diversify,
     gender_set,
     get_product,
@@ -28,10 +30,12 @@ async def _tags(pool: Any, ids: list[int]) -> dict[int, Any]:
     return {r["id"]: r for r in rows}
 
 
-async def assert_satisfies(pool: Any, cards: list[ProductCard], f: SearchFilters, relaxed: list[str]) -> None:
+async def assert_satisfies(pool: Any, cards: list[ProductCard], f: SearchFilters, relaxed: list[str],
+                           tag_matches: int | None = None) -> None:
+    """Every card meets every filter not relaxed; past `tag_matches` the soft tags need not hold."""
     assert cards, f"no products to check against {f}"  # an empty page would satisfy anything
     tags = await _tags(pool, [c.id for c in cards])
-    for c in cards:
+    for i, c in enumerate(cards):
         if f.category:
             assert c.category == f.category
         if f.gender:
@@ -47,7 +51,7 @@ async def assert_satisfies(pool: Any, cards: list[ProductCard], f: SearchFilters
             assert f.size in c.sizes_available
         for name in ("occasion", "style", "material"):
             value = getattr(f, name)
-            if value and name not in relaxed:
+            if value and name not in relaxed and (name not in SOFT_TAGS or tag_matches is None or i < tag_matches):
                 assert value in tags[c.id][name]
         assert c.id not in f.exclude_ids
 
@@ -89,7 +93,7 @@ async def test_filters_hold_over_random_combinations(pool: Any) -> None:
     for filters in await _random_filters(pool, rng, 40):
         result = await search_products(pool, filters, limit=10)
         assert result.products, filters
-        await assert_satisfies(pool, result.products, filters, result.relaxed)
+        await assert_satisfies(pool, result.products, filters, result.relaxed, result.tag_matches)
         assert result.total >= len(result.products)
         if filters.query is None:
             # every filter was taken from one in-stock seed product, which satisfies them all: nothing relaxed
@@ -223,3 +227,25 @@ def test_relaxation_steps_drop_groups_in_order_and_end_by_ignoring_the_words() -
         ["material", "colour", "size", "query"], ["material", "colour", "size", "query", "query:drop"],
     ]
     assert relaxation_steps(SearchFilters(category="jeans", gender="men")) == []
+
+
+async def test_a_thin_tag_is_topped_up_with_the_other_matches(pool: Any) -> None:
+    """Occasion and style tags come from description keywords: when fewer than MIN_TAGGED products
+    carry one, those come first and the products matching every other filter follow."""
+    row = await pool.fetchrow(
+        """SELECT p.category, p.gender, o.tag FROM products p, unnest(p.occasion) AS o(tag)
+           WHERE p.gender IN ('men', 'women')
+           GROUP BY p.category, p.gender, o.tag HAVING count(*) = 1 ORDER BY 1, 2, 3 LIMIT 1""")
+    filters = SearchFilters(category=row["category"], gender=row["gender"], occasion=row["tag"])
+    result = await search_products(pool, filters, limit=5)
+    assert result.tag_matches == 1 and result.relaxed == []
+    assert len(result.products) > MIN_TAGGED - 1 and result.total > 1
+    await assert_satisfies(pool, result.products, filters, [], result.tag_matches)
+    tags = await _tags(pool, [c.id for c in result.products])
+    assert row["tag"] in tags[result.products[0].id]["occasion"]
+    assert all(row["tag"] not in tags[c.id]["occasion"] for c in result.products[1:])
+    plain = await search_products(pool, filters.model_copy(update={"occasion": None}), limit=200)
+    assert result.total == plain.total
+    # pages continue the same order
+    second = await search_products(pool, filters, limit=5, offset=5)
+    assert not {c.id for c in second.products} & {c.id for c in result.products}

@@ -254,6 +254,21 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
     return gender, text
 
 
+_HE_RE = re.compile(r"\b(?:he|hes|him|his|himself)\b")
+_SHE_RE = re.compile(r"\b(?:she|shes|her|hers|herself)\b")
+
+
+def pronoun_gender(text: str) -> str | None:
+    """The department the pronouns imply when nobody is named: "it's his birthday" → men, "she's
+    six" → girls; None when both or neither are said."""
+    he, she = _HE_RE.search(text), _SHE_RE.search(text)
+    if bool(he) == bool(she):
+        return None
+    gender = "men" if he else "women"
+    age = _AGE_RE.search(text)
+    return KID_OF[gender] if age and int(age.group(1)) < KIDS_AGE_LIMIT else gender
+
+
 _SHADE_RE = re.compile(
     r"\b(darker|dark|deeper)\b(?! (?:green|blue|red|brown|grey|gray|navy|pink|purple))|"
     r"\b(brighter|more colou?rful|more vibrant|colou?rful|vibrant|bright colou?rs?|loves colou?r|"
@@ -337,6 +352,7 @@ _SPLIT_RE = re.compile(
 # one in large and he'll want flip flops", "the fourth in medium, and some gold jhumkas to go with it").
 _CART_CUE_RE = re.compile(r"\b(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th|add|put|pop|chuck)\b")
 _SPLIT_AFTER_CART_RE = re.compile(
+    r",?\s(?:and then|and now)\s|"  # "first one in XL, and then sports bras for me"
     r"\s(?:and then|and also|and now|and|then|also|plus)\s(?=(?:now |then )?(?:"
     r"(?:i|he|she|they|we)(?:ll| will|d| would)? (?:also |really |still |probably )?"
     r"(?:need|needs|want|wants|like|love|could do with)\b|"
@@ -344,8 +360,8 @@ _SPLIT_AFTER_CART_RE = re.compile(
 )
 
 
-_BARE_ORDINAL_RE = re.compile(r"(?:ok |okay |so |yeah |um |and )?(?:the |that )?(?:first|second|third|fourth|fifth|last|"
-                              r"1st|2nd|3rd)(?: one)?")
+_BARE_ORDINAL_RE = re.compile(r"(?:ok |okay |so |yeah |um |and )?(?:(?:add|put in|take|i(?:'ll| will|ll|'d like| would like) (?:take|have)|give me|get me) )?"
+                              r"(?:the |that )?(?:first|second|third|fourth|fifth|last|1st|2nd|3rd)(?: one)?")
 
 
 def split_requests(text: str) -> list[str]:

@@ -42,7 +42,7 @@ GOODBYE = _rx(
 )
 GREETING = _rx(r"^(?:hi|hello|hey|hiya|howdy|good morning|good afternoon|good evening|greetings|yo)\b")
 HELP = _rx(
-    r"\b(?:help|what can you do|how does this work|what can i (?:say|ask|do)|how do i|what do you do|"
+    r"(?<!god )(?<!lord )(?<!heaven )\b(?:help(?! me (?:find|choose|pick|out with))|what can you do|how does this work|what can i (?:say|ask|do)|how do i|what do you do|"
     r"who are you|what are my options|how do you work)\b",
 )
 ORDER_STATUS = _rx(
@@ -462,6 +462,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
             r"(?<!the )(?<!my )(?<!her )(?<!his )(?<!our )(?<!with )\b(?:girls|boys)\b", text):
         recipient = None  # "my daughter's fourteen, she wants a sweatshirt, girls'": the department said
     values.update(style=style, material=material, gender=recipient or gender)
+    if values["gender"] is None and state.filters.gender is None:
+        values["gender"] = meaning.pronoun_gender(text)  # "my best mate ... it's his birthday"
     if values["gender"] is None and _KIDS_RE.search(text):
         values["age_group"] = "kids"  # "kids' t-shirts", "something for the children"
     _drop_excluded(values)
@@ -629,6 +631,10 @@ def _allowed(u: Understanding) -> Understanding:
     return u.model_copy(update={"slots": Slots(**{k: v for k, v in u.slots.as_dict().items() if k in allowed})})
 
 
+def _names_product(u: Understanding) -> bool:
+    return bool(u.slots.category or u.slots.product_type)
+
+
 def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
     """Understand one utterance: `Understanding(intent, slots, confidence, then)`.
 
@@ -639,6 +645,11 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     prepared = meaning.restart(_strip_fillers(prepare(text)))
     parts = meaning.split_requests(prepared)
     whole = _understand_one(prepared, state, vocab)
+    if whole.intent == Intent.decline and state.pending is not None and state.pending.kind == "checkout":
+        # "not yet, he needs a belt as well, show me men's belts": no to paying, and a new search
+        free = understand(text, state.model_copy(update={"pending": None}), vocab)
+        if free.intent in (Intent.search, Intent.refine) and _names_product(free):
+            return whole.model_copy(update={"then": [free]})
     if len(parts) < 2:
         return whole
     first, *rest = [_understand_one(part, state, vocab) for part in parts]
@@ -649,6 +660,9 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
             rest[i] = _allowed(u.model_copy(update={"intent": Intent.add_to_cart}))
     if any(u.intent in (Intent.unknown, Intent.greeting, Intent.goodbye) for u in (first, *rest)):
         return whole
+    if first.intent == Intent.search and not _names_product(first) and any(
+            u.intent == Intent.search and _names_product(u) for u in rest):
+        return whole  # "my daughter's fifteen and off to a festival, and she wants a crop top": one search
     return first.model_copy(update={"then": rest})
 
 

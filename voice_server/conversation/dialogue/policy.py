@@ -234,7 +234,8 @@ class DialogueEngine:
                                            "price_max_cents": previous.price_max_cents})
         if "colour" in kept:
             base = base.model_copy(update={"colour": previous.colour, "colours": previous.colours})
-        await self._run_search(turn, _merge(base, slots, turn.state), offset=0)
+        carried = slots.gender is None and previous.gender is not None and bool(slots.category or slots.product_type)
+        await self._run_search(turn, _merge(base, slots, turn.state), offset=0, carried_gender=carried)
 
     async def _refine(self, turn: _Turn) -> None:
         trend = turn.u.slots.price_trend
@@ -267,11 +268,17 @@ class DialogueEngine:
         await self._run_search(turn, state.filters, offset=offset)
 
     async def _run_search(
-        self, turn: _Turn, filters: SearchFilters, offset: int, protect: set[str] | None = None
+        self, turn: _Turn, filters: SearchFilters, offset: int, protect: set[str] | None = None,
+        carried_gender: bool = False,
     ) -> None:
-        """Search and speak; if the shop had to drop a `protect`ed filter, keep the current results."""
+        """Search and speak; if the shop had to drop a `protect`ed filter, keep the current results.
+        A `carried_gender` (the department of earlier turns, not said now) is dropped when the shop
+        has nothing of the new kind there ("track pants for my husband", then "sports bras for me")."""
         state = turn.state
         result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+        if carried_gender and not result.products:
+            filters = filters.model_copy(update={"gender": None, "age_group": "adults"})
+            result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
         result = result.model_copy(update={"relaxed": _relaxed_names(result.relaxed)})
         wanted = say.describe_filters(filters)
         if protect and set(result.relaxed) & protect:
@@ -289,11 +296,16 @@ class DialogueEngine:
             intro = f"I couldn't find {wanted}, but here are {say.describe_filters(effective)}. "
         elif offset > 0:
             intro = f"Here are {len(result.products)} more. "
+        elif result.tag_matches is not None:  # few carry the occasion or style: those first, then the rest
+            wider = say.describe_filters(filters.model_copy(update={"occasion": None, "style": None}))
+            first = "one" if result.tag_matches == 1 else str(result.tag_matches)
+            found = f"over {result.total}" if result.total_is_lower_bound else str(result.total)
+            intro = f"I found {found} {wider}, the first {first} {say.tag_phrase(filters)}. "
         else:
             found = f"over {result.total}" if result.total_is_lower_bound else str(result.total)
             intro = f"I found {found} {wanted}. "  # says back what was understood
             if result.total == 1:
-                intro = f"I found one {say.category_phrase(filters.category, plural=False)}. "
+                intro = f"I found one {say.one_of(filters)}. "
         # Spoken short: the count and the first products that fit; the full cards go to the screen.
         listing, ends = say.product_list(result.products, self.spoken_reply_chars - len(intro))
         turn.reply = self._with_listing(turn, intro, listing, ends, "")

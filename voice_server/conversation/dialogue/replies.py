@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from commerce.catalog.vocabulary import MATERIAL_WORDS, type_plural
+from commerce.catalog.vocabulary import MATERIAL_WORDS, type_plural, type_singular
 from commerce.models import Cart, ProductCard, SearchFilters
 from voice_server.conversation.dialogue.lexicon import SIZE_WORDS
 from voice_server.conversation.dialogue.state import ShownProduct
@@ -119,6 +119,11 @@ def category_phrase(category: str | None, plural: bool = True) -> str:
     return many if plural else singular
 
 
+def one_of(filters: SearchFilters) -> str:
+    """What one product of a search is called: 'sports bra', 'pair of jeans', 'dress'."""
+    return type_singular(filters.name_any) or category_phrase(filters.category, plural=False)
+
+
 def describe_filters(filters: SearchFilters) -> str:
     """'red linen dresses under 20 dollars' from filters (speakable)."""
     parts: list[str] = []
@@ -136,11 +141,7 @@ def describe_filters(filters: SearchFilters) -> str:
         parts.append(filters.material)
     parts.append(type_plural(filters.name_any) or category_phrase(filters.category))
     if filters.occasion:
-        parts.append(
-            f"for {filters.occasion}"
-            if filters.occasion not in ("office", "gym")
-            else f"for the {filters.occasion}"
-        )
+        parts.append(_for_occasion(filters.occasion))
     if filters.size:
         parts.append(f"in {speak_size(filters.size)}")
     if filters.price_min_cents is not None and filters.price_max_cents is not None:
@@ -152,6 +153,16 @@ def describe_filters(filters: SearchFilters) -> str:
     elif filters.price_min_cents is not None:
         parts.append(f"over {speak_price(filters.price_min_cents)}")
     return " ".join(parts)
+
+
+def _for_occasion(occasion: str) -> str:
+    return f"for the {occasion}" if occasion in ("office", "gym") else f"for {occasion}"
+
+
+def tag_phrase(filters: SearchFilters) -> str:
+    """'casual and for the beach': the style and occasion asked for (speakable)."""
+    return " and ".join([*([filters.style] if filters.style else []),
+                         *([_for_occasion(filters.occasion)] if filters.occasion else [])])
 
 
 def product_list(products: list[ProductCard], room: int = SPOKEN_REPLY_CHARS) -> tuple[str, list[int]]:
