@@ -170,6 +170,9 @@ class SearchFilters(Record):
                                 description="the product name has one of these stems (a product type)")
     name_none: list[str] = Field(default_factory=list, max_length=40,
                                  description="the product name has none of these stems")
+    name_prefer: str | None = Field(
+        default=None, max_length=40, description="the stem of the word the shopper used for the type "
+        "(\"jhumkas\" of the earrings): products named with it first, like the occasion tag")
     colours: list[str] = Field(default_factory=list, max_length=20,
                                description="any of these colours (colour or name); with `colour`, either")
     colour_none: list[str] = Field(default_factory=list, max_length=40,
@@ -189,7 +192,7 @@ class SearchFilters(Record):
         clean = [" ".join(re.sub(r"[^\w .'&-]", " ", v.replace("\x00", "")).lower().split()) for v in values]
         return list(dict.fromkeys(w for w in clean if w and len(w) <= 40))
 
-    @field_validator("query", "category", "colour", "brand", "size", "occasion", "style", "material")
+    @field_validator("query", "category", "colour", "brand", "size", "occasion", "style", "material", "name_prefer")
     @classmethod
     def _no_nul(cls, value: str | None) -> str | None:
         """Postgres text cannot hold NUL; speech and typed input never need it."""

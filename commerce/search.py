@@ -6,8 +6,9 @@ alone without a text query) for an over-fetched candidate set, then a re-rank in
 shopper's preferences and order history, then brand diversity (at most 2 of one brand in every
 block of 5). When nothing matches, filters are relaxed in ``RELAXATION_ORDER`` and the dropped
 ones are reported. The occasion and style tags come from keywords in the descriptions, so they are
-sparse: when fewer than ``MIN_TAGGED`` products carry them, the products that match everything
-else follow the tagged ones (``SearchResult.tag_matches``).
+sparse, and the word the shopper used for the type (``name_prefer``) is narrower than the type:
+when fewer than ``MIN_TAGGED`` products carry them, the products that match everything else
+follow (``SearchResult.tag_matches``).
 """
 
 # ruff: noqa: S608  (SQL is assembled from constant fragments only; every value is a $n parameter)
@@ -33,6 +34,7 @@ from commerce.query_terms import parse_query
 # the words are ignored (still reported as "query"). The adults-only default goes after the tags
 # (occasion, style, material: sparse) and before what the shopper said.
 RELAXATION_ORDER: tuple[tuple[str, ...], ...] = (
+    ("name_prefer",),
     ("occasion",),
     ("style",),
     ("material",),
@@ -43,7 +45,7 @@ RELAXATION_ORDER: tuple[tuple[str, ...], ...] = (
     ("size",),
     ("query",),
 )
-SOFT_TAGS = ("occasion", "style")
+SOFT_TAGS = ("occasion", "style", "name_prefer")
 MIN_TAGGED = 3  # a list narrowed by the soft tags to fewer products than this is topped up
 TEXT_WEIGHT = 0.7
 POPULARITY_WEIGHT = 0.3
@@ -82,9 +84,15 @@ def is_kids_product(gender: str, name: str) -> bool:
 
 
 def gender_set(gender: str) -> list[str]:
-    """Genders a request for ``gender`` accepts: adults' departments include unisex; a kids' department
-    is only its own (the catalog's unisex products are adults' unless the name says kids)."""
+    """Genders a request for ``gender`` accepts: adults' departments include unisex (but not a unisex
+    product named for kids: ``build_where``); a kids' department is only its own."""
     return [gender] if gender in ("unisex", *KIDS_GENDERS) else [gender, "unisex"]
+
+
+def in_department(wanted: str, gender: str, name: str) -> bool:
+    """Whether a product of ``gender`` named ``name`` is in the department asked for (the SQL of
+    ``build_where``)."""
+    return gender in gender_set(wanted) and not (wanted in ("men", "women") and is_kids_product(gender, name))
 
 
 BASIC_COLOURS: frozenset[str] = frozenset({
@@ -141,7 +149,7 @@ def word_pattern(words: Iterable[str], *, whole: bool) -> str:
 def active_filters(filters: SearchFilters) -> list[str]:
     """Names of the relaxable filters that are set."""
     names = []
-    for name in ("query", "colour", "brand", "size", "occasion", "style", "material", "age_group"):
+    for name in ("query", "colour", "brand", "size", "occasion", "style", "material", "age_group", "name_prefer"):
         if getattr(filters, name) or (name == "colour" and filters.colours) or (name == "brand" and filters.brands):
             names.append(name)
     if filters.price_min_cents is not None or filters.price_max_cents is not None:
@@ -181,6 +189,8 @@ def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
         where.add("p.category = $?", filters.category.lower())
     if filters.gender:
         where.add(f"{gender_col} = ANY($?::text[])", gender_set(filters.gender))
+        if filters.gender in ("men", "women"):  # a unisex product named for kids is not an adult's
+            where.add(f"({gender_col} <> 'unisex' OR lower(p.name) !~ $?)", word_pattern(KIDS_NAME_WORDS, whole=True))
     elif filters.age_group and "age_group" not in relaxed:
         kids_genders = where.param(list(KIDS_GENDERS))
         kids_words = where.param(word_pattern(KIDS_NAME_WORDS, whole=True))
@@ -228,6 +238,8 @@ def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
         value = getattr(filters, name)
         if value and name not in relaxed:
             where.add(f"p.{name} @> ARRAY[$?::text]", value.lower().strip())
+    if filters.name_prefer and "name_prefer" not in relaxed:  # "jhumkas": named so, of all the earrings
+        where.add("lower(p.name) ~ $?", word_pattern([filters.name_prefer], whole=False))
     if filters.material and "material" not in relaxed:  # "linen shirts": the name says linen
         where.add("lower(p.name) ~ $?", word_pattern([filters.material.lower().strip()], whole=False))
     if filters.exclude_ids:

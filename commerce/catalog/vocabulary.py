@@ -270,6 +270,22 @@ def type_plural(stems: list[str] | tuple[str, ...]) -> str | None:
     return None
 
 
+def types_phrase(stems: list[str] | tuple[str, ...]) -> str | None:
+    """"shawls or cardigans": the types whose name stems follow one another in ``stems``, None when
+    the stems are not whole types'."""
+    names: list[str] = []
+    i = 0
+    while i < len(stems):
+        for kind in PRODUCT_TYPES.values():
+            if kind.stems and tuple(stems[i : i + len(kind.stems)]) == kind.stems:
+                names.append(type_plural(kind.stems) or kind.name)
+                i += len(kind.stems)
+                break
+        else:
+            return None
+    return " or ".join(names) or None
+
+
 def type_singular(stems: list[str] | tuple[str, ...]) -> str | None:
     """One of the product type whose name stems these are ("sports bra", "pair of jeans"), None
     when they are not exactly one type's."""

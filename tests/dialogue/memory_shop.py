@@ -33,7 +33,7 @@ from commerce.models import (
     SearchResult,
     SizeAdvice,
 )
-from commerce.search import gender_set, is_kids_product
+from commerce.search import in_department, is_kids_product
 
 CATALOG_CSV = demo_source_path()
 """The shop's own bundled demo catalog (commerce/catalog/data/myntra_products_catalog.csv.gz, in the repo)."""
@@ -193,7 +193,7 @@ def matches(p: StoredProduct, f: SearchFilters) -> bool:
     """The shop's filters, as the scripted evaluation checks them (`product_violations`), plus tags."""
     c = p.card
     if (f.category is not None and c.category != f.category) or (
-            f.gender is not None and c.gender not in gender_set(f.gender)):
+            f.gender is not None and not in_department(f.gender, c.gender or "", c.name)):
         return False  # the cheap checks first: most of the sample fails them
     if f.gender is None and f.age_group is not None:
         if is_kids_product(c.gender or "", c.name) != (f.age_group == "kids"):

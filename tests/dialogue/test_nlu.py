@@ -336,3 +336,11 @@ def test_pronouns_several_picks_and_a_no_with_a_new_search(vocab: Vocabulary) ->
     belts = understand("no, not yet, he needs a belt as well, show me men's belts", paying, vocab)
     assert belts.intent == Intent.decline
     assert [(u.intent, u.slots.product_type, u.slots.gender) for u in belts.then] == [(Intent.search, "belt", "men")]
+
+
+def test_alternatives_across_departments_the_word_said_and_a_new_bound(vocab: Vocabulary) -> None:
+    cosy = understand("something cosy like a shawl or a cardigan", fresh(), vocab).slots
+    assert cosy.category is None and {"shawl", "cardigan"} <= set(cosy.name_any or [])
+    assert understand("gold jhumkas please", fresh(), vocab).slots.name_prefer == "jhumka"
+    assert understand("sneakers", fresh(), vocab).slots.name_prefer is None  # one stem: nothing narrower
+    assert understand("i don't wanna go over fifteen dollars", fresh(), vocab).slots.price_max == 1500

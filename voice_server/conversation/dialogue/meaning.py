@@ -165,12 +165,27 @@ def extract_types(text: str) -> tuple[list[ProductType], str]:
     return list(dict.fromkeys(types)), text
 
 
-def combine_types(types: list[ProductType]) -> tuple[str | None, list[str], str | None]:
+def spoken_stem(text: str, kind: ProductType) -> str | None:
+    """The name stem of the word said for ``kind`` when the type has several ("jhumkas" → jhumka,
+    "joggers" → jogger): products named so come first."""
+    if len(kind.stems) < 2:
+        return None
+    for m in _TYPE_RE.finditer(text):
+        if TYPE_WORDS[m.group(1)] == kind.name:
+            return next((stem for stem in kind.stems if stem in m.group(1)), None)
+    return None
+
+
+def combine_types(types: list[ProductType], *, either: bool = False) -> tuple[str | None, list[str], str | None]:
     """(category, name stems, type name) for the types asked for: the first type's category, and
-    the union of the stems of the types in that category (an unconstrained type lifts them)."""
+    the union of the stems of the types in that category (an unconstrained type lifts them).
+    Alternatives from several categories (``either``: "a shawl or a cardigan") keep all their
+    stems and no category."""
     if not types:
         return None, [], None
     category = types[0].category
+    if either and len({t.category for t in types}) > 1 and all(t.stems for t in types):
+        return None, list(dict.fromkeys(stem for t in types for stem in t.stems)), types[0].name
     same = [t for t in types if t.category == category]
     stems: list[str] = []
     if all(t.stems for t in same):

@@ -439,9 +439,11 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if re.search(r"\b(?:running|jogging|gym|sports|training) shoes\b", t):
         values["occasion"] = "gym"
     t = _CART_PLACE_RE.sub(" _ ", t)  # "put it in my bag" names the cart, not a bag
+    either, said = re.search(r"\bor\b", t) is not None, t
     types, t = meaning.extract_types(t)
-    category, stems, type_name = meaning.combine_types(types)
-    values.update(product_type=type_name, name_any=stems or None)
+    category, stems, type_name = meaning.combine_types(types, either=either)
+    prefer = meaning.spoken_stem(said, types[0]) if len(types) == 1 else None
+    values.update(product_type=type_name, name_any=stems or None, name_prefer=prefer)
     if category is None:
         category, t = sx.extract_category(t)
     values["category"] = category

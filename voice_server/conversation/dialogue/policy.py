@@ -292,11 +292,11 @@ class DialogueEngine:
             turn.reply = f"Sorry, I couldn't find any {wanted}. Try a different colour, size or budget?"
             return
         self._show(turn, result.products, total=result.total, offset=offset)
-        if set(result.relaxed) - {"age_group"}:  # the adults-first default is not worth a word
+        if set(result.relaxed) - {"age_group", "name_prefer"}:  # defaults and preferences are not worth a word
             intro = f"I couldn't find {wanted}, but here are {say.describe_filters(effective)}. "
         elif offset > 0:
             intro = f"Here are {len(result.products)} more. "
-        elif result.tag_matches is not None:  # few carry the occasion or style: those first, then the rest
+        elif result.tag_matches is not None and say.tag_phrase(filters):  # few for the occasion: those first
             wider = say.describe_filters(filters.model_copy(update={"occasion": None, "style": None}))
             first = "one" if result.tag_matches == 1 else str(result.tag_matches)
             found = f"over {result.total}" if result.total_is_lower_bound else str(result.total)
@@ -846,8 +846,10 @@ def _merge(base: SearchFilters, slots: Slots, state: DialogueState) -> SearchFil
         merged.price_min_cents is not None
         and merged.price_max_cents is not None
         and merged.price_min_cents > merged.price_max_cents
-    ):
-        merged = merged.model_copy(update={"price_min_cents": None})
+    ):  # the bound said now wins: "under 50", then "what have you got over a hundred"
+        said_min = slots.price_min is not None and slots.price_max is None and slots.price_trend is None
+        stale = "price_max_cents" if said_min else "price_min_cents"
+        merged = merged.model_copy(update={stale: None})
     return merged
 
 
@@ -869,10 +871,11 @@ def _meaning_update(base: SearchFilters, slots: Slots) -> dict[str, Any]:
     update: dict[str, Any] = {}
     for name in slots.clear or []:
         update.update(_CLEARS[name])
-    if slots.category is not None:
+    if slots.category is not None or slots.name_any:  # no category: alternatives from several
         kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
         stems = slots.name_any if slots.name_any is not None else (list(kind.stems) if kind else [])
         update["name_any"] = list(stems)
+        update["name_prefer"] = slots.name_prefer
     colours = list(slots.colours or ([slots.colour] if slots.colour else []))
     colour_none = [c for c in base.colour_none if c not in colours]
     colour_none += list(slots.exclude_colours or [])

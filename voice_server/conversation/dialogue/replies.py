@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from commerce.catalog.vocabulary import MATERIAL_WORDS, type_plural, type_singular
+from commerce.catalog.vocabulary import MATERIAL_WORDS, type_plural, type_singular, types_phrase
 from commerce.models import Cart, ProductCard, SearchFilters
 from voice_server.conversation.dialogue.lexicon import SIZE_WORDS
 from voice_server.conversation.dialogue.state import ShownProduct
@@ -40,7 +40,7 @@ CATEGORY_WORDS: dict[str, tuple[str, str]] = {
 }
 _GENDER_WORDS = {"men": "men's", "women": "women's", "boys": "boys'", "girls": "girls'", "unisex": "unisex"}
 _DANGLING = frozenset({"&", "and", "with", "or", "of", "in", "for"})
-_NAME_NOISE = re.compile(r"\b(men|women|boys|girls|unisex|kids|infants?|pack of \d+)\b", re.I)
+_NAME_NOISE = re.compile(r"\b(men|women|boys|girls|unisex|kids|infants?|pack of \d+)(?:'s)?\b", re.I)
 
 
 def speak_price(cents: int, *, approximate: bool = False) -> str:
@@ -139,7 +139,8 @@ def describe_filters(filters: SearchFilters) -> str:
         parts.append(filters.style)
     if filters.material:
         parts.append(filters.material)
-    parts.append(type_plural(filters.name_any) or category_phrase(filters.category))
+    parts.append(type_plural(filters.name_any) or (types_phrase(filters.name_any) if filters.category is None else None)
+                 or category_phrase(filters.category))
     if filters.occasion:
         parts.append(_for_occasion(filters.occasion))
     if filters.size:

@@ -97,6 +97,7 @@ class Slots(BaseModel):
     shade: Literal["darker", "brighter", "muted"] | None = None
     formality: Literal["more", "less"] | None = None
     name_any: list[str] | None = Field(None, description="name stems of the product type(s) asked for")
+    name_prefer: str | None = Field(None, description="the stem of the word said for the type ('jhumkas')")
     clear: list[str] | None = Field(None, description="filters the shopper lifts ('any brand')")
     currency: str | None = Field(None, description="ISO code when a budget was said in another currency")
     topic: Literal["material", "care", "includes", "feature", "price", "sizes", "service", "delivery", "returns_policy"] | None = Field(
