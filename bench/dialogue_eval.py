@@ -14,6 +14,7 @@ import yaml
 
 from commerce.catalog.vocabulary import normalize_colour
 from commerce.models import ProductCard, SearchFilters
+from commerce.search import SHORT_STEM
 from voice_server.conversation.dialogue.policy import DialogueEngine, TurnResult
 from voice_server.conversation.dialogue.references import match_size
 from voice_server.conversation.dialogue.state import DialogueState
@@ -92,7 +93,9 @@ def _has_word(text: str, word: str) -> bool:
 
 
 def _has_stem(text: str, stem: str) -> bool:
-    return re.search(rf"(?<![a-z]){re.escape(stem.lower())}", text) is not None
+    """As ``commerce.search.word_pattern``: at a word start; short stems as whole words."""
+    whole = r"(?:s|es)?(?![a-z])" if len(stem) <= SHORT_STEM else ""
+    return re.search(rf"(?<![a-z]){re.escape(stem.lower())}{whole}", text) is not None
 
 
 def product_violations(card: ProductCard, filters: SearchFilters) -> list[str]:

@@ -34,9 +34,9 @@ from commerce.query_terms import parse_query
 # the words are ignored (still reported as "query"). The adults-only default goes after the tags
 # (occasion, style, material: sparse) and before what the shopper said.
 RELAXATION_ORDER: tuple[tuple[str, ...], ...] = (
-    ("name_prefer",),
     ("occasion",),
     ("style",),
+    ("name_prefer",),
     ("material",),
     ("age_group",),  # an adult's by default; kids' products before dropping anything the shopper said
     ("colour",),
@@ -45,7 +45,7 @@ RELAXATION_ORDER: tuple[tuple[str, ...], ...] = (
     ("size",),
     ("query",),
 )
-SOFT_TAGS = ("occasion", "style", "name_prefer")
+SOFT_TAGS = ("occasion", "name_prefer")
 MIN_TAGGED = 3  # a list narrowed by the soft tags to fewer products than this is topped up
 TEXT_WEIGHT = 0.7
 POPULARITY_WEIGHT = 0.3
@@ -140,9 +140,15 @@ class SqlWhere:
         return " AND ".join(["p.active", *self.clauses])
 
 
+SHORT_STEM = 3  # stems this short match whole words (and plurals): "bra" is not "brand", "cap" not "capri"
+
+
 def word_pattern(words: Iterable[str], *, whole: bool) -> str:
     """A Postgres regex matching any of ``words`` at a word start (``whole``: as whole words)."""
-    alternation = "|".join(re.sub(r"([.^$*+?()\[\]{}|\\-])", r"\\\1", w) for w in words)
+    def one(word: str) -> str:
+        escaped = re.sub(r"([.^$*+?()\[\]{}|\\-])", r"\\\1", word)
+        return f"{escaped}(s|es)?($|[^a-z])" if not whole and len(word) <= SHORT_STEM else escaped
+    alternation = "|".join(one(w) for w in words)
     return rf"(^|[^a-z])({alternation})" + (r"($|[^a-z])" if whole else "")
 
 

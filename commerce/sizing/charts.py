@@ -192,6 +192,17 @@ def chart_gender(gender: str) -> str:
     return "women" if gender.strip().lower() in {"women", "girls"} else "men"
 
 
+def waist_for_letter(letter: str, gender: str) -> str | None:
+    """The waist size (inches) whose range is nearest the waist a letter size is cut for: men's M
+    (waist 79–87 cm) → "32"; None for a label that is not a letter size."""
+    women = chart_gender(gender) == "women"
+    alpha, waists = (WOMENS_ALPHA, WOMENS_WAIST) if women else (MENS_ALPHA, MENS_WAIST)
+    waist = next((s.centre("waist") for s in alpha.sizes if s.size_label == letter.strip().upper()), None)
+    if waist is None:
+        return None
+    return min(waists.sizes, key=lambda s: abs((s.centre("waist") or 0.0) - waist)).size_label
+
+
 def size_system_for(category: str, gender: str) -> str:
     """``alpha``, ``waist``, ``uk_shoe`` or ``onesize`` for a demo category and gender.
 

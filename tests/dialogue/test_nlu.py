@@ -5,7 +5,7 @@ import time
 import pytest
 
 from voice_server.conversation.dialogue import DialogueState, Intent, Vocabulary, hotwords, understand
-from voice_server.conversation.dialogue.state import CartSummary, PendingConfirmation, ShownProduct
+from voice_server.conversation.dialogue.state import CartSummary, LineRef, PendingConfirmation, ShownProduct
 
 
 def fresh() -> DialogueState:
@@ -344,3 +344,32 @@ def test_alternatives_across_departments_the_word_said_and_a_new_bound(vocab: Vo
     assert understand("gold jhumkas please", fresh(), vocab).slots.name_prefer == "jhumka"
     assert understand("sneakers", fresh(), vocab).slots.name_prefer is None  # one stem: nothing narrower
     assert understand("i don't wanna go over fifteen dollars", fresh(), vocab).slots.price_max == 1500
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("something special, thirty dollars at the very least", {"price_min": 3000, "price_max": None}),
+        ("nothing under thirty dollars", {"price_min": 3000, "price_max": None}),
+        ("no more than 50 dollars", {"price_min": None, "price_max": 5000}),
+        ("she's not a fan of puma", {"exclude_brands": ["Puma"], "brand": None}),
+        ("nothing from puma, she has three puma bags", {"exclude_brands": ["Puma"], "brand": None}),
+        ("it's my son's 21st birthday, a watch", {"gender": "men"}),
+        ("my daughter turns twenty next week, white sneakers", {"gender": "women"}),
+        ("the third one, large, actually no make that a medium, he's skinny", {"size": "M", "style": None}),
+        ("do you sell wellies", {}),
+    ],
+)
+def test_bounds_exclusions_ages_and_corrections(text: str, slots: dict, vocab: Vocabulary) -> None:
+    got = understand(text, fresh(), vocab).slots.as_dict()
+    assert {k: got.get(k) for k in slots} == slots
+
+
+def test_goods_not_carried_one_fewer_and_the_sibling_of_a_child(vocab: Vocabulary) -> None:
+    assert understand("some swimmers for my grandson", fresh(), vocab).intent == Intent.out_of_scope
+    line = DialogueState(conversation_id="t", last_line=LineRef(product_id=1, size="L", quantity=5),
+                         cart=CartSummary(item_count=5, total_cents=5000))
+    fewer = understand("oh and take one off, dave's pulled out", line, vocab)
+    assert (fewer.intent, fewer.slots.quantity) == (Intent.update_cart, 4)
+    boys = fresh().model_copy(update={"filters": fresh().filters.model_copy(update={"gender": "boys"})})
+    assert understand("now the same for his sister", boys, vocab).slots.gender == "girls"

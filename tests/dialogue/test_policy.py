@@ -264,3 +264,11 @@ async def test_a_thin_occasion_says_how_many_carry_it() -> None:
     [result], state = await talk(engine, "white shirts for the office")
     assert result.reply_text.startswith("I found ") and ", the first one for the office." in result.reply_text
     assert state.filters.occasion == "office"
+
+
+async def test_a_letter_size_for_waist_sized_trousers_is_the_waist_it_is_cut_for(engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "formal trousers for men", "add the first one in medium")
+    added = results[1]
+    assert added.reply_text.startswith("A medium is about a 32 waist. Added"), added.reply_text
+    assert [line["size"] for line in added.payload["cart"]["lines"]] == ["32"]
+    assert state.pending is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 from typing import Any
 
@@ -260,3 +261,11 @@ async def test_the_word_said_for_the_type_comes_first(pool: Any) -> None:
     assert all("jhumka" in c.name.lower() for c in jhumkas.products)
     unheard = await search_products(pool, earrings.model_copy(update={"name_prefer": "qwzx"}), limit=10)
     assert unheard.relaxed == ["name_prefer"] and unheard.total == everything.total
+
+
+async def test_short_stems_match_whole_words(pool: Any) -> None:
+    """"bra" finds bras, not "Brand Logo" backpacks or bracelets; "cap" not capris."""
+    result = await search_products(pool, SearchFilters(name_any=["bra"], gender="women"), limit=50)
+    assert result.products and all(re.search(r"\bbras?\b", c.name.lower()) for c in result.products)
+    caps = await search_products(pool, SearchFilters(name_any=["cap"]), limit=50)
+    assert caps.products and not any("capri" in c.name.lower() for c in caps.products)

@@ -54,7 +54,9 @@ _NOT_EXCLUSION = re.compile(
     r"too expensive|so expensive|too much)\b|\bnothing (?:else|more|for now|over|above|more than)\b|"
     r"\bdont (?:mind|add|worry|know|need|put|buy|want (?:it|that|this|to))\b|\bnever mind\b"
 )
-_NEG_RE = re.compile(rf"\b{_NEG_CUE}\b")
+# the longer cues first, so "not a fan of puma" is not read as "not" + "a fan of puma"
+_NEG_RE = re.compile(r"\b(?:not (?:a|the|really a|much of a|a big|big) fan of|not (?:keen|fussed) on|"
+                     rf"(?:doesnt|does not|dont|do not) (?:really )?(?:like|want|wear|suit))\b|\b{_NEG_CUE}\b")
 _FILLER = r"(?:(?:a|an|the|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|wear|wears|wearing|big|bold|busy|huge)\s)*"
 _JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
 _BRIGHT = r"(?:too )?(?:bright|loud|flashy|colou?rful|neon|garish)"
@@ -219,7 +221,24 @@ _RECIPIENT_SUBJECT_RE = re.compile(
 )
 _LADS_RE = re.compile(r"\b(?:with|for) (?:the|my) (?:lads|boys|blokes|fellas)\b")  # a group of grown men
 _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|boy|gentleman|dude|chap|lad)\b")
-_AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|aged?|about|turning|turned|who is|whos)\s(?:about |nearly |almost |just )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
+_AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|aged?|about|turning|turned|turns|who is|whos)\s(?:about |nearly |almost |just )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
+# "her 21st birthday", "his sixtieth": the age of the birthday
+_ORDINAL_YEARS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+                  "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+                  "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+                  "nineteenth": 19, "twentieth": 20, "twenty first": 21, "thirtieth": 30, "fortieth": 40,
+                  "fiftieth": 50, "sixtieth": 60, "seventieth": 70, "eightieth": 80, "ninetieth": 90}
+_BIRTHDAY_AGE_RE = re.compile(rf"\b(\d{{1,2}}(?:st|nd|rd|th)|{_alternation(list(_ORDINAL_YEARS))})\s(?:birthday|bday)\b")
+
+
+def _said_years(text: str) -> tuple[re.Match[str] | None, int | None]:
+    """The age said ("she's 6", "turning twenty", "his 21st birthday") and its span."""
+    if age := _AGE_RE.search(text):
+        return age, int(age.group(1))
+    if age := _BIRTHDAY_AGE_RE.search(text):
+        word = age.group(1)
+        return age, int(word[:-2]) if word[:1].isdigit() else _ORDINAL_YEARS[word]
+    return None, None
 # A son or daughter with a job, an interview or a degree is dressed from the adult departments.
 _GROWN_UP_RE = re.compile(r"\b(?:office|job|work|interview|internship|university|uni|college|graduation|"
                           r"graduating|grad school|promotion|colleagues|boss|fiance|fiancee|husband|wife)\b")
@@ -258,8 +277,9 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
     elif lads := _LADS_RE.search(text):
         gender = "men"
         text = text[: lads.start()] + BLANK + text[lads.end():]
-    age = _AGE_RE.search(text)
-    years = int(age.group(1)) if age else int(said_age.group(1)) if said_age else None
+    age, years = _said_years(text)
+    if years is None and said_age:
+        years = int(said_age.group(1))
     if gender in ADULT_OF and ((years is not None and years >= KIDS_AGE_LIMIT) or _GROWN_UP_RE.search(text)):
         gender = ADULT_OF[gender]
     elif gender in KID_OF and years is not None and years < KIDS_AGE_LIMIT and m is not None:
@@ -280,8 +300,8 @@ def pronoun_gender(text: str) -> str | None:
     if bool(he) == bool(she):
         return None
     gender = "men" if he else "women"
-    age = _AGE_RE.search(text)
-    return KID_OF[gender] if age and int(age.group(1)) < KIDS_AGE_LIMIT else gender
+    _, years = _said_years(text)
+    return KID_OF[gender] if years is not None and years < KIDS_AGE_LIMIT else gender
 
 
 _SHADE_RE = re.compile(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from commerce.catalog.vocabulary import ADULT_OF, TYPE_WORDS, descriptor_stems
+from commerce.catalog.vocabulary import ADULT_OF, KID_OF, TYPE_WORDS, descriptor_stems
 from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS
@@ -240,7 +240,11 @@ CLEAR_CART = _rx(
 )
 # "just the one is fine": one unit of the line ("just the one in blue" asks for a product)
 _JUST_THE_ONE = r"\b(?:just|only) the (?:1|one)\b(?! (?:in|with|for|from|that|you|i|on)\b)"
+# "take one off, dave's pulled out": one unit fewer on the line just touched
+_ONE_LESS_RE = re.compile(r"\b(?:take (?:one|1) off|one (?:less|fewer)|(?:remove|drop|take away|take off) (?:one|1) of "
+                          r"(?:them|those|these)|minus one|knock one off)\b")
 CHANGE_LINE = _rx(
+    _ONE_LESS_RE.pattern,
     r"\b(?:make|change|switch|swap|turn) (?:that|it|this|them|those)\b",
     r"\b(?:change|switch) (?:the )?(?:size|quantity)\b",
     r"\b(?:actually |ok |okay )?(?:just|only) (?:\d{1,2}|one|a single)\b(?! (?:dollars|bucks))",
@@ -268,7 +272,10 @@ NOT_SOLD_GOODS = _rx(
     r"sofas?|couch(?:es)?|furniture|mattress(?:es)?|phones?|iphones?|smartphones?|phone cases?|laptops?|"
     r"tablets?|tvs?|televisions?|headphones|earbuds|groceries|toys?|books?|snacks?|sweets|mithai|"
     r"chocolates?|pizzas?|protein (?:powder|shakes?|bars?)|supplements?|lunch ?box(?:es)?|sleeping bags?|"
-    r"hot water bottles?|electric blankets?|bedding|bouquets?)\b",
+    r"hot water bottles?|electric blankets?|bedding|bouquets?|yoga mats?|"
+    # clothes the catalog does not carry
+    r"swimmers|swimsuits?|swimwear|swimming (?:costume|trunks|shorts)|swim (?:shorts|trunks|suit)|bathers|cossies?|"
+    r"wetsuits?|wellies|wellington boots|gumboots|rain boots|gloves|mittens|umbrellas?)\b",
     # words that also describe clothes ("wine red", "a rose print") only when asked for as goods
     r"\b(?:sell|buy|get|order|add|send|deliver|book|stock|throw in|chuck in)\b(?: \w+){0,4} (?:cakes?|food|tents?|"
     r"tickets?|flowers|roses|blankets?|candles?|wine|beer|champagne|balloons?)\b",
@@ -354,6 +361,11 @@ def _drop_excluded(values: dict[str, Any]) -> None:
         values["colours"] = kept or None
         if not kept or values.get("colour") in excluded_colours:  # "colour" is the canonical spelling
             values["colour"] = kept[0] if kept else None
+    excluded_brands = {b.lower() for b in values.get("exclude_brands") or ()}
+    if excluded_brands and (values.get("brand") or "").lower() in excluded_brands:
+        values["brand"] = None  # "nothing from lavie, she has three lavie bags"
+    if excluded_brands and values.get("brands"):
+        values["brands"] = [b for b in values["brands"] if b.lower() not in excluded_brands] or None
     excluded_stems = set(values.get("exclude_words") or ())
     for key in ("style", "material"):
         word = values.get(key)
@@ -370,7 +382,26 @@ _PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing pattern
 PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
 _CHOICE_RE = re.compile(r"^(?:yeah|yes|yep|yup|ok|okay|sure|right|perfect|great|lovely|go on then|fine|alright)\b"
                         r"(?: \w+){0,2} (?:that|the) (?:first|second|third|fourth|fifth|last|1st|2nd|3rd)"
-                        r"(?: one| pair)?(?: please| then| it is)?\W*$")
+                        r"(?: one| pair)?(?: please| then| it is)?\W*$|"
+                        # "the cheapest one", "out of the first two the cheaper one": a pick said alone
+                        r"^(?:(?:yeah|yes|ok|okay|right|fine|alright) )?(?:out of (?:those|these|them|the \w+ \w+) )?"
+                        r"(?:the|that) (?:cheapest|cheaper|least expensive|less expensive) (?:one|pair)(?: please| then)?\W*$")
+def _said_size(text: str) -> tuple[str | None, str]:
+    """The size said; after a correction, the corrected one ("large, actually no make that a medium")."""
+    cues = list(_SIZE_CORRECTION_RE.finditer(text))
+    if cues:
+        first, head = sx.extract_size(text[: cues[-1].start()])
+        corrected, rest = sx.extract_size(text[cues[-1].end():])
+        if first and corrected:
+            return corrected, f"{head} {rest}"
+    return sx.extract_size(text)
+
+
+# "he's skinny", "she's petite": the body, not the cut asked for
+_BODY_RE = re.compile(r"\b(?:hes|shes|im|he is|she is|i am|theyre)(?: quite| very| really| a bit| pretty| so)? "
+                      r"(?:skinny|tall|short|petite|big|broad|curvy|stocky|tiny)\b")
+_SIBLING_RE = re.compile(r"\b(?:his|her|their) (?:little |big |twin |older |younger |baby )?(?:sister|brother|sibling|twin)s?\b")
+_SIZE_CORRECTION_RE = re.compile(r"\b(?:actually|no|sorry|i mean|i meant|or rather|make (?:that|it))\b")
 _KIDS_RE = re.compile(r"\b(?:kids?|childrens?|child|toddlers?|bab(?:y|ies)|little ones?)\b(?! shower)")
 
 
@@ -400,6 +431,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values.update(exclude_colours=excluded.colours or None, exclude_brands=excluded.brands or None,
                   exclude_words=excluded_words or None, shade=excluded.shade)
     recipient, t = meaning.extract_recipient(t)
+    if recipient in KID_OF and state.filters.gender in ADULT_OF and _SIBLING_RE.search(text):
+        recipient = KID_OF[recipient]  # the twins: "a t-shirt for my son", then "the same for his sister"
     shade, t = meaning.extract_shade(t)
     values["shade"] = values["shade"] or shade
     formality, t = meaning.extract_formality(t)
@@ -423,11 +456,13 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if brands:
         values["brand"] = brands[0]
         values["brands"] = brands if len(brands) > 1 else None
-    size, t = sx.extract_size(t)
+    size, t = _said_size(_BODY_RE.sub(sx.BLANK, t))
     if size is None and state.pending is not None and state.pending.kind == "choose_size":
         size, t = sx.extract_bare_size(t)
     values["size"] = size
     quantity, t = sx.extract_quantity(t)
+    if (less := _ONE_LESS_RE.search(t)) and state.last_line is not None and state.last_line.quantity > 1:
+        quantity, t = state.last_line.quantity - 1, sx._blank(t, less)
     if quantity is None and (m := _JUST_QTY_RE.search(t)):
         quantity, t = int(m.group(1)), sx._blank(t, m)
     if quantity is None and (m := _JUST_THE_ONE_RE.search(t)):
@@ -612,7 +647,7 @@ ALLOWED_SLOTS: dict[Intent, frozenset[str]] = {
     Intent.view_cart: _NO_SLOTS,
     Intent.checkout: frozenset({"place_now"}),
     Intent.unknown: _NO_SLOTS,
-    Intent.out_of_scope: frozenset({"topic"}),
+    Intent.out_of_scope: frozenset({"topic", "gender"}),  # "swimmers for my grandson": who it is for stays
     Intent.clear_cart: _NO_SLOTS,
     Intent.update_cart: frozenset({"size", "quantity", "reference"}),
     Intent.order_status: frozenset({"order_id"}),

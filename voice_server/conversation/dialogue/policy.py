@@ -24,6 +24,7 @@ from commerce.models import (
     ShopError,
     SizeAdvice,
 )
+from commerce.sizing.charts import ALPHA_SIZES, waist_for_letter
 from voice_server.conversation.dialogue import replies as say
 from voice_server.conversation.dialogue.nlu import RuleBasedUnderstander
 from voice_server.conversation.dialogue.port import ShopPort
@@ -473,10 +474,15 @@ class DialogueEngine:
         if not sizes:
             card = await self.shop.get_product(target.id, user_id=state.user_id)
             sizes = list(card.sizes_available)
-        size = None
+        size, said_as = None, ""
         wanted = slots.size or (state.advised_size if state.last_intent in ("size_advice", "set_profile") else None)
         if sizes and not _one_size(sizes):
             size = match_size(wanted, sizes)
+            if size is None and wanted in ALPHA_SIZES and all(s.isdigit() for s in sizes):
+                # "the third pair in medium" of waist-sized trousers: the waist a medium is cut for
+                card = await self.shop.get_product(target.id, user_id=state.user_id)
+                size = match_size(waist_for_letter(wanted, card.gender or "men"), sizes)
+                said_as = f"A {say.speak_size(wanted)} is about a {size} waist. " if size else ""
             if size is None:
                 spoken = say.speak_list([say.speak_size(s) for s in sizes])
                 if slots.size:
@@ -512,7 +518,7 @@ class DialogueEngine:
         amount = "" if quantity == 1 else f"{quantity} of "
         size_text = f" in {say.speak_size(size)}" if size and not _one_size(sizes) else ""
         turn.reply = (
-            f"Added {amount}the {say.mention(target, with_price=False)}{size_text}. {say.cart_sentence(cart)}"
+            f"{said_as}Added {amount}the {say.mention(target, with_price=False)}{size_text}. {say.cart_sentence(cart)}"
         )
 
     async def _remove(self, turn: _Turn) -> None:
@@ -595,11 +601,14 @@ class DialogueEngine:
         turn.reply = "Your cart is empty now. It's all still here to find whenever you're ready."
 
     async def _out_of_scope(self, turn: _Turn) -> None:
+        if turn.u.slots.gender is not None and turn.state.filters.gender is None:
+            # "swimmers for my grandson, he's five", then "some shorts": still for him
+            turn.state.filters = turn.state.filters.model_copy(update={"gender": turn.u.slots.gender})
         if turn.u.slots.topic in _SHOP_ANSWERS:
             turn.reply = _SHOP_ANSWERS[turn.u.slots.topic]
             return
         turn.reply = (
-            "That's outside what I can help with: I'm a fashion shop assistant. I can find clothes, "
+            "Sorry, that's not something we sell or do: I'm a fashion shop assistant. I can find clothes, "
             "shoes, bags, watches and jewellery, advise on size and take your order. What are you looking for?"
         )
 
@@ -874,6 +883,8 @@ def _meaning_update(base: SearchFilters, slots: Slots) -> dict[str, Any]:
     if slots.category is not None or slots.name_any:  # no category: alternatives from several
         kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
         stems = slots.name_any if slots.name_any is not None else (list(kind.stems) if kind else [])
+        if not stems and slots.category == base.category and base.name_any:
+            stems = base.name_any  # "handbags", then "she has three lavie bags": still handbags
         update["name_any"] = list(stems)
         update["name_prefer"] = slots.name_prefer
     colours = list(slots.colours or ([slots.colour] if slots.colour else []))

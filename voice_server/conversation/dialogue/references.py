@@ -28,7 +28,7 @@ def resolve_many(reference: str | None, state: DialogueState) -> list[ShownProdu
         return [p for p in shown if p.colour and (p.colour == colour or colour in p.colour.split())]
     if reference.startswith("brand:"):
         brand = reference.removeprefix("brand:").lower()
-        return [p for p in shown if p.brand.lower() == brand]
+        return [p for p in shown if p.brand.lower() == brand or p.brand.lower().startswith(f"{brand} ")]  # Puma Motorsport
     if reference in ("cheapest", "priciest") and shown:
         compared = [p for p in shown if p.id in state.compared_ids] or shown  # "the cheaper one" of a pair
         pick = min if reference == "cheapest" else max

@@ -76,6 +76,10 @@ _MAX_AFTER_RE = re.compile(
     rf"\b{_AMOUNT}\s(?:each\s)?(?:tops|max|maximum|at most|at the most|or less|or under|or below)\b"
 )
 _MIN_RE = re.compile(rf"\b(?:{_MIN_CUE})\s{_AMOUNT}")
+# before the upper bounds' cues: "nothing under 30" (at least 30), "thirty dollars at the very least", "50 or more"
+_MIN_FIRST_RE = re.compile(rf"\b(?:nothing|not|none) (?:under|below|less than|cheaper than)\s{_AMOUNT}|"
+                           rf"\b{_AMOUNT}\s(?:at the (?:very )?least|at least|minimum|or more|or over|and up|"
+                           r"and upwards|and above|plus)\b")
 _AROUND_RE = re.compile(rf"\b(?:{_AROUND_CUE})\s{_AMOUNT}")
 _BARE_RE = re.compile(rf"\b(\d+(?:\.\d+)?)(?:\s(\d\d))?{_CUR}(?:\s(?:and\s)?(\d\d?)\scents?)?")
 _BARE_CENTS_RE = re.compile(r"\b(\d+)\s(?:dollars?|bucks)\s(\d\d)\b")
@@ -157,6 +161,10 @@ def extract_price(text: str) -> tuple[int | None, int | None, str | None, str]:
             _blank(text, m),
         )
     price_min = price_max = None
+    m = _MIN_FIRST_RE.search(text)
+    if m and not re.match(r"\s(?:cm|kg|kilos|inch|inches|foot|feet|pounds|lbs)\b", text[m.end() :]):
+        price_min = _cents(m, 1 if m.group(1) is not None else 4)
+        text = _blank(text, m)
     m = _MAX_RE.search(text)
     if m and not re.match(r"\s(?:cm|kg|kilos|inch|inches|foot|feet|pounds|lbs)\b", text[m.end() :]):
         price_max = _cents(m, 1)
@@ -164,7 +172,7 @@ def extract_price(text: str) -> tuple[int | None, int | None, str | None, str]:
     if price_max is None and (m := _MAX_AFTER_RE.search(text)) and _budget_after(text, m):
         price_max = _cents(m, 1)
         text = _blank(text, m)
-    m = _MIN_RE.search(text)
+    m = _MIN_RE.search(text) if price_min is None else None
     if m and not re.match(r"\s(?:cm|kg|kilos|inch|inches|foot|feet|pounds|lbs)\b", text[m.end() :]):
         price_min = _cents(m, 1)
         text = _blank(text, m)
