@@ -98,7 +98,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("boots", "shoes", "boot", "boots,boot,ankle boots,chelsea boots"),
     _t("shoes", "shoes", "", "shoes,shoe,footwear"),
     _t("sandals", "sandals", "", "sandals,sandal,flip flops,flip flop,sliders,slides,chappals,slippers"),
-    _t("heels", "sandals", "heel,pump,stiletto", "heels,heel,high heels,stilettos,pumps"),
+    _t("heels", "sandals", "heel,pump,stiletto", "heels,heel,high heels,pumps"),
+    _t("stilettos", "sandals", "stiletto", "stilettos,stiletto,stiletto heels"),  # "heels, but no stilettos"
     _t("wedges", "sandals", "wedge", "wedges,wedge,wedge heels,wedge sandals"),
     _t("flats", "sandals", "flat,ballerina", "flats,flat sandals,ballerinas,ballet flats,flat ones"),
     _t("handbag", "bags", "handheld,shoulder,hobo,tote,clutch,satchel,purse,sling",
@@ -209,6 +210,9 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "busy pattern": ("print", "pattern"),
     "animal print": ("animal", "leopard", "zebra", "tiger"),
     "leopard print": ("leopard", "animal"),
+    "aviator": ("aviator",),
+    "wayfarer": ("wayfarer",),
+    "cat eye": ("cat-eye", "cat eye", "cateye"),
 }
 for _word, _stems in list(DESCRIPTOR_STEMS.items()):  # "no graphics", "no slogans"
     if not _word.endswith(("s", "y", "ed")):

@@ -373,3 +373,37 @@ def test_goods_not_carried_one_fewer_and_the_sibling_of_a_child(vocab: Vocabular
     assert (fewer.intent, fewer.slots.quantity) == (Intent.update_cart, 4)
     boys = fresh().model_copy(update={"filters": fresh().filters.model_copy(update={"gender": "boys"})})
     assert understand("now the same for his sister", boys, vocab).slots.gender == "girls"
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("show me pink ones instead, yellow never suits me", {"colours": ["pink"], "exclude_colours": ["yellow"]}),
+        ("nothing white please, i always end up spilling wine on white", {"colours": None, "exclude_colours": ["white"]}),
+        ("around thirty dollars each tops", {"price_min": None, "price_max": 3000}),
+        ("something between five and ten thousand rupees", {"price_min": 500000, "price_max": 1000000}),
+        ("not aviators, he's already got a pair", {"exclude_words": ["aviator"]}),
+        ("heels, and no stilettos", {"product_type": "heels", "exclude_words": ["stiletto"]}),
+        ("put the first one in m", {"size": "M", "reference": "ordinal:1"}),
+        ("he wears L, add the second one", {"size": "L", "reference": "ordinal:2"}),
+        ("fine add it, she's a seven", {"size": "7"}),
+        ("not black, his school trousers are black", {"product_type": None, "exclude_colours": ["black"]}),
+        ("i reckon he'd like some sunnies", {"gender": "men"}),
+    ],
+)
+def test_colour_asides_budgets_and_sizes_said_in_passing(text: str, slots: dict, vocab: Vocabulary) -> None:
+    got = understand(text, fresh(), vocab).slots.as_dict()
+    assert {k: got.get(k) for k in slots} == slots
+
+
+def test_the_same_again_and_a_question_about_a_pick(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"Kurta {i}", brand="B", price_cents=1000, category="kurtas") for i in (1, 2, 3)]
+    state = DialogueState(conversation_id="t", shown=shown, last_line=LineRef(product_id=3, size="M"),
+                          cart=CartSummary(item_count=1, total_cents=1000))
+    again = understand("and one for my dad too, same kurta but extra large", state, vocab)
+    assert (again.intent, again.slots.reference, again.slots.size) == (Intent.add_to_cart, "ordinal:3", "XL")
+    heels = state.model_copy(update={"filters": state.filters.model_copy(update={"category": "sandals"})})
+    heel = understand("the second one, how high is the heel on that", heels, vocab)
+    assert (heel.intent, heel.slots.reference) == (Intent.product_details, "ordinal:2")
+    tall = understand("the first one in extra large, he's six foot four", state, vocab)
+    assert (tall.intent, tall.slots.size) == (Intent.add_to_cart, "XL")

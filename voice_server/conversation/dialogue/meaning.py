@@ -33,7 +33,8 @@ def _alternation(words: list[str] | tuple[str, ...]) -> str:
 
 
 _COLOUR_ALT = _alternation(list(COLOUR_SYNONYMS))
-_COLOUR_RE = re.compile(rf"\b(?:dark |light |pale |bright |deep )?({_COLOUR_ALT})s?\b")  # "reds and maroons"
+_COLOUR_RE = re.compile(rf"\b(?:dark |light |pale |bright |deep )?({_COLOUR_ALT})s?\b"  # "reds and maroons"
+                        r"(?<!spilling wine)(?<!spill wine)(?<!glass of wine)(?<!drink wine)(?<!drinking wine)")
 _TYPE_ALT = _alternation(list(TYPE_WORDS))
 _TYPE_RE = re.compile(rf"\b({_TYPE_ALT})\b")
 _TYPE_AT = re.compile(rf"(?:{_TYPE_ALT})\b")  # a product type at the start of the text
@@ -97,10 +98,19 @@ def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
     return skip + m.end()
 
 
+# a colour ruled out by what follows it: "yellow never suits me", "black isn't her colour"
+_COLOUR_NOT_RE = re.compile(rf"\b({_COLOUR_ALT}) (?:never|doesnt|does not|dont|do not|wont|isnt|is not|s not|just doesnt) "
+                            r"(?:really |ever |quite )?(?:suits?|work|works|look good|looks good|go|goes|flatter|"
+                            r"my colou?r|her colou?r|his colou?r)\b(?: (?:on )?(?:me|her|him))?")
+
+
 def extract_exclusions(text: str, vocab: Vocabulary) -> tuple[Exclusions, str]:
     """Colours, brands and name stems the shopper rules out ("nothing black", "no prints or logos",
     "any colour but black", "nothing from puma", "not a hoodie"); their spans are blanked."""
     found = Exclusions()
+    for m in reversed(list(_COLOUR_NOT_RE.finditer(text))):  # "yellow never suits me"
+        found.colours.append(_spoken_colour(m.group(1)))
+        text = text[: m.start()] + BLANK + text[m.end():]
     masked = _NOT_EXCLUSION.sub(lambda m: "#" * len(m.group(0)), text)
     spans: list[tuple[int, int]] = []
     for cue in _NEG_RE.finditer(masked):
@@ -149,11 +159,16 @@ _WORN_WITH_RE = re.compile(
 )
 
 
+_OWNED_RE = re.compile(rf"\b(?:his|her|my|their|our|your) (?:\w+ )?(?:{_alternation(list(TYPE_WORDS))}) "
+                       rf"(?:are|is|was|were) (?:already |all |mostly )?(?:{_COLOUR_ALT})\b")
+
+
 def extract_types(text: str) -> tuple[list[ProductType], str]:
     """Product types named, first first ("leggings or track pants" gives two); "sets" asks for
     the set of a type where the catalog has one ("palazzos, sets like that" → palazzo set)."""
     sets = re.search(r"\bsets?\b", text) is not None
     text = _NOT_A_GARMENT_RE.sub(BLANK, text)  # "those suit him", "the dress code"
+    text = _OWNED_RE.sub(BLANK, text)  # "his school trousers are black": what they have, not the request
     text = _WORN_WITH_RE.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + BLANK, text)
     for m in reversed(list(re.finditer(r"\bdresses\b", text))):
         if _verb_dresses(text, m):
@@ -289,7 +304,7 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
     return gender, text
 
 
-_HE_RE = re.compile(r"\b(?:he|hes|him|his|himself)\b")
+_HE_RE = re.compile(r"\b(?:he|hes|hed|him|his|himself)\b")
 _SHE_RE = re.compile(r"\b(?:she|shes|her|hers|herself)\b")
 
 

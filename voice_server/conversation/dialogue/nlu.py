@@ -400,6 +400,10 @@ def _said_size(text: str) -> tuple[str | None, str]:
 # "he's skinny", "she's petite": the body, not the cut asked for
 _BODY_RE = re.compile(r"\b(?:hes|shes|im|he is|she is|i am|theyre)(?: quite| very| really| a bit| pretty| so)? "
                       r"(?:skinny|tall|short|petite|big|broad|curvy|stocky|tiny)\b")
+_SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
+                            r"\banother (?:one|pair) of (?:those|them|that|the same)\b")
+_QUESTION_RE = re.compile(r"\b(?:how (?:high|long|big|heavy|wide|tall|much)|what (?:is|s|are) (?:it|that|the)|"
+                          r"is (?:it|that|this)|are (?:they|those|these)|does (?:it|that)|do (?:they|those))\b")
 _SIBLING_RE = re.compile(r"\b(?:his|her|their) (?:little |big |twin |older |younger |baby )?(?:sister|brother|sibling|twin)s?\b")
 _SIZE_CORRECTION_RE = re.compile(r"\b(?:actually|no|sorry|i mean|i meant|or rather|make (?:that|it))\b")
 _KIDS_RE = re.compile(r"\b(?:kids?|childrens?|child|toddlers?|bab(?:y|ies)|little ones?)\b(?! shower)")
@@ -582,6 +586,9 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if SIZE_ADVICE.search(text) and not ADD.search(text):
         return Intent.size_advice, 0.85
     shopping = bool(slots.category or slots.product_type or slots.exclude_words or slots.colours)
+    if (slots.measurements and slots.reference and slots.reference.startswith("ordinal") and slots.size
+            and state.shown and not shopping):
+        return Intent.add_to_cart, 0.8  # "the first one in extra large, he's six foot four": his height, the pick
     if SET_PROFILE.search(text) and not shopping and (
         slots.measurements or slots.size or "prefer" in text or "remember" in text
     ):
@@ -602,6 +609,9 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if DETAILS.search(text) and not (slots.colours and not slots.size and slots.reference in (None, "focus")):
         return Intent.product_details, 0.85  # "do you have that in blue" asks for other products: refine
     same_list = slots.category is None or slots.category == state.filters.category  # "the first jeans in small"
+    if slots.reference and slots.reference.startswith("ordinal") and state.shown and same_list and _QUESTION_RE.search(
+            text) and not (slots.colours or slots.price_max or slots.price_min or slots.price_trend):
+        return Intent.product_details, 0.75  # "the second one, how high is the heel on that"
     if (
         slots.reference and state.shown and (slots.size or slots.quantity) and same_list
         and not (slots.colours or slots.price_max or slots.price_trend)
@@ -682,6 +692,11 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     prepared = meaning.restart(_strip_fillers(prepare(text)))
     parts = meaning.split_requests(prepared)
     whole = _understand_one(prepared, state, vocab)
+    again = state.shown_by_id(state.last_line.product_id) if state.last_line else None
+    if again is not None and _SAME_AGAIN_RE.search(prepared):  # "one for my dad too, same kurta but extra large"
+        pick = Slots(reference=f"ordinal:{state.shown.index(again) + 1}", size=whole.slots.size,
+                     quantity=whole.slots.quantity)
+        return Understanding(intent=Intent.add_to_cart, slots=pick, confidence=0.8)
     if whole.intent == Intent.decline and state.pending is not None and state.pending.kind == "checkout":
         # "not yet, he needs a belt as well, show me men's belts": no to paying, and a new search
         free = understand(text, state.model_copy(update={"pending": None}), vocab)

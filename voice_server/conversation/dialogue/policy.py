@@ -241,6 +241,8 @@ class DialogueEngine:
     async def _refine(self, turn: _Turn) -> None:
         trend = turn.u.slots.price_trend
         protect = {"price_max"} if trend == "cheaper" else {"price_min"} if trend == "pricier" else set()
+        if protect:  # cheaper white sneakers are white: none left means these are the cheapest
+            protect |= {"colour", "material", "brand"}
         await self._run_search(
             turn, _merge(turn.state.filters, turn.u.slots, turn.state), offset=0, protect=protect
         )

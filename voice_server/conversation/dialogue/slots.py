@@ -146,12 +146,16 @@ def extract_price(text: str) -> tuple[int | None, int | None, str | None, str]:
     m = _RANGE_RE.search(text)
     if m:
         low, high = _cents(m, 1), _cents(m, 4)
+        if high >= 100_000 and low < 10_000 and low * 1000 <= high:
+            low *= 1000  # "between five and ten thousand": five thousand
         return min(low, high), max(low, high), None, _blank(text, m)
     m = _RANGE2_RE.search(text)
     if m:
         low, high = int(m.group(1)) * 100, int(m.group(2)) * 100
         return min(low, high), max(low, high), None, _blank(text, m)
     m = _AROUND_RE.search(text)
+    if m and (cap := re.match(r"\s(?:each\s)?(?:tops|max|maximum|at most|at the most)\b", text[m.end():])):
+        return None, _cents(m, 1), None, text[: m.start()] + BLANK + text[m.end() + cap.end():]  # "about 30 tops"
     if m and not re.match(r"\s(?:cm|kg|kilos|inch|inches|foot|feet|pounds|lbs)\b", text[m.end() :]):
         centre = _cents(m, 1)
         return (
@@ -289,11 +293,14 @@ _WAIST_LENGTH_RE = re.compile(
 )
 _SIZE_NUMBER_RE = re.compile(r"\b(?:size\s(?:uk\s|us\s|eu\s)?|uk\s|us\s|eu\s)(\d{1,2}(?:\.5)?)\b")
 _SIZE_HOMOPHONE_RE = re.compile(rf"\bsize\s({'|'.join(_SIZE_HOMOPHONES)})\b")
-_SIZE_LETTER_RE = re.compile(rf"\bsize\s({_LETTER_ALT}|s|m|l)\b")
+# "size m", "in m", "he wears l", "small size": a lone letter only after a size cue
+_SIZE_LETTER_RE = re.compile(rf"\b(?:size|in|wears|takes|hes an?|shes an?|hes|shes)\s({_LETTER_ALT}|s|m|l)\b(?!\ssize)|"
+                             rf"\b({_LETTER_ALT}|s|m|l)\ssize\b")
 _LETTER_RE = re.compile(rf"\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:bag|trolley|size bag))")
 _WAIST_RE = re.compile(r"\b(?:(\d\d)\swaist|waist\s(?:size\s)?(\d\d))\b(?!\s(?:inches|inch|cm))")
-_WEAR_RE = re.compile(
-    r"\b(?:wear|am|im|take|in)\s(?:a\s|an\s|size\s)?(\d{1,2}(?:\.5)?)\b(?!\s(?:dollars|bucks|cm|kg|of))"
+_WEAR_RE = re.compile(  # "she's a seven" is a size; "she's seven" an age
+    r"\b(?:(?:wear|wears|am|im|take|takes|in)\s(?:a\s|an\s|size\s)?|(?:hes|shes|he is|she is)\s(?:a|an)\s(?:size\s)?)"
+    r"(\d{1,2}(?:\.5)?)\b(?!\s(?:dollars|bucks|cm|kg|of|year))"
 )
 
 
@@ -304,7 +311,7 @@ def extract_size(text: str) -> tuple[str | None, str]:
             return f"{m.group(1)}x{m.group(2)}", _blank(text, m)
     m = _SIZE_LETTER_RE.search(text)
     if m:
-        word = m.group(1)
+        word = m.group(1) or m.group(2)
         return _LETTER.get(word, word.upper()), _blank(text, m)
     m = _SIZE_NUMBER_RE.search(text)
     if m:
