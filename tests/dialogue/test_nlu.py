@@ -407,3 +407,14 @@ def test_the_same_again_and_a_question_about_a_pick(vocab: Vocabulary) -> None:
     assert (heel.intent, heel.slots.reference) == (Intent.product_details, "ordinal:2")
     tall = understand("the first one in extra large, he's six foot four", state, vocab)
     assert (tall.intent, tall.slots.size) == (Intent.add_to_cart, "XL")
+
+
+def test_a_pick_then_the_cart_and_a_size_corrected_after_sorry(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"Belt {i}", brand="B", price_cents=1000 * i, category="accessories")
+             for i in (1, 2, 3)]
+    state = DialogueState(conversation_id="t", shown=shown)
+    pick = understand("the cheapest belt then add that as well", state, vocab)
+    assert (pick.intent, pick.slots.reference, pick.then) == (Intent.add_to_cart, "cheapest", [])
+    corrected = understand("okay i like the second one size forty uh sorry i mean large", state, vocab)
+    assert (corrected.slots.reference, corrected.slots.size) == ("ordinal:2", "L")
+    assert understand("nowt over fifty dollars mind", fresh(), vocab).slots.price_max == 5000

@@ -23,6 +23,7 @@ from commerce.catalog.vocabulary import (
     descriptor_stems,
 )
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS
+from voice_server.conversation.dialogue.slots import extract_size
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
 
 BLANK = " _ "
@@ -377,6 +378,8 @@ def restart(text: str) -> str:
     if not m:
         return text
     before, after = m.group(1), m.group(2)
+    if extract_size(before)[0] and extract_size(after)[0]:
+        return text  # "the second one size forty, sorry i mean large": the size is corrected, not the request
     unit = _CURRENCY_ONLY_RE.match(after)
     if unit and _CURRENCY_WORD_RE.search(before):  # "under fifteen quid, i mean dollars sorry"
         return _CURRENCY_WORD_RE.sub(unit.group(1), before)

@@ -705,6 +705,10 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     if len(parts) < 2:
         return whole
     first, *rest = [_understand_one(part, state, vocab) for part in parts]
+    if (len(rest) == 1 and rest[0].intent == Intent.add_to_cart and rest[0].slots.reference in (None, "focus")
+            and first.slots.reference and first.intent in (Intent.refine, Intent.search, Intent.product_details)):
+        # "the cheapest belt then add that as well": one pick, then the cart
+        return rest[0].model_copy(update={"slots": rest[0].slots.model_copy(update={"reference": first.slots.reference})})
     for i, u in enumerate(rest):
         if first.intent == Intent.add_to_cart and u.slots.reference and u.intent in (
             Intent.product_details, Intent.refine, Intent.unknown, Intent.add_to_cart

@@ -62,7 +62,7 @@ _AMOUNT = (
 )
 _MAX_CUE = (
     r"(?:dont|do not|wont|will not|cant|cannot|not) (?:want to |wanna |going to |gonna )?(?:spend|pay|go) "
-    r"(?:more than|over|above)|nothing over|nothing above|nothing more than|not over|not above|nothing pricier than|under|below|less than|no more than|not more than|up to|upto|max|maximum|at most|"
+    r"(?:more than|over|above)|nothing over|nothing above|nowt over|nowt above|nothing more than|not over|not above|nothing pricier than|under|below|less than|no more than|not more than|up to|upto|max|maximum|at most|"
     r"cheaper than|within|budget of|budget is|budgets|budget|lower than|beneath|tops"
 )
 _MIN_CUE = r"over|above|more than|at least|starting at|minimum|min|higher than|upwards of"
