@@ -81,6 +81,7 @@ STYLE_WORDS: dict[str, tuple[str, ...]] = {
     "ethnic": ("ethnic", "kurta", "saree", "ethnic motifs"),
     "formal": ("formal",),
     "distressed": ("distressed",),
+    "embellished": ("embellished", "sequin", "glitter", "shimmer", "metallic", "sparkl", "beaded"),
 }
 MATERIAL_WORDS: dict[str, tuple[str, ...]] = {
     "cotton": ("cotton",),

@@ -418,3 +418,10 @@ def test_a_pick_then_the_cart_and_a_size_corrected_after_sorry(vocab: Vocabulary
     corrected = understand("okay i like the second one size forty uh sorry i mean large", state, vocab)
     assert (corrected.slots.reference, corrected.slots.size) == ("ordinal:2", "L")
     assert understand("nowt over fifty dollars mind", fresh(), vocab).slots.price_max == 5000
+
+
+def test_sparkle_hen_dos_and_time_is_not_a_size(vocab: Vocabulary) -> None:
+    hen = understand("my mate's hen do is in two weeks, i need a going out top", fresh(), vocab).slots
+    assert (hen.gender, hen.size, hen.product_type) == ("women", None, "top")
+    assert understand("something sparkly, like with sequins on", fresh(), vocab).slots.style == "embellished"
+    assert understand("stag do t-shirts", fresh(), vocab).slots.gender == "men"

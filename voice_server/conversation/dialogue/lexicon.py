@@ -158,6 +158,18 @@ STYLES: dict[str, str] = {
     "mini": "mini",
     "distressed": "distressed",
     "ripped": "distressed",
+    "sparkly": "embellished",
+    "sparkle": "embellished",
+    "sparkles": "embellished",
+    "sequins": "embellished",
+    "sequin": "embellished",
+    "sequinned": "embellished",
+    "sequined": "embellished",
+    "glittery": "embellished",
+    "glitter": "embellished",
+    "shimmery": "embellished",
+    "embellished": "embellished",
+    "metallic": "embellished",
     "washed": "washed",
 }
 

@@ -400,6 +400,7 @@ def _said_size(text: str) -> tuple[str | None, str]:
 # "he's skinny", "she's petite": the body, not the cut asked for
 _BODY_RE = re.compile(r"\b(?:hes|shes|im|he is|she is|i am|theyre)(?: quite| very| really| a bit| pretty| so)? "
                       r"(?:skinny|tall|short|petite|big|broad|curvy|stocky|tiny)\b")
+_HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night|weekend)\b")
 _SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
                             r"\banother (?:one|pair) of (?:those|them|that|the same)\b")
 _QUESTION_RE = re.compile(r"\b(?:how (?:high|long|big|heavy|wide|tall|much)|what (?:is|s|are) (?:it|that|the)|"
@@ -505,6 +506,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values.update(style=style, material=material, gender=recipient or gender)
     if values["gender"] is None and state.filters.gender is None:
         values["gender"] = meaning.pronoun_gender(text)  # "my best mate ... it's his birthday"
+    if values["gender"] is None and state.filters.gender is None and (party := _HEN_STAG_RE.search(text)):
+        values["gender"] = "women" if party.group(1) in ("hen", "bachelorette") else "men"  # who goes to one
     if values["gender"] is None and _KIDS_RE.search(text):
         values["age_group"] = "kids"  # "kids' t-shirts", "something for the children"
     _drop_excluded(values)

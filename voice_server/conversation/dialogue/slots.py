@@ -300,7 +300,7 @@ _LETTER_RE = re.compile(rf"\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:
 _WAIST_RE = re.compile(r"\b(?:(\d\d)\swaist|waist\s(?:size\s)?(\d\d))\b(?!\s(?:inches|inch|cm))")
 _WEAR_RE = re.compile(  # "she's a seven" is a size; "she's seven" an age
     r"\b(?:(?:wear|wears|am|im|take|takes|in)\s(?:a\s|an\s|size\s)?|(?:hes|shes|he is|she is)\s(?:a|an)\s(?:size\s)?)"
-    r"(\d{1,2}(?:\.5)?)\b(?!\s(?:dollars|bucks|cm|kg|of|year))"
+    r"(\d{1,2}(?:\.5)?)\b(?!\s(?:dollars|bucks|cm|kg|of|year|weeks?|days?|months?|hours?|minutes?|mins|am|pm|oclock))"
 )
 
 
