@@ -425,3 +425,15 @@ def test_sparkle_hen_dos_and_time_is_not_a_size(vocab: Vocabulary) -> None:
     assert (hen.gender, hen.size, hen.product_type) == ("women", None, "top")
     assert understand("something sparkly, like with sequins on", fresh(), vocab).slots.style == "embellished"
     assert understand("stag do t-shirts", fresh(), vocab).slots.gender == "men"
+
+
+def test_split_sizes_and_the_count_that_stands(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"Tee {i}", brand="B", price_cents=700, category="tshirts") for i in (1, 2, 3)]
+    state = DialogueState(conversation_id="t", shown=shown, last_line=LineRef(product_id=1, size="L", quantity=8),
+                          cart=CartSummary(item_count=8, total_cents=5600))
+    split = understand("hang on, two of the lads are extra large, so six large and two extra large", state, vocab)
+    assert (split.intent, split.slots.size, split.slots.quantity) == (Intent.update_cart, "L", 6)
+    assert [(u.intent, u.slots.reference, u.slots.size, u.slots.quantity) for u in split.then] == [
+        (Intent.add_to_cart, "ordinal:1", "XL", 2)]
+    two = understand("ugh one of them bailed, just two then", state, vocab)
+    assert (two.intent, two.slots.quantity) == (Intent.update_cart, 2)

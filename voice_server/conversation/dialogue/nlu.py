@@ -10,7 +10,7 @@ from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS
 from voice_server.conversation.dialogue.numbers import prepare
-from voice_server.conversation.dialogue.state import DialogueState
+from voice_server.conversation.dialogue.state import DialogueState, LineRef
 from voice_server.conversation.dialogue.understanding import Intent, Slots, Understanding
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
 
@@ -400,6 +400,22 @@ def _said_size(text: str) -> tuple[str | None, str]:
 # "he's skinny", "she's petite": the body, not the cut asked for
 _BODY_RE = re.compile(r"\b(?:hes|shes|im|he is|she is|i am|theyre)(?: quite| very| really| a bit| pretty| so)? "
                       r"(?:skinny|tall|short|petite|big|broad|curvy|stocky|tiny)\b")
+_SPLIT_SIZES_RE = re.compile(rf"\b(\d{{1,2}}|one|an?) (?:in )?(?:an? )?({sx._LETTER_ALT})s? and (\d{{1,2}}|one|an?) "
+                             rf"(?:in )?(?:an? )?({sx._LETTER_ALT})s?\b")
+
+
+def _split_sizes(text: str, line: LineRef | None) -> tuple[tuple[int, str], tuple[int, str]] | None:
+    """"three mediums and one small" for the line just added: (count, size) kept on the line first."""
+    m = _SPLIT_SIZES_RE.search(text)
+    if m is None or line is None:
+        return None
+    parts = [(1 if m.group(i).isalpha() else int(m.group(i)), sx.extract_size(m.group(i + 1))[0] or "")
+             for i in (1, 3)]
+    if parts[1][1] == line.size:
+        parts.reverse()
+    return parts[0], parts[1]
+
+
 _HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night|weekend)\b")
 _SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
                             r"\banother (?:one|pair) of (?:those|them|that|the same)\b")
@@ -465,11 +481,13 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if size is None and state.pending is not None and state.pending.kind == "choose_size":
         size, t = sx.extract_bare_size(t)
     values["size"] = size
-    quantity, t = sx.extract_quantity(t)
+    quantity: int | None
+    if m := _JUST_QTY_RE.search(t):  # "one of them bailed, just two then": the count that stands
+        quantity, t = int(m.group(1)), sx._blank(t, m)
+    else:
+        quantity, t = sx.extract_quantity(t)
     if (less := _ONE_LESS_RE.search(t)) and state.last_line is not None and state.last_line.quantity > 1:
         quantity, t = state.last_line.quantity - 1, sx._blank(t, less)
-    if quantity is None and (m := _JUST_QTY_RE.search(t)):
-        quantity, t = int(m.group(1)), sx._blank(t, m)
     if quantity is None and (m := _JUST_THE_ONE_RE.search(t)):
         quantity, t = 1, sx._blank(t, m)  # "just the one is fine"
     values["quantity"] = quantity
@@ -696,6 +714,12 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     parts = meaning.split_requests(prepared)
     whole = _understand_one(prepared, state, vocab)
     again = state.shown_by_id(state.last_line.product_id) if state.last_line else None
+    if again is not None and (split := _split_sizes(prepared, state.last_line)):
+        (kept, kept_size), (more, more_size) = split  # "so six large and two extra large"
+        extra = Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
+            reference=f"ordinal:{state.shown.index(again) + 1}", size=more_size, quantity=more))
+        return Understanding(intent=Intent.update_cart, slots=Slots(size=kept_size, quantity=kept), confidence=0.8,
+                             then=[extra])
     if again is not None and _SAME_AGAIN_RE.search(prepared):  # "one for my dad too, same kurta but extra large"
         pick = Slots(reference=f"ordinal:{state.shown.index(again) + 1}", size=whole.slots.size,
                      quantity=whole.slots.quantity)
