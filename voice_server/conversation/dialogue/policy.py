@@ -243,9 +243,14 @@ class DialogueEngine:
         protect = {"price_max"} if trend == "cheaper" else {"price_min"} if trend == "pricier" else set()
         if protect:  # cheaper white sneakers are white: none left means these are the cheapest
             protect |= {"colour", "material", "brand"}
-        await self._run_search(
-            turn, _merge(turn.state.filters, turn.u.slots, turn.state), offset=0, protect=protect
-        )
+        filters = _merge(turn.state.filters, turn.u.slots, turn.state)
+        prices = [p.price_cents for p in turn.state.shown]
+        wider = None  # nothing under the cheapest shown: under the dearest shown, if they differ
+        if trend == "cheaper" and turn.u.slots.price_max is None and len(set(prices)) > 1:
+            wider = filters.model_copy(update={"price_max_cents": max(prices) - 1})
+        elif trend == "pricier" and turn.u.slots.price_min is None and len(set(prices)) > 1:
+            wider = filters.model_copy(update={"price_min_cents": min(prices) + 1})
+        await self._run_search(turn, filters, offset=0, protect=protect, wider=wider)
 
     async def _more(self, turn: _Turn) -> None:
         state = turn.state
@@ -272,9 +277,10 @@ class DialogueEngine:
 
     async def _run_search(
         self, turn: _Turn, filters: SearchFilters, offset: int, protect: set[str] | None = None,
-        carried_gender: bool = False,
+        carried_gender: bool = False, wider: SearchFilters | None = None,
     ) -> None:
-        """Search and speak; if the shop had to drop a `protect`ed filter, keep the current results.
+        """Search and speak; if the shop had to drop a `protect`ed filter, search the `wider` filters
+        instead, or keep the current results.
         A `carried_gender` (the department of earlier turns, not said now) is dropped when the shop
         has nothing of the new kind there ("track pants for my husband", then "sports bras for me")."""
         state = turn.state
@@ -283,6 +289,9 @@ class DialogueEngine:
             filters = filters.model_copy(update={"gender": None, "age_group": "adults"})
             result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
         result = result.model_copy(update={"relaxed": _relaxed_names(result.relaxed)})
+        if protect and set(result.relaxed) & protect and wider is not None:
+            await self._run_search(turn, wider, offset, protect)
+            return
         wanted = say.describe_filters(filters)
         if protect and set(result.relaxed) & protect:
             which = "cheapest" if "price_max" in protect else "most expensive"
@@ -300,10 +309,10 @@ class DialogueEngine:
         elif offset > 0:
             intro = f"Here are {len(result.products)} more. "
         elif result.tag_matches is not None and say.tag_phrase(filters):  # few for the occasion: those first
-            wider = say.describe_filters(filters.model_copy(update={"occasion": None, "style": None}))
+            untagged = say.describe_filters(filters.model_copy(update={"occasion": None, "style": None}))
             first = "one" if result.tag_matches == 1 else str(result.tag_matches)
             found = f"over {result.total}" if result.total_is_lower_bound else str(result.total)
-            intro = f"I found {found} {wider}, the first {first} {say.tag_phrase(filters)}. "
+            intro = f"I found {found} {untagged}, the first {first} {say.tag_phrase(filters)}. "
         else:
             found = f"over {result.total}" if result.total_is_lower_bound else str(result.total)
             intro = f"I found {found} {wanted}. "  # says back what was understood

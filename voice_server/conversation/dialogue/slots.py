@@ -61,7 +61,8 @@ _AMOUNT = (
     rf"(\d+(?:\.\d+)?)(?:\s(\d\d)(?=\s|$)(?!\s(?:cm|kg|inch|inches)))?{_CUR}?(?:\s(?:and\s)?(\d\d?)\scents?)?"
 )
 _MAX_CUE = (
-    r"(?:dont|do not|wont|will not|cant|cannot|not) (?:want to |wanna |going to |gonna )?(?:spend|pay|go) "
+    r"(?:dont|do not|wont|will not|cant|cannot|not) (?:really )?(?:want to |wanna |going to |gonna |afford to )?"
+    r"(?:spend|pay|go) "
     r"(?:more than|over|above)|nothing over|nothing above|nowt over|nowt above|nothing more than|not over|not above|nothing pricier than|under|below|less than|no more than|not more than|up to|upto|max|maximum|at most|"
     r"cheaper than|within|budget of|budget is|budgets|budget|lower than|beneath|tops"
 )
