@@ -205,8 +205,8 @@ class SearchResult(Record):
     total_is_lower_bound: bool = Field(False, description="at least `total` products match (counting stops there)")
     relaxed: list[str] = Field(default_factory=list, description="filters dropped to find anything")
     tag_matches: int | None = Field(
-        None, description="set when few products carry the occasion or style tag asked for: only the first "
-        "`tag_matches` do, the others match every other filter")
+        None, description="set when few products carry the occasion tag or the type's word asked for: only "
+        "the first `tag_matches` do, the others match every other filter")
 
 
 class FitReview(Record):

@@ -5,10 +5,10 @@ One search is: structured filters + full-text match in SQL (indexed), a base sco
 alone without a text query) for an over-fetched candidate set, then a re-rank in Python by the
 shopper's preferences and order history, then brand diversity (at most 2 of one brand in every
 block of 5). When nothing matches, filters are relaxed in ``RELAXATION_ORDER`` and the dropped
-ones are reported. The occasion and style tags come from keywords in the descriptions, so they are
-sparse, and the word the shopper used for the type (``name_prefer``) is narrower than the type:
-when fewer than ``MIN_TAGGED`` products carry them, the products that match everything else
-follow (``SearchResult.tag_matches``).
+ones are reported. The occasion tag comes from keywords in the descriptions, so it is sparse, and
+the word the shopper used for the type (``name_prefer``) is narrower than the type: when fewer than
+``MIN_TAGGED`` products carry them, the products that match everything else follow
+(``SearchResult.tag_matches``).
 """
 
 # ruff: noqa: S608  (SQL is assembled from constant fragments only; every value is a $n parameter)
@@ -32,7 +32,7 @@ from commerce.query_terms import parse_query
 # dropped (a different garment or the wrong department is not a useful answer); "query" late:
 # it switches full-text matching from all words to any word, and if even that finds nothing
 # the words are ignored (still reported as "query"). The adults-only default goes after the tags
-# (occasion, style, material: sparse) and before what the shopper said.
+# (occasion, style, material: sparse) and the word said for the type, before what the shopper said.
 RELAXATION_ORDER: tuple[tuple[str, ...], ...] = (
     ("occasion",),
     ("style",),

@@ -308,11 +308,11 @@ class DialogueEngine:
             intro = f"I couldn't find {wanted}, but here are {say.describe_filters(effective)}. "
         elif offset > 0:
             intro = f"Here are {len(result.products)} more. "
-        elif result.tag_matches is not None and say.tag_phrase(filters):  # few for the occasion: those first
+        elif result.tag_matches is not None and filters.occasion:  # few for the occasion: those first
             untagged = say.describe_filters(filters.model_copy(update={"occasion": None, "style": None}))
             first = "one" if result.tag_matches == 1 else str(result.tag_matches)
             found = f"over {result.total}" if result.total_is_lower_bound else str(result.total)
-            intro = f"I found {found} {untagged}, the first {first} {say.tag_phrase(filters)}. "
+            intro = f"I found {found} {untagged}, the first {first} {say.occasion_phrase(filters.occasion)}. "
         else:
             found = f"over {result.total}" if result.total_is_lower_bound else str(result.total)
             intro = f"I found {found} {wanted}. "  # says back what was understood

@@ -144,7 +144,7 @@ def describe_filters(filters: SearchFilters) -> str:
     parts.append(type_plural(filters.name_any) or (types_phrase(filters.name_any) if filters.category is None else None)
                  or category_phrase(filters.category))
     if filters.occasion:
-        parts.append(_for_occasion(filters.occasion))
+        parts.append(occasion_phrase(filters.occasion))
     if filters.size:
         parts.append(f"in {speak_size(filters.size)}")
     if filters.price_min_cents is not None and filters.price_max_cents is not None:
@@ -158,14 +158,9 @@ def describe_filters(filters: SearchFilters) -> str:
     return " ".join(parts)
 
 
-def _for_occasion(occasion: str) -> str:
+def occasion_phrase(occasion: str) -> str:
+    """'for the office', 'for wedding': the occasion asked for (speakable)."""
     return f"for the {occasion}" if occasion in ("office", "gym") else f"for {occasion}"
-
-
-def tag_phrase(filters: SearchFilters) -> str:
-    """'casual and for the beach': the style and occasion asked for (speakable)."""
-    return " and ".join([*([filters.style] if filters.style else []),
-                         *([_for_occasion(filters.occasion)] if filters.occasion else [])])
 
 
 def product_list(products: list[ProductCard], room: int = SPOKEN_REPLY_CHARS) -> tuple[str, list[int]]:
