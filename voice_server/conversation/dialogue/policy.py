@@ -309,7 +309,7 @@ class DialogueEngine:
         elif offset > 0:
             intro = f"Here are {len(result.products)} more. "
         elif result.tag_matches is not None and filters.occasion:  # few for the occasion: those first
-            untagged = say.describe_filters(filters.model_copy(update={"occasion": None, "style": None}))
+            untagged = say.describe_filters(filters.model_copy(update={"occasion": None}))
             first = "one" if result.tag_matches == 1 else str(result.tag_matches)
             found = f"over {result.total}" if result.total_is_lower_bound else str(result.total)
             intro = f"I found {found} {untagged}, the first {first} {say.occasion_phrase(filters.occasion)}. "
