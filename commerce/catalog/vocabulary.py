@@ -263,17 +263,24 @@ _COLOUR_SPELLINGS = {"gray": "grey", "navy": "navy blue", "violet": "purple", "g
 _IRREGULAR_PLURALS = {"scarf": "scarves", "watch": "watches"}
 
 
+def _type_named_by(stems: list[str] | tuple[str, ...]) -> ProductType | None:
+    """The product type whose name stems these are exactly, if any."""
+    return next((kind for kind in PRODUCT_TYPES.values() if kind.stems and tuple(stems) == kind.stems), None)
+
+
+def _plural(kind: ProductType) -> str:
+    if kind.name in _IRREGULAR_PLURALS:
+        return _IRREGULAR_PLURALS[kind.name]
+    if kind.name.endswith(("ss", "sh", "ch", "x")):
+        return f"{kind.name}es"
+    return kind.name if kind.name.endswith("s") else f"{kind.name}s"
+
+
 def type_plural(stems: list[str] | tuple[str, ...]) -> str | None:
     """The spoken plural of the product type whose name stems these are ("jumpsuits", "sports bras"),
     None when they are not exactly one type's."""
-    for kind in PRODUCT_TYPES.values():
-        if kind.stems and tuple(stems) == kind.stems:
-            if kind.name in _IRREGULAR_PLURALS:
-                return _IRREGULAR_PLURALS[kind.name]
-            if kind.name.endswith(("ss", "sh", "ch", "x")):
-                return f"{kind.name}es"
-            return kind.name if kind.name.endswith("s") else f"{kind.name}s"
-    return None
+    kind = _type_named_by(stems)
+    return _plural(kind) if kind else None
 
 
 def types_phrase(stems: list[str] | tuple[str, ...]) -> str | None:
@@ -282,24 +289,23 @@ def types_phrase(stems: list[str] | tuple[str, ...]) -> str | None:
     names: list[str] = []
     i = 0
     while i < len(stems):
-        for kind in PRODUCT_TYPES.values():
-            if kind.stems and tuple(stems[i : i + len(kind.stems)]) == kind.stems:
-                names.append(type_plural(kind.stems) or kind.name)
-                i += len(kind.stems)
-                break
-        else:
+        kind = next((k for k in PRODUCT_TYPES.values() if k.stems and tuple(stems[i : i + len(k.stems)]) == k.stems),
+                    None)
+        if kind is None:
             return None
+        names.append(_plural(kind))
+        i += len(kind.stems)
     return " or ".join(names) or None
 
 
 def type_singular(stems: list[str] | tuple[str, ...]) -> str | None:
     """One of the product type whose name stems these are ("sports bra", "pair of jeans"), None
     when they are not exactly one type's."""
-    for kind in PRODUCT_TYPES.values():
-        if kind.stems and tuple(stems) == kind.stems:
-            plural_only = kind.name.endswith("s") and not kind.name.endswith("ss")
-            return f"pair of {kind.name}" if plural_only else kind.name
-    return None
+    kind = _type_named_by(stems)
+    if kind is None:
+        return None
+    plural_only = kind.name.endswith("s") and not kind.name.endswith("ss")
+    return f"pair of {kind.name}" if plural_only else kind.name
 
 
 def normalize_colour(colour: str) -> str:
