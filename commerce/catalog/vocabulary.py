@@ -39,8 +39,8 @@ def _t(name: str, category: str | None, stems: str = "", words: str = "") -> tup
 # (type, spoken forms). Singular spoken forms; plurals ("s", "es", "ies") are added below.
 _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("t-shirt", "tshirts", "", "t shirt,tshirt,tee,tee shirt,t-shirt"),
-    _t("polo", "tshirts", "polo", "polo,polo shirt,polo t shirt,polo tshirt,polo tee,polo neck"),
-    _t("shirt", "shirts", "", "shirt,button down,button up,button down shirt,oxford shirt"),
+    _t("polo", "tshirts", "polo", "polo,polo shirt,polo t shirt,polo tshirt,polo tee,polo neck,golf shirt,golfer"),
+    _t("shirt", "shirts", "", "shirt,button down,button up,button down shirt,oxford shirt,dress shirt"),
     _t("top", "tops", "", "top,blouse,tank top,tank,cami,camisole,bodysuit"),
     _t("crop top", "tops", "crop", "crop top,cropped top"),
     _t("hoodie", "sweaters", "hood,sweatshirt", "hoodie,hoody,hooded sweatshirt,sweatshirt"),

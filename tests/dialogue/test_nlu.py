@@ -20,7 +20,7 @@ def fresh() -> DialogueState:
         ("$80", {"price_max": 8000}),
         ("80 dollars", {"price_max": 8000}),
         ("under forty nine ninety nine", {"price_max": 4999}),
-        ("around 40", {"price_min": 3200, "price_max": 4800}),
+        ("around 40", {"price_min": 3000, "price_max": 4200}),
         ("between fifty and a hundred", {"price_min": 5000, "price_max": 10000}),
         ("over thirty dollars", {"price_min": 3000}),
         ("something cheap", {"price_max": 1500}),
@@ -437,3 +437,51 @@ def test_split_sizes_and_the_count_that_stands(vocab: Vocabulary) -> None:
         (Intent.add_to_cart, "ordinal:1", "XL", 2)]
     two = understand("ugh one of them bailed, just two then", state, vocab)
     assert (two.intent, two.slots.quantity) == (Intent.update_cart, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("no more than fifteen pounds", {"price_max": 1500, "currency": "GBP", "measurements": None}),
+        ("he weighs 150 pounds", {"measurements": {"weight_kg": 68.0}}),
+        ("a scarf under £20", {"price_max": 2000, "currency": "GBP"}),
+        ("a kurta below ₹1,500", {"price_max": 150000, "currency": "INR"}),
+        ("jeans for boys, my son's about eight", {"price_min": None, "price_max": None, "gender": "boys"}),
+        ("nothing with a massive logo on it", {"exclude_words": ["logo", "graphic", "brand logo"]}),
+        ("i'm so bored of black, anything but", {"colours": None, "exclude_colours": ["black"]}),
+        ("these are a bit sporty, anything smarter", {"formality": "more", "exclude_words": ["sports", "running", "training"]}),
+        ("it's a bit too casual", {"formality": "more", "exclude_words": None}),
+        ("brown one better, he always wears brown shoes", {"colours": ["brown"], "product_type": None}),
+        ("me and the boys are going skiing, i need a puffer jacket", {"gender": "men"}),
+        ("my two lads need shorts, they're eight and eleven", {"gender": "boys"}),
+        ("nothing grey, he says grey is for old folk like his nan", {"gender": "men", "exclude_colours": ["grey"]}),
+        ("a white dress shirt to go under it", {"product_type": "shirt"}),
+        ("a small party at home, she needs a dress", {"size": None, "product_type": "dress"}),
+    ],
+)
+def test_money_ages_complaints_and_people_in_passing(text: str, slots: dict, vocab: Vocabulary) -> None:
+    got = understand(text, fresh(), vocab).slots.as_dict()
+    assert {k: got.get(k) for k in slots} == slots
+
+
+def test_exchange_students_and_a_yes_inside_a_sentence(vocab: Vocabulary) -> None:
+    assert understand("i'm on exchange in montreal and need a hoodie", fresh(), vocab).intent == Intent.search
+    assert understand("i want to exchange these jeans", fresh(), vocab).intent == Intent.start_return
+    waiting = DialogueState(conversation_id="t", pending=PendingConfirmation(kind="checkout"))
+    assert understand("go on so, yes", waiting, vocab).intent == Intent.confirm
+
+
+def test_picks_by_colour_size_remembered_and_cart_lines_by_position(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"Tee {i}", brand="B", price_cents=700, colour=c, category="tshirts")
+             for i, c in ((1, "pink"), (2, "yellow"), (3, "yellow"))]
+    state = DialogueState(conversation_id="t", shown=shown, last_line=LineRef(product_id=3, size="M"),
+                          cart=CartSummary(item_count=2, total_cents=1400, product_ids=[1, 3]))
+    yellow = understand("aw the yellow one, well the first yellow one, in a small", state, vocab)
+    assert (yellow.intent, yellow.slots.reference, yellow.slots.size) == (Intent.add_to_cart, "colour:yellow", "S")
+    same = understand("and the second one too, same size", state, vocab)
+    assert (same.intent, same.slots.reference, same.slots.size) == (Intent.add_to_cart, "ordinal:2", "M")
+    change = understand("actually change the third one to large", state, vocab)
+    assert (change.intent, change.slots.reference, change.slots.size) == (Intent.update_cart, "ordinal:3", "L")
+    both = understand("grand, two of the first ones then, one in small one in medium", state, vocab)
+    assert [(u.intent, u.slots.size, u.slots.quantity) for u in (both, *both.then)] == [
+        (Intent.add_to_cart, "S", 1), (Intent.add_to_cart, "M", 1)]

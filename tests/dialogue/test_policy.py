@@ -274,3 +274,32 @@ async def test_a_letter_size_for_waist_sized_trousers_is_the_waist_it_is_cut_for
     assert added.reply_text.startswith("A medium is about a 32 waist. Added"), added.reply_text
     assert [line["size"] for line in added.payload["cart"]["lines"]] == ["32"]
     assert state.pending is None
+
+
+async def test_a_pick_from_a_list_shown_before_brings_that_list_back(engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "black shirts for men", "and black formal trousers",
+                                "the first trousers in size 32",
+                                "and the shirt, the first one you showed me before, large as well")
+    shirts, added = results[0].products, results[3]
+    lines = added.payload["cart"]["lines"]
+    assert [line["product_id"] for line in lines][-1] == shirts[0].id and lines[-1]["size"] == "L"
+    assert [p.id for p in state.shown] == [p.id for p in shirts]  # the shirts are on screen again
+    assert state.earlier and all("trouser" in p.name.lower() for p in state.earlier[0].products)
+    assert added.reply_text.count("in your cart") == 1  # the cart said once, after both steps
+
+
+async def test_a_swap_replaces_the_line_and_one_of_two_changes_size(engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "white t-shirts for men", "the first one in medium",
+                            "actually can you swap that for the second one instead, same size")
+    swapped = results[2].payload["cart"]["lines"]
+    assert [(line["product_id"], line["size"]) for line in swapped] == [(results[0].products[1].id, "M")]
+    results, _ = await talk(engine_factory(), "white t-shirts for men", "two of the first one in medium",
+                            "wait, make one of them a large")
+    split = sorted((line["size"], line["quantity"]) for line in results[2].payload["cart"]["lines"])
+    assert split == [("L", 1), ("M", 1)]
+
+
+async def test_a_pick_and_checkout_in_one_breath(engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "a black belt for men", "put the first one in my cart and let's check out")
+    assert len(results[1].payload["cart"]["lines"]) == 1 and state.pending is not None
+    assert state.pending.kind == "checkout"

@@ -48,7 +48,8 @@ _SPOKEN_COLOUR = {"gray": "grey", "golden": "gold", "navy blue": "navy", "offwhi
 _NEG_CUE = (
     r"(?:nothing|not|no|none|never|without|avoid|except|anything but|any colou?r but|any brand but|"
     r"other than|apart from|but not|dont want|do not want|dont like|do not like|rather not|not a fan of|"
-    r"no more|hate|skip|minus|arent|isnt|that arent|that isnt|not in|nothing in|none in|no (?:more )?of the)"
+    r"no more|hate|skip|minus|arent|isnt|that arent|that isnt|not in|nothing in|none in|no (?:more )?of the|"
+    r"(?:bored|sick|tired) of|fed up (?:of|with)|had enough of)"
 )
 _NOT_EXCLUSION = re.compile(
     r"\b(?:not|no) (?:that|this|those|these|yet|now|right now|really|sure|thanks|thank you|problem|worries|"
@@ -57,9 +58,15 @@ _NOT_EXCLUSION = re.compile(
     r"\bdont (?:mind|add|worry|know|need|put|buy|want (?:it|that|this|to))\b|\bnever mind\b"
 )
 # the longer cues first, so "not a fan of puma" is not read as "not" + "a fan of puma"
-_NEG_RE = re.compile(r"\b(?:not (?:a|the|really a|much of a|a big|big) fan of|not (?:keen|fussed) on|"
+# "these are a bit sporty": what is wrong with the products shown
+_COMPLAINT = (r"(?:these|those|they|theyre|it|its|thats|that)(?: are| is| look| looks| seem| seem| feel| feels)? "
+              r"(?:a bit|a little|a tad|too|way too|rather|kinda|kind of|all a bit)"
+              r"(?! (?:too )?(?:casual|formal|smart|dressy|fancy|posh|relaxed)\b)")  # formality is said apart
+_NEG_RE = re.compile(rf"\b{_COMPLAINT}\b|"
+                     r"\b(?:not (?:a|the|really a|much of a|a big|big) fan of|not (?:keen|fussed) on|"
                      rf"(?:doesnt|does not|dont|do not) (?:really )?(?:like|want|wear|suit))\b|\b{_NEG_CUE}\b")
-_FILLER = r"(?:(?:a|an|the|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|wear|wears|wearing|big|bold|busy|huge)\s)*"
+_FILLER = (r"(?:(?:a|an|the|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
+           r"wear|wears|wearing|big|bold|busy|huge|massive|giant|obvious)\s)*")
 _JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
 _BRIGHT = r"(?:too )?(?:bright|loud|flashy|colou?rful|neon|garish)"
 
@@ -161,7 +168,9 @@ _WORN_WITH_RE = re.compile(
 
 
 _OWNED_RE = re.compile(rf"\b(?:his|her|my|their|our|your) (?:\w+ )?(?:{_alternation(list(TYPE_WORDS))}) "
-                       rf"(?:are|is|was|were) (?:already |all |mostly )?(?:{_COLOUR_ALT})\b")
+                       rf"(?:are|is|was|were) (?:already |all |mostly )?(?:{_COLOUR_ALT})\b|"
+                       rf"\b(?:he|she|they|i) (?:always|usually|mostly|normally|often) (?:wears?|has) (?:\w+ )?"
+                       rf"(?:{_COLOUR_ALT}) (?:{_alternation(list(TYPE_WORDS))})\b")  # "he always wears brown shoes"
 
 
 def extract_types(text: str) -> tuple[list[ProductType], str]:
@@ -215,8 +224,9 @@ def combine_types(types: list[ProductType], *, either: bool = False) -> tuple[st
 _NOT_SHOPPED_FOR = (r"(?! (?:is |s )?(?:paying|payin|buying it|said|says|texted|told|reckons|thinks|just texted|"
                     r"is gonna|s gonna|will kill|would kill|wants me|wants us|asked me|told me to|made me))")
 _RECIPIENT_RE = re.compile(
-    rf"\b(?:my|our|his|her|their|for (?:my|our|his|her|their|the|a|an)|for)\s(?:little |baby |eldest |oldest |youngest |teenage |older |younger "
-    rf"|big |lovely |new )?({_alternation(list(RECIPIENT_GENDER))})s?\b"
+    rf"(?<!like )\b(?:my|our|his|her|their|for (?:my|our|his|her|their|the|a|an)|for)\s(?:\d |two |three |twin )?"
+    rf"(?:little |baby |eldest |oldest |youngest |teenage |older |younger |big |lovely |new )?"
+    rf"({_alternation(list(RECIPIENT_GENDER))})s?\b"  # not "old folk like his nan": a comparison
     # "my brother's wedding": their event, which the shopper dresses for; not a present for them
     r"(?! (?:wedding|engagement|reception|graduation|party|leaving party|hen do|hen party|stag do|stag party|"
     r"baby shower|christening|funeral|sangeet|mehndi|haldi|wedding reception|big day|do)\b)"
@@ -235,7 +245,8 @@ _RECIPIENT_SUBJECT_RE = re.compile(
     rf"\b({_alternation(list(RECIPIENT_GENDER))})s? (?:really |also |just )?(?:wants|needs|would like|would love|"
     r"is after|has asked for|asked for|is looking for)\b(?! (?:me|us)\b)"  # "my wife wants me to get a shirt"
 )
-_LADS_RE = re.compile(r"\b(?:with|for) (?:the|my) (?:lads|boys|blokes|fellas)\b")  # a group of grown men
+_LADS_RE = re.compile(r"\b(?:(?:with|for|me and|and i and) (?:the|my) (?:lads|boys|blokes|fellas)|"
+                      r"(?:the|my) (?:lads|boys|blokes|fellas) and (?:i|me))\b")  # a group of grown men
 _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|boy|gentleman|dude|chap|lad)\b")
 _AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|aged?|about|turning|turned|turns|who is|whos)\s(?:about |nearly |almost |just )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
 # "her 21st birthday", "his sixtieth": the age of the birthday

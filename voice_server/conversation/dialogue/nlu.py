@@ -10,6 +10,7 @@ from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS
 from voice_server.conversation.dialogue.numbers import prepare
+from voice_server.conversation.dialogue.references import of_kind, recalled_list, resolve_one
 from voice_server.conversation.dialogue.state import DialogueState, LineRef
 from voice_server.conversation.dialogue.understanding import Intent, Slots, Understanding
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
@@ -30,6 +31,11 @@ YES = _rx(
     r"lets do that|i do|that works|perfect|great)\b",
     r"\b(?:place the order|place my order|go ahead|confirm the order|confirm it|yes please|please place)\b",
 )
+_BOTH_IN_RE = re.compile(r"\b(?:both|all|each)(?: of them| of those| three)? (?:in|a|an)\b")  # "…, both in small"
+_SWAP_RE = re.compile(r"\b(?:swap|switch|change|exchange) (?:that|it|this|them|those) (?:for|to|with)\b|"
+                      r"\binstead of (?:that|it|this)\b|\breplace (?:that|it|this) with\b")
+_CHANGE_PICK_RE = re.compile(r"\b(?:change|switch|swap|make)\b")
+_YES_ANYWHERE = re.compile(r"\b(?:yes|yeah|yep|yup|go on|go ahead|place it|do it)\b")  # when a yes is awaited
 NO = _rx(
     r"^(?:no|nope|nah|not now|not yet|cancel|dont|do not|stop|wait|hold on|never mind|nevermind|"
     r"negative|not really|i changed my mind|actually no)\b",
@@ -60,7 +66,7 @@ RETURN = _rx(
     r"\breturning\b",
     r"\bsend (?:it|this|them|that)? ?back\b",
     r"\brefund\b",
-    r"\bexchange\b",
+    r"\b(?<!on )(?<!an )exchange\b(?! (?:student|program|programme|semester|year|trip|rate))",  # not "on exchange"
     r"\bgive (?:it|this) back\b",
 )
 BOUGHT_IT = _rx(  # "the jeans I bought run small": a fit review when there is fit feedback and no return word
@@ -69,7 +75,7 @@ BOUGHT_IT = _rx(  # "the jeans I bought run small": a fit review when there is f
     r"\bmy (?:last |recent |latest )?(?:order|purchase)\b",
 )
 CHECKOUT = _rx(
-    r"\bcheck ?out\b",
+    r"\bcheck ?(?:me |us )?out\b",
     r"\bcheckout\b",
     r"\bproceed to (?:payment|pay)\b",
     r"\b(?:ready|want|like) to pay\b",
@@ -205,7 +211,7 @@ MORE = _rx(
     r"\bmore (?:options|results|choices|like (?:this|that|it))\b",
     r"\bnext (?:page|ones|few)\b",
     r"^next\b",
-    r"\banything else\b",
+    r"(?<!wear )(?<!wears )(?<!like )\banything else\b",  # not "she won't wear anything else"
     r"\bwhat else\b",
     r"\bother options\b",
     r"\bsomething similar\b",
@@ -400,18 +406,18 @@ def _said_size(text: str) -> tuple[str | None, str]:
 # "he's skinny", "she's petite": the body, not the cut asked for
 _BODY_RE = re.compile(r"\b(?:hes|shes|im|he is|she is|i am|theyre)(?: quite| very| really| a bit| pretty| so)? "
                       r"(?:skinny|tall|short|petite|big|broad|curvy|stocky|tiny)\b")
-_SPLIT_SIZES_RE = re.compile(rf"\b(\d{{1,2}}|one|an?) (?:in )?(?:an? )?({sx._LETTER_ALT})s? and (\d{{1,2}}|one|an?) "
+_SPLIT_SIZES_RE = re.compile(rf"\b(\d{{1,2}}|one|an?) (?:in )?(?:an? )?({sx._LETTER_ALT})s?(?: and)? (\d{{1,2}}|one|an?) "
                              rf"(?:in )?(?:an? )?({sx._LETTER_ALT})s?\b")
 
 
 def _split_sizes(text: str, line: LineRef | None) -> tuple[tuple[int, str], tuple[int, str]] | None:
-    """"three mediums and one small" for the line just added: (count, size) kept on the line first."""
+    """"three mediums and one small": (count, size) twice, the size of the ``line`` just added first."""
     m = _SPLIT_SIZES_RE.search(text)
-    if m is None or line is None:
+    if m is None:
         return None
     parts = [(1 if m.group(i).isalpha() else int(m.group(i)), sx.extract_size(m.group(i + 1))[0] or "")
              for i in (1, 3)]
-    if parts[1][1] == line.size:
+    if line is not None and parts[1][1] == line.size:
         parts.reverse()
     return parts[0], parts[1]
 
@@ -419,6 +425,10 @@ def _split_sizes(text: str, line: LineRef | None) -> tuple[tuple[int, str], tupl
 _HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night|weekend)\b")
 _SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
                             r"\banother (?:one|pair) of (?:those|them|that|the same)\b")
+_SAME_FOR_RE = re.compile(r"\bsame (?:one |thing )?for (?:her|him|his|my|their|the)\b")  # "the exact same for her sister"
+_SAME_SIZE_RE = re.compile(r"\bsame size\b|\bin that size too\b")
+_THEIR_SIZE_RE = re.compile(r"\b(?:in )?(?:his|her|my|their) (?:usual )?size\b")
+_ONE_OF_THEM_RE = re.compile(r"\b(?:one|1) of (?:them|those|these|the two|the pair)\b")  # "make one of them a small"
 _QUESTION_RE = re.compile(r"\b(?:how (?:high|long|big|heavy|wide|tall|much)|what (?:is|s|are) (?:it|that|the)|"
                           r"is (?:it|that|this)|are (?:they|those|these)|does (?:it|that)|do (?:they|those))\b")
 _SIBLING_RE = re.compile(r"\b(?:his|her|their) (?:little |big |twin |older |younger |baby )?(?:sister|brother|sibling|twin)s?\b")
@@ -458,12 +468,14 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values["shade"] = values["shade"] or shade
     formality, t = meaning.extract_formality(t)
     values["formality"] = formality
-    ref, t = sx.extract_ordinal_reference(t)
     colour_ref = _COLOUR_REF_RE.search(t)
+    ref, _ = sx.extract_ordinal_reference(_COLOUR_REF_RE.sub(sx.BLANK, t))  # "the first yellow one": yellow
+    if ref is not None:
+        ref, t = sx.extract_ordinal_reference(t)
     if ref is None and colour_ref:
         colour = vocab.canonical_colour(colour_ref.group(1)) or colour_ref.group(1)
         ref = f"colour:{colour}"
-        t = sx._blank(t, colour_ref)
+        t = _COLOUR_REF_RE.sub(sx.BLANK, t)
     brands: list[str] = []
     while (brand := vocab.find_brand(t.strip(), known_words=_KNOWN_WORDS)) is not None:
         tokens = t.strip().split()
@@ -480,6 +492,11 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     size, t = _said_size(_BODY_RE.sub(sx.BLANK, t))
     if size is None and state.pending is not None and state.pending.kind == "choose_size":
         size, t = sx.extract_bare_size(t)
+    last_size = state.last_line.size if state.last_line else None
+    if size is None and _SAME_SIZE_RE.search(t):  # "the first joggers from before too, same size"
+        size = last_size or state.filters.size
+    elif size is None and _THEIR_SIZE_RE.search(t):  # "he's a large" earlier, now "the first one in his size"
+        size = state.filters.size or state.advised_size or last_size
     values["size"] = size
     quantity: int | None
     if m := _JUST_QTY_RE.search(t):  # "one of them bailed, just two then": the count that stands
@@ -556,8 +573,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if pending is not None and pending.kind == "checkout":
         if NO.search(text):
             return Intent.decline, 0.95
-        if YES.search(text):
-            return Intent.confirm, 0.95
+        if YES.search(text) or _YES_ANYWHERE.search(text):
+            return Intent.confirm, 0.95  # "go on so, yes"
     if DECLINE_ADD.search(text) and not slots.has_search_slots() and not (CLEAR_CART.search(text) or REMOVE.search(text)):
         return Intent.decline, 0.85
     if pending is not None and pending.kind == "choose_quantity" and not slots.has_search_slots() and (
@@ -598,6 +615,10 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         and not (slots.reference and slots.reference.startswith("ordinal"))
     ):
         return Intent.update_cart, 0.85
+    picked = resolve_one(slots.reference, state) if slots.reference and slots.reference.startswith("ordinal") else None
+    if (picked is not None and picked.id in state.cart.product_ids and _CHANGE_PICK_RE.search(text)
+            and (slots.size or slots.quantity) and not (slots.colours or slots.price_max)):
+        return Intent.update_cart, 0.85  # "actually change the third one to large": its cart line
     if CHECKOUT.search(text):
         if pending is not None and pending.kind == "checkout":
             return Intent.confirm, 0.8
@@ -629,7 +650,12 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.product_details, 0.7  # "which one would you recommend": the top match, said why
     if DETAILS.search(text) and not (slots.colours and not slots.size and slots.reference in (None, "focus")):
         return Intent.product_details, 0.85  # "do you have that in blue" asks for other products: refine
-    same_list = slots.category is None or slots.category == state.filters.category  # "the first jeans in small"
+    recalled = bool(slots.reference and slots.reference.startswith("ordinal")
+                    and recalled_list(state, slots.category, slots.name_any) is not None)
+    same_list = slots.category is None or slots.category == state.filters.category or recalled  # "the first jeans"
+    if recalled and not (slots.colours or slots.price_max or slots.price_min or slots.price_trend):
+        # "and the shirt, the first one you showed me before, large as well": a pick from an earlier list
+        return (Intent.product_details, 0.75) if _QUESTION_RE.search(text) else (Intent.add_to_cart, 0.8)
     if slots.reference and slots.reference.startswith("ordinal") and state.shown and same_list and _QUESTION_RE.search(
             text) and not (slots.colours or slots.price_max or slots.price_min or slots.price_trend):
         return Intent.product_details, 0.75  # "the second one, how high is the heel on that"
@@ -714,28 +740,65 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     parts = meaning.split_requests(prepared)
     whole = _understand_one(prepared, state, vocab)
     again = state.shown_by_id(state.last_line.product_id) if state.last_line else None
+    if whole.intent == Intent.add_to_cart and (split := _split_sizes(prepared, None)):
+        (first_count, first_size), (second_count, second_size) = split  # "two of those, one in small one in medium"
+        pick = whole.slots.model_copy(update={"size": first_size, "quantity": first_count})
+        extra = Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=whole.slots.model_copy(
+            update={"size": second_size, "quantity": second_count}))
+        return whole.model_copy(update={"slots": pick, "then": [extra]})
     if again is not None and (split := _split_sizes(prepared, state.last_line)):
         (kept, kept_size), (more, more_size) = split  # "so six large and two extra large"
         extra = Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
             reference=f"ordinal:{state.shown.index(again) + 1}", size=more_size, quantity=more))
         return Understanding(intent=Intent.update_cart, slots=Slots(size=kept_size, quantity=kept), confidence=0.8,
                              then=[extra])
-    if again is not None and _SAME_AGAIN_RE.search(prepared):  # "one for my dad too, same kurta but extra large"
-        pick = Slots(reference=f"ordinal:{state.shown.index(again) + 1}", size=whole.slots.size,
+    named = [p for p in state.shown if p.id in state.cart.product_ids
+             and of_kind([p], whole.slots.category, whole.slots.name_any)]
+    if (whole.intent in (Intent.search, Intent.refine) and len(named) == 1 and _CHANGE_PICK_RE.search(prepared)
+            and (whole.slots.quantity or whole.slots.size) and not whole.slots.colours):
+        # "actually make the leggings three pairs": the cart line of the leggings shown
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+            reference=f"ordinal:{state.shown.index(named[0]) + 1}", size=whole.slots.size, quantity=whole.slots.quantity))
+    if again is not None and whole.intent == Intent.add_to_cart and _SWAP_RE.search(prepared) and (
+            whole.slots.reference not in (None, "focus", f"ordinal:{state.shown.index(again) + 1}")):
+        # "can you swap that for the second one instead": the line just added goes, the new pick comes
+        out = Understanding(intent=Intent.remove_from_cart, confidence=0.8,
+                            slots=Slots(reference=f"ordinal:{state.shown.index(again) + 1}"))
+        return out.model_copy(update={"then": [whole]})
+    line = state.last_line
+    if (again is not None and line is not None and line.quantity > 1 and whole.slots.size not in (None, line.size)
+            and _ONE_OF_THEM_RE.search(prepared) and not ADD.search(prepared)):
+        # "ah wait one of them's bigger, make one of them a small": one off the line, one in the new size
+        extra = Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
+            reference=f"ordinal:{state.shown.index(again) + 1}", size=whole.slots.size, quantity=1))
+        return Understanding(intent=Intent.update_cart, slots=Slots(size=line.size, quantity=line.quantity - 1),
+                             confidence=0.8, then=[extra])
+    if again is not None and (_SAME_AGAIN_RE.search(prepared) or (
+            _SAME_FOR_RE.search(prepared) and not _names_product(whole))):  # "one for my dad too, same kurta"
+        same = Slots(reference=f"ordinal:{state.shown.index(again) + 1}", size=whole.slots.size,
                      quantity=whole.slots.quantity)
-        return Understanding(intent=Intent.add_to_cart, slots=pick, confidence=0.8)
+        return Understanding(intent=Intent.add_to_cart, slots=same, confidence=0.8)
     if whole.intent == Intent.decline and state.pending is not None and state.pending.kind == "checkout":
         # "not yet, he needs a belt as well, show me men's belts": no to paying, and a new search
         free = understand(text, state.model_copy(update={"pending": None}), vocab)
         if free.intent in (Intent.search, Intent.refine) and _names_product(free):
             return whole.model_copy(update={"then": [free]})
+    if whole.intent == Intent.checkout and state.shown and (cue := CHECKOUT.search(prepared)):
+        added = _understand_one(sx._blank(prepared, cue), state, vocab)  # "put the first one in and let's check out"
+        if added.intent == Intent.add_to_cart and added.slots.reference:
+            return added.model_copy(update={"then": [whole]})
     if len(parts) < 2:
         return whole
     first, *rest = [_understand_one(part, state, vocab) for part in parts]
+    if rest[-1].intent == Intent.checkout and first.intent == Intent.product_details and first.slots.reference:
+        first = first.model_copy(update={"intent": Intent.add_to_cart})  # "the first pair, and then check out"
     if (len(rest) == 1 and rest[0].intent == Intent.add_to_cart and rest[0].slots.reference in (None, "focus")
             and first.slots.reference and first.intent in (Intent.refine, Intent.search, Intent.product_details)):
         # "the cheapest belt then add that as well": one pick, then the cart
         return rest[0].model_copy(update={"slots": rest[0].slots.model_copy(update={"reference": first.slots.reference})})
+    if _BOTH_IN_RE.search(prepared) and (shared := next((u.slots.size for u in (first, *rest) if u.slots.size), None)):
+        first, *rest = [u.model_copy(update={"slots": u.slots.model_copy(update={"size": shared})})
+                        if u.intent == Intent.add_to_cart and not u.slots.size else u for u in (first, *rest)]
     for i, u in enumerate(rest):
         if first.intent == Intent.add_to_cart and u.slots.reference and u.intent in (
             Intent.product_details, Intent.refine, Intent.unknown, Intent.add_to_cart

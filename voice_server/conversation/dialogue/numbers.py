@@ -45,6 +45,8 @@ SCALES: dict[str, int] = {"hundred": 100, "thousand": 1000, "grand": 1000}
 _PUNCT = re.compile(r"[^\w\s.$%/]")
 _SPACES = re.compile(r"\s+")
 _DOLLAR = re.compile(r"\$\s?(\d+(?:\.\d{1,2})?)")
+_MONEY_SIGNS = {"£": "pounds", "€": "euros", "₹": "rupees"}
+_SIGNED = re.compile(r"([£€₹])\s?(\d+(?:\.\d{1,2})?)")
 _DECIMAL_PRICE = re.compile(r"\b(\d+)\.(\d{2})\b")
 _DIGIT_LETTER = re.compile(r"\b(\d+)(k|kg|kgs|cm|cms|lbs|lb|in|ft|xl|xxl)\b")
 
@@ -55,8 +57,9 @@ def normalise_text(text: str) -> str:
     t = re.sub(r"(\w)'s\b", r"\1s", t)  # levi's -> levis, men's -> mens
     t = t.replace("'", "")  # don't -> dont
     t = t.replace("&", " and ").replace("-", " ").replace("_", " ")
-    t = _DOLLAR.sub(lambda m: f" {m.group(1)} dollars ", t)
     t = re.sub(r"(\d),(\d{3})", r"\1\2", t)
+    t = _DOLLAR.sub(lambda m: f" {m.group(1)} dollars ", t)
+    t = _SIGNED.sub(lambda m: f" {m.group(2)} {_MONEY_SIGNS[m.group(1)]} ", t)
     t = re.sub(r"(\d)\s*%", r"\1 percent", t)
     t = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", t)
     t = _PUNCT.sub(" ", t)

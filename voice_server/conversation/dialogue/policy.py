@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,7 +29,14 @@ from commerce.sizing.charts import ALPHA_SIZES, waist_for_letter
 from voice_server.conversation.dialogue import replies as say
 from voice_server.conversation.dialogue.nlu import RuleBasedUnderstander
 from voice_server.conversation.dialogue.port import ShopPort
-from voice_server.conversation.dialogue.references import match_size, resolve_many, resolve_one
+from voice_server.conversation.dialogue.references import (
+    keep_shown,
+    match_size,
+    recall,
+    recalled_list,
+    resolve_many,
+    resolve_one,
+)
 from voice_server.conversation.dialogue.state import (
     CartSummary,
     DialogueState,
@@ -151,8 +159,15 @@ class DialogueEngine:
         turn = _Turn(state, understanding)
         previous_pending = turn.state.pending
         replies: list[str] = []
-        for step in (understanding, *understanding.then):
+        steps = [understanding, *understanding.then]
+        for i, step in enumerate(steps):
+            if step.intent == Intent.checkout and turn.state.pending is not None and turn.state.pending.kind in (
+                    "choose_size", "choose_product", "choose_quantity"):
+                break  # "add the first one and check out", and it needs a size: the question first
             step, note = self._in_dollars(step)
+            if step.slots.reference and step.intent in _PICKS and (
+                    index := recalled_list(turn.state, step.slots.category, step.slots.name_any)) is not None:
+                recall(turn.state, index)  # "and the first suit in medium": from the list of suits shown before
             turn.u = step
             turn.reply = ""
             if note:
@@ -162,6 +177,8 @@ class DialogueEngine:
                 await handler(self, turn)
             except ShopError as error:
                 turn.reply = self._shop_error_reply(error)
+            if turn.cart is not None and any(later.intent in _CART_CHANGES for later in steps[i + 1:]):
+                turn.reply = turn.reply.replace(say.cart_sentence(turn.cart), "").strip()  # said once, at the end
             if replies and turn.mention_ends and turn.products:
                 offset = len(" ".join(replies)) + 1
                 turn.mention_ends = [offset + end for end in turn.mention_ends]
@@ -184,7 +201,8 @@ class DialogueEngine:
         if new_state.pending is not None and turn.pending_end is not None:
             new_state.pending.spoken_end = turn.pending_end
         if turn.cart is not None:
-            new_state.cart = CartSummary(item_count=turn.cart.item_count, total_cents=turn.cart.total_cents)
+            new_state.cart = CartSummary(item_count=turn.cart.item_count, total_cents=turn.cart.total_cents,
+                                         product_ids=[line.product_id for line in turn.cart.lines])
             turn.payload["cart"] = turn.cart.model_dump(mode="json")
         if turn.products:
             turn.payload["products"] = [product_payload(p) for p in turn.products]
@@ -260,6 +278,7 @@ class DialogueEngine:
             if not similar:
                 turn.reply = "I don't have anything similar to that one right now."
                 return
+            keep_shown(state)
             self._show(turn, similar, total=len(similar), offset=0)
             state.filters = SearchFilters(category=target.category)
             intro = "Here are similar ones. "
@@ -298,6 +317,7 @@ class DialogueEngine:
             turn.reply = f"Those are already the {which} {say.describe_filters(state.filters)} I have."
             return
         effective = _without(filters, result.relaxed)
+        keep_shown(state)
         state.filters = effective
         if not result.products:
             state.shown, state.offset, state.total_results, state.focus_id = [], 0, 0, None
@@ -456,6 +476,9 @@ class DialogueEngine:
                 turn.u = turn.u.model_copy(update={"slots": one})
                 await self._add_one(turn)
                 replies.append(turn.reply)
+            if turn.cart is not None:  # the cart said once, at the end
+                said = say.cart_sentence(turn.cart)
+                replies = [r if r.endswith(said) else re.sub(_CART_SENTENCE, "", r).strip() for r in replies]
             turn.reply = " ".join(replies)
             return
         await self._add_one(turn)
@@ -569,11 +592,15 @@ class DialogueEngine:
         )
 
     async def _update_line(self, turn: _Turn) -> None:
-        """"Make that a large" / "actually make it two": change the line just added (or the only one)."""
+        """"Make that a large" / "actually make it two": change the line just added, the line of the
+        product named ("change the third one to large"), or the only one."""
         state, slots = turn.state, turn.u.slots
         cart = await self.shop.get_cart(state.user_id)
         ref = state.last_line
         line = next((ln for ln in cart.lines if ref and ln.product_id == ref.product_id and ln.size == ref.size), None)
+        named = resolve_one(slots.reference, state) if slots.reference else None  # "change the third one to large"
+        if named is not None and len(on_line := [ln for ln in cart.lines if ln.product_id == named.id]) == 1:
+            line = on_line[0]
         if line is None and len(cart.lines) == 1:
             line = cart.lines[0]
         if line is None:
@@ -995,6 +1022,9 @@ def note_interrupted(state: DialogueState, heard_text: str) -> DialogueState:
     return new
 
 
+_CART_SENTENCE = r"You have \d+ items? in your cart, [^.]* in total\."
+_CART_CHANGES = (Intent.add_to_cart, Intent.update_cart, Intent.remove_from_cart)
+_PICKS = (Intent.add_to_cart, Intent.product_details, Intent.size_advice, Intent.compare)
 _HANDLERS: dict[Intent, Handler] = {
     Intent.search: DialogueEngine._search,
     Intent.refine: DialogueEngine._refine,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from voice_server.conversation.dialogue.state import DialogueState, ShownProduct
+from voice_server.conversation.dialogue.state import DialogueState, ShownList, ShownProduct
+
+EARLIER_LISTS = 3  # lists kept behind the one on screen
 
 
 def resolve_many(reference: str | None, state: DialogueState) -> list[ShownProduct]:
@@ -45,6 +47,42 @@ def resolve_one(reference: str | None, state: DialogueState) -> ShownProduct | N
         return state.shown[0] if len(state.shown) == 1 else None
     matches = resolve_many(reference, state)
     return matches[0] if len(matches) >= 1 else None
+
+
+def of_kind(products: list[ShownProduct], category: str | None, name_any: list[str] | None) -> bool:
+    """Whether most of a list is the kind of product named ("the first suit": jackets named suit)."""
+    if not products or not (category or name_any):
+        return False
+    hits = sum(1 for p in products if (category is None or p.category == category)
+               and (not name_any or any(stem in p.name.lower() for stem in name_any)))
+    return hits * 2 >= len(products)
+
+
+def recalled_list(state: DialogueState, category: str | None, name_any: list[str] | None) -> int | None:
+    """The index in ``state.earlier`` of the newest earlier list of the kind named, when the list on
+    screen is of another kind: "add the second cufflinks, and the first suit" after suits, then cufflinks."""
+    if of_kind(state.shown, category, name_any):
+        return None
+    return next((i for i, kept in enumerate(state.earlier) if of_kind(kept.products, category, name_any)), None)
+
+
+def keep_shown(state: DialogueState) -> None:
+    """Put the list on screen behind, before another replaces it; of lists of one kind for one
+    person, only the newest is kept ("the first shirt" after three looks at shirts is the last look's)."""
+    if state.shown:
+        kept = ShownList(products=state.shown, filters=state.filters, offset=state.offset,
+                         total_results=state.total_results)
+        kind = (kept.filters.category, kept.filters.gender, kept.filters.name_any)
+        older = [e for e in state.earlier if (e.filters.category, e.filters.gender, e.filters.name_any) != kind]
+        state.earlier = [kept, *older][:EARLIER_LISTS]
+
+
+def recall(state: DialogueState, index: int) -> None:
+    """Bring ``state.earlier[index]`` back on screen; the list there goes behind."""
+    back = state.earlier.pop(index)
+    keep_shown(state)
+    state.shown, state.filters = back.products, back.filters
+    state.offset, state.total_results, state.focus_id = back.offset, back.total_results, None
 
 
 def match_size(requested: str | None, available: list[str]) -> str | None:

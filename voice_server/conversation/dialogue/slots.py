@@ -23,7 +23,8 @@ BLANK = " _ "
 CM_PER_INCH = 2.54
 KG_PER_LB = 0.45359237
 CHEAP_MAX_CENTS = 1500  # "cheap" = under 15 dollars (Myntra prices / 83 cluster around 10-40)
-AROUND_TOLERANCE = 0.20
+# "around 40": a budget, so mostly below it: 30..42 (shoppers who say "about" rarely mean well over it)
+AROUND_BELOW, AROUND_ABOVE = 0.25, 0.05
 
 
 def _norm_table(table: Mapping[str, str]) -> dict[str, str]:
@@ -82,13 +83,15 @@ _MIN_FIRST_RE = re.compile(rf"\b(?:nothing|not|none) (?:under|below|less than|ch
                            rf"\b{_AMOUNT}\s(?:at the (?:very )?least|at least|minimum|or more|or over|and up|"
                            r"and upwards|and above|plus)\b")
 _AROUND_RE = re.compile(rf"\b(?:{_AROUND_CUE})\s{_AMOUNT}")
+_AGE_BEFORE_RE = re.compile(r"\b(?:hes|shes|theyre|aged|age|turning|sons|daughters|kids|boys|girls|nephews|nieces|"
+                            r"grandsons|granddaughters|childs|babys|toddlers)\s$")  # "my son's about eight": an age
 _BARE_RE = re.compile(rf"\b(\d+(?:\.\d+)?)(?:\s(\d\d))?{_CUR}(?:\s(?:and\s)?(\d\d?)\scents?)?")
 _BARE_CENTS_RE = re.compile(r"\b(\d+)\s(?:dollars?|bucks)\s(\d\d)\b")
 # "these look kinda cheap": a complaint about quality, not a budget
 _LOOKS_CHEAP_RE = re.compile(r"\b(?:looks?|looking|feels?|seems?|are|is|so|too|bit|kinda|kind of) (?:\w+ )?cheap\b")
 _CHEAP_RE = re.compile(r"\b(cheap|inexpensive|affordable|budget friendly|low cost|on a budget)\b")
 _CHEAPER_RE = re.compile(
-    r"\b(cheaper(?! (?:one|ones|pair))|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
+    r"\b(cheaper(?! (?:one|pair))|(?<!the )cheaper ones|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
     r"too expensive|too pricey|too much)\b"
 )
 _PRICIER_RE = re.compile(
@@ -107,7 +110,7 @@ def _cents(m: re.Match[str], base: int) -> int:
 
 
 CURRENCY_WORDS: dict[str, str] = {
-    "rupees": "INR", "rupee": "INR", "rs": "INR", "inr": "INR", "quid": "GBP", "gbp": "GBP", "pounds sterling": "GBP",
+    "rupees": "INR", "rupee": "INR", "rs": "INR", "inr": "INR", "quid": "GBP", "gbp": "GBP", "pounds sterling": "GBP", "pounds": "GBP", "pound": "GBP",
     "sterling": "GBP", "euros": "EUR", "euro": "EUR", "eur": "EUR", "dollars": "USD", "dollar": "USD", "bucks": "USD",
     "usd": "USD",
 }
@@ -155,13 +158,15 @@ def extract_price(text: str) -> tuple[int | None, int | None, str | None, str]:
         low, high = int(m.group(1)) * 100, int(m.group(2)) * 100
         return min(low, high), max(low, high), None, _blank(text, m)
     m = _AROUND_RE.search(text)
+    if m and _AGE_BEFORE_RE.search(text[: m.start()]) and not re.search(_CUR, m.group(0)):
+        m = None
     if m and (cap := re.match(r"\s(?:each\s)?(?:tops|max|maximum|at most|at the most)\b", text[m.end():])):
         return None, _cents(m, 1), None, text[: m.start()] + BLANK + text[m.end() + cap.end():]  # "about 30 tops"
     if m and not re.match(r"\s(?:cm|kg|kilos|inch|inches|foot|feet|pounds|lbs)\b", text[m.end() :]):
         centre = _cents(m, 1)
         return (
-            round(centre * (1 - AROUND_TOLERANCE)),
-            round(centre * (1 + AROUND_TOLERANCE)),
+            round(centre * (1 - AROUND_BELOW)),
+            round(centre * (1 + AROUND_ABOVE)),
             None,
             _blank(text, m),
         )
@@ -214,8 +219,9 @@ _HEIGHT_FT_RE = re.compile(
     r"\b(\d)\s(?:foot|feet|ft)(?:\s(?:and\s)?(\d\d?)(?:\s(?:inches|inch|in))?)?(?:\stall)?"
 )
 _HEIGHT_TALL_RE = re.compile(r"\b(\d)\s(\d\d?)\s(?:tall)\b")
-_WEIGHT_RE = re.compile(
-    r"\b(?:weigh|weight\sis|weight|about|around)?\s?(\d+(?:\.\d+)?)\s(kg|kgs|kilos|kilograms|kilo|lbs|lb|pounds)\b"
+_WEIGHT_RE = re.compile(  # "pounds" is money ("no more than fifteen pounds") unless a weight is said
+    r"\b(?:weigh|weight\sis|weight|about|around)?\s?(\d+(?:\.\d+)?)\s(kg|kgs|kilos|kilograms|kilo|lbs|lb)\b|"
+    r"\b(?:weighs?|weight\sis|weight|im|i\sam|hes|he\sis|shes|she\sis)\s(?:about\s|around\s)?(\d+(?:\.\d+)?)\s(pounds)\b"
 )
 _WEIGH_BARE_RE = re.compile(r"\bweigh(?:t is)?\s(?:about\s|around\s)?(\d+(?:\.\d+)?)\b")
 _BODY_RE = re.compile(
@@ -258,8 +264,8 @@ def extract_measurements(text: str) -> tuple[dict[str, float] | None, str]:
         text = _blank(text, m)
     m = _WEIGHT_RE.search(text)
     if m:
-        value = float(m.group(1))
-        found["weight_kg"] = round(value * KG_PER_LB, 1) if m.group(2) in ("lbs", "lb", "pounds") else value
+        value, unit = float(m.group(1) or m.group(3)), m.group(2) or m.group(4)
+        found["weight_kg"] = round(value * KG_PER_LB, 1) if unit in ("lbs", "lb", "pounds") else value
         text = _blank(text, m)
     elif m := _WEIGH_BARE_RE.search(text):
         value = float(m.group(1))
@@ -297,7 +303,8 @@ _SIZE_HOMOPHONE_RE = re.compile(rf"\bsize\s({'|'.join(_SIZE_HOMOPHONES)})\b")
 # "size m", "in m", "he wears l", "small size": a lone letter only after a size cue
 _SIZE_LETTER_RE = re.compile(rf"\b(?:size|in|wears|takes|hes an?|shes an?|hes|shes)\s({_LETTER_ALT}|s|m|l)\b(?!\ssize)|"
                              rf"\b({_LETTER_ALT}|s|m|l)\ssize\b")
-_LETTER_RE = re.compile(rf"\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:bag|trolley|size bag))")
+_LETTER_RE = re.compile(rf"\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:bag|trolley|size bag|party|gathering|wedding|do|"
+                        r"function|ceremony|get together|celebration|dinner|budget|gift|present|thing|town|family|group))")
 _WAIST_RE = re.compile(r"\b(?:(\d\d)\swaist|waist\s(?:size\s)?(\d\d))\b(?!\s(?:inches|inch|cm))")
 _WEAR_RE = re.compile(  # "she's a seven" is a size; "she's seven" an age
     r"\b(?:(?:wear|wears|am|im|take|takes|in)\s(?:a\s|an\s|size\s)?|(?:hes|shes|he is|she is)\s(?:a|an)\s(?:size\s)?)"
@@ -380,7 +387,8 @@ _ORDINAL_PAIR_RE = re.compile(
     rf"\b(?:the\s)?({_ORDINAL_ALT})\s(?:one\s)?(?:and|or|with|vs|versus|to)\s(?:the\s)?({_ORDINAL_ALT})\b"
 )
 _FIRST_TWO_RE = re.compile(r"\b(?:the\s)?(?:first|top)\s(2|two|3|three)\b")
-_ORDINAL_RE = re.compile(rf"\b(?:the\s|that\s|this\s)?({_ORDINAL_ALT})\b(?!\s(?:time|order|of\smy))")
+_ORDINAL_RE = re.compile(rf"(?<!\bher\s)(?<!\bhim\s)(?<!\bhis\s)(?<!\bthem\s)\b(?:the\s|that\s|this\s)?({_ORDINAL_ALT})\b"
+                         r"(?!\s(?:time|order|of\smy))")  # not "her first, pink or yellow": her turn first
 _NUMBERED_RE = re.compile(r"\b(?:number|option|item|no|result|choice|#)\s?(\d)\b")
 _THE_WORD_ONE = r"(?:one|ones|pair|option|style|version|item)"
 _FOCUS_RE = re.compile(
@@ -394,7 +402,7 @@ _FOCUS_RE = re.compile(
 _ALL_OF_RE = re.compile(r"\bboth(?:\sof\s(?:them|those|these))?\b|\ball\s(?:3|three)(?:\sof\s(?:them|those|these))?\b|"
                         r"\ball\sof\s(?:them|those|these)\b")
 _CHEAPEST_RE = re.compile(
-    r"\b(?:the\s)?(cheapest|least expensive|lowest priced|cheaper (?:one|ones|pair)|less expensive (?:one|pair))\b"
+    r"\b(?:the\s)?(cheapest|least expensive|lowest priced|(?<=the )cheaper (?:one|ones|pair)|less expensive (?:one|pair))\b"
 )
 _PRICIEST_RE = re.compile(
     r"\b(?:the\s)?(most expensive|priciest|dearest|pricier (?:one|pair)|more expensive (?:one|pair))\b"
@@ -444,8 +452,9 @@ def extract_focus_reference(text: str) -> tuple[str | None, str]:
 
 
 def attribute_reference_re(words: str) -> re.Pattern[str]:
-    """'the blue one' / 'the puma ones' / 'the red pair' pattern for a colour or brand alternation."""
-    return re.compile(rf"\b(?:the|that|those|this)\s({words})\s{_THE_WORD_ONE}\b")
+    """'the blue one' / 'the puma ones' / 'the red pair' / 'the first yellow one' pattern for a colour
+    or brand alternation."""
+    return re.compile(rf"\b(?:the|that|those|this)\s(?:first\s)?({words})\s{_THE_WORD_ONE}\b")
 
 
 # ---------- simple lexicon slots ----------

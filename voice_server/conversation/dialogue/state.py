@@ -63,6 +63,16 @@ class LineRef(BaseModel):
 class CartSummary(BaseModel):
     item_count: int = 0
     total_cents: int = 0
+    product_ids: list[int] = Field(default_factory=list, description="products on the cart's lines")
+
+
+class ShownList(BaseModel):
+    """A list shown before the one on screen, with the search that found it ("the first suit")."""
+
+    products: list[ShownProduct]
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    offset: int = 0
+    total_results: int = 0
 
 
 class DialogueState(BaseModel):
@@ -79,6 +89,7 @@ class DialogueState(BaseModel):
     shown: list[ShownProduct] = Field(default_factory=list)
     offset: int = 0
     total_results: int = 0
+    earlier: list[ShownList] = Field(default_factory=list, description="lists shown before `shown`, newest first")
     focus_id: int | None = None
     cart: CartSummary = Field(default_factory=CartSummary)
     pending: PendingConfirmation | None = None
