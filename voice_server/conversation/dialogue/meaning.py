@@ -420,7 +420,8 @@ _SPLIT_AFTER_CART_RE = re.compile(
     r"\s(?:and then|and also|and now|and|then|also|plus)\s(?=(?:now |then )?(?:"
     r"(?:i|he|she|they|we)(?:ll| will|d| would)? (?:also |really |still |probably )?"
     r"(?:need|needs|want|wants|like|love|could do with)\b|"
-    r"some\s|a pair of\s|a couple of\s|can (?:i|we) (?:see|get|have)\b|that (?:first|second|third|last)\b))"
+    r"some\s|a pair of\s|a couple of\s|can (?:i|we) (?:see|get|have)\b|that (?:first|second|third|last)\b|"
+    rf"(?:an? )?(?:{_TYPE_ALT})\b(?! (?:in|too|as well)\b)))"  # "the first one in small and earrings to go with it"
 )
 
 

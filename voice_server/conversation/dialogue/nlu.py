@@ -32,6 +32,8 @@ YES = _rx(
     r"\b(?:place the order|place my order|go ahead|confirm the order|confirm it|yes please|please place)\b",
 )
 _BOTH_IN_RE = re.compile(r"\b(?:both|all|each)(?: of them| of those| three)? (?:in|a|an)\b")  # "…, both in small"
+_EARLIER_RE = re.compile(r"\b(?:you )?(?:showed|show|shown) (?:me |us )?(?:before|earlier|at first|first|at the start)"
+                         r"(?: the \w+)?\b|\bbefore the \w+\b|\bfrom (?:before|earlier)\b")
 _SWAP_RE = re.compile(r"\b(?:swap|switch|change|exchange) (?:that|it|this|them|those) (?:for|to|with)\b|"
                       r"\binstead of (?:that|it|this)\b|\breplace (?:that|it|this) with\b")
 _CHANGE_PICK_RE = re.compile(r"\b(?:change|switch|swap|make)\b")
@@ -171,7 +173,15 @@ COMPARE = _rx(
 # "does the first one have a zip", "has it got pockets": a feature the listing may mention
 _FEATURE_RE = re.compile(r"\b(?:does|do|has|have) (?:it|this|that|they|these|those|the \w+(?: one| pair)?) (?:got |have |has )?"
                          r"(?:a |an |any |some )?(zip|zips|zipper|pockets?|hood|lining|lined|buttons?|laces|strap|straps|"
-                         r"collar|sleeves|belt|stretch|padding|padded|chain|compartments?)\b")
+                         r"collar|sleeves|belt|stretch|padding|padded|chain|compartments?)\b|"
+                         # "is the second one waterproof": a quality the listing may or may not state
+                         r"\b(?:is|are) (?:it|this|that|they|these|those|the \w+(?: one| pair)?) (?:\w+ )?(?:a bit |at all )?"
+                         r"(waterproof|water resistant|water proof|splash proof|stretchy|stretch|slim fit|regular fit|"
+                         r"warm|lined|padded|breathable|adjustable|wrinkle free|see through|sheer|lightweight|"
+                         r"knee length|full length|long|short)\b|"
+                         r"\bhow (long) (?:is|are) (?:it|this|that|they|these|those|the \w+)|"  # "how long is the second one"
+                         r"\b(?:is|are) (?:it|this|that|they|these|those|the \w+(?: ones?| pair)?) (?:any )?"
+                         r"(good for (?:\w+ )?\w+)")  # "are the first ones any good for trail running"
 _FIBRES = r"(?:cotton|linen|silk|wool|woollen|leather|polyester|synthetics?|acrylic|rayon|viscose|cashmere|fleece|real)"
 DETAILS = _rx(
     r"\b(?:does|do|is|are) (?:the \w+(?: one| pair)?|it|this|that|they|those|these) (?:come in|available in|in stock)\b",
@@ -468,6 +478,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values["shade"] = values["shade"] or shade
     formality, t = meaning.extract_formality(t)
     values["formality"] = formality
+    if earlier := _EARLIER_RE.search(t):  # "the first one you showed me before the bombers"
+        values["earlier"], t = True, sx._blank(t, earlier)
     colour_ref = _COLOUR_REF_RE.search(t)
     ref, _ = sx.extract_ordinal_reference(_COLOUR_REF_RE.sub(sx.BLANK, t))  # "the first yellow one": yellow
     if ref is not None:
@@ -559,7 +571,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         if cue.search(text):
             values["topic"] = name
     values["place_now"] = True if PLACE_NOW.search(text) else None
-    values["feature"] = feature.group(1) if (feature := _FEATURE_RE.search(text)) else None
+    feature = _FEATURE_RE.search(text)
+    values["feature"] = next(g for g in feature.groups() if g) if feature else None
     values["keep"] = [name for name, cue in _KEEP_CUES if cue.search(text)] or None
     values["occasion"] = values.get("occasion") or occasion
     return Slots(**{k: v for k, v in values.items() if v is not None})
@@ -651,10 +664,15 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if DETAILS.search(text) and not (slots.colours and not slots.size and slots.reference in (None, "focus")):
         return Intent.product_details, 0.85  # "do you have that in blue" asks for other products: refine
     recalled = bool(slots.reference and slots.reference.startswith("ordinal")
-                    and recalled_list(state, slots.category, slots.name_any) is not None)
+                    and recalled_list(state, slots.category, slots.name_any, slots.earlier) is not None)
     same_list = slots.category is None or slots.category == state.filters.category or recalled  # "the first jeans"
-    if recalled and not (slots.colours or slots.price_max or slots.price_min or slots.price_trend):
-        # "and the shirt, the first one you showed me before, large as well": a pick from an earlier list
+    kind_only = slots.model_copy(update={"category": None, "product_type": None, "name_any": None, "name_prefer": None,
+                                         "gender": None})
+    typed_pick = bool(slots.reference and slots.reference.startswith("ordinal") and state.shown
+                      and of_kind(state.shown, slots.category, slots.name_any) and not kind_only.has_search_slots())
+    if (recalled or typed_pick) and not (slots.colours or slots.price_max or slots.price_min or slots.price_trend):
+        # "and the shirt, the first one you showed me before, large as well": a pick from an earlier list;
+        # "the second scarf please": a pick from the list on screen, named by its kind
         return (Intent.product_details, 0.75) if _QUESTION_RE.search(text) else (Intent.add_to_cart, 0.8)
     if slots.reference and slots.reference.startswith("ordinal") and state.shown and same_list and _QUESTION_RE.search(
             text) and not (slots.colours or slots.price_max or slots.price_min or slots.price_trend):
@@ -706,7 +724,7 @@ ALLOWED_SLOTS: dict[Intent, frozenset[str]] = {
     Intent.unknown: _NO_SLOTS,
     Intent.out_of_scope: frozenset({"topic", "gender"}),  # "swimmers for my grandson": who it is for stays
     Intent.clear_cart: _NO_SLOTS,
-    Intent.update_cart: frozenset({"size", "quantity", "reference"}),
+    Intent.update_cart: frozenset({"size", "quantity", "reference", "product_type"}),
     Intent.order_status: frozenset({"order_id"}),
     Intent.size_advice: frozenset({"reference", "size", "measurements", "colour"}),
 }
@@ -752,13 +770,16 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
             reference=f"ordinal:{state.shown.index(again) + 1}", size=more_size, quantity=more))
         return Understanding(intent=Intent.update_cart, slots=Slots(size=kept_size, quantity=kept), confidence=0.8,
                              then=[extra])
-    named = [p for p in state.shown if p.id in state.cart.product_ids
-             and of_kind([p], whole.slots.category, whole.slots.name_any)]
-    if (whole.intent in (Intent.search, Intent.refine) and len(named) == 1 and _CHANGE_PICK_RE.search(prepared)
-            and (whole.slots.quantity or whole.slots.size) and not whole.slots.colours):
-        # "actually make the leggings three pairs": the cart line of the leggings shown
+    if (whole.intent in (Intent.search, Intent.refine) and _names_product(whole) and state.cart.item_count
+            and _CHANGE_PICK_RE.search(prepared) and (whole.slots.quantity or whole.slots.size)
+            and not whole.slots.colours):
+        # "actually make the leggings three pairs": the cart line of the leggings (on screen, or by name)
+        named = [p for p in state.shown if p.id in state.cart.product_ids
+                 and of_kind([p], whole.slots.category, whole.slots.name_any)]
+        shown = f"ordinal:{state.shown.index(named[0]) + 1}" if len(named) == 1 else None
         return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
-            reference=f"ordinal:{state.shown.index(named[0]) + 1}", size=whole.slots.size, quantity=whole.slots.quantity))
+            reference=shown, product_type=None if shown else whole.slots.product_type,
+            size=whole.slots.size, quantity=whole.slots.quantity))
     if again is not None and whole.intent == Intent.add_to_cart and _SWAP_RE.search(prepared) and (
             whole.slots.reference not in (None, "focus", f"ordinal:{state.shown.index(again) + 1}")):
         # "can you swap that for the second one instead": the line just added goes, the new pick comes

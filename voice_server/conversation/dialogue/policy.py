@@ -8,10 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from commerce.catalog import vocabulary
+from commerce.catalog import taxonomy, vocabulary
 from commerce.models import (
     BodyMeasurements,
     Cart,
+    CartLine,
     Conflict,
     EmptyCart,
     InvalidSize,
@@ -166,7 +167,8 @@ class DialogueEngine:
                 break  # "add the first one and check out", and it needs a size: the question first
             step, note = self._in_dollars(step)
             if step.slots.reference and step.intent in _PICKS and (
-                    index := recalled_list(turn.state, step.slots.category, step.slots.name_any)) is not None:
+                    index := recalled_list(turn.state, step.slots.category, step.slots.name_any,
+                                           step.slots.earlier)) is not None:
                 recall(turn.state, index)  # "and the first suit in medium": from the list of suits shown before
             turn.u = step
             turn.reply = ""
@@ -593,7 +595,7 @@ class DialogueEngine:
 
     async def _update_line(self, turn: _Turn) -> None:
         """"Make that a large" / "actually make it two": change the line just added, the line of the
-        product named ("change the third one to large"), or the only one."""
+        product named ("change the third one to large", "make the shirt a large"), or the only one."""
         state, slots = turn.state, turn.u.slots
         cart = await self.shop.get_cart(state.user_id)
         ref = state.last_line
@@ -601,7 +603,11 @@ class DialogueEngine:
         named = resolve_one(slots.reference, state) if slots.reference else None  # "change the third one to large"
         if named is not None and len(on_line := [ln for ln in cart.lines if ln.product_id == named.id]) == 1:
             line = on_line[0]
-        if line is None and len(cart.lines) == 1:
+        kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
+        if kind is not None:  # "make the shirt a large": the shirt's line, and no other
+            of_kind = [ln for ln in cart.lines if _line_is(kind, ln)]
+            line = of_kind[0] if len(of_kind) == 1 else None
+        elif line is None and len(cart.lines) == 1:
             line = cart.lines[0]
         if line is None:
             turn.cart = cart
@@ -854,6 +860,13 @@ def _one_size(sizes: list[str]) -> bool:
         "freesize",
         "std",
     )
+
+
+def _line_is(kind: vocabulary.ProductType, line: CartLine) -> bool:
+    """Whether a cart line is of the type named: by its name stems, or by the category its name files under."""
+    if kind.stems:
+        return kind.matches(line.name)
+    return taxonomy.categorize(line.name, line.brand) == kind.category
 
 
 def _line_mentions(name: str, brand: str, word: str) -> bool:

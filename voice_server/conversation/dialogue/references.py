@@ -31,6 +31,11 @@ def resolve_many(reference: str | None, state: DialogueState) -> list[ShownProdu
     if reference.startswith("brand:"):
         brand = reference.removeprefix("brand:").lower()
         return [p for p in shown if p.brand.lower() == brand or p.brand.lower().startswith(f"{brand} ")]  # Puma Motorsport
+    if reference.startswith(("cheapest:", "priciest:")):  # "the cheaper of the first two"
+        which, _, among = reference.partition(":")
+        some = resolve_many(f"ordinal:{among}", state)
+        pick = min if which == "cheapest" else max
+        return [pick(some, key=lambda p: p.price_cents)] if some else []
     if reference in ("cheapest", "priciest") and shown:
         compared = [p for p in shown if p.id in state.compared_ids] or shown  # "the cheaper one" of a pair
         pick = min if reference == "cheapest" else max
@@ -58,12 +63,15 @@ def of_kind(products: list[ShownProduct], category: str | None, name_any: list[s
     return hits * 2 >= len(products)
 
 
-def recalled_list(state: DialogueState, category: str | None, name_any: list[str] | None) -> int | None:
+def recalled_list(state: DialogueState, category: str | None, name_any: list[str] | None,
+                  earlier: bool | None = None) -> int | None:
     """The index in ``state.earlier`` of the newest earlier list of the kind named, when the list on
-    screen is of another kind: "add the second cufflinks, and the first suit" after suits, then cufflinks."""
-    if of_kind(state.shown, category, name_any):
-        return None
-    return next((i for i, kept in enumerate(state.earlier) if of_kind(kept.products, category, name_any)), None)
+    screen is of another kind ("add the second cufflinks, and the first suit" after suits, then
+    cufflinks), or of the list just before when the shopper says so ("the one you showed me before")."""
+    named = next((i for i, kept in enumerate(state.earlier) if of_kind(kept.products, category, name_any)), None)
+    if earlier and state.earlier:
+        return 0 if named is None else named
+    return None if of_kind(state.shown, category, name_any) else named
 
 
 def keep_shown(state: DialogueState) -> None:

@@ -201,10 +201,36 @@ def cart_lines(cart: Cart) -> str:
     return speak_list(spoken, "and")
 
 
+# the words a listing uses for a quality asked about ("is it waterproof": "water resistant")
+_FEATURE_WORDS = {
+    "waterproof": ("water",), "water resistant": ("water",), "water proof": ("water",), "splash proof": ("water",),
+    "stretchy": ("stretch", "elastane", "spandex", "lycra"), "stretch": ("stretch", "elastane", "spandex", "lycra"),
+    "warm": ("warm", "fleece", "wool", "padded", "thermal", "insulated", "quilted"),
+    "long": ("length", "maxi", "midi", "mini", "knee"), "short": ("length", "mini", "knee", "crop"),
+    "knee length": ("knee",), "full length": ("full length", "ankle", "maxi"),
+    "lightweight": ("lightweight", "light weight"), "see through": ("sheer",),
+}
+_QUALITIES = frozenset(_FEATURE_WORDS) | {"slim fit", "regular fit", "lined", "padded", "breathable", "adjustable",
+                                          "wrinkle free", "sheer"}
+
+
 def feature_sentence(card: ProductCard, feature: str) -> str:
-    """Whether the listing mentions a feature asked about ("does it have a zip")."""
-    stem = feature.rstrip("s")[:5]
-    if stem and re.search(rf"\b{re.escape(stem)}", f"{card.name} {card.description or ''}".lower()):
+    """Whether the listing mentions a feature asked about ("does it have a zip", "is it waterproof")."""
+    text = f"{card.name} {card.description or ''}".lower()
+    if feature.startswith("good for "):  # "any good for trail running": the use, as the listing names it
+        use = feature.removeprefix("good for ")
+        if any(re.search(rf"\b{re.escape(w[:5])}", text) for w in use.split()):
+            return f"The listing mentions {use.split()[-1]}, but I can't promise more than that."
+        return f"I'm not sure, sorry: the listing doesn't say whether it's made for {use}."
+    words = _FEATURE_WORDS.get(feature, (feature.rstrip("s")[:5],))
+    said = next((m for w in words if w and (m := re.search(rf"\b{re.escape(w)}[\w-]*(?: [\w-]+)?", text))), None)
+    if feature in _QUALITIES:
+        if said:
+            return f"The listing says {said.group(0)}."
+        if feature == "long":  # "how long is it"
+            return "I'm not sure, sorry: the listing doesn't give the length."
+        return f"I'm not sure, sorry: the listing doesn't say whether it's {feature}."
+    if said:
         return f"Yes, the listing mentions the {feature}."
     return f"I'm not sure, sorry: the listing doesn't mention {'a ' if not feature.endswith('s') else ''}{feature}."
 
@@ -223,4 +249,4 @@ def material_sentence(card: ProductCard) -> str:
     found = [m for m in found if not any(m != other and m in other for other in found)]
     if not found:
         return "I don't know the fabric, sorry: the listing doesn't say what it's made of."
-    return f"It's made of {speak_list(found[:3], 'and')}."
+    return f"The fabric is {speak_list(found[:3], 'and')}."

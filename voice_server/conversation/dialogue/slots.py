@@ -91,7 +91,7 @@ _BARE_CENTS_RE = re.compile(r"\b(\d+)\s(?:dollars?|bucks)\s(\d\d)\b")
 _LOOKS_CHEAP_RE = re.compile(r"\b(?:looks?|looking|feels?|seems?|are|is|so|too|bit|kinda|kind of) (?:\w+ )?cheap\b")
 _CHEAP_RE = re.compile(r"\b(cheap|inexpensive|affordable|budget friendly|low cost|on a budget)\b")
 _CHEAPER_RE = re.compile(
-    r"\b(cheaper(?! (?:one|pair))|(?<!the )cheaper ones|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
+    r"\b(cheaper(?! (?:one|pair|of))|(?<!the )cheaper ones|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
     r"too expensive|too pricey|too much)\b"
 )
 _PRICIER_RE = re.compile(
@@ -417,7 +417,16 @@ def _top_of_list(text: str, m: re.Match[str]) -> bool:
     return bool(after) and (after[0] in {"one", "ones", "pair", "result", "option", "pick"} or after[0] in TYPE_WORDS)
 
 
+_CHEAPER_OF_RE = re.compile(r"\bthe (cheaper|cheapest|pricier|priciest|dearer|more expensive) (?:one |pair )?of "
+                            r"(?:the (?:first )?|those |these )?(two|three|2|3)\b")  # "the cheaper of the first two"
+
+
 def extract_ordinal_reference(text: str) -> tuple[str | None, str]:
+    m = _CHEAPER_OF_RE.search(text)
+    if m:
+        which = "cheapest" if m.group(1).startswith("cheap") else "priciest"
+        count = 2 if m.group(2) in ("two", "2") else 3
+        return f"{which}:" + ",".join(str(i) for i in range(1, count + 1)), _blank(text, m)
     m = _ORDINAL_PAIR_RE.search(text)
     if m:
         return f"ordinal:{ORDINALS[m.group(1)]},{ORDINALS[m.group(2)]}", _blank(text, m)

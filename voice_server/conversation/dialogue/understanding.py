@@ -65,7 +65,7 @@ class Slots(BaseModel):
     """Slot values in canonical form. Prices in cents, measurements in cm / kg.
 
     `reference`: "ordinal:N" (N=-1 last, "ordinal:1,2" for several), "focus" (it / that one),
-    "colour:<c>", "brand:<b>", "cheapest", "priciest".
+    "colour:<c>", "brand:<b>", "cheapest", "priciest", "cheapest:1,2" (the cheaper of the first two).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -83,6 +83,7 @@ class Slots(BaseModel):
     age_group: Literal["adults", "kids"] | None = Field(None, description="kids' things asked for, no department said")
     quantity: int | None = None
     reference: str | None = None
+    earlier: bool | None = Field(default=None, description="the reference is to a list shown before this one")
     reason: str | None = None
     fit_feedback: Literal["small", "fit", "large"] | None = None
     measurements: dict[str, float] | None = None
