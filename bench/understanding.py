@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import importlib.util
 import json
+import re
 import sys
 import tempfile
 import time
@@ -137,10 +138,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "understand_ms_p95": round(float(summarize(understand_ms)["p95"]), 2),
                 "wall_s": round(time.perf_counter() - started, 1),
                 "misses": misses,
+                "sold_out_misses": sum(bool(SOLD_OUT.search(m["reply"] or "")) for m in misses),
             })
         return {"cases": str(args.cases), "conversations": len(convs), "runs": runs}
     finally:
         await backends.close()
+
+
+# the reply of a turn that missed because the demo catalog has the size sold out, not for want of understanding
+SOLD_OUT = re.compile(r"isn't in stock|is not in stock|just sold out|only \d+ left")
 
 
 def result_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -186,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
               f"p95 {r['turn_ms_p95']} ms, {r['wall_s']} s")
         for tag, v in r["by_phenomenon"].items():
             print(f"  {tag:22s} {v['right']:3d}/{v['total']:3d}  {100 * v['accuracy']:.0f} %")
+        print(f"  misses where the size asked for is sold out (demo stock): {r['sold_out_misses']}")
     if args.save:
         write_result("understanding", {"cases": str(args.cases), "runs": args.runs,
                                        "understander": "embedded rules (default)"},

@@ -98,6 +98,8 @@ def in_department(wanted: str, gender: str, name: str) -> bool:
 BASIC_COLOURS: frozenset[str] = frozenset({
     "black", "white", "blue", "red", "green", "grey", "brown", "yellow", "pink", "orange", "purple", "gold",
     "silver", "beige", "maroon"})
+# The first basic colour a name says: the product's own colour when the Primary_Color is wrong.
+_FIRST_COLOUR = r"\m(" + "|".join(sorted(BASIC_COLOURS)) + r")\M"
 # A product's colour words: its colour and its name ("pink & black colourblocked" is black too).
 _COLOUR_TEXT = "lower(coalesce(p.colour, '') || ' ' || p.name)"
 
@@ -209,8 +211,10 @@ def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
         basic = [c for c in words if c in BASIC_COLOURS]
         shades = [c for c in words if c not in BASIC_COLOURS]
         tests = []
-        if basic:
-            tests.append(f"lower(coalesce(p.colour, '')) = ANY({where.param(basic)}::text[])")
+        if basic:  # its colour, or the first colour its name says ("Black Solid Sports Bra" filed as red)
+            listed = where.param(basic)
+            tests.append(f"lower(coalesce(p.colour, '')) = ANY({listed}::text[])")
+            tests.append(f"substring(lower(p.name) from {where.param(_FIRST_COLOUR)}) = ANY({listed}::text[])")
         if shades:
             tests.append(f"{_COLOUR_TEXT} ~ {where.param(word_pattern(shades, whole=True))}")
         where.clauses.append("(" + " OR ".join(tests) + ")")

@@ -32,6 +32,8 @@ YES = _rx(
     r"\b(?:place the order|place my order|go ahead|confirm the order|confirm it|yes please|please place)\b",
 )
 _BOTH_IN_RE = re.compile(r"\b(?:both|all|each)(?: of them| of those| three)? (?:in|a|an)\b")  # "…, both in small"
+_BARE_PICK_RE = re.compile(r"(?:and |ok |okay |so |then )?(?:the |that )?(?:first|second|third|last|1st|2nd|3rd)"
+                           r"(?: one| ones| pair)?(?: please| too| as well| then)*")
 _EARLIER_RE = re.compile(r"\b(?:you )?(?:showed|show|shown) (?:me |us )?(?:before|earlier|at first|first|at the start)"
                          r"(?: the \w+)?\b|\bbefore the \w+\b|\bfrom (?:before|earlier)\b")
 _SWAP_RE = re.compile(r"\b(?:swap|switch|change|exchange) (?:that|it|this|them|those) (?:for|to|with)\b|"
@@ -704,6 +706,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if NO.search(text):
         return Intent.decline, 0.7
     if slots.reference and state.shown:
+        if state.last_intent == Intent.add_to_cart.value and _BARE_PICK_RE.fullmatch(text):
+            return Intent.add_to_cart, 0.7  # "the third ones", after "the first one in small, and earrings"
         return Intent.product_details, 0.6
     if GREETING.search(text) or SMALL_TALK.search(text):
         return Intent.greeting, 0.9
