@@ -303,3 +303,18 @@ async def test_a_pick_and_checkout_in_one_breath(engine_factory: Factory) -> Non
     results, state = await talk(engine_factory(), "a black belt for men", "put the first one in my cart and let's check out")
     assert len(results[1].payload["cart"]["lines"]) == 1 and state.pending is not None
     assert state.pending.kind == "checkout"
+
+
+async def test_kurtas_sold_with_pyjamas_count_before_a_colour_is_dropped(engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "a red kurta for my nephew, he's seven")  # the sample's are sets
+    [found] = results
+    assert found.products and all("red" in f"{p.colour} {p.name}".lower() for p in found.products)
+    assert all(p.gender in ("boys", "unisex") and "kurta" in p.name.lower() for p in found.products)
+
+
+async def test_colours_ruled_out_stay_out_for_what_goes_with_it(engine_factory: Factory) -> None:
+    _, state = await talk(engine_factory(), "dresses for my daughter, she's eight", "not pink",
+                          "and some leggings to wear under it")
+    assert state.filters.colour_none == ["pink"] and "legging" in " ".join(state.filters.name_any)
+    _, state = await talk(engine_factory(), "dresses for my daughter, she's eight", "not pink", "and some leggings")
+    assert state.filters.colour_none == []

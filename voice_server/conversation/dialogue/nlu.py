@@ -394,6 +394,8 @@ def _drop_excluded(values: dict[str, Any]) -> None:
 _KEEP_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("price", re.compile(r"\bsame (?:budget|price|price range|limit|max|maximum)\b")),
     ("colour", re.compile(r"\bsame colou?rs?\b|\bin that colou?r too\b")),
+    # "and some leggings to wear under it": for the same outfit, so the colours ruled out stay out
+    ("colour_none", re.compile(r"\bto (?:go|wear) (?:with|under|over) (?:it|them|that|those|this|the \w+)\b")),
 )
 _OTHERS_RE = re.compile(r"\b(?:some |any )?(?:different|other) (?:ones|options|styles)\b|\bsomething else\b")
 _PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing patterned|solid colou?rs?)\b")

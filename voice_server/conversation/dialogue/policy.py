@@ -255,6 +255,8 @@ class DialogueEngine:
                                            "price_max_cents": previous.price_max_cents})
         if "colour" in kept:
             base = base.model_copy(update={"colour": previous.colour, "colours": previous.colours})
+        if "colour_none" in kept and slots.gender is None and not (slots.colours or slots.colour):
+            base = base.model_copy(update={"colour_none": previous.colour_none})
         carried = slots.gender is None and previous.gender is not None and bool(slots.category or slots.product_type)
         await self._run_search(turn, _merge(base, slots, turn.state), offset=0, carried_gender=carried)
 
@@ -309,6 +311,14 @@ class DialogueEngine:
         if carried_gender and not result.products:
             filters = filters.model_copy(update={"gender": None, "age_group": "adults"})
             result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+        sibling = _SIBLING_CATEGORY.get(filters.category or "")
+        if sibling is not None and set(result.relaxed) & _SAID_FILTERS:
+            # "white kurtas for a boy": none alone, but kurtas sold with pyjamas are kurtas too
+            category, stem = sibling
+            wider_kind = filters.model_copy(update={"category": category, "name_any": [stem]})
+            other = await self.shop.search(wider_kind, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+            if other.products and not set(other.relaxed) & _SAID_FILTERS:
+                filters, result = wider_kind, other
         result = result.model_copy(update={"relaxed": _relaxed_names(result.relaxed)})
         if protect and set(result.relaxed) & protect and wider is not None:
             await self._run_search(turn, wider, offset, protect)
@@ -1035,6 +1045,9 @@ def note_interrupted(state: DialogueState, heard_text: str) -> DialogueState:
     return new
 
 
+# a category whose products are also sold in sets filed under another ("Kurta with Pyjamas")
+_SIBLING_CATEGORY = {"kurtas": ("ethnic_sets", "kurta")}
+_SAID_FILTERS = {"colour", "price", "price_min", "price_max", "brand", "size"}  # relaxing these loses what was said
 _CART_SENTENCE = r"You have \d+ items? in your cart, [^.]* in total\."
 _CART_CHANGES = (Intent.add_to_cart, Intent.update_cart, Intent.remove_from_cart)
 _PICKS = (Intent.add_to_cart, Intent.product_details, Intent.size_advice, Intent.compare)

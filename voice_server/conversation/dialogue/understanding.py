@@ -104,7 +104,7 @@ class Slots(BaseModel):
     topic: Literal["material", "care", "includes", "feature", "price", "sizes", "service", "delivery", "returns_policy"] | None = Field(
         None, description="what a question asks about")
     feature: str | None = Field(None, description="the feature a question asks about ('does it have a zip')")
-    keep: list[Literal["price", "colour"]] | None = Field(
+    keep: list[Literal["price", "colour", "colour_none"]] | None = Field(
         None, description="filters of the last search a new one keeps ('same budget', 'same colour')")
     place_now: bool | None = Field(None, description="checkout said as an order to place it ('place the order', "
                                                      "'pay now'): no need to ask again")
