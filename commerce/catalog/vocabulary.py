@@ -43,6 +43,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("shirt", "shirts", "", "shirt,button down,button up,button down shirt,oxford shirt,dress shirt"),
     _t("top", "tops", "", "top,blouse,tank top,tank,cami,camisole,bodysuit"),
     _t("crop top", "tops", "crop", "crop top,cropped top"),
+    _t("kaftan", None, "kaftan", "kaftan,caftan"),  # sold as tops and as cover-up dresses
     _t("hoodie", "sweaters", "hood,sweatshirt", "hoodie,hoody,hooded sweatshirt,sweatshirt"),
     _t("sweater", "sweaters", "", "sweater,jumper,pullover,knit,knitwear,woolly"),
     _t("cardigan", "sweaters", "cardigan", "cardigan,cardi"),

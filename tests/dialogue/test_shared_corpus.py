@@ -18,7 +18,7 @@ import pytest
 
 from bench.understanding import DEFAULT_CASES, DEFAULT_SCORER, run
 
-FLOOR = 0.95  # 247/252 (98.0 %) measured when this floor was set
+FLOOR = 0.97  # 251/252 measured when this floor was set (in-process runs vary by a turn or two)
 ROOT = Path(__file__).resolve().parents[2]
 CASES = (ROOT / DEFAULT_CASES).resolve()
 SCORER = (ROOT / DEFAULT_SCORER).resolve()
@@ -44,15 +44,18 @@ async def test_shared_corpus_score_stays_above_the_floor() -> None:
 # scorer: regression floors a few turns under what this change measured (right/total in the comment).
 OWN_SETS = {
     "dev_everyday_a.json": 128,  # 132/140
-    "dev_everyday_b.json": 118,  # 122/148
-    "dev_budget_cart.json": 100,  # 104/124
+    "dev_everyday_b.json": 129,  # 133/148
+    "dev_everyday_c.json": 121,  # 125/146
+    "dev_everyday_d.json": 131,  # 135/145
+    "dev_budget_cart.json": 101,  # 105/124
     "dev_corrections.json": 97,  # 101/108
-    "dev_gifts_occasions.json": 101,  # 105/125
-    "dev_events.json": 98,  # 102/122
-    "dev_mixed.json": 105,  # 109/135
-    "heldout_everyday.json": 102,  # 106/145
-    "heldout_mixed.json": 89,  # 93/125
-    "heldout_families.json": 85,  # 89/109
+    "dev_gifts_occasions.json": 105,  # 109/125
+    "dev_events.json": 104,  # 108/122
+    "dev_mixed.json": 112,  # 116/135
+    "heldout_everyday.json": 106,  # 110/145
+    "heldout_everyday_2.json": 100,  # 104/139
+    "heldout_mixed.json": 90,  # 94/125
+    "heldout_families.json": 88,  # 92/109
 }
 
 

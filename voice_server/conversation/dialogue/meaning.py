@@ -158,7 +158,8 @@ def _verb_dresses(text: str, m: re.Match[str]) -> bool:
         after[0] == "like" and after[1:] in (["a"], ["an"], ["they"], ["shes"], ["hes"])))
 
 
-_NOT_A_GARMENT_RE = re.compile(r"\b(?:suits?|suited) (?:him|her|me|you|them|us|my|his)\b|"
+_NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|"  # the fabric sold with a saree, not a blouse to look for
+                               r"\b(?:suits?|suited) (?:him|her|me|you|them|us|my|his)\b|"
                                r"\b(?:would|will|might|does|doesnt|dont|do) suit\b|\bdress ?codes?\b")
 # "something less formal, like what i'd wear with chinos": the garment worn with it is not asked for
 _WORN_WITH_RE = re.compile(

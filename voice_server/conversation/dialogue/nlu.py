@@ -831,8 +831,9 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
             Intent.product_details, Intent.refine, Intent.unknown, Intent.add_to_cart
         ) and not (u.slots.category or u.slots.product_type):
             rest[i] = _allowed(u.model_copy(update={"intent": Intent.add_to_cart}))
-    if any(u.intent in (Intent.unknown, Intent.greeting, Intent.goodbye) for u in (first, *rest)):
-        return whole
+    if any(u.intent in (Intent.unknown, Intent.greeting, Intent.goodbye) for u in (first, *rest)) or (
+            state.pending is None and any(u.intent in (Intent.confirm, Intent.decline) for u in (first, *rest))):
+        return whole  # "ok um i have a first date … and i need a cute top": no yes to anything
     if first.intent == Intent.search and not _names_product(first) and any(
             u.intent == Intent.search and _names_product(u) for u in rest):
         return whole  # "my daughter's fifteen and off to a festival, and she wants a crop top": one search

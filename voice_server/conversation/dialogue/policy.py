@@ -162,7 +162,7 @@ class DialogueEngine:
         replies: list[str] = []
         steps = [understanding, *understanding.then]
         for i, step in enumerate(steps):
-            if step.intent == Intent.checkout and turn.state.pending is not None and turn.state.pending.kind in (
+            if i > 0 and step.intent == Intent.checkout and turn.state.pending is not None and turn.state.pending.kind in (
                     "choose_size", "choose_product", "choose_quantity"):
                 break  # "add the first one and check out", and it needs a size: the question first
             step, note = self._in_dollars(step)
