@@ -753,17 +753,11 @@ def _names_product(u: Understanding) -> bool:
     return bool(u.slots.category or u.slots.product_type)
 
 
-def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
-    """Understand one utterance: `Understanding(intent, slots, confidence, then)`.
-
-    A restart inside the utterance keeps what follows it; several requests joined by "and"
-    ("add the first one in medium and show me sandals") become one understanding each, the
-    later ones in ``then``: a part with only a product and a size ("and the third in large")
-    repeats the first part's cart action."""
-    prepared = meaning.restart(_strip_fillers(prepare(text)))
-    parts = meaning.split_requests(prepared)
-    whole = _understand_one(prepared, state, vocab)
+def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Understanding | None:
+    """What a turn does to the cart lines just touched or named, when it is one of these edits: two
+    sizes at once, a line named by kind, a swap, one of two in another size, the same again."""
     again = state.shown_by_id(state.last_line.product_id) if state.last_line else None
+    again_ref = f"ordinal:{state.shown.index(again) + 1}" if again is not None else None  # the line's product
     if whole.intent == Intent.add_to_cart and (split := _split_sizes(prepared, None)):
         (first_count, first_size), (second_count, second_size) = split  # "two of those, one in small one in medium"
         pick = whole.slots.model_copy(update={"size": first_size, "quantity": first_count})
@@ -773,7 +767,7 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     if again is not None and (split := _split_sizes(prepared, state.last_line)):
         (kept, kept_size), (more, more_size) = split  # "so six large and two extra large"
         extra = Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
-            reference=f"ordinal:{state.shown.index(again) + 1}", size=more_size, quantity=more))
+            reference=again_ref, size=more_size, quantity=more))
         return Understanding(intent=Intent.update_cart, slots=Slots(size=kept_size, quantity=kept), confidence=0.8,
                              then=[extra])
     if (whole.intent in (Intent.search, Intent.refine) and _names_product(whole) and state.cart.item_count
@@ -787,24 +781,39 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
             reference=shown, product_type=None if shown else whole.slots.product_type,
             size=whole.slots.size, quantity=whole.slots.quantity))
     if again is not None and whole.intent == Intent.add_to_cart and _SWAP_RE.search(prepared) and (
-            whole.slots.reference not in (None, "focus", f"ordinal:{state.shown.index(again) + 1}")):
+            whole.slots.reference not in (None, "focus", again_ref)):
         # "can you swap that for the second one instead": the line just added goes, the new pick comes
         out = Understanding(intent=Intent.remove_from_cart, confidence=0.8,
-                            slots=Slots(reference=f"ordinal:{state.shown.index(again) + 1}"))
+                            slots=Slots(reference=again_ref))
         return out.model_copy(update={"then": [whole]})
     line = state.last_line
     if (again is not None and line is not None and line.quantity > 1 and whole.slots.size not in (None, line.size)
             and _ONE_OF_THEM_RE.search(prepared) and not ADD.search(prepared)):
         # "ah wait one of them's bigger, make one of them a small": one off the line, one in the new size
         extra = Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
-            reference=f"ordinal:{state.shown.index(again) + 1}", size=whole.slots.size, quantity=1))
+            reference=again_ref, size=whole.slots.size, quantity=1))
         return Understanding(intent=Intent.update_cart, slots=Slots(size=line.size, quantity=line.quantity - 1),
                              confidence=0.8, then=[extra])
     if again is not None and (_SAME_AGAIN_RE.search(prepared) or (
             _SAME_FOR_RE.search(prepared) and not _names_product(whole))):  # "one for my dad too, same kurta"
-        same = Slots(reference=f"ordinal:{state.shown.index(again) + 1}", size=whole.slots.size,
+        same = Slots(reference=again_ref, size=whole.slots.size,
                      quantity=whole.slots.quantity)
         return Understanding(intent=Intent.add_to_cart, slots=same, confidence=0.8)
+    return None
+
+
+def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
+    """Understand one utterance: `Understanding(intent, slots, confidence, then)`.
+
+    A restart inside the utterance keeps what follows it; several requests joined by "and"
+    ("add the first one in medium and show me sandals") become one understanding each, the
+    later ones in ``then``: a part with only a product and a size ("and the third in large")
+    repeats the first part's cart action."""
+    prepared = meaning.restart(_strip_fillers(prepare(text)))
+    parts = meaning.split_requests(prepared)
+    whole = _understand_one(prepared, state, vocab)
+    if (edit := _cart_edit(prepared, whole, state)) is not None:
+        return edit
     if whole.intent == Intent.decline and state.pending is not None and state.pending.kind == "checkout":
         # "not yet, he needs a belt as well, show me men's belts": no to paying, and a new search
         free = understand(text, state.model_copy(update={"pending": None}), vocab)

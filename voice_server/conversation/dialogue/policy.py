@@ -179,8 +179,8 @@ class DialogueEngine:
                 await handler(self, turn)
             except ShopError as error:
                 turn.reply = self._shop_error_reply(error)
-            if turn.cart is not None and any(later.intent in _CART_CHANGES for later in steps[i + 1:]):
-                turn.reply = turn.reply.replace(say.cart_sentence(turn.cart), "").strip()  # said once, at the end
+            if any(later.intent in _CART_CHANGES for later in steps[i + 1:]):
+                turn.reply = _without_cart_sentence(turn.reply)  # the cart is said once, at the end
             if replies and turn.mention_ends and turn.products:
                 offset = len(" ".join(replies)) + 1
                 turn.mention_ends = [offset + end for end in turn.mention_ends]
@@ -488,10 +488,8 @@ class DialogueEngine:
                 turn.u = turn.u.model_copy(update={"slots": one})
                 await self._add_one(turn)
                 replies.append(turn.reply)
-            if turn.cart is not None:  # the cart said once, at the end
-                said = say.cart_sentence(turn.cart)
-                replies = [r if r.endswith(said) else re.sub(_CART_SENTENCE, "", r).strip() for r in replies]
-            turn.reply = " ".join(replies)
+            replies = [*map(_without_cart_sentence, replies[:-1]), replies[-1]]  # the cart said once, at the end
+            turn.reply = " ".join(r for r in replies if r)
             return
         await self._add_one(turn)
 
@@ -872,6 +870,10 @@ def _one_size(sizes: list[str]) -> bool:
     )
 
 
+def _without_cart_sentence(reply: str) -> str:
+    return _CART_SENTENCE.sub("", reply).strip()
+
+
 def _line_is(kind: vocabulary.ProductType, line: CartLine) -> bool:
     """Whether a cart line is of the type named: by its name stems, or by the category its name files under."""
     if kind.stems:
@@ -1048,7 +1050,7 @@ def note_interrupted(state: DialogueState, heard_text: str) -> DialogueState:
 # a category whose products are also sold in sets filed under another ("Kurta with Pyjamas")
 _SIBLING_CATEGORY = {"kurtas": ("ethnic_sets", "kurta")}
 _SAID_FILTERS = {"colour", "price", "price_min", "price_max", "brand", "size"}  # relaxing these loses what was said
-_CART_SENTENCE = r"You have \d+ items? in your cart, [^.]* in total\."
+_CART_SENTENCE = re.compile(r" ?You have \d+ items? in your cart, [^.]* in total\.")
 _CART_CHANGES = (Intent.add_to_cart, Intent.update_cart, Intent.remove_from_cart)
 _PICKS = (Intent.add_to_cart, Intent.product_details, Intent.size_advice, Intent.compare)
 _HANDLERS: dict[Intent, Handler] = {
