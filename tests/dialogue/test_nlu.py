@@ -485,3 +485,8 @@ def test_picks_by_colour_size_remembered_and_cart_lines_by_position(vocab: Vocab
     both = understand("grand, two of the first ones then, one in small one in medium", state, vocab)
     assert [(u.intent, u.slots.size, u.slots.quantity) for u in (both, *both.then)] == [
         (Intent.add_to_cart, "S", 1), (Intent.add_to_cart, "M", 1)]
+
+
+def test_one_recipient_for_two_garments(vocab: Vocabulary) -> None:
+    both = understand("a shirt and a tie for my dad", fresh(), vocab)
+    assert [(u.slots.product_type, u.slots.gender) for u in (both, *both.then)] == [("shirt", "men"), ("tie", "men")]

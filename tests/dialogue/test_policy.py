@@ -318,3 +318,11 @@ async def test_colours_ruled_out_stay_out_for_what_goes_with_it(engine_factory: 
     assert state.filters.colour_none == ["pink"] and "legging" in " ".join(state.filters.name_any)
     _, state = await talk(engine_factory(), "dresses for my daughter, she's eight", "not pink", "and some leggings")
     assert state.filters.colour_none == []
+
+
+async def test_two_garments_are_two_searches_and_a_correction_goes_back_to_the_first(engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "white sneakers and also a black backpack",
+                                "oh sorry, the sneakers, i meant for women")
+    assert "sneakers" in results[0].reply_text and "backpack" in results[0].reply_text
+    assert state.filters.colours == ["white"] and state.filters.gender == "women"
+    assert results[1].products and all("white" in f"{p.colour} {p.name}".lower() for p in results[1].products)

@@ -409,7 +409,9 @@ _SPLIT_RE = re.compile(
     r"(?:i (?:also )?(?:need|want) (?:a|an|some|to see)\b|"
     r"(?:show|find|search|get me|look for|let me see|can i see|have you got|do you have|add|put|remove|take|"
     r"check ?out|what|how much|the (?:first|second|third|"
-    r"fourth|fifth|last|1st|2nd|3rd)|(?:\d+|one|two|three) of the)))"
+    r"fourth|fifth|last|1st|2nd|3rd)|(?:\d+|one|two|three) of the)|"
+    # "white sneakers for uni and also like a black backpack": a second garment, a second search
+    rf"(?:like )?(?:an?|some|a pair of) (?:\w+ ){{0,2}}(?:{_TYPE_ALT})\b))"
 )
 
 

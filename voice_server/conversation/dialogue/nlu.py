@@ -36,6 +36,7 @@ _BARE_PICK_RE = re.compile(r"(?:and |ok |okay |so |then )?(?:the |that )?(?:firs
                            r"(?: one| ones| pair)?(?: please| too| as well| then)*")
 _EARLIER_RE = re.compile(r"\b(?:you )?(?:showed|show|shown) (?:me |us )?(?:before|earlier|at first|first|at the start)"
                          r"(?: the \w+)?\b|\bbefore the \w+\b|\bfrom (?:before|earlier)\b")
+_MEANT_RE = re.compile(r"\b(?:i meant|i mean|sorry|no wait)\b")
 _SWAP_RE = re.compile(r"\b(?:swap|switch|change|exchange) (?:that|it|this|them|those) (?:for|to|with)\b|"
                       r"\binstead of (?:that|it|this)\b|\breplace (?:that|it|this) with\b")
 _CHANGE_PICK_RE = re.compile(r"\b(?:change|switch|swap|make)\b")
@@ -812,6 +813,9 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     prepared = meaning.restart(_strip_fillers(prepare(text)))
     parts = meaning.split_requests(prepared)
     whole = _understand_one(prepared, state, vocab)
+    if whole.intent == Intent.search and _MEANT_RE.search(prepare(text)):
+        # "oh sorry, the sneakers, I meant for women": a correction to a search shown before, if it names its kind
+        whole = whole.model_copy(update={"slots": whole.slots.model_copy(update={"earlier": True})})
     if (edit := _cart_edit(prepared, whole, state)) is not None:
         return edit
     if whole.intent == Intent.decline and state.pending is not None and state.pending.kind == "checkout":
@@ -832,6 +836,11 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
             and first.slots.reference and first.intent in (Intent.refine, Intent.search, Intent.product_details)):
         # "the cheapest belt then add that as well": one pick, then the cart
         return rest[0].model_copy(update={"slots": rest[0].slots.model_copy(update={"reference": first.slots.reference})})
+    said_for = {u.slots.gender for u in (first, *rest) if u.slots.gender}
+    if len(said_for) == 1:  # "a shirt and a tie for my dad": both for him
+        first, *rest = [u.model_copy(update={"slots": u.slots.model_copy(update={"gender": next(iter(said_for))})})
+                        if u.intent in (Intent.search, Intent.refine) and not u.slots.gender else u
+                        for u in (first, *rest)]
     if _BOTH_IN_RE.search(prepared) and (shared := next((u.slots.size for u in (first, *rest) if u.slots.size), None)):
         first, *rest = [u.model_copy(update={"slots": u.slots.model_copy(update={"size": shared})})
                         if u.intent == Intent.add_to_cart and not u.slots.size else u for u in (first, *rest)]

@@ -170,6 +170,10 @@ class DialogueEngine:
                     index := recalled_list(turn.state, step.slots.category, step.slots.name_any,
                                            step.slots.earlier)) is not None:
                 recall(turn.state, index)  # "and the first suit in medium": from the list of suits shown before
+            if step.intent == Intent.search and step.slots.earlier and (
+                    index := recalled_list(turn.state, step.slots.category, step.slots.name_any)) is not None:
+                recall(turn.state, index)  # "oh sorry, the sneakers, I meant for women": that search, corrected
+                step = step.model_copy(update={"intent": Intent.refine})
             turn.u = step
             turn.reply = ""
             if note:
@@ -187,6 +191,8 @@ class DialogueEngine:
             replies.append(turn.reply)
         turn.u = understanding
         turn.reply = " ".join(r for r in replies if r)
+        if not turn.reply:  # every turn is answered, even one whose steps all had nothing to say
+            await self._unknown(turn)
         if turn.cart is None and turn.state.cart.item_count > 0:
             turn.cart = await self.shop.get_cart(turn.state.user_id)  # every turn reports the cart it leaves
         if turn.state.pending is previous_pending and understanding.intent not in (
