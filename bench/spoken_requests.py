@@ -51,7 +51,8 @@ def condition_of(case: dict[str, Any]) -> str:
 
 async def run(asr: dict[str, Any], manifest: list[dict[str, Any]], paths: list[str]) -> dict[str, Any]:
     cases = {c["file"]: c for c in manifest}
-    settings = Settings(_env_file=None, state_dir=Path(tempfile.mkdtemp(prefix="spoken-")))  # type: ignore[call-arg]
+    state_dir = tempfile.TemporaryDirectory(prefix="spoken-")  # the embedded databases go with it
+    settings = Settings(_env_file=None, state_dir=Path(state_dir.name))  # type: ignore[call-arg]
     backends = await open_backends(settings)
     try:
         service = await build_conversation_service(AppState(settings=settings, node_id="bench", backends=backends),
@@ -98,6 +99,7 @@ async def run(asr: dict[str, Any], manifest: list[dict[str, Any]], paths: list[s
         return {"utterances": len(cases), "paths": out}
     finally:
         await backends.close()
+        state_dir.cleanup()
 
 
 def main() -> None:

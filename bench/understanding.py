@@ -178,11 +178,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", action="store_true", help="write bench/results/understanding.json")
     ap.add_argument("--misses", action="store_true", help="print every missed turn")
     args = ap.parse_args(argv)
-    args.state_dir = args.state_dir or Path(tempfile.mkdtemp(prefix="shepherd-understanding-"))
     if not args.cases.exists() or not args.scorer.exists():
         print(f"corpus or scorer missing ({args.cases}, {args.scorer})", file=sys.stderr)
         return 2
-    result = asyncio.run(run(args))
+    with tempfile.TemporaryDirectory(prefix="shepherd-understanding-") as fresh:  # removed with its databases
+        args.state_dir = args.state_dir or Path(fresh)
+        result = asyncio.run(run(args))
     for r in result["runs"]:
         if args.misses:
             for m in r["misses"]:

@@ -467,8 +467,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     currency, t = sx.extract_currency(t)
     price_min, price_max, trend, t = sx.extract_price(t)
     values["currency"] = currency if (price_min is not None or price_max is not None) else None
-    if trend == "cheaper" and price_max is not None:
-        trend = None  # "not too pricey, under 30 dollars": the bound says it
+    if trend is not None and (price_max is not None or price_min is not None):
+        trend = None  # "not too pricey, under 30 dollars", "under 1500, I won't spend more than that": the bound says it
     values.update(price_min=price_min, price_max=price_max, price_trend=trend)
     excluded, t = meaning.extract_exclusions(t, vocab)
     excluded_words = list(excluded.stems)
