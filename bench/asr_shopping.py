@@ -36,17 +36,16 @@ from pathlib import Path
 import numpy as np
 
 from audio.asr import WhisperEngine
-from audio.models import bundled_tokenizer_path, resolve_whisper_model
+from audio.models import resolve_whisper_model
 from audio.pcm import decode_file
 from commerce.catalog.demo import demo_records
 from tests.audio.fixture_replay import FIXTURES, FixtureCase, corpus_wer, normalise, replay
 from voice_server.conversation.asr_correction import (
     CorrectionLexicon,
     correct_transcript,
-    english_words_in,
     pick_hypothesis,
 )
-from voice_server.conversation.asr_hints import catalog_prompt, correction_lexicon
+from voice_server.conversation.asr_hints import catalog_prompt, default_correction_lexicon
 from voice_server.conversation.vocabulary_loader import vocabulary_from_records
 
 MANIFEST = FIXTURES / "shopping" / "manifest.json"
@@ -163,7 +162,7 @@ def run(
     with tempfile.TemporaryDirectory() as state:
         engine = WhisperEngine(resolve_whisper_model(None, Path(state)), cpu_threads=threads)
         engine.warm_up()
-        lexicon = correction_lexicon(vocab, english_words_in(bundled_tokenizer_path()))
+        lexicon = default_correction_lexicon(vocab)
         results: dict[str, object] = {}
         for path in paths:
             decode = decoder(engine, path, prompt, lexicon, beam)

@@ -21,7 +21,7 @@ _NAME_RULES: tuple[tuple[str | None, tuple[str, ...]], ...] = (
             "towel", "blanket", "quilt", "comforter", "dohar", "bath mat", "rug", "lamp", " ml",
             "perfume", "deodorant", "eau de", "lipstick", "nail polish", "face wash", "shampoo",
             "fragrance", "candle", "planter", "vase", "showpiece", "photo frame", "door mat",
-            "cutlery", "serving", "tray", "coaster", "sofa", "mattress", "diffuser")),
+            "cutlery", "serving", "tray", "coaster", "sofa", "mattress", "diffuser", "topiary")),
     ("ethnic_sets", ("kurta with", "kurta set", "kurti with", "& dupatta", "with dupatta", "with palazzos",
                      "with churidar", "lehenga", "choli", "salwar", "sherwani", "dhoti", "kurta pyjama")),
     ("nightwear", ("night suit", "nightdress", "night dress", "pyjama", "lounge", "sleepwear", "nighty",

@@ -47,8 +47,13 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("hoodie", "sweaters", "hood,sweatshirt", "hoodie,hoody,hooded sweatshirt,sweatshirt"),
     _t("sweater", "sweaters", "", "sweater,jumper,pullover,knit,knitwear,woolly"),
     _t("cardigan", "sweaters", "cardigan", "cardigan,cardi"),
+    _t("puffer", "jackets", "puffer,padded,quilted,parka",
+       "puffer,puffer jacket,puffer coat,puffy jacket,puffa,padded jacket,quilted jacket,down jacket"),
     _t("jacket", "jackets", "jacket,coat,parka,puffer,windcheater",
-       "jacket,coat,overcoat,parka,puffer,windcheater,windbreaker,anorak"),
+       "jacket,coat,overcoat,parka,windcheater,windbreaker,anorak"),
+    # "something warm for my wife": any warm layer, whatever the department calls it
+    _t("warm layer", None, "jacket,coat,puffer,parka,sweater,sweatshirt,hoodie,cardigan,pullover,jumper,shawl,"
+       "fleece,thermal", "warm layer,something warm,warm clothes,warm things,warm stuff,winter wear,winterwear"),
     _t("blazer", "jackets", "blazer", "blazer,sport coat,suit jacket"),
     _t("bomber", "jackets", "bomber", "bomber,bomber jacket"),
     _t("waistcoat", "jackets", "waistcoat,nehru", "waistcoat,nehru jacket,vest coat"),
@@ -98,7 +103,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
        "slip ons,slip on,slip-ons,slip-on,loafers,loafer,moccasins,moccasin,laceless shoes"),
     _t("boots", "shoes", "boot", "boots,boot,ankle boots,chelsea boots"),
     _t("shoes", "shoes", "", "shoes,shoe,footwear"),
-    _t("sandals", "sandals", "", "sandals,sandal,flip flops,flip flop,sliders,slides,chappals,slippers"),
+    _t("flip flops", "sandals", "flip-flop,flip flop", "flip flops,flip flop,flip-flops,flip-flop,jandals"),
+    _t("sandals", "sandals", "", "sandals,sandal,sliders,slides,chappals,slippers"),
     _t("heels", "sandals", "heel,pump,stiletto", "heels,heel,high heels,pumps"),
     _t("stilettos", "sandals", "stiletto", "stilettos,stiletto,stiletto heels"),  # "heels, but no stilettos"
     _t("wedges", "sandals", "wedge", "wedges,wedge,wedge heels,wedge sandals"),
@@ -109,6 +115,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("backpack", "bags", "backpack,rucksack", "backpack,rucksack,school bag,college bag,laptop bag"),
     _t("wallet", "bags", "wallet", "wallet,billfold,card holder"),
     _t("bag", "bags", "", "bag,bags"),
+    _t("smartwatch", "watches", "smart", "smartwatch,smart watch,fitness tracker,fitness band"),
     _t("watch", "watches", "", "watch,wristwatch,timepiece"),
     _t("earrings", "jewellery", "earring,jhumka,studs,hoop,ear cuff",
        "earrings,earring,jhumkas,jhumka,jhumki,studs,hoops,danglers"),
@@ -121,9 +128,14 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("belt", "accessories", "belt", "belt"),
     _t("scarf", "accessories", "scarf,shawl,stole,muffler", "scarf,scarves,shawl,stole,muffler,wrap"),
     _t("sunglasses", "accessories", "sunglass", "sunglasses,shades,sunnies"),
-    _t("cap", "accessories", "cap,hat,beanie", "cap,hat,beanie,baseball cap"),
+    _t("cap", "accessories", "cap,hat,beanie", "cap,hat,baseball cap"),
+    _t("beanie", "accessories", "beanie", "beanie,toque,tuque,woolly hat,bobble hat,knit hat,knitted hat,winter hat"),
     _t("tie", "accessories", "tie", "tie,necktie,bow tie"),
 )
+
+
+UMBRELLA_TYPES = frozenset({"warm layer"})
+"""Types that only stand in for garments not named: dropped when a garment is named with them."""
 
 
 def _plurals(word: str) -> set[str]:
@@ -251,11 +263,15 @@ RECIPIENT_GENDER: dict[str, str] = {
     "mummy": "women", "mommy": "women", "mama": "women", "granny": "women", "grandmum": "women",
     "grandmom": "women", "stepmum": "women", "stepmom": "women", "gf": "women", "hubby": "men", "bf": "men",
     "stepdad": "men", "daddy": "men", "grandson": "boys", "granddaughter": "girls",
+    "da": "men", "ma": "women", "mam": "women", "nana": "women", "nanna": "women", "gramps": "men",
+    "aunty": "women", "amma": "women", "appa": "men", "nani": "women", "dadi": "women", "paati": "women",
+    "thatha": "men", "lola": "women", "lolo": "men", "nanay": "women", "tatay": "men",
 }
 # A grown-up child is dressed from the adult departments.
 KIDS_AGE_LIMIT = 14
 ADULT_OF: dict[str, str] = {"boys": "men", "girls": "women"}
 KID_OF: dict[str, str] = {adult: kid for kid, adult in ADULT_OF.items()}
+KID_GENDERS = frozenset(ADULT_OF)
 
 
 _COLOUR_SPELLINGS = {"gray": "grey", "navy": "navy blue", "violet": "purple", "golden": "gold"}

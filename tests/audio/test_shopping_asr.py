@@ -12,12 +12,11 @@ from dataclasses import dataclass
 import pytest
 
 from audio.asr import WhisperEngine
-from audio.models import bundled_tokenizer_path
 from bench.asr_shopping import catalog_recall, condition, decoder, load_cases
 from commerce.catalog.demo import demo_records
 from tests.audio.fixture_replay import corpus_wer
-from voice_server.conversation.asr_correction import CorrectionLexicon, english_words_in
-from voice_server.conversation.asr_hints import catalog_prompt, correction_lexicon
+from voice_server.conversation.asr_correction import CorrectionLexicon
+from voice_server.conversation.asr_hints import catalog_prompt, default_correction_lexicon
 from voice_server.conversation.vocabulary_loader import vocabulary_from_records
 
 pytestmark = pytest.mark.slow
@@ -43,7 +42,7 @@ class Slice:
 @pytest.fixture(scope="module")
 def decoded(whisper_engine: WhisperEngine) -> Slice:
     vocab = vocabulary_from_records(demo_records())
-    lexicon = correction_lexicon(vocab, english_words_in(bundled_tokenizer_path()))
+    lexicon = default_correction_lexicon(vocab)
     cases = load_cases(STEP)
     hyps = {
         path: [decoder(whisper_engine, path, catalog_prompt(vocab), lexicon, beam=1)(c).text for c in cases]

@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from commerce.models import SearchFilters
 from voice_server.conversation.dialogue import DialogueState, Intent, Vocabulary, hotwords, understand
 from voice_server.conversation.dialogue.state import CartSummary, LineRef, PendingConfirmation, ShownProduct
 
@@ -261,7 +262,7 @@ def test_a_restart_keeps_the_garment_and_both_means_two_products(vocab: Vocabula
         ("a pack of boxers for him", {"product_type": "boxers"}),
         ("silver cuff links", {"product_type": "cufflinks"}),
         # a currency corrected in passing keeps the amount
-        ("under twenty pounds, i mean dollars", {"price_max": 2000, "currency": None}),
+        ("under twenty pounds, i mean dollars", {"price_max": 2000, "currency": "USD"}),
     ],
 )
 def test_meaning_of_requests_in_passing(text: str, slots: dict, vocab: Vocabulary) -> None:
@@ -490,3 +491,82 @@ def test_picks_by_colour_size_remembered_and_cart_lines_by_position(vocab: Vocab
 def test_one_recipient_for_two_garments(vocab: Vocabulary) -> None:
     both = understand("a shirt and a tie for my dad", fresh(), vocab)
     assert [(u.slots.product_type, u.slots.gender) for u in (both, *both.then)] == [("shirt", "men"), ("tie", "men")]
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("she'd never wear yellow, it washes her out", {"exclude_colours": ["yellow"], "colours": None}),
+        ("he doesn't really do brown", {"exclude_colours": ["brown"]}),
+        ("no hoodies, he hates hoodies", {"product_type": None, "exclude_words": ["hood", "sweatshirt"]}),
+        ("a weekend away with the girls, i need a sundress", {"gender": "women", "product_type": "dress"}),
+        ("my da wants a new shirt", {"gender": "men"}),
+        ("my mam's one first, something in teal", {"gender": "women", "reference": None}),
+        ("he's saying no stripes", {"gender": None, "exclude_words": ["stripe"]}),
+        ("a scarf for my uncle who wears a suit to work", {"product_type": "scarf"}),
+        ("something warm for my grandad", {"product_type": "warm layer", "gender": "men"}),
+        ("something warm, a jumper maybe", {"product_type": "sweater"}),
+        ("a padded jacket for the snow", {"product_type": "puffer"}),
+        ("flip flops for the pool", {"product_type": "flip flops"}),
+        ("i can stretch to eighty dollars", {"price_max": 8000}),
+        ("nothing from the urban dog ones", {"exclude_brands": ["Urban Dog"]}),
+        ("make it three and change the size to medium", {"size": "M", "quantity": 3}),
+    ],
+)
+def test_dislikes_groups_whose_turn_and_umbrella_words(text: str, slots: dict, vocab: Vocabulary) -> None:
+    got = understand(text, fresh(), vocab).slots.as_dict()
+    assert {k: got.get(k) for k in slots} == slots
+
+
+def test_terse_picks_and_chores_the_shop_does_not_do(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=name, brand="B", price_cents=900, colour="red", category="jackets")
+             for i, name in ((1, "B Red Bomber Jacket"), (2, "B Red Padded Puffer Jacket"), (3, "B Red Denim Jacket"))]
+    state = DialogueState(conversation_id="t", shown=shown)
+    cases = {
+        "the second one, chuck it in": (Intent.add_to_cart, "ordinal:2"),
+        "the third one, that's lovely": (Intent.add_to_cart, "ordinal:3"),
+        "the puffer one, she's a medium": (Intent.add_to_cart, "name:puffer,padded,quilted,parka"),
+        "what boots would go with the first one": (Intent.search, "ordinal:1"),
+        "can you sort out my travel insurance too": (Intent.out_of_scope, None),
+    }
+    for text, (intent, reference) in cases.items():
+        got = understand(text, state, vocab)
+        assert (got.intent, got.slots.reference) == (intent, reference), text
+    terse = understand("second one. three. large", state, vocab)
+    assert (terse.intent, terse.slots.quantity, terse.slots.size) == (Intent.add_to_cart, 3, "L")
+    assert understand("done. pay", state, vocab).intent == Intent.checkout
+    weather = understand("i want to get him something nice, the weather here is awful", fresh(), vocab)
+    assert weather.intent == Intent.search
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("a jacket under 90 canadian", {"price_max": 9000, "currency": "CAD"}),
+        ("nothing over two thousand rand", {"price_max": 200000, "currency": "ZAR"}),
+        ("below eight hundred pesos", {"price_max": 80000, "currency": "PHP"}),
+        ("under 40 sing dollars", {"price_max": 4000, "currency": "SGD"}),
+        ("a sari for my amma", {"gender": "women"}),
+        ("a kurta for my thatha", {"gender": "men"}),
+        ("my cousin is getting married and i need a suit for myself", {"gender": None}),
+        ("my niece is getting engaged, a saree for her", {"gender": "women"}),
+        ("first for my lolo, a polo shirt", {"gender": "men", "reference": None}),
+        ("something small for her nephew, maybe a cap", {"size": None, "product_type": "cap"}),
+    ],
+)
+def test_currencies_family_words_and_the_shopper_themselves(text: str, slots: dict, vocab: Vocabulary) -> None:
+    got = understand(text, fresh(), vocab).slots.as_dict()
+    assert {k: got.get(k) for k in slots} == slots
+
+
+def test_a_brand_on_screen_named_alone_is_a_pick_and_myself_leaves_the_kids_department(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"{brand} Women Analogue Watch", brand=brand, price_cents=4000, colour="gold",
+                          category="watches") for i, brand in ((1, "Titan"), (2, "CASIO"), (3, "Fastrack"))]
+    state = DialogueState(conversation_id="t", shown=shown)
+    pick = understand("lovely, add the casio", state, vocab)
+    assert (pick.intent, pick.slots.reference) == (Intent.add_to_cart, "brand:CASIO")
+    search = understand("show me the puma watches", state, vocab)
+    assert (search.intent, search.slots.brand) == (Intent.search, "Puma")
+    kids = DialogueState(conversation_id="t", filters=SearchFilters(gender="boys", category="shirts"))
+    mine = understand("and a shirt for myself", kids, vocab)
+    assert (mine.slots.gender, mine.slots.age_group) == (None, "adults")

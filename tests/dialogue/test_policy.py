@@ -326,3 +326,32 @@ async def test_two_garments_are_two_searches_and_a_correction_goes_back_to_the_f
     assert "sneakers" in results[0].reply_text and "backpack" in results[0].reply_text
     assert state.filters.colours == ["white"] and state.filters.gender == "women"
     assert results[1].products and all("white" in f"{p.colour} {p.name}".lower() for p in results[1].products)
+
+
+async def test_a_bare_budget_after_one_in_rupees_stays_in_rupees(engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "kurtas for men under 2000 rupees", "hmm, i can stretch to 3000",
+                                "under 40", "ok under 30 dollars")
+    assert "3,000 rupees is about 36 dollars 14." in results[1].reply_text
+    assert "rupees" not in results[2].reply_text  # 40 rupees would be under a dollar: dollars were meant
+    assert "rupees" not in results[3].reply_text and state.currency is None
+
+
+async def test_a_colour_question_about_a_product_is_answered(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    results, _ = await talk(engine, "white shirts for men", "does the first one come in purple")
+    colour = results[1].products[0].colour
+    assert f"It only comes in {colour}, sorry, not in purple." in results[1].reply_text
+    same, _ = await talk(engine, "white shirts for men", f"is the first one available in {colour}")
+    assert f"Yes, it's {colour}." in same[1].reply_text
+
+
+async def test_a_kids_department_with_nothing_of_the_kind_offers_everyones(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    shop = engine.shop
+    assert isinstance(shop, MemoryShop)
+    kinds = {p.card.category for p in shop.products if p.card.gender == "boys"}
+    missing = next(c for c in ("watches", "jewellery", "bags") if c not in kinds)
+    word = {"watches": "watch", "jewellery": "necklace", "bags": "backpack"}[missing]
+    results, state = await talk(engine, f"a {word} for my nephew, he is nine")
+    assert results[0].products and "I couldn't find boys' " in results[0].reply_text
+    assert state.filters.gender is None

@@ -16,6 +16,7 @@ from voice_server.conversation.asr_hints import (
     catalog_product_words,
     catalog_prompt,
     correction_lexicon,
+    default_correction_lexicon,
     join_prompts,
 )
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
@@ -74,6 +75,36 @@ def test_brand_words_need_an_exact_sound_and_close_spelling(lexicon: CorrectionL
     assert "dressberry" in lexicon.weak
     assert correct_transcript("Dressbery dresses", lexicon) == "dressberry dresses"
     assert correct_transcript("Pooja dresses", lexicon) == "Pooja dresses"  # PJ != PM
+
+
+@pytest.fixture(scope="module")
+def server_lexicon() -> CorrectionLexicon:
+    """The server's lexicon (Whisper's words + wordfreq's less common ones) over a small catalog."""
+    vocab = Vocabulary.from_lists(["Puma"], ["black", "red", "brown", "maroon"])
+    return default_correction_lexicon(vocab)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "just some trainers for me, i'm a bloke",  # bloke ~ blouse: one sound edit, a real word
+        "i'm a bit skint this month so nothing dear",  # skint ~ skirt
+        "we need wellies for the festival mud",  # wellies ~ wallets
+        "a red scarf but red though it must be warm",  # "though it" after a colour is no "tote"
+        "is it wool? i itch in wool",  # "i itch" after a material (and a "?") is no "watch"
+        "something sparkly for new year",  # a taxonomy stem ("sparkl") is never written
+    ],
+)
+def test_real_but_less_common_words_are_left_alone(server_lexicon: CorrectionLexicon, text: str) -> None:
+    assert correct_transcript(text, server_lexicon) == text
+
+
+def test_less_common_words_yield_only_to_the_very_same_sound(server_lexicon: CorrectionLexicon) -> None:
+    assert "seri" in server_lexicon.uncommon
+    assert correct_transcript("a magenta seri with a gold border", server_lexicon) == (
+        "a magenta sari with a gold border"
+    )
+    assert correct_transcript("warm woolly scarves", server_lexicon) == "warm woolly scarves"
 
 
 def test_split_glued_needs_a_describer_and_a_product(lexicon: CorrectionLexicon) -> None:

@@ -15,7 +15,10 @@ everything else alone:
 Real English words are never replaced on their own: "captain" stays "captain" even though the shop
 sells kaftans, because the sentence may well be about a captain. "English" is the word list in
 `CorrectionLexicon.english` (built from Whisper's own tokenizer vocabulary, see
-`english_words`). `pick_hypothesis` rescores beam hypotheses with the same lexicon.
+`english_words`). Less common English words (`CorrectionLexicon.uncommon`: "bloke", "skint",
+"wellies", from wordfreq, see `uncommon_english_words`) are replaced only by a term that sounds
+exactly like them ("seri" -> "sari", never "bloke" -> "blouse"). `pick_hypothesis` rescores beam
+hypotheses with the same lexicon.
 """
 
 from __future__ import annotations
@@ -44,6 +47,16 @@ MAX_LENGTH_RATIO = 1.34
 """A replacement is at most a third longer or shorter than the word heard ("trecks" is no "tracksuit")."""
 MIN_CODE_FOR_FUZZY = 3
 """Codes shorter than this must match exactly (one edit in "PL" is half the word)."""
+UNCOMMON_MIN_ZIPF = 2.3
+"""wordfreq's Zipf frequency (log10 per billion words) from which a word counts as English that a
+shopper may well have said: about once in five million words ("skint" 2.4, "wellies" 2.5, "togs" 2.0 no)."""
+FUNCTION_WORDS = frozenset(
+    "a an the this that these those it its i me my you your he him his she her we us our they them "
+    "their and or but so if though although because as of to in on at by for with from into than then "
+    "is are was were be been am do does did have has had not no".split()
+)
+"""Closed-class words: a pair of heard words starting with one is not a misheard product word
+("red though it" is no "red tote", "wool? i itch" no "watch")."""
 
 
 def phonetic_codes(text: str) -> tuple[str, ...]:
@@ -70,6 +83,9 @@ class CorrectionLexicon:
     terms: frozenset[str]
     describers: frozenset[str] = frozenset()
     english: frozenset[str] = frozenset()
+    uncommon: frozenset[str] = frozenset()
+    """Less common English words: replaced only by a term with the very same sound code, spelled
+    as alike as a brand word (WEAK_SPELLING_RATIO)."""
     products: frozenset[str] = frozenset()
     """Single-word product terms that case 3 may produce (garments, plural forms included)."""
     weak: frozenset[str] = frozenset()
@@ -99,6 +115,7 @@ class CorrectionLexicon:
         products: Iterable[str] = (),
         weak: Iterable[str] = (),
         english: Iterable[str] = (),
+        uncommon: Iterable[str] = (),
         max_code_distance: int = 1,
         brands: Iterable[str] = (),
     ) -> CorrectionLexicon:
@@ -111,6 +128,7 @@ class CorrectionLexicon:
             weak=frozenset(weak_terms),
             describers=frozenset(d.lower() for d in describers),
             english=frozenset(w.lower() for w in english),
+            uncommon=frozenset(w.lower() for w in uncommon),
             products=frozenset(product_forms),
             max_code_distance=max_code_distance,
             brands=_brand_table(brands),
@@ -125,8 +143,10 @@ class CorrectionLexicon:
         return any(f in self.terms or f in self.english for f in forms)
 
     def nearest(self, spoken: str) -> str | None:
-        """The catalog term that sounds most like `spoken` (ties: closer spelling), or None."""
+        """The catalog term that sounds most like `spoken` (ties: closer spelling), or None; for a
+        less common English word only a term that sounds exactly alike."""
         codes = phonetic_codes(spoken)
+        exact_only = spoken.lower() in self.uncommon
         if not codes:
             return None
         best: tuple[int, float, str] | None = None
@@ -135,10 +155,10 @@ class CorrectionLexicon:
                 continue
             distance = _code_distance(codes, term_codes)
             short = min(len(c) for c in codes + term_codes) < MIN_CODE_FOR_FUZZY
-            if distance > (0 if term in self.weak or short else self.max_code_distance):
+            if distance > (0 if term in self.weak or short or exact_only else self.max_code_distance):
                 continue
             spelling = fuzz.ratio(spoken.lower().replace(" ", ""), term.replace(" ", ""))
-            if spelling < (WEAK_SPELLING_RATIO if term in self.weak else MIN_SPELLING_RATIO):
+            if spelling < (WEAK_SPELLING_RATIO if term in self.weak or exact_only else MIN_SPELLING_RATIO):
                 continue
             key = (distance, -spelling, term)
             if best is None or key < best:
@@ -154,9 +174,12 @@ def _alike_shape(spoken: str, term: str, codes: tuple[str, ...], term_codes: tup
 
 
 def plural(word: str) -> str:
-    """'kurta' -> 'kurtas', 'dress' -> 'dresses', 'clutch' -> 'clutches', 'heels' -> 'heels'."""
+    """'kurta' -> 'kurtas', 'dress' -> 'dresses', 'clutch' -> 'clutches', 'heels' -> 'heels',
+    'scarf' -> 'scarves'."""
     if word.endswith("s") and not word.endswith("ss"):
         return word
+    if word.endswith("rf"):
+        return word[:-1] + "ves"
     return word + ("es" if word.endswith(("ss", "sh", "ch", "x")) else "s")
 
 
@@ -211,7 +234,13 @@ def _pair_replacement(
     if i + 1 >= len(spans):
         return None
     (_, end0, first), (start1, _, second) = spans[i], spans[i + 1]
-    if text[end0:start1].strip(" -") or first.lower() in lexicon.terms or second.lower() in lexicon.terms:
+    if (
+        text[spans[i - 1][1]:spans[i][0]].strip()
+        or text[end0:start1].strip(" -")
+        or first.lower() in FUNCTION_WORDS
+        or first.lower() in lexicon.terms
+        or second.lower() in lexicon.terms
+    ):
         return None
     codes = phonetic_codes(first + second)
     for term in sorted(lexicon.products):
@@ -240,6 +269,18 @@ def english_words(tokens: Iterable[str], min_chars: int = 3) -> frozenset[str]:
             if len(word) >= min_chars and word.isalpha() and word.isascii():
                 words.add(word.lower())
     return frozenset(words)
+
+
+def uncommon_english_words(min_zipf: float = UNCOMMON_MIN_ZIPF) -> frozenset[str]:
+    """Lower-case English words of at least 3 letters with wordfreq's Zipf frequency >= `min_zipf`
+    (its "large" English list, shipped inside the wheel; ~64k words, 0.2 s)."""
+    from wordfreq import get_frequency_dict
+
+    floor = 10 ** (min_zipf - 9)
+    return frozenset(
+        w for w, f in get_frequency_dict("en", wordlist="large").items()
+        if f >= floor and len(w) >= 3 and w.isalpha() and w.isascii()
+    )
 
 
 RESCORE_MARGIN = 0.15

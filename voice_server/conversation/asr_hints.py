@@ -11,7 +11,12 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from voice_server.conversation.asr_correction import CorrectionLexicon, plural
+from voice_server.conversation.asr_correction import (
+    CorrectionLexicon,
+    english_words_in,
+    plural,
+    uncommon_english_words,
+)
 from voice_server.conversation.dialogue.state import DialogueState
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
 
@@ -70,21 +75,33 @@ def catalog_product_words() -> tuple[str, ...]:
 
 def catalog_describing_words(vocab: Vocabulary) -> tuple[str, ...]:
     """Colours, materials and styles: words after which a product word usually follows."""
+    from wordfreq import zipf_frequency
+
     from commerce.catalog.taxonomy import MATERIAL_WORDS, STYLE_WORDS
 
     words = [c for colour in vocab.colours for c in colour.split()]
     words += [w for table in (MATERIAL_WORDS, STYLE_WORDS) for forms in table.values() for w in forms]
-    return tuple(dict.fromkeys(w for w in words if w.isalpha()))
+    # whole words only: some taxonomy forms are stems that match inside names ("sparkl")
+    return tuple(dict.fromkeys(w for w in words if w.isalpha() and zipf_frequency(w, "en") > 0))
 
 
-def correction_lexicon(vocab: Vocabulary, english: frozenset[str] = frozenset()) -> CorrectionLexicon:
+def correction_lexicon(
+    vocab: Vocabulary, english: frozenset[str] = frozenset(), uncommon: frozenset[str] = frozenset()
+) -> CorrectionLexicon:
     """What `correct_transcript` may write: garments, colours, materials, styles and brand names."""
     brands = {alias for b in vocab.brands for alias in brand_words(b)}
     describers = catalog_describing_words(vocab)
     return CorrectionLexicon.build(
         describers, describers=describers, products=catalog_product_words(), weak=brands, english=english,
-        brands=vocab.brands,
+        uncommon=uncommon, brands=vocab.brands,
     )
+
+
+def default_correction_lexicon(vocab: Vocabulary) -> CorrectionLexicon:
+    """The server's lexicon: Whisper's own English words, wordfreq's less common ones (~0.3 s)."""
+    from audio.models import bundled_tokenizer_path
+
+    return correction_lexicon(vocab, english_words_in(bundled_tokenizer_path()), uncommon_english_words())
 
 
 def brand_words(brand: str) -> tuple[str, ...]:

@@ -18,8 +18,8 @@ from typing import Any
 from aiohttp import web
 
 from commerce.models import NotFound
-from voice_server.conversation.asr_correction import CorrectionLexicon, english_words_in, pick_hypothesis
-from voice_server.conversation.asr_hints import catalog_prompt, correction_lexicon
+from voice_server.conversation.asr_correction import CorrectionLexicon, pick_hypothesis
+from voice_server.conversation.asr_hints import catalog_prompt, default_correction_lexicon
 from voice_server.conversation.context_store import ContextStore, TurnHistory
 from voice_server.conversation.dialogue.nlu import RuleBasedUnderstander
 from voice_server.conversation.dialogue.policy import DialogueEngine, TurnResult
@@ -185,11 +185,9 @@ class ConversationService:
         return self._catalog_prompt
 
     def asr_lexicon(self) -> CorrectionLexicon:
-        """Catalog words + Whisper's English word list, built on first use (~0.1 s, then kept)."""
+        """Catalog words + English word lists, built on first use (~0.3 s, then kept)."""
         if self._asr_lexicon is None:
-            from audio.models import bundled_tokenizer_path
-
-            self._asr_lexicon = correction_lexicon(self.vocab, english_words_in(bundled_tokenizer_path()))
+            self._asr_lexicon = default_correction_lexicon(self.vocab)
         return self._asr_lexicon
 
     def correct_transcript(self, hypotheses: Sequence[tuple[str, float]]) -> str:

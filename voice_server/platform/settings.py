@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from commerce.currencies import DEFAULT_RATES
+
 
 def _env(*names: str) -> AliasChoices:
     return AliasChoices(*names)
@@ -127,7 +129,7 @@ class Settings(BaseSettings):
 
     # -- shop --------------------------------------------------------------------------------------
     currency_rates: dict[str, float] = Field(
-        default_factory=lambda: {"INR": 83.0, "GBP": 0.79, "EUR": 0.92},
+        default_factory=lambda: dict(DEFAULT_RATES),
         description="units of each currency per US dollar, for budgets said in another currency "
                     '(JSON, e.g. {"INR": 83.0}); the reply says the converted amount')
 

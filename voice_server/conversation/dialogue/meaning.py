@@ -19,6 +19,7 @@ from commerce.catalog.vocabulary import (
     PRODUCT_TYPES,
     RECIPIENT_GENDER,
     TYPE_WORDS,
+    UMBRELLA_TYPES,
     ProductType,
     descriptor_stems,
 )
@@ -48,7 +49,7 @@ _SPOKEN_COLOUR = {"gray": "grey", "golden": "gold", "navy blue": "navy", "offwhi
 _NEG_CUE = (
     r"(?:nothing|not|no|none|never|without|avoid|except|anything but|any colou?r but|any brand but|"
     r"other than|apart from|but not|dont want|do not want|dont like|do not like|rather not|not a fan of|"
-    r"no more|hate|skip|minus|arent|isnt|that arent|that isnt|not in|nothing in|none in|no (?:more )?of the|"
+    r"no more|hate|hates|hated|cant stand|cannot stand|loathes?|skip|minus|arent|isnt|that arent|that isnt|not in|nothing in|none in|no (?:more )?of the|"
     r"(?:bored|sick|tired) of|fed up (?:of|with)|had enough of)"
 )
 _NOT_EXCLUSION = re.compile(
@@ -64,9 +65,10 @@ _COMPLAINT = (r"(?:these|those|they|theyre|it|its|thats|that)(?: are| is| look| 
               r"(?! (?:too )?(?:casual|formal|smart|dressy|fancy|posh|relaxed)\b)")  # formality is said apart
 _NEG_RE = re.compile(rf"\b{_COMPLAINT}\b|"
                      r"\b(?:not (?:a|the|really a|much of a|a big|big) fan of|not (?:keen|fussed) on|"
-                     rf"(?:doesnt|does not|dont|do not) (?:really )?(?:like|want|wear|suit))\b|\b{_NEG_CUE}\b")
+                     rf"(?:doesnt|does not|dont|do not|wont|will not|wouldnt|would not|would never|never) (?:really |ever )?"
+                     rf"(?:like|want|wear|suit|do))\b|\b{_NEG_CUE}\b")  # "she doesn't really do gold"
 _FILLER = (r"(?:(?:a|an|the|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
-           r"wear|wears|wearing|big|bold|busy|huge|massive|giant|obvious)\s)*")
+           r"wear|wears|wearing|big|bold|busy|huge|massive|giant|obvious|boring|dull|ugly|horrible|awful|usual|basic)\s)*")
 _JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
 _BRIGHT = r"(?:too )?(?:bright|loud|flashy|colou?rful|neon|garish)"
 
@@ -97,12 +99,13 @@ def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
     elif m := _DESCRIPTOR_AT.match(tail):
         found.stems += list(DESCRIPTOR_STEMS[m.group(0)])
     else:
-        words = tail.split()[:4]
-        brand = vocab.find_brand(" ".join(words), known_words=frozenset()) if words else None
-        if brand is None or brand.start != 0:
+        lead_words = len(rest[:skip].split())  # kept: "the urban dog ones" names a make
+        words = rest.split()[: lead_words + 4]
+        brand = vocab.find_brand(" ".join(words), known_words=frozenset()) if words[lead_words:] else None
+        if brand is None or brand.start != lead_words:
             return 0
         found.brands.append(brand.brand)
-        return skip + len(" ".join(words[: brand.end]))
+        return skip + len(" ".join(words[lead_words: brand.end]))
     return skip + m.end()
 
 
@@ -171,7 +174,10 @@ _WORN_WITH_RE = re.compile(
 _OWNED_RE = re.compile(rf"\b(?:his|her|my|their|our|your) (?:\w+ )?(?:{_alternation(list(TYPE_WORDS))}) "
                        rf"(?:are|is|was|were) (?:already |all |mostly )?(?:{_COLOUR_ALT})\b|"
                        rf"\b(?:he|she|they|i) (?:always|usually|mostly|normally|often) (?:wears?|has) (?:\w+ )?"
-                       rf"(?:{_COLOUR_ALT}) (?:{_alternation(list(TYPE_WORDS))})\b")  # "he always wears brown shoes"
+                       rf"(?:{_COLOUR_ALT}) (?:{_alternation(list(TYPE_WORDS))})\b|"  # "he always wears brown shoes"
+                       # "a lad who wears a suit every day": what they wear anyway, not the request
+                       rf"\b(?:who|he|she|they) (?:always |usually |normally |often )?(?:wears?|lives in) (?:an? |his |her |their )?"
+                       rf"(?:{_alternation(list(TYPE_WORDS))}) (?:every ?day|daily|all the time|to work|every day to work)\b")
 
 
 def extract_types(text: str) -> tuple[list[ProductType], str]:
@@ -188,6 +194,8 @@ def extract_types(text: str) -> tuple[list[ProductType], str]:
     types = [PRODUCT_TYPES.get(f"{t.name} set", t) if sets else t for t in types]
     if any(t.category == "innerwear" for t in types):  # "his pants drawer … boxers": British pants
         types = [t for t in types if t.name != "trousers"]
+    if len(types) > 1:  # "something warm, like a shawl or a cardigan": the garments named say which
+        types = [t for t in types if t.name not in UMBRELLA_TYPES]
     if types:
         text = _TYPE_RE.sub(BLANK, text)
     return list(dict.fromkeys(types)), text
@@ -246,10 +254,18 @@ _RECIPIENT_SUBJECT_RE = re.compile(
     rf"\b({_alternation(list(RECIPIENT_GENDER))})s? (?:really |also |just )?(?:wants|needs|would like|would love|"
     r"is after|has asked for|asked for|is looking for)\b(?! (?:me|us)\b)"  # "my wife wants me to get a shirt"
 )
-_LADS_RE = re.compile(r"\b(?:(?:with|for|me and|and i and) (?:the|my) (?:lads|boys|blokes|fellas)|"
-                      r"(?:the|my) (?:lads|boys|blokes|fellas) and (?:i|me))\b")  # a group of grown men
-_SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|boy|gentleman|dude|chap|lad)\b")
-_AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|aged?|about|turning|turned|turns|who is|whos)\s(?:about |nearly |almost |just )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
+# a group of grown friends: "with the lads", "me and the girls", "a girls' trip"
+_GROUP_RE = re.compile(r"\b(?:(?:with|for|me and|and i and) (?:the|my) (lads|boys|blokes|fellas|guys|girls|gals|ladies)|"
+                       r"(?:the|my) (lads|boys|blokes|fellas|guys|girls|gals|ladies) and (?:i|me)|"
+                       r"(girls|lads|boys) (?:trip|night|weekend|holiday|getaway)s?)\b")
+_GROUP_GENDER = {"girls": "women", "gals": "women", "ladies": "women"}
+_MYSELF_RE = re.compile(r"\bfor (?:me|myself|meself)\b")
+_SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|boy|gentleman|dude|chap|lad)\b|"
+                      # "new dad here", "i'm a new mum", "i just had a baby": who is shopping
+                      r"\b(?:new |first time |proud |single )?(dad|mum|mom|father|mother) here\b|"
+                      r"\b(?:im|i am) (?:a |an )?(?:new |first time |proud |single )(dad|mum|mom|father|mother)\b|"
+                      r"\bi (?:just |recently )?(had a baby|gave birth)\b")
+_AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|aged?|about|turning|turned|turns|who is|whos)\s(?:about |nearly |almost |just )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
 # "her 21st birthday", "his sixtieth": the age of the birthday
 _ORDINAL_YEARS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
                   "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
@@ -269,10 +285,13 @@ def _said_years(text: str) -> tuple[re.Match[str] | None, int | None]:
     return None, None
 # A son or daughter with a job, an interview or a degree is dressed from the adult departments.
 _GROWN_UP_RE = re.compile(r"\b(?:office|job|work|interview|internship|university|uni|college|graduation|"
-                          r"graduating|grad school|promotion|colleagues|boss|fiance|fiancee|husband|wife)\b")
+                          r"graduating|grad school|promotion|colleagues|boss|fiance|fiancee|husband|wife|"
+                          r"getting married|engaged)\b")
 _AGE_AFTER_RE = re.compile(r"\s(?:is\s)?(?:about\s|nearly\s|almost\s|just\s)?(\d{1,2})\b(?!\s(?:dollars|bucks))")
 _SELF_GENDER = {"guy": "men", "bloke": "men", "man": "men", "gentleman": "men", "dude": "men", "chap": "men",
-                "lad": "men", "woman": "women", "lady": "women", "girl": "women", "boy": "men"}
+                "lad": "men", "woman": "women", "lady": "women", "girl": "women", "boy": "men", "dad": "men",
+                "father": "men", "mum": "women", "mom": "women", "mother": "women", "had a baby": "women",
+                "gave birth": "women"}
 
 
 def _chosen_recipient(text: str) -> re.Match[str] | None:
@@ -294,21 +313,29 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
     """The department a recipient implies: "for my wife" → women, "my son, he's ten" → boys,
     "my son's 16" → men, "my daughter's first office job" → women, "I'm a bloke" → men."""
     gender, said_age = None, None
+    group = None
     m = _chosen_recipient(text)
+    if m is not None and not m.group(0).startswith("for") and _MYSELF_RE.search(text):
+        m = None  # "my niece is getting married and i need a dress for myself": the niece is the occasion
+    _, years_said = _said_years(text)
+    grown = years_said is None or years_said >= KIDS_AGE_LIMIT  # "my boys, they're seven and nine" are boys
+    if (lads := _GROUP_RE.search(text)) and grown and (m is None or (m.start() < lads.end() and lads.start() < m.end())):
+        group = _GROUP_GENDER.get(next(g for g in lads.groups() if g), "men")
+        text = text[: lads.start()] + BLANK + text[lads.end():]
+        m = _chosen_recipient(text)  # someone else named besides the group
     if m:
         gender = RECIPIENT_GENDER[m.group(1)]
         said_age = _AGE_AFTER_RE.match(text, m.end())  # "my son's eighteen"
         text = text[: m.start()] + BLANK + text[m.end():]
     elif m := _SELF_RE.search(text):
-        gender = _SELF_GENDER[m.group(1)]
+        gender = _SELF_GENDER[next(g for g in m.groups() if g)]
         text = text[: m.start()] + BLANK + text[m.end():]
-    elif lads := _LADS_RE.search(text):
-        gender = "men"
-        text = text[: lads.start()] + BLANK + text[lads.end():]
+    else:
+        gender = group
     age, years = _said_years(text)
     if years is None and said_age:
         years = int(said_age.group(1))
-    if gender in ADULT_OF and ((years is not None and years >= KIDS_AGE_LIMIT) or _GROWN_UP_RE.search(text)):
+    if gender in ADULT_OF and (years >= KIDS_AGE_LIMIT if years is not None else _GROWN_UP_RE.search(text)):
         gender = ADULT_OF[gender]
     elif gender in KID_OF and years is not None and years < KIDS_AGE_LIMIT and m is not None:
         gender = KID_OF[gender]  # "a t-shirt for his sister, she's five"
@@ -321,9 +348,13 @@ _HE_RE = re.compile(r"\b(?:he|hes|hed|him|his|himself)\b")
 _SHE_RE = re.compile(r"\b(?:she|shes|her|hers|herself)\b")
 
 
+_SPEAKER_RE = re.compile(r"\b(?:he|she)(?:s| is)? (?:saying|says|said|thinks|reckons|told me|tells me|wants me to)\b")
+
+
 def pronoun_gender(text: str) -> str | None:
     """The department the pronouns imply when nobody is named: "it's his birthday" → men, "she's
     six" → girls; None when both or neither are said."""
+    text = _SPEAKER_RE.sub(BLANK, text)  # "he's saying no pink": the one talking, not the one shopped for
     he, she = _HE_RE.search(text), _SHE_RE.search(text)
     if bool(he) == bool(she):
         return None
@@ -381,6 +412,26 @@ _RESTART_RE = re.compile(
 
 _CURRENCY_WORD_RE = re.compile(r"\b(?:dollars?|bucks|pounds?|quid|euros?|rupees?|rs|inr|usd)\b")
 _CURRENCY_ONLY_RE = re.compile(r"^(dollars?|bucks|pounds?|quid|euros?|rupees?)(?: sorry| then| not \w+)?$")
+
+
+# "papa's first", "let's do my mum's one first": whose turn it is, not the first product shown
+_WHOSE_FIRST_RE = re.compile(rf"\b(?:(?:lets )?do |start with )?(?:my |our )?({_alternation(list(RECIPIENT_GENDER))})s "
+                             r"(?:one |ones |stuff |things? |gift |present )?first\b")
+
+
+# "some guys shorts", "ladys watches": a department said as who wears it ("hey guys" stays a greeting)
+_DEPARTMENT_WORD_RE = re.compile(rf"(?<!you )(?<!hey )(?<!hi )\b(guys|blokes|lads|gals)(?= (?:{_TYPE_ALT})\b)")
+_DEPARTMENT_OF = {"guys": "mens", "blokes": "mens", "lads": "mens", "gals": "womens"}
+
+
+_FIRST_FOR_RE = re.compile(r"(?<!the )(?<!that )\bfirst (?:of all )?for (?=(?:my|our|his|her) )")
+
+
+def whose_turn(text: str) -> str:
+    """"papas first something in maroon" → "for papa something in maroon"; "guys shorts" → "mens shorts"."""
+    text = _DEPARTMENT_WORD_RE.sub(lambda m: _DEPARTMENT_OF[m.group(1)], text)
+    text = _FIRST_FOR_RE.sub("for ", text)  # "first for my tatay, plain t-shirts": his turn first
+    return _WHOSE_FIRST_RE.sub(lambda m: f"for {m.group(1)}", text)
 
 
 def restart(text: str) -> str:

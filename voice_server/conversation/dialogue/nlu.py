@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from commerce.catalog.vocabulary import ADULT_OF, KID_OF, TYPE_WORDS, descriptor_stems
+from commerce.catalog.vocabulary import ADULT_OF, KID_GENDERS, KID_OF, TYPE_WORDS, descriptor_stems
 from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS
@@ -17,6 +17,7 @@ from voice_server.conversation.dialogue.vocabulary import Vocabulary
 
 _COLOUR_WORDS = sorted(COLOUR_SYNONYMS, key=len, reverse=True)
 _COLOUR_REF_RE = sx.attribute_reference_re("|".join(re.escape(c) for c in _COLOUR_WORDS))
+_KIND_REF_RE = sx.attribute_reference_re("|".join(re.escape(w) for w in sorted(TYPE_WORDS, key=len, reverse=True)))
 _KNOWN_WORDS = (sx.LEXICON_WORDS | frozenset(w for c in COLOUR_SYNONYMS for w in c.split())
                 | frozenset(w for phrase in TYPE_WORDS for w in phrase.split()))
 
@@ -89,8 +90,8 @@ CHECKOUT = _rx(
     r"\bplace (?:the|my|an) order\b",
     r"\bbuy (?:everything|it all|all of it)\b",
     r"\bfinish (?:my|the) order\b",
-    r"^pay\b",
-    r"\b(?:ill|i will|lets|let me|can i) pay\b",
+    r"^pay\b", r"^(?:done|thats it|thats all|all done|finished|ok|okay|right)(?: then| now)? pay(?: now| please)?$",
+    r"\b(?:ill|i will|lets|let me|can i) pay\b", r"\b(?:lets|let me|can i|i want to) (?:do|make) (?:the )?payment\b",
     r"\bgo ahead and (?:order|buy) (?:it|them|that|those|everything)\b",
 )
 # Checkout said as an order to place it, not a wish to see the total first.
@@ -124,7 +125,10 @@ REMOVE = _rx(
 ADD = _rx(
     r"(?<!dont )(?<!do not )\badd\b",
     r"\b(?:pop|stick|chuck|throw|put|place) (?:[\w ]{0,30}? )?(?:in|into|to|on) (?:my|the) (?:cart|basket|bag|order)\b",
-    r"(?<!to )\b(?:go|going) (?:with|for) (?:the|that|this|it|those|both)\b(?! (?:one|ones)? ?(?:too|as well))",
+    r"\b(?:pop|stick|chuck|throw|bung) (?:it|them|that|those|these|this|one|a pair|the \w+ (?:one|pair)) in\b",
+    r"\bput (?:it|them|that|this) for me\b",  # "put it for me in extra large"
+    r"(?<!to )(?<!would )(?<!will )(?<!could )(?<!might )(?<!that )(?<!which )(?<!what )\b(?:go|going) (?:with|for) "
+    r"(?:the|that|this|it|those|both)\b(?! (?:one|ones)? ?(?:too|as well))",
     r"\b(?:can|could|may) i (?:get|have|grab|take|order|buy)\b",
     r"\b(?:give me|ill grab|i ll grab|ill get|ill buy|ill order|i choose|i pick|ill go for)\b",
     r"\bput (?:[\w ]{0,30}? )?(?:in|into|to) (?:my|the) (?:cart|basket|bag)\b",
@@ -271,6 +275,9 @@ CHANGE_LINE = _rx(
     r"\b(?:i need|i want|we need|make it|make that) \d{1,2} of (?:those|them|these|that|it)\b",
     r"\binstead\b",
 )
+# "i wanna get her something warm, winters here are no joke": shopping, whatever else is said
+_SHOPPING_FOR_RE = re.compile(r"\b(?:get|buy|find|want|need|looking for|shopping for) (?:(?:her|him|them|me|us|my \w+) )?"
+                              r"(?:something|a present|a gift|a little something)\b")
 OUT_OF_SCOPE = _rx(
     r"\b(?:weather|forecast|raining|temperature|news|headlines|stock market|joke|recipe|directions|traffic|"
     r"flight|flights|movie|song|president|election|taxi|cab|uber|restaurant|restaurants|football|cricket|"
@@ -310,6 +317,8 @@ SERVICES = _rx(
     r"\b(?:recommend|suggest|know) (?:a |any |some )?(?:nice |good |decent )?(?:hotels?|bars?|pubs?|restaurants?|"
     r"cocktail bars?|places? to (?:eat|stay))\b",
     r"\bbook (?:me |us )?(?:a |an )?(?:\w+ )?(?:artist|pedicure|manicure|massage|salon|appointment|makeup)\b",
+    r"\b(?:travel |holiday |health |phone )?insurance\b", r"\bvisas?\b", r"\bcurrency exchange\b",
+    r"\bbook (?:me |us )?(?:a |an |the )?(?:\w+ )?(?:flights?|hotel|taxi|cab|table|tickets?)\b",
 )
 DELIVERY_QUESTION = _rx(
     r"\b(?:will|would|is|does|can|could) (?:it|that|this|they|those|these|the \w+|everything|my order)(?: actually)? "
@@ -366,6 +375,9 @@ def _clean(text: str) -> str:
     return " ".join(t for t in text.split() if t not in FILLER_WORDS or t in {"like", "please"})
 
 
+_EM_RE = re.compile(r"\bem\b")  # "chuck em in", "two of em"
+
+
 def _strip_fillers(text: str) -> str:
     """Drop hesitation words so anchors like '^yes' still work ("um yes")."""
     return " ".join(t for t in text.split() if t not in {"um", "umm", "uh", "uhh", "er", "erm", "hmm", "oh"})
@@ -401,7 +413,10 @@ _KEEP_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _OTHERS_RE = re.compile(r"\b(?:some |any )?(?:different|other) (?:ones|options|styles)\b|\bsomething else\b")
 _PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing patterned|solid colou?rs?)\b")
 PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
-_CHOICE_RE = re.compile(r"^(?:yeah|yes|yep|yup|ok|okay|sure|right|perfect|great|lovely|go on then|fine|alright)\b"
+_CHOICE_RE = re.compile(r"^(?:the|that) (?:first|second|third|fourth|fifth|last) (?:one|pair)(?: please| then)?"
+                        r"(?: (?:those|they|that|it|thats|theyre|its)(?: are| is)? (?:so |really |very )?"
+                        r"(?:cute|nice|lovely|great|perfect|gorgeous|beautiful|good|the one))?\W*$|"
+                        r"^(?:yeah|yes|yep|yup|ok|okay|sure|right|perfect|great|lovely|go on then|fine|alright)\b"
                         r"(?: \w+){0,2} (?:that|the) (?:first|second|third|fourth|fifth|last|1st|2nd|3rd)"
                         r"(?: one| pair)?(?: please| then| it is)?\W*$|"
                         # "the cheapest one", "out of the first two the cheaper one": a pick said alone
@@ -409,10 +424,9 @@ _CHOICE_RE = re.compile(r"^(?:yeah|yes|yep|yup|ok|okay|sure|right|perfect|great|
                         r"(?:the|that) (?:cheapest|cheaper|least expensive|less expensive) (?:one|pair)(?: please| then)?\W*$")
 def _said_size(text: str) -> tuple[str | None, str]:
     """The size said; after a correction, the corrected one ("large, actually no make that a medium")."""
-    cues = list(_SIZE_CORRECTION_RE.finditer(text))
-    if cues:
-        first, head = sx.extract_size(text[: cues[-1].start()])
-        corrected, rest = sx.extract_size(text[cues[-1].end():])
+    for cue in reversed(list(_SIZE_CORRECTION_RE.finditer(text))):  # "size twelve, i mean a large, sorry"
+        first, head = sx.extract_size(text[: cue.start()])
+        corrected, rest = sx.extract_size(text[cue.end():])
         if first and corrected:
             return corrected, f"{head} {rest}"
     return sx.extract_size(text)
@@ -447,7 +461,9 @@ _ONE_OF_THEM_RE = re.compile(r"\b(?:one|1) of (?:them|those|these|the two|the pa
 _QUESTION_RE = re.compile(r"\b(?:how (?:high|long|big|heavy|wide|tall|much)|what (?:is|s|are) (?:it|that|the)|"
                           r"is (?:it|that|this)|are (?:they|those|these)|does (?:it|that)|do (?:they|those))\b")
 _SIBLING_RE = re.compile(r"\b(?:his|her|their) (?:little |big |twin |older |younger |baby )?(?:sister|brother|sibling|twin)s?\b")
+_MAKE_THAT_SIZE_RE = re.compile(rf"\bmake (?:that|it|them|those|mine) (?:an? |in (?:an? )?)?(?:{sx._LETTER_ALT})\b")
 _SIZE_CORRECTION_RE = re.compile(r"\b(?:actually|no|sorry|i mean|i meant|or rather|make (?:that|it))\b")
+_FOR_ME_RE = re.compile(r"\bfor (?:me|myself|meself)\b|\bmyself\b")
 _KIDS_RE = re.compile(r"\b(?:kids?|childrens?|child|toddlers?|bab(?:y|ies)|little ones?)\b(?! shower)")
 
 
@@ -464,8 +480,11 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values.update(reason=reason, fit_feedback=fit)
     measurements, t = sx.extract_measurements(t)
     values["measurements"] = measurements
+    said_dollars = re.search(r"\b(?:dollars?|bucks?|usd)\b", t) is not None
     currency, t = sx.extract_currency(t)
     price_min, price_max, trend, t = sx.extract_price(t)
+    if currency is None and said_dollars:
+        currency = "USD"  # said in dollars: an earlier budget's rupees no longer apply
     values["currency"] = currency if (price_min is not None or price_max is not None) else None
     if trend is not None and (price_max is not None or price_min is not None):
         trend = None  # "not too pricey, under 30 dollars", "under 1500, I won't spend more than that": the bound says it
@@ -493,12 +512,18 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         colour = vocab.canonical_colour(colour_ref.group(1)) or colour_ref.group(1)
         ref = f"colour:{colour}"
         t = _COLOUR_REF_RE.sub(sx.BLANK, t)
+    if ref is None and (kind_ref := _KIND_REF_RE.search(t)):
+        kind_stems = descriptor_stems(kind_ref.group(1))  # "the puffer one": the shown product of that kind
+        if any(any(stem in p.name.lower() for stem in kind_stems) for p in state.shown):
+            ref, t = f"name:{','.join(kind_stems)}", sx._blank(t, kind_ref)
     brands: list[str] = []
     while (brand := vocab.find_brand(t.strip(), known_words=_KNOWN_WORDS)) is not None:
         tokens = t.strip().split()
         after = tokens[brand.end] if brand.end < len(tokens) else ""
         before = tokens[brand.start - 1] if brand.start > 0 else ""
-        if ref is None and before in {"the", "that", "those"} and after in {"one", "ones", "pair"}:
+        on_screen = any(p.brand.lower() == brand.brand.lower() for p in state.shown)
+        if ref is None and before in {"the", "that", "those"} and (
+                after in {"one", "ones", "pair"} or (on_screen and after not in TYPE_WORDS)):  # "add the casio"
             ref = f"brand:{brand.brand}"
         else:
             brands.append(brand.brand)
@@ -562,6 +587,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["gender"] = "women" if party.group(1) in ("hen", "bachelorette") else "men"  # who goes to one
     if values["gender"] is None and _KIDS_RE.search(text):
         values["age_group"] = "kids"  # "kids' t-shirts", "something for the children"
+    elif recipient is None and _FOR_ME_RE.search(text) and (values["gender"] or state.filters.gender) in KID_GENDERS:
+        values.update(gender=None, age_group="adults")  # "a shirt for myself" after the children's: a grown-up's
     _drop_excluded(values)
     if ref is not None and ref.startswith("ordinal:") and values.get("quantity") == len(ref.split(",")) > 1:
         values["quantity"] = None  # "both of the first two": two products, one of each
@@ -608,7 +635,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.goodbye, 0.9
     if HELP.search(text) and not (slots.category or slots.product_type):
         return Intent.help, 0.9
-    if (OUT_OF_SCOPE.search(text) or NOT_SOLD_GOODS.search(text)) and not (slots.category or slots.product_type):
+    if ((OUT_OF_SCOPE.search(text) and not _SHOPPING_FOR_RE.search(text)) or NOT_SOLD_GOODS.search(text)) and not (
+            slots.category or slots.product_type):
         return Intent.out_of_scope, 0.8
     if slots.topic in ("service", "delivery", "returns_policy") and not (ADD.search(text) and slots.reference):
         return Intent.out_of_scope, 0.8  # "can you gift wrap it", "will it get here by friday"
@@ -787,6 +815,11 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
         out = Understanding(intent=Intent.remove_from_cart, confidence=0.8,
                             slots=Slots(reference=again_ref))
         return out.model_copy(update={"then": [whole]})
+    if (again is not None and whole.intent == Intent.add_to_cart and whole.slots.reference is None
+            and whole.slots.size and _MAKE_THAT_SIZE_RE.search(prepared)):
+        # "make that a large and actually give me two": the line just added, resized (and recounted)
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+            size=whole.slots.size, quantity=whole.slots.quantity))
     line = state.last_line
     if (again is not None and line is not None and line.quantity > 1 and whole.slots.size not in (None, line.size)
             and _ONE_OF_THEM_RE.search(prepared) and not ADD.search(prepared)):
@@ -810,7 +843,7 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     ("add the first one in medium and show me sandals") become one understanding each, the
     later ones in ``then``: a part with only a product and a size ("and the third in large")
     repeats the first part's cart action."""
-    prepared = meaning.restart(_strip_fillers(prepare(text)))
+    prepared = meaning.whose_turn(meaning.restart(_strip_fillers(_EM_RE.sub("them", prepare(text)))))
     parts = meaning.split_requests(prepared)
     whole = _understand_one(prepared, state, vocab)
     if whole.intent == Intent.search and _MEANT_RE.search(prepare(text)):

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from commerce import currencies
 from commerce.catalog import taxonomy, vocabulary
 from commerce.models import (
     BodyMeasurements,
@@ -51,8 +52,8 @@ from voice_server.conversation.dialogue.vocabulary import Vocabulary
 PAGE_SIZE = 3
 # Units of each currency per US dollar (the catalog's INR prices were converted at 83, docs/catalog.md);
 # the server passes `Settings.currency_rates`.
-DEFAULT_CURRENCY_RATES: dict[str, float] = {"INR": 83.0, "GBP": 0.79, "EUR": 0.92}
-CURRENCY_NAMES: dict[str, str] = {"INR": "rupees", "GBP": "pounds", "EUR": "euros"}
+DEFAULT_CURRENCY_RATES = currencies.DEFAULT_RATES
+CURRENCY_NAMES = currencies.SPOKEN_NAMES
 FILTER_FIELDS: dict[str, str] = {
     "category": "category",
     "colour": "colour",
@@ -165,7 +166,7 @@ class DialogueEngine:
             if i > 0 and step.intent == Intent.checkout and turn.state.pending is not None and turn.state.pending.kind in (
                     "choose_size", "choose_product", "choose_quantity"):
                 break  # "add the first one and check out", and it needs a size: the question first
-            step, note = self._in_dollars(step)
+            step, note = self._in_dollars(step, turn.state)
             if step.slots.reference and step.intent in _PICKS and (
                     index := recalled_list(turn.state, step.slots.category, step.slots.name_any,
                                            step.slots.earlier)) is not None:
@@ -228,12 +229,21 @@ class DialogueEngine:
             confidence=understanding.confidence,
         )
 
-    def _in_dollars(self, u: Understanding) -> tuple[Understanding, str]:
+    def _in_dollars(self, u: Understanding, state: DialogueState) -> tuple[Understanding, str]:
         """A budget said in another currency, converted at the configured rate, and the sentence
-        that says so ("3000 rupees is about 36 dollars."); unknown currencies are said to be."""
+        that says so ("3000 rupees is about 36 dollars."); unknown currencies are said to be. A bare
+        amount after a budget in rupees is in rupees too when that is at least a dollar ("i can
+        stretch to four thousand"; "under 50" stays dollars)."""
         slots = u.slots
-        if slots.currency is None:
-            return u, ""
+        said = [v for v in (slots.price_min, slots.price_max) if v is not None]
+        if slots.currency is None and said and state.currency is not None and (
+                (earlier := self.currency_rates.get(state.currency)) and min(said) / earlier >= 100):
+            slots = slots.model_copy(update={"currency": state.currency})
+            u = u.model_copy(update={"slots": slots})
+        if slots.currency in (None, "USD"):
+            state.currency = None if slots.currency else state.currency
+            return u.model_copy(update={"slots": slots.model_copy(update={"currency": None})}), ""
+        state.currency = slots.currency
         rate = self.currency_rates.get(slots.currency)
         name = CURRENCY_NAMES.get(slots.currency, slots.currency)
         if not rate:
@@ -314,17 +324,24 @@ class DialogueEngine:
         has nothing of the new kind there ("track pants for my husband", then "sports bras for me")."""
         state = turn.state
         result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
-        if carried_gender and not result.products:
-            filters = filters.model_copy(update={"gender": None, "age_group": "adults"})
-            result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
         sibling = _SIBLING_CATEGORY.get(filters.category or "")
-        if sibling is not None and set(result.relaxed) & _SAID_FILTERS:
-            # "white kurtas for a boy": none alone, but kurtas sold with pyjamas are kurtas too
-            category, stem = sibling
-            wider_kind = filters.model_copy(update={"category": category, "name_any": [stem]})
+        if sibling is not None and (set(result.relaxed) & _SAID_FILTERS or not result.products):
+            # "white kurtas for a boy": none alone, but kurtas sold with pyjamas are kurtas too;
+            # "a running top for my dad": men's tops are sold as t-shirts
+            category, stems = sibling
+            wider_kind = filters.model_copy(update={"category": category, "name_any": list(stems)})
             other = await self.shop.search(wider_kind, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
             if other.products and not set(other.relaxed) & _SAID_FILTERS:
                 filters, result = wider_kind, other
+        if carried_gender and not result.products:
+            filters = filters.model_copy(update={"gender": None, "age_group": "adults"})
+            result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+        elif not result.products and filters.gender in vocabulary.KID_GENDERS:
+            # "maybe a watch for her brother, he's nine": no boys' watches, but watches anyone can wear
+            anyone = filters.model_copy(update={"gender": None, "age_group": None})
+            other = await self.shop.search(anyone, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+            if other.products:
+                result = other.model_copy(update={"relaxed": [*other.relaxed, "gender"]})
         result = result.model_copy(update={"relaxed": _relaxed_names(result.relaxed)})
         if protect and set(result.relaxed) & protect and wider is not None:
             await self._run_search(turn, wider, offset, protect)
@@ -416,8 +433,12 @@ class DialogueEngine:
             parts.append(say.includes_sentence(card))
         elif turn.u.slots.topic == "care":
             parts.append("I don't know how to wash it, sorry: the listing has no care instructions.")
+        elif (asked := turn.u.slots.colour) and not card.colour:
+            parts.append(f"The listing doesn't give its colour, so I can't promise {asked}.")
+        elif asked and card.colour and asked.lower() not in card.colour.lower():
+            parts.append(f"It only comes in {card.colour}, sorry, not in {asked}.")  # "does it come in purple"
         elif card.colour:
-            parts.append(f"It's {card.colour}.")
+            parts.append(f"{'Yes, it' if turn.u.slots.colour else 'It'}'s {card.colour}.")
         parts.append(_stock_sentence(card.sizes_available, turn.u.slots.size))
         if card.recommended_size is not None:
             parts.append(f"I'd suggest {say.speak_size(card.recommended_size.size)} for you.")
@@ -898,6 +919,8 @@ def _line_mentions(name: str, brand: str, word: str) -> bool:
 
 
 def _merge(base: SearchFilters, slots: Slots, state: DialogueState) -> SearchFilters:
+    if slots.gender is None and slots.age_group == "adults" and base.gender in vocabulary.KID_GENDERS:
+        base = base.model_copy(update={"gender": None})  # "a shirt for myself" after the baby's things
     update: dict[str, Any] = {}
     for slot_name, field in FILTER_FIELDS.items():
         value = getattr(slots, slot_name)
@@ -1054,7 +1077,9 @@ def note_interrupted(state: DialogueState, heard_text: str) -> DialogueState:
 
 
 # a category whose products are also sold in sets filed under another ("Kurta with Pyjamas")
-_SIBLING_CATEGORY = {"kurtas": ("ethnic_sets", "kurta")}
+_SIBLING_CATEGORY: dict[str, tuple[str, tuple[str, ...]]] = {
+    "kurtas": ("ethnic_sets", ("kurta",)), "tops": ("tshirts", ()),
+}
 _SAID_FILTERS = {"colour", "price", "price_min", "price_max", "brand", "size"}  # relaxing these loses what was said
 _CART_SENTENCE = re.compile(r" ?You have \d+ items? in your cart, [^.]* in total\.")
 _CART_CHANGES = (Intent.add_to_cart, Intent.update_cart, Intent.remove_from_cart)

@@ -31,6 +31,9 @@ def resolve_many(reference: str | None, state: DialogueState) -> list[ShownProdu
     if reference.startswith("brand:"):
         brand = reference.removeprefix("brand:").lower()
         return [p for p in shown if p.brand.lower() == brand or p.brand.lower().startswith(f"{brand} ")]  # Puma Motorsport
+    if reference.startswith("name:"):  # "the puffer one": the shown products named that kind
+        stems = reference.removeprefix("name:").split(",")
+        return [p for p in shown if any(stem in p.name.lower() for stem in stems)]
     if reference.startswith(("cheapest:", "priciest:")):  # "the cheaper of the first two"
         which, _, among = reference.partition(":")
         some = resolve_many(f"ordinal:{among}", state)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
-from commerce.catalog.vocabulary import PRODUCT_TYPES, TYPE_WORDS
+from commerce.catalog.vocabulary import PRODUCT_TYPES, TYPE_WORDS, UMBRELLA_TYPES
 from voice_server.conversation.dialogue.state import DialogueState
 from voice_server.conversation.dialogue.understanding import Intent, Slots, Understander, Understanding
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
@@ -67,7 +67,9 @@ def concept_table() -> dict[str, list[str]]:
     for phrase, name in TYPE_WORDS.items():
         if not phrase.endswith("s") or phrase[:-1] not in TYPE_WORDS:  # singular forms suffice
             spoken[name].append(phrase)
-    table = {f"type:{name}": [*spoken[name], *TYPE_DESCRIPTIONS.get(name, ())] for name in PRODUCT_TYPES}
+    # umbrella words ("something warm") stay with the rules: as a guess they would replace the kind on screen
+    table = {f"type:{name}": [*spoken[name], *TYPE_DESCRIPTIONS.get(name, ())] for name in PRODUCT_TYPES
+             if name not in UMBRELLA_TYPES}
     table.update({f"topic:{name}": list(phrases) for name, phrases in OUT_OF_SCOPE_TOPICS.items()})
     return table
 
@@ -84,7 +86,7 @@ def _needs_help(u: Understanding) -> bool:
         return True
     nothing_to_find = not (s.category or s.product_type or s.occasion or s.style or s.material or s.brand
                            or s.colours or s.reference or s.price_trend or s.exclude_words or s.shade
-                           or s.formality)
+                           or s.formality or s.exclude_colours or s.exclude_brands)  # "not the black ones": a refine
     return u.intent in (Intent.search, Intent.refine) and nothing_to_find
 
 

@@ -65,7 +65,8 @@ _MAX_CUE = (
     r"(?:dont|do not|wont|will not|cant|cannot|not) (?:really )?(?:want to |wanna |going to |gonna |afford to )?"
     r"(?:spend|pay|go) "
     r"(?:more than|over|above)|nothing over|nothing above|nowt over|nowt above|nothing more than|not over|not above|nothing pricier than|under|below|less than|no more than|not more than|up to|upto|max|maximum|at most|"
-    r"cheaper than|within|budget of|budget is|budgets|budget|lower than|beneath|tops"
+    r"cheaper than|within|budget of|budget is|budgets|budget|lower than|beneath|tops|"
+    r"stretch to|stretch up to|push (?:it |that )?to|go as high as|as much as"  # "i can stretch to four thousand"
 )
 _MIN_CUE = r"over|above|more than|at least|starting at|minimum|min|higher than|upwards of"
 _AROUND_CUE = r"around|about|roughly|approximately|close to|near|round about|somewhere around"
@@ -112,7 +113,11 @@ def _cents(m: re.Match[str], base: int) -> int:
 CURRENCY_WORDS: dict[str, str] = {
     "rupees": "INR", "rupee": "INR", "rs": "INR", "inr": "INR", "quid": "GBP", "gbp": "GBP", "pounds sterling": "GBP", "pounds": "GBP", "pound": "GBP",
     "sterling": "GBP", "euros": "EUR", "euro": "EUR", "eur": "EUR", "dollars": "USD", "dollar": "USD", "bucks": "USD",
-    "usd": "USD",
+    "usd": "USD", "canadian dollars": "CAD", "canadian": "CAD", "cad": "CAD", "aussie dollars": "AUD",
+    "australian dollars": "AUD", "aud": "AUD", "nz dollars": "NZD", "kiwi dollars": "NZD", "sing dollars": "SGD",
+    "singapore dollars": "SGD", "sgd": "SGD", "dirhams": "AED", "dirham": "AED", "aed": "AED", "rand": "ZAR",
+    "rands": "ZAR", "zar": "ZAR", "shillings": "KES", "shilling": "KES", "bob": "KES", "ksh": "KES", "pesos": "PHP",
+    "peso": "PHP", "php": "PHP", "naira": "NGN", "ngn": "NGN",
 }
 _THOUSANDS_RE = re.compile(r"\b(\d+(?:\.\d+)?)\s(?:k|grand)\b")
 _CURRENCY_RE = re.compile(rf"\b(\d+(?:\.\d+)?)\s({_alternation(list(CURRENCY_WORDS))})\b")
@@ -300,11 +305,11 @@ _WAIST_LENGTH_RE = re.compile(
     r"\b(\d\d)\s(?:by|x|across|waist\s(?:and\s)?)\s?(\d\d)(?:\s(?:length|inseam|long))?\b"
 )
 _SIZE_NUMBER_RE = re.compile(r"\b(?:size\s(?:uk\s|us\s|eu\s)?|uk\s|us\s|eu\s)(\d{1,2}(?:\.5)?)\b")
-_SIZE_HOMOPHONE_RE = re.compile(rf"\bsize\s({'|'.join(_SIZE_HOMOPHONES)})\b")
+_SIZE_HOMOPHONE_RE = re.compile(rf"\bsize\s({'|'.join(_SIZE_HOMOPHONES)})\b(?!\s(?:an?\s)?(?:{_LETTER_ALT})\b)")  # not "size to large"
 # "size m", "in m", "he wears l", "small size": a lone letter only after a size cue
 _SIZE_LETTER_RE = re.compile(rf"\b(?:size|in|wears|takes|hes an?|shes an?|hes|shes)\s({_LETTER_ALT}|s|m|l)\b(?!\ssize)|"
                              rf"\b({_LETTER_ALT}|s|m|l)\ssize\b")
-_LETTER_RE = re.compile(rf"\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:bag|trolley|size bag|party|gathering|wedding|do|"
+_LETTER_RE = re.compile(rf"(?<!something\s)(?<!anything\s)\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:bag|trolley|size bag|party|gathering|wedding|do|"
                         r"function|ceremony|get together|celebration|dinner|budget|gift|present|thing|town|family|group))")
 _WAIST_RE = re.compile(r"\b(?:(\d\d)\swaist|waist\s(?:size\s)?(\d\d))\b(?!\s(?:inches|inch|cm))")
 _WEAR_RE = re.compile(  # "she's a seven" is a size; "she's seven" an age
@@ -363,6 +368,7 @@ _QTY_VERB_RE = re.compile(
     r"(?!\s(?:dollars|bucks|cm|kg|inch|waist|by|x|percent|\d))"
 )
 _QTY_TIMES_RE = re.compile(r"\b(?:x\s?|times\s)(\d)\b")
+_QTY_TERSE_RE = re.compile(rf"(?:\b(?:one|1|pair)|(?<!\S)_)\s+(\d)\s+(?:in\s)?(?:an?\s)?(?=(?:{_LETTER_ALT}|_)(?:\s|$))")  # "second one. two. medium" (the size may be blanked)
 
 
 def extract_quantity(text: str) -> tuple[int | None, str]:
@@ -379,6 +385,9 @@ def extract_quantity(text: str) -> tuple[int | None, str]:
     m = _QTY_TIMES_RE.search(text)
     if m:
         return int(m.group(1)), _blank(text, m)
+    m = _QTY_TERSE_RE.search(text)
+    if m and int(m.group(1)) > 1:
+        return int(m.group(1)), text[: m.start(1)] + BLANK + text[m.end(1):]
     return None, text
 
 
@@ -435,9 +444,9 @@ def extract_ordinal_reference(text: str) -> tuple[str | None, str]:
     if m:
         count = 2 if m.group(1) in ("2", "two") else 3
         return "ordinal:" + ",".join(str(i) for i in range(1, count + 1)), _blank(text, m)
-    m = _ORDINAL_RE.search(text)
-    if m and (m.group(1) != "top" or _top_of_list(text, m)):
-        return f"ordinal:{ORDINALS[m.group(1)]}", _blank(text, m)
+    for m in _ORDINAL_RE.finditer(text):  # "add the top, the second one": "top" is the garment there
+        if m.group(1) != "top" or _top_of_list(text, m):
+            return f"ordinal:{ORDINALS[m.group(1)]}", _blank(text, m)
     m = _NUMBERED_RE.search(text)
     if m:
         return f"ordinal:{m.group(1)}", _blank(text, m)

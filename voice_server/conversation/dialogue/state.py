@@ -99,6 +99,7 @@ class DialogueState(BaseModel):
     last_line: LineRef | None = None
     compared_ids: list[int] = Field(default_factory=list, description="the pair last compared ('the cheaper one')")
     advised_size: str | None = Field(default=None, description="the size last advised, for 'in that size'")
+    currency: str | None = Field(default=None, description="the currency a budget was last said in ('rupees')")
 
     def shown_by_id(self, product_id: int | None) -> ShownProduct | None:
         return next((p for p in self.shown if p.id == product_id), None)

@@ -65,7 +65,7 @@ class Slots(BaseModel):
     """Slot values in canonical form. Prices in cents, measurements in cm / kg.
 
     `reference`: "ordinal:N" (N=-1 last, "ordinal:1,2" for several), "focus" (it / that one),
-    "colour:<c>", "brand:<b>", "cheapest", "priciest", "cheapest:1,2" (the cheaper of the first two).
+    "colour:<c>", "brand:<b>", "name:<stem>,<stem>" (the puffer one), "cheapest", "priciest", "cheapest:1,2" (the cheaper of the first two).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -100,7 +100,7 @@ class Slots(BaseModel):
     name_any: list[str] | None = Field(None, description="name stems of the product type(s) asked for")
     name_prefer: str | None = Field(None, description="the stem of the word said for the type ('jhumkas')")
     clear: list[str] | None = Field(None, description="filters the shopper lifts ('any brand')")
-    currency: str | None = Field(None, description="ISO code when a budget was said in another currency")
+    currency: str | None = Field(None, description="ISO code of the currency a budget was said in (USD when dollars were named)")
     topic: Literal["material", "care", "includes", "feature", "price", "sizes", "service", "delivery", "returns_policy"] | None = Field(
         None, description="what a question asks about")
     feature: str | None = Field(None, description="the feature a question asks about ('does it have a zip')")

@@ -131,7 +131,10 @@ class Vocabulary:
                 continue
             if (phrase in self._ambiguous or phrase in known_words) and not _BRAND_CUE.search(
                     " ".join(tokens[:start])):  # "kurtis" are kurtis unless "from kurtis"
-                if not (end < len(tokens) and tokens[end] in {"brand", "brands"}):
+                after = tokens[end] if end < len(tokens) else ""
+                # "the urban dog ones": a name between "the" and "ones" names a make
+                named = after in {"ones", "stuff"} and start > 0 and tokens[start - 1] in {"the", "those"}
+                if not (after in {"brand", "brands"} or named):
                     continue
             return BrandMatch(brand, start, end, 100.0)
         best: BrandMatch | None = None
