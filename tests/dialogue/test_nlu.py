@@ -570,3 +570,27 @@ def test_a_brand_on_screen_named_alone_is_a_pick_and_myself_leaves_the_kids_depa
     kids = DialogueState(conversation_id="t", filters=SearchFilters(gender="boys", category="shirts"))
     mine = understand("and a shirt for myself", kids, vocab)
     assert (mine.slots.gender, mine.slots.age_group) == (None, "adults")
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("not too bright, grey or navy only", {"shade": "muted", "colours": ["grey", "navy"], "exclude_colours": None}),
+        ("about five thousand shillings, so roughly forty dollars", {"currency": "USD", "price_max": 4200}),
+        ("under thirty bucks canadian", {"currency": "CAD", "price_max": 3000}),
+        ("only the nike ones, i hate every other brand", {"brand": "Nike", "clear": None}),
+        ("that's a bit expensive for me, anything under 20", {"age_group": None, "price_max": 2000}),
+        ("does the second one come with a matching belt", {"topic": "includes", "feature": "belt"}),
+        ("is the strap on it leather", {"topic": "material"}),
+    ],
+)
+def test_brightness_converted_budgets_and_what_a_listing_is_asked(text: str, slots: dict, vocab: Vocabulary) -> None:
+    got = understand(text, fresh(), vocab).slots.as_dict()
+    assert {k: got.get(k) for k in slots} == slots
+
+
+def test_paying_later_sews_and_pumps(vocab: Vocabulary) -> None:
+    assert understand("that's all, i'll pay later", fresh(), vocab).intent != Intent.checkout
+    assert understand("could you sew the blouse for me", fresh(), vocab).intent == Intent.out_of_scope
+    assert understand("do you sell breast pumps", fresh(), vocab).intent == Intent.out_of_scope
+    assert understand("black pumps for work", fresh(), vocab).slots.product_type == "heels"

@@ -87,6 +87,9 @@ class Exclusions:
 def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
     """Length of the excluded thing at the start of ``rest`` (0 when it names none), recorded in
     ``found``: a colour, a brightness, a product type, a descriptor or material, or a brand."""
+    if too := re.match(rf"(?:(?:a bit|anything|something) )?too {_BRIGHT}\b(?: colou?rs?)?", rest):
+        found.shade = "muted"  # "not too bright, black or navy": the brightness, not "bright black"
+        return too.end()
     lead = re.match(_FILLER, rest)
     skip = lead.end() if lead else 0
     tail = rest[skip:]
@@ -161,7 +164,7 @@ def _verb_dresses(text: str, m: re.Match[str]) -> bool:
         after[0] == "like" and after[1:] in (["a"], ["an"], ["they"], ["shes"], ["hes"])))
 
 
-_NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|"  # the fabric sold with a saree, not a blouse to look for
+_NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|\bbreast pumps?\b|"  # a saree's blouse fabric; no shoes
                                r"\b(?:suits?|suited) (?:him|her|me|you|them|us|my|his)\b|"
                                r"\b(?:would|will|might|does|doesnt|dont|do) suit\b|\bdress ?codes?\b")
 # "something less formal, like what i'd wear with chinos": the garment worn with it is not asked for
@@ -259,7 +262,10 @@ _GROUP_RE = re.compile(r"\b(?:(?:with|for|me and|and i and) (?:the|my) (lads|boy
                        r"(?:the|my) (lads|boys|blokes|fellas|guys|girls|gals|ladies) and (?:i|me)|"
                        r"(girls|lads|boys) (?:trip|night|weekend|holiday|getaway)s?)\b")
 _GROUP_GENDER = {"girls": "women", "gals": "women", "ladies": "women"}
-_MYSELF_RE = re.compile(r"\bfor (?:me|myself|meself)\b")
+# "a shirt for myself": the shopper; not "too expensive for me", "a bit tight for me"
+FOR_MYSELF_RE = re.compile(r"(?<!expensive )(?<!pricey )(?<!dear )(?<!much )(?<!costly )(?<!tight )(?<!big )"
+                           r"(?<!small )(?<!long )(?<!short )(?<!loose )(?<!good )(?<!fine )(?<!enough )"
+                           r"\bfor (?:me|myself|meself)\b")
 _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|boy|gentleman|dude|chap|lad)\b|"
                       # "new dad here", "i'm a new mum", "i just had a baby": who is shopping
                       r"\b(?:new |first time |proud |single )?(dad|mum|mom|father|mother) here\b|"
@@ -315,7 +321,7 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
     gender, said_age = None, None
     group = None
     m = _chosen_recipient(text)
-    if m is not None and not m.group(0).startswith("for") and _MYSELF_RE.search(text):
+    if m is not None and not m.group(0).startswith("for") and FOR_MYSELF_RE.search(text):
         m = None  # "my niece is getting married and i need a dress for myself": the niece is the occasion
     _, years_said = _said_years(text)
     grown = years_said is None or years_said >= KIDS_AGE_LIMIT  # "my boys, they're seven and nine" are boys

@@ -91,7 +91,7 @@ CHECKOUT = _rx(
     r"\bbuy (?:everything|it all|all of it)\b",
     r"\bfinish (?:my|the) order\b",
     r"^pay\b", r"^(?:done|thats it|thats all|all done|finished|ok|okay|right)(?: then| now)? pay(?: now| please)?$",
-    r"\b(?:ill|i will|lets|let me|can i) pay\b", r"\b(?:lets|let me|can i|i want to) (?:do|make) (?:the )?payment\b",
+    r"\b(?:ill|i will|lets|let me|can i) pay\b(?! (?:later|tomorrow|next|another|some other|at the end|when))", r"\b(?:lets|let me|can i|i want to) (?:do|make) (?:the )?payment\b",
     r"\bgo ahead and (?:order|buy) (?:it|them|that|those|everything)\b",
 )
 # Checkout said as an order to place it, not a wish to see the total first.
@@ -298,7 +298,8 @@ NOT_SOLD_GOODS = _rx(
     r"sofas?|couch(?:es)?|furniture|mattress(?:es)?|phones?|iphones?|smartphones?|phone cases?|laptops?|"
     r"tablets?|tvs?|televisions?|headphones|earbuds|groceries|toys?|books?|snacks?|sweets|mithai|"
     r"chocolates?|pizzas?|protein (?:powder|shakes?|bars?)|supplements?|lunch ?box(?:es)?|sleeping bags?|"
-    r"hot water bottles?|electric blankets?|bedding|bouquets?|yoga mats?|"
+    r"hot water bottles?|electric blankets?|bedding|bouquets?|yoga mats?|airtime|phone credit|data bundles?|"
+    r"corned beef|spam|canned goods|tinned food|instant noodles|pot noodles|breast pumps?|baby monitors?|"
     # clothes the catalog does not carry
     r"swimmers|swimsuits?|swimwear|swimming (?:costume|trunks|shorts)|swim (?:shorts|trunks|suit)|bathers|cossies?|"
     r"wetsuits?|wellies|wellington boots|gumboots|rain boots|gloves|mittens|umbrellas?)\b",
@@ -312,7 +313,7 @@ SERVICES = _rx(
     r"\b(?:add|pop|put|include|write|slip) (?:in )?(?:a |an )?(?:little )?(?:gift )?(?:card|note|message)\b",
     r"\bengrav(?:e|ed|ing)\b", r"\bmonogram", r"\bprint (?:their|his|her|my|our|the|a) names?\b",
     r"\b(?:names?|initials) (?:printed|on the back)\b", r"\balterations?\b", r"\b(?:taking|take|taken) up\b",
-    r"\b(?:hemm?(?:ed|ing)?|tailor(?:ed|ing)?)\b",
+    r"\b(?:hemm?(?:ed|ing)?|tailor(?:ed|ing)?)\b", r"\b(?:stitch|sew)(?:ed|ing)? (?:the |my |her |a )?(?:blouse|it|them)\b",
     r"\b(?:hold|reserve|put aside|set aside|keep) (?:it|them|this|that|the \w+)(?: for me)? (?:till|until|for)\b",
     r"\b(?:recommend|suggest|know) (?:a |any |some )?(?:nice |good |decent )?(?:hotels?|bars?|pubs?|restaurants?|"
     r"cocktail bars?|places? to (?:eat|stay))\b",
@@ -353,7 +354,7 @@ _CART_PLACE_RE = re.compile(r"\b(?:in|into|to|from|out of) (?:my|the) (?:shoppin
 _JUST_THE_ONE_RE = re.compile(_JUST_THE_ONE)
 _JUST_QTY_RE = re.compile(r"\b(?:just|only|make it|make that)\s(\d{1,2})\b(?!\s(?:dollars|bucks|of|more|left))")
 _LIFT_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("brand", re.compile(r"\b(?:any|whatever|other|another|different) brands?\b(?! but)")),
+    ("brand", re.compile(r"\b(?<!every )(?<!hate )(?:any|whatever|other|another|different) brands?\b(?! but)")),
     ("colour", re.compile(r"\b(?:any|whatever) colou?rs?\b(?! but)")),
     ("price", re.compile(r"\b(?:any price|money is no object|price doesnt matter|whatever it costs)\b")),
 )
@@ -361,7 +362,9 @@ _TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("material", re.compile(r"\b(?:made (?:of|from|out of)|material|fabric|what is it made|"
                             rf"(?:is|are) (?:it|that|this|they|these|those|the \w+(?: one)?) (?:\w+ ){{0,2}}{_FIBRES}\b|"
                             rf"(?:one|ones|pair) (?:is|are) (?:\w+ ){{0,2}}{_FIBRES}\b|"
-                            r"(?:cotton|linen|silk|wool|leather|polyester)\?)")),
+                            r"(?:cotton|linen|silk|wool|leather|polyester)\?|"
+                            # "is the strap on the casio metal or leather"
+                            rf"\b(?:is|are) (?:the )?(?:strap|band|sole|lining|upper)s? (?:on |of )?(?:\w+ ){{0,3}}(?:metal|{_FIBRES})\b)")),
     ("feature", _FEATURE_RE),
     ("includes", re.compile(r"\b(?:come|comes|sold|go) (?:with|together)\b|\bseparate(?:ly)?\b")),
     ("care", re.compile(r"\b(?:machine wash(?:able)?|washable|hand wash|wash (?:it|them)|dry clean|iron(?:ing)?|"
@@ -463,7 +466,8 @@ _QUESTION_RE = re.compile(r"\b(?:how (?:high|long|big|heavy|wide|tall|much)|what
 _SIBLING_RE = re.compile(r"\b(?:his|her|their) (?:little |big |twin |older |younger |baby )?(?:sister|brother|sibling|twin)s?\b")
 _MAKE_THAT_SIZE_RE = re.compile(rf"\bmake (?:that|it|them|those|mine) (?:an? |in (?:an? )?)?(?:{sx._LETTER_ALT})\b")
 _SIZE_CORRECTION_RE = re.compile(r"\b(?:actually|no|sorry|i mean|i meant|or rather|make (?:that|it))\b")
-_FOR_ME_RE = re.compile(r"\bfor (?:me|myself|meself)\b|\bmyself\b")
+_FOR_ME_RE = meaning.FOR_MYSELF_RE
+_COMES_WITH_RE = re.compile(r"\bcomes? with (?:(?:a|an|the|its|matching) )*([a-z]+(?: [a-z]+)?)")
 _KIDS_RE = re.compile(r"\b(?:kids?|childrens?|child|toddlers?|bab(?:y|ies)|little ones?)\b(?! shower)")
 
 
@@ -605,6 +609,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values["place_now"] = True if PLACE_NOW.search(text) else None
     feature = _FEATURE_RE.search(text)
     values["feature"] = next(g for g in feature.groups() if g) if feature else None
+    if values["topic"] == "includes" and (extra := _COMES_WITH_RE.search(text)):
+        values["feature"] = extra.group(1)  # "does it come with a blouse piece": what to look for in the listing
     values["keep"] = [name for name, cue in _KEEP_CUES if cue.search(text)] or None
     values["occasion"] = values.get("occasion") or occasion
     return Slots(**{k: v for k, v in values.items() if v is not None})

@@ -430,7 +430,7 @@ class DialogueEngine:
         elif turn.u.slots.topic == "feature":
             parts.append(say.feature_sentence(card, turn.u.slots.feature or ""))
         elif turn.u.slots.topic == "includes":
-            parts.append(say.includes_sentence(card))
+            parts.append(say.includes_sentence(card, turn.u.slots.feature))
         elif turn.u.slots.topic == "care":
             parts.append("I don't know how to wash it, sorry: the listing has no care instructions.")
         elif (asked := turn.u.slots.colour) and not card.colour:

@@ -235,10 +235,17 @@ def feature_sentence(card: ProductCard, feature: str) -> str:
     return f"I'm not sure, sorry: the listing doesn't mention {'a ' if not feature.endswith('s') else ''}{feature}."
 
 
-def includes_sentence(card: ProductCard) -> str:
-    """Whether the product comes with more than itself ("do those come with the pyjama bottoms")."""
+def includes_sentence(card: ProductCard, asked: str | None = None) -> str:
+    """Whether the product comes with more than itself ("do those come with the pyjama bottoms",
+    "does it come with a blouse piece": the listing is searched for the thing asked about)."""
+    listing = f" {card.name} {card.description or ''} ".lower()
+    head = asked.split()[0].rstrip("s") if asked else None
+    if head and re.search(rf"\b{re.escape(head)}", listing):
+        return f"Yes, the listing mentions a {asked}."
     if re.search(r"\b(?:set|with)\b", card.name.lower()):
         return "Yes, it's sold as a set."
+    if asked:
+        return f"The listing doesn't mention a {asked}, so I'd take it that it's sold on its own."
     return "As far as the listing says, it's sold on its own, so anything else is separate."
 
 
@@ -249,4 +256,9 @@ def material_sentence(card: ProductCard) -> str:
     found = [m for m in found if not any(m != other and m in other for other in found)]
     if not found:
         return "I don't know the fabric, sorry: the listing doesn't say what it's made of."
+    if card.category in _HARD_GOODS:  # a watch or a ring has no fabric
+        return f"It's made of {speak_list(found[:3], 'and')}."
     return f"The fabric is {speak_list(found[:3], 'and')}."
+
+
+_HARD_GOODS = frozenset({"watches", "jewellery"})

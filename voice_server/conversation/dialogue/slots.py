@@ -113,7 +113,7 @@ def _cents(m: re.Match[str], base: int) -> int:
 CURRENCY_WORDS: dict[str, str] = {
     "rupees": "INR", "rupee": "INR", "rs": "INR", "inr": "INR", "quid": "GBP", "gbp": "GBP", "pounds sterling": "GBP", "pounds": "GBP", "pound": "GBP",
     "sterling": "GBP", "euros": "EUR", "euro": "EUR", "eur": "EUR", "dollars": "USD", "dollar": "USD", "bucks": "USD",
-    "usd": "USD", "canadian dollars": "CAD", "canadian": "CAD", "cad": "CAD", "aussie dollars": "AUD",
+    "usd": "USD", "bucks canadian": "CAD", "dollars canadian": "CAD", "canadian dollars": "CAD", "canadian": "CAD", "cad": "CAD", "aussie dollars": "AUD",
     "australian dollars": "AUD", "aud": "AUD", "nz dollars": "NZD", "kiwi dollars": "NZD", "sing dollars": "SGD",
     "singapore dollars": "SGD", "sgd": "SGD", "dirhams": "AED", "dirham": "AED", "aed": "AED", "rand": "ZAR",
     "rands": "ZAR", "zar": "ZAR", "shillings": "KES", "shilling": "KES", "bob": "KES", "ksh": "KES", "pesos": "PHP",
@@ -129,11 +129,18 @@ def extract_currency(text: str) -> tuple[str | None, str]:
     text = _THOUSANDS_RE.sub(lambda m: str(round(float(m.group(1)) * 1000)), text)
     text = re.sub(r"\b(?:a |one )?(tenner|fiver)\b", lambda m: "10 quid" if m.group(1) == "tenner" else "5 quid", text)
     currency = None
-    for m in _CURRENCY_RE.finditer(text):
+    said = list(_CURRENCY_RE.finditer(text))
+    for m in said:
         code = CURRENCY_WORDS[m.group(2)]
         if code != "USD":
             currency = code
     if currency is None:
+        return None, text
+    if any(CURRENCY_WORDS[m.group(2)] == "USD" for m in said):
+        # "twenty five thousand naira, which is about sixteen dollars": the shopper converted it already
+        for m in reversed(said):
+            if CURRENCY_WORDS[m.group(2)] != "USD":
+                text = _blank(text, m)
         return None, text
     return currency, _CURRENCY_RE.sub(lambda m: f"{m.group(1)} dollars", text)
 
