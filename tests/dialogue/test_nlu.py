@@ -594,3 +594,36 @@ def test_paying_later_sews_and_pumps(vocab: Vocabulary) -> None:
     assert understand("could you sew the blouse for me", fresh(), vocab).intent == Intent.out_of_scope
     assert understand("do you sell breast pumps", fresh(), vocab).intent == Intent.out_of_scope
     assert understand("black pumps for work", fresh(), vocab).slots.product_type == "heels"
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("a scarf for me mam", {"gender": "women", "product_type": "scarf"}),
+        ("he wouldn't be caught dead in pink", {"exclude_colours": ["pink"]}),
+        ("no skinny ones, and not chunky ones either", {"exclude_words": ["skinny", "chunk"]}),
+        ("she's not tall not short, so a medium i guess", {"size": "M", "brand": None}),
+        ("he's forever losing his keys, a wallet maybe", {"brand": None, "product_type": "wallet"}),
+        ("her husband's shirt is like navy, so a navy tie", {"product_type": "tie"}),
+        ("cheaper ones, the bag might still turn up", {"product_type": None, "price_trend": "cheaper"}),
+        ("is it scratchy", {"topic": "feature", "feature": "scratchy"}),
+    ],
+)
+def test_idioms_hedges_and_things_mentioned_in_passing(text: str, slots: dict, vocab: Vocabulary) -> None:
+    got = understand(text, fresh(), vocab).slots.as_dict()
+    assert {k: got.get(k) for k in slots} == slots
+
+
+def test_the_line_just_added_is_resized_and_a_pick_is_taken(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"B Blue Jeans {i}", brand="B", price_cents=900, colour="blue", category="jeans")
+             for i in (1, 2, 3)]
+    state = DialogueState(conversation_id="t", shown=shown, last_line=LineRef(product_id=1, size="M"),
+                          cart=CartSummary(item_count=1, total_cents=900, product_ids=[1]))
+    for text in ("medium's too tight on him, change to large", "he says he's a large now"):
+        got = understand(text, state, vocab)
+        assert (got.intent, got.slots.size) == (Intent.update_cart, "L"), text
+    take = understand("fine, take the second one only", state, vocab)
+    assert (take.intent, take.slots.reference) == (Intent.add_to_cart, "ordinal:2")
+    assert understand("one with a laptop sleeve", state, vocab).intent != Intent.out_of_scope
+    back = understand("now back to the jackets, under thirty", state, vocab)
+    assert (back.intent, back.slots.earlier) == (Intent.search, True)

@@ -355,3 +355,11 @@ async def test_a_kids_department_with_nothing_of_the_kind_offers_everyones(engin
     results, state = await talk(engine, f"a {word} for my nephew, he is nine")
     assert results[0].products and "I couldn't find boys' " in results[0].reply_text
     assert state.filters.gender is None
+
+
+async def test_a_line_is_taken_out_by_its_size(engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "kurtas for men", "the first one in small and the second one in medium",
+                            "hmm too much, take the medium kurta back out")
+    added, removed = results[1].cart, results[2].cart
+    assert added is not None and sorted(line.size or "" for line in added.lines) == ["M", "S"]
+    assert removed is not None and [line.size for line in removed.lines] == ["S"]

@@ -47,15 +47,17 @@ OWN_SETS = {
     "dev_everyday_d.json": 131,  # 135/145
     "dev_everyday_e.json": 130,  # 134/143
     "dev_everyday_f.json": 115,  # 119/132
-    "dev_everyday_g.json": 108,  # 112/145
+    "dev_everyday_g.json": 111,  # 115/145
     "dev_everyday_h.json": 120,  # 124/142
+    "dev_everyday_i.json": 108,  # 112/135
+    "dev_everyday_j.json": 108,  # 112/135
     "dev_budget_cart.json": 101,  # 105/124
     "dev_corrections.json": 97,  # 101/108
     "dev_gifts_occasions.json": 105,  # 109/125
     "dev_events.json": 104,  # 108/122
     "dev_mixed.json": 112,  # 116/135
     "heldout_everyday.json": 109,  # 113/145
-    "heldout_everyday_2.json": 106,  # 110/139
+    "heldout_everyday_2.json": 107,  # 111/139
     "heldout_everyday_3.json": 100,  # 104/136
     "heldout_mixed.json": 92,  # 96/125
     "heldout_families.json": 93,  # 97/109

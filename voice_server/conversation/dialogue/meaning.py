@@ -50,7 +50,8 @@ _NEG_CUE = (
     r"(?:nothing|not|no|none|never|without|avoid|except|anything but|any colou?r but|any brand but|"
     r"other than|apart from|but not|dont want|do not want|dont like|do not like|rather not|not a fan of|"
     r"no more|hate|hates|hated|cant stand|cannot stand|loathes?|skip|minus|arent|isnt|that arent|that isnt|not in|nothing in|none in|no (?:more )?of the|"
-    r"(?:bored|sick|tired) of|fed up (?:of|with)|had enough of)"
+    r"(?:bored|sick|tired) of|fed up (?:of|with)|had enough of|"
+    r"(?:wouldnt|would not|wont|will not) be (?:seen|caught) (?:dead )?(?:in|wearing))"
 )
 _NOT_EXCLUSION = re.compile(
     r"\b(?:not|no) (?:that|this|those|these|yet|now|right now|really|sure|thanks|thank you|problem|worries|"
@@ -106,10 +107,20 @@ def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
         words = rest.split()[: lead_words + 4]
         brand = vocab.find_brand(" ".join(words), known_words=frozenset()) if words[lead_words:] else None
         if brand is None or brand.start != lead_words:
-            return 0
+            # "not round ones", "no chunky ones": a word of the name, whatever it is
+            shape = re.match(r"([a-z]{4,}) (?:ones|frames|styles|pairs)\b", tail)
+            if shape is None or shape.group(1) in _NOT_A_SHAPE:
+                return 0
+            found.stems.append(shape.group(1).removesuffix("y") if shape.group(1).endswith("ky") else shape.group(1))
+            return skip + shape.end()
         found.brands.append(brand.brand)
         return skip + len(" ".join(words[lead_words: brand.end]))
     return skip + m.end()
+
+
+_NOT_A_SHAPE = frozenset({"same", "other", "these", "those", "cheap", "cheaper", "expensive", "pricey", "dear",
+                          "nice", "good", "last", "first", "second", "third", "previous", "earlier", "usual", "older",
+                          "newer", "right", "wrong", "plain", "fancy", "boring", "ugly"})
 
 
 # a colour ruled out by what follows it: "yellow never suits me", "black isn't her colour"
@@ -164,7 +175,11 @@ def _verb_dresses(text: str, m: re.Match[str]) -> bool:
         after[0] == "like" and after[1:] in (["a"], ["an"], ["they"], ["shes"], ["hes"])))
 
 
-_NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|\bbreast pumps?\b|"  # a saree's blouse fabric; no shoes
+_NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|\bbreast pumps?\b|"
+                               # "hoping the bag turns up": a thing that went missing, not one to buy
+                               r"\b(?:the|my|our) (?:bag|suitcase|luggage|backpack)s? "
+                               r"(?:might |may |will |should |could |still |finally )*(?:turns? up|arrives?|shows? up|"
+                               r"comes? back|gets? here|got lost|was lost|went missing)\b|"  # a saree's blouse fabric; no shoes
                                r"\b(?:suits?|suited) (?:him|her|me|you|them|us|my|his)\b|"
                                r"\b(?:would|will|might|does|doesnt|dont|do) suit\b|\bdress ?codes?\b")
 # "something less formal, like what i'd wear with chinos": the garment worn with it is not asked for
@@ -174,8 +189,8 @@ _WORN_WITH_RE = re.compile(
 )
 
 
-_OWNED_RE = re.compile(rf"\b(?:his|her|my|their|our|your) (?:\w+ )?(?:{_alternation(list(TYPE_WORDS))}) "
-                       rf"(?:are|is|was|were) (?:already |all |mostly )?(?:{_COLOUR_ALT})\b|"
+_OWNED_RE = re.compile(rf"(?:\b(?:his|her|my|their|our|your) |(?<!\S)_\s+)(?:\w+ )?(?:{_alternation(list(TYPE_WORDS))}) "
+                       rf"(?:are|is|was|were|s) (?:already |all |mostly |like |kind of |sort of )?(?:{_COLOUR_ALT})\b|"
                        rf"\b(?:he|she|they|i) (?:always|usually|mostly|normally|often) (?:wears?|has) (?:\w+ )?"
                        rf"(?:{_COLOUR_ALT}) (?:{_alternation(list(TYPE_WORDS))})\b|"  # "he always wears brown shoes"
                        # "a lad who wears a suit every day": what they wear anyway, not the request
@@ -236,7 +251,8 @@ def combine_types(types: list[ProductType], *, either: bool = False) -> tuple[st
 _NOT_SHOPPED_FOR = (r"(?! (?:is |s )?(?:paying|payin|buying it|said|says|texted|told|reckons|thinks|just texted|"
                     r"is gonna|s gonna|will kill|would kill|wants me|wants us|asked me|told me to|made me))")
 _RECIPIENT_RE = re.compile(
-    rf"(?<!like )\b(?:my|our|his|her|their|for (?:my|our|his|her|their|the|a|an)|for)\s(?:\d |two |three |twin )?"
+    rf"(?<!like )\b(?:my|our|his|her|their|me(?= (?:{_alternation(list(RECIPIENT_GENDER))})s?\b)|"  # Irish "me da"
+    rf"for (?:my|our|his|her|their|the|a|an|me(?= (?:{_alternation(list(RECIPIENT_GENDER))})s?\b))|for)\s(?:\d |two |three |twin )?"
     rf"(?:little |baby |eldest |oldest |youngest |teenage |older |younger |big |lovely |new )?"
     rf"({_alternation(list(RECIPIENT_GENDER))})s?\b"  # not "old folk like his nan": a comparison
     # "my brother's wedding": their event, which the shopper dresses for; not a present for them

@@ -36,7 +36,8 @@ _BOTH_IN_RE = re.compile(r"\b(?:both|all|each)(?: of them| of those| three)? (?:
 _BARE_PICK_RE = re.compile(r"(?:and |ok |okay |so |then )?(?:the |that )?(?:first|second|third|last|1st|2nd|3rd)"
                            r"(?: one| ones| pair)?(?: please| too| as well| then)*")
 _EARLIER_RE = re.compile(r"\b(?:you )?(?:showed|show|shown) (?:me |us )?(?:before|earlier|at first|first|at the start)"
-                         r"(?: the \w+)?\b|\bbefore the \w+\b|\bfrom (?:before|earlier)\b")
+                         r"(?: the \w+)?\b|\bbefore the \w+\b|\bfrom (?:before|earlier)\b|"
+                         r"\b(?:go |now |ok )?back to the (?=\w+)")  # "now back to the dresses, under twenty"
 _MEANT_RE = re.compile(r"\b(?:i meant|i mean|sorry|no wait)\b")
 _SWAP_RE = re.compile(r"\b(?:swap|switch|change|exchange) (?:that|it|this|them|those) (?:for|to|with)\b|"
                       r"\binstead of (?:that|it|this)\b|\breplace (?:that|it|this) with\b")
@@ -127,6 +128,8 @@ ADD = _rx(
     r"\b(?:pop|stick|chuck|throw|put|place) (?:[\w ]{0,30}? )?(?:in|into|to|on) (?:my|the) (?:cart|basket|bag|order)\b",
     r"\b(?:pop|stick|chuck|throw|bung) (?:it|them|that|those|these|this|one|a pair|the \w+ (?:one|pair)) in\b",
     r"\bput (?:it|them|that|this) for me\b",  # "put it for me in extra large"
+    r"\btake (?:the (?:first|second|third|fourth|last|cheapest) (?:one|pair)|that one|this one|both)\b"
+    r"(?! (?:\w+ )?(?:out|off|back))",  # "okay fine, take the first one only"
     r"(?<!to )(?<!would )(?<!will )(?<!could )(?<!might )(?<!that )(?<!which )(?<!what )\b(?:go|going) (?:with|for) "
     r"(?:the|that|this|it|those|both)\b(?! (?:one|ones)? ?(?:too|as well))",
     r"\b(?:can|could|may) i (?:get|have|grab|take|order|buy)\b",
@@ -185,7 +188,7 @@ _FEATURE_RE = re.compile(r"\b(?:does|do|has|have) (?:it|this|that|they|these|tho
                          r"\b(?:is|are) (?:it|this|that|they|these|those|the \w+(?: one| pair)?) (?:\w+ )?(?:a bit |at all )?"
                          r"(waterproof|water resistant|water proof|splash proof|stretchy|stretch|slim fit|regular fit|"
                          r"warm|lined|padded|breathable|adjustable|wrinkle free|see through|sheer|lightweight|"
-                         r"knee length|full length|long|short)\b|"
+                         r"knee length|full length|long|short|itchy|scratchy|soft|comfortable|comfy)\b|"
                          r"\bhow (long) (?:is|are) (?:it|this|that|they|these|those|the \w+)|"  # "how long is the second one"
                          r"\b(?:is|are) (?:it|this|that|they|these|those|the \w+(?: ones?| pair)?) (?:any )?"
                          r"(good for (?:\w+ )?\w+)")  # "are the first ones any good for trail running"
@@ -295,11 +298,13 @@ _DEPARTMENT_RE = re.compile(r"\b(?:men|mens|women|womens|ladies|gents|menswear|w
 # Goods a fashion shop does not sell: asked for by name they get the out-of-scope answer, not a search.
 NOT_SOLD_GOODS = _rx(
     r"\b(?:lipsticks?|make ?up|mascara|eyeliner|foundation|nail polish|perfumes?|colognes?|aftershave|"
-    r"sofas?|couch(?:es)?|furniture|mattress(?:es)?|phones?|iphones?|smartphones?|phone cases?|laptops?|"
+    r"sofas?|couch(?:es)?|furniture|mattress(?:es)?|phones?|iphones?|smartphones?|phone cases?|"
+    r"laptops?(?! (?:bags?|backpacks?|sleeves?|compartments?|pockets?|cases?))|"
     r"tablets?|tvs?|televisions?|headphones|earbuds|groceries|toys?|books?|snacks?|sweets|mithai|"
     r"chocolates?|pizzas?|protein (?:powder|shakes?|bars?)|supplements?|lunch ?box(?:es)?|sleeping bags?|"
     r"hot water bottles?|electric blankets?|bedding|bouquets?|yoga mats?|airtime|phone credit|data bundles?|"
     r"corned beef|spam|canned goods|tinned food|instant noodles|pot noodles|breast pumps?|baby monitors?|"
+    r"abayas?|burqas?|(?:match|concert|movie|cinema|game|gig|festival) tickets?|"
     # clothes the catalog does not carry
     r"swimmers|swimsuits?|swimwear|swimming (?:costume|trunks|shorts)|swim (?:shorts|trunks|suit)|bathers|cossies?|"
     r"wetsuits?|wellies|wellington boots|gumboots|rain boots|gloves|mittens|umbrellas?)\b",
@@ -382,8 +387,13 @@ _EM_RE = re.compile(r"\bem\b")  # "chuck em in", "two of em"
 
 
 def _strip_fillers(text: str) -> str:
-    """Drop hesitation words so anchors like '^yes' still work ("um yes")."""
+    """Drop hesitation words so anchors like '^yes' still work ("um yes"), and hedges ("so medium i
+    guess": no brand GUESS)."""
+    text = _HEDGE_RE.sub(" ", text)
     return " ".join(t for t in text.split() if t not in {"um", "umm", "uh", "uhh", "er", "erm", "hmm", "oh"})
+
+
+_HEDGE_RE = re.compile(r"\bi (?:guess|suppose|reckon)\b")
 
 
 def _drop_excluded(values: dict[str, Any]) -> None:
@@ -464,9 +474,11 @@ _ONE_OF_THEM_RE = re.compile(r"\b(?:one|1) of (?:them|those|these|the two|the pa
 _QUESTION_RE = re.compile(r"\b(?:how (?:high|long|big|heavy|wide|tall|much)|what (?:is|s|are) (?:it|that|the)|"
                           r"is (?:it|that|this)|are (?:they|those|these)|does (?:it|that)|do (?:they|those))\b")
 _SIBLING_RE = re.compile(r"\b(?:his|her|their) (?:little |big |twin |older |younger |baby )?(?:sister|brother|sibling|twin)s?\b")
-_MAKE_THAT_SIZE_RE = re.compile(rf"\bmake (?:that|it|them|those|mine) (?:an? |in (?:an? )?)?(?:{sx._LETTER_ALT})\b")
+_MAKE_THAT_SIZE_RE = re.compile(
+    rf"\b(?:make|change|switch) (?:that |it |them |those |mine |the size )?(?:to |into )?(?:an? |in (?:an? )?)?"
+    rf"(?:{sx._LETTER_ALT})\b|"
+    rf"\b(?:hes|shes|theyre|im|he is|she is|they are|i am) (?:actually |really )?(?:an? )?(?:{sx._LETTER_ALT}) now\b")  # "he reckons he's a large now"
 _SIZE_CORRECTION_RE = re.compile(r"\b(?:actually|no|sorry|i mean|i meant|or rather|make (?:that|it))\b")
-_FOR_ME_RE = meaning.FOR_MYSELF_RE
 _COMES_WITH_RE = re.compile(r"\bcomes? with (?:(?:a|an|the|its|matching) )*([a-z]+(?: [a-z]+)?)")
 _KIDS_RE = re.compile(r"\b(?:kids?|childrens?|child|toddlers?|bab(?:y|ies)|little ones?)\b(?! shower)")
 
@@ -591,7 +603,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["gender"] = "women" if party.group(1) in ("hen", "bachelorette") else "men"  # who goes to one
     if values["gender"] is None and _KIDS_RE.search(text):
         values["age_group"] = "kids"  # "kids' t-shirts", "something for the children"
-    elif recipient is None and _FOR_ME_RE.search(text) and (values["gender"] or state.filters.gender) in KID_GENDERS:
+    elif recipient is None and meaning.FOR_MYSELF_RE.search(text) and (values["gender"] or state.filters.gender) in KID_GENDERS:
         values.update(gender=None, age_group="adults")  # "a shirt for myself" after the children's: a grown-up's
     _drop_excluded(values)
     if ref is not None and ref.startswith("ordinal:") and values.get("quantity") == len(ref.split(",")) > 1:
@@ -821,11 +833,13 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
         out = Understanding(intent=Intent.remove_from_cart, confidence=0.8,
                             slots=Slots(reference=again_ref))
         return out.model_copy(update={"then": [whole]})
-    if (again is not None and whole.intent == Intent.add_to_cart and whole.slots.reference is None
-            and whole.slots.size and _MAKE_THAT_SIZE_RE.search(prepared)):
-        # "make that a large and actually give me two": the line just added, resized (and recounted)
+    if (again is not None and whole.intent in (Intent.add_to_cart, Intent.search, Intent.refine)
+            and whole.slots.reference is None and not _names_product(whole)
+            and (resize := _MAKE_THAT_SIZE_RE.search(prepared))):
+        # "make that a large and actually give me two", "medium is tight, change to large": the line just added
+        size = sx.extract_size(f" {resize.group(0)} ")[0] or whole.slots.size
         return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
-            size=whole.slots.size, quantity=whole.slots.quantity))
+            size=size, quantity=whole.slots.quantity))
     line = state.last_line
     if (again is not None and line is not None and line.quantity > 1 and whole.slots.size not in (None, line.size)
             and _ONE_OF_THEM_RE.search(prepared) and not ADD.search(prepared)):

@@ -240,8 +240,9 @@ class DialogueEngine:
                 (earlier := self.currency_rates.get(state.currency)) and min(said) / earlier >= 100):
             slots = slots.model_copy(update={"currency": state.currency})
             u = u.model_copy(update={"slots": slots})
+        if slots.currency == "USD":
+            state.currency = None  # dollars said: the currency of an earlier budget no longer applies
         if slots.currency in (None, "USD"):
-            state.currency = None if slots.currency else state.currency
             return u.model_copy(update={"slots": slots.model_copy(update={"currency": None})}), ""
         state.currency = slots.currency
         rate = self.currency_rates.get(slots.currency)
@@ -613,6 +614,8 @@ class DialogueEngine:
                 kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
                 if kind is not None and len(candidates) != 1:  # "take the chinos out": the type's own words
                     candidates = [ln for ln in cart.lines if kind.stems and kind.matches(ln.name)]
+                if len(candidates) > 1 and slots.size:  # "take the medium jeans back out"
+                    candidates = [ln for ln in candidates if (ln.size or "").upper() == slots.size.upper()]
                 line = candidates[0] if len(candidates) == 1 else None
         if line is None and len(cart.lines) == 1:
             line = cart.lines[0]

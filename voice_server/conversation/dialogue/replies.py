@@ -209,6 +209,8 @@ _FEATURE_WORDS = {
     "long": ("length", "maxi", "midi", "mini", "knee"), "short": ("length", "mini", "knee", "crop"),
     "knee length": ("knee",), "full length": ("full length", "ankle", "maxi"),
     "lightweight": ("lightweight", "light weight"), "see through": ("sheer",),
+    "itchy": ("soft", "itch", "cotton"), "scratchy": ("soft", "itch", "cotton"), "soft": ("soft",),
+    "comfortable": ("comfort", "soft"), "comfy": ("comfort", "soft"),
 }
 _QUALITIES = frozenset(_FEATURE_WORDS) | {"slim fit", "regular fit", "lined", "padded", "breathable", "adjustable",
                                           "wrinkle free", "sheer"}

@@ -316,7 +316,7 @@ _SIZE_HOMOPHONE_RE = re.compile(rf"\bsize\s({'|'.join(_SIZE_HOMOPHONES)})\b(?!\s
 # "size m", "in m", "he wears l", "small size": a lone letter only after a size cue
 _SIZE_LETTER_RE = re.compile(rf"\b(?:size|in|wears|takes|hes an?|shes an?|hes|shes)\s({_LETTER_ALT}|s|m|l)\b(?!\ssize)|"
                              rf"\b({_LETTER_ALT}|s|m|l)\ssize\b")
-_LETTER_RE = re.compile(rf"(?<!something\s)(?<!anything\s)\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:bag|trolley|size bag|party|gathering|wedding|do|"
+_LETTER_RE = re.compile(rf"(?<!something\s)(?<!anything\s)(?<!not\s)(?<!too\s)\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:bag|trolley|size bag|party|gathering|wedding|do|"
                         r"function|ceremony|get together|celebration|dinner|budget|gift|present|thing|town|family|group))")
 _WAIST_RE = re.compile(r"\b(?:(\d\d)\swaist|waist\s(?:size\s)?(\d\d))\b(?!\s(?:inches|inch|cm))")
 _WEAR_RE = re.compile(  # "she's a seven" is a size; "she's seven" an age

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -140,7 +141,8 @@ class Vocabulary:
         best: BrandMatch | None = None
         for phrase, start, end in spans:
             words = phrase.split()
-            if len(phrase) < MIN_FUZZY_CHARS or any(w in COMMON_WORDS or w in known_words for w in words):
+            if len(phrase) < MIN_FUZZY_CHARS or any(w in COMMON_WORDS or w in known_words for w in words) or all(
+                    _everyday(w) for w in words):  # "he's forever saying": a word, not FOREVER 21 misheard
                 continue
             hit = process.extractOne(
                 phrase, self._fuzzy_choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
@@ -148,6 +150,17 @@ class Vocabulary:
             if hit and (best is None or hit[1] > best.score):
                 best = BrandMatch(self._alias_to_brand[hit[0]], start, end, float(hit[1]))
         return best
+
+
+EVERYDAY_ZIPF = 4.0
+"""wordfreq's Zipf frequency from which a word is too common to be a misheard brand ("forever", "guess")."""
+
+
+@lru_cache(maxsize=4096)
+def _everyday(word: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en") >= EVERYDAY_ZIPF
 
 
 def hotwords(vocab: Vocabulary, max_brands: int = 40) -> str:
