@@ -37,9 +37,10 @@ def _alternation(words: list[str] | tuple[str, ...]) -> str:
 _COLOUR_ALT = _alternation(list(COLOUR_SYNONYMS))
 _COLOUR_RE = re.compile(rf"\b(?:dark |light |pale |bright |deep )?({_COLOUR_ALT})s?\b"  # "reds and maroons"
                         r"(?<!spilling wine)(?<!spill wine)(?<!glass of wine)(?<!drink wine)(?<!drinking wine)")
-_TYPE_ALT = _alternation(list(TYPE_WORDS))
-_TYPE_RE = re.compile(rf"\b({_TYPE_ALT})\b")
-_TYPE_AT = re.compile(rf"(?:{_TYPE_ALT})\b")  # a product type at the start of the text
+TYPE_ALT = _alternation(list(TYPE_WORDS))
+_RECIPIENT_ALT = _alternation(list(RECIPIENT_GENDER))
+_TYPE_RE = re.compile(rf"\b({TYPE_ALT})\b")
+_TYPE_AT = re.compile(rf"(?:{TYPE_ALT})\b")  # a product type at the start of the text
 _DESCRIPTOR_AT = re.compile(rf"(?:{_alternation(list(DESCRIPTOR_STEMS))})\b")
 _SPOKEN_COLOUR = {"gray": "grey", "golden": "gold", "navy blue": "navy", "offwhite": "off white"}
 
@@ -175,27 +176,27 @@ def _verb_dresses(text: str, m: re.Match[str]) -> bool:
         after[0] == "like" and after[1:] in (["a"], ["an"], ["they"], ["shes"], ["hes"])))
 
 
+# a saree's blouse fabric, a breast pump, "hoping the bag turns up": no garment or bag to look for
 _NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|\bbreast pumps?\b|"
-                               # "hoping the bag turns up": a thing that went missing, not one to buy
                                r"\b(?:the|my|our) (?:bag|suitcase|luggage|backpack)s? "
                                r"(?:might |may |will |should |could |still |finally )*(?:turns? up|arrives?|shows? up|"
-                               r"comes? back|gets? here|got lost|was lost|went missing)\b|"  # a saree's blouse fabric; no shoes
+                               r"comes? back|gets? here|got lost|was lost|went missing)\b|"
                                r"\b(?:suits?|suited) (?:him|her|me|you|them|us|my|his)\b|"
                                r"\b(?:would|will|might|does|doesnt|dont|do) suit\b|\bdress ?codes?\b")
 # "something less formal, like what i'd wear with chinos": the garment worn with it is not asked for
 _WORN_WITH_RE = re.compile(
     rf"\b(?:wear|wearing|worn|go|goes|going|pair|team|match)(?: (?:it|them|this|that))? (?:with|under|over) "
-    rf"(?:my |his |her |the |a |an |some |your |their )?(?:\w+ )??({_alternation(list(TYPE_WORDS))})\b"
+    rf"(?:my |his |her |the |a |an |some |your |their )?(?:\w+ )??({TYPE_ALT})\b"
 )
 
 
-_OWNED_RE = re.compile(rf"(?:\b(?:his|her|my|their|our|your) |(?<!\S)_\s+)(?:\w+ )?(?:{_alternation(list(TYPE_WORDS))}) "
+_OWNED_RE = re.compile(rf"(?:\b(?:his|her|my|their|our|your) |(?<!\S)_\s+)(?:\w+ )?(?:{TYPE_ALT}) "
                        rf"(?:are|is|was|were|s) (?:already |all |mostly |like |kind of |sort of )?(?:{_COLOUR_ALT})\b|"
                        rf"\b(?:he|she|they|i) (?:always|usually|mostly|normally|often) (?:wears?|has) (?:\w+ )?"
-                       rf"(?:{_COLOUR_ALT}) (?:{_alternation(list(TYPE_WORDS))})\b|"  # "he always wears brown shoes"
+                       rf"(?:{_COLOUR_ALT}) (?:{TYPE_ALT})\b|"  # "he always wears brown shoes"
                        # "a lad who wears a suit every day": what they wear anyway, not the request
                        rf"\b(?:who|he|she|they) (?:always |usually |normally |often )?(?:wears?|lives in) (?:an? |his |her |their )?"
-                       rf"(?:{_alternation(list(TYPE_WORDS))}) (?:every ?day|daily|all the time|to work|every day to work)\b")
+                       rf"(?:{TYPE_ALT}) (?:every ?day|daily|all the time|to work|every day to work)\b")
 
 
 def extract_types(text: str) -> tuple[list[ProductType], str]:
@@ -251,10 +252,10 @@ def combine_types(types: list[ProductType], *, either: bool = False) -> tuple[st
 _NOT_SHOPPED_FOR = (r"(?! (?:is |s )?(?:paying|payin|buying it|said|says|texted|told|reckons|thinks|just texted|"
                     r"is gonna|s gonna|will kill|would kill|wants me|wants us|asked me|told me to|made me))")
 _RECIPIENT_RE = re.compile(
-    rf"(?<!like )\b(?:my|our|his|her|their|me(?= (?:{_alternation(list(RECIPIENT_GENDER))})s?\b)|"  # Irish "me da"
-    rf"for (?:my|our|his|her|their|the|a|an|me(?= (?:{_alternation(list(RECIPIENT_GENDER))})s?\b))|for)\s(?:\d |two |three |twin )?"
+    rf"(?<!like )\b(?:my|our|his|her|their|me(?= (?:{_RECIPIENT_ALT})s?\b)|"  # Irish "me da"
+    rf"for (?:my|our|his|her|their|the|a|an|me(?= (?:{_RECIPIENT_ALT})s?\b))|for)\s(?:\d |two |three |twin )?"
     rf"(?:little |baby |eldest |oldest |youngest |teenage |older |younger |big |lovely |new )?"
-    rf"({_alternation(list(RECIPIENT_GENDER))})s?\b"  # not "old folk like his nan": a comparison
+    rf"({_RECIPIENT_ALT})s?\b"  # not "old folk like his nan": a comparison
     # "my brother's wedding": their event, which the shopper dresses for; not a present for them
     r"(?! (?:wedding|engagement|reception|graduation|party|leaving party|hen do|hen party|stag do|stag party|"
     r"baby shower|christening|funeral|sangeet|mehndi|haldi|wedding reception|big day|do)\b)"
@@ -270,7 +271,7 @@ _BARE_RECIPIENT_RE = re.compile(
 _TERSE_WORDS = 10
 # "my dad needs a shirt", "papa wants a kurta": the one the need is for
 _RECIPIENT_SUBJECT_RE = re.compile(
-    rf"\b({_alternation(list(RECIPIENT_GENDER))})s? (?:really |also |just )?(?:wants|needs|would like|would love|"
+    rf"\b({_RECIPIENT_ALT})s? (?:really |also |just )?(?:wants|needs|would like|would love|"
     r"is after|has asked for|asked for|is looking for)\b(?! (?:me|us)\b)"  # "my wife wants me to get a shirt"
 )
 # a group of grown friends: "with the lads", "me and the girls", "a girls' trip"
@@ -437,12 +438,12 @@ _CURRENCY_ONLY_RE = re.compile(r"^(dollars?|bucks|pounds?|quid|euros?|rupees?)(?
 
 
 # "papa's first", "let's do my mum's one first": whose turn it is, not the first product shown
-_WHOSE_FIRST_RE = re.compile(rf"\b(?:(?:lets )?do |start with )?(?:my |our )?({_alternation(list(RECIPIENT_GENDER))})s "
+_WHOSE_FIRST_RE = re.compile(rf"\b(?:(?:lets )?do |start with )?(?:my |our )?({_RECIPIENT_ALT})s "
                              r"(?:one |ones |stuff |things? |gift |present )?first\b")
 
 
 # "some guys shorts", "ladys watches": a department said as who wears it ("hey guys" stays a greeting)
-_DEPARTMENT_WORD_RE = re.compile(rf"(?<!you )(?<!hey )(?<!hi )\b(guys|blokes|lads|gals)(?= (?:{_TYPE_ALT})\b)")
+_DEPARTMENT_WORD_RE = re.compile(rf"(?<!you )(?<!hey )(?<!hi )\b(guys|blokes|lads|gals)(?= (?:{TYPE_ALT})\b)")
 _DEPARTMENT_OF = {"guys": "mens", "blokes": "mens", "lads": "mens", "gals": "womens"}
 
 
@@ -484,7 +485,7 @@ _SPLIT_RE = re.compile(
     r"check ?out|what|how much|the (?:first|second|third|"
     r"fourth|fifth|last|1st|2nd|3rd)|(?:\d+|one|two|three) of the)|"
     # "white sneakers for uni and also like a black backpack": a second garment, a second search
-    rf"(?:like )?(?:an?|some|a pair of) (?:\w+ ){{0,2}}(?:{_TYPE_ALT})\b))"
+    rf"(?:like )?(?:an?|some|a pair of) (?:\w+ ){{0,2}}(?:{TYPE_ALT})\b))"
 )
 
 
@@ -497,7 +498,7 @@ _SPLIT_AFTER_CART_RE = re.compile(
     r"(?:i|he|she|they|we)(?:ll| will|d| would)? (?:also |really |still |probably )?"
     r"(?:need|needs|want|wants|like|love|could do with)\b|"
     r"some\s|a pair of\s|a couple of\s|can (?:i|we) (?:see|get|have)\b|that (?:first|second|third|last)\b|"
-    rf"(?:an? )?(?:{_TYPE_ALT})\b(?! (?:in|too|as well)\b)))"  # "the first one in small and earrings to go with it"
+    rf"(?:an? )?(?:{TYPE_ALT})\b(?! (?:in|too|as well)\b)))"  # "the first one in small and earrings to go with it"
 )
 
 

@@ -17,7 +17,7 @@ from voice_server.conversation.dialogue.vocabulary import Vocabulary
 
 _COLOUR_WORDS = sorted(COLOUR_SYNONYMS, key=len, reverse=True)
 _COLOUR_REF_RE = sx.attribute_reference_re("|".join(re.escape(c) for c in _COLOUR_WORDS))
-_KIND_REF_RE = sx.attribute_reference_re("|".join(re.escape(w) for w in sorted(TYPE_WORDS, key=len, reverse=True)))
+_KIND_REF_RE = sx.attribute_reference_re(meaning.TYPE_ALT)
 _KNOWN_WORDS = (sx.LEXICON_WORDS | frozenset(w for c in COLOUR_SYNONYMS for w in c.split())
                 | frozenset(w for phrase in TYPE_WORDS for w in phrase.split()))
 
