@@ -552,6 +552,12 @@ def test_terse_picks_and_chores_the_shop_does_not_do(vocab: Vocabulary) -> None:
         ("my niece is getting engaged, a saree for her", {"gender": "women"}),
         ("first for my lolo, a polo shirt", {"gender": "men", "reference": None}),
         ("something small for her nephew, maybe a cap", {"size": None, "product_type": "cap"}),
+        # a restart keeps who it is for; an age is no size; dropped g's
+        ("a blouse for my sister, no wait, i meant a skirt", {"category": "skirts", "gender": "women"}),
+        ("a belt for me, im a man, sorry i mean a wallet", {"product_type": "wallet", "gender": "men"}),
+        ("im sixty five and always cold", {"size": None}),
+        ("im a thirty four in jeans", {"size": "34"}),
+        ("nothin' pricier than forty dollars", {"price_max": 4000, "price_min": None}),
     ],
 )
 def test_currencies_family_words_and_the_shopper_themselves(text: str, slots: dict, vocab: Vocabulary) -> None:

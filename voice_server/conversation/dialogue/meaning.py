@@ -475,7 +475,15 @@ def restart(text: str) -> str:
     named = _TYPE_RE.findall(before)
     if named and not _TYPE_RE.search(after):  # "jeans for men, sorry, i meant for women": still jeans
         kept = f"{kept} {named[-1]}".strip()
+    who = _WHO_RE.search(before)
+    if who and not _WHO_RE.search(after):  # "a shirt for me, i'm a woman, oh wait i meant trousers": still hers
+        after = f"{after} {who.group(0)}"
     return f"{kept} {after}" if kept else after
+
+
+# who the things are for, kept across a restart that does not say it again
+_WHO_RE = re.compile(rf"\b(?:im|i am) an? (?:woman|man|lady|guy|girl|boy|bloke)\b|"
+                     rf"\bfor (?:my |our )?(?:{_RECIPIENT_ALT})\b|\b(?:mens|womens|ladies|boys|girls)\b")
 
 
 _SPLIT_RE = re.compile(

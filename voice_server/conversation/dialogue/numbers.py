@@ -55,6 +55,7 @@ def normalise_text(text: str) -> str:
     """Lower-case, unify punctuation and money symbols; keeps digits, '.', '$' semantics."""
     t = text.lower().replace("’", "'").replace("–", " ").replace("—", " ")
     t = re.sub(r"(\w)'s\b", r"\1s", t)  # levi's -> levis, men's -> mens
+    t = re.sub(r"\b(\w{2,}in)'(?!\w)", r"\1g", t)  # nothin' -> nothing, lookin' -> looking
     t = t.replace("'", "")  # don't -> dont
     t = t.replace("&", " and ").replace("-", " ").replace("_", " ")
     t = re.sub(r"(\d),(\d{3})", r"\1\2", t)

@@ -319,8 +319,8 @@ _SIZE_LETTER_RE = re.compile(rf"\b(?:size|in|wears|takes|hes an?|shes an?|hes|sh
 _LETTER_RE = re.compile(rf"(?<!something\s)(?<!anything\s)(?<!not\s)(?<!too\s)\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:bag|trolley|size bag|party|gathering|wedding|do|"
                         r"function|ceremony|get together|celebration|dinner|budget|gift|present|thing|town|family|group))")
 _WAIST_RE = re.compile(r"\b(?:(\d\d)\swaist|waist\s(?:size\s)?(\d\d))\b(?!\s(?:inches|inch|cm))")
-_WEAR_RE = re.compile(  # "she's a seven" is a size; "she's seven" an age
-    r"\b(?:(?:wear|wears|am|im|take|takes|in)\s(?:a\s|an\s|size\s)?|(?:hes|shes|he is|she is)\s(?:a|an)\s(?:size\s)?)"
+_WEAR_RE = re.compile(  # "she's a seven" and "i'm a 41" are sizes; "she's seven" and "i'm forty one" ages
+    r"\b(?:(?:wear|wears|take|takes|in)\s(?:a\s|an\s|size\s)?|(?:am|im|hes|shes|he is|she is)\s(?:a\s|an\s|size\s)(?:size\s)?)"
     r"(\d{1,2}(?:\.5)?)\b(?!\s(?:dollars|bucks|cm|kg|of|year|weeks?|days?|months?|hours?|minutes?|mins|am|pm|oclock))"
 )
 
