@@ -633,3 +633,36 @@ def test_the_line_just_added_is_resized_and_a_pick_is_taken(vocab: Vocabulary) -
     assert understand("one with a laptop sleeve", state, vocab).intent != Intent.out_of_scope
     back = understand("now back to the jackets, under thirty", state, vocab)
     assert (back.intent, back.slots.earlier) == (Intent.search, True)
+
+
+def test_price_questions_between_shown_products_compare_them(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"Shirt {i}", brand="B", price_cents=1000 * i, category="shirts") for i in (1, 2, 3)]
+    state = DialogueState(conversation_id="t", shown=shown)
+    for text in ("of the first two which is less expensive", "between the second and the third, which costs more",
+                 "which one is cheaper, the first or the third"):
+        assert understand(text, state, vocab).intent == Intent.compare, text
+    sweat = understand("something darker, the pale ones show every drop of rain", state, vocab)
+    assert sweat.intent != Intent.remove_from_cart and sweat.slots.shade == "darker"
+    dear = understand("hmm not too dear though, i'm between jobs", state, vocab)
+    assert dear.slots.price_trend == "cheaper"
+    sums = understand("anything a bit cheaper? it all adds up", state, vocab)
+    assert sums.intent != Intent.add_to_cart and sums.slots.price_trend == "cheaper"
+    carted = state.model_copy(update={"cart": CartSummary(item_count=1, total_cents=1000), "focus_id": 1})
+    resized = understand("could you switch it to an extra large, he wears a hoodie under it", carted, vocab)
+    assert (resized.intent, resized.slots.size) == (Intent.update_cart, "XL")
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("no stripes, i look like a deckchair, my mum has a sofa like that", {"exclude_words": ["stripe"]}),
+        ("i don't do the men's or women's aisles, any gender neutral caps?", {"gender": "unisex"}),
+        ("no logos please, their dad is very strict about that", {"gender": None}),
+        ("not the printed tshirt kind", {"exclude_words": ["print", "tshirt"]}),
+        ("a skirt, but not the frilly tutu kind", {"exclude_words": ["frilly", "tutu"]}),
+        ("something more elegant, fewer of those logos", {"formality": "more", "exclude_words": ["logo", "graphic", "brand logo"]}),
+    ],
+)
+def test_asides_kinds_ruled_out_and_elegance(text: str, slots: dict, vocab: Vocabulary) -> None:
+    got = understand(text, fresh(), vocab).slots.as_dict()
+    assert {k: got.get(k) for k in slots} == slots

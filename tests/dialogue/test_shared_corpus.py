@@ -52,8 +52,8 @@ OWN_SETS = {
     "dev_everyday_i.json": 107,  # 111/135
     "dev_everyday_j.json": 108,  # 112/135
     "dev_everyday_k.json": 84,  # 88/120
-    "dev_everyday_l.json": 104,  # 108/142
-    "dev_everyday_m.json": 108,  # 112/150
+    "dev_everyday_l.json": 112,  # 116/142
+    "dev_everyday_m.json": 116,  # 120/150
     "dev_budget_cart.json": 101,  # 105/124
     "dev_corrections.json": 97,  # 101/108
     "dev_gifts_occasions.json": 105,  # 109/125

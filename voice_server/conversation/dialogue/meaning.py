@@ -49,7 +49,7 @@ _SPOKEN_COLOUR = {"gray": "grey", "golden": "gold", "navy blue": "navy", "offwhi
 # "nothing from puma", "not a hoodie", "nothing with a heel").
 _NEG_CUE = (
     r"(?:nothing|not|no|none|never|without|avoid|except|anything but|any colou?r but|any brand but|"
-    r"other than|apart from|but not|dont want|do not want|dont like|do not like|rather not|not a fan of|"
+    r"other than|apart from|but not|dont want|do not want|dont like|do not like|rather not|not a fan of|less of|fewer|"
     r"no more|hate|hates|hated|cant stand|cannot stand|loathes?|skip|minus|arent|isnt|that arent|that isnt|not in|nothing in|none in|no (?:more )?of the|"
     r"(?:bored|sick|tired) of|fed up (?:of|with)|had enough of|"
     r"(?:wouldnt|would not|wont|will not) be (?:seen|caught) (?:dead )?(?:in|wearing))"
@@ -69,7 +69,7 @@ _NEG_RE = re.compile(rf"\b{_COMPLAINT}\b|"
                      r"\b(?:not (?:a|the|really a|much of a|a big|big) fan of|not (?:keen|fussed) on|"
                      rf"(?:doesnt|does not|dont|do not|wont|will not|wouldnt|would not|would never|never) (?:really |ever )?"
                      rf"(?:like|want|wear|suit|do))\b|\b{_NEG_CUE}\b")  # "she doesn't really do gold"
-_FILLER = (r"(?:(?:a|an|the|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
+_FILLER = (r"(?:(?:a|an|the|these|those|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
            r"wear|wears|wearing|big|bold|busy|huge|massive|giant|obvious|boring|dull|ugly|horrible|awful|usual|basic)\s)*")
 _JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
 _BRIGHT = r"(?:too )?(?:bright|loud|flashy|colou?rful|neon|garish)"
@@ -103,11 +103,20 @@ def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
         found.stems += list(descriptor_stems(m.group(0)))
     elif m := _DESCRIPTOR_AT.match(tail):
         found.stems += list(DESCRIPTOR_STEMS[m.group(0)])
+        kind = _TYPE_AT.match(tail, m.end() + 1)
+        if kind and re.match(r" (?:sort|kind|type|style)\b", tail[kind.end():]):  # "not the sporty sweatshirt sort"
+            found.stems += list(descriptor_stems(kind.group(0)))
+            return skip + kind.end()
     else:
         lead_words = len(rest[:skip].split())  # kept: "the urban dog ones" names a make
         words = rest.split()[: lead_words + 4]
         brand = vocab.find_brand(" ".join(words), known_words=frozenset()) if words[lead_words:] else None
         if brand is None or brand.start != lead_words:
+            # "not the ethnic churidar kind": the words of the name that kind carries
+            kind_of = re.match(r"((?:[a-z]{4,} ){1,2})(?:kind|sort|type)\b", tail)
+            if kind_of and (said := [w for w in kind_of.group(1).split() if w not in _NOT_A_SHAPE]):
+                found.stems += said
+                return skip + kind_of.end()
             # "not round ones", "no chunky ones": a word of the name, whatever it is
             shape = re.match(r"([a-z]{4,}) (?:ones|frames|styles|pairs)\b", tail)
             if shape is None or shape.group(1) in _NOT_A_SHAPE:
@@ -317,6 +326,10 @@ _SELF_GENDER = {"guy": "men", "bloke": "men", "man": "men", "gentleman": "men", 
                 "gave birth": "women"}
 
 
+# "no prints, his mother is very particular": someone else's relative in an aside, not who it is for
+_ASIDE_RE = re.compile(r" (?:is|was|s|says|said|thinks|reckons|would|will|always|never|hates|likes|loves|gets|can)\b")
+
+
 def _chosen_recipient(text: str) -> re.Match[str] | None:
     """The recipient the request is for when several people are named ("my gran passed away …
     my dad needs a black shirt" → dad): "for my X" first, then the one who needs or wants, then
@@ -327,6 +340,7 @@ def _chosen_recipient(text: str) -> re.Match[str] | None:
         return for_[0]
     if subject := _RECIPIENT_SUBJECT_RE.search(text):
         return subject
+    named = [m for m in named if not (re.match(r"(?:his|her|their) ", m.group(0)) and _ASIDE_RE.match(text, m.end()))]
     if named:
         return named[0]
     return _BARE_RECIPIENT_RE.search(text) if len(text.split()) <= _TERSE_WORDS else None
@@ -405,7 +419,7 @@ def extract_shade(text: str) -> tuple[str | None, str]:
 
 _FORMALITY_RE = re.compile(
     r"\b(?:(more|less|bit more|bit less|little more|little less|slightly more|slightly less)\s"
-    r"(formal|casual|dressy|smart|relaxed|laid back)|(dressier|smarter|fancier|sharper)|"
+    r"(formal|casual|dressy|smart|relaxed|laid back|elegant|classy|sophisticated)|(dressier|smarter|fancier|sharper|classier)|"
     r"too (formal|casual|dressy))\b"
 )
 
@@ -421,7 +435,7 @@ def extract_formality(text: str) -> tuple[str | None, str]:
         level = "more" if m.group(4) == "casual" else "less"
     else:
         more = "more" in m.group(1)
-        formal_word = m.group(2) in ("formal", "dressy", "smart")
+        formal_word = m.group(2) in ("formal", "dressy", "smart", "elegant", "classy", "sophisticated")
         level = "more" if more == formal_word else "less"
     return level, text[: m.start()] + BLANK + text[m.end():]
 
@@ -510,7 +524,7 @@ _SPLIT_AFTER_CART_RE = re.compile(
 )
 
 
-_BARE_ORDINAL_RE = re.compile(r"(?:ok |okay |so |yeah |um |and )?(?:(?:add|put in|take|i(?:'ll| will|ll|'d like| would like) (?:take|have)|give me|get me) )?"
+_BARE_ORDINAL_RE = re.compile(r"(?:ok |okay |so |yeah |um |and |between )?(?:(?:add|put in|take|i(?:'ll| will|ll|'d like| would like) (?:take|have)|give me|get me) )?"
                               r"(?:the |that )?(?:first|second|third|fourth|fifth|last|1st|2nd|3rd)(?: one)?")
 
 

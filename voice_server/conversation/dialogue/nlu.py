@@ -119,12 +119,12 @@ VIEW_CART = _rx(
 REMOVE = _rx(
     r"\btake (?:the |that |those |these |it |them )?(?:[\w]+ ){0,3}?out\b(?! of stock)",
     r"\bforget (?:about )?(?:the|that|those|these)\b",
-    r"\b(?:remove|delete|take (?:out|off)|drop|get rid of|throw out|dont want (?:the|that|it)|"
+    r"\b(?:remove|delete|take (?:out|off)|drop(?! of)|get rid of|throw out|dont want (?:the|that|it)|"
     r"no longer want)\b",
     r"\btake [\w ]{1,30}? (?:out of|off) (?:my|the)\b",
 )
 ADD = _rx(
-    r"(?<!dont )(?<!do not )\badd\b",
+    r"(?<!dont )(?<!do not )\badd\b(?! up)",  # "these add up fast" is money
     r"\b(?:pop|stick|chuck|throw|put|place) (?:[\w ]{0,30}? )?(?:in|into|to|on) (?:my|the) (?:cart|basket|bag|order)\b",
     r"\b(?:pop|stick|chuck|throw|bung) (?:it|them|that|those|these|this|one|a pair|the \w+ (?:one|pair)) in\b",
     r"\bput (?:it|them|that|this) for me\b",  # "put it for me in extra large"
@@ -180,6 +180,12 @@ COMPARE = _rx(
     r"\bwhats the difference\b",
     r"\bhow do they compare\b",
 )
+_RESIZE_IT_RE = re.compile(r"\b(?:make|change|switch|swap|turn|put) (?:that|it|this|them|those) (?:to|into|for|in) "
+                           r"(?:an? |size )?\w+(?: \w+)?")
+# "out of the first two which one costs less", "between the first and the second, which is less money"
+_WHICH_PRICE_RE = re.compile(r"\bwhich\b.*\b(?:cheaper|less expensive|more expensive|pricier|dearer|(?:less|more) money|"
+                             r"costs? (?:less|more)|cheapest|priciest)\b")
+_TWO_RE = re.compile(r"\b(?:two|2|both|between|or the)\b")
 # "does the first one have a zip", "has it got pockets": a feature the listing may mention
 _FEATURE_RE = re.compile(r"\b(?:does|do|has|have) (?:it|this|that|they|these|those|the \w+(?: one| pair)?) (?:got |have |has )?"
                          r"(?:a |an |any |some )?(zip|zips|zipper|pockets?|hood|lining|lined|buttons?|laces|strap|straps|"
@@ -588,6 +594,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     style, t = sx.extract_style(t)
     material, t = sx.extract_material(t)
     gender, t = sx.extract_gender(t)
+    if recipient is None and re.search(r"\b(?:unisex|gender ?neutral|genderless)\b", text):
+        gender = "unisex"  # "I'd rather not shop men's or women's, do you have unisex trainers"
     if recipient is None and gender in ADULT_OF.values() and state.filters.gender in ADULT_OF and re.search(
             r"\b(?:for )?(?:him|her|he|she)\b", text) and not re.search(r"\b(?:men|women|mens|womens)\b", text):
         gender = None  # "track pants for him" after boys' t-shirts: still the boys' department
@@ -654,7 +662,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if HELP.search(text) and not (slots.category or slots.product_type):
         return Intent.help, 0.9
     if ((OUT_OF_SCOPE.search(text) and not _SHOPPING_FOR_RE.search(text)) or NOT_SOLD_GOODS.search(text)) and not (
-            slots.category or slots.product_type):
+            slots.category or slots.product_type or slots.exclude_words or slots.exclude_colours):  # "no florals, … sofa"
         return Intent.out_of_scope, 0.8
     if slots.topic in ("service", "delivery", "returns_policy") and not (ADD.search(text) and slots.reference):
         return Intent.out_of_scope, 0.8  # "can you gift wrap it", "will it get here by friday"
@@ -679,6 +687,11 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         and not (slots.reference and slots.reference.startswith("ordinal"))
     ):
         return Intent.update_cart, 0.85
+    resize = _RESIZE_IT_RE.search(text)
+    if (resize and slots.size and state.cart.item_count > 0 and not slots.colours
+            and not (slots.reference and slots.reference.startswith("ordinal"))
+            and not re.search(rf"\b(?:{meaning.TYPE_ALT})\b", resize.group(0))):
+        return Intent.update_cart, 0.85  # "swap it to a large, I like to layer a jumper underneath": a why, no search
     picked = resolve_one(slots.reference, state) if slots.reference and slots.reference.startswith("ordinal") else None
     if (picked is not None and picked.id in state.cart.product_ids and _CHANGE_PICK_RE.search(text)
             and (slots.size or slots.quantity) and not (slots.colours or slots.price_max)):
@@ -687,7 +700,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         if pending is not None and pending.kind == "checkout":
             return Intent.confirm, 0.8
         return Intent.checkout, 0.9
-    if COMPARE.search(text):
+    if COMPARE.search(text) or (_WHICH_PRICE_RE.search(text) and state.shown and (
+            _TWO_RE.search(text) or "," in (slots.reference or ""))):
         return Intent.compare, 0.9
     if SIZE_ADVICE.search(text) and not ADD.search(text):
         return Intent.size_advice, 0.85

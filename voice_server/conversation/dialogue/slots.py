@@ -93,7 +93,7 @@ _LOOKS_CHEAP_RE = re.compile(r"\b(?:looks?|looking|feels?|seems?|are|is|so|too|b
 _CHEAP_RE = re.compile(r"\b(cheap|inexpensive|affordable|budget friendly|low cost|on a budget)\b")
 _CHEAPER_RE = re.compile(
     r"\b(cheaper(?! (?:one|pair|of))|(?<!the )cheaper ones|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
-    r"too expensive|too pricey|too much)\b"
+    r"too expensive|too pricey|too much|too dear|too costly|less costly)\b"
 )
 _PRICIER_RE = re.compile(
     r"\b(more expensive|pricier|higher end|more premium|fancier|better quality|nicer|bit nicer|classier|"
