@@ -188,6 +188,7 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "crop": ("crop",),
     "slim fit": ("slim",),
     "ripped": ("ripped", "distress"),
+    "rips": ("ripped", "distress"),
     "distressed": ("distress",),
     "denim": ("denim",),
     "leather": ("leather",),

@@ -666,3 +666,32 @@ def test_price_questions_between_shown_products_compare_them(vocab: Vocabulary) 
 def test_asides_kinds_ruled_out_and_elegance(text: str, slots: dict, vocab: Vocabulary) -> None:
     got = understand(text, fresh(), vocab).slots.as_dict()
     assert {k: got.get(k) for k in slots} == slots
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("how many days does shipping take to perth", "delivery"),
+        ("how soon would it be getting to glasgow", "delivery"),
+        ("do you ship overseas", "delivery"),
+        ("could i pay cash on delivery", "payment"),
+        ("do you accept paypal", "payment"),
+    ],
+)
+def test_delivery_and_payment_questions_get_the_shops_answer(text: str, topic: str, vocab: Vocabulary) -> None:
+    got = understand(text, fresh(), vocab)
+    assert (got.intent, got.slots.topic) == (Intent.out_of_scope, topic)
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("a cardigan for my mum, she has about twenty grey ones", {"exclude_colours": ["grey"], "price_min": None,
+                                                                 "price_max": None}),
+        ("jeans without any rips", {"exclude_words": ["ripped", "distress"]}),
+        ("a bag for around fifty", {"price_max": 5250}),
+    ],
+)
+def test_colours_owned_counts_and_rips(text: str, slots: dict, vocab: Vocabulary) -> None:
+    got = understand(text, fresh(), vocab).slots.as_dict()
+    assert {k: got.get(k) for k in slots} == slots

@@ -51,7 +51,7 @@ OWN_SETS = {
     "dev_everyday_h.json": 120,  # 124/142
     "dev_everyday_i.json": 107,  # 111/135
     "dev_everyday_j.json": 108,  # 112/135
-    "dev_everyday_k.json": 84,  # 88/120
+    "dev_everyday_k.json": 92,  # 96/120
     "dev_everyday_l.json": 112,  # 116/142
     "dev_everyday_m.json": 116,  # 120/150
     "dev_budget_cart.json": 101,  # 105/124

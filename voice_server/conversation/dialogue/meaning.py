@@ -133,6 +133,9 @@ _NOT_A_SHAPE = frozenset({"same", "other", "these", "those", "cheap", "cheaper",
                           "newer", "right", "wrong", "plain", "fancy", "boring", "ugly"})
 
 
+# a colour the one shopped for already has plenty of: "he's got about a hundred blue ones"
+_OWNED_COLOUR_RE = re.compile(rf"\b(?:(?:he|she|i|we|they)(?:s|ve| has| have)?|already) (?:already )?(?:got|has|have|owns?) "
+                              rf"(?:\w+ ){{0,4}}?({_COLOUR_ALT}) ones\b")
 # a colour ruled out by what follows it: "yellow never suits me", "black isn't her colour"
 _COLOUR_NOT_RE = re.compile(rf"\b({_COLOUR_ALT}) (?:never|doesnt|does not|dont|do not|wont|isnt|is not|s not|just doesnt) "
                             r"(?:really |ever |quite )?(?:suits?|work|works|look good|looks good|go|goes|flatter|"
@@ -143,9 +146,10 @@ def extract_exclusions(text: str, vocab: Vocabulary) -> tuple[Exclusions, str]:
     """Colours, brands and name stems the shopper rules out ("nothing black", "no prints or logos",
     "any colour but black", "nothing from puma", "not a hoodie"); their spans are blanked."""
     found = Exclusions()
-    for m in reversed(list(_COLOUR_NOT_RE.finditer(text))):  # "yellow never suits me"
-        found.colours.append(_spoken_colour(m.group(1)))
-        text = text[: m.start()] + BLANK + text[m.end():]
+    for ruled_out in (_COLOUR_NOT_RE, _OWNED_COLOUR_RE):  # "yellow never suits me", "he's got loads of blue ones"
+        for m in reversed(list(ruled_out.finditer(text))):
+            found.colours.append(_spoken_colour(m.group(1)))
+            text = text[: m.start()] + BLANK + text[m.end():]
     masked = _NOT_EXCLUSION.sub(lambda m: "#" * len(m.group(0)), text)
     spans: list[tuple[int, int]] = []
     for cue in _NEG_RE.finditer(masked):

@@ -338,6 +338,16 @@ DELIVERY_QUESTION = _rx(
     r"come (?:in time|on time|before|by)|reach (?:me|us))\b",
     r"\bhow (?:long|quick|fast) (?:does|will|is|would) (?:it|the)? ?(?:delivery|shipping|take to (?:arrive|come))\b",
     r"\b(?:delivery|shipping) (?:time|times|date|dates|estimate)\b", r"\bnext day delivery\b",
+    # "how long's shipping take out to lubbock", "how many days delivery to busan", "how long would it take getting to"
+    r"\bhow (?:longs?|many days|many weeks|soon|quick|fast)\b(?: \w+){0,4} (?:delivery|shipping|ship|deliver|post|"
+    r"take (?:getting|to get|to arrive|to come)|getting (?:to|here|there))\b",
+    r"\b(?:do|can|will) you (?:ship|deliver|post) (?:to|out to|overseas|abroad|internationally)\b",
+)
+# "can I pay cash when it's delivered", "do you take paypal": how to pay, not a checkout
+PAYMENT_QUESTION = _rx(
+    r"\b(?:pay|paying) (?:in |with |by )?(?:cash|cheque|check|paypal|upi|installments|instalments)\b",
+    r"\bcash on delivery\b", r"\bpay (?:on|at|upon) delivery\b", r"\bcod\b",
+    r"\b(?:do|can|will) you (?:take|accept) (?:cash|cards?|paypal|upi|amex|apple pay|google pay)\b",
 )
 RETURNS_POLICY = _rx(
     r"\breturns? policy\b", r"\b(?:exchange|refund) policy\b",
@@ -623,7 +633,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     cleared = [name for name, cue in _LIFT_CUES if cue.search(text)]
     values["clear"] = cleared or None
     values["topic"] = next((name for name, cue in _TOPIC_CUES if cue.search(text)), None)
-    for name, cue in (("service", SERVICES), ("delivery", DELIVERY_QUESTION), ("returns_policy", RETURNS_POLICY)):
+    for name, cue in (("service", SERVICES), ("delivery", DELIVERY_QUESTION), ("returns_policy", RETURNS_POLICY),
+                      ("payment", PAYMENT_QUESTION)):
         if cue.search(text):
             values["topic"] = name
     values["place_now"] = True if PLACE_NOW.search(text) else None
@@ -657,14 +668,14 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent(pending.for_intent or "product_details"), 0.85
     if re.fullmatch(r"(?:no|nope|nah)(?: thanks| thank you)?(?: (?:thats all|im good|bye))?", text):
         return (Intent.goodbye if state.pending is None and "thats all" in text else Intent.decline), 0.8
-    if GOODBYE.search(text) and not (ADD.search(text) or CHECKOUT.search(text)):
+    if GOODBYE.search(text) and not (ADD.search(text) or CHECKOUT.search(text) or slots.topic):
         return Intent.goodbye, 0.9
     if HELP.search(text) and not (slots.category or slots.product_type):
         return Intent.help, 0.9
     if ((OUT_OF_SCOPE.search(text) and not _SHOPPING_FOR_RE.search(text)) or NOT_SOLD_GOODS.search(text)) and not (
             slots.category or slots.product_type or slots.exclude_words or slots.exclude_colours):  # "no florals, … sofa"
         return Intent.out_of_scope, 0.8
-    if slots.topic in ("service", "delivery", "returns_policy") and not (ADD.search(text) and slots.reference):
+    if slots.topic in ("service", "delivery", "returns_policy", "payment") and not (ADD.search(text) and slots.reference):
         return Intent.out_of_scope, 0.8  # "can you gift wrap it", "will it get here by friday"
     sold = NOT_SOLD.search(text)
     if sold and not (slots.category or slots.product_type or slots.brand or slots.colours):

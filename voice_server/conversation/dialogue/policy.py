@@ -1026,6 +1026,8 @@ _SHOP_ANSWERS: dict[str, str] = {
                "and nothing outside fashion. I can find clothes, shoes and accessories and take your order.",
     "delivery": "Sorry, I can't promise a delivery date: I don't see the courier's times. Your order "
                 "confirmation will have them.",
+    "payment": "You pay by card on a secure payment page when you check out; cash on delivery isn't "
+               "available, sorry.",
     "returns_policy": "You can return what you buy: once it has arrived, just tell me you'd like to send "
                       "it back and I'll start the return; the refund follows when it reaches us.",
 }

@@ -172,6 +172,9 @@ def extract_price(text: str) -> tuple[int | None, int | None, str | None, str]:
     m = _AROUND_RE.search(text)
     if m and _AGE_BEFORE_RE.search(text[: m.start()]) and not re.search(_CUR, m.group(0)):
         m = None
+    if m and not re.search(_CUR, m.group(0)) and re.match(r"\s(?:\w+\s)?(?:ones|of (?:them|those|these)|pairs|already)\b",
+                                                          text[m.end():]):
+        m = None  # "he's got about a hundred blue ones": a count, not a budget
     if m and (cap := re.match(r"\s(?:each\s)?(?:tops|max|maximum|at most|at the most)\b|"
                               r"\s(?:\w+\s)?(?:no|not) more than that\b", text[m.end():])):  # "about 40, no more than that"
         return None, _cents(m, 1), None, text[: m.start()] + BLANK + text[m.end() + cap.end():]  # "about 30 tops"

@@ -101,7 +101,8 @@ class Slots(BaseModel):
     name_prefer: str | None = Field(None, description="the stem of the word said for the type ('jhumkas')")
     clear: list[str] | None = Field(None, description="filters the shopper lifts ('any brand')")
     currency: str | None = Field(None, description="ISO code of the currency a budget was said in (USD when dollars were named)")
-    topic: Literal["material", "care", "includes", "feature", "price", "sizes", "service", "delivery", "returns_policy"] | None = Field(
+    topic: Literal["material", "care", "includes", "feature", "price", "sizes", "service", "delivery", "returns_policy",
+                   "payment"] | None = Field(
         None, description="what a question asks about")
     feature: str | None = Field(None, description="the feature a question asks about ('does it have a zip')")
     keep: list[Literal["price", "colour", "colour_none"]] | None = Field(
