@@ -127,7 +127,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("jewellery", "jewellery", "", "jewellery,jewelry"),
     _t("belt", "accessories", "belt", "belt"),
     _t("scarf", "accessories", "scarf,shawl,stole,muffler", "scarf,scarves,shawl,stole,muffler,wrap"),
-    _t("sunglasses", "accessories", "sunglass", "sunglasses,shades,sunnies"),
+    _t("sunglasses", "accessories", "sunglass", "sunglasses,shades,sunnies,glasses"),
     _t("cap", "accessories", "cap,hat,beanie", "cap,hat,baseball cap"),
     _t("beanie", "accessories", "beanie", "beanie,toque,tuque,woolly hat,bobble hat,knit hat,knitted hat,winter hat"),
     _t("tie", "accessories", "tie", "tie,necktie,bow tie"),

@@ -557,6 +557,8 @@ def test_terse_picks_and_chores_the_shop_does_not_do(vocab: Vocabulary) -> None:
         ("a belt for me, im a man, sorry i mean a wallet", {"product_type": "wallet", "gender": "men"}),
         ("im sixty five and always cold", {"size": None}),
         ("im a thirty four in jeans", {"size": "34"}),
+        ("brown loafers, im nine", {"size": "9"}),  # a bare number up to 12 is still a size
+        ("any glasses from fastrack", {"product_type": "sunglasses", "brand": "Fastrack"}),
         ("nothin' pricier than forty dollars", {"price_max": 4000, "price_min": None}),
     ],
 )

@@ -322,10 +322,13 @@ _SIZE_LETTER_RE = re.compile(rf"\b(?:size|in|wears|takes|hes an?|shes an?|hes|sh
 _LETTER_RE = re.compile(rf"(?<!something\s)(?<!anything\s)(?<!not\s)(?<!too\s)\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:bag|trolley|size bag|party|gathering|wedding|do|"
                         r"function|ceremony|get together|celebration|dinner|budget|gift|present|thing|town|family|group))")
 _WAIST_RE = re.compile(r"\b(?:(\d\d)\swaist|waist\s(?:size\s)?(\d\d))\b(?!\s(?:inches|inch|cm))")
-_WEAR_RE = re.compile(  # "she's a seven" and "i'm a 41" are sizes; "she's seven" and "i'm forty one" ages
-    r"\b(?:(?:wear|wears|take|takes|in)\s(?:a\s|an\s|size\s)?|(?:am|im|hes|shes|he is|she is)\s(?:a\s|an\s|size\s)(?:size\s)?)"
+_WEAR_RE = re.compile(  # "she's a seven" is a size, "she's seven" an age; "i'm seven" a size, "i'm forty one" an age
+    r"\b(?:(?:wear|wears|am|im|take|takes|in)\s(?:a\s|an\s|size\s)?|(?:hes|shes|he is|she is)\s(?:a|an)\s(?:size\s)?)"
     r"(\d{1,2}(?:\.5)?)\b(?!\s(?:dollars|bucks|cm|kg|of|year|weeks?|days?|months?|hours?|minutes?|mins|am|pm|oclock))"
 )
+
+
+MAX_BARE_SIZE = 12  # "i'm seven" (UK shoe) is a size; "i'm forty one" is an age, whatever the garment
 
 
 def extract_size(text: str) -> tuple[str | None, str]:
@@ -350,7 +353,7 @@ def extract_size(text: str) -> tuple[str | None, str]:
     if m:
         return _LETTER[m.group(1)], _blank(text, m)
     m = _WEAR_RE.search(text)
-    if m:
+    if m and not (re.match(r"(?:am|im)\s\d", m.group(0)) and float(m.group(1)) > MAX_BARE_SIZE):
         return m.group(1), _blank(text, m)
     return None, text
 
