@@ -180,6 +180,7 @@ COMPARE = _rx(
     r"\bwhats the difference\b",
     r"\bhow do they compare\b",
 )
+_TYPE_WORD_RE = re.compile(rf"\b(?:{meaning.TYPE_ALT})\b")  # compiled once, not per turn
 _RESIZE_IT_RE = re.compile(r"\b(?:make|change|switch|swap|turn|put) (?:that|it|this|them|those) (?:to|into|for|in) "
                            r"(?:an? |size )?\w+(?: \w+)?")
 # "out of the first two which one costs less", "between the first and the second, which is less money"
@@ -701,7 +702,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     resize = _RESIZE_IT_RE.search(text)
     if (resize and slots.size and state.cart.item_count > 0 and not slots.colours
             and not (slots.reference and slots.reference.startswith("ordinal"))
-            and not re.search(rf"\b(?:{meaning.TYPE_ALT})\b", resize.group(0))):
+            and not _TYPE_WORD_RE.search(resize.group(0))):
         return Intent.update_cart, 0.85  # "swap it to a large, I like to layer a jumper underneath": a why, no search
     picked = resolve_one(slots.reference, state) if slots.reference and slots.reference.startswith("ordinal") else None
     if (picked is not None and picked.id in state.cart.product_ids and _CHANGE_PICK_RE.search(text)
