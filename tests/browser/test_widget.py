@@ -20,6 +20,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from audio.models import piper_voice_paths
 from audio.tts.piper_tts import PiperTts
+from tests.audio.fixture_replay import corpus_wer
 from tests.browser.browser import artifact, chromium
 from tests.browser.conversation_wav import Step, build_conversation_wav
 from voice_server.app import create_app
@@ -121,10 +122,14 @@ async def test_spoken_conversation_with_barge_in(voice_server: str, tmp_path: Pa
         print(json.dumps({k: hooks[k] for k in ("interruptions", "flushedTurns", "bytesPlayed", "audioTurns",
                                                 "playedAfterFlush", "droppedChunks", "playbackAcks")}))
 
-    # What the page shows.
-    assert any("black" in u.lower() and "dress" in u.lower() for u in users), users
-    assert any("blue" in u.lower() for u in users), users
-    assert any("cart" in u.lower() for u in users), users
+    # What the page shows: each utterance as one message, heard well through Chromium's capture. Its
+    # echo cancellation, noise suppression and gain control run on the fake microphone too, and there
+    # Piper's "show me blue dresses" comes out as "chummy blue dress is" or "Chomi Bludress" (Whisper
+    # hears the same audio right offline): a word-level bound, not one word, says the path is sound.
+    # (Whisper itself is measured by bench.asr_shopping and bench.spoken_requests.)
+    assert len(users) == len(STEPS), users
+    assert corpus_wer([s.text for s in STEPS], [u.removeprefix("You:").strip() for u in users]) <= 0.3, users
+    assert "black" in users[0].lower() and "dress" in users[0].lower(), users
     assert cart_text and "Total" in cart_text, cart_text
     assert confirm_text and "Place the order?" in confirm_text and "$" in confirm_text
     assert "awaiting payment" in order_text, order_text
