@@ -21,6 +21,7 @@ Sources of the numbers (rounded; documented in docs/sizing.md):
 from __future__ import annotations
 
 import itertools
+from collections.abc import Collection
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -192,15 +193,21 @@ def chart_gender(gender: str) -> str:
     return "women" if gender.strip().lower() in {"women", "girls"} else "men"
 
 
-def waist_for_letter(letter: str, gender: str) -> str | None:
-    """The waist size (inches) whose range is nearest the waist a letter size is cut for: men's M
-    (waist 79–87 cm) → "32"; None for a label that is not a letter size."""
+def waist_for_letter(letter: str, gender: str, among: Collection[str] | None = None,
+                     max_off_cm: float = 6.0) -> str | None:
+    """The waist size (inches) nearest the waist a letter size is cut for: men's M (waist 79–87 cm)
+    → "32". With `among` (the sizes a product is stocked in) the nearest of those, and None when
+    it is over `max_off_cm` away (about one waist size: a women's S, cut for a 26, is a 28 where
+    26 is not made, but never a 30). None for a label that is not a letter size."""
     women = chart_gender(gender) == "women"
     alpha, waists = (WOMENS_ALPHA, WOMENS_WAIST) if women else (MENS_ALPHA, MENS_WAIST)
     waist = next((s.centre("waist") for s in alpha.sizes if s.size_label == letter.strip().upper()), None)
-    if waist is None:
+    stocked = {label.strip().upper() for label in among} if among is not None else None
+    candidates = [s for s in waists.sizes if stocked is None or s.size_label in stocked]
+    if waist is None or not candidates:
         return None
-    return min(waists.sizes, key=lambda s: abs((s.centre("waist") or 0.0) - waist)).size_label
+    off, label = min((abs((s.centre("waist") or 0.0) - waist), s.size_label) for s in candidates)
+    return label if stocked is None or off <= max_off_cm else None
 
 
 def size_system_for(category: str, gender: str) -> str:

@@ -225,6 +225,8 @@ class MemoryShop:
     fit_reviews: list[FitReview] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     count_cap: int | None = None  # like Postgres search: stop counting matches here
+    units_left: dict[tuple[int, str | None], int] = field(default_factory=dict)
+    """Units of (product, size) in stock where a test sets them; any number elsewhere."""
 
     def __post_init__(self) -> None:
         self.by_id = {p.card.id: p for p in self.products}
@@ -315,6 +317,10 @@ class MemoryShop:
         if not card.sizes_available:
             raise OutOfStock("out of stock")
         cart = self.carts.setdefault(user_id, {})
+        if (product_id, size) in self.units_left:
+            left = self.units_left[(product_id, size)] - cart.get((product_id, size), 0)
+            if left < quantity:
+                raise OutOfStock("not enough left", available=max(left, 0), size=size)
         cart[(product_id, size)] = cart.get((product_id, size), 0) + quantity
         return self._cart(user_id)
 

@@ -77,3 +77,13 @@ async def test_history_records_turns_for_owner_only(pool: Any) -> None:
         await history.record(conv, stranger, 2, "hi", "greeting", {}, "hello")
     with pytest.raises(NotFound):
         await history.history("not-a-uuid", owner)
+
+
+def test_a_question_kind_no_longer_asked_is_dropped_on_load() -> None:
+    """A state saved before an upgrade ("only 2 left, shall I add 2?") loads without its question."""
+    saved = DialogueState(conversation_id="c1").model_dump(mode="json")
+    saved["pending"] = {"kind": "choose_quantity", "product_id": 7, "quantity": 2}
+    assert DialogueState.model_validate(saved).pending is None
+    saved["pending"] = {"kind": "checkout", "total_cents": 1200}
+    state = DialogueState.model_validate(saved)
+    assert state.pending is not None and state.pending.kind == "checkout"

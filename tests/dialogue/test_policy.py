@@ -363,3 +363,19 @@ async def test_a_line_is_taken_out_by_its_size(engine_factory: Factory) -> None:
     added, removed = results[1].cart, results[2].cart
     assert added is not None and sorted(line.size or "" for line in added.lines) == ["M", "S"]
     assert removed is not None and [line.size for line in removed.lines] == ["S"]
+
+
+async def test_asking_for_more_than_is_left_adds_what_is_left_and_says_so(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    shop = engine.shop
+    assert isinstance(shop, MemoryShop)
+    results, state = await talk(engine, "t-shirts for men")
+    product = results[0].products[0]
+    size = product.sizes_available[0]
+    shop.units_left[(product.id, size)] = 2
+    added = await engine.handle(state, f"add five of the first one in {speak_size(size)}")
+    assert added.reply_text.startswith(f"Only 2 were left in {speak_size(size)}, so I added 2 of the "), added.reply_text
+    assert shop.carts[1] == {(product.id, size): 2}
+    assert added.new_state.pending is None and added.new_state.last_line is not None
+    sold_out = await engine.handle(added.new_state, f"add one more of it in {speak_size(size)}")
+    assert "sold out" in sold_out.reply_text and shop.carts[1] == {(product.id, size): 2}

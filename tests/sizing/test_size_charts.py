@@ -14,6 +14,7 @@ from commerce.sizing.charts import (
     chart_rows,
     size_system_for,
     sizes_for,
+    waist_for_letter,
 )
 
 TABLE_COLUMNS = {
@@ -93,3 +94,12 @@ def test_chart_rows_have_table_columns_and_unique_keys() -> None:
             lo, hi = row[f"{measure}_min"], row[f"{measure}_max"]
             assert (lo is None) == (hi is None)
             assert lo is None or lo < hi
+
+
+def test_a_letter_size_maps_to_the_nearest_stocked_waist_within_one_size() -> None:
+    assert waist_for_letter("M", "men") == "32"
+    assert waist_for_letter("S", "women") == "26"  # the chart's own answer
+    # 26 not made: a women's S is a 28, never a 30 when 28 is sold out
+    assert waist_for_letter("S", "women", among=["28", "30", "32"]) == "28"
+    assert waist_for_letter("S", "women", among=["30", "32"]) is None
+    assert waist_for_letter("tall", "men", among=["30", "32"]) is None

@@ -660,9 +660,6 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             return Intent.confirm, 0.95  # "go on so, yes"
     if DECLINE_ADD.search(text) and not slots.has_search_slots() and not (CLEAR_CART.search(text) or REMOVE.search(text)):
         return Intent.decline, 0.85
-    if pending is not None and pending.kind == "choose_quantity" and not slots.has_search_slots() and (
-            slots.quantity or YES.search(text) or CHANGE_LINE.search(text)):
-        return Intent.add_to_cart, 0.85  # "only 1 left, shall I add it?" - "yes" / "just one is fine"
     if pending is not None and pending.kind == "choose_size" and slots.size and not REMOVE.search(text):
         return Intent.add_to_cart, 0.9
     if pending is not None and pending.kind == "choose_product" and slots.reference:

@@ -164,7 +164,7 @@ class DialogueEngine:
         steps = [understanding, *understanding.then]
         for i, step in enumerate(steps):
             if i > 0 and step.intent == Intent.checkout and turn.state.pending is not None and turn.state.pending.kind in (
-                    "choose_size", "choose_product", "choose_quantity"):
+                    "choose_size", "choose_product"):
                 break  # "add the first one and check out", and it needs a size: the question first
             step, note = self._in_dollars(step, turn.state)
             if step.slots.reference and step.intent in _PICKS and (
@@ -523,16 +523,7 @@ class DialogueEngine:
 
     async def _add_one(self, turn: _Turn) -> None:
         slots, state = turn.u.slots, turn.state
-        pending = (
-            state.pending
-            if state.pending and state.pending.kind in ("choose_size", "choose_product", "choose_quantity")
-            else None
-        )
-        if pending is not None and pending.kind == "choose_quantity" and not slots.size:
-            offered = pending.options[0] if pending.options and pending.options[0] else None
-            slots = slots.model_copy(update={"size": offered, "quantity": min(slots.quantity or pending.quantity,
-                                                                              pending.quantity)})
-            turn.u = turn.u.model_copy(update={"slots": slots})
+        pending = state.pending if state.pending and state.pending.kind in ("choose_size", "choose_product") else None
         target = None
         if slots.reference is None and pending is not None and pending.product_id is not None:
             target = state.shown_by_id(pending.product_id)
@@ -553,7 +544,7 @@ class DialogueEngine:
             if size is None and wanted in ALPHA_SIZES and all(s.isdigit() for s in sizes):
                 # "the third pair in medium" of waist-sized trousers: the waist a medium is cut for
                 card = await self.shop.get_product(target.id, user_id=state.user_id)
-                size = match_size(waist_for_letter(wanted, card.gender or "men"), sizes)
+                size = match_size(waist_for_letter(wanted, card.gender or "men", among=sizes), sizes)
                 said_as = f"A {say.speak_size(wanted)} is about a {size} waist. " if size else ""
             if size is None:
                 spoken = say.speak_list([say.speak_size(s) for s in sizes])
@@ -569,29 +560,31 @@ class DialogueEngine:
                 return
         elif sizes:
             size = sizes[0]
+        size_text = f" in {say.speak_size(size)}" if size and not _one_size(sizes) else ""
+        verb = "Added"
         try:
             cart = await self.shop.add_to_cart(state.user_id, target.id, size, quantity)
         except (OutOfStock, InvalidSize) as error:
             available = error.details.get("available")
-            if isinstance(available, int) and 0 < available < quantity:  # fewer left than asked: offer them
-                turn.reply = (f"Sorry, there's only {available} left in {say.speak_size(size)}. "
-                              f"Shall I add {available}?")
-                turn.state.pending = PendingConfirmation(
-                    kind="choose_quantity", product_id=target.id, quantity=available, options=[size or ""])
-                turn.pending_end = len(turn.reply)
+            if not (isinstance(available, int) and 0 < available < quantity):
+                turn.reply = (
+                    f"Sorry, the {say.mention(target, with_price=False)} just sold out in {say.speak_size(size)}."
+                )
                 return
-            turn.reply = (
-                f"Sorry, the {say.mention(target, with_price=False)} just sold out in {say.speak_size(size)}."
-            )
-            return
+            # fewer left than asked: add those (as a shop's cart caps the quantity) and say so
+            said_as += f"Only {available} {'was' if available == 1 else 'were'} left{size_text}, so "
+            verb, size_text, quantity = "I added", "", available
+            try:
+                cart = await self.shop.add_to_cart(state.user_id, target.id, size, quantity)
+            except (OutOfStock, InvalidSize):  # gone between the two calls
+                turn.reply = f"Sorry, the {say.mention(target, with_price=False)} just sold out."
+                return
         turn.cart = cart
         turn.state.pending = None
         turn.state.last_line = LineRef(product_id=target.id, size=size, quantity=quantity)
         amount = "" if quantity == 1 else f"{quantity} of "
-        size_text = f" in {say.speak_size(size)}" if size and not _one_size(sizes) else ""
-        turn.reply = (
-            f"{said_as}Added {amount}the {say.mention(target, with_price=False)}{size_text}. {say.cart_sentence(cart)}"
-        )
+        turn.reply = (f"{said_as}{verb} {amount}the {say.mention(target, with_price=False)}{size_text}. "
+                      f"{say.cart_sentence(cart)}")
 
     async def _remove(self, turn: _Turn) -> None:
         state, slots = turn.state, turn.u.slots
@@ -745,9 +738,6 @@ class DialogueEngine:
         if pending.kind == "choose_product":
             turn.reply = f"Which one do you mean: the {self._ordinals(turn)}?"
             turn.state.pending = pending.model_copy()
-            return
-        if pending.kind == "choose_quantity":
-            await self._add_one(turn)
             return
         cart = await self.shop.quote_checkout(turn.state.user_id)
         if cart.total_cents != pending.total_cents or cart.item_count != pending.item_count:

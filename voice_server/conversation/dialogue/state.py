@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from commerce.models import ProductCard, SearchFilters
 
@@ -38,10 +38,13 @@ class ShownProduct(BaseModel):
         )
 
 
+PendingKind = Literal["checkout", "choose_size", "choose_product"]
+
+
 class PendingConfirmation(BaseModel):
     """Something the assistant asked and is waiting on."""
 
-    kind: Literal["checkout", "choose_size", "choose_product", "choose_quantity"]
+    kind: PendingKind
     product_id: int | None = None
     quantity: int = 1
     options: list[str] = Field(default_factory=list, description="sizes offered, in stock")
@@ -93,6 +96,14 @@ class DialogueState(BaseModel):
     focus_id: int | None = None
     cart: CartSummary = Field(default_factory=CartSummary)
     pending: PendingConfirmation | None = None
+
+    @field_validator("pending", mode="before")
+    @classmethod
+    def _drop_retired_question(cls, value: object) -> object:
+        """A question of a kind this version no longer asks (saved before an upgrade) is dropped."""
+        if isinstance(value, dict) and value.get("kind") not in get_args(PendingKind):
+            return None
+        return value
     last_intent: str | None = None
     last_reply: str = ""
     last_order_id: int | None = None
