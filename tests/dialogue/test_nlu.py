@@ -388,6 +388,8 @@ def test_goods_not_carried_one_fewer_and_the_sibling_of_a_child(vocab: Vocabular
         ("put the first one in m", {"size": "M", "reference": "ordinal:1"}),
         ("he wears L, add the second one", {"size": "L", "reference": "ordinal:2"}),
         ("fine add it, she's a seven", {"size": "7"}),
+        ("twelve of the first one, all smalls", {"size": "S", "quantity": 12, "reference": "ordinal:1"}),
+        ("the second of those too, large", {"size": "L", "fit_feedback": None, "reference": "ordinal:2"}),
         ("not black, his school trousers are black", {"product_type": None, "exclude_colours": ["black"]}),
         ("i reckon he'd like some sunnies", {"gender": "men"}),
     ],

@@ -226,6 +226,12 @@ LETTER_SIZES: dict[str, str] = {
     "triple extra large": "3XL",
     "xxxl": "3XL",
     "3xl": "3XL",
+    # "fourteen of them, all smalls"
+    "extra smalls": "XS",
+    "smalls": "S",
+    "mediums": "M",
+    "larges": "L",
+    "extra larges": "XL",
 }
 SIZE_LETTER_LABELS: tuple[str, ...] = ("S", "M", "L", "XS", "XL", "XXL", "XXS", "3XL")
 

@@ -48,6 +48,7 @@ _DOLLAR = re.compile(r"\$\s?(\d+(?:\.\d{1,2})?)")
 _MONEY_SIGNS = {"£": "pounds", "€": "euros", "₹": "rupees"}
 _SIGNED = re.compile(r"([£€₹])\s?(\d+(?:\.\d{1,2})?)")
 _DECIMAL_PRICE = re.compile(r"\b(\d+)\.(\d{2})\b")
+_TOO_COMMA_SIZE = re.compile(r"\btoo\s*,\s*(?=(?:in\s)?(?:extra\s|x\s?|double\s)?(?:small|medium|large|xs|xl|xxl|size)\b)")
 _DIGIT_LETTER = re.compile(r"\b(\d+)(k|kg|kgs|cm|cms|lbs|lb|in|ft|xl|xxl)\b")
 
 
@@ -55,6 +56,7 @@ def normalise_text(text: str) -> str:
     """Lower-case, unify punctuation and money symbols; keeps digits, '.', '$' semantics."""
     t = text.lower().replace("’", "'").replace("–", " ").replace("—", " ")
     t = re.sub(r"(\w)'s\b", r"\1s", t)  # levi's -> levis, men's -> mens
+    t = _TOO_COMMA_SIZE.sub("also ", t)  # "that one too, large" is no "too large"
     t = re.sub(r"\b(\w{2,}in)'(?!\w)", r"\1g", t)  # nothin' -> nothing, lookin' -> looking
     t = t.replace("'", "")  # don't -> dont
     t = t.replace("&", " and ").replace("-", " ").replace("_", " ")
