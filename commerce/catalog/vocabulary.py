@@ -96,7 +96,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
        "knickers,panties,panty,briefs,hipsters,underpants"),
     _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,trainers,trainer,kicks"),
     _t("running shoes", "shoes", "running,sports,training,sneaker",
-       "running shoes,running shoe,sports shoes,gym shoes,training shoes,runners"),
+       "running shoes,running shoe,sports shoes,gym shoes,training shoes,runners,running trainers,running sneakers,"
+       "jogging shoes"),
     _t("formal shoes", "shoes", "formal,derby,oxford,brogue,monk,loafer",
        "formal shoes,formal shoe,dress shoes,office shoes,derbys,derby,oxfords,oxford,brogues,brogue"),
     _t("slip-ons", "shoes", "slip-on,slip on,loafer,moccasin,mule,clog,mojari",

@@ -210,6 +210,19 @@ def waist_for_letter(letter: str, gender: str, among: Collection[str] | None = N
     return label if stocked is None or off <= max_off_cm else None
 
 
+# Children's letter sizes by age (the common US kids' run: XS 4–5, S 6–7, M 8–9, L 10–11, XL 12,
+# XXL 13): the demo sells kids' clothes in letters, and a parent knows the age before the size.
+KIDS_LETTER_BY_AGE: tuple[tuple[int, str], ...] = ((5, "XS"), (7, "S"), (9, "M"), (11, "L"), (12, "XL"), (13, "XXL"))
+YOUNGEST_KIDS_LETTER_AGE = 4
+
+
+def kids_letter_for_age(years: int) -> str | None:
+    """The kids' letter size for an age: 6 → "S"; None under 4 (smaller than the smallest) or over 13."""
+    if years < YOUNGEST_KIDS_LETTER_AGE:
+        return None
+    return next((letter for oldest, letter in KIDS_LETTER_BY_AGE if years <= oldest), None)
+
+
 def size_system_for(category: str, gender: str) -> str:
     """``alpha``, ``waist``, ``uk_shoe`` or ``onesize`` for a demo category and gender.
 

@@ -261,6 +261,11 @@ def test_a_restart_keeps_the_garment_and_both_means_two_products(vocab: Vocabula
         ("wedges for her", {"product_type": "wedges"}),
         ("a pack of boxers for him", {"product_type": "boxers"}),
         ("silver cuff links", {"product_type": "cufflinks"}),
+        # a narrower kind said after the general one narrows it; offered as an alternative, it does not
+        ("a warm coat for him, a puffa or a padded one", {"product_type": "puffer"}),
+        ("she wants a dress, a midi ideally", {"product_type": "midi dress", "name_any": ["midi"]}),
+        ("a coat or a puffer, either is fine", {"product_type": "jacket"}),
+        ("jogging shoes for my husband", {"product_type": "running shoes"}),
         # a currency corrected in passing keeps the amount
         ("under twenty pounds, i mean dollars", {"price_max": 2000, "currency": "USD"}),
     ],
@@ -389,6 +394,10 @@ def test_goods_not_carried_one_fewer_and_the_sibling_of_a_child(vocab: Vocabular
         ("he wears L, add the second one", {"size": "L", "reference": "ordinal:2"}),
         ("fine add it, she's a seven", {"size": "7"}),
         ("twelve of the first one, all smalls", {"size": "S", "quantity": 12, "reference": "ordinal:1"}),
+        ("pyjamas for my niece, she turns seven on friday", {"gender": "girls", "child_age": 7}),
+        ("a jumper for my dad, he's seventy", {"gender": "men", "child_age": None}),
+        ("school shirts for my 8 year old son", {"gender": "boys", "child_age": 8}),
+        ("a watch for me, i'm about 5 foot tall", {"child_age": None}),
         ("the second of those too, large", {"size": "L", "fit_feedback": None, "reference": "ordinal:2"}),
         ("not black, his school trousers are black", {"product_type": None, "exclude_colours": ["black"]}),
         ("i reckon he'd like some sunnies", {"gender": "men"}),

@@ -379,3 +379,44 @@ async def test_asking_for_more_than_is_left_adds_what_is_left_and_says_so(engine
     assert added.new_state.pending is None and added.new_state.last_line is not None
     sold_out = await engine.handle(added.new_state, f"add one more of it in {speak_size(size)}")
     assert "sold out" in sold_out.reply_text and shop.carts[1] == {(product.id, size): 2}
+
+
+async def test_a_childs_age_picks_the_kids_size_when_none_is_said(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    shop = engine.shop
+    assert isinstance(shop, MemoryShop)
+    results, state = await talk(engine, "t-shirts for my son, he's six")
+    assert state.child_age == 6 and state.filters.gender == "boys"
+    stocked = next(i for i, p in enumerate(results[0].products) if "S" in p.sizes_available)
+    product = results[0].products[stocked]
+    added = await engine.handle(state, f"add the {['first', 'second', 'third'][stocked]} one")
+    assert added.reply_text.startswith("A 6 year old usually wears a small. Added the "), added.reply_text
+    assert shop.carts[1] == {(product.id, "S"): 1}
+    # a size said next corrects the one picked
+    corrected = await engine.handle(added.new_state, "he's tall for his age, so medium")
+    assert shop.carts[1] == {(product.id, "M"): 1}, corrected.reply_text  # middle sizes are always stocked
+    assert corrected.new_state.last_line is not None and not corrected.new_state.last_line.size_picked
+    shop.carts[1] = {(product.id, "S"): 1}
+    # a size said wins over the age
+    said = await engine.handle(added.new_state, f"and the {['first', 'second', 'third'][stocked]} one in medium too")
+    assert "usually wears" not in said.reply_text and shop.carts[1][(product.id, "M")] == 1
+
+
+async def test_an_age_picks_no_size_for_a_grown_up(engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "shirts for my husband, he's forty", "add the first one")
+    assert state.child_age is None
+    assert results[1].reply_text.startswith("Which size would you like"), results[1].reply_text
+
+
+async def test_a_childs_age_is_forgotten_for_someone_else(engine_factory: Factory) -> None:
+    _, state = await talk(engine_factory(), "t-shirts for my son, he's six", "now dresses for my daughter")
+    assert state.filters.gender == "girls" and state.child_age is None
+
+
+async def test_the_size_for_a_child_of_an_age_is_the_kids_size_for_it(engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "a jumper for my grandson", "what size would a ten year old wear")
+    assert state.child_age == 10
+    assert results[1].reply_text.startswith("A 10 year old usually wears a large"), results[1].reply_text
+    in_stock = "L" in results[0].products[0].sizes_available  # "what size": the first of those shown
+    assert state.advised_size == ("L" if in_stock else None)
+    assert ("isn't in stock" in results[1].reply_text) != in_stock

@@ -12,6 +12,7 @@ from commerce.sizing.charts import (
     MEASURES,
     chart_for,
     chart_rows,
+    kids_letter_for_age,
     size_system_for,
     sizes_for,
     waist_for_letter,
@@ -103,3 +104,8 @@ def test_a_letter_size_maps_to_the_nearest_stocked_waist_within_one_size() -> No
     assert waist_for_letter("S", "women", among=["28", "30", "32"]) == "28"
     assert waist_for_letter("S", "women", among=["30", "32"]) is None
     assert waist_for_letter("tall", "men", among=["30", "32"]) is None
+
+
+def test_kids_letter_sizes_follow_age() -> None:
+    assert [kids_letter_for_age(a) for a in (2, 4, 5, 6, 7, 8, 10, 12, 13, 15)] == [
+        None, "XS", "XS", "S", "S", "M", "L", "XL", "XXL", None]

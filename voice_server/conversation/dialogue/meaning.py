@@ -244,6 +244,28 @@ def spoken_stem(text: str, kind: ProductType) -> str | None:
     return None
 
 
+_GENERAL_WITH_STEMS = frozenset({"jacket", "dress"})
+
+
+def _general(kind: ProductType) -> bool:
+    """A garment's general word ("jacket", "shoes", "top"), which narrower kinds refine."""
+    return not kind.stems or kind.name in _GENERAL_WITH_STEMS
+
+
+def narrowed(text: str, types: list[ProductType]) -> list[ProductType]:
+    """A narrower kind named after its general garment narrows it: "a warm jacket, a puffer or a
+    padded one" asks for puffers, "a dress, maybe a maxi" for maxis. Not "a jacket or a puffer",
+    which offers both, nor "a jacket and a blazer"."""
+    if len(types) < 2 or not _general(types[0]):
+        return types
+    if not any(t.category == types[0].category and not _general(t) for t in types[1:]):
+        return types
+    first = next((m for m in _TYPE_RE.finditer(text) if TYPE_WORDS[m.group(1)] == types[0].name), None)
+    if first is None or re.match(r"\s(?:or|and|nor)\b", text[first.end():]):
+        return types
+    return types[1:]
+
+
 def combine_types(types: list[ProductType], *, either: bool = False) -> tuple[str | None, list[str], str | None]:
     """(category, name stems, type name) for the types asked for: the first type's category, and
     the union of the stems of the types in that category (an unconstrained type lifts them).
@@ -302,6 +324,7 @@ _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|
                       r"\b(?:im|i am) (?:a |an )?(?:new |first time |proud |single )(dad|mum|mom|father|mother)\b|"
                       r"\bi (?:just |recently )?(had a baby|gave birth)\b")
 _AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|aged?|about|turning|turned|turns|who is|whos)\s(?:about |nearly |almost |just )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
+_YEARS_OLD_RE = re.compile(r"\b(\d{1,2})\s(?:years?|yrs?)\sold\b")
 # "her 21st birthday", "his sixtieth": the age of the birthday
 _ORDINAL_YEARS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
                   "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
@@ -312,13 +335,19 @@ _BIRTHDAY_AGE_RE = re.compile(rf"\b(\d{{1,2}}(?:st|nd|rd|th)|{_alternation(list(
 
 
 def _said_years(text: str) -> tuple[re.Match[str] | None, int | None]:
-    """The age said ("she's 6", "turning twenty", "his 21st birthday") and its span."""
-    if age := _AGE_RE.search(text):
+    """The age said ("she's 6", "turning twenty", "a ten year old", "his 21st birthday") and its span."""
+    if age := _AGE_RE.search(text) or _YEARS_OLD_RE.search(text):
         return age, int(age.group(1))
     if age := _BIRTHDAY_AGE_RE.search(text):
         word = age.group(1)
         return age, int(word[:-2]) if word[:1].isdigit() else _ORDINAL_YEARS[word]
     return None, None
+def child_age(text: str) -> int | None:
+    """The age said of a child ("she's six", "his 7th birthday"), None for a grown-up's or none."""
+    _, years = _said_years(text)
+    return years if years is not None and 0 < years < KIDS_AGE_LIMIT else None
+
+
 # A son or daughter with a job, an interview or a degree is dressed from the adult departments.
 _GROWN_UP_RE = re.compile(r"\b(?:office|job|work|interview|internship|university|uni|college|graduation|"
                           r"graduating|grad school|promotion|colleagues|boss|fiance|fiancee|husband|wife|"
@@ -545,6 +574,15 @@ def split_requests(text: str) -> list[str]:
 
 
 __all__ = [
-    "Exclusions", "combine_types", "extract_colours", "extract_exclusions", "extract_formality",
-    "extract_recipient", "extract_shade", "extract_types", "restart", "split_requests",
+    "Exclusions",
+    "combine_types",
+    "extract_colours",
+    "extract_exclusions",
+    "extract_formality",
+    "extract_recipient",
+    "extract_shade",
+    "extract_types",
+    "narrowed",
+    "restart",
+    "split_requests",
 ]

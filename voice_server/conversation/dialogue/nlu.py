@@ -591,7 +591,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     t = _CART_PLACE_RE.sub(" _ ", t)  # "put it in my bag" names the cart, not a bag
     either, said = re.search(r"\bor\b", t) is not None, t
     types, t = meaning.extract_types(t)
-    category, stems, type_name = meaning.combine_types(types, either=either)
+    category, stems, type_name = meaning.combine_types(meaning.narrowed(said, types), either=either)
     prefer = meaning.spoken_stem(said, types[0]) if len(types) == 1 else None
     values.update(product_type=type_name, name_any=stems or None, name_prefer=prefer)
     if category is None:
@@ -624,6 +624,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["age_group"] = "kids"  # "kids' t-shirts", "something for the children"
     elif recipient is None and meaning.FOR_MYSELF_RE.search(text) and (values["gender"] or state.filters.gender) in KID_GENDERS:
         values.update(gender=None, age_group="adults")  # "a shirt for myself" after the children's: a grown-up's
+    if (values["gender"] or state.filters.gender) in KID_GENDERS or values.get("age_group") == "kids":
+        values["child_age"] = meaning.child_age(text)  # for a kids' size when none is said
     _drop_excluded(values)
     if ref is not None and ref.startswith("ordinal:") and values.get("quantity") == len(ref.split(",")) > 1:
         values["quantity"] = None  # "both of the first two": two products, one of each
@@ -690,6 +692,9 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.view_cart, 0.9
     if REMOVE.search(text):
         return Intent.remove_from_cart, 0.9
+    if (state.last_line is not None and state.last_line.size_picked and slots.size and not slots.reference
+            and not (ADD.search(text) or slots.category or slots.product_type or slots.colours or slots.price_max)):
+        return Intent.update_cart, 0.85  # "a six year old wears a small, added" - "she's tiny, extra small"
     if (
         CHANGE_LINE.search(text) and (slots.size or slots.quantity) and state.cart.item_count > 0
         and not (slots.category or slots.product_type or slots.colours) and not ADD.search(text)
@@ -802,7 +807,7 @@ ALLOWED_SLOTS: dict[Intent, frozenset[str]] = {
     Intent.clear_cart: _NO_SLOTS,
     Intent.update_cart: frozenset({"size", "quantity", "reference", "product_type"}),
     Intent.order_status: frozenset({"order_id"}),
-    Intent.size_advice: frozenset({"reference", "size", "measurements", "colour"}),
+    Intent.size_advice: frozenset({"reference", "size", "measurements", "colour", "child_age"}),
 }
 
 

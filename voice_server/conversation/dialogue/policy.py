@@ -27,7 +27,7 @@ from commerce.models import (
     ShopError,
     SizeAdvice,
 )
-from commerce.sizing.charts import ALPHA_SIZES, waist_for_letter
+from commerce.sizing.charts import ALPHA_SIZES, kids_letter_for_age, waist_for_letter
 from voice_server.conversation.dialogue import replies as say
 from voice_server.conversation.dialogue.nlu import RuleBasedUnderstander
 from voice_server.conversation.dialogue.port import ShopPort
@@ -177,6 +177,10 @@ class DialogueEngine:
                 step = step.model_copy(update={"intent": Intent.refine})
             turn.u = step
             turn.reply = ""
+            if step.slots.gender and step.slots.gender != turn.state.filters.gender:
+                turn.state.child_age = step.slots.child_age  # someone else now: their age, if said
+            elif step.slots.child_age:
+                turn.state.child_age = step.slots.child_age
             if note:
                 replies.append(note)
             handler = _HANDLERS.get(step.intent, DialogueEngine._unknown)
@@ -481,6 +485,12 @@ class DialogueEngine:
         if target is None:
             return
         turn.state.focus_id = target.id
+        if not slots.measurements and state.child_age:  # "what size for a ten year old": kids' sizes go by age
+            size, sentence = await self._size_for_child(target, state)
+            if sentence:
+                turn.state.advised_size = size
+                turn.reply = sentence.strip()
+                return
         advice = await self.shop.size_advice(turn.state.user_id, target.id)
         if advice is None:
             turn.reply = (
@@ -537,7 +547,7 @@ class DialogueEngine:
         if not sizes:
             card = await self.shop.get_product(target.id, user_id=state.user_id)
             sizes = list(card.sizes_available)
-        size, said_as = None, ""
+        size, said_as, picked = None, "", False
         wanted = slots.size or (state.advised_size if state.last_intent in ("size_advice", "set_profile") else None)
         if sizes and not _one_size(sizes):
             size = match_size(wanted, sizes)
@@ -546,9 +556,14 @@ class DialogueEngine:
                 card = await self.shop.get_product(target.id, user_id=state.user_id)
                 size = match_size(waist_for_letter(wanted, card.gender or "men", among=sizes), sizes)
                 said_as = f"A {say.speak_size(wanted)} is about a {size} waist. " if size else ""
+            if size is None and wanted is None and state.child_age and all(s in ALPHA_SIZES for s in sizes):
+                size, said_as = await self._size_for_child(target, state)
+                picked = size is not None
             if size is None:
                 spoken = say.speak_list([say.speak_size(s) for s in sizes])
-                if slots.size:
+                if said_as:
+                    turn.reply = f"{said_as}Which size would you like: {spoken}?"
+                elif slots.size:
                     missing = say.speak_size(slots.size)
                     turn.reply = f"Sorry, {missing} isn't in stock. Which size would you like: {spoken}?"
                 else:
@@ -581,10 +596,21 @@ class DialogueEngine:
                 return
         turn.cart = cart
         turn.state.pending = None
-        turn.state.last_line = LineRef(product_id=target.id, size=size, quantity=quantity)
+        turn.state.last_line = LineRef(product_id=target.id, size=size, quantity=quantity, size_picked=picked)
         amount = "" if quantity == 1 else f"{quantity} of "
         turn.reply = (f"{said_as}{verb} {amount}the {say.mention(target, with_price=False)}{size_text}. "
                       f"{say.cart_sentence(cart)}")
+
+    async def _size_for_child(self, target: ShownProduct, state: DialogueState) -> tuple[str | None, str]:
+        """A kids' product, the child's age known: the letter size for that age when it is in stock,
+        with a sentence saying so (or that it is not); (None, "") for an adult's product."""
+        card = await self.shop.get_product(target.id, user_id=state.user_id)
+        letter = kids_letter_for_age(state.child_age or 0)
+        if card.gender not in vocabulary.KID_GENDERS or letter is None:
+            return None, ""
+        usual = f"A {state.child_age} year old usually wears a {say.speak_size(letter)}"
+        in_stock = letter in card.sizes_available
+        return (letter, f"{usual}. ") if in_stock else (None, f"{usual}, which isn't in stock. ")
 
     async def _remove(self, turn: _Turn) -> None:
         state, slots = turn.state, turn.u.slots

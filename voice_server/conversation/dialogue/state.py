@@ -61,6 +61,8 @@ class LineRef(BaseModel):
     product_id: int
     size: str | None = None
     quantity: int = 1
+    size_picked: bool = Field(default=False, description="the assistant picked the size (a child's age): a size "
+                              "said next corrects it")
 
 
 class CartSummary(BaseModel):
@@ -96,6 +98,14 @@ class DialogueState(BaseModel):
     focus_id: int | None = None
     cart: CartSummary = Field(default_factory=CartSummary)
     pending: PendingConfirmation | None = None
+    last_intent: str | None = None
+    last_reply: str = ""
+    last_order_id: int | None = None
+    last_line: LineRef | None = None
+    compared_ids: list[int] = Field(default_factory=list, description="the pair last compared ('the cheaper one')")
+    advised_size: str | None = Field(default=None, description="the size last advised, for 'in that size'")
+    currency: str | None = Field(default=None, description="the currency a budget was last said in ('rupees')")
+    child_age: int | None = Field(default=None, description="the age last said of a child shopped for (kids' sizes)")
 
     @field_validator("pending", mode="before")
     @classmethod
@@ -104,13 +114,6 @@ class DialogueState(BaseModel):
         if isinstance(value, dict) and value.get("kind") not in get_args(PendingKind):
             return None
         return value
-    last_intent: str | None = None
-    last_reply: str = ""
-    last_order_id: int | None = None
-    last_line: LineRef | None = None
-    compared_ids: list[int] = Field(default_factory=list, description="the pair last compared ('the cheaper one')")
-    advised_size: str | None = Field(default=None, description="the size last advised, for 'in that size'")
-    currency: str | None = Field(default=None, description="the currency a budget was last said in ('rupees')")
 
     def shown_by_id(self, product_id: int | None) -> ShownProduct | None:
         return next((p for p in self.shown if p.id == product_id), None)

@@ -82,6 +82,7 @@ class Slots(BaseModel):
     gender: Literal["men", "women", "unisex", "boys", "girls"] | None = None
     age_group: Literal["adults", "kids"] | None = Field(None, description="kids' things asked for, no department said")
     quantity: int | None = None
+    child_age: int | None = Field(None, description="years said of a child shopped for ('my son, he's six')")
     reference: str | None = None
     earlier: bool | None = Field(default=None, description="the reference is to a list shown before this one")
     reason: str | None = None
