@@ -390,6 +390,8 @@ def test_goods_not_carried_one_fewer_and_the_sibling_of_a_child(vocab: Vocabular
         ("something between five and ten thousand rupees", {"price_min": 500000, "price_max": 1000000}),
         ("not aviators, he's already got a pair", {"exclude_words": ["aviator"]}),
         ("heels, and no stilettos", {"product_type": "heels", "exclude_words": ["stiletto"]}),
+        ("a watch for my dad, but not one of those smart ones", {"product_type": "watch", "exclude_words": ["smart"],
+                                                                 "quantity": None}),
         ("put the first one in m", {"size": "M", "reference": "ordinal:1"}),
         ("he wears L, add the second one", {"size": "L", "reference": "ordinal:2"}),
         ("fine add it, she's a seven", {"size": "7"}),
@@ -690,6 +692,7 @@ def test_asides_kinds_and_colours_ruled_out_counts_and_elegance(text: str, slots
     [
         ("how many days does shipping take to perth", "delivery"),
         ("how soon would it be getting to glasgow", "delivery"),
+        ("could you send them straight to my mum's place in cork", "delivery"),
         ("do you ship overseas", "delivery"),
         ("could i pay cash on delivery", "payment"),
         ("do you accept paypal", "payment"),

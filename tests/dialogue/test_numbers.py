@@ -25,6 +25,9 @@ from voice_server.conversation.dialogue.numbers import (
         ("the blue one", "the blue one"),
         ("that one please", "that one please"),
         ("size eight", "size 8"),
+        ("below thousand rupees", "below 1000 rupees"),  # Indian English: no "a"
+        ("three thousand rupees", "3000 rupees"),
+        ("thousands of styles", "thousands of styles"),
     ],
 )
 def test_words_to_digits(spoken: str, digits: str) -> None:

@@ -420,3 +420,11 @@ async def test_the_size_for_a_child_of_an_age_is_the_kids_size_for_it(engine_fac
     in_stock = "L" in results[0].products[0].sizes_available  # "what size": the first of those shown
     assert state.advised_size == ("L" if in_stock else None)
     assert ("isn't in stock" in results[1].reply_text) != in_stock
+
+
+async def test_a_question_while_asked_which_one_is_answered_not_taken_as_the_pick(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    results, state = await talk(engine, "watches for men", "add the fifth one")
+    assert results[1].reply_text.startswith("Which one do you mean"), results[1].reply_text
+    asked = await engine.handle(state, "can you deliver it to my brother's flat in leeds")
+    assert asked.intent != "add_to_cart" and "deliver" in asked.reply_text.lower(), asked.reply_text

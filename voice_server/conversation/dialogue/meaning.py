@@ -56,7 +56,7 @@ _NEG_CUE = (
 )
 _NOT_EXCLUSION = re.compile(
     r"\b(?:not|no) (?:that|this|those|these|yet|now|right now|really|sure|thanks|thank you|problem|worries|"
-    r"rush|need|idea|much|many|feeling it|bad|quite|one|wait|sorry|please|more than|too pricey|"
+    r"rush|need|idea|much|many|feeling it|bad|quite|one(?! of)|wait|sorry|please|more than|too pricey|"
     r"too expensive|so expensive|too much)\b|\bnothing (?:else|more|for now|over|above|more than)\b|"
     r"\bdont (?:mind|add|worry|know|need|put|buy|want (?:it|that|this|to))\b|\bnever mind\b"
 )
@@ -69,7 +69,7 @@ _NEG_RE = re.compile(rf"\b{_COMPLAINT}\b|"
                      r"\b(?:not (?:a|the|really a|much of a|a big|big) fan of|not (?:keen|fussed) on|"
                      rf"(?:doesnt|does not|dont|do not|wont|will not|wouldnt|would not|would never|never) (?:really |ever )?"
                      rf"(?:like|want|wear|suit|do))\b|\b{_NEG_CUE}\b")  # "she doesn't really do gold"
-_FILLER = (r"(?:(?:a|an|the|these|those|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
+_FILLER = (r"(?:(?:a|an|one|the|these|those|them|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
            r"wear|wears|wearing|big|bold|busy|huge|massive|giant|obvious|boring|dull|ugly|horrible|awful|usual|basic)\s)*")
 _JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
 _BRIGHT = r"(?:too )?(?:bright|loud|flashy|colou?rful|neon|garish)"

@@ -343,6 +343,9 @@ DELIVERY_QUESTION = _rx(
     r"\bhow (?:longs?|many days|many weeks|soon|quick|fast)\b(?: \w+){0,4} (?:delivery|shipping|ship|deliver|post|"
     r"take (?:getting|to get|to arrive|to come)|getting (?:to|here|there))\b",
     r"\b(?:do|can|will) you (?:ship|deliver|post) (?:to|out to|overseas|abroad|internationally)\b",
+    # "can you ship it straight to her house", "could you send them to my brother's flat"
+    r"\b(?:can|could|will|would) you (?:ship|deliver|post|send) (?:it|them|this|that|these|those|everything|"
+    r"(?:the|my) order) (?:straight |directly |direct )?to\b(?! (?:my |the )?(?:cart|basket|bag|trolley))",
 )
 # "can I pay cash when it's delivered", "do you take paypal": how to pay, not a checkout
 PAYMENT_QUESTION = _rx(
@@ -664,7 +667,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.decline, 0.85
     if pending is not None and pending.kind == "choose_size" and slots.size and not REMOVE.search(text):
         return Intent.add_to_cart, 0.9
-    if pending is not None and pending.kind == "choose_product" and slots.reference:
+    if pending is not None and pending.kind == "choose_product" and slots.reference and not slots.topic:
         return Intent(pending.for_intent or "product_details"), 0.85
     if re.fullmatch(r"(?:no|nope|nah)(?: thanks| thank you)?(?: (?:thats all|im good|bye))?", text):
         return (Intent.goodbye if state.pending is None and "thats all" in text else Intent.decline), 0.8

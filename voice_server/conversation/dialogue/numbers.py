@@ -71,6 +71,9 @@ def normalise_text(text: str) -> str:
     return _SPACES.sub(" ", t).strip()
 
 
+_MONEY_WORDS = frozenset({"rupees", "rs", "dollars", "bucks", "pounds", "quid", "euros", "rand", "dirhams", "ringgit"})
+
+
 def _is_number_word(tok: str) -> bool:
     return tok in UNITS or tok in TENS or tok in SCALES
 
@@ -93,6 +96,8 @@ def words_to_digits(text: str) -> str:
             starts = False
         if tok == "a" and nxt in SCALES:
             starts = True
+        if tok in SCALES and nxt in _MONEY_WORDS and not (out and _is_number_word(out[-1])):
+            starts = True  # "within thousand rupees": a thousand
         if not starts:
             out.append(tok)
             i += 1

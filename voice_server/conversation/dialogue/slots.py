@@ -372,7 +372,7 @@ def extract_bare_size(text: str) -> tuple[str | None, str]:
 # ---------- quantity ----------
 _QTY_WORDS = {"one": 1, "a": 1, "an": 1, "single": 1, "both": 2, "a couple": 2, "couple": 2}
 _QTY_RE = re.compile(
-    r"\b(\d{1,2}|one|a|an|both)\s(?:of\s(?:them|these|those|it|that|each)|pairs?|pieces?|items?|units?|ones|"
+    r"(?<!not\s)\b(\d{1,2}|one|a|an|both)\s(?:of\s(?:them|these|those|it|that|each)|pairs?|pieces?|items?|units?|ones|"
     r"of\sthe\s\w+|of\s+_)(?=\s|$)"
 )
 _QTY_COUPLE_RE = re.compile(r"\ba\scouple(?:\sof\s(?:them|these|those))?\b")
