@@ -399,6 +399,7 @@ def test_goods_not_carried_one_fewer_and_the_sibling_of_a_child(vocab: Vocabular
         ("pyjamas for my niece, she turns seven on friday", {"gender": "girls", "child_age": 7}),
         ("a jumper for my dad, he's seventy", {"gender": "men", "child_age": None}),
         ("school shirts for my 8 year old son", {"gender": "boys", "child_age": 8}),
+        ("the twins turn five in june, shorts for the boy", {"gender": "boys", "child_age": 5}),
         ("a watch for me, i'm about 5 foot tall", {"child_age": None}),
         ("the second of those too, large", {"size": "L", "fit_feedback": None, "reference": "ordinal:2"}),
         ("not black, his school trousers are black", {"product_type": None, "exclude_colours": ["black"]}),

@@ -323,7 +323,7 @@ _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|
                       r"\b(?:new |first time |proud |single )?(dad|mum|mom|father|mother) here\b|"
                       r"\b(?:im|i am) (?:a |an )?(?:new |first time |proud |single )(dad|mum|mom|father|mother)\b|"
                       r"\bi (?:just |recently )?(had a baby|gave birth)\b")
-_AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|aged?|about|turning|turned|turns|who is|whos)\s(?:about |nearly |almost |just )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
+_AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|aged?|about|turning|turned|turns|(?:they|\w+s) turn|who is|whos)\s(?:about |nearly |almost |just )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
 _YEARS_OLD_RE = re.compile(r"\b(\d{1,2})\s(?:years?|yrs?)\sold\b")
 # "her 21st birthday", "his sixtieth": the age of the birthday
 _ORDINAL_YEARS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
