@@ -342,6 +342,8 @@ def _said_years(text: str) -> tuple[re.Match[str] | None, int | None]:
         word = age.group(1)
         return age, int(word[:-2]) if word[:1].isdigit() else _ORDINAL_YEARS[word]
     return None, None
+
+
 def child_age(text: str) -> int | None:
     """The age said of a child ("she's six", "his 7th birthday"), None for a grown-up's or none."""
     _, years = _said_years(text)
