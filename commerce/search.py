@@ -244,10 +244,12 @@ def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
             where.add(f"{price_col} <= $?", filters.price_max_cents)
     if filters.size and "size" not in relaxed:
         where.add("p.sizes_in_stock && $?::text[]", size_variants(filters.size))
-    for name in ("occasion", "style"):
-        value = getattr(filters, name)
-        if value and name not in relaxed:
-            where.add(f"p.{name} @> ARRAY[$?::text]", value.lower().strip())
+    if filters.occasion and "occasion" not in relaxed:
+        where.add("p.occasion @> ARRAY[$?::text]", filters.occasion.lower().strip())
+    if filters.style and "style" not in relaxed:  # tagged so, or named so ("a-line dresses", "bodycon")
+        style = filters.style.lower().strip()
+        where.clauses.append(f"(p.style @> ARRAY[{where.param(style)}::text] OR lower(p.name) ~ "
+                             f"{where.param(word_pattern([style], whole=True))})")
     if filters.name_prefer and "name_prefer" not in relaxed:  # "jhumkas": named so, of all the earrings
         where.add("lower(p.name) ~ $?", word_pattern([filters.name_prefer], whole=False))
     if filters.material and "material" not in relaxed:  # "linen shirts": the name says linen

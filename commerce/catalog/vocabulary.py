@@ -48,7 +48,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("sweater", "sweaters", "", "sweater,jumper,pullover,knit,knitwear,woolly"),
     _t("cardigan", "sweaters", "cardigan", "cardigan,cardi"),
     _t("puffer", "jackets", "puffer,padded,quilted,parka",
-       "puffer,puffer jacket,puffer coat,puffy jacket,puffa,padded jacket,quilted jacket,down jacket"),
+       "puffer,puffer jacket,puffer coat,puffy jacket,puffa,padded jacket,quilted jacket,down jacket,puffy one,"
+       "padded one,winter jacket,winter coat,warm jacket,warm coat,snow jacket,ski jacket"),
     _t("jacket", "jackets", "jacket,coat,parka,puffer,windcheater",
        "jacket,coat,overcoat,parka,windcheater,windbreaker,anorak"),
     # "something warm for my wife": any warm layer, whatever the department calls it
@@ -102,6 +103,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
        "formal shoes,formal shoe,dress shoes,office shoes,derbys,derby,oxfords,oxford,brogues,brogue"),
     _t("slip-ons", "shoes", "slip-on,slip on,loafer,moccasin,mule,clog,mojari",
        "slip ons,slip on,slip-ons,slip-on,loafers,loafer,moccasins,moccasin,laceless shoes"),
+    _t("football boots", "shoes", "football", "football boots,football boot,football shoes,soccer boots,soccer shoes,"
+       "soccer cleats,cleats,footy boots"),
     _t("boots", "shoes", "boot", "boots,boot,ankle boots,chelsea boots"),
     _t("shoes", "shoes", "", "shoes,shoe,footwear"),
     _t("flip flops", "sandals", "flip-flop,flip flop", "flip flops,flip flop,flip-flops,flip-flop,jandals"),
@@ -115,6 +118,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("sling bag", "bags", "sling,crossbody,cross-body", "sling bag,sling,crossbody bag,cross body bag,messenger bag"),
     _t("backpack", "bags", "backpack,rucksack", "backpack,rucksack,school bag,college bag,laptop bag"),
     _t("wallet", "bags", "wallet", "wallet,billfold,card holder"),
+    _t("trolley bag", "bags", "trolley,suitcase,luggage", "trolley bag,trolley,suitcase,luggage,check in bag,"
+       "cabin bag,carry on bag,roller bag,wheelie bag,wheeled bag"),
     _t("bag", "bags", "", "bag,bags"),
     _t("smartwatch", "watches", "smart", "smartwatch,smart watch,fitness tracker,fitness band"),
     _t("watch", "watches", "", "watch,wristwatch,timepiece"),
@@ -129,7 +134,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("belt", "accessories", "belt", "belt"),
     _t("scarf", "accessories", "scarf,shawl,stole,muffler", "scarf,scarves,shawl,stole,muffler,wrap"),
     _t("sunglasses", "accessories", "sunglass", "sunglasses,shades,sunnies,glasses"),
-    _t("cap", "accessories", "cap,hat,beanie", "cap,hat,baseball cap"),
+    _t("baseball cap", "accessories", "baseball", "baseball cap,ball cap"),
+    _t("cap", "accessories", "cap,hat,beanie", "cap,hat"),
     _t("beanie", "accessories", "beanie", "beanie,toque,tuque,woolly hat,bobble hat,knit hat,knitted hat,winter hat"),
     _t("tie", "accessories", "tie", "tie,necktie,bow tie"),
 )

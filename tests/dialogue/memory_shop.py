@@ -33,7 +33,7 @@ from commerce.models import (
     SearchResult,
     SizeAdvice,
 )
-from commerce.search import in_department, is_kids_product
+from commerce.search import in_department, is_kids_product, word_pattern
 
 CATALOG_CSV = demo_source_path()
 """The shop's own bundled demo catalog (commerce/catalog/data/myntra_products_catalog.csv.gz, in the repo)."""
@@ -201,7 +201,7 @@ def matches(p: StoredProduct, f: SearchFilters) -> bool:
     return (
         not product_violations(c, f)
         and (f.occasion is None or f.occasion in p.occasions)
-        and (f.style is None or f.style in p.styles)
+        and (f.style is None or f.style in p.styles or re.search(word_pattern([f.style], whole=True), c.name.lower()))
         and (f.material is None or f.material in p.materials)
         and p.card.id not in f.exclude_ids
     )

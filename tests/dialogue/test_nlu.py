@@ -702,3 +702,65 @@ def test_asides_kinds_and_colours_ruled_out_counts_and_elegance(text: str, slots
 def test_delivery_and_payment_questions_get_the_shops_answer(text: str, topic: str, vocab: Vocabulary) -> None:
     got = understand(text, fresh(), vocab)
     assert (got.intent, got.slots.topic) == (Intent.out_of_scope, topic)
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("a wallet, RM60 max", {"price_max": 6000, "currency": "MYR"}),
+        ("sandals under Rs. 900", {"price_max": 90000, "currency": "INR"}),
+        ("a kurta, no more than two thousand taka", {"price_max": 200000, "currency": "BDT"}),
+        ("a dress within four hundred cedis", {"price_max": 40000, "currency": "GHS"}),
+        ("shoes under six thousand jamaican dollars", {"price_max": 600000, "currency": "JMD"}),
+        ("a bag under 150 AED", {"price_max": 15000, "currency": "AED"}),
+        ("i picked up a blazer from you in spring, now i'd like a tie", {"product_type": "tie"}),
+        ("my sister tore her backpack, she needs flip flops for the trip", {"product_type": "flip flops"}),
+        ("hats, a couple of weeks back i bought one", {"quantity": None}),
+        ("a scarf that a man or a woman could wear", {"gender": "unisex"}),
+        ("something for the new intern, i barely know the guy", {"gender": "men"}),
+        ("cleats for my son's soccer team", {"product_type": "football boots"}),
+        ("a cabin suitcase for a weekend away", {"product_type": "trolley bag"}),
+    ],
+)
+def test_budgets_written_before_or_after_in_more_currencies_and_things_told_in_passing(
+        text: str, slots: dict, vocab: Vocabulary) -> None:
+    got = understand(text, fresh(), vocab).slots.as_dict()
+    assert {k: got.get(k) for k in slots} == slots
+
+
+def test_steering_a_list_by_shape_warmth_and_shade_away_from_a_colour(vocab: Vocabulary) -> None:
+    jackets = [ShownProduct(id=i, name=f"B Men Grey Jacket {i}", brand="B", price_cents=2000, colour="grey",
+                            category="jackets") for i in (1, 2, 3)]
+    state = DialogueState(conversation_id="t", shown=jackets,
+                          filters=SearchFilters(category="jackets", colour="grey", name_any=["jacket"]))
+    warmer = understand("these look thin, got anything cosier", state, vocab)
+    assert (warmer.intent, warmer.slots.product_type) == (Intent.refine, "puffer")
+    away = understand("go darker, the grey one would show every stain", state, vocab)
+    assert (away.slots.shade, away.slots.exclude_colours) == ("darker", ["grey"])
+    shaped = understand("the wayfarer style, do you have them?", state, vocab)
+    assert (shaped.intent, shaped.slots.style) == (Intent.refine, "wayfarer")
+    both = understand("he's an XL, put the first and the second in", state, vocab)
+    assert (both.intent, both.slots.reference, both.slots.size, both.then) == (
+        Intent.add_to_cart, "ordinal:1,2", "XL", [])
+    assert understand("i'll take the grey one, and my size is medium", state, vocab).intent == Intent.add_to_cart
+    assert understand("two hundred max, i'm not made of money", state, vocab).slots.topic is None
+    assert understand("how can i pay for these", state, vocab).intent == Intent.checkout
+    assert understand("it's for my uncle, he's not a golfer so no polos", state, vocab).slots.product_type is None
+
+
+def test_corrected_numbers_apologies_forgotten_filters_and_words_said_another_way(vocab: Vocabulary) -> None:
+    aged = understand("a raincoat for my son, he's seven no eight, sorry, i lose track", fresh(), vocab)
+    assert (aged.slots.gender, aged.slots.child_age, aged.slots.product_type) == ("boys", 8, "raincoat")
+    shown = [ShownProduct(id=i, name=f"B Men Brown Watch {i}", brand="B", price_cents=2000, colour="brown",
+                          category="watches") for i in (1, 2, 3)]
+    state = DialogueState(conversation_id="t", shown=shown,
+                          filters=SearchFilters(category="watches", colour="brown", gender="men"))
+    dropped = understand("forget the colour, just casio ones", state, vocab)
+    assert dropped.intent == Intent.refine and dropped.slots.clear == ["colour"]
+    assert (understand("second one", state, vocab).intent, understand("third pair please", state, vocab).intent) == (
+        Intent.add_to_cart, Intent.add_to_cart)
+    assert understand("ok the third one lah", state, vocab).slots.reference == "ordinal:3"
+    formal = understand("a formal shirt for my interview", fresh(), vocab).slots
+    assert "casual" in (formal.exclude_words or [])
+    sporty = understand("black leggings for the gym", fresh(), vocab).slots
+    assert "churidar" in (sporty.exclude_words or [])

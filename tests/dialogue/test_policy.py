@@ -428,3 +428,19 @@ async def test_a_question_while_asked_which_one_is_answered_not_taken_as_the_pic
     assert results[1].reply_text.startswith("Which one do you mean"), results[1].reply_text
     asked = await engine.handle(state, "can you deliver it to my brother's flat in leeds")
     assert asked.intent != "add_to_cart" and "deliver" in asked.reply_text.lower(), asked.reply_text
+
+
+async def test_what_goes_with_a_pick_is_from_its_department_and_a_limit_holds_for_the_next_kind(
+        engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "a summer dress please",
+                            "add the first one in small and show me sandals to go with it")
+    assert results[1].products and all("women" in p.name.lower() for p in results[1].products), results[1].reply_text
+    results, state = await talk(engine_factory(), "wallets under 20 dollars for my brother", "what about belts")
+    assert state.filters.price_max_cents == 2000 and all(p.price_cents <= 2000 for p in results[1].products)
+    _, state = await talk(engine_factory(), "wallets under 20 dollars for my brother", "and a dress for my sister")
+    assert state.filters.price_max_cents is None  # someone else: their own budget
+
+
+async def test_a_shape_said_finds_the_products_named_so(engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "a-line dresses for women")
+    assert results[0].products and all("a-line" in p.name.lower() for p in results[0].products), results[0].reply_text

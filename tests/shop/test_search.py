@@ -23,6 +23,7 @@ from commerce.search import (
     relaxation_steps,
     search_products,
     similar_products,
+    word_pattern,
 )
 
 
@@ -54,7 +55,8 @@ async def assert_satisfies(pool: Any, cards: list[ProductCard], f: SearchFilters
         for name in ("occasion", "style", "material"):
             value = getattr(f, name)
             if value and name not in relaxed and (name not in SOFT_TAGS or tag_matches is None or i < tag_matches):
-                assert value in tags[c.id][name]
+                named = name == "style" and re.search(word_pattern([value], whole=True), c.name.lower())
+                assert value in tags[c.id][name] or named, (value, c.name)
         assert c.id not in f.exclude_ids
 
 
@@ -269,3 +271,10 @@ async def test_short_stems_match_whole_words(pool: Any) -> None:
     assert result.products and all(re.search(r"\bbras?\b", c.name.lower()) for c in result.products)
     caps = await search_products(pool, SearchFilters(name_any=["cap"]), limit=50)
     assert caps.products and not any("capri" in c.name.lower() for c in caps.products)
+
+
+async def test_a_style_no_tag_carries_is_found_in_the_name(pool: Any) -> None:
+    """"a-line dresses", "aviators": the shape is in the name, not among the tagged styles."""
+    dresses = await search_products(pool, SearchFilters(category="dresses", style="a-line"), limit=20)
+    assert dresses.relaxed == [] and dresses.products
+    assert all("a-line" in c.name.lower() for c in dresses.products)

@@ -171,6 +171,19 @@ STYLES: dict[str, str] = {
     "embellished": "embellished",
     "metallic": "embellished",
     "washed": "washed",
+    "aviator": "aviator",
+    "aviators": "aviator",
+    "wayfarer": "wayfarer",
+    "wayfarers": "wayfarer",
+    "high rise": "high-rise",
+    "high waisted": "high-rise",
+    "bootcut": "bootcut",
+    "boot cut": "bootcut",
+    "fit and flare": "fit & flare",
+    "analogue": "analogue",
+    "analog": "analogue",
+    "digital": "digital",
+    "chronograph": "chronograph",
 }
 
 MATERIALS: dict[str, str] = {

@@ -39,7 +39,7 @@ _COLOUR_RE = re.compile(rf"\b(?:dark |light |pale |bright |deep )?({_COLOUR_ALT}
                         r"(?<!spilling wine)(?<!spill wine)(?<!glass of wine)(?<!drink wine)(?<!drinking wine)")
 TYPE_ALT = _alternation(list(TYPE_WORDS))
 _RECIPIENT_ALT = _alternation(list(RECIPIENT_GENDER))
-_TYPE_RE = re.compile(rf"\b({TYPE_ALT})\b")
+_TYPE_RE = TYPE_WORD_RE = re.compile(rf"\b({TYPE_ALT})\b")
 _TYPE_AT = re.compile(rf"(?:{TYPE_ALT})\b")  # a product type at the start of the text
 _DESCRIPTOR_AT = re.compile(rf"(?:{_alternation(list(DESCRIPTOR_STEMS))})\b")
 _SPOKEN_COLOUR = {"gray": "grey", "golden": "gold", "navy blue": "navy", "offwhite": "off white"}
@@ -58,6 +58,7 @@ _NOT_EXCLUSION = re.compile(
     r"\b(?:not|no) (?:that|this|those|these|yet|now|right now|really|sure|thanks|thank you|problem|worries|"
     r"rush|need|idea|much|many|feeling it|bad|quite|one(?! of)|wait|sorry|please|more than|too pricey|"
     r"too expensive|so expensive|too much)\b|\bnothing (?:else|more|for now|over|above|more than)\b|"
+    rf"\b(?:hes|shes|im|he is|she is|i am|theyre|they are) not an? (?=(?:{TYPE_ALT})\b)|"  # "he's not a golfer"
     r"\bdont (?:mind|add|worry|know|need|put|buy|want (?:it|that|this|to))\b|\bnever mind\b"
 )
 # the longer cues first, so "not a fan of puma" is not read as "not" + "a fan of puma"
@@ -69,7 +70,7 @@ _NEG_RE = re.compile(rf"\b{_COMPLAINT}\b|"
                      r"\b(?:not (?:a|the|really a|much of a|a big|big) fan of|not (?:keen|fussed) on|"
                      rf"(?:doesnt|does not|dont|do not|wont|will not|wouldnt|would not|would never|never) (?:really |ever )?"
                      rf"(?:like|want|wear|suit|do))\b|\b{_NEG_CUE}\b")  # "she doesn't really do gold"
-_FILLER = (r"(?:(?:a|an|one|the|these|those|them|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
+_FILLER = (r"(?:(?:a|an|one|the|these|those|them|that|like|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
            r"wear|wears|wearing|big|bold|busy|huge|massive|giant|obvious|boring|dull|ugly|horrible|awful|usual|basic)\s)*")
 _JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
 _BRIGHT = r"(?:too )?(?:bright|loud|flashy|colou?rful|neon|garish)"
@@ -195,7 +196,9 @@ _NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|\bbreast pumps?\b|"
                                r"(?:might |may |will |should |could |still |finally )*(?:turns? up|arrives?|shows? up|"
                                r"comes? back|gets? here|got lost|was lost|went missing)\b|"
                                r"\b(?:suits?|suited) (?:him|her|me|you|them|us|my|his)\b|"
-                               r"\b(?:would|will|might|does|doesnt|dont|do) suit\b|\bdress ?codes?\b")
+                               r"\b(?:would|will|might|does|doesnt|dont|do) suit\b|\bdress ?codes?\b|"
+                               rf"\b(?:hes|shes|im|he is|she is|i am) not an? (?:{TYPE_ALT})\b|"  # "he's not a golfer"
+                               r"\b(?:cannot|cant|can|to|could|couldnt|learning to|learnt to) tie\b")  # the verb
 # "something less formal, like what i'd wear with chinos": the garment worn with it is not asked for
 _WORN_WITH_RE = re.compile(
     rf"\b(?:wear|wearing|worn|go|goes|going|pair|team|match)(?: (?:it|them|this|that))? (?:with|under|over) "
@@ -211,6 +214,14 @@ _OWNED_RE = re.compile(rf"(?:\b(?:his|her|my|their|our|your) |(?<!\S)_\s+)(?:\w+
                        rf"\b(?:who|he|she|they) (?:always |usually |normally |often )?(?:wears?|lives in) (?:an? |his |her |their )?"
                        rf"(?:{TYPE_ALT}) (?:every ?day|daily|all the time|to work|every day to work)\b")
 
+# "I ordered two kurtas from you last month", "got some jeans off you a while back": bought before, not asked for;
+_BOUGHT_BEFORE_RE = re.compile(
+    rf"(?:\b(?:i|we|mi) (?:already |recently |just )?(?:got|picked up|did buy) |\b(?:bought|ordered|purchased) )"
+    rf"(?:\w+ ){{0,3}}?(?:{TYPE_ALT})\b(?= (?:\w+ )?(?:from you|off you|from here|here|last|a (?:few|couple)|"
+    rf"before|earlier|yesterday|recently|the other day|(?:a )?(?:week|month|year)s? ago))|"
+    # "the airline's lost my suitcase … can i get some shorts": what happened to one, not the request
+    rf"\b(?:lost|forgot|left|broke|ruined|tore|ripped) (?:my|our|his|her|their|the) (?:\w+ )?(?:{TYPE_ALT})\b")
+
 
 def extract_types(text: str) -> tuple[list[ProductType], str]:
     """Product types named, first first ("leggings or track pants" gives two); "sets" asks for
@@ -222,6 +233,8 @@ def extract_types(text: str) -> tuple[list[ProductType], str]:
     for m in reversed(list(re.finditer(r"\bdresses\b", text))):
         if _verb_dresses(text, m):
             text = text[: m.start()] + BLANK + text[m.end():]
+    if _TYPE_RE.search(asked := _BOUGHT_BEFORE_RE.sub(BLANK, text)):
+        text = asked  # bought before: not asked for, unless nothing else is ("I ordered two kurtas … a few more")
     types = [PRODUCT_TYPES[TYPE_WORDS[m.group(1)]] for m in _TYPE_RE.finditer(text)]
     types = [PRODUCT_TYPES.get(f"{t.name} set", t) if sets else t for t in types]
     if any(t.category == "innerwear" for t in types):  # "his pants drawer … boxers": British pants
@@ -362,7 +375,8 @@ _SELF_GENDER = {"guy": "men", "bloke": "men", "man": "men", "gentleman": "men", 
 
 
 # "no prints, his mother is very particular": someone else's relative in an aside, not who it is for
-_ASIDE_RE = re.compile(r" (?:is|was|s|says|said|thinks|reckons|would|will|always|never|hates|likes|loves|gets|can)\b")
+_ASIDE_RE = re.compile(r" (?:is|was|s|says|said|thinks|reckons|would|will|always|never|hates|likes|loves|gets|can|"
+                       r"cant|cannot|doesnt|does|did|didnt|wont|has|had|knows|prefers|hated|loved|liked)\b")
 
 
 def _chosen_recipient(text: str) -> re.Match[str] | None:
@@ -416,8 +430,8 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
     return gender, text
 
 
-_HE_RE = re.compile(r"\b(?:he|hes|hed|him|his|himself)\b")
-_SHE_RE = re.compile(r"\b(?:she|shes|her|hers|herself)\b")
+_HE_RE = re.compile(r"\b(?:he|hes|hed|him|his|himself|(?:the|this|that) (?:guy|bloke|chap|fella|fellow|gent))\b")
+_SHE_RE = re.compile(r"\b(?:she|shes|her|hers|herself|(?:the|this|that) (?:lady|gal|lass))\b")
 
 
 _SPEAKER_RE = re.compile(r"\b(?:he|she)(?:s| is)? (?:saying|says|said|thinks|reckons|told me|tells me|wants me to)\b")
@@ -482,6 +496,7 @@ _RESTART_RE = re.compile(
 )
 
 
+_NUMBER_CORRECTED_RE = re.compile(r"\b\d+ (?:no|sorry|i mean|no wait|or rather|actually) (\d+)\b")
 _CURRENCY_WORD_RE = re.compile(r"\b(?:dollars?|bucks|pounds?|quid|euros?|rupees?|rs|inr|usd)\b")
 _CURRENCY_ONLY_RE = re.compile(r"^(dollars?|bucks|pounds?|quid|euros?|rupees?)(?: sorry| then| not \w+)?$")
 
@@ -508,11 +523,17 @@ def whose_turn(text: str) -> str:
 
 def restart(text: str) -> str:
     """A self-correction inside the utterance keeps what follows it when it restates the same kind
-    of thing ("show me a red no sorry a green kurta" → "show me a green kurta")."""
+    of thing ("show me a red no sorry a green kurta" → "show me a green kurta"); a number corrected in
+    passing is just that number ("she's twelve no thirteen sorry")."""
+    text = _NUMBER_CORRECTED_RE.sub(r"\1", text)
     m = _RESTART_RE.match(text)
     if not m:
         return text
     before, after = m.group(1), m.group(2)
+    if m.group(0)[len(before):].split()[0] == "sorry" and not (
+            _TYPE_RE.search(after) or _COLOUR_RE.search(after) or _WHO_RE.search(after) or re.search(r"\d", after)
+            or re.match(r"(?:i mean|i meant|meant|make (?:it|that)|not|in|for)\b", after)):
+        return text  # "… sorry, she just had her birthday": an apology, nothing restated
     if extract_size(before)[0] and extract_size(after)[0]:
         return text  # "the second one size forty, sorry i mean large": the size is corrected, not the request
     unit = _CURRENCY_ONLY_RE.match(after)
@@ -562,6 +583,8 @@ _SPLIT_AFTER_CART_RE = re.compile(
 _BARE_ORDINAL_RE = re.compile(r"(?:ok |okay |so |yeah |um |and |between )?(?:(?:add|put in|take|i(?:'ll| will|ll|'d like| would like) (?:take|have)|give me|get me) )?"
                               r"(?:the |that )?(?:first|second|third|fourth|fifth|last|1st|2nd|3rd)(?: one)?")
 
+_ENDS_WITH_PICK_RE = re.compile(rf"(?:^|\s){_BARE_ORDINAL_RE.pattern}$")
+
 
 def split_requests(text: str) -> list[str]:
     """Several requests in one utterance ("add the first one in medium and show me sandals")."""
@@ -569,8 +592,8 @@ def split_requests(text: str) -> list[str]:
     for part in _SPLIT_RE.split(text):
         parts += _SPLIT_AFTER_CART_RE.split(part) if _CART_CUE_RE.search(part) else [part]
     parts = [p.strip() for p in parts if p.strip()]
-    if len(parts) > 1 and _BARE_ORDINAL_RE.fullmatch(parts[0]) and _BARE_ORDINAL_RE.match(parts[1]):
-        # "the first and the second, both large": one request for two products
+    if len(parts) > 1 and _ENDS_WITH_PICK_RE.search(parts[0]) and _BARE_ORDINAL_RE.match(parts[1]):
+        # "the first and the second, both large", "he's a large, add the first and the second": one request
         return [text]
     return parts or [text]
 

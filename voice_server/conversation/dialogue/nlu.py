@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from commerce.catalog.vocabulary import ADULT_OF, KID_GENDERS, KID_OF, TYPE_WORDS, descriptor_stems
+from commerce.catalog.vocabulary import (
+    ADULT_OF,
+    KID_GENDERS,
+    KID_OF,
+    PRODUCT_TYPES,
+    TYPE_WORDS,
+    descriptor_stems,
+)
 from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS
@@ -27,7 +34,7 @@ def _rx(*patterns: str) -> re.Pattern[str]:
 
 
 YES = _rx(
-    r"^(?:yes|yeah|yep|yup|ya|yah|sure|ok|okay|correct|absolutely|definitely|of course|right|alright|"
+    r"^(?:yes|yeah|yep|yup|ya|yah|haan|haanji|ji|han|sure|ok|okay|correct|absolutely|definitely|of course|right|alright|"
     r"please do|do it|go ahead|go for it|sounds good|confirm|confirmed|affirmative|place it|lets do it|"
     r"lets do that|i do|that works|perfect|great)\b",
     r"\b(?:place the order|place my order|go ahead|confirm the order|confirm it|yes please|please place)\b",
@@ -55,7 +62,7 @@ GOODBYE = _rx(
 )
 GREETING = _rx(r"^(?:hi|hello|hey|hiya|howdy|good morning|good afternoon|good evening|greetings|yo)\b")
 HELP = _rx(
-    r"(?<!god )(?<!lord )(?<!heaven )\b(?:help(?! me (?:find|choose|pick|out with))|what can you do|how does this work|what can i (?:say|ask|do)|how do i|what do you do|"
+    r"(?<!god )(?<!lord )(?<!heaven )\b(?:help(?! me (?:find|choose|pick|out with))|what can you do|how does this work|what can i (?:say|ask|do)|how do i(?! pay)|what do you do|"
     r"who are you|what are my options|how do you work)\b",
 )
 ORDER_STATUS = _rx(
@@ -85,6 +92,7 @@ CHECKOUT = _rx(
     r"\bcheck ?(?:me |us )?out\b",
     r"\bcheckout\b",
     r"\bproceed to (?:payment|pay)\b",
+    r"\bhow (?:do|can|should) (?:i|we) pay\b",
     r"\b(?:ready|want|like) to pay\b",
     r"\bpay (?:now|for (?:it|this|everything|my cart|these|them))\b",
     r"\bcomplete (?:my|the) (?:purchase|order)\b",
@@ -118,8 +126,8 @@ VIEW_CART = _rx(
 )
 REMOVE = _rx(
     r"\btake (?:the |that |those |these |it |them )?(?:[\w]+ ){0,3}?out\b(?! of stock)",
-    r"\bforget (?:about )?(?:the|that|those|these)\b",
-    r"\b(?:remove|delete|take (?:out|off)|drop(?! of)|get rid of|throw out|dont want (?:the|that|it)|"
+    r"\bforget (?:about )?(?:the|that|those|these)\b(?! (?:colou?r|budget|price|brand|size)\b)",
+    r"\b(?:remove|delete|take (?:out|off)|drop(?! of)|get rid of|throw out|dont want (?:the|that|it)(?! \w+ with)|"
     r"no longer want)\b",
     r"\btake [\w ]{1,30}? (?:out of|off) (?:my|the)\b",
 )
@@ -128,7 +136,7 @@ ADD = _rx(
     r"\b(?:pop|stick|chuck|throw|put|place) (?:[\w ]{0,30}? )?(?:in|into|to|on) (?:my|the) (?:cart|basket|bag|order)\b",
     r"\b(?:pop|stick|chuck|throw|bung) (?:it|them|that|those|these|this|one|a pair|the \w+ (?:one|pair)) in\b",
     r"\bput (?:it|them|that|this) for me\b",  # "put it for me in extra large"
-    r"\btake (?:the (?:first|second|third|fourth|last|cheapest) (?:one|pair)|that one|this one|both)\b"
+    r"\btake (?:the (?:\w+ ){1,2}(?:one|ones|pair)|that one|this one|both)\b"
     r"(?! (?:\w+ )?(?:out|off|back))",  # "okay fine, take the first one only"
     r"(?<!to )(?<!would )(?<!will )(?<!could )(?<!might )(?<!that )(?<!which )(?<!what )\b(?:go|going) (?:with|for) "
     r"(?:the|that|this|it|those|both)\b(?! (?:one|ones)? ?(?:too|as well))",
@@ -218,7 +226,7 @@ DETAILS = _rx(
     r"\bmore (?:about|info|information|details) (?:on|about)?\b",
     r"\bdetails\b",
     r"\bwhat(?:s| is) (?:it|that|this|the \w+ one) made (?:of|from)\b",
-    r"\bmade of\b",
+    r"\bmade of\b(?! money)",  # "i'm not made of money" is a budget
     r"\bwhat (?:material|fabric|colou?rs?|sizes)\b",
     r"\bdescribe\b",
     r"\bdescription\b",
@@ -356,7 +364,8 @@ PAYMENT_QUESTION = _rx(
 RETURNS_POLICY = _rx(
     r"\breturns? policy\b", r"\b(?:exchange|refund) policy\b",
     r"\b(?:can|could) (?:i|we|she|he|they) (?:return|exchange|swap|send) (?:it|them)(?: back)? (?:if|in case)\b",
-    r"\bin case (?:she|he|they|it) (?:hates?|doesnt (?:like|fit)|dont (?:like|fit))\b",
+    r"\b(?:if|in case) (?:she|he|they|it|i) (?:hates?|doesnt (?:like|fit)|dont (?:like|fit))\b",
+    r"\b(?:can|could) (?:she|he|they) (?:return|exchange|swap) (?:it|them|those|that)\b(?! (?:for|to) )",  # a gift
     r"\bwhat if (?:she|he|they|it) (?:hates?|doesnt (?:like|fit)|dont (?:like|fit))\b",
 )
 SMALL_TALK = _rx(r"\bhow(?:s| is| are)? (?:your|you|it going|things)\b", r"\bhow are you\b")
@@ -378,13 +387,16 @@ _WAIST_SIZE_RE = re.compile(
 _CART_PLACE_RE = re.compile(r"\b(?:in|into|to|from|out of) (?:my|the) (?:shopping )?(?:cart|basket|bag|trolley)\b")
 _JUST_THE_ONE_RE = re.compile(_JUST_THE_ONE)
 _JUST_QTY_RE = re.compile(r"\b(?:just|only|make it|make that)\s(\d{1,2})\b(?!\s(?:dollars|bucks|of|more|left))")
+_FORGET = r"\b(?:forget|never mind|ignore|drop|scrap) (?:about )?(?:the|that|my) "  # "forget the colour"
 _LIFT_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("brand", re.compile(r"\b(?<!every )(?<!hate )(?:any|whatever|other|another|different) brands?\b(?! but)")),
-    ("colour", re.compile(r"\b(?:any|whatever) colou?rs?\b(?! but)")),
-    ("price", re.compile(r"\b(?:any price|money is no object|price doesnt matter|whatever it costs)\b")),
+    ("brand", re.compile(rf"\b(?<!every )(?<!hate )(?:any|whatever|other|another|different) brands?\b(?! but)|"
+                         rf"{_FORGET}brand\b")),
+    ("colour", re.compile(rf"\b(?:any|whatever) colou?rs?\b(?! but)|{_FORGET}colou?r\b")),
+    ("price", re.compile(rf"\b(?:any price|money is no object|price doesnt matter|whatever it costs)\b|"
+                         rf"{_FORGET}(?:budget|price)\b")),
 )
 _TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("material", re.compile(r"\b(?:made (?:of|from|out of)|material|fabric|what is it made|"
+    ("material", re.compile(r"\b(?:made (?:of|from|out of)(?! money)|material|fabric|what is it made|"
                             rf"(?:is|are) (?:it|that|this|they|these|those|the \w+(?: one)?) (?:\w+ ){{0,2}}{_FIBRES}\b|"
                             rf"(?:one|ones|pair) (?:is|are) (?:\w+ ){{0,2}}{_FIBRES}\b|"
                             r"(?:cotton|linen|silk|wool|leather|polyester)\?|"
@@ -410,7 +422,16 @@ def _strip_fillers(text: str) -> str:
     """Drop hesitation words so anchors like '^yes' still work ("um yes"), and hedges ("so medium i
     guess": no brand GUESS)."""
     text = _HEDGE_RE.sub(" ", text)
-    return " ".join(t for t in text.split() if t not in {"um", "umm", "uh", "uhh", "er", "erm", "hmm", "oh"})
+    return " ".join(_SAID_AS.get(t, t) for t in text.split() if t not in _HESITATIONS)
+
+
+# words said the way a region says them ("for meself", "tek it out", "fi mi niece")
+_SAID_AS = {"meself": "myself", "mesel": "myself", "tek": "take", "fi": "for", "wid": "with", "nutten": "nothing",
+            "nuttin": "nothing"}
+
+
+# hesitations, and the particles closing a Singaporean or Malaysian phrase ("okay the second one lor")
+_HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "oh", "lah", "lor", "leh", "meh"})
 
 
 _HEDGE_RE = re.compile(r"\bi (?:guess|suppose|reckon)\b")
@@ -446,7 +467,7 @@ _KEEP_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _OTHERS_RE = re.compile(r"\b(?:some |any )?(?:different|other) (?:ones|options|styles)\b|\bsomething else\b")
 _PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing patterned|solid colou?rs?)\b")
 PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
-_CHOICE_RE = re.compile(r"^(?:the|that) (?:first|second|third|fourth|fifth|last) (?:one|pair)(?: please| then)?"
+_CHOICE_RE = re.compile(r"^(?:(?:the|that) )?(?:first|second|third|fourth|fifth|last) (?:one|pair)(?: please| then)?"
                         r"(?: (?:those|they|that|it|thats|theyre|its)(?: are| is)? (?:so |really |very )?"
                         r"(?:cute|nice|lovely|great|perfect|gorgeous|beautiful|good|the one))?\W*$|"
                         r"^(?:yeah|yes|yep|yup|ok|okay|sure|right|perfect|great|lovely|go on then|fine|alright)\b"
@@ -512,6 +533,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["order_id"] = int(m.group(1))
         t = sx._blank(t, m)
     t = _WAIST_SIZE_RE.sub(lambda m: f" size {m.group(1) or m.group(2)} ", t)
+    t = _TIME_AGO_RE.sub(sx.BLANK, t)  # "a couple of weeks back" is no quantity
     reason, fit, t = sx.extract_reason(t)
     values.update(reason=reason, fit_feedback=fit)
     measurements, t = sx.extract_measurements(t)
@@ -536,6 +558,10 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         recipient = KID_OF[recipient]  # the twins: "a t-shirt for my son", then "the same for his sister"
     shade, t = meaning.extract_shade(t)
     values["shade"] = values["shade"] or shade
+    if values["shade"] and (away := _SHADE_AWAY_RE.search(t)) and (left := vocab.canonical_colour(away.group(1))):
+        # "darker, the light grey ones show every drop": the colour moved away from
+        values["exclude_colours"] = [*(excluded.colours or []), left]
+        t = sx._blank(t, away)
     formality, t = meaning.extract_formality(t)
     values["formality"] = formality
     if earlier := _EARLIER_RE.search(t):  # "the first one you showed me before the bombers"
@@ -589,13 +615,22 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if ref is None:
         ref, t = sx.extract_focus_reference(t)
     values["reference"] = ref
-    if re.search(r"\b(?:running|jogging|gym|sports|training) shoes\b", t):
+    if re.search(r"\b(?:running|jogging|gym|sports|training) (?:shoes|tights|leggings|shorts|tops?|tees?|t ?shirts?|"
+                 r"kit|gear|jackets?|socks|vests?|bras?)\b", t):
         values["occasion"] = "gym"
     t = _CART_PLACE_RE.sub(" _ ", t)  # "put it in my bag" names the cart, not a bag
     either, said = re.search(r"\bor\b", t) is not None, t
     types, t = meaning.extract_types(t)
+    if len(types) == 2 and (shown := [k for k in types if k.stems and set(
+            k.stems) == set(state.filters.name_any or ())]) and len(shown) == 1 and any(
+            TYPE_WORDS[m.group(1)] == shown[0].name and _PUT_ASIDE_RE.match(said, m.end())
+            for m in meaning.TYPE_WORD_RE.finditer(said)):
+        types.remove(shown[0])  # "scarf too warm for here. socks got?": the kind on screen is the one put aside
     category, stems, type_name = meaning.combine_types(meaning.narrowed(said, types), either=either)
     prefer = meaning.spoken_stem(said, types[0]) if len(types) == 1 else None
+    if type_name is None and state.filters.category == "jackets" and _WARMER_RE.search(t):
+        warm = PRODUCT_TYPES["puffer"]  # "something warmer than that", with jackets on screen: padded ones
+        category, stems, type_name = warm.category, list(warm.stems), warm.name
     values.update(product_type=type_name, name_any=stems or None, name_prefer=prefer)
     if category is None:
         category, t = sx.extract_category(t)
@@ -608,7 +643,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     style, t = sx.extract_style(t)
     material, t = sx.extract_material(t)
     gender, t = sx.extract_gender(t)
-    if recipient is None and re.search(r"\b(?:unisex|gender ?neutral|genderless)\b", text):
+    if recipient is None and _ANYONE_RE.search(text):
         gender = "unisex"  # "I'd rather not shop men's or women's, do you have unisex trainers"
     if recipient is None and gender in ADULT_OF.values() and state.filters.gender in ADULT_OF and re.search(
             r"\b(?:for )?(?:him|her|he|she)\b", text) and not re.search(r"\b(?:men|women|mens|womens)\b", text):
@@ -629,6 +664,10 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values.update(gender=None, age_group="adults")  # "a shirt for myself" after the children's: a grown-up's
     if (values["gender"] or state.filters.gender) in KID_GENDERS or values.get("age_group") == "kids":
         values["child_age"] = meaning.child_age(text)  # for a kids' size when none is said
+    if style == "formal" and "casual" not in text:  # "a formal shirt": not one sold as smart casual
+        values["exclude_words"] = excluded_words = [*(excluded_words or ()), "casual"]
+    if values["product_type"] == "leggings" and (values.get("occasion") or occasion or state.filters.occasion) == "gym":
+        values["exclude_words"] = [*(excluded_words or ()), "churidar"]  # for a run: not the ethnic kind
     _drop_excluded(values)
     if ref is not None and ref.startswith("ordinal:") and values.get("quantity") == len(ref.split(",")) > 1:
         values["quantity"] = None  # "both of the first two": two products, one of each
@@ -726,7 +765,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if (slots.measurements and slots.reference and slots.reference.startswith("ordinal") and slots.size
             and state.shown and not shopping):
         return Intent.add_to_cart, 0.8  # "the first one in extra large, he's six foot four": his height, the pick
-    if SET_PROFILE.search(text) and not shopping and (
+    picking = bool(ADD.search(text) and slots.reference and state.shown)  # "i take the blue one, my size is small"
+    if SET_PROFILE.search(text) and not shopping and not picking and (
         slots.measurements or slots.size or "prefer" in text or "remember" in text
     ):
         return Intent.set_profile, 0.85
@@ -737,7 +777,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if ADD.search(text) and (state.shown or slots.reference is not None or state.pending is not None):
         if not (slots.reference is None and (slots.category or slots.product_type) and not CART_WORD.search(text)):
             return Intent.add_to_cart, 0.9
-    if MORE.search(text):
+    if MORE.search(text) and (state.shown or not slots.has_search_slots()):  # "a few more kurtas", first thing: a search
         return Intent.more_results, 0.9
     if _CHOICE_RE.search(text) and state.shown and slots.reference and not slots.has_search_slots():
         return Intent.add_to_cart, 0.8  # "yeah that first one": the pick, after a list
@@ -776,9 +816,10 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         ):
             return Intent.search, 0.9
         if has_context and (REFINE_CUE.search(text) or not slots.category):
+            kind_asked = slots.reference == "focus" and (slots.style or slots.material) and _YOU_HAVE_IT_RE.search(text)
             if slots.reference and not (slots.colour or slots.price_trend or slots.price_max or slots.exclude_words
-                                        or slots.exclude_colours or slots.exclude_brands):
-                return Intent.product_details, 0.6
+                                        or slots.exclude_colours or slots.exclude_brands or kind_asked):
+                return Intent.product_details, 0.6  # not "the aviator style, you have it?": a kind asked for
             return Intent.refine, 0.85
         return Intent.search, 0.8
     if YES.search(text):
@@ -794,6 +835,19 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if re.search(r"\b(?:thanks|thank you)\b", text):
         return Intent.goodbye, 0.5
     return Intent.unknown, 0.3
+
+
+_M_OR_F = r"(?:guys?|man|men|boys?|male|him|he|gent|bloke)"
+_F_OR_M = r"(?:girls?|woman|women|lady|ladies|female|her|she|gal)"
+# "something guy or girl also can", "either gender": whoever it is
+_ANYONE_RE = re.compile(rf"\b(?:unisex|gender ?neutral|genderless|(?:either|any) gender|{_M_OR_F} or (?:an? )?{_F_OR_M}|"
+                        rf"{_F_OR_M} or (?:an? )?{_M_OR_F})\b")
+_PUT_ASIDE_RE = re.compile(r" (?:are |is |s )?(?:too|so|kinda|very|a bit|bit|not)\b")
+_TIME_AGO_RE = re.compile(r"\b(?:an? |the )?(?:few|couple|two|three|\d+) (?:of )?(?:days|weeks|months|years) "
+                          r"(?:back|ago|before)\b")
+_WARMER_RE = re.compile(r"\b(?:warmer|cosier|cozier|thicker|heavier|puffy|puffier|more insulated|more padded)\b")
+_SHADE_AWAY_RE = re.compile(r"(?<!like )(?<!as )(?<!say )\b(?:the|a|an|that|those|this) (?:light |pale |dark |bright )?([a-z]+) (?:one|ones|pair)\b")
+_YOU_HAVE_IT_RE = re.compile(r"\b(?:do )?you (?:have|got|sell|carry|stock) (?:it|them|that|those|any)\b")
 
 
 _NO_SLOTS: frozenset[str] = frozenset()

@@ -47,6 +47,11 @@ _SPACES = re.compile(r"\s+")
 _DOLLAR = re.compile(r"\$\s?(\d+(?:\.\d{1,2})?)")
 _MONEY_SIGNS = {"£": "pounds", "€": "euros", "₹": "rupees"}
 _SIGNED = re.compile(r"([£€₹])\s?(\d+(?:\.\d{1,2})?)")
+# A currency written before the amount ("RM80", "Rs. 500", "S$50", "AED 400", "R200"): its code word after it
+_PREFIXED = re.compile(r"(?<![\w$])(rs|inr|rm|myr|aed|sgd|s\$|a\$|au\$|nz\$|c\$|ca\$|j\$|hk\$|us\$|ksh|kshs|php|ngn|"
+                       r"zar|bdt|tk|gbp|eur|usd|cad|aud|nzd|jmd|ghs|ghc|pkr|lkr|hkd|r)\.?\s?(\d+(?:\.\d{1,2})?)\b")
+_PREFIX_CODE = {"rs": "inr", "rm": "myr", "s$": "sgd", "a$": "aud", "au$": "aud", "nz$": "nzd", "c$": "cad",
+                "ca$": "cad", "j$": "jmd", "hk$": "hkd", "us$": "usd", "ghc": "ghs", "r": "zar"}
 _DECIMAL_PRICE = re.compile(r"\b(\d+)\.(\d{2})\b")
 _TOO_COMMA_SIZE = re.compile(r"\btoo\s*,\s*(?=(?:in\s)?(?:extra\s|x\s?|double\s)?(?:small|medium|large|xs|xl|xxl|size)\b)")
 _DIGIT_LETTER = re.compile(r"\b(\d+)(k|kg|kgs|cm|cms|lbs|lb|in|ft|xl|xxl)\b")
@@ -61,6 +66,7 @@ def normalise_text(text: str) -> str:
     t = t.replace("'", "")  # don't -> dont
     t = t.replace("&", " and ").replace("-", " ").replace("_", " ")
     t = re.sub(r"(\d),(\d{3})", r"\1\2", t)
+    t = _PREFIXED.sub(lambda m: f" {m.group(2)} {_PREFIX_CODE.get(m.group(1), m.group(1))} ", t)
     t = _DOLLAR.sub(lambda m: f" {m.group(1)} dollars ", t)
     t = _SIGNED.sub(lambda m: f" {m.group(2)} {_MONEY_SIGNS[m.group(1)]} ", t)
     t = re.sub(r"(\d)\s*%", r"\1 percent", t)
@@ -71,7 +77,8 @@ def normalise_text(text: str) -> str:
     return _SPACES.sub(" ", t).strip()
 
 
-_MONEY_WORDS = frozenset({"rupees", "rs", "dollars", "bucks", "pounds", "quid", "euros", "rand", "dirhams", "ringgit"})
+_MONEY_WORDS = frozenset({"rupees", "rs", "dollars", "bucks", "pounds", "quid", "euros", "rand", "dirhams", "ringgit",
+                          "taka", "cedis", "naira", "shillings", "yen", "baht", "riyals", "pesos"})
 
 
 def _is_number_word(tok: str) -> bool:

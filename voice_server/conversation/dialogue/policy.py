@@ -269,17 +269,22 @@ class DialogueEngine:
     async def _search(self, turn: _Turn) -> None:
         slots = turn.u.slots
         previous = turn.state.filters
-        base = SearchFilters(gender=previous.gender) if slots.gender is None else SearchFilters()
+        gender = previous.gender or _department_of(turn.state)  # "add the first dress … and sandals to go with it"
+        base = SearchFilters(gender=gender) if slots.gender is None else SearchFilters()
         kept = set(slots.keep or [])  # "a t-shirt for his sister, same budget"
-        if "price" in kept:
+        budget_carried = (not kept and slots.price_min is None and slots.price_max is None and slots.price_trend is None
+                          and slots.gender in (None, previous.gender)  # someone else: their own budget
+                          and (previous.price_min_cents is not None or previous.price_max_cents is not None))
+        if "price" in kept or budget_carried:  # "fifty dirhams limit … a wallet?", then "socks got?": that limit
             base = base.model_copy(update={"price_min_cents": previous.price_min_cents,
                                            "price_max_cents": previous.price_max_cents})
         if "colour" in kept:
             base = base.model_copy(update={"colour": previous.colour, "colours": previous.colours})
         if "colour_none" in kept and slots.gender is None and not (slots.colours or slots.colour):
             base = base.model_copy(update={"colour_none": previous.colour_none})
-        carried = slots.gender is None and previous.gender is not None and bool(slots.category or slots.product_type)
-        await self._run_search(turn, _merge(base, slots, turn.state), offset=0, carried_gender=carried)
+        carried = slots.gender is None and gender is not None and bool(slots.category or slots.product_type)
+        await self._run_search(turn, _merge(base, slots, turn.state), offset=0, carried_gender=carried,
+                               carried_budget=budget_carried)
 
     async def _refine(self, turn: _Turn) -> None:
         trend = turn.u.slots.price_trend
@@ -321,14 +326,20 @@ class DialogueEngine:
 
     async def _run_search(
         self, turn: _Turn, filters: SearchFilters, offset: int, protect: set[str] | None = None,
-        carried_gender: bool = False, wider: SearchFilters | None = None,
+        carried_gender: bool = False, wider: SearchFilters | None = None, carried_budget: bool = False,
     ) -> None:
         """Search and speak; if the shop had to drop a `protect`ed filter, search the `wider` filters
         instead, or keep the current results.
         A `carried_gender` (the department of earlier turns, not said now) is dropped when the shop
-        has nothing of the new kind there ("track pants for my husband", then "sports bras for me")."""
+        has nothing of the new kind there ("track pants for my husband", then "sports bras for me");
+        a `carried_budget` (said for the earlier kind) is dropped first when it would cost anything said now."""
         state = turn.state
         result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+        if carried_budget and (not result.products or set(result.relaxed) & _SAID_FILTERS):
+            unbounded = filters.model_copy(update={"price_min_cents": None, "price_max_cents": None})
+            other = await self.shop.search(unbounded, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+            if other.products and not set(other.relaxed) & _SAID_FILTERS:
+                filters, result = unbounded, other
         sibling = _SIBLING_CATEGORY.get(filters.category or "")
         if sibling is not None and (set(result.relaxed) & _SAID_FILTERS or not result.products):
             # "white kurtas for a boy": none alone, but kurtas sold with pyjamas are kurtas too;
@@ -338,8 +349,9 @@ class DialogueEngine:
             other = await self.shop.search(wider_kind, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
             if other.products and not set(other.relaxed) & _SAID_FILTERS:
                 filters, result = wider_kind, other
-        if carried_gender and not result.products:
-            filters = filters.model_copy(update={"gender": None, "age_group": "adults"})
+        if carried_gender and not result.products:  # someone else's, and then not their budget either
+            dropped = {"price_min_cents": None, "price_max_cents": None} if carried_budget else {}
+            filters = filters.model_copy(update={"gender": None, "age_group": "adults", **dropped})
             result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
         elif not result.products and filters.gender in vocabulary.KID_GENDERS:
             # "maybe a watch for her brother, he's nine": no boys' watches, but watches anyone can wear
@@ -661,9 +673,9 @@ class DialogueEngine:
         if named is not None and len(on_line := [ln for ln in cart.lines if ln.product_id == named.id]) == 1:
             line = on_line[0]
         kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
-        if kind is not None:  # "make the shirt a large": the shirt's line, and no other
-            of_kind = [ln for ln in cart.lines if _line_is(kind, ln)]
-            line = of_kind[0] if len(of_kind) == 1 else None
+        of_kind = [ln for ln in cart.lines if _line_is(kind, ln)] if kind is not None else []
+        if kind is not None and (of_kind or slots.reference != "focus"):  # "make the shirt a large": that line
+            line = of_kind[0] if len(of_kind) == 1 else None  # not "swap it to a large, I layer a jumper under"
         elif line is None and len(cart.lines) == 1:
             line = cart.lines[0]
         if line is None:
@@ -906,6 +918,20 @@ class DialogueEngine:
         return f"Sorry, that didn't work: {error.message}"
 
 
+_DEPARTMENT_WORD_RE = re.compile(r"\b(women|men|girls|boys|unisex)\b")
+
+
+def _department_of(state: DialogueState) -> str | None:
+    """The department the product just put in the cart is named for ("MISH Women Navy Maxi Dress"), if any."""
+    line = state.last_line
+    if line is None:
+        return None
+    for product in state.shown:
+        if product.id == line.product_id and (m := _DEPARTMENT_WORD_RE.search(product.name.lower())):
+            return m.group(1) if m.group(1) != "unisex" else None
+    return None
+
+
 def _one_size(sizes: list[str]) -> bool:
     return len(sizes) == 1 and sizes[0].lower().replace(" ", "") in (
         "onesize",
@@ -965,8 +991,9 @@ def _merge(base: SearchFilters, slots: Slots, state: DialogueState) -> SearchFil
     if (
         merged.price_min_cents is not None
         and merged.price_max_cents is not None
-        and merged.price_min_cents > merged.price_max_cents
-    ):  # the bound said now wins: "under 50", then "what have you got over a hundred"
+        and merged.price_min_cents >= merged.price_max_cents
+        and (slots.price_min is None or slots.price_max is None)
+    ):  # the bound said now wins: "under 50", then "what have you got over a hundred"; "about 20", then "15 tops"
         said_min = slots.price_min is not None and slots.price_max is None and slots.price_trend is None
         stale = "price_max_cents" if said_min else "price_min_cents"
         merged = merged.model_copy(update={stale: None})

@@ -117,7 +117,16 @@ CURRENCY_WORDS: dict[str, str] = {
     "australian dollars": "AUD", "aud": "AUD", "nz dollars": "NZD", "kiwi dollars": "NZD", "sing dollars": "SGD",
     "singapore dollars": "SGD", "sgd": "SGD", "dirhams": "AED", "dirham": "AED", "aed": "AED", "rand": "ZAR",
     "rands": "ZAR", "zar": "ZAR", "shillings": "KES", "shilling": "KES", "bob": "KES", "ksh": "KES", "pesos": "PHP",
-    "peso": "PHP", "php": "PHP", "naira": "NGN", "ngn": "NGN",
+    "peso": "PHP", "php": "PHP", "naira": "NGN", "ngn": "NGN", "new zealand dollars": "NZD", "nzd": "NZD",
+    "singaporean dollars": "SGD", "kenyan shillings": "KES", "kes": "KES", "kshs": "KES",
+    "ringgit": "MYR", "rm": "MYR", "myr": "MYR", "pakistani rupees": "PKR", "pkr": "PKR", "taka": "BDT",
+    "tk": "BDT", "bdt": "BDT", "sri lankan rupees": "LKR", "lkr": "LKR", "nepali rupees": "NPR", "npr": "NPR",
+    "cedis": "GHS", "cedi": "GHS", "ghana cedis": "GHS", "ghs": "GHS", "jamaican dollars": "JMD", "jmd": "JMD",
+    "jamaican": "JMD", "hong kong dollars": "HKD", "hkd": "HKD", "yen": "JPY", "jpy": "JPY", "yuan": "CNY",
+    "rmb": "CNY", "renminbi": "CNY", "cny": "CNY", "riyals": "SAR", "riyal": "SAR", "saudi riyals": "SAR",
+    "sar": "SAR", "qatari riyals": "QAR", "qar": "QAR", "baht": "THB", "thb": "THB", "egyptian pounds": "EGP",
+    "egp": "EGP", "ugandan shillings": "UGX", "ugx": "UGX", "tanzanian shillings": "TZS", "tzs": "TZS",
+    "tt dollars": "TTD", "trinidad dollars": "TTD", "ttd": "TTD",
 }
 _THOUSANDS_RE = re.compile(r"\b(\d+(?:\.\d+)?)\s(?:k|grand)\b")
 _CURRENCY_RE = re.compile(rf"\b(\d+(?:\.\d+)?)\s({_alternation(list(CURRENCY_WORDS))})\b")
@@ -410,8 +419,9 @@ _ORDINAL_PAIR_RE = re.compile(
     rf"\b(?:the\s)?({_ORDINAL_ALT})\s(?:one\s)?(?:and|or|with|vs|versus|to)\s(?:the\s)?({_ORDINAL_ALT})\b"
 )
 _FIRST_TWO_RE = re.compile(r"\b(?:the\s)?(?:first|top)\s(2|two|3|three)\b")
-_ORDINAL_RE = re.compile(rf"(?<!\bher\s)(?<!\bhim\s)(?<!\bhis\s)(?<!\bthem\s)\b(?:the\s|that\s|this\s)?({_ORDINAL_ALT})\b"
-                         r"(?!\s(?:time|order|of\smy))")  # not "her first, pink or yellow": her turn first
+_ORDINAL_RE = re.compile(rf"(?<!\bher\s)(?<!\bhim\s)(?<!\bhis\s)(?<!\bthem\s)(?<!\bmy\s)(?<!\bour\s)\b(?:the\s|that\s|this\s)?({_ORDINAL_ALT})\b"
+                         r"(?!\s(?:time|order|of\smy|week|month|year|night|weekend|eid|christmas|diwali|summer|"
+                         r"winter|season|visit|trip))")  # not "her first, pink or yellow", "last month"
 _NUMBERED_RE = re.compile(r"\b(?:number|option|item|no|result|choice|#)\s?(\d)\b")
 _THE_WORD_ONE = r"(?:one|ones|pair|option|style|version|item)"
 _FOCUS_RE = re.compile(
