@@ -764,3 +764,34 @@ def test_corrected_numbers_apologies_forgotten_filters_and_words_said_another_wa
     assert "casual" in (formal.exclude_words or [])
     sporty = understand("black leggings for the gym", fresh(), vocab).slots
     assert "churidar" in (sporty.exclude_words or [])
+
+
+def test_likes_said_first_colleagues_sizes_said_bare_and_a_hood(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"B Men Grey Trousers {i}", brand="B", price_cents=1500, colour="grey",
+                          category="trousers", sizes_available=["30", "32", "34"]) for i in (1, 2, 3)]
+    state = DialogueState(conversation_id="t", shown=shown, last_line=LineRef(product_id=2, size="32"),
+                          cart=CartSummary(item_count=2, total_cents=3000, product_ids=[1, 2]),
+                          filters=SearchFilters(category="trousers", gender="men"))
+    resized = understand("oops, the second pair should be 34 as well", state, vocab)
+    assert (resized.intent, resized.slots.size, resized.slots.reference) == (Intent.update_cart, "34", "ordinal:2")
+    liked = understand("he doesn't like black, he likes grey", state, vocab).slots
+    assert (liked.exclude_colours, liked.colours, liked.reason) == (["black"], ["grey"], None)
+    fronted = understand("brown he won't wear, anything else", state, vocab)
+    assert (fronted.intent, fronted.slots.exclude_colours) == (Intent.refine, ["brown"])
+    assert understand("the ones with a hood", state, vocab).slots.style == "hooded"
+    colleague = understand("a present for a lady from accounts, maybe a scarf", fresh(), vocab).slots
+    assert colleague.gender == "women"
+    assert understand("a white panjabi for eid", fresh(), vocab).slots.product_type == "kurta"
+
+
+def test_a_new_kind_in_a_mixed_department_a_size_before_the_add_and_a_make_ruled_out(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"B Men Aviator Sunglasses {i}", brand="B", price_cents=900,
+                          category="accessories") for i in (1, 2, 3)]
+    state = DialogueState(conversation_id="t", shown=shown, focus_id=1,
+                          filters=SearchFilters(category="accessories", style="aviator", name_any=["sunglass"]))
+    assert understand("and a beanie in grey", state, vocab).intent == Intent.search  # not aviator beanies
+    sized = understand("ten then, add it", state, vocab)
+    assert sized.intent == Intent.add_to_cart and not sized.then
+    assert understand("alright go on, the second one so", state, vocab).slots.reference == "ordinal:2"
+    assert understand("and not campus this time", state, vocab).slots.exclude_brands == ["Campus"]
+    assert understand("not only that, cheaper too", state, vocab).slots.exclude_brands is None

@@ -312,12 +312,18 @@ async def test_kurtas_sold_with_pyjamas_count_before_a_colour_is_dropped(engine_
     assert all(p.gender in ("boys", "unisex") and "kurta" in p.name.lower() for p in found.products)
 
 
-async def test_colours_ruled_out_stay_out_for_what_goes_with_it(engine_factory: Factory) -> None:
+async def test_colours_ruled_out_stay_out_for_the_next_kind_for_the_same_person(engine_factory: Factory) -> None:
     _, state = await talk(engine_factory(), "dresses for my daughter, she's eight", "not pink",
                           "and some leggings to wear under it")
     assert state.filters.colour_none == ["pink"] and "legging" in " ".join(state.filters.name_any)
     _, state = await talk(engine_factory(), "dresses for my daughter, she's eight", "not pink", "and some leggings")
-    assert state.filters.colour_none == []
+    assert state.filters.colour_none == ["pink"]  # the same girl: still not pink
+    _, state = await talk(engine_factory(), "dresses for my daughter, she's eight", "not pink",
+                          "and some pink leggings")
+    assert state.filters.colour_none == [] and state.filters.colour == "pink"  # unless it is asked for now
+    _, state = await talk(engine_factory(), "dresses for my daughter, she's eight", "not pink",
+                          "and a t-shirt for my son")
+    assert state.filters.colour_none == []  # someone else
 
 
 async def test_two_garments_are_two_searches_and_a_correction_goes_back_to_the_first(engine_factory: Factory) -> None:

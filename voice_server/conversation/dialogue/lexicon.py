@@ -184,6 +184,10 @@ STYLES: dict[str, str] = {
     "analog": "analogue",
     "digital": "digital",
     "chronograph": "chronograph",
+    "hooded": "hooded",
+    "with a hood": "hooded",
+    "with hoods": "hooded",
+    "baseball style": "baseball",
 }
 
 MATERIALS: dict[str, str] = {

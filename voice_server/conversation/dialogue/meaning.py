@@ -111,7 +111,9 @@ def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
     else:
         lead_words = len(rest[:skip].split())  # kept: "the urban dog ones" names a make
         words = rest.split()[: lead_words + 4]
-        brand = vocab.find_brand(" ".join(words), known_words=frozenset()) if words[lead_words:] else None
+        named_at = lead_words if words[lead_words:] and words[lead_words] not in _NOT_A_MAKE else None
+        brand = vocab.find_brand(" ".join(words), known_words=frozenset(), ruled_out_at=named_at) if words[
+            lead_words:] else None
         if brand is None or brand.start != lead_words:
             # "not the ethnic churidar kind": the words of the name that kind carries
             kind_of = re.match(r"((?:[a-z]{4,} ){1,2})(?:kind|sort|type)\b", tail)
@@ -129,6 +131,7 @@ def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
     return skip + m.end()
 
 
+_NOT_A_MAKE = frozenset({"only", "next", "here", "now", "forever", "people", "w", "just", "even", "yet"})  # "not only"
 _NOT_A_SHAPE = frozenset({"same", "other", "these", "those", "cheap", "cheaper", "expensive", "pricey", "dear",
                           "nice", "good", "last", "first", "second", "third", "previous", "earlier", "usual", "older",
                           "newer", "right", "wrong", "plain", "fancy", "boring", "ugly"})
@@ -140,7 +143,10 @@ _OWNED_COLOUR_RE = re.compile(rf"\b(?:(?:he|she|i|we|they)(?:s|ve| has| have)?|a
 # a colour ruled out by what follows it: "yellow never suits me", "black isn't her colour"
 _COLOUR_NOT_RE = re.compile(rf"\b({_COLOUR_ALT}) (?:never|doesnt|does not|dont|do not|wont|isnt|is not|s not|just doesnt) "
                             r"(?:really |ever |quite )?(?:suits?|work|works|look good|looks good|go|goes|flatter|"
-                            r"my colou?r|her colou?r|his colou?r)\b(?: (?:on )?(?:me|her|him))?")
+                            r"my colou?r|her colou?r|his colou?r)\b(?: (?:on )?(?:me|her|him))?|"
+                            # "pink she doesn't like", "black he won't wear": the colour said first
+                            rf"(?:^\s*|\b(?:and|but|so|oh|well|also|just|um)\s)({_COLOUR_ALT}) (?:she|he|i|they|we) (?:doesnt|does not|dont|do not|wont|will not|"
+                            r"never|cant stand|hates?) (?:really |ever )?(?:like|likes|wear|wears|want|wants|do|does)?\b")
 
 
 def extract_exclusions(text: str, vocab: Vocabulary) -> tuple[Exclusions, str]:
@@ -149,7 +155,7 @@ def extract_exclusions(text: str, vocab: Vocabulary) -> tuple[Exclusions, str]:
     found = Exclusions()
     for ruled_out in (_COLOUR_NOT_RE, _OWNED_COLOUR_RE):  # "yellow never suits me", "he's got loads of blue ones"
         for m in reversed(list(ruled_out.finditer(text))):
-            found.colours.append(_spoken_colour(m.group(1)))
+            found.colours.append(_spoken_colour(next(g for g in m.groups() if g)))
             text = text[: m.start()] + BLANK + text[m.end():]
     masked = _NOT_EXCLUSION.sub(lambda m: "#" * len(m.group(0)), text)
     spans: list[tuple[int, int]] = []
@@ -530,6 +536,8 @@ def restart(text: str) -> str:
     if not m:
         return text
     before, after = m.group(1), m.group(2)
+    if re.fullmatch(r"(?:sorry|no|oops|wait|actually|oh|ah)(?: (?:sorry|no|oops|wait|actually|oh|ah))*", before):
+        return text  # "sorry sorry, the second one also 34": nothing said before it to take back
     if m.group(0)[len(before):].split()[0] == "sorry" and not (
             _TYPE_RE.search(after) or _COLOUR_RE.search(after) or _WHO_RE.search(after) or re.search(r"\d", after)
             or re.match(r"(?:i mean|i meant|meant|make (?:it|that)|not|in|for)\b", after)):

@@ -48,7 +48,7 @@ _EARLIER_RE = re.compile(r"\b(?:you )?(?:showed|show|shown) (?:me |us )?(?:befor
 _MEANT_RE = re.compile(r"\b(?:i meant|i mean|sorry|no wait)\b")
 _SWAP_RE = re.compile(r"\b(?:swap|switch|change|exchange) (?:that|it|this|them|those) (?:for|to|with)\b|"
                       r"\binstead of (?:that|it|this)\b|\breplace (?:that|it|this) with\b")
-_CHANGE_PICK_RE = re.compile(r"\b(?:change|switch|swap|make)\b")
+_CHANGE_PICK_RE = re.compile(r"\b(?:change|switch|swap|make)\b|^(?:sorry|oops|actually|wait|no)\b")  # "sorry, the second one also 34"
 _YES_ANYWHERE = re.compile(r"\b(?:yes|yeah|yep|yup|go on|go ahead|place it|do it)\b")  # when a yes is awaited
 NO = _rx(
     r"^(?:no|nope|nah|not now|not yet|cancel|dont|do not|stop|wait|hold on|never mind|nevermind|"
@@ -470,9 +470,9 @@ PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
 _CHOICE_RE = re.compile(r"^(?:(?:the|that) )?(?:first|second|third|fourth|fifth|last) (?:one|pair)(?: please| then)?"
                         r"(?: (?:those|they|that|it|thats|theyre|its)(?: are| is)? (?:so |really |very )?"
                         r"(?:cute|nice|lovely|great|perfect|gorgeous|beautiful|good|the one))?\W*$|"
-                        r"^(?:yeah|yes|yep|yup|ok|okay|sure|right|perfect|great|lovely|go on then|fine|alright)\b"
+                        r"^(?:yeah|yes|yep|yup|ok|okay|sure|right|perfect|great|lovely|go on then|go on|fine|alright)\b"
                         r"(?: \w+){0,2} (?:that|the) (?:first|second|third|fourth|fifth|last|1st|2nd|3rd)"
-                        r"(?: one| pair)?(?: please| then| it is)?\W*$|"
+                        r"(?: one| pair)?(?: please| then| it is| so)?\W*$|"
                         # "the cheapest one", "out of the first two the cheaper one": a pick said alone
                         r"^(?:(?:yeah|yes|ok|okay|right|fine|alright) )?(?:out of (?:those|these|them|the \w+ \w+) )?"
                         r"(?:the|that) (?:cheapest|cheaper|least expensive|less expensive) (?:one|pair)(?: please| then)?\W*$")
@@ -534,6 +534,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         t = sx._blank(t, m)
     t = _WAIST_SIZE_RE.sub(lambda m: f" size {m.group(1) or m.group(2)} ", t)
     t = _TIME_AGO_RE.sub(sx.BLANK, t)  # "a couple of weeks back" is no quantity
+    t = _COLLEAGUE_RE.sub(lambda m: " woman " if m.group(1) in ("girl", "lady", "gal") else " man ", t)
     reason, fit, t = sx.extract_reason(t)
     values.update(reason=reason, fit_feedback=fit)
     measurements, t = sx.extract_measurements(t)
@@ -615,6 +616,10 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if ref is None:
         ref, t = sx.extract_focus_reference(t)
     values["reference"] = ref
+    if size is None and ref is not None and ref.startswith("ordinal:") and (
+            picked := resolve_one(ref, state)) is not None and (bare := _BARE_NUMBER_RE.search(t)) and (
+            bare.group(1) in picked.sizes_available):
+        values["size"], t = bare.group(1), sx._blank(t, bare)  # "the second one also 34": a size it comes in
     if re.search(r"\b(?:running|jogging|gym|sports|training) (?:shoes|tights|leggings|shorts|tops?|tees?|t ?shirts?|"
                  r"kit|gear|jackets?|socks|vests?|bras?)\b", t):
         values["occasion"] = "gym"
@@ -777,8 +782,10 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if ADD.search(text) and (state.shown or slots.reference is not None or state.pending is not None):
         if not (slots.reference is None and (slots.category or slots.product_type) and not CART_WORD.search(text)):
             return Intent.add_to_cart, 0.9
-    if MORE.search(text) and (state.shown or not slots.has_search_slots()):  # "a few more kurtas", first thing: a search
-        return Intent.more_results, 0.9
+    narrowed = bool(slots.exclude_colours or slots.exclude_words or slots.exclude_brands or slots.colours
+                    or slots.brands or slots.price_max or slots.price_min or slots.style or slots.material)
+    if MORE.search(text) and (state.shown or not slots.has_search_slots()) and not narrowed:
+        return Intent.more_results, 0.9  # not "a few more kurtas" first thing, not "pink she doesn't like, what else"
     if _CHOICE_RE.search(text) and state.shown and slots.reference and not slots.has_search_slots():
         return Intent.add_to_cart, 0.8  # "yeah that first one": the pick, after a list
     if RECOMMEND.search(text) and state.shown and slots.reference is None:
@@ -806,13 +813,16 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.add_to_cart, 0.8  # "the first one in large", "three of the first one"
     has_context = bool(state.shown) or state.filters != type(state.filters)()
     if slots.has_search_slots():
+        kind = PRODUCT_TYPES.get(slots.product_type or "")
+        other_kind = bool(kind and kind.stems and state.filters.name_any and slots.category in _MIXED_CATEGORIES
+                          and not set(kind.stems) & set(state.filters.name_any))  # caps after sunglasses
         same_department = slots.category == state.filters.category and not (
-            slots.gender and slots.gender != state.filters.gender)
+            slots.gender and slots.gender != state.filters.gender) and not other_kind
         if slots.category and has_context and (same_department or (
                 REFINE_CUE.search(text) and not SEARCH_VERB.search(text))):
             return Intent.refine, 0.85  # "necklaces specifically", "with palazzos": a narrower look
         if slots.category and (
-            not has_context or slots.category != state.filters.category or SEARCH_VERB.search(text)
+            not has_context or slots.category != state.filters.category or SEARCH_VERB.search(text) or other_kind
         ):
             return Intent.search, 0.9
         if has_context and (REFINE_CUE.search(text) or not slots.category):
@@ -843,6 +853,11 @@ _F_OR_M = r"(?:girls?|woman|women|lady|ladies|female|her|she|gal)"
 _ANYONE_RE = re.compile(rf"\b(?:unisex|gender ?neutral|genderless|(?:either|any) gender|{_M_OR_F} or (?:an? )?{_F_OR_M}|"
                         rf"{_F_OR_M} or (?:an? )?{_M_OR_F})\b")
 _PUT_ASIDE_RE = re.compile(r" (?:are |is |s )?(?:too|so|kinda|very|a bit|bit|not)\b")
+# "some girl from HR", "a guy at work": a grown-up colleague, not the kids' department
+_COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy)\s(?=(?:from|at|in|on)\s(?:my\s|the\s|our\s)?(?:office|work|hr|"
+                           r"team|accounts|finance|department|marketing|sales|it|admin|reception)\b)")
+_MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})  # unlike things under one name
+_BARE_NUMBER_RE = re.compile(r"\b(\d{1,2})\b")
 _TIME_AGO_RE = re.compile(r"\b(?:an? |the )?(?:few|couple|two|three|\d+) (?:of )?(?:days|weeks|months|years) "
                           r"(?:back|ago|before)\b")
 _WARMER_RE = re.compile(r"\b(?:warmer|cosier|cozier|thicker|heavier|puffy|puffier|more insulated|more padded)\b")
@@ -974,6 +989,10 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
             and first.slots.reference and first.intent in (Intent.refine, Intent.search, Intent.product_details)):
         # "the cheapest belt then add that as well": one pick, then the cart
         return rest[0].model_copy(update={"slots": rest[0].slots.model_copy(update={"reference": first.slots.reference})})
+    if (len(rest) == 1 and rest[0].intent == Intent.add_to_cart and not rest[0].slots.size and first.slots.size
+            and set(first.slots.as_dict()) <= {"size"}):
+        # "size nine then add it": the size is the add's
+        return rest[0].model_copy(update={"slots": rest[0].slots.model_copy(update={"size": first.slots.size})})
     said_for = {u.slots.gender for u in (first, *rest) if u.slots.gender}
     if len(said_for) == 1:  # "a shirt and a tie for my dad": both for him
         first, *rest = [u.model_copy(update={"slots": u.slots.model_copy(update={"gender": next(iter(said_for))})})

@@ -272,19 +272,26 @@ class DialogueEngine:
         gender = previous.gender or _department_of(turn.state)  # "add the first dress … and sandals to go with it"
         base = SearchFilters(gender=gender) if slots.gender is None else SearchFilters()
         kept = set(slots.keep or [])  # "a t-shirt for his sister, same budget"
-        budget_carried = (not kept and slots.price_min is None and slots.price_max is None and slots.price_trend is None
-                          and slots.gender in (None, previous.gender)  # someone else: their own budget
-                          and (previous.price_min_cents is not None or previous.price_max_cents is not None))
-        if "price" in kept or budget_carried:  # "fifty dirhams limit … a wallet?", then "socks got?": that limit
+        # Said for the kind before, kept for the next one of the same person unless it costs what is said now:
+        # "fifty dirhams limit … a wallet?", then "socks got?"; "no black, it's a wedding", then "tops also"
+        same_person = not kept and slots.gender in (None, previous.gender)
+        carried: dict[str, Any] = {}
+        if same_person and slots.price_min is None and slots.price_max is None and slots.price_trend is None and (
+                previous.price_min_cents is not None or previous.price_max_cents is not None):
+            carried.update(price_min_cents=None, price_max_cents=None)
+        if same_person and previous.colour_none:
+            carried["colour_none"] = []
+        if "price" in kept or "price_max_cents" in carried:
             base = base.model_copy(update={"price_min_cents": previous.price_min_cents,
                                            "price_max_cents": previous.price_max_cents})
         if "colour" in kept:
             base = base.model_copy(update={"colour": previous.colour, "colours": previous.colours})
-        if "colour_none" in kept and slots.gender is None and not (slots.colours or slots.colour):
+        if ("colour_none" in kept and slots.gender is None and not (slots.colours or slots.colour)) or (
+                "colour_none" in carried):
             base = base.model_copy(update={"colour_none": previous.colour_none})
-        carried = slots.gender is None and gender is not None and bool(slots.category or slots.product_type)
-        await self._run_search(turn, _merge(base, slots, turn.state), offset=0, carried_gender=carried,
-                               carried_budget=budget_carried)
+        carried_gender = slots.gender is None and gender is not None and bool(slots.category or slots.product_type)
+        await self._run_search(turn, _merge(base, slots, turn.state), offset=0, carried_gender=carried_gender,
+                               carried=carried)
 
     async def _refine(self, turn: _Turn) -> None:
         trend = turn.u.slots.price_trend
@@ -326,17 +333,18 @@ class DialogueEngine:
 
     async def _run_search(
         self, turn: _Turn, filters: SearchFilters, offset: int, protect: set[str] | None = None,
-        carried_gender: bool = False, wider: SearchFilters | None = None, carried_budget: bool = False,
+        carried_gender: bool = False, wider: SearchFilters | None = None, carried: dict[str, Any] | None = None,
     ) -> None:
         """Search and speak; if the shop had to drop a `protect`ed filter, search the `wider` filters
         instead, or keep the current results.
         A `carried_gender` (the department of earlier turns, not said now) is dropped when the shop
         has nothing of the new kind there ("track pants for my husband", then "sports bras for me");
-        a `carried_budget` (said for the earlier kind) is dropped first when it would cost anything said now."""
+        the `carried` limits (said for the earlier kind: field → its unset value) are dropped first when
+        they would cost anything said now."""
         state = turn.state
         result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
-        if carried_budget and (not result.products or set(result.relaxed) & _SAID_FILTERS):
-            unbounded = filters.model_copy(update={"price_min_cents": None, "price_max_cents": None})
+        if carried and (not result.products or set(result.relaxed) & _SAID_FILTERS):
+            unbounded = filters.model_copy(update=carried)
             other = await self.shop.search(unbounded, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
             if other.products and not set(other.relaxed) & _SAID_FILTERS:
                 filters, result = unbounded, other
@@ -350,8 +358,7 @@ class DialogueEngine:
             if other.products and not set(other.relaxed) & _SAID_FILTERS:
                 filters, result = wider_kind, other
         if carried_gender and not result.products:  # someone else's, and then not their budget either
-            dropped = {"price_min_cents": None, "price_max_cents": None} if carried_budget else {}
-            filters = filters.model_copy(update={"gender": None, "age_group": "adults", **dropped})
+            filters = filters.model_copy(update={"gender": None, "age_group": "adults", **(carried or {})})
             result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
         elif not result.products and filters.gender in vocabulary.KID_GENDERS:
             # "maybe a watch for her brother, he's nine": no boys' watches, but watches anyone can wear

@@ -540,6 +540,9 @@ def extract_gender(text: str) -> tuple[str | None, str]:
 def extract_reason(text: str) -> tuple[str | None, str | None, str]:
     """Return reason and fit feedback ('too small' -> ('too small', 'small'))."""
     m = _REASON_RE.search(text)
+    if m and m.group(1) in ("dont like", "do not like") and not re.match(
+            r"\s*(?:it|them|how|the|that|this|those|these|\W*$)", text[m.end():]):
+        m = None  # "she don't like gold": what she likes, not why something goes back
     if not m:
         fit_m = re.search(rf"\b({_alternation(list(_FIT))})\b", text)
         if fit_m:

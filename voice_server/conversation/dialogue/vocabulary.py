@@ -113,10 +113,12 @@ class Vocabulary:
                 return candidate
         return candidates[0] if spoken in COLOUR_SYNONYMS else None
 
-    def find_brand(self, text: str, known_words: frozenset[str] = frozenset()) -> BrandMatch | None:
+    def find_brand(self, text: str, known_words: frozenset[str] = frozenset(),
+                   ruled_out_at: int | None = None) -> BrandMatch | None:
         """Best brand mentioned in normalised `text` (exact alias, spelled letters, or fuzzy).
 
-        Fuzzy matching only looks at windows free of `known_words` (domain words like 'shoes').
+        Fuzzy matching only looks at windows free of `known_words` (domain words like 'shoes'); a name
+        that is also a word counts at token `ruled_out_at`, the first after a negation ("not campus").
         """
         tokens = text.split()
         spans: list[tuple[str, int, int]] = []
@@ -130,7 +132,7 @@ class Vocabulary:
             brand = self._alias_to_brand.get(phrase)
             if brand is None:
                 continue
-            if (phrase in self._ambiguous or phrase in known_words) and not _BRAND_CUE.search(
+            if (phrase in self._ambiguous or phrase in known_words) and start != ruled_out_at and not _BRAND_CUE.search(
                     " ".join(tokens[:start])):  # "kurtis" are kurtis unless "from kurtis"
                 after = tokens[end] if end < len(tokens) else ""
                 # "the urban dog ones": a name between "the" and "ones" names a make
