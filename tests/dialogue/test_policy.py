@@ -450,3 +450,10 @@ async def test_what_goes_with_a_pick_is_from_its_department_and_a_limit_holds_fo
 async def test_a_shape_said_finds_the_products_named_so(engine_factory: Factory) -> None:
     results, _ = await talk(engine_factory(), "a-line dresses for women")
     assert results[0].products and all("a-line" in p.name.lower() for p in results[0].products), results[0].reply_text
+
+
+async def test_more_at_the_end_of_a_short_list_for_an_occasion_goes_on_with_the_others_of_the_kind(
+        engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "dresses for my daughter for a party", "more")
+    assert results[1].reply_text.startswith("Those were all the girls' dresses for party."), results[1].reply_text
+    assert state.filters.occasion is None and not {p.id for p in results[0].products} & {p.id for p in state.shown}

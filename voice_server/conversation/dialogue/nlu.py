@@ -533,7 +533,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["order_id"] = int(m.group(1))
         t = sx._blank(t, m)
     t = _WAIST_SIZE_RE.sub(lambda m: f" size {m.group(1) or m.group(2)} ", t)
-    t = _TIME_AGO_RE.sub(sx.BLANK, t)  # "a couple of weeks back" is no quantity
+    t = _TIME_AGO_RE.sub(sx.BLANK, t)  # "a couple of weeks back" is no quantity, "next weekend" no occasion
     t = _COLLEAGUE_RE.sub(lambda m: " woman " if m.group(1) in ("girl", "lady", "gal") else " man ", t)
     reason, fit, t = sx.extract_reason(t)
     values.update(reason=reason, fit_feedback=fit)
@@ -719,8 +719,10 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.goodbye, 0.9
     if HELP.search(text) and not (slots.category or slots.product_type):
         return Intent.help, 0.9
+    asked_of_one = bool(slots.reference and slots.reference.startswith("ordinal") and state.shown)
     if ((OUT_OF_SCOPE.search(text) and not _SHOPPING_FOR_RE.search(text)) or NOT_SOLD_GOODS.search(text)) and not (
-            slots.category or slots.product_type or slots.exclude_words or slots.exclude_colours):  # "no florals, … sofa"
+            slots.category or slots.product_type or slots.exclude_words or slots.exclude_colours  # "no florals, … sofa"
+            or asked_of_one):  # "would a laptop fit in the second one": a question about it
         return Intent.out_of_scope, 0.8
     if slots.topic in ("service", "delivery", "returns_policy", "payment") and not (ADD.search(text) and slots.reference):
         return Intent.out_of_scope, 0.8  # "can you gift wrap it", "will it get here by friday"
@@ -859,7 +861,7 @@ _COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy)\s(?=(?:from|at|in|on)\s(?
 _MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})  # unlike things under one name
 _BARE_NUMBER_RE = re.compile(r"\b(\d{1,2})\b")
 _TIME_AGO_RE = re.compile(r"\b(?:an? |the )?(?:few|couple|two|three|\d+) (?:of )?(?:days|weeks|months|years) "
-                          r"(?:back|ago|before)\b")
+                          r"(?:back|ago|before)\b|\b(?:next|this|on the|over the|by the|at the) weekend\b")
 _WARMER_RE = re.compile(r"\b(?:warmer|cosier|cozier|thicker|heavier|puffy|puffier|more insulated|more padded)\b")
 _SHADE_AWAY_RE = re.compile(r"(?<!like )(?<!as )(?<!say )\b(?:the|a|an|that|those|this) (?:light |pale |dark |bright )?([a-z]+) (?:one|ones|pair)\b")
 _YOU_HAVE_IT_RE = re.compile(r"\b(?:do )?you (?:have|got|sell|carry|stock) (?:it|them|that|those|any)\b")

@@ -50,6 +50,7 @@ from voice_server.conversation.dialogue.understanding import Intent, Slots, Unde
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
 
 PAGE_SIZE = 3
+MAX_SEEN_LIST = 30  # a list this short, seen to its end, may go on past its soft tags ("a few different ones")
 # Units of each currency per US dollar (the catalog's INR prices were converted at 83, docs/catalog.md);
 # the server passes `Settings.currency_rates`.
 DEFAULT_CURRENCY_RATES = currencies.DEFAULT_RATES
@@ -327,9 +328,27 @@ class DialogueEngine:
             return
         offset = state.offset + len(state.shown)
         if offset >= state.total_results:
+            if await self._beyond_the_tags(turn):
+                return
             turn.reply = "That's everything I have for that. Want to change the colour, price or size?"
             return
         await self._run_search(turn, state.filters, offset=offset)
+
+    async def _beyond_the_tags(self, turn: _Turn) -> bool:
+        """"Show me a few different ones" at the end of a short list for an occasion: the others of
+        the kind, not tagged for it (the tags are sparse), if there are any."""
+        state, narrow = turn.state, turn.state.filters
+        wider = narrow.model_copy(update={"occasion": None, "name_prefer": None})
+        if wider == narrow or state.total_results > MAX_SEEN_LIST:
+            return False
+        seen = await self.shop.search(narrow, user_id=state.user_id, limit=MAX_SEEN_LIST, offset=0)
+        wider = wider.model_copy(update={"exclude_ids": [p.id for p in seen.products]})
+        others = await self.shop.search(wider, user_id=state.user_id, limit=1, offset=0)
+        if not others.products or set(others.relaxed) & _SAID_FILTERS:
+            return False
+        await self._run_search(turn, wider, offset=0)
+        turn.reply = f"Those were all the {say.describe_filters(narrow)}. {turn.reply}"
+        return True
 
     async def _run_search(
         self, turn: _Turn, filters: SearchFilters, offset: int, protect: set[str] | None = None,
@@ -386,7 +405,7 @@ class DialogueEngine:
         if set(result.relaxed) - {"age_group", "name_prefer"}:  # defaults and preferences are not worth a word
             intro = f"I couldn't find {wanted}, but here are {say.describe_filters(effective)}. "
         elif offset > 0:
-            intro = f"Here are {len(result.products)} more. "
+            intro = "Here's one more. " if len(result.products) == 1 else f"Here are {len(result.products)} more. "
         elif result.tag_matches is not None and filters.occasion:  # few for the occasion: those first
             untagged = say.describe_filters(filters.model_copy(update={"occasion": None}))
             first = "one" if result.tag_matches == 1 else str(result.tag_matches)
