@@ -795,3 +795,13 @@ def test_a_new_kind_in_a_mixed_department_a_size_before_the_add_and_a_make_ruled
     assert understand("alright go on, the second one so", state, vocab).slots.reference == "ordinal:2"
     assert understand("and not campus this time", state, vocab).slots.exclude_brands == ["Campus"]
     assert understand("not only that, cheaper too", state, vocab).slots.exclude_brands is None
+
+
+def test_a_colour_and_a_pattern_name_the_product_meant(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=1, name="B Women Blue Solid Blazer", brand="B", price_cents=2000, colour="blue",
+                          category="jackets"),
+             ShownProduct(id=2, name="C Women Grey Checked Blazer", brand="C", price_cents=2100, colour="grey",
+                          category="jackets")]
+    state = DialogueState(conversation_id="t", shown=shown)
+    asked = understand("the grey checked one, is it in stock in medium?", state, vocab)
+    assert asked.slots.reference == "colour:grey"

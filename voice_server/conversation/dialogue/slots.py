@@ -496,7 +496,7 @@ def extract_focus_reference(text: str) -> tuple[str | None, str]:
 def attribute_reference_re(words: str) -> re.Pattern[str]:
     """'the blue one' / 'the puma ones' / 'the red pair' / 'the first yellow one' pattern for a colour
     or brand alternation."""
-    return re.compile(rf"\b(?:the|that|those|this)\s(?:first\s)?({words})\s{_THE_WORD_ONE}\b")
+    return re.compile(rf"\b(?:the|that|those|this)\s(?:first\s)?({words})\s(?:[a-z]+\s)?{_THE_WORD_ONE}\b")  # "the grey checked one"
 
 
 # ---------- simple lexicon slots ----------
