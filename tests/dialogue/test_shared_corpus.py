@@ -54,7 +54,7 @@ OWN_SETS = {
     "dev_everyday_k.json": 100,  # 104/120
     "dev_everyday_l.json": 117,  # 121/142
     "dev_everyday_m.json": 123,  # 127/150
-    "dev_everyday_n.json": 121,  # 125/150
+    "dev_everyday_n.json": 124,  # 128/150
     "dev_everyday_o.json": 125,  # 129/150
     "dev_everyday_p.json": 123,  # 127/149
     "dev_budget_cart.json": 101,  # 105/124
