@@ -39,7 +39,7 @@ _COLOUR_RE = re.compile(rf"\b(?:dark |light |pale |bright |deep )?({_COLOUR_ALT}
                         r"(?<!spilling wine)(?<!spill wine)(?<!glass of wine)(?<!drink wine)(?<!drinking wine)")
 TYPE_ALT = _alternation(list(TYPE_WORDS))
 _RECIPIENT_ALT = _alternation(list(RECIPIENT_GENDER))
-_TYPE_RE = TYPE_WORD_RE = re.compile(rf"\b({TYPE_ALT})\b")
+_TYPE_RE = re.compile(rf"\b({TYPE_ALT})\b")
 _TYPE_AT = re.compile(rf"(?:{TYPE_ALT})\b")  # a product type at the start of the text
 _DESCRIPTOR_AT = re.compile(rf"(?:{_alternation(list(DESCRIPTOR_STEMS))})\b")
 _SPOKEN_COLOUR = {"gray": "grey", "golden": "gold", "navy blue": "navy", "offwhite": "off white"}

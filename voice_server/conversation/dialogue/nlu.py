@@ -628,8 +628,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     types, t = meaning.extract_types(t)
     if len(types) == 2 and (shown := [k for k in types if k.stems and set(
             k.stems) == set(state.filters.name_any or ())]) and len(shown) == 1 and any(
-            TYPE_WORDS[m.group(1)] == shown[0].name and _PUT_ASIDE_RE.match(said, m.end())
-            for m in meaning.TYPE_WORD_RE.finditer(said)):
+            TYPE_WORDS[m.group(0)] == shown[0].name and _PUT_ASIDE_RE.match(said, m.end())
+            for m in _TYPE_WORD_RE.finditer(said)):
         types.remove(shown[0])  # "scarf too warm for here. socks got?": the kind on screen is the one put aside
     category, stems, type_name = meaning.combine_types(meaning.narrowed(said, types), either=either)
     prefer = meaning.spoken_stem(said, types[0]) if len(types) == 1 else None

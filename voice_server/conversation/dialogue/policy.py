@@ -944,7 +944,7 @@ class DialogueEngine:
         return f"Sorry, that didn't work: {error.message}"
 
 
-_DEPARTMENT_WORD_RE = re.compile(r"\b(women|men|girls|boys|unisex)\b")
+_NAMED_DEPARTMENT_RE = re.compile(r"\b(women|men|girls|boys|unisex)\b")
 
 
 def _department_of(state: DialogueState) -> str | None:
@@ -953,7 +953,7 @@ def _department_of(state: DialogueState) -> str | None:
     if line is None:
         return None
     for product in state.shown:
-        if product.id == line.product_id and (m := _DEPARTMENT_WORD_RE.search(product.name.lower())):
+        if product.id == line.product_id and (m := _NAMED_DEPARTMENT_RE.search(product.name.lower())):
             return m.group(1) if m.group(1) != "unisex" else None
     return None
 
