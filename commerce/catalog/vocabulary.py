@@ -98,7 +98,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,trainers,trainer,kicks"),
     _t("running shoes", "shoes", "running,sports,training,sneaker",
        "running shoes,running shoe,sports shoes,gym shoes,training shoes,runners,running trainers,running sneakers,"
-       "jogging shoes"),
+       "jogging shoes,tennis shoes,tennis shoe"),
     _t("formal shoes", "shoes", "formal,derby,oxford,brogue,monk,loafer",
        "formal shoes,formal shoe,dress shoes,office shoes,derbys,derby,oxfords,oxford,brogues,brogue"),
     _t("slip-ons", "shoes", "slip-on,slip on,loafer,moccasin,mule,clog,mojari",
@@ -133,7 +133,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("jewellery", "jewellery", "", "jewellery,jewelry"),
     _t("belt", "accessories", "belt", "belt"),
     _t("scarf", "accessories", "scarf,shawl,stole,muffler", "scarf,scarves,shawl,stole,muffler,wrap"),
-    _t("sunglasses", "accessories", "sunglass", "sunglasses,shades,sunnies,glasses"),
+    _t("sunglasses", "accessories", "sunglass", "sunglasses,sunglass,shades,sunnies,glasses"),
     _t("baseball cap", "accessories", "baseball", "baseball cap,ball cap"),
     _t("cap", "accessories", "cap,hat,beanie", "cap,hat"),
     _t("beanie", "accessories", "beanie", "beanie,toque,tuque,woolly hat,bobble hat,knit hat,knitted hat,winter hat"),

@@ -188,6 +188,10 @@ STYLES: dict[str, str] = {
     "with a hood": "hooded",
     "with hoods": "hooded",
     "baseball style": "baseball",
+    "official": "formal",  # Indian and East African English: office wear
+    "round neck": "round neck",
+    "crew neck": "round neck",
+    "v neck": "v-neck",
 }
 
 MATERIALS: dict[str, str] = {

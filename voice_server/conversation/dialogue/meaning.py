@@ -24,7 +24,7 @@ from commerce.catalog.vocabulary import (
     descriptor_stems,
 )
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS
-from voice_server.conversation.dialogue.slots import extract_size
+from voice_server.conversation.dialogue.slots import LETTER_SIZE_ALT, extract_size
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
 
 BLANK = " _ "
@@ -227,6 +227,10 @@ _BOUGHT_BEFORE_RE = re.compile(
     rf"before|earlier|yesterday|recently|the other day|(?:a )?(?:week|month|year)s? ago))|"
     # "the airline's lost my suitcase … can i get some shorts": what happened to one, not the request
     rf"\b(?:lost|forgot|left|broke|ruined|tore|ripped) (?:my|our|his|her|their|the) (?:\w+ )?(?:{TYPE_ALT})\b")
+# "i'll just wear my suit pants", "i'll be wearing sweaters under it": what they have, never the request
+_WEAR_OWN_RE = re.compile(
+    rf"\b(?:ill|i will|im gonna|im going to|i can|i could) (?:just |still |probably )?(?:be )?"
+    rf"wear(?:ing)? (?:my |the |a |an |some |those |these )?(?:\w+ ){{0,2}}?(?:{TYPE_ALT})\b")
 
 
 def extract_types(text: str) -> tuple[list[ProductType], str]:
@@ -239,6 +243,7 @@ def extract_types(text: str) -> tuple[list[ProductType], str]:
     for m in reversed(list(re.finditer(r"\bdresses\b", text))):
         if _verb_dresses(text, m):
             text = text[: m.start()] + BLANK + text[m.end():]
+    text = _WEAR_OWN_RE.sub(BLANK, text)
     if _TYPE_RE.search(asked := _BOUGHT_BEFORE_RE.sub(BLANK, text)):
         text = asked  # bought before: not asked for, unless nothing else is ("I ordered two kurtas … a few more")
     types = [PRODUCT_TYPES[TYPE_WORDS[m.group(1)]] for m in _TYPE_RE.finditer(text)]
@@ -264,6 +269,7 @@ def spoken_stem(text: str, kind: ProductType) -> str | None:
 
 
 _GENERAL_WITH_STEMS = frozenset({"jacket", "dress"})
+_GENERAL_COVERS = {"shoes": {"shoes", "sandals"}}  # "shoes, like flats": flats are sold as sandals
 
 
 def _general(kind: ProductType) -> bool:
@@ -277,7 +283,8 @@ def narrowed(text: str, types: list[ProductType]) -> list[ProductType]:
     which offers both, nor "a jacket and a blazer"."""
     if len(types) < 2 or not _general(types[0]):
         return types
-    if not any(t.category == types[0].category and not _general(t) for t in types[1:]):
+    covered = _GENERAL_COVERS.get(types[0].name, {types[0].category})
+    if not any(t.category in covered and not _general(t) for t in types[1:]):
         return types
     first = next((m for m in _TYPE_RE.finditer(text) if TYPE_WORDS[m.group(1)] == types[0].name), None)
     if first is None or re.match(r"\s(?:or|and|nor)\b", text[first.end():]):
@@ -308,7 +315,8 @@ _NOT_SHOPPED_FOR = (r"(?! (?:is |s )?(?:paying|payin|buying it|said|says|texted|
 _RECIPIENT_RE = re.compile(
     rf"(?<!like )\b(?:my|our|his|her|their|me(?= (?:{_RECIPIENT_ALT})s?\b)|"  # Irish "me da"
     rf"for (?:my|our|his|her|their|the|a|an|me(?= (?:{_RECIPIENT_ALT})s?\b))|for)\s(?:\d |two |three |twin )?"
-    rf"(?:little |baby |eldest |oldest |youngest |teenage |older |younger |big |lovely |new )?"
+    rf"(?:little |small |baby |eldest |oldest |youngest |middle |teenage |older |younger |big |lovely |new )?"
+    r"(?:\d{1,2}(?: |-)?(?:years?|yrs?|yr)(?: |-)?old |\d{1,2} ?yo )?"  # "my nine year old daughter"
     rf"({_RECIPIENT_ALT})s?\b"  # not "old folk like his nan": a comparison
     # "my brother's wedding": their event, which the shopper dresses for; not a present for them
     r"(?! (?:wedding|engagement|reception|graduation|party|leaving party|hen do|hen party|stag do|stag party|"
@@ -342,7 +350,12 @@ _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|
                       r"\b(?:new |first time |proud |single )?(dad|mum|mom|father|mother) here\b|"
                       r"\b(?:im|i am) (?:a |an )?(?:new |first time |proud |single )(dad|mum|mom|father|mother)\b|"
                       r"\bi (?:just |recently )?(had a baby|gave birth)\b")
-_AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|aged?|about|turning|turned|turns|(?:they|\w+s) turn|who is|whos)\s(?:about |nearly |almost |just )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
+_AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|aged?|about|turning|turned|turns|(?:they|\w+s) turn|who is|whos)\s(?:about |nearly |almost |just |like |only |around |barely )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
+# "she's in year three", "he's in primary four", "my third grader": a school year, about five years younger than the child
+_SCHOOL_YEAR_RE = re.compile(r"\b(?:in |starting |going into )(?:year|primary|grade|class|standard|p) (\d{1,2})\b|"
+                             r"\b(\d{1,2})(?:st|nd|rd|th) (?:grade|grader|class)\b")
+_SCHOOL_START_AGE = 5
+_SCHOOL_RE = re.compile(r"\b(?:school|primary|nursery|kindergarten|preschool)\b(?! (?:reunion|friends?|mates?|days))")
 _YEARS_OLD_RE = re.compile(r"\b(\d{1,2})\s(?:years?|yrs?)\sold\b")
 # "her 21st birthday", "his sixtieth": the age of the birthday
 _ORDINAL_YEARS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
@@ -360,6 +373,8 @@ def _said_years(text: str) -> tuple[re.Match[str] | None, int | None]:
     if age := _BIRTHDAY_AGE_RE.search(text):
         word = age.group(1)
         return age, int(word[:-2]) if word[:1].isdigit() else _ORDINAL_YEARS[word]
+    if (school := _SCHOOL_YEAR_RE.search(text)) and int(school.group(1) or school.group(2)) <= 12:
+        return school, int(school.group(1) or school.group(2)) + _SCHOOL_START_AGE
     return None, None
 
 
@@ -410,7 +425,8 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
     if m is not None and not m.group(0).startswith("for") and FOR_MYSELF_RE.search(text):
         m = None  # "my niece is getting married and i need a dress for myself": the niece is the occasion
     _, years_said = _said_years(text)
-    grown = years_said is None or years_said >= KIDS_AGE_LIMIT  # "my boys, they're seven and nine" are boys
+    # "my boys, they're seven and nine", "school shoes for my boys" are boys
+    grown = (years_said is None or years_said >= KIDS_AGE_LIMIT) and not (years_said is None and _SCHOOL_RE.search(text))
     if (lads := _GROUP_RE.search(text)) and grown and (m is None or (m.start() < lads.end() and lads.start() < m.end())):
         group = _GROUP_GENDER.get(next(g for g in lads.groups() if g), "men")
         text = text[: lads.start()] + BLANK + text[lads.end():]
@@ -503,6 +519,16 @@ _RESTART_RE = re.compile(
 
 
 _NUMBER_CORRECTED_RE = re.compile(r"\b\d+ (?:no|sorry|i mean|no wait|or rather|actually) (\d+)\b")
+# A value taken back a few words on: "in small, no, medium", "three of them actually no two", "in a six
+# no wait, those run small, get me a seven": the second value in the first one's place.
+_TAKE_BACK = r"(?:no wait|no actually|actually no|no no|no sorry|sorry no|or rather|i mean|i meant|no|sorry|wait)"
+_VALUE_CORRECTED_RES = tuple(re.compile(
+    rf"\b(?P<first>{value})\b(?: or (?:{value}))?(?P<between>(?: (?!and\b|then\b|also\b|plus\b|(?:{value})\b)\w+){{0,8}}?) "
+    rf"{_TAKE_BACK}\b(?:(?: (?!and\b|then\b)\w+){{0,8}}?) (?:make it |make that |get me |just )?(?:an? |in |size )?"
+    rf"(?P<second>{value}|{also})\b")
+    for value, also in ((LETTER_SIZE_ALT, LETTER_SIZE_ALT), (r"\d{1,2}", "one")))
+# "i meant thirty two not thirty four": the size of the line just added, corrected
+_MEANT_NOT_RE = re.compile(rf"\b(?:i meant?|i said|meant) ((?:{LETTER_SIZE_ALT}|\d{{1,2}})) not (?:an? )?(?:{LETTER_SIZE_ALT}|\d{{1,2}})\b")
 _CURRENCY_WORD_RE = re.compile(r"\b(?:dollars?|bucks|pounds?|quid|euros?|rupees?|rs|inr|usd)\b")
 _CURRENCY_ONLY_RE = re.compile(r"^(dollars?|bucks|pounds?|quid|euros?|rupees?)(?: sorry| then| not \w+)?$")
 
@@ -532,6 +558,12 @@ def restart(text: str) -> str:
     of thing ("show me a red no sorry a green kurta" → "show me a green kurta"); a number corrected in
     passing is just that number ("she's twelve no thirteen sorry")."""
     text = _NUMBER_CORRECTED_RE.sub(r"\1", text)
+    text = _MEANT_NOT_RE.sub(r"make it \1", text)
+    for corrected in _VALUE_CORRECTED_RES:
+        if (v := corrected.search(text)) and not _CURRENCY_WORD_RE.match(text, v.end() + 1) and not _CURRENCY_WORD_RE.search(
+                v.group("between")):  # "fifteen quid, sorry no, fifteen euro": the currency is corrected
+            second = "1" if v.group("second") == "one" else v.group("second")
+            return text[: v.start("first")] + second + v.group("between") + text[v.end():]
     m = _RESTART_RE.match(text)
     if not m:
         return text

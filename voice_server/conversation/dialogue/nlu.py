@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
+
+from rapidfuzz import fuzz, process
 
 from commerce.catalog.vocabulary import (
     ADULT_OF,
@@ -36,7 +39,7 @@ def _rx(*patterns: str) -> re.Pattern[str]:
 YES = _rx(
     r"^(?:yes|yeah|yep|yup|ya|yah|haan|haanji|ji|han|sure|ok|okay|correct|absolutely|definitely|of course|right|alright|"
     r"please do|do it|go ahead|go for it|sounds good|confirm|confirmed|affirmative|place it|lets do it|"
-    r"lets do that|i do|that works|perfect|great)\b",
+    r"lets do that|i do|that works|perfect|great|oo|ja|sige|sawa|pode|ndiyo|sim)\b",
     r"\b(?:place the order|place my order|go ahead|confirm the order|confirm it|yes please|please place)\b",
 )
 _BOTH_IN_RE = re.compile(r"\b(?:both|all|each)(?: of them| of those| three)? (?:in|a|an)\b")  # "…, both in small"
@@ -58,7 +61,8 @@ NO = _rx(
 GOODBYE = _rx(
     r"\b(?:bye|goodbye|good bye|see you|see ya|thats all|that is all|thats it|that is it|im done|"
     r"i am done|nothing else|talk later|have a good (?:day|one|night)|good night|cheers bye|"
-    r"thats everything|that will be all|thatll be all|all done|im all set|im all good|im good thanks)\b",
+    r"thats everything|that will be all|thatll be all|all done|im all set|im all good|im good thanks|tchau|ciao)\b",
+    r"\b(?:ill |i will |i )come back (?:later|another (?:day|time)|tomorrow)\b",
 )
 GREETING = _rx(r"^(?:hi|hello|hey|hiya|howdy|good morning|good afternoon|good evening|greetings|yo)\b")
 HELP = _rx(
@@ -102,13 +106,15 @@ CHECKOUT = _rx(
     r"^pay\b", r"^(?:done|thats it|thats all|all done|finished|ok|okay|right)(?: then| now)? pay(?: now| please)?$",
     r"\b(?:ill|i will|lets|let me|can i) pay\b(?! (?:later|tomorrow|next|another|some other|at the end|when))", r"\b(?:lets|let me|can i|i want to) (?:do|make) (?:the )?payment\b",
     r"\bgo ahead and (?:order|buy) (?:it|them|that|those|everything)\b",
+    # "then i would like to order please", "make i pay": with nothing else named, the cart
+    r"\b(?:(?:i|we)(?: would|d)? like|(?:i|we) want|(?:i|we) wanna|ready) to order(?: (?:it|them|now|please|then))*$",
+    r"\bmake i pay\b",
 )
 # Checkout said as an order to place it, not a wish to see the total first.
+# "Pay now", "let me pay" and "finish the order" ask to start paying: the total is read back for a yes first.
 PLACE_NOW = _rx(
-    r"\b(?:place|complete|confirm|finish|submit|put through) (?:the|my|this|an) order\b",
+    r"\b(?:place|complete|confirm|submit|put through) (?:the|my|this|an) order\b",
     r"\bput (?:the|my) order through\b",
-    r"\bpay (?:for (?:it|them|this|these|everything) )?now\b",
-    r"\b(?:ill|i will|lets|let me) pay\b",
     r"\bgo ahead and (?:order|buy) (?:it|them|that|those|everything)\b",
     r"\bcomplete (?:the|my) purchase\b",
 )
@@ -119,7 +125,11 @@ VIEW_CART = _rx(
     r"\bcart total\b",
     r"\bhow much (?:is|does|will) (?:all (?:that|this|of (?:it|that|this))|everything|it all|that all|the total)\b",
     r"\b(?:whats|what is|what s) (?:the|my) (?:total|bill)\b",
-    r"\bhow much (?:altogether|all together|in total)\b",
+    r"\bhow much (?:altogether|all together|in total|all in all)\b",
+    r"\bhow much (?:is|s|does|will|would) (?:that|it|this|everything|all)(?: of (?:it|that|this|them))?(?: come to| cost| be)? "
+    r"(?:altogether|all together|in total|total|all in all)\b",
+    r"\bwhat(?:s| does| is| will)? (?:that|it|this|everything|it all|all that|all this|the total) (?:come|comes|coming) (?:to|out)\b",
+    r"\bhow many (?:\w+ )?(?:is that|are there|have i got|do i have|are in)\b",
     r"\bhow much (?:is|does) (?:my|the) (?:cart|basket|total)\b",
     r"\bwhat have i (?:got|added)\b",
     r"\bhow many (?:items|things)\b",
@@ -217,6 +227,7 @@ DETAILS = _rx(
     _FEATURE_RE.pattern,
     r"\b(?:does|do|is|are) (?:it|this|that|they|those|these|the \w+(?: one)?) (?:come|sold|go) (?:with|together)\b",
     rf"\b(?:one|ones|it|they|pair) (?:is|are) (?:\w+ ){{0,2}}{_FIBRES}\b",
+    rf"\b(?:strap|band|sole|lining|upper|bracelet|chain)s? (?:is|are) (?:\w+ ){{0,2}}(?:metal|steel|plastic|rubber|{_FIBRES})\b",
     r"\bwhat(?:s| is| are)? (?:the )?(?:\w+ )?(?:made of|material|fabric)\b",
     r"\bhow much (?:is|was|are|were|does|do) (?:it|that|this|those|these|the)\b",
     r"\bwhat(?:s| is) the price\b",
@@ -263,6 +274,7 @@ MORE = _rx(
     r"\b(?:show|find|give) (?:me |us )?(?:some )?(?:different|other) (?:ones|options|styles|things)\b",
     r"\b(?:show|find|give) (?:me |us )?(?:something|anything) else\b",
     r"\b(?:any|some|got|see) (?:different|other) ones\b",
+    r"\b(?:show|give|find) (?:me |us )?(?:some )?others?\b(?! (?:colou?rs?|sizes?|brands?|\w+s\b))",
 )
 SEARCH_VERB = _rx(
     r"\b(?:show|find|search|look(?:ing)? for|looking|need|want|get me|i ?d like|do you have|got any|"
@@ -275,7 +287,8 @@ DECLINE_ADD = _rx(
     r"maybe (?:later|another time)|not today|ill come back (?:later|to it))\b",
 )
 CLEAR_CART = _rx(
-    r"\b(?:empty|clear|reset|wipe) (?:out )?(?:my|the) (?:cart|basket|bag)\b",
+    r"\b(?:empty|clear|reset|wipe) (?:out )?(?:my|the) (?:whole |entire )?(?:cart|basket|bag)\b",
+    r"\bcancel (?:everything|it all|all of it|the whole (?:thing|lot|cart|basket))\b",
     r"\b(?:remove|delete|take out|get rid of) (?:everything|all of it|it all|all items|all the items)\b",
     r"\bstart (?:my )?(?:cart|basket) (?:again|over)\b",
 )
@@ -284,8 +297,28 @@ _JUST_THE_ONE = r"\b(?:just|only) the (?:1|one)\b(?! (?:in|with|for|from|that|yo
 # "take one off, dave's pulled out": one unit fewer on the line just touched
 _ONE_LESS_RE = re.compile(r"\b(?:take (?:one|1) off|one (?:less|fewer)|(?:remove|drop|take away|take off) (?:one|1) of "
                           r"(?:them|those|these)|minus one|knock one off)\b")
+# "actually go up a size", "a size smaller": the next size of the line just added
+_SIZE_STEP_RE = re.compile(r"\b(?:go |going |move |bump it |take it )?(up|down) (?:a|one) size\b|\bsize (up|down)\b|"
+                           r"\b(?:a|one) size (bigger|larger|up|smaller|down)\b|\bnext size (up|down)\b")
+_LETTER_ORDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL")
+_WAIST_FROM = 24  # waists go up in twos; shoes in ones
+
+
+def _stepped_size(size: str | None, cue: re.Match[str]) -> str | None:
+    if size is None:
+        return None
+    step = 1 if next(g for g in cue.groups() if g) in ("up", "bigger", "larger") else -1
+    if size.upper() in _LETTER_ORDER:
+        at = _LETTER_ORDER.index(size.upper()) + step
+        return _LETTER_ORDER[at] if 0 <= at < len(_LETTER_ORDER) else None
+    if size.isdigit():
+        return str(int(size) + step * (2 if int(size) >= _WAIST_FROM else 1))
+    return None
+
+
 CHANGE_LINE = _rx(
     _ONE_LESS_RE.pattern,
+    _SIZE_STEP_RE.pattern,
     r"\b(?:make|change|switch|swap|turn) (?:that|it|this|them|those)\b",
     r"\b(?:change|switch) (?:the )?(?:size|quantity)\b",
     r"\b(?:actually |ok |okay )?(?:just|only) (?:\d{1,2}|one|a single)\b(?! (?:dollars|bucks))",
@@ -352,6 +385,10 @@ DELIVERY_QUESTION = _rx(
     r"take (?:getting|to get|to arrive|to come)|getting (?:to|here|there))\b",
     r"\b(?:do|can|will) you (?:ship|deliver|post) (?:to|out to|overseas|abroad|internationally)\b",
     # "can you ship it straight to her house", "could you send them to my brother's flat"
+    r"\b(?:you|una|u)(?: guys)? (?:dey )?(?:ship|deliver|post)(?: it| them)? (?:to|out to|on|at)\b",
+    r"\bhow much (?:is |for |does |will )?(?:the )?(?:delivery|shipping|postage)\b",
+    r"\bhow many days (?:it |does it |will it |would it |for (?:it|delivery|shipping) )?(?:take|to (?:deliver|arrive|come|get))\b",
+    r"\bhow (?:quickly|soon|fast) (?:can|could|will|would) (?:you|it|they) (?:deliver|ship|arrive|get)\b",
     r"\b(?:can|could|will|would) you (?:ship|deliver|post|send) (?:it|them|this|that|these|those|everything|"
     r"(?:the|my) order) (?:straight |directly |direct )?to\b(?! (?:my |the )?(?:cart|basket|bag|trolley))",
 )
@@ -367,6 +404,12 @@ RETURNS_POLICY = _rx(
     r"\b(?:if|in case) (?:she|he|they|it|i) (?:hates?|doesnt (?:like|fit)|dont (?:like|fit))\b",
     r"\b(?:can|could) (?:she|he|they) (?:return|exchange|swap) (?:it|them|those|that)\b(?! (?:for|to) )",  # a gift
     r"\bwhat if (?:she|he|they|it) (?:hates?|doesnt (?:like|fit)|dont (?:like|fit))\b",
+    # "if it doesn't fit, i can send it back?", "if she does not like it can she give it back"
+    r"\b(?:if|in case)\b(?: \w+){1,6} (?:(?:can|could) (?:i|we|she|he|they)|(?:i|we|she|he|they) can) "
+    r"(?:return|exchange|swap|send (?:it|them) back|give (?:it|them) back|get (?:a )?refund)\b",
+    r"\b(?:if|in case) (?:she|he|they|it|i) (?:does not|do not) (?:like|fit)\b",
+    r"\b(?:free|paid) returns?\b", r"\bpay for (?:the )?returns?(?: shipping| postage)?\b",
+    r"\breturns? (?:shipping|postage|fee|cost)\b",
 )
 SMALL_TALK = _rx(r"\bhow(?:s| is| are)? (?:your|you|it going|things)\b", r"\bhow are you\b")
 REFINE_CUE = _rx(r"^(?:in|only|just|make it|maybe|what about|how about|any in|do you have it in|but|with|or)\b")
@@ -401,7 +444,8 @@ _TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
                             rf"(?:one|ones|pair) (?:is|are) (?:\w+ ){{0,2}}{_FIBRES}\b|"
                             r"(?:cotton|linen|silk|wool|leather|polyester)\?|"
                             # "is the strap on the casio metal or leather"
-                            rf"\b(?:is|are) (?:the )?(?:strap|band|sole|lining|upper)s? (?:on |of )?(?:\w+ ){{0,3}}(?:metal|{_FIBRES})\b)")),
+                            rf"\b(?:is|are) (?:the )?(?:strap|band|sole|lining|upper)s? (?:on |of )?(?:\w+ ){{0,3}}(?:metal|{_FIBRES})\b|"
+                            rf"\b(?:strap|band|sole|lining|upper|bracelet|chain)s? (?:is|are) (?:\w+ ){{0,2}}(?:metal|steel|plastic|rubber|{_FIBRES})\b)")),
     ("feature", _FEATURE_RE),
     ("includes", re.compile(r"\b(?:come|comes|sold|go) (?:with|together)\b|\bseparate(?:ly)?\b")),
     ("care", re.compile(r"\b(?:machine wash(?:able)?|washable|hand wash|wash (?:it|them)|dry clean|iron(?:ing)?|"
@@ -420,9 +464,26 @@ _EM_RE = re.compile(r"\bem\b")  # "chuck em in", "two of em"
 
 def _strip_fillers(text: str) -> str:
     """Drop hesitation words so anchors like '^yes' still work ("um yes"), and hedges ("so medium i
-    guess": no brand GUESS)."""
-    text = _HEDGE_RE.sub(" ", text)
-    return " ".join(_SAID_AS.get(t, t) for t in text.split() if t not in _HESITATIONS)
+    guess": no brand GUESS); garment words spelled as heard ("leggins", "jumkas") are read as meant."""
+    text = _CHECK_CLOTH_RE.sub("checked ", _HEDGE_RE.sub(" ", text))
+    return " ".join(_spelled(_SAID_AS.get(t, t)) for t in text.split() if t not in _HESITATIONS)
+
+
+_CHECK_CLOTH_RE = re.compile(r"\bcheck (?=(?:shirt|skirt|trouser|pant|blazer|suit|dress|jacket|scarf|kurta)s?\b)")  # "a check shirt"
+_ONE_WORD_TYPES = sorted(w for w in TYPE_WORDS if " " not in w and "-" not in w and len(w) >= 5)
+_SPELLING_CUTOFF = 90  # "leggins" → leggings (93), "jumkas" → jhumkas (92); not "slippery" → slippers (88)
+
+
+@functools.lru_cache(maxsize=4096)
+def _spelled(token: str) -> str:
+    """An unknown word of six letters or more that is a garment word with one letter dropped ("leggins",
+    "jumkas"), read as that word; a word one letter longer ("thanks" → tanks) is left alone."""
+    if len(token) < 6 or not token.isalpha() or token in _KNOWN_WORDS or token in FILLER_WORDS:
+        return token
+    match = process.extractOne(token, _ONE_WORD_TYPES, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
+    if match is None or match[0][0] != token[0] or len(match[0]) != len(token) + 1:
+        return token
+    return str(match[0])
 
 
 # words said the way a region says them ("for meself", "tek it out", "fi mi niece")
@@ -521,6 +582,8 @@ _MAKE_THAT_SIZE_RE = re.compile(
     rf"\b(?:hes|shes|theyre|im|he is|she is|they are|i am) (?:actually |really )?(?:an? )?(?:{sx._LETTER_ALT}) now\b")  # "he reckons he's a large now"
 _SIZE_CORRECTION_RE = re.compile(r"\b(?:actually|no|sorry|i mean|i meant|or rather|make (?:that|it))\b")
 _COMES_WITH_RE = re.compile(r"\bcomes? with (?:(?:a|an|the|its|matching) )*([a-z]+(?: [a-z]+)?)")
+# "something official, not those casual ones", "nothing casual": ones not sold as casual
+_NOT_CASUAL_RE = re.compile(r"\b(?:not|no|nothing|none of) (?:those |the |that |them |these )?casual(?: ones?| stuff| looking| style)?\b")
 _KIDS_RE = re.compile(r"\b(?:kids?|childrens?|child|toddlers?|bab(?:y|ies)|little ones?)\b(?! shower)")
 
 
@@ -535,6 +598,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     t = _WAIST_SIZE_RE.sub(lambda m: f" size {m.group(1) or m.group(2)} ", t)
     t = _TIME_AGO_RE.sub(sx.BLANK, t)  # "a couple of weeks back" is no quantity, "next weekend" no occasion
     t = _COLLEAGUE_RE.sub(lambda m: " woman " if m.group(1) in ("girl", "lady", "gal") else " man ", t)
+    not_casual = _NOT_CASUAL_RE.search(t)
+    if not_casual:
+        t = sx._blank(t, not_casual)
     reason, fit, t = sx.extract_reason(t)
     values.update(reason=reason, fit_feedback=fit)
     measurements, t = sx.extract_measurements(t)
@@ -545,6 +611,11 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if currency is None and said_dollars:
         currency = "USD"  # said in dollars: an earlier budget's rupees no longer apply
     values["currency"] = currency if (price_min is not None or price_max is not None) else None
+    if state.last_line is not None and (step := _SIZE_STEP_RE.search(t)):
+        values["size"] = _stepped_size(state.last_line.size, step)
+        t = sx._blank(t, step)
+    if values["currency"] is None and (in_currency := sx.IN_CURRENCY_RE.search(t)):
+        values["in_currency"] = sx.CURRENCY_WORDS[in_currency.group(1)]
     if trend is not None and (price_max is not None or price_min is not None):
         trend = None  # "not too pricey, under 30 dollars", "under 1500, I won't spend more than that": the bound says it
     values.update(price_min=price_min, price_max=price_max, price_trend=trend)
@@ -602,7 +673,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         size = last_size or state.filters.size
     elif size is None and _THEIR_SIZE_RE.search(t):  # "he's a large" earlier, now "the first one in his size"
         size = state.filters.size or state.advised_size or last_size
-    values["size"] = size
+    values["size"] = size or values.get("size")  # or the next size up or down
     quantity: int | None
     if m := _JUST_QTY_RE.search(t):  # "one of them bailed, just two then": the count that stands
         quantity, t = int(m.group(1)), sx._blank(t, m)
@@ -669,7 +740,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values.update(gender=None, age_group="adults")  # "a shirt for myself" after the children's: a grown-up's
     if (values["gender"] or state.filters.gender) in KID_GENDERS or values.get("age_group") == "kids":
         values["child_age"] = meaning.child_age(text)  # for a kids' size when none is said
-    if style == "formal" and "casual" not in text:  # "a formal shirt": not one sold as smart casual
+    if not_casual or (style == "formal" and "casual" not in text):  # "a formal shirt": not one sold as smart casual
         values["exclude_words"] = excluded_words = [*(excluded_words or ()), "casual"]
     if values["product_type"] == "leggings" and (values.get("occasion") or occasion or state.filters.occasion) == "gym":
         values["exclude_words"] = [*(excluded_words or ()), "churidar"]  # for a run: not the ethnic kind
@@ -715,7 +786,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent(pending.for_intent or "product_details"), 0.85
     if re.fullmatch(r"(?:no|nope|nah)(?: thanks| thank you)?(?: (?:thats all|im good|bye))?", text):
         return (Intent.goodbye if state.pending is None and "thats all" in text else Intent.decline), 0.8
-    if GOODBYE.search(text) and not (ADD.search(text) or CHECKOUT.search(text) or slots.topic):
+    if GOODBYE.search(text) and not (ADD.search(text) or CHECKOUT.search(text) or CLEAR_CART.search(text) or slots.topic):
         return Intent.goodbye, 0.9
     if HELP.search(text) and not (slots.category or slots.product_type):
         return Intent.help, 0.9
@@ -750,6 +821,10 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         and not (slots.reference and slots.reference.startswith("ordinal"))
     ):
         return Intent.update_cart, 0.85
+    if (slots.size and state.focus_id is not None and state.focus_id not in state.cart.product_ids
+            and len(text.split()) <= _BARE_SIZE_WORDS and not DETAILS.search(text)
+            and not (set(slots.as_dict()) - {"size", "quantity"})):
+        return Intent.add_to_cart, 0.8  # "what sizes does the first one come in" … "great, medium please"
     resize = _RESIZE_IT_RE.search(text)
     if (resize and slots.size and state.cart.item_count > 0 and not slots.colours
             and not (slots.reference and slots.reference.startswith("ordinal"))
@@ -859,6 +934,7 @@ _PUT_ASIDE_RE = re.compile(r" (?:are |is |s )?(?:too|so|kinda|very|a bit|bit|not
 _COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy)\s(?=(?:from|at|in|on)\s(?:my\s|the\s|our\s)?(?:office|work|hr|"
                            r"team|accounts|finance|department|marketing|sales|it|admin|reception)\b)")
 _MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})  # unlike things under one name
+_BARE_SIZE_WORDS = 6  # "ok a small then please": a size and a few words of assent
 _BARE_NUMBER_RE = re.compile(r"\b(\d{1,2})\b")
 _TIME_AGO_RE = re.compile(r"\b(?:an? |the )?(?:few|couple|two|three|\d+) (?:of )?(?:days|weeks|months|years) "
                           r"(?:back|ago|before)\b|\b(?:next|this|on the|over the|by the|at the) weekend\b")
@@ -874,7 +950,7 @@ ALLOWED_SLOTS: dict[Intent, frozenset[str]] = {
     Intent.greeting: _NO_SLOTS,
     Intent.goodbye: _NO_SLOTS,
     Intent.help: _NO_SLOTS,
-    Intent.view_cart: _NO_SLOTS,
+    Intent.view_cart: frozenset({"in_currency"}),
     Intent.checkout: frozenset({"place_now"}),
     Intent.unknown: _NO_SLOTS,
     Intent.out_of_scope: frozenset({"topic", "gender"}),  # "swimmers for my grandson": who it is for stays

@@ -380,11 +380,13 @@ class DialogueEngine:
             filters = filters.model_copy(update={"gender": None, "age_group": "adults", **(carried or {})})
             result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
         elif not result.products and filters.gender in vocabulary.KID_GENDERS:
-            # "maybe a watch for her brother, he's nine": no boys' watches, but watches anyone can wear
-            anyone = filters.model_copy(update={"gender": None, "age_group": None})
-            other = await self.shop.search(anyone, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
-            if other.products:
-                result = other.model_copy(update={"relaxed": [*other.relaxed, "gender"]})
+            # "a watch for him, he's thirteen": no boys' watches, so men's; failing those, watches anyone can wear
+            for wider_gender in (vocabulary.ADULT_OF[filters.gender], None):
+                anyone = filters.model_copy(update={"gender": wider_gender, "age_group": None})
+                other = await self.shop.search(anyone, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+                if other.products:
+                    result = other.model_copy(update={"relaxed": [*other.relaxed, "gender"]})
+                    break
         result = result.model_copy(update={"relaxed": _relaxed_names(result.relaxed)})
         if protect and set(result.relaxed) & protect and wider is not None:
             await self._run_search(turn, wider, offset, protect)
@@ -483,6 +485,8 @@ class DialogueEngine:
         elif card.colour:
             parts.append(f"{'Yes, it' if turn.u.slots.colour else 'It'}'s {card.colour}.")
         parts.append(_stock_sentence(card.sizes_available, turn.u.slots.size))
+        if also := self._also_in(turn, card.price_cents):
+            parts.insert(1, also.strip())
         if card.recommended_size is not None:
             parts.append(f"I'd suggest {say.speak_size(card.recommended_size.size)} for you.")
         if card.return_risk is not None and card.return_risk.level == "high" and card.return_risk.mitigation:
@@ -674,6 +678,13 @@ class DialogueEngine:
                 if len(candidates) > 1 and slots.size:  # "take the medium jeans back out"
                     candidates = [ln for ln in candidates if (ln.size or "").upper() == slots.size.upper()]
                 line = candidates[0] if len(candidates) == 1 else None
+                if not candidates and slots.category and not any(
+                        _line_mentions(ln.name, ln.brand, slots.category) for ln in cart.lines):
+                    # "remove the jeans" when no jeans made it into the cart: nothing else goes
+                    turn.cart = cart
+                    kind_said = say.describe_filters(SearchFilters(category=slots.category))
+                    turn.reply = f"There are no {kind_said} in your cart. You have {say.cart_lines(cart)}."
+                    return
         if line is None and len(cart.lines) == 1:
             line = cart.lines[0]
         if line is None and slots.reference is None and state.focus_id is not None:
@@ -757,9 +768,21 @@ class DialogueEngine:
         if not cart.lines:
             turn.reply = "Your cart is empty. What can I find for you?"
             return
+        noun = "item" if cart.item_count == 1 else "items"
         turn.reply = (
-            f"In your cart: {say.cart_lines(cart)}. That's {say.speak_price(cart.total_cents)} in total."
+            f"You have {cart.item_count} {noun} in your cart: {say.cart_lines(cart)}. "
+            f"That's {say.speak_price(cart.total_cents)} in total.{self._also_in(turn, cart.total_cents)}"
         )
+
+    def _also_in(self, turn: _Turn, cents: int) -> str:
+        """" That's about 3,200 Kenyan shillings.": a price asked in another currency, at the configured rate."""
+        code = turn.u.slots.in_currency
+        rate = self.currency_rates.get(code or "")
+        if code is None or not rate:
+            return ""
+        amount = cents / 100 * rate
+        spoken = f"{round(amount):,}" if amount >= 100 else f"{amount:.2f}"
+        return f" That's about {spoken} {CURRENCY_NAMES.get(code, code)}."
 
     async def _checkout(self, turn: _Turn) -> None:
         state = turn.state

@@ -6,6 +6,7 @@ import re
 
 from commerce.catalog.vocabulary import MATERIAL_WORDS, type_plural, type_singular, types_phrase
 from commerce.models import Cart, ProductCard, SearchFilters
+from commerce.sizing.charts import ONESIZE
 from voice_server.conversation.dialogue.lexicon import SIZE_WORDS
 from voice_server.conversation.dialogue.state import ShownProduct
 
@@ -192,7 +193,7 @@ def cart_lines(cart: Cart) -> str:
     spoken = [
         ("" if line.quantity == 1 else f"{line.quantity} of ")
         + f"{line.brand} {short_name(line.name, line.brand)}"
-        + (f" in {speak_size(line.size)}" if line.size else "")
+        + (f" in {speak_size(line.size)}" if line.size and line.size.lower() != ONESIZE.lower() else "")
         for line in cart.lines[:MAX_SPOKEN_PRODUCTS]
     ]
     more = len(cart.lines) - MAX_SPOKEN_PRODUCTS

@@ -55,6 +55,7 @@ _REASON_RE = re.compile(rf"\b({_alternation(list(_REASON))})\b")
 _FIT = _norm_table(FIT_FEEDBACK)
 _LETTER = _norm_table(LETTER_SIZES)
 _LETTER_ALT = _alternation(list(_LETTER))
+LETTER_SIZE_ALT = _LETTER_ALT
 
 # ---------- price ----------
 _CUR = r"(?:\s(?:dollars?|bucks?|usd|dollar))"
@@ -126,8 +127,12 @@ CURRENCY_WORDS: dict[str, str] = {
     "rmb": "CNY", "renminbi": "CNY", "cny": "CNY", "riyals": "SAR", "riyal": "SAR", "saudi riyals": "SAR",
     "sar": "SAR", "qatari riyals": "QAR", "qar": "QAR", "baht": "THB", "thb": "THB", "egyptian pounds": "EGP",
     "egp": "EGP", "ugandan shillings": "UGX", "ugx": "UGX", "tanzanian shillings": "TZS", "tzs": "TZS",
-    "tt dollars": "TTD", "trinidad dollars": "TTD", "ttd": "TTD",
+    "tt dollars": "TTD", "trinidad dollars": "TTD", "ttd": "TTD", "egyptian pound": "EGP", "kenya shillings": "KES",
+    "kenyan shilling": "KES", "rupiah": "IDR", "idr": "IDR", "rp": "IDR", "reais": "BRL", "brl": "BRL",
+    "brazilian reais": "BRL",
 }
+# "how much is that in pounds", "the total in naira": a price to be said in that currency too
+IN_CURRENCY_RE = re.compile(rf"\bin ({_alternation([w for w, code in CURRENCY_WORDS.items() if code != 'USD'])})\b")
 _THOUSANDS_RE = re.compile(r"\b(\d+(?:\.\d+)?)\s(?:k|grand)\b")
 _CURRENCY_RE = re.compile(rf"\b(\d+(?:\.\d+)?)\s({_alternation(list(CURRENCY_WORDS))})\b")
 
@@ -137,6 +142,8 @@ def extract_currency(text: str) -> tuple[str | None, str]:
     tenner") is rewritten in dollars' words and its currency returned, for the policy to convert and say."""
     text = _THOUSANDS_RE.sub(lambda m: str(round(float(m.group(1)) * 1000)), text)
     text = re.sub(r"\b(?:a |one )?(tenner|fiver)\b", lambda m: "10 quid" if m.group(1) == "tenner" else "5 quid", text)
+    # Indonesian "lima ratus ribu", "500 ribu": thousands of rupiah
+    text = re.sub(r"\b(\d+) ribu(?: rupiah)?\b", lambda m: f"{int(m.group(1)) * 1000} rupiah", text)
     currency = None
     said = list(_CURRENCY_RE.finditer(text))
     for m in said:

@@ -102,6 +102,7 @@ class Slots(BaseModel):
     name_prefer: str | None = Field(None, description="the stem of the word said for the type ('jhumkas')")
     clear: list[str] | None = Field(None, description="filters the shopper lifts ('any brand')")
     currency: str | None = Field(None, description="ISO code of the currency a budget was said in (USD when dollars were named)")
+    in_currency: str | None = Field(None, description="ISO code of a currency a price is asked in ('how much is that in euros')")
     topic: Literal["material", "care", "includes", "feature", "price", "sizes", "service", "delivery", "returns_policy",
                    "payment"] | None = Field(
         None, description="what a question asks about")
