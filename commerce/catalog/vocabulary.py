@@ -45,6 +45,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("crop top", "tops", "crop", "crop top,cropped top"),
     _t("kaftan", None, "kaftan", "kaftan,caftan"),  # sold as tops and as cover-up dresses
     _t("hoodie", "sweaters", "hood,sweatshirt", "hoodie,hoody,hooded sweatshirt,sweatshirt"),
+    # a sweater is knitted: not the sweatshirts and hoodies sold in the same department
     _t("sweater", "sweaters", "", "sweater,jumper,pullover,knit,knitwear,woolly"),
     _t("cardigan", "sweaters", "cardigan", "cardigan,cardi"),
     _t("puffer", "jackets", "puffer,padded,quilted,parka",
@@ -273,7 +274,7 @@ RECIPIENT_GENDER: dict[str, str] = {
     "stepdad": "men", "daddy": "men", "grandson": "boys", "granddaughter": "girls",
     "da": "men", "ma": "women", "mam": "women", "nana": "women", "nanna": "women", "gramps": "men",
     "aunty": "women", "amma": "women", "appa": "men", "nani": "women", "dadi": "women", "paati": "women",
-    "thatha": "men", "lola": "women", "lolo": "men", "nanay": "women", "tatay": "men",
+    "thatha": "men", "lola": "women", "lolo": "men", "nanay": "women", "tatay": "men", "tita": "women", "tito": "men",
 }
 # A grown-up child is dressed from the adult departments.
 KIDS_AGE_LIMIT = 14

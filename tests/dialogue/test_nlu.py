@@ -805,3 +805,81 @@ def test_a_colour_and_a_pattern_name_the_product_meant(vocab: Vocabulary) -> Non
     state = DialogueState(conversation_id="t", shown=shown)
     asked = understand("the grey checked one, is it in stock in medium?", state, vocab)
     assert asked.slots.reference == "colour:grey"
+
+
+def test_a_child_by_school_year_or_an_age_before_the_word(vocab: Vocabulary) -> None:
+    by_year = understand("she needs a plain white polo for school, she's in year two", fresh(), vocab).slots
+    assert (by_year.gender, by_year.child_age) == ("girls", 7)
+    by_grade = understand("a backpack for my son, he's in 4th grade", fresh(), vocab).slots
+    assert (by_grade.gender, by_grade.child_age) == ("boys", 9)
+    aged = understand("shorts for my seven year old son", fresh(), vocab).slots
+    assert (aged.gender, aged.child_age) == ("boys", 7)
+    small = understand("and for her small daughter a skirt, she is like four years", fresh(), vocab).slots
+    assert (small.gender, small.size) == ("girls", None)
+    assert understand("sandals for my boys for school", fresh(), vocab).slots.gender == "boys"
+    assert understand("a shirt for a night out with my boys", fresh(), vocab).slots.gender == "men"
+
+
+def test_paying_asks_first_and_other_ways_to_say_yes_order_bye_and_the_total(vocab: Vocabulary) -> None:
+    for asked in ("right, let me pay", "i'll pay now", "finish my order please", "we would like to order now"):
+        got = understand(asked, fresh(), vocab)
+        assert got.intent == Intent.checkout and not got.slots.place_now, asked
+    assert understand("ok then place my order", fresh(), vocab).slots.place_now
+    waiting = DialogueState(conversation_id="t", pending=PendingConfirmation(kind="checkout"))
+    for yes in ("ja please", "sige, go", "sawa"):
+        assert understand(yes, waiting, vocab).intent == Intent.confirm, yes
+    assert understand("ciao, i come back tomorrow", fresh(), vocab).intent == Intent.goodbye
+    assert understand("empty the whole basket, i'll come back later", fresh(), vocab).intent == Intent.clear_cart
+    for total in ("how much is it all together", "what does all that come to", "how many pairs is that",
+                  "how many things are in my basket"):
+        assert understand(total, fresh(), vocab).intent == Intent.view_cart, total
+    in_rand = understand("and the total in rand", fresh(), vocab)
+    assert (in_rand.intent, in_rand.slots.in_currency) == (Intent.view_cart, "ZAR")
+
+
+def test_delivery_returns_and_services_asked_plainly(vocab: Vocabulary) -> None:
+    for asked in ("do you deliver to lagos", "how much for shipping", "how many days does it take",
+                  "how fast can you ship"):
+        assert understand(asked, fresh(), vocab).slots.topic == "delivery", asked
+    for asked in ("if they don't fit can i send them back", "if it does not fit, i can return it?",
+                  "are returns free", "do i pay the return postage"):
+        assert understand(asked, fresh(), vocab).slots.topic == "returns_policy", asked
+    assert understand("can you steam the dress before sending", fresh(), vocab).slots.topic == "service"
+
+
+def test_values_taken_back_in_mid_sentence(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"B Women Blue Jeans {i}", brand="B", price_cents=1500, category="jeans")
+             for i in (1, 2, 3)]
+    state = DialogueState(conversation_id="t", shown=shown)
+    sized = understand("the third pair in a large um no wait extra large", state, vocab).slots
+    assert (sized.reference, sized.size) == ("ordinal:3", "XL")
+    counted = understand("four of the second ones in small, actually no, three", state, vocab).slots
+    assert (counted.reference, counted.quantity, counted.size) == ("ordinal:2", 3, "S")
+    priced = understand("jeans under twenty quid, sorry no, twenty euro", fresh(), vocab).slots
+    assert priced.currency == "EUR"
+    added = DialogueState(conversation_id="t", shown=shown, last_line=LineRef(product_id=2, size="30"),
+                          cart=CartSummary(item_count=1, total_cents=1500, product_ids=[2]))
+    meant = understand("ugh i meant twenty eight not thirty", added, vocab)
+    assert (meant.intent, meant.slots.size) == (Intent.update_cart, "28")
+    needs = understand("my husband says she needs a twenty eight not a thirty", added, vocab)
+    assert (needs.intent, needs.slots.size) == (Intent.update_cart, "28")
+    stepped = understand("actually go up a size, she's growing", added, vocab)
+    assert (stepped.intent, stepped.slots.size) == (Intent.update_cart, "32")
+    lettered = added.model_copy(update={"last_line": LineRef(product_id=2, size="M")})
+    assert understand("can we do one size smaller", lettered, vocab).slots.size == "S"
+
+
+def test_what_is_worn_already_and_words_heard_one_letter_short(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"B Men Grey Blazer {i}", brand="B", price_cents=3000, category="jackets")
+             for i in (1, 2)]
+    state = DialogueState(conversation_id="t", shown=shown)
+    picked = understand("the second one in large, i'll be wearing a hoodie under it", state, vocab)
+    assert (picked.intent, picked.slots.category) == (Intent.add_to_cart, None)
+    assert understand("some leggins for yoga", fresh(), vocab).slots.product_type == "leggings"
+    assert understand("black sneakrs", fresh(), vocab).slots.product_type == "sneakers"
+    assert understand("no thanks", fresh(), vocab).slots.product_type is None  # not "tanks"
+    official = understand("an official shirt for work, not those casual ones", fresh(), vocab).slots
+    assert official.exclude_words == ["casual"] and official.occasion != "casual"
+    assert understand("a check shirt", fresh(), vocab).slots.style == "checked"
+    flats = understand("shoes for her, like flats", fresh(), vocab).slots
+    assert flats.product_type == "flats"

@@ -351,7 +351,8 @@ async def test_a_colour_question_about_a_product_is_answered(engine_factory: Fac
     assert f"Yes, it's {colour}." in same[1].reply_text
 
 
-async def test_a_kids_department_with_nothing_of_the_kind_offers_everyones(engine_factory: Factory) -> None:
+async def test_a_kids_department_with_nothing_of_the_kind_offers_the_grown_ups_of_that_sex(
+        engine_factory: Factory) -> None:
     engine = engine_factory()
     shop = engine.shop
     assert isinstance(shop, MemoryShop)
@@ -360,7 +361,7 @@ async def test_a_kids_department_with_nothing_of_the_kind_offers_everyones(engin
     word = {"watches": "watch", "jewellery": "necklace", "bags": "backpack"}[missing]
     results, state = await talk(engine, f"a {word} for my nephew, he is nine")
     assert results[0].products and "I couldn't find boys' " in results[0].reply_text
-    assert state.filters.gender is None
+    assert state.filters.gender == "men", results[0].reply_text  # not a women's watch for a boy
 
 
 async def test_a_line_is_taken_out_by_its_size(engine_factory: Factory) -> None:
@@ -457,3 +458,36 @@ async def test_more_at_the_end_of_a_short_list_for_an_occasion_goes_on_with_the_
     results, state = await talk(engine_factory(), "dresses for my daughter for a party", "more")
     assert results[1].reply_text.startswith("Those were all the girls' dresses for party."), results[1].reply_text
     assert state.filters.occasion is None and not {p.id for p in results[0].products} & {p.id for p in state.shown}
+
+
+async def test_the_cart_counted_and_priced_in_the_currency_asked(engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "wallets for men", "add the first one", "two of those please",
+                            "how many is that, and what's the total in euros")
+    reply = results[-1].reply_text
+    assert reply.startswith("You have 2 items in your cart"), reply
+    assert "euros." in reply and "That's about" in reply, reply
+
+
+async def test_removing_a_kind_not_in_the_cart_removes_nothing_else(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    results, state = await talk(engine, "belts for men", "add the first one", "actually remove the jeans")
+    assert results[-1].reply_text.startswith("There are no jeans in your cart"), results[-1].reply_text
+    assert state.cart.item_count == 1
+
+
+async def test_a_size_said_after_asking_about_one_product_adds_it(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    results, state = await talk(engine, "denim jackets for women", "what sizes does the second one come in")
+    sized = results[-1].products[0]
+    size = next(s for s in ("M", "L", "S", "XL") if s in sized.sizes_available)
+    added = await engine.handle(state, f"great, {speak_size(size)} please")
+    assert added.intent == "add_to_cart" and added.new_state.cart.product_ids == [sized.id], added.reply_text
+
+
+async def test_a_childs_age_said_after_their_last_search_and_the_same_thing_for_a_sister(
+        engine_factory: Factory) -> None:
+    results, state = await talk(engine_factory(), "a cap for my son", "and a wristwatch for him, he's twelve")
+    assert results[-1].products and state.filters.gender == "men", results[-1].reply_text
+    results, state = await talk(engine_factory(), "t-shirts for my son, he's six", "the first one in small",
+                                "now the same thing for his sister")
+    assert results[-1].intent == "refine" and state.filters.gender == "girls", results[-1].reply_text

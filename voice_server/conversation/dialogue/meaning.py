@@ -527,8 +527,12 @@ _VALUE_CORRECTED_RES = tuple(re.compile(
     rf"{_TAKE_BACK}\b(?:(?: (?!and\b|then\b)\w+){{0,8}}?) (?:make it |make that |get me |just )?(?:an? |in |size )?"
     rf"(?P<second>{value}|{also})\b")
     for value, also in ((LETTER_SIZE_ALT, LETTER_SIZE_ALT), (r"\d{1,2}", "one")))
+# "change the size eight to nine": the line in that size, now in the other
+_SIZE_TO_SIZE_RE = re.compile(rf"\b(?:change|switch|swap) (?:the |that )?(?:size )?(?:{LETTER_SIZE_ALT}|\d{{1,2}}) "
+                              rf"(?:one |ones |pair )?(?:to|for) (?:an? |size )?((?:{LETTER_SIZE_ALT}|\d{{1,2}}))\b")
 # "i meant thirty two not thirty four": the size of the line just added, corrected
-_MEANT_NOT_RE = re.compile(rf"\b(?:i meant?|i said|meant) ((?:{LETTER_SIZE_ALT}|\d{{1,2}})) not (?:an? )?(?:{LETTER_SIZE_ALT}|\d{{1,2}})\b")
+_MEANT_NOT_RE = re.compile(rf"\b(?:i meant?|i said|meant|(?:needs|wants|takes|wears|is) an?) ((?:{LETTER_SIZE_ALT}|\d{{1,2}})) "
+                           rf"not (?:an? )?(?:{LETTER_SIZE_ALT}|\d{{1,2}})\b")
 _CURRENCY_WORD_RE = re.compile(r"\b(?:dollars?|bucks|pounds?|quid|euros?|rupees?|rs|inr|usd)\b")
 _CURRENCY_ONLY_RE = re.compile(r"^(dollars?|bucks|pounds?|quid|euros?|rupees?)(?: sorry| then| not \w+)?$")
 
@@ -558,7 +562,8 @@ def restart(text: str) -> str:
     of thing ("show me a red no sorry a green kurta" → "show me a green kurta"); a number corrected in
     passing is just that number ("she's twelve no thirteen sorry")."""
     text = _NUMBER_CORRECTED_RE.sub(r"\1", text)
-    text = _MEANT_NOT_RE.sub(r"make it \1", text)
+    text = _MEANT_NOT_RE.sub(r"make it size \1", text)
+    text = _SIZE_TO_SIZE_RE.sub(r"make it size \1", text)
     for corrected in _VALUE_CORRECTED_RES:
         if (v := corrected.search(text)) and not _CURRENCY_WORD_RE.match(text, v.end() + 1) and not _CURRENCY_WORD_RE.search(
                 v.group("between")):  # "fifteen quid, sorry no, fifteen euro": the currency is corrected

@@ -44,9 +44,9 @@ YES = _rx(
 )
 _BOTH_IN_RE = re.compile(r"\b(?:both|all|each)(?: of them| of those| three)? (?:in|a|an)\b")  # "…, both in small"
 _BARE_PICK_RE = re.compile(r"(?:and |ok |okay |so |then )?(?:the |that )?(?:first|second|third|last|1st|2nd|3rd)"
-                           r"(?: one| ones| pair)?(?: please| too| as well| then)*")
+                           r"(?: one| ones| pair)?(?: please| too| as well| then| also| for (?:me|him|her|them))*")
 _EARLIER_RE = re.compile(r"\b(?:you )?(?:showed|show|shown) (?:me |us )?(?:before|earlier|at first|first|at the start)"
-                         r"(?: the \w+)?\b|\bbefore the \w+\b|\bfrom (?:before|earlier)\b|"
+                         r"(?: the (?!first|second|third|fourth|fifth|last)\w+)?\b|\bbefore the \w+\b|\bfrom (?:before|earlier)\b|"
                          r"\b(?:go |now |ok )?back to the (?=\w+)")  # "now back to the dresses, under twenty"
 _MEANT_RE = re.compile(r"\b(?:i meant|i mean|sorry|no wait)\b")
 _SWAP_RE = re.compile(r"\b(?:swap|switch|change|exchange) (?:that|it|this|them|those) (?:for|to|with)\b|"
@@ -125,7 +125,7 @@ VIEW_CART = _rx(
     r"\bcart total\b",
     r"\bhow much (?:is|does|will) (?:all (?:that|this|of (?:it|that|this))|everything|it all|that all|the total)\b",
     r"\b(?:whats|what is|what s) (?:the|my) (?:total|bill)\b",
-    r"\bhow much (?:altogether|all together|in total|all in all)\b",
+    r"\bhow much (?:altogether|all together|in total|all in all)\b", r"^(?:and |so |ok )?(?:the|my) total\b",
     r"\bhow much (?:is|s|does|will|would) (?:that|it|this|everything|all)(?: of (?:it|that|this|them))?(?: come to| cost| be)? "
     r"(?:altogether|all together|in total|total|all in all)\b",
     r"\bwhat(?:s| does| is| will)? (?:that|it|this|everything|it all|all that|all this|the total) (?:come|comes|coming) (?:to|out)\b",
@@ -136,6 +136,7 @@ VIEW_CART = _rx(
 )
 REMOVE = _rx(
     r"\btake (?:the |that |those |these |it |them )?(?:[\w]+ ){0,3}?out\b(?! of stock)",
+    r"\btake (?:the|that|those|these) (?:[\w]+ ){0,3}?off\b(?! (?:the price|\d))",  # "take the heels off"
     r"\bforget (?:about )?(?:the|that|those|these)\b(?! (?:colou?r|budget|price|brand|size)\b)",
     r"\b(?:remove|delete|take (?:out|off)|drop(?! of)|get rid of|throw out|dont want (?:the|that|it)(?! \w+ with)|"
     r"no longer want)\b",
@@ -293,7 +294,8 @@ CLEAR_CART = _rx(
     r"\bstart (?:my )?(?:cart|basket) (?:again|over)\b",
 )
 # "just the one is fine": one unit of the line ("just the one in blue" asks for a product)
-_JUST_THE_ONE = r"\b(?:just|only) the (?:1|one)\b(?! (?:in|with|for|from|that|you|i|on)\b)"
+_JUST_THE_ONE = (r"\b(?:just|only) the (?:1|one)\b(?! (?:in|with|for|from|that|you|i|on)\b)|"
+                 r"\b(?:just|only) (?:one|1)(?: is| will be| would be)? (?:enough|fine|ok|okay|plenty)\b")  # "just one is enough"
 # "take one off, dave's pulled out": one unit fewer on the line just touched
 _ONE_LESS_RE = re.compile(r"\b(?:take (?:one|1) off|one (?:less|fewer)|(?:remove|drop|take away|take off) (?:one|1) of "
                           r"(?:them|those|these)|minus one|knock one off)\b")
@@ -324,6 +326,9 @@ CHANGE_LINE = _rx(
     r"\b(?:actually |ok |okay )?(?:just|only) (?:\d{1,2}|one|a single)\b(?! (?:dollars|bucks))",
     _JUST_THE_ONE,
     r"\b(?:i need|i want|we need|make it|make that) \d{1,2} of (?:those|them|these|that|it)\b",
+    r"^(?:actually |ok |okay )?\d{1,2} of (?:those|them|these|that)(?: please| then)?$",
+    # "the treasurer says we buy two, one for the assistant pastor", "i'll take 3 then"
+    r"\b(?:we|i)(?:ll| will| should| can| would)? (?:buy|take|get|need|want) \d{1,2}\b(?! (?:more|dollars|bucks)\b)",
     r"\binstead\b",
 )
 # "i wanna get her something warm, winters here are no joke": shopping, whatever else is said
@@ -366,7 +371,8 @@ SERVICES = _rx(
     r"\b(?:add|pop|put|include|write|slip) (?:in )?(?:a |an )?(?:little )?(?:gift )?(?:card|note|message)\b",
     r"\bengrav(?:e|ed|ing)\b", r"\bmonogram", r"\bprint (?:their|his|her|my|our|the|a) names?\b",
     r"\b(?:names?|initials) (?:printed|on the back)\b", r"\balterations?\b", r"\b(?:taking|take|taken) up\b",
-    r"\b(?:hemm?(?:ed|ing)?|tailor(?:ed|ing)?)\b", r"\b(?:stitch|sew)(?:ed|ing)? (?:the |my |her |a )?(?:blouse|it|them)\b",
+    r"\b(?:hemm?(?:ed|ing)?|tailor(?:ed|ing)?)\b", r"\b(?:iron|press|steam)(?:ed)? (?:it|them|everything|the \w+)\b",
+    r"\b(?:stitch|sew)(?:ed|ing)? (?:the |my |her |a )?(?:blouse|it|them)\b",
     r"\b(?:hold|reserve|put aside|set aside|keep) (?:it|them|this|that|the \w+)(?: for me)? (?:till|until|for)\b",
     r"\b(?:recommend|suggest|know) (?:a |any |some )?(?:nice |good |decent )?(?:hotels?|bars?|pubs?|restaurants?|"
     r"cocktail bars?|places? to (?:eat|stay))\b",
@@ -408,7 +414,7 @@ RETURNS_POLICY = _rx(
     r"\b(?:if|in case)\b(?: \w+){1,6} (?:(?:can|could) (?:i|we|she|he|they)|(?:i|we|she|he|they) can) "
     r"(?:return|exchange|swap|send (?:it|them) back|give (?:it|them) back|get (?:a )?refund)\b",
     r"\b(?:if|in case) (?:she|he|they|it|i) (?:does not|do not) (?:like|fit)\b",
-    r"\b(?:free|paid) returns?\b", r"\bpay for (?:the )?returns?(?: shipping| postage)?\b",
+    r"\b(?:free|paid) returns?\b", r"\b(?:are|is) (?:the )?returns? free\b", r"\bpay for (?:the )?returns?(?: shipping| postage)?\b",
     r"\breturns? (?:shipping|postage|fee|cost)\b",
 )
 SMALL_TALK = _rx(r"\bhow(?:s| is| are)? (?:your|you|it going|things)\b", r"\bhow are you\b")
@@ -525,7 +531,8 @@ _KEEP_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "and some leggings to wear under it": for the same outfit, so the colours ruled out stay out
     ("colour_none", re.compile(r"\bto (?:go|wear) (?:with|under|over) (?:it|them|that|those|this|the \w+)\b")),
 )
-_OTHERS_RE = re.compile(r"\b(?:some |any )?(?:different|other) (?:ones|options|styles)\b|\bsomething else\b")
+_OTHERS_RE = re.compile(r"\b(?:some |any )?(?:different|other) (?:ones|options|styles)\b|\bsomething else\b|"
+                        r"\b(?:give|show) (?:me |us )?others?$")  # "these are not nice, give me other"
 _PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing patterned|solid colou?rs?)\b")
 PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
 _CHOICE_RE = re.compile(r"^(?:(?:the|that) )?(?:first|second|third|fourth|fifth|last) (?:one|pair)(?: please| then)?"
@@ -550,7 +557,7 @@ def _said_size(text: str) -> tuple[str | None, str]:
 # "he's skinny", "she's petite": the body, not the cut asked for
 _BODY_RE = re.compile(r"\b(?:hes|shes|im|he is|she is|i am|theyre)(?: quite| very| really| a bit| pretty| so)? "
                       r"(?:skinny|tall|short|petite|big|broad|curvy|stocky|tiny)\b")
-_SPLIT_SIZES_RE = re.compile(rf"\b(\d{{1,2}}|one|an?) (?:in )?(?:an? )?({sx._LETTER_ALT})s?(?: and)? (\d{{1,2}}|one|an?) "
+_SPLIT_SIZES_RE = re.compile(rf"\b(\d{{1,2}}|one|an?) (?:in )?(?:an? )?({sx._LETTER_ALT})s?(?: and)? (\d{{1,2}}|one|an?|another(?: one)?) "
                              rf"(?:in )?(?:an? )?({sx._LETTER_ALT})s?\b")
 
 
@@ -559,7 +566,7 @@ def _split_sizes(text: str, line: LineRef | None) -> tuple[tuple[int, str], tupl
     m = _SPLIT_SIZES_RE.search(text)
     if m is None:
         return None
-    parts = [(1 if m.group(i).isalpha() else int(m.group(i)), sx.extract_size(m.group(i + 1))[0] or "")
+    parts = [(int(m.group(i)) if m.group(i).isdigit() else 1, sx.extract_size(m.group(i + 1))[0] or "")
              for i in (1, 3)]
     if line is not None and parts[1][1] == line.size:
         parts.reverse()
@@ -585,6 +592,29 @@ _COMES_WITH_RE = re.compile(r"\bcomes? with (?:(?:a|an|the|its|matching) )*([a-z
 # "something official, not those casual ones", "nothing casual": ones not sold as casual
 _NOT_CASUAL_RE = re.compile(r"\b(?:not|no|nothing|none of) (?:those |the |that |them |these )?casual(?: ones?| stuff| looking| style)?\b")
 _KIDS_RE = re.compile(r"\b(?:kids?|childrens?|child|toddlers?|bab(?:y|ies)|little ones?)\b(?! shower)")
+
+
+# "the loose one", "add the sling bag": a word of one shown product's name (not of them all) names it
+_NAME_WORD_REF_RE = re.compile(rf"\b(?:the|that|this) (?:(?P<word>[a-z]{{4,}}) (?:one|ones|pair)|(?P<kind>{meaning.TYPE_ALT}))\b"
+                               r"(?! (?:one|ones|pair)\b)")
+
+
+def _named_on_screen(text: str, state: DialogueState) -> tuple[str, re.Match[str]] | None:
+    for m in _NAME_WORD_REF_RE.finditer(text):
+        word = m.group("word") or m.group("kind").split()[0]
+        if m.group("kind") and (REMOVE.search(text) or not ADD.search(text)):
+            continue  # "take out the trousers": the cart's; "add the sling bag": the one on screen
+        if len(word) < 4 or (m.group("word") and word in _NOT_A_NAME_WORD) or any(
+                p.brand.lower().split()[0] == word for p in state.shown):
+            continue  # "the other one", "the cheaper one": said by what they are; "the puma ones" by the make
+        named = [p for p in state.shown if re.search(rf"\b{re.escape(word)}", p.name.lower())]
+        if 0 < len(named) < len(state.shown):
+            return word, m
+    return None
+
+
+_NOT_A_NAME_WORD = frozenset({"other", "same", "cheaper", "cheapest", "last", "next", "first", "second", "third",
+                              "fourth", "fifth", "previous", "right", "best", "nicer", "better", "pricier", "whole"})
 
 
 def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
@@ -650,6 +680,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         kind_stems = descriptor_stems(kind_ref.group(1))  # "the puffer one": the shown product of that kind
         if any(any(stem in p.name.lower() for stem in kind_stems) for p in state.shown):
             ref, t = f"name:{','.join(kind_stems)}", sx._blank(t, kind_ref)
+    if ref is None and (named := _named_on_screen(t, state)) is not None:
+        ref, t = f"name:{named[0]}", sx._blank(t, named[1])
     brands: list[str] = []
     while (brand := vocab.find_brand(t.strip(), known_words=_KNOWN_WORDS)) is not None:
         tokens = t.strip().split()
@@ -730,8 +762,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
             r"(?<!the )(?<!my )(?<!her )(?<!his )(?<!our )(?<!with )\b(?:girls|boys)\b", text):
         recipient = None  # "my daughter's fourteen, she wants a sweatshirt, girls'": the department said
     values.update(style=style, material=material, gender=recipient or gender)
-    if values["gender"] is None and state.filters.gender is None:
-        values["gender"] = meaning.pronoun_gender(text)  # "my best mate ... it's his birthday"
+    if values["gender"] is None and (state.filters.gender is None or meaning.child_age(text)):
+        # "my best mate ... it's his birthday"; "now my middle one, he's eight" after his sister's jacket
+        values["gender"] = meaning.pronoun_gender(text)
     if values["gender"] is None and state.filters.gender is None and (party := _HEN_STAG_RE.search(text)):
         values["gender"] = "women" if party.group(1) in ("hen", "bachelorette") else "men"  # who goes to one
     if values["gender"] is None and _KIDS_RE.search(text):
@@ -780,8 +813,12 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             return Intent.confirm, 0.95  # "go on so, yes"
     if DECLINE_ADD.search(text) and not slots.has_search_slots() and not (CLEAR_CART.search(text) or REMOVE.search(text)):
         return Intent.decline, 0.85
-    if pending is not None and pending.kind == "choose_size" and slots.size and not REMOVE.search(text):
+    if pending is not None and pending.kind == "choose_size" and slots.size and not REMOVE.search(text) and (
+            slots.reference or not (slots.category or slots.product_type)):  # "now trousers, waist 32": a search
         return Intent.add_to_cart, 0.9
+    if _BUY_IT_RE.fullmatch(text) and state.cart.item_count > 0 and (
+            state.focus_id is None or state.focus_id in state.cart.product_ids):
+        return Intent.checkout, 0.8  # "ok buy it" with what is shown already in the cart: the cart
     if pending is not None and pending.kind == "choose_product" and slots.reference and not slots.topic:
         return Intent(pending.for_intent or "product_details"), 0.85
     if re.fullmatch(r"(?:no|nope|nah)(?: thanks| thank you)?(?: (?:thats all|im good|bye))?", text):
@@ -934,6 +971,8 @@ _PUT_ASIDE_RE = re.compile(r" (?:are |is |s )?(?:too|so|kinda|very|a bit|bit|not
 _COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy)\s(?=(?:from|at|in|on)\s(?:my\s|the\s|our\s)?(?:office|work|hr|"
                            r"team|accounts|finance|department|marketing|sales|it|admin|reception)\b)")
 _MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})  # unlike things under one name
+_BUY_IT_RE = re.compile(r"(?:ok |okay |right |alright |so |then )*(?:buy|order) (?:it|them|that|those|it all|everything|all of it)"
+                        r"(?: now| please| then)*")
 _BARE_SIZE_WORDS = 6  # "ok a small then please": a size and a few words of assent
 _BARE_NUMBER_RE = re.compile(r"\b(\d{1,2})\b")
 _TIME_AGO_RE = re.compile(r"\b(?:an? |the )?(?:few|couple|two|three|\d+) (?:of )?(?:days|weeks|months|years) "
@@ -1026,8 +1065,14 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
             reference=again_ref, size=whole.slots.size, quantity=1))
         return Understanding(intent=Intent.update_cart, slots=Slots(size=line.size, quantity=line.quantity - 1),
                              confidence=0.8, then=[extra])
+    same_for = _SAME_FOR_RE.search(prepared)
+    if (same_for and not _names_product(whole) and whole.slots.gender is not None
+            and state.filters.gender not in (None, whole.slots.gender)):
+        # "now the same thing for his sister" after his t-shirt: the same kind, from her department
+        return Understanding(intent=Intent.refine, confidence=0.8, slots=Slots(
+            gender=whole.slots.gender, child_age=whole.slots.child_age))
     if again is not None and (_SAME_AGAIN_RE.search(prepared) or (
-            _SAME_FOR_RE.search(prepared) and not _names_product(whole))):  # "one for my dad too, same kurta"
+            same_for and not _names_product(whole))):  # "one for my dad too, same kurta"
         same = Slots(reference=again_ref, size=whole.slots.size,
                      quantity=whole.slots.quantity)
         return Understanding(intent=Intent.add_to_cart, slots=same, confidence=0.8)
@@ -1052,7 +1097,8 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     if whole.intent == Intent.decline and state.pending is not None and state.pending.kind == "checkout":
         # "not yet, he needs a belt as well, show me men's belts": no to paying, and a new search
         free = understand(text, state.model_copy(update={"pending": None}), vocab)
-        if free.intent in (Intent.search, Intent.refine) and _names_product(free):
+        if (free.intent in (Intent.search, Intent.refine) and _names_product(free)) or free.intent in (
+                Intent.remove_from_cart, Intent.update_cart):  # "wait no, not yet, take the white one out"
             return whole.model_copy(update={"then": [free]})
     if whole.intent == Intent.checkout and state.shown and (cue := CHECKOUT.search(prepared)):
         added = _understand_one(sx._blank(prepared, cue), state, vocab)  # "put the first one in and let's check out"
@@ -1061,6 +1107,8 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     if len(parts) < 2:
         return whole
     first, *rest = [_understand_one(part, state, vocab) for part in parts]
+    if all(u.intent == Intent.view_cart for u in (first, *rest)):
+        return whole  # "how many is that, and what's the total in euros": the cart, said once
     if rest[-1].intent == Intent.checkout and first.intent == Intent.product_details and first.slots.reference:
         first = first.model_copy(update={"intent": Intent.add_to_cart})  # "the first pair, and then check out"
     if (len(rest) == 1 and rest[0].intent == Intent.add_to_cart and rest[0].slots.reference in (None, "focus")

@@ -361,6 +361,7 @@ class DialogueEngine:
         the `carried` limits (said for the earlier kind: field → its unset value) are dropped first when
         they would cost anything said now."""
         state = turn.state
+        kids_said = ""  # what was asked for a child when the grown-ups' department answers it
         result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
         if carried and (not result.products or set(result.relaxed) & _SAID_FILTERS):
             unbounded = filters.model_copy(update=carried)
@@ -376,6 +377,12 @@ class DialogueEngine:
             other = await self.shop.search(wider_kind, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
             if other.products and not set(other.relaxed) & _SAID_FILTERS:
                 filters, result = wider_kind, other
+        if carried_gender and not result.products and filters.gender in vocabulary.KID_GENDERS and turn.u.slots.child_age:
+            # "a wristwatch for him, he's thirteen" after his phone: no boys' watches, so men's
+            grown = filters.model_copy(update={"gender": vocabulary.ADULT_OF[filters.gender], "age_group": None})
+            other = await self.shop.search(grown, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+            if other.products:
+                kids_said, filters, result = say.describe_filters(filters), grown, other
         if carried_gender and not result.products:  # someone else's, and then not their budget either
             filters = filters.model_copy(update={"gender": None, "age_group": "adults", **(carried or {})})
             result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
@@ -385,7 +392,7 @@ class DialogueEngine:
                 anyone = filters.model_copy(update={"gender": wider_gender, "age_group": None})
                 other = await self.shop.search(anyone, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
                 if other.products:
-                    result = other.model_copy(update={"relaxed": [*other.relaxed, "gender"]})
+                    kids_said, filters, result = say.describe_filters(filters), anyone, other
                     break
         result = result.model_copy(update={"relaxed": _relaxed_names(result.relaxed)})
         if protect and set(result.relaxed) & protect and wider is not None:
@@ -404,8 +411,8 @@ class DialogueEngine:
             turn.reply = f"Sorry, I couldn't find any {wanted}. Try a different colour, size or budget?"
             return
         self._show(turn, result.products, total=result.total, offset=offset)
-        if set(result.relaxed) - {"age_group", "name_prefer"}:  # defaults and preferences are not worth a word
-            intro = f"I couldn't find {wanted}, but here are {say.describe_filters(effective)}. "
+        if kids_said or set(result.relaxed) - {"age_group", "name_prefer"}:  # defaults and preferences are not worth a word
+            intro = f"I couldn't find {kids_said or wanted}, but here are {say.describe_filters(effective)}. "
         elif offset > 0:
             intro = "Here's one more. " if len(result.products) == 1 else f"Here are {len(result.products)} more. "
         elif result.tag_matches is not None and filters.occasion:  # few for the occasion: those first
