@@ -883,3 +883,27 @@ def test_what_is_worn_already_and_words_heard_one_letter_short(vocab: Vocabulary
     assert understand("a check shirt", fresh(), vocab).slots.style == "checked"
     flats = understand("shoes for her, like flats", fresh(), vocab).slots
     assert flats.product_type == "flats"
+
+
+def test_a_product_named_by_a_word_of_its_name_and_cart_lines_changed_in_passing(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=1, name="F Women Beige Regular Fit Trousers", brand="F", price_cents=3000, category="trousers"),
+             ShownProduct(id=2, name="F Women Beige Loose Fit Peg Trousers", brand="F", price_cents=2200,
+                          category="trousers"),
+             ShownProduct(id=3, name="Puma Women Black Track Pants", brand="Puma", price_cents=2500, category="trousers")]
+    state = DialogueState(conversation_id="t", shown=shown)
+    loose = understand("ok the loose one in a small", state, vocab)
+    assert (loose.intent, loose.slots.reference, loose.slots.style) == (Intent.add_to_cart, "name:loose", None)
+    assert understand("the puma ones then", state, vocab).slots.reference != "name:puma"  # the make, said so
+    assert understand("the other one", state, vocab).slots.reference is None
+    added = state.model_copy(update={"last_line": LineRef(product_id=2, size="8", quantity=2),
+                                     "cart": CartSummary(item_count=2, total_cents=4400, product_ids=[2])})
+    enough = understand("ah sorry, just one is enough", added, vocab)
+    assert (enough.intent, enough.slots.quantity) == (Intent.update_cart, 1)
+    more = understand("my sister says we buy three, one for her too", added, vocab)
+    assert (more.intent, more.slots.quantity) == (Intent.update_cart, 3)
+    resized = understand("she has grown, change the size eight to nine", added, vocab)
+    assert (resized.intent, resized.slots.size) == (Intent.update_cart, "9")
+    paying = added.model_copy(update={"pending": PendingConfirmation(kind="checkout")})
+    held = understand("wait no not yet, take the loose ones out", paying, vocab)
+    assert held.intent == Intent.decline and [u.intent for u in held.then] == [Intent.remove_from_cart]
+    assert understand("and for my tita, a blouse", fresh(), vocab).slots.gender == "women"

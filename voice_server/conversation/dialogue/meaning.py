@@ -229,8 +229,11 @@ _BOUGHT_BEFORE_RE = re.compile(
     rf"\b(?:lost|forgot|left|broke|ruined|tore|ripped) (?:my|our|his|her|their|the) (?:\w+ )?(?:{TYPE_ALT})\b")
 # "i'll just wear my suit pants", "i'll be wearing sweaters under it": what they have, never the request
 _WEAR_OWN_RE = re.compile(
-    rf"\b(?:ill|i will|im gonna|im going to|i can|i could) (?:just |still |probably )?(?:be )?"
-    rf"wear(?:ing)? (?:my |the |a |an |some |those |these )?(?:\w+ ){{0,2}}?(?:{TYPE_ALT})\b")
+    rf"\b(?:ill|i will|im gonna|im going to|i can|i could|if i|so i can) (?:just |still |probably )?(?:be )?"
+    rf"wear(?:ing)? (?:my |the |a |an |some |those |these )?(?:\w+ ){{0,2}}?(?:{TYPE_ALT})\b|"
+    # "a top to wear with my jeans", "if i wanna wear a hoodie under it"
+    rf"\bto wear (?:with|over|under) (?:my |a |an |the |some |his |her )?(?:\w+ )?(?:{TYPE_ALT})\b|"
+    rf"\b(?:wanna|want to) wear (?:a |an |my |some )?(?:\w+ )?(?:{TYPE_ALT}) (?:under|over|underneath)\b")
 
 
 def extract_types(text: str) -> tuple[list[ProductType], str]:
@@ -617,6 +620,7 @@ _SPLIT_RE = re.compile(
 _CART_CUE_RE = re.compile(r"\b(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th|add|put|pop|chuck)\b")
 _SPLIT_AFTER_CART_RE = re.compile(
     r",?\s(?:and then|and now)\s|"  # "first one in XL, and then sports bras for me"
+    r"\s(?:ok|okay|right|so)? ?now (?=(?:for )?(?:him|her|them|me|my|his)\b)|"  # "add that. okay now him, he needs a kurta"
     r"\s(?:and then|and also|and now|and|then|also|plus)\s(?=(?:now |then )?(?:"
     r"(?:i|he|she|they|we)(?:ll| will|d| would)? (?:also |really |still |probably )?"
     r"(?:need|needs|want|wants|like|love|could do with)\b|"

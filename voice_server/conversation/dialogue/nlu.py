@@ -604,6 +604,8 @@ def _named_on_screen(text: str, state: DialogueState) -> tuple[str, re.Match[str
         word = m.group("word") or m.group("kind").split()[0]
         if m.group("kind") and (REMOVE.search(text) or not ADD.search(text)):
             continue  # "take out the trousers": the cart's; "add the sling bag": the one on screen
+        if m.group("word") and not (ADD.search(text) or DETAILS.search(text) or sx.extract_size(text)[0]):
+            continue  # "the slim ones never fit me": a complaint, not a pick
         if len(word) < 4 or (m.group("word") and word in _NOT_A_NAME_WORD) or any(
                 p.brand.lower().split()[0] == word for p in state.shown):
             continue  # "the other one", "the cheaper one": said by what they are; "the puma ones" by the make
@@ -878,7 +880,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if COMPARE.search(text) or (_WHICH_PRICE_RE.search(text) and state.shown and (
             _TWO_RE.search(text) or "," in (slots.reference or ""))):
         return Intent.compare, 0.9
-    if SIZE_ADVICE.search(text) and not ADD.search(text):
+    if SIZE_ADVICE.search(text) and not ADD.search(text) and not (
+            slots.style and _AND_MORE_RE.match(text) and state.shown):  # "and regular fit, the slim ones never fit me"
         return Intent.size_advice, 0.85
     shopping = bool(slots.category or slots.product_type or slots.exclude_words or slots.colours)
     if (slots.measurements and slots.reference and slots.reference.startswith("ordinal") and slots.size
@@ -971,6 +974,7 @@ _PUT_ASIDE_RE = re.compile(r" (?:are |is |s )?(?:too|so|kinda|very|a bit|bit|not
 _COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy)\s(?=(?:from|at|in|on)\s(?:my\s|the\s|our\s)?(?:office|work|hr|"
                            r"team|accounts|finance|department|marketing|sales|it|admin|reception)\b)")
 _MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})  # unlike things under one name
+_AND_MORE_RE = re.compile(r"(?:and|or|but|in|only|just|also)\b")
 _BUY_IT_RE = re.compile(r"(?:ok |okay |right |alright |so |then )*(?:buy|order) (?:it|them|that|those|it all|everything|all of it)"
                         r"(?: now| please| then)*")
 _BARE_SIZE_WORDS = 6  # "ok a small then please": a size and a few words of assent

@@ -467,8 +467,8 @@ class DialogueEngine:
         return say.speak_list(list(say.ORDINAL_WORDS[: len(turn.state.shown)]))
 
     async def _details(self, turn: _Turn) -> None:
-        if turn.u.slots.reference is None and turn.state.focus_id is None and len(turn.state.shown) > 1:
-            # "which one would you recommend": the best match for what was asked is the first
+        if turn.u.slots.reference in (None, "focus") and turn.state.focus_id is None and len(turn.state.shown) > 1:
+            # "which one would you recommend", "is it warm enough": the best match for what was asked is the first
             turn.u = turn.u.model_copy(update={"slots": turn.u.slots.model_copy(update={"reference": "ordinal:1"})})
         target = await self._target(turn, Intent.product_details)
         if target is None:
