@@ -907,3 +907,17 @@ def test_a_product_named_by_a_word_of_its_name_and_cart_lines_changed_in_passing
     held = understand("wait no not yet, take the loose ones out", paying, vocab)
     assert held.intent == Intent.decline and [u.intent for u in held.then] == [Intent.remove_from_cart]
     assert understand("and for my tita, a blouse", fresh(), vocab).slots.gender == "women"
+
+
+def test_a_question_about_the_cheapest_a_count_taken_back_and_formal_among_other_styles(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"B Men Brown Leather Belt {i}", brand="B", price_cents=1000 + i,
+                          category="accessories") for i in (1, 2, 3)]
+    state = DialogueState(conversation_id="t", shown=shown)
+    assert understand("which one of those is the cheapest", state, vocab).intent != Intent.add_to_cart
+    counted = state.model_copy(update={"last_line": LineRef(product_id=2, size="M", quantity=5),
+                                       "cart": CartSummary(item_count=5, total_cents=5000, product_ids=[2])})
+    fewer = understand("hmm change that to three, five is too many", counted, vocab)
+    assert (fewer.intent, fewer.slots.quantity) == (Intent.update_cart, 3)
+    assert "casual" in (understand("slim fit formal shirts in white", fresh(), vocab).slots.exclude_words or [])
+    assert "casual" not in (understand("a shirt, nothing too formal", fresh(), vocab).slots.exclude_words or [])
+    assert "shorts" in (understand("cargo pants for camping", fresh(), vocab).slots.exclude_words or [])

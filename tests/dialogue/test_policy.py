@@ -491,3 +491,12 @@ async def test_a_childs_age_said_after_their_last_search_and_the_same_thing_for_
     results, state = await talk(engine_factory(), "t-shirts for my son, he's six", "the first one in small",
                                 "now the same thing for his sister")
     assert results[-1].intent == "refine" and state.filters.gender == "girls", results[-1].reply_text
+
+
+async def test_a_line_taken_out_by_its_colour_once_another_list_is_shown(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    _, state = await talk(engine, "white t-shirts for men", "add the first one in large", "now black ones",
+                          "the first one in large too")
+    assert len(state.cart.product_ids) == 2
+    taken = await engine.handle(state, "take the white one out")
+    assert taken.new_state.cart.item_count == 1 and taken.reply_text.startswith("Removed"), taken.reply_text

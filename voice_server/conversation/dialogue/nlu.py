@@ -629,6 +629,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         t = sx._blank(t, m)
     t = _WAIST_SIZE_RE.sub(lambda m: f" size {m.group(1) or m.group(2)} ", t)
     t = _TIME_AGO_RE.sub(sx.BLANK, t)  # "a couple of weeks back" is no quantity, "next weekend" no occasion
+    t = _TOO_MANY_RE.sub(sx.BLANK, t)  # "change that to three, five is too many": the count that stands is three
     t = _COLLEAGUE_RE.sub(lambda m: " woman " if m.group(1) in ("girl", "lady", "gal") else " man ", t)
     not_casual = _NOT_CASUAL_RE.search(t)
     if not_casual:
@@ -717,6 +718,10 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         quantity, t = state.last_line.quantity - 1, sx._blank(t, less)
     if quantity is None and (m := _JUST_THE_ONE_RE.search(t)):
         quantity, t = 1, sx._blank(t, m)  # "just the one is fine"
+    line = state.last_line
+    if (quantity is None and line is not None and not (line.size or "").isdigit()
+            and (m := _CHANGE_TO_COUNT_RE.search(t))):
+        quantity, t = int(m.group(1)), sx._blank(t, m)  # "change that to three": lettered sizes, so a count
     values["quantity"] = quantity
     if ref is None:
         ref, t = sx.extract_focus_reference(t)
@@ -775,8 +780,11 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values.update(gender=None, age_group="adults")  # "a shirt for myself" after the children's: a grown-up's
     if (values["gender"] or state.filters.gender) in KID_GENDERS or values.get("age_group") == "kids":
         values["child_age"] = meaning.child_age(text)  # for a kids' size when none is said
-    if not_casual or (style == "formal" and "casual" not in text):  # "a formal shirt": not one sold as smart casual
+    if not_casual or ((style == "formal" or (formality is None and _FORMAL_RE.search(text))) and "casual" not in text):
+        # "a formal shirt", "slim fit formal shirts": not one sold as smart casual
         values["exclude_words"] = excluded_words = [*(excluded_words or ()), "casual"]
+    if values["product_type"] == "cargo" and re.search(r"\b(?:pants|trousers)\b", text):
+        values["exclude_words"] = excluded_words = [*(excluded_words or ()), "shorts"]  # "cargo pants", not shorts
     if values["product_type"] == "leggings" and (values.get("occasion") or occasion or state.filters.occasion) == "gym":
         values["exclude_words"] = [*(excluded_words or ()), "churidar"]  # for a run: not the ethnic kind
     _drop_excluded(values)
@@ -925,8 +933,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.product_details, 0.75  # "the second one, how high is the heel on that"
     if (
         slots.reference and state.shown and (slots.size or slots.quantity) and same_list
-        and not (slots.colours or slots.price_max or slots.price_trend)
-    ):
+        and not (slots.colours or slots.price_max or slots.price_trend) and not text.startswith("which ")
+    ):  # not "which one of those is the cheapest"
         return Intent.add_to_cart, 0.8  # "the first one in large", "three of the first one"
     has_context = bool(state.shown) or state.filters != type(state.filters)()
     if slots.has_search_slots():
@@ -974,6 +982,10 @@ _PUT_ASIDE_RE = re.compile(r" (?:are |is |s )?(?:too|so|kinda|very|a bit|bit|not
 _COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy)\s(?=(?:from|at|in|on)\s(?:my\s|the\s|our\s)?(?:office|work|hr|"
                            r"team|accounts|finance|department|marketing|sales|it|admin|reception)\b)")
 _MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})  # unlike things under one name
+_FORMAL_RE = re.compile(r"(?<!too )(?<!less )(?<!not )(?<!so )(?<!bit )\bformal\b")
+_CHANGE_TO_COUNT_RE = re.compile(r"\b(?:change|make|put) (?:that|it|them|those|the \w+) (?:to|down to|up to) (\d{1,2})\b"
+                                 r"(?! (?:dollars|bucks|waist|inch))")
+_TOO_MANY_RE = re.compile(r"\b\d{1,2} (?:is|are|s|was) (?:too many|a lot|way too many|too much|plenty|overkill)\b")
 _AND_MORE_RE = re.compile(r"(?:and|or|but|in|only|just|also)\b")
 _BUY_IT_RE = re.compile(r"(?:ok |okay |right |alright |so |then )*(?:buy|order) (?:it|them|that|those|it all|everything|all of it)"
                         r"(?: now| please| then)*")

@@ -673,6 +673,10 @@ class DialogueEngine:
             target = resolve_one(slots.reference, state)
             if target is not None:
                 line = next((ln for ln in cart.lines if ln.product_id == target.id), None)
+        if line is None and slots.reference and slots.reference.startswith(("colour:", "brand:")):
+            said = slots.reference.split(":", 1)[1]  # "take the white one out" when the white one is no longer shown
+            named = [ln for ln in cart.lines if _line_mentions(ln.name, ln.brand, said)]
+            line = named[0] if len(named) == 1 else None
         if line is None:
             words = [w for w in (slots.colour, slots.brand, slots.category) if w]
             if words:
