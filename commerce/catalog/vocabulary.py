@@ -112,6 +112,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("sandals", "sandals", "", "sandals,sandal,sliders,slides,chappals,slippers"),
     _t("heels", "sandals", "heel,pump,stiletto", "heels,heel,high heels,pumps"),
     _t("stilettos", "sandals", "stiletto", "stilettos,stiletto,stiletto heels"),  # "heels, but no stilettos"
+    _t("block heels", "sandals", "block heel", "block heels,block heel,block heeled sandals"),
     _t("wedges", "sandals", "wedge", "wedges,wedge,wedge heels,wedge sandals"),
     _t("flats", "sandals", "flat,ballerina", "flats,flat sandals,ballerinas,ballet flats,flat ones"),
     _t("handbag", "bags", "handheld,shoulder,hobo,tote,clutch,satchel,purse,sling",
@@ -173,6 +174,9 @@ for _type, _words in _TYPES:
 # Words that describe a product rather than name it; excluding one ("nothing floral", "not
 # leather") removes products whose name carries it.
 DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
+    # "none of that faux leather": the imitation, not leather itself
+    "faux leather": ("faux", "vegan leather"), "fake leather": ("faux", "vegan leather"),
+    "pu leather": ("faux", "vegan leather"), "vegan leather": ("faux", "vegan leather"),
     "floral": ("floral", "flower"),
     "printed": ("print",),
     "print": ("print",),
@@ -200,7 +204,6 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "distressed": ("distress",),
     "denim": ("denim",),
     "leather": ("leather",),
-    "faux leather": ("leather",),
     "georgette": ("georgette",),
     "silk": ("silk",),
     "silky": ("silk", "satin"),

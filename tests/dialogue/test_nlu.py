@@ -921,3 +921,9 @@ def test_a_question_about_the_cheapest_a_count_taken_back_and_formal_among_other
     assert "casual" in (understand("slim fit formal shirts in white", fresh(), vocab).slots.exclude_words or [])
     assert "casual" not in (understand("a shirt, nothing too formal", fresh(), vocab).slots.exclude_words or [])
     assert "shorts" in (understand("cargo pants for camping", fresh(), vocab).slots.exclude_words or [])
+
+
+def test_real_leather_not_its_imitation_and_block_heels(vocab: Vocabulary) -> None:
+    real = understand("a real leather wallet, none of that faux leather", fresh(), vocab).slots
+    assert real.material == "leather" and "leather" not in (real.exclude_words or []) and "faux" in (real.exclude_words or [])
+    assert understand("block heels for work", fresh(), vocab).slots.name_any == ["block heel"]
