@@ -46,27 +46,31 @@ OWN_SETS = {
     "dev_everyday_c.json": 130,  # 134/146
     "dev_everyday_d.json": 131,  # 135/145
     "dev_everyday_e.json": 130,  # 134/143
-    "dev_everyday_f.json": 115,  # 119/132
+    "dev_everyday_f.json": 117,  # 121/132
     "dev_everyday_g.json": 114,  # 118/145
     "dev_everyday_h.json": 122,  # 126/142
     "dev_everyday_i.json": 119,  # 123/135
     "dev_everyday_j.json": 111,  # 115/135
     "dev_everyday_k.json": 100,  # 104/120
-    "dev_everyday_l.json": 117,  # 121/142
+    "dev_everyday_l.json": 119,  # 123/142
     "dev_everyday_m.json": 123,  # 127/150
-    "dev_everyday_n.json": 124,  # 128/150
+    "dev_everyday_n.json": 125,  # 129/150
     "dev_everyday_o.json": 125,  # 129/150
-    "dev_everyday_p.json": 123,  # 127/149
-    "dev_budget_cart.json": 101,  # 105/124
+    "dev_everyday_p.json": 127,  # 131/149
+    "dev_everyday_q.json": 150,  # 154/170
+    "dev_everyday_r.json": 144,  # 148/167
+    "dev_everyday_s.json": 128,  # 132/143
+    "dev_everyday_t.json": 114,  # 118/155
+    "dev_budget_cart.json": 98,  # 102/124
     "dev_corrections.json": 98,  # 102/108
-    "dev_gifts_occasions.json": 106,  # 110/125
     "dev_events.json": 105,  # 109/122
-    "dev_mixed.json": 115,  # 119/135
-    "heldout_everyday.json": 109,  # 113/145
-    "heldout_everyday_2.json": 107,  # 111/139
+    "dev_gifts_occasions.json": 106,  # 110/125
+    "dev_mixed.json": 117,  # 121/135
+    "heldout_everyday.json": 110,  # 114/145
+    "heldout_everyday_2.json": 112,  # 116/139
     "heldout_everyday_3.json": 103,  # 107/136
-    "heldout_mixed.json": 92,  # 96/125
     "heldout_families.json": 94,  # 98/109
+    "heldout_mixed.json": 93,  # 97/125
 }
 
 
