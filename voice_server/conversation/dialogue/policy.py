@@ -377,23 +377,19 @@ class DialogueEngine:
             other = await self.shop.search(wider_kind, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
             if other.products and not set(other.relaxed) & _SAID_FILTERS:
                 filters, result = wider_kind, other
-        if carried_gender and not result.products and filters.gender in vocabulary.KID_GENDERS and turn.u.slots.child_age:
-            # "a wristwatch for him, he's thirteen" after his phone: no boys' watches, so men's
-            grown = filters.model_copy(update={"gender": vocabulary.ADULT_OF[filters.gender], "age_group": None})
-            other = await self.shop.search(grown, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
-            if other.products:
-                kids_said, filters, result = say.describe_filters(filters), grown, other
+        if not result.products and filters.gender in vocabulary.KID_GENDERS and (
+                not carried_gender or turn.u.slots.child_age):
+            # "a watch for him, he's thirteen": no boys' watches, so men's; failing those (unless the boy
+            # was only the last search's), watches anyone can wear
+            for wider_gender in (vocabulary.ADULT_OF[filters.gender], *(() if carried_gender else (None,))):
+                wider_kind = filters.model_copy(update={"gender": wider_gender, "age_group": None})
+                other = await self.shop.search(wider_kind, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+                if other.products:
+                    kids_said, filters, result = say.describe_filters(filters), wider_kind, other
+                    break
         if carried_gender and not result.products:  # someone else's, and then not their budget either
             filters = filters.model_copy(update={"gender": None, "age_group": "adults", **(carried or {})})
             result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
-        elif not result.products and filters.gender in vocabulary.KID_GENDERS:
-            # "a watch for him, he's thirteen": no boys' watches, so men's; failing those, watches anyone can wear
-            for wider_gender in (vocabulary.ADULT_OF[filters.gender], None):
-                anyone = filters.model_copy(update={"gender": wider_gender, "age_group": None})
-                other = await self.shop.search(anyone, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
-                if other.products:
-                    kids_said, filters, result = say.describe_filters(filters), anyone, other
-                    break
         result = result.model_copy(update={"relaxed": _relaxed_names(result.relaxed)})
         if protect and set(result.relaxed) & protect and wider is not None:
             await self._run_search(turn, wider, offset, protect)
