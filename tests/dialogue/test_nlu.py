@@ -878,6 +878,7 @@ def test_what_is_worn_already_and_words_heard_one_letter_short(vocab: Vocabulary
     assert understand("some leggins for yoga", fresh(), vocab).slots.product_type == "leggings"
     assert understand("black sneakrs", fresh(), vocab).slots.product_type == "sneakers"
     assert understand("no thanks", fresh(), vocab).slots.product_type is None  # not "tanks"
+    assert understand("no florals, every single guest wears them", fresh(), vocab).slots.product_type is None
     official = understand("an official shirt for work, not those casual ones", fresh(), vocab).slots
     assert official.exclude_words == ["casual"] and official.occasion != "casual"
     assert understand("a check shirt", fresh(), vocab).slots.style == "checked"

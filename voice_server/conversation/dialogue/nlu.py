@@ -477,6 +477,9 @@ def _strip_fillers(text: str) -> str:
 
 _CHECK_CLOTH_RE = re.compile(r"\bcheck (?=(?:shirt|skirt|trouser|pant|blazer|suit|dress|jacket|scarf|kurta)s?\b)")  # "a check shirt"
 _ONE_WORD_TYPES = sorted(w for w in TYPE_WORDS if " " not in w and "-" not in w and len(w) >= 5)
+# English words one letter short of a garment word ("every single wedding guest" is no singlet)
+_REAL_WORDS = frozenset({"single", "singles", "dangers", "dangles", "kickers", "runner", "chokes", "scares", "muffle",
+                         "muffles", "blazes", "pedant", "pedants", "erring", "jeweller", "jewellers", "seater"})
 _SPELLING_CUTOFF = 90  # "leggins" → leggings (93), "jumkas" → jhumkas (92); not "slippery" → slippers (88)
 
 
@@ -484,7 +487,7 @@ _SPELLING_CUTOFF = 90  # "leggins" → leggings (93), "jumkas" → jhumkas (92);
 def _spelled(token: str) -> str:
     """An unknown word of six letters or more that is a garment word with one letter dropped ("leggins",
     "jumkas"), read as that word; a word one letter longer ("thanks" → tanks) is left alone."""
-    if len(token) < 6 or not token.isalpha() or token in _KNOWN_WORDS or token in FILLER_WORDS:
+    if len(token) < 6 or not token.isalpha() or token in _KNOWN_WORDS or token in FILLER_WORDS or token in _REAL_WORDS:
         return token
     match = process.extractOne(token, _ONE_WORD_TYPES, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
     if match is None or match[0][0] != token[0] or len(match[0]) != len(token) + 1:
