@@ -16,6 +16,7 @@ from commerce.catalog.vocabulary import (
     TYPE_WORDS,
     descriptor_stems,
 )
+from commerce.sizing.charts import ALPHA_SIZES
 from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS
@@ -302,7 +303,6 @@ _ONE_LESS_RE = re.compile(r"\b(?:take (?:one|1) off|one (?:less|fewer)|(?:remove
 # "actually go up a size", "a size smaller": the next size of the line just added
 _SIZE_STEP_RE = re.compile(r"\b(?:go |going |move |bump it |take it )?(up|down) (?:a|one) size\b|\bsize (up|down)\b|"
                            r"\b(?:a|one) size (bigger|larger|up|smaller|down)\b|\bnext size (up|down)\b")
-_LETTER_ORDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL")
 _WAIST_FROM = 24  # waists go up in twos; shoes in ones
 
 
@@ -310,9 +310,9 @@ def _stepped_size(size: str | None, cue: re.Match[str]) -> str | None:
     if size is None:
         return None
     step = 1 if next(g for g in cue.groups() if g) in ("up", "bigger", "larger") else -1
-    if size.upper() in _LETTER_ORDER:
-        at = _LETTER_ORDER.index(size.upper()) + step
-        return _LETTER_ORDER[at] if 0 <= at < len(_LETTER_ORDER) else None
+    if size.upper() in ALPHA_SIZES:  # the catalog's lettered size system
+        at = ALPHA_SIZES.index(size.upper()) + step
+        return ALPHA_SIZES[at] if 0 <= at < len(ALPHA_SIZES) else None
     if size.isdigit():
         return str(int(size) + step * (2 if int(size) >= _WAIST_FROM else 1))
     return None
