@@ -49,7 +49,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("sweater", "sweaters", "", "sweater,jumper,pullover,knit,knitwear,woolly"),
     _t("cardigan", "sweaters", "cardigan", "cardigan,cardi"),
     _t("puffer", "jackets", "puffer,padded,quilted,parka",
-       "puffer,puffer jacket,puffer coat,puffy jacket,puffa,padded jacket,quilted jacket,down jacket,puffy one,"
+       "puffer,puffer jacket,puffer coat,puffy jacket,puffa,puffa jacket,puffa coat,padded jacket,quilted jacket,down jacket,puffy one,"
        "padded one,winter jacket,winter coat,warm jacket,warm coat,snow jacket,ski jacket"),
     _t("jacket", "jackets", "jacket,coat,parka,puffer,windcheater",
        "jacket,coat,overcoat,parka,windcheater,windbreaker,anorak"),
@@ -57,7 +57,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("warm layer", None, "jacket,coat,puffer,parka,sweater,sweatshirt,hoodie,cardigan,pullover,jumper,shawl,"
        "fleece,thermal", "warm layer,something warm,warm clothes,warm things,warm stuff,winter wear,winterwear"),
     _t("blazer", "jackets", "blazer", "blazer,sport coat,suit jacket"),
-    _t("bomber", "jackets", "bomber", "bomber,bomber jacket"),
+    _t("bomber", "jackets", "bomber", "bomber,bomber jacket,bummer jacket"),  # heard as "bummer"
     _t("waistcoat", "jackets", "waistcoat,nehru", "waistcoat,nehru jacket,vest coat"),
     _t("suit", "jackets", "suit", "suit,two piece suit,three piece suit"),
     _t("dress", "dresses", "dress,gown", "dress,gown,frock,sundress"),
@@ -66,13 +66,13 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("raincoat", "jackets", "rain", "raincoat,rain coat,rain jacket,waterproof jacket"),
     _t("jumpsuit", "dresses", "jumpsuit,dungaree", "jumpsuit,dungarees,dungaree,boiler suit"),
     _t("playsuit", "dresses", "playsuit,romper", "playsuit,romper"),
-    _t("kurta", "kurtas", "", "kurta,kurti,curta,tunic,panjabi"),
+    _t("kurta", "kurtas", "", "kurta,kurti,kurtha,curta,tunic,panjabi"),
     _t("kurta set", "ethnic_sets", "", "kurta set,kurti set,kurta pyjama,salwar suit,salwar kameez,ethnic set,punjabi suit"),
     _t("palazzo set", "ethnic_sets", "palazzo", "kurta with palazzo,kurti with palazzo,palazzo set"),
     _t("lehenga", "ethnic_sets", "lehenga,choli,ghagra", "lehenga,lehnga,lengha,ghagra,chaniya choli,lehenga choli"),
     _t("sherwani", "ethnic_sets", "sherwani", "sherwani"),
     _t("saree", "sarees", "", "saree,sari"),
-    _t("jeans", "jeans", "", "jeans,jean,denims,jeggings"),
+    _t("jeans", "jeans", "", "jeans,jean,denims,jeggings,genes"),  # "blue genes": as speech-to-text writes it
     _t("trousers", "trousers", "", "trousers,trouser,pants,pant,slacks,dress pants,formal pants,cigarette pants"),
     _t("chinos", "trousers", "chino", "chinos,chino"),
     _t("palazzo", "trousers", "palazzo", "palazzo,palazzos,palazzo pants"),
@@ -99,7 +99,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,trainers,trainer,kicks"),
     _t("running shoes", "shoes", "running,sports,training,sneaker",
        "running shoes,running shoe,sports shoes,gym shoes,training shoes,runners,running trainers,running sneakers,"
-       "jogging shoes,tennis shoes,tennis shoe"),
+       "jogging shoes,tennis shoes,tennis shoe,running ones,running pair"),
     _t("formal shoes", "shoes", "formal,derby,oxford,brogue,monk,loafer",
        "formal shoes,formal shoe,dress shoes,office shoes,derbys,derby,oxfords,oxford,brogues,brogue"),
     _t("slip-ons", "shoes", "slip-on,slip on,loafer,moccasin,mule,clog,mojari",
@@ -109,8 +109,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("boots", "shoes", "boot", "boots,boot,ankle boots,chelsea boots"),
     _t("shoes", "shoes", "", "shoes,shoe,footwear"),
     _t("flip flops", "sandals", "flip-flop,flip flop", "flip flops,flip flop,flip-flops,flip-flop,jandals"),
-    _t("sandals", "sandals", "", "sandals,sandal,sliders,slides,chappals,slippers"),
-    _t("heels", "sandals", "heel,pump,stiletto", "heels,heel,high heels,pumps"),
+    _t("sandals", "sandals", "", "sandals,sandal,sliders,slides,chappals,slippers,scandals"),  # heard so
+    _t("heels", "sandals", "heel,pump,stiletto", "heels,heel,high heels,pumps,heals"),  # "heals": heard so
     _t("stilettos", "sandals", "stiletto", "stilettos,stiletto,stiletto heels"),  # "heels, but no stilettos"
     _t("block heels", "sandals", "block heel", "block heels,block heel,block heeled sandals"),
     _t("wedges", "sandals", "wedge", "wedges,wedge,wedge heels,wedge sandals"),
@@ -138,8 +138,9 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("sunglasses", "accessories", "sunglass", "sunglasses,sunglass,shades,sunnies,glasses"),
     _t("baseball cap", "accessories", "baseball", "baseball cap,ball cap"),
     _t("cap", "accessories", "cap,hat,beanie", "cap,hat"),
-    _t("beanie", "accessories", "beanie", "beanie,toque,tuque,woolly hat,bobble hat,knit hat,knitted hat,winter hat"),
+    _t("beanie", "accessories", "beanie", "beanie,beany,toque,tuque,woolly hat,bobble hat,knit hat,knitted hat,winter hat"),
     _t("tie", "accessories", "tie", "tie,necktie,bow tie"),
+    _t("pocket square", "accessories", "pocket square", "pocket square,pocket squares,pocket hanky,pocket handkerchief"),
 )
 
 
@@ -238,10 +239,18 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "aviator": ("aviator",),
     "wayfarer": ("wayfarer",),
     "cat eye": ("cat-eye", "cat eye", "cateye"),
+    # the cut: "not so tight", "nothing fitted", "nothing see through"
+    "tight": ("skinny", "jegging", "bodycon", "fitted"),
+    "fitted": ("fitted", "bodycon"),
+    "see through": ("sheer",),
+    "sheer": ("sheer",),
+    "short sleeve": ("short sleeve",),
+    "short sleeved": ("short sleeve",),
 }
 for _word, _stems in list(DESCRIPTOR_STEMS.items()):  # "no graphics", "no slogans"
     if not _word.endswith(("s", "y", "ed")):
         DESCRIPTOR_STEMS.setdefault(f"{_word}s", _stems)
+DESCRIPTOR_STEMS["short"] = ("mini",)  # "nothing too short": the length; no plural, "shorts" are a garment
 MATERIAL_WORDS: tuple[str, ...] = (
     "cotton", "linen", "silk", "wool", "leather", "denim", "polyester", "viscose", "rayon", "georgette",
     "chiffon", "satin", "velvet", "nylon", "canvas", "suede", "jute", "fleece", "modal", "lycra",

@@ -928,3 +928,76 @@ def test_real_leather_not_its_imitation_and_block_heels(vocab: Vocabulary) -> No
     real = understand("a real leather wallet, none of that faux leather", fresh(), vocab).slots
     assert real.material == "leather" and "leather" not in (real.exclude_words or []) and "faux" in (real.exclude_words or [])
     assert understand("block heels for work", fresh(), vocab).slots.name_any == ["block heel"]
+
+
+def test_the_cut_wished_for_and_words_as_speech_to_text_writes_them(vocab: Vocabulary) -> None:
+    loose = understand("these are all really skinny, something not so tight", fresh(), vocab).slots
+    assert loose.style is None and {"skinny", "bodycon"} <= set(loose.exclude_words or [])
+    assert "mini" in (understand("a dress, nothing too short please", fresh(), vocab).slots.exclude_words or [])
+    assert understand("the shorts were too short", fresh(), vocab).slots.reason == "too short"  # a reason, said so
+    assert "sheer" in (understand("a blouse but nothing see-through", fresh(), vocab).slots.exclude_words or [])
+    assert understand("trousers with a wide leg", fresh(), vocab).slots.style == "wide leg"
+    assert understand("a dress that goes down to the ankles", fresh(), vocab).slots.style == "maxi"
+    assert understand("cat eye sunglasses", fresh(), vocab).slots.style == "cateye"
+    heard = {"black heals": "heels", "a beany for winter": "beanie", "ear rings in silver": "earrings",
+             "a grey sweat shirt": "hoodie", "blue genes": "jeans", "a navy puffa jacket": "puffer",
+             "kurthas for office": "kurta", "a pocket square": "pocket square"}
+    for said, kind in heard.items():
+        assert understand(said, fresh(), vocab).slots.product_type == kind, said
+    assert understand("a shirt in excel", fresh(), vocab).slots.size == "XL"
+    assert understand("one in double excel", fresh(), vocab).slots.size == "XXL"
+    assert understand("sandals to go with it, flat ones", fresh(), vocab).slots.product_type == "flats"
+    ish = understand("shoes, sixty-ish", fresh(), vocab).slots
+    assert (ish.price_min, ish.price_max) == (4500, 6300)
+    assert understand("a watch for my boss, he's a guy, fifty-ish", fresh(), vocab).slots.price_max is None  # his age
+    restarted = understand("show me the green um no the yellow tops", fresh(), vocab).slots
+    assert (restarted.colour, restarted.exclude_colours) == ("yellow", None)
+    assert understand("green no yellow", fresh(), vocab).slots.exclude_colours == ["yellow"]
+    assert "polo" in (understand("crew neck t-shirts for men", fresh(), vocab).slots.exclude_words or [])
+    assert "wallet" in (understand("a bag for college", fresh(), vocab).slots.exclude_words or [])
+
+
+def test_whose_relative_and_who_is_talking(vocab: Vocabulary) -> None:
+    assert understand("a belt for my sister's husband", fresh(), vocab).slots.gender == "men"
+    assert understand("a scarf for my brother's wife", fresh(), vocab).slots.gender == "women"
+    boys = DialogueState(conversation_id="t", filters=SearchFilters(gender="boys"))
+    assert understand("and something for me, i'm her grandad", boys, vocab).slots.gender == "men"
+    kid = understand("his youngest is six, a cap for her?", fresh(), vocab).slots
+    assert (kid.gender, kid.child_age) == ("girls", 6)
+    hoodies = DialogueState(conversation_id="t", filters=SearchFilters(gender="women", category="sweaters"),
+                            shown=[ShownProduct(id=1, name="H Women Hoodie", brand="H", price_cents=900,
+                                                category="sweaters")], focus_id=1)
+    cousin = understand("no, my cousin instead, he's eleven, he'd wear it more", hoodies, vocab)
+    assert (cousin.intent, cousin.slots.gender) == (Intent.refine, "boys")
+    interview = understand("my son has nothing smart for his interview on friday, can you help", fresh(), vocab)
+    assert interview.intent == Intent.search and interview.slots.gender == "men"
+
+
+def test_cart_lines_said_by_kind_count_and_more_of_the_same(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=7, name="P Men White Polo T-shirt", brand="P", price_cents=800, category="tshirts")]
+    added = DialogueState(conversation_id="t", shown=shown, focus_id=7,
+                          last_line=LineRef(product_id=7, size="M", quantity=3),
+                          cart=CartSummary(item_count=3, total_cents=2400, product_ids=[7]))
+    one_more = understand("ah and one more large for my cousin", added, vocab)
+    assert (one_more.intent, one_more.slots.reference, one_more.slots.size, one_more.slots.quantity) == (
+        Intent.add_to_cart, "ordinal:1", "L", 1)
+    assert understand("show me one more option", added, vocab).intent != Intent.add_to_cart
+    cufflinks = added.model_copy(update={"shown": [ShownProduct(id=8, name="J Silver Cufflinks", brand="J",
+                                                                price_cents=600, category="jewellery")]})
+    fewer = understand("two of them cancelled, make the polos one", cufflinks, vocab)
+    assert (fewer.intent, fewer.slots.quantity) == (Intent.update_cart, 1)
+    shoes = added.model_copy(update={"last_line": LineRef(product_id=7, size="9", quantity=1)})
+    for said in ("make it a ten, his feet are wide", "oh no sorry make that a ten", "make it a ten they run small"):
+        resized = understand(said, shoes, vocab)
+        assert (resized.intent, resized.slots.size) == (Intent.update_cart, "10"), said
+    assert understand("how much is it in euros", added, vocab).slots.in_currency == "EUR"
+    assert understand("so what's the damage", added, vocab).intent == Intent.view_cart
+    assert understand("go on then, that one", added, vocab).intent == Intent.add_to_cart
+    assert understand("the first one is lovely, put it in", added, vocab).intent == Intent.add_to_cart
+    keep = understand("drop everything except the polo", added, vocab)
+    assert keep.intent == Intent.remove_from_cart and "polo" in (keep.slots.exclude_words or [])
+    other = understand("show me the red ones instead", added, vocab)
+    assert (other.intent, other.slots.colour) == (Intent.refine, "red")
+    asked = understand("does it do up at the front", added, vocab).slots
+    assert (asked.topic, asked.feature) == ("feature", "up")
+    assert understand("when will it all get here", added, vocab).slots.topic == "delivery"

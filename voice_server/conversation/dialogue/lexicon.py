@@ -195,6 +195,19 @@ STYLES: dict[str, str] = {
     "round neck": "round neck",
     "crew neck": "round neck",
     "v neck": "v-neck",
+    "wide leg": "wide leg",
+    "wide legged": "wide leg",
+    "wider leg": "wide leg",
+    "wider legs": "wide leg",
+    "cat eye": "cateye",
+    "cateye": "cateye",
+    "mesh": "mesh",
+    "ankle length": "maxi",
+    "floor length": "maxi",
+    "full length": "maxi",
+    "down to the ankles": "maxi",
+    "to the ankles": "maxi",
+    "to the floor": "maxi",
 }
 
 MATERIALS: dict[str, str] = {
@@ -239,6 +252,8 @@ LETTER_SIZES: dict[str, str] = {
     "xl": "XL",
     "ex large": "XL",
     "x l": "XL",
+    "excel": "XL",  # speech-to-text's spelling of "XL"
+    "double excel": "XXL",
     "extra extra large": "XXL",
     "double extra large": "XXL",
     "double xl": "XXL",

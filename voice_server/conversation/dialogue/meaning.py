@@ -208,8 +208,8 @@ _NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|\bbreast pumps?\b|"
 # "something less formal, like what i'd wear with chinos": the garment worn with it is not asked for
 _WORN_WITH_RE = re.compile(
     rf"\b(?:wear|wearing|worn|go|goes|going|pair|team|match)(?: (?:it|them|this|that))? (?:with|under|over) "
-    rf"(?:my |his |her |the |a |an |some |your |their )?(?:\w+ )??({TYPE_ALT})\b"
-)
+    rf"(?:my |his |her |the |a |an |some |your |their )?(?!(?:it|them|this|that|these|those) )(?:\w+ )??({TYPE_ALT})\b"
+)  # not "sandals to go with it, flat ones": the garment after "with it" is the one asked for
 
 
 _OWNED_RE = re.compile(rf"(?:\b(?:his|her|my|their|our|your) |(?<!\S)_\s+)(?:\w+ )?(?:{TYPE_ALT}) "
@@ -352,8 +352,12 @@ _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|
                       # "new dad here", "i'm a new mum", "i just had a baby": who is shopping
                       r"\b(?:new |first time |proud |single )?(dad|mum|mom|father|mother) here\b|"
                       r"\b(?:im|i am) (?:a |an )?(?:new |first time |proud |single )(dad|mum|mom|father|mother)\b|"
-                      r"\bi (?:just |recently )?(had a baby|gave birth)\b")
-_AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|aged?|about|turning|turned|turns|(?:they|\w+s) turn|who is|whos)\s(?:about |nearly |almost |just |like |only |around |barely )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
+                      r"\bi (?:just |recently )?(had a baby|gave birth)\b|"
+                      # "what about for me, i'm his dad"
+                      r"\b(?:im|i am) (?:his|her|their|the) (dad|mum|mom|father|mother|uncle|aunt|auntie|grandad|"
+                      r"grandpa|grandma|granny|nan|grandmother|grandfather)\b")
+_AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|aged?|about|turning|turned|turns|(?:they|\w+s) turn|who is|whos|"
+                     r"(?:eldest|youngest|oldest|middle one|little one|firstborn)(?: is|s))\s(?:about |nearly |almost |just |like |only |around |barely )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
 # "she's in year three", "he's in primary four", "my third grader": a school year, about five years younger than the child
 _SCHOOL_YEAR_RE = re.compile(r"\b(?:in |starting |going into )(?:year|primary|grade|class|standard|p) (\d{1,2})\b|"
                              r"\b(\d{1,2})(?:st|nd|rd|th) (?:grade|grader|class)\b")
@@ -395,7 +399,9 @@ _AGE_AFTER_RE = re.compile(r"\s(?:is\s)?(?:about\s|nearly\s|almost\s|just\s)?(\d
 _SELF_GENDER = {"guy": "men", "bloke": "men", "man": "men", "gentleman": "men", "dude": "men", "chap": "men",
                 "lad": "men", "woman": "women", "lady": "women", "girl": "women", "boy": "men", "dad": "men",
                 "father": "men", "mum": "women", "mom": "women", "mother": "women", "had a baby": "women",
-                "gave birth": "women"}
+                "gave birth": "women", "uncle": "men", "aunt": "women", "auntie": "women", "grandad": "men",
+                "grandpa": "men", "grandfather": "men", "grandma": "women", "granny": "women", "nan": "women",
+                "grandmother": "women"}
 
 
 # "no prints, his mother is very particular": someone else's relative in an aside, not who it is for
@@ -424,6 +430,7 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
     "my son's 16" → men, "my daughter's first office job" → women, "I'm a bloke" → men."""
     gender, said_age = None, None
     group = None
+    text = _WHOSE_RE.sub(r"\1 \2", text)  # "my girlfriend's dad" is a dad
     m = _chosen_recipient(text)
     if m is not None and not m.group(0).startswith("for") and FOR_MYSELF_RE.search(text):
         m = None  # "my niece is getting married and i need a dress for myself": the niece is the occasion
@@ -455,6 +462,9 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
     return gender, text
 
 
+_WHOSE_RE = re.compile(rf"\b(my|our|his|her|their) (?:{_RECIPIENT_ALT})s ((?:{_RECIPIENT_ALT})s?)\b")
+_WHOSE_KIN_RE = re.compile(rf"\b(?:her|his)(?= (?:eldest|youngest|oldest|middle one|little one|firstborn|"
+                           rf"(?:little |big |older |younger )?(?:{_RECIPIENT_ALT})s?)\b)")
 _HE_RE = re.compile(r"\b(?:he|hes|hed|him|his|himself|(?:the|this|that) (?:guy|bloke|chap|fella|fellow|gent))\b")
 _SHE_RE = re.compile(r"\b(?:she|shes|her|hers|herself|(?:the|this|that) (?:lady|gal|lass))\b")
 
@@ -466,6 +476,7 @@ def pronoun_gender(text: str) -> str | None:
     """The department the pronouns imply when nobody is named: "it's his birthday" → men, "she's
     six" → girls; None when both or neither are said."""
     text = _SPEAKER_RE.sub(BLANK, text)  # "he's saying no pink": the one talking, not the one shopped for
+    text = _WHOSE_KIN_RE.sub(BLANK, text)  # "her eldest is five, he ...": the mother is not the one shopped for
     he, she = _HE_RE.search(text), _SHE_RE.search(text)
     if bool(he) == bool(she):
         return None
@@ -560,11 +571,16 @@ def whose_turn(text: str) -> str:
     return _WHOSE_FIRST_RE.sub(lambda m: f"for {m.group(1)}", text)
 
 
+_COLOUR_CORRECTED_RE = re.compile(rf"\b({_COLOUR_ALT}) (?:(?:no|no no) (?:the|a|an|some)|(?:sorry|no sorry|i mean)(?: the| a| an| some)?) "
+                                  rf"(?=(?:{_COLOUR_ALT})\b)")  # not "white no pink": white, and no pink
+
+
 def restart(text: str) -> str:
     """A self-correction inside the utterance keeps what follows it when it restates the same kind
     of thing ("show me a red no sorry a green kurta" → "show me a green kurta"); a number corrected in
     passing is just that number ("she's twelve no thirteen sorry")."""
     text = _NUMBER_CORRECTED_RE.sub(r"\1", text)
+    text = _COLOUR_CORRECTED_RE.sub("", text)  # "the red um no the blue dresses": blue
     text = _MEANT_NOT_RE.sub(r"make it size \1", text)
     text = _SIZE_TO_SIZE_RE.sub(r"make it size \1", text)
     for corrected in _VALUE_CORRECTED_RES:

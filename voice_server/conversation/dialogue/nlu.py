@@ -125,7 +125,7 @@ VIEW_CART = _rx(
     r"\bmy (?:cart|basket)\b(?!.*\b(?:add|put)\b)",
     r"\bcart total\b",
     r"\bhow much (?:is|does|will) (?:all (?:that|this|of (?:it|that|this))|everything|it all|that all|the total)\b",
-    r"\b(?:whats|what is|what s) (?:the|my) (?:total|bill)\b",
+    r"\b(?:whats|what is|what s) (?:the|my) (?:total|bill|damage)\b",
     r"\bhow much (?:altogether|all together|in total|all in all)\b", r"^(?:and |so |ok )?(?:the|my) total\b",
     r"\bhow much (?:is|s|does|will|would) (?:that|it|this|everything|all)(?: of (?:it|that|this|them))?(?: come to| cost| be)? "
     r"(?:altogether|all together|in total|total|all in all)\b",
@@ -146,7 +146,8 @@ REMOVE = _rx(
 ADD = _rx(
     r"(?<!dont )(?<!do not )\badd\b(?! up)",  # "these add up fast" is money
     r"\b(?:pop|stick|chuck|throw|put|place) (?:[\w ]{0,30}? )?(?:in|into|to|on) (?:my|the) (?:cart|basket|bag|order)\b",
-    r"\b(?:pop|stick|chuck|throw|bung) (?:it|them|that|those|these|this|one|a pair|the \w+ (?:one|pair)) in\b",
+    r"\b(?:pop|stick|chuck|throw|bung|put) (?:it|them|that|those|these|this|one|a pair|the \w+ (?:one|pair)) in\b",
+    r"\bgo on(?: then)? (?:that|this) one\b",  # "go on then, that one"
     r"\bput (?:it|them|that|this) for me\b",  # "put it for me in extra large"
     r"\btake (?:the (?:\w+ ){1,2}(?:one|ones|pair)|that one|this one|both)\b"
     r"(?! (?:\w+ )?(?:out|off|back))",  # "okay fine, take the first one only"
@@ -210,11 +211,12 @@ _TWO_RE = re.compile(r"\b(?:two|2|both|between|or the)\b")
 # "does the first one have a zip", "has it got pockets": a feature the listing may mention
 _FEATURE_RE = re.compile(r"\b(?:does|do|has|have) (?:it|this|that|they|these|those|the \w+(?: one| pair)?) (?:got |have |has )?"
                          r"(?:a |an |any |some )?(zip|zips|zipper|pockets?|hood|lining|lined|buttons?|laces|strap|straps|"
-                         r"collar|sleeves|belt|stretch|padding|padded|chain|compartments?)\b|"
+                         r"collar|sleeves|belt|stretch|padding|padded|chain|compartments?|uv protection|polari[sz]ed lenses)\b|"
+                         r"\b(?:does|do) (?:it|this|that|they|these|those|the \w+(?: one| pair)?) (?:do|button|zip) (up)\b|"
                          # "is the second one waterproof": a quality the listing may or may not state
                          r"\b(?:is|are) (?:it|this|that|they|these|those|the \w+(?: one| pair)?) (?:\w+ )?(?:a bit |at all )?"
                          r"(waterproof|water resistant|water proof|splash proof|stretchy|stretch|slim fit|regular fit|"
-                         r"warm|lined|padded|breathable|adjustable|wrinkle free|see through|sheer|lightweight|"
+                         r"warm|lined|padded|breathable|adjustable|wrinkle free|see through|sheer|lightweight|polari[sz]ed|"
                          r"knee length|full length|long|short|itchy|scratchy|soft|comfortable|comfy)\b|"
                          r"\bhow (long) (?:is|are) (?:it|this|that|they|these|those|the \w+)|"  # "how long is the second one"
                          r"\b(?:is|are) (?:it|this|that|they|these|those|the \w+(?: ones?| pair)?) (?:any )?"
@@ -322,6 +324,8 @@ CHANGE_LINE = _rx(
     _ONE_LESS_RE.pattern,
     _SIZE_STEP_RE.pattern,
     r"\b(?:make|change|switch|swap|turn) (?:that|it|this|them|those)\b",
+    r"\b(?:make|change) the (?!(?:first|second|third|fourth|fifth|last|other|same|next)\b)\w+(?: \w+)? (?:to )?"
+    r"(?:\d{1,2}|one)\b(?! (?:dollars|bucks|waist|inch))",  # "make the socks four"
     r"\b(?:change|switch) (?:the )?(?:size|quantity)\b",
     r"\b(?:actually |ok |okay )?(?:just|only) (?:\d{1,2}|one|a single)\b(?! (?:dollars|bucks))",
     _JUST_THE_ONE,
@@ -381,6 +385,8 @@ SERVICES = _rx(
     r"\bbook (?:me |us )?(?:a |an |the )?(?:\w+ )?(?:flights?|hotel|taxi|cab|table|tickets?)\b",
 )
 DELIVERY_QUESTION = _rx(
+    r"\bwhen (?:will|would|does|do|can|could) (?:it|that|this|they|those|these|the \w+|everything|my order)(?: all)? "
+    r"(?:get (?:here|to (?:me|us|you))|arrive|come)\b",  # "when would it all get here"
     r"\b(?:will|would|is|does|can|could) (?:it|that|this|they|those|these|the \w+|everything|my order)(?: actually)? "
     r"(?:gonna |going to )?(?:get (?:here|to (?:me|us|you))|arrive|be (?:here|delivered|there)|"
     r"come (?:in time|on time|before|by)|reach (?:me|us))\b",
@@ -435,6 +441,8 @@ _WAIST_SIZE_RE = re.compile(
 
 _CART_PLACE_RE = re.compile(r"\b(?:in|into|to|from|out of) (?:my|the) (?:shopping )?(?:cart|basket|bag|trolley)\b")
 _JUST_THE_ONE_RE = re.compile(_JUST_THE_ONE)
+_MAKE_A_SIZE_RE = re.compile(r"\b(?:make|change) (?:it|that|them|those|mine|his|hers|theirs) (?:to )?an? (\d{1,2})\b"
+                             r"(?!\s(?:dollars|bucks|of|more|left|pairs?|pack))")
 _JUST_QTY_RE = re.compile(r"\b(?:just|only|make it|make that)\s(\d{1,2})\b(?!\s(?:dollars|bucks|of|more|left))")
 _FORGET = r"\b(?:forget|never mind|ignore|drop|scrap) (?:about )?(?:the|that|my) "  # "forget the colour"
 _LIFT_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -524,7 +532,7 @@ def _drop_excluded(values: dict[str, Any]) -> None:
     excluded_stems = set(values.get("exclude_words") or ())
     for key in ("style", "material"):
         word = values.get(key)
-        if word and excluded_stems & set(descriptor_stems(word)):
+        if word and excluded_stems & {*descriptor_stems(word), *word.split()}:  # "super skinny, not so tight"
             values[key] = None
 
 
@@ -704,6 +712,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["brand"] = brands[0]
         values["brands"] = brands if len(brands) > 1 else None
     size, t = _said_size(_BODY_RE.sub(sx.BLANK, t))
+    if size is None and state.last_line is not None and (m := _MAKE_A_SIZE_RE.search(t)):
+        size, t = m.group(1), sx._blank(t, m)  # "make it a ten instead", "make that a 34": "a" and a number, a size
     if size is None and state.pending is not None and state.pending.kind == "choose_size":
         size, t = sx.extract_bare_size(t)
     last_size = state.last_line.size if state.last_line else None
@@ -722,9 +732,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if quantity is None and (m := _JUST_THE_ONE_RE.search(t)):
         quantity, t = 1, sx._blank(t, m)  # "just the one is fine"
     line = state.last_line
-    if (quantity is None and line is not None and not (line.size or "").isdigit()
+    if (line is not None and not (line.size or "").isdigit()
             and (m := _CHANGE_TO_COUNT_RE.search(t))):
-        quantity, t = int(m.group(1)), sx._blank(t, m)  # "change that to three": lettered sizes, so a count
+        quantity, t = 1 if m.group(1) == "one" else int(m.group(1)), sx._blank(t, m)  # "change that to three": a count
     values["quantity"] = quantity
     if ref is None:
         ref, t = sx.extract_focus_reference(t)
@@ -761,6 +771,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     style, t = sx.extract_style(t)
     material, t = sx.extract_material(t)
     gender, t = sx.extract_gender(t)
+    if recipient is None and gender in KID_OF and re.search(r"\bfor (?:him|her)\b", text) and meaning.child_age(text):
+        gender = KID_OF[gender]  # "her eldest is five ... a t-shirt for him?": a boy's
     if recipient is None and _ANYONE_RE.search(text):
         gender = "unisex"  # "I'd rather not shop men's or women's, do you have unisex trainers"
     if recipient is None and gender in ADULT_OF.values() and state.filters.gender in ADULT_OF and re.search(
@@ -788,6 +800,11 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["exclude_words"] = excluded_words = [*(excluded_words or ()), "casual"]
     if values["product_type"] == "cargo" and re.search(r"\b(?:pants|trousers)\b", text):
         values["exclude_words"] = excluded_words = [*(excluded_words or ()), "shorts"]  # "cargo pants", not shorts
+    if values["product_type"] == "t-shirt" and re.search(r"\b(?:round|crew) neck", text):
+        values["exclude_words"] = excluded_words = [*(excluded_words or ()), "polo", "collar", "v-neck", "henley"]
+    if values["product_type"] == "bag" and not re.search(r"\b(?:wallet|purse|suitcase|luggage|trolley)", text):
+        # a bag to carry, not the wallets and suitcases the catalog files with bags
+        values["exclude_words"] = excluded_words = [*(excluded_words or ()), "wallet", "suitcase", "trolley"]
     if values["product_type"] == "leggings" and (values.get("occasion") or occasion or state.filters.occasion) == "gym":
         values["exclude_words"] = [*(excluded_words or ()), "churidar"]  # for a run: not the ethnic kind
     _drop_excluded(values)
@@ -838,7 +855,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return (Intent.goodbye if state.pending is None and "thats all" in text else Intent.decline), 0.8
     if GOODBYE.search(text) and not (ADD.search(text) or CHECKOUT.search(text) or CLEAR_CART.search(text) or slots.topic):
         return Intent.goodbye, 0.9
-    if HELP.search(text) and not (slots.category or slots.product_type):
+    if HELP.search(text) and not (slots.category or slots.product_type or ((slots.occasion or slots.style) and slots.gender)):
         return Intent.help, 0.9
     asked_of_one = bool(slots.reference and slots.reference.startswith("ordinal") and state.shown)
     if ((OUT_OF_SCOPE.search(text) and not _SHOPPING_FOR_RE.search(text)) or NOT_SOLD_GOODS.search(text)) and not (
@@ -955,8 +972,9 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             return Intent.search, 0.9
         if has_context and (REFINE_CUE.search(text) or not slots.category):
             kind_asked = slots.reference == "focus" and (slots.style or slots.material) and _YOU_HAVE_IT_RE.search(text)
+            someone_else = slots.gender is not None and slots.gender != state.filters.gender  # "my nephew, he'd like it"
             if slots.reference and not (slots.colour or slots.price_trend or slots.price_max or slots.exclude_words
-                                        or slots.exclude_colours or slots.exclude_brands or kind_asked):
+                                        or slots.exclude_colours or slots.exclude_brands or kind_asked or someone_else):
                 return Intent.product_details, 0.6  # not "the aviator style, you have it?": a kind asked for
             return Intent.refine, 0.85
         return Intent.search, 0.8
@@ -968,11 +986,44 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         if state.last_intent == Intent.add_to_cart.value and _BARE_PICK_RE.fullmatch(text):
             return Intent.add_to_cart, 0.7  # "the third ones", after "the first one in small, and earrings"
         return Intent.product_details, 0.6
+    if slots.in_currency and (state.cart.item_count or state.focus_id is not None):
+        # "and what's that in pounds": the last price said, the cart's total after a cart turn
+        if state.cart.item_count and (state.focus_id is None or state.last_intent in _CART_TURNS):
+            return Intent.view_cart, 0.6
+        return Intent.product_details, 0.6
     if GREETING.search(text) or SMALL_TALK.search(text):
         return Intent.greeting, 0.9
     if re.search(r"\b(?:thanks|thank you)\b", text):
         return Intent.goodbye, 0.5
     return Intent.unknown, 0.3
+
+
+_SHOW_INSTEAD_RE = re.compile(r"\b(?:show|see|instead|got any|have any|do you have)\b")
+_MORE_OF_RE = re.compile(r"\b(?:(?P<count>\d{1,2}|one|another) more|another one)\b(?! (?:options?|results?|choices?|styles?|"
+                         r"colou?rs?|like|to (?:see|look|show)|please$))")
+
+
+def _more_of_last_line(prepared: str, whole: Understanding, state: DialogueState) -> Understanding | None:
+    """"Oh and one more medium", "two more of those in small": more of what was just added, perhaps in
+    another size; the cart's line, not the next page of results."""
+    line = state.last_line
+    m = _MORE_OF_RE.search(prepared)
+    if (m is None or line is None or whole.intent not in (Intent.refine, Intent.more_results, Intent.search)
+            or whole.slots.product_type or whole.slots.category or whole.slots.colour):
+        return None
+    if not (whole.slots.size or re.search(r"\bof (?:those|them|that|these|it)\b", prepared)):
+        return None
+    index = next((i for i, p in enumerate(state.shown) if p.id == line.product_id), None)
+    if index is None:
+        return None
+    count = m.group("count")
+    quantity = int(count) if count and count.isdigit() else 1
+    slots = Slots(reference=f"ordinal:{index + 1}", size=whole.slots.size or line.size, quantity=quantity)
+    return Understanding(intent=Intent.add_to_cart, slots=slots, confidence=0.7)
+
+
+_CART_TURNS = frozenset(i.value for i in (Intent.add_to_cart, Intent.update_cart, Intent.remove_from_cart,
+                                          Intent.view_cart, Intent.checkout))
 
 
 _M_OR_F = r"(?:guys?|man|men|boys?|male|him|he|gent|bloke)"
@@ -986,7 +1037,8 @@ _COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy)\s(?=(?:from|at|in|on)\s(?
                            r"team|accounts|finance|department|marketing|sales|it|admin|reception)\b)")
 _MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})  # unlike things under one name
 _FORMAL_RE = re.compile(r"(?<!too )(?<!less )(?<!not )(?<!so )(?<!bit )\bformal\b")
-_CHANGE_TO_COUNT_RE = re.compile(r"\b(?:change|make|put) (?:that|it|them|those|the \w+) (?:to|down to|up to) (\d{1,2})\b"
+_NOT_ORDINAL = r"(?!(?:first|second|third|fourth|fifth|last|other|same|next|cheaper|cheapest)\b)"
+_CHANGE_TO_COUNT_RE = re.compile(rf"\b(?:change|make|put)\s+(?:that|it|them|those|the {_NOT_ORDINAL}\w+(?: \w+)?)\s+(?:to |down to |up to )?(\d{1,2}|one)\b"
                                  r"(?! (?:dollars|bucks|waist|inch))")
 _TOO_MANY_RE = re.compile(r"\b\d{1,2} (?:is|are|s|was) (?:too many|a lot|way too many|too much|plenty|overkill)\b")
 _AND_MORE_RE = re.compile(r"(?:and|or|but|in|only|just|also)\b")
@@ -1113,6 +1165,14 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
         whole = whole.model_copy(update={"slots": whole.slots.model_copy(update={"earlier": True})})
     if (edit := _cart_edit(prepared, whole, state)) is not None:
         return edit
+    if (more := _more_of_last_line(prepared, whole, state)) is not None:
+        return more
+    ref = whole.slots.reference or ""
+    if (whole.intent == Intent.product_details and ref.startswith("colour:") and _SHOW_INSTEAD_RE.search(prepared)
+            and resolve_one(ref, state) is None):  # "show me the black ones instead", none of them black
+        colour = ref.split(":", 1)[1]
+        return whole.model_copy(update={"intent": Intent.refine, "slots": whole.slots.model_copy(
+            update={"reference": None, "colour": vocab.canonical_colour(colour) or colour, "colours": [colour]})})
     if whole.intent == Intent.decline and state.pending is not None and state.pending.kind == "checkout":
         # "not yet, he needs a belt as well, show me men's belts": no to paying, and a new search
         free = understand(text, state.model_copy(update={"pending": None}), vocab)

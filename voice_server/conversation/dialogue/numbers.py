@@ -65,6 +65,8 @@ def normalise_text(text: str) -> str:
     t = re.sub(r"\b(\w{2,}in)'(?!\w)", r"\1g", t)  # nothin' -> nothing, lookin' -> looking
     t = t.replace("'", "")  # don't -> dont
     t = t.replace("&", " and ").replace("-", " ").replace("_", " ")
+    t = re.sub(r"\bsee ?through\b", "sheer", t)  # "nothing see-through": one word for the exclusion
+    t = _SPLIT_WORDS.sub(lambda m: m.group(0).replace(" ", ""), t)  # speech-to-text's "ear rings", "sweat shirt"
     t = re.sub(r"(\d),(\d{3})", r"\1\2", t)
     t = _PREFIXED.sub(lambda m: f" {m.group(2)} {_PREFIX_CODE.get(m.group(1), m.group(1))} ", t)
     t = _DOLLAR.sub(lambda m: f" {m.group(1)} dollars ", t)
@@ -77,6 +79,7 @@ def normalise_text(text: str) -> str:
     return _SPACES.sub(" ", t).strip()
 
 
+_SPLIT_WORDS = re.compile(r"\b(?:ear rings?|sweat shirts?|sun glasses|wrist watch(?:es)?)\b")
 _MONEY_WORDS = frozenset({"rupees", "rs", "dollars", "bucks", "pounds", "quid", "euros", "rand", "dirhams", "ringgit",
                           "taka", "cedis", "naira", "shillings", "yen", "baht", "riyals", "pesos"})
 
@@ -170,7 +173,16 @@ def words_to_digits(text: str) -> str:
 
 def prepare(text: str) -> str:
     """Full normalisation used by the NLU: `normalise_text` then `words_to_digits`."""
-    return words_to_digits(normalise_text(text))
+    digits = words_to_digits(normalise_text(text))
+    digits = _TO_PAIRS.sub(r"\1 two ", digits)
+    return _ISH.sub(r"around \1", digits)
+
+
+# "fifty-ish is my budget": about fifty; not a size, nor an age ("he's a guy, forty-ish", "she's 60ish")
+_ISH = re.compile(r"(?<!size )(?<!hes )(?<!shes )(?<!im )(?<!is )(?<!guy )(?<!man )(?<!aged )(?<!age )\b(\d+) ?ish\b"
+                  r"(?! (?:years?|yrs?)\b)")
+_TO_PAIRS = re.compile(r"\b(get|buy|want|need|take|add|order|grab) to (?=pairs?\b|of (?:them|those|these|the)\b)")
+"""Speech-to-text's "to" for "two" where only a count fits: "can i get to pairs"."""
 
 
 def parse_amount_cents(whole: str, fraction: str | None = None) -> int:

@@ -462,25 +462,43 @@ class DialogueEngine:
     def _ordinals(turn: _Turn) -> str:
         return say.speak_list(list(say.ORDINAL_WORDS[: len(turn.state.shown)]))
 
+    async def _cart_line_named(self, turn: _Turn) -> CartLine | None:
+        """"How much is the jacket again", with socks on screen: the one cart line of the kind named."""
+        kind = vocabulary.PRODUCT_TYPES.get(turn.u.slots.product_type or "")
+        if kind is None or turn.u.slots.reference not in (None, "focus") or not turn.state.cart.item_count or any(
+                _is_kind(kind, p.name, p.brand) for p in turn.state.shown):
+            return None
+        lines = [ln for ln in (await self.shop.get_cart(turn.state.user_id)).lines if _line_is(kind, ln)]
+        return lines[0] if len(lines) == 1 else None
+
     async def _details(self, turn: _Turn) -> None:
-        if turn.u.slots.reference in (None, "focus") and turn.state.focus_id is None and len(turn.state.shown) > 1:
+        in_cart = await self._cart_line_named(turn)
+        if in_cart is None and turn.u.slots.reference in (None, "focus") and turn.state.focus_id is None and len(
+                turn.state.shown) > 1:
             # "which one would you recommend", "is it warm enough": the best match for what was asked is the first
             turn.u = turn.u.model_copy(update={"slots": turn.u.slots.model_copy(update={"reference": "ordinal:1"})})
-        target = await self._target(turn, Intent.product_details)
-        if target is None:
+        target = None if in_cart is not None else await self._target(turn, Intent.product_details)
+        if in_cart is None and target is None:
             return
-        card = await self.shop.get_product(target.id, user_id=turn.state.user_id)
+        product_id = in_cart.product_id if in_cart is not None else target.id if target is not None else 0
+        card = await self.shop.get_product(product_id, user_id=turn.state.user_id)
         turn.state.focus_id = card.id
         turn.products = [card]
+        if any(p.id == card.id for p in turn.state.shown):  # the list stays on screen, this one in focus
+            turn.products = [card if p.id == card.id else await self.shop.get_product(p.id, user_id=turn.state.user_id)
+                             for p in turn.state.shown]
+            turn.payload["focus_id"] = card.id
         parts = [f"This is the {say.mention(card)}."]
         if turn.u.slots.topic == "material":
-            parts.append(say.material_sentence(card))
+            parts.append(say.material_sentence(card, turn.u.slots.material))
         elif turn.u.slots.topic == "feature":
             parts.append(say.feature_sentence(card, turn.u.slots.feature or ""))
         elif turn.u.slots.topic == "includes":
             parts.append(say.includes_sentence(card, turn.u.slots.feature))
         elif turn.u.slots.topic == "care":
             parts.append("I don't know how to wash it, sorry: the listing has no care instructions.")
+        elif (cut := turn.u.slots.style) and not turn.u.slots.colour:  # "is that one high waisted"
+            parts.append(say.style_sentence(card, cut))
         elif (asked := turn.u.slots.colour) and not card.colour:
             parts.append(f"The listing doesn't give its colour, so I can't promise {asked}.")
         elif asked and card.colour and asked.lower() not in card.colour.lower():
@@ -664,6 +682,17 @@ class DialogueEngine:
             turn.cart = cart
             turn.reply = "Your cart is already empty."
             return
+        if slots.exclude_words and not slots.reference:  # "drop everything except the jacket"
+            kept = [ln for ln in cart.lines if any(re.search(rf"(?<![a-z]){re.escape(w)}", ln.name.lower())
+                                                   for w in slots.exclude_words)]
+            if 0 < len(kept) < len(cart.lines):
+                left = cart
+                for gone in cart.lines:
+                    if gone not in kept:
+                        left = await self.shop.remove_from_cart(state.user_id, gone.product_id, gone.size)
+                turn.cart = left
+                turn.reply = f"Done, I kept only {say.cart_lines(left)}. {say.cart_sentence(left)}"
+                return
         line = None
         if slots.reference:
             target = resolve_one(slots.reference, state)
@@ -1003,10 +1032,14 @@ def _without_cart_sentence(reply: str) -> str:
 
 
 def _line_is(kind: vocabulary.ProductType, line: CartLine) -> bool:
-    """Whether a cart line is of the type named: by its name stems, or by the category its name files under."""
+    return _is_kind(kind, line.name, line.brand)
+
+
+def _is_kind(kind: vocabulary.ProductType, name: str, brand: str) -> bool:
+    """Whether a product is of the type named: by its name stems, or by the category its name files under."""
     if kind.stems:
-        return kind.matches(line.name)
-    return taxonomy.categorize(line.name, line.brand) == kind.category
+        return kind.matches(name)
+    return taxonomy.categorize(name, brand) == kind.category
 
 
 def _line_mentions(name: str, brand: str, word: str) -> bool:

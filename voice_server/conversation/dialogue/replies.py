@@ -212,9 +212,11 @@ _FEATURE_WORDS = {
     "lightweight": ("lightweight", "light weight"), "see through": ("sheer",),
     "itchy": ("soft", "itch", "cotton"), "scratchy": ("soft", "itch", "cotton"), "soft": ("soft",),
     "comfortable": ("comfort", "soft"), "comfy": ("comfort", "soft"),
+    "up": ("button", "zip", "front open", "open front", "wrap", "snap"),  # "does it do up at the front"
+    "uv protection": ("uv", "polari"), "polarized": ("polari",), "polarised": ("polari",),
 }
 _QUALITIES = frozenset(_FEATURE_WORDS) | {"slim fit", "regular fit", "lined", "padded", "breathable", "adjustable",
-                                          "wrinkle free", "sheer"}
+                                          "wrinkle free", "sheer", "up"}
 
 
 def feature_sentence(card: ProductCard, feature: str) -> str:
@@ -232,10 +234,20 @@ def feature_sentence(card: ProductCard, feature: str) -> str:
             return f"The listing says {said.group(0)}."
         if feature == "long":  # "how long is it"
             return "I'm not sure, sorry: the listing doesn't give the length."
+        if feature == "up":
+            return "I'm not sure, sorry: the listing doesn't say whether it buttons or zips up at the front."
         return f"I'm not sure, sorry: the listing doesn't say whether it's {feature}."
     if said:
         return f"Yes, the listing mentions the {feature}."
     return f"I'm not sure, sorry: the listing doesn't mention {'a ' if not feature.endswith('s') else ''}{feature}."
+
+
+def style_sentence(card: ProductCard, style: str) -> str:
+    """Whether the listing names the cut or style asked about ("is it high waisted": high-rise)."""
+    listing = f" {card.name} {card.description or ''} ".lower().replace("-", " ")
+    if re.search(rf"\b{re.escape(style.lower().replace('-', ' '))}", listing):
+        return f"Yes, the listing says {style}."
+    return f"I'm not sure, sorry: the listing doesn't say it's {style}."
 
 
 def includes_sentence(card: ProductCard, asked: str | None = None) -> str:
@@ -252,13 +264,18 @@ def includes_sentence(card: ProductCard, asked: str | None = None) -> str:
     return "As far as the listing says, it's sold on its own, so anything else is separate."
 
 
-def material_sentence(card: ProductCard) -> str:
-    """What the product is made of, from its name and description, or that the listing doesn't say."""
+def material_sentence(card: ProductCard, asked: str | None = None) -> str:
+    """What the product is made of, from its name and description, or that the listing doesn't say;
+    ``asked``: the material the shopper asked about ("is it real leather"), answered by name."""
     text = f" {card.name} {card.description or ''} ".lower()
     found = [m for m in MATERIAL_WORDS if re.search(rf"\b{re.escape(m)}\b", text)]
     found = [m for m in found if not any(m != other and m in other for other in found)]
     if not found:
+        if asked:
+            return f"The listing doesn't say whether it's {asked}, sorry, so I can't promise that."
         return "I don't know the fabric, sorry: the listing doesn't say what it's made of."
+    if asked and asked in found:
+        return f"Yes, the listing says it's made of {speak_list(found[:3], 'and')}."
     if card.category in _HARD_GOODS:  # a watch or a ring has no fabric
         return f"It's made of {speak_list(found[:3], 'and')}."
     return f"The fabric is {speak_list(found[:3], 'and')}."

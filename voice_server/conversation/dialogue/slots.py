@@ -544,15 +544,20 @@ def extract_gender(text: str) -> tuple[str | None, str]:
     return _lexicon_slot(_GENDER_RE, _GENDER, text)
 
 
+_WISHED_NOT_RE = re.compile(r"\b(?:nothing|not|no|none|anything not)\s+(?:so\s+|(?:\w+\s+){1,2}(?:or|nor)\s+)?$")
+
+
 def extract_reason(text: str) -> tuple[str | None, str | None, str]:
     """Return reason and fit feedback ('too small' -> ('too small', 'small'))."""
     m = _REASON_RE.search(text)
     if m and m.group(1) in ("dont like", "do not like") and not re.match(
             r"\s*(?:it|them|how|the|that|this|those|these|\W*$)", text[m.end():]):
         m = None  # "she don't like gold": what she likes, not why something goes back
+    if m and m.group(1).startswith("too ") and _WISHED_NOT_RE.search(text[: m.start()]):
+        m = None  # "nothing too short", "not too tight": a wish for the next one, not a reason to send back
     if not m:
         fit_m = re.search(rf"\b({_alternation(list(_FIT))})\b", text)
-        if fit_m:
+        if fit_m and not _WISHED_NOT_RE.search(text[: fit_m.start()]):
             return None, _FIT[fit_m.group(1)], _blank(text, fit_m)
         return None, None, text
     phrase = m.group(1)
