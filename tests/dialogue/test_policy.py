@@ -135,7 +135,8 @@ async def test_refine_accumulates_and_cheaper_goes_below_cheapest(engine_factory
 
 async def test_references_resolve_to_the_right_product(engine_factory: Factory) -> None:
     results, state = await talk(engine_factory(), "watches for men", "tell me about the second one")
-    assert results[1].products[0].id == results[0].products[1].id
+    assert results[1].payload["focus_id"] == results[0].products[1].id  # asked about, on the list still shown
+    assert [p.id for p in results[1].products] == [p.id for p in results[0].products]
     assert state.focus_id == results[0].products[1].id
     added = await engine_factory().handle(state, "add it")
     assert added.cart is not None and added.cart.lines[0].product_id == state.focus_id
@@ -478,7 +479,7 @@ async def test_removing_a_kind_not_in_the_cart_removes_nothing_else(engine_facto
 async def test_a_size_said_after_asking_about_one_product_adds_it(engine_factory: Factory) -> None:
     engine = engine_factory()
     results, state = await talk(engine, "denim jackets for women", "what sizes does the second one come in")
-    sized = results[-1].products[0]
+    sized = next(p for p in results[-1].products if p.id == results[-1].payload["focus_id"])
     size = next(s for s in ("M", "L", "S", "XL") if s in sized.sizes_available)
     added = await engine.handle(state, f"great, {speak_size(size)} please")
     assert added.intent == "add_to_cart" and added.new_state.cart.product_ids == [sized.id], added.reply_text

@@ -262,7 +262,7 @@ export class Controller {
     this.thinking = false;
     if (message.text) appendMessage(view, "assistant", message.text);
     const products = message.products && message.products.length ? message.products : payload.products;
-    if (products && products.length) renderProducts(view, products);
+    if (products && products.length) renderProducts(view, products, payload.focus_id);
     if (payload.size_advice) renderAdvice(view, payload.size_advice);
     const cart = message.cart || payload.cart;
     if (cart) renderCart(view, cart);

@@ -41,13 +41,15 @@ function sizeAdviceText(advice) {
   return `Recommended size: ${advice.size}${confidence}`;
 }
 
-function productCard(product, index) {
+function productCard(product, index, focusId) {
   const sizes = product.sizes || product.sizes_available || [];
   const risk = product.return_risk;
   const fit = sizeAdviceText(product.recommended_size);
   const swatch = h("span", { class: "sh-swatch", "aria-hidden": "true" });
   if (product.colour) swatch.style.background = product.colour.toLowerCase().replace(/\s+/g, "");
-  return h("li", { class: "sh-card", "data-product-id": product.id },
+  const focused = focusId !== undefined && product.id === focusId;  // the one a question was about
+  return h("li", { class: focused ? "sh-card sh-card-focus" : "sh-card", "data-product-id": product.id,
+    ...(focused ? { "aria-current": "true" } : {}) },
     h("article", { "aria-label": `${index + 1}. ${product.brand} ${product.name}` },
       h("p", { class: "sh-card-index", "aria-hidden": "true" }, String(index + 1)),
       h("h4", { class: "sh-card-name" }, product.name),
@@ -62,8 +64,8 @@ function productCard(product, index) {
         : null));
 }
 
-export function renderProducts(view, products) {
-  view.products.replaceChildren(...products.map(productCard));
+export function renderProducts(view, products, focusId) {
+  view.products.replaceChildren(...products.map((product, index) => productCard(product, index, focusId)));
   view.root.querySelector(".sh-empty").hidden = products.length > 0;
 }
 

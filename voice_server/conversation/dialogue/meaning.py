@@ -476,8 +476,10 @@ def pronoun_gender(text: str) -> str | None:
     """The department the pronouns imply when nobody is named: "it's his birthday" → men, "she's
     six" → girls; None when both or neither are said."""
     text = _SPEAKER_RE.sub(BLANK, text)  # "he's saying no pink": the one talking, not the one shopped for
-    text = _WHOSE_KIN_RE.sub(BLANK, text)  # "her eldest is five, he ...": the mother is not the one shopped for
     he, she = _HE_RE.search(text), _SHE_RE.search(text)
+    if he and she:  # "her eldest is five, he …": the mother is not the one shopped for
+        text = _WHOSE_KIN_RE.sub(BLANK, text)
+        he, she = _HE_RE.search(text), _SHE_RE.search(text)
     if bool(he) == bool(she):
         return None
     gender = "men" if he else "women"

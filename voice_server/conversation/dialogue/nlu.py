@@ -320,6 +320,7 @@ def _stepped_size(size: str | None, cue: re.Match[str]) -> str | None:
     return None
 
 
+_ENOUGH_RE = re.compile(r"\b(\d{1,2}) (?:is|are|s|will be|would be|should be) (?:enough|plenty)\b")  # "actually two is enough"
 CHANGE_LINE = _rx(
     _ONE_LESS_RE.pattern,
     _SIZE_STEP_RE.pattern,
@@ -334,6 +335,7 @@ CHANGE_LINE = _rx(
     # "the treasurer says we buy two, one for the assistant pastor", "i'll take 3 then"
     r"\b(?:we|i)(?:ll| will| should| can| would)? (?:buy|take|get|need|want) \d{1,2}\b(?! (?:more|dollars|bucks)\b)",
     r"\binstead\b",
+    _ENOUGH_RE.pattern,
 )
 # "i wanna get her something warm, winters here are no joke": shopping, whatever else is said
 _SHOPPING_FOR_RE = re.compile(r"\b(?:get|buy|find|want|need|looking for|shopping for) (?:(?:her|him|them|me|us|my \w+) )?"
@@ -568,20 +570,39 @@ def _said_size(text: str) -> tuple[str | None, str]:
 # "he's skinny", "she's petite": the body, not the cut asked for
 _BODY_RE = re.compile(r"\b(?:hes|shes|im|he is|she is|i am|theyre)(?: quite| very| really| a bit| pretty| so)? "
                       r"(?:skinny|tall|short|petite|big|broad|curvy|stocky|tiny)\b")
-_SPLIT_SIZES_RE = re.compile(rf"\b(\d{{1,2}}|one|an?) (?:in )?(?:an? )?({sx._LETTER_ALT})s?(?: and)? (\d{{1,2}}|one|an?|another(?: one)?) "
-                             rf"(?:in )?(?:an? )?({sx._LETTER_ALT})s?\b")
+# one part of "three mediums and one small", "an extra large for me and a small for her", "three in a 9 and two in a 7"
+_SIZE_PART_RE = re.compile(rf"(\d{{1,2}}|one|an?|another(?: one)?) (?:in )?(?:an? |size )?({sx._LETTER_ALT})s?\b|"
+                           rf"(\d{{1,2}}|one|another(?: one)?) in (?:an? |size )(\d{{1,2}})\b")
+_SIZE_PART_JOIN_RE = re.compile(r"(?: for (?:me|him|her|them|us|myself|(?:my|his|her|our|the) \w+))?,?(?: and)? ")
+_EACH_IN_RE = re.compile(rf"\b(?:one|1) each in ((?:(?:an? |size )?(?:{sx._LETTER_ALT}|\d{{1,2}})(?:,| and|,? and)? ?){{2,}})")
 
 
-def _split_sizes(text: str, line: LineRef | None) -> tuple[tuple[int, str], tuple[int, str]] | None:
-    """"three mediums and one small": (count, size) twice, the size of the ``line`` just added first."""
-    m = _SPLIT_SIZES_RE.search(text)
-    if m is None:
+def _split_sizes(text: str, line: LineRef | None) -> list[tuple[int, str]] | None:
+    """(count, size) for each of two or more sizes said at once ("three mediums and one small", "one
+    each in small, medium and large"); the size of the ``line`` just added first."""
+    if each := _EACH_IN_RE.search(text):
+        sizes = [sx.extract_size(f"size {n}")[0] or "" for n in re.findall(
+            rf"\b({sx._LETTER_ALT}|\d{{1,2}})\b", each.group(1))]
+        parts = [(1, size) for size in sizes if size]
+    else:
+        parts = []
+        for start in (m.start() for m in re.finditer(r"\b(?=\d|one\b|an?\b|another\b)", text)):
+            parts, at = [], start
+            while (m := _SIZE_PART_RE.match(text, at)) is not None:
+                count, size = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+                parts.append((int(count) if count.isdigit() else 1,
+                              sx.extract_size(size if m.group(2) else f"size {size}")[0] or ""))
+                join = _SIZE_PART_JOIN_RE.match(text, m.end())
+                if join is None:
+                    break
+                at = join.end()
+            if len(parts) >= 2:
+                break
+    if len(parts) < 2 or not all(size for _, size in parts):
         return None
-    parts = [(int(m.group(i)) if m.group(i).isdigit() else 1, sx.extract_size(m.group(i + 1))[0] or "")
-             for i in (1, 3)]
-    if line is not None and parts[1][1] == line.size:
-        parts.reverse()
-    return parts[0], parts[1]
+    if line is not None and parts[-1][1] == line.size:
+        parts.insert(0, parts.pop())
+    return parts
 
 
 _HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night|weekend)\b")
@@ -723,7 +744,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         size = state.filters.size or state.advised_size or last_size
     values["size"] = size or values.get("size")  # or the next size up or down
     quantity: int | None
-    if m := _JUST_QTY_RE.search(t):  # "one of them bailed, just two then": the count that stands
+    if m := _JUST_QTY_RE.search(t) or _ENOUGH_RE.search(t):  # "one of them bailed, just two then": the count that stands
         quantity, t = int(m.group(1)), sx._blank(t, m)
     else:
         quantity, t = sx.extract_quantity(t)
@@ -973,6 +994,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         if has_context and (REFINE_CUE.search(text) or not slots.category):
             kind_asked = slots.reference == "focus" and (slots.style or slots.material) and _YOU_HAVE_IT_RE.search(text)
             someone_else = slots.gender is not None and slots.gender != state.filters.gender  # "my nephew, he'd like it"
+            someone_else = someone_else or bool(slots.name_any and not of_kind(state.shown, None, slots.name_any))
             if slots.reference and not (slots.colour or slots.price_trend or slots.price_max or slots.exclude_words
                                         or slots.exclude_colours or slots.exclude_brands or kind_asked or someone_else):
                 return Intent.product_details, 0.6  # not "the aviator style, you have it?": a kind asked for
@@ -1038,7 +1060,7 @@ _COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy)\s(?=(?:from|at|in|on)\s(?
 _MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})  # unlike things under one name
 _FORMAL_RE = re.compile(r"(?<!too )(?<!less )(?<!not )(?<!so )(?<!bit )\bformal\b")
 _NOT_ORDINAL = r"(?!(?:first|second|third|fourth|fifth|last|other|same|next|cheaper|cheapest)\b)"
-_CHANGE_TO_COUNT_RE = re.compile(rf"\b(?:change|make|put)\s+(?:that|it|them|those|the {_NOT_ORDINAL}\w+(?: \w+)?)\s+(?:to |down to |up to )?(\d{1,2}|one)\b"
+_CHANGE_TO_COUNT_RE = re.compile(rf"\b(?:change|make|put)\s+(?:that|it|them|those|the {_NOT_ORDINAL}\w+(?: \w+)?)\s+(?:to |down to |up to )?(\d{{1,2}}|one)\b"
                                  r"(?! (?:dollars|bucks|waist|inch))")
 _TOO_MANY_RE = re.compile(r"\b\d{1,2} (?:is|are|s|was) (?:too many|a lot|way too many|too much|plenty|overkill)\b")
 _AND_MORE_RE = re.compile(r"(?:and|or|but|in|only|just|also)\b")
@@ -1094,17 +1116,17 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
     again = state.shown_by_id(state.last_line.product_id) if state.last_line else None
     again_ref = f"ordinal:{state.shown.index(again) + 1}" if again is not None else None  # the line's product
     if whole.intent == Intent.add_to_cart and (split := _split_sizes(prepared, None)):
-        (first_count, first_size), (second_count, second_size) = split  # "two of those, one in small one in medium"
+        (first_count, first_size), *others = split  # "two of those, one in small one in medium"
         pick = whole.slots.model_copy(update={"size": first_size, "quantity": first_count})
-        extra = Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=whole.slots.model_copy(
-            update={"size": second_size, "quantity": second_count}))
-        return whole.model_copy(update={"slots": pick, "then": [extra]})
+        extras = [Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=whole.slots.model_copy(
+            update={"size": size, "quantity": count})) for count, size in others]
+        return whole.model_copy(update={"slots": pick, "then": extras})
     if again is not None and (split := _split_sizes(prepared, state.last_line)):
-        (kept, kept_size), (more, more_size) = split  # "so six large and two extra large"
-        extra = Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
-            reference=again_ref, size=more_size, quantity=more))
+        (kept, kept_size), *others = split  # "so six large and two extra large"
+        extras = [Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
+            reference=again_ref, size=size, quantity=count)) for count, size in others]
         return Understanding(intent=Intent.update_cart, slots=Slots(size=kept_size, quantity=kept), confidence=0.8,
-                             then=[extra])
+                             then=extras)
     if (whole.intent in (Intent.search, Intent.refine) and _names_product(whole) and state.cart.item_count
             and _CHANGE_PICK_RE.search(prepared) and (whole.slots.quantity or whole.slots.size)
             and not whole.slots.colours):
