@@ -56,6 +56,9 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     # "something warm for my wife": any warm layer, whatever the department calls it
     _t("warm layer", None, "jacket,coat,puffer,parka,sweater,sweatshirt,hoodie,cardigan,pullover,jumper,shawl,"
        "fleece,thermal", "warm layer,something warm,warm clothes,warm things,warm stuff,winter wear,winterwear"),
+    # "native attire", "a traditional outfit": whichever ethnic garment, unless one is named
+    _t("ethnic wear", None, "kurta,kurti,lehenga,choli,saree,sari,sherwani,salwar,anarkali,dhoti,sharara,churidar,"
+       "ethnic,kaftan", "ethnic wear,traditional wear,traditional outfit,native attire,native wear"),
     _t("blazer", "jackets", "blazer", "blazer,sport coat,suit jacket"),
     _t("bomber", "jackets", "bomber", "bomber,bomber jacket,bummer jacket"),  # heard as "bummer"
     _t("waistcoat", "jackets", "waistcoat,nehru", "waistcoat,nehru jacket,vest coat"),
@@ -66,7 +69,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("raincoat", "jackets", "rain", "raincoat,rain coat,rain jacket,waterproof jacket"),
     _t("jumpsuit", "dresses", "jumpsuit,dungaree", "jumpsuit,dungarees,dungaree,boiler suit"),
     _t("playsuit", "dresses", "playsuit,romper", "playsuit,romper"),
-    _t("kurta", "kurtas", "", "kurta,kurti,kurtha,curta,tunic,panjabi"),
+    _t("kurta", "kurtas", "", "kurta,kurti,kurtha,curta,tunic,tunik,panjabi"),
     _t("kurta set", "ethnic_sets", "", "kurta set,kurti set,kurta pyjama,salwar suit,salwar kameez,ethnic set,punjabi suit"),
     _t("palazzo set", "ethnic_sets", "palazzo", "kurta with palazzo,kurti with palazzo,palazzo set"),
     _t("lehenga", "ethnic_sets", "lehenga,choli,ghagra", "lehenga,lehnga,lengha,ghagra,chaniya choli,lehenga choli"),
@@ -144,7 +147,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
 )
 
 
-UMBRELLA_TYPES = frozenset({"warm layer"})
+UMBRELLA_TYPES = frozenset({"warm layer", "ethnic wear"})
 """Types that only stand in for garments not named: dropped when a garment is named with them."""
 
 
@@ -287,6 +290,7 @@ RECIPIENT_GENDER: dict[str, str] = {
     "da": "men", "ma": "women", "mam": "women", "nana": "women", "nanna": "women", "gramps": "men",
     "aunty": "women", "amma": "women", "appa": "men", "nani": "women", "dadi": "women", "paati": "women",
     "thatha": "men", "lola": "women", "lolo": "men", "nanay": "women", "tatay": "men", "tita": "women", "tito": "men",
+    "oga": "men", "madam": "women",  # Nigerian English: the boss, the lady of the house
 }
 # A grown-up child is dressed from the adult departments.
 KIDS_AGE_LIMIT = 14

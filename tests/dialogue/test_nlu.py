@@ -1001,3 +1001,18 @@ def test_cart_lines_said_by_kind_count_and_more_of_the_same(vocab: Vocabulary) -
     asked = understand("does it do up at the front", added, vocab).slots
     assert (asked.topic, asked.feature) == ("feature", "up")
     assert understand("when will it all get here", added, vocab).slots.topic == "delivery"
+
+
+def test_ethnic_wear_when_no_garment_is_named_and_either_of_two_kinds(vocab: Vocabulary) -> None:
+    festive = understand("for holi he wants something bright and traditional", fresh(), vocab).slots
+    assert festive.product_type == "ethnic wear" and "kurta" in (festive.name_any or [])
+    assert understand("a traditional outfit, maybe a sherwani", fresh(), vocab).slots.product_type == "sherwani"
+    assert understand("some native wear for my oga", fresh(), vocab).slots.gender == "men"
+    assert understand("thank you oga", fresh(), vocab).slots.gender is None  # said to the assistant
+    either = understand("a kaftan or a kurta for church", fresh(), vocab).slots
+    assert either.category is None and {"kaftan", "kurta"} <= set(either.name_any or [])
+    shoes = DialogueState(conversation_id="t", shown=[
+        ShownProduct(id=i, name=f"K Boys Black School Shoes {i}", brand="K", price_cents=1500, category="shoes")
+        for i in (1, 2)])
+    split = understand("the first ones, one pair size 6 and another pair size 8", shoes, vocab)
+    assert [(u.slots.quantity, u.slots.size) for u in (split, *split.then)] == [(1, "6"), (1, "8")]

@@ -501,3 +501,19 @@ async def test_a_line_taken_out_by_its_colour_once_another_list_is_shown(engine_
     assert len(state.cart.product_ids) == 2
     taken = await engine.handle(state, "take the white one out")
     assert taken.new_state.cart.item_count == 1 and taken.reply_text.startswith("Removed"), taken.reply_text
+
+
+async def test_everything_but_one_kind_goes_and_a_cart_line_is_asked_about_by_its_kind(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    _, state = await talk(engine, "belts for men", "add the first one", "white sneakers for men",
+                          "the first pair in a nine")
+    assert len(state.cart.product_ids) == 2
+    asked = await engine.handle(state, "and how much was the belt")  # sneakers on screen: the belt in the cart
+    assert "belt" in asked.reply_text.split(".")[0].lower(), asked.reply_text
+    kept = await engine.handle(state, "remove everything except the belt")
+    assert kept.new_state.cart.item_count == 1 and kept.reply_text.startswith("Done, I kept only"), kept.reply_text
+
+
+async def test_a_material_asked_about_is_named_in_the_answer(engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "watches for men", "is the second one silk")
+    assert "silk" in results[-1].reply_text, results[-1].reply_text  # said either way: whether the listing says so

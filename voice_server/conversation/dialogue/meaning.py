@@ -303,8 +303,9 @@ def combine_types(types: list[ProductType], *, either: bool = False) -> tuple[st
     if not types:
         return None, [], None
     category = types[0].category
-    if either and len({t.category for t in types}) > 1 and all(t.stems for t in types):
-        return None, list(dict.fromkeys(stem for t in types for stem in t.stems)), types[0].name
+    if either and len({t.category for t in types}) > 1 and any(t.stems for t in types):
+        # "a kaftan or a kurta": either one, by the words of their names (a kind named by category, by its name)
+        return None, list(dict.fromkeys(stem for t in types for stem in (t.stems or (t.name,)))), types[0].name
     same = [t for t in types if t.category == category]
     stems: list[str] = []
     if all(t.stems for t in same):
@@ -329,7 +330,7 @@ _RECIPIENT_RE = re.compile(
 )
 # a family member said on its own, as terse speech does: "white sneakers. wife. under 40." (not the
 # generic nouns: "a man in a suit", "girl power")
-_GENERIC_PEOPLE = {"man", "woman", "lady", "guy", "bloke", "gentleman", "boy", "girl", "lad", "groom", "bride"}
+_GENERIC_PEOPLE = {"man", "woman", "lady", "guy", "bloke", "gentleman", "boy", "girl", "lad", "groom", "bride", "madam", "oga"}
 _BARE_RECIPIENT_RE = re.compile(
     r"(?<!my )(?<!our )(?<!his )(?<!her )(?<!your )(?<!their )(?<!the )(?<!a )"
     rf"\b({_alternation([w for w in RECIPIENT_GENDER if w not in _GENERIC_PEOPLE])})\b{_NOT_SHOPPED_FOR}")

@@ -571,8 +571,8 @@ def _said_size(text: str) -> tuple[str | None, str]:
 _BODY_RE = re.compile(r"\b(?:hes|shes|im|he is|she is|i am|theyre)(?: quite| very| really| a bit| pretty| so)? "
                       r"(?:skinny|tall|short|petite|big|broad|curvy|stocky|tiny)\b")
 # one part of "three mediums and one small", "an extra large for me and a small for her", "three in a 9 and two in a 7"
-_SIZE_PART_RE = re.compile(rf"(\d{{1,2}}|one|an?|another(?: one)?) (?:in )?(?:an? |size )?({sx._LETTER_ALT})s?\b|"
-                           rf"(\d{{1,2}}|one|another(?: one)?) in (?:an? |size )(\d{{1,2}})\b")
+_SIZE_PART_RE = re.compile(rf"(\d{{1,2}}|one|an?|another(?: one)?) (?:pairs? )?(?:in )?(?:an? |size )?({sx._LETTER_ALT})s?\b|"
+                           rf"(\d{{1,2}}|one|another(?: one)?) (?:pairs? )?(?:in (?:an? |size )|size )(\d{{1,2}})\b")
 _SIZE_PART_JOIN_RE = re.compile(r"(?: for (?:me|him|her|them|us|myself|(?:my|his|her|our|the) \w+))?,?(?: and)? ")
 _EACH_IN_RE = re.compile(rf"\b(?:one|1) each in ((?:(?:an? |size )?(?:{sx._LETTER_ALT}|\d{{1,2}})(?:,| and|,? and)? ?){{2,}})")
 
@@ -775,6 +775,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
             TYPE_WORDS[m.group(0)] == shown[0].name and _PUT_ASIDE_RE.match(said, m.end())
             for m in _TYPE_WORD_RE.finditer(said)):
         types.remove(shown[0])  # "scarf too warm for here. socks got?": the kind on screen is the one put aside
+    if not types and _TRADITIONAL_RE.search(said) and not state.filters.category:
+        types = [PRODUCT_TYPES["ethnic wear"]]  # "something sparkly and traditional for Eid"
     category, stems, type_name = meaning.combine_types(meaning.narrowed(said, types), either=either)
     prefer = meaning.spoken_stem(said, types[0]) if len(types) == 1 else None
     if type_name is None and state.filters.category == "jackets" and _WARMER_RE.search(t):
@@ -889,6 +891,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if sold and not (slots.category or slots.product_type or slots.brand or slots.colours):
         return Intent.out_of_scope, 0.7
     if CLEAR_CART.search(text):
+        if slots.exclude_words and re.search(r"\b(?:except|but|apart from|other than|besides)\b", text):
+            return Intent.remove_from_cart, 0.85  # "remove everything except the belt": one kind stays
         return Intent.clear_cart, 0.9
     if slots.fit_feedback and BOUGHT_IT.search(text) and not RETURN.search(text):
         return Intent.fit_review, 0.85
@@ -1059,6 +1063,7 @@ _COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy)\s(?=(?:from|at|in|on)\s(?
                            r"team|accounts|finance|department|marketing|sales|it|admin|reception)\b)")
 _MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})  # unlike things under one name
 _FORMAL_RE = re.compile(r"(?<!too )(?<!less )(?<!not )(?<!so )(?<!bit )\bformal\b")
+_TRADITIONAL_RE = re.compile(r"\b(?:something|anything|an? \w+) (?:\w+ (?:and|but|yet) )?(?:traditional|ethnic)\b")
 _NOT_ORDINAL = r"(?!(?:first|second|third|fourth|fifth|last|other|same|next|cheaper|cheapest)\b)"
 _CHANGE_TO_COUNT_RE = re.compile(rf"\b(?:change|make|put)\s+(?:that|it|them|those|the {_NOT_ORDINAL}\w+(?: \w+)?)\s+(?:to |down to |up to )?(\d{{1,2}}|one)\b"
                                  r"(?! (?:dollars|bucks|waist|inch))")

@@ -276,6 +276,8 @@ def material_sentence(card: ProductCard, asked: str | None = None) -> str:
         return "I don't know the fabric, sorry: the listing doesn't say what it's made of."
     if asked and asked in found:
         return f"Yes, the listing says it's made of {speak_list(found[:3], 'and')}."
+    if asked:
+        return f"The listing says {speak_list(found[:3], 'and')}; it doesn't mention {asked}."
     if card.category in _HARD_GOODS:  # a watch or a ring has no fabric
         return f"It's made of {speak_list(found[:3], 'and')}."
     return f"The fabric is {speak_list(found[:3], 'and')}."
