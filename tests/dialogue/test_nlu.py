@@ -985,7 +985,10 @@ def test_cart_lines_said_by_kind_count_and_more_of_the_same(vocab: Vocabulary) -
     cufflinks = added.model_copy(update={"shown": [ShownProduct(id=8, name="J Silver Cufflinks", brand="J",
                                                                 price_cents=600, category="jewellery")]})
     fewer = understand("two of them cancelled, make the polos one", cufflinks, vocab)
-    assert (fewer.intent, fewer.slots.quantity) == (Intent.update_cart, 1)
+    assert (fewer.intent, fewer.slots.quantity, fewer.slots.product_type) == (Intent.update_cart, 1, "polo")
+    dresses = DialogueState(conversation_id="t", filters=SearchFilters(category="dresses", name_any=["dress", "gown"]))
+    aside = understand("hmm dresses are a minefield, what about a nice scarf", dresses, vocab)
+    assert aside.slots.product_type == "scarf"  # the kind on screen is put aside
     shoes = added.model_copy(update={"last_line": LineRef(product_id=7, size="9", quantity=1)})
     for said in ("make it a ten, his feet are wide", "oh no sorry make that a ten", "make it a ten they run small"):
         resized = understand(said, shoes, vocab)

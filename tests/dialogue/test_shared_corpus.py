@@ -61,7 +61,7 @@ OWN_SETS = {
     "dev_everyday_r.json": 144,  # 148/167
     "dev_everyday_s.json": 131,  # 135/143
     "dev_everyday_t.json": 127,  # 131/155
-    "dev_everyday_u.json": 135,  # 139/163
+    "dev_everyday_u.json": 141,  # 145/163
     "dev_everyday_v.json": 137,  # 141/152
     "dev_everyday_w.json": 137,  # 141/154
     "dev_everyday_x.json": 118,  # 122/162

@@ -755,7 +755,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     line = state.last_line
     if (line is not None and not (line.size or "").isdigit()
             and (m := _CHANGE_TO_COUNT_RE.search(t))):
-        quantity, t = 1 if m.group(1) == "one" else int(m.group(1)), sx._blank(t, m)  # "change that to three": a count
+        # "change that to three": a count; "make the pocket squares four": the kind named stays to be read
+        quantity, t = 1 if m.group(1) == "one" else int(m.group(1)), t[: m.start(1)] + sx.BLANK + t[m.end(1):]
     values["quantity"] = quantity
     if ref is None:
         ref, t = sx.extract_focus_reference(t)
@@ -1057,7 +1058,7 @@ _F_OR_M = r"(?:girls?|woman|women|lady|ladies|female|her|she|gal)"
 # "something guy or girl also can", "either gender": whoever it is
 _ANYONE_RE = re.compile(rf"\b(?:unisex|gender ?neutral|genderless|(?:either|any) gender|{_M_OR_F} or (?:an? )?{_F_OR_M}|"
                         rf"{_F_OR_M} or (?:an? )?{_M_OR_F})\b")
-_PUT_ASIDE_RE = re.compile(r" (?:are |is |s )?(?:too|so|kinda|very|a bit|bit|not)\b")
+_PUT_ASIDE_RE = re.compile(r" (?:are |is |s )?(?:too|so|kinda|very|a bit|bit|not|a minefield|a nightmare|risky|tricky)\b")
 # "some girl from HR", "a guy at work": a grown-up colleague, not the kids' department
 _COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy)\s(?=(?:from|at|in|on)\s(?:my\s|the\s|our\s)?(?:office|work|hr|"
                            r"team|accounts|finance|department|marketing|sales|it|admin|reception)\b)")

@@ -468,19 +468,19 @@ class DialogueEngine:
         if kind is None or turn.u.slots.reference not in (None, "focus") or not turn.state.cart.item_count or any(
                 _is_kind(kind, p.name, p.brand) for p in turn.state.shown):
             return None
-        lines = [ln for ln in (await self.shop.get_cart(turn.state.user_id)).lines if _line_is(kind, ln)]
+        lines = [ln for ln in (await self.shop.get_cart(turn.state.user_id)).lines if _is_kind(kind, ln.name, ln.brand)]
         return lines[0] if len(lines) == 1 else None
 
     async def _details(self, turn: _Turn) -> None:
-        in_cart = await self._cart_line_named(turn)
-        if in_cart is None and turn.u.slots.reference in (None, "focus") and turn.state.focus_id is None and len(
-                turn.state.shown) > 1:
-            # "which one would you recommend", "is it warm enough": the best match for what was asked is the first
-            turn.u = turn.u.model_copy(update={"slots": turn.u.slots.model_copy(update={"reference": "ordinal:1"})})
-        target = None if in_cart is not None else await self._target(turn, Intent.product_details)
-        if in_cart is None and target is None:
-            return
-        product_id = in_cart.product_id if in_cart is not None else target.id if target is not None else 0
+        if (in_cart := await self._cart_line_named(turn)) is not None:
+            product_id = in_cart.product_id
+        else:
+            if turn.u.slots.reference in (None, "focus") and turn.state.focus_id is None and len(turn.state.shown) > 1:
+                # "which one would you recommend", "is it warm enough": the best match for what was asked is the first
+                turn.u = turn.u.model_copy(update={"slots": turn.u.slots.model_copy(update={"reference": "ordinal:1"})})
+            if (target := await self._target(turn, Intent.product_details)) is None:
+                return
+            product_id = target.id
         card = await self.shop.get_product(product_id, user_id=turn.state.user_id)
         turn.state.focus_id = card.id
         turn.products = [card]
@@ -746,7 +746,7 @@ class DialogueEngine:
         if named is not None and len(on_line := [ln for ln in cart.lines if ln.product_id == named.id]) == 1:
             line = on_line[0]
         kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
-        of_kind = [ln for ln in cart.lines if _line_is(kind, ln)] if kind is not None else []
+        of_kind = [ln for ln in cart.lines if _is_kind(kind, ln.name, ln.brand)] if kind is not None else []
         if kind is not None and (of_kind or slots.reference != "focus"):  # "make the shirt a large": that line
             line = of_kind[0] if len(of_kind) == 1 else None  # not "swap it to a large, I layer a jumper under"
         elif line is None and len(cart.lines) == 1:
@@ -1029,10 +1029,6 @@ def _one_size(sizes: list[str]) -> bool:
 
 def _without_cart_sentence(reply: str) -> str:
     return _CART_SENTENCE.sub("", reply).strip()
-
-
-def _line_is(kind: vocabulary.ProductType, line: CartLine) -> bool:
-    return _is_kind(kind, line.name, line.brand)
 
 
 def _is_kind(kind: vocabulary.ProductType, name: str, brand: str) -> bool:
