@@ -180,6 +180,8 @@ class SearchFilters(Record):
     brand_none: list[str] = Field(default_factory=list, max_length=20, description="not from these brands")
     brands: list[str] = Field(default_factory=list, max_length=20,
                               description="any of these brands; with `brand`, either")
+    sort: Literal["price_asc", "price_desc"] | None = Field(
+        default=None, description="order by price (cheapest or dearest first) instead of by relevance")
     age_group: Literal["adults", "kids"] | None = Field(
         default=None, description="without `gender`: only adults' (men, women, unisex) or only kids' "
                                   "(boys, girls, a name saying kids or baby) products; dropped first "

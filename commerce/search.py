@@ -367,7 +367,18 @@ def any_words(query: str) -> str:
     return " | ".join(re.findall(r"[^\W_]+", query))
 
 
-def _ranked_sql(where: SqlWhere, text_mode: str | None, limit_param: int) -> str:
+def _base_sql(sort: str | None, popularity: str, text_rank: str | None = None) -> str:
+    """The base score candidates are ordered by (descending): relevance, or minus/plus the price when
+    the shopper asked for the cheapest/dearest first."""
+    if sort == "price_asc":
+        return "(-p.price_cents)::float8" if text_rank is None else "(-m.price_cents)::float8"
+    if sort == "price_desc":
+        return "(p.price_cents)::float8" if text_rank is None else "(m.price_cents)::float8"
+    relevance = f"({popularity} / ({popularity} + 1))"
+    return relevance if text_rank is None else f"{TEXT_WEIGHT} * {text_rank} + {POPULARITY_WEIGHT} * {relevance}"
+
+
+def _ranked_sql(where: SqlWhere, text_mode: str | None, limit_param: int, sort: str | None = None) -> str:
     """Top candidates by base score: id, brand, colour, category, base and ``n_matches``.
 
     Only what re-ranking needs is read, so browsing is answered from the covering
@@ -378,27 +389,27 @@ def _ranked_sql(where: SqlWhere, text_mode: str | None, limit_param: int) -> str
     A text query ranks only the ``RANK_POOL`` most popular matches, so a one-word query matching
     a fifth of the catalog stays bounded."""
     if text_mode is None:
+        order = "p.popularity DESC" if sort is None else "base DESC"
         return f"""SELECT c.id, b.name AS brand, c.colour, c.category, c.base,
                           (SELECT count(*) FROM (SELECT 1 FROM products p WHERE {where.sql()}
                                                  LIMIT {COUNT_CAP}) n) AS n_matches
-                   FROM (SELECT p.id, p.brand_id, p.colour, p.category,
-                                (p.popularity / (p.popularity + 1)) AS base
+                   FROM (SELECT p.id, p.brand_id, p.colour, p.category, {_base_sql(sort, "p.popularity")} AS base
                          FROM products p WHERE {where.sql()}
-                         ORDER BY p.popularity DESC, p.id LIMIT ${limit_param}) c
+                         ORDER BY {order}, p.id LIMIT ${limit_param}) c
                    JOIN brands b ON b.id = c.brand_id
                    ORDER BY c.base DESC, c.id"""
     # The tsquery is written inline (not in a CTE) so the planner folds it to a constant and
     # estimates how many rows match: walking the popularity index for common words, GIN for rare.
     tsq = _TSQ_ALL if text_mode == "all" else _TSQ_ANY
+    pool_order = "p.popularity DESC" if sort is None else f"p.price_cents {'ASC' if sort == 'price_asc' else 'DESC'}"
     return f"""WITH matches AS MATERIALIZED (
-                   SELECT p.id, p.brand_id, p.colour, p.category, p.popularity, p.search_doc
+                   SELECT p.id, p.brand_id, p.colour, p.category, p.popularity, p.price_cents, p.search_doc
                    FROM products p
                    WHERE p.search_doc @@ {tsq} AND {where.sql()}
-                   ORDER BY p.popularity DESC LIMIT {RANK_POOL}),
+                   ORDER BY {pool_order} LIMIT {RANK_POOL}),
                top AS (
                    SELECT m.id, m.brand_id, m.colour, m.category,
-                          {TEXT_WEIGHT} * ts_rank_cd(m.search_doc, {tsq}, 32)
-                               + {POPULARITY_WEIGHT} * (m.popularity / (m.popularity + 1)) AS base
+                          {_base_sql(sort, "m.popularity", f"ts_rank_cd(m.search_doc, {tsq}, 32)")} AS base
                    FROM matches m ORDER BY base DESC, m.id LIMIT ${limit_param})
                SELECT top.id, b.name AS brand, top.colour, top.category, top.base,
                       (SELECT count(*) FROM matches) AS n_matches
@@ -406,13 +417,14 @@ def _ranked_sql(where: SqlWhere, text_mode: str | None, limit_param: int) -> str
                ORDER BY top.base DESC, top.id"""
 
 
-def _candidate_sql(where: SqlWhere, text_mode: str | None, limit_param: int, *, needed: int = 0) -> str:
+def _candidate_sql(where: SqlWhere, text_mode: str | None, limit_param: int, *, needed: int = 0,
+                   sort: str | None = None) -> str:
     """``_ranked_sql``, plus the card columns and sizes of the candidates a page of ``needed``
     results most likely shows, in the same statement: the ``needed + PREFETCH_MARGIN`` best, and
     each brand's best as many as brand diversity can place on the page. One round trip answers a
     page unless personal re-ranking reaches further down (then ``cards_for`` reads the rest). The
     lateral read is gated per row (a One-Time Filter), so the other candidates stay index-only."""
-    ranked = _ranked_sql(where, text_mode, limit_param)
+    ranked = _ranked_sql(where, text_mode, limit_param, sort)
     if needed <= 0:
         return ranked
     per_brand = DIVERSITY_BRAND_CAP * math.ceil(needed / DIVERSITY_BLOCK)
@@ -494,7 +506,7 @@ async def _run_step(pool: asyncpg.Pool, filters: SearchFilters, relaxed: set[str
     first = 1 if text_mode else 0
     where = build_where(filters, relaxed, first, text_driven=text_mode is not None)
     base_params: list[Any] = ([query] if text_mode else []) + where.params
-    sql = _candidate_sql(where, text_mode, len(base_params) + 1, needed=needed)
+    sql = _candidate_sql(where, text_mode, len(base_params) + 1, needed=needed, sort=filters.sort)
     rows = await pool.fetch(sql, *base_params, n_fetch)
     # exact below COUNT_CAP (= RANK_POOL), else "that many or more"
     total = max(len(rows), rows[0]["n_matches"]) if rows else 0
@@ -575,7 +587,7 @@ async def _search(pool: asyncpg.Pool, filters: SearchFilters, ctx: ShopperContex
             relaxed = [name for name in step if name != "query:drop"]
             if rows:
                 break
-    candidates = _ranked(rows, ctx, needed)
+    candidates = _ranked(rows, ctx, needed, filters.sort)
     tags = [name for name in SOFT_TAGS if getattr(filters, name) and name not in relaxed]
     tag_matches = None
     if rows and total < MIN_TAGGED and tags:
@@ -585,7 +597,7 @@ async def _search(pool: asyncpg.Pool, filters: SearchFilters, ctx: ShopperContex
         rest = [r for r in wide_rows if r["id"] not in tagged]
         if rest:
             tag_matches, total = total, wide_total
-            candidates += _ranked(rest, ctx, needed)
+            candidates += _ranked(rest, ctx, needed, filters.sort)
     ranked = candidates[offset : offset + limit]
     if all(c.row["name"] is not None for c in ranked):  # prefetched in the candidate query
         cards = [_card(c.row, c.score) for c in ranked]
@@ -595,9 +607,9 @@ async def _search(pool: asyncpg.Pool, filters: SearchFilters, ctx: ShopperContex
                         tag_matches=tag_matches)
 
 
-def _ranked(rows: list[Any], ctx: ShopperContext, needed: int) -> list[Candidate]:
+def _ranked(rows: list[Any], ctx: ShopperContext, needed: int, sort: str | None = None) -> list[Candidate]:
     candidates = [Candidate(r["id"], r["brand"], r["colour"], r["category"], float(r["base"]), r) for r in rows]
-    return rerank(candidates, ctx, needed=needed)
+    return candidates if sort else rerank(candidates, ctx, needed=needed)  # in price order, as asked
 
 
 async def get_product(pool: asyncpg.Pool, product_id: int) -> ProductCard:

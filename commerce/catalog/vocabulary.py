@@ -102,7 +102,9 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,trainers,trainer,kicks"),
     _t("running shoes", "shoes", "running,sports,training,sneaker",
        "running shoes,running shoe,sports shoes,gym shoes,training shoes,runners,running trainers,running sneakers,"
-       "jogging shoes,tennis shoes,tennis shoe,running ones,running pair"),
+       "jogging shoes,tennis shoes,tennis shoe,running ones,running pair,"
+       # "a tennis for run": Portuguese and Spanish speakers' word for sports shoes
+       "tennis for running,tennis for run,tennis to run,pair of tennis"),
     _t("formal shoes", "shoes", "formal,derby,oxford,brogue,monk,loafer",
        "formal shoes,formal shoe,dress shoes,office shoes,derbys,derby,oxfords,oxford,brogues,brogue"),
     _t("slip-ons", "shoes", "slip-on,slip on,loafer,moccasin,mule,clog,mojari",
@@ -229,7 +231,7 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "casual": ("casual",),
     "formal": ("formal",),
     "sleeveless": ("sleeveless",),
-    "hood": ("hood", "sweatshirt"),
+    "hood": ("hood",),  # "nothing with a hood": a sweatshirt without one will do
     "hooded": ("hood",),
     "sporty": ("sports", "running", "training"),
     "slogan": ("slogan", "typograph"),

@@ -223,6 +223,20 @@ def kids_letter_for_age(years: int) -> str | None:
     return next((letter for oldest, letter in KIDS_LETTER_BY_AGE if years <= oldest), None)
 
 
+# UK women's dress sizes against the letters a shop cuts in (a UK 8 is a small, a 12 a medium).
+UK_DRESS_LETTER: dict[int, str] = {4: "XS", 6: "XS", 8: "S", 10: "S", 12: "M", 14: "L", 16: "XL", 18: "XXL", 20: "XXL"}
+
+
+def letter_for_dress_size(number: int, category: str) -> str | None:
+    """The letter size a women's dress size stands for ("I'm a size 12", dresses → "M") where the
+    category is cut in letters; None where it is sized in numbers (waists, shoes) or not a dress size."""
+    try:
+        lettered = size_system_for(category, "women") == "alpha"
+    except ValueError:
+        return None
+    return UK_DRESS_LETTER.get(number) if lettered else None
+
+
 def size_system_for(category: str, gender: str) -> str:
     """``alpha``, ``waist``, ``uk_shoe`` or ``onesize`` for a demo category and gender.
 

@@ -249,6 +249,8 @@ class MemoryShop:
             relaxed.append(name)
             hits = [p for p in self.products if matches(p, current)]
         hits.sort(key=lambda p: (-p.popularity, p.card.price_cents, p.card.id))
+        if current.sort is not None:
+            hits.sort(key=lambda p: p.card.price_cents, reverse=current.sort == "price_desc")
         capped = self.count_cap is not None and len(hits) >= self.count_cap
         return SearchResult(
             products=[p.card for p in hits[offset : offset + limit]],
@@ -261,6 +263,9 @@ class MemoryShop:
         if product_id not in self.by_id:
             raise NotFound("no such product", product_id=product_id)
         return self.by_id[product_id].card
+
+    async def get_products(self, product_ids: list[int], *, user_id: int | None) -> list[ProductCard]:
+        return [self.by_id[i].card for i in product_ids if i in self.by_id]
 
     async def similar(self, product_id: int, *, user_id: int | None, limit: int) -> list[ProductCard]:
         base = await self.get_product(product_id, user_id=user_id)

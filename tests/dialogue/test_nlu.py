@@ -1019,3 +1019,57 @@ def test_ethnic_wear_when_no_garment_is_named_and_either_of_two_kinds(vocab: Voc
         for i in (1, 2)])
     split = understand("the first ones, one pair size 6 and another pair size 8", shoes, vocab)
     assert [(u.slots.quantity, u.slots.size) for u in (split, *split.then)] == [(1, "6"), (1, "8")]
+
+
+def test_a_price_order_a_second_choice_of_size_and_numbers_as_sizes(vocab: Vocabulary) -> None:
+    cheapest = understand("what's the cheapest pair of trainers you've got for men", fresh(), vocab).slots
+    assert (cheapest.sort, cheapest.reference, cheapest.gender) == ("price_asc", None, "men")
+    assert understand("the dearest handbags you stock", fresh(), vocab).slots.sort == "price_desc"
+    shoes = DialogueState(conversation_id="t", filters=SearchFilters(category="shoes", gender="men"), shown=[
+        ShownProduct(id=i, name=f"R Men Running Shoes {i}", brand="R", price_cents=900 * i, category="shoes",
+                     sizes_available=["6", "7", "10", "11"]) for i in (1, 2, 3)])
+    for said, order in (("could you list them by price please", "price_asc"),
+                        ("sort those by price, highest first", "price_desc"), ("now the priciest ones", "price_desc")):
+        ordered = understand(said, shoes, vocab)
+        assert (ordered.intent, ordered.slots.sort) == (Intent.refine, order), said
+    picked = understand("which one's the cheapest", shoes, vocab).slots  # one of those shown, not a new order
+    assert (picked.sort, picked.reference) == (None, "cheapest")
+    asked = shoes.model_copy(update={"focus_id": 1, "last_intent": Intent.product_details.value})
+    again = understand("and how about a 10", asked, vocab)
+    assert (again.intent, again.slots.size) == (Intent.product_details, "10")
+    taken = understand("go on, give me the 10 then", asked, vocab)
+    assert (taken.intent, taken.slots.size) == (Intent.add_to_cart, "10")
+    assert understand("give me the 40 then", asked, vocab).slots.size is None  # no shoe of theirs is a 40
+    either = understand("pop two of that one in a small, or a medium if there's no small", asked, vocab).slots
+    assert (either.quantity, either.reference, either.size, either.size_else) == (2, "focus", "S", "M")
+
+
+def test_who_is_shopping_said_in_passing_and_more_cart_moves(vocab: Vocabulary) -> None:
+    for said, gender in (("im expecting in may and my work trousers dont fit", "women"),
+                         ("i'm the best man, what suits do you have", "men"),
+                         ("as a mum of three i never buy jeans for myself", "women"),
+                         ("some boots for me, my husband says mine are falling apart", "women"),
+                         ("my husband says he wants a grey hoodie", "men")):
+        assert understand(said, fresh(), vocab).slots.gender == gender, said
+    myself = understand("a nice warm cardigan for myself", fresh(), vocab).slots
+    assert (myself.gender, myself.age_group) == (None, "adults")
+    shown = [ShownProduct(id=i, name=f"H Men Jacket {i}", brand="H", price_cents=2000, category="jackets")
+             for i in (1, 2, 3)]
+    two = DialogueState(conversation_id="t", shown=shown, last_line=LineRef(product_id=3, size="L"),
+                        filters=SearchFilters(category="jackets", gender="women"),
+                        cart=CartSummary(item_count=2, total_cents=4000, product_ids=[1, 3]))
+    kept = understand("ok actually just keep the third one", two, vocab)
+    assert (kept.intent, kept.slots.reference, kept.slots.keep_only) == (Intent.remove_from_cart, "ordinal:3", True)
+    bumped = understand("can you bump hers up to a large", two, vocab)
+    assert (bumped.intent, bumped.slots.size) == (Intent.update_cart, "L")
+    paid = understand("the second one, and that's it, pay", two, vocab)
+    assert (paid.intent, paid.slots.reference, [u.intent for u in paid.then]) == (
+        Intent.add_to_cart, "ordinal:2", [Intent.checkout])
+    again = understand("second one in medium, and the same kind of thing for my brother", two, vocab)
+    assert again.intent == Intent.add_to_cart and [u.slots.gender for u in again.then] == ["men"]
+    for said in ("is shipping free on these", "how long till they arrive", "do you charge for delivery"):
+        assert understand(said, two, vocab).slots.topic == "delivery", said
+    assert understand("will it shrink in the wash", two, vocab).slots.topic == "care"
+    assert understand("not one with a hood please", two, vocab).slots.exclude_words == ["hood"]
+    dressier = understand("these look a bit casual, anything dressier", two, vocab).slots
+    assert (dressier.formality, dressier.occasion) == ("more", None)

@@ -517,3 +517,32 @@ async def test_everything_but_one_kind_goes_and_a_cart_line_is_asked_about_by_it
 async def test_a_material_asked_about_is_named_in_the_answer(engine_factory: Factory) -> None:
     results, _ = await talk(engine_factory(), "watches for men", "is the second one silk")
     assert "silk" in results[-1].reply_text, results[-1].reply_text  # said either way: whether the listing says so
+
+
+async def test_the_cheapest_first_and_a_second_choice_of_size(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    shop = engine.shop
+    assert isinstance(shop, MemoryShop)
+    results, state = await talk(engine, "what are the cheapest dresses you've got for women")
+    shown = results[-1].products
+    every = sorted(p.card.price_cents for p in shop.products if p.card.category == "dresses" and p.card.gender == "women")
+    assert [p.price_cents for p in shown] == every[: len(shown)], results[-1].reply_text
+    assert "cheapest first" in results[-1].reply_text and state.filters.sort == "price_asc"
+    first = shown[0]
+    missing = next(s for s in ("XS", "S", "M", "L", "XL", "XXL") if s not in first.sizes_available)
+    stocked = first.sizes_available[0]
+    added = await engine.handle(state, f"the first one in {speak_size(missing)}, or {speak_size(stocked)} if there's "
+                                       f"no {speak_size(missing)}")
+    assert added.new_state.cart.item_count == 1, added.reply_text
+    assert added.reply_text.startswith(f"There's no {speak_size(missing)} in stock. Added"), added.reply_text
+
+
+async def test_a_dress_size_a_kept_line_and_what_delivery_costs(engine_factory: Factory) -> None:
+    _, state = await talk(engine_factory(), "a dress for myself please, i'm a size twelve")
+    assert (state.filters.size, state.filters.age_group) == ("M", "adults")
+    engine = engine_factory()
+    _, state = await talk(engine, "belts for men", "add the first one", "add the second one")
+    kept = await engine.handle(state, "actually just keep the second one")
+    assert kept.new_state.cart.item_count == 1 and kept.reply_text.startswith("Done, I kept only"), kept.reply_text
+    asked = await engine.handle(state, "is delivery free")
+    assert f"free on orders of {speak_price(5000)}" in asked.reply_text, asked.reply_text

@@ -278,3 +278,23 @@ async def test_a_style_no_tag_carries_is_found_in_the_name(pool: Any) -> None:
     dresses = await search_products(pool, SearchFilters(category="dresses", style="a-line"), limit=20)
     assert dresses.relaxed == [] and dresses.products
     assert all("a-line" in c.name.lower() for c in dresses.products)
+
+
+async def test_price_order_asked_for_holds_over_pages_and_words(pool: Any) -> None:
+    """"the cheapest dresses", "most expensive watches first": the whole match set in price order,
+    page after page, with words as with filters alone; without a sort the order is by relevance."""
+    dresses = SearchFilters(category="dresses", gender="women")
+    cheapest = SearchFilters(category="dresses", gender="women", sort="price_asc")
+    first = await search_products(pool, cheapest, limit=5)
+    second = await search_products(pool, cheapest, limit=5, offset=5)
+    prices = [c.price_cents for c in [*first.products, *second.products]]
+    assert len(prices) == 10 and prices == sorted(prices)
+    floor = await pool.fetchval("SELECT min(price_cents) FROM products WHERE category = 'dresses' AND gender = 'women'"
+                                " AND active")
+    assert prices[0] == floor and first.total == (await search_products(pool, dresses, limit=5)).total
+    relevant = [c.price_cents for c in (await search_products(pool, dresses, limit=10)).products]
+    assert relevant != sorted(relevant)  # the order asked for is not the one a plain search gives
+    dearest = await search_products(pool, SearchFilters(query="silk saree", sort="price_desc"), limit=5)
+    ceiling = [c.price_cents for c in dearest.products]
+    assert dearest.products and ceiling == sorted(ceiling, reverse=True)
+    assert all("saree" in f"{c.name} {c.category}".lower() for c in dearest.products)

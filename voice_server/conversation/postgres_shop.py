@@ -87,6 +87,9 @@ class PostgresShop:
         card = await search.get_product(self.pool, product_id)
         return (await self._enrich_top([card], user_id))[0]
 
+    async def get_products(self, product_ids: list[int], *, user_id: int | None) -> list[ProductCard]:
+        return await self._enrich_top(await search.get_products(self.pool, product_ids), user_id)
+
     async def similar(self, product_id: int, *, user_id: int | None, limit: int) -> list[ProductCard]:
         return await search.similar_products(self.pool, product_id, limit=limit)
 

@@ -56,7 +56,7 @@ _NEG_CUE = (
 )
 _NOT_EXCLUSION = re.compile(
     r"\b(?:not|no) (?:that|this|those|these|yet|now|right now|really|sure|thanks|thank you|problem|worries|"
-    r"rush|need|idea|much|many|feeling it|bad|quite|one(?! of)|wait|sorry|please|more than|too pricey|"
+    r"rush|need|idea|much|many|feeling it|bad|quite|one(?! of| with)|wait|sorry|please|more than|too pricey|"
     r"too expensive|so expensive|too much)\b|\bnothing (?:else|more|for now|over|above|more than)\b|"
     rf"\b(?:hes|shes|im|he is|she is|i am|theyre|they are) not an? (?=(?:{TYPE_ALT})\b)|"  # "he's not a golfer"
     r"\bdont (?:mind|add|worry|know|need|put|buy|want (?:it|that|this|to))\b|\bnever mind\b"
@@ -354,9 +354,18 @@ _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|
                       r"\b(?:new |first time |proud |single )?(dad|mum|mom|father|mother) here\b|"
                       r"\b(?:im|i am) (?:a |an )?(?:new |first time |proud |single )(dad|mum|mom|father|mother)\b|"
                       r"\bi (?:just |recently )?(had a baby|gave birth)\b|"
+                      r"\b(?:im|i am) (?:\w+ ){0,3}?(pregnant|expecting)\b|\bafter (having (?:my|a|the) baby)\b|"
+                      # "i'm a dad who hasn't bought himself clothes", "as a mum of three", "i'm the groom"
+                      r"\b(?:(?:im|i am) (?:a|an|the)|as (?:a|an|the)) (?:\w+ )?(dad|mum|mom|father|mother|groom|bride|"
+                      r"bridesmaid|best man|groomsman|man|woman|guy|lady|bloke|grandad|grandma|granny)\b(?! (?:size|sized))|"
+
                       # "what about for me, i'm his dad"
                       r"\b(?:im|i am) (?:his|her|their|the) (dad|mum|mom|father|mother|uncle|aunt|auntie|grandad|"
                       r"grandpa|grandma|granny|nan|grandmother|grandfather)\b")
+# "my wife says no more skinny jeans for me": who shops is the other half (read only with "for me":
+# "my wife says she wants" is for her)
+_PARTNER_SAYS_RE = re.compile(r"\bmy (wife|girlfriend|husband|boyfriend) (?:says|said|thinks|reckons|wants|told|"
+                              r"keeps (?:saying|telling)|made|makes)\b")
 _AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|aged?|about|turning|turned|turns|(?:they|\w+s) turn|who is|whos|"
                      r"(?:eldest|youngest|oldest|middle one|little one|firstborn)(?: is|s))\s(?:about |nearly |almost |just |like |only |around |barely )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
 # "she's in year three", "he's in primary four", "my third grader": a school year, about five years younger than the child
@@ -402,7 +411,10 @@ _SELF_GENDER = {"guy": "men", "bloke": "men", "man": "men", "gentleman": "men", 
                 "father": "men", "mum": "women", "mom": "women", "mother": "women", "had a baby": "women",
                 "gave birth": "women", "uncle": "men", "aunt": "women", "auntie": "women", "grandad": "men",
                 "grandpa": "men", "grandfather": "men", "grandma": "women", "granny": "women", "nan": "women",
-                "grandmother": "women"}
+                "grandmother": "women", "pregnant": "women", "expecting": "women", "having my baby": "women",
+                "having a baby": "women", "having the baby": "women", "groom": "men", "bride": "women",
+                "bridesmaid": "women", "best man": "men", "groomsman": "men", "wife": "men", "girlfriend": "men",
+                "husband": "women", "boyfriend": "women"}
 
 
 # "no prints, his mother is very particular": someone else's relative in an aside, not who it is for
@@ -446,7 +458,7 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
         gender = RECIPIENT_GENDER[m.group(1)]
         said_age = _AGE_AFTER_RE.match(text, m.end())  # "my son's eighteen"
         text = text[: m.start()] + BLANK + text[m.end():]
-    elif m := _SELF_RE.search(text):
+    elif (m := _SELF_RE.search(text)) or (FOR_MYSELF_RE.search(text) and (m := _PARTNER_SAYS_RE.search(text))):
         gender = _SELF_GENDER[next(g for g in m.groups() if g)]
         text = text[: m.start()] + BLANK + text[m.end():]
     else:
@@ -550,6 +562,7 @@ _SIZE_TO_SIZE_RE = re.compile(rf"\b(?:change|switch|swap) (?:the |that )?(?:size
 # "i meant thirty two not thirty four": the size of the line just added, corrected
 _MEANT_NOT_RE = re.compile(rf"\b(?:i meant?|i said|meant|(?:needs|wants|takes|wears|is) an?) ((?:{LETTER_SIZE_ALT}|\d{{1,2}})) "
                            rf"not (?:an? )?(?:{LETTER_SIZE_ALT}|\d{{1,2}})\b")
+_IF_NONE_RE = re.compile(r"\bif (?:theres|there is|you have|youve got|you got) no\b")
 _CURRENCY_WORD_RE = re.compile(r"\b(?:dollars?|bucks|pounds?|quid|euros?|rupees?|rs|inr|usd)\b")
 _CURRENCY_ONLY_RE = re.compile(r"^(dollars?|bucks|pounds?|quid|euros?|rupees?)(?: sorry| then| not \w+)?$")
 
@@ -588,7 +601,8 @@ def restart(text: str) -> str:
     text = _SIZE_TO_SIZE_RE.sub(r"make it size \1", text)
     for corrected in _VALUE_CORRECTED_RES:
         if (v := corrected.search(text)) and not _CURRENCY_WORD_RE.match(text, v.end() + 1) and not _CURRENCY_WORD_RE.search(
-                v.group("between")):  # "fifteen quid, sorry no, fifteen euro": the currency is corrected
+                v.group("between")) and not _IF_NONE_RE.search(v.group(0)):
+            # "fifteen quid, sorry no, fifteen euro": the currency is corrected; not "large or xl if there's no large"
             second = "1" if v.group("second") == "one" else v.group("second")
             return text[: v.start("first")] + second + v.group("between") + text[v.end():]
     m = _RESTART_RE.match(text)
@@ -644,7 +658,10 @@ _SPLIT_AFTER_CART_RE = re.compile(
     r"(?:i|he|she|they|we)(?:ll| will|d| would)? (?:also |really |still |probably )?"
     r"(?:need|needs|want|wants|like|love|could do with)\b|"
     r"some\s|a pair of\s|a couple of\s|can (?:i|we) (?:see|get|have)\b|that (?:first|second|third|last)\b|"
-    rf"(?:an? )?(?:{TYPE_ALT})\b(?! (?:in|too|as well)\b)))"  # "the first one in small and earrings to go with it"
+    # "first one in large, and the same kind of thing for my son", "and same again for my wife"
+    r"(?:the )?same (?:again |kind of thing |sort of thing |thing |ones? )?for\b|"
+    # "the first one in small and earrings to go with it", "first one same size, oh and black formal shoes"
+    rf"(?:oh )?(?:an? )?(?!(?:the|that|those|this|these|them) )(?:[a-z]+ ){{0,2}}?(?:{TYPE_ALT})\b(?! (?:in|too|as well)\b)))"
 )
 
 

@@ -23,7 +23,7 @@ from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_W
 from voice_server.conversation.dialogue.numbers import prepare
 from voice_server.conversation.dialogue.references import of_kind, recalled_list, resolve_one
 from voice_server.conversation.dialogue.state import DialogueState, LineRef
-from voice_server.conversation.dialogue.understanding import Intent, Slots, Understanding
+from voice_server.conversation.dialogue.understanding import SEARCH_SLOTS, Intent, Slots, Understanding
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
 
 _COLOUR_WORDS = sorted(COLOUR_SYNONYMS, key=len, reverse=True)
@@ -104,7 +104,7 @@ CHECKOUT = _rx(
     r"\bplace (?:the|my|an) order\b",
     r"\bbuy (?:everything|it all|all of it)\b",
     r"\bfinish (?:my|the) order\b",
-    r"^pay\b", r"^(?:done|thats it|thats all|all done|finished|ok|okay|right)(?: then| now)? pay(?: now| please)?$",
+    r"^pay\b", r"\b(?:done|thats it|thats all|all done|finished|ok|okay|right)(?: then| now)? pay(?: now| please)?$",
     r"\b(?:ill|i will|lets|let me|can i) pay\b(?! (?:later|tomorrow|next|another|some other|at the end|when))", r"\b(?:lets|let me|can i|i want to) (?:do|make) (?:the )?payment\b",
     r"\bgo ahead and (?:order|buy) (?:it|them|that|those|everything)\b",
     # "then i would like to order please", "make i pay": with nothing else named, the cart
@@ -202,7 +202,9 @@ COMPARE = _rx(
     r"\bhow do they compare\b",
 )
 _TYPE_WORD_RE = re.compile(rf"\b(?:{meaning.TYPE_ALT})\b")  # compiled once, not per turn
-_RESIZE_IT_RE = re.compile(r"\b(?:make|change|switch|swap|turn|put) (?:that|it|this|them|those) (?:to|into|for|in) "
+_RESIZE_IT_RE = re.compile(r"\b(?:(?:make|change|switch|swap|turn|put) (?:that|it|this|them|those) (?:to|into|for|in)|"
+                           # "bump hers up to a medium"
+                           r"(?:bump|move|bring|size|go) (?:that|it|this|them|those|hers|his|mine|theirs) (?:up|down) to) "
                            r"(?:an? |size )?\w+(?: \w+)?")
 # "out of the first two which one costs less", "between the first and the second, which is less money"
 _WHICH_PRICE_RE = re.compile(r"\bwhich\b.*\b(?:cheaper|less expensive|more expensive|pricier|dearer|(?:less|more) money|"
@@ -233,7 +235,7 @@ DETAILS = _rx(
     rf"\b(?:one|ones|it|they|pair) (?:is|are) (?:\w+ ){{0,2}}{_FIBRES}\b",
     rf"\b(?:strap|band|sole|lining|upper|bracelet|chain)s? (?:is|are) (?:\w+ ){{0,2}}(?:metal|steel|plastic|rubber|{_FIBRES})\b",
     r"\bwhat(?:s| is| are)? (?:the )?(?:\w+ )?(?:made of|material|fabric)\b",
-    r"\bhow much (?:is|was|are|were|does|do) (?:it|that|this|those|these|the)\b",
+    r"\bhow much (?:is|was|are|were|does|do) (?:it|that|this|those|these|they|the)\b",
     r"\bwhat(?:s| is) the price\b",
     r"\bwhat does (?:it|that|the \w+ one) cost\b",
     r"^(?:and )?the (?:first|second|third|last)(?: one)?$",
@@ -289,6 +291,7 @@ DECLINE_ADD = _rx(
     r"\bill (?:leave|pass on|skip) (?:it|that|them|those)\b",
     r"\b(?:not yet|keep looking|keep browsing|not ready|ill think about it|let me think(?: about it)?|"
     r"maybe (?:later|another time)|not today|ill come back (?:later|to it))\b",
+    r"\blet me (?:call|ask|check with|talk to|speak to|show) (?:my|the|her|him|them)\b",
 )
 CLEAR_CART = _rx(
     r"\b(?:empty|clear|reset|wipe) (?:out )?(?:my|the) (?:whole |entire )?(?:cart|basket|bag)\b",
@@ -401,6 +404,12 @@ DELIVERY_QUESTION = _rx(
     # "can you ship it straight to her house", "could you send them to my brother's flat"
     r"\b(?:you|una|u)(?: guys)? (?:dey )?(?:ship|deliver|post)(?: it| them)? (?:to|out to|on|at)\b",
     r"\bhow much (?:is |for |does |will )?(?:the )?(?:delivery|shipping|postage)\b",
+    r"\bhow long (?:till|until|til|before) (?:it|they|that|this|those|my order|the order|everything)(?: all)? "
+    r"(?:gets?|arrives?|comes?|turns? up|is here|are here)\b",
+    # "is delivery free on that", "do you charge for shipping", "free postage?"
+    r"\b(?:is|are) (?:the )?(?:delivery|shipping|postage) (?:free|included|extra|charged)\b",
+    r"\bfree (?:delivery|shipping|postage)\b", r"\b(?:charge|pay|cost|costs|fee|fees) (?:for |extra for )?(?:the )?(?:delivery|shipping|postage)\b",
+    r"\b(?:delivery|shipping|postage) (?:cost|costs|charge|charges|fee|fees|price)\b",
     r"\bhow many days (?:it |does it |will it |would it |for (?:it|delivery|shipping) )?(?:take|to (?:deliver|arrive|come|get))\b",
     r"\bhow (?:quickly|soon|fast) (?:can|could|will|would) (?:you|it|they) (?:deliver|ship|arrive|get)\b",
     r"\b(?:can|could|will|would) you (?:ship|deliver|post|send) (?:it|them|this|that|these|those|everything|"
@@ -465,7 +474,7 @@ _TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("feature", _FEATURE_RE),
     ("includes", re.compile(r"\b(?:come|comes|sold|go) (?:with|together)\b|\bseparate(?:ly)?\b")),
     ("care", re.compile(r"\b(?:machine wash(?:able)?|washable|hand wash|wash (?:it|them)|dry clean|iron(?:ing)?|"
-                        r"care instructions)\b")),
+                        r"care instructions|shrinks?|shrinking|shrunk|in the wash)\b")),
     ("price", re.compile(r"\b(?:how much|price|cost|costs|what does it cost)\b")),
     ("sizes", re.compile(r"\b(?:come in|come in a|available in|have (?:it|that|this|the \w+ one) in|in stock)\b")),
 )
@@ -651,6 +660,26 @@ _NOT_A_NAME_WORD = frozenset({"other", "same", "cheaper", "cheapest", "last", "n
                               "fourth", "fifth", "previous", "right", "best", "nicer", "better", "pricier", "whole"})
 
 
+_SIZE_ELSE_RE = re.compile(rf",? (?:or|otherwise|else) (?:an? |size |in )?({sx.LETTER_SIZE_ALT}|\d{{1,2}}) if (?:theres no|there is no|"
+                           r"you (?:dont|do not) have|you havent got|(?:its|it is|thats) (?:sold out|not in stock|out)|not)\b"
+                           rf"(?: (?:an? |any )?(?:{sx.LETTER_SIZE_ALT}|\d{{1,2}}))?")
+_N_OF_THAT_ONE_RE = re.compile(r"\b(\d{1,2}) of ((?:that|this) (?:one|pair))\b")
+_KEEP_ONLY_RE = re.compile(r"\b(?:(?:just|only) keep|keep (?:only|just)|keep nothing but)\b")
+_ASKS_SIZE_RE = re.compile(r"^(?:and |ok |okay |so |hmm )?(?:what|how) about\b|\b(?:is there|are there|do you have|have you got)\b")
+_A_NUMBER_RE = re.compile(r"\b(?:a|an|the|in) (\d{1,2})\b(?! (?:dollars|bucks|pounds|quid|euros|of|more|pairs?|packs?|"
+                          r"items|pieces|units|years?|yo|months?|weeks?|days?|percent|minutes|k)\b)")
+
+
+def _numbered_size(number: int, state: DialogueState) -> bool:
+    """Whether a bare number can be a size of the product in focus (or, with none, of the products shown):
+    they are sized in numbers (waists, shoes), and it lies in their range give or take a few."""
+    focus = state.shown_by_id(state.focus_id)
+    products = [focus] if focus is not None else state.shown
+    sizes = [int(s) for p in products for s in p.sizes_available if s.isdigit()]
+    return bool(sizes) and all(s.isdigit() for p in products for s in p.sizes_available) and (
+        min(sizes) - 4 <= number <= max(sizes) + 4)
+
+
 def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     """Fill every slot that appears in the (prepared) text; spans are consumed in priority order."""
     values: dict[str, object] = {}
@@ -701,6 +730,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         t = sx._blank(t, away)
     formality, t = meaning.extract_formality(t)
     values["formality"] = formality
+    values["sort"], t = sx.extract_sort(t)
     if earlier := _EARLIER_RE.search(t):  # "the first one you showed me before the bombers"
         values["earlier"], t = True, sx._blank(t, earlier)
     colour_ref = _COLOUR_REF_RE.search(t)
@@ -732,11 +762,16 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if brands:
         values["brand"] = brands[0]
         values["brands"] = brands if len(brands) > 1 else None
+    if m := _SIZE_ELSE_RE.search(t):  # "in medium, or a large if there's no medium": the second choice
+        values["size_else"], _ = sx.extract_size(f" size {m.group(1)} ")
+        t = sx._blank(t, m)
     size, t = _said_size(_BODY_RE.sub(sx.BLANK, t))
     if size is None and state.last_line is not None and (m := _MAKE_A_SIZE_RE.search(t)):
         size, t = m.group(1), sx._blank(t, m)  # "make it a ten instead", "make that a 34": "a" and a number, a size
     if size is None and state.pending is not None and state.pending.kind == "choose_size":
         size, t = sx.extract_bare_size(t)
+    if size is None and (m := _A_NUMBER_RE.search(t)) and _numbered_size(int(m.group(1)), state):
+        size, t = m.group(1), sx._blank(t, m)  # "ok put a 32 in the cart", "what about a 10", jeans or shoes in focus
     last_size = state.last_line.size if state.last_line else None
     if size is None and _SAME_SIZE_RE.search(t):  # "the first joggers from before too, same size"
         size = last_size or state.filters.size
@@ -746,6 +781,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     quantity: int | None
     if m := _JUST_QTY_RE.search(t) or _ENOUGH_RE.search(t):  # "one of them bailed, just two then": the count that stands
         quantity, t = int(m.group(1)), sx._blank(t, m)
+    elif m := _N_OF_THAT_ONE_RE.search(t):  # "two of that one in medium": a count of the one in focus
+        quantity, t = int(m.group(1)), f"{t[: m.start()]} {m.group(2)} {t[m.end():]}"
     else:
         quantity, t = sx.extract_quantity(t)
     if (less := _ONE_LESS_RE.search(t)) and state.last_line is not None and state.last_line.quantity > 1:
@@ -815,8 +852,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["gender"] = "women" if party.group(1) in ("hen", "bachelorette") else "men"  # who goes to one
     if values["gender"] is None and _KIDS_RE.search(text):
         values["age_group"] = "kids"  # "kids' t-shirts", "something for the children"
-    elif recipient is None and meaning.FOR_MYSELF_RE.search(text) and (values["gender"] or state.filters.gender) in KID_GENDERS:
-        values.update(gender=None, age_group="adults")  # "a shirt for myself" after the children's: a grown-up's
+    elif recipient is None and meaning.FOR_MYSELF_RE.search(text) and (
+            (values["gender"] or state.filters.gender) in KID_GENDERS or not (values["gender"] or state.filters.gender)):
+        values.update(gender=None, age_group="adults")  # "a shirt for myself" (after the children's): a grown-up's
     if (values["gender"] or state.filters.gender) in KID_GENDERS or values.get("age_group") == "kids":
         values["child_age"] = meaning.child_age(text)  # for a kids' size when none is said
     if not_casual or ((style == "formal" or (formality is None and _FORMAL_RE.search(text))) and "casual" not in text):
@@ -845,6 +883,10 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
                       ("payment", PAYMENT_QUESTION)):
         if cue.search(text):
             values["topic"] = name
+    if values["topic"] is None and values.get("material") and values.get("reference") and re.match(
+            r"(?:does|do|is|are|has|have)\b", text):
+        values["topic"] = "material"  # "does the second one have a leather strap"
+    values["keep_only"] = True if _KEEP_ONLY_RE.search(text) else None
     values["place_now"] = True if PLACE_NOW.search(text) else None
     feature = _FEATURE_RE.search(text)
     values["feature"] = next(g for g in feature.groups() if g) if feature else None
@@ -852,6 +894,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["feature"] = extra.group(1)  # "does it come with a blouse piece": what to look for in the listing
     values["keep"] = [name for name, cue in _KEEP_CUES if cue.search(text)] or None
     values["occasion"] = values.get("occasion") or occasion
+    if values["formality"] == "more" and values["occasion"] == "casual":
+        values["occasion"] = None  # "those look kinda casual, anything dressier": the complaint, not the ask
     return Slots(**{k: v for k, v in values.items() if v is not None})
 
 
@@ -865,7 +909,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             return Intent.decline, 0.95
         if YES.search(text) or _YES_ANYWHERE.search(text):
             return Intent.confirm, 0.95  # "go on so, yes"
-    if DECLINE_ADD.search(text) and not slots.has_search_slots() and not (CLEAR_CART.search(text) or REMOVE.search(text)):
+    if DECLINE_ADD.search(text) and not (set(slots.as_dict()) & set(SEARCH_SLOTS) - {"gender", "age_group"}) and not (
+            CLEAR_CART.search(text) or REMOVE.search(text)):  # "not yet, let me call my husband first"
         return Intent.decline, 0.85
     if pending is not None and pending.kind == "choose_size" and slots.size and not REMOVE.search(text) and (
             slots.reference or not (slots.category or slots.product_type)):  # "now trousers, waist 32": a search
@@ -891,6 +936,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     sold = NOT_SOLD.search(text)
     if sold and not (slots.category or slots.product_type or slots.brand or slots.colours):
         return Intent.out_of_scope, 0.7
+    if slots.keep_only and state.cart.item_count > 1:
+        return Intent.remove_from_cart, 0.85  # "actually just keep the third one"
     if CLEAR_CART.search(text):
         if slots.exclude_words and re.search(r"\b(?:except|but|apart from|other than|besides)\b", text):
             return Intent.remove_from_cart, 0.85  # "remove everything except the belt": one kind stays
@@ -915,9 +962,12 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     ):
         return Intent.update_cart, 0.85
     if (slots.size and state.focus_id is not None and state.focus_id not in state.cart.product_ids
-            and len(text.split()) <= _BARE_SIZE_WORDS and not DETAILS.search(text)
+            and len(text.split()) <= _BARE_SIZE_WORDS and not DETAILS.search(text) and not _ASKS_SIZE_RE.search(text)
             and not (set(slots.as_dict()) - {"size", "quantity"})):
         return Intent.add_to_cart, 0.8  # "what sizes does the first one come in" … "great, medium please"
+    if (slots.size and state.focus_id is not None and state.last_intent == Intent.product_details.value
+            and _ASKS_SIZE_RE.search(text) and not (set(slots.as_dict()) - {"size"})):
+        return Intent.product_details, 0.8  # "does the first pair come in a 9" … "what about a 10"
     resize = _RESIZE_IT_RE.search(text)
     if (resize and slots.size and state.cart.item_count > 0 and not slots.colours
             and not (slots.reference and slots.reference.startswith("ordinal"))
@@ -1102,6 +1152,11 @@ ALLOWED_SLOTS: dict[Intent, frozenset[str]] = {
 def _understand_one(prepared: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
     slots = extract_slots(prepared, vocab, state)
     intent, confidence = classify(prepared, slots, state)
+    if (intent == Intent.search and slots.reference in ("cheapest", "priciest") and (slots.category or slots.product_type)
+            and not of_kind(state.shown, slots.category, slots.name_any)):
+        # "cheapest boxers for men", "the most expensive watch": the catalog's, not one shown
+        order = "price_asc" if slots.reference == "cheapest" else "price_desc"
+        slots = slots.model_copy(update={"reference": None, "sort": order})
     return _allowed(Understanding(intent=intent, slots=slots, confidence=confidence))
 
 
@@ -1209,8 +1264,9 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
             return whole.model_copy(update={"then": [free]})
     if whole.intent == Intent.checkout and state.shown and (cue := CHECKOUT.search(prepared)):
         added = _understand_one(sx._blank(prepared, cue), state, vocab)  # "put the first one in and let's check out"
-        if added.intent == Intent.add_to_cart and added.slots.reference:
-            return added.model_copy(update={"then": [whole]})
+        if added.intent in (Intent.add_to_cart, Intent.product_details) and added.slots.reference and not added.slots.topic:
+            # "first one, and that's it, pay": the pick goes in the cart first
+            return added.model_copy(update={"intent": Intent.add_to_cart, "then": [whole]})
     if len(parts) < 2:
         return whole
     first, *rest = [_understand_one(part, state, vocab) for part in parts]

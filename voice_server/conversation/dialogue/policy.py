@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from commerce import currencies
+from commerce.cart import FREE_SHIPPING_FROM_CENTS, SHIPPING_CENTS
 from commerce.catalog import taxonomy, vocabulary
 from commerce.models import (
     BodyMeasurements,
@@ -27,7 +28,7 @@ from commerce.models import (
     ShopError,
     SizeAdvice,
 )
-from commerce.sizing.charts import ALPHA_SIZES, kids_letter_for_age, waist_for_letter
+from commerce.sizing.charts import ALPHA_SIZES, kids_letter_for_age, letter_for_dress_size, waist_for_letter
 from voice_server.conversation.dialogue import replies as say
 from voice_server.conversation.dialogue.nlu import RuleBasedUnderstander
 from voice_server.conversation.dialogue.port import ShopPort
@@ -67,6 +68,7 @@ FILTER_FIELDS: dict[str, str] = {
     "style": "style",
     "material": "material",
     "age_group": "age_group",
+    "sort": "sort",
 }
 RELAX_NAMES: dict[str, str] = {v: k for k, v in FILTER_FIELDS.items()}
 STATUS_WORDS: dict[str, str] = {
@@ -421,6 +423,8 @@ class DialogueEngine:
             intro = f"I found {found} {wanted}. "  # says back what was understood
             if result.total == 1:
                 intro = f"I found one {say.one_of(filters)}. "
+        if filters.sort and offset == 0:
+            intro = f"{intro.rstrip(' .')}, {say.SORT_WORDS[filters.sort]} first. "
         # Spoken short: the count and the first products that fit; the full cards go to the screen.
         listing, ends = say.product_list(result.products, self.spoken_reply_chars - len(intro))
         turn.reply = self._with_listing(turn, intro, listing, ends, "")
@@ -481,12 +485,14 @@ class DialogueEngine:
             if (target := await self._target(turn, Intent.product_details)) is None:
                 return
             product_id = target.id
-        card = await self.shop.get_product(product_id, user_id=turn.state.user_id)
+        card = await self.shop.get_product(product_id, user_id=turn.state.user_id)  # with fit notes for the shopper
         turn.state.focus_id = card.id
         turn.products = [card]
-        if any(p.id == card.id for p in turn.state.shown):  # the list stays on screen, this one in focus
-            turn.products = [card if p.id == card.id else await self.shop.get_product(p.id, user_id=turn.state.user_id)
-                             for p in turn.state.shown]
+        shown_ids = [p.id for p in turn.state.shown]
+        if card.id in shown_ids:  # the list stays on screen, this one in focus
+            cards = {c.id: c for c in await self.shop.get_products(shown_ids, user_id=turn.state.user_id)}
+            cards[card.id] = card
+            turn.products = [cards[i] for i in shown_ids if i in cards]
             turn.payload["focus_id"] = card.id
         parts = [f"This is the {say.mention(card)}."]
         if turn.u.slots.topic == "material":
@@ -614,6 +620,8 @@ class DialogueEngine:
         wanted = slots.size or (state.advised_size if state.last_intent in ("size_advice", "set_profile") else None)
         if sizes and not _one_size(sizes):
             size = match_size(wanted, sizes)
+            if size is None and wanted and slots.size_else and (size := match_size(slots.size_else, sizes)):
+                said_as = f"There's no {say.speak_size(wanted)} in stock. "  # "medium, or a large if there's none"
             if size is None and wanted in ALPHA_SIZES and all(s.isdigit() for s in sizes):
                 # "the third pair in medium" of waist-sized trousers: the waist a medium is cut for
                 card = await self.shop.get_product(target.id, user_id=state.user_id)
@@ -671,7 +679,7 @@ class DialogueEngine:
         letter = kids_letter_for_age(state.child_age or 0)
         if card.gender not in vocabulary.KID_GENDERS or letter is None:
             return None, ""
-        usual = f"A {state.child_age} year old usually wears a {say.speak_size(letter)}"
+        usual = f"{say.a_or_an(str(state.child_age)).capitalize()} year old usually wears a {say.speak_size(letter)}"
         in_stock = letter in card.sizes_available
         return (letter, f"{usual}. ") if in_stock else (None, f"{usual}, which isn't in stock. ")
 
@@ -682,9 +690,8 @@ class DialogueEngine:
             turn.cart = cart
             turn.reply = "Your cart is already empty."
             return
-        if slots.exclude_words and not slots.reference:  # "drop everything except the jacket"
-            kept = [ln for ln in cart.lines if any(re.search(rf"(?<![a-z]){re.escape(w)}", ln.name.lower())
-                                                   for w in slots.exclude_words)]
+        kept = _lines_kept(cart, slots, state)
+        if kept is not None:
             if 0 < len(kept) < len(cart.lines):
                 left = cart
                 for gone in cart.lines:
@@ -1027,6 +1034,19 @@ def _one_size(sizes: list[str]) -> bool:
     )
 
 
+def _lines_kept(cart: Cart, slots: Slots, state: DialogueState) -> list[CartLine] | None:
+    """The lines that stay when the others go ("drop everything except the jacket", "just keep the third
+    one", "keep only the jeans"), or None when the request names none to keep."""
+    if slots.keep_only and slots.reference and (target := resolve_one(slots.reference, state)) is not None:
+        return [ln for ln in cart.lines if ln.product_id == target.id]
+    if slots.keep_only and (kind := vocabulary.PRODUCT_TYPES.get(slots.product_type or "")) is not None:
+        return [ln for ln in cart.lines if _is_kind(kind, ln.name, ln.brand)]
+    if slots.exclude_words and not slots.reference:
+        return [ln for ln in cart.lines if any(re.search(rf"(?<![a-z]){re.escape(w)}", ln.name.lower())
+                                               for w in slots.exclude_words)]
+    return None
+
+
 def _without_cart_sentence(reply: str) -> str:
     return _CART_SENTENCE.sub("", reply).strip()
 
@@ -1069,6 +1089,10 @@ def _merge(base: SearchFilters, slots: Slots, state: DialogueState) -> SearchFil
                 update["price_max_cents"] = None
     update.update(_meaning_update(base, slots))
     merged = base.model_copy(update={**update, "exclude_ids": []})
+    if merged.size and merged.size.isdigit() and merged.category and (
+            merged.gender == "women" or (merged.gender is None and merged.age_group == "adults")) and (
+            letter := letter_for_dress_size(int(merged.size), merged.category)):
+        merged = merged.model_copy(update={"size": letter})  # "a dress for myself, I'm a size twelve": a medium
     if merged.gender is not None:
         merged = merged.model_copy(update={"age_group": None})
     elif merged.age_group is None:  # no department said: an adult's, unless nothing else matches
@@ -1115,6 +1139,8 @@ def _meaning_update(base: SearchFilters, slots: Slots) -> dict[str, Any]:
     colour_none += list(slots.exclude_colours or [])
     if slots.shade:
         colour_none += [c for c in _SHADE_EXCLUDES[slots.shade] if c not in colours]
+        if not colours and slots.shade != "muted":  # "beige or khaki", then "something darker": neither of those
+            colour_none += [*base.colours, *([base.colour] if base.colour else [])]
     if colours:
         update["colours"] = [c for c in colours if c not in colour_none]
         update["colour"] = slots.colour if slots.colour not in colour_none else None
@@ -1152,8 +1178,9 @@ def _meaning_update(base: SearchFilters, slots: Slots) -> dict[str, Any]:
 _SHOP_ANSWERS: dict[str, str] = {
     "service": "Sorry, I can't do that: no gift wrapping, notes, engraving, printing, alterations or holds, "
                "and nothing outside fashion. I can find clothes, shoes and accessories and take your order.",
-    "delivery": "Sorry, I can't promise a delivery date: I don't see the courier's times. Your order "
-                "confirmation will have them.",
+    "delivery": f"Delivery is free on orders of {say.speak_price(FREE_SHIPPING_FROM_CENTS)} or more, otherwise "
+                f"{say.speak_price(SHIPPING_CENTS)}. I can't promise a date: your order confirmation will have "
+                "the courier's times.",
     "payment": "You pay by card on a secure payment page when you check out; cash on delivery isn't "
                "available, sorry.",
     "returns_policy": "You can return what you buy: once it has arrived, just tell me you'd like to send "

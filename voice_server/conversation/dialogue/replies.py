@@ -54,6 +54,13 @@ def speak_price(cents: int, *, approximate: bool = False) -> str:
     return f"{dollars} {unit}" if rest == 0 else f"{dollars} {unit} {rest:02d}"
 
 
+def a_or_an(word: str) -> str:
+    """"a 6", "an 8", "an 11", "an extra large": the article as the word is said."""
+    said = word.lower()
+    vowel = said[:1] in "aeio" or said.startswith(("8", "11", "18", "hour"))
+    return f"{'an' if vowel else 'a'} {word}"
+
+
 def speak_size(label: str | None) -> str:
     """'M' -> 'medium'; '32x34' -> '32 by 34'; '9' -> 'size 9'."""
     if not label:
@@ -125,6 +132,9 @@ def category_phrase(category: str | None, plural: bool = True) -> str:
 def one_of(filters: SearchFilters) -> str:
     """What one product of a search is called: 'sports bra', 'pair of jeans', 'dress'."""
     return type_singular(filters.name_any) or category_phrase(filters.category, plural=False)
+
+
+SORT_WORDS = {"price_asc": "cheapest", "price_desc": "most expensive"}
 
 
 def describe_filters(filters: SearchFilters) -> str:

@@ -449,6 +449,34 @@ _PRICIEST_RE = re.compile(
 )
 
 
+_LOW_FIRST = r"cheapest|lowest price[sd]?|least expensive|lowest"
+_HIGH_FIRST = r"priciest|most expensive|dearest|highest price[sd]?|highest"
+_SORT_RES = (
+    # "sort them by price", "can you order those by price, lowest first"
+    re.compile(r"\b(?:sort|order|arrange|rank|list)(?:ed)?\b(?: \w+){0,4}? by (?:the )?price\b(?:,? (?:the )?"
+               rf"(?:{_LOW_FIRST}|{_HIGH_FIRST}|low(?:est)? to high(?:est)?|high(?:est)? to low(?:est)?)"
+               r"(?: ones?| pairs?)?(?: first| on top| at the top)?)?"),
+    # "cheapest first", "show me the most expensive ones first", "prices low to high"
+    re.compile(rf"\b(?:the )?(?:{_LOW_FIRST}|{_HIGH_FIRST}) (?:ones? |pairs? |stuff )?(?:first|on top|at the top)\b"),
+    re.compile(r"\b(?:(?:the )?prices? )?(?:from )?(?:low(?:est)? to high(?:est)?|high(?:est)? to low(?:est)?)\b"),
+    # the catalog's extremes, not a pick from the screen: "the cheapest you've got", "your priciest jackets"
+    re.compile(rf"\byour (?:very )?(?:{_LOW_FIRST}|{_HIGH_FIRST})\b|\b(?:the )?(?:very )?(?:{_LOW_FIRST}|{_HIGH_FIRST})\b"
+               r"(?=(?: \w+){0,4}? (?:you(?:ve| have)? (?:got|have|sell|stock|carry|do)|you got|in the shop|in stock)\b)"),
+    # "ok now the cheapest ones": a list in that order, not one of those shown
+    re.compile(rf"\b(?:show|see|now|what about|how about|give)\b(?: \w+){{0,3}}? the (?:{_LOW_FIRST}|{_HIGH_FIRST}) ones\b"),
+)
+_HIGH_FIRST_RE = re.compile(rf"\b(?:{_HIGH_FIRST}|high(?:est)? to low)\b")
+
+
+def extract_sort(text: str) -> tuple[str | None, str]:
+    """A price order asked for: "price_asc" (cheapest first) or "price_desc", and the text without it."""
+    for pattern in _SORT_RES:
+        m = pattern.search(text)
+        if m:
+            return ("price_desc" if _HIGH_FIRST_RE.search(m.group(0)) else "price_asc"), _blank(text, m)
+    return None, text
+
+
 def _top_of_list(text: str, m: re.Match[str]) -> bool:
     """"the top one", "the top backpack" point at the list; "a crop top", "top quality" do not."""
     if not m.group(0).startswith(("the ", "that ")):

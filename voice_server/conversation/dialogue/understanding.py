@@ -58,6 +58,7 @@ SEARCH_SLOTS: tuple[str, ...] = (
     "brand",
     "material",
     "gender",
+    "sort",
 )
 
 
@@ -81,6 +82,7 @@ class Slots(BaseModel):
     material: str | None = None
     gender: Literal["men", "women", "unisex", "boys", "girls"] | None = None
     age_group: Literal["adults", "kids"] | None = Field(None, description="kids' things asked for, no department said")
+    size_else: str | None = Field(None, description="the size to take if `size` is not in stock ('or a large if there's no medium')")
     quantity: int | None = None
     child_age: int | None = Field(None, description="years said of a child shopped for ('my son, he's six')")
     reference: str | None = None
@@ -89,6 +91,7 @@ class Slots(BaseModel):
     fit_feedback: Literal["small", "fit", "large"] | None = None
     measurements: dict[str, float] | None = None
     price_trend: Literal["cheaper", "pricier"] | None = None
+    sort: Literal["price_asc", "price_desc"] | None = Field(None, description="a price order asked for ('cheapest first')")
     order_id: int | None = None
     product_type: str | None = Field(None, description="commerce.catalog.vocabulary product type")
     colours: list[str] | None = Field(None, description="any of these colours ('red or navy')")
@@ -100,7 +103,7 @@ class Slots(BaseModel):
     formality: Literal["more", "less"] | None = None
     name_any: list[str] | None = Field(None, description="name stems of the product type(s) asked for")
     name_prefer: str | None = Field(None, description="the stem of the word said for the type ('jhumkas')")
-    clear: list[str] | None = Field(None, description="filters the shopper lifts ('any brand')")
+    clear: list[Literal["brand", "colour", "price"]] | None = Field(None, description="filters the shopper lifts ('any brand')")
     currency: str | None = Field(None, description="ISO code of the currency a budget was said in (USD when dollars were named)")
     in_currency: str | None = Field(None, description="ISO code of a currency a price is asked in ('how much is that in euros')")
     topic: Literal["material", "care", "includes", "feature", "price", "sizes", "service", "delivery", "returns_policy",
@@ -109,6 +112,8 @@ class Slots(BaseModel):
     feature: str | None = Field(None, description="the feature a question asks about ('does it have a zip')")
     keep: list[Literal["price", "colour", "colour_none"]] | None = Field(
         None, description="filters of the last search a new one keeps ('same budget', 'same colour')")
+    keep_only: bool | None = Field(None, description="the cart keeps only the line named, the others go "
+                                                      "('just keep the third one')")
     place_now: bool | None = Field(None, description="checkout said as an order to place it ('place the order', "
                                                      "'pay now'): no need to ask again")
 
