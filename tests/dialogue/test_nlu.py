@@ -1073,3 +1073,21 @@ def test_who_is_shopping_said_in_passing_and_more_cart_moves(vocab: Vocabulary) 
     assert understand("not one with a hood please", two, vocab).slots.exclude_words == ["hood"]
     dressier = understand("these look a bit casual, anything dressier", two, vocab).slots
     assert (dressier.formality, dressier.occasion) == ("more", None)
+
+
+def test_the_shoppers_own_department_is_remembered_for_later_turns(vocab: Vocabulary) -> None:
+    said = understand("as the mum i'm sorting jackets for everyone, my husband first", fresh(), vocab).slots
+    assert (said.gender, said.shopper_gender) == ("men", "women")
+    assert understand("a watch for my wife", fresh(), vocab).slots.shopper_gender == "men"
+    hers = DialogueState(conversation_id="t", shopper_gender="women",
+                         filters=SearchFilters(category="jackets", gender="men"))
+    for said_now in ("now me, a long puffer", "and one for me too", "back to my stuff, some boots"):
+        assert understand(said_now, hers, vocab).slots.gender == "women", said_now
+    unknown = hers.model_copy(update={"shopper_gender": None})
+    mine = understand("now me, a long puffer", unknown, vocab).slots
+    assert (mine.gender, mine.age_group) == (None, "adults")
+    shown = DialogueState(conversation_id="t", shown=[
+        ShownProduct(id=i, name=f"T Boys Tshirt {i}", brand="T", price_cents=900, category="tshirts") for i in (1, 2)],
+        cart=CartSummary(item_count=2, total_cents=1800, product_ids=[1, 2]))
+    done = understand("ok that's both kids sorted, check out", shown, vocab)
+    assert (done.intent, done.slots.reference) == (Intent.checkout, None)

@@ -246,7 +246,7 @@ async def test_a_department_carried_from_earlier_turns_gives_way_to_a_new_kind(e
     results, state = await talk(engine_factory(), "track pants for my husband", "and sports bras for me")
     assert results[0].products and all(p.gender in ("men", "unisex") for p in results[0].products)
     assert results[1].products and all("bra" in p.name.lower() for p in results[1].products)
-    assert state.filters.gender is None
+    assert state.filters.gender == "women"  # not his department: hers, as "my husband" implied
     said, _ = await talk(engine_factory(), "sports bras for men")  # a department said outright is kept
     assert not said[0].products and "men's" in said[0].reply_text
 
@@ -546,3 +546,13 @@ async def test_a_dress_size_a_kept_line_and_what_delivery_costs(engine_factory: 
     assert kept.new_state.cart.item_count == 1 and kept.reply_text.startswith("Done, I kept only"), kept.reply_text
     asked = await engine.handle(state, "is delivery free")
     assert f"free on orders of {speak_price(5000)}" in asked.reply_text, asked.reply_text
+
+
+async def test_the_size_searched_for_is_the_size_added_and_the_shopper_is_remembered(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    results, state = await talk(engine, "running shoes for men, i'm a nine", "the second pair")
+    assert state.cart.item_count == 1 and "size 9" in results[-1].reply_text, results[-1].reply_text
+    _, state = await talk(engine_factory(), "a warm jacket for my husband", "now me, a long puffer")
+    assert (state.shopper_gender, state.filters.gender) == ("women", "women")
+    _, state = await talk(engine_factory(), "a warm jacket for my dad", "now me, a long puffer")
+    assert (state.shopper_gender, state.filters.gender, state.filters.age_group) == (None, None, "adults")

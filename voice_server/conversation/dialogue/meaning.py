@@ -366,6 +366,7 @@ _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|
 # "my wife says she wants" is for her)
 _PARTNER_SAYS_RE = re.compile(r"\bmy (wife|girlfriend|husband|boyfriend) (?:says|said|thinks|reckons|wants|told|"
                               r"keeps (?:saying|telling)|made|makes)\b")
+_PARTNER_RE = re.compile(r"\bmy (wife|girlfriend|husband|boyfriend)\b")
 _AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|aged?|about|turning|turned|turns|(?:they|\w+s) turn|who is|whos|"
                      r"(?:eldest|youngest|oldest|middle one|little one|firstborn)(?: is|s))\s(?:about |nearly |almost |just |like |only |around |barely )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
 # "she's in year three", "he's in primary four", "my third grader": a school year, about five years younger than the child
@@ -436,6 +437,15 @@ def _chosen_recipient(text: str) -> re.Match[str] | None:
     if named:
         return named[0]
     return _BARE_RECIPIENT_RE.search(text) if len(text.split()) <= _TERSE_WORDS else None
+
+
+def shopper_gender(text: str) -> str | None:
+    """The shopper's own department when the words say it ("as a mum of three", "I'm the groom", "I'm
+    pregnant"), or a partner implies it ("my husband", "my wife": a guess, corrected by any department
+    the shopper names); None otherwise."""
+    if (m := _SELF_RE.search(text)) or (m := _PARTNER_RE.search(text)):
+        return _SELF_GENDER[next(g for g in m.groups() if g)]
+    return None
 
 
 def extract_recipient(text: str) -> tuple[str | None, str]:
@@ -694,5 +704,6 @@ __all__ = [
     "extract_types",
     "narrowed",
     "restart",
+    "shopper_gender",
     "split_requests",
 ]

@@ -664,6 +664,9 @@ _SIZE_ELSE_RE = re.compile(rf",? (?:or|otherwise|else) (?:an? |size |in )?({sx.L
                            r"you (?:dont|do not) have|you havent got|(?:its|it is|thats) (?:sold out|not in stock|out)|not)\b"
                            rf"(?: (?:an? |any )?(?:{sx.LETTER_SIZE_ALT}|\d{{1,2}}))?")
 _N_OF_THAT_ONE_RE = re.compile(r"\b(\d{1,2}) of ((?:that|this) (?:one|pair))\b")
+_ME_NOW_RE = re.compile(r"^(?:and |ok |okay |right |so )?(?:now|next|then) (?:me|mine|for me|my (?:turn|stuff|things))\b|"
+                        r"\bback to (?:me|mine|my (?:stuff|things|own))\b|\bmy turn\b")
+_DONE_RE = re.compile(r"\b(?:thats|that is) (?:everything|all|it)\b|\b(?:all )?done\b|\bim done\b")
 _KEEP_ONLY_RE = re.compile(r"\b(?:(?:just|only) keep|keep (?:only|just)|keep nothing but)\b")
 _ASKS_SIZE_RE = re.compile(r"^(?:and |ok |okay |so |hmm )?(?:what|how) about\b|\b(?:is there|are there|do you have|have you got)\b")
 _A_NUMBER_RE = re.compile(r"\b(?:a|an|the|in) (\d{1,2})\b(?! (?:dollars|bucks|pounds|quid|euros|of|more|pairs?|packs?|"
@@ -852,9 +855,17 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["gender"] = "women" if party.group(1) in ("hen", "bachelorette") else "men"  # who goes to one
     if values["gender"] is None and _KIDS_RE.search(text):
         values["age_group"] = "kids"  # "kids' t-shirts", "something for the children"
-    elif recipient is None and meaning.FOR_MYSELF_RE.search(text) and (
-            (values["gender"] or state.filters.gender) in KID_GENDERS or not (values["gender"] or state.filters.gender)):
-        values.update(gender=None, age_group="adults")  # "a shirt for myself" (after the children's): a grown-up's
+    elif recipient is None and values["gender"] is None and state.shopper_gender and (
+            _ME_NOW_RE.search(text) or meaning.FOR_MYSELF_RE.search(text)):
+        values["gender"] = state.shopper_gender  # "now me, a long puffer" after the husband's jacket, as a mum
+    elif recipient is None and ((values["gender"] is None and _ME_NOW_RE.search(text)) or (
+            meaning.FOR_MYSELF_RE.search(text) and ((values["gender"] or state.filters.gender) in KID_GENDERS
+                                                    or not (values["gender"] or state.filters.gender)))):
+        # "a shirt for myself" (after the children's), "now me" (after someone else's): a grown-up's
+        values.update(gender=None, age_group="adults")
+        if _ME_NOW_RE.search(text):
+            values["clear"] = ["gender"]  # not the department of whoever was shopped for before
+    values["shopper_gender"] = meaning.shopper_gender(text)
     if (values["gender"] or state.filters.gender) in KID_GENDERS or values.get("age_group") == "kids":
         values["child_age"] = meaning.child_age(text)  # for a kids' size when none is said
     if not_casual or ((style == "formal" or (formality is None and _FORMAL_RE.search(text))) and "casual" not in text):
@@ -877,7 +888,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["brand" if kind == "brand" else "colour"] = value
         values["reference"] = None
     cleared = [name for name, cue in _LIFT_CUES if cue.search(text)]
-    values["clear"] = cleared or None
+    lifted = values.get("clear")
+    values["clear"] = [*(lifted if isinstance(lifted, list) else []), *cleared] or None
     values["topic"] = next((name for name, cue in _TOPIC_CUES if cue.search(text)), None)
     for name, cue in (("service", SERVICES), ("delivery", DELIVERY_QUESTION), ("returns_policy", RETURNS_POLICY),
                       ("payment", PAYMENT_QUESTION)):
@@ -1263,7 +1275,8 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
                 Intent.remove_from_cart, Intent.update_cart):  # "wait no, not yet, take the white one out"
             return whole.model_copy(update={"then": [free]})
     if whole.intent == Intent.checkout and state.shown and (cue := CHECKOUT.search(prepared)):
-        added = _understand_one(sx._blank(prepared, cue), state, vocab)  # "put the first one in and let's check out"
+        picked = _DONE_RE.sub(sx.BLANK, sx._blank(prepared, cue))  # "second pair, that's everything, check out"
+        added = _understand_one(picked, state, vocab)  # "put the first one in and let's check out"
         if added.intent in (Intent.add_to_cart, Intent.product_details) and added.slots.reference and not added.slots.topic:
             # "first one, and that's it, pay": the pick goes in the cart first
             return added.model_copy(update={"intent": Intent.add_to_cart, "then": [whole]})

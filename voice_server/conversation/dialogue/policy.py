@@ -184,6 +184,7 @@ class DialogueEngine:
                 turn.state.child_age = step.slots.child_age  # someone else now: their age, if said
             elif step.slots.child_age:
                 turn.state.child_age = step.slots.child_age
+            turn.state.shopper_gender = step.slots.shopper_gender or turn.state.shopper_gender
             if note:
                 replies.append(note)
             handler = _HANDLERS.get(step.intent, DialogueEngine._unknown)
@@ -423,7 +424,7 @@ class DialogueEngine:
             intro = f"I found {found} {wanted}. "  # says back what was understood
             if result.total == 1:
                 intro = f"I found one {say.one_of(filters)}. "
-        if filters.sort and offset == 0:
+        if filters.sort and offset == 0 and result.total > 1:
             intro = f"{intro.rstrip(' .')}, {say.SORT_WORDS[filters.sort]} first. "
         # Spoken short: the count and the first products that fit; the full cards go to the screen.
         listing, ends = say.product_list(result.products, self.spoken_reply_chars - len(intro))
@@ -618,6 +619,8 @@ class DialogueEngine:
             sizes = list(card.sizes_available)
         size, said_as, picked = None, "", False
         wanted = slots.size or (state.advised_size if state.last_intent in ("size_advice", "set_profile") else None)
+        if wanted is None and state.filters.size and target in state.shown:
+            wanted = state.filters.size  # "shoes for the trail, I'm a nine", then "the second pair": a nine
         if sizes and not _one_size(sizes):
             size = match_size(wanted, sizes)
             if size is None and wanted and slots.size_else and (size := match_size(slots.size_else, sizes)):
@@ -1116,6 +1119,7 @@ _CLEARS: dict[str, dict[str, Any]] = {
     "brand": {"brand": None, "brands": []},
     "colour": {"colour": None, "colours": []},
     "price": {"price_min_cents": None, "price_max_cents": None},
+    "gender": {"gender": None},
 }
 
 

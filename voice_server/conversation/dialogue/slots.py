@@ -439,7 +439,8 @@ _FOCUS_RE = re.compile(
     r"(?!\s(?:makes|made|gives|gave|itches|clashes|drives|washes me out|always|never|just gets))|"
     r"\b(?:add|buy|take|get|want|like|love|about|choose|pick)\s(?:that|this)\b|\b(?:that|this)$"
 )
-_ALL_OF_RE = re.compile(r"\bboth(?:\sof\s(?:them|those|these))?\b|\ball\s(?:3|three)(?:\sof\s(?:them|those|these))?\b|"
+_ALL_OF_RE = re.compile(r"\bboth(?:\sof\s(?:them|those|these))?\b(?!\s(?:kids|children|boys|girls|twins|of us|of my|"
+                        r"sorted|done|are|have|were|sizes))|\ball\s(?:3|three)(?:\sof\s(?:them|those|these))?\b|"
                         r"\ball\sof\s(?:them|those|these)\b")
 _CHEAPEST_RE = re.compile(
     r"\b(?:the\s)?(cheapest|least expensive|lowest priced|(?<=the )cheaper (?:one|ones|pair)|less expensive (?:one|pair))\b"

@@ -106,6 +106,8 @@ class DialogueState(BaseModel):
     advised_size: str | None = Field(default=None, description="the size last advised, for 'in that size'")
     currency: str | None = Field(default=None, description="the currency a budget was last said in ('rupees')")
     child_age: int | None = Field(default=None, description="the age last said of a child shopped for (kids' sizes)")
+    shopper_gender: Literal["men", "women"] | None = Field(
+        default=None, description="the shopper's own department once said or implied ('now me, a long puffer')")
 
     @field_validator("pending", mode="before")
     @classmethod

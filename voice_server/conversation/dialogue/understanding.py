@@ -85,6 +85,8 @@ class Slots(BaseModel):
     size_else: str | None = Field(None, description="the size to take if `size` is not in stock ('or a large if there's no medium')")
     quantity: int | None = None
     child_age: int | None = Field(None, description="years said of a child shopped for ('my son, he's six')")
+    shopper_gender: Literal["men", "women"] | None = Field(
+        None, description="the shopper's own department, said or implied ('as a mum', 'I'm the groom')")
     reference: str | None = None
     earlier: bool | None = Field(default=None, description="the reference is to a list shown before this one")
     reason: str | None = None
@@ -103,7 +105,7 @@ class Slots(BaseModel):
     formality: Literal["more", "less"] | None = None
     name_any: list[str] | None = Field(None, description="name stems of the product type(s) asked for")
     name_prefer: str | None = Field(None, description="the stem of the word said for the type ('jhumkas')")
-    clear: list[Literal["brand", "colour", "price"]] | None = Field(None, description="filters the shopper lifts ('any brand')")
+    clear: list[Literal["brand", "colour", "price", "gender"]] | None = Field(None, description="filters the shopper lifts ('any brand')")
     currency: str | None = Field(None, description="ISO code of the currency a budget was said in (USD when dollars were named)")
     in_currency: str | None = Field(None, description="ISO code of a currency a price is asked in ('how much is that in euros')")
     topic: Literal["material", "care", "includes", "feature", "price", "sizes", "service", "delivery", "returns_policy",
