@@ -52,7 +52,7 @@ OWN_SETS = {
     "dev_everyday_i.json": 119,  # 123/135
     "dev_everyday_j.json": 113,  # 117/135
     "dev_everyday_k.json": 101,  # 105/120
-    "dev_everyday_l.json": 119,  # 123/142
+    "dev_everyday_l.json": 120,  # 124/142
     "dev_everyday_m.json": 123,  # 127/150
     "dev_everyday_n.json": 125,  # 129/150
     "dev_everyday_o.json": 125,  # 129/150
@@ -60,21 +60,25 @@ OWN_SETS = {
     "dev_everyday_q.json": 150,  # 154/170
     "dev_everyday_r.json": 144,  # 148/167
     "dev_everyday_s.json": 131,  # 135/143
-    "dev_everyday_t.json": 127,  # 131/155
-    "dev_everyday_u.json": 141,  # 145/163
+    "dev_everyday_t.json": 131,  # 135/155
+    "dev_everyday_u.json": 142,  # 146/163
     "dev_everyday_v.json": 137,  # 141/152
     "dev_everyday_w.json": 137,  # 141/154
     "dev_everyday_x.json": 118,  # 122/162
+    "dev_everyday_y.json": 141,  # 145/157
+    "dev_everyday_z.json": 148,  # 152/177
+    "dev_everyday_aa.json": 147,  # 151/159
+    "dev_everyday_ab.json": 138,  # 142/167
     "dev_budget_cart.json": 98,  # 102/124
     "dev_corrections.json": 98,  # 102/108
     "dev_events.json": 105,  # 109/122
     "dev_gifts_occasions.json": 107,  # 111/125
     "dev_mixed.json": 118,  # 122/135
-    "heldout_everyday.json": 108,  # 112/145
-    "heldout_everyday_2.json": 115,  # 119/139
-    "heldout_everyday_3.json": 104,  # 108/136
+    "heldout_everyday.json": 109,  # 113/145
+    "heldout_everyday_2.json": 116,  # 120/139
+    "heldout_everyday_3.json": 106,  # 110/136
     "heldout_families.json": 96,  # 100/109
-    "heldout_mixed.json": 93,  # 97/125
+    "heldout_mixed.json": 95,  # 99/125
 }
 
 
