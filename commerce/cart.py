@@ -1,8 +1,6 @@
 """The shopper's open cart: add, change, remove, and totals computed from DB prices.
 
-Rules (docs/commerce.md): shipping is free when the subtotal reaches $50.00, else $4.99; tax is
-0 (prices are shown tax-inclusive in the demo shop; a real deployment plugs in a tax service);
-at most 20 units per line. Adding checks what can still be sold (``stock - reserved``) against
+Rules (docs/commerce.md): shipping and tax as ``commerce.charges`` says; at most 20 units per line. Adding checks what can still be sold (``stock - reserved``) against
 the quantity already in the cart plus the new units; the cart itself reserves nothing (placing
 the order does).
 """
@@ -13,23 +11,10 @@ from typing import Any
 
 import asyncpg
 
+from commerce.charges import shipping_for, tax_for
 from commerce.models import Cart, CartLine, InvalidQuantity, InvalidSize, NotFound, OutOfStock
 
-FREE_SHIPPING_FROM_CENTS = 5000
-SHIPPING_CENTS = 499
-TAX_RATE = 0
 MAX_LINE_QUANTITY = 20
-
-
-def shipping_for(subtotal_cents: int) -> int:
-    """Shipping charge for a cart subtotal (pure)."""
-    if subtotal_cents <= 0 or subtotal_cents >= FREE_SHIPPING_FROM_CENTS:
-        return 0
-    return SHIPPING_CENTS
-
-
-def tax_for(subtotal_cents: int) -> int:
-    return subtotal_cents * TAX_RATE
 
 
 def build_cart(cart_id: int | None, lines: list[CartLine], currency: str = "USD") -> Cart:

@@ -6,15 +6,8 @@ from typing import Any
 
 import pytest
 
-from commerce.cart import (
-    FREE_SHIPPING_FROM_CENTS,
-    SHIPPING_CENTS,
-    add_item,
-    get_cart,
-    remove_item,
-    set_quantity,
-    shipping_for,
-)
+from commerce.cart import add_item, get_cart, remove_item, set_quantity
+from commerce.charges import FREE_SHIPPING_FROM_CENTS, SHIPPING_CENTS, shipping_for
 from commerce.models import InvalidQuantity, InvalidSize, NotFound, OutOfStock
 from tests.shop.conftest import multi_size_product, set_stock
 

@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from commerce import currencies
-from commerce.cart import FREE_SHIPPING_FROM_CENTS, SHIPPING_CENTS
 from commerce.catalog import taxonomy, vocabulary
+from commerce.charges import FREE_SHIPPING_FROM_CENTS, SHIPPING_CENTS
 from commerce.models import (
     BodyMeasurements,
     Cart,
