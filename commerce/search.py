@@ -367,14 +367,12 @@ def any_words(query: str) -> str:
     return " | ".join(re.findall(r"[^\W_]+", query))
 
 
-def _base_sql(sort: str | None, popularity: str, text_rank: str | None = None) -> str:
-    """The base score candidates are ordered by (descending): relevance, or minus/plus the price when
-    the shopper asked for the cheapest/dearest first."""
-    if sort == "price_asc":
-        return "(-p.price_cents)::float8" if text_rank is None else "(-m.price_cents)::float8"
-    if sort == "price_desc":
-        return "(p.price_cents)::float8" if text_rank is None else "(m.price_cents)::float8"
-    relevance = f"({popularity} / ({popularity} + 1))"
+def _base_sql(sort: str | None, alias: str, text_rank: str | None = None) -> str:
+    """The base score the rows of ``alias`` are ordered by (descending): relevance, or minus/plus the
+    price when the shopper asked for the cheapest/dearest first."""
+    if sort is not None:
+        return f"({'-' if sort == 'price_asc' else ''}{alias}.price_cents)::float8"
+    relevance = f"({alias}.popularity / ({alias}.popularity + 1))"
     return relevance if text_rank is None else f"{TEXT_WEIGHT} * {text_rank} + {POPULARITY_WEIGHT} * {relevance}"
 
 
@@ -393,7 +391,7 @@ def _ranked_sql(where: SqlWhere, text_mode: str | None, limit_param: int, sort: 
         return f"""SELECT c.id, b.name AS brand, c.colour, c.category, c.base,
                           (SELECT count(*) FROM (SELECT 1 FROM products p WHERE {where.sql()}
                                                  LIMIT {COUNT_CAP}) n) AS n_matches
-                   FROM (SELECT p.id, p.brand_id, p.colour, p.category, {_base_sql(sort, "p.popularity")} AS base
+                   FROM (SELECT p.id, p.brand_id, p.colour, p.category, {_base_sql(sort, "p")} AS base
                          FROM products p WHERE {where.sql()}
                          ORDER BY {order}, p.id LIMIT ${limit_param}) c
                    JOIN brands b ON b.id = c.brand_id
@@ -409,7 +407,7 @@ def _ranked_sql(where: SqlWhere, text_mode: str | None, limit_param: int, sort: 
                    ORDER BY {pool_order} LIMIT {RANK_POOL}),
                top AS (
                    SELECT m.id, m.brand_id, m.colour, m.category,
-                          {_base_sql(sort, "m.popularity", f"ts_rank_cd(m.search_doc, {tsq}, 32)")} AS base
+                          {_base_sql(sort, "m", f"ts_rank_cd(m.search_doc, {tsq}, 32)")} AS base
                    FROM matches m ORDER BY base DESC, m.id LIMIT ${limit_param})
                SELECT top.id, b.name AS brand, top.colour, top.category, top.base,
                       (SELECT count(*) FROM matches) AS n_matches

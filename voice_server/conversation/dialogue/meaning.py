@@ -364,9 +364,9 @@ _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|
                       r"grandpa|grandma|granny|nan|grandmother|grandfather)\b")
 # "my wife says no more skinny jeans for me": who shops is the other half (read only with "for me":
 # "my wife says she wants" is for her)
-_PARTNER_SAYS_RE = re.compile(r"\bmy (wife|girlfriend|husband|boyfriend) (?:says|said|thinks|reckons|wants|told|"
-                              r"keeps (?:saying|telling)|made|makes)\b")
-_PARTNER_RE = re.compile(r"\bmy (wife|girlfriend|husband|boyfriend)\b")
+_PARTNER = r"\bmy (wife|girlfriend|husband|boyfriend)"
+_PARTNER_RE = re.compile(rf"{_PARTNER}\b")
+_PARTNER_SAYS_RE = re.compile(rf"{_PARTNER} (?:says|said|thinks|reckons|wants|told|keeps (?:saying|telling)|made|makes)\b")
 _AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|aged?|about|turning|turned|turns|(?:they|\w+s) turn|who is|whos|"
                      r"(?:eldest|youngest|oldest|middle one|little one|firstborn)(?: is|s))\s(?:about |nearly |almost |just |like |only |around |barely )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
 # "she's in year three", "he's in primary four", "my third grader": a school year, about five years younger than the child

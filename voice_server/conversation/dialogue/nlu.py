@@ -853,17 +853,16 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["gender"] = meaning.pronoun_gender(text)
     if values["gender"] is None and state.filters.gender is None and (party := _HEN_STAG_RE.search(text)):
         values["gender"] = "women" if party.group(1) in ("hen", "bachelorette") else "men"  # who goes to one
+    me_now, for_me = _ME_NOW_RE.search(text) is not None, meaning.FOR_MYSELF_RE.search(text) is not None
     if values["gender"] is None and _KIDS_RE.search(text):
         values["age_group"] = "kids"  # "kids' t-shirts", "something for the children"
-    elif recipient is None and values["gender"] is None and state.shopper_gender and (
-            _ME_NOW_RE.search(text) or meaning.FOR_MYSELF_RE.search(text)):
+    elif recipient is None and values["gender"] is None and state.shopper_gender and (me_now or for_me):
         values["gender"] = state.shopper_gender  # "now me, a long puffer" after the husband's jacket, as a mum
-    elif recipient is None and ((values["gender"] is None and _ME_NOW_RE.search(text)) or (
-            meaning.FOR_MYSELF_RE.search(text) and ((values["gender"] or state.filters.gender) in KID_GENDERS
-                                                    or not (values["gender"] or state.filters.gender)))):
+    elif recipient is None and ((values["gender"] is None and me_now) or (for_me and (
+            (values["gender"] or state.filters.gender) in KID_GENDERS or not (values["gender"] or state.filters.gender)))):
         # "a shirt for myself" (after the children's), "now me" (after someone else's): a grown-up's
         values.update(gender=None, age_group="adults")
-        if _ME_NOW_RE.search(text):
+        if me_now:
             values["clear"] = ["gender"]  # not the department of whoever was shopped for before
     values["shopper_gender"] = meaning.shopper_gender(text)
     if (values["gender"] or state.filters.gender) in KID_GENDERS or values.get("age_group") == "kids":
