@@ -65,7 +65,7 @@ OCCASION_WORDS: dict[str, tuple[str, ...]] = {
     "party": ("party", "sequin", "embellished", "bodycon", "cocktail", "heels", "clutch"),
     "office": ("formal", "office", "blazer", "trousers", "derby", "oxford", "suit", "work"),
     "casual": ("casual", "t-shirt", "jeans", "sneakers", "shorts", "denim"),
-    "sports": ("running", "training", "sports", "gym", "track", "football", "yoga", "workout"),
+    "gym": ("running", "training", "sports", "gym", "track", "football", "yoga", "workout"),
     "beach": ("beach", "swim", "flip-flop", "resort", "vacation"),
 }
 STYLE_WORDS: dict[str, tuple[str, ...]] = {

@@ -48,6 +48,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     # a sweater is knitted: not the sweatshirts and hoodies sold in the same department
     _t("sweater", "sweaters", "", "sweater,jumper,pullover,knit,knitwear,woolly"),
     _t("cardigan", "sweaters", "cardigan", "cardigan,cardi"),
+    _t("shrug", "jackets", "shrug", "shrug,shrugs,open front shrug"),
     _t("puffer", "jackets", "puffer,padded,quilted,parka",
        "puffer,puffer jacket,puffer coat,puffy jacket,puffa,puffa jacket,puffa coat,padded jacket,quilted jacket,down jacket,puffy one,"
        "padded one,winter jacket,winter coat,warm jacket,warm coat,snow jacket,ski jacket"),
@@ -55,7 +56,12 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
        "jacket,coat,overcoat,parka,windcheater,windbreaker,anorak"),
     # "something warm for my wife": any warm layer, whatever the department calls it
     _t("warm layer", None, "jacket,coat,puffer,parka,sweater,sweatshirt,hoodie,cardigan,pullover,jumper,shawl,"
-       "fleece,thermal", "warm layer,something warm,warm clothes,warm things,warm stuff,winter wear,winterwear"),
+       "fleece,thermal,shrug", "warm layer,something warm,warm clothes,warm things,warm stuff,winter wear,winterwear,winter stuff,"
+       "winter things,winter clothes"),
+    # "what should I wear to a first date", "an outfit for the ceremony": clothes, not a watch or a bag
+    _t("outfit", None, "shirt,t-shirt,tshirt,top,blouse,dress,jumpsuit,jeans,trouser,chino,kurta,jacket,blazer,"
+       "skirt,sweater,sweatshirt,hoodie,cardigan,shorts",
+       "something to wear,stuff to wear,things to wear,clothes to wear"),
     # "native attire", "a traditional outfit": whichever ethnic garment, unless one is named
     _t("ethnic wear", None, "kurta,kurti,lehenga,choli,saree,sari,sherwani,salwar,anarkali,dhoti,sharara,churidar,"
        "ethnic,kaftan", "ethnic wear,traditional wear,traditional outfit,native attire,native wear"),
@@ -74,7 +80,15 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("palazzo set", "ethnic_sets", "palazzo", "kurta with palazzo,kurti with palazzo,palazzo set"),
     _t("lehenga", "ethnic_sets", "lehenga,choli,ghagra", "lehenga,lehnga,lengha,ghagra,chaniya choli,lehenga choli"),
     _t("sherwani", "ethnic_sets", "sherwani", "sherwani"),
+    _t("churidar set", "ethnic_sets", "churidar", "kurta with churidar,kurta churidar,churidar set,churidar suit,churidar kurta"),
+    _t("sharara set", "ethnic_sets", "sharara", "sharara,sharara set,sharara suit,kurta with sharara,gharara"),
+    _t("anarkali", None, "anarkali", "anarkali,anarkali kurta,anarkali suit,anarkali set,anarkali dress"),
+    _t("bandhgala", "jackets", "bandhgala,jodhpuri", "bandhgala,bandh gala,bandhgala jacket,jodhpuri,jodhpuri suit"),
     _t("saree", "sarees", "", "saree,sari"),
+    _t("banarasi saree", "sarees", "banarasi,benarasi", "banarasi,benarasi,banarasi saree,banarasi sari,banarasi silk"),
+    _t("kanjeevaram saree", "sarees", "kanjeevaram,kanjivaram,kanchipuram",
+       "kanjeevaram,kanjivaram,kanchipuram,kanjeevaram saree,kanjivaram saree,kanchipuram saree,kanjeevaram silk,"
+       "kanjivaram silk"),
     _t("jeans", "jeans", "", "jeans,jean,denims,jeggings,genes"),  # "blue genes": as speech-to-text writes it
     _t("trousers", "trousers", "", "trousers,trouser,pants,pant,slacks,dress pants,formal pants,cigarette pants"),
     _t("chinos", "trousers", "chino", "chinos,chino"),
@@ -99,7 +113,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("boxers", "innerwear", "boxer,trunk,brief", "boxers,boxer shorts,boxer briefs,trunks"),
     _t("knickers", "innerwear", "brief,hipster,bikini,boyshort,thong,panty,panties,knicker",
        "knickers,panties,panty,briefs,hipsters,underpants"),
-    _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,trainers,trainer,kicks"),
+    _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,sneaks,trainers,trainer,kicks"),
     _t("running shoes", "shoes", "running,sports,training,sneaker",
        "running shoes,running shoe,sports shoes,gym shoes,training shoes,runners,running trainers,running sneakers,"
        "jogging shoes,tennis shoes,tennis shoe,running ones,running pair,"
@@ -109,6 +123,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
        "formal shoes,formal shoe,dress shoes,office shoes,derbys,derby,oxfords,oxford,brogues,brogue"),
     _t("slip-ons", "shoes", "slip-on,slip on,loafer,moccasin,mule,clog,mojari",
        "slip ons,slip on,slip-ons,slip-on,loafers,loafer,moccasins,moccasin,laceless shoes"),
+    _t("juttis", None, "jutti,juti,mojari", "jutti,juttis,juti,jootis,mojari,mojaris,mojri,khussa,khussas"),
     _t("football boots", "shoes", "football", "football boots,football boot,football shoes,soccer boots,soccer shoes,"
        "soccer cleats,cleats,footy boots"),
     _t("boots", "shoes", "boot", "boots,boot,ankle boots,chelsea boots"),
@@ -123,7 +138,10 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("handbag", "bags", "handheld,shoulder,hobo,tote,clutch,satchel,purse,sling",
        "handbag,hand bag,purse,tote,tote bag,shoulder bag,satchel,clutch"),
     _t("sling bag", "bags", "sling,crossbody,cross-body", "sling bag,sling,crossbody bag,cross body bag,messenger bag"),
-    _t("backpack", "bags", "backpack,rucksack", "backpack,rucksack,school bag,college bag,laptop bag"),
+    _t("backpack", "bags", "backpack,rucksack", "backpack,back pack,rucksack,school bag,college bag"),
+    _t("laptop bag", "bags", "laptop,backpack,messenger", "laptop bag,laptop case,laptop sleeve,bag for my laptop"),
+    _t("duffel bag", "bags", "duffel,duffle", "duffel bag,duffle bag,duffel,duffle,gym bag,holdall,weekender,weekend bag"),
+    _t("travel pouch", "bags", "pouch,toiletry", "travel pouch,pouch,toiletry bag,wash bag,washbag,toiletry pouch"),
     _t("wallet", "bags", "wallet", "wallet,billfold,card holder"),
     _t("trolley bag", "bags", "trolley,suitcase,luggage", "trolley bag,trolley,suitcase,luggage,check in bag,"
        "cabin bag,carry on bag,roller bag,wheelie bag,wheeled bag"),
@@ -137,6 +155,10 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("bracelet", "jewellery", "bracelet,bangle,kada", "bracelet,bangle,bangles,kada,cuff"),
     _t("ring", "jewellery", "ring", "ring"),
     _t("cufflinks", "jewellery", "cufflink", "cufflinks,cufflink,cuff links"),
+    _t("anklet", "jewellery", "anklet", "anklet,anklets,payal,ankle bracelet,ankle chain"),
+    _t("brooch", "jewellery", "brooch", "brooch,brooches,pin badge"),
+    _t("maang tikka", "jewellery", "maang tikka,tikka", "maang tikka,mang tikka,maang tika,tikka"),
+    _t("mangalsutra", "jewellery", "mangalsutra", "mangalsutra,mangal sutra"),
     _t("jewellery", "jewellery", "", "jewellery,jewelry"),
     _t("belt", "accessories", "belt", "belt"),
     _t("scarf", "accessories", "scarf,shawl,stole,muffler", "scarf,scarves,shawl,stole,muffler,wrap"),
@@ -145,11 +167,20 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("cap", "accessories", "cap,hat,beanie", "cap,hat"),
     _t("beanie", "accessories", "beanie", "beanie,beany,toque,tuque,woolly hat,bobble hat,knit hat,knitted hat,winter hat"),
     _t("tie", "accessories", "tie", "tie,necktie,bow tie"),
+    _t("dupatta", "accessories", "dupatta", "dupatta,dupattas,chunni,chunri,odhni"),
+    _t("hair dryer", "accessories", "dryer", "hair dryer,hairdryer,blow dryer,hair drier"),
+    _t("hair straightener", "accessories", "straightener", "hair straightener,straightener,flat iron,hair iron"),
+    _t("hair curler", "accessories", "curler,crimper", "hair curler,curler,curling iron,curling tongs,curling wand,crimper"),
+    _t("hair styling tool", "accessories", "dryer,straightener,curler,crimper,styler",
+       "hair styling tool,hair tool,hair tools,hair styler,styling tools"),
+    _t("face mask", "accessories", "face mask,sheet mask,peel off mask,peel-off mask",
+       "face mask,sheet mask,sheet face mask,face sheet mask,peel off mask,face pack"),
+    _t("hair mask", "accessories", "hair mask,hair masque", "hair mask,hair masque,hair pack"),
     _t("pocket square", "accessories", "pocket square", "pocket square,pocket squares,pocket hanky,pocket handkerchief"),
 )
 
 
-UMBRELLA_TYPES = frozenset({"warm layer", "ethnic wear"})
+UMBRELLA_TYPES = frozenset({"warm layer", "ethnic wear", "outfit"})
 """Types that only stand in for garments not named: dropped when a garment is named with them."""
 
 
@@ -294,6 +325,10 @@ RECIPIENT_GENDER: dict[str, str] = {
     "thatha": "men", "lola": "women", "lolo": "men", "nanay": "women", "tatay": "men", "tita": "women", "tito": "men",
     "oga": "men", "madam": "women",  # Nigerian English: the boss, the lady of the house
 }
+# Words only women's clothes are called: said with no one named, the women's department.
+WOMENSWEAR_WORDS: tuple[str, ...] = ("kurti", "kurtis", "anarkali", "anarkalis", "salwar", "salwar suit", "salwar kameez",
+                                     "blouse", "blouses", "lingerie", "bra", "bras", "nightie", "nighties", "jeggings")
+
 # A grown-up child is dressed from the adult departments.
 KIDS_AGE_LIMIT = 14
 ADULT_OF: dict[str, str] = {"boys": "men", "girls": "women"}
@@ -375,7 +410,7 @@ def descriptor_stems(word: str) -> tuple[str, ...]:
 
 
 __all__ = [
-    "BRIGHT_COLOURS", "DARK_COLOURS", "DESCRIPTOR_STEMS", "DULL_COLOURS", "KIDS_AGE_LIMIT", "KID_OF",
+    "WOMENSWEAR_WORDS", "BRIGHT_COLOURS", "DARK_COLOURS", "DESCRIPTOR_STEMS", "DULL_COLOURS", "KIDS_AGE_LIMIT", "KID_OF",
     "LIGHT_COLOURS", "MATERIAL_WORDS", "PRODUCT_TYPES", "RECIPIENT_GENDER", "TYPE_WORDS", "ProductType",
     "descriptor_stems", "normalize_colour", "type_for", "type_plural",
 ]

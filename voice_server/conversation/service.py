@@ -212,6 +212,7 @@ async def build_conversation_service(state: AppState, *, channel: str = "voice")
     understander = TimedUnderstander(understander)  # its CPU is a stage of the turn's budget
     understander = build_understander(state.settings, understander) or understander
     engine = DialogueEngine(shop, vocab, understander, currency_rates=state.settings.currency_rates,
+                            large_budget_currency=state.settings.large_budget_currency,
                             spoken_reply_chars=state.settings.spoken_reply_chars)
     return ConversationService(pool, valkey, engine, vocab, ContextStore(valkey), TurnHistory(pool),
                                channel=channel)

@@ -78,7 +78,8 @@ async def preview_turn(
         state = state.model_copy(update={"user_id": user_id})
     understanding = await engine.understander.understand(text, state, engine.vocab)
     dry = DialogueEngine(ReadOnlyShop(engine.shop), engine.vocab, engine.understander,
-                         currency_rates=engine.currency_rates, spoken_reply_chars=engine.spoken_reply_chars)
+                         currency_rates=engine.currency_rates,
+                         large_budget_currency=engine.large_budget_currency, spoken_reply_chars=engine.spoken_reply_chars)
     result: TurnResult | None = None
     blocked: str | None = None
     try:

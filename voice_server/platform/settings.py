@@ -132,6 +132,10 @@ class Settings(BaseSettings):
         default_factory=lambda: dict(DEFAULT_RATES),
         description="units of each currency per US dollar, for budgets said in another currency "
                     '(JSON, e.g. {"INR": 83.0}); the reply says the converted amount')
+    large_budget_currency: str | None = Field(
+        "INR", description="the currency of a budget said with no currency that no price in the shop comes near "
+                           "(1,000 or more: 'anything under 5k' for a lehenga); the reply says the converted amount. "
+                           "Empty: such a budget is in dollars")
 
     semantic_understanding: bool = Field(
         True, description="match what the rules leave empty (free descriptions, things not sold) by sentence "

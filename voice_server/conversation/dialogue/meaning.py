@@ -70,7 +70,7 @@ _NEG_RE = re.compile(rf"\b{_COMPLAINT}\b|"
                      r"\b(?:not (?:a|the|really a|much of a|a big|big) fan of|not (?:keen|fussed) on|"
                      rf"(?:doesnt|does not|dont|do not|wont|will not|wouldnt|would not|would never|never) (?:really |ever )?"
                      rf"(?:like|want|wear|suit|do))\b|\b{_NEG_CUE}\b")  # "she doesn't really do gold"
-_FILLER = (r"(?:(?:a|an|one|the|these|those|them|that|like|any|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
+_FILLER = (r"(?:(?:a|an|one|the|these|those|them|that|like|any|some|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
            r"wear|wears|wearing|big|bold|busy|huge|massive|giant|obvious|boring|dull|ugly|horrible|awful|usual|basic)\s)*")
 _JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
 _BRIGHT = r"(?:too )?(?:bright|loud|flashy|colou?rful|neon|garish)"
@@ -140,6 +140,13 @@ _NOT_A_SHAPE = frozenset({"same", "other", "these", "those", "cheap", "cheaper",
 # a colour the one shopped for already has plenty of: "he's got about a hundred blue ones"
 _OWNED_COLOUR_RE = re.compile(rf"\b(?:(?:he|she|i|we|they)(?:s|ve| has| have)?|already) (?:already )?(?:got|has|have|owns?) "
                               rf"(?:\w+ ){{0,4}}?({_COLOUR_ALT}) ones\b")
+# what someone's whole wardrobe already is: "all my clothes are grey and black", "everything he owns is navy"
+_ALL_OWNED_RE = re.compile(
+    rf"\b(?:all (?:of )?(?:my|his|her|their) (?:clothes|stuff|things|wardrobe)|everything (?:i|he|she|they) (?:own|owns|wear|wears|have|has)|"
+    rf"(?:my|his|her|their) (?:whole |entire )?(?:wardrobe|closet)) (?:is|are|s)(?: all| just| only| mostly| basically| literally)* "
+    rf"(?:{_COLOUR_ALT})(?:(?:,| and| or|, and) (?:{_COLOUR_ALT}))*\b")
+_WANTS_CHANGE_RE = re.compile(r"\b(?:need|want|wants|needs|after|like) (?:some |a bit of |a little |more )?colou?r\b|"
+                              r"\bsomething (?:different|else|brighter|new)\b|\b(?:bored|sick|tired) of\b|\bfuneral\b|\bchange\b")
 # a colour ruled out by what follows it: "yellow never suits me", "black isn't her colour"
 _COLOUR_NOT_RE = re.compile(rf"\b({_COLOUR_ALT}) (?:never|doesnt|does not|dont|do not|wont|isnt|is not|s not|just doesnt) "
                             r"(?:really |ever |quite )?(?:suits?|work|works|look good|looks good|go|goes|flatter|"
@@ -153,6 +160,10 @@ def extract_exclusions(text: str, vocab: Vocabulary) -> tuple[Exclusions, str]:
     """Colours, brands and name stems the shopper rules out ("nothing black", "no prints or logos",
     "any colour but black", "nothing from puma", "not a hoodie"); their spans are blanked."""
     found = Exclusions()
+    for owned in reversed(list(_ALL_OWNED_RE.finditer(text) if _WANTS_CHANGE_RE.search(text) else ())):
+        # "all my clothes are grey and black … need some colour" (not "everything she owns is rose gold": a taste)
+        found.colours += [_spoken_colour(c.group(1)) for c in _COLOUR_RE.finditer(owned.group(0))]
+        text = text[: owned.start()] + BLANK + text[owned.end():]
     for ruled_out in (_COLOUR_NOT_RE, _OWNED_COLOUR_RE):  # "yellow never suits me", "he's got loads of blue ones"
         for m in reversed(list(ruled_out.finditer(text))):
             found.colours.append(_spoken_colour(next(g for g in m.groups() if g)))
@@ -204,10 +215,14 @@ _NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|\bbreast pumps?\b|"
                                r"\b(?:suits?|suited) (?:him|her|me|you|them|us|my|his)\b|"
                                r"\b(?:would|will|might|does|doesnt|dont|do) suit\b|\bdress ?codes?\b|"
                                rf"\b(?:hes|shes|im|he is|she is|i am) not an? (?:{TYPE_ALT})\b|"  # "he's not a golfer"
-                               r"\b(?:cannot|cant|can|to|could|couldnt|learning to|learnt to) tie\b")  # the verb
+                               r"\b(?:cannot|cant|can|to|could|couldnt|learning to|learnt to) tie\b|"  # the verb
+                               # "my girlfriend says i dress like i'm going to a funeral": the verb
+                               r"\b(?:i|you|he|she|we|they|to|how to) (?:\w+ )?dress (?:like|up|down|for|in|smart|smartly|well|"
+                               r"nicely|casual|casually|better|older|younger|myself|himself|herself|him|her|them)\b")
 # "something less formal, like what i'd wear with chinos": the garment worn with it is not asked for
 _WORN_WITH_RE = re.compile(
-    rf"\b(?:wear|wearing|worn|go|goes|going|pair|team|match)(?: (?:it|them|this|that))? (?:with|under|over) "
+    rf"\b(?:wear|wearing|worn|go|goes|going|pair|team|match|throw|chuck|layer|pop|put)(?: (?:it|them|this|that|on))? "
+    rf"(?:with|under|over|on top of) "
     rf"(?:my |his |her |the |a |an |some |your |their )?(?!(?:it|them|this|that|these|those) )(?:\w+ )??({TYPE_ALT})\b"
 )  # not "sandals to go with it, flat ones": the garment after "with it" is the one asked for
 
@@ -355,6 +370,7 @@ _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|
                       r"\b(?:im|i am) (?:a |an )?(?:new |first time |proud |single )(dad|mum|mom|father|mother)\b|"
                       r"\bi (?:just |recently )?(had a baby|gave birth)\b|"
                       r"\b(?:im|i am) (?:\w+ ){0,3}?(pregnant|expecting)\b|\bafter (having (?:my|a|the) baby)\b|"
+                      r"\b(?:after|on|from|off) (maternity) leave\b|"
                       # "i'm a dad who hasn't bought himself clothes", "as a mum of three", "i'm the groom"
                       r"\b(?:(?:im|i am) (?:a|an|the)|as (?:a|an|the)) (?:\w+ )?(dad|mum|mom|father|mother|groom|bride|"
                       r"bridesmaid|best man|groomsman|man|woman|guy|lady|bloke|grandad|grandma|granny)\b(?! (?:size|sized))|"
@@ -413,7 +429,7 @@ _SELF_GENDER = {"guy": "men", "bloke": "men", "man": "men", "gentleman": "men", 
                 "gave birth": "women", "uncle": "men", "aunt": "women", "auntie": "women", "grandad": "men",
                 "grandpa": "men", "grandfather": "men", "grandma": "women", "granny": "women", "nan": "women",
                 "grandmother": "women", "pregnant": "women", "expecting": "women", "having my baby": "women",
-                "having a baby": "women", "having the baby": "women", "groom": "men", "bride": "women",
+                "having a baby": "women", "having the baby": "women", "maternity": "women", "groom": "men", "bride": "women",
                 "bridesmaid": "women", "best man": "men", "groomsman": "men", "wife": "men", "girlfriend": "men",
                 "husband": "women", "boyfriend": "women"}
 

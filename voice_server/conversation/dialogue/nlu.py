@@ -14,6 +14,7 @@ from commerce.catalog.vocabulary import (
     KID_OF,
     PRODUCT_TYPES,
     TYPE_WORDS,
+    WOMENSWEAR_WORDS,
     descriptor_stems,
 )
 from commerce.sizing.charts import ALPHA_SIZES
@@ -139,7 +140,7 @@ REMOVE = _rx(
     r"\btake (?:the |that |those |these |it |them )?(?:[\w]+ ){0,3}?out\b(?! of stock)",
     r"\btake (?:the|that|those|these) (?:[\w]+ ){0,3}?off\b(?! (?:the price|\d))",  # "take the heels off"
     r"\bforget (?:about )?(?:the|that|those|these)\b(?! (?:colou?r|budget|price|brand|size)\b)",
-    r"\b(?:remove|delete|take (?:out|off)|drop(?! of)|get rid of|throw out|dont want (?:the|that|it)(?! \w+ with)|"
+    r"\b(?:remove|delete|take (?:out|off)|drop(?! of)|get rid of|throw out|dont want (?:the|that|it)(?! \w+ with)(?! (?:looking|to look|too|so|being) )|"
     r"no longer want)\b",
     r"\btake [\w ]{1,30}? (?:out of|off) (?:my|the)\b",
 )
@@ -225,7 +226,7 @@ _FEATURE_RE = re.compile(r"\b(?:does|do|has|have) (?:it|this|that|they|these|tho
                          r"(good for (?:\w+ )?\w+)")  # "are the first ones any good for trail running"
 _FIBRES = r"(?:cotton|linen|silk|wool|woollen|leather|polyester|synthetics?|acrylic|rayon|viscose|cashmere|fleece|real)"
 DETAILS = _rx(
-    r"\b(?:does|do|is|are) (?:the \w+(?: one| pair)?|it|this|that|they|those|these) (?:come in|available in|in stock)\b",
+    r"\b(?:does|do|is|are) (?:the \w+(?: ones?| pairs?)?|it|this|that|they|those|these) (?:come in|available in|in stock)\b",
     r"\b(?:do you have|have you got|got) (?:the \w+ (?:one|pair)|it|this|that) in\b",
     r"\b(?:is|are) (?:it|this|that|they|the \w+ one) (?:cotton|linen|silk|wool|leather|polyester|real|made)\b",
     rf"\b(?:is|are) (?:it|this|that|they|these|those|the \w+(?: one)?) (?:\w+ ){{0,2}}{_FIBRES}\b",
@@ -363,7 +364,8 @@ NOT_SOLD_GOODS = _rx(
     r"sofas?|couch(?:es)?|furniture|mattress(?:es)?|phones?|iphones?|smartphones?|phone cases?|"
     r"laptops?(?! (?:bags?|backpacks?|sleeves?|compartments?|pockets?|cases?))|"
     r"tablets?|tvs?|televisions?|headphones|earbuds|groceries|toys?|books?|snacks?|sweets|mithai|"
-    r"chocolates?|pizzas?|protein (?:powder|shakes?|bars?)|supplements?|lunch ?box(?:es)?|sleeping bags?|"
+    r"chocolates?|pizzas?|diyas?|rangoli|kaju katli|katli|laddoos?|ladoos?|barfi|dry fruits?|(?:fire)?crackers|fireworks|"
+    r"fairy lights|candles?|protein (?:powder|shakes?|bars?)|supplements?|lunch ?box(?:es)?|sleeping bags?|"
     r"hot water bottles?|electric blankets?|bedding|bouquets?|yoga mats?|airtime|phone credit|data bundles?|"
     r"corned beef|spam|canned goods|tinned food|instant noodles|pot noodles|breast pumps?|baby monitors?|"
     r"abayas?|burqas?|(?:match|concert|movie|cinema|game|gig|festival) tickets?|"
@@ -380,7 +382,8 @@ SERVICES = _rx(
     r"\b(?:add|pop|put|include|write|slip) (?:in )?(?:a |an )?(?:little )?(?:gift )?(?:card|note|message)\b",
     r"\bengrav(?:e|ed|ing)\b", r"\bmonogram", r"\bprint (?:their|his|her|my|our|the|a) names?\b",
     r"\b(?:names?|initials) (?:printed|on the back)\b", r"\balterations?\b", r"\b(?:taking|take|taken) up\b",
-    r"\b(?:hemm?(?:ed|ing)?|tailor(?:ed|ing)?)\b", r"\b(?:iron|press|steam)(?:ed)? (?:it|them|everything|the \w+)\b",
+    r"\b(?:hemm?(?:ed|ing)?|tailor(?:ing)?|tailored (?:to|for) (?:me|him|her|my))\b",
+    r"\b(?:get|have|had) (?:it|them|this|that|those|the \w+) (?:tailored|altered|taken in)\b", r"\b(?:iron|press|steam)(?:ed)? (?:it|them|everything|the \w+)\b",
     r"\b(?:stitch|sew)(?:ed|ing)? (?:the |my |her |a )?(?:blouse|it|them)\b",
     r"\b(?:hold|reserve|put aside|set aside|keep) (?:it|them|this|that|the \w+)(?: for me)? (?:till|until|for)\b",
     r"\b(?:recommend|suggest|know) (?:a |any |some )?(?:nice |good |decent )?(?:hotels?|bars?|pubs?|restaurants?|"
@@ -404,7 +407,7 @@ DELIVERY_QUESTION = _rx(
     # "can you ship it straight to her house", "could you send them to my brother's flat"
     r"\b(?:you|una|u)(?: guys)? (?:dey )?(?:ship|deliver|post)(?: it| them)? (?:to|out to|on|at)\b",
     r"\bhow much (?:is |for |does |will )?(?:the )?(?:delivery|shipping|postage)\b",
-    r"\bhow long (?:till|until|til|before) (?:it|they|that|this|those|my order|the order|everything)(?: all)? "
+    r"\bhow long (?:till|until|til|before) (?:it|they|that|this|those|my order|the order|everything)(?:d|ll| will| would)?(?: all)? "
     r"(?:gets?|arrives?|comes?|turns? up|is here|are here)\b",
     # "is delivery free on that", "do you charge for shipping", "free postage?"
     r"\b(?:is|are) (?:the )?(?:delivery|shipping|postage) (?:free|included|extra|charged)\b",
@@ -663,6 +666,20 @@ _NOT_A_NAME_WORD = frozenset({"other", "same", "cheaper", "cheapest", "last", "n
 _SIZE_ELSE_RE = re.compile(rf",? (?:or|otherwise|else) (?:an? |size |in )?({sx.LETTER_SIZE_ALT}|\d{{1,2}}) if (?:theres no|there is no|"
                            r"you (?:dont|do not) have|you havent got|(?:its|it is|thats) (?:sold out|not in stock|out)|not)\b"
                            rf"(?: (?:an? |any )?(?:{sx.LETTER_SIZE_ALT}|\d{{1,2}}))?")
+_WOMENSWEAR_RE = re.compile(rf"\b(?:{'|'.join(WOMENSWEAR_WORDS)})\b")
+_RUNS_COLD_RE = re.compile(r"\b(?:i|he|she|they|we)(?: m| s| re| am| is| are)? (?:always |really |so |very |just |quite )*"
+                           r"(?:runs?|gets?|feels?|being|freezing|cold) (?:always |really |so |very |quite )*(?:cold|freezing|chilly)\b|"
+                           r"\b(?:im|hes|shes|theyre) (?:always |really |so |very )*(?:cold|freezing)\b")
+_GYM_RE = re.compile(r"\b(?:(?:joined|join|joining|going to|hit|hitting|start|started|starting) (?:a |the )?gym|"
+                     r"(?:for|to) (?:the |a )?(?:gym|workouts?|training|exercise|working out|yoga|pilates)|working out)\b")
+_WHAT_TO_WEAR_RE = re.compile(r"\bwhat (?:do|does|should|would|could|can|will|to)(?: (?:i|he|she|we|they|guys|men|women|girls|"
+                              r"ladies|blokes|lads|people|one|you))? (?:even |actually |usually |normally |really )*"
+                              r"(?:wear|need|pack|take|bring)\b|\bnothing to wear\b")
+_WHO_WEARS_RE = re.compile(r"\bwhat (?:do|does|should|would|will|can) (guys|men|blokes|lads|gents|girls|women|ladies) "
+                           r"(?:even |usually |normally |actually |really )*wear\b")  # "what do guys even wear to these"
+_RATHER_RE = re.compile(r"(?:hmm |ok |no |oh )?(?:actually|instead|or rather|on second thought|come to think of it)\b")
+_NOT_THAT_ONE_RE = re.compile(r"\bnot (?:that|this) (?:one|pair)\b|\b(?:one|pair|ones) instead\b|\binstead of (?:that|it)\b")
+_PICK_LETTER_RE = re.compile(r"\b(?:1st|2nd|3rd|4th|5th|first|second|third|fourth|fifth|last)(?: one| ones| pair)? (s|m|l)\b")
 _N_OF_THAT_ONE_RE = re.compile(r"\b(\d{1,2}) of ((?:that|this) (?:one|pair))\b")
 _ME_NOW_RE = re.compile(r"^(?:and |ok |okay |right |so )?(?:now|next|then) (?:me|mine|for me|my (?:turn|stuff|things))\b|"
                         r"\bback to (?:me|mine|my (?:stuff|things|own))\b|\bmy turn\b")
@@ -736,6 +753,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values["sort"], t = sx.extract_sort(t)
     if earlier := _EARLIER_RE.search(t):  # "the first one you showed me before the bombers"
         values["earlier"], t = True, sx._blank(t, earlier)
+    if pick_letter := _PICK_LETTER_RE.search(t):  # "1st one M": a letter after a pick is its size
+        values["size"], t = pick_letter.group(1).upper(), t[: pick_letter.start(1)] + sx.BLANK + t[pick_letter.end(1):]
     colour_ref = _COLOUR_REF_RE.search(t)
     ref, _ = sx.extract_ordinal_reference(_COLOUR_REF_RE.sub(sx.BLANK, t))  # "the first yellow one": yellow
     if ref is not None:
@@ -818,6 +837,12 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         types.remove(shown[0])  # "scarf too warm for here. socks got?": the kind on screen is the one put aside
     if not types and _TRADITIONAL_RE.search(said) and not state.filters.category:
         types = [PRODUCT_TYPES["ethnic wear"]]  # "something sparkly and traditional for Eid"
+    elif not types and _RUNS_COLD_RE.search(said) and not state.filters.category:
+        types = [PRODUCT_TYPES["warm layer"]]  # "i run really cold and the aircon at work is brutal"
+    elif not types and _GYM_RE.search(said) and not state.filters.category:
+        types = [PRODUCT_TYPES["activewear"]]  # "i just joined a gym and have nothing to wear for it"
+    elif not types and _WHAT_TO_WEAR_RE.search(said) and not state.filters.category and sx.extract_occasion(said)[0] is None:
+        types = [PRODUCT_TYPES["outfit"]]  # "a first date on friday, what should i wear"
     category, stems, type_name = meaning.combine_types(meaning.narrowed(said, types), either=either)
     prefer = meaning.spoken_stem(said, types[0]) if len(types) == 1 else None
     if type_name is None and state.filters.category == "jackets" and _WARMER_RE.search(t):
@@ -851,6 +876,10 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if values["gender"] is None and (state.filters.gender is None or meaning.child_age(text)):
         # "my best mate ... it's his birthday"; "now my middle one, he's eight" after his sister's jacket
         values["gender"] = meaning.pronoun_gender(text)
+    if values["gender"] is None and (who := _WHO_WEARS_RE.search(text)):
+        values["gender"] = "men" if who.group(1) in ("guys", "men", "blokes", "lads", "gents") else "women"
+    if values["gender"] is None and state.filters.gender is None and _WOMENSWEAR_RE.search(text) and not _KIDS_RE.search(text):
+        values["gender"] = "women"  # "a short kurti to wear with jeans": only women's are called so
     if values["gender"] is None and state.filters.gender is None and (party := _HEN_STAG_RE.search(text)):
         values["gender"] = "women" if party.group(1) in ("hen", "bachelorette") else "men"  # who goes to one
     me_now, for_me = _ME_NOW_RE.search(text) is not None, meaning.FOR_MYSELF_RE.search(text) is not None
@@ -877,7 +906,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if values["product_type"] == "bag" and not re.search(r"\b(?:wallet|purse|suitcase|luggage|trolley)", text):
         # a bag to carry, not the wallets and suitcases the catalog files with bags
         values["exclude_words"] = excluded_words = [*(excluded_words or ()), "wallet", "suitcase", "trolley"]
-    if values["product_type"] == "leggings" and (values.get("occasion") or occasion or state.filters.occasion) == "gym":
+    if values["product_type"] == "leggings" and (
+            (values.get("occasion") or occasion or state.filters.occasion) == "gym" or state.filters.category == "activewear"):
         values["exclude_words"] = [*(excluded_words or ()), "churidar"]  # for a run: not the ethnic kind
     _drop_excluded(values)
     if ref is not None and ref.startswith("ordinal:") and values.get("quantity") == len(ref.split(",")) > 1:
@@ -907,6 +937,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values["occasion"] = values.get("occasion") or occasion
     if values["formality"] == "more" and values["occasion"] == "casual":
         values["occasion"] = None  # "those look kinda casual, anything dressier": the complaint, not the ask
+    if values["occasion"] == "gym" and (values["category"] or values["product_type"]):
+        values["occasion"] = None  # "joggers for the gym": all joggers are; the tag only picks for "gym clothes"
     return Slots(**{k: v for k, v in values.items() if v is not None})
 
 
@@ -942,7 +974,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             slots.category or slots.product_type or slots.exclude_words or slots.exclude_colours  # "no florals, … sofa"
             or asked_of_one):  # "would a laptop fit in the second one": a question about it
         return Intent.out_of_scope, 0.8
-    if slots.topic in ("service", "delivery", "returns_policy", "payment") and not (ADD.search(text) and slots.reference):
+    if slots.topic in ("service", "delivery", "returns_policy", "payment") and not (
+            slots.reference and ADD.search(SERVICES.sub(" ", text))):
         return Intent.out_of_scope, 0.8  # "can you gift wrap it", "will it get here by friday"
     sold = NOT_SOLD.search(text)
     if sold and not (slots.category or slots.product_type or slots.brand or slots.colours):
@@ -1209,12 +1242,18 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
         return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
             reference=shown, product_type=None if shown else whole.slots.product_type,
             size=whole.slots.size, quantity=whole.slots.quantity))
-    if again is not None and whole.intent == Intent.add_to_cart and _SWAP_RE.search(prepared) and (
-            whole.slots.reference not in (None, "focus", again_ref)):
-        # "can you swap that for the second one instead": the line just added goes, the new pick comes
-        out = Understanding(intent=Intent.remove_from_cart, confidence=0.8,
-                            slots=Slots(reference=again_ref))
-        return out.model_copy(update={"then": [whole]})
+    picked_ref = whole.slots.reference or sx.extract_ordinal_reference(prepared)[0]
+    if again is not None and picked_ref not in (None, "focus", again_ref) and (
+            (whole.intent == Intent.add_to_cart and _SWAP_RE.search(prepared)) or (
+            whole.intent in (Intent.add_to_cart, Intent.product_details, Intent.decline) and str(picked_ref).startswith("ordinal:")
+            and (_SWAP_RE.search(prepared) or _NOT_THAT_ONE_RE.search(prepared)))):
+        # "can you swap that for the second one instead", "no not that one, the 2nd": the line just added
+        # goes, the new pick comes (in the same size, if nothing else is said)
+        size = whole.slots.size or (state.last_line.size if state.last_line else None)
+        out = Understanding(intent=Intent.remove_from_cart, confidence=0.8, slots=Slots(reference=again_ref))
+        added = Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=whole.slots.model_copy(
+            update={"reference": picked_ref, "size": size, "topic": None}))
+        return out.model_copy(update={"then": [added]})
     if (again is not None and whole.intent in (Intent.add_to_cart, Intent.search, Intent.refine)
             and whole.slots.reference is None and not _names_product(whole)
             and (resize := _MAKE_THAT_SIZE_RE.search(prepared))):
@@ -1244,6 +1283,34 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
     return None
 
 
+# A question said in one or two words ("returns?", "price of the 2nd?", "cart"): the whole question it stands for
+_TERSE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rf"(?:and |ok |okay |so |um |hmm )?(?:{short})(?: please| then)?"), question) for short, question in (
+        (r"(?:the |your )?(?:returns?|refunds?|exchanges?)(?: policy)?", "what is your returns policy"),
+        (r"(?:the |your )?(?:delivery|shipping|postage)(?: time| times)?", "how long does delivery take"),
+        (r"(?:the )?(?:price|cost)", "how much is it"),
+        (r"(?:the )?(?:price|cost) (?:of|for|on) ((?:the|that) [a-z0-9]+(?: one| pair)?)", r"how much is \1"),
+        (r"(?:the |my )?total(?: so far)?", "what is my total"),
+        (r"(?:my |the )?(?:cart|basket|trolley)", "show my cart"),
+        (r"(?:the )?sizes(?: available)?|what sizes|which sizes", "what sizes does it come in"),
+    ))
+_BACK_RE = re.compile(r"(?:and |ok |okay |so |no |wait |actually )*(?:go back(?: one| a page)?|back|"
+                      r"(?:the )?previous(?: ones| page| results| list)?|(?:go )?back to the (?:previous|last|earlier) ones|"
+                      r"the ones (?:before|from before))(?: please| again)?")
+
+
+_BARE_COUNT_RE = re.compile(r"(?:(?:ok|okay|nah|no|actually|hmm|sorry|wait|just|only|make it|make that|change it to) )*"
+                            r"(\d{1,2}|one|(?<=make it )to|(?<=make it )too)(?: (?:please|then|instead|of them|of those|pairs?))*")
+MAX_BARE_COUNT = 10  # "twenty" alone is no count of one thing
+
+
+def _expand_terse(prepared: str) -> str:
+    for short, question in _TERSE:
+        if short.fullmatch(prepared):
+            return short.sub(question, prepared)
+    return prepared
+
+
 def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
     """Understand one utterance: `Understanding(intent, slots, confidence, then)`.
 
@@ -1251,12 +1318,28 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     ("add the first one in medium and show me sandals") become one understanding each, the
     later ones in ``then``: a part with only a product and a size ("and the third in large")
     repeats the first part's cart action."""
-    prepared = meaning.whose_turn(meaning.restart(_strip_fillers(_EM_RE.sub("them", prepare(text)))))
+    prepared = _expand_terse(meaning.whose_turn(meaning.restart(_strip_fillers(_EM_RE.sub("them", prepare(text))))))
+    if _BACK_RE.fullmatch(prepared) and (state.offset > 0 or state.earlier):
+        return Understanding(intent=Intent.more_results, slots=Slots(page="back"), confidence=0.9)
+    if state.last_line is not None and state.pending is None and (count := _BARE_COUNT_RE.fullmatch(prepared)):
+        # "two", "nah just one", "make it to": right after a line went in, how many of it
+        said, size = count.group(1), state.last_line.size or ""
+        quantity = 1 if said == "one" else 2 if said in ("to", "too") else int(said)
+        if size.isdigit() and said.isdigit() and quantity > 2 and abs(quantity - int(size)) <= 3:
+            # "hmm actually seven" after heels in a six: the size, not seven pairs
+            return Understanding(intent=Intent.update_cart, slots=Slots(size=said), confidence=0.8)
+        if 0 < quantity <= MAX_BARE_COUNT:
+            return Understanding(intent=Intent.update_cart, slots=Slots(quantity=quantity), confidence=0.8)
     parts = meaning.split_requests(prepared)
     whole = _understand_one(prepared, state, vocab)
     if whole.intent == Intent.search and _MEANT_RE.search(prepare(text)):
         # "oh sorry, the sneakers, I meant for women": a correction to a search shown before, if it names its kind
         whole = whole.model_copy(update={"slots": whole.slots.model_copy(update={"earlier": True})})
+    if (whole.intent == Intent.search and _names_product(whole) and _RATHER_RE.match(prepared) and state.filters.colour
+            and not (whole.slots.colours or whole.slots.exclude_colours or whole.slots.keep)
+            and whole.slots.gender in (None, state.filters.gender)):
+        # "something yellow, maybe a saree" … "actually a kurta set would be easier": the same yellow
+        whole = whole.model_copy(update={"slots": whole.slots.model_copy(update={"keep": ["colour"]})})
     if (edit := _cart_edit(prepared, whole, state)) is not None:
         return edit
     if (more := _more_of_last_line(prepared, whole, state)) is not None:

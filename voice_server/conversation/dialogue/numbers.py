@@ -79,7 +79,8 @@ def normalise_text(text: str) -> str:
     return _SPACES.sub(" ", t).strip()
 
 
-_SPLIT_WORDS = re.compile(r"\b(?:ear rings?|sweat shirts?|sun glasses|wrist watch(?:es)?)\b")
+_SPLIT_WORDS = re.compile(r"\b(?:ear rings?|sweat shirts?|sweat pants|sun glasses|wrist watch(?:es)?|back packs?|lap tops?|"
+                          r"hand bags?|foot wear|track suits?|jump suits?|play suits?|night wear|under wear|cuff links)\b")
 _MONEY_WORDS = frozenset({"rupees", "rs", "dollars", "bucks", "pounds", "quid", "euros", "rand", "dirhams", "ringgit",
                           "taka", "cedis", "naira", "shillings", "yen", "baht", "riyals", "pesos"})
 

@@ -55,6 +55,7 @@ MAX_SEEN_LIST = 30  # a list this short, seen to its end, may go on past its sof
 # Units of each currency per US dollar (the catalog's INR prices were converted at 83, docs/catalog.md);
 # the server passes `Settings.currency_rates`.
 DEFAULT_CURRENCY_RATES = currencies.DEFAULT_RATES
+LARGE_BUDGET_CENTS = 100_000  # a bare "5k": no garment here costs a thousand dollars (the dearest is about 700)
 CURRENCY_NAMES = currencies.SPOKEN_NAMES
 FILTER_FIELDS: dict[str, str] = {
     "category": "category",
@@ -148,12 +149,13 @@ class DialogueEngine:
     """The shopping conversation: `await engine.handle(state, text)` -> TurnResult."""
 
     def __init__(self, shop: ShopPort, vocab: Vocabulary, understander: Understander | None = None, *,
-                 currency_rates: dict[str, float] | None = None,
+                 currency_rates: dict[str, float] | None = None, large_budget_currency: str | None = "INR",
                  spoken_reply_chars: int = say.SPOKEN_REPLY_CHARS) -> None:
         self.shop = shop
         self.vocab = vocab
         self.understander: Understander = understander or RuleBasedUnderstander()
         self.currency_rates = dict(DEFAULT_CURRENCY_RATES if currency_rates is None else currency_rates)
+        self.large_budget_currency = large_budget_currency or None
         self.spoken_reply_chars = spoken_reply_chars
 
     async def handle(self, state: DialogueState, text: str) -> TurnResult:
@@ -241,12 +243,16 @@ class DialogueEngine:
         """A budget said in another currency, converted at the configured rate, and the sentence
         that says so ("3000 rupees is about 36 dollars."); unknown currencies are said to be. A bare
         amount after a budget in rupees is in rupees too when that is at least a dollar ("i can
-        stretch to four thousand"; "under 50" stays dollars)."""
+        stretch to four thousand"; "under 50" stays dollars). A bare amount no price in the shop comes
+        near ("anything under 5k", at least `LARGE_BUDGET_CENTS`) is in `large_budget_currency`."""
         slots = u.slots
         said = [v for v in (slots.price_min, slots.price_max) if v is not None]
         if slots.currency is None and said and state.currency is not None and (
                 (earlier := self.currency_rates.get(state.currency)) and min(said) / earlier >= 100):
             slots = slots.model_copy(update={"currency": state.currency})
+            u = u.model_copy(update={"slots": slots})
+        elif slots.currency is None and said and self.large_budget_currency and min(said) >= LARGE_BUDGET_CENTS:
+            slots = slots.model_copy(update={"currency": self.large_budget_currency})
             u = u.model_copy(update={"slots": slots})
         if slots.currency == "USD":
             state.currency = None  # dollars said: the currency of an earlier budget no longer applies
@@ -329,6 +335,14 @@ class DialogueEngine:
         if not state.shown and state.filters == SearchFilters():
             turn.reply = "Tell me what you're looking for first, like a white shirt or running shoes."
             return
+        if turn.u.slots.page == "back":  # "go back", "the previous ones": the page before, or the list before
+            before = state.earlier[0] if state.offset == 0 and state.earlier else None
+            if state.offset == 0 and before is None:
+                turn.reply = "That's the first of them. Want to see more, or something else?"
+                return
+            filters, offset = (before.filters, before.offset) if before else (state.filters, max(0, state.offset - PAGE_SIZE))
+            await self._run_search(turn, filters, offset=offset, going_back=True)
+            return
         offset = state.offset + len(state.shown)
         if offset >= state.total_results:
             if await self._beyond_the_tags(turn):
@@ -356,6 +370,7 @@ class DialogueEngine:
     async def _run_search(
         self, turn: _Turn, filters: SearchFilters, offset: int, protect: set[str] | None = None,
         carried_gender: bool = False, wider: SearchFilters | None = None, carried: dict[str, Any] | None = None,
+        going_back: bool = False,
     ) -> None:
         """Search and speak; if the shop had to drop a `protect`ed filter, search the `wider` filters
         instead, or keep the current results.
@@ -412,6 +427,8 @@ class DialogueEngine:
         self._show(turn, result.products, total=result.total, offset=offset)
         if kids_said or set(result.relaxed) - {"age_group", "name_prefer"}:  # defaults and preferences are not worth a word
             intro = f"I couldn't find {kids_said or wanted}, but here are {say.describe_filters(effective)}. "
+        elif going_back:
+            intro = "Here are the ones from before. "
         elif offset > 0:
             intro = "Here's one more. " if len(result.products) == 1 else f"Here are {len(result.products)} more. "
         elif result.tag_matches is not None and filters.occasion:  # few for the occasion: those first

@@ -428,7 +428,8 @@ _ORDINAL_PAIR_RE = re.compile(
 _FIRST_TWO_RE = re.compile(r"\b(?:the\s)?(?:first|top)\s(2|two|3|three)\b")
 _ORDINAL_RE = re.compile(rf"(?<!\bher\s)(?<!\bhim\s)(?<!\bhis\s)(?<!\bthem\s)(?<!\bmy\s)(?<!\bour\s)\b(?:the\s|that\s|this\s)?({_ORDINAL_ALT})\b"
                          r"(?!\s(?:time|order|of\smy|week|month|year|night|weekend|eid|christmas|diwali|summer|"
-                         r"winter|season|visit|trip))")  # not "her first, pink or yellow", "last month"
+                         r"winter|season|visit|trip|date|day|job|communion|birthday|anniversary|baby|half|marathon|holiday|"
+                         r"dance|interview))")  # not "her first, pink or yellow", "last month", "a first date"
 _NUMBERED_RE = re.compile(r"\b(?:number|option|item|no|result|choice|#)\s?(\d)\b")
 _THE_WORD_ONE = r"(?:one|ones|pair|option|style|version|item)"
 _FOCUS_RE = re.compile(

@@ -89,6 +89,7 @@ class Slots(BaseModel):
         None, description="the shopper's own department, said or implied ('as a mum', 'I'm the groom')")
     reference: str | None = None
     earlier: bool | None = Field(default=None, description="the reference is to a list shown before this one")
+    page: Literal["back"] | None = Field(None, description="the page or list shown before this one, again ('go back')")
     reason: str | None = None
     fit_feedback: Literal["small", "fit", "large"] | None = None
     measurements: dict[str, float] | None = None
