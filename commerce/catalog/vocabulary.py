@@ -410,7 +410,21 @@ def descriptor_stems(word: str) -> tuple[str, ...]:
 
 
 __all__ = [
-    "WOMENSWEAR_WORDS", "BRIGHT_COLOURS", "DARK_COLOURS", "DESCRIPTOR_STEMS", "DULL_COLOURS", "KIDS_AGE_LIMIT", "KID_OF",
-    "LIGHT_COLOURS", "MATERIAL_WORDS", "PRODUCT_TYPES", "RECIPIENT_GENDER", "TYPE_WORDS", "ProductType",
-    "descriptor_stems", "normalize_colour", "type_for", "type_plural",
+    "BRIGHT_COLOURS",
+    "DARK_COLOURS",
+    "DESCRIPTOR_STEMS",
+    "DULL_COLOURS",
+    "KIDS_AGE_LIMIT",
+    "KID_OF",
+    "LIGHT_COLOURS",
+    "MATERIAL_WORDS",
+    "PRODUCT_TYPES",
+    "RECIPIENT_GENDER",
+    "TYPE_WORDS",
+    "WOMENSWEAR_WORDS",
+    "ProductType",
+    "descriptor_stems",
+    "normalize_colour",
+    "type_for",
+    "type_plural",
 ]
