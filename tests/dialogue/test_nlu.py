@@ -1091,3 +1091,43 @@ def test_the_shoppers_own_department_is_remembered_for_later_turns(vocab: Vocabu
         cart=CartSummary(item_count=2, total_cents=1800, product_ids=[1, 2]))
     done = understand("ok that's both kids sorted, check out", shown, vocab)
     assert (done.intent, done.slots.reference) == (Intent.checkout, None)
+
+
+def test_terse_spoken_turns_and_what_a_need_implies(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"R Men Jeans {i}", brand="R", price_cents=1500, category="jeans",
+                          sizes_available=["30", "32", "36"]) for i in (1, 2, 3)]
+    listed = DialogueState(conversation_id="t", shown=shown, offset=3, total_results=9,
+                           filters=SearchFilters(category="jeans", gender="men"))
+    for said, intent in (("returns?", Intent.out_of_scope), ("delivery?", Intent.out_of_scope),
+                         ("cart", Intent.view_cart), ("total?", Intent.view_cart), ("nah. just pay", Intent.checkout),
+                         ("clear cart", Intent.clear_cart), ("price of the 2nd?", Intent.product_details)):
+        assert understand(said, listed, vocab).intent == intent, said
+    back = understand("the previous ones", listed, vocab)
+    assert (back.intent, back.slots.page) == (Intent.more_results, "back")
+    picked = understand("2nd one. thirty six", listed, vocab)
+    assert (picked.intent, picked.slots.reference, picked.slots.size) == (Intent.add_to_cart, "ordinal:2", "36")
+    lettered = understand("1st one M", listed, vocab)
+    assert (lettered.intent, lettered.slots.size) == (Intent.add_to_cart, "M")
+    added = listed.model_copy(update={"last_line": LineRef(product_id=1, size="32"),
+                                      "cart": CartSummary(item_count=1, total_cents=1500, product_ids=[1])})
+    assert understand("two", added, vocab).slots.quantity == 2
+    assert understand("hmm actually thirty four", added, vocab).slots.size == "34"  # a waist, not 34 pairs
+    swap = understand("no not that one. the 2nd", added, vocab)
+    assert (swap.intent, [u.slots.reference for u in swap.then]) == (Intent.remove_from_cart, ["ordinal:2"])
+    assert understand("do the first ones come in a 30", listed, vocab).intent == Intent.product_details
+    cold = understand("i run really cold at the office, something for women to throw over a blouse", fresh(), vocab)
+    assert (cold.slots.product_type, cold.slots.gender) == ("warm layer", "women")
+    gym = understand("i just joined a gym and have nothing to wear, i'm a guy", fresh(), vocab).slots
+    assert (gym.category, gym.gender) == ("activewear", "men")
+    date = understand("first date on friday, what should i wear, i'm a bloke", fresh(), vocab).slots
+    assert (date.product_type, date.reference) == ("outfit", None)
+    colour = understand("all my clothes are grey and black, need some colour, t-shirts maybe", fresh(), vocab).slots
+    assert (colour.product_type, colour.exclude_colours, colour.colours) == ("t-shirt", ["grey", "black"], None)
+    assert understand("a short kurti to wear with jeans", fresh(), vocab).slots.gender == "women"
+    assert understand("i've never worn a saree, maybe a kurta set", fresh(), vocab).slots.product_type == "kurta set"
+    assert understand("a classic watch, not some smart watch thing", fresh(), vocab).slots.exclude_words == ["smart"]
+    assert understand("around forty dollars, i don't want it looking cheap", fresh(), vocab).intent != (
+        Intent.remove_from_cart)
+    assert understand("can you get it tailored", listed, vocab).slots.topic == "service"
+    assert understand("a back pack for my lap top", fresh(), vocab).slots.category == "bags"
+    assert understand("do you sell diyas for diwali", fresh(), vocab).intent == Intent.out_of_scope

@@ -556,3 +556,16 @@ async def test_the_size_searched_for_is_the_size_added_and_the_shopper_is_rememb
     assert (state.shopper_gender, state.filters.gender) == ("women", "women")
     _, state = await talk(engine_factory(), "a warm jacket for my dad", "now me, a long puffer")
     assert (state.shopper_gender, state.filters.gender, state.filters.age_group) == (None, None, "adults")
+
+
+async def test_going_back_a_page_and_a_budget_no_price_comes_near(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    results, state = await talk(engine, "t-shirts", "more")
+    first_page = [p.id for p in results[0].products]
+    back = await engine.handle(state, "go back")
+    assert [p.id for p in back.products] == first_page and back.reply_text.startswith("Here are the ones from before")
+    results, state = await talk(engine_factory(), "kurtas under 5k")
+    assert results[0].reply_text.startswith("5,000 rupees is about"), results[0].reply_text
+    assert state.filters.price_max_cents == round(500_000 / 83.0)
+    results, _ = await talk(engine_factory(), "kurtas under 500")
+    assert "rupees" not in results[0].reply_text  # under a thousand: dollars

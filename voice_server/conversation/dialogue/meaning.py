@@ -248,7 +248,9 @@ _WEAR_OWN_RE = re.compile(
     rf"wear(?:ing)? (?:my |the |a |an |some |those |these )?(?:\w+ ){{0,2}}?(?:{TYPE_ALT})\b|"
     # "a top to wear with my jeans", "if i wanna wear a hoodie under it"
     rf"\bto wear (?:with|over|under) (?:my |a |an |the |some |his |her )?(?:\w+ )?(?:{TYPE_ALT})\b|"
-    rf"\b(?:wanna|want to) wear (?:a |an |my |some )?(?:\w+ )?(?:{TYPE_ALT}) (?:under|over|underneath)\b")
+    rf"\b(?:wanna|want to) wear (?:a |an |my |some )?(?:\w+ )?(?:{TYPE_ALT}) (?:under|over|underneath)\b|"
+    # "i've never worn a saree, so something easier": what they have not worn is not the request
+    rf"\b(?:never|not) (?:ever )?(?:worn|wore|tried|owned|had) (?:a |an |any )?(?:{TYPE_ALT})\b")
 
 
 def extract_types(text: str) -> tuple[list[ProductType], str]:

@@ -295,7 +295,8 @@ DECLINE_ADD = _rx(
     r"\blet me (?:call|ask|check with|talk to|speak to|show) (?:my|the|her|him|them)\b",
 )
 CLEAR_CART = _rx(
-    r"\b(?:empty|clear|reset|wipe) (?:out )?(?:my|the) (?:whole |entire )?(?:cart|basket|bag)\b",
+    r"\b(?:empty|clear|reset|wipe) (?:out )?(?:my |the )?(?:whole |entire )?(?:cart|basket)\b",
+    r"\b(?:empty|clear|reset|wipe) (?:out )?(?:my|the) (?:whole |entire )?bag\b",
     r"\bcancel (?:everything|it all|all of it|the whole (?:thing|lot|cart|basket))\b",
     r"\b(?:remove|delete|take out|get rid of) (?:everything|all of it|it all|all items|all the items)\b",
     r"\bstart (?:my )?(?:cart|basket) (?:again|over)\b",
@@ -493,10 +494,11 @@ _EM_RE = re.compile(r"\bem\b")  # "chuck em in", "two of em"
 def _strip_fillers(text: str) -> str:
     """Drop hesitation words so anchors like '^yes' still work ("um yes"), and hedges ("so medium i
     guess": no brand GUESS); garment words spelled as heard ("leggins", "jumkas") are read as meant."""
-    text = _CHECK_CLOTH_RE.sub("checked ", _HEDGE_RE.sub(" ", text))
+    text = _READ_ONES_RE.sub("red ", _CHECK_CLOTH_RE.sub("checked ", _HEDGE_RE.sub(" ", text)))
     return " ".join(_spelled(_SAID_AS.get(t, t)) for t in text.split() if t not in _HESITATIONS)
 
 
+_READ_ONES_RE = re.compile(r"\bread (?=ones?\b|colou?red\b)")  # "read ones": speech-to-text's "red ones"
 _CHECK_CLOTH_RE = re.compile(r"\bcheck (?=(?:shirt|skirt|trouser|pant|blazer|suit|dress|jacket|scarf|kurta)s?\b)")  # "a check shirt"
 _ONE_WORD_TYPES = sorted(w for w in TYPE_WORDS if " " not in w and "-" not in w and len(w) >= 5)
 # English words one letter short of a garment word ("every single wedding guest" is no singlet)
@@ -518,7 +520,7 @@ def _spelled(token: str) -> str:
 
 
 # words said the way a region says them ("for meself", "tek it out", "fi mi niece")
-_SAID_AS = {"meself": "myself", "mesel": "myself", "tek": "take", "fi": "for", "wid": "with", "nutten": "nothing",
+_SAID_AS = {"blew": "blue", "courta": "kurta", "courtas": "kurtas", "meself": "myself", "mesel": "myself", "tek": "take", "fi": "for", "wid": "with", "nutten": "nothing",
             "nuttin": "nothing"}
 
 
@@ -560,7 +562,8 @@ _OTHERS_RE = re.compile(r"\b(?:some |any )?(?:different|other) (?:ones|options|s
                         r"\b(?:give|show) (?:me |us )?others?$")  # "these are not nice, give me other"
 _PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing patterned|solid colou?rs?)\b")
 PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
-_CHOICE_RE = re.compile(r"^(?:(?:the|that) )?(?:first|second|third|fourth|fifth|last) (?:one|pair)(?: please| then)?"
+_CHOICE_RE = re.compile(r"^(?:(?:the|that|those) )?(?:(?:first|second|third|fourth|fifth|last) (?:one|pair)|first (?:two|2|three|3))"
+                        r"(?: please| then)?"
                         r"(?: (?:those|they|that|it|thats|theyre|its)(?: are| is)? (?:so |really |very )?"
                         r"(?:cute|nice|lovely|great|perfect|gorgeous|beautiful|good|the one))?\W*$|"
                         r"^(?:yeah|yes|yep|yup|ok|okay|sure|right|perfect|great|lovely|go on then|go on|fine|alright)\b"
@@ -619,7 +622,7 @@ def _split_sizes(text: str, line: LineRef | None) -> list[tuple[int, str]] | Non
 
 _HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night|weekend)\b")
 _SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
-                            r"\banother (?:one|pair) of (?:those|them|that|the same)\b")
+                            r"\banother (?:one|pair) of (?:those|them|that|the same)\b|^(?:and |ok )?another(?: one| pair)? in\b")
 _SAME_FOR_RE = re.compile(r"\bsame (?:one |thing )?for (?:her|him|his|my|their|the)\b")  # "the exact same for her sister"
 _SAME_SIZE_RE = re.compile(r"\bsame size\b|\bin that size too\b")
 _THEIR_SIZE_RE = re.compile(r"\b(?:in )?(?:his|her|my|their) (?:usual )?size\b")
@@ -1090,6 +1093,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             not has_context or slots.category != state.filters.category or SEARCH_VERB.search(text) or other_kind
         ):
             return Intent.search, 0.9
+        if slots.name_any and not slots.category and not set(slots.name_any) & set(state.filters.name_any or ()):
+            return Intent.search, 0.8  # "also need mojaris or juttis to go with it": a new kind, from any category
         if has_context and (REFINE_CUE.search(text) or not slots.category):
             kind_asked = slots.reference == "focus" and (slots.style or slots.material) and _YOU_HAVE_IT_RE.search(text)
             someone_else = slots.gender is not None and slots.gender != state.filters.gender  # "my nephew, he'd like it"
@@ -1158,7 +1163,7 @@ _COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy)\s(?=(?:from|at|in|on)\s(?
                            r"team|accounts|finance|department|marketing|sales|it|admin|reception)\b)")
 _MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})  # unlike things under one name
 _FORMAL_RE = re.compile(r"(?<!too )(?<!less )(?<!not )(?<!so )(?<!bit )\bformal\b")
-_TRADITIONAL_RE = re.compile(r"\b(?:something|anything|an? \w+) (?:\w+ (?:and|but|yet) )?(?:traditional|ethnic)\b")
+_TRADITIONAL_RE = re.compile(r"\b(?:something|anything|an? \w+) (?:\w+ (?:and|but|yet) )?(?:traditional|ethnic|indian|desi)\b")
 _NOT_ORDINAL = r"(?!(?:first|second|third|fourth|fifth|last|other|same|next|cheaper|cheapest)\b)"
 _CHANGE_TO_COUNT_RE = re.compile(rf"\b(?:change|make|put)\s+(?:that|it|them|those|the {_NOT_ORDINAL}\w+(?: \w+)?)\s+(?:to |down to |up to )?(\d{{1,2}}|one)\b"
                                  r"(?! (?:dollars|bucks|waist|inch))")
@@ -1291,6 +1296,8 @@ _TERSE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(?:the )?(?:price|cost)", "how much is it"),
         (r"(?:the )?(?:price|cost) (?:of|for|on) ((?:the|that) [a-z0-9]+(?: one| pair)?)", r"how much is \1"),
         (r"(?:the |my )?total(?: so far)?", "what is my total"),
+        (r"(?:nah |no |nope |ok |right )?(?:just |ill just |lets just )?(?:pay|checkout|check out)(?: now| then)?",
+         "checkout"),
         (r"(?:my |the )?(?:cart|basket|trolley)", "show my cart"),
         (r"(?:the )?sizes(?: available)?|what sizes|which sizes", "what sizes does it come in"),
     ))

@@ -89,6 +89,9 @@ def _is_number_word(tok: str) -> bool:
     return tok in UNITS or tok in TENS or tok in SCALES
 
 
+_AFTER_PICK = re.compile(r"(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|last)$")
+
+
 def words_to_digits(text: str) -> str:
     """Replace runs of English number words with digits.
 
@@ -103,8 +106,8 @@ def words_to_digits(text: str) -> str:
         tok = toks[i]
         nxt = toks[i + 1] if i + 1 < n else ""
         starts = _is_number_word(tok) and tok not in SCALES
-        if tok == "one" and not _is_number_word(nxt) and nxt != "point":
-            starts = False
+        if tok == "one" and ((not _is_number_word(nxt) and nxt != "point") or (out and _AFTER_PICK.match(out[-1]))):
+            starts = False  # "the blue one", "2nd one thirty six": the pick, then its size
         if tok == "a" and nxt in SCALES:
             starts = True
         if tok in SCALES and nxt in _MONEY_WORDS and not (out and _is_number_word(out[-1])):

@@ -822,7 +822,7 @@ class DialogueEngine:
             return
         turn.reply = (
             "Sorry, that's not something we sell or do: I'm a fashion shop assistant. I can find clothes, "
-            "shoes, bags, watches and jewellery, advise on size and take your order. What are you looking for?"
+            "shoes, bags, watches and jewellery, advise on size and check you out. What are you looking for?"
         )
 
     async def _view_cart(self, turn: _Turn) -> None:
@@ -1155,6 +1155,8 @@ def _meaning_update(base: SearchFilters, slots: Slots) -> dict[str, Any]:
             stems = base.name_any  # "handbags", then "she has three lavie bags": still handbags
         update["name_any"] = list(stems)
         update["name_prefer"] = slots.name_prefer
+        if slots.category is None:  # "mojaris or juttis", "anarkali ones": a kind sold in several categories
+            update["category"] = None
     colours = list(slots.colours or ([slots.colour] if slots.colour else []))
     colour_none = [c for c in base.colour_none if c not in colours]
     colour_none += list(slots.exclude_colours or [])
@@ -1198,7 +1200,7 @@ def _meaning_update(base: SearchFilters, slots: Slots) -> dict[str, Any]:
 
 _SHOP_ANSWERS: dict[str, str] = {
     "service": "Sorry, I can't do that: no gift wrapping, notes, engraving, printing, alterations or holds, "
-               "and nothing outside fashion. I can find clothes, shoes and accessories and take your order.",
+               "and nothing outside fashion. I can find clothes, shoes and accessories and check you out.",
     "delivery": f"Delivery is free on orders of {say.speak_price(FREE_SHIPPING_FROM_CENTS)} or more, otherwise "
                 f"{say.speak_price(SHIPPING_CENTS)}. I can't promise a date: your order confirmation will have "
                 "the courier's times.",
