@@ -1131,3 +1131,24 @@ def test_terse_spoken_turns_and_what_a_need_implies(vocab: Vocabulary) -> None:
     assert understand("can you get it tailored", listed, vocab).slots.topic == "service"
     assert understand("a back pack for my lap top", fresh(), vocab).slots.category == "bags"
     assert understand("do you sell diyas for diwali", fresh(), vocab).intent == Intent.out_of_scope
+
+
+def test_corrections_of_the_line_just_added_and_what_is_not_a_pick(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"C Men Running Shoes {i}", brand="C", price_cents=1500, category="shoes",
+                          sizes_available=["8", "9", "10", "11"]) for i in (1, 2, 3)]
+    added = DialogueState(conversation_id="t", shown=shown, last_intent=Intent.add_to_cart.value,
+                          last_line=LineRef(product_id=1, size="9"),
+                          cart=CartSummary(item_count=1, total_cents=1500, product_ids=[1]))
+    grown = understand("oh wait sorry he's a ten now, he's had a growth spurt", added, vocab)
+    assert (grown.intent, grown.slots.size) == (Intent.update_cart, "10")
+    runs = understand("he says formal ones come up small so he needs an eleven, can you change it", added, vocab)
+    assert (runs.intent, runs.slots.size) == (Intent.update_cart, "11")
+    assert understand("ok cheers mate", added, vocab).intent == Intent.goodbye
+    assert understand("that first one too", added, vocab).intent == Intent.add_to_cart
+    first = understand("trousers first, with a comfy waist", added, vocab)
+    assert (first.intent, first.slots.reference, first.slots.category) == (Intent.search, None, "trousers")
+    fits = understand("i need jeans that actually fit me", fresh(), vocab)
+    assert (fits.intent, fits.slots.category) == (Intent.search, "jeans")
+    assert understand("i hate skinny jeans", added, vocab).slots.product_type is None
+    laces = understand("no laces, slip ons are easier for him", fresh(), vocab).slots
+    assert (laces.product_type, laces.exclude_words) == ("slip-ons", ["lace-up", "lace up"])

@@ -16,6 +16,7 @@ from commerce.catalog.vocabulary import (
     DESCRIPTOR_STEMS,
     KID_OF,
     KIDS_AGE_LIMIT,
+    MATERIAL_WORDS,
     PRODUCT_TYPES,
     RECIPIENT_GENDER,
     TYPE_WORDS,
@@ -108,6 +109,8 @@ def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
         if kind and re.match(r" (?:sort|kind|type|style)\b", tail[kind.end():]):  # "not the sporty sweatshirt sort"
             found.stems += list(descriptor_stems(kind.group(0)))
             return skip + kind.end()
+        if kind and (m.group(0).endswith(("y", "ed", "al", "ic")) or m.group(0) in MATERIAL_WORDS):
+            return skip + kind.end()  # "i hate skinny jeans": the cut is ruled out, the jeans not asked for again
     else:
         lead_words = len(rest[:skip].split())  # kept: "the urban dog ones" names a make
         words = rest.split()[: lead_words + 4]

@@ -562,8 +562,8 @@ _OTHERS_RE = re.compile(r"\b(?:some |any )?(?:different|other) (?:ones|options|s
                         r"\b(?:give|show) (?:me |us )?others?$")  # "these are not nice, give me other"
 _PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing patterned|solid colou?rs?)\b")
 PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
-_CHOICE_RE = re.compile(r"^(?:(?:the|that|those) )?(?:(?:first|second|third|fourth|fifth|last) (?:one|pair)|first (?:two|2|three|3))"
-                        r"(?: please| then)?"
+_CHOICE_RE = re.compile(r"^(?:(?:the|that|those) )?(?:(?:first|second|third|fourth|fifth|last) (?:ones?|pair)|first (?:two|2|three|3))"
+                        r"(?: too| as well| also)?(?: please| then)?"
                         r"(?: (?:those|they|that|it|thats|theyre|its)(?: are| is)? (?:so |really |very )?"
                         r"(?:cute|nice|lovely|great|perfect|gorgeous|beautiful|good|the one))?\W*$|"
                         r"^(?:yeah|yes|yep|yup|ok|okay|sure|right|perfect|great|lovely|go on then|go on|fine|alright)\b"
@@ -634,6 +634,13 @@ _MAKE_THAT_SIZE_RE = re.compile(
     rf"\b(?:make|change|switch) (?:that |it |them |those |mine |the size )?(?:to |into )?(?:an? |in (?:an? )?)?"
     rf"(?:{sx._LETTER_ALT})\b|"
     rf"\b(?:hes|shes|theyre|im|he is|she is|they are|i am) (?:actually |really )?(?:an? )?(?:{sx._LETTER_ALT}) now\b")  # "he reckons he's a large now"
+# "formal ones come up small so he needs an eleven": how a make fits, not the size wanted
+_RUNS_RE = re.compile(r"\b(?:come|comes|coming|run|runs|running|fit|fits|tend to (?:come|run)) (?:up |out )?"
+                      r"(?:a bit |a little |quite |really |very |slightly )?(?:small|large|big)\b")
+_KIND_FIRST_RE = re.compile(rf"\b((?:{meaning.TYPE_ALT})) first\b(?! (?:one|ones|pair|two|three))")
+_THANKS_RE = re.compile(r"\b(?:cheers|thanks|thank you|ta|bye)\b")
+_NOW_SIZE_RE = re.compile(r"\b(?:hes|shes|im|theyre|he is|she is|i am|they are) (?:actually |really )?(?:an? |size )?\w+ now\b|"
+                          r"\b(?:needs?|wants?|takes?) (?:an? |size )\w+\b")
 _SIZE_CORRECTION_RE = re.compile(r"\b(?:actually|no|sorry|i mean|i meant|or rather|make (?:that|it))\b")
 _COMES_WITH_RE = re.compile(r"\bcomes? with (?:(?:a|an|the|its|matching) )*([a-z]+(?: [a-z]+)?)")
 # "something official, not those casual ones", "nothing casual": ones not sold as casual
@@ -756,6 +763,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values["sort"], t = sx.extract_sort(t)
     if earlier := _EARLIER_RE.search(t):  # "the first one you showed me before the bombers"
         values["earlier"], t = True, sx._blank(t, earlier)
+    t = _KIND_FIRST_RE.sub(r"\1", t)  # "trousers first, with a comfy waist": what comes first, not a pick
     if pick_letter := _PICK_LETTER_RE.search(t):  # "1st one M": a letter after a pick is its size
         values["size"], t = pick_letter.group(1).upper(), t[: pick_letter.start(1)] + sx.BLANK + t[pick_letter.end(1):]
     colour_ref = _COLOUR_REF_RE.search(t)
@@ -790,7 +798,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if m := _SIZE_ELSE_RE.search(t):  # "in medium, or a large if there's no medium": the second choice
         values["size_else"], _ = sx.extract_size(f" size {m.group(1)} ")
         t = sx._blank(t, m)
-    size, t = _said_size(_BODY_RE.sub(sx.BLANK, t))
+    size, t = _said_size(_RUNS_RE.sub(sx.BLANK, _BODY_RE.sub(sx.BLANK, t)))
     if size is None and state.last_line is not None and (m := _MAKE_A_SIZE_RE.search(t)):
         size, t = m.group(1), sx._blank(t, m)  # "make it a ten instead", "make that a 34": "a" and a number, a size
     if size is None and state.pending is not None and state.pending.kind == "choose_size":
@@ -999,6 +1007,10 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.view_cart, 0.9
     if REMOVE.search(text):
         return Intent.remove_from_cart, 0.9
+    if (state.last_line is not None and state.last_intent == Intent.add_to_cart.value and slots.size
+            and not slots.reference and _SIZE_CORRECTION_RE.search(text) and _NOW_SIZE_RE.search(text)
+            and not (ADD.search(text) or slots.category or slots.product_type or slots.colours or slots.price_max)):
+        return Intent.update_cart, 0.8  # "oh wait sorry he's a ten now, he's had a growth spurt": the line just added
     if (state.last_line is not None and state.last_line.size_picked and slots.size and not slots.reference
             and not (ADD.search(text) or slots.category or slots.product_type or slots.colours or slots.price_max)):
         return Intent.update_cart, 0.85  # "a six year old wears a small, added" - "she's tiny, extra small"
@@ -1032,7 +1044,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             _TWO_RE.search(text) or "," in (slots.reference or ""))):
         return Intent.compare, 0.9
     if SIZE_ADVICE.search(text) and not ADD.search(text) and not (
-            slots.style and _AND_MORE_RE.match(text) and state.shown):  # "and regular fit, the slim ones never fit me"
+            slots.style and _AND_MORE_RE.match(text) and state.shown) and not (
+            slots.product_type and not state.shown):  # "i need jeans that actually fit me": a search first  # "and regular fit, the slim ones never fit me"
         return Intent.size_advice, 0.85
     shopping = bool(slots.category or slots.product_type or slots.exclude_words or slots.colours)
     if (slots.measurements and slots.reference and slots.reference.startswith("ordinal") and slots.size
@@ -1104,6 +1117,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
                 return Intent.product_details, 0.6  # not "the aviator style, you have it?": a kind asked for
             return Intent.refine, 0.85
         return Intent.search, 0.8
+    if state.pending is None and _THANKS_RE.search(text):
+        return Intent.goodbye, 0.6  # "ok cheers mate" with nothing to say yes to
     if YES.search(text):
         return Intent.confirm, 0.7
     if NO.search(text):

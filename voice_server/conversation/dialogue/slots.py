@@ -437,7 +437,8 @@ _FOCUS_RE = re.compile(
     # "it" is the product in focus, but not in "a print on it", "grey if you've got it", "to wear with it"
     r"(?<!\bon )(?<!\bif youve got )(?<!\bif you have )(?<!\bif you got )(?<!\bwith )(?<!\bto match )\bit\b"
     # nor the subject of a complaint about a material or a thing in general ("it makes me sweat")
-    r"(?!\s(?:makes|made|gives|gave|itches|clashes|drives|washes me out|always|never|just gets))|"
+    r"(?!\s(?:makes|made|gives|gave|itches|clashes|drives|washes me out|always|never|just gets|gets|rains|snows|"
+    r"goes down|drops))|"
     r"\b(?:add|buy|take|get|want|like|love|about|choose|pick)\s(?:that|this)\b|\b(?:that|this)$"
 )
 _ALL_OF_RE = re.compile(r"\bboth(?:\sof\s(?:them|those|these))?\b(?!\s(?:kids|children|boys|girls|twins|of us|of my|"
