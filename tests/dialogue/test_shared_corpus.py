@@ -64,11 +64,15 @@ OWN_SETS = {
     "dev_everyday_u.json": 142,  # 146/163
     "dev_everyday_v.json": 137,  # 141/152
     "dev_everyday_w.json": 137,  # 141/154
-    "dev_everyday_x.json": 118,  # 122/162
+    "dev_everyday_x.json": 119,  # 123/162
     "dev_everyday_y.json": 141,  # 145/157
     "dev_everyday_z.json": 148,  # 152/177
     "dev_everyday_aa.json": 147,  # 151/159
     "dev_everyday_ab.json": 138,  # 142/167
+    "dev_everyday_ac.json": 143,  # 147/164
+    "dev_everyday_ad.json": 141,  # 145/183
+    "dev_everyday_ae.json": 152,  # 156/167
+    "dev_everyday_af.json": 131,  # 135/165
     "dev_budget_cart.json": 98,  # 102/124
     "dev_corrections.json": 98,  # 102/108
     "dev_events.json": 105,  # 109/122
@@ -76,9 +80,9 @@ OWN_SETS = {
     "dev_mixed.json": 118,  # 122/135
     "heldout_everyday.json": 109,  # 113/145
     "heldout_everyday_2.json": 116,  # 120/139
-    "heldout_everyday_3.json": 106,  # 110/136
+    "heldout_everyday_3.json": 109,  # 113/136
     "heldout_families.json": 96,  # 100/109
-    "heldout_mixed.json": 95,  # 99/125
+    "heldout_mixed.json": 97,  # 101/125
 }
 
 

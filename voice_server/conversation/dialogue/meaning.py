@@ -339,7 +339,8 @@ _NOT_SHOPPED_FOR = (r"(?! (?:is |s )?(?:paying|payin|buying it|said|says|texted|
 _RECIPIENT_RE = re.compile(
     rf"(?<!like )\b(?:my|our|his|her|their|me(?= (?:{_RECIPIENT_ALT})s?\b)|"  # Irish "me da"
     rf"for (?:my|our|his|her|their|the|a|an|me(?= (?:{_RECIPIENT_ALT})s?\b))|for)\s(?:\d |two |three |twin )?"
-    rf"(?:little |small |baby |eldest |oldest |youngest |middle |teenage |older |younger |big |lovely |new )?"
+    rf"(?:little |small |baby |eldest |oldest |youngest |middle |teenage |older |younger |big |bigger |tall |taller |"
+    rf"short |petite |lovely |new )?"
     r"(?:\d{1,2}(?: |-)?(?:years?|yrs?|yr)(?: |-)?old |\d{1,2} ?yo )?"  # "my nine year old daughter"
     rf"({_RECIPIENT_ALT})s?\b"  # not "old folk like his nan": a comparison
     # "my brother's wedding": their event, which the shopper dresses for; not a present for them
