@@ -1043,9 +1043,9 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if COMPARE.search(text) or (_WHICH_PRICE_RE.search(text) and state.shown and (
             _TWO_RE.search(text) or "," in (slots.reference or ""))):
         return Intent.compare, 0.9
+    # not "and regular fit, the slim ones never fit me" (a style), nor "i need jeans that actually fit me" (a search)
     if SIZE_ADVICE.search(text) and not ADD.search(text) and not (
-            slots.style and _AND_MORE_RE.match(text) and state.shown) and not (
-            slots.product_type and not state.shown):  # "i need jeans that actually fit me": a search first  # "and regular fit, the slim ones never fit me"
+            slots.style and _AND_MORE_RE.match(text) and state.shown) and not (slots.product_type and not state.shown):
         return Intent.size_advice, 0.85
     shopping = bool(slots.category or slots.product_type or slots.exclude_words or slots.colours)
     if (slots.measurements and slots.reference and slots.reference.startswith("ordinal") and slots.size

@@ -336,12 +336,12 @@ class DialogueEngine:
             turn.reply = "Tell me what you're looking for first, like a white shirt or running shoes."
             return
         if turn.u.slots.page == "back":  # "go back", "the previous ones": the page before, or the list before
-            before = state.earlier[0] if state.offset == 0 and state.earlier else None
-            if state.offset == 0 and before is None:
+            if state.offset > 0:
+                await self._run_search(turn, state.filters, offset=max(0, state.offset - PAGE_SIZE), going_back=True)
+            elif state.earlier:
+                await self._run_search(turn, state.earlier[0].filters, offset=state.earlier[0].offset, going_back=True)
+            else:
                 turn.reply = "That's the first of them. Want to see more, or something else?"
-                return
-            filters, offset = (before.filters, before.offset) if before else (state.filters, max(0, state.offset - PAGE_SIZE))
-            await self._run_search(turn, filters, offset=offset, going_back=True)
             return
         offset = state.offset + len(state.shown)
         if offset >= state.total_results:
