@@ -1262,7 +1262,7 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
         return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
             reference=shown, product_type=None if shown else whole.slots.product_type,
             size=whole.slots.size, quantity=whole.slots.quantity))
-    picked_ref = whole.slots.reference or sx.extract_ordinal_reference(prepared)[0]
+    picked_ref = (whole.slots.reference or sx.extract_ordinal_reference(prepared)[0]) if again is not None else None
     if again is not None and picked_ref not in (None, "focus", again_ref) and (
             (whole.intent == Intent.add_to_cart and _SWAP_RE.search(prepared)) or (
             whole.intent in (Intent.add_to_cart, Intent.product_details, Intent.decline) and str(picked_ref).startswith("ordinal:")
