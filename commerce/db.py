@@ -129,14 +129,22 @@ async def store_available() -> AsyncIterator[None]:
 def _unavailable_cause(exc: BaseException) -> BaseException | None:
     """The connection failure behind ``exc`` (itself, or what it was raised from / while handling).
 
-    A transaction whose connection died raises InterfaceError ("connection is closed") on exit,
-    chained to the real ConnectionDoesNotExistError; other InterfaceErrors stay bugs.
+    A transaction whose connection died raises InterfaceError ("the underlying connection is closed")
+    on exit, chained to what the dying connection raised first: usually ConnectionDoesNotExistError,
+    but when the server stops between two statements asyncpg may first report a protocol state error
+    (InternalClientError "another operation is in progress"). The closed connection is the fact that
+    counts, so that InterfaceError is unavailability too; other InterfaceErrors stay bugs.
     """
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
-        if isinstance(current, UNAVAILABLE_ERRORS):
+        if isinstance(current, UNAVAILABLE_ERRORS) or _connection_closed(current):
             return current
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return None
+
+
+def _connection_closed(exc: BaseException) -> bool:
+    """asyncpg's "cannot call X(): the underlying connection is closed" (connresource.py)."""
+    return isinstance(exc, asyncpg.InterfaceError) and str(exc).endswith("the underlying connection is closed")

@@ -22,6 +22,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from commerce.db import store_available
+from commerce.models import StoreUnavailable
 from tests.conftest import make_settings
 from tests.reliability.faults_support import eventually, guest_token, serve
 from tests.shop.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe
@@ -166,6 +168,21 @@ async def test_postgres_stopped_inside_the_checkout_transaction(shop: PrivateSho
     status, body = await shop.checkout(auth, "pg-mid-tx-01")
     assert status == 201, body
     await _assert_one_order(shop, user, body, variant, 1)
+
+
+async def test_a_connection_closed_under_a_protocol_error_is_unavailability() -> None:
+    """The race the test above can hit: the server stops between two statements, asyncpg reports a
+    protocol state error first, then the transaction finds its connection closed on exit."""
+    closed = asyncpg.InterfaceError("cannot call Transaction.__aexit__(): the underlying connection is closed")
+    closed.__context__ = asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 12; another operation (2) is in progress")
+    with pytest.raises(StoreUnavailable) as caught:
+        async with store_available():
+            raise closed
+    assert caught.value.details == {"retryable": True, "cause": "InterfaceError"}
+    with pytest.raises(asyncpg.InterfaceError):  # a connection used after release is a bug, not an outage
+        async with store_available():
+            raise asyncpg.InterfaceError("cannot call Connection.fetch(): connection has been released back to the pool")
 
 
 async def test_postgres_stopped_between_order_and_payment(shop: PrivateShop) -> None:
