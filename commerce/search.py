@@ -98,6 +98,8 @@ def in_department(wanted: str, gender: str, name: str) -> bool:
 BASIC_COLOURS: frozenset[str] = frozenset({
     "black", "white", "blue", "red", "green", "grey", "brown", "yellow", "pink", "orange", "purple", "gold",
     "silver", "beige", "maroon"})
+# Worn as an accent as often as all over ("gold work", "navy & gold-toned"): named anywhere counts.
+METALLIC_COLOURS: frozenset[str] = frozenset({"gold", "silver", "golden"})
 # The first basic colour a name says: the product's own colour when the Primary_Color is wrong.
 _FIRST_COLOUR = r"\m(" + "|".join(sorted(BASIC_COLOURS)) + r")\M"
 # A product's colour words: its colour and its name ("pink & black colourblocked" is black too).
@@ -208,8 +210,9 @@ def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
         # A basic colour is the product's own colour ("black dresses" are black, not red & black);
         # a shade the catalog files under a basic colour ("navy", "cream", "olive") may be in the name.
         words = _colour_words(filters.colours)
-        basic = [c for c in words if c in BASIC_COLOURS]
-        shades = [c for c in words if c not in BASIC_COLOURS]
+        accents = METALLIC_COLOURS.difference(["gold"] if "rose" in words else [])  # rose gold is a shade of its own
+        basic = [c for c in words if c in BASIC_COLOURS and c not in accents]
+        shades = [c for c in words if c not in BASIC_COLOURS or c in accents]
         tests = []
         if basic:  # its colour, or the first colour its name says ("Black Solid Sports Bra" filed as red)
             listed = where.param(basic)
@@ -586,6 +589,10 @@ async def _search(pool: asyncpg.Pool, filters: SearchFilters, ctx: ShopperContex
             if rows:
                 break
     candidates = _ranked(rows, ctx, needed, filters.sort)
+    said = _colour_words(filters.colours or [])
+    if (metallic := METALLIC_COLOURS.intersection(said)) and "rose" not in said and not filters.sort:
+        # "gold heels": the gold ones first, then those with gold on them ("beige & gold-toned")
+        candidates.sort(key=lambda c: (c.colour or "").lower() not in metallic)
     tags = [name for name in SOFT_TAGS if getattr(filters, name) and name not in relaxed]
     tag_matches = None
     if rows and total < MIN_TAGGED and tags:

@@ -62,6 +62,9 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("outfit", None, "shirt,t-shirt,tshirt,top,blouse,dress,jumpsuit,jeans,trouser,chino,kurta,jacket,blazer,"
        "skirt,sweater,sweatshirt,hoodie,cardigan,shorts",
        "something to wear,stuff to wear,things to wear,clothes to wear"),
+    # "a friend just had a baby girl, what have you got for babies": the baby clothes, whatever they are
+    _t("baby clothes", None, "baby,infant,bodysuit,romper,onesie,sleepsuit",
+       "baby clothes,baby clothing,baby wear,babywear,baby stuff,baby things,baby outfit,babies"),
     # "native attire", "a traditional outfit": whichever ethnic garment, unless one is named
     _t("ethnic wear", None, "kurta,kurti,lehenga,choli,saree,sari,sherwani,salwar,anarkali,dhoti,sharara,churidar,"
        "ethnic,kaftan", "ethnic wear,traditional wear,traditional outfit,native attire,native wear"),
@@ -76,7 +79,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("jumpsuit", "dresses", "jumpsuit,dungaree", "jumpsuit,dungarees,dungaree,boiler suit"),
     _t("playsuit", "dresses", "playsuit,romper", "playsuit,romper"),
     _t("kurta", "kurtas", "", "kurta,kurti,kurtha,curta,tunic,tunik,panjabi"),
-    _t("kurta set", "ethnic_sets", "", "kurta set,kurti set,kurta pyjama,salwar suit,salwar kameez,ethnic set,punjabi suit"),
+    _t("kurta set", "ethnic_sets", "kurta,kurti,salwar,tunic", "kurta set,kurti set,kurta pyjama,salwar suit,salwar kameez,ethnic set,punjabi suit"),
     _t("palazzo set", "ethnic_sets", "palazzo", "kurta with palazzo,kurti with palazzo,palazzo set"),
     _t("lehenga", "ethnic_sets", "lehenga,choli,ghagra", "lehenga,lehnga,lengha,ghagra,chaniya choli,lehenga choli"),
     _t("sherwani", "ethnic_sets", "sherwani", "sherwani"),
@@ -106,6 +109,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("activewear", "activewear", "", "activewear,sportswear,gym wear,workout gear,workout clothes,gym clothes,"
                                         "training gear,athleisure"),
     _t("nightwear", "nightwear", "", "nightwear,night suit,pyjamas,pajamas,pjs,nightdress,nightie,sleepwear,loungewear"),
+    _t("robe", "nightwear", "robe", "robe,bathrobe,dressing gown,housecoat,house coat"),
     _t("socks", "innerwear", "sock", "socks,sock"),
     _t("innerwear", "innerwear", "", "innerwear,underwear,lingerie"),
     _t("bra", "innerwear", "bra", "bra,bras,brassiere"),
@@ -128,7 +132,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
        "soccer cleats,cleats,footy boots"),
     _t("boots", "shoes", "boot", "boots,boot,ankle boots,chelsea boots"),
     _t("shoes", "shoes", "", "shoes,shoe,footwear"),
-    _t("flip flops", "sandals", "flip-flop,flip flop", "flip flops,flip flop,flip-flops,flip-flop,jandals"),
+    _t("flip flops", "sandals", "flip-flop,flip flop", "flip flops,flip flop,flip-flops,flip-flop,jandals,slops"),
     _t("sandals", "sandals", "", "sandals,sandal,sliders,slides,chappals,slippers,scandals"),  # heard so
     _t("heels", "sandals", "heel,pump,stiletto", "heels,heel,high heels,pumps,heals"),  # "heals": heard so
     _t("stilettos", "sandals", "stiletto", "stilettos,stiletto,stiletto heels"),  # "heels, but no stilettos"
@@ -180,7 +184,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
 )
 
 
-UMBRELLA_TYPES = frozenset({"warm layer", "ethnic wear", "outfit"})
+UMBRELLA_TYPES = frozenset({"warm layer", "ethnic wear", "outfit", "baby clothes"})
 """Types that only stand in for garments not named: dropped when a garment is named with them."""
 
 
@@ -247,7 +251,8 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "satin": ("satin",),
     "chiffon": ("chiffon",),
     "polyester": ("polyester",),
-    "synthetic": ("polyester", "synthetic"),
+    "synthetic": ("poly", "synthetic", "nylon", "art silk", "acrylic"),
+    "synthetics": ("poly", "synthetic", "nylon", "art silk", "acrylic"),
     "wool": ("wool",),
     "woollen": ("wool",),
     "cotton": ("cotton",),
@@ -276,7 +281,15 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "wayfarer": ("wayfarer",),
     "cat eye": ("cat-eye", "cat eye", "cateye"),
     # the cut: "not so tight", "nothing fitted", "nothing see through"
-    "tight": ("skinny", "jegging", "bodycon", "fitted"),
+    "tight": ("skinny", "jegging", "bodycon", "fitted", "slim"),
+    "floor length": ("maxi",), "ankle length": ("maxi",), "full length": ("maxi",),
+    # "no cartoons, she's twelve": the characters printed on kids' clothes
+    "cartoon": ("cartoon", "disney", "marvel", "mickey", "minnie", "barbie", "frozen", "minion", "batman",
+                "superman", "spider", "avengers", "looney", "peppa", "tom & jerry", "doraemon", "pokemon",
+                "hello kitty"),
+    "characters": ("cartoon", "disney", "marvel", "mickey", "minnie", "barbie", "frozen", "minion", "batman",
+                   "superman", "spider", "avengers", "looney", "peppa", "tom & jerry", "doraemon", "pokemon",
+                   "hello kitty"),
     "fitted": ("fitted", "bodycon"),
     "see through": ("sheer",),
     "sheer": ("sheer",),

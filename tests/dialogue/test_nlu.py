@@ -1152,3 +1152,105 @@ def test_corrections_of_the_line_just_added_and_what_is_not_a_pick(vocab: Vocabu
     assert understand("i hate skinny jeans", added, vocab).slots.product_type is None
     laces = understand("no laces, slip ons are easier for him", fresh(), vocab).slots
     assert (laces.product_type, laces.exclude_words) == ("slip-ons", ["lace-up", "lace up"])
+
+
+def test_cart_lines_named_by_colour_count_or_kind_and_picks_beside_the_last(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"Q Men {colour.title()} Solid T-shirt", brand="Q", price_cents=900,
+                          colour=colour, category="tshirts", sizes_available=["S", "M", "L", "XL"])
+             for i, colour in ((1, "white"), (2, "grey"), (3, "white"))]
+    added = DialogueState(conversation_id="t", shown=shown, focus_id=1, last_intent=Intent.add_to_cart.value,
+                          last_line=LineRef(product_id=1, size="L", quantity=1),
+                          cart=CartSummary(item_count=4, total_cents=3600, product_ids=[9, 1]))
+    down = understand("right, bring the navy ones down to three", added, vocab)
+    assert (down.intent, down.slots.quantity, down.slots.reference) == (Intent.update_cart, 3, "colour:navy")
+    resized = understand("the white ones i want in medium not large", added, vocab)
+    assert (resized.intent, resized.slots.size) == (Intent.update_cart, "M")
+    more = understand("and three more of the same for the team", added, vocab)
+    assert (more.intent, more.slots.quantity, more.slots.reference) == (Intent.add_to_cart, 3, "ordinal:1")
+    units = understand("ok two of those, both in large", added.model_copy(update={"last_line": None}), vocab)
+    assert (units.slots.reference, units.slots.quantity, units.slots.size) == ("focus", 2, "L")
+    beside = understand("and the one after that, same size", added, vocab)
+    assert (beside.intent, beside.slots.reference, beside.slots.size) == (Intent.add_to_cart, "ordinal:2", "L")
+    assert understand("same size as the jacket, the third one", added, vocab).slots.product_type is None
+    both = understand("the second one in a medium and the third one too, same size", added, vocab)
+    assert [u.slots.size for u in (both, *both.then)] == ["M", "M"]
+    assert understand("make that an xl, he has been lifting weights and eating pizza", added, vocab).intent == (
+        Intent.update_cart)
+    for said in ("what have i put in so far", "whats in there now"):
+        assert understand(said, added, vocab).intent == Intent.view_cart, said
+    assert understand("will that lot arrive by saturday", added, vocab).slots.topic == "delivery"
+    swap = understand("sorry, not the first one, the third one", added, vocab)
+    assert (swap.intent, [u.slots.reference for u in swap.then]) == (Intent.remove_from_cart, ["ordinal:3"])
+    fist = understand("add the fist one in small", added.model_copy(update={"last_line": None}), vocab)
+    assert (fist.slots.reference, fist.slots.size) == ("ordinal:1", "S")
+    said_sizes = understand("the first one in a forty two oh sorry you do small medium large, so large then", fresh(),
+                            vocab)
+    assert said_sizes.slots.size == "L"
+
+
+def test_what_is_ruled_out_in_passing_and_who_is_only_in_the_story(vocab: Vocabulary) -> None:
+    green = understand("scrap that, orange washes her out, show me teal ones instead", fresh(), vocab).slots
+    assert (green.colours, green.exclude_colours) == (["teal"], ["orange"])
+    brown = understand("tan then, black's too harsh with his navy suit", fresh(), vocab).slots
+    assert (brown.product_type, brown.exclude_colours) == (None, ["black"])
+    assert understand("white gets grubby so fast, grey please", fresh(), vocab).slots.exclude_colours == ["white"]
+    assert understand("no, the red pair, i've already got brown", fresh(), vocab).slots.exclude_colours == ["brown"]
+    mum = understand("kurtas for my husband, plain, his mum insists", fresh(), vocab).slots
+    assert mum.gender == "men"
+    assert understand("we have two granddaughters who need party dresses", fresh(), vocab).slots.gender == "girls"
+    printed = understand("t-shirts with a print, she thinks plain ones are boring", fresh(), vocab).slots
+    assert (printed.style, printed.exclude_words) == ("printed", ["solid"])
+    assert understand("is there a dressing gown for my mum", fresh(), vocab).slots.product_type == "robe"
+    assert understand("my grandson is the ring bearer, a sherwani for him", fresh(), vocab).slots.category == (
+        "ethnic_sets")
+    assert understand("any baby clothes for a newborn boy", fresh(), vocab).slots.product_type == "baby clothes"
+    assert understand("dresses, nothing pink, she says pink is for babies", fresh(), vocab).slots.product_type == (
+        "dress")
+    sets = understand("a kurta set for my sister, one with a dupatta", fresh(), vocab).slots
+    assert (sets.product_type, sets.name_prefer) == ("kurta set", "dupatta")
+
+
+def test_searches_said_around_other_things(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"L Women Brown Tote Bag {i}", brand="Lavie", price_cents=3000, colour="brown",
+                          category="bags") for i in (1, 2, 3)]
+    listed = DialogueState(conversation_id="t", shown=shown, filters=SearchFilters(category="bags", brand="Lavie"))
+    others = understand("and what about the other brands, not lavie", listed, vocab)
+    assert (others.intent, others.slots.exclude_brands) == (Intent.refine, ["Lavie"])
+    pink = understand("the pink ones if you have them", listed, vocab)
+    assert (pink.intent, pink.slots.colours) == (Intent.refine, ["pink"])
+    tall = understand("women's sizes, she's five foot ten, and black if you have it", listed, vocab)
+    assert (tall.intent, tall.slots.gender, tall.slots.colours) == (Intent.refine, "women", ["black"])
+    assert understand("three sets of the second one", listed, vocab).slots.quantity == 3
+    cheaper = understand("anything cheaper, the kids will spill biryani on it", listed, vocab)
+    assert (cheaper.intent, cheaper.slots.price_trend) == (Intent.refine, "cheaper")
+
+
+def test_recogniser_slips_old_things_and_practical_dislikes(vocab: Vocabulary) -> None:
+    assert understand("i need a plain tea shirt for my son", fresh(), vocab).slots.product_type == "t-shirt"
+    assert understand("a warm sweeter for my dad", fresh(), vocab).slots.product_type == "sweater"
+    assert understand("brown scandals for the beach", fresh(), vocab).slots.product_type == "sandals"
+    assert understand("slops for the beach", fresh(), vocab).slots.product_type == "flip flops"
+    shown = [ShownProduct(id=i, name=f"R Men Jeans {i}", brand="R", price_cents=1500, category="jeans",
+                          sizes_available=["30", "32", "34", "M", "L"]) for i in (1, 2, 3)]
+    listed = DialogueState(conversation_id="t", shown=shown, filters=SearchFilters(category="jeans", gender="men"))
+    assert understand("the third one in a median", listed, vocab).slots.size == "M"
+    assert understand("add to of the second one in 32", listed, vocab).slots.quantity == 2
+    added = listed.model_copy(update={"last_intent": Intent.add_to_cart.value, "last_line": LineRef(product_id=2, size="32"),
+                                      "cart": CartSummary(item_count=1, total_cents=1500, product_ids=[2])})
+    assert understand("and two pairs", added, vocab).slots.quantity == 2
+    corrected = understand("oh hang on, he's a 34 actually", added, vocab)
+    assert (corrected.intent, corrected.slots.size) == (Intent.update_cart, "34")
+    pick = understand("ok the first one in large, i'm a large in shirts anyway", listed, vocab)
+    assert (pick.intent, pick.slots.product_type) == (Intent.add_to_cart, None)
+    running = understand("my old sneakers are worn through, i need hiking boots", fresh(), vocab).slots
+    assert running.product_type == "boots"
+    assert understand("my old jeans don't fit any more", fresh(), vocab).slots.product_type == "jeans"
+    midi = understand("a dress that is not like floor length, i don't want it getting muddy", fresh(), vocab)
+    assert (midi.intent, midi.slots.exclude_words) == (Intent.search, ["maxi"])
+    assert understand("a saree, no synthetics please", fresh(), vocab).slots.exclude_words == [
+        "poly", "synthetic", "nylon", "art silk", "acrylic"]
+    assert "disney" in (understand("t-shirts for my son, no cartoons", fresh(), vocab).slots.exclude_words or [])
+    assert understand("skirts, not pink, she thinks it's for babies", fresh(), vocab).slots.product_type == "skirt"
+    assert understand("do you have tents or sleeping bags", fresh(), vocab).intent == Intent.out_of_scope
+    assert understand("can deliver by next week or not", listed, vocab).slots.topic == "delivery"
+    assert understand("i prefer slim fit ones, show me those", listed, vocab).intent == Intent.refine

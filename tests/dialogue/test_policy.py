@@ -433,7 +433,7 @@ async def test_the_size_for_a_child_of_an_age_is_the_kids_size_for_it(engine_fac
 async def test_a_question_while_asked_which_one_is_answered_not_taken_as_the_pick(engine_factory: Factory) -> None:
     engine = engine_factory()
     results, state = await talk(engine, "watches for men", "add the fifth one")
-    assert results[1].reply_text.startswith("Which one do you mean"), results[1].reply_text
+    assert results[1].reply_text.startswith("Sorry, I showed only three. Which one do you mean"), results[1].reply_text
     asked = await engine.handle(state, "can you deliver it to my brother's flat in leeds")
     assert asked.intent != "add_to_cart" and "deliver" in asked.reply_text.lower(), asked.reply_text
 
@@ -569,3 +569,25 @@ async def test_going_back_a_page_and_a_budget_no_price_comes_near(engine_factory
     assert state.filters.price_max_cents == round(500_000 / 83.0)
     results, _ = await talk(engine_factory(), "kurtas under 500")
     assert "rupees" not in results[0].reply_text  # under a thousand: dollars
+
+
+async def test_a_pick_past_the_list_a_typed_size_letter_and_cart_lines_named_by_kind_or_colour(
+        engine_factory: Factory) -> None:
+    engine = engine_factory()
+    results, state = await talk(engine, "black dresses", "add the fifth one")
+    assert len(results[0].products) == 1
+    assert results[1].reply_text.startswith("Sorry, I showed only one,"), results[1].reply_text
+    for said in ("yes", "m"):  # "do you mean that one?" "yes" "which size?" "m"
+        result = await engine.handle(state, said)
+        state = result.new_state
+    assert result.intent == "add_to_cart" and state.cart.item_count == 1, result.reply_text
+    results, state = await talk(engine_factory(), "jeans for men", "add the first two in 32", "and a watch for me",
+                                "add the first one", "take out the second pair of jeans")
+    second_jeans = results[1].cart.lines[1] if results[1].cart else None
+    assert second_jeans is not None and results[4].reply_text.startswith(f"Removed the {second_jeans.brand}")
+    assert state.cart.item_count == 2
+    results, state = await talk(engine_factory(), "jeans for men", "add the first one in 32", "a black watch for me",
+                                "the first one", "actually make the blue ones two")
+    assert results[4].intent == "update_cart" and state.cart.item_count == 3, results[4].reply_text
+    results, state = await talk(engine_factory(), "jeans for men", "add the first two in 32", "actually change both to 34")
+    assert results[2].reply_text.count("is now in size 34") == 2 and state.cart.item_count == 2, results[2].reply_text

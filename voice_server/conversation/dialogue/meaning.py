@@ -59,6 +59,7 @@ _NOT_EXCLUSION = re.compile(
     r"\b(?:not|no) (?:that|this|those|these|yet|now|right now|really|sure|thanks|thank you|problem|worries|"
     r"rush|need|idea|much|many|feeling it|bad|quite|one(?! of| with)|wait|sorry|please|more than|too pricey|"
     r"too expensive|so expensive|too much)\b|\bnothing (?:else|more|for now|over|above|more than)\b|"
+    r"\bno (?=the \w+ (?:one|ones|pair|pairs)\b)|"  # "no, the red pair": a correction, the red one wanted
     rf"\b(?:hes|shes|im|he is|she is|i am|theyre|they are) not an? (?=(?:{TYPE_ALT})\b)|"  # "he's not a golfer"
     r"\bdont (?:mind|add|worry|know|need|put|buy|want (?:it|that|this|to))\b|\bnever mind\b"
 )
@@ -154,6 +155,11 @@ _WANTS_CHANGE_RE = re.compile(r"\b(?:need|want|wants|needs|after|like) (?:some |
 _COLOUR_NOT_RE = re.compile(rf"\b({_COLOUR_ALT}) (?:never|doesnt|does not|dont|do not|wont|isnt|is not|s not|just doesnt) "
                             r"(?:really |ever |quite )?(?:suits?|work|works|look good|looks good|go|goes|flatter|"
                             r"my colou?r|her colou?r|his colou?r)\b(?: (?:on )?(?:me|her|him))?|"
+                            # "red washes me out", "black's too harsh with his suit"
+                            rf"\b({_COLOUR_ALT}) (?:just |really |always )?(?:washes|wash) (?:me|her|him) out\b|"
+                            rf"\balready (?:got|have|has|own|owns) (?:a |an |one in |some |the |a pair in )?({_COLOUR_ALT})\b|"
+                            rf"\b({_COLOUR_ALT})(?: ones?)? (?:gets?|shows?) (?:so |too |really )?(?:dirty|grubby|mucky|stained|(?:the |every )?(?:dirt|stains?|marks?))\b|"
+                            rf"\b({_COLOUR_ALT})(?:s| is| s)? (?:way |a bit |bit |just )?too (?:harsh|loud|bright|dark|dull|much|flashy|boring)\b|"
                             # "pink she doesn't like", "black he won't wear": the colour said first
                             rf"(?:^\s*|\b(?:and|but|so|oh|well|also|just|um)\s)({_COLOUR_ALT}) (?:she|he|i|they|we) (?:doesnt|does not|dont|do not|wont|will not|"
                             r"never|cant stand|hates?) (?:really |ever )?(?:like|likes|wear|wears|want|wants|do|does)?\b")
@@ -211,7 +217,7 @@ def _verb_dresses(text: str, m: re.Match[str]) -> bool:
 
 
 # a saree's blouse fabric, a breast pump, "hoping the bag turns up": no garment or bag to look for
-_NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|\bbreast pumps?\b|"
+_NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bsleeping bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
                                r"\b(?:the|my|our) (?:bag|suitcase|luggage|backpack)s? "
                                r"(?:might |may |will |should |could |still |finally )*(?:turns? up|arrives?|shows? up|"
                                r"comes? back|gets? here|got lost|was lost|went missing)\b|"
@@ -227,6 +233,12 @@ _WORN_WITH_RE = re.compile(
     rf"\b(?:wear|wearing|worn|go|goes|going|pair|team|match|throw|chuck|layer|pop|put)(?: (?:it|them|this|that|on))? "
     rf"(?:with|under|over|on top of) "
     rf"(?:my |his |her |the |a |an |some |your |their )?(?!(?:it|them|this|that|these|those) )(?:\w+ )??({TYPE_ALT})\b"
+    # "i'm a large in shirts": the size they wear in that kind, not a request for it
+    rf"|\b(?:im|i am|hes|shes|he is|she is|i wear|i take|he wears|she wears|he takes|she takes) (?:an? |size )?"
+    rf"(?:[a-z0-9]+ ){{1,4}}?in (?:most |all |his |her |my )?({TYPE_ALT})\b"
+    # "black's too harsh with his suit": a garment of theirs, worn with what is asked for
+    rf"|\b(?:with|against) (?:my|his|her|your|their) "
+    rf"(?:\w+ )??({TYPE_ALT})\b"
 )  # not "sandals to go with it, flat ones": the garment after "with it" is the one asked for
 
 
@@ -237,6 +249,8 @@ _OWNED_RE = re.compile(rf"(?:\b(?:his|her|my|their|our|your) |(?<!\S)_\s+)(?:\w+
                        # "a lad who wears a suit every day": what they wear anyway, not the request
                        rf"\b(?:who|he|she|they) (?:always |usually |normally |often )?(?:wears?|lives in) (?:an? |his |her |their )?"
                        rf"(?:{TYPE_ALT}) (?:every ?day|daily|all the time|to work|every day to work)\b")
+# "my old trainers are falling apart, need running shoes": the worn-out one, when another kind is asked for
+_OLD_ONE_RE = re.compile(rf"\b(?:his|her|my|their|our) (?:old|current|last) (?:\w+ )?(?:{TYPE_ALT})\b")
 
 # "I ordered two kurtas from you last month", "got some jeans off you a while back": bought before, not asked for;
 _BOUGHT_BEFORE_RE = re.compile(
@@ -262,7 +276,9 @@ def extract_types(text: str) -> tuple[list[ProductType], str]:
     sets = re.search(r"\bsets?\b", text) is not None
     text = _NOT_A_GARMENT_RE.sub(BLANK, text)  # "those suit him", "the dress code"
     text = _OWNED_RE.sub(BLANK, text)  # "his school trousers are black": what they have, not the request
-    text = _WORN_WITH_RE.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + BLANK, text)
+    if _TYPE_RE.search(without_old := _OLD_ONE_RE.sub(BLANK, text)):
+        text = without_old
+    text = _WORN_WITH_RE.sub(lambda m: m.group(0)[: m.start(m.lastindex or 1) - m.start(0)] + BLANK, text)
     for m in reversed(list(re.finditer(r"\bdresses\b", text))):
         if _verb_dresses(text, m):
             text = text[: m.start()] + BLANK + text[m.end():]
@@ -334,11 +350,12 @@ def combine_types(types: list[ProductType], *, either: bool = False) -> tuple[st
     return category, list(dict.fromkeys(stems)), same[0].name
 
 
-_NOT_SHOPPED_FOR = (r"(?! (?:is |s )?(?:paying|payin|buying it|said|says|texted|told|reckons|thinks|just texted|"
+_NOT_SHOPPED_FOR = (r"(?! (?:is |s )?(?:paying|payin|buying it|said|says|texted|told|reckons|thinks|just texted|insists|insisted|"
                     r"is gonna|s gonna|will kill|would kill|wants me|wants us|asked me|told me to|made me))")
 _RECIPIENT_RE = re.compile(
     rf"(?<!like )\b(?:my|our|his|her|their|me(?= (?:{_RECIPIENT_ALT})s?\b)|"  # Irish "me da"
-    rf"for (?:my|our|his|her|their|the|a|an|me(?= (?:{_RECIPIENT_ALT})s?\b))|for)\s(?:\d |two |three |twin )?"
+    rf"for (?:my|our|his|her|their|the|a|an|me(?= (?:{_RECIPIENT_ALT})s?\b))|for|"
+    r"(?:ive got|i have|i got|weve got|we have)(?= (?:\d |twin )))\s(?:\d |two |three |twin )?"  # "i've got three grandsons"
     rf"(?:little |small |baby |eldest |oldest |youngest |middle |teenage |older |younger |big |bigger |tall |taller |"
     rf"short |petite |lovely |new )?"
     r"(?:\d{1,2}(?: |-)?(?:years?|yrs?|yr)(?: |-)?old |\d{1,2} ?yo )?"  # "my nine year old daughter"
@@ -592,7 +609,8 @@ _VALUE_CORRECTED_RES = tuple(re.compile(
 _SIZE_TO_SIZE_RE = re.compile(rf"\b(?:change|switch|swap) (?:the |that )?(?:size )?(?:{LETTER_SIZE_ALT}|\d{{1,2}}) "
                               rf"(?:one |ones |pair )?(?:to|for) (?:an? |size )?((?:{LETTER_SIZE_ALT}|\d{{1,2}}))\b")
 # "i meant thirty two not thirty four": the size of the line just added, corrected
-_MEANT_NOT_RE = re.compile(rf"\b(?:i meant?|i said|meant|(?:needs|wants|takes|wears|is) an?) ((?:{LETTER_SIZE_ALT}|\d{{1,2}})) "
+_MEANT_NOT_RE = re.compile(rf"\b(?:i meant?|i said|meant|(?:needs|wants|takes|wears|is) an?|(?:i )?want (?:it |them |those )?in|"
+                           rf"(?<=ones )(?:in )?an?|(?<=ones )in) ((?:{LETTER_SIZE_ALT}|\d{{1,2}})) "
                            rf"not (?:an? )?(?:{LETTER_SIZE_ALT}|\d{{1,2}})\b")
 _IF_NONE_RE = re.compile(r"\bif (?:theres|there is|you have|youve got|you got) no\b")
 _CURRENCY_WORD_RE = re.compile(r"\b(?:dollars?|bucks|pounds?|quid|euros?|rupees?|rs|inr|usd)\b")

@@ -20,7 +20,7 @@ from commerce.catalog.vocabulary import (
 from commerce.sizing.charts import ALPHA_SIZES
 from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
-from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS
+from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS, ORDINALS
 from voice_server.conversation.dialogue.numbers import prepare
 from voice_server.conversation.dialogue.references import of_kind, recalled_list, resolve_one
 from voice_server.conversation.dialogue.state import DialogueState, LineRef
@@ -125,6 +125,8 @@ VIEW_CART = _rx(
     r"(?:cart|basket|bag)\b",
     r"\bmy (?:cart|basket)\b(?!.*\b(?:add|put)\b)",
     r"\bcart total\b",
+    r"\bwhat (?:have|did|ve) (?:i|we) (?:put|added|add|got|picked)(?: in)?(?: there)? (?:so far|already|in (?:there|it|total))\b",
+    r"\b(?:whats|what is|what s) in (?:there|it) (?:now|so far)\b",  # the cart, after a cart move
     r"\bhow much (?:is|does|will) (?:all (?:that|this|of (?:it|that|this))|everything|it all|that all|the total)\b",
     r"\b(?:whats|what is|what s) (?:the|my) (?:total|bill|damage)\b",
     r"\bhow much (?:altogether|all together|in total|all in all)\b", r"^(?:and |so |ok )?(?:the|my) total\b",
@@ -140,7 +142,7 @@ REMOVE = _rx(
     r"\btake (?:the |that |those |these |it |them )?(?:[\w]+ ){0,3}?out\b(?! of stock)",
     r"\btake (?:the|that|those|these) (?:[\w]+ ){0,3}?off\b(?! (?:the price|\d))",  # "take the heels off"
     r"\bforget (?:about )?(?:the|that|those|these)\b(?! (?:colou?r|budget|price|brand|size)\b)",
-    r"\b(?:remove|delete|take (?:out|off)|drop(?! of)|get rid of|throw out|dont want (?:the|that|it)(?! \w+ with)(?! (?:looking|to look|too|so|being) )|"
+    r"\b(?:remove|delete|take (?:out|off)|drop(?! of)|get rid of|throw out|dont want (?:the|that|it)(?! \w+ with)(?! (?:\w+ing|to look|too|so) )|"
     r"no longer want)\b",
     r"\btake [\w ]{1,30}? (?:out of|off) (?:my|the)\b",
 )
@@ -250,7 +252,7 @@ DETAILS = _rx(
     r"\bdescription\b",
     r"\bhow much (?:is|does|was) (?:it|that|this|the)\b",
     r"\bwhat does (?:it|the \w+ one) look like\b",
-    r"\bwhat about the\b",
+    r"\bwhat about the\b(?! other (?:brands?|colou?rs?|styles?|kinds?|types?|makes?)\b)",  # not "the other brands": a search
     r"\bis (?:it|that|this) available\b",
     r"\bdoes (?:it|this|that) come in\b",
     r"\bwhat sizes? (?:does|do|is) (?:it|this|that)\b",
@@ -325,6 +327,13 @@ def _stepped_size(size: str | None, cue: re.Match[str]) -> str | None:
     return None
 
 
+def _names_the_line_in_focus(slots: Slots, state: DialogueState) -> bool:
+    """"Make it two wallets" with the wallet in focus in the cart: the kind named is that line's."""
+    focus = state.shown_by_id(state.focus_id)
+    return bool(focus is not None and focus.id in state.cart.product_ids and slots.name_any
+                and any(stem in focus.name.lower() for stem in slots.name_any))
+
+
 _ENOUGH_RE = re.compile(r"\b(\d{1,2}) (?:is|are|s|will be|would be|should be) (?:enough|plenty)\b")  # "actually two is enough"
 CHANGE_LINE = _rx(
     _ONE_LESS_RE.pattern,
@@ -333,6 +342,7 @@ CHANGE_LINE = _rx(
     r"\b(?:make|change) the (?!(?:first|second|third|fourth|fifth|last|other|same|next)\b)\w+(?: \w+)? (?:to )?"
     r"(?:\d{1,2}|one)\b(?! (?:dollars|bucks|waist|inch))",  # "make the socks four"
     r"\b(?:change|switch) (?:the )?(?:size|quantity)\b",
+    r"\b(?:knock|bring|cut|take) (?:that|it|them|those|the \w+(?: ones?)?) (?:down|up) to (?:\d{1,2}|one)\b",  # "knock the black ones down to two"
     r"\b(?:actually |ok |okay )?(?:just|only) (?:\d{1,2}|one|a single)\b(?! (?:dollars|bucks))",
     _JUST_THE_ONE,
     r"\b(?:i need|i want|we need|make it|make that) \d{1,2} of (?:those|them|these|that|it)\b",
@@ -366,7 +376,7 @@ NOT_SOLD_GOODS = _rx(
     r"laptops?(?! (?:bags?|backpacks?|sleeves?|compartments?|pockets?|cases?))|"
     r"tablets?|tvs?|televisions?|headphones|earbuds|groceries|toys?|books?|snacks?|sweets|mithai|"
     r"chocolates?|pizzas?|diyas?|rangoli|kaju katli|katli|laddoos?|ladoos?|barfi|dry fruits?|(?:fire)?crackers|fireworks|"
-    r"fairy lights|candles?|protein (?:powder|shakes?|bars?)|supplements?|lunch ?box(?:es)?|sleeping bags?|"
+    r"fairy lights|candles?|protein (?:powder|shakes?|bars?)|supplements?|lunch ?box(?:es)?|sleeping bags?|tents?|camping (?:gear|stoves?|chairs?)|"
     r"hot water bottles?|electric blankets?|bedding|bouquets?|yoga mats?|airtime|phone credit|data bundles?|"
     r"corned beef|spam|canned goods|tinned food|instant noodles|pot noodles|breast pumps?|baby monitors?|"
     r"abayas?|burqas?|(?:match|concert|movie|cinema|game|gig|festival) tickets?|"
@@ -396,7 +406,8 @@ SERVICES = _rx(
 DELIVERY_QUESTION = _rx(
     r"\bwhen (?:will|would|does|do|can|could) (?:it|that|this|they|those|these|the \w+|everything|my order)(?: all)? "
     r"(?:get (?:here|to (?:me|us|you))|arrive|come)\b",  # "when would it all get here"
-    r"\b(?:will|would|is|does|can|could) (?:it|that|this|they|those|these|the \w+|everything|my order)(?: actually)? "
+    r"\b(?:will|would|is|does|can|could) (?:it|that|this|they|those|these|the \w+|everything|my order|that lot|this lot|"
+    r"it all|them all|all that|all of it|my stuff|the lot)(?: actually)? "
     r"(?:gonna |going to )?(?:get (?:here|to (?:me|us|you))|arrive|be (?:here|delivered|there)|"
     r"come (?:in time|on time|before|by)|reach (?:me|us))\b",
     r"\bhow (?:long|quick|fast) (?:does|will|is|would) (?:it|the)? ?(?:delivery|shipping|take to (?:arrive|come))\b",
@@ -405,6 +416,7 @@ DELIVERY_QUESTION = _rx(
     r"\bhow (?:longs?|many days|many weeks|soon|quick|fast)\b(?: \w+){0,4} (?:delivery|shipping|ship|deliver|post|"
     r"take (?:getting|to get|to arrive|to come)|getting (?:to|here|there))\b",
     r"\b(?:do|can|will) you (?:ship|deliver|post) (?:to|out to|overseas|abroad|internationally)\b",
+    r"\b(?:can|could|will|you) (?:you )?deliver (?:by|before|in time|this|next|on|tomorrow)\b",  # "can deliver by this week or not"
     # "can you ship it straight to her house", "could you send them to my brother's flat"
     r"\b(?:you|una|u)(?: guys)? (?:dey )?(?:ship|deliver|post)(?: it| them)? (?:to|out to|on|at)\b",
     r"\bhow much (?:is |for |does |will )?(?:the )?(?:delivery|shipping|postage)\b",
@@ -520,7 +532,8 @@ def _spelled(token: str) -> str:
 
 
 # words said the way a region says them ("for meself", "tek it out", "fi mi niece")
-_SAID_AS = {"blew": "blue", "courta": "kurta", "courtas": "kurtas", "meself": "myself", "mesel": "myself", "tek": "take", "fi": "for", "wid": "with", "nutten": "nothing",
+_SAID_AS = {"blew": "blue", "courta": "kurta", "courtas": "kurtas", "meself": "myself", "mesel": "myself", "tek": "take", "fi": "for", "wid": "with", "nutten": "nothing", "fist": "first", "median": "medium",
+            "sweeter": "sweater", "sweeters": "sweaters", "scandals": "sandals", "genes": "jeans",
             "nuttin": "nothing"}
 
 
@@ -560,6 +573,8 @@ _KEEP_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _OTHERS_RE = re.compile(r"\b(?:some |any )?(?:different|other) (?:ones|options|styles)\b|\bsomething else\b|"
                         r"\b(?:give|show) (?:me |us )?others?$")  # "these are not nice, give me other"
+_PLAIN_DISLIKED_RE = re.compile(r"\b(?:finds |find )?plain (?:ones |stuff |things |tees |t shirts )?(?:are |is |s )?(?:too |a bit |so |kinda )?"
+                                r"(?:boring|dull|bland)\b|\b(?:bored of|sick of|tired of|hates?|doesnt like|dont like|nothing) plain\b")
 _PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing patterned|solid colou?rs?)\b")
 PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
 _CHOICE_RE = re.compile(r"^(?:(?:the|that|those) )?(?:(?:first|second|third|fourth|fifth|last) (?:ones?|pair)|first (?:two|2|three|3))"
@@ -576,10 +591,18 @@ def _said_size(text: str) -> tuple[str | None, str]:
     """The size said; after a correction, the corrected one ("large, actually no make that a medium")."""
     for cue in reversed(list(_SIZE_CORRECTION_RE.finditer(text))):  # "size twelve, i mean a large, sorry"
         first, head = sx.extract_size(text[: cue.start()])
-        corrected, rest = sx.extract_size(text[cue.end():])
+        corrected, rest = _last_size(text[cue.end():])
         if first and corrected:
             return corrected, f"{head} {rest}"
     return sx.extract_size(text)
+
+
+def _last_size(text: str) -> tuple[str | None, str]:
+    """The last size said ("you probably do small medium large, um, medium then": medium), all blanked."""
+    last, (size, text) = None, sx.extract_size(text)
+    while size is not None:
+        last, (size, text) = size, sx.extract_size(text)
+    return last, text
 
 
 # "he's skinny", "she's petite": the body, not the cut asked for
@@ -624,9 +647,10 @@ _HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night
 _SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
                             r"\banother (?:one|pair) of (?:those|them|that|the same)\b|^(?:and |ok )?another(?: one| pair)? in\b")
 _SAME_FOR_RE = re.compile(r"\bsame (?:one |thing )?for (?:her|him|his|my|their|the)\b")  # "the exact same for her sister"
-_SAME_SIZE_RE = re.compile(r"\bsame size\b|\bin that size too\b")
+_BESIDE_RE = re.compile(r"\bthe (?:one|pair) (before|after) (?:that|it|that one)\b")  # by the one just picked
+_SAME_SIZE_RE = re.compile(r"\bsame size(?: as (?:the|his|her|my|that|those|before|the other)(?: \w+)?)?\b|\bin that size too\b")
 _THEIR_SIZE_RE = re.compile(r"\b(?:in )?(?:his|her|my|their) (?:usual )?size\b")
-_ONE_OF_THEM_RE = re.compile(r"\b(?:one|1) of (?:them|those|these|the two|the pair)\b")  # "make one of them a small"
+_ONE_OF_THEM_RE = re.compile(r"\b(?:one|1) of (?:them|those|these|the two|the pair|the (?:\d|three|four|five))\b")  # "make one of them a small"
 _QUESTION_RE = re.compile(r"\b(?:how (?:high|long|big|heavy|wide|tall|much)|what (?:is|s|are) (?:it|that|the)|"
                           r"is (?:it|that|this)|are (?:they|those|these)|does (?:it|that)|do (?:they|those))\b")
 _SIBLING_RE = re.compile(r"\b(?:his|her|their) (?:little |big |twin |older |younger |baby )?(?:sister|brother|sibling|twin)s?\b")
@@ -639,7 +663,7 @@ _RUNS_RE = re.compile(r"\b(?:come|comes|coming|run|runs|running|fit|fits|tend to
                       r"(?:a bit |a little |quite |really |very |slightly )?(?:small|large|big)\b")
 _KIND_FIRST_RE = re.compile(rf"\b((?:{meaning.TYPE_ALT})) first\b(?! (?:one|ones|pair|two|three))")
 _THANKS_RE = re.compile(r"\b(?:cheers|thanks|thank you|ta|bye)\b")
-_NOW_SIZE_RE = re.compile(r"\b(?:hes|shes|im|theyre|he is|she is|i am|they are) (?:actually |really )?(?:an? |size )?\w+ now\b|"
+_NOW_SIZE_RE = re.compile(r"\b(?:hes|shes|im|theyre|he is|she is|i am|they are) (?:actually |really )?(?:an? |size )?\w+ (?:now|actually)\b|"
                           r"\b(?:needs?|wants?|takes?) (?:an? |size )\w+\b")
 _SIZE_CORRECTION_RE = re.compile(r"\b(?:actually|no|sorry|i mean|i meant|or rather|make (?:that|it))\b")
 _COMES_WITH_RE = re.compile(r"\bcomes? with (?:(?:a|an|the|its|matching) )*([a-z]+(?: [a-z]+)?)")
@@ -688,6 +712,7 @@ _WHAT_TO_WEAR_RE = re.compile(r"\bwhat (?:do|does|should|would|could|can|will|to
 _WHO_WEARS_RE = re.compile(r"\bwhat (?:do|does|should|would|will|can) (guys|men|blokes|lads|gents|girls|women|ladies) "
                            r"(?:even |usually |normally |actually |really )*wear\b")  # "what do guys even wear to these"
 _RATHER_RE = re.compile(r"(?:hmm |ok |no |oh )?(?:actually|instead|or rather|on second thought|come to think of it)\b")
+_NOT_THE_PICK_RE = re.compile(rf"\bnot (?:the )?({'|'.join(ORDINALS)})(?: one| ones| pair)?\b")  # the line just added
 _NOT_THAT_ONE_RE = re.compile(r"\bnot (?:that|this) (?:one|pair)\b|\b(?:one|pair|ones) instead\b|\binstead of (?:that|it)\b")
 _PICK_LETTER_RE = re.compile(r"\b(?:1st|2nd|3rd|4th|5th|first|second|third|fourth|fifth|last)(?: one| ones| pair)? (s|m|l)\b")
 _N_OF_THAT_ONE_RE = re.compile(r"\b(\d{1,2}) of ((?:that|this) (?:one|pair))\b")
@@ -745,7 +770,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values.update(price_min=price_min, price_max=price_max, price_trend=trend)
     excluded, t = meaning.extract_exclusions(t, vocab)
     excluded_words = list(excluded.stems)
-    if _PLAIN_RE.search(t):  # "plain ones", "let's go plainer": no pattern on it
+    if plain_disliked := _PLAIN_DISLIKED_RE.search(t):  # "he finds plain ones boring": not solid ones
+        excluded_words, t = [*excluded_words, "solid"], sx._blank(t, plain_disliked)
+    elif _PLAIN_RE.search(t):  # "plain ones", "let's go plainer": no pattern on it
         excluded_words = list(dict.fromkeys([*excluded_words, *PATTERN_STEMS]))
     values.update(exclude_colours=excluded.colours or None, exclude_brands=excluded.brands or None,
                   exclude_words=excluded_words or None, shade=excluded.shade)
@@ -766,12 +793,18 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     t = _KIND_FIRST_RE.sub(r"\1", t)  # "trousers first, with a comfy waist": what comes first, not a pick
     if pick_letter := _PICK_LETTER_RE.search(t):  # "1st one M": a letter after a pick is its size
         values["size"], t = pick_letter.group(1).upper(), t[: pick_letter.start(1)] + sx.BLANK + t[pick_letter.end(1):]
+    if (beside := _BESIDE_RE.search(t)) and state.last_line is not None and (index := next(
+            (i for i, p in enumerate(state.shown) if p.id == state.last_line.product_id), None)) is not None and (
+            0 < (number := index + (0 if beside.group(1) == "before" else 2)) <= len(state.shown)):
+        t = f"{t[: beside.start()]} number {number} {t[beside.end():]}"  # "and the one before that in small too"
     colour_ref = _COLOUR_REF_RE.search(t)
     ref, _ = sx.extract_ordinal_reference(_COLOUR_REF_RE.sub(sx.BLANK, t))  # "the first yellow one": yellow
     if ref is not None:
         ref, t = sx.extract_ordinal_reference(t)
     if ref is None and colour_ref:
-        colour = vocab.canonical_colour(colour_ref.group(1)) or colour_ref.group(1)
+        said_colour = colour_ref.group(1)  # "the tan ones", named tan on screen though filed as brown
+        colour = said_colour if any(re.search(rf"\b{said_colour}\b", p.name.lower()) for p in state.shown) else (
+            vocab.canonical_colour(said_colour) or said_colour)
         ref = f"colour:{colour}"
         t = _COLOUR_REF_RE.sub(sx.BLANK, t)
     if ref is None and (kind_ref := _KIND_REF_RE.search(t)):
@@ -806,8 +839,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if size is None and (m := _A_NUMBER_RE.search(t)) and _numbered_size(int(m.group(1)), state):
         size, t = m.group(1), sx._blank(t, m)  # "ok put a 32 in the cart", "what about a 10", jeans or shoes in focus
     last_size = state.last_line.size if state.last_line else None
-    if size is None and _SAME_SIZE_RE.search(t):  # "the first joggers from before too, same size"
-        size = last_size or state.filters.size
+    if same := _SAME_SIZE_RE.search(t):  # "the first joggers from before too, same size"
+        size, t = size or last_size or state.filters.size, sx._blank(t, same)  # "same size as the jacket": not a jacket
     elif size is None and _THEIR_SIZE_RE.search(t):  # "he's a large" earlier, now "the first one in his size"
         size = state.filters.size or state.advised_size or last_size
     values["size"] = size or values.get("size")  # or the next size up or down
@@ -856,6 +889,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         types = [PRODUCT_TYPES["outfit"]]  # "a first date on friday, what should i wear"
     category, stems, type_name = meaning.combine_types(meaning.narrowed(said, types), either=either)
     prefer = meaning.spoken_stem(said, types[0]) if len(types) == 1 else None
+    if category == "ethnic_sets" and (part := _SET_PART_RE.search(said)):
+        prefer = part.group(1)  # "a kurta set, something with churidar": the sets that come with one
     if type_name is None and state.filters.category == "jackets" and _WARMER_RE.search(t):
         warm = PRODUCT_TYPES["puffer"]  # "something warmer than that", with jackets on screen: padded ones
         category, stems, type_name = warm.category, list(warm.stems), warm.name
@@ -983,7 +1018,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     asked_of_one = bool(slots.reference and slots.reference.startswith("ordinal") and state.shown)
     if ((OUT_OF_SCOPE.search(text) and not _SHOPPING_FOR_RE.search(text)) or NOT_SOLD_GOODS.search(text)) and not (
             slots.category or slots.product_type or slots.exclude_words or slots.exclude_colours  # "no florals, … sofa"
-            or asked_of_one):  # "would a laptop fit in the second one": a question about it
+            or asked_of_one or (slots.size and state.last_line is not None)  # "make that a 34, … pizza lately"
+            or (slots.price_trend and state.shown)):  # "something cheaper, he'll spill mithai all over it anyway"  # "would a laptop fit in the second one": a question about it
         return Intent.out_of_scope, 0.8
     if slots.topic in ("service", "delivery", "returns_policy", "payment") and not (
             slots.reference and ADD.search(SERVICES.sub(" ", text))):
@@ -1016,10 +1052,10 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.update_cart, 0.85  # "a six year old wears a small, added" - "she's tiny, extra small"
     if (
         CHANGE_LINE.search(text) and (slots.size or slots.quantity) and state.cart.item_count > 0
-        and not (slots.category or slots.product_type or slots.colours) and not ADD.search(text)
-        and not (slots.reference and slots.reference.startswith("ordinal"))
+        and not ((slots.category or slots.product_type) and not _names_the_line_in_focus(slots, state))
+        and not slots.colours and not ADD.search(text) and not (slots.reference and slots.reference.startswith("ordinal"))
     ):
-        return Intent.update_cart, 0.85
+        return Intent.update_cart, 0.85  # "actually make it two wallets", the wallets in the cart
     if (slots.size and state.focus_id is not None and state.focus_id not in state.cart.product_ids
             and len(text.split()) <= _BARE_SIZE_WORDS and not DETAILS.search(text) and not _ASKS_SIZE_RE.search(text)
             and not (set(slots.as_dict()) - {"size", "quantity"})):
@@ -1052,11 +1088,11 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             and state.shown and not shopping):
         return Intent.add_to_cart, 0.8  # "the first one in extra large, he's six foot four": his height, the pick
     picking = bool(ADD.search(text) and slots.reference and state.shown)  # "i take the blue one, my size is small"
-    if SET_PROFILE.search(text) and not shopping and not picking and (
+    if SET_PROFILE.search(text) and not shopping and not picking and not re.search(r"\bshow\b", text) and (
         slots.measurements or slots.size or "prefer" in text or "remember" in text
     ):
         return Intent.set_profile, 0.85
-    if slots.measurements and not slots.category:
+    if slots.measurements and not shopping:  # "men's sizes, he's six foot two, and grey if you have it": a search
         return Intent.set_profile, 0.75
     if _OTHERS_RE.search(text) and state.shown:
         return Intent.more_results, 0.85  # "give me some different ones": not "give me" the product
@@ -1139,7 +1175,10 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     return Intent.unknown, 0.3
 
 
-_SHOW_INSTEAD_RE = re.compile(r"\b(?:show|see|instead|got any|have any|do you have)\b")
+_SET_PART_RE = re.compile(r"\bwith (?:a |the |matching )?(dupatta|churidar|palazzo|pyjama|salwar|sharara|jacket|dhoti|skirt|"
+                          r"trousers|pants)s?\b")
+_SHOW_INSTEAD_RE = re.compile(r"\b(?:show|see|instead|got any|have any|do you have|if (?:you|u|youve) (?:have|got|ve got)|"
+                              r"already (?:got|have)|i meant)\b|^(?:no |sorry |oh |actually )+the \w+ ones?$|^the \w+ ones$")
 _MORE_OF_RE = re.compile(r"\b(?:(?P<count>\d{1,2}|one|another) more|another one)\b(?! (?:options?|results?|choices?|styles?|"
                          r"colou?rs?|like|to (?:see|look|show)|please$))")
 
@@ -1149,10 +1188,10 @@ def _more_of_last_line(prepared: str, whole: Understanding, state: DialogueState
     another size; the cart's line, not the next page of results."""
     line = state.last_line
     m = _MORE_OF_RE.search(prepared)
-    if (m is None or line is None or whole.intent not in (Intent.refine, Intent.more_results, Intent.search)
+    if (m is None or line is None or whole.intent not in (Intent.refine, Intent.more_results, Intent.search, Intent.unknown)
             or whole.slots.product_type or whole.slots.category or whole.slots.colour):
         return None
-    if not (whole.slots.size or re.search(r"\bof (?:those|them|that|these|it)\b", prepared)):
+    if not (whole.slots.size or re.search(r"\bof (?:those|them|that|these|it|the same)\b", prepared)):
         return None
     index = next((i for i, p in enumerate(state.shown) if p.id == line.product_id), None)
     if index is None:
@@ -1180,7 +1219,7 @@ _MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})
 _FORMAL_RE = re.compile(r"(?<!too )(?<!less )(?<!not )(?<!so )(?<!bit )\bformal\b")
 _TRADITIONAL_RE = re.compile(r"\b(?:something|anything|an? \w+) (?:\w+ (?:and|but|yet) )?(?:traditional|ethnic|indian|desi)\b")
 _NOT_ORDINAL = r"(?!(?:first|second|third|fourth|fifth|last|other|same|next|cheaper|cheapest)\b)"
-_CHANGE_TO_COUNT_RE = re.compile(rf"\b(?:change|make|put)\s+(?:that|it|them|those|the {_NOT_ORDINAL}\w+(?: \w+)?)\s+(?:to |down to |up to )?(\d{{1,2}}|one)\b"
+_CHANGE_TO_COUNT_RE = re.compile(rf"\b(?:change|make|put|knock|bring|cut|take)\s+(?:that|it|them|those|_(?=\s+(?:(?:down |up )?to )?\d)|the {_NOT_ORDINAL}\w+(?: \w+)?)\s+(?:to |down to |up to )?(\d{{1,2}}|one)\b"
                                  r"(?! (?:dollars|bucks|waist|inch))")
 _TOO_MANY_RE = re.compile(r"\b\d{1,2} (?:is|are|s|was) (?:too many|a lot|way too many|too much|plenty|overkill)\b")
 _AND_MORE_RE = re.compile(r"(?:and|or|but|in|only|just|also)\b")
@@ -1263,10 +1302,14 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
             reference=shown, product_type=None if shown else whole.slots.product_type,
             size=whole.slots.size, quantity=whole.slots.quantity))
     picked_ref = (whole.slots.reference or sx.extract_ordinal_reference(prepared)[0]) if again is not None else None
+    if again is not None and (not_the := _NOT_THE_PICK_RE.search(prepared)) and ORDINALS[not_the.group(1)] == (
+            state.shown.index(again) + 1):  # "not the second one, the third", "i meant the first one not the second"
+        picked_ref = sx.extract_ordinal_reference(sx._blank(prepared, not_the))[0]
     if again is not None and picked_ref not in (None, "focus", again_ref) and (
             (whole.intent == Intent.add_to_cart and _SWAP_RE.search(prepared)) or (
-            whole.intent in (Intent.add_to_cart, Intent.product_details, Intent.decline) and str(picked_ref).startswith("ordinal:")
-            and (_SWAP_RE.search(prepared) or _NOT_THAT_ONE_RE.search(prepared)))):
+            whole.intent in (Intent.add_to_cart, Intent.product_details, Intent.decline, Intent.update_cart)
+            and str(picked_ref).startswith("ordinal:")
+            and (_SWAP_RE.search(prepared) or _NOT_THAT_ONE_RE.search(prepared) or not_the))):
         # "can you swap that for the second one instead", "no not that one, the 2nd": the line just added
         # goes, the new pick comes (in the same size, if nothing else is said)
         size = whole.slots.size or (state.last_line.size if state.last_line else None)
@@ -1297,8 +1340,10 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
             gender=whole.slots.gender, child_age=whole.slots.child_age))
     if again is not None and (_SAME_AGAIN_RE.search(prepared) or (
             same_for and not _names_product(whole))):  # "one for my dad too, same kurta"
+        more = _MORE_OF_RE.search(prepared)  # "and two more of the same for my mates"
+        count = more.group("count") if more else None
         same = Slots(reference=again_ref, size=whole.slots.size,
-                     quantity=whole.slots.quantity)
+                     quantity=whole.slots.quantity or (int(count) if count and count.isdigit() else None))
         return Understanding(intent=Intent.add_to_cart, slots=same, confidence=0.8)
     return None
 
@@ -1321,7 +1366,7 @@ _BACK_RE = re.compile(r"(?:and |ok |okay |so |no |wait |actually )*(?:go back(?:
                       r"the ones (?:before|from before))(?: please| again)?")
 
 
-_BARE_COUNT_RE = re.compile(r"(?:(?:ok|okay|nah|no|actually|hmm|sorry|wait|just|only|make it|make that|change it to) )*"
+_BARE_COUNT_RE = re.compile(r"(?:(?:ok|okay|nah|no|actually|hmm|sorry|wait|just|only|and|so|make it|make that|change it to) )*"
                             r"(\d{1,2}|one|(?<=make it )to|(?<=make it )too)(?: (?:please|then|instead|of them|of those|pairs?))*")
 MAX_BARE_COUNT = 10  # "twenty" alone is no count of one thing
 
@@ -1367,8 +1412,8 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     if (more := _more_of_last_line(prepared, whole, state)) is not None:
         return more
     ref = whole.slots.reference or ""
-    if (whole.intent == Intent.product_details and ref.startswith("colour:") and _SHOW_INSTEAD_RE.search(prepared)
-            and resolve_one(ref, state) is None):  # "show me the black ones instead", none of them black
+    if (whole.intent in (Intent.product_details, Intent.refine) and ref.startswith("colour:") and state.shown
+            and _SHOW_INSTEAD_RE.search(prepared) and resolve_one(ref, state) is None):  # "show me the black ones instead", none of them black
         colour = ref.split(":", 1)[1]
         return whole.model_copy(update={"intent": Intent.refine, "slots": whole.slots.model_copy(
             update={"reference": None, "colour": vocab.canonical_colour(colour) or colour, "colours": [colour]})})
@@ -1404,14 +1449,17 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
         first, *rest = [u.model_copy(update={"slots": u.slots.model_copy(update={"gender": next(iter(said_for))})})
                         if u.intent in (Intent.search, Intent.refine) and not u.slots.gender else u
                         for u in (first, *rest)]
-    if _BOTH_IN_RE.search(prepared) and (shared := next((u.slots.size for u in (first, *rest) if u.slots.size), None)):
-        first, *rest = [u.model_copy(update={"slots": u.slots.model_copy(update={"size": shared})})
-                        if u.intent == Intent.add_to_cart and not u.slots.size else u for u in (first, *rest)]
     for i, u in enumerate(rest):
         if first.intent == Intent.add_to_cart and u.slots.reference and u.intent in (
             Intent.product_details, Intent.refine, Intent.unknown, Intent.add_to_cart
         ) and not (u.slots.category or u.slots.product_type):
             rest[i] = _allowed(u.model_copy(update={"intent": Intent.add_to_cart}))
+    if first.intent == Intent.add_to_cart and first.slots.size and _SAME_SIZE_RE.search(prepared):
+        rest = [u.model_copy(update={"slots": u.slots.model_copy(update={"size": first.slots.size})})
+                if u.intent == Intent.add_to_cart else u for u in rest]  # "the first in a 34, and the third, same size"
+    elif _BOTH_IN_RE.search(prepared) and (shared := next((u.slots.size for u in (first, *rest) if u.slots.size), None)):
+        first, *rest = [u.model_copy(update={"slots": u.slots.model_copy(update={"size": shared})})
+                        if u.intent == Intent.add_to_cart and not u.slots.size else u for u in (first, *rest)]
     if any(u.intent in (Intent.unknown, Intent.greeting, Intent.goodbye) for u in (first, *rest)) or (
             state.pending is None and any(u.intent in (Intent.confirm, Intent.decline) for u in (first, *rest))):
         return whole  # "ok um i have a first date … and i need a cute top": no yes to anything

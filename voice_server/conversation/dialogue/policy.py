@@ -474,7 +474,13 @@ class DialogueEngine:
                 f"None of the ones I showed is {what}. Which one do you mean: the {self._ordinals(turn)}?"
             )
         else:
-            turn.reply = f"Which one do you mean: the {self._ordinals(turn)}?"
+            shown = turn.state.shown
+            if len(shown) == 1:
+                turn.reply = f"Sorry, I showed only one, {say.mention(shown[0], with_price=False)}. Do you mean that one?"
+            elif turn.u.slots.reference and turn.u.slots.reference.startswith("ordinal:"):  # "the fifth", 3 shown
+                turn.reply = f"Sorry, I showed only {say.COUNT_WORDS[len(shown)]}. Which one do you mean: the {self._ordinals(turn)}?"
+            else:
+                turn.reply = f"Which one do you mean: the {self._ordinals(turn)}?"
             turn.state.pending = PendingConfirmation(
                 kind="choose_product", for_intent=for_intent.value, quantity=turn.u.slots.quantity or 1
             )
@@ -725,6 +731,12 @@ class DialogueEngine:
             target = resolve_one(slots.reference, state)
             if target is not None:
                 line = next((ln for ln in cart.lines if ln.product_id == target.id), None)
+        kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
+        if line is None and kind is not None and slots.reference and slots.reference.startswith("ordinal:"):
+            of_kind = [ln for ln in cart.lines if _is_kind(kind, ln.name, ln.brand)]  # "the second pair of earrings"
+            index = int(slots.reference.removeprefix("ordinal:").split(",")[0])
+            position = index - 1 if index > 0 else len(of_kind) + index
+            line = of_kind[position] if 0 <= position < len(of_kind) else None
         if line is None and slots.reference and slots.reference.startswith(("colour:", "brand:")):
             said = slots.reference.split(":", 1)[1]  # "take the white one out" when the white one is no longer shown
             named = [ln for ln in cart.lines if _line_mentions(ln.name, ln.brand, said)]
@@ -735,7 +747,6 @@ class DialogueEngine:
                 candidates = [
                     ln for ln in cart.lines if all(_line_mentions(ln.name, ln.brand, w) for w in words)
                 ]
-                kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
                 if kind is not None and len(candidates) != 1:  # "take the chinos out": the type's own words
                     candidates = [ln for ln in cart.lines if kind.stems and kind.matches(ln.name)]
                 if len(candidates) > 1 and slots.size:  # "take the medium jeans back out"
@@ -767,11 +778,27 @@ class DialogueEngine:
         product named ("change the third one to large", "make the shirt a large"), or the only one."""
         state, slots = turn.state, turn.u.slots
         cart = await self.shop.get_cart(state.user_id)
+        picked = resolve_many(slots.reference, state) if slots.reference and "," in slots.reference else []
+        if len(lines := [ln for p in picked for ln in cart.lines if ln.product_id == p.id]) > 1 and len(lines) == len(picked):
+            replies = []  # "change both to xl": each line named
+            for one in picked:
+                one_ref = f"ordinal:{state.shown.index(one) + 1}"
+                turn.u = turn.u.model_copy(update={"slots": slots.model_copy(update={"reference": one_ref,
+                                                                                     "product_type": None})})
+                await self._update_line(turn)
+                replies.append(_without_cart_sentence(turn.reply))
+            turn.u = turn.u.model_copy(update={"slots": slots})
+            turn.reply = " ".join([*replies, say.cart_sentence(turn.cart)]) if turn.cart else " ".join(replies)
+            return
         ref = state.last_line
         line = next((ln for ln in cart.lines if ref and ln.product_id == ref.product_id and ln.size == ref.size), None)
         named = resolve_one(slots.reference, state) if slots.reference else None  # "change the third one to large"
         if named is not None and len(on_line := [ln for ln in cart.lines if ln.product_id == named.id]) == 1:
             line = on_line[0]
+        elif slots.reference and slots.reference.startswith("colour:"):  # "knock the black ones down to two"
+            colour = slots.reference.removeprefix("colour:")
+            of_colour = [ln for ln in cart.lines if re.search(rf"\b{re.escape(colour)}\b", ln.name.lower())]
+            line = of_colour[0] if len(of_colour) == 1 else None
         kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
         of_kind = [ln for ln in cart.lines if _is_kind(kind, ln.name, ln.brand)] if kind is not None else []
         if kind is not None and (of_kind or slots.reference != "focus"):  # "make the shirt a large": that line
@@ -884,6 +911,13 @@ class DialogueEngine:
             )
             turn.pending_end = len(turn.reply)
             turn.state.pending = pending.model_copy()
+            return
+        if pending.kind == "choose_product" and len(turn.state.shown) == 1:  # "do you mean that one?" "yes"
+            intent = Intent(pending.for_intent or "product_details")
+            slots = turn.u.slots.model_copy(update={"reference": "ordinal:1", "quantity": pending.quantity})
+            turn.u = turn.u.model_copy(update={"intent": intent, "slots": slots})
+            turn.state.pending = None
+            await _HANDLERS[intent](self, turn)
             return
         if pending.kind == "choose_product":
             turn.reply = f"Which one do you mean: the {self._ordinals(turn)}?"
@@ -1264,7 +1298,7 @@ _SIBLING_CATEGORY: dict[str, tuple[str, tuple[str, ...]]] = {
     "kurtas": ("ethnic_sets", ("kurta",)), "tops": ("tshirts", ()),
 }
 _SAID_FILTERS = {"colour", "price", "price_min", "price_max", "brand", "size"}  # relaxing these loses what was said
-_CART_SENTENCE = re.compile(r" ?You have \d+ items? in your cart, [^.]* in total\.")
+_CART_SENTENCE = re.compile(r" ?(?:You have \d+ items? in your cart, [^.]* in total|Your cart is empty)\.")
 _CART_CHANGES = (Intent.add_to_cart, Intent.update_cart, Intent.remove_from_cart)
 _PICKS = (Intent.add_to_cart, Intent.product_details, Intent.size_advice, Intent.compare)
 _HANDLERS: dict[Intent, Handler] = {

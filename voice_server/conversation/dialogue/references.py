@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from voice_server.conversation.dialogue.state import DialogueState, ShownList, ShownProduct
 
 EARLIER_LISTS = 3  # lists kept behind the one on screen
@@ -27,7 +29,9 @@ def resolve_many(reference: str | None, state: DialogueState) -> list[ShownProdu
         return shown[:1] if len(shown) == 1 else []
     if reference.startswith("colour:"):
         colour = reference.removeprefix("colour:")
-        return [p for p in shown if p.colour and (p.colour == colour or colour in p.colour.split())]
+        filed = [p for p in shown if p.colour and (p.colour == colour or colour in p.colour.split())]
+        # "the navy one": filed under blue, navy blue by its name
+        return filed or [p for p in shown if re.search(rf"\b{re.escape(colour)}\b", p.name.lower())]
     if reference.startswith("brand:"):
         brand = reference.removeprefix("brand:").lower()
         return [p for p in shown if p.brand.lower() == brand or p.brand.lower().startswith(f"{brand} ")]  # Puma Motorsport

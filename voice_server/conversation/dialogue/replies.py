@@ -15,6 +15,7 @@ SPOKEN_REPLY_CHARS = 120
 """Default length of a spoken reply that lists products: about 6 s of the default Piper voice (~19
 characters a second); the whole list goes to the screen in the payload (`Settings.spoken_reply_chars`)."""
 ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth")
+COUNT_WORDS = ("none", "one", "two", "three", "four", "five", "six")
 CATEGORY_WORDS: dict[str, tuple[str, str]] = {
     "tops": ("top", "tops"),
     "tshirts": ("t-shirt", "t-shirts"),

@@ -374,21 +374,22 @@ def extract_size(text: str) -> tuple[str | None, str]:
     return None, text
 
 
-_BARE_SIZE_RE = re.compile(r"^\s*(?:_\s)?(?:in\s|a\s|size\s)?(\d{1,2}(?:\.5)?|\d\dx\d\d)(?:\splease)?\s*$")
+_BARE_SIZE_RE = re.compile(r"^\s*(?:_\s)?(?:in\s|a\s|size\s)?(\d{1,2}(?:\.5)?|\d\dx\d\d|[sml])(?:\splease)?\s*$")
 
 
 def extract_bare_size(text: str) -> tuple[str | None, str]:
-    """A lone number answers "which size?" ('thirty two' -> '32')."""
+    """A lone number or size letter answers "which size?" ('thirty two' -> '32', typed 'm' -> 'M')."""
     m = _BARE_SIZE_RE.search(text)
     if m:
-        return m.group(1), _blank(text, m)
+        size = m.group(1)
+        return (size.upper() if size.isalpha() else size), _blank(text, m)
     return None, text
 
 
 # ---------- quantity ----------
 _QTY_WORDS = {"one": 1, "a": 1, "an": 1, "single": 1, "both": 2, "a couple": 2, "couple": 2}
 _QTY_RE = re.compile(
-    r"(?<!not\s)\b(\d{1,2}|one|a|an|both)\s(?:of\s(?:them|these|those|it|that|each)|pairs?|pieces?|items?|units?|ones|"
+    r"(?<!not\s)\b(\d{1,2}|one|a|an|both)\s(?:of\s(?:them|these|those|it|that|each)|pairs?|pieces?|items?|units?|ones|sets\sof|"
     r"of\sthe\s\w+|of\s+_)(?=\s|$)"
 )
 _QTY_COUPLE_RE = re.compile(r"\ba\scouple(?:\sof\s(?:them|these|those))?\b")
@@ -396,6 +397,7 @@ _QTY_VERB_RE = re.compile(
     r"\b(?:add|get|buy|take|want|order|need|give\sme|make\sit|make\sthat|quantity)\s(\d{1,2})\b"
     r"(?!\s(?:dollars|bucks|cm|kg|inch|waist|by|x|percent|\d))"
 )
+_QTY_MORE_RE = re.compile(r"\b(\d)\smore\sof\s(?:the\ssame|them|these|those|it|that|_)(?=\s|$)")  # "two more of the same"
 _QTY_TIMES_RE = re.compile(r"\b(?:x\s?|times\s)(\d)\b")
 _QTY_TERSE_RE = re.compile(rf"(?:\b(?:one|1|pair)|(?<!\S)_)\s+(\d)\s+(?:in\s)?(?:an?\s)?(?=(?:{_LETTER_ALT}|_)(?:\s|$))")  # "second one. two. medium" (the size may be blanked)
 
@@ -411,7 +413,7 @@ def extract_quantity(text: str) -> tuple[int | None, str]:
     m = _QTY_VERB_RE.search(text)
     if m and 0 < int(m.group(1)) <= 10:
         return int(m.group(1)), _blank(text, m)
-    m = _QTY_TIMES_RE.search(text)
+    m = _QTY_TIMES_RE.search(text) or _QTY_MORE_RE.search(text)
     if m:
         return int(m.group(1)), _blank(text, m)
     m = _QTY_TERSE_RE.search(text)
@@ -444,6 +446,8 @@ _FOCUS_RE = re.compile(
 _ALL_OF_RE = re.compile(r"\bboth(?:\sof\s(?:them|those|these))?\b(?!\s(?:kids|children|boys|girls|twins|of us|of my|"
                         r"sorted|done|are|have|were|sizes))|\ball\s(?:3|three)(?:\sof\s(?:them|those|these))?\b|"
                         r"\ball\sof\s(?:them|those|these)\b")
+# "two of those, both in small": both units of the one product, not two products
+_UNITS_BEFORE_RE = re.compile(r"\b(?:\d{1,2}|two) (?:of (?:those|them|these|that|it)|pairs?)\W*$")
 _CHEAPEST_RE = re.compile(
     r"\b(?:the\s)?(cheapest|least expensive|lowest priced|(?<=the )cheaper (?:one|ones|pair)|less expensive (?:one|pair))\b"
 )
@@ -512,6 +516,8 @@ def extract_ordinal_reference(text: str) -> tuple[str | None, str]:
     if m:
         return f"ordinal:{m.group(1)}", _blank(text, m)
     m = _ALL_OF_RE.search(text)
+    if m and _UNITS_BEFORE_RE.search(text, 0, m.start()):
+        return "focus", _blank(text, m)  # "two of those, both in small": two of the one in focus
     if m:  # "both of them", "all three"
         count = 2 if m.group(0).startswith("both") else 3
         return "ordinal:" + ",".join(str(i) for i in range(1, count + 1)), _blank(text, m)
