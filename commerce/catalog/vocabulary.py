@@ -117,7 +117,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("boxers", "innerwear", "boxer,trunk,brief", "boxers,boxer shorts,boxer briefs,trunks"),
     _t("knickers", "innerwear", "brief,hipster,bikini,boyshort,thong,panty,panties,knicker",
        "knickers,panties,panty,briefs,hipsters,underpants"),
-    _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,sneaks,trainers,trainer,kicks"),
+    _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,sneaks,trainers,trainer,kicks,takkies,tekkies"),
     _t("running shoes", "shoes", "running,sports,training,sneaker",
        "running shoes,running shoe,sports shoes,gym shoes,training shoes,runners,running trainers,running sneakers,"
        "jogging shoes,tennis shoes,tennis shoe,running ones,running pair,"
@@ -269,7 +269,9 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "sleeveless": ("sleeveless",),
     "hood": ("hood",),  # "nothing with a hood": a sweatshirt without one will do
     "hooded": ("hood",),
-    "sporty": ("sports", "running", "training"),
+    "sporty": ("sports", "running", "training", "sneaker"),
+    "slim": ("slim",),
+    "corduroy": ("corduroy",), "cords": ("corduroy",),
     "slogan": ("slogan", "typograph"),
     "typography": ("typograph",),
     "embroidery": ("embroider",),
@@ -306,6 +308,8 @@ MATERIAL_WORDS: tuple[str, ...] = (
     "spandex", "elastane", "crepe", "khadi", "acrylic", "stainless steel", "steel", "brass", "alloy",
     "metal", "plastic", "resin", "pu", "synthetic", "mesh", "knit", "cashmere",
 )
+for _material in MATERIAL_WORDS:  # "no suede", "nothing with mesh": a material ruled out by name
+    DESCRIPTOR_STEMS.setdefault(_material, (_material,))
 
 # Colour families for relative requests ("something darker", "brighter", "nothing too bright").
 DARK_COLOURS: tuple[str, ...] = ("black", "navy", "navy blue", "charcoal", "maroon", "burgundy", "brown",

@@ -464,7 +464,7 @@ def test_split_sizes_and_the_count_that_stands(vocab: Vocabulary) -> None:
         ("jeans for boys, my son's about eight", {"price_min": None, "price_max": None, "gender": "boys"}),
         ("nothing with a massive logo on it", {"exclude_words": ["logo", "graphic", "brand logo"]}),
         ("i'm so bored of black, anything but", {"colours": None, "exclude_colours": ["black"]}),
-        ("these are a bit sporty, anything smarter", {"formality": "more", "exclude_words": ["sports", "running", "training"]}),
+        ("these are a bit sporty, anything smarter", {"formality": "more", "exclude_words": ["sports", "running", "training", "sneaker"]}),
         ("it's a bit too casual", {"formality": "more", "exclude_words": None}),
         ("brown one better, he always wears brown shoes", {"colours": ["brown"], "product_type": None}),
         ("me and the boys are going skiing, i need a puffer jacket", {"gender": "men"}),
@@ -1254,3 +1254,27 @@ def test_recogniser_slips_old_things_and_practical_dislikes(vocab: Vocabulary) -
     assert understand("do you have tents or sleeping bags", fresh(), vocab).intent == Intent.out_of_scope
     assert understand("can deliver by next week or not", listed, vocab).slots.topic == "delivery"
     assert understand("i prefer slim fit ones, show me those", listed, vocab).intent == Intent.refine
+
+
+def test_kinds_narrowed_in_passing_units_and_sizes_that_do_not_apply(vocab: Vocabulary) -> None:
+    heels = understand("heels for a party but i cannot walk in stilettos, maybe block heels", fresh(), vocab).slots
+    assert (heels.exclude_words, heels.name_prefer) == (["stiletto"], "block heel")
+    assert understand("takkies for my boy", fresh(), vocab).slots.product_type == "sneakers"
+    assert understand("formal shoes, no suede", fresh(), vocab).slots.exclude_words == ["suede", "casual"]
+    assert understand("chinos, nothing slim and not corduroy", fresh(), vocab).slots.exclude_words == [
+        "slim", "corduroy"]
+    assert understand("tops for my niece, not plain, something printed", fresh(), vocab).slots.exclude_words == [
+        "solid"]
+    shown = [ShownProduct(id=i, name=f"S Women Silver Earrings {i}", brand="S", price_cents=900, category="jewellery",
+                          sizes_available=["Onesize"]) for i in (1, 2, 3)]
+    listed = DialogueState(conversation_id="t", shown=shown, focus_id=1,
+                           filters=SearchFilters(category="jewellery", gender="women"))
+    assert understand("maybe studs, small ones", listed, vocab).slots.size is None
+    assert understand("can i get it gift wrapped", listed, vocab).intent == Intent.out_of_scope
+    added = listed.model_copy(update={"last_line": LineRef(product_id=1, size="Onesize"),
+                                      "cart": CartSummary(item_count=1, total_cents=900, product_ids=[1])})
+    again = understand("oh and grab a second one for my sister", added, vocab)
+    assert (again.intent, again.slots.reference) == (Intent.add_to_cart, "ordinal:1")
+    assert understand("the earrings, make am three", added, vocab).slots.quantity == 3
+    assert understand("she is a uk 12, what dress size would that be", listed, vocab).intent == (
+        Intent.size_advice)

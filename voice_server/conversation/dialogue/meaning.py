@@ -52,7 +52,7 @@ _NEG_CUE = (
     r"(?:nothing|not|no|none|never|without|avoid|except|anything but|any colou?r but|any brand but|"
     r"other than|apart from|but not|dont want|do not want|dont like|do not like|rather not|not a fan of|less of|fewer|"
     r"no more|hate|hates|hated|cant stand|cannot stand|loathes?|skip|minus|arent|isnt|that arent|that isnt|not in|nothing in|none in|no (?:more )?of the|"
-    r"(?:bored|sick|tired) of|fed up (?:of|with)|had enough of|"
+    r"(?:bored|sick|tired) of|fed up (?:of|with)|had enough of|(?:cant|cannot|can not|could never) (?:walk|run|move) in|"
     r"(?:wouldnt|would not|wont|will not) be (?:seen|caught) (?:dead )?(?:in|wearing))"
 )
 _NOT_EXCLUSION = re.compile(
@@ -217,7 +217,7 @@ def _verb_dresses(text: str, m: re.Match[str]) -> bool:
 
 
 # a saree's blouse fabric, a breast pump, "hoping the bag turns up": no garment or bag to look for
-_NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bsleeping bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
+_NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bdress sizes?\b|\bsleeping bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
                                r"\b(?:the|my|our) (?:bag|suitcase|luggage|backpack)s? "
                                r"(?:might |may |will |should |could |still |finally )*(?:turns? up|arrives?|shows? up|"
                                r"comes? back|gets? here|got lost|was lost|went missing)\b|"
@@ -301,10 +301,9 @@ def spoken_stem(text: str, kind: ProductType) -> str | None:
     "joggers" → jogger): products named so come first."""
     if len(kind.stems) < 2:
         return None
-    for m in _TYPE_RE.finditer(text):
-        if TYPE_WORDS[m.group(1)] == kind.name:
-            return next((stem for stem in kind.stems if stem in m.group(1)), None)
-    return None
+    said = [stem for m in _TYPE_RE.finditer(text) if TYPE_WORDS[m.group(1)] == kind.name
+            for stem in kind.stems if stem in m.group(1)]
+    return max(said, key=len, default=None)  # "heels … like block heels": block heel
 
 
 _GENERAL_WITH_STEMS = frozenset({"jacket", "dress"})

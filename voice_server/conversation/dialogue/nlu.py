@@ -17,7 +17,7 @@ from commerce.catalog.vocabulary import (
     WOMENSWEAR_WORDS,
     descriptor_stems,
 )
-from commerce.sizing.charts import ALPHA_SIZES
+from commerce.sizing.charts import ALPHA_SIZES, ONESIZE_CATEGORIES
 from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS, ORDINALS
@@ -177,7 +177,7 @@ SET_PROFILE = _rx(
     r"\bi prefer\b",
 )
 SIZE_ADVICE = _rx(
-    r"\bwhat size\b",
+    r"\bwhat size\b", r"\bwhat (?:waist|dress|shoe|collar|chest|ring) size (?:would|is|does|should)\b",
     r"\bwhich size\b",
     r"\bwhat sizes? should\b",
     r"\bwill (?:it|this|that|they) fit\b",
@@ -389,6 +389,7 @@ NOT_SOLD_GOODS = _rx(
 )
 # Services the shop does not offer, asked in the middle of shopping ("can you gift wrap it").
 SERVICES = _rx(
+    r"\b(?:get|have) (?:it|them|this|that|those) gift ?wrap(?:ped)?\b",
     r"\bgift ?wrap(?:ped|ping)?\b", r"\bwrap (?:it|them) (?:up )?(?:as a gift|for me|nicely)\b",
     r"\b(?:add|pop|put|include|write|slip) (?:in )?(?:a |an )?(?:little )?(?:gift )?(?:card|note|message)\b",
     r"\bengrav(?:e|ed|ing)\b", r"\bmonogram", r"\bprint (?:their|his|her|my|our|the|a) names?\b",
@@ -574,7 +575,7 @@ _KEEP_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _OTHERS_RE = re.compile(r"\b(?:some |any )?(?:different|other) (?:ones|options|styles)\b|\bsomething else\b|"
                         r"\b(?:give|show) (?:me |us )?others?$")  # "these are not nice, give me other"
 _PLAIN_DISLIKED_RE = re.compile(r"\b(?:finds |find )?plain (?:ones |stuff |things |tees |t shirts )?(?:are |is |s )?(?:too |a bit |so |kinda )?"
-                                r"(?:boring|dull|bland)\b|\b(?:bored of|sick of|tired of|hates?|doesnt like|dont like|nothing) plain\b")
+                                r"(?:boring|dull|bland)\b|\b(?:bored of|sick of|tired of|hates?|doesnt like|dont like|nothing|not|no) plain\b")
 _PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing patterned|solid colou?rs?)\b")
 PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
 _CHOICE_RE = re.compile(r"^(?:(?:the|that|those) )?(?:(?:first|second|third|fourth|fifth|last) (?:ones?|pair)|first (?:two|2|three|3))"
@@ -645,6 +646,7 @@ def _split_sizes(text: str, line: LineRef | None) -> list[tuple[int, str]] | Non
 
 _HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night|weekend)\b")
 _SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
+                            r"\b(?:add|get|take|grab) a second (?:one|pair)\b|"  # "add a second one for my roommate"
                             r"\banother (?:one|pair) of (?:those|them|that|the same)\b|^(?:and |ok )?another(?: one| pair)? in\b")
 _SAME_FOR_RE = re.compile(r"\bsame (?:one |thing )?for (?:her|him|his|my|their|the)\b")  # "the exact same for her sister"
 _BESIDE_RE = re.compile(r"\bthe (?:one|pair) (before|after) (?:that|it|that one)\b")  # by the one just picked
@@ -889,6 +891,10 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         types = [PRODUCT_TYPES["outfit"]]  # "a first date on friday, what should i wear"
     category, stems, type_name = meaning.combine_types(meaning.narrowed(said, types), either=either)
     prefer = meaning.spoken_stem(said, types[0]) if len(types) == 1 else None
+    if len(types) == 2 and types[0].category == types[1].category and (narrower := next((
+            stem for kind, other in (types, types[::-1]) for stem in kind.stems
+            if any(o != stem and o in stem for o in other.stems)), None)):
+        prefer = narrower  # "heels, something chunky like block heels": block heels first
     if category == "ethnic_sets" and (part := _SET_PART_RE.search(said)):
         prefer = part.group(1)  # "a kurta set, something with churidar": the sets that come with one
     if type_name is None and state.filters.category == "jackets" and _WARMER_RE.search(t):
@@ -985,6 +991,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["occasion"] = None  # "those look kinda casual, anything dressier": the complaint, not the ask
     if values["occasion"] == "gym" and (values["category"] or values["product_type"]):
         values["occasion"] = None  # "joggers for the gym": all joggers are; the tag only picks for "gym clothes"
+    if (values["size"] in ALPHA_SIZES and (values["category"] or state.filters.category) in ONESIZE_CATEGORIES
+            and not values.get("reference")):
+        values["size"] = None  # "hoops maybe? like small hoops": how big, for one-size jewellery
     return Slots(**{k: v for k, v in values.items() if v is not None})
 
 
@@ -1096,7 +1105,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.set_profile, 0.75
     if _OTHERS_RE.search(text) and state.shown:
         return Intent.more_results, 0.85  # "give me some different ones": not "give me" the product
-    if ADD.search(text) and (state.shown or slots.reference is not None or state.pending is not None):
+    if ADD.search(text) and (state.shown or slots.reference is not None or state.pending is not None) and not (
+            slots.topic == "service" and not ADD.search(SERVICES.sub(" ", text))):  # "can i get it gift wrapped"
         if not (slots.reference is None and (slots.category or slots.product_type) and not CART_WORD.search(text)):
             return Intent.add_to_cart, 0.9
     narrowed = bool(slots.exclude_colours or slots.exclude_words or slots.exclude_brands or slots.colours
@@ -1361,6 +1371,7 @@ _TERSE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(?:my |the )?(?:cart|basket|trolley)", "show my cart"),
         (r"(?:the )?sizes(?: available)?|what sizes|which sizes", "what sizes does it come in"),
     ))
+_AM_RE = re.compile(r"\b(make|add|take|buy|put|give me|bring) am\b")  # Nigerian Pidgin "make am two": it
 _BACK_RE = re.compile(r"(?:and |ok |okay |so |no |wait |actually )*(?:go back(?: one| a page)?|back|"
                       r"(?:the )?previous(?: ones| page| results| list)?|(?:go )?back to the (?:previous|last|earlier) ones|"
                       r"the ones (?:before|from before))(?: please| again)?")
@@ -1385,7 +1396,8 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     ("add the first one in medium and show me sandals") become one understanding each, the
     later ones in ``then``: a part with only a product and a size ("and the third in large")
     repeats the first part's cart action."""
-    prepared = _expand_terse(meaning.whose_turn(meaning.restart(_strip_fillers(_EM_RE.sub("them", prepare(text))))))
+    prepared = _expand_terse(meaning.whose_turn(meaning.restart(_strip_fillers(
+        _AM_RE.sub(r"\1 it", _EM_RE.sub("them", prepare(text)))))))
     if _BACK_RE.fullmatch(prepared) and (state.offset > 0 or state.earlier):
         return Understanding(intent=Intent.more_results, slots=Slots(page="back"), confidence=0.9)
     if state.last_line is not None and state.pending is None and (count := _BARE_COUNT_RE.fullmatch(prepared)):
@@ -1421,7 +1433,7 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
         # "not yet, he needs a belt as well, show me men's belts": no to paying, and a new search
         free = understand(text, state.model_copy(update={"pending": None}), vocab)
         if (free.intent in (Intent.search, Intent.refine) and _names_product(free)) or free.intent in (
-                Intent.remove_from_cart, Intent.update_cart):  # "wait no, not yet, take the white one out"
+                Intent.remove_from_cart, Intent.update_cart, Intent.add_to_cart):  # "wait no, not yet, take the white one out"
             return whole.model_copy(update={"then": [free]})
     if whole.intent == Intent.checkout and state.shown and (cue := CHECKOUT.search(prepared)):
         picked = _DONE_RE.sub(sx.BLANK, sx._blank(prepared, cue))  # "second pair, that's everything, check out"
