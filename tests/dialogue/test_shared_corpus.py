@@ -46,39 +46,47 @@ OWN_SETS = {
     "dev_everyday_c.json": 130,  # 134/146
     "dev_everyday_d.json": 131,  # 135/145
     "dev_everyday_e.json": 130,  # 134/143
-    "dev_everyday_f.json": 117,  # 121/132
-    "dev_everyday_g.json": 114,  # 118/145
+    "dev_everyday_f.json": 118,  # 122/132
+    "dev_everyday_g.json": 113,  # 117/145
     "dev_everyday_h.json": 122,  # 126/142
     "dev_everyday_i.json": 119,  # 123/135
     "dev_everyday_j.json": 113,  # 117/135
-    "dev_everyday_k.json": 101,  # 105/120
+    "dev_everyday_k.json": 100,  # 104/120
     "dev_everyday_l.json": 120,  # 124/142
     "dev_everyday_m.json": 123,  # 127/150
-    "dev_everyday_n.json": 125,  # 129/150
+    "dev_everyday_n.json": 126,  # 130/150
     "dev_everyday_o.json": 125,  # 129/150
     "dev_everyday_p.json": 129,  # 133/149
     "dev_everyday_q.json": 150,  # 154/170
-    "dev_everyday_r.json": 144,  # 148/167
+    "dev_everyday_r.json": 147,  # 151/167
     "dev_everyday_s.json": 131,  # 135/143
     "dev_everyday_t.json": 131,  # 135/155
     "dev_everyday_u.json": 142,  # 146/163
     "dev_everyday_v.json": 137,  # 141/152
     "dev_everyday_w.json": 137,  # 141/154
     "dev_everyday_x.json": 119,  # 123/162
-    "dev_everyday_y.json": 141,  # 145/157
-    "dev_everyday_z.json": 148,  # 152/177
+    "dev_everyday_y.json": 143,  # 147/157
+    "dev_everyday_z.json": 150,  # 154/177
     "dev_everyday_aa.json": 147,  # 151/159
     "dev_everyday_ab.json": 138,  # 142/167
     "dev_everyday_ac.json": 143,  # 147/164
     "dev_everyday_ad.json": 141,  # 145/183
     "dev_everyday_ae.json": 152,  # 156/167
-    "dev_everyday_af.json": 131,  # 135/165
+    "dev_everyday_af.json": 143,  # 147/165
+    "dev_everyday_ag.json": 140,  # 144/155
+    "dev_everyday_ah.json": 129,  # 133/149
+    "dev_everyday_ai.json": 141,  # 145/153
+    "dev_everyday_aj.json": 134,  # 138/161
+    "dev_everyday_ak.json": 163,  # 167/173
+    "dev_everyday_al.json": 121,  # 125/150
+    "dev_everyday_am.json": 147,  # 151/163
+    "dev_everyday_an.json": 122,  # 126/168
     "dev_budget_cart.json": 98,  # 102/124
     "dev_corrections.json": 98,  # 102/108
     "dev_events.json": 105,  # 109/122
-    "dev_gifts_occasions.json": 107,  # 111/125
+    "dev_gifts_occasions.json": 109,  # 113/125
     "dev_mixed.json": 118,  # 122/135
-    "heldout_everyday.json": 109,  # 113/145
+    "heldout_everyday.json": 111,  # 115/145
     "heldout_everyday_2.json": 116,  # 120/139
     "heldout_everyday_3.json": 109,  # 113/136
     "heldout_families.json": 96,  # 100/109

@@ -237,7 +237,7 @@ _WORN_WITH_RE = re.compile(
     rf"|\b(?:im|i am|hes|shes|he is|she is|i wear|i take|he wears|she wears|he takes|she takes) (?:an? |size )?"
     rf"(?:[a-z0-9]+ ){{1,4}}?in (?:most |all |his |her |my )?({TYPE_ALT})\b"
     # "black's too harsh with his suit": a garment of theirs, worn with what is asked for
-    rf"|\b(?:with|against) (?:my|his|her|your|their) "
+    rf"|\b(?:with|against) (?:my|his|her|their) "
     rf"(?:\w+ )??({TYPE_ALT})\b"
 )  # not "sandals to go with it, flat ones": the garment after "with it" is the one asked for
 
