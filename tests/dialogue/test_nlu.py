@@ -306,9 +306,7 @@ def test_picks_questions_and_quantities_about_the_list(vocab: Vocabulary) -> Non
     with_line = state.model_copy(update={"cart": CartSummary(item_count=2, total_cents=2000)})
     one = understand("only the one is fine", with_line, vocab)
     assert (one.intent, one.slots.quantity) == (Intent.update_cart, 1)
-    order = understand("please go ahead and place my order", state, vocab)
-    assert (order.intent, order.slots.place_now) == (Intent.checkout, True)
-    assert understand("checkout please", state, vocab).slots.place_now is None
+    assert understand("please go ahead and place my order", state, vocab).intent == Intent.checkout
     split = understand("the first one in medium and she needs a belt too", state, vocab)
     assert split.intent == Intent.add_to_cart and [u.slots.product_type for u in split.then] == ["belt"]
 
@@ -823,8 +821,8 @@ def test_a_child_by_school_year_or_an_age_before_the_word(vocab: Vocabulary) -> 
 def test_paying_asks_first_and_other_ways_to_say_yes_order_bye_and_the_total(vocab: Vocabulary) -> None:
     for asked in ("right, let me pay", "i'll pay now", "finish my order please", "we would like to order now"):
         got = understand(asked, fresh(), vocab)
-        assert got.intent == Intent.checkout and not got.slots.place_now, asked
-    assert understand("ok then place my order", fresh(), vocab).slots.place_now
+        assert got.intent == Intent.checkout, asked
+    assert understand("ok then place my order", fresh(), vocab).intent == Intent.checkout
     waiting = DialogueState(conversation_id="t", pending=PendingConfirmation(kind="checkout"))
     for yes in ("ja please", "sige, go", "sawa"):
         assert understand(yes, waiting, vocab).intent == Intent.confirm, yes
@@ -1278,3 +1276,20 @@ def test_kinds_narrowed_in_passing_units_and_sizes_that_do_not_apply(vocab: Voca
     assert understand("the earrings, make am three", added, vocab).slots.quantity == 3
     assert understand("she is a uk 12, what dress size would that be", listed, vocab).intent == (
         Intent.size_advice)
+
+
+def test_each_line_someone_new_and_a_colour_only_named_in_passing(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"V Women {c.title()} Crop Top", brand="V", price_cents=900, colour=c,
+                          category="tops", sizes_available=["S", "M"]) for i, c in ((1, "yellow"), (2, "green"), (3, "red"))]
+    both = DialogueState(conversation_id="t", shown=shown, last_line=LineRef(product_id=3, size="S"),
+                         filters=SearchFilters(category="tops", gender="women"),
+                         cart=CartSummary(item_count=2, total_cents=1800, product_ids=[2, 3]))
+    each = understand("let's do three of each", both, vocab)
+    assert (each.intent, each.slots.quantity, each.slots.reference) == (Intent.update_cart, 3, "ordinal:2,3")
+    assert understand("hmm, ditch the first one", both, vocab).intent == Intent.remove_from_cart
+    assert understand("now something similar for her brother", both, vocab).intent == Intent.refine
+    two_tone = both.model_copy(update={"shown": [*shown[:2], ShownProduct(
+        id=4, name="K Women Blue & Red Floral Crop Top", brand="K", price_cents=900, colour="blue", category="tops")]})
+    redder = understand("the red ones if you have them", two_tone, vocab)
+    assert (redder.intent, redder.slots.colours) == (Intent.refine, ["red"])
+    assert understand("and a brown to bag to go with it", fresh(), vocab).slots.name_prefer == "tote"

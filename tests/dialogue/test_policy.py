@@ -58,6 +58,9 @@ async def test_checkout_asks_before_charging(engine_factory: Factory) -> None:
     again = await engine.handle(confirmed.new_state, "yes")  # a second yes must not order twice
     assert shop.calls.count("place_order") == 1
     assert "order" not in again.payload
+    told, state = await talk(engine, "belts for men", "add the first one", "ok go ahead and place my order")
+    assert told[-1].reply_text.endswith("Shall I place the order?"), told[-1].reply_text  # read back first
+    assert shop.calls.count("place_order") == 1 and state.pending is not None and state.pending.kind == "checkout"
 
 
 async def test_paid_orders_are_reported_as_charged(engine_factory: Factory) -> None:

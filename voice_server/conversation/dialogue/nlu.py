@@ -22,7 +22,7 @@ from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS, ORDINALS
 from voice_server.conversation.dialogue.numbers import prepare
-from voice_server.conversation.dialogue.references import of_kind, recalled_list, resolve_one
+from voice_server.conversation.dialogue.references import filed_in_colour, of_kind, recalled_list, resolve_one
 from voice_server.conversation.dialogue.state import DialogueState, LineRef
 from voice_server.conversation.dialogue.understanding import SEARCH_SLOTS, Intent, Slots, Understanding
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
@@ -112,14 +112,6 @@ CHECKOUT = _rx(
     r"\b(?:(?:i|we)(?: would|d)? like|(?:i|we) want|(?:i|we) wanna|ready) to order(?: (?:it|them|now|please|then))*$",
     r"\bmake i pay\b",
 )
-# Checkout said as an order to place it, not a wish to see the total first.
-# "Pay now", "let me pay" and "finish the order" ask to start paying: the total is read back for a yes first.
-PLACE_NOW = _rx(
-    r"\b(?:place|complete|confirm|submit|put through) (?:the|my|this|an) order\b",
-    r"\bput (?:the|my) order through\b",
-    r"\bgo ahead and (?:order|buy) (?:it|them|that|those|everything)\b",
-    r"\bcomplete (?:the|my) purchase\b",
-)
 VIEW_CART = _rx(
     r"\b(?:whats|what is|what s|show|see|read|check|review|view|open) (?:in )?(?:my|the) "
     r"(?:cart|basket|bag)\b",
@@ -142,6 +134,7 @@ REMOVE = _rx(
     r"\btake (?:the |that |those |these |it |them )?(?:[\w]+ ){0,3}?out\b(?! of stock)",
     r"\btake (?:the|that|those|these) (?:[\w]+ ){0,3}?off\b(?! (?:the price|\d))",  # "take the heels off"
     r"\bforget (?:about )?(?:the|that|those|these)\b(?! (?:colou?r|budget|price|brand|size)\b)",
+    r"\b(?:scrap|ditch|bin) (?:the|that|those|these|it|them)\b(?! (?:colou?r|budget|price|brand|size|idea)\b)",
     r"\b(?:remove|delete|take (?:out|off)|drop(?! of)|get rid of|throw out|dont want (?:the|that|it)(?! \w+ with)(?! (?:\w+ing|to look|too|so) )|"
     r"no longer want)\b",
     r"\btake [\w ]{1,30}? (?:out of|off) (?:my|the)\b",
@@ -649,6 +642,7 @@ _SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:again|too|as well|but|in)\b|\bo
                             r"\b(?:add|get|take|grab) a second (?:one|pair)\b|"  # "add a second one for my roommate"
                             r"\banother (?:one|pair) of (?:those|them|that|the same)\b|^(?:and |ok )?another(?: one| pair)? in\b")
 _SAME_FOR_RE = re.compile(r"\bsame (?:one |thing )?for (?:her|him|his|my|their|the)\b")  # "the exact same for her sister"
+_OF_EACH_RE = re.compile(r"\b(\d|one) of each\b(?! (?:colou?r|size|kind|style))")
 _BESIDE_RE = re.compile(r"\bthe (?:one|pair) (before|after) (?:that|it|that one)\b")  # by the one just picked
 _SAME_SIZE_RE = re.compile(r"\bsame size(?: as (?:the|his|her|my|that|those|before|the other)(?: \w+)?)?\b|\bin that size too\b")
 _THEIR_SIZE_RE = re.compile(r"\b(?:in )?(?:his|her|my|their) (?:usual )?size\b")
@@ -805,7 +799,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         ref, t = sx.extract_ordinal_reference(t)
     if ref is None and colour_ref:
         said_colour = colour_ref.group(1)  # "the tan ones", named tan on screen though filed as brown
-        colour = said_colour if any(re.search(rf"\b{said_colour}\b", p.name.lower()) for p in state.shown) else (
+        colour = said_colour if any(re.search(rf"\b{re.escape(said_colour)}\b", p.name.lower()) for p in state.shown) else (
             vocab.canonical_colour(said_colour) or said_colour)
         ref = f"colour:{colour}"
         t = _COLOUR_REF_RE.sub(sx.BLANK, t)
@@ -980,7 +974,6 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
             r"(?:does|do|is|are|has|have)\b", text):
         values["topic"] = "material"  # "does the second one have a leather strap"
     values["keep_only"] = True if _KEEP_ONLY_RE.search(text) else None
-    values["place_now"] = True if PLACE_NOW.search(text) else None
     feature = _FEATURE_RE.search(text)
     values["feature"] = next(g for g in feature.groups() if g) if feature else None
     if values["topic"] == "includes" and (extra := _COMES_WITH_RE.search(text)):
@@ -1027,8 +1020,9 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     asked_of_one = bool(slots.reference and slots.reference.startswith("ordinal") and state.shown)
     if ((OUT_OF_SCOPE.search(text) and not _SHOPPING_FOR_RE.search(text)) or NOT_SOLD_GOODS.search(text)) and not (
             slots.category or slots.product_type or slots.exclude_words or slots.exclude_colours  # "no florals, … sofa"
-            or asked_of_one or (slots.size and state.last_line is not None)  # "make that a 34, … pizza lately"
-            or (slots.price_trend and state.shown)):  # "something cheaper, he'll spill mithai all over it anyway"  # "would a laptop fit in the second one": a question about it
+            or asked_of_one  # "would a laptop fit in the second one": a question about it
+            or (slots.size and state.last_line is not None)  # "make that a 34, … pizza lately"
+            or (slots.price_trend and state.shown)):  # "something cheaper, he'll spill mithai all over it anyway"
         return Intent.out_of_scope, 0.8
     if slots.topic in ("service", "delivery", "returns_policy", "payment") and not (
             slots.reference and ADD.search(SERVICES.sub(" ", text))):
@@ -1103,7 +1097,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.set_profile, 0.85
     if slots.measurements and not shopping:  # "men's sizes, he's six foot two, and grey if you have it": a search
         return Intent.set_profile, 0.75
-    if _OTHERS_RE.search(text) and state.shown:
+    someone_new = slots.gender is not None and state.filters.gender not in (None, slots.gender)
+    if _OTHERS_RE.search(text) and state.shown and not someone_new:
         return Intent.more_results, 0.85  # "give me some different ones": not "give me" the product
     if ADD.search(text) and (state.shown or slots.reference is not None or state.pending is not None) and not (
             slots.topic == "service" and not ADD.search(SERVICES.sub(" ", text))):  # "can i get it gift wrapped"
@@ -1111,7 +1106,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             return Intent.add_to_cart, 0.9
     narrowed = bool(slots.exclude_colours or slots.exclude_words or slots.exclude_brands or slots.colours
                     or slots.brands or slots.price_max or slots.price_min or slots.style or slots.material)
-    if MORE.search(text) and (state.shown or not slots.has_search_slots()) and not narrowed:
+    if MORE.search(text) and (state.shown or not slots.has_search_slots()) and not narrowed and not someone_new:
         return Intent.more_results, 0.9  # not "a few more kurtas" first thing, not "pink she doesn't like, what else"
     if _CHOICE_RE.search(text) and state.shown and slots.reference and not slots.has_search_slots():
         return Intent.add_to_cart, 0.8  # "yeah that first one": the pick, after a list
@@ -1252,7 +1247,7 @@ ALLOWED_SLOTS: dict[Intent, frozenset[str]] = {
     Intent.goodbye: _NO_SLOTS,
     Intent.help: _NO_SLOTS,
     Intent.view_cart: frozenset({"in_currency"}),
-    Intent.checkout: frozenset({"place_now"}),
+    Intent.checkout: _NO_SLOTS,
     Intent.unknown: _NO_SLOTS,
     Intent.out_of_scope: frozenset({"topic", "gender"}),  # "swimmers for my grandson": who it is for stays
     Intent.clear_cart: _NO_SLOTS,
@@ -1311,6 +1306,11 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
         return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
             reference=shown, product_type=None if shown else whole.slots.product_type,
             size=whole.slots.size, quantity=whole.slots.quantity))
+    in_cart = [i + 1 for i, p in enumerate(state.shown) if p.id in state.cart.product_ids]
+    if (each := _OF_EACH_RE.search(prepared)) and len(in_cart) > 1 and whole.intent != Intent.search:
+        # "make it two of each": every line of the products on screen
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+            quantity=1 if each.group(1) == "one" else int(each.group(1)), reference="ordinal:" + ",".join(map(str, in_cart))))
     picked_ref = (whole.slots.reference or sx.extract_ordinal_reference(prepared)[0]) if again is not None else None
     if again is not None and (not_the := _NOT_THE_PICK_RE.search(prepared)) and ORDINALS[not_the.group(1)] == (
             state.shown.index(again) + 1):  # "not the second one, the third", "i meant the first one not the second"
@@ -1425,7 +1425,7 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
         return more
     ref = whole.slots.reference or ""
     if (whole.intent in (Intent.product_details, Intent.refine) and ref.startswith("colour:") and state.shown
-            and _SHOW_INSTEAD_RE.search(prepared) and resolve_one(ref, state) is None):  # "show me the black ones instead", none of them black
+            and _SHOW_INSTEAD_RE.search(prepared) and not filed_in_colour(ref.split(":", 1)[1], state)):  # "show me the black ones instead", none of them black
         colour = ref.split(":", 1)[1]
         return whole.model_copy(update={"intent": Intent.refine, "slots": whole.slots.model_copy(
             update={"reference": None, "colour": vocab.canonical_colour(colour) or colour, "colours": [colour]})})

@@ -68,6 +68,8 @@ def normalise_text(text: str) -> str:
     t = re.sub(r"\bsee ?through\b", "sheer", t)  # "nothing see-through": one word for the exclusion
     t = _SPLIT_WORDS.sub(lambda m: m.group(0).replace(" ", ""), t)  # speech-to-text's "ear rings", "sweat shirt"
     t = re.sub(r"\btea shirt", "t shirt", t)  # heard as "tea shirt"
+    t = re.sub(r"\b(an?|black|white|brown|tan|beige|red|blue|navy|green|grey|pink|canvas|leather|big|large) (?:to|toe) bag",
+               r"\1 tote bag", t)  # "a black to bag to match" (not "add it to bag")
     t = re.sub(r"\b(add|get|take|buy|want|need|give me) to of\b", r"\1 two of", t)  # "add to of the first one"
     t = re.sub(r"(\d),(\d{3})", r"\1\2", t)
     t = _PREFIXED.sub(lambda m: f" {m.group(2)} {_PREFIX_CODE.get(m.group(1), m.group(1))} ", t)

@@ -882,10 +882,7 @@ class DialogueEngine:
             turn.reply = "Your cart is empty, so there's nothing to check out yet."
             return
         turn.cart = cart
-        self._ask_to_place(turn, cart)
-        if turn.u.slots.place_now:  # "go ahead and place the order": already said yes
-            turn.cart = None
-            await self._confirm(turn)
+        self._ask_to_place(turn, cart)  # even "place the order": the total is read back for a yes first
 
     def _ask_to_place(self, turn: _Turn, cart: Cart, prefix: str = "") -> None:
         count = cart.item_count

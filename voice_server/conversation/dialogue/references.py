@@ -29,9 +29,8 @@ def resolve_many(reference: str | None, state: DialogueState) -> list[ShownProdu
         return shown[:1] if len(shown) == 1 else []
     if reference.startswith("colour:"):
         colour = reference.removeprefix("colour:")
-        filed = [p for p in shown if p.colour and (p.colour == colour or colour in p.colour.split())]
         # "the navy one": filed under blue, navy blue by its name
-        return filed or [p for p in shown if re.search(rf"\b{re.escape(colour)}\b", p.name.lower())]
+        return filed_in_colour(colour, state) or [p for p in shown if re.search(rf"\b{re.escape(colour)}\b", p.name.lower())]
     if reference.startswith("brand:"):
         brand = reference.removeprefix("brand:").lower()
         return [p for p in shown if p.brand.lower() == brand or p.brand.lower().startswith(f"{brand} ")]  # Puma Motorsport
@@ -48,6 +47,11 @@ def resolve_many(reference: str | None, state: DialogueState) -> list[ShownProdu
         pick = min if reference == "cheapest" else max
         return [pick(compared, key=lambda p: p.price_cents)]
     return []
+
+
+def filed_in_colour(colour: str, state: DialogueState) -> list[ShownProduct]:
+    """The products on screen the catalog files under ``colour``."""
+    return [p for p in state.shown if p.colour and (p.colour == colour or colour in p.colour.split())]
 
 
 def resolve_one(reference: str | None, state: DialogueState) -> ShownProduct | None:

@@ -117,8 +117,6 @@ class Slots(BaseModel):
         None, description="filters of the last search a new one keeps ('same budget', 'same colour')")
     keep_only: bool | None = Field(None, description="the cart keeps only the line named, the others go "
                                                       "('just keep the third one')")
-    place_now: bool | None = Field(None, description="checkout said as an order to place it ('place the order', "
-                                                     "'pay now'): no need to ask again")
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
