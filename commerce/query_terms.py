@@ -20,13 +20,21 @@ from decimal import Decimal, InvalidOperation
 
 from commerce.catalog.vocabulary import PRODUCT_TYPES, TYPE_WORDS
 
+
+def _names_its_own_category(phrase: str, category: str) -> bool:
+    """"kurta set" (ethnic sets) is not a kurta (kurtas): the whole phrase names the category."""
+    return any(PRODUCT_TYPES[TYPE_WORDS[word]].category not in (None, category)
+               for word in phrase.split() if word in TYPE_WORDS)
+
+
 # Garment nouns → demo category: the shop's one vocabulary (commerce.catalog.vocabulary), plus the
 # singular stems of plural-only words that ``_singular`` produces. Several-word names of narrower types
-# are left out, so their descriptive word is still matched as text.
+# are left out, so their descriptive word is still matched as text, unless a word in them belongs to
+# another category ("kurta set" is an ethnic set, not a kurta).
 CATEGORY_WORDS: dict[str, str] = {
     **{phrase: category for phrase, name in TYPE_WORDS.items()  # "running shoes" keeps "running" as a word
        if (category := PRODUCT_TYPES[name].category) is not None
-       and (" " not in phrase or not PRODUCT_TYPES[name].stems)},
+       and (" " not in phrase or not PRODUCT_TYPES[name].stems or _names_its_own_category(phrase, category))},
     "jegging": "jeans", "culotte": "trousers", "short": "shorts", "salwar": "ethnic_sets",
     "pyjama": "nightwear", "pajama": "nightwear", "brief": "innerwear", "boxer": "innerwear",
     "trunk": "innerwear", "tight": "activewear", "flip-flop": "sandals", "slipper": "sandals",
