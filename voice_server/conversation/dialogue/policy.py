@@ -33,6 +33,7 @@ from voice_server.conversation.dialogue import replies as say
 from voice_server.conversation.dialogue.nlu import RuleBasedUnderstander
 from voice_server.conversation.dialogue.port import ShopPort
 from voice_server.conversation.dialogue.references import (
+    at_ordinal,
     keep_shown,
     match_size,
     recall,
@@ -734,9 +735,7 @@ class DialogueEngine:
         kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
         if line is None and kind is not None and slots.reference and slots.reference.startswith("ordinal:"):
             of_kind = [ln for ln in cart.lines if _is_kind(kind, ln.name, ln.brand)]  # "the second pair of earrings"
-            index = int(slots.reference.removeprefix("ordinal:").split(",")[0])
-            position = index - 1 if index > 0 else len(of_kind) + index
-            line = of_kind[position] if 0 <= position < len(of_kind) else None
+            line = at_ordinal(of_kind, int(slots.reference.removeprefix("ordinal:").split(",")[0]))
         if line is None and slots.reference and slots.reference.startswith(("colour:", "brand:")):
             said = slots.reference.split(":", 1)[1]  # "take the white one out" when the white one is no longer shown
             named = [ln for ln in cart.lines if _line_mentions(ln.name, ln.brand, said)]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import TypeVar
 
 from voice_server.conversation.dialogue.state import DialogueState, ShownList, ShownProduct
 
+T = TypeVar("T")
 EARLIER_LISTS = 3  # lists kept behind the one on screen
 
 
@@ -15,13 +18,7 @@ def resolve_many(reference: str | None, state: DialogueState) -> list[ShownProdu
     if reference is None:
         return []
     if reference.startswith("ordinal:"):
-        picked: list[ShownProduct] = []
-        for part in reference.removeprefix("ordinal:").split(","):
-            index = int(part)
-            position = index - 1 if index > 0 else len(shown) + index
-            if 0 <= position < len(shown):
-                picked.append(shown[position])
-        return picked
+        return [p for part in reference.removeprefix("ordinal:").split(",") if (p := at_ordinal(shown, int(part)))]
     if reference == "focus":
         focus = state.shown_by_id(state.focus_id)
         if focus is not None:
@@ -47,6 +44,12 @@ def resolve_many(reference: str | None, state: DialogueState) -> list[ShownProdu
         pick = min if reference == "cheapest" else max
         return [pick(compared, key=lambda p: p.price_cents)]
     return []
+
+
+def at_ordinal(items: Sequence[T], index: int) -> T | None:
+    """The ``index``-th item counting from 1, or from the end when negative ("the last one": -1)."""
+    position = index - 1 if index > 0 else len(items) + index
+    return items[position] if 0 <= position < len(items) else None
 
 
 def filed_in_colour(colour: str, state: DialogueState) -> list[ShownProduct]:

@@ -397,7 +397,6 @@ _QTY_VERB_RE = re.compile(
     r"\b(?:add|get|buy|take|want|order|need|give\sme|make\sit|make\sthat|quantity)\s(\d{1,2})\b"
     r"(?!\s(?:dollars|bucks|cm|kg|inch|waist|by|x|percent|\d))"
 )
-_QTY_MORE_RE = re.compile(r"\b(\d)\smore\sof\s(?:the\ssame|them|these|those|it|that|_)(?=\s|$)")  # "two more of the same"
 _QTY_TIMES_RE = re.compile(r"\b(?:x\s?|times\s)(\d)\b")
 _QTY_TERSE_RE = re.compile(rf"(?:\b(?:one|1|pair)|(?<!\S)_)\s+(\d)\s+(?:in\s)?(?:an?\s)?(?=(?:{_LETTER_ALT}|_)(?:\s|$))")  # "second one. two. medium" (the size may be blanked)
 
@@ -413,7 +412,7 @@ def extract_quantity(text: str) -> tuple[int | None, str]:
     m = _QTY_VERB_RE.search(text)
     if m and 0 < int(m.group(1)) <= 10:
         return int(m.group(1)), _blank(text, m)
-    m = _QTY_TIMES_RE.search(text) or _QTY_MORE_RE.search(text)
+    m = _QTY_TIMES_RE.search(text)
     if m:
         return int(m.group(1)), _blank(text, m)
     m = _QTY_TERSE_RE.search(text)
