@@ -12,9 +12,15 @@ from typing import Any
 import asyncpg
 
 from commerce.charges import shipping_for, tax_for
-from commerce.models import Cart, CartLine, InvalidQuantity, InvalidSize, NotFound, OutOfStock
-
-MAX_LINE_QUANTITY = 20
+from commerce.models import (
+    MAX_LINE_QUANTITY,
+    Cart,
+    CartLine,
+    InvalidQuantity,
+    InvalidSize,
+    NotFound,
+    OutOfStock,
+)
 
 
 def build_cart(cart_id: int | None, lines: list[CartLine], currency: str = "USD") -> Cart:

@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 FitLabel = Literal["small", "fit", "large"]
 
 
+MAX_LINE_QUANTITY = 20
+"""The most units of one product and size a cart line holds."""
+
 class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -3,8 +3,9 @@
 One search is: structured filters + full-text match in SQL (indexed), a base score
 ``0.7 * ts_rank_cd + 0.3 * popularity`` over the ``RANK_POOL`` most popular matches (popularity
 alone without a text query) for an over-fetched candidate set, then a re-rank in Python by the
-shopper's preferences and order history, then brand diversity (at most 2 of one brand in every
-block of 5). When nothing matches, filters are relaxed in ``RELAXATION_ORDER`` and the dropped
+shopper's preferences and order history, less ``SOLD_OUT_PENALTY`` per size sold out (a product
+a shopper can buy in every size comes before an equal one with holes in its size run), then brand
+diversity (at most 2 of one brand in every block of 5). When nothing matches, filters are relaxed in ``RELAXATION_ORDER`` and the dropped
 ones are reported. The occasion tag comes from keywords in the descriptions, so it is sparse, and
 the word the shopper used for the type (``name_prefer``) is narrower than the type: when fewer than
 ``MIN_TAGGED`` products carry them, the products that match everything else follow
@@ -53,6 +54,7 @@ BOOST_FAVOURITE_BRAND = 0.15
 BOOST_FAVOURITE_COLOUR = 0.10
 BOOST_HISTORY_BRAND = 0.08
 BOOST_HISTORY_CATEGORY = 0.05
+SOLD_OUT_PENALTY = 0.1  # per size of the product's run that is sold out
 DIVERSITY_BLOCK = 5
 DIVERSITY_BRAND_CAP = 2
 CANDIDATE_CHUNK = 60
@@ -302,6 +304,7 @@ class Candidate:
     category: str
     score: float
     row: Any = None
+    sold_out_sizes: int = 0
 
 
 def personal_score(c: Candidate, ctx: ShopperContext) -> float:
@@ -348,7 +351,7 @@ def diversify(items: Sequence[T], key: Callable[[T], str], needed: int, *,
 
 def rerank(candidates: list[Candidate], ctx: ShopperContext, needed: int) -> list[Candidate]:
     for c in candidates:
-        c.score = personal_score(c, ctx)
+        c.score = personal_score(c, ctx) - SOLD_OUT_PENALTY * c.sold_out_sizes
     ordered = sorted(candidates, key=lambda c: (-c.score, c.id))
     return diversify(ordered, key=lambda c: c.brand.lower(), needed=needed)
 
@@ -360,6 +363,12 @@ _CARD_COLUMNS = """p.id, p.name, b.name AS brand, p.price_cents, p.currency, p.c
                    p.gender, p.description"""
 # Sizes in stock, in size order: kept on the product row by trigger (migration 0006).
 _SIZES_COLUMN = "p.sizes_in_stock AS sizes"
+
+
+def _sold_out_column(product_id: str) -> str:
+    """How many sizes of the product are sold out (one probe of its few variants)."""
+    return (f"(SELECT count(*) FROM product_variants v WHERE v.product_id = {product_id}"
+            " AND v.stock <= v.reserved) AS sold_out_sizes")
 
 _TSQ_ALL = "websearch_to_tsquery('english', $1)"
 _TSQ_ANY = "to_tsquery('english', $1)"  # $1 = any_words(query): "w1 | w2 | ..."
@@ -380,7 +389,8 @@ def _base_sql(sort: str | None, alias: str, text_rank: str | None = None) -> str
 
 
 def _ranked_sql(where: SqlWhere, text_mode: str | None, limit_param: int, sort: str | None = None) -> str:
-    """Top candidates by base score: id, brand, colour, category, base and ``n_matches``.
+    """Top candidates by base score: id, brand, colour, category, base, ``sold_out_sizes`` and
+    ``n_matches``.
 
     Only what re-ranking needs is read, so browsing is answered from the covering
     ``products_category_popularity_idx`` / ``products_popularity_cover_idx`` (index-only scans, no
@@ -391,7 +401,7 @@ def _ranked_sql(where: SqlWhere, text_mode: str | None, limit_param: int, sort: 
     a fifth of the catalog stays bounded."""
     if text_mode is None:
         order = "p.popularity DESC" if sort is None else "base DESC"
-        return f"""SELECT c.id, b.name AS brand, c.colour, c.category, c.base,
+        return f"""SELECT c.id, b.name AS brand, c.colour, c.category, c.base, {_sold_out_column("c.id")},
                           (SELECT count(*) FROM (SELECT 1 FROM products p WHERE {where.sql()}
                                                  LIMIT {COUNT_CAP}) n) AS n_matches
                    FROM (SELECT p.id, p.brand_id, p.colour, p.category, {_base_sql(sort, "p")} AS base
@@ -412,7 +422,7 @@ def _ranked_sql(where: SqlWhere, text_mode: str | None, limit_param: int, sort: 
                    SELECT m.id, m.brand_id, m.colour, m.category,
                           {_base_sql(sort, "m", f"ts_rank_cd(m.search_doc, {tsq}, 32)")} AS base
                    FROM matches m ORDER BY base DESC, m.id LIMIT ${limit_param})
-               SELECT top.id, b.name AS brand, top.colour, top.category, top.base,
+               SELECT top.id, b.name AS brand, top.colour, top.category, top.base, {_sold_out_column("top.id")},
                       (SELECT count(*) FROM matches) AS n_matches
                FROM top JOIN brands b ON b.id = top.brand_id
                ORDER BY top.base DESC, top.id"""
@@ -433,7 +443,7 @@ def _candidate_sql(where: SqlWhere, text_mode: str | None, limit_param: int, *, 
                numbered AS (SELECT r.*, row_number() OVER (ORDER BY r.base DESC, r.id) AS rn,
                                    row_number() OVER (PARTITION BY r.brand ORDER BY r.base DESC, r.id) AS brand_rn
                             FROM ranked r)
-               SELECT n.id, n.brand, n.colour, n.category, n.base, n.n_matches, d.*
+               SELECT n.id, n.brand, n.colour, n.category, n.base, n.n_matches, n.sold_out_sizes, d.*
                FROM numbered n LEFT JOIN LATERAL (
                    SELECT p.name, p.price_cents, p.currency, p.gender, p.description, {_SIZES_COLUMN}
                    FROM products p WHERE p.id = n.id
@@ -613,7 +623,8 @@ async def _search(pool: asyncpg.Pool, filters: SearchFilters, ctx: ShopperContex
 
 
 def _ranked(rows: list[Any], ctx: ShopperContext, needed: int, sort: str | None = None) -> list[Candidate]:
-    candidates = [Candidate(r["id"], r["brand"], r["colour"], r["category"], float(r["base"]), r) for r in rows]
+    candidates = [Candidate(r["id"], r["brand"], r["colour"], r["category"], float(r["base"]), r, r["sold_out_sizes"])
+                  for r in rows]
     return candidates if sort else rerank(candidates, ctx, needed=needed)  # in price order, as asked
 
 

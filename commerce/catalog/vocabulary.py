@@ -117,7 +117,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("boxers", "innerwear", "boxer,trunk,brief", "boxers,boxer shorts,boxer briefs,trunks"),
     _t("knickers", "innerwear", "brief,hipster,bikini,boyshort,thong,panty,panties,knicker",
        "knickers,panties,panty,briefs,hipsters,underpants"),
-    _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,sneaks,trainers,trainer,kicks,takkies,tekkies"),
+    _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,sneaks,sneeks,snickers,trainers,trainer,kicks,takkies,tekkies"),
     _t("running shoes", "shoes", "running,sports,training,sneaker",
        "running shoes,running shoe,sports shoes,gym shoes,training shoes,runners,running trainers,running sneakers,"
        "jogging shoes,tennis shoes,tennis shoe,running ones,running pair,"
@@ -337,6 +337,8 @@ RECIPIENT_GENDER: dict[str, str] = {
     "mummy": "women", "mommy": "women", "mama": "women", "granny": "women", "grandmum": "women",
     "grandmom": "women", "stepmum": "women", "stepmom": "women", "gf": "women", "hubby": "men", "bf": "men",
     "stepdad": "men", "daddy": "men", "grandson": "boys", "granddaughter": "girls",
+    "goddaughter": "girls", "god daughter": "girls", "godson": "boys", "god son": "boys", "stepson": "boys",
+    "stepdaughter": "girls", "page boy": "boys", "pageboy": "boys", "flower girl": "girls",
     "da": "men", "ma": "women", "mam": "women", "nana": "women", "nanna": "women", "gramps": "men",
     "aunty": "women", "amma": "women", "appa": "men", "nani": "women", "dadi": "women", "paati": "women",
     "thatha": "men", "lola": "women", "lolo": "men", "nanay": "women", "tatay": "men", "tita": "women", "tito": "men",

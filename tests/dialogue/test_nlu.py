@@ -89,6 +89,12 @@ def test_category_synonyms(spoken: str, category: str, vocab: Vocabulary) -> Non
         ("puma shoes", "Puma"),
         ("tommy hilfigur shirts", "Tommy Hilfiger"),
         ("dresses from w", "W"),
+        # written as they sound: the same Double Metaphone code, spelled close enough
+        ("calvin kline wallets", "Calvin Klein"),
+        ("nikee running shoes", "Nike"),
+        ("peppy jeans for her", "Pepe Jeans"),
+        ("tommy hill figar shirts", "Tommy Hilfiger"),
+        ("lots of pumas", "Puma"),
     ],
 )
 def test_brand_asr_variants(spoken: str, brand: str, vocab: Vocabulary) -> None:
@@ -100,6 +106,10 @@ def test_everyday_words_are_not_brands(vocab: Vocabulary) -> None:
         "show me red tops with pockets",
         "even cheaper shirts",
         "simply some basics jeans for people",
+        "just one please",  # not Just Wow
+        "i need a jumper",  # not Jompers
+        "a warm coat and hes a 40 chest",
+        "about ninety pounds in weight",
     ):
         assert understand(text, fresh(), vocab).slots.brand is None, text
 
@@ -1293,3 +1303,52 @@ def test_each_line_someone_new_and_a_colour_only_named_in_passing(vocab: Vocabul
     redder = understand("the red ones if you have them", two_tone, vocab)
     assert (redder.intent, redder.slots.colours) == (Intent.refine, ["red"])
     assert understand("and a brown to bag to go with it", fresh(), vocab).slots.name_prefer == "tote"
+
+
+def test_sizes_said_for_someone_picks_past_the_list_and_who_goes_first(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"R Women {c} Dress", brand="R", price_cents=1500, colour=c.lower(), category="dresses",
+                          sizes_available=["S", "M", "L"]) for i, c in ((1, "Red"), (2, "Green"), (3, "Blue"))]
+    listed = DialogueState(conversation_id="t", shown=shown, filters=SearchFilters(category="dresses", gender="women"))
+    # the person's size and the garment's: the garment's wins; alone, the person's counts
+    assert understand("she wears a size 14 so the green one in a large", listed, vocab).slots.size == "L"
+    assert understand("pop the first in a small, im normally a 10", listed, vocab).slots.size == "S"
+    # a position alone, two of them, or the priciest, is a pick
+    for said, ref in (("third", "ordinal:3"), ("ok first and second", "ordinal:1,2"), ("the dearest of those", "priciest")):
+        u = understand(said, listed, vocab)
+        assert (u.intent, u.slots.reference) == (Intent.add_to_cart, ref), said
+    aged = understand("the first one, he is six so whatever size fits", listed, vocab)
+    assert (aged.intent, aged.slots.reference) == (Intent.add_to_cart, "ordinal:1")
+    # "hers first", "mine first": whose turn, not the first product
+    turn = understand("gloves for me and my niece, lets do hers first", fresh(), vocab)
+    assert (turn.slots.gender, turn.slots.reference) == ("girls", None)
+    assert understand("coats for my husband and me, mine first", fresh(), vocab).slots.gender == "men"
+    assert understand("a dress for my goddaughter", fresh(), vocab).slots.gender == "girls"
+    # an age then a budget: two numbers, not nine dollars twenty
+    assert understand("shorts for my nephew, he is nine. twenty dollars max", fresh(), vocab).slots.price_max == 2000
+    boys = DialogueState(conversation_id="t", shown=shown, filters=SearchFilters(category="shorts", gender="boys"))
+    assert understand("now for her, same price", boys, vocab).slots.gender == "girls"
+
+
+def test_the_other_one_a_line_by_its_kind_and_a_waist_said_as_a_number(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"K Men Blue Jeans {i}", brand="K", price_cents=2000, category="jeans",
+                          sizes_available=["30", "32", "34"]) for i in (1, 2, 3)]
+    added = DialogueState(conversation_id="t", shown=shown, last_line=LineRef(product_id=2, size="30"),
+                          filters=SearchFilters(category="jeans", gender="men"),
+                          cart=CartSummary(item_count=1, total_cents=2000, product_ids=[2]))
+    other = understand("hmm no the other one, same size", added, vocab)
+    assert (other.intent, other.slots.reference) == (Intent.remove_from_cart, "ordinal:2")
+    assert (other.then[0].intent, other.then[0].slots.reference, other.then[0].slots.size) == (
+        Intent.add_to_cart, "ordinal:1", "30")
+    waist = understand("no make it 34, im not a 30 these days", added, vocab)
+    assert (waist.intent, waist.slots.size, waist.slots.quantity) == (Intent.update_cart, "34", None)
+    assert understand("and make my jeans 2", added, vocab).slots.quantity == 2
+    assert understand("second one in 32 instead", added, vocab).intent == Intent.update_cart
+    actually = understand("oh she said a medium", added.model_copy(update={"last_line": LineRef(product_id=2, size="S")}),
+                          vocab)
+    assert (actually.intent, actually.slots.size) == (Intent.update_cart, "M")
+    assert understand("how do returns work with jeans", added, vocab).slots.topic == "returns_policy"
+    assert understand("would those fit someone five foot six", added, vocab).intent == Intent.size_advice
+    lifted = understand("under 30 dollars, doesnt have to be levis", added, vocab)
+    assert (lifted.slots.brand, lifted.slots.clear) == (None, ["brand"])
+    assert understand("the wrangler ones", added, vocab).intent == Intent.refine  # none of those shown
+    assert understand("a holi outfit for my son", fresh(), vocab).slots.product_type == "ethnic wear"

@@ -195,6 +195,25 @@ async def test_favourite_brand_ranks_higher(pool: Any, new_user: Any) -> None:
     assert favourite in [c.brand for c in personal.products]
 
 
+async def test_a_product_with_sizes_sold_out_ranks_below_the_same_with_a_full_run(pool: Any) -> None:
+    f = SearchFilters(category="jeans", gender="men")
+    before = [c.id for c in (await search_products(pool, f, limit=10)).products]
+    top = before[0]
+    variants = await pool.fetch("SELECT id, stock, reserved FROM product_variants WHERE product_id = $1 ORDER BY id", top)
+    assert len(variants) > 2
+    try:
+        for v in variants[:2]:  # two sizes of the top product sell out
+            await pool.execute("UPDATE product_variants SET reserved = 0, stock = 0 WHERE id = $1", v["id"])
+        after = [c.id for c in (await search_products(pool, f, limit=10)).products]
+        assert after[0] != top  # without the penalty the order is popularity alone, the same as before
+        assert (await get_product(pool, top)).sizes_available  # still sold, in the sizes left
+    finally:
+        for v in variants[:2]:
+            await pool.execute("UPDATE product_variants SET stock = $2, reserved = $3 WHERE id = $1",
+                               v["id"], v["stock"], v["reserved"])
+    assert [c.id for c in (await search_products(pool, f, limit=10)).products] == before
+
+
 async def test_get_product_and_not_found(pool: Any) -> None:
     some = (await search_products(pool, SearchFilters(category="bags"), limit=1)).products[0]
     assert (await get_product(pool, some.id)).id == some.id

@@ -622,21 +622,40 @@ _WHOSE_FIRST_RE = re.compile(rf"\b(?:(?:lets )?do |start with )?(?:my |our )?({_
 
 
 # "some guys shorts", "ladys watches": a department said as who wears it ("hey guys" stays a greeting)
-_DEPARTMENT_WORD_RE = re.compile(rf"(?<!you )(?<!hey )(?<!hi )\b(guys|blokes|lads|gals)(?= (?:{TYPE_ALT})\b)")
+_DEPARTMENT_WORD_RE = re.compile(rf"(?<!you )(?<!hey )(?<!hi )\b(guys|blokes|lads|gals)(?= (?:{TYPE_ALT}|ones?)\b)")
 _DEPARTMENT_OF = {"guys": "mens", "blokes": "mens", "lads": "mens", "gals": "womens"}
 
 
 _FIRST_FOR_RE = re.compile(r"(?<!the )(?<!that )\bfirst (?:of all )?for (?=(?:my|our|his|her) )")
 
 
+# "can we do hers first", "mine first, black", "let's do his first": whose turn, said with a pronoun
+_PRONOUN_FIRST_RE = re.compile(r"\b(?:(?:(?:lets |can we |shall we )?(?:do|start with|go with) )(his|him|her)|(hers|mine))"
+                               r"(?: one| ones| stuff| things)? first\b|\b(his) first$")
+_NAMED_PERSON_RE = re.compile(rf"\b(?:my|our) ({_RECIPIENT_ALT})\b")
+
+
+def _pronoun_turn(m: re.Match[str]) -> str:
+    """"for myself", or "for" the person of that pronoun named in the same turn ("me and my daughter ...
+    hers first": for daughter), else "for him"/"for her"."""
+    who = next(g for g in m.groups() if g)
+    if who == "mine":
+        return "for myself"
+    genders = ("men", "boys") if who in ("his", "him") else ("women", "girls")
+    named = next((p.group(1) for p in _NAMED_PERSON_RE.finditer(m.string) if RECIPIENT_GENDER[p.group(1)] in genders), None)
+    return f"for {named or ('him' if who in ('his', 'him') else 'her')}"
+
+
 def whose_turn(text: str) -> str:
     """"papas first something in maroon" → "for papa something in maroon"; "guys shorts" → "mens shorts"."""
     text = _DEPARTMENT_WORD_RE.sub(lambda m: _DEPARTMENT_OF[m.group(1)], text)
     text = _FIRST_FOR_RE.sub("for ", text)  # "first for my tatay, plain t-shirts": his turn first
+    text = _PRONOUN_FIRST_RE.sub(_pronoun_turn, text)
     return _WHOSE_FIRST_RE.sub(lambda m: f"for {m.group(1)}", text)
 
 
-_COLOUR_CORRECTED_RE = re.compile(rf"\b({_COLOUR_ALT}) (?:(?:no|no no) (?:the|a|an|some)|(?:sorry|no sorry|i mean)(?: the| a| an| some)?) "
+_COLOUR_CORRECTED_RE = re.compile(rf"\b({_COLOUR_ALT}) (?:(?:no|no no) (?:the|a|an|some)|(?:sorry|no sorry|i mean|no wait|wait no|"
+                                  rf"no actually|or rather)(?: the| a| an| some)?) "
                                   rf"(?=(?:{_COLOUR_ALT})\b)")  # not "white no pink": white, and no pink
 
 
@@ -676,11 +695,14 @@ def restart(text: str) -> str:
     if named and not _TYPE_RE.search(after):  # "jeans for men, sorry, i meant for women": still jeans
         kept = f"{kept} {named[-1]}".strip()
     who = _WHO_RE.search(before)
-    if who and not _WHO_RE.search(after):  # "a shirt for me, i'm a woman, oh wait i meant trousers": still hers
+    if who and (person := _PERSON_FIRST_RE.match(after)):  # "jeans for my son no sorry my daughter": for her
+        after = f"for {person.group(0)}{after[person.end():]}"
+    elif who and not _WHO_RE.search(after):  # "a shirt for me, i'm a woman, oh wait i meant trousers": still hers
         after = f"{after} {who.group(0)}"
     return f"{kept} {after}" if kept else after
 
 
+_PERSON_FIRST_RE = re.compile(rf"(?:my |our |his |her )(?:{_RECIPIENT_ALT})\b")
 # who the things are for, kept across a restart that does not say it again
 _WHO_RE = re.compile(rf"\b(?:im|i am) an? (?:woman|man|lady|guy|girl|boy|bloke)\b|"
                      rf"\bfor (?:my |our )?(?:{_RECIPIENT_ALT})\b|\b(?:mens|womens|ladies|boys|girls)\b")

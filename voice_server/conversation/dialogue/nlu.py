@@ -17,6 +17,7 @@ from commerce.catalog.vocabulary import (
     WOMENSWEAR_WORDS,
     descriptor_stems,
 )
+from commerce.models import MAX_LINE_QUANTITY
 from commerce.sizing.charts import ALPHA_SIZES, ONESIZE_CATEGORIES
 from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
@@ -53,7 +54,7 @@ _EARLIER_RE = re.compile(r"\b(?:you )?(?:showed|show|shown) (?:me |us )?(?:befor
 _MEANT_RE = re.compile(r"\b(?:i meant|i mean|sorry|no wait)\b")
 _SWAP_RE = re.compile(r"\b(?:swap|switch|change|exchange) (?:that|it|this|them|those) (?:for|to|with)\b|"
                       r"\binstead of (?:that|it|this)\b|\breplace (?:that|it|this) with\b")
-_CHANGE_PICK_RE = re.compile(r"\b(?:change|switch|swap|make)\b|^(?:sorry|oops|actually|wait|no)\b")  # "sorry, the second one also 34"
+_CHANGE_PICK_RE = re.compile(r"\b(?:change|switch|swap|make|instead)\b|^(?:sorry|oops|actually|wait|no)\b")  # "sorry, the second one also 34"
 _YES_ANYWHERE = re.compile(r"\b(?:yes|yeah|yep|yup|go on|go ahead|place it|do it)\b")  # when a yes is awaited
 NO = _rx(
     r"^(?:no|nope|nah|not now|not yet|cancel|dont|do not|stop|wait|hold on|never mind|nevermind|"
@@ -121,7 +122,7 @@ VIEW_CART = _rx(
     r"\b(?:whats|what is|what s) in (?:there|it) (?:now|so far)\b",  # the cart, after a cart move
     r"\bhow much (?:is|does|will) (?:all (?:that|this|of (?:it|that|this))|everything|it all|that all|the total)\b",
     r"\b(?:whats|what is|what s) (?:the|my) (?:total|bill|damage)\b",
-    r"\bhow much (?:altogether|all together|in total|all in all)\b", r"^(?:and |so |ok )?(?:the|my) total\b",
+    r"\bhow much (?:altogether|all together|in total|all in all|all up)\b", r"^(?:and |so |ok )?(?:the|my) total\b",
     r"\bhow much (?:is|s|does|will|would) (?:that|it|this|everything|all)(?: of (?:it|that|this|them))?(?: come to| cost| be)? "
     r"(?:altogether|all together|in total|total|all in all)\b",
     r"\bwhat(?:s| does| is| will)? (?:that|it|this|everything|it all|all that|all this|the total) (?:come|comes|coming) (?:to|out)\b",
@@ -173,7 +174,7 @@ SIZE_ADVICE = _rx(
     r"\bwhat size\b", r"\bwhat (?:waist|dress|shoe|collar|chest|ring) size (?:would|is|does|should)\b",
     r"\bwhich size\b",
     r"\bwhat sizes? should\b",
-    r"\bwill (?:it|this|that|they) fit\b",
+    r"\b(?:will|would) (?:it|this|that|they|those|these) fit\b",
     r"\b(?:does|do) (?:it|this|that|they) (?:run|fit)\b",
     r"\bsize (?:advice|recommendation)\b",
     r"\bwhat would fit\b",
@@ -434,7 +435,8 @@ PAYMENT_QUESTION = _rx(
 RETURNS_POLICY = _rx(
     r"\breturns? policy\b", r"\b(?:exchange|refund) policy\b",
     r"\b(?:can|could) (?:i|we|she|he|they) (?:return|exchange|swap|send) (?:it|them)(?: back)? (?:if|in case)\b",
-    r"\b(?:if|in case) (?:she|he|they|it|i) (?:hates?|doesnt (?:like|fit)|dont (?:like|fit))\b",
+    r"\b(?:if|in case) (?:she|he|they|it|i) (?:still )?(?:hates?|doesnt (?:like|fit)|dont (?:like|fit))\b",
+    r"\bhow (?:do|does|would|will) (?:the )?returns? (?:work|go)\b", r"\bhow (?:do|can|would) (?:i|we) (?:return|send back)\b",
     r"\b(?:can|could) (?:she|he|they) (?:return|exchange|swap) (?:it|them|those|that)\b(?! (?:for|to) )",  # a gift
     r"\bwhat if (?:she|he|they|it) (?:hates?|doesnt (?:like|fit)|dont (?:like|fit))\b",
     # "if it doesn't fit, i can send it back?", "if she does not like it can she give it back"
@@ -571,6 +573,7 @@ _PLAIN_DISLIKED_RE = re.compile(r"\b(?:finds |find )?plain (?:ones |stuff |thing
                                 r"(?:boring|dull|bland)\b|\b(?:bored of|sick of|tired of|hates?|doesnt like|dont like|nothing|not|no) plain\b")
 _PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing patterned|solid colou?rs?)\b")
 PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
+_POSITION = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
 _CHOICE_RE = re.compile(r"^(?:(?:the|that|those) )?(?:(?:first|second|third|fourth|fifth|last) (?:ones?|pair)|first (?:two|2|three|3))"
                         r"(?: too| as well| also)?(?: please| then)?"
                         r"(?: (?:those|they|that|it|thats|theyre|its)(?: are| is)? (?:so |really |very )?"
@@ -580,14 +583,27 @@ _CHOICE_RE = re.compile(r"^(?:(?:the|that|those) )?(?:(?:first|second|third|four
                         r"(?: one| pair)?(?: please| then| it is| so)?\W*$|"
                         # "the cheapest one", "out of the first two the cheaper one": a pick said alone
                         r"^(?:(?:yeah|yes|ok|okay|right|fine|alright) )?(?:out of (?:those|these|them|the \w+ \w+) )?"
-                        r"(?:the|that) (?:cheapest|cheaper|least expensive|less expensive) (?:one|pair)(?: please| then)?\W*$")
+                        r"(?:(?:the|that) )?(?:cheapest|cheaper|least expensive|less expensive|priciest|dearest|most expensive)"
+                        r" (?:one|pair|of (?:those|these|them))(?: please| then)?(?: (?:in )?(?:an? |size )?\w+)?\W*$|"
+                        # "second", "first and third", "2nd please": a position alone, after a list
+                        rf"^(?:(?:ok|okay|yeah|yes|fine|right|alright|um|hmm|so) )?(?:the )?{_POSITION}"
+                        rf"(?: (?:and|n) (?:the )?{_POSITION})?(?: one| ones)?(?: please| then| thanks)?\W*$")
+# "she's a size 12", "i'm usually a 10": the person's size, which a size named for the garment overrides
+_PERSON_SIZE_RE = re.compile(r"\b(?:(?:im|i am|shes|she is|hes|he is|theyre|they are)(?: usually| normally| generally| typically| always)?|"
+                             r"(?:she|he|i|they)(?: usually| normally)? (?:wears?|takes?))"
+                             r" (?:an? )?(?:uk |us |eu )?(?:size )?\d{1,2}\b(?! (?:dollars|bucks|years?|months?))")
+
+
 def _said_size(text: str) -> tuple[str | None, str]:
-    """The size said; after a correction, the corrected one ("large, actually no make that a medium")."""
+    """The size said; after a correction, the corrected one ("large, actually no make that a medium");
+    beside the person's size, the one named for the garment ("she's a 12 so the navy one in a medium")."""
     for cue in reversed(list(_SIZE_CORRECTION_RE.finditer(text))):  # "size twelve, i mean a large, sorry"
         first, head = sx.extract_size(text[: cue.start()])
         corrected, rest = _last_size(text[cue.end():])
         if first and corrected:
             return corrected, f"{head} {rest}"
+    if (person := _PERSON_SIZE_RE.search(text)) and (garment := sx.extract_size(sx._blank(text, person)))[0]:
+        return garment
     return sx.extract_size(text)
 
 
@@ -653,7 +669,9 @@ _SIBLING_RE = re.compile(r"\b(?:his|her|their) (?:little |big |twin |older |youn
 _MAKE_THAT_SIZE_RE = re.compile(
     rf"\b(?:make|change|switch) (?:that |it |them |those |mine |the size )?(?:to |into )?(?:an? |in (?:an? )?)?"
     rf"(?:{sx._LETTER_ALT})\b|"
-    rf"\b(?:hes|shes|theyre|im|he is|she is|they are|i am) (?:actually |really )?(?:an? )?(?:{sx._LETTER_ALT}) now\b")  # "he reckons he's a large now"
+    rf"\b(?:hes|shes|theyre|im|he is|she is|they are|i am) (?:actually |really )?(?:an? )?(?:{sx._LETTER_ALT}) now\b|"  # "he reckons he's a large now"
+    rf"\b(?:hes|shes|theyre|im|he is|she is|they are|i am) actually (?:an? )?(?:{sx._LETTER_ALT})\b|"  # "wait, she's actually an xs"
+    rf"\b(?:he|she|they) (?:said|says) (?:an? |size )?(?:{sx._LETTER_ALT})\b")  # "oh wait he said double xl"
 # "formal ones come up small so he needs an eleven": how a make fits, not the size wanted
 _RUNS_RE = re.compile(r"\b(?:come|comes|coming|run|runs|running|fit|fits|tend to (?:come|run)) (?:up |out )?"
                       r"(?:a bit |a little |quite |really |very |slightly )?(?:small|large|big)\b")
@@ -710,6 +728,13 @@ _WHO_WEARS_RE = re.compile(r"\bwhat (?:do|does|should|would|will|can) (guys|men|
 _RATHER_RE = re.compile(r"(?:hmm |ok |no |oh )?(?:actually|instead|or rather|on second thought|come to think of it)\b")
 _NOT_THE_PICK_RE = re.compile(rf"\bnot (?:the )?({'|'.join(ORDINALS)})(?: one| ones| pair)?\b")  # the line just added
 _NOT_THAT_ONE_RE = re.compile(r"\bnot (?:that|this) (?:one|pair)\b|\b(?:one|pair|ones) instead\b|\binstead of (?:that|it)\b")
+_MAKE_KIND_N_RE = re.compile(r"\bmake (?:my|the|his|her|their|our) [a-z]+(?: (?!(?:an?|size|in|to)\b)[a-z]+)? (\d{1,2})\b"
+                             r"(?! (?:dollars|bucks|waist|inch|inches|cm|quid|pounds|euros))")
+_NEEDNT_BE_RE = re.compile(r"\b(?:doesnt|dont|does not|do not) (?:have|need) to be(?: an?| from)?$|\bneednt be(?: an?)?$")
+_WHATEVER_SIZE_RE = re.compile(r"\b(?:whatever|whichever) size (?:that is|fits|thatd be|that would be|she needs|he needs|"
+                               r"they need|is right|you think|you reckon)\b")
+_FOR_THE_OTHER_RE = re.compile(r"^(?:and |now |ok |okay |right )*(?:what about |how about |and )?for (him|her)\b")
+_OTHER_ONE_RE = re.compile(r"^(?:(?:ugh|no|nah|oops|sorry|actually|wait|hmm|oh|um) )+(?:the |that )?other (?:one|pair)\b")
 _PICK_LETTER_RE = re.compile(r"\b(?:1st|2nd|3rd|4th|5th|first|second|third|fourth|fifth|last)(?: one| ones| pair)? (s|m|l)\b")
 _N_OF_THAT_ONE_RE = re.compile(r"\b(\d{1,2}) of ((?:that|this) (?:one|pair))\b")
 _ME_NOW_RE = re.compile(r"^(?:and |ok |okay |right |so )?(?:now|next|then) (?:me|mine|for me|my (?:turn|stuff|things))\b|"
@@ -719,6 +744,23 @@ _KEEP_ONLY_RE = re.compile(r"\b(?:(?:just|only) keep|keep (?:only|just)|keep not
 _ASKS_SIZE_RE = re.compile(r"^(?:and |ok |okay |so |hmm )?(?:what|how) about\b|\b(?:is there|are there|do you have|have you got)\b")
 _A_NUMBER_RE = re.compile(r"\b(?:a|an|the|in) (\d{1,2})\b(?! (?:dollars|bucks|pounds|quid|euros|of|more|pairs?|packs?|"
                           r"items|pieces|units|years?|yo|months?|weeks?|days?|percent|minutes|k)\b)")
+
+
+_MAKE_IT_NUMBER_RE = re.compile(r"\b(?:make|change) (?:it|that|them|those) (?:to )?(?:an? |size )?(\d{2})\b"
+                                r"(?! (?:dollars|bucks|of|more|left|pairs?|packs?|units|items))")
+_NOT_A_SIZE_RE = re.compile(r"\b(?:im|hes|shes) not an? \d{2}\b(?: any ?more)?")
+
+
+def _waist_size_change(text: str, state: DialogueState) -> tuple[str, str] | None:
+    """"make it 32" for a line sized in numbers (a waist, a shoe) is its size when the product comes in
+    that size (or, off screen, when no count could be that high); the number it no longer is goes too."""
+    line = state.last_line
+    if line is None or not (line.size or "").isdigit() or not (m := _MAKE_IT_NUMBER_RE.search(text)):
+        return None
+    product = state.shown_by_id(line.product_id)
+    if m.group(1) not in product.sizes_available if product is not None else int(m.group(1)) <= MAX_LINE_QUANTITY:
+        return None
+    return m.group(1), _NOT_A_SIZE_RE.sub(sx.BLANK, sx._blank(text, m))
 
 
 def _numbered_size(number: int, state: DialogueState) -> bool:
@@ -818,6 +860,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         if ref is None and before in {"the", "that", "those"} and (
                 after in {"one", "ones", "pair"} or (on_screen and after not in TYPE_WORDS)):  # "add the casio"
             ref = f"brand:{brand.brand}"
+        elif _NEEDNT_BE_RE.search(" ".join(tokens[: brand.start])):
+            values["clear"] = ["brand"]  # "under fifty, doesn't have to be adidas": any make
         else:
             brands.append(brand.brand)
         t = " " + " ".join([*tokens[: brand.start], "_", *tokens[brand.end :]]) + " "
@@ -828,6 +872,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["size_else"], _ = sx.extract_size(f" size {m.group(1)} ")
         t = sx._blank(t, m)
     size, t = _said_size(_RUNS_RE.sub(sx.BLANK, _BODY_RE.sub(sx.BLANK, t)))
+    if (size is None or _NOT_A_SIZE_RE.search(t)) and (waist := _waist_size_change(t, state)) is not None:
+        size, t = waist  # "ugh no make it 32, i'm not a 28 anymore": the waist of the line just added, not 32 pairs
     if size is None and state.last_line is not None and (m := _MAKE_A_SIZE_RE.search(t)):
         size, t = m.group(1), sx._blank(t, m)  # "make it a ten instead", "make that a 34": "a" and a number, a size
     if size is None and state.pending is not None and state.pending.kind == "choose_size":
@@ -845,6 +891,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         quantity, t = int(m.group(1)), sx._blank(t, m)
     elif m := _N_OF_THAT_ONE_RE.search(t):  # "two of that one in medium": a count of the one in focus
         quantity, t = int(m.group(1)), f"{t[: m.start()]} {m.group(2)} {t[m.end():]}"
+    elif m := _MAKE_KIND_N_RE.search(t):  # "make my top two": a count of the line of that kind
+        quantity, t = int(m.group(1)), t[: m.start(1)] + sx.BLANK + t[m.end(1):]
     else:
         quantity, t = sx.extract_quantity(t)
     if (less := _ONE_LESS_RE.search(t)) and state.last_line is not None and state.last_line.quantity > 1:
@@ -860,7 +908,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if ref is None:
         ref, t = sx.extract_focus_reference(t)
     values["reference"] = ref
-    if size is None and ref is not None and ref.startswith("ordinal:") and (
+    if size is None and ref is not None and ref.startswith(("ordinal:", "cheapest", "priciest")) and (
             picked := resolve_one(ref, state)) is not None and (bare := _BARE_NUMBER_RE.search(t)) and (
             bare.group(1) in picked.sizes_available):
         values["size"], t = bare.group(1), sx._blank(t, bare)  # "the second one also 34": a size it comes in
@@ -922,6 +970,11 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if values["gender"] is None and (state.filters.gender is None or meaning.child_age(text)):
         # "my best mate ... it's his birthday"; "now my middle one, he's eight" after his sister's jacket
         values["gender"] = meaning.pronoun_gender(text)
+    if values["gender"] is None and recipient is None and (other := _FOR_THE_OTHER_RE.search(text)) and (
+            state.filters.gender in (*ADULT_OF, *KID_OF)):
+        wanted = "women" if other.group(1) == "her" else "men"  # "and for her, same budget" after her brother's shorts
+        wanted = KID_OF[wanted] if state.filters.gender in KID_GENDERS else wanted
+        values["gender"] = wanted if wanted != state.filters.gender else None
     if values["gender"] is None and (who := _WHO_WEARS_RE.search(text)):
         values["gender"] = "men" if who.group(1) in ("guys", "men", "blokes", "lads", "gents") else "women"
     if values["gender"] is None and state.filters.gender is None and _WOMENSWEAR_RE.search(text) and not _KIDS_RE.search(text):
@@ -931,8 +984,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     me_now, for_me = _ME_NOW_RE.search(text) is not None, meaning.FOR_MYSELF_RE.search(text) is not None
     if values["gender"] is None and _KIDS_RE.search(text):
         values["age_group"] = "kids"  # "kids' t-shirts", "something for the children"
-    elif recipient is None and values["gender"] is None and state.shopper_gender and (me_now or for_me):
-        values["gender"] = state.shopper_gender  # "now me, a long puffer" after the husband's jacket, as a mum
+    elif recipient is None and values["gender"] is None and (self_gender := state.shopper_gender or meaning.shopper_gender(
+            text)) and (me_now or for_me):
+        values["gender"] = self_gender  # "now me, a long puffer" after the husband's jacket, as a mum
     elif recipient is None and ((values["gender"] is None and me_now) or (for_me and (
             (values["gender"] or state.filters.gender) in KID_GENDERS or not (values["gender"] or state.filters.gender)))):
         # "a shirt for myself" (after the children's), "now me" (after someone else's): a grown-up's
@@ -1110,6 +1164,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.more_results, 0.9  # not "a few more kurtas" first thing, not "pink she doesn't like, what else"
     if _CHOICE_RE.search(text) and state.shown and slots.reference and not slots.has_search_slots():
         return Intent.add_to_cart, 0.8  # "yeah that first one": the pick, after a list
+    if _WHATEVER_SIZE_RE.search(text) and state.shown and slots.reference:
+        return Intent.add_to_cart, 0.8  # "the second one please, she's seven so whatever size that is"
     if RECOMMEND.search(text) and state.shown and slots.reference is None:
         return Intent.product_details, 0.7  # "which one would you recommend": the top match, said why
     if DETAILS.search(text) and not (slots.colours and not slots.size and slots.reference in (None, "focus")):
@@ -1222,7 +1278,10 @@ _COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy)\s(?=(?:from|at|in|on)\s(?
                            r"team|accounts|finance|department|marketing|sales|it|admin|reception)\b)")
 _MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})  # unlike things under one name
 _FORMAL_RE = re.compile(r"(?<!too )(?<!less )(?<!not )(?<!so )(?<!bit )\bformal\b")
-_TRADITIONAL_RE = re.compile(r"\b(?:something|anything|an? \w+) (?:\w+ (?:and|but|yet) )?(?:traditional|ethnic|indian|desi)\b")
+_TRADITIONAL_RE = re.compile(r"\b(?:something|anything|an? \w+) (?:\w+ (?:and|but|yet) )?(?:traditional|ethnic|indian|desi)\b|"
+                             # "an eid outfit for my granddaughter": what is worn to an Indian festival or wedding do
+                             r"\b(?:diwali|deepavali|eid|puja|pooja|navratri|garba|holi|onam|pongal|rakhi|raksha bandhan|"
+                             r"karva chauth|dussehra|sangeet|mehndi|mehendi|haldi)(?: \w+)? (?:outfits?|clothes|dress up|get ?up)\b")
 _NOT_ORDINAL = r"(?!(?:first|second|third|fourth|fifth|last|other|same|next|cheaper|cheapest)\b)"
 _CHANGE_TO_COUNT_RE = re.compile(rf"\b(?:change|make|put|knock|bring|cut|take)\s+(?:that|it|them|those|_(?=\s+(?:(?:down |up )?to )?\d)|the {_NOT_ORDINAL}\w+(?: \w+)?)\s+(?:to |down to |up to )?(\d{{1,2}}|one)\b"
                                  r"(?! (?:dollars|bucks|waist|inch))")
@@ -1315,11 +1374,14 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
     if again is not None and (not_the := _NOT_THE_PICK_RE.search(prepared)) and ORDINALS[not_the.group(1)] == (
             state.shown.index(again) + 1):  # "not the second one, the third", "i meant the first one not the second"
         picked_ref = sx.extract_ordinal_reference(sx._blank(prepared, not_the))[0]
+    other = _OTHER_ONE_RE.search(prepared) if again is not None and picked_ref in (None, "focus") else None
+    if other and again is not None and len(state.shown) >= 2 and (index := state.shown.index(again)) < 2:
+        picked_ref = f"ordinal:{2 - index}"  # "ugh no the other one", after one of the first two: the one beside it
     if again is not None and picked_ref not in (None, "focus", again_ref) and (
             (whole.intent == Intent.add_to_cart and _SWAP_RE.search(prepared)) or (
-            whole.intent in (Intent.add_to_cart, Intent.product_details, Intent.decline, Intent.update_cart)
+            (whole.intent in (Intent.add_to_cart, Intent.product_details, Intent.decline, Intent.update_cart) or other)
             and str(picked_ref).startswith("ordinal:")
-            and (_SWAP_RE.search(prepared) or _NOT_THAT_ONE_RE.search(prepared) or not_the))):
+            and (_SWAP_RE.search(prepared) or _NOT_THAT_ONE_RE.search(prepared) or not_the or other))):
         # "can you swap that for the second one instead", "no not that one, the 2nd": the line just added
         # goes, the new pick comes (in the same size, if nothing else is said)
         size = whole.slots.size or (state.last_line.size if state.last_line else None)
@@ -1429,6 +1491,11 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
         colour = ref.split(":", 1)[1]
         return whole.model_copy(update={"intent": Intent.refine, "slots": whole.slots.model_copy(
             update={"reference": None, "colour": vocab.canonical_colour(colour) or colour, "colours": [colour]})})
+    if (whole.intent in (Intent.product_details, Intent.refine) and ref.startswith("brand:") and state.shown
+            and not any(p.brand.lower() == ref.split(":", 1)[1].lower() for p in state.shown)):
+        # "the lavie ones", none of those shown by Lavie: that make's, not a pick
+        return whole.model_copy(update={"intent": Intent.refine, "slots": whole.slots.model_copy(
+            update={"reference": None, "brand": ref.split(":", 1)[1]})})
     if whole.intent == Intent.decline and state.pending is not None and state.pending.kind == "checkout":
         # "not yet, he needs a belt as well, show me men's belts": no to paying, and a new search
         free = understand(text, state.model_copy(update={"pending": None}), vocab)

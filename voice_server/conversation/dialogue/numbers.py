@@ -54,6 +54,8 @@ _PREFIX_CODE = {"rs": "inr", "rm": "myr", "s$": "sgd", "a$": "aud", "au$": "aud"
                 "ca$": "cad", "j$": "jmd", "hk$": "hkd", "us$": "usd", "ghc": "ghs", "r": "zar"}
 _DECIMAL_PRICE = re.compile(r"\b(\d+)\.(\d{2})\b")
 _TOO_COMMA_SIZE = re.compile(r"\btoo\s*,\s*(?=(?:in\s)?(?:extra\s|x\s?|double\s)?(?:small|medium|large|xs|xl|xxl|size)\b)")
+_NUMBER_WORD = rf"(?:\d+|{'|'.join([*UNITS, *TENS, *SCALES])})"
+_NUMBER_ENDS_SENTENCE = re.compile(rf"\b(?!one\b)({_NUMBER_WORD})\s*[.!?;]\s+(?={_NUMBER_WORD}\b)")  # "the red one. 8": a size
 _DIGIT_LETTER = re.compile(r"\b(\d+)(k|kg|kgs|cm|cms|lbs|lb|in|ft|xl|xxl)\b")
 
 
@@ -76,6 +78,7 @@ def normalise_text(text: str) -> str:
     t = _DOLLAR.sub(lambda m: f" {m.group(1)} dollars ", t)
     t = _SIGNED.sub(lambda m: f" {m.group(2)} {_MONEY_SIGNS[m.group(1)]} ", t)
     t = re.sub(r"(\d)\s*%", r"\1 percent", t)
+    t = _NUMBER_ENDS_SENTENCE.sub(r"\1 _ ", t)  # "he's nine. twenty bucks tops": an age, then a budget
     t = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", t)
     t = _PUNCT.sub(" ", t)
     t = _DIGIT_LETTER.sub(lambda m: f"{m.group(1)} {m.group(2)}", t)

@@ -396,11 +396,11 @@ class DialogueEngine:
             other = await self.shop.search(wider_kind, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
             if other.products and not set(other.relaxed) & _SAID_FILTERS:
                 filters, result = wider_kind, other
-        if not result.products and filters.gender in vocabulary.KID_GENDERS and (
-                not carried_gender or turn.u.slots.child_age):
-            # "a watch for him, he's thirteen": no boys' watches, so men's; failing those (unless the boy
-            # was only the last search's), watches anyone can wear
-            for wider_gender in (vocabulary.ADULT_OF[filters.gender], *(() if carried_gender else (None,))):
+        if not result.products and filters.gender in vocabulary.KID_GENDERS:
+            # "a backpack for school too" for the niece: no girls' backpacks, so unisex ones; "a watch for him,
+            # he's thirteen": men's next; failing those (unless the boy was only the last search's), any
+            adults = () if carried_gender and not turn.u.slots.child_age else (vocabulary.ADULT_OF[filters.gender],)
+            for wider_gender in ("unisex", *adults, *(() if carried_gender else (None,))):
                 wider_kind = filters.model_copy(update={"gender": wider_gender, "age_group": None})
                 other = await self.shop.search(wider_kind, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
                 if other.products:
@@ -746,10 +746,10 @@ class DialogueEngine:
                 candidates = [
                     ln for ln in cart.lines if all(_line_mentions(ln.name, ln.brand, w) for w in words)
                 ]
-                if kind is not None and len(candidates) != 1:  # "take the chinos out": the type's own words
-                    candidates = [ln for ln in cart.lines if kind.stems and kind.matches(ln.name)]
                 if len(candidates) > 1 and slots.size:  # "take the medium jeans back out"
                     candidates = [ln for ln in candidates if (ln.size or "").upper() == slots.size.upper()]
+                if kind is not None and len(candidates) != 1:  # "take the chinos out": the type's own words
+                    candidates = [ln for ln in cart.lines if kind.stems and kind.matches(ln.name)]
                 line = candidates[0] if len(candidates) == 1 else None
                 if not candidates and slots.category and not any(
                         _line_mentions(ln.name, ln.brand, slots.category) for ln in cart.lines):

@@ -426,7 +426,7 @@ _ORDINAL_ALT = "|".join(ORDINALS)
 _ORDINAL_PAIR_RE = re.compile(
     rf"\b(?:the\s)?({_ORDINAL_ALT})\s(?:one\s)?(?:and|or|with|vs|versus|to)\s(?:the\s)?({_ORDINAL_ALT})\b"
 )
-_FIRST_TWO_RE = re.compile(r"\b(?:the\s)?(?:first|top)\s(2|two|3|three)\b")
+_FIRST_TWO_RE = re.compile(r"(?<!\bmy\s)(?<!\bher\s)(?<!\bhis\s)\b(?:the\s)?(?:first|top)\s(2|two|3|three)\b")  # not "make my top two"
 _ORDINAL_RE = re.compile(rf"(?<!\bher\s)(?<!\bhim\s)(?<!\bhis\s)(?<!\bthem\s)(?<!\bmy\s)(?<!\bour\s)(?<!\ba\s)\b(?:the\s|that\s|this\s)?({_ORDINAL_ALT})\b"
                          r"(?!\s(?:time|order|of\smy|week|month|year|night|weekend|eid|christmas|diwali|summer|"
                          r"winter|season|visit|trip|date|day|job|communion|birthday|anniversary|baby|half|marathon|holiday|"

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from doublemetaphone import doublemetaphone
 from rapidfuzz import fuzz, process
 
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, COMMON_WORDS, SIZE_WORDS
@@ -39,6 +40,21 @@ DEFAULT_CATEGORIES: tuple[str, ...] = (
 _BRAND_CUE = re.compile(r"\b(?:from|by|brand|make|made by)\s*$")
 FUZZY_CUTOFF = 85.0
 MIN_FUZZY_CHARS = 5
+SOUND_ALIKE_RATIO = 78.0
+"""A brand heard or typed by ear ("kelvin klein") sounds exactly like it and is spelled this alike;"""
+SOUND_ALIKE_WORD_RATIO = 85.0
+"""one word ("nikey") more alike still: "maong" (denim in Tagalog) is no Mango."""
+MIN_SOUND_CHARS = 4
+
+
+def _squash(text: str) -> str:
+    """Letters, doubled letters and a plural 's' dropped: 'fast tracks', 'Fastrack' -> 'fastrack'."""
+    return re.sub(r"(.)\1+", r"\1", re.sub(r"[^a-z]", "", text)).removesuffix("s")
+
+
+def _sounds(text: str) -> frozenset[str]:
+    """Double Metaphone codes (primary and secondary) of the squashed letters."""
+    return frozenset(c for c in doublemetaphone(_squash(text)) if c)
 
 
 def _brand_aliases(brand: str) -> set[str]:
@@ -82,6 +98,8 @@ class Vocabulary:
     _alias_to_brand: dict[str, str] = field(init=False, repr=False)
     _ambiguous: frozenset[str] = field(init=False, repr=False)
     _fuzzy_choices: list[str] = field(init=False, repr=False)
+    _by_sound: dict[str, list[str]] = field(init=False, repr=False)
+    _by_letters: dict[str, list[str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.colours = tuple(dict.fromkeys(c.strip().lower() for c in self.colours if c and c.strip()))
@@ -94,6 +112,14 @@ class Vocabulary:
         self._fuzzy_choices = [
             a for a in alias_to_brand if a not in self._ambiguous and len(a) >= MIN_FUZZY_CHARS
         ]
+        self._by_sound, self._by_letters = {}, {}
+        for alias in alias_to_brand:
+            if alias not in self._ambiguous and len(_squash(alias)) >= MIN_SOUND_CHARS:
+                self._by_letters.setdefault(_squash(alias), []).append(alias)
+            if alias not in self._ambiguous and len(_squash(alias)) >= MIN_SOUND_CHARS and not all(
+                    w in COMMON_WORDS or not w.isalpha() or _everyday(w) for w in alias.split()):  # "20dresses", "dressberry"
+                for code in _sounds(alias):
+                    self._by_sound.setdefault(code, []).append(alias)
 
     @classmethod
     def from_lists(
@@ -137,6 +163,7 @@ class Vocabulary:
                 after = tokens[end] if end < len(tokens) else ""
                 # "the urban dog ones": a name between "the" and "ones" names a make
                 named = after in {"ones", "stuff"} and start > 0 and tokens[start - 1] in {"the", "those"}
+                named = named or (end == len(tokens) and start > 0 and tokens[start - 1] in {"only", "just"})  # "only gap"
                 if not (after in {"brand", "brands"} or named):
                     continue
             return BrandMatch(brand, start, end, 100.0)
@@ -151,6 +178,29 @@ class Vocabulary:
             )
             if hit and (best is None or hit[1] > best.score):
                 best = BrandMatch(self._alias_to_brand[hit[0]], start, end, float(hit[1]))
+        return best or self._sounds_like(spans, known_words)
+
+    def _sounds_like(self, spans: list[tuple[str, int, int]], known_words: frozenset[str]) -> BrandMatch | None:
+        """A brand written as it sounds ("kelvin klein", "tommy hill figure", "nikey", "fast tracks"):
+        the same letters once doubled letters and a plural are dropped, or (for names not made of
+        everyday words) the same Double Metaphone code and a spelling at least `SOUND_ALIKE_RATIO` alike. Words a shopper says anyway (everyday
+        or domain words) alone are never a brand ("a hill figure"); beside a word of the brand they
+        may be ("tommy hill figure")."""
+        best: BrandMatch | None = None
+        for phrase, start, end in spans:
+            letters, words = _squash(phrase), phrase.split()
+            if len(letters) < MIN_SOUND_CHARS or len(words) > 3 or not all(w.isalpha() for w in words):
+                continue  # not "_" (a part already read), nor "100 pounds" (Ponds)
+            cutoff = SOUND_ALIKE_RATIO if len(words) > 1 else SOUND_ALIKE_WORD_RATIO
+            aliases = {*self._by_letters.get(letters, ()), *(a for code in _sounds(phrase) for a in self._by_sound.get(code, ()))}
+            for alias in aliases:
+                said = [w for w in words if w not in alias.split()]
+                if not said or len(words) < len(alias.split()) or any(w in COMMON_WORDS for w in said) or (
+                        len(said) == len(words) and all(w in known_words or _everyday(w) for w in said)):
+                    continue  # "just" is not Just Wow; "a hill figure", "and hes" no brand
+                score = 100.0 if letters == _squash(alias) else fuzz.ratio(letters, _squash(alias))
+                if score >= cutoff and (best is None or score > best.score):
+                    best = BrandMatch(self._alias_to_brand[alias], start, end, score)
         return best
 
 
