@@ -71,9 +71,9 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("blazer", "jackets", "blazer", "blazer,sport coat,suit jacket"),
     _t("bomber", "jackets", "bomber", "bomber,bomber jacket,bummer jacket"),  # heard as "bummer"
     _t("waistcoat", "jackets", "waistcoat,nehru", "waistcoat,nehru jacket,vest coat"),
-    _t("suit", "jackets", "suit", "suit,two piece suit,three piece suit"),
+    _t("suit", "jackets", "suit", "suit,two piece suit,three piece suit,tuxedo,tux,dinner suit,dinner jacket"),
     _t("dress", "dresses", "dress,gown", "dress,gown,frock,sundress"),
-    _t("maxi dress", "dresses", "maxi", "maxi,maxi dress,long dress,floor length dress"),
+    _t("maxi dress", "dresses", "maxi", "maxi,maxi dress,long dress,floor length dress,long evening dress,evening gown"),
     _t("midi dress", "dresses", "midi", "midi,midi dress"),
     _t("raincoat", "jackets", "rain", "raincoat,rain coat,rain jacket,waterproof jacket"),
     _t("jumpsuit", "dresses", "jumpsuit,dungaree", "jumpsuit,dungarees,dungaree,boiler suit"),
@@ -138,7 +138,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("stilettos", "sandals", "stiletto", "stilettos,stiletto,stiletto heels"),  # "heels, but no stilettos"
     _t("block heels", "sandals", "block heel", "block heels,block heel,block heeled sandals"),
     _t("wedges", "sandals", "wedge", "wedges,wedge,wedge heels,wedge sandals"),
-    _t("flats", "sandals", "flat,ballerina", "flats,flat sandals,ballerinas,ballet flats,flat ones"),
+    _t("flats", "sandals", "flat,ballerina", "flats,flat sandals,ballerinas,ballet flats,flat ones,flat shoes"),
     _t("handbag", "bags", "handheld,shoulder,hobo,tote,clutch,satchel,purse,sling",
        "handbag,hand bag,purse,tote,tote bag,shoulder bag,satchel,clutch"),
     _t("sling bag", "bags", "sling,crossbody,cross-body", "sling bag,sling,crossbody bag,cross body bag,messenger bag"),

@@ -1352,3 +1352,30 @@ def test_the_other_one_a_line_by_its_kind_and_a_waist_said_as_a_number(vocab: Vo
     assert (lifted.slots.brand, lifted.slots.clear) == (None, ["brand"])
     assert understand("the wrangler ones", added, vocab).intent == Intent.refine  # none of those shown
     assert understand("a holi outfit for my son", fresh(), vocab).slots.product_type == "ethnic wear"
+
+
+def test_counts_said_with_a_reason_dress_codes_and_garments_worn_under(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"H Men White Shirt {i}", brand="H", price_cents=1200, colour="white",
+                          category="shirts", sizes_available=["S", "M", "L"]) for i in (1, 2, 3)]
+    added = DialogueState(conversation_id="t", shown=shown, focus_id=1, last_line=LineRef(product_id=1, size="M"),
+                          filters=SearchFilters(category="shirts", gender="men"),
+                          cart=CartSummary(item_count=1, total_cents=1200, product_ids=[1]))
+    for said, count in (("oh actually 3, my brothers want them too", 3), ("could i get 2 of those, one is a gift", 2)):
+        u = understand(said, added, vocab)
+        assert (u.intent, u.slots.quantity) == (Intent.update_cart, count), said
+    split = understand("we need 2 of that one, one small and one large", added.model_copy(update={"last_line": None, "focus_id": 2}),
+                       vocab)
+    assert (split.intent, split.slots.size, [t.slots.size for t in split.then]) == (Intent.add_to_cart, "S", ["L"])
+    removal = understand("no, take it out, ill think about it", added, vocab)
+    assert removal.intent == Intent.remove_from_cart
+    assert understand("cheapest", added, vocab).intent == Intent.add_to_cart
+    assert understand("ok both", added, vocab).slots.reference == "ordinal:1,2"
+    worn = understand("a plain blue one, hes wearing it under his grey blazer", added, vocab).slots
+    assert (worn.product_type, worn.colours) == (None, ["blue"])
+    dinner = understand("its a black tie dinner, any tuxedos", fresh(), vocab).slots
+    assert (dinner.product_type, dinner.colours) == ("suit", None)
+    assert understand("a waistcoat, not a full suit", fresh(), vocab).slots.exclude_words == ["suit"]
+    assert understand("how should i wash these", added, vocab).slots.topic == "care"
+    assert understand("what uk size would that be", added, vocab).intent == Intent.size_advice
+    weighed = understand("a coat for me, im 5 9 and about 160 pounds", fresh(), vocab).slots
+    assert (weighed.price_max, weighed.measurements) == (None, {"height_cm": 175.3, "weight_kg": 72.6})

@@ -73,7 +73,8 @@ _NEG_RE = re.compile(rf"\b{_COMPLAINT}\b|"
                      rf"(?:doesnt|does not|dont|do not|wont|will not|wouldnt|would not|would never|never) (?:really |ever )?"
                      rf"(?:like|want|wear|suit|do))\b|\b{_NEG_CUE}\b")  # "she doesn't really do gold"
 _FILLER = (r"(?:(?:a|an|one|the|these|those|them|that|like|any|some|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
-           r"wear|wears|wearing|big|bold|busy|huge|massive|giant|obvious|boring|dull|ugly|horrible|awful|usual|basic)\s)*")
+           r"wear|wears|wearing|big|bold|busy|huge|massive|giant|obvious|boring|dull|ugly|horrible|awful|usual|basic|"
+           r"full|proper|whole|complete|heavy)\s)*")
 _JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
 _BRIGHT = r"(?:too )?(?:bright|loud|flashy|colou?rful|neon|garish)"
 
@@ -230,7 +231,7 @@ _NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|\bbreast pumps?\b|\bring ?be
                                r"nicely|casual|casually|better|older|younger|myself|himself|herself|him|her|them)\b")
 # "something less formal, like what i'd wear with chinos": the garment worn with it is not asked for
 _WORN_WITH_RE = re.compile(
-    rf"\b(?:wear|wearing|worn|go|goes|going|pair|team|match|throw|chuck|layer|pop|put)(?: (?:it|them|this|that|on))? "
+    rf"\b(?:wear|wearing|worn|go|goes|going|pair|team|match|throw|chuck|layer|pop|put)(?:\s+(?:it|them|this|that|on|_))?\s+"
     rf"(?:with|under|over|on top of) "
     rf"(?:my |his |her |the |a |an |some |your |their )?(?!(?:it|them|this|that|these|those) )(?:\w+ )??({TYPE_ALT})\b"
     # "i'm a large in shirts": the size they wear in that kind, not a request for it
@@ -270,6 +271,13 @@ _WEAR_OWN_RE = re.compile(
     rf"\b(?:never|not) (?:ever )?(?:worn|wore|tried|owned|had) (?:a |an |any )?(?:{TYPE_ALT})\b")
 
 
+def _worn_with(m: re.Match[str]) -> str:
+    """The words of a garment worn with the request, blanked with its colour ("under his black suit")."""
+    said = m.group(0)
+    cut = re.search(r"\b(?:with|under|over|on top of|against) ", said)
+    return said[: cut.end() if cut else m.start(m.lastindex or 1) - m.start(0)] + BLANK
+
+
 def extract_types(text: str) -> tuple[list[ProductType], str]:
     """Product types named, first first ("leggings or track pants" gives two); "sets" asks for
     the set of a type where the catalog has one ("palazzos, sets like that" → palazzo set)."""
@@ -278,7 +286,7 @@ def extract_types(text: str) -> tuple[list[ProductType], str]:
     text = _OWNED_RE.sub(BLANK, text)  # "his school trousers are black": what they have, not the request
     if _TYPE_RE.search(without_old := _OLD_ONE_RE.sub(BLANK, text)):
         text = without_old
-    text = _WORN_WITH_RE.sub(lambda m: m.group(0)[: m.start(m.lastindex or 1) - m.start(0)] + BLANK, text)
+    text = _WORN_WITH_RE.sub(_worn_with, text)
     for m in reversed(list(re.finditer(r"\bdresses\b", text))):
         if _verb_dresses(text, m):
             text = text[: m.start()] + BLANK + text[m.end():]
@@ -608,7 +616,7 @@ _VALUE_CORRECTED_RES = tuple(re.compile(
 _SIZE_TO_SIZE_RE = re.compile(rf"\b(?:change|switch|swap) (?:the |that )?(?:size )?(?:{LETTER_SIZE_ALT}|\d{{1,2}}) "
                               rf"(?:one |ones |pair )?(?:to|for) (?:an? |size )?((?:{LETTER_SIZE_ALT}|\d{{1,2}}))\b")
 # "i meant thirty two not thirty four": the size of the line just added, corrected
-_MEANT_NOT_RE = re.compile(rf"\b(?:i meant?|i said|meant|(?:needs|wants|takes|wears|is) an?|(?:i )?want (?:it |them |those )?in|"
+_MEANT_NOT_RE = re.compile(rf"\b(?:i meant?|i said|meant|(?:needs|wants|takes|wears|is|shes|hes|im|theyre) an?|(?:i )?want (?:it |them |those )?in|"
                            rf"(?<=ones )(?:in )?an?|(?<=ones )in) ((?:{LETTER_SIZE_ALT}|\d{{1,2}})) "
                            rf"not (?:an? )?(?:{LETTER_SIZE_ALT}|\d{{1,2}})\b")
 _IF_NONE_RE = re.compile(r"\bif (?:theres|there is|you have|youve got|you got) no\b")

@@ -171,7 +171,7 @@ SET_PROFILE = _rx(
     r"\bi prefer\b",
 )
 SIZE_ADVICE = _rx(
-    r"\bwhat size\b", r"\bwhat (?:waist|dress|shoe|collar|chest|ring) size (?:would|is|does|should)\b",
+    r"\bwhat (?:uk |us |eu |jeans |shoe )?size\b", r"\b(?:a|one) size up\b", r"\bwhat (?:waist|dress|shoe|collar|chest|ring) size (?:would|is|does|should)\b",
     r"\bwhich size\b",
     r"\bwhat sizes? should\b",
     r"\b(?:will|would) (?:it|this|that|they|those|these) fit\b",
@@ -209,7 +209,7 @@ _WHICH_PRICE_RE = re.compile(r"\bwhich\b.*\b(?:cheaper|less expensive|more expen
 _TWO_RE = re.compile(r"\b(?:two|2|both|between|or the)\b")
 # "does the first one have a zip", "has it got pockets": a feature the listing may mention
 _FEATURE_RE = re.compile(r"\b(?:does|do|has|have) (?:it|this|that|they|these|those|the \w+(?: one| pair)?) (?:got |have |has )?"
-                         r"(?:a |an |any |some )?(zip|zips|zipper|pockets?|hood|lining|lined|buttons?|laces|strap|straps|"
+                         r"(?:a |an |any |some )?(zip|zips|zipper|pockets?|hood|lining|lined|buttons?|laces|strap|straps|drawstrings?|"
                          r"collar|sleeves|belt|stretch|padding|padded|chain|compartments?|uv protection|polari[sz]ed lenses)\b|"
                          r"\b(?:does|do) (?:it|this|that|they|these|those|the \w+(?: one| pair)?) (?:do|button|zip) (up)\b|"
                          # "is the second one waterproof": a quality the listing may or may not state
@@ -485,7 +485,7 @@ _TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
                             rf"\b(?:strap|band|sole|lining|upper|bracelet|chain)s? (?:is|are) (?:\w+ ){{0,2}}(?:metal|steel|plastic|rubber|{_FIBRES})\b)")),
     ("feature", _FEATURE_RE),
     ("includes", re.compile(r"\b(?:come|comes|sold|go) (?:with|together)\b|\bseparate(?:ly)?\b")),
-    ("care", re.compile(r"\b(?:machine wash(?:able)?|washable|hand wash|wash (?:it|them)|dry clean|iron(?:ing)?|"
+    ("care", re.compile(r"\b(?:machine wash(?:able)?|washable|hand wash|wash (?:it|them|this|these|those)|how (?:do|should|can) (?:i|we|you) wash|dry clean|iron(?:ing)?|"
                         r"care instructions|shrinks?|shrinking|shrunk|in the wash)\b")),
     ("price", re.compile(r"\b(?:how much|price|cost|costs|what does it cost)\b")),
     ("sizes", re.compile(r"\b(?:come in|come in a|available in|have (?:it|that|this|the \w+ one) in|in stock)\b")),
@@ -575,7 +575,7 @@ _PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing pattern
 PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
 _POSITION = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
 _CHOICE_RE = re.compile(r"^(?:(?:the|that|those) )?(?:(?:first|second|third|fourth|fifth|last) (?:ones?|pair)|first (?:two|2|three|3))"
-                        r"(?: too| as well| also)?(?: please| then)?"
+                        r"(?: for (?:him|her|me|them|us|myself|(?:my|his|her|our) \w+))?(?: too| as well| also)?(?: please| then)?"
                         r"(?: (?:those|they|that|it|thats|theyre|its)(?: are| is)? (?:so |really |very )?"
                         r"(?:cute|nice|lovely|great|perfect|gorgeous|beautiful|good|the one))?\W*$|"
                         r"^(?:yeah|yes|yep|yup|ok|okay|sure|right|perfect|great|lovely|go on then|go on|fine|alright)\b"
@@ -587,7 +587,12 @@ _CHOICE_RE = re.compile(r"^(?:(?:the|that|those) )?(?:(?:first|second|third|four
                         r" (?:one|pair|of (?:those|these|them))(?: please| then)?(?: (?:in )?(?:an? |size )?\w+)?\W*$|"
                         # "second", "first and third", "2nd please": a position alone, after a list
                         rf"^(?:(?:ok|okay|yeah|yes|fine|right|alright|um|hmm|so) )?(?:the )?{_POSITION}"
-                        rf"(?: (?:and|n) (?:the )?{_POSITION})?(?: one| ones)?(?: please| then| thanks)?\W*$")
+                        rf"(?: (?:and|n) (?:the )?{_POSITION})?(?: one| ones)?(?: please| then| thanks)?\W*$|"
+                        # "cheapest", "just the cheapest please": the cheapest one on screen, picked
+                        r"^(?:(?:ok|okay|fine|so|um|hmm|just) )*(?:the )?(?:cheapest|priciest|dearest)(?: please| pls| then)?\W*$|"
+                        # "ok both", "i'll take both of them": the two in question
+                        r"^(?:(?:ok|okay|yeah|yes|fine|alright|go on) )?(?:ill take |take |get |add )?both(?: of them| of those)?"
+                        r"(?: please| then)?\W*$")
 # "she's a size 12", "i'm usually a 10": the person's size, which a size named for the garment overrides
 _PERSON_SIZE_RE = re.compile(r"\b(?:(?:im|i am|shes|she is|hes|he is|theyre|they are)(?: usually| normally| generally| typically| always)?|"
                              r"(?:she|he|i|they)(?: usually| normally)? (?:wears?|takes?))"
@@ -728,6 +733,12 @@ _WHO_WEARS_RE = re.compile(r"\bwhat (?:do|does|should|would|will|can) (guys|men|
 _RATHER_RE = re.compile(r"(?:hmm |ok |no |oh )?(?:actually|instead|or rather|on second thought|come to think of it)\b")
 _NOT_THE_PICK_RE = re.compile(rf"\bnot (?:the )?({'|'.join(ORDINALS)})(?: one| ones| pair)?\b")  # the line just added
 _NOT_THAT_ONE_RE = re.compile(r"\bnot (?:that|this) (?:one|pair)\b|\b(?:one|pair|ones) instead\b|\binstead of (?:that|it)\b")
+_TAKE_IT_OUT_RE = re.compile(r"\b(?:take (?:it|that|them|those|this) (?:out|off)|remove (?:it|that|them|those|this)|delete)\b")
+_OF_THAT_ONE_RE = re.compile(r"\b(?:\d{1,2}|two|three|four|five) of (?:that|this) (?:one|1|dress|pair)\b")
+_N_OF_THOSE_RE = re.compile(r"^(?:(?:and|um|uh|oh|actually|so|ok|okay|wait)\s)*(?:(?:can|could) i (?:get|have|do)\s|ill take\s|"
+                            r"(?:get|make it|make that|give me)\s)?([2-9]) of (?:those|them|that|it|these)\b|"
+                            # "actually two, one for my aunt as well": the count, then why
+                            r"^(?:(?:oh|ok|okay|hmm)\s)?actually\s([2-9])\s(?=one for|for|cause|because|as|since|so|my|the|she|he)")
 _MAKE_KIND_N_RE = re.compile(r"\bmake (?:my|the|his|her|their|our) [a-z]+(?: (?!(?:an?|size|in|to)\b)[a-z]+)? (\d{1,2})\b"
                              r"(?! (?:dollars|bucks|waist|inch|inches|cm|quid|pounds|euros))")
 _NEEDNT_BE_RE = re.compile(r"\b(?:doesnt|dont|does not|do not) (?:have|need) to be(?: an?| from)?$|\bneednt be(?: an?)?$")
@@ -747,7 +758,9 @@ _A_NUMBER_RE = re.compile(r"\b(?:a|an|the|in) (\d{1,2})\b(?! (?:dollars|bucks|po
 
 
 _MAKE_IT_NUMBER_RE = re.compile(r"\b(?:make|change) (?:it|that|them|those) (?:to )?(?:an? |size )?(\d{2})\b"
-                                r"(?! (?:dollars|bucks|of|more|left|pairs?|packs?|units|items))")
+                                r"(?! (?:dollars|bucks|of|more|left|pairs?|packs?|units|items))|"
+                                # "it's really thirty two, change it"
+                                r"\b(?:its|im|hes|shes) (?:really|actually) (?:an? )?(\d{2})\b(?= (?:so |_ )?(?:change|swap|make) (?:it|that))")
 _NOT_A_SIZE_RE = re.compile(r"\b(?:im|hes|shes) not an? \d{2}\b(?: any ?more)?")
 
 
@@ -757,10 +770,10 @@ def _waist_size_change(text: str, state: DialogueState) -> tuple[str, str] | Non
     line = state.last_line
     if line is None or not (line.size or "").isdigit() or not (m := _MAKE_IT_NUMBER_RE.search(text)):
         return None
-    product = state.shown_by_id(line.product_id)
-    if m.group(1) not in product.sizes_available if product is not None else int(m.group(1)) <= MAX_LINE_QUANTITY:
+    product, said = state.shown_by_id(line.product_id), m.group(1) or m.group(2)
+    if said not in product.sizes_available if product is not None else int(said) <= MAX_LINE_QUANTITY:
         return None
-    return m.group(1), _NOT_A_SIZE_RE.sub(sx.BLANK, sx._blank(text, m))
+    return said, _NOT_A_SIZE_RE.sub(sx.BLANK, sx._blank(text, m))
 
 
 def _numbered_size(number: int, state: DialogueState) -> bool:
@@ -1065,11 +1078,16 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.checkout, 0.8  # "ok buy it" with what is shown already in the cart: the cart
     if pending is not None and pending.kind == "choose_product" and slots.reference and not slots.topic:
         return Intent(pending.for_intent or "product_details"), 0.85
+    if re.fullmatch(r"(?:nah|nope|meh)(?: not (?:those|these|them|really))?", text) and pending is None and state.shown and (
+            state.focus_id is None):
+        return Intent.more_results, 0.7  # "nah" to a list just shown: others
     if re.fullmatch(r"(?:no|nope|nah)(?: thanks| thank you)?(?: (?:thats all|im good|bye))?", text):
         return (Intent.goodbye if state.pending is None and "thats all" in text else Intent.decline), 0.8
-    if GOODBYE.search(text) and not (ADD.search(text) or CHECKOUT.search(text) or CLEAR_CART.search(text) or slots.topic):
+    if GOODBYE.search(text) and not (ADD.search(text) or CHECKOUT.search(text) or CLEAR_CART.search(text) or slots.topic
+                                     or (_TAKE_IT_OUT_RE.search(text) and state.cart.item_count)):  # "take it out, i'll come back later"
         return Intent.goodbye, 0.9
-    if HELP.search(text) and not (slots.category or slots.product_type or ((slots.occasion or slots.style) and slots.gender)):
+    if HELP.search(text) and not (slots.category or slots.product_type or ((slots.occasion or slots.style) and slots.gender)
+                                  or slots.topic):  # "how do i wash it": a question about the product
         return Intent.help, 0.9
     asked_of_one = bool(slots.reference and slots.reference.startswith("ordinal") and state.shown)
     if ((OUT_OF_SCOPE.search(text) and not _SHOPPING_FOR_RE.search(text)) or NOT_SOLD_GOODS.search(text)) and not (
@@ -1081,6 +1099,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if slots.topic in ("service", "delivery", "returns_policy", "payment") and not (
             slots.reference and ADD.search(SERVICES.sub(" ", text))):
         return Intent.out_of_scope, 0.8  # "can you gift wrap it", "will it get here by friday"
+    if slots.topic == "care" and state.shown and not slots.has_search_slots():
+        return Intent.product_details, 0.7  # "how should i wash these": the one in focus, or the first
     sold = NOT_SOLD.search(text)
     if sold and not (slots.category or slots.product_type or slots.brand or slots.colours):
         return Intent.out_of_scope, 0.7
@@ -1151,7 +1171,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.set_profile, 0.85
     if slots.measurements and not shopping:  # "men's sizes, he's six foot two, and grey if you have it": a search
         return Intent.set_profile, 0.75
-    someone_new = slots.gender is not None and state.filters.gender not in (None, slots.gender)
+    someone_new = slots.gender is not None and slots.gender != state.filters.gender and (
+        state.filters.gender is not None or slots.child_age is not None)  # "something similar for my son, he's six"
     if _OTHERS_RE.search(text) and state.shown and not someone_new:
         return Intent.more_results, 0.85  # "give me some different ones": not "give me" the product
     if ADD.search(text) and (state.shown or slots.reference is not None or state.pending is not None) and not (
@@ -1162,8 +1183,9 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
                     or slots.brands or slots.price_max or slots.price_min or slots.style or slots.material)
     if MORE.search(text) and (state.shown or not slots.has_search_slots()) and not narrowed and not someone_new:
         return Intent.more_results, 0.9  # not "a few more kurtas" first thing, not "pink she doesn't like, what else"
-    if _CHOICE_RE.search(text) and state.shown and slots.reference and not slots.has_search_slots():
-        return Intent.add_to_cart, 0.8  # "yeah that first one": the pick, after a list
+    if _CHOICE_RE.search(text) and state.shown and slots.reference and not slots.model_copy(
+            update={"gender": None, "child_age": None}).has_search_slots():
+        return Intent.add_to_cart, 0.8  # "yeah that first one", "the second one for him": the pick, after a list
     if _WHATEVER_SIZE_RE.search(text) and state.shown and slots.reference:
         return Intent.add_to_cart, 0.8  # "the second one please, she's seven so whatever size that is"
     if RECOMMEND.search(text) and state.shown and slots.reference is None:
@@ -1343,12 +1365,17 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
     sizes at once, a line named by kind, a swap, one of two in another size, the same again."""
     again = state.shown_by_id(state.last_line.product_id) if state.last_line else None
     again_ref = f"ordinal:{state.shown.index(again) + 1}" if again is not None else None  # the line's product
-    if whole.intent == Intent.add_to_cart and (split := _split_sizes(prepared, None)):
+    of_focus = (whole.intent in (Intent.search, Intent.refine) or (
+        whole.intent == Intent.update_cart and state.focus_id not in state.cart.product_ids)) and state.focus_id is not None and bool(
+        _OF_THAT_ONE_RE.search(prepared)) and not _names_product(whole)  # "we need three of that one, one small, one medium..."
+    if (whole.intent == Intent.add_to_cart or of_focus) and (split := _split_sizes(prepared, None)):
         (first_count, first_size), *others = split  # "two of those, one in small one in medium"
-        pick = whole.slots.model_copy(update={"size": first_size, "quantity": first_count})
-        extras = [Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=whole.slots.model_copy(
+        pick = whole.slots.model_copy(update={"size": first_size, "quantity": first_count,
+                                              "reference": whole.slots.reference or ("focus" if of_focus else None)})
+        whole = whole.model_copy(update={"intent": Intent.add_to_cart, "slots": pick})
+        extras = [Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=pick.model_copy(
             update={"size": size, "quantity": count})) for count, size in others]
-        return whole.model_copy(update={"slots": pick, "then": extras})
+        return whole.model_copy(update={"then": extras})
     if again is not None and (split := _split_sizes(prepared, state.last_line)):
         (kept, kept_size), *others = split  # "so six large and two extra large"
         extras = [Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
@@ -1440,7 +1467,7 @@ _BACK_RE = re.compile(r"(?:and |ok |okay |so |no |wait |actually )*(?:go back(?:
 
 
 _BARE_COUNT_RE = re.compile(r"(?:(?:ok|okay|nah|no|actually|hmm|sorry|wait|just|only|and|so|make it|make that|change it to) )*"
-                            r"(\d{1,2}|one|(?<=make it )to|(?<=make it )too)(?: (?:please|then|instead|of them|of those|pairs?))*")
+                            r"(\d{1,2}|one|(?<=make it )to|(?<=make it )too)(?: (?:please|then|instead|actually|thanks|of them|of those|pairs?))*")
 MAX_BARE_COUNT = 10  # "twenty" alone is no count of one thing
 
 
@@ -1485,6 +1512,17 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
         return edit
     if (more := _more_of_last_line(prepared, whole, state)) is not None:
         return more
+    if whole.intent != Intent.update_cart and (waist := _waist_size_change(prepared, state)) is not None:
+        # "wait, i measured over my jeans, it's really thirty two, change it": the line just added
+        return Understanding(intent=Intent.update_cart, slots=Slots(size=waist[0]), confidence=0.8)
+    line = state.last_line
+    if (line is not None and (count := _N_OF_THOSE_RE.search(prepared)) and whole.intent in (
+            Intent.add_to_cart, Intent.unknown, Intent.search, Intent.refine)
+            and whole.slots.reference in (None, "focus") and whole.slots.size in (None, line.size)
+            and not (whole.slots.category or whole.slots.product_type or whole.slots.colour)):
+        # "actually two of those, my wife wants one too", just after one went in: that line, two in all
+        return Understanding(intent=Intent.update_cart, slots=Slots(quantity=int(count.group(1) or count.group(2))),
+                             confidence=0.7)
     ref = whole.slots.reference or ""
     if (whole.intent in (Intent.product_details, Intent.refine) and ref.startswith("colour:") and state.shown
             and _SHOW_INSTEAD_RE.search(prepared) and not filed_in_colour(ref.split(":", 1)[1], state)):  # "show me the black ones instead", none of them black

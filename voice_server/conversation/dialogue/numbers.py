@@ -54,6 +54,8 @@ _PREFIX_CODE = {"rs": "inr", "rm": "myr", "s$": "sgd", "a$": "aud", "au$": "aud"
                 "ca$": "cad", "j$": "jmd", "hk$": "hkd", "us$": "usd", "ghc": "ghs", "r": "zar"}
 _DECIMAL_PRICE = re.compile(r"\b(\d+)\.(\d{2})\b")
 _TOO_COMMA_SIZE = re.compile(r"\btoo\s*,\s*(?=(?:in\s)?(?:extra\s|x\s?|double\s)?(?:small|medium|large|xs|xl|xxl|size)\b)")
+_BLACK_TIE = re.compile(r"\bblack tie\b(?= (?:dinner|event|do|gala|party|wedding|affair|dress code|thing|function|ball|"
+                        r"optional|night|evening|reception|invite|invitation|celebration|ceremony))|\b(?<=its )black tie\b")
 _NUMBER_WORD = rf"(?:\d+|{'|'.join([*UNITS, *TENS, *SCALES])})"
 _NUMBER_ENDS_SENTENCE = re.compile(rf"\b(?!one\b)({_NUMBER_WORD})\s*[.!?;]\s+(?={_NUMBER_WORD}\b)")  # "the red one. 8": a size
 _DIGIT_LETTER = re.compile(r"\b(\d+)(k|kg|kgs|cm|cms|lbs|lb|in|ft|xl|xxl)\b")
@@ -68,6 +70,7 @@ def normalise_text(text: str) -> str:
     t = t.replace("'", "")  # don't -> dont
     t = t.replace("&", " and ").replace("-", " ").replace("_", " ")
     t = re.sub(r"\bsee ?through\b", "sheer", t)  # "nothing see-through": one word for the exclusion
+    t = _BLACK_TIE.sub("formal", t)  # "a black-tie dinner": a dress code, not a black tie
     t = _SPLIT_WORDS.sub(lambda m: m.group(0).replace(" ", ""), t)  # speech-to-text's "ear rings", "sweat shirt"
     t = re.sub(r"\btea shirt", "t shirt", t)  # heard as "tea shirt"
     t = re.sub(r"\b(an?|black|white|brown|tan|beige|red|blue|navy|green|grey|pink|canvas|leather|big|large) (?:to|toe) bag",

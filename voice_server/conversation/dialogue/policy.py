@@ -740,6 +740,12 @@ class DialogueEngine:
             said = slots.reference.split(":", 1)[1]  # "take the white one out" when the white one is no longer shown
             named = [ln for ln in cart.lines if _line_mentions(ln.name, ln.brand, said)]
             line = named[0] if len(named) == 1 else None
+        if line is None and slots.size and slots.reference is None and not (slots.category or slots.brand or slots.colour):
+            of_size = [ln for ln in cart.lines if (ln.size or "").upper() == slots.size.upper()]  # "take out the xl"
+            line = of_size[0] if len(of_size) == 1 else None
+        if line is None and slots.gender and slots.reference is None:  # "take the men's pair out"
+            of_department = [ln for ln in cart.lines if re.search(_DEPARTMENT_WORDS[slots.gender], ln.name.lower())]
+            line = of_department[0] if len(of_department) == 1 else None
         if line is None:
             words = [w for w in (slots.colour, slots.brand, slots.category) if w]
             if words:
@@ -1106,6 +1112,10 @@ def _is_kind(kind: vocabulary.ProductType, name: str, brand: str) -> bool:
     if kind.stems:
         return kind.matches(name)
     return taxonomy.categorize(name, brand) == kind.category
+
+
+_DEPARTMENT_WORDS = {"men": r"\b(?:men|mens|man)\b", "women": r"\b(?:women|womens|woman|ladies)\b",
+                     "boys": r"\b(?:boys?|boy's)\b", "girls": r"\b(?:girls?|girl's)\b", "unisex": r"\bunisex\b"}
 
 
 def _line_mentions(name: str, brand: str, word: str) -> bool:

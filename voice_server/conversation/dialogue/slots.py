@@ -250,7 +250,10 @@ _HEIGHT_M_RE = re.compile(r"\b(\d)\.(\d\d?)\s(?:m|metres|meters|meter|metre)\b")
 _HEIGHT_FT_RE = re.compile(
     r"\b(\d)\s(?:foot|feet|ft)(?:\s(?:and\s)?(\d\d?)(?:\s(?:inches|inch|in))?)?(?:\stall)?"
 )
-_HEIGHT_TALL_RE = re.compile(r"\b(\d)\s(\d\d?)\s(?:tall)\b")
+_HEIGHT_TALL_RE = re.compile(r"\b(\d)\s(\d\d?)\s(?:tall)\b|"
+                             r"\b(?:im|i am|hes|he is|shes|she is)\s([4-6])\s(\d|1[01])\s(?=and\s(?:about\s|around\s)?\d{2,3}\s(?:pounds|lbs|kg|kilos))")
+# with a height said, "and about 130 pounds" is a weight, not a budget
+_WEIGHT_AFTER_HEIGHT_RE = re.compile(r"\band\s(?:about\s|around\s|like\s)?(\d{2,3})\s(?:pounds|lbs)\b")
 _WEIGHT_RE = re.compile(  # "pounds" is money ("no more than fifteen pounds") unless a weight is said
     r"\b(?:weigh|weight\sis|weight|about|around)?\s?(\d+(?:\.\d+)?)\s(kg|kgs|kilos|kilograms|kilo|lbs|lb)\b|"
     r"\b(?:weighs?|weight\sis|weight|im|i\sam|hes|he\sis|shes|she\sis)\s(?:about\s|around\s)?(\d+(?:\.\d+)?)\s(pounds)\b"
@@ -292,14 +295,18 @@ def extract_measurements(text: str) -> tuple[dict[str, float] | None, str]:
         found["height_cm"] = round(inches * CM_PER_INCH, 1)
         text = _blank(text, m)
     elif m := _HEIGHT_TALL_RE.search(text):
-        found["height_cm"] = round((int(m.group(1)) * 12 + int(m.group(2))) * CM_PER_INCH, 1)
+        feet, rest = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        found["height_cm"] = round((int(feet) * 12 + int(rest)) * CM_PER_INCH, 1)
         text = _blank(text, m)
-    m = _WEIGHT_RE.search(text)
+    if "height_cm" in found and (m := _WEIGHT_AFTER_HEIGHT_RE.search(text)) and 70 <= int(m.group(1)) <= 400:
+        found["weight_kg"] = round(int(m.group(1)) * KG_PER_LB, 1)
+        text = _blank(text, m)
+    m = None if "weight_kg" in found else _WEIGHT_RE.search(text)
     if m:
         value, unit = float(m.group(1) or m.group(3)), m.group(2) or m.group(4)
         found["weight_kg"] = round(value * KG_PER_LB, 1) if unit in ("lbs", "lb", "pounds") else value
         text = _blank(text, m)
-    elif m := _WEIGH_BARE_RE.search(text):
+    elif "weight_kg" not in found and (m := _WEIGH_BARE_RE.search(text)):
         value = float(m.group(1))
         found["weight_kg"] = round(value * KG_PER_LB, 1) if value > 130 else value
         text = _blank(text, m)

@@ -100,6 +100,7 @@ class Vocabulary:
     _fuzzy_choices: list[str] = field(init=False, repr=False)
     _by_sound: dict[str, list[str]] = field(init=False, repr=False)
     _by_letters: dict[str, list[str]] = field(init=False, repr=False)
+    _prefixes: dict[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.colours = tuple(dict.fromkeys(c.strip().lower() for c in self.colours if c and c.strip()))
@@ -109,16 +110,26 @@ class Vocabulary:
                 alias_to_brand.setdefault(alias, brand)
         self._alias_to_brand = alias_to_brand
         self._ambiguous = frozenset(a for a in alias_to_brand if _is_ambiguous(a))
+        # "the tommy ones", "just the us polo ones": the start of a longer name, only with such a cue
+        self._prefixes = {}
+        for brand in self.brands:
+            for words in {tuple(alias.split()) for alias in _brand_aliases(brand)}:
+                for n in range(1, len(words)):
+                    prefix = " ".join(words[:n])
+                    if len(prefix.replace(" ", "")) >= MIN_SOUND_CHARS and prefix not in alias_to_brand and not (
+                            any(w in COLOUR_SYNONYMS for w in words[:n]) or all(w in COMMON_WORDS for w in words[:n])):
+                        self._prefixes.setdefault(prefix, brand)
         self._fuzzy_choices = [
             a for a in alias_to_brand if a not in self._ambiguous and len(a) >= MIN_FUZZY_CHARS
         ]
         self._by_sound, self._by_letters = {}, {}
         for alias in alias_to_brand:
-            if alias not in self._ambiguous and len(_squash(alias)) >= MIN_SOUND_CHARS:
+            if alias in self._ambiguous or len(_squash(alias)) < MIN_SOUND_CHARS:
+                continue
+            if not _everyday(re.sub(r"[^a-z]", "", alias)):  # not "20dresses", "forever 21": a word anyone says
                 self._by_letters.setdefault(_squash(alias), []).append(alias)
-            if alias not in self._ambiguous and len(_squash(alias)) >= MIN_SOUND_CHARS and not all(
-                    w in COMMON_WORDS or not w.isalpha() or _everyday(w) for w in alias.split()):  # "20dresses", "dressberry"
-                for code in _sounds(alias):
+            if not all(w in COMMON_WORDS or not w.isalpha() or _everyday(w) for w in alias.split()):
+                for code in _sounds(alias):  # not names made of everyday words ("marks and spencer") either
                     self._by_sound.setdefault(code, []).append(alias)
 
     @classmethod
@@ -155,10 +166,10 @@ class Vocabulary:
                 if size > 1 and all(len(t) == 1 and t.isalpha() for t in window):
                     spans.append(("".join(window), i, i + size))  # "h r x" -> "hrx"
         for phrase, start, end in spans:
-            brand = self._alias_to_brand.get(phrase)
+            brand = self._alias_to_brand.get(phrase) or self._prefixes.get(phrase)
             if brand is None:
                 continue
-            if (phrase in self._ambiguous or phrase in known_words) and start != ruled_out_at and not _BRAND_CUE.search(
+            if (phrase in self._ambiguous or phrase in known_words or phrase in self._prefixes) and start != ruled_out_at and not _BRAND_CUE.search(
                     " ".join(tokens[:start])):  # "kurtis" are kurtis unless "from kurtis"
                 after = tokens[end] if end < len(tokens) else ""
                 # "the urban dog ones": a name between "the" and "ones" names a make
@@ -183,9 +194,9 @@ class Vocabulary:
     def _sounds_like(self, spans: list[tuple[str, int, int]], known_words: frozenset[str]) -> BrandMatch | None:
         """A brand written as it sounds ("kelvin klein", "tommy hill figure", "nikey", "fast tracks"):
         the same letters once doubled letters and a plural are dropped, or (for names not made of
-        everyday words) the same Double Metaphone code and a spelling at least `SOUND_ALIKE_RATIO` alike. Words a shopper says anyway (everyday
-        or domain words) alone are never a brand ("a hill figure"); beside a word of the brand they
-        may be ("tommy hill figure")."""
+        everyday words) the same Double Metaphone code and a spelling at least `SOUND_ALIKE_RATIO`
+        alike. Function words are never part of it; everyday or domain words alone are no brand ("a
+        hill figure") unless they spell it ("fast track"), and beside a word of the brand they may be."""
         best: BrandMatch | None = None
         for phrase, start, end in spans:
             letters, words = _squash(phrase), phrase.split()
@@ -195,10 +206,12 @@ class Vocabulary:
             aliases = {*self._by_letters.get(letters, ()), *(a for code in _sounds(phrase) for a in self._by_sound.get(code, ()))}
             for alias in aliases:
                 said = [w for w in words if w not in alias.split()]
+                same_letters = letters == _squash(alias)  # "fast track": Fastrack, said as two words
                 if not said or len(words) < len(alias.split()) or any(w in COMMON_WORDS for w in said) or (
-                        len(said) == len(words) and all(w in known_words or _everyday(w) for w in said)):
+                        len(said) == len(words) and all(w in known_words or (_everyday(w) and not same_letters)
+                                                        for w in said)):
                     continue  # "just" is not Just Wow; "a hill figure", "and hes" no brand
-                score = 100.0 if letters == _squash(alias) else fuzz.ratio(letters, _squash(alias))
+                score = 100.0 if same_letters else fuzz.ratio(letters, _squash(alias))
                 if score >= cutoff and (best is None or score > best.score):
                     best = BrandMatch(self._alias_to_brand[alias], start, end, score)
         return best
