@@ -36,6 +36,7 @@ from commerce.auth import create_guest
 from voice_server.conversation.service import ConversationService, build_conversation_service
 from voice_server.platform.app_state import AppState
 from voice_server.platform.backends import open_backends
+from voice_server.platform.embedded import EmbeddedValkey, stop_postgres
 from voice_server.platform.settings import Settings
 from voice_server.tools.chat import turn_json
 
@@ -143,6 +144,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         return {"cases": str(args.cases), "conversations": len(convs), "runs": runs}
     finally:
         await backends.close()
+        if getattr(args, "stop_services", False):  # a throwaway state dir: its servers go with it
+            await asyncio.to_thread(stop_postgres, args.state_dir)
+            await asyncio.to_thread(EmbeddedValkey(args.state_dir).stop)
 
 
 # the reply of a turn that missed because the demo catalog has the size sold out, not for want of understanding
@@ -182,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"corpus or scorer missing ({args.cases}, {args.scorer})", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="shepherd-understanding-") as fresh:  # removed with its databases
+        args.stop_services = args.state_dir is None
         args.state_dir = args.state_dir or Path(fresh)
         result = asyncio.run(run(args))
     for r in result["runs"]:

@@ -30,7 +30,7 @@ pytestmark = [
 
 
 async def test_shared_corpus_score_stays_above_the_floor(tmp_path: Path) -> None:
-    args = argparse.Namespace(cases=CASES, scorer=SCORER, only=None, runs=1, state_dir=tmp_path)
+    args = argparse.Namespace(cases=CASES, scorer=SCORER, only=None, runs=1, state_dir=tmp_path, stop_services=True)
     result = await run(args)
     scored = result["runs"][0]
     misses = "\n".join(f"{m['conversation']} #{m['turn']}: {m['why']}" for m in scored["misses"])
@@ -105,7 +105,7 @@ OWN_SETS = {
 @pytest.mark.parametrize(("name", "floor"), sorted(OWN_SETS.items()))
 async def test_own_conversation_sets_stay_above_their_floors(name: str, floor: int, tmp_path: Path) -> None:
     args = argparse.Namespace(cases=ROOT / "bench/data/conversations" / name, scorer=SCORER, only=None, runs=1,
-                              state_dir=tmp_path)
+                              state_dir=tmp_path, stop_services=True)
     scored = (await run(args))["runs"][0]
     misses = "\n".join(f"{m['conversation']} #{m['turn']}: {m['why']}" for m in scored["misses"])
     assert scored["right"] >= floor, f"{name}: {scored['right']}/{scored['total']} right; misses:\n{misses}"
