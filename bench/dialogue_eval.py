@@ -127,8 +127,9 @@ def product_violations(card: ProductCard, filters: SearchFilters) -> list[str]:
         broken.append(f"price {card.price_cents}>{filters.price_max_cents}")
     if filters.price_min_cents is not None and card.price_cents < filters.price_min_cents:
         broken.append(f"price {card.price_cents}<{filters.price_min_cents}")
-    if filters.size and match_size(filters.size, card.sizes_available) is None:
-        broken.append(f"size {filters.size} not in {card.sizes_available}")
+    for size in (filters.size, *filters.also_sizes) if filters.size else ():
+        if match_size(size, card.sizes_available) is None:
+            broken.append(f"size {size} not in {card.sizes_available}")
     return broken
 
 

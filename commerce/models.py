@@ -163,6 +163,8 @@ class SearchFilters(Record):
     gender: Literal["men", "women", "unisex", "boys", "girls"] | None = None
     brand: str | None = None
     size: str | None = Field(default=None, description="only products with this size in stock")
+    also_sizes: list[str] = Field(default_factory=list, max_length=10, description="with `size`: these sizes in "
+                                  "stock too (one for each of several people: 'a small, a medium and an xl')")
     price_min_cents: int | None = Field(default=None, ge=0, le=100_000_000)
     price_max_cents: int | None = Field(default=None, ge=0, le=100_000_000)
     occasion: str | None = None

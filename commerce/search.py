@@ -248,7 +248,8 @@ def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
         if filters.price_max_cents is not None:
             where.add(f"{price_col} <= $?", filters.price_max_cents)
     if filters.size and "size" not in relaxed:
-        where.add("p.sizes_in_stock && $?::text[]", size_variants(filters.size))
+        for size in (filters.size, *filters.also_sizes):
+            where.add("p.sizes_in_stock && $?::text[]", size_variants(size))
     if filters.occasion and "occasion" not in relaxed:
         where.add("p.occasion @> ARRAY[$?::text]", filters.occasion.lower().strip())
     if filters.style and "style" not in relaxed:  # tagged so, or named so ("a-line dresses", "bodycon")

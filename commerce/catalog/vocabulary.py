@@ -348,8 +348,8 @@ RECIPIENT_GENDER: dict[str, str] = {
 WOMENSWEAR_WORDS: tuple[str, ...] = ("kurti", "kurtis", "anarkali", "anarkalis", "salwar", "salwar suit", "salwar kameez",
                                      "blouse", "blouses", "lingerie", "bra", "bras", "nightie", "nighties", "jeggings")
 
-# A grown-up child is dressed from the adult departments.
-KIDS_AGE_LIMIT = 14
+# A grown-up child is dressed from the adult departments; kids' sizes run to 13-14 years.
+KIDS_AGE_LIMIT = 15
 ADULT_OF: dict[str, str] = {"boys": "men", "girls": "women"}
 KID_OF: dict[str, str] = {adult: kid for kid, adult in ADULT_OF.items()}
 KID_GENDERS = frozenset(ADULT_OF)

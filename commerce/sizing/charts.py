@@ -212,12 +212,12 @@ def waist_for_letter(letter: str, gender: str, among: Collection[str] | None = N
 
 # Children's letter sizes by age (the common US kids' run: XS 4–5, S 6–7, M 8–9, L 10–11, XL 12,
 # XXL 13): the demo sells kids' clothes in letters, and a parent knows the age before the size.
-KIDS_LETTER_BY_AGE: tuple[tuple[int, str], ...] = ((5, "XS"), (7, "S"), (9, "M"), (11, "L"), (12, "XL"), (13, "XXL"))
+KIDS_LETTER_BY_AGE: tuple[tuple[int, str], ...] = ((5, "XS"), (7, "S"), (9, "M"), (11, "L"), (12, "XL"), (14, "XXL"))
 YOUNGEST_KIDS_LETTER_AGE = 4
 
 
 def kids_letter_for_age(years: int) -> str | None:
-    """The kids' letter size for an age: 6 → "S"; None under 4 (smaller than the smallest) or over 13."""
+    """The kids' letter size for an age: 6 → "S"; None under 4 (smaller than the smallest) or over 14."""
     if years < YOUNGEST_KIDS_LETTER_AGE:
         return None
     return next((letter for oldest, letter in KIDS_LETTER_BY_AGE if years <= oldest), None)

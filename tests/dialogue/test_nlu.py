@@ -1379,3 +1379,74 @@ def test_counts_said_with_a_reason_dress_codes_and_garments_worn_under(vocab: Vo
     assert understand("what uk size would that be", added, vocab).intent == Intent.size_advice
     weighed = understand("a coat for me, im 5 9 and about 160 pounds", fresh(), vocab).slots
     assert (weighed.price_max, weighed.measurements) == (None, {"height_cm": 175.3, "weight_kg": 72.6})
+
+
+def test_one_pick_in_a_size_for_each_person_and_their_lines_named_later(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"R Men Grey Hoodie {i}", brand="R", price_cents=1500, colour="grey",
+                          category="sweatshirts", sizes_available=["S", "M", "L", "XL", "XXL"]) for i in (1, 2, 3)]
+    listed = DialogueState(conversation_id="t", shown=shown, filters=SearchFilters(category="sweatshirts", gender="men"))
+    for said, lines in (
+        ("the second one, the large is for tom and the small for his brother", [("L", 1, "tom"), ("S", 1, "brother")]),
+        ("im a medium and hes an xl, add the first one for both", [("M", 1, "me"), ("XL", 1, "him")]),
+        ("priya is the 9 and anil is the 11, the third pair for both", [("9", 1, "priya"), ("11", 1, "anil")]),
+        ("the first one, the small for me and the 2 larges for my cousins", [("S", 1, "me"), ("L", 2, "cousins")]),
+    ):
+        u = understand(said, listed, vocab)
+        got = [(x.slots.size, x.slots.quantity, x.slots.for_whom) for x in (u, *u.then)]
+        assert u.intent == Intent.add_to_cart and all(x.intent == Intent.add_to_cart for x in u.then), said
+        assert got == lines, said
+    # two sizes with nobody named are not lines for two people
+    assert not understand("the first one in medium, or large if there is none", listed, vocab).then
+    asked = understand("bridesmaid dresses, i need a small, a medium and an extra large", fresh(), vocab).slots
+    assert (asked.size, asked.also_sizes) == ("S", ["M", "XL"])
+    assert understand("a medium or a large is fine", fresh(), vocab).slots.also_sizes is None
+    sized = listed.model_copy(update={"filters": listed.filters.model_copy(update={"size": "S", "also_sizes": ["L"]})})
+    both = understand("the second one please", sized, vocab)
+    assert [(x.slots.reference, x.slots.size) for x in (both, *both.then)] == [("ordinal:2", "S"), ("ordinal:2", "L")]
+    owned = listed.model_copy(update={"line_owners": {"1:L": "tom", "1:S": "brother", "1:M": "me"},
+                                      "last_line": LineRef(product_id=1, size="M"),
+                                      "cart": CartSummary(item_count=3, total_cents=4500, product_ids=[1])})
+    moved = understand("tom texted, he needs an extra large now, can you change toms", owned, vocab)
+    assert (moved.intent, moved.slots.from_size, moved.slots.size, moved.slots.reference) == (
+        Intent.update_cart, "L", "XL", "ordinal:1")
+    gone = understand("actually remove mine, just keep the other two", owned, vocab)
+    assert (gone.intent, gone.slots.size) == (Intent.remove_from_cart, "M")
+    two_carts = listed.model_copy(update={"last_line": LineRef(product_id=2, size="M"),
+                                          "cart": CartSummary(item_count=2, total_cents=3000, product_ids=[1, 2])})
+    for said, edit, gender, size, count in (
+        ("her feet are bigger than she thought, make hers a nine", Intent.update_cart, "women", "9", None),
+        ("small is tight on him, change his to a large", Intent.update_cart, "men", "L", None),
+        ("make my daughters one 3", Intent.update_cart, "girls", None, 3),
+        ("take my dads out, he has plenty", Intent.remove_from_cart, "men", None, None),
+    ):
+        u = understand(said, two_carts, vocab)
+        assert (u.intent, u.slots.gender, u.slots.size, u.slots.quantity) == (edit, gender, size, count), said
+    assert understand("change it to a large for his party", two_carts, vocab).slots.gender is None
+    more = understand("make his brothers 2 pairs", owned, vocab)
+    assert (more.intent, more.slots.from_size, more.slots.quantity) == (Intent.update_cart, "S", 2)
+
+
+def test_a_position_said_with_thanks_or_another_language_is_a_pick_and_undo(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"B Women Black Top {i}", brand="B", price_cents=900, colour="black",
+                          category="tops", sizes_available=["S", "M"]) for i in (1, 2, 3)]
+    listed = DialogueState(conversation_id="t", shown=shown, filters=SearchFilters(category="tops", gender="women"))
+    for said in ("the second one cheers", "ok the first one there mate", "second one na, perfect", "the third one ta"):
+        assert understand(said, listed, vocab).intent == Intent.add_to_cart, said
+    assert understand("vale, la segunda", listed, vocab).slots.reference == "ordinal:2"
+    assert understand("haan, teesra wala", listed, vocab).intent == Intent.add_to_cart
+    pieces = understand("the second one, take three pieces", listed, vocab).slots
+    assert (pieces.size, pieces.quantity) == (None, 3)
+    for said in ("is the second one cotton", "the first one but in red", "not the first one", "the third one, more like that"):
+        assert understand(said, listed, vocab).intent != Intent.add_to_cart, said
+    added = listed.model_copy(update={"last_line": LineRef(product_id=3, size="S"),
+                                      "cart": CartSummary(item_count=2, total_cents=1800, product_ids=[1, 3])})
+    for said, topic in (("could we pay using a debit card", "payment"), ("paying with visa, is that fine", "payment"),
+                        ("how long will a refund take", "returns_policy")):
+        asked = understand(said, added, vocab)
+        assert (asked.intent, asked.slots.topic) == (Intent.out_of_scope, topic), said
+    assert understand("checkout, pay with my card", added, vocab).intent == Intent.checkout
+    again = understand("and the same black one in medium for my mum", added, vocab)
+    assert (again.intent, again.slots.reference, again.slots.size) == (Intent.add_to_cart, "ordinal:3", "M")
+    assert understand("same colour in a skirt", added, vocab).intent == Intent.search
+    undo = understand("hmm undo that, wrong top", added, vocab)
+    assert (undo.intent, undo.slots.reference, undo.slots.size) == (Intent.remove_from_cart, "ordinal:3", "S")

@@ -214,6 +214,14 @@ async def test_a_product_with_sizes_sold_out_ranks_below_the_same_with_a_full_ru
     assert [c.id for c in (await search_products(pool, f, limit=10)).products] == before
 
 
+async def test_several_sizes_asked_at_once_are_all_in_stock(pool: Any) -> None:
+    one = SearchFilters(category="dresses", gender="women", colour="yellow", size="S")
+    three = one.model_copy(update={"also_sizes": ["M", "XL"]})
+    found = (await search_products(pool, three, limit=20)).products
+    assert found and all({"S", "M", "XL"} <= set(card.sizes_available) for card in found)
+    assert (await search_products(pool, one, limit=1)).total > (await search_products(pool, three, limit=1)).total
+
+
 async def test_get_product_and_not_found(pool: Any) -> None:
     some = (await search_products(pool, SearchFilters(category="bags"), limit=1)).products[0]
     assert (await get_product(pool, some.id)).id == some.id

@@ -107,5 +107,5 @@ def test_a_letter_size_maps_to_the_nearest_stocked_waist_within_one_size() -> No
 
 
 def test_kids_letter_sizes_follow_age() -> None:
-    assert [kids_letter_for_age(a) for a in (2, 4, 5, 6, 7, 8, 10, 12, 13, 15)] == [
-        None, "XS", "XS", "S", "S", "M", "L", "XL", "XXL", None]
+    assert [kids_letter_for_age(a) for a in (2, 4, 5, 6, 7, 8, 10, 12, 13, 14, 15)] == [
+        None, "XS", "XS", "S", "S", "M", "L", "XL", "XXL", "XXL", None]

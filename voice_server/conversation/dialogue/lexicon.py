@@ -343,6 +343,9 @@ ORDINALS: dict[str, int] = {
     "last": -1,
     "final": -1,
     "top": 1,
+    # said in Spanish or Hindi in English sentences ("perfecto, el primero", "pehla wala")
+    "primero": 1, "primera": 1, "segundo": 2, "segunda": 2, "tercero": 3, "tercera": 3,
+    "pehla": 1, "pehli": 1, "doosra": 2, "dusra": 2, "doosri": 2, "teesra": 3, "teesri": 3,
 }
 
 FILLER_WORDS: frozenset[str] = frozenset(

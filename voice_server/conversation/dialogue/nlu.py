@@ -13,6 +13,7 @@ from commerce.catalog.vocabulary import (
     KID_GENDERS,
     KID_OF,
     PRODUCT_TYPES,
+    RECIPIENT_GENDER,
     TYPE_WORDS,
     WOMENSWEAR_WORDS,
     descriptor_stems,
@@ -431,9 +432,16 @@ PAYMENT_QUESTION = _rx(
     r"\b(?:pay|paying) (?:in |with |by )?(?:cash|cheque|check|paypal|upi|installments|instalments)\b",
     r"\bcash on delivery\b", r"\bpay (?:on|at|upon) delivery\b", r"\bcod\b",
     r"\b(?:do|can|will) you (?:take|accept) (?:cash|cards?|paypal|upi|amex|apple pay|google pay)\b",
+    # "can i pay by card", "i pay with my credit card, is that okay": how to pay, not yet paying
+    r"\b(?:can|could|may) (?:i|we) pay (?:with |by |using |on )(?:a |my )?(?:credit |debit )?"
+    r"(?:cards?|visa|mastercard|amex|apple pay|google pay)\b",
+    r"\bpay(?:ing)? (?:with |by |using |on )(?:a |my )?(?:credit |debit )?(?:cards?|visa|mastercard|amex|apple pay|google pay)"
+    r"(?: \w+)?,? (?:is that|is it|thats|that) (?:ok|okay|fine|alright|possible|accepted)\b",
+    r"\b(?:do|can|will) you (?:take|accept) (?:credit|debit|visa|mastercard)\b",
 )
 RETURNS_POLICY = _rx(
     r"\breturns? policy\b", r"\b(?:exchange|refund) policy\b",
+    r"\bhow long (?:do|does|will|would) (?:a |the )?(?:returns?|refunds?|exchanges?) take\b",
     r"\b(?:can|could) (?:i|we|she|he|they) (?:return|exchange|swap|send) (?:it|them)(?: back)? (?:if|in case)\b",
     r"\b(?:if|in case) (?:she|he|they|it|i) (?:still )?(?:hates?|doesnt (?:like|fit)|dont (?:like|fit))\b",
     r"\bhow (?:do|does|would|will) (?:the )?returns? (?:work|go)\b", r"\bhow (?:do|can|would) (?:i|we) (?:return|send back)\b",
@@ -593,6 +601,15 @@ _CHOICE_RE = re.compile(r"^(?:(?:the|that|those) )?(?:(?:first|second|third|four
                         # "ok both", "i'll take both of them": the two in question
                         r"^(?:(?:ok|okay|yeah|yes|fine|alright|go on) )?(?:ill take |take |get |add )?both(?: of them| of those)?"
                         r"(?: please| then)?\W*$")
+# A position said with nothing but thanks, praise or words of another language around it is a pick; these
+# words make it something else (a question, a comparison, a refusal, another request)
+MAX_LONE_PICK_WORDS = 8
+_PICK_BLOCKERS_RE = re.compile(
+    r"\b(?:what|whats|how|why|where|when|which|who|is|are|was|were|does|do|did|can|could|would|will|should|tell|about|"
+    r"details?|more|show|see|look|looks|compare|than|vs|versus|between|difference|not|no|dont|nah|nope|instead|else|"
+    r"other|another|but|or|if|any|similar|like|cost|costs|price|much|sizes?|fits?|stock|available|made|material|"
+    r"colou?rs?|same|remove|delete|out|cancel|without|swap|change|replace|back|previous|earlier|before|list|page|"
+    r"cart|basket|checkout|pay|total|return|again|ones|has|have|got|with)\b")
 # "she's a size 12", "i'm usually a 10": the person's size, which a size named for the garment overrides
 _PERSON_SIZE_RE = re.compile(r"\b(?:(?:im|i am|shes|she is|hes|he is|theyre|they are)(?: usually| normally| generally| typically| always)?|"
                              r"(?:she|he|i|they)(?: usually| normally)? (?:wears?|takes?))"
@@ -658,8 +675,120 @@ def _split_sizes(text: str, line: LineRef | None) -> list[tuple[int, str]] | Non
     return parts
 
 
+_IS_THE_NUMBER_RE = re.compile(r"\b(?:is|s) the (\d{1,2}(?:\.5)?)\b")  # "ethan is the seven": a size
+_OWNER_AFTER_RE = re.compile(r"^\s*(?:s |is |one |ones |pair )?(?:is |s )?for (?:(?:my|our|the|his|her) )?"
+                             r"((?:little |big |older |younger |middle |eldest |youngest )?[a-z]+"
+                             r"(?: one| (?!(?:and|the|for|in|is|please|then|so|too|as|but)\b)[a-z]+)?)")
+_OWNER_BEFORE_RE = re.compile(r"\b(?:(?:my|our|the) )?(?:([a-z]+(?: one)?) (?:is|s|am|wears|takes|needs|gets|will be)"
+                              r"(?: (?:the|a|an|in|size))?|([a-z]+)s (?:the|a|an)|(im|hes|shes)(?: (?:the|a|an|in|size))?)"
+                              r"\s*$")  # "zoe's the medium", "i'm a medium"
+_NOT_OWNERS = frozenset({"it", "that", "this", "one", "which", "what", "there", "size", "so", "and", "both", "first",
+                         "second", "third", "last", "other", "all", "each", "them", "they", "usual", "normal", "only",
+                         "just", "then", "also", "too", "same", "really", "actually", "usually", "probably", "now",
+                         "maybe", "definitely", "mostly", "pair", "color", "colour", "price", "fit", "cut", "where", "here",
+                         "let", "who", "how", "thi"})  # "thi": "this a" read as a name and its "s"
+_PRONOUN_OWNER = {"i": "me", "im": "me", "me": "me", "myself": "me", "he": "him", "hes": "him", "him": "him",
+                  "she": "her", "shes": "her", "her": "her"}
+# how a later turn names the line of each kind of owner ("remove mine", "change his")
+_OWNER_MENTION = {"me": r"\b(?:mine|my one|my pair|for me)\b", "him": r"\b(?:his|him)\b", "her": r"\b(?:hers|her)\b"}
+
+
+def _owner(word: str) -> str | None:
+    word = word.removesuffix(" one") if word.endswith(" one") and word.split()[0] in _NOT_OWNERS else word
+    if word in _NOT_OWNERS or word.split()[0] in _NOT_OWNERS:
+        return None
+    return _PRONOUN_OWNER.get(word, word)
+
+
+def _marked_sizes(text: str) -> tuple[str, list[str]]:
+    """Every size said in ``text``, and the text with the k-th size found replaced by " §k " (a pronoun said
+    with it, as in "hes an xl", kept before the mark)."""
+    marked, sizes = " " + _IS_THE_NUMBER_RE.sub(r"is size \1", text) + " ", list[str]()
+    while True:
+        size, rest = sx.extract_size(marked)
+        if size is None:
+            break
+        at = next(i for i, (a, b) in enumerate(zip(marked, rest, strict=False)) if a != b)
+        said = marked[at:at + len(marked) - len(rest) + len(sx.BLANK)]  # "hes an xl": who, said with the size
+        if re.fullmatch(r"\s*size [a-z]+\s*", said):  # "change the size to medium": "size to" left over, no size
+            marked = rest
+            continue
+        marked = f"{rest[:at]} {said.split()[0] if said.split()[0] in _PRONOUN_OWNER else ''} §{len(sizes)} {rest[at + len(sx.BLANK):]}"
+        sizes.append(size)
+    return marked, sizes
+
+
+def _sizes_for_people(text: str) -> list[tuple[int, str, str | None]] | None:
+    """(count, size, whose) for each of two or more sizes said for different people in one pick ("the small's
+    for chloe, the medium for hannah", "i am medium and he is xl", "ethan is the seven and lucas the nine"):
+    one cart line each. ``whose`` is the person the line is for, as said ("chloe", "me", "middle one")."""
+    marked, sizes = _marked_sizes(text)
+    if len(set(sizes)) < 2:
+        return None
+    out: list[tuple[int, str, str | None]] = []
+    for k in sorted(range(len(sizes)), key=lambda k: marked.index(f"§{k} ")):  # as said
+        size, (before, after) = sizes[k], marked.split(f"§{k} ", 1)
+        before, after = before.split("§")[-1], after.split("§")[0]
+        count = re.search(r"\b([2-9])\s+$", before)
+        who = _OWNER_AFTER_RE.search(after) or _OWNER_BEFORE_RE.search(before.removesuffix(f"{count.group(1)} " if count else ""))
+        out.append((int(count.group(1)) if count else 1, size, _owner(who.group(1) or who.group(2) or who.group(3)) if who else None))
+    owners = [whose for _, _, whose in out if whose]
+    if len(set(owners)) < 2:  # not "the second one in xl, he'll tell you he's a large but he's not"
+        return None
+    return out
+
+
+def _owned_line(text: str, state: DialogueState) -> tuple[str, str | None] | None:
+    """The cart line a turn names by whom it is for ("change dev's one", "remove mine", "the middle one's"): its
+    size and a ``reference`` to its product when that is on screen; the first named when several are."""
+    named: list[tuple[int, str]] = []
+    for key, whose in state.line_owners.items():
+        words = [w for w in whose.split() if w not in ("one", "little", "big", "older", "younger")]
+        mention = _OWNER_MENTION.get(whose) or rf"\b(?:{'|'.join(map(re.escape, words))})s?\b"
+        if words and (m := re.search(mention, text)):
+            named.append((m.start(), key))
+    if not named or len({key for _, key in named}) != len(named):
+        return None
+    product_id, size = min(named)[1].split(":", 1)
+    shown = state.shown_by_id(int(product_id))
+    return size, f"ordinal:{state.shown.index(shown) + 1}" if shown is not None else None
+
+
+def _sizes_all_wanted(text: str) -> list[str] | None:
+    """Two or more sizes a search asks for together ("i need a small, a medium and an xl", "sizes 7 and 9"), in
+    the order said; not sizes said as alternatives ("a medium or a large") or one instead of another."""
+    marked, sizes = _marked_sizes(text)
+    if len(set(sizes)) < 2:
+        return None
+    order = sorted(range(len(sizes)), key=lambda k: marked.index(f"§{k} "))
+    between = marked[marked.index(f"§{order[0]} "):marked.index(f"§{order[-1]} ")]
+    if re.search(r"\b(?:or|not|instead|rather|than|maybe|either|usually|normally|but)\b", between):
+        return None
+    return list(dict.fromkeys(sizes[k] for k in order))
+
+
+_RELATION_ALT = "|".join(sorted(map(re.escape, RECIPIENT_GENDER), key=len, reverse=True))
+# "make my wife's one a large", "the girl's one two", "take my dad's out"; else "change hers to a seven"
+_WHOSE_LINE_RE = re.compile(rf"\b(?:my|the) ({_RELATION_ALT})s (?:one|ones|1|pair|out|to|into|an?)\b")
+_HIS_HERS_RE = re.compile(rf"\b(hers|his)\b(?! (?:size|usual|own|feet|waist|height|{_RELATION_ALT}|\w+s)\b)")
+
+
+_IT_RE = re.compile(r"\b(?:make|change|swap|switch|put) (?:it|that|this)\b")
+_COUNT_OF_LINE_RE = re.compile(r"\b(?:one|ones|pair|1) (\d{1,2})\b")
+
+
+def _whose_department(text: str) -> str | None:
+    """The department of the cart line a turn names by whose it is ("hers", "my husband's"), for a cart
+    whose lines are for different people."""
+    if (m := _WHOSE_LINE_RE.search(text)) is not None:
+        return RECIPIENT_GENDER[m.group(1)]
+    if (m := _HIS_HERS_RE.search(text)) is not None:
+        return "women" if m.group(1) == "hers" else "men"
+    return None
+
+
 _HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night|weekend)\b")
-_SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
+_SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:one |pair )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
                             r"\b(?:add|get|take|grab) a second (?:one|pair)\b|"  # "add a second one for my roommate"
                             r"\banother (?:one|pair) of (?:those|them|that|the same)\b|^(?:and |ok )?another(?: one| pair)? in\b")
 _SAME_FOR_RE = re.compile(r"\bsame (?:one |thing )?for (?:her|him|his|my|their|the)\b")  # "the exact same for her sister"
@@ -1186,6 +1315,11 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if _CHOICE_RE.search(text) and state.shown and slots.reference and not slots.model_copy(
             update={"gender": None, "child_age": None}).has_search_slots():
         return Intent.add_to_cart, 0.8  # "yeah that first one", "the second one for him": the pick, after a list
+    if (state.shown and (slots.reference or "").startswith("ordinal:") and "," not in (slots.reference or "")
+            and len(text.split()) <= MAX_LONE_PICK_WORDS
+            and not _PICK_BLOCKERS_RE.search(text) and not (slots.topic or slots.feature) and not slots.model_copy(
+                update={"gender": None, "child_age": None, "quantity": None}).has_search_slots()):
+        return Intent.add_to_cart, 0.7  # "the first one thx", "bet, the first one pls", "ok the first one lah": a pick
     if _WHATEVER_SIZE_RE.search(text) and state.shown and slots.reference:
         return Intent.add_to_cart, 0.8  # "the second one please, she's seven so whatever size that is"
     if RECOMMEND.search(text) and state.shown and slots.reference is None:
@@ -1332,7 +1466,7 @@ ALLOWED_SLOTS: dict[Intent, frozenset[str]] = {
     Intent.unknown: _NO_SLOTS,
     Intent.out_of_scope: frozenset({"topic", "gender"}),  # "swimmers for my grandson": who it is for stays
     Intent.clear_cart: _NO_SLOTS,
-    Intent.update_cart: frozenset({"size", "quantity", "reference", "product_type"}),
+    Intent.update_cart: frozenset({"size", "quantity", "reference", "product_type", "from_size"}),
     Intent.order_status: frozenset({"order_id"}),
     Intent.size_advice: frozenset({"reference", "size", "measurements", "colour", "child_age"}),
 }
@@ -1360,6 +1494,53 @@ def _names_product(u: Understanding) -> bool:
     return bool(u.slots.category or u.slots.product_type)
 
 
+def _lines_by_person(prepared: str, whole: Understanding, state: DialogueState) -> Understanding | None:
+    """Cart lines for several people: one pick in a size for each, the sizes a search asked for, and a later
+    turn naming a line by whom it is for or whose it is."""
+    ref = whole.slots.reference or ""
+    if (whole.intent in (Intent.add_to_cart, Intent.product_details, Intent.search, Intent.refine)
+            and (ref == "focus" or (ref.startswith("ordinal:") and "," not in ref)) and not _names_product(whole)
+            and (people := _sizes_for_people(prepared))):
+        # "the first one: the small's for chloe, the medium for hannah": a line for each, kept by whom it is for
+        adds = [Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
+            reference=ref, size=size, quantity=count, for_whom=whose)) for count, size, whose in people]
+        return adds[0].model_copy(update={"then": adds[1:]})
+    if (whole.intent == Intent.add_to_cart and not whole.slots.size and state.filters.size and state.filters.also_sizes
+            and (ref == "focus" or (ref.startswith("ordinal:") and "," not in ref))):
+        # "the first one for all three", after "i need a small, a medium and an xl": one in each size asked
+        adds = [Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(reference=ref, size=size))
+                for size in (state.filters.size, *state.filters.also_sizes)]
+        return adds[0].model_copy(update={"then": adds[1:]})
+    if state.line_owners and (owned := _owned_line(prepared, state)) is not None:
+        owned_size, line_ref = owned
+        if whole.intent == Intent.remove_from_cart:  # "remove mine, only keep my brother's"
+            return Understanding(intent=Intent.remove_from_cart, confidence=0.8,
+                                 slots=Slots(reference=line_ref, size=owned_size))
+        if (whole.intent == Intent.update_cart or (
+                whole.intent in (Intent.add_to_cart, Intent.search, Intent.refine) and not _names_product(whole)
+                and (whole.slots.size or whole.slots.quantity) and _CHANGE_PICK_RE.search(prepared))):
+            # "dev just called, he wants double xl, change dev's one", "make the middle one's two pairs"
+            return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+                reference=line_ref, from_size=owned_size,
+                size=whole.slots.size if whole.slots.size != owned_size else None,
+                quantity=whole.slots.quantity))
+    if (state.cart.item_count > 1 and (department := _whose_department(prepared)) and not _names_product(whole)
+            and not _IT_RE.search(prepared)
+            and whole.slots.reference in (None, "focus") and (whole.intent in (Intent.update_cart, Intent.remove_from_cart) or (
+                whole.intent in (Intent.add_to_cart, Intent.search, Intent.refine) and _CHANGE_PICK_RE.search(prepared)
+                and (whole.slots.size or whole.slots.quantity or _COUNT_OF_LINE_RE.search(prepared))))):
+        # "she says her feet swell, make hers a seven", "take my husband's out": the line in that department
+        edit = Intent.remove_from_cart if whole.intent == Intent.remove_from_cart else Intent.update_cart
+        marked, sizes = _marked_sizes(prepared)  # "large will be too big on him, change his to a medium": the medium
+        size = next((sizes[k] for k in range(len(sizes)) if re.search(rf"\b(?:to|into) (?:an? |size )?\s*§{k} ", marked)),
+                    whole.slots.size)
+        line_count = _COUNT_OF_LINE_RE.search(prepared)  # "make the girl's one two"
+        return Understanding(intent=edit, confidence=0.8, slots=Slots(
+            gender=department, size=size if edit == Intent.update_cart else None,
+            quantity=int(line_count.group(1)) if line_count else None if size else whole.slots.quantity))
+    return None
+
+
 def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Understanding | None:
     """What a turn does to the cart lines just touched or named, when it is one of these edits: two
     sizes at once, a line named by kind, a swap, one of two in another size, the same again."""
@@ -1376,6 +1557,8 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
         extras = [Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=pick.model_copy(
             update={"size": size, "quantity": count})) for count, size in others]
         return whole.model_copy(update={"then": extras})
+    if (by_person := _lines_by_person(prepared, whole, state)) is not None:
+        return by_person
     if again is not None and (split := _split_sizes(prepared, state.last_line)):
         (kept, kept_size), *others = split  # "so six large and two extra large"
         extras = [Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
@@ -1437,8 +1620,9 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
         # "now the same thing for his sister" after his t-shirt: the same kind, from her department
         return Understanding(intent=Intent.refine, confidence=0.8, slots=Slots(
             gender=whole.slots.gender, child_age=whole.slots.child_age))
-    if again is not None and (_SAME_AGAIN_RE.search(prepared) or (
-            same_for and not _names_product(whole))):  # "one for my dad too, same kurta"
+    if again is not None and (_SAME_AGAIN_RE.search(prepared) or (same_for and not _names_product(whole))) and (
+            not _names_product(whole) or whole.slots.category == again.category or of_kind([again], None, whole.slots.name_any)):
+        # "one for my dad too, same kurta", "the same grey one in large for my sister"; not "same colour in a dress"
         more = _MORE_OF_RE.search(prepared)  # "and two more of the same for my mates"
         count = more.group("count") if more else None
         same = Slots(reference=again_ref, size=whole.slots.size,
@@ -1466,6 +1650,7 @@ _BACK_RE = re.compile(r"(?:and |ok |okay |so |no |wait |actually )*(?:go back(?:
                       r"the ones (?:before|from before))(?: please| again)?")
 
 
+_UNDO_RE = re.compile(r"\bundo (?:that|it|this|the last(?: one| thing| item| add)?|my last(?: one)?|what i (?:just )?added)\b")
 _BARE_COUNT_RE = re.compile(r"(?:(?:ok|okay|nah|no|actually|hmm|sorry|wait|just|only|and|so|make it|make that|change it to) )*"
                             r"(\d{1,2}|one|(?<=make it )to|(?<=make it )too)(?: (?:please|then|instead|actually|thanks|of them|of those|pairs?))*")
 MAX_BARE_COUNT = 10  # "twenty" alone is no count of one thing
@@ -1498,6 +1683,11 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
             return Understanding(intent=Intent.update_cart, slots=Slots(size=said), confidence=0.8)
         if 0 < quantity <= MAX_BARE_COUNT:
             return Understanding(intent=Intent.update_cart, slots=Slots(quantity=quantity), confidence=0.8)
+    if (line := state.last_line) is not None and _UNDO_RE.search(prepared):
+        # "wait undo that", "undo the last one, wrong one": the line just added goes
+        shown = state.shown_by_id(line.product_id)
+        return Understanding(intent=Intent.remove_from_cart, confidence=0.8, slots=Slots(
+            reference=f"ordinal:{state.shown.index(shown) + 1}" if shown is not None else None, size=line.size))
     parts = meaning.split_requests(prepared)
     whole = _understand_one(prepared, state, vocab)
     if whole.intent == Intent.search and _MEANT_RE.search(prepare(text)):
@@ -1510,6 +1700,11 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
         whole = whole.model_copy(update={"slots": whole.slots.model_copy(update={"keep": ["colour"]})})
     if (edit := _cart_edit(prepared, whole, state)) is not None:
         return edit
+    if (whole.intent in (Intent.search, Intent.refine) and whole.slots.size and whole.slots.reference is None
+            and (wanted := _sizes_all_wanted(prepared))):
+        # "bridesmaid dresses, i need a small, a medium and an xl": products in stock in all of them
+        whole = whole.model_copy(update={"slots": whole.slots.model_copy(update={"size": wanted[0],
+                                                                                  "also_sizes": wanted[1:]})})
     if (more := _more_of_last_line(prepared, whole, state)) is not None:
         return more
     if whole.intent != Intent.update_cart and (waist := _waist_size_change(prepared, state)) is not None:

@@ -695,6 +695,8 @@ class DialogueEngine:
         turn.cart = cart
         turn.state.pending = None
         turn.state.last_line = LineRef(product_id=target.id, size=size, quantity=quantity, size_picked=picked)
+        if turn.u.slots.for_whom:  # "the small's for chloe": a later "change chloe's" names this line
+            turn.state.line_owners[f"{target.id}:{size}"] = turn.u.slots.for_whom
         amount = "" if quantity == 1 else f"{quantity} of "
         turn.reply = (f"{said_as}{verb} {amount}the {say.mention(target, with_price=False)}{size_text}. "
                       f"{say.cart_sentence(cart)}")
@@ -730,8 +732,10 @@ class DialogueEngine:
         line = None
         if slots.reference:
             target = resolve_one(slots.reference, state)
-            if target is not None:
-                line = next((ln for ln in cart.lines if ln.product_id == target.id), None)
+            if target is not None:  # of its lines, the one in the size said ("remove mine": the medium)
+                of_product = [ln for ln in cart.lines if ln.product_id == target.id]
+                line = next((ln for ln in of_product if slots.size and (ln.size or "").upper() == slots.size.upper()),
+                            of_product[0] if of_product else None)
         kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
         if line is None and kind is not None and slots.reference and slots.reference.startswith("ordinal:"):
             of_kind = [ln for ln in cart.lines if _is_kind(kind, ln.name, ln.brand)]  # "the second pair of earrings"
@@ -744,8 +748,7 @@ class DialogueEngine:
             of_size = [ln for ln in cart.lines if (ln.size or "").upper() == slots.size.upper()]  # "take out the xl"
             line = of_size[0] if len(of_size) == 1 else None
         if line is None and slots.gender and slots.reference is None:  # "take the men's pair out"
-            of_department = [ln for ln in cart.lines if re.search(_DEPARTMENT_WORDS[slots.gender], ln.name.lower())]
-            line = of_department[0] if len(of_department) == 1 else None
+            line = _line_of_department(cart, slots.gender)
         if line is None:
             words = [w for w in (slots.colour, slots.brand, slots.category) if w]
             if words:
@@ -773,6 +776,7 @@ class DialogueEngine:
             turn.reply = f"Which item should I remove? You have {say.cart_lines(cart)}."
             return
         cart = await self.shop.remove_from_cart(state.user_id, line.product_id, line.size)
+        state.line_owners.pop(f"{line.product_id}:{line.size}", None)
         turn.cart = cart
         turn.reply = (
             f"Removed the {line.brand} {say.short_name(line.name, line.brand)}. {say.cart_sentence(cart)}"
@@ -804,6 +808,12 @@ class DialogueEngine:
             colour = slots.reference.removeprefix("colour:")
             of_colour = [ln for ln in cart.lines if re.search(rf"\b{re.escape(colour)}\b", ln.name.lower())]
             line = of_colour[0] if len(of_colour) == 1 else None
+        if slots.gender and slots.reference is None and not slots.from_size:  # "make hers a seven": her department's
+            line = _line_of_department(cart, slots.gender)
+        if slots.from_size:  # "change dev's one": of the lines (of the product named), the one in his size
+            of_size = [ln for ln in cart.lines if (ln.size or "").upper() == slots.from_size.upper()
+                       and (named is None or ln.product_id == named.id)]
+            line = of_size[0] if len(of_size) == 1 else None
         kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
         of_kind = [ln for ln in cart.lines if _is_kind(kind, ln.name, ln.brand)] if kind is not None else []
         if kind is not None and (of_kind or slots.reference != "focus"):  # "make the shirt a large": that line
@@ -829,6 +839,8 @@ class DialogueEngine:
             await self.shop.remove_from_cart(state.user_id, line.product_id, line.size)
             cart = await self.shop.add_to_cart(state.user_id, line.product_id, size, slots.quantity or line.quantity)
             state.last_line = LineRef(product_id=line.product_id, size=size, quantity=slots.quantity or line.quantity)
+            if (whose := state.line_owners.pop(f"{line.product_id}:{line.size}", None)) is not None:
+                state.line_owners[f"{line.product_id}:{size}"] = whose
             turn.reply = f"Done, the {name} is now in {say.speak_size(size)}. {say.cart_sentence(cart)}"
         else:
             quantity = slots.quantity or 1
@@ -843,6 +855,7 @@ class DialogueEngine:
             cart = await self.shop.remove_from_cart(turn.state.user_id, line.product_id, line.size)
         turn.cart = cart
         turn.state.last_line = None
+        turn.state.line_owners = {}
         turn.reply = "Your cart is empty now. It's all still here to find whenever you're ready."
 
     async def _out_of_scope(self, turn: _Turn) -> None:
@@ -1114,6 +1127,16 @@ def _is_kind(kind: vocabulary.ProductType, name: str, brand: str) -> bool:
     return taxonomy.categorize(name, brand) == kind.category
 
 
+def _line_of_department(cart: Cart, gender: str) -> CartLine | None:
+    """The one cart line from ``gender``'s department ("hers": the women's pair), else from its kids' or
+    grown-ups' counterpart ("his" of a boy's sweater); None when there is no single one."""
+    for department in (gender, vocabulary.KID_OF.get(gender), vocabulary.ADULT_OF.get(gender)):
+        of_department = [ln for ln in cart.lines if department and re.search(_DEPARTMENT_WORDS[department], ln.name.lower())]
+        if of_department:
+            return of_department[0] if len(of_department) == 1 else None
+    return None
+
+
 _DEPARTMENT_WORDS = {"men": r"\b(?:men|mens|man)\b", "women": r"\b(?:women|womens|woman|ladies)\b",
                      "boys": r"\b(?:boys?|boy's)\b", "girls": r"\b(?:girls?|girl's)\b", "unisex": r"\bunisex\b"}
 
@@ -1136,6 +1159,8 @@ def _merge(base: SearchFilters, slots: Slots, state: DialogueState) -> SearchFil
         value = getattr(slots, slot_name)
         if value is not None:
             update[field] = search_size(value) if slot_name == "size" else value
+    if slots.size is not None:  # a size said alone drops the others said before it
+        update["also_sizes"] = [search_size(s) or s for s in slots.also_sizes or []]
     if slots.price_trend is not None:
         anchor = state.shown_by_id(state.focus_id)
         prices = [anchor.price_cents] if anchor else [p.price_cents for p in state.shown]

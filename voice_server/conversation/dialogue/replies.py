@@ -158,7 +158,7 @@ def describe_filters(filters: SearchFilters) -> str:
     if filters.occasion:
         parts.append(occasion_phrase(filters.occasion))
     if filters.size:
-        parts.append(f"in {speak_size(filters.size)}")
+        parts.append(f"in {speak_sizes([filters.size, *filters.also_sizes]) if filters.also_sizes else speak_size(filters.size)}")
     if filters.price_min_cents is not None and filters.price_max_cents is not None:
         parts.append(
             f"between {speak_price(filters.price_min_cents)} and {speak_price(filters.price_max_cents)}"

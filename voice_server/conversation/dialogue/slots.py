@@ -347,7 +347,8 @@ _LETTER_RE = re.compile(rf"(?<!something\s)(?<!anything\s)(?<!not\s)(?<!too\s)\b
 _WAIST_RE = re.compile(r"\b(?:(\d\d)\swaist|waist\s(?:size\s)?(\d\d))\b(?!\s(?:inches|inch|cm))")
 _WEAR_RE = re.compile(  # "she's a seven" is a size, "she's seven" an age; "i'm seven" a size, "i'm forty one" an age
     r"\b(?:(?:wear|wears|am|im|take|takes|in)\s(?:a\s|an\s|size\s)?|(?:hes|shes|he is|she is)\s(?:a|an)\s(?:size\s)?)"
-    r"(\d{1,2}(?:\.5)?)\b(?!\s(?:dollars|bucks|cm|kg|of|year|weeks?|days?|months?|hours?|minutes?|mins|am|pm|oclock))"
+    r"(\d{1,2}(?:\.5)?)\b(?!\s(?:dollars|bucks|cm|kg|of|year|weeks?|days?|months?|hours?|minutes?|mins|am|pm|oclock|"
+    r"pieces?|pcs|pairs?|units?|items?))"
 )
 
 
@@ -434,7 +435,7 @@ _ORDINAL_PAIR_RE = re.compile(
     rf"\b(?:the\s)?({_ORDINAL_ALT})\s(?:one\s)?(?:and|or|with|vs|versus|to)\s(?:the\s)?({_ORDINAL_ALT})\b"
 )
 _FIRST_TWO_RE = re.compile(r"(?<!\bmy\s)(?<!\bher\s)(?<!\bhis\s)\b(?:the\s)?(?:first|top)\s(2|two|3|three)\b")  # not "make my top two"
-_ORDINAL_RE = re.compile(rf"(?<!\bher\s)(?<!\bhim\s)(?<!\bhis\s)(?<!\bthem\s)(?<!\bmy\s)(?<!\bour\s)(?<!\ba\s)\b(?:the\s|that\s|this\s)?({_ORDINAL_ALT})\b"
+_ORDINAL_RE = re.compile(rf"(?<!\bher\s)(?<!\bhim\s)(?<!\bhis\s)(?<!\bthem\s)(?<!\bmy\s)(?<!\bour\s)(?<!\ba\s)(?<!\bun\s)\b(?:the\s|that\s|this\s)?({_ORDINAL_ALT})\b"
                          r"(?!\s(?:time|order|of\smy|week|month|year|night|weekend|eid|christmas|diwali|summer|"
                          r"winter|season|visit|trip|date|day|job|communion|birthday|anniversary|baby|half|marathon|holiday|"
                          r"dance|interview))")  # not "her first, pink or yellow", "last month", "a first date"

@@ -108,6 +108,8 @@ class DialogueState(BaseModel):
     child_age: int | None = Field(default=None, description="the age last said of a child shopped for (kids' sizes)")
     shopper_gender: Literal["men", "women"] | None = Field(
         default=None, description="the shopper's own department once said or implied ('now me, a long puffer')")
+    line_owners: dict[str, str] = Field(
+        default_factory=dict, description="who a cart line is for, by '<product id>:<size>' ('chloe', 'me')")
 
     @field_validator("pending", mode="before")
     @classmethod

@@ -117,6 +117,12 @@ class Slots(BaseModel):
         None, description="filters of the last search a new one keeps ('same budget', 'same colour')")
     keep_only: bool | None = Field(None, description="the cart keeps only the line named, the others go "
                                                       "('just keep the third one')")
+    for_whom: str | None = Field(None, description="who the cart line added is for, as said ('chloe', 'me', "
+                                                    "'middle one'): a later turn names the line so")
+    also_sizes: list[str] | None = Field(None, description="with `size`: more sizes wanted of each product, one "
+                                                          "for each of several people ('a small, a medium and an xl')")
+    from_size: str | None = Field(None, description="the size of the cart line to change ('change dev's one', "
+                                                     "his line being the XL)")
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
