@@ -718,6 +718,11 @@ def _marked_sizes(text: str) -> tuple[str, list[str]]:
     return marked, sizes
 
 
+def _as_said(marked: str, sizes: list[str]) -> list[int]:
+    """The indexes of ``sizes`` (as `_marked_sizes` found them) in the order they were said."""
+    return sorted(range(len(sizes)), key=lambda k: marked.index(f"§{k} "))
+
+
 def _sizes_for_people(text: str) -> list[tuple[int, str, str | None]] | None:
     """(count, size, whose) for each of two or more sizes said for different people in one pick ("the small's
     for chloe, the medium for hannah", "i am medium and he is xl", "ethan is the seven and lucas the nine"):
@@ -726,7 +731,7 @@ def _sizes_for_people(text: str) -> list[tuple[int, str, str | None]] | None:
     if len(set(sizes)) < 2:
         return None
     out: list[tuple[int, str, str | None]] = []
-    for k in sorted(range(len(sizes)), key=lambda k: marked.index(f"§{k} ")):  # as said
+    for k in _as_said(marked, sizes):
         size, (before, after) = sizes[k], marked.split(f"§{k} ", 1)
         before, after = before.split("§")[-1], after.split("§")[0]
         count = re.search(r"\b([2-9])\s+$", before)
@@ -760,7 +765,7 @@ def _sizes_all_wanted(text: str) -> list[str] | None:
     marked, sizes = _marked_sizes(text)
     if len(set(sizes)) < 2:
         return None
-    order = sorted(range(len(sizes)), key=lambda k: marked.index(f"§{k} "))
+    order = _as_said(marked, sizes)
     between = marked[marked.index(f"§{order[0]} "):marked.index(f"§{order[-1]} ")]
     if re.search(r"\b(?:or|not|instead|rather|than|maybe|either|usually|normally|but)\b", between):
         return None
@@ -1498,15 +1503,16 @@ def _lines_by_person(prepared: str, whole: Understanding, state: DialogueState) 
     """Cart lines for several people: one pick in a size for each, the sizes a search asked for, and a later
     turn naming a line by whom it is for or whose it is."""
     ref = whole.slots.reference or ""
+    one_pick = ref == "focus" or (ref.startswith("ordinal:") and "," not in ref)
     if (whole.intent in (Intent.add_to_cart, Intent.product_details, Intent.search, Intent.refine)
-            and (ref == "focus" or (ref.startswith("ordinal:") and "," not in ref)) and not _names_product(whole)
+            and one_pick and not _names_product(whole)
             and (people := _sizes_for_people(prepared))):
         # "the first one: the small's for chloe, the medium for hannah": a line for each, kept by whom it is for
         adds = [Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
             reference=ref, size=size, quantity=count, for_whom=whose)) for count, size, whose in people]
         return adds[0].model_copy(update={"then": adds[1:]})
     if (whole.intent == Intent.add_to_cart and not whole.slots.size and state.filters.size and state.filters.also_sizes
-            and (ref == "focus" or (ref.startswith("ordinal:") and "," not in ref))):
+            and one_pick):
         # "the first one for all three", after "i need a small, a medium and an xl": one in each size asked
         adds = [Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(reference=ref, size=size))
                 for size in (state.filters.size, *state.filters.also_sizes)]

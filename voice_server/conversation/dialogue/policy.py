@@ -47,6 +47,7 @@ from voice_server.conversation.dialogue.state import (
     LineRef,
     PendingConfirmation,
     ShownProduct,
+    line_key,
 )
 from voice_server.conversation.dialogue.understanding import Intent, Slots, Understander, Understanding
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
@@ -696,7 +697,7 @@ class DialogueEngine:
         turn.state.pending = None
         turn.state.last_line = LineRef(product_id=target.id, size=size, quantity=quantity, size_picked=picked)
         if turn.u.slots.for_whom:  # "the small's for chloe": a later "change chloe's" names this line
-            turn.state.line_owners[f"{target.id}:{size}"] = turn.u.slots.for_whom
+            turn.state.line_owners[line_key(target.id, size)] = turn.u.slots.for_whom
         amount = "" if quantity == 1 else f"{quantity} of "
         turn.reply = (f"{said_as}{verb} {amount}the {say.mention(target, with_price=False)}{size_text}. "
                       f"{say.cart_sentence(cart)}")
@@ -776,7 +777,7 @@ class DialogueEngine:
             turn.reply = f"Which item should I remove? You have {say.cart_lines(cart)}."
             return
         cart = await self.shop.remove_from_cart(state.user_id, line.product_id, line.size)
-        state.line_owners.pop(f"{line.product_id}:{line.size}", None)
+        state.line_owners.pop(line_key(line.product_id, line.size), None)
         turn.cart = cart
         turn.reply = (
             f"Removed the {line.brand} {say.short_name(line.name, line.brand)}. {say.cart_sentence(cart)}"
@@ -839,8 +840,8 @@ class DialogueEngine:
             await self.shop.remove_from_cart(state.user_id, line.product_id, line.size)
             cart = await self.shop.add_to_cart(state.user_id, line.product_id, size, slots.quantity or line.quantity)
             state.last_line = LineRef(product_id=line.product_id, size=size, quantity=slots.quantity or line.quantity)
-            if (whose := state.line_owners.pop(f"{line.product_id}:{line.size}", None)) is not None:
-                state.line_owners[f"{line.product_id}:{size}"] = whose
+            if (whose := state.line_owners.pop(line_key(line.product_id, line.size), None)) is not None:
+                state.line_owners[line_key(line.product_id, size)] = whose
             turn.reply = f"Done, the {name} is now in {say.speak_size(size)}. {say.cart_sentence(cart)}"
         else:
             quantity = slots.quantity or 1

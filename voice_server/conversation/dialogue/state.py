@@ -65,6 +65,11 @@ class LineRef(BaseModel):
                               "said next corrects it")
 
 
+def line_key(product_id: int, size: str | None) -> str:
+    """The key of a cart line in `DialogueState.line_owners`."""
+    return f"{product_id}:{size}"
+
+
 class CartSummary(BaseModel):
     item_count: int = 0
     total_cents: int = 0
