@@ -11,7 +11,8 @@ DEFAULT_RATES: dict[str, float] = {
     "ZAR": 18.2, "KES": 129.0, "PHP": 56.5, "NGN": 1550.0, "MYR": 4.7, "PKR": 280.0, "BDT": 110.0,
     "LKR": 300.0, "NPR": 133.0, "GHS": 15.0, "JMD": 156.0, "HKD": 7.8, "JPY": 150.0, "CNY": 7.2,
     "SAR": 3.75, "QAR": 3.64, "THB": 35.0, "EGP": 48.0, "UGX": 3700.0, "TZS": 2600.0, "TTD": 6.8,
-    "IDR": 15800.0, "BRL": 5.4,
+    "IDR": 15800.0, "BRL": 5.4, "PLN": 4.0, "SEK": 10.6, "NOK": 10.8, "DKK": 6.9, "CHF": 0.88, "MXN": 17.5,
+    "KRW": 1350.0, "TRY": 34.0,
 }
 SPOKEN_NAMES: dict[str, str] = {
     "INR": "rupees", "GBP": "pounds", "EUR": "euros", "CAD": "Canadian dollars", "AUD": "Australian dollars",
@@ -20,5 +21,7 @@ SPOKEN_NAMES: dict[str, str] = {
     "BDT": "taka", "LKR": "Sri Lankan rupees", "NPR": "Nepali rupees", "GHS": "cedis", "JMD": "Jamaican dollars",
     "HKD": "Hong Kong dollars", "JPY": "yen", "CNY": "yuan", "SAR": "riyals", "QAR": "Qatari riyals",
     "THB": "baht", "EGP": "Egyptian pounds", "UGX": "Ugandan shillings", "TZS": "Tanzanian shillings",
-    "TTD": "Trinidad and Tobago dollars", "IDR": "rupiah", "BRL": "reais",
+    "TTD": "Trinidad and Tobago dollars", "IDR": "rupiah", "BRL": "reais", "PLN": "zloty", "SEK": "Swedish kronor",
+    "NOK": "Norwegian kroner", "DKK": "Danish kroner", "CHF": "Swiss francs", "MXN": "Mexican pesos", "KRW": "won",
+    "TRY": "Turkish lira",
 }

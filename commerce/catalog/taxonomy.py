@@ -27,7 +27,7 @@ _NAME_RULES: tuple[tuple[str | None, tuple[str, ...]], ...] = (
     ("nightwear", ("night suit", "nightdress", "night dress", "pyjama", "lounge", "sleepwear", "nighty",
                    "with pyjamas", "robe")),
     ("innerwear", ("bra", "brief", "boxer", "trunk", "panties", "innerwear", "vest", "camisole", "thermal",
-                   "shapewear", "lingerie", "socks")),
+                   "shapewear", "lingerie", "socks", "shoe liner")),  # liners are worn like socks, not shoes
     ("sarees", ("saree", "sari")),
     ("kurtas", ("kurta", "kurti", "tunic")),
     ("watches", ("watch",)),

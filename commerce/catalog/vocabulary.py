@@ -139,8 +139,9 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("block heels", "sandals", "block heel", "block heels,block heel,block heeled sandals"),
     _t("wedges", "sandals", "wedge", "wedges,wedge,wedge heels,wedge sandals"),
     _t("flats", "sandals", "flat,ballerina", "flats,flat sandals,ballerinas,ballet flats,flat ones,flat shoes"),
+    _t("clutch", "bags", "clutch", "clutch,clutch bag,clutch purse,evening bag"),  # "a little clutch": not any handbag
     _t("handbag", "bags", "handheld,shoulder,hobo,tote,clutch,satchel,purse,sling",
-       "handbag,hand bag,purse,tote,tote bag,shoulder bag,satchel,clutch"),
+       "handbag,hand bag,purse,tote,tote bag,shoulder bag,satchel"),
     _t("sling bag", "bags", "sling,crossbody,cross-body", "sling bag,sling,crossbody bag,cross body bag,messenger bag"),
     _t("backpack", "bags", "backpack,rucksack", "backpack,back pack,rucksack,school bag,college bag"),
     _t("laptop bag", "bags", "laptop,backpack,messenger", "laptop bag,laptop case,laptop sleeve,bag for my laptop"),
@@ -212,6 +213,7 @@ for _type, _words in _TYPES:
         for _form in sorted(_plurals(_word)):
             TYPE_WORDS.setdefault(_form, _type.name)
 
+_SPARKLE = ("sequin", "embellish", "glitter", "shimmer", "sparkl", "metallic")  # "no sequins or shiny stuff"
 # Words that describe a product rather than name it; excluding one ("nothing floral", "not
 # leather") removes products whose name carries it.
 DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
@@ -234,8 +236,9 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "plaid": ("check", "plaid"),
     "tartan": ("check", "tartan"),
     "embroidered": ("embroider",),
-    "sequin": ("sequin",),
-    "sequinned": ("sequin",),
+    "sequin": _SPARKLE, "sequins": _SPARKLE, "sequinned": _SPARKLE, "sequined": _SPARKLE, "sparkly": _SPARKLE,
+    "sparkles": _SPARKLE, "glittery": _SPARKLE, "glitter": _SPARKLE, "shiny": _SPARKLE, "shimmery": _SPARKLE,
+    "bling": _SPARKLE, "blingy": _SPARKLE, "embellished": _SPARKLE, "embellishments": _SPARKLE,
     "skinny": ("skinny",),
     "cropped": ("crop",),
     "crop": ("crop",),

@@ -6,7 +6,14 @@ import pytest
 
 from commerce.models import SearchFilters
 from voice_server.conversation.dialogue import DialogueState, Intent, Vocabulary, hotwords, understand
-from voice_server.conversation.dialogue.state import CartSummary, LineRef, PendingConfirmation, ShownProduct
+from voice_server.conversation.dialogue.state import (
+    LAST_LINE,
+    CartSummary,
+    LineRef,
+    PendingConfirmation,
+    ShownList,
+    ShownProduct,
+)
 
 
 def fresh() -> DialogueState:
@@ -1450,3 +1457,92 @@ def test_a_position_said_with_thanks_or_another_language_is_a_pick_and_undo(voca
     assert understand("same colour in a skirt", added, vocab).intent == Intent.search
     undo = understand("hmm undo that, wrong top", added, vocab)
     assert (undo.intent, undo.slots.reference, undo.slots.size) == (Intent.remove_from_cart, "ordinal:3", "S")
+
+
+def test_lines_named_by_size_edits_with_a_search_and_swaps_off_screen(vocab: Vocabulary) -> None:
+    shown = [ShownProduct(id=i, name=f"C Men Navy Polo {i}", brand="C", price_cents=1200, colour="navy",
+                          category="tshirts", sizes_available=["S", "M", "L", "XL"]) for i in (1, 2, 3)]
+    carted = DialogueState(conversation_id="t", shown=shown, filters=SearchFilters(category="tshirts", gender="men"),
+                           last_line=LineRef(product_id=1, size="L"), line_owners={"1:L": "him", "1:M": "me"},
+                           cart=CartSummary(item_count=5, total_cents=6000, product_ids=[1]))
+    for said, from_size, size, change, quantity in (
+        ("my cousin can't come now so one fewer medium", "M", None, -1, None),
+        ("please take 2 of the larges off", "L", None, -2, None),
+        ("swap one of the larges for an extra large, he's grown", "L", "XL", -1, None),
+        ("one of those mediums should be a small", "M", "S", -1, None),
+        ("ok make it just three mediums", "M", None, None, 3),
+    ):
+        u = understand(said, carted, vocab)
+        got = (u.intent, u.slots.from_size, u.slots.size, u.slots.quantity_change, u.slots.quantity)
+        assert got == (Intent.update_cart, from_size, size, change, quantity), said
+    assert understand("drop the medium please", carted, vocab).slots.quantity_change is None
+    gone = understand("take his out and find me some caps for him instead", carted, vocab)
+    assert gone.intent == Intent.remove_from_cart and [u.slots.product_type for u in gone.then] == ["cap"]
+    assert not understand("take his out, it was the wrong colour", carted, vocab).then
+    off_screen = carted.model_copy(update={"last_line": LineRef(product_id=9, size="M"),
+                                           "cart": CartSummary(item_count=1, total_cents=1200, product_ids=[9])})
+    for said, picked in (("swap the navy one out for the third one, same size", "ordinal:3"),
+                         ("replace the one in my basket with the first one", "ordinal:1")):
+        swap = understand(said, off_screen, vocab)
+        assert (swap.intent, swap.slots.reference) == (Intent.remove_from_cart, LAST_LINE), said
+        assert [(u.intent, u.slots.reference, u.slots.size) for u in swap.then] == [(Intent.add_to_cart, picked, "M")]
+    for said in ("put the second one in my trolley", "second wala cart mein daal do"):
+        assert (understand(said, carted, vocab).intent, understand(said, carted, vocab).slots.reference) == (
+            Intent.add_to_cart, "ordinal:2"), said
+    assert understand("is the second one in my cart", carted, vocab).intent == Intent.view_cart
+    asked = understand("is the third one for women or men", carted, vocab)
+    assert (asked.intent, asked.slots.topic) == (Intent.product_details, "department")
+    checking = carted.model_copy(update={"pending": PendingConfirmation(kind="checkout", total_cents=6000, item_count=5)})
+    for said in ("sí, adelante", "oui, confirme", "claro que si"):
+        assert understand(said, checking, vocab).intent == Intent.confirm, said
+    team = understand("green football shirts for my under tens, nothing over 20 dollars", DialogueState(
+        conversation_id="t"), vocab).slots
+    assert (team.age_group, team.child_age, team.price_max) == ("kids", 9, 2000)
+    assert understand("tracksuits for the under 12s", DialogueState(conversation_id="t"), vocab).slots.price_max is None
+    spanish = understand("busco un vestido azul para una boda", DialogueState(conversation_id="t"), vocab).slots
+    assert (spanish.category, spanish.colour, spanish.occasion, spanish.brand) == ("dresses", "blue", "wedding", None)
+
+
+def test_going_back_with_a_reason_owned_things_and_who_really_shops(vocab: Vocabulary) -> None:
+    navy = [ShownProduct(id=i, name=f"D Men Navy Chinos {i}", brand="D", price_cents=2000, colour="navy",
+                         category="trousers", sizes_available=["30", "32", "34"]) for i in (1, 2, 3)]
+    khaki = [ShownProduct(id=i, name=f"D Men Khaki Chinos {i}", brand="D", price_cents=2000, colour="khaki",
+                          category="trousers", sizes_available=["30", "32"]) for i in (4, 5)]
+    browsing = DialogueState(conversation_id="t", shown=navy, filters=SearchFilters(category="trousers", gender="men"),
+                             earlier=[ShownList(products=khaki, filters=SearchFilters(category="trousers", gender="men"))])
+    for said in ("hmm go back to the earlier lot, the casual ones looked better", "take me back to the ones from before",
+                 "ok show me the previous list again"):
+        assert understand(said, browsing, vocab).slots.page == "back", said
+    assert understand("go back to the previous ones but in grey", browsing, vocab).slots.page is None
+    assert understand("go back to those shorts", browsing, vocab).slots.page is None
+    assert understand("the khaki ones again, they were nicer", browsing, vocab).slots.price_trend is None
+    plain = understand("could i get something less showy, no glitter", browsing, vocab)
+    assert plain.intent == Intent.refine and "sequin" in (plain.slots.exclude_words or [])
+    assert understand("nothing beige or, or brown", browsing, vocab).slots.exclude_colours == ["beige", "brown"]
+    owned = understand("he already has a belt, so back to the chinos", browsing, vocab).slots
+    assert (owned.category, owned.product_type) == ("trousers", "chinos")
+    for said in ("my girlfriend reckons i need some proper shoes", "my wife says i should get a suit"):
+        assert understand(said, DialogueState(conversation_id="t"), vocab).slots.gender == "men", said
+    assert understand("my husband wants a watch", DialogueState(conversation_id="t"), vocab).slots.gender == "men"
+    assert understand("they both wear a 32", browsing, vocab).slots.reference is None
+    assert understand("and jackets in my size", browsing, vocab).intent == Intent.search
+    assert understand("my nephew lives for football and his boots are worn out", DialogueState(
+        conversation_id="t"), vocab).slots.product_type == "football boots"
+    spent = understand("forty bucks, canadian", browsing, vocab).slots
+    assert (spent.currency, spent.price_max) == ("CAD", 4000)
+    sized = understand("she wears an eight, fifty quid max", browsing, vocab).slots
+    assert (sized.size, sized.price_max, sized.currency) == ("8", 5000, "GBP")
+    carted = browsing.model_copy(update={"last_line": LineRef(product_id=1, size="32", quantity=2),
+                                         "cart": CartSummary(item_count=2, total_cents=4000, product_ids=[1])})
+    assert understand("lovely, what do we owe you", carted, vocab).intent == Intent.view_cart
+    assert understand("so how much now", carted, vocab).intent == Intent.view_cart
+    assert understand("oh go on, double it", carted, vocab).slots.quantity == 4
+    moved = understand("actually change one of them to a 34", carted, vocab).slots
+    assert (moved.from_size, moved.size, moved.quantity_change) == ("32", "34", -1)
+    assert understand("sorry change the size to thirty", carted, vocab).slots.size == "30"
+    assert understand("take the 32 out, i'll exchange my old ones", carted, vocab).intent == Intent.remove_from_cart
+    pair = understand("the second pair in 30 and the same pair in 34", carted, vocab)
+    assert [(u.intent, u.slots.reference, u.slots.size) for u in (pair, *pair.then)] == [
+        (Intent.add_to_cart, "ordinal:2", "30"), (Intent.add_to_cart, "ordinal:2", "34")]
+    assert understand("two packs of the third one", carted, vocab).slots.quantity == 2
+    assert understand("hola, some sandals for the beach please", browsing, vocab).slots.brand is None

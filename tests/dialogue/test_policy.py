@@ -303,6 +303,18 @@ async def test_a_swap_replaces_the_line_and_one_of_two_changes_size(engine_facto
     assert split == [("L", 1), ("M", 1)]
 
 
+async def test_lines_named_by_size_change_count_and_a_swap_reaches_a_line_off_screen(engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "white t-shirts for men", "the first one, three in medium",
+                            "my brother's smaller, change one of the mediums to a small", "and one less medium please",
+                            "one fewer small")
+    sizes = [sorted((line["size"], line["quantity"]) for line in r.payload["cart"]["lines"]) for r in results[2:]]
+    assert sizes == [[("M", 2), ("S", 1)], [("M", 1), ("S", 1)], [("M", 1)]]
+    results, _ = await talk(engine_factory(), "white t-shirts for men", "the first one in large", "show me black ones",
+                            "swap the white one out for the second one here, same size")
+    swapped = results[3].payload["cart"]["lines"]
+    assert [(line["product_id"], line["size"]) for line in swapped] == [(results[2].products[1].id, "L")]
+
+
 async def test_a_pick_and_checkout_in_one_breath(engine_factory: Factory) -> None:
     results, state = await talk(engine_factory(), "a black belt for men", "put the first one in my cart and let's check out")
     assert len(results[1].payload["cart"]["lines"]) == 1 and state.pending is not None
@@ -595,3 +607,16 @@ async def test_a_pick_past_the_list_a_typed_size_letter_and_cart_lines_named_by_
     assert results[4].intent == "update_cart" and state.cart.item_count == 3, results[4].reply_text
     results, state = await talk(engine_factory(), "jeans for men", "add the first two in 32", "actually change both to 34")
     assert results[2].reply_text.count("is now in size 34") == 2 and state.cart.item_count == 2, results[2].reply_text
+
+
+async def test_a_kind_the_shop_lacks_is_answered_with_its_category(engine_factory: Factory) -> None:
+    [result], _ = await talk(engine_factory(), "a waterproof jacket for women")
+    assert result.products and all(p.category == "jackets" and p.gender == "women" for p in result.products)
+    assert result.reply_text.startswith("I couldn't find women's raincoats, but here are women's jackets")
+    [none], _ = await talk(engine_factory(), "sports bras for men")  # no stand-in from a mixed category
+    assert not none.products
+
+
+async def test_whom_a_product_is_for_is_answered_from_its_department(engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "white t-shirts for men", "is the second one for women or men")
+    assert "It's from our men's range." in results[1].reply_text

@@ -64,17 +64,17 @@ OWN_SETS = {
     "dev_everyday_u.json": 150,  # 154/163
     "dev_everyday_v.json": 145,  # 149/152
     "dev_everyday_w.json": 141,  # 145/154
-    "dev_everyday_x.json": 139,  # 143/162
+    "dev_everyday_x.json": 140,  # 144/162
     "dev_everyday_y.json": 143,  # 147/157
     "dev_everyday_z.json": 159,  # 163/177
     "dev_everyday_aa.json": 147,  # 151/159
-    "dev_everyday_ab.json": 147,  # 151/167
+    "dev_everyday_ab.json": 149,  # 153/167
     "dev_everyday_ac.json": 146,  # 150/164
-    "dev_everyday_ad.json": 152,  # 156/183
+    "dev_everyday_ad.json": 153,  # 157/183
     "dev_everyday_ae.json": 154,  # 158/167
     "dev_everyday_af.json": 149,  # 153/165
     "dev_everyday_ag.json": 147,  # 151/155
-    "dev_everyday_ah.json": 133,  # 137/149
+    "dev_everyday_ah.json": 134,  # 138/149
     "dev_everyday_ai.json": 145,  # 149/153
     "dev_everyday_aj.json": 155,  # 159/161
     "dev_everyday_ak.json": 164,  # 168/173
@@ -89,15 +89,19 @@ OWN_SETS = {
     "dev_everyday_at.json": 150,  # 154/164
     "dev_everyday_au.json": 127,  # 131/155
     "dev_everyday_av.json": 156,  # 160/171
-    "dev_everyday_aw.json": 159,  # 163/166
-    "dev_everyday_ax.json": 146,  # 150/170
-    "dev_everyday_ay.json": 129,  # 133/165
-    "dev_everyday_az.json": 134,  # 138/167
-    "dev_budget_cart.json": 92,  # 96/124
+    "dev_everyday_aw.json": 161,  # 165/166
+    "dev_everyday_ax.json": 150,  # 154/170
+    "dev_everyday_ay.json": 139,  # 143/165
+    "dev_everyday_az.json": 153,  # 157/167
+    "dev_everyday_ba.json": 155,  # 159/163
+    "dev_everyday_bb.json": 156,  # 160/170
+    "dev_everyday_bc.json": 144,  # 148/157
+    "dev_everyday_bd.json": 157,  # 161/168
+    "dev_budget_cart.json": 93,  # 97/124
     "dev_corrections.json": 99,  # 103/108
     "dev_events.json": 108,  # 112/122
     "dev_gifts_occasions.json": 108,  # 112/125
-    "dev_mixed.json": 120,  # 124/135
+    "dev_mixed.json": 121,  # 125/135
     "heldout_everyday.json": 123,  # 127/145
     "heldout_everyday_2.json": 116,  # 120/139
     "heldout_everyday_3.json": 107,  # 111/136

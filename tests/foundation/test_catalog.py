@@ -56,6 +56,7 @@ async def test_some_sizes_sold_out_and_no_home_goods(pool) -> None:
         ("AURELIA Women Red Yoke Design Kurta with Churidar & Dupatta", "ethnic_sets"),
         ("VRINDA Coffee Brown Printed Curtain", None),
         ("Mast & Harbour Women Black A-Line Dress", "dresses"),
+        ("Dynamocks Unisex Pack Of 3 Solid Shoe Liners", "innerwear"),
     ],
 )
 def test_taxonomy(name: str, category: str | None) -> None:

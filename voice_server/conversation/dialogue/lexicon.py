@@ -266,6 +266,9 @@ LETTER_SIZES: dict[str, str] = {
     "two xl": "XXL",
     "2 xl": "XXL",
     "triple extra large": "3XL",
+    "triple xl": "3XL",
+    "triple x l": "3XL",
+    "3 xl": "3XL",
     "xxxl": "3XL",
     "3xl": "3XL",
     # "fourteen of them, all smalls"
@@ -273,6 +276,8 @@ LETTER_SIZES: dict[str, str] = {
     "smalls": "S",
     "mediums": "M",
     "larges": "L",
+    "xls": "XL",
+    "xxls": "XXL",
     "extra larges": "XL",
 }
 SIZE_LETTER_LABELS: tuple[str, ...] = ("S", "M", "L", "XS", "XL", "XXL", "XXS", "3XL")
@@ -433,3 +438,28 @@ black white green pink tape gap gas cat and with ant ants slub iti sera ether fu
 coolers campus saint fab
 """.split()
 )
+
+# Shopping words of Spanish and romanised Hindi that shoppers mix into English ("un vestido para la boda",
+# "blue mein dikhao"), read as their English words; only words that are not also English words
+CODE_SWITCH_WORDS: dict[str, str] = {
+    # Spanish
+    "vestido": "dress", "vestidos": "dresses", "zapatos": "shoes", "zapatillas": "sneakers", "camisa": "shirt",
+    "camisas": "shirts", "camiseta": "t shirt", "camisetas": "t shirts", "chaqueta": "jacket", "chaquetas": "jackets",
+    "falda": "skirt", "pantalones": "trousers", "bolso": "handbag", "reloj": "watch", "boda": "wedding",
+    "regalo": "gift", "rojo": "red", "roja": "red", "azul": "blue", "negro": "black", "negra": "black", "blanco": "white",
+    "blanca": "white", "verde": "green", "amarillo": "yellow", "gris": "grey", "morado": "purple", "talla": "size",
+    "esposa": "wife", "esposo": "husband", "marido": "husband", "hija": "daughter", "hijo": "son", "nieto": "grandson",
+    "nieta": "granddaughter", "dolares": "dollars", "gracias": "thanks", "mas de": "more than", "menos de": "under",
+    "para mi": "for me", "por favor": "please", "dos": "two", "tres": "three", "cuatro": "four", "cinco": "five",
+    "seis": "six", "siete": "seven", "ocho": "eight", "nueve": "nine", "diez": "ten", "doce": "twelve",
+    "veinte": "twenty", "treinta": "thirty", "cuarenta": "forty", "cincuenta": "fifty", "cien": "hundred",
+    # romanised Hindi
+    "dikhao": "show me", "dikhaiye": "show me", "dikha do": "show me", "kaala": "black", "kala": "black",
+    "laal": "red", "neela": "blue", "safed": "white", "peela": "yellow", "gulabi": "pink", "joote": "shoes",
+    "mere liye": "for me", "biwi": "wife", "patni": "wife", "pati": "husband", "beti": "daughter", "sasta": "cheap",
+    "saste": "cheap",
+    # Scots and clipped spellings ("nothin wi a hood", "gie us that"), texting ("a tee to go w it")
+    "wi": "with", "cannae": "cannot", "dinnae": "dont", "nae": "no", "gie": "give", "ye": "you", "yer": "your",
+    "nothin": "nothing", "somethin": "something", "anythin": "anything", "ahm": "im", "go w": "go with",
+    "doin": "doing", "goin": "going", "lookin": "looking", "gettin": "getting", "thinkin": "thinking",
+}

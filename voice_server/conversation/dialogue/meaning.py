@@ -51,7 +51,8 @@ _SPOKEN_COLOUR = {"gray": "grey", "golden": "gold", "navy blue": "navy", "offwhi
 _NEG_CUE = (
     r"(?:nothing|not|no|none|never|without|avoid|except|anything but|any colou?r but|any brand but|"
     r"other than|apart from|but not|dont want|do not want|dont like|do not like|rather not|not a fan of|less of|fewer|"
-    r"no more|hate|hates|hated|cant stand|cannot stand|loathes?|skip|minus|arent|isnt|that arent|that isnt|not in|nothing in|none in|no (?:more )?of the|"
+    r"less(?= (?:flashy|showy|sparkly|shiny|blingy|glittery|loud|garish)\b)|"
+    r"no more|hate|hates|hated|cant stand|cannot stand|(?:cant|cannot) be (?:doing|dealing|bothered) with|loathes?|skip|minus|arent|isnt|that arent|that isnt|not in|nothing in|none in|no (?:more )?of the|"
     r"(?:bored|sick|tired) of|fed up (?:of|with)|had enough of|(?:cant|cannot|can not|could never) (?:walk|run|move) in|"
     r"(?:wouldnt|would not|wont|will not) be (?:seen|caught) (?:dead )?(?:in|wearing))"
 )
@@ -76,7 +77,7 @@ _FILLER = (r"(?:(?:a|an|one|the|these|those|them|that|like|any|some|too|very|so|
            r"wear|wears|wearing|big|bold|busy|huge|massive|giant|obvious|boring|dull|ugly|horrible|awful|usual|basic|"
            r"full|proper|whole|complete|heavy)\s)*")
 _JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
-_BRIGHT = r"(?:too )?(?:bright|loud|flashy|colou?rful|neon|garish)"
+_BRIGHT = r"(?:too )?(?:bright|loud|flashy|showy|colou?rful|neon|garish)"
 
 
 @dataclass
@@ -103,6 +104,8 @@ def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
         found.colours.append(_spoken_colour(m.group(1)))
     elif m := re.match(rf"{_BRIGHT}\b(?: colou?rs?)?", tail):
         found.shade = "muted"
+        if re.search(r"\b(?:flashy|showy)\b", m.group(0)):  # "nothing flashy": no sequins either
+            found.stems += list(DESCRIPTOR_STEMS["sparkly"])
     elif m := _TYPE_AT.match(tail):
         found.stems += list(descriptor_stems(m.group(0)))
     elif m := _DESCRIPTOR_AT.match(tail):
@@ -144,7 +147,10 @@ _NOT_A_SHAPE = frozenset({"same", "other", "these", "those", "cheap", "cheaper",
 
 # a colour the one shopped for already has plenty of: "he's got about a hundred blue ones"
 _OWNED_COLOUR_RE = re.compile(rf"\b(?:(?:he|she|i|we|they)(?:s|ve| has| have)?|already) (?:already )?(?:got|has|have|owns?) "
-                              rf"(?:\w+ ){{0,4}}?({_COLOUR_ALT}) ones\b")
+                              rf"(?:\w+ ){{0,4}}?({_COLOUR_ALT}) ones\b|"
+                              # "i've got heaps of black, show me other colours": plenty of that colour already
+                              rf"\b(?:(?:he|she|i|we|they)(?:s|ve| has| have)?|already) (?:already )?(?:got|has|have|owns?) "
+                              rf"(?:heaps|loads|lots|plenty|tons|a lot|enough|too much|so much) of ({_COLOUR_ALT})\b")
 # what someone's whole wardrobe already is: "all my clothes are grey and black", "everything he owns is navy"
 _ALL_OWNED_RE = re.compile(
     rf"\b(?:all (?:of )?(?:my|his|her|their) (?:clothes|stuff|things|wardrobe)|everything (?:i|he|she|they) (?:own|owns|wear|wears|have|has)|"
@@ -218,7 +224,7 @@ def _verb_dresses(text: str, m: re.Match[str]) -> bool:
 
 
 # a saree's blouse fabric, a breast pump, "hoping the bag turns up": no garment or bag to look for
-_NOT_A_GARMENT_RE = re.compile(r"\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bdress sizes?\b|\bsleeping bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
+_NOT_A_GARMENT_RE = re.compile(r"\bup top\b|\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bdress sizes?\b|\bsleeping bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
                                r"\b(?:the|my|our) (?:bag|suitcase|luggage|backpack)s? "
                                r"(?:might |may |will |should |could |still |finally )*(?:turns? up|arrives?|shows? up|"
                                r"comes? back|gets? here|got lost|was lost|went missing)\b|"
@@ -258,8 +264,16 @@ _BOUGHT_BEFORE_RE = re.compile(
     rf"(?:\b(?:i|we|mi) (?:already |recently |just )?(?:got|picked up|did buy) |\b(?:bought|ordered|purchased) )"
     rf"(?:\w+ ){{0,3}}?(?:{TYPE_ALT})\b(?= (?:\w+ )?(?:from you|off you|from here|here|last|a (?:few|couple)|"
     rf"before|earlier|yesterday|recently|the other day|(?:a )?(?:week|month|year)s? ago))|"
+    # "he's got a wallet, back to the watches": one they have
+    rf"\b(?:hes|shes|he|she|they|theyve|ive|i|weve) (?:already )?(?:got|has|have|owns?) (?:an? |one |some |plenty of |"
+    rf"loads of |lots of |a few |enough )?(?:{TYPE_ALT})\b|"
     # "the airline's lost my suitcase … can i get some shorts": what happened to one, not the request
     rf"\b(?:lost|forgot|left|broke|ruined|tore|ripped) (?:my|our|his|her|their|the) (?:\w+ )?(?:{TYPE_ALT})\b")
+# "i already have my lehenga", "he's already got a suit": theirs, never the request
+_HAVE_ALREADY_RE = re.compile(rf"\b(?:i|ive|he|hes|she|shes|they|theyve|we|weve) (?:already (?:got|have|has|own)|"
+                              rf"(?:got|have|has) (?:already|got already)) (?:an? |my |his |her |their |our |one |some )?"
+                              rf"(?:own |\w+ )?(?:{TYPE_ALT})\b|"
+                              rf"\b(?:i|he|she|they|we) (?:got|have|has) (?:my|his|her|their|our) (?:own |\w+ )?(?:{TYPE_ALT}) already\b")
 # "i'll just wear my suit pants", "i'll be wearing sweaters under it": what they have, never the request
 _WEAR_OWN_RE = re.compile(
     rf"\b(?:ill|i will|im gonna|im going to|i can|i could|if i|so i can) (?:just |still |probably )?(?:be )?"
@@ -290,7 +304,7 @@ def extract_types(text: str) -> tuple[list[ProductType], str]:
     for m in reversed(list(re.finditer(r"\bdresses\b", text))):
         if _verb_dresses(text, m):
             text = text[: m.start()] + BLANK + text[m.end():]
-    text = _WEAR_OWN_RE.sub(BLANK, text)
+    text = _WEAR_OWN_RE.sub(BLANK, _HAVE_ALREADY_RE.sub(BLANK, text))
     if _TYPE_RE.search(asked := _BOUGHT_BEFORE_RE.sub(BLANK, text)):
         text = asked  # bought before: not asked for, unless nothing else is ("I ordered two kurtas … a few more")
     types = [PRODUCT_TYPES[TYPE_WORDS[m.group(1)]] for m in _TYPE_RE.finditer(text)]
@@ -301,6 +315,8 @@ def extract_types(text: str) -> tuple[list[ProductType], str]:
         types = [t for t in types if t.name not in UMBRELLA_TYPES]
     if types:
         text = _TYPE_RE.sub(BLANK, text)
+    if re.search(r"\b(?:football|soccer|futbol)\b", text):  # "football mad … his boots have had it": his football boots
+        types = [PRODUCT_TYPES["football boots"] if t.name == "boots" else t for t in types]
     return list(dict.fromkeys(types)), text
 
 
@@ -403,16 +419,21 @@ _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|
                       r"\b(?:after|on|from|off) (maternity) leave\b|"
                       # "i'm a dad who hasn't bought himself clothes", "as a mum of three", "i'm the groom"
                       r"\b(?:(?:im|i am) (?:a|an|the)|as (?:a|an|the)) (?:\w+ )?(dad|mum|mom|father|mother|groom|bride|"
-                      r"bridesmaid|best man|groomsman|man|woman|guy|lady|bloke|grandad|grandma|granny)\b(?! (?:size|sized))|"
+                      r"bridesmaid|best man|groomsman|man|woman|guy|lady|bloke|lad|chap|fella|grandad|grandma|granny)\b"
+                      r"(?! (?:size|sized))|"
 
                       # "what about for me, i'm his dad"
                       r"\b(?:im|i am) (?:his|her|their|the) (dad|mum|mom|father|mother|uncle|aunt|auntie|grandad|"
                       r"grandpa|grandma|granny|nan|grandmother|grandfather)\b")
 # "my wife says no more skinny jeans for me": who shops is the other half (read only with "for me":
 # "my wife says she wants" is for her)
-_PARTNER = r"\bmy (wife|girlfriend|husband|boyfriend)"
+_PARTNER = r"\b(?:my|the) (wife|girlfriend|husband|boyfriend|missus|hubby|wifey|gf|bf)"
 _PARTNER_RE = re.compile(rf"{_PARTNER}\b")
 _PARTNER_SAYS_RE = re.compile(rf"{_PARTNER} (?:says|said|thinks|reckons|wants|told|keeps (?:saying|telling)|made|makes)\b")
+_SHOPPER_NEEDS_RE = re.compile(r"\bi (?:really |probably |apparently |desperately )?(?:need|should|have to|must|gotta|look|"
+                               r"cant|cannot|could do with)\b|"
+                               # "my girlfriend says her boyfriend can't go to the office like that": the shopper
+                               r"\b(?:her|his) (?:boyfriend|girlfriend|husband|wife|man|fella|missus|hubby)\b")
 _AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|aged?|about|turning|turned|turns|(?:they|\w+s) turn|who is|whos|"
                      r"(?:eldest|youngest|oldest|middle one|little one|firstborn)(?: is|s))\s(?:about |nearly |almost |just |like |only |around |barely )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
 # "she's in year three", "he's in primary four", "my third grader": a school year, about five years younger than the child
@@ -427,6 +448,10 @@ _ORDINAL_YEARS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, 
                   "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
                   "nineteenth": 19, "twentieth": 20, "twenty first": 21, "thirtieth": 30, "fortieth": 40,
                   "fiftieth": 50, "sixtieth": 60, "seventieth": 70, "eightieth": 80, "ninetieth": 90}
+# "an under nines team", "the u10s": children's sport by age group, its players younger than the number
+_TEENS_WORDS = ("sixes", "sevens", "eights", "nines", "tens", "elevens", "twelves", "thirteens", "fourteens", "fifteens",
+                "sixteens")
+_AGE_GROUP_RE = re.compile(rf"\b(?:under|u) ?(\d{{1,2}})s\b|\bunder ({'|'.join(_TEENS_WORDS)})\b")
 _BIRTHDAY_AGE_RE = re.compile(rf"\b(\d{{1,2}}(?:st|nd|rd|th)|{_alternation(list(_ORDINAL_YEARS))})\s(?:birthday|bday)\b")
 
 
@@ -437,9 +462,16 @@ def _said_years(text: str) -> tuple[re.Match[str] | None, int | None]:
     if age := _BIRTHDAY_AGE_RE.search(text):
         word = age.group(1)
         return age, int(word[:-2]) if word[:1].isdigit() else _ORDINAL_YEARS[word]
+    if group := _AGE_GROUP_RE.search(text):
+        return group, (int(group.group(1)) if group.group(1) else _TEENS_WORDS.index(group.group(2)) + 6) - 1
     if (school := _SCHOOL_YEAR_RE.search(text)) and int(school.group(1) or school.group(2)) <= 12:
         return school, int(school.group(1) or school.group(2)) + _SCHOOL_START_AGE
     return None, None
+
+
+def youth_team(text: str) -> bool:
+    """A children's team by age group ("my under nines", "the u10s")."""
+    return (age := child_age(text)) is not None and _AGE_GROUP_RE.search(text) is not None and age < KIDS_AGE_LIMIT
 
 
 def child_age(text: str) -> int | None:
@@ -453,7 +485,7 @@ _GROWN_UP_RE = re.compile(r"\b(?:office|job|work|interview|internship|university
                           r"graduating|grad school|promotion|colleagues|boss|fiance|fiancee|husband|wife|"
                           r"getting married|engaged)\b")
 _AGE_AFTER_RE = re.compile(r"\s(?:is\s)?(?:about\s|nearly\s|almost\s|just\s)?(\d{1,2})\b(?!\s(?:dollars|bucks))")
-_SELF_GENDER = {"guy": "men", "bloke": "men", "man": "men", "gentleman": "men", "dude": "men", "chap": "men",
+_SELF_GENDER = {"guy": "men", "bloke": "men", "man": "men", "gentleman": "men", "dude": "men", "chap": "men", "fella": "men",
                 "lad": "men", "woman": "women", "lady": "women", "girl": "women", "boy": "men", "dad": "men",
                 "father": "men", "mum": "women", "mom": "women", "mother": "women", "had a baby": "women",
                 "gave birth": "women", "uncle": "men", "aunt": "women", "auntie": "women", "grandad": "men",
@@ -461,7 +493,8 @@ _SELF_GENDER = {"guy": "men", "bloke": "men", "man": "men", "gentleman": "men", 
                 "grandmother": "women", "pregnant": "women", "expecting": "women", "having my baby": "women",
                 "having a baby": "women", "having the baby": "women", "maternity": "women", "groom": "men", "bride": "women",
                 "bridesmaid": "women", "best man": "men", "groomsman": "men", "wife": "men", "girlfriend": "men",
-                "husband": "women", "boyfriend": "women"}
+                "husband": "women", "boyfriend": "women", "missus": "men", "wifey": "men", "gf": "men", "hubby": "women",
+                "bf": "women"}
 
 
 # "no prints, his mother is very particular": someone else's relative in an aside, not who it is for
@@ -483,6 +516,11 @@ def _chosen_recipient(text: str) -> re.Match[str] | None:
     if named:
         return named[0]
     return _BARE_RECIPIENT_RE.search(text) if len(text.split()) <= _TERSE_WORDS else None
+
+
+def self_described(text: str) -> bool:
+    """Whether the shopper says who they are ("i'm a big lad", "as a mum of three"), not only a partner."""
+    return _SELF_RE.search(text) is not None
 
 
 def shopper_gender(text: str) -> str | None:
@@ -510,11 +548,14 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
         group = _GROUP_GENDER.get(next(g for g in lads.groups() if g), "men")
         text = text[: lads.start()] + BLANK + text[lads.end():]
         m = _chosen_recipient(text)  # someone else named besides the group
+    shopper_needs = FOR_MYSELF_RE.search(text) or _SHOPPER_NEEDS_RE.search(text)
+    if m and shopper_needs and (says := _PARTNER_SAYS_RE.search(text)) and says.start() <= m.start(1) < says.end():
+        m = None  # "my wife says i need new shoes": she speaks, he shops
     if m:
         gender = RECIPIENT_GENDER[m.group(1)]
         said_age = _AGE_AFTER_RE.match(text, m.end())  # "my son's eighteen"
         text = text[: m.start()] + BLANK + text[m.end():]
-    elif (m := _SELF_RE.search(text)) or (FOR_MYSELF_RE.search(text) and (m := _PARTNER_SAYS_RE.search(text))):
+    elif (m := _SELF_RE.search(text)) or (shopper_needs and (m := _PARTNER_SAYS_RE.search(text))):
         gender = _SELF_GENDER[next(g for g in m.groups() if g)]
         text = text[: m.start()] + BLANK + text[m.end():]
     else:
@@ -598,7 +639,7 @@ def extract_formality(text: str) -> tuple[str | None, str]:
 
 # ---------------------------------------------------------------- corrections and several requests
 _RESTART_RE = re.compile(
-    r"^(.*?\S.*?)\s(?:no sorry|sorry no|no wait|sorry i mean|i mean|i meant|or rather|scratch that|"
+    r"^(.*?\S.*?)\s(?:no sorry|sorry no|no wait|sorry i mean|i mean|i meant|or rather|scratch that|scrap that|"
     r"correction|no no|sorry)\s(.+)$"
 )
 
@@ -721,7 +762,7 @@ _SPLIT_RE = re.compile(
     r"(?:i (?:also )?(?:need|want) (?:a|an|some|to see)\b|"
     r"(?:show|find|search|get me|look for|let me see|can i see|have you got|do you have|add|put|remove|take|"
     r"check ?out|what|how much|the (?:first|second|third|"
-    r"fourth|fifth|last|1st|2nd|3rd)|(?:\d+|one|two|three) of the)|"
+    r"fourth|fifth|last|1st|2nd|3rd|same one|same pair)|(?:\d+|one|two|three) of the)|"
     # "white sneakers for uni and also like a black backpack": a second garment, a second search
     rf"(?:like )?(?:an?|some|a pair of) (?:\w+ ){{0,2}}(?:{TYPE_ALT})\b))"
 )

@@ -25,7 +25,7 @@ from voice_server.conversation.dialogue import slots as sx
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS, ORDINALS
 from voice_server.conversation.dialogue.numbers import prepare
 from voice_server.conversation.dialogue.references import filed_in_colour, of_kind, recalled_list, resolve_one
-from voice_server.conversation.dialogue.state import DialogueState, LineRef
+from voice_server.conversation.dialogue.state import LAST_LINE, DialogueState, LineRef
 from voice_server.conversation.dialogue.understanding import SEARCH_SLOTS, Intent, Slots, Understanding
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
 
@@ -43,7 +43,8 @@ def _rx(*patterns: str) -> re.Pattern[str]:
 YES = _rx(
     r"^(?:yes|yeah|yep|yup|ya|yah|haan|haanji|ji|han|sure|ok|okay|correct|absolutely|definitely|of course|right|alright|"
     r"please do|do it|go ahead|go for it|sounds good|confirm|confirmed|affirmative|place it|lets do it|"
-    r"lets do that|i do|that works|perfect|great|oo|ja|sige|sawa|pode|ndiyo|sim)\b",
+    r"lets do that|i do|that works|perfect|great|oo|ja|sige|sawa|pode|ndiyo|sim|si|oui|claro|vale|dale|confirmo|"
+    r"confirme|bilkul|theek hai|thik hai)\b",
     r"\b(?:place the order|place my order|go ahead|confirm the order|confirm it|yes please|please place)\b",
 )
 _BOTH_IN_RE = re.compile(r"\b(?:both|all|each)(?: of them| of those| three)? (?:in|a|an)\b")  # "…, both in small"
@@ -53,8 +54,13 @@ _EARLIER_RE = re.compile(r"\b(?:you )?(?:showed|show|shown) (?:me |us )?(?:befor
                          r"(?: the (?!first|second|third|fourth|fifth|last)\w+)?\b|\bbefore the \w+\b|\bfrom (?:before|earlier)\b|"
                          r"\b(?:go |now |ok )?back to the (?=\w+)")  # "now back to the dresses, under twenty"
 _MEANT_RE = re.compile(r"\b(?:i meant|i mean|sorry|no wait)\b")
+_IN_CART = r"(?: (?:in|from) (?:my|the) (?:cart|basket|bag|trolley))?"
 _SWAP_RE = re.compile(r"\b(?:swap|switch|change|exchange) (?:that|it|this|them|those) (?:for|to|with)\b|"
-                      r"\binstead of (?:that|it|this)\b|\breplace (?:that|it|this) with\b")
+                      r"\binstead of (?:that|it|this)\b|\breplace (?:that|it|this) with\b|"
+                      # "swap the white one out for the second one", "replace the one in my cart with the third"
+                      rf"\b(?:swap|switch|exchange|change|replace) (?:the (?:\w+ )?(?:one|ones|pair){_IN_CART}|mine)"
+                      r"(?: out)? (?:for|with)\b|"
+                      r"\b(?:swap|switch) (?:them|those|it|em)(?: over| round| around)?(?: then| please)?$")
 _CHANGE_PICK_RE = re.compile(r"\b(?:change|switch|swap|make|instead)\b|^(?:sorry|oops|actually|wait|no)\b")  # "sorry, the second one also 34"
 _YES_ANYWHERE = re.compile(r"\b(?:yes|yeah|yep|yup|go on|go ahead|place it|do it)\b")  # when a yes is awaited
 NO = _rx(
@@ -63,7 +69,8 @@ NO = _rx(
     r"\b(?:dont place|do not place|cancel (?:it|that|the order)|dont do it|not right now)\b",
 )
 GOODBYE = _rx(
-    r"\b(?:bye|goodbye|good bye|see you|see ya|thats all|that is all|thats it|that is it|im done|"
+    r"\b(?:bye|goodbye|good bye|see you|see ya|thats all(?! (?:she|he|they|i|we|my \w+) )|that is all(?! (?:she|he|they|i|we) )|"
+    r"thats it|that is it|im done|"
     r"i am done|nothing else|talk later|have a good (?:day|one|night)|good night|cheers bye|"
     r"thats everything|that will be all|thatll be all|all done|im all set|im all good|im good thanks|tchau|ciao)\b",
     r"\b(?:ill |i will |i )come back (?:later|another (?:day|time)|tomorrow)\b",
@@ -131,12 +138,15 @@ VIEW_CART = _rx(
     r"\bhow much (?:is|does) (?:my|the) (?:cart|basket|total)\b",
     r"\bwhat have i (?:got|added)\b",
     r"\bhow many (?:items|things)\b",
+    r"\bwhat (?:do|will|would|shall) (?:i|we) owe\b|\bhow much do (?:i|we) owe\b",  # "what do i owe you then"
+    r"^(?:ok |okay |so |and |right )*how much (?:now|so far|is it now|is that now)$",
 )
 REMOVE = _rx(
     r"\btake (?:the |that |those |these |it |them )?(?:[\w]+ ){0,3}?out\b(?! of stock)",
     r"\btake (?:the|that|those|these) (?:[\w]+ ){0,3}?off\b(?! (?:the price|\d))",  # "take the heels off"
     r"\bforget (?:about )?(?:the|that|those|these)\b(?! (?:colou?r|budget|price|brand|size)\b)",
-    r"\b(?:scrap|ditch|bin) (?:the|that|those|these|it|them)\b(?! (?:colou?r|budget|price|brand|size|idea)\b)",
+    r"\b(?:scrap|ditch|bin) (?:the|those|these|it|them)\b(?! (?:colou?r|budget|price|brand|size|idea)\b)",
+    r"\b(?:hata do|hatao|hata dena|nikal do|nikalo)\b",  # Hindi: "jeans hata do", take the jeans out
     r"\b(?:remove|delete|take (?:out|off)|drop(?! of)|get rid of|throw out|dont want (?:the|that|it)(?! \w+ with)(?! (?:\w+ing|to look|too|so) )|"
     r"no longer want)\b",
     r"\btake [\w ]{1,30}? (?:out of|off) (?:my|the)\b",
@@ -153,6 +163,7 @@ ADD = _rx(
     r"(?:the|that|this|it|those|both)\b(?! (?:one|ones)? ?(?:too|as well))",
     r"\b(?:can|could|may) i (?:get|have|grab|take|order|buy)\b",
     r"\b(?:give me|ill grab|i ll grab|ill get|ill buy|ill order|i choose|i pick|ill go for)\b",
+    r"\b(?:give|gimme) us (?:that|this|it|the (?:first|second|third|last)|one)\b",  # "gie us that"
     r"\bput (?:[\w ]{0,30}? )?(?:in|into|to) (?:my|the) (?:cart|basket|bag)\b",
     r"\b(?:ill|i will|i ll|i ?d like to|let me|i wanna|i want to) (?:take|get|buy|grab|have)\b",
     r"\b(?:buy|get|grab|order) (?:it|that|this|them|the (?:first|second|third|last|\w+ one))\b",
@@ -180,7 +191,7 @@ SIZE_ADVICE = _rx(
     r"\bsize (?:advice|recommendation)\b",
     r"\bwhat would fit\b",
     r"\bwhich would fit\b",
-    r"\bmy size\b",
+    r"(?<!in )(?<!for )\bmy size\b(?! (?:is|s) (?:an? |size |uk |us |eu )?(?:\d|xx?s|s|m|l|xx?l|small|medium|large|extra|double)\b)",
     r"\bshould i (?:get|order|take|go for)\b",
     r"\bruns? (?:small|large|big|true)\b",
     r"\btrue to size\b",
@@ -495,6 +506,10 @@ _TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("includes", re.compile(r"\b(?:come|comes|sold|go) (?:with|together)\b|\bseparate(?:ly)?\b")),
     ("care", re.compile(r"\b(?:machine wash(?:able)?|washable|hand wash|wash (?:it|them|this|these|those)|how (?:do|should|can) (?:i|we|you) wash|dry clean|iron(?:ing)?|"
                         r"care instructions|shrinks?|shrinking|shrunk|in the wash)\b")),
+    # "is the first pair actually for girls", "are they unisex or just for guys": whom it is sold for
+    ("department", re.compile(r"\b(?:is|are) (?:it|they|that|this|those|these|the \w+(?: one| ones| pair)?) (?:\w+ )?"
+                              r"(?:(?:for|a|an) )?(?:girls?|boys?|men|women|ladies|guys|kids|children|unisex|mens|womens)\b|"
+                              r"\b(?:mens|womens) or (?:mens|womens)\b")),
     ("price", re.compile(r"\b(?:how much|price|cost|costs|what does it cost)\b")),
     ("sizes", re.compile(r"\b(?:come in|come in a|available in|have (?:it|that|this|the \w+ one) in|in stock)\b")),
 )
@@ -510,10 +525,17 @@ _EM_RE = re.compile(r"\bem\b")  # "chuck em in", "two of em"
 def _strip_fillers(text: str) -> str:
     """Drop hesitation words so anchors like '^yes' still work ("um yes"), and hedges ("so medium i
     guess": no brand GUESS); garment words spelled as heard ("leggins", "jumkas") are read as meant."""
-    text = _READ_ONES_RE.sub("red ", _CHECK_CLOTH_RE.sub("checked ", _HEDGE_RE.sub(" ", text)))
-    return " ".join(_spelled(_SAID_AS.get(t, t)) for t in text.split() if t not in _HESITATIONS)
+    text = _READ_ONES_RE.sub("red ", _CHECK_CLOTH_RE.sub("checked ", _HEDGE_RE.sub(" ", _FOREIGN_HELLO_RE.sub("hello ", text))))
+    kept = " ".join(_spelled(_SAID_AS.get(t, t)) for t in text.split() if t not in _HESITATIONS)
+    return _STUTTER_RE.sub(r"\1", kept)
 
 
+# "nothing grey or, or black", "and the, uh, the third one": a small word said twice
+_STUTTER_RE = re.compile(r"\b(or|and|the|a|an|in|for|to|of|my|it|is|with|i|some|any|that|this)(?: \1\b)+")
+
+
+# "bonjour, i need shoes for work": a hello, not the brand Bonjour
+_FOREIGN_HELLO_RE = re.compile(r"^(?:bonjour|hola|ciao|salut|hallo|namaste|salaam|konnichiwa|ola|oi)\b(?= \w)")
 _READ_ONES_RE = re.compile(r"\bread (?=ones?\b|colou?red\b)")  # "read ones": speech-to-text's "red ones"
 _CHECK_CLOTH_RE = re.compile(r"\bcheck (?=(?:shirt|skirt|trouser|pant|blazer|suit|dress|jacket|scarf|kurta)s?\b)")  # "a check shirt"
 _ONE_WORD_TYPES = sorted(w for w in TYPE_WORDS if " " not in w and "-" not in w and len(w) >= 5)
@@ -610,6 +632,9 @@ _PICK_BLOCKERS_RE = re.compile(
     r"other|another|but|or|if|any|similar|like|cost|costs|price|much|sizes?|fits?|stock|available|made|material|"
     r"colou?rs?|same|remove|delete|out|cancel|without|swap|change|replace|back|previous|earlier|before|list|page|"
     r"cart|basket|checkout|pay|total|return|again|ones|has|have|got|with)\b")
+# "the first pair is good", "first one's grand": praise of the pick, said as its choice (not "is the first one good")
+_PRAISED_RE = re.compile(r"(?:(?<=one)|(?<=pair))(?: is| are| looks| look| seems|s) (?:really |very |so |pretty |just )?(?:good|great|fine|"
+                         r"perfect|grand|lovely|nice|gorgeous|brilliant|ideal|cute|beautiful|stunning|the one|it|class)$")
 # "she's a size 12", "i'm usually a 10": the person's size, which a size named for the garment overrides
 _PERSON_SIZE_RE = re.compile(r"\b(?:(?:im|i am|shes|she is|hes|he is|theyre|they are)(?: usually| normally| generally| typically| always)?|"
                              r"(?:she|he|i|they)(?: usually| normally)? (?:wears?|takes?))"
@@ -779,6 +804,46 @@ _HIS_HERS_RE = re.compile(rf"\b(hers|his)\b(?! (?:size|usual|own|feet|waist|heig
 
 
 _IT_RE = re.compile(r"\b(?:make|change|swap|switch|put) (?:it|that|this)\b")
+# A cart line named by its size, in text whose sizes are marked "§k" (`_marked_sizes`): some of it moved to
+# another size ("change one of the mediums to a small"), fewer of it ("one less large"), only so many of it
+_UNITS = r"(?P<n>one|an?|\d{1,2})"
+_MOVE_UNITS_RES = tuple(re.compile(p) for p in (
+    rf"\b(?:change|swap|switch|make|turn|move|put) {_UNITS} of (?:the|those|them|these) §(?P<a>\d) "
+    r"(?:(?:to|into|for|with|in|as) )?(?:an? |size )?§(?P<b>\d)",
+    rf"\b{_UNITS} of (?:the|those) §(?P<a>\d) (?:should be|to be|needs to be|has to be|is|s) (?:actually |now |really )?"
+    r"(?:an? |size )?§(?P<b>\d)"))
+_FEWER_UNITS_RES = tuple(re.compile(p) for p in (
+    rf"\b{_UNITS} (?:less|fewer) (?:of (?:the|those) )?§(?P<a>\d)",
+    rf"\b(?:drop|remove|minus|lose|cancel|take (?:off|out|away)) {_UNITS} (?:of (?:the|those) )?§(?P<a>\d)",
+    rf"\btake {_UNITS} (?:of (?:the|those) )?§(?P<a>\d) (?:off|out|away)\b"))
+# "change one of them to large", "make one of those tops a small": one unit of the line just added
+_ONE_OF_LINE_RE = re.compile(rf"\b(?:change|swap|switch|make|turn|move|put) {_UNITS} of (?:them|those|these|(?:the|those|these) \w+) "
+                             r"(?:(?:to|into|for|in|as) )?(?:an? |size )?§(?P<b>\d)")
+_ONLY_UNITS_RE = re.compile(r"\b(?:just|only) (?P<n>\d{1,2}) §(?P<a>\d)(?! (?:of|for|in)\b)")
+
+
+def _line_by_size(prepared: str, whole: Understanding, state: DialogueState) -> Understanding | None:
+    """"One less large", "change one of the mediums to a small", "make it just two smalls": the cart line in
+    that size, in a cart of several units."""
+    if state.cart.item_count < 2 or whole.slots.reference not in (None, "focus") or (
+            _names_product(whole) and not _ONE_OF_LINE_RE.search(re.sub(r"\s+", " ", _marked_sizes(prepared)[0]))):
+        return None
+    marked, sizes = _marked_sizes(prepared)
+    marked = re.sub(r"\s+", " ", marked)
+    if (only := _ONLY_UNITS_RE.search(marked)) is not None:
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+            from_size=sizes[int(only.group("a"))], quantity=int(only.group("n"))))
+    if (line := state.last_line) is not None and line.quantity > 1 and (one := _ONE_OF_LINE_RE.search(marked)):
+        units = int(one.group("n")) if one.group("n").isdigit() else 1
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+            from_size=line.size, size=sizes[int(one.group("b"))], quantity_change=-units))
+    for pattern in (*_MOVE_UNITS_RES, *_FEWER_UNITS_RES):
+        if (m := pattern.search(marked)) is not None:
+            units = int(m.group("n")) if m.group("n").isdigit() else 1
+            to = m.groupdict().get("b")
+            return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+                from_size=sizes[int(m.group("a"))], size=sizes[int(to)] if to else None, quantity_change=-units))
+    return None
 _COUNT_OF_LINE_RE = re.compile(r"\b(?:one|ones|pair|1) (\d{1,2})\b")
 
 
@@ -793,7 +858,9 @@ def _whose_department(text: str) -> str | None:
 
 
 _HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night|weekend)\b")
+_ANOTHER_IN_RE = re.compile(r"\b(?:stick|put|pop|chuck|throw|bung) another(?: one| pair)? in\b")  # "stick another one in for me"
 _SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:one |pair )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
+                            rf"{_ANOTHER_IN_RE.pattern}|"
                             r"\b(?:add|get|take|grab) a second (?:one|pair)\b|"  # "add a second one for my roommate"
                             r"\banother (?:one|pair) of (?:those|them|that|the same)\b|^(?:and |ok )?another(?: one| pair)? in\b")
 _SAME_FOR_RE = re.compile(r"\bsame (?:one |thing )?for (?:her|him|his|my|their|the)\b")  # "the exact same for her sister"
@@ -883,7 +950,10 @@ _OTHER_ONE_RE = re.compile(r"^(?:(?:ugh|no|nah|oops|sorry|actually|wait|hmm|oh|u
 _PICK_LETTER_RE = re.compile(r"\b(?:1st|2nd|3rd|4th|5th|first|second|third|fourth|fifth|last)(?: one| ones| pair)? (s|m|l)\b")
 _N_OF_THAT_ONE_RE = re.compile(r"\b(\d{1,2}) of ((?:that|this) (?:one|pair))\b")
 _ME_NOW_RE = re.compile(r"^(?:and |ok |okay |right |so )?(?:now|next|then) (?:me|mine|for me|my (?:turn|stuff|things))\b|"
-                        r"\bback to (?:me|mine|my (?:stuff|things|own))\b|\bmy turn\b")
+                        r"\bback to (?:me|mine|my (?:stuff|things|own))\b|\bmy turn\b|"
+                        # "she's sorted, it's me that needs them": the same things, for the shopper now
+                        r"\b(?:its|it is) (?:actually |really )?me (?:that|who) (?:needs?|wants?)\b|"
+                        r"\b(?:theyre|they are|its|it is) (?:actually |really )?for me (?:not|instead)\b")
 _DONE_RE = re.compile(r"\b(?:thats|that is) (?:everything|all|it)\b|\b(?:all )?done\b|\bim done\b")
 _KEEP_ONLY_RE = re.compile(r"\b(?:(?:just|only) keep|keep (?:only|just)|keep nothing but)\b")
 _ASKS_SIZE_RE = re.compile(r"^(?:and |ok |okay |so |hmm )?(?:what|how) about\b|\b(?:is there|are there|do you have|have you got)\b")
@@ -1094,6 +1164,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         category, t = sx.extract_category(t)
     values["category"] = category
     colours, t = meaning.extract_colours(t)
+    if len(colours) > 1 and (instead := re.search(rf"\b({'|'.join(map(re.escape, colours))}) (?:ones? |pairs? )?instead\b", text)):
+        colours = [next(c for c in colours if c == instead.group(1))]  # "like a teacher in khaki, navy instead"
     if colours:
         values["colours"] = colours
         values["colour"] = vocab.canonical_colour(colours[0]) or colours[0]
@@ -1103,6 +1175,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     gender, t = sx.extract_gender(t)
     if recipient is None and gender in KID_OF and re.search(r"\bfor (?:him|her)\b", text) and meaning.child_age(text):
         gender = KID_OF[gender]  # "her eldest is five ... a t-shirt for him?": a boy's
+    if recipient is None and gender in KID_OF and (meaning.youth_team(text) or (
+            _KIDS_RE.search(text) and re.search(r"\b(?:him|her|he|she)\b", text))):
+        gender = KID_OF[gender]  # "polos for the lads in my under nines", "thongs for him, whatever you've got for kids"
     if recipient is None and _ANYONE_RE.search(text):
         gender = "unisex"  # "I'd rather not shop men's or women's, do you have unisex trainers"
     if recipient is None and gender in ADULT_OF.values() and state.filters.gender in ADULT_OF and re.search(
@@ -1129,11 +1204,12 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if values["gender"] is None and state.filters.gender is None and (party := _HEN_STAG_RE.search(text)):
         values["gender"] = "women" if party.group(1) in ("hen", "bachelorette") else "men"  # who goes to one
     me_now, for_me = _ME_NOW_RE.search(text) is not None, meaning.FOR_MYSELF_RE.search(text) is not None
-    if values["gender"] is None and _KIDS_RE.search(text):
+    if values["gender"] is None and (_KIDS_RE.search(text) or meaning.youth_team(text)):
         values["age_group"] = "kids"  # "kids' t-shirts", "something for the children"
     elif recipient is None and values["gender"] is None and (self_gender := state.shopper_gender or meaning.shopper_gender(
-            text)) and (me_now or for_me):
-        values["gender"] = self_gender  # "now me, a long puffer" after the husband's jacket, as a mum
+            text)) and (me_now or for_me or meaning.self_described(text)):
+        # "now me, a long puffer" after the husband's jacket, as a mum; "i'm a big lad, t-shirts never fit"
+        values["gender"] = self_gender
     elif recipient is None and ((values["gender"] is None and me_now) or (for_me and (
             (values["gender"] or state.filters.gender) in KID_GENDERS or not (values["gender"] or state.filters.gender)))):
         # "a shirt for myself" (after the children's), "now me" (after someone else's): a grown-up's
@@ -1248,11 +1324,11 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.fit_review, 0.85
     if ORDER_STATUS.search(text) and not RETURN.search(text):
         return Intent.order_status, 0.9
-    if RETURN.search(text):
-        return Intent.start_return, 0.9
+    if RETURN.search(text) and not (state.cart.item_count and _TAKE_OUT_RE.search(text)):
+        return Intent.start_return, 0.9  # not "take the small out, i can just exchange it": out of the cart
     if VIEW_CART.search(text) and not REMOVE.search(text) and not ADD.search(text):
         return Intent.view_cart, 0.9
-    if REMOVE.search(text):
+    if REMOVE.search(text) or (state.cart.item_count and _SCRATCH_THE_RE.search(text)):
         return Intent.remove_from_cart, 0.9
     if (state.last_line is not None and state.last_intent == Intent.add_to_cart.value and slots.size
             and not slots.reference and _SIZE_CORRECTION_RE.search(text) and _NOW_SIZE_RE.search(text)
@@ -1309,12 +1385,16 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         state.filters.gender is not None or slots.child_age is not None)  # "something similar for my son, he's six"
     if _OTHERS_RE.search(text) and state.shown and not someone_new:
         return Intent.more_results, 0.85  # "give me some different ones": not "give me" the product
-    if ADD.search(text) and (state.shown or slots.reference is not None or state.pending is not None) and not (
-            slots.topic == "service" and not ADD.search(SERVICES.sub(" ", text))):  # "can i get it gift wrapped"
-        if not (slots.reference is None and (slots.category or slots.product_type) and not CART_WORD.search(text)):
-            return Intent.add_to_cart, 0.9
     narrowed = bool(slots.exclude_colours or slots.exclude_words or slots.exclude_brands or slots.colours
                     or slots.brands or slots.price_max or slots.price_min or slots.style or slots.material)
+    if ADD.search(text) and (state.shown or slots.reference is not None or state.pending is not None) and not (
+            slots.topic == "service" and not ADD.search(SERVICES.sub(" ", text))):  # "can i get it gift wrapped"
+        if not (slots.reference is None and (slots.category or slots.product_type) and not CART_WORD.search(text)) and not (
+                # "can i get something less flashy", "no prints, i want it plain": what else to show, not a pick
+                slots.reference in (None, "focus") and (narrowed or slots.formality) and not CART_WORD.search(text)
+                and not _SAID_ADD_RE.search(text)
+                and (slots.reference is None or _SOMETHING_RE.search(text) or slots.exclude_words or slots.exclude_colours)):
+            return Intent.add_to_cart, 0.9
     if MORE.search(text) and (state.shown or not slots.has_search_slots()) and not narrowed and not someone_new:
         return Intent.more_results, 0.9  # not "a few more kurtas" first thing, not "pink she doesn't like, what else"
     if _CHOICE_RE.search(text) and state.shown and slots.reference and not slots.model_copy(
@@ -1322,7 +1402,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.add_to_cart, 0.8  # "yeah that first one", "the second one for him": the pick, after a list
     if (state.shown and (slots.reference or "").startswith("ordinal:") and "," not in (slots.reference or "")
             and len(text.split()) <= MAX_LONE_PICK_WORDS
-            and not _PICK_BLOCKERS_RE.search(text) and not (slots.topic or slots.feature) and not slots.model_copy(
+            and not _PICK_BLOCKERS_RE.search(_PRAISED_RE.sub(" ", text)) and not (slots.topic or slots.feature) and not slots.model_copy(
                 update={"gender": None, "child_age": None, "quantity": None}).has_search_slots()):
         return Intent.add_to_cart, 0.7  # "the first one thx", "bet, the first one pls", "ok the first one lah": a pick
     if _WHATEVER_SIZE_RE.search(text) and state.shown and slots.reference:
@@ -1443,7 +1523,7 @@ _TRADITIONAL_RE = re.compile(r"\b(?:something|anything|an? \w+) (?:\w+ (?:and|bu
                              # "an eid outfit for my granddaughter": what is worn to an Indian festival or wedding do
                              r"\b(?:diwali|deepavali|eid|puja|pooja|navratri|garba|holi|onam|pongal|rakhi|raksha bandhan|"
                              r"karva chauth|dussehra|sangeet|mehndi|mehendi|haldi)(?: \w+)? (?:outfits?|clothes|dress up|get ?up)\b")
-_NOT_ORDINAL = r"(?!(?:first|second|third|fourth|fifth|last|other|same|next|cheaper|cheapest)\b)"
+_NOT_ORDINAL = r"(?!(?:first|second|third|fourth|fifth|last|other|same|next|cheaper|cheapest|size|waist|length)\b)"
 _CHANGE_TO_COUNT_RE = re.compile(rf"\b(?:change|make|put|knock|bring|cut|take)\s+(?:that|it|them|those|_(?=\s+(?:(?:down |up )?to )?\d)|the {_NOT_ORDINAL}\w+(?: \w+)?)\s+(?:to |down to |up to )?(\d{{1,2}}|one)\b"
                                  r"(?! (?:dollars|bucks|waist|inch))")
 _TOO_MANY_RE = re.compile(r"\b\d{1,2} (?:is|are|s|was) (?:too many|a lot|way too many|too much|plenty|overkill)\b")
@@ -1471,7 +1551,7 @@ ALLOWED_SLOTS: dict[Intent, frozenset[str]] = {
     Intent.unknown: _NO_SLOTS,
     Intent.out_of_scope: frozenset({"topic", "gender"}),  # "swimmers for my grandson": who it is for stays
     Intent.clear_cart: _NO_SLOTS,
-    Intent.update_cart: frozenset({"size", "quantity", "reference", "product_type", "from_size"}),
+    Intent.update_cart: frozenset({"size", "quantity", "reference", "product_type", "from_size", "quantity_change"}),
     Intent.order_status: frozenset({"order_id"}),
     Intent.size_advice: frozenset({"reference", "size", "measurements", "colour", "child_age"}),
 }
@@ -1565,6 +1645,8 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
         return whole.model_copy(update={"then": extras})
     if (by_person := _lines_by_person(prepared, whole, state)) is not None:
         return by_person
+    if (by_size := _line_by_size(prepared, whole, state)) is not None:
+        return by_size
     if again is not None and (split := _split_sizes(prepared, state.last_line)):
         (kept, kept_size), *others = split  # "so six large and two extra large"
         extras = [Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
@@ -1572,15 +1654,17 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
         return Understanding(intent=Intent.update_cart, slots=Slots(size=kept_size, quantity=kept), confidence=0.8,
                              then=extras)
     if (whole.intent in (Intent.search, Intent.refine) and _names_product(whole) and state.cart.item_count
-            and _CHANGE_PICK_RE.search(prepared) and (whole.slots.quantity or whole.slots.size)
+            and (_CHANGE_PICK_RE.search(prepared) or _JUST_N_OF_RE.search(prepared)) and (whole.slots.quantity or whole.slots.size)
+            and not _SAME_AGAIN_RE.search(prepared)
             and not whole.slots.colours):
         # "actually make the leggings three pairs": the cart line of the leggings (on screen, or by name)
         named = [p for p in state.shown if p.id in state.cart.product_ids
                  and of_kind([p], whole.slots.category, whole.slots.name_any)]
         shown = f"ordinal:{state.shown.index(named[0]) + 1}" if len(named) == 1 else None
+        line_count = _COUNT_OF_LINE_RE.search(prepared)  # "make my wife's one two": two, not "one"
         return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
             reference=shown, product_type=None if shown else whole.slots.product_type,
-            size=whole.slots.size, quantity=whole.slots.quantity))
+            size=whole.slots.size, quantity=int(line_count.group(1)) if line_count else whole.slots.quantity))
     in_cart = [i + 1 for i, p in enumerate(state.shown) if p.id in state.cart.product_ids]
     if (each := _OF_EACH_RE.search(prepared)) and len(in_cart) > 1 and whole.intent != Intent.search:
         # "make it two of each": every line of the products on screen
@@ -1593,6 +1677,15 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
     other = _OTHER_ONE_RE.search(prepared) if again is not None and picked_ref in (None, "focus") else None
     if other and again is not None and len(state.shown) >= 2 and (index := state.shown.index(again)) < 2:
         picked_ref = f"ordinal:{2 - index}"  # "ugh no the other one", after one of the first two: the one beside it
+    if (again is None and state.last_line is not None and state.last_line.product_id in state.cart.product_ids
+            and (swapped := whole.slots.reference or sx.extract_ordinal_reference(prepared)[0] or "").startswith("ordinal:")
+            and "," not in swapped
+            and _SWAP_RE.search(prepared)):
+        # "swap the white one out for the second one there" when the line's product is off screen: the same
+        out = Understanding(intent=Intent.remove_from_cart, confidence=0.8, slots=Slots(reference=LAST_LINE))
+        added = Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
+            reference=swapped, size=whole.slots.size or state.last_line.size))
+        return out.model_copy(update={"then": [added]})
     if again is not None and picked_ref not in (None, "focus", again_ref) and (
             (whole.intent == Intent.add_to_cart and _SWAP_RE.search(prepared)) or (
             (whole.intent in (Intent.add_to_cart, Intent.product_details, Intent.decline, Intent.update_cart) or other)
@@ -1626,8 +1719,10 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
         # "now the same thing for his sister" after his t-shirt: the same kind, from her department
         return Understanding(intent=Intent.refine, confidence=0.8, slots=Slots(
             gender=whole.slots.gender, child_age=whole.slots.child_age))
-    if again is not None and (_SAME_AGAIN_RE.search(prepared) or (same_for and not _names_product(whole))) and (
-            not _names_product(whole) or whole.slots.category == again.category or of_kind([again], None, whole.slots.name_any)):
+    if again is not None and (_SAME_AGAIN_RE.search(prepared) or (same_for and not _names_product(whole))) and not (
+            whole.intent == Intent.add_to_cart and (whole.slots.reference or "").startswith("ordinal:")) and (
+            not _names_product(whole) or whole.slots.category == again.category or of_kind([again], None, whole.slots.name_any)
+            or _ANOTHER_IN_RE.search(prepared)):  # "stick another one in for me, same shirt" of a polo
         # "one for my dad too, same kurta", "the same grey one in large for my sister"; not "same colour in a dress"
         more = _MORE_OF_RE.search(prepared)  # "and two more of the same for my mates"
         count = more.group("count") if more else None
@@ -1635,6 +1730,27 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
                      quantity=whole.slots.quantity or (int(count) if count and count.isdigit() else None))
         return Understanding(intent=Intent.add_to_cart, slots=same, confidence=0.8)
     return None
+
+
+_INTO_CART_RE = re.compile(r"^(?!.*\b(?:what|whats|how|remove|delete|out|off|already|is|are)\b).*(?:"
+                           r"\b(?:put|add|throw|chuck|pop|stick|daal|dal|dalo|daalo|drop|move|send)\b.*\b(?:cart|basket|trolley)\b|"
+                           r"\b(?:in|into|to|for|kwa|ke|mein|me) (?:my |the |your |da )?(?:cart|basket|trolley)\b|"
+                           r"\b(?:cart|basket|trolley) (?:mein|me|main|ma)\b)")
+_TAKEN_OUT_RE = re.compile(r"\b(?:out|off)\b(?: of (?:the |my )?(?:cart|basket|bag|trolley))?")
+
+
+def _then_search(edit: Understanding, prepared: str, parts: list[str], state: DialogueState,
+                 vocab: Vocabulary) -> Understanding:
+    """A line taken out or changed, and something else asked for after it ("take his out and show me boys
+    joggers", "take mine out, i'd rather have earrings"): the edit, then that search."""
+    if edit.intent not in (Intent.remove_from_cart, Intent.update_cart) or edit.then:
+        return edit
+    out = _TAKEN_OUT_RE.search(prepared)
+    tail = parts[-1] if len(parts) > 1 else prepared[out.end():] if out is not None else ""
+    after = _understand_one(tail, state, vocab) if tail.strip() else None
+    if after is not None and after.intent in (Intent.search, Intent.refine) and _names_product(after):
+        return edit.model_copy(update={"then": [after]})
+    return edit
 
 
 # A question said in one or two words ("returns?", "price of the 2nd?", "cart"): the whole question it stands for
@@ -1656,7 +1772,44 @@ _BACK_RE = re.compile(r"(?:and |ok |okay |so |no |wait |actually )*(?:go back(?:
                       r"the ones (?:before|from before))(?: please| again)?")
 
 
-_UNDO_RE = re.compile(r"\bundo (?:that|it|this|the last(?: one| thing| item| add)?|my last(?: one)?|what i (?:just )?added)\b")
+# "go back to the ones before, they were nicer", "show me the previous lot again": the list before, said with more
+_GO_BACK_RE = re.compile(
+    r"\b(?:go|going|get|take (?:me|us)|bring (?:me|us)|switch|jump|head|come) back to (?:the |those |that )?(?:"
+    r"ones? (?:before|from before|earlier|you (?:showed|had)(?: me| us)?(?: before| first| earlier)?)|previous(?: ones| lot| list| results| page| batch)?|"
+    r"earlier (?:ones|lot|list|results|batch)|last (?:ones|lot|list|results|batch)|first (?:ones|lot|list|results|batch|page)|"
+    r"other (?:ones|lot|list|batch)|old (?:ones|list)|those|them)\b|"
+    r"\b(?:show|see|bring up|pull up) (?:me |us )?(?:the |those )?(?:previous|earlier|last|first|other) (?:ones|lot|list|results|batch|page) "
+    r"again\b|\b(?:the )?(?:previous|earlier) (?:ones|lot|list) again\b")
+# what may be said of the list gone back to ("the office ones were better", "the cheaper ones were nicer")
+_SAID_OF_IT = frozenset({"occasion", "price_trend", "reference", "earlier", "style", "formality", "shade"})
+
+
+def _back_with_a_reason(prepared: str, state: DialogueState, vocab: Vocabulary) -> bool:
+    """"Nah, go back to the ones before, the office ones were better": back to the list before, with nothing
+    new asked of it."""
+    if (back := _GO_BACK_RE.search(prepared)) is None:
+        return False
+    rest = _understand_one(sx._blank(prepared, back), state, vocab)
+    return not (set(rest.slots.as_dict()) - _SAID_OF_IT) and rest.intent not in (Intent.add_to_cart, Intent.checkout)
+
+
+_TAKE_OUT_RE = re.compile(r"\b(?:take|get|pull) (?:the |that |this )?(?:\w+ )?(?:\w+ )?(?:out|off)\b|\bremove\b")
+# "scratch the cap, he's got loads": out of the cart, when there is one (not "scratch the denim, show me bombers")
+_SCRATCH_THE_RE = re.compile(r"\bscratch (?:the|those|these) (?!(?:colou?r|budget|price|brand|size|idea|last|previous)\b)\w+")
+_SAID_ADD_RE = re.compile(r"\b(?:add|put|pop|stick|chuck|throw|buy|order)\b")
+_SOMETHING_RE = re.compile(r"\b(?:something|anything|some(?: ones?)?|others?)\b")
+_JUST_N_OF_RE = re.compile(r"\b(?:just|only) (?:one|\d{1,2}) of (?:those|the|them|these)\b")  # "just one of those watches"
+_SAME_ONE_RE = re.compile(r"\b(?:the )?same (?:one|pair|thing|again)\b")
+_DOUBLE_RE = re.compile(r"\b(?:double (?:that|it|them|those|this|up|the order|my order)|make (?:it|that) double)\b"
+                        rf"(?! (?:{sx.LETTER_SIZE_ALT}|x ?l|extra|excel|large)\b)")  # not "make it double xl"
+# "never mind, i'll get that in primark": bought somewhere else, not here
+_ELSEWHERE_RE = re.compile(r"\b(?:ill|i will|i can|i could|i might|ill just|ill probably) (?:get|buy|grab|pick up|find) "
+                           r"(?:that|it|them|those|one|some|these)(?: \w+)? (?:in|at|from|on) "
+                           rf"(?!(?:a|an|size|the|my|{sx.LETTER_SIZE_ALT}|small|medium|large|\d+|[a-z]+ (?:size|colou?r)|"
+                           rf"{'|'.join(map(re.escape, _COLOUR_WORDS))})\b)"
+                           r"(?:[a-z]+ ){0,2}?(?:[a-z]+)\b(?= |$)")
+_UNDO_RE = re.compile(r"\bundo (?:that|it|this|the last(?: one| thing| item| add)?|my last(?: one)?|what i (?:just )?added)\b|"
+                      r"^(?:(?:oh|ah|actually|no|nah|wait|hmm|sorry) )*(?:scrap|scratch|ditch|bin) (?:that|it)(?: please)?$")
 _BARE_COUNT_RE = re.compile(r"(?:(?:ok|okay|nah|no|actually|hmm|sorry|wait|just|only|and|so|make it|make that|change it to) )*"
                             r"(\d{1,2}|one|(?<=make it )to|(?<=make it )too)(?: (?:please|then|instead|actually|thanks|of them|of those|pairs?))*")
 MAX_BARE_COUNT = 10  # "twenty" alone is no count of one thing
@@ -1677,8 +1830,8 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     later ones in ``then``: a part with only a product and a size ("and the third in large")
     repeats the first part's cart action."""
     prepared = _expand_terse(meaning.whose_turn(meaning.restart(_strip_fillers(
-        _AM_RE.sub(r"\1 it", _EM_RE.sub("them", prepare(text)))))))
-    if _BACK_RE.fullmatch(prepared) and (state.offset > 0 or state.earlier):
+        _AM_RE.sub(r"\1 it", _EM_RE.sub("them", _ELSEWHERE_RE.sub(" ", prepare(text))))))))
+    if (state.offset > 0 or state.earlier) and (_BACK_RE.fullmatch(prepared) or _back_with_a_reason(prepared, state, vocab)):
         return Understanding(intent=Intent.more_results, slots=Slots(page="back"), confidence=0.9)
     if state.last_line is not None and state.pending is None and (count := _BARE_COUNT_RE.fullmatch(prepared)):
         # "two", "nah just one", "make it to": right after a line went in, how many of it
@@ -1689,6 +1842,10 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
             return Understanding(intent=Intent.update_cart, slots=Slots(size=said), confidence=0.8)
         if 0 < quantity <= MAX_BARE_COUNT:
             return Understanding(intent=Intent.update_cart, slots=Slots(quantity=quantity), confidence=0.8)
+    if (line := state.last_line) is not None and state.pending is None and _DOUBLE_RE.search(prepared):
+        # "actually double that, my brother wants one too": twice as many of the line just added
+        return Understanding(intent=Intent.update_cart, slots=Slots(quantity=min(line.quantity * 2, MAX_LINE_QUANTITY)),
+                             confidence=0.8)
     if (line := state.last_line) is not None and _UNDO_RE.search(prepared):
         # "wait undo that", "undo the last one, wrong one": the line just added goes
         shown = state.shown_by_id(line.product_id)
@@ -1704,8 +1861,18 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
             and whole.slots.gender in (None, state.filters.gender)):
         # "something yellow, maybe a saree" … "actually a kurta set would be easier": the same yellow
         whole = whole.model_copy(update={"slots": whole.slots.model_copy(update={"keep": ["colour"]})})
+    if (whole.intent == Intent.product_details and whole.slots.reference == "focus" and whole.slots.gender
+            and whole.slots.gender != state.filters.gender and not whole.slots.topic and not _QUESTION_RE.search(prepared)):
+        # "sorry, it is for my husband, not for me": the same search for him, not a question about one product
+        whole = whole.model_copy(update={"intent": Intent.refine, "slots": whole.slots.model_copy(update={"reference": None})})
+    if whole.slots.topic == "department" and whole.intent in (Intent.search, Intent.refine) and whole.slots.reference:
+        whole = whole.model_copy(update={"intent": Intent.product_details})  # "is the first pair for girls": a question
+    if (whole.intent in (Intent.view_cart, Intent.product_details, Intent.unknown) and _INTO_CART_RE.search(prepared)
+            and (picked := whole.slots.reference or sx.extract_ordinal_reference(prepared)[0] or "").startswith("ordinal:")):
+        # "put the first one kwa cart", "first wala daal do cart mein": a pick put in the cart
+        whole = Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(reference=picked, size=whole.slots.size))
     if (edit := _cart_edit(prepared, whole, state)) is not None:
-        return edit
+        return _then_search(edit, prepared, parts, state, vocab)
     if (whole.intent in (Intent.search, Intent.refine) and whole.slots.size and whole.slots.reference is None
             and (wanted := _sizes_all_wanted(prepared))):
         # "bridesmaid dresses, i need a small, a medium and an xl": products in stock in all of them
@@ -1768,7 +1935,12 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
                         if u.intent in (Intent.search, Intent.refine) and not u.slots.gender else u
                         for u in (first, *rest)]
     for i, u in enumerate(rest):
-        if first.intent == Intent.add_to_cart and u.slots.reference and u.intent in (
+        if (first.intent == Intent.add_to_cart and first.slots.reference and not u.slots.reference
+                and _SAME_ONE_RE.search(parts[i + 1]) and set(u.slots.as_dict()) <= {"size", "quantity", "gender"}):
+            # "the first one in medium, and the same one in small for the younger one"
+            rest[i] = _allowed(u.model_copy(update={"intent": Intent.add_to_cart, "slots": Slots(
+                reference=first.slots.reference, size=u.slots.size, quantity=u.slots.quantity)}))
+        elif first.intent == Intent.add_to_cart and u.slots.reference and u.intent in (
             Intent.product_details, Intent.refine, Intent.unknown, Intent.add_to_cart
         ) and not (u.slots.category or u.slots.product_type):
             rest[i] = _allowed(u.model_copy(update={"intent": Intent.add_to_cart}))

@@ -6,6 +6,9 @@ Pure string functions; the NLU reads amounts, sizes and measurements from the di
 from __future__ import annotations
 
 import re
+import unicodedata
+
+from voice_server.conversation.dialogue.lexicon import CODE_SWITCH_WORDS
 
 UNITS: dict[str, int] = {
     "zero": 0,
@@ -57,13 +60,17 @@ _TOO_COMMA_SIZE = re.compile(r"\btoo\s*,\s*(?=(?:in\s)?(?:extra\s|x\s?|double\s)
 _BLACK_TIE = re.compile(r"\bblack tie\b(?= (?:dinner|event|do|gala|party|wedding|affair|dress code|thing|function|ball|"
                         r"optional|night|evening|reception|invite|invitation|celebration|ceremony))|\b(?<=its )black tie\b")
 _NUMBER_WORD = rf"(?:\d+|{'|'.join([*UNITS, *TENS, *SCALES])})"
-_NUMBER_ENDS_SENTENCE = re.compile(rf"\b(?!one\b)({_NUMBER_WORD})\s*[.!?;]\s+(?={_NUMBER_WORD}\b)")  # "the red one. 8": a size
+# "the red one. 8": a size; "he's a size nine, sixty quid tops": a size, then a budget
+_NUMBER_ENDS_SENTENCE = re.compile(rf"\b(?!one\b)({_NUMBER_WORD})\s*[.!?;]\s+(?={_NUMBER_WORD}\b)|"
+                                   rf"\b(?!one\b|hundred\b|thousand\b|lakhs?\b|million\b)({_NUMBER_WORD})\s*,\s+"
+                                   rf"(?={_NUMBER_WORD}(?: \w+)? (?:quid|dollars?|bucks?|pounds?|euros?|rupees?|grand|tops|max)\b)")
 _DIGIT_LETTER = re.compile(r"\b(\d+)(k|kg|kgs|cm|cms|lbs|lb|in|ft|xl|xxl)\b")
 
 
 def normalise_text(text: str) -> str:
     """Lower-case, unify punctuation and money symbols; keeps digits, '.', '$' semantics."""
     t = text.lower().replace("’", "'").replace("–", " ").replace("—", " ")
+    t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))  # "sí" -> "si"
     t = re.sub(r"(\w)'s\b", r"\1s", t)  # levi's -> levis, men's -> mens
     t = _TOO_COMMA_SIZE.sub("also ", t)  # "that one too, large" is no "too large"
     t = re.sub(r"\b(\w{2,}in)'(?!\w)", r"\1g", t)  # nothin' -> nothing, lookin' -> looking
@@ -81,7 +88,7 @@ def normalise_text(text: str) -> str:
     t = _DOLLAR.sub(lambda m: f" {m.group(1)} dollars ", t)
     t = _SIGNED.sub(lambda m: f" {m.group(2)} {_MONEY_SIGNS[m.group(1)]} ", t)
     t = re.sub(r"(\d)\s*%", r"\1 percent", t)
-    t = _NUMBER_ENDS_SENTENCE.sub(r"\1 _ ", t)  # "he's nine. twenty bucks tops": an age, then a budget
+    t = _NUMBER_ENDS_SENTENCE.sub(lambda m: f"{m.group(1) or m.group(2)} _ ", t)  # "he's nine. twenty bucks tops": an age, then a budget
     t = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", t)
     t = _PUNCT.sub(" ", t)
     t = _DIGIT_LETTER.sub(lambda m: f"{m.group(1)} {m.group(2)}", t)
@@ -185,16 +192,23 @@ def words_to_digits(text: str) -> str:
     return " ".join(out)
 
 
+_CODE_SWITCH_RE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, CODE_SWITCH_WORDS), key=len, reverse=True)) + r")\b")
+
+
 def prepare(text: str) -> str:
-    """Full normalisation used by the NLU: `normalise_text` then `words_to_digits`."""
-    digits = words_to_digits(normalise_text(text))
+    """Full normalisation used by the NLU: `normalise_text`, other languages' shopping words in English, then
+    `words_to_digits`."""
+    english = _CODE_SWITCH_RE.sub(lambda m: CODE_SWITCH_WORDS[m.group(0)], normalise_text(text))
+    digits = words_to_digits(english)
     digits = _TO_PAIRS.sub(r"\1 two ", digits)
+    digits = _AND_A_HALF.sub(r"\1.5", digits)
     return _ISH.sub(r"around \1", digits)
 
 
 # "fifty-ish is my budget": about fifty; not a size, nor an age ("he's a guy, forty-ish", "she's 60ish")
 _ISH = re.compile(r"(?<!size )(?<!hes )(?<!shes )(?<!im )(?<!is )(?<!guy )(?<!man )(?<!aged )(?<!age )\b(\d+) ?ish\b"
                   r"(?! (?:years?|yrs?)\b)")
+_AND_A_HALF = re.compile(r"\b(\d|1[0-5]) and (?:a )?half\b")  # "a nine and a half": shoe size 9.5
 _TO_PAIRS = re.compile(r"\b(get|buy|want|need|take|add|order|grab) to (?=pairs?\b|of (?:them|those|these|the)\b)")
 """Speech-to-text's "to" for "two" where only a count fits: "can i get to pairs"."""
 

@@ -42,6 +42,7 @@ from voice_server.conversation.dialogue.references import (
     resolve_one,
 )
 from voice_server.conversation.dialogue.state import (
+    LAST_LINE,
     CartSummary,
     DialogueState,
     LineRef,
@@ -381,7 +382,7 @@ class DialogueEngine:
         the `carried` limits (said for the earlier kind: field → its unset value) are dropped first when
         they would cost anything said now."""
         state = turn.state
-        kids_said = ""  # what was asked for a child when the grown-ups' department answers it
+        asked_instead = ""  # what was asked, when a wider search answers it (a child's, in grown-ups' sizes)
         result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
         if carried and (not result.products or set(result.relaxed) & _SAID_FILTERS):
             unbounded = filters.model_copy(update=carried)
@@ -397,15 +398,30 @@ class DialogueEngine:
             other = await self.shop.search(wider_kind, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
             if other.products and not set(other.relaxed) & _SAID_FILTERS:
                 filters, result = wider_kind, other
-        if not result.products and filters.gender in vocabulary.KID_GENDERS:
-            # "a backpack for school too" for the niece: no girls' backpacks, so unisex ones; "a watch for him,
-            # he's thirteen": men's next; failing those (unless the boy was only the last search's), any
-            adults = () if carried_gender and not turn.u.slots.child_age else (vocabulary.ADULT_OF[filters.gender],)
-            for wider_gender in ("unisex", *adults, *(() if carried_gender else (None,))):
+        kid = filters.gender if filters.gender in vocabulary.KID_GENDERS else None
+        if not result.products and kid:  # "a backpack for school too" for the niece: no girls' backpacks, so unisex
+            wider_kind = filters.model_copy(update={"gender": "unisex", "age_group": None})
+            other = await self.shop.search(wider_kind, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+            if other.products:
+                asked_instead, filters, result = say.describe_filters(filters), wider_kind, other
+        if (not result.products and filters.name_any and filters.category in _ONE_GARMENT_CATEGORIES and not carried_gender
+                and not (filters.colour or filters.colours or filters.brand or filters.brands or filters.size
+                         or filters.price_max_cents or filters.price_min_cents)):
+            # "a women's rain jacket", "flip flops for him, he's six": none of that kind, but the nearest, the
+            # others of its category in the same department (a boy's sandals before a man's flip flops)
+            closest = filters.model_copy(update={"name_any": [], "name_prefer": None})
+            other = await self.shop.search(closest, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+            if other.products and not set(other.relaxed) & _SAID_FILTERS:
+                asked_instead, filters, result = say.describe_filters(filters), closest, other
+        if not result.products and kid:
+            # "a watch for him, he's thirteen": men's next; failing that (unless the boy was only the last
+            # search's), any
+            adults = () if carried_gender and not turn.u.slots.child_age else (vocabulary.ADULT_OF[kid],)
+            for wider_gender in (*adults, *(() if carried_gender else (None,))):
                 wider_kind = filters.model_copy(update={"gender": wider_gender, "age_group": None})
                 other = await self.shop.search(wider_kind, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
                 if other.products:
-                    kids_said, filters, result = say.describe_filters(filters), wider_kind, other
+                    asked_instead, filters, result = say.describe_filters(filters), wider_kind, other
                     break
         if carried_gender and not result.products:  # someone else's, and then not their budget either
             filters = filters.model_copy(update={"gender": None, "age_group": "adults", **(carried or {})})
@@ -427,8 +443,8 @@ class DialogueEngine:
             turn.reply = f"Sorry, I couldn't find any {wanted}. Try a different colour, size or budget?"
             return
         self._show(turn, result.products, total=result.total, offset=offset)
-        if kids_said or set(result.relaxed) - {"age_group", "name_prefer"}:  # defaults and preferences are not worth a word
-            intro = f"I couldn't find {kids_said or wanted}, but here are {say.describe_filters(effective)}. "
+        if asked_instead or set(result.relaxed) - {"age_group", "name_prefer"}:  # defaults and preferences are not worth a word
+            intro = f"I couldn't find {asked_instead or wanted}, but here are {say.describe_filters(effective)}. "
         elif going_back:
             intro = "Here are the ones from before. "
         elif offset > 0:
@@ -527,6 +543,8 @@ class DialogueEngine:
             parts.append(say.feature_sentence(card, turn.u.slots.feature or ""))
         elif turn.u.slots.topic == "includes":
             parts.append(say.includes_sentence(card, turn.u.slots.feature))
+        elif turn.u.slots.topic == "department":
+            parts.append(say.department_sentence(card))
         elif turn.u.slots.topic == "care":
             parts.append("I don't know how to wash it, sorry: the listing has no care instructions.")
         elif (cut := turn.u.slots.style) and not turn.u.slots.colour:  # "is that one high waisted"
@@ -737,6 +755,8 @@ class DialogueEngine:
                 of_product = [ln for ln in cart.lines if ln.product_id == target.id]
                 line = next((ln for ln in of_product if slots.size and (ln.size or "").upper() == slots.size.upper()),
                             of_product[0] if of_product else None)
+        if slots.reference == LAST_LINE and (last := state.last_line) is not None:
+            line = next((ln for ln in cart.lines if ln.product_id == last.product_id and ln.size == last.size), None)
         kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
         if line is None and kind is not None and slots.reference and slots.reference.startswith("ordinal:"):
             of_kind = [ln for ln in cart.lines if _is_kind(kind, ln.name, ln.brand)]  # "the second pair of earrings"
@@ -814,6 +834,8 @@ class DialogueEngine:
         if slots.from_size:  # "change dev's one": of the lines (of the product named), the one in his size
             of_size = [ln for ln in cart.lines if (ln.size or "").upper() == slots.from_size.upper()
                        and (named is None or ln.product_id == named.id)]
+            if len(of_size) > 1 and ref is not None:  # of several products in that size, the one just added
+                of_size = [ln for ln in of_size if ln.product_id == ref.product_id] or of_size
             line = of_size[0] if len(of_size) == 1 else None
         kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
         of_kind = [ln for ln in cart.lines if _is_kind(kind, ln.name, ln.brand)] if kind is not None else []
@@ -836,6 +858,9 @@ class DialogueEngine:
                 sizes = say.speak_list([say.speak_size(x) for x in card.sizes_available])
                 turn.reply = f"Sorry, the {name} isn't in stock in {say.speak_size(slots.size)}. It comes in {sizes}."
                 return
+        if slots.quantity_change is not None:
+            await self._change_units(turn, cart, line, size, slots.quantity_change)
+            return
         if size is not None and not (size == line.size and slots.quantity):  # "four of those, all medium"
             await self.shop.remove_from_cart(state.user_id, line.product_id, line.size)
             cart = await self.shop.add_to_cart(state.user_id, line.product_id, size, slots.quantity or line.quantity)
@@ -848,6 +873,32 @@ class DialogueEngine:
             cart = await self.shop.set_quantity(state.user_id, line.product_id, line.size, quantity)
             state.last_line = LineRef(product_id=line.product_id, size=line.size, quantity=quantity)
             turn.reply = f"Done, {quantity} of the {name}. {say.cart_sentence(cart)}"
+        turn.cart = cart
+
+    async def _change_units(self, turn: _Turn, cart: Cart, line: CartLine, size: str | None, change: int) -> None:
+        """"One less large": ``change`` units more (negative: fewer) on ``line``; with another ``size``, those
+        units moved to a line in that size ("change one of the mediums to a small"), added there first so that
+        a size gone out of stock changes nothing."""
+        state, name = turn.state, f"{line.brand} {say.short_name(line.name, line.brand)}"
+        moved = min(-change, line.quantity) if size is not None and size != line.size else 0
+        if moved and size is not None:
+            cart = await self.shop.add_to_cart(state.user_id, line.product_id, size, moved)
+        left = line.quantity - moved if moved else line.quantity + change
+        if left > 0:
+            cart = await self.shop.set_quantity(state.user_id, line.product_id, line.size, left)
+        else:
+            cart = await self.shop.remove_from_cart(state.user_id, line.product_id, line.size)
+            state.line_owners.pop(line_key(line.product_id, line.size), None)
+        if moved and size is not None:
+            state.last_line = LineRef(product_id=line.product_id, size=size, quantity=moved)
+            units = "one" if moved == 1 else str(moved)
+            turn.reply = f"Done, {units} of the {name} is now in {say.speak_size(size)}. {say.cart_sentence(cart)}"
+        elif left > 0:
+            state.last_line = LineRef(product_id=line.product_id, size=line.size, quantity=left)
+            turn.reply = f"Done, {left} of the {name} in {say.speak_size(line.size)}. {say.cart_sentence(cart)}"
+        else:
+            state.last_line = None
+            turn.reply = f"Removed the {name} in {say.speak_size(line.size)}. {say.cart_sentence(cart)}"
         turn.cart = cart
 
     async def _clear_cart(self, turn: _Turn) -> None:
@@ -1329,6 +1380,10 @@ def note_interrupted(state: DialogueState, heard_text: str) -> DialogueState:
 _SIBLING_CATEGORY: dict[str, tuple[str, tuple[str, ...]]] = {
     "kurtas": ("ethnic_sets", ("kurta",)), "tops": ("tshirts", ()),
 }
+# categories of one kind of garment, where another of the category stands in for a kind it lacks (a rain jacket:
+# the other jackets); not innerwear, accessories and the like (sports bras are no briefs)
+_ONE_GARMENT_CATEGORIES = frozenset({"jackets", "sweaters", "tops", "tshirts", "shirts", "dresses", "trousers", "jeans",
+                                     "shorts", "skirts", "kurtas", "shoes", "sandals"})
 _SAID_FILTERS = {"colour", "price", "price_min", "price_max", "brand", "size"}  # relaxing these loses what was said
 _CART_SENTENCE = re.compile(r" ?(?:You have \d+ items? in your cart, [^.]* in total|Your cart is empty)\.")
 _CART_CHANGES = (Intent.add_to_cart, Intent.update_cart, Intent.remove_from_cart)

@@ -275,6 +275,13 @@ def includes_sentence(card: ProductCard, asked: str | None = None) -> str:
     return "As far as the listing says, it's sold on its own, so anything else is separate."
 
 
+def department_sentence(card: ProductCard) -> str:
+    """Whom a product is sold for ("is it for girls"): its department."""
+    if card.gender == "unisex":
+        return "It's unisex, for anyone."
+    return f"It's from our {_GENDER_WORDS.get(card.gender, card.gender)} range."
+
+
 def material_sentence(card: ProductCard, asked: str | None = None) -> str:
     """What the product is made of, from its name and description, or that the listing doesn't say;
     ``asked``: the material the shopper asked about ("is it real leather"), answered by name."""

@@ -60,7 +60,7 @@ LETTER_SIZE_ALT = _LETTER_ALT
 # ---------- price ----------
 _CUR = r"(?:\s(?:dollars?|bucks?|usd|dollar))"
 _AMOUNT = (
-    rf"(\d+(?:\.\d+)?)(?:\s(\d\d)(?=\s|$)(?!\s(?:cm|kg|inch|inches)))?{_CUR}?(?:\s(?:and\s)?(\d\d?)\scents?)?"
+    rf"(\d+(?:\.\d+)?)(?!\d|s\b)(?:\s(\d\d)(?=\s|$)(?!\s(?:cm|kg|inch|inches)))?{_CUR}?(?:\s(?:and\s)?(\d\d?)\scents?)?"
 )
 _MAX_CUE = (
     r"(?:dont|do not|wont|will not|cant|cannot|not) (?:really )?(?:want to |wanna |going to |gonna |afford to )?"
@@ -96,7 +96,8 @@ _CHEAPER_RE = re.compile(
     r"\b(cheaper(?! (?:one|pair|of))|(?<!the )cheaper ones|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
     r"too expensive|too pricey|too much|too dear|too costly|less costly)\b"
 )
-_PRICIER_RE = re.compile(
+_PRICIER_RE = re.compile(  # not "they were nicer", "the first lot looked nicer": praise of what was shown
+    r"(?<!were )(?<!was )(?<!looked )(?<!seemed )(?<!were much )(?<!were way )(?<!were a lot )"
     r"\b(more expensive|pricier|higher end|more premium|fancier|better quality|nicer|bit nicer|classier|"
     r"(?:dont|do not) mind (?:spending|paying) (?:a bit |a little )?more|spend (?:a bit |a little )?more|"
     r"more upmarket|higher quality|luxury|luxurious)\b"
@@ -129,12 +130,22 @@ CURRENCY_WORDS: dict[str, str] = {
     "egp": "EGP", "ugandan shillings": "UGX", "ugx": "UGX", "tanzanian shillings": "TZS", "tzs": "TZS",
     "tt dollars": "TTD", "trinidad dollars": "TTD", "ttd": "TTD", "egyptian pound": "EGP", "kenya shillings": "KES",
     "kenyan shilling": "KES", "rupiah": "IDR", "idr": "IDR", "rp": "IDR", "reais": "BRL", "brl": "BRL",
-    "brazilian reais": "BRL",
+    "brazilian reais": "BRL", "zloty": "PLN", "złoty": "PLN", "zlotys": "PLN", "pln": "PLN", "kronor": "SEK",
+    "krona": "SEK", "swedish kronor": "SEK", "swedish krona": "SEK", "sek": "SEK", "norwegian kroner": "NOK",
+    "kroner": "NOK", "nok": "NOK", "danish kroner": "DKK", "dkk": "DKK", "francs": "CHF", "swiss francs": "CHF",
+    "franc": "CHF", "chf": "CHF", "mexican pesos": "MXN", "mxn": "MXN", "won": "KRW", "korean won": "KRW",
+    "krw": "KRW", "lira": "TRY", "turkish lira": "TRY",
 }
 # "how much is that in pounds", "the total in naira": a price to be said in that currency too
 IN_CURRENCY_RE = re.compile(rf"\bin ({_alternation([w for w, code in CURRENCY_WORDS.items() if code != 'USD'])})\b")
 _THOUSANDS_RE = re.compile(r"\b(\d+(?:\.\d+)?)\s(?:k|grand)\b")
 _CURRENCY_RE = re.compile(rf"\b(\d+(?:\.\d+)?)\s({_alternation(list(CURRENCY_WORDS))})\b")
+
+
+# "thirty bucks, australian", "25 bucks, that's aussie dollars": whose dollars, said after the amount
+_DOLLARS_OF_RE = re.compile(r"\b(\d+(?:\.\d+)?) (?:bucks|dollars)(?: (?:thats|that is|i mean|in|as in))? "
+                            r"(aussie|australian|canadian|kiwi|nz|singapore|singaporean|hong kong|jamaican)"
+                            r"(?: dollars| bucks| ones)?\b")
 
 
 def extract_currency(text: str) -> tuple[str | None, str]:
@@ -144,6 +155,7 @@ def extract_currency(text: str) -> tuple[str | None, str]:
     text = re.sub(r"\b(?:a |one )?(tenner|fiver)\b", lambda m: "10 quid" if m.group(1) == "tenner" else "5 quid", text)
     # Indonesian "lima ratus ribu", "500 ribu": thousands of rupiah
     text = re.sub(r"\b(\d+) ribu(?: rupiah)?\b", lambda m: f"{int(m.group(1)) * 1000} rupiah", text)
+    text = _DOLLARS_OF_RE.sub(lambda m: f"{m.group(1)} {m.group(2)} dollars", text)  # "30 bucks, australian"
     currency = None
     said = list(_CURRENCY_RE.finditer(text))
     for m in said:
@@ -337,17 +349,20 @@ _SIZE_HOMOPHONES = {
 _WAIST_LENGTH_RE = re.compile(
     r"\b(\d\d)\s(?:by|x|across|waist\s(?:and\s)?)\s?(\d\d)(?:\s(?:length|inseam|long))?\b"
 )
-_SIZE_NUMBER_RE = re.compile(r"\b(?:size\s(?:uk\s|us\s|eu\s)?|uk\s|us\s|eu\s)(\d{1,2}(?:\.5)?)\b")
-_SIZE_HOMOPHONE_RE = re.compile(rf"\bsize\s({'|'.join(_SIZE_HOMOPHONES)})\b(?!\s(?:an?\s)?(?:{_LETTER_ALT})\b)")  # not "size to large"
+_SIZE_NUMBER_RE = re.compile(r"\b(?:size\s(?:to\s(?:a\s)?|uk\s|us\s|eu\s)?|uk\s|us\s|eu\s)(\d{1,2}(?:\.5)?)\b")
+_SIZE_HOMOPHONE_RE = re.compile(rf"\bsize\s({'|'.join(_SIZE_HOMOPHONES)})\b(?!\s(?:an?\s)?(?:{_LETTER_ALT}|size|\d+)\b)")  # not "size to large", "to 34"
 # "size m", "in m", "he wears l", "small size": a lone letter only after a size cue
-_SIZE_LETTER_RE = re.compile(rf"\b(?:size|in|wears|takes|hes an?|shes an?|hes|shes)\s({_LETTER_ALT}|s|m|l)\b(?!\ssize)|"
-                             rf"\b({_LETTER_ALT}|s|m|l)\ssize\b")
+_SIZE_LETTER_RE = re.compile(rf"\b(?:size|in|wears|takes|hes an?|shes an?|im an?|hes|shes|size is|sizes|i take|i wear)\s"
+                             rf"({_LETTER_ALT}|s|m|l)\b(?!\ssize)|"
+                             rf"\b({_LETTER_ALT}|s|m|l)\s(?:size|again|too|as well)\b|"
+                             rf"(?<=\bboth\s)(s|m|l)\b")  # "the first and second, both L": "both" stays a reference
 _LETTER_RE = re.compile(rf"(?<!something\s)(?<!anything\s)(?<!not\s)(?<!too\s)\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:bag|trolley|size bag|party|gathering|wedding|do|"
                         r"function|ceremony|get together|celebration|dinner|budget|gift|present|thing|town|family|group))")
 _WAIST_RE = re.compile(r"\b(?:(\d\d)\swaist|waist\s(?:size\s)?(\d\d))\b(?!\s(?:inches|inch|cm))")
 _WEAR_RE = re.compile(  # "she's a seven" is a size, "she's seven" an age; "i'm seven" a size, "i'm forty one" an age
-    r"\b(?:(?:wear|wears|am|im|take|takes|in)\s(?:a\s|an\s|size\s)?|(?:hes|shes|he is|she is)\s(?:a|an)\s(?:size\s)?)"
-    r"(\d{1,2}(?:\.5)?)\b(?!\s(?:dollars|bucks|cm|kg|of|year|weeks?|days?|months?|hours?|minutes?|mins|am|pm|oclock|"
+    r"\b(?:(?:wear|wears|am|im|take|takes|in)\s(?:a\s|an\s|size\s)?|(?:hes|shes|he is|she is)\s(?:a|an)\s(?:size\s)?|"
+    r"(?:(?<=to\s)|(?<=that\s)|(?<=it\s))(?:a|an)\s)"  # "change one of them to a 34", "make that a 9.5"
+    r"(\d{1,2}(?:\.5)?)\b(?!\s(?:dollars?|bucks?|quid|pounds?|euros?|rupees?|cm|kg|of|year|weeks?|days?|months?|hours?|minutes?|mins|am|pm|oclock|"
     r"pieces?|pcs|pairs?|units?|items?))"
 )
 
@@ -362,7 +377,7 @@ def extract_size(text: str) -> tuple[str | None, str]:
             return f"{m.group(1)}x{m.group(2)}", _blank(text, m)
     m = _SIZE_LETTER_RE.search(text)
     if m:
-        word = m.group(1) or m.group(2)
+        word = m.group(1) or m.group(2) or m.group(3)
         return _LETTER.get(word, word.upper()), _blank(text, m)
     m = _SIZE_NUMBER_RE.search(text)
     if m:
@@ -397,7 +412,8 @@ def extract_bare_size(text: str) -> tuple[str | None, str]:
 # ---------- quantity ----------
 _QTY_WORDS = {"one": 1, "a": 1, "an": 1, "single": 1, "both": 2, "a couple": 2, "couple": 2}
 _QTY_RE = re.compile(
-    r"(?<!not\s)\b(\d{1,2}|one|a|an|both)\s(?:of\s(?:them|these|those|it|that|each)|pairs?|pieces?|items?|units?|ones|sets\sof|"
+    r"(?<!not\s)\b(\d{1,2}|one|a|an|both)\s(?:more\s(?=of\s))?(?:of\s(?:them|these|those|it|that|each)|pairs?|pieces?|items?|units?|ones|sets\sof|"
+    r"packs?|"
     r"of\sthe\s\w+|of\s+_)(?=\s|$)"
 )
 _QTY_COUPLE_RE = re.compile(r"\ba\scouple(?:\sof\s(?:them|these|those))?\b")
@@ -451,7 +467,7 @@ _FOCUS_RE = re.compile(
     r"\b(?:add|buy|take|get|want|like|love|about|choose|pick)\s(?:that|this)\b|\b(?:that|this)$"
 )
 _ALL_OF_RE = re.compile(r"\bboth(?:\sof\s(?:them|those|these))?\b(?!\s(?:kids|children|boys|girls|twins|of us|of my|"
-                        r"sorted|done|are|have|were|sizes))|\ball\s(?:3|three)(?:\sof\s(?:them|those|these))?\b|"
+                        r"sorted|done|are|have|were|sizes|wear|take|need|like|love|want|fit|got))|(?<!they )(?<!we )\ball\s(?:3|three)(?:\sof\s(?:them|those|these))?\b|"
                         r"\ball\sof\s(?:them|those|these)\b")
 # "two of those, both in small": both units of the one product, not two products
 _UNITS_BEFORE_RE = re.compile(r"\b(?:\d{1,2}|two) (?:of (?:those|them|these|that|it)|pairs?)\W*$")

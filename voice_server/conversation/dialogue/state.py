@@ -65,6 +65,9 @@ class LineRef(BaseModel):
                               "said next corrects it")
 
 
+LAST_LINE = "last_line"  # a reference to the cart line just added, its product on screen or not
+
+
 def line_key(product_id: int, size: str | None) -> str:
     """The key of a cart line in `DialogueState.line_owners`."""
     return f"{product_id}:{size}"

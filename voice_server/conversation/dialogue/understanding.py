@@ -110,7 +110,7 @@ class Slots(BaseModel):
     currency: str | None = Field(None, description="ISO code of the currency a budget was said in (USD when dollars were named)")
     in_currency: str | None = Field(None, description="ISO code of a currency a price is asked in ('how much is that in euros')")
     topic: Literal["material", "care", "includes", "feature", "price", "sizes", "service", "delivery", "returns_policy",
-                   "payment"] | None = Field(
+                   "payment", "department"] | None = Field(
         None, description="what a question asks about")
     feature: str | None = Field(None, description="the feature a question asks about ('does it have a zip')")
     keep: list[Literal["price", "colour", "colour_none"]] | None = Field(
@@ -123,6 +123,9 @@ class Slots(BaseModel):
                                                           "for each of several people ('a small, a medium and an xl')")
     from_size: str | None = Field(None, description="the size of the cart line to change ('change dev's one', "
                                                      "his line being the XL)")
+    quantity_change: int | None = Field(None, description="units put on (negative: taken off) the cart line named "
+                                                          "('one less large'); with `size`, the units moved to that "
+                                                          "size ('change one of the mediums to a small')")
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
