@@ -825,11 +825,12 @@ _ONLY_UNITS_RE = re.compile(r"\b(?:just|only) (?P<n>\d{1,2}) §(?P<a>\d)(?! (?:o
 def _line_by_size(prepared: str, whole: Understanding, state: DialogueState) -> Understanding | None:
     """"One less large", "change one of the mediums to a small", "make it just two smalls": the cart line in
     that size, in a cart of several units."""
-    if state.cart.item_count < 2 or whole.slots.reference not in (None, "focus") or (
-            _names_product(whole) and not _ONE_OF_LINE_RE.search(re.sub(r"\s+", " ", _marked_sizes(prepared)[0]))):
+    if state.cart.item_count < 2 or whole.slots.reference not in (None, "focus"):
         return None
     marked, sizes = _marked_sizes(prepared)
     marked = re.sub(r"\s+", " ", marked)
+    if _names_product(whole) and not _ONE_OF_LINE_RE.search(marked):  # "make one of those tops a small" names one
+        return None
     if (only := _ONLY_UNITS_RE.search(marked)) is not None:
         return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
             from_size=sizes[int(only.group("a"))], quantity=int(only.group("n"))))
