@@ -108,7 +108,9 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("sports bra", "innerwear", "sports bra", "sports bra"),  # the catalog files bras under innerwear
     _t("activewear", "activewear", "", "activewear,sportswear,gym wear,workout gear,workout clothes,gym clothes,"
                                         "training gear,athleisure"),
-    _t("nightwear", "nightwear", "", "nightwear,night suit,pyjamas,pajamas,pjs,nightdress,nightie,sleepwear,loungewear"),
+    _t("nightwear", "nightwear", "", "nightwear,night suit,pyjamas,pajamas,pjs,nightdress,nightie,sleepwear,loungewear,"
+                                      "lounge wear,lounge pants,lounge set,lounge,lounging,pyjama pants,pajama pants,"
+                                      "pyjama bottoms,pajama bottoms,pj bottoms,pj pants,sleep pants"),
     _t("robe", "nightwear", "robe", "robe,bathrobe,dressing gown,housecoat,house coat"),
     _t("socks", "innerwear", "sock", "socks,sock"),
     _t("innerwear", "innerwear", "", "innerwear,underwear,lingerie"),
@@ -144,7 +146,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
        "handbag,hand bag,purse,tote,tote bag,shoulder bag,satchel"),
     _t("sling bag", "bags", "sling,crossbody,cross-body", "sling bag,sling,crossbody bag,cross body bag,messenger bag"),
     _t("backpack", "bags", "backpack,rucksack", "backpack,back pack,rucksack,school bag,college bag"),
-    _t("laptop bag", "bags", "laptop,backpack,messenger", "laptop bag,laptop case,laptop sleeve,bag for my laptop"),
+    _t("laptop bag", "bags", "laptop,backpack,messenger", "laptop bag,laptop case,laptop sleeve,bag for my laptop,laptop"),
     _t("duffel bag", "bags", "duffel,duffle", "duffel bag,duffle bag,duffel,duffle,gym bag,holdall,weekender,weekend bag"),
     _t("travel pouch", "bags", "pouch,toiletry", "travel pouch,pouch,toiletry bag,wash bag,washbag,toiletry pouch"),
     _t("wallet", "bags", "wallet", "wallet,billfold,card holder"),
@@ -300,6 +302,9 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "sheer": ("sheer",),
     "short sleeve": ("short sleeve",),
     "short sleeved": ("short sleeve",),
+    "long": ("long", "maxi"),  # "not too long": the length
+    "digital": ("digital",),  # "nothing digital": a watch's face
+    "analogue": ("analogue", "analog"), "analog": ("analogue", "analog"),
 }
 for _word, _stems in list(DESCRIPTOR_STEMS.items()):  # "no graphics", "no slogans"
     if not _word.endswith(("s", "y", "ed")):
@@ -350,6 +355,9 @@ RECIPIENT_GENDER: dict[str, str] = {
 # Words only women's clothes are called: said with no one named, the women's department.
 WOMENSWEAR_WORDS: tuple[str, ...] = ("kurti", "kurtis", "anarkali", "anarkalis", "salwar", "salwar suit", "salwar kameez",
                                      "blouse", "blouses", "lingerie", "bra", "bras", "nightie", "nighties", "jeggings")
+# ... and only men's: "kurta pyjama for myself" is a man's outfit
+MENSWEAR_WORDS: tuple[str, ...] = ("kurta pyjama", "kurta pyjamas", "kurta pajama", "kurta pajamas", "sherwani", "sherwanis",
+                                   "pathani", "pathani suit", "nehru jacket", "nehru jackets", "dhoti", "bandhgala")
 
 # A grown-up child is dressed from the adult departments; kids' sizes run to 13-14 years.
 KIDS_AGE_LIMIT = 15
@@ -440,6 +448,7 @@ __all__ = [
     "KID_OF",
     "LIGHT_COLOURS",
     "MATERIAL_WORDS",
+    "MENSWEAR_WORDS",
     "PRODUCT_TYPES",
     "RECIPIENT_GENDER",
     "TYPE_WORDS",

@@ -14,6 +14,7 @@ from voice_server.conversation.dialogue.state import (
     ShownList,
     ShownProduct,
 )
+from voice_server.conversation.dialogue.understanding import Slots
 
 
 def fresh() -> DialogueState:
@@ -1546,3 +1547,60 @@ def test_going_back_with_a_reason_owned_things_and_who_really_shops(vocab: Vocab
         (Intent.add_to_cart, "ordinal:2", "30"), (Intent.add_to_cart, "ordinal:2", "34")]
     assert understand("two packs of the third one", carted, vocab).slots.quantity == 2
     assert understand("hola, some sandals for the beach please", browsing, vocab).slots.brand is None
+
+
+def test_things_said_in_passing_styles_brands_and_who_shops(vocab: Vocabulary) -> None:
+    fresh_state = fresh()
+
+    def said(text: str) -> Slots:
+        return understand(text, fresh_state, vocab).slots
+
+    assert (said("dresses but nothing too fancy").exclude_brands, said("dresses but nothing too fancy").formality) == (
+        None, "less")
+    assert said("jumpers, nothing fancy").exclude_brands is None
+    assert said("no fancy mart stuff").exclude_brands == ["fancy mart"]
+    assert said("what should a bloke wear to the office").gender == "men"
+    assert said("a fella from my office is leaving, maybe cufflinks").gender == "men"
+    assert understand("can you deliver to kenya", fresh_state, vocab).slots.topic == "delivery"
+    assert understand("is shipping to canada even possible", fresh_state, vocab).slots.topic == "delivery"
+    assert understand("do you take bank transfer", fresh_state, vocab).slots.topic == "payment"
+    assert said("i've wrecked all my t-shirts painting the house, i need a hoodie").product_type == "hoodie"
+    assert understand("i want to get him a wallet", fresh_state, vocab).intent == Intent.search
+    assert said("we have casual fridays at the office now, so chinos").occasion == "casual"
+    assert said("going to a festival in june and need shorts").occasion == "casual"
+    assert said("a sports bra too. small for that").size == "S"
+    assert said("a white shirt to match, also M").size == "M"
+    assert (said("tops for my two girls, the younger one's six").gender, said("tops for my two girls, the younger one's six"
+                                                                              ).child_age) == ("girls", 6)
+    rand = said("a belt under two fifty rand")
+    assert (rand.price_max, rand.currency) == (25000, "ZAR")
+    assert said("a kurta pyjama for myself, cream").gender == "men"
+    assert said("maternity jeans please").style == "maternity"
+    assert (said("silver please, she never wears gold").colour, said("silver please, she never wears gold").exclude_colours) == (
+        "silver", ["gold"])
+    assert said("a watch, nothing digital").exclude_words == ["digital"]
+    assert said("levis or gap jeans").brands == ["Levis", "GAP"]
+    assert said("actually no. sandals").exclude_words is None
+    assert said("pooma trainers").brand == "Puma"
+    assert said("dresses please, long ones").product_type == "maxi dress"
+    assert said("a bag that fits my laptop").product_type == "laptop bag"
+    assert said("lounge pants for my dad").category == "nightwear"
+    assert said("meeting my boyfriend's parents, i want a dress").gender == "women"
+    assert said("my wife and i are off to a wedding, i need a suit").gender == "men"
+    assert said("a laptop bag, not a backpack").name_any == ["laptop", "messenger"]
+    assert understand("evening, do you have any zorbs", fresh_state, vocab).intent == Intent.out_of_scope
+    shown = [ShownProduct(id=i, name=f"K Men Grey Hoodie {i}", brand="K", price_cents=2000, colour="grey",
+                          category="sweaters", sizes_available=["S", "M", "L"]) for i in (1, 2, 3)]
+    browsing = DialogueState(conversation_id="t", shown=shown, filters=SearchFilters(
+        category="sweaters", brand="GAP", brands=["GAP", "Levis"]))
+    assert understand("nah, the other brand", browsing, vocab).slots.brand == "Levis"
+    assert understand("the third one, those are cool", browsing, vocab).intent == Intent.add_to_cart
+    assert understand("hoodies, the nicer looking kind", browsing, vocab).slots.price_trend is None
+    wanted = understand("a grey one, nothing too loud", browsing, vocab).slots
+    assert (wanted.colour, wanted.exclude_colours) == ("grey", None)
+    carted = browsing.model_copy(update={"last_line": LineRef(product_id=1, size="M", quantity=1),
+                                         "cart": CartSummary(item_count=3, total_cents=6000, product_ids=[1, 7])})
+    fewer = understand("make his hoodies just one", carted, vocab)
+    assert (fewer.intent, fewer.slots.quantity) == (Intent.update_cart, 1)
+    assert understand("her gran sent her a whole box of socks, take the kid's one out", carted, vocab
+                      ).slots.product_type is None

@@ -620,3 +620,11 @@ async def test_a_kind_the_shop_lacks_is_answered_with_its_category(engine_factor
 async def test_whom_a_product_is_for_is_answered_from_its_department(engine_factory: Factory) -> None:
     results, _ = await talk(engine_factory(), "white t-shirts for men", "is the second one for women or men")
     assert "It's from our men's range." in results[1].reply_text
+
+
+async def test_kinds_asked_for_two_people_keep_their_department_and_the_next_turn_names_whose(
+        engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "a kurta for my husband and a saree for my mother", "the kurta first")
+    assert results[1].products and all(p.gender == "men" for p in results[1].products)
+    results, _ = await talk(engine_factory(), "flip flops for me and my husband", "his first")
+    assert results[1].products and all(p.gender == "men" for p in results[1].products)

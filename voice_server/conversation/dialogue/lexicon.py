@@ -91,12 +91,17 @@ OCCASIONS: dict[str, str] = {
     "interview": "office",
     "job interview": "office",
     "casual": "casual",
+    "casual friday": "casual",  # "the office has casual fridays": dressed down, whatever else is said
+    "casual fridays": "casual",
+    "dress down friday": "casual",
+    "dress down fridays": "casual",
     "everyday": "casual",
     "daily wear": "casual",
     "weekend": "casual",
     "festive": "festive",
-    "festival": "festive",
-    "music festival": "casual",  # a field in summer, not festive (Indian festival) wear
+    "festival": "casual",  # "off to a festival in july": a field in summer; Diwali, Eid, puja are festive
+    "festival season": "festive",
+    "music festival": "casual",
     "festival with the lads": "casual",
     "diwali": "festive",
     "eid": "festive",
@@ -120,6 +125,7 @@ OCCASIONS: dict[str, str] = {
 }
 
 STYLES: dict[str, str] = {
+    "maternity": "maternity",  # "maternity trousers": made for a bump, named so
     "slim fit": "slim fit",
     "slim": "slim fit",
     "skinny": "skinny fit",

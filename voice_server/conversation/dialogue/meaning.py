@@ -60,6 +60,7 @@ _NOT_EXCLUSION = re.compile(
     r"\b(?:not|no) (?:that|this|those|these|yet|now|right now|really|sure|thanks|thank you|problem|worries|"
     r"rush|need|idea|much|many|feeling it|bad|quite|one(?! of| with)|wait|sorry|please|more than|too pricey|"
     r"too expensive|so expensive|too much)\b|\bnothing (?:else|more|for now|over|above|more than)\b|"
+    r"\b(?:got|have|bought|planned|sorted|organised|organized|done|own|wear) nothing\b|"  # "i've got nothing um earrings"
     r"\bno (?=the \w+ (?:one|ones|pair|pairs)\b)|"  # "no, the red pair": a correction, the red one wanted
     rf"\b(?:hes|shes|im|he is|she is|i am|theyre|they are) not an? (?=(?:{TYPE_ALT})\b)|"  # "he's not a golfer"
     r"\bdont (?:mind|add|worry|know|need|put|buy|want (?:it|that|this|to))\b|\bnever mind\b"
@@ -75,6 +76,7 @@ _NEG_RE = re.compile(rf"\b{_COMPLAINT}\b|"
                      rf"(?:like|want|wear|suit|do))\b|\b{_NEG_CUE}\b")  # "she doesn't really do gold"
 _FILLER = (r"(?:(?:a|an|one|the|these|those|them|that|like|any|some|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
            r"wear|wears|wearing|big|bold|busy|huge|massive|giant|obvious|boring|dull|ugly|horrible|awful|usual|basic|"
+           r"crazy|wild|mad|funky|silly|weird|tacky|cheesy|"
            r"full|proper|whole|complete|heavy)\s)*")
 _JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
 _BRIGHT = r"(?:too )?(?:bright|loud|flashy|showy|colou?rful|neon|garish)"
@@ -120,8 +122,9 @@ def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
         lead_words = len(rest[:skip].split())  # kept: "the urban dog ones" names a make
         words = rest.split()[: lead_words + 4]
         named_at = lead_words if words[lead_words:] and words[lead_words] not in _NOT_A_MAKE else None
+        # "nothing too fancy": a degree word leads an adjective, never a make
         brand = vocab.find_brand(" ".join(words), known_words=frozenset(), ruled_out_at=named_at) if words[
-            lead_words:] else None
+            lead_words:] and not re.search(r"\b(?:too|very|so|overly)\s$", rest[:skip]) else None
         if brand is None or brand.start != lead_words:
             # "not the ethnic churidar kind": the words of the name that kind carries
             kind_of = re.match(r"((?:[a-z]{4,} ){1,2})(?:kind|sort|type)\b", tail)
@@ -139,7 +142,9 @@ def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
     return skip + m.end()
 
 
-_NOT_A_MAKE = frozenset({"only", "next", "here", "now", "forever", "people", "w", "just", "even", "yet"})  # "not only"
+# "not only", "nothing fancy": words after a negation that are no make, though one begins with them
+_NOT_A_MAKE = frozenset({"only", "next", "here", "now", "forever", "people", "w", "just", "even", "yet", "fancy", "posh",
+                         "smart", "dressy", "formal", "casual"})
 _NOT_A_SHAPE = frozenset({"same", "other", "these", "those", "cheap", "cheaper", "expensive", "pricey", "dear",
                           "nice", "good", "last", "first", "second", "third", "previous", "earlier", "usual", "older",
                           "newer", "right", "wrong", "plain", "fancy", "boring", "ugly"})
@@ -169,7 +174,9 @@ _COLOUR_NOT_RE = re.compile(rf"\b({_COLOUR_ALT}) (?:never|doesnt|does not|dont|d
                             rf"\b({_COLOUR_ALT})(?:s| is| s)? (?:way |a bit |bit |just )?too (?:harsh|loud|bright|dark|dull|much|flashy|boring)\b|"
                             # "pink she doesn't like", "black he won't wear": the colour said first
                             rf"(?:^\s*|\b(?:and|but|so|oh|well|also|just|um)\s)({_COLOUR_ALT}) (?:she|he|i|they|we) (?:doesnt|does not|dont|do not|wont|will not|"
-                            r"never|cant stand|hates?) (?:really |ever )?(?:like|likes|wear|wears|want|wants|do|does)?\b")
+                            r"never|cant stand|hates?)"
+                            rf"(?!(?: really| ever)?(?: \w+)? (?:any |anything |the )?(?:{_COLOUR_ALT})\b)"  # not "gold, she doesn't wear silver"
+                            r" (?:really |ever )?(?:like|likes|wear|wears|want|wants|do|does)?\b")
 
 
 def extract_exclusions(text: str, vocab: Vocabulary) -> tuple[Exclusions, str]:
@@ -224,7 +231,7 @@ def _verb_dresses(text: str, m: re.Match[str]) -> bool:
 
 
 # a saree's blouse fabric, a breast pump, "hoping the bag turns up": no garment or bag to look for
-_NOT_A_GARMENT_RE = re.compile(r"\bup top\b|\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bdress sizes?\b|\bsleeping bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
+_NOT_A_GARMENT_RE = re.compile(r"\bup top\b|\b(?:whole |big )?(?:bag|box|pile|load|stack)s? (?:full )?of\b|\b(?:in|on|off) the chain\b|\bbike chain\b|\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bdress sizes?\b|\bsleeping bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
                                r"\b(?:the|my|our) (?:bag|suitcase|luggage|backpack)s? "
                                r"(?:might |may |will |should |could |still |finally )*(?:turns? up|arrives?|shows? up|"
                                r"comes? back|gets? here|got lost|was lost|went missing)\b|"
@@ -267,13 +274,26 @@ _BOUGHT_BEFORE_RE = re.compile(
     # "he's got a wallet, back to the watches": one they have
     rf"\b(?:hes|shes|he|she|they|theyve|ive|i|weve) (?:already )?(?:got|has|have|owns?) (?:an? |one |some |plenty of |"
     rf"loads of |lots of |a few |enough )?(?:{TYPE_ALT})\b|"
+    # "i bought a tan dress for the party, what bag would go with it": theirs already, when another kind is asked
+    rf"\b(?:i|we|ive|weve) (?:just |already |recently )?(?:bought|picked up|found) (?:a|an|the|my|this|some) "
+    rf"(?:\w+ ){{0,3}}?(?:{TYPE_ALT})\b|"
+    # "my whole wardrobe is jeans", "i literally only own jeans and leggings": what they have
+    rf"\b(?:my|his|her) (?:whole |entire )?wardrobe is (?:all |just |only |basically |literally |full of )*"
+    rf"(?:\w+ )?(?:{TYPE_ALT})(?: and (?:\w+ )?(?:{TYPE_ALT}))?\b|"
+    rf"\b(?:i|he|she|they) (?:literally |basically |really )*(?:only|just) (?:own|owns|have|has|wear|wears) "
+    rf"(?:\w+ )?(?:{TYPE_ALT})(?: and (?:\w+ )?(?:{TYPE_ALT}))?\b|"
+    rf"\ball (?:i|he|she|they) (?:own|owns|have|has|wear|wears) (?:is|are) (?:\w+ )?(?:{TYPE_ALT})\b|"
     # "the airline's lost my suitcase … can i get some shorts": what happened to one, not the request
-    rf"\b(?:lost|forgot|left|broke|ruined|tore|ripped) (?:my|our|his|her|their|the) (?:\w+ )?(?:{TYPE_ALT})\b")
+    rf"\b(?:lost|forgot|left|broke|ruined|tore|ripped|destroyed|wrecked|stained|shrunk|shrank|outgrown|outgrew|wore out) "
+    rf"(?:my|our|his|her|their|the|every|all (?:my|the|of my|of his|of her)|all his|all her) (?:\w+ )?(?:{TYPE_ALT})\b")
 # "i already have my lehenga", "he's already got a suit": theirs, never the request
 _HAVE_ALREADY_RE = re.compile(rf"\b(?:i|ive|he|hes|she|shes|they|theyve|we|weve) (?:already (?:got|have|has|own)|"
                               rf"(?:got|have|has) (?:already|got already)) (?:an? |my |his |her |their |our |one |some )?"
                               rf"(?:own |\w+ )?(?:{TYPE_ALT})\b|"
-                              rf"\b(?:i|he|she|they|we) (?:got|have|has) (?:my|his|her|their|our) (?:own |\w+ )?(?:{TYPE_ALT}) already\b")
+                              rf"\b(?:i|he|she|they|we) (?:got|have|has) (?:my|his|her|their|our) (?:own |\w+ )?(?:{TYPE_ALT}) already\b|"
+                              # "her nan just sent her a whole bag of tees": given by someone else
+                              rf"\b(?:sent|bought|gave|got) (?:her|him|them) (?:a |an |some |loads of |lots of |plenty of |a few |"
+                              rf"(?:a )?(?:whole )?(?:bag|box|load|pile|stack)s? (?:full )?of |a\s+(?:whole\s+)?_\s+)?(?:\w+ )?(?:{TYPE_ALT})\b")
 # "i'll just wear my suit pants", "i'll be wearing sweaters under it": what they have, never the request
 _WEAR_OWN_RE = re.compile(
     rf"\b(?:ill|i will|im gonna|im going to|i can|i could|if i|so i can) (?:just |still |probably )?(?:be )?"
@@ -290,6 +310,9 @@ def _worn_with(m: re.Match[str]) -> str:
     said = m.group(0)
     cut = re.search(r"\b(?:with|under|over|on top of|against) ", said)
     return said[: cut.end() if cut else m.start(m.lastindex or 1) - m.start(0)] + BLANK
+
+
+_LONG_ONES_RE = re.compile(r"(?<!too )(?<!not )(?<!so )\blong (?:ones?|please)\b")
 
 
 def extract_types(text: str) -> tuple[list[ProductType], str]:
@@ -315,6 +338,8 @@ def extract_types(text: str) -> tuple[list[ProductType], str]:
         types = [t for t in types if t.name not in UMBRELLA_TYPES]
     if types:
         text = _TYPE_RE.sub(BLANK, text)
+    if _LONG_ONES_RE.search(text):  # "dresses yes, long ones": the maxi kind
+        types = [PRODUCT_TYPES.get(f"maxi {t.name}", t) for t in types]
     if re.search(r"\b(?:football|soccer|futbol)\b", text):  # "football mad … his boots have had it": his football boots
         types = [PRODUCT_TYPES["football boots"] if t.name == "boots" else t for t in types]
     return list(dict.fromkeys(types)), text
@@ -374,7 +399,8 @@ def combine_types(types: list[ProductType], *, either: bool = False) -> tuple[st
 
 
 _NOT_SHOPPED_FOR = (r"(?! (?:is |s )?(?:paying|payin|buying it|said|says|texted|told|reckons|thinks|just texted|insists|insisted|"
-                    r"is gonna|s gonna|will kill|would kill|wants me|wants us|asked me|told me to|made me))")
+                    r"is gonna|s gonna|will kill|would kill|wants me|wants us|asked me|told me to|made me|"
+                    r"(?:just |already )?(?:sent|bought|gave|got) (?:her|him|them|me|us)))")  # "my mother in law just sent her …"
 _RECIPIENT_RE = re.compile(
     rf"(?<!like )\b(?:my|our|his|her|their|me(?= (?:{_RECIPIENT_ALT})s?\b)|"  # Irish "me da"
     rf"for (?:my|our|his|her|their|the|a|an|me(?= (?:{_RECIPIENT_ALT})s?\b))|for|"
@@ -428,14 +454,14 @@ _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|
 # "my wife says no more skinny jeans for me": who shops is the other half (read only with "for me":
 # "my wife says she wants" is for her)
 _PARTNER = r"\b(?:my|the) (wife|girlfriend|husband|boyfriend|missus|hubby|wifey|gf|bf)"
-_PARTNER_RE = re.compile(rf"{_PARTNER}\b")
+_PARTNER_RE = re.compile(rf"{_PARTNER}s?\b")  # "meeting my girlfriend's parents": he shops
 _PARTNER_SAYS_RE = re.compile(rf"{_PARTNER} (?:says|said|thinks|reckons|wants|told|keeps (?:saying|telling)|made|makes)\b")
 _SHOPPER_NEEDS_RE = re.compile(r"\bi (?:really |probably |apparently |desperately )?(?:need|should|have to|must|gotta|look|"
                                r"cant|cannot|could do with)\b|"
                                # "my girlfriend says her boyfriend can't go to the office like that": the shopper
                                r"\b(?:her|his) (?:boyfriend|girlfriend|husband|wife|man|fella|missus|hubby)\b")
 _AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|aged?|about|turning|turned|turns|(?:they|\w+s) turn|who is|whos|"
-                     r"(?:eldest|youngest|oldest|middle one|little one|firstborn)(?: is|s))\s(?:about |nearly |almost |just |like |only |around |barely )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
+                     r"(?:eldest|youngest|oldest|middle one|little one|firstborn|(?:older|younger|elder|big|bigger|little) ones?)(?: is|s))\s(?:about |nearly |almost |just |like |only |around |barely )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
 # "she's in year three", "he's in primary four", "my third grader": a school year, about five years younger than the child
 _SCHOOL_YEAR_RE = re.compile(r"\b(?:in |starting |going into )(?:year|primary|grade|class|standard|p) (\d{1,2})\b|"
                              r"\b(\d{1,2})(?:st|nd|rd|th) (?:grade|grader|class)\b")
@@ -507,6 +533,8 @@ def _chosen_recipient(text: str) -> re.Match[str] | None:
     my dad needs a black shirt" → dad): "for my X" first, then the one who needs or wants, then
     the first named."""
     named = list(_RECIPIENT_RE.finditer(text))
+    # "my husband and i are going to a wedding": who comes along, not who it is for
+    named = [m for m in named if m.group(0).startswith("for") or not re.match(r" and (?:i|me)\b", text[m.end():])]
     for_ = [m for m in named if m.group(0).startswith("for")]
     if for_:
         return for_[0]
@@ -572,7 +600,8 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
     return gender, text
 
 
-_WHOSE_RE = re.compile(rf"\b(my|our|his|her|their) (?:{_RECIPIENT_ALT})s ((?:{_RECIPIENT_ALT})s?)\b")
+_WHOSE_RE = re.compile(rf"\b(my|our|his|her|their) (?:{_RECIPIENT_ALT})s ((?:{_RECIPIENT_ALT})s?|parents|family|folks|"
+                       r"relatives|in laws|friends|boss)\b")
 _WHOSE_KIN_RE = re.compile(rf"\b(?:her|his)(?= (?:eldest|youngest|oldest|middle one|little one|firstborn|"
                            rf"(?:little |big |older |younger )?(?:{_RECIPIENT_ALT})s?)\b)")
 _HE_RE = re.compile(r"\b(?:he|hes|hed|him|his|himself|(?:the|this|that) (?:guy|bloke|chap|fella|fellow|gent))\b")
@@ -617,7 +646,7 @@ def extract_shade(text: str) -> tuple[str | None, str]:
 _FORMALITY_RE = re.compile(
     r"\b(?:(more|less|bit more|bit less|little more|little less|slightly more|slightly less)\s"
     r"(formal|casual|dressy|smart|relaxed|laid back|elegant|classy|sophisticated)|(dressier|smarter|fancier|sharper|classier)|"
-    r"too (formal|casual|dressy))\b"
+    r"too (formal|casual|dressy|smart|fancy|posh))\b"
 )
 
 

@@ -12,6 +12,7 @@ from commerce.catalog.vocabulary import (
     ADULT_OF,
     KID_GENDERS,
     KID_OF,
+    MENSWEAR_WORDS,
     PRODUCT_TYPES,
     RECIPIENT_GENDER,
     TYPE_WORDS,
@@ -23,7 +24,7 @@ from commerce.sizing.charts import ALPHA_SIZES, ONESIZE_CATEGORIES
 from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS, ORDINALS
-from voice_server.conversation.dialogue.numbers import prepare
+from voice_server.conversation.dialogue.numbers import normalise_text, prepare
 from voice_server.conversation.dialogue.references import filed_in_colour, of_kind, recalled_list, resolve_one
 from voice_server.conversation.dialogue.state import LAST_LINE, DialogueState, LineRef
 from voice_server.conversation.dialogue.understanding import SEARCH_SLOTS, Intent, Slots, Understanding
@@ -142,12 +143,12 @@ VIEW_CART = _rx(
     r"^(?:ok |okay |so |and |right )*how much (?:now|so far|is it now|is that now)$",
 )
 REMOVE = _rx(
-    r"\btake (?:the |that |those |these |it |them )?(?:[\w]+ ){0,3}?out\b(?! of stock)",
+    r"\btake (?:the |that |those |these |it |them |my |his |her |our )?(?:[\w]+ ){0,3}?out\b(?! of stock)",
     r"\btake (?:the|that|those|these) (?:[\w]+ ){0,3}?off\b(?! (?:the price|\d))",  # "take the heels off"
     r"\bforget (?:about )?(?:the|that|those|these)\b(?! (?:colou?r|budget|price|brand|size)\b)",
     r"\b(?:scrap|ditch|bin) (?:the|those|these|it|them)\b(?! (?:colou?r|budget|price|brand|size|idea)\b)",
     r"\b(?:hata do|hatao|hata dena|nikal do|nikalo)\b",  # Hindi: "jeans hata do", take the jeans out
-    r"\b(?:remove|delete|take (?:out|off)|drop(?! of)|get rid of|throw out|dont want (?:the|that|it)(?! \w+ with)(?! (?:\w+ing|to look|too|so) )|"
+    r"\b(?:remove|delete|take (?:out|off)|(?<!every )(?<!a )(?<!single )drop(?! of)|get rid of|throw out|dont want (?:the|that|it)(?! \w+ with)(?! (?:\w+ing|to look|too|so) )|"
     r"no longer want)\b",
     r"\btake [\w ]{1,30}? (?:out of|off) (?:my|the)\b",
 )
@@ -157,6 +158,7 @@ ADD = _rx(
     r"\b(?:pop|stick|chuck|throw|bung|put) (?:it|them|that|those|these|this|one|a pair|the \w+ (?:one|pair)) in\b",
     r"\bgo on(?: then)? (?:that|this) one\b",  # "go on then, that one"
     r"\bput (?:it|them|that|this) for me\b",  # "put it for me in extra large"
+    r"\btake the (?:cheaper|cheapest|pricier|priciest|dearer|more expensive|less expensive) (?:one |pair )?of\b",
     r"\btake (?:the (?:\w+ ){1,2}(?:one|ones|pair)|that one|this one|both)\b"
     r"(?! (?:\w+ )?(?:out|off|back))",  # "okay fine, take the first one only"
     r"(?<!to )(?<!would )(?<!will )(?<!could )(?<!might )(?<!that )(?<!which )(?<!what )\b(?:go|going) (?:with|for) "
@@ -416,13 +418,16 @@ DELIVERY_QUESTION = _rx(
     r"\b(?:will|would|is|does|can|could) (?:it|that|this|they|those|these|the \w+|everything|my order|that lot|this lot|"
     r"it all|them all|all that|all of it|my stuff|the lot)(?: actually)? "
     r"(?:gonna |going to )?(?:get (?:here|to (?:me|us|you))|arrive|be (?:here|delivered|there)|"
-    r"come (?:in time|on time|before|by)|reach (?:me|us))\b",
+    r"come (?:in time|on time|before|by)|reach (?:me|us|[a-z]+ (?:by|before|in time|on time|within|for)))\b",
     r"\bhow (?:long|quick|fast) (?:does|will|is|would) (?:it|the)? ?(?:delivery|shipping|take to (?:arrive|come))\b",
     r"\b(?:delivery|shipping) (?:time|times|date|dates|estimate)\b", r"\bnext day delivery\b",
     # "how long's shipping take out to lubbock", "how many days delivery to busan", "how long would it take getting to"
     r"\bhow (?:longs?|many days|many weeks|soon|quick|fast)\b(?: \w+){0,4} (?:delivery|shipping|ship|deliver|post|"
     r"take (?:getting|to get|to arrive|to come)|getting (?:to|here|there))\b",
-    r"\b(?:do|can|will) you (?:ship|deliver|post) (?:to|out to|overseas|abroad|internationally)\b",
+    r"\b(?:do|can|will|could)(?: you| u)? (?:ship|deliver|post) (?:to|out to|overseas|abroad|internationally)\b",
+    # "is shipping to germany possible", "do you do delivery to kenya", "any shipping to nz"
+    r"\b(?:is|are) (?:there )?(?:shipping|delivery)(?: \w+){0,3} (?:possible|available|an option)\b",
+    r"\b(?:any|is there|do you (?:do|have|offer)) (?:international |overseas )?(?:shipping|delivery) to\b",
     r"\b(?:can|could|will|you) (?:you )?deliver (?:by|before|in time|this|next|on|tomorrow)\b",  # "can deliver by this week or not"
     # "can you ship it straight to her house", "could you send them to my brother's flat"
     r"\b(?:you|una|u)(?: guys)? (?:dey )?(?:ship|deliver|post)(?: it| them)? (?:to|out to|on|at)\b",
@@ -442,7 +447,9 @@ DELIVERY_QUESTION = _rx(
 PAYMENT_QUESTION = _rx(
     r"\b(?:pay|paying) (?:in |with |by )?(?:cash|cheque|check|paypal|upi|installments|instalments)\b",
     r"\bcash on delivery\b", r"\bpay (?:on|at|upon) delivery\b", r"\bcod\b",
-    r"\b(?:do|can|will) you (?:take|accept) (?:cash|cards?|paypal|upi|amex|apple pay|google pay)\b",
+    r"\b(?:do|can|will) you (?:take|accept) (?:cash|(?:credit |debit )?cards?|paypal|upi|amex|apple pay|google pay|"
+    r"bank transfers?|transfers?|eft|mobile money|m ?pesa|gcash|klarna|afterpay|visa|mastercard)\b",
+    r"\bpay (?:by|with|via|through) (?:bank transfer|eft|mobile money|m ?pesa|gcash|klarna|afterpay)\b",
     # "can i pay by card", "i pay with my credit card, is that okay": how to pay, not yet paying
     r"\b(?:can|could|may) (?:i|we) pay (?:with |by |using |on )(?:a |my )?(?:credit |debit )?"
     r"(?:cards?|visa|mastercard|amex|apple pay|google pay)\b",
@@ -604,10 +611,12 @@ _PLAIN_DISLIKED_RE = re.compile(r"\b(?:finds |find )?plain (?:ones |stuff |thing
 _PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing patterned|solid colou?rs?)\b")
 PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
 _POSITION = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
+_PRAISE = (r"(?:cute|nice|lovely|great|perfect|gorgeous|beautiful|fun|cool|smart|sweet|adorable|stunning|brilliant|amazing|"
+           r"fab|fabulous|classy|elegant|pretty|sharp|ace|class|sick|fire|dope)")
 _CHOICE_RE = re.compile(r"^(?:(?:the|that|those) )?(?:(?:first|second|third|fourth|fifth|last) (?:ones?|pair)|first (?:two|2|three|3))"
                         r"(?: for (?:him|her|me|them|us|myself|(?:my|his|her|our) \w+))?(?: too| as well| also)?(?: please| then)?"
                         r"(?: (?:those|they|that|it|thats|theyre|its)(?: are| is)? (?:so |really |very )?"
-                        r"(?:cute|nice|lovely|great|perfect|gorgeous|beautiful|good|the one))?\W*$|"
+                        rf"(?:{_PRAISE}|good|the one))?\W*$|"
                         r"^(?:yeah|yes|yep|yup|ok|okay|sure|right|perfect|great|lovely|go on then|go on|fine|alright)\b"
                         r"(?: \w+){0,2} (?:that|the) (?:first|second|third|fourth|fifth|last|1st|2nd|3rd)"
                         r"(?: one| pair)?(?: please| then| it is| so)?\W*$|"
@@ -633,8 +642,8 @@ _PICK_BLOCKERS_RE = re.compile(
     r"colou?rs?|same|remove|delete|out|cancel|without|swap|change|replace|back|previous|earlier|before|list|page|"
     r"cart|basket|checkout|pay|total|return|again|ones|has|have|got|with)\b")
 # "the first pair is good", "first one's grand": praise of the pick, said as its choice (not "is the first one good")
-_PRAISED_RE = re.compile(r"(?:(?<=one)|(?<=pair))(?: is| are| looks| look| seems|s) (?:really |very |so |pretty |just )?(?:good|great|fine|"
-                         r"perfect|grand|lovely|nice|gorgeous|brilliant|ideal|cute|beautiful|stunning|the one|it|class)$")
+_PRAISED_RE = re.compile(r"(?:(?<=one)|(?<=pair))(?: is| are| looks| look| seems|s) (?:really |very |so |pretty |just )?"
+                         rf"(?:{_PRAISE}|good|fine|grand|ideal|the one|it)$")
 # "she's a size 12", "i'm usually a 10": the person's size, which a size named for the garment overrides
 _PERSON_SIZE_RE = re.compile(r"\b(?:(?:im|i am|shes|she is|hes|he is|theyre|they are)(?: usually| normally| generally| typically| always)?|"
                              r"(?:she|he|i|they)(?: usually| normally)? (?:wears?|takes?))"
@@ -774,8 +783,10 @@ def _owned_line(text: str, state: DialogueState) -> tuple[str, str | None] | Non
     named: list[tuple[int, str]] = []
     for key, whose in state.line_owners.items():
         words = [w for w in whose.split() if w not in ("one", "little", "big", "older", "younger")]
-        mention = _OWNER_MENTION.get(whose) or rf"\b(?:{'|'.join(map(re.escape, words))})s?\b"
-        if words and (m := re.search(mention, text)):
+        # "the little one's jeans": an owner said only by size or age, by the whole phrase
+        mention = _OWNER_MENTION.get(whose) or (rf"\b(?:{'|'.join(map(re.escape, words))})s?\b" if words
+                                                else rf"\b{re.escape(whose)}s?\b")
+        if m := re.search(mention, text):
             named.append((m.start(), key))
     if not named or len({key for _, key in named}) != len(named):
         return None
@@ -922,6 +933,23 @@ _SIZE_ELSE_RE = re.compile(rf",? (?:or|otherwise|else) (?:an? |size |in )?({sx.L
                            r"you (?:dont|do not) have|you havent got|(?:its|it is|thats) (?:sold out|not in stock|out)|not)\b"
                            rf"(?: (?:an? |any )?(?:{sx.LETTER_SIZE_ALT}|\d{{1,2}}))?")
 _WOMENSWEAR_RE = re.compile(rf"\b(?:{'|'.join(WOMENSWEAR_WORDS)})\b")
+_BRAND_JOINED_RE = re.compile(r"\b([a-z]{2,}) (?:or|and) _(?=\s|$)|(?<!\S)_ (?:or|and) ([a-z]{2,})\b")
+_OTHER_BRAND_RE = re.compile(r"\b(?:the )?other (?:brand|make|label|one of the two brands)\b")
+
+
+def _other_brand(state: DialogueState) -> str | None:
+    """Of the two brands asked for in this search (together, or one after the other), the one not on screen."""
+    current = (state.filters.brand or "").casefold()
+    said = {b.casefold(): b for f in (*(e.filters for e in reversed(state.earlier)), state.filters)
+            for b in (*f.brands, f.brand) if b}
+    return next(b for key, b in said.items() if key != current) if current in said and len(said) == 2 else None
+
+
+_ASKS_FOR_A_THING_RE = re.compile(r"\b(?:do|can|could) (?:you|u|yall|you guys) (?:have|sell|stock|carry)(?: any| an?| some)? "
+                                  r"(?!(?:it|that|this|them|those|these|one|anything|something|more|other|else|a look|"
+                                  r"sizes?|colou?rs?)\b)[a-z]{3,}\b|\b(?:have|got) (?:you )?any [a-z]{3,}\b")
+_I_WANT_RE = re.compile(r"\bi (?:want|need|would like|d like|m after|am after|m looking for|am looking for)\b")
+_MENSWEAR_RE = re.compile(rf"\b(?:{'|'.join(MENSWEAR_WORDS)})\b")
 _RUNS_COLD_RE = re.compile(r"\b(?:i|he|she|they|we)(?: m| s| re| am| is| are)? (?:always |really |so |very |just |quite )*"
                            r"(?:runs?|gets?|feels?|being|freezing|cold) (?:always |really |so |very |quite )*(?:cold|freezing|chilly)\b|"
                            r"\b(?:im|hes|shes|theyre) (?:always |really |so |very )*(?:cold|freezing)\b")
@@ -930,7 +958,8 @@ _GYM_RE = re.compile(r"\b(?:(?:joined|join|joining|going to|hit|hitting|start|st
 _WHAT_TO_WEAR_RE = re.compile(r"\bwhat (?:do|does|should|would|could|can|will|to)(?: (?:i|he|she|we|they|guys|men|women|girls|"
                               r"ladies|blokes|lads|people|one|you))? (?:even |actually |usually |normally |really )*"
                               r"(?:wear|need|pack|take|bring)\b|\bnothing to wear\b")
-_WHO_WEARS_RE = re.compile(r"\bwhat (?:do|does|should|would|will|can) (guys|men|blokes|lads|gents|girls|women|ladies) "
+_WHO_WEARS_RE = re.compile(r"\bwhat (?:do|does|should|would|will|can) (?:an? )?(guys?|m[ae]n|blokes?|lads?|gents?|chaps?|girls?|"
+                           r"wom[ae]n|lady|ladies) "
                            r"(?:even |usually |normally |actually |really )*wear\b")  # "what do guys even wear to these"
 _RATHER_RE = re.compile(r"(?:hmm |ok |no |oh )?(?:actually|instead|or rather|on second thought|come to think of it)\b")
 _NOT_THE_PICK_RE = re.compile(rf"\bnot (?:the )?({'|'.join(ORDINALS)})(?: one| ones| pair)?\b")  # the line just added
@@ -941,12 +970,15 @@ _N_OF_THOSE_RE = re.compile(r"^(?:(?:and|um|uh|oh|actually|so|ok|okay|wait)\s)*(
                             r"(?:get|make it|make that|give me)\s)?([2-9]) of (?:those|them|that|it|these)\b|"
                             # "actually two, one for my aunt as well": the count, then why
                             r"^(?:(?:oh|ok|okay|hmm)\s)?actually\s([2-9])\s(?=one for|for|cause|because|as|since|so|my|the|she|he)")
-_MAKE_KIND_N_RE = re.compile(r"\bmake (?:my|the|his|her|their|our) [a-z]+(?: (?!(?:an?|size|in|to)\b)[a-z]+)? (\d{1,2})\b"
+_MAKE_KIND_N_RE = re.compile(r"\bmake (?:my|the|his|her|their|our) [a-z]+(?: (?!(?:an?|size|in|to|just|only)\b)[a-z]+)? "
+                             r"(?:just |only )?(\d{1,2}|one)\b"
                              r"(?! (?:dollars|bucks|waist|inch|inches|cm|quid|pounds|euros))")
 _NEEDNT_BE_RE = re.compile(r"\b(?:doesnt|dont|does not|do not) (?:have|need) to be(?: an?| from)?$|\bneednt be(?: an?)?$")
 _WHATEVER_SIZE_RE = re.compile(r"\b(?:whatever|whichever) size (?:that is|fits|thatd be|that would be|she needs|he needs|"
                                r"they need|is right|you think|you reckon)\b")
-_FOR_THE_OTHER_RE = re.compile(r"^(?:and |now |ok |okay |right )*(?:what about |how about |and )?for (him|her)\b")
+_FOR_THE_OTHER_RE = re.compile(r"^(?:and |now |ok |okay |right )*(?:what about |how about |and )?for (him|her)\b|"
+                               # "his first, he's a size 10", "now hers": whose things come next
+                               r"^(?:and |ok |okay |right |so )*(?:(?:now |then )(his|hers)|(his|hers|her ones)(?: first| now| next))\b")
 _OTHER_ONE_RE = re.compile(r"^(?:(?:ugh|no|nah|oops|sorry|actually|wait|hmm|oh|um) )+(?:the |that )?other (?:one|pair)\b")
 _PICK_LETTER_RE = re.compile(r"\b(?:1st|2nd|3rd|4th|5th|first|second|third|fourth|fifth|last)(?: one| ones| pair)? (s|m|l)\b")
 _N_OF_THAT_ONE_RE = re.compile(r"\b(\d{1,2}) of ((?:that|this) (?:one|pair))\b")
@@ -1002,7 +1034,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     t = _WAIST_SIZE_RE.sub(lambda m: f" size {m.group(1) or m.group(2)} ", t)
     t = _TIME_AGO_RE.sub(sx.BLANK, t)  # "a couple of weeks back" is no quantity, "next weekend" no occasion
     t = _TOO_MANY_RE.sub(sx.BLANK, t)  # "change that to three, five is too many": the count that stands is three
-    t = _COLLEAGUE_RE.sub(lambda m: " woman " if m.group(1) in ("girl", "lady", "gal") else " man ", t)
+    t = _COLLEAGUE_RE.sub(lambda m: " woman " if m.group(1) in ("girl", "lady", "gal", "woman", "lass") else " man ", t)
     not_casual = _NOT_CASUAL_RE.search(t)
     if not_casual:
         t = sx._blank(t, not_casual)
@@ -1083,6 +1115,12 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         else:
             brands.append(brand.brand)
         t = " " + " ".join([*tokens[: brand.start], "_", *tokens[brand.end :]]) + " "
+    for joined in reversed(list(_BRAND_JOINED_RE.finditer(t)) if brands else ()):
+        # "gap or mast and harbour": a name that is also a word, said as the other make
+        word = joined.group(1) or joined.group(2)
+        if (brand := vocab.find_brand(f"from {word}")) is not None and brand.start == 1 and brand.brand not in brands:
+            brands.insert(0 if joined.group(1) else len(brands), brand.brand)
+            t = t[: joined.start(1 if joined.group(1) else 2)] + "_" + t[joined.end(1 if joined.group(1) else 2):]
     if brands:
         values["brand"] = brands[0]
         values["brands"] = brands if len(brands) > 1 else None
@@ -1109,8 +1147,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         quantity, t = int(m.group(1)), sx._blank(t, m)
     elif m := _N_OF_THAT_ONE_RE.search(t):  # "two of that one in medium": a count of the one in focus
         quantity, t = int(m.group(1)), f"{t[: m.start()]} {m.group(2)} {t[m.end():]}"
-    elif m := _MAKE_KIND_N_RE.search(t):  # "make my top two": a count of the line of that kind
-        quantity, t = int(m.group(1)), t[: m.start(1)] + sx.BLANK + t[m.end(1):]
+    elif m := _MAKE_KIND_N_RE.search(t):  # "make my top two", "make his polos just one": a count of the line of that kind
+        quantity, t = 1 if m.group(1) == "one" else int(m.group(1)), t[: m.start(1)] + sx.BLANK + t[m.end(1):]
     else:
         quantity, t = sx.extract_quantity(t)
     if (less := _ONE_LESS_RE.search(t)) and state.last_line is not None and state.last_line.quantity > 1:
@@ -1147,7 +1185,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         types = [PRODUCT_TYPES["warm layer"]]  # "i run really cold and the aircon at work is brutal"
     elif not types and _GYM_RE.search(said) and not state.filters.category:
         types = [PRODUCT_TYPES["activewear"]]  # "i just joined a gym and have nothing to wear for it"
-    elif not types and _WHAT_TO_WEAR_RE.search(said) and not state.filters.category and sx.extract_occasion(said)[0] is None:
+    elif not types and _WHAT_TO_WEAR_RE.search(said) and not state.filters.category and sx.extract_occasion(said)[0] in (
+            None, "party", "office", "casual", "beach"):  # clothes to wear there, not a watch for it
         types = [PRODUCT_TYPES["outfit"]]  # "a first date on friday, what should i wear"
     category, stems, type_name = meaning.combine_types(meaning.narrowed(said, types), either=either)
     prefer = meaning.spoken_stem(said, types[0]) if len(types) == 1 else None
@@ -1160,6 +1199,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if type_name is None and state.filters.category == "jackets" and _WARMER_RE.search(t):
         warm = PRODUCT_TYPES["puffer"]  # "something warmer than that", with jackets on screen: padded ones
         category, stems, type_name = warm.category, list(warm.stems), warm.name
+    if (ruled_out := set(excluded_words or ()) - {prefer}) and [s for s in stems if s not in ruled_out]:
+        stems = [s for s in stems if s not in ruled_out]  # "laptop bag, not a backpack": not by that word either
     values.update(product_type=type_name, name_any=stems or None, name_prefer=prefer)
     if category is None:
         category, t = sx.extract_category(t)
@@ -1195,20 +1236,24 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["gender"] = meaning.pronoun_gender(text)
     if values["gender"] is None and recipient is None and (other := _FOR_THE_OTHER_RE.search(text)) and (
             state.filters.gender in (*ADULT_OF, *KID_OF)):
-        wanted = "women" if other.group(1) == "her" else "men"  # "and for her, same budget" after her brother's shorts
+        whose = next(g for g in other.groups() if g)
+        wanted = "women" if whose.startswith("her") else "men"  # "and for her, same budget" after her brother's shorts
         wanted = KID_OF[wanted] if state.filters.gender in KID_GENDERS else wanted
         values["gender"] = wanted if wanted != state.filters.gender else None
     if values["gender"] is None and (who := _WHO_WEARS_RE.search(text)):
-        values["gender"] = "men" if who.group(1) in ("guys", "men", "blokes", "lads", "gents") else "women"
+        values["gender"] = "women" if who.group(1).startswith(("girl", "wom", "lady", "ladies")) else "men"
     if values["gender"] is None and state.filters.gender is None and _WOMENSWEAR_RE.search(text) and not _KIDS_RE.search(text):
         values["gender"] = "women"  # "a short kurti to wear with jeans": only women's are called so
+    if values["gender"] is None and state.filters.gender is None and _MENSWEAR_RE.search(text) and not _KIDS_RE.search(text):
+        values["gender"] = "men"
     if values["gender"] is None and state.filters.gender is None and (party := _HEN_STAG_RE.search(text)):
         values["gender"] = "women" if party.group(1) in ("hen", "bachelorette") else "men"  # who goes to one
     me_now, for_me = _ME_NOW_RE.search(text) is not None, meaning.FOR_MYSELF_RE.search(text) is not None
     if values["gender"] is None and (_KIDS_RE.search(text) or meaning.youth_team(text)):
         values["age_group"] = "kids"  # "kids' t-shirts", "something for the children"
     elif recipient is None and values["gender"] is None and (self_gender := state.shopper_gender or meaning.shopper_gender(
-            text)) and (me_now or for_me or meaning.self_described(text)):
+            text)) and (me_now or for_me or meaning.self_described(text) or (
+            _I_WANT_RE.search(text) and meaning.shopper_gender(text) and state.filters.gender is None)):
         # "now me, a long puffer" after the husband's jacket, as a mum; "i'm a big lad, t-shirts never fit"
         values["gender"] = self_gender
     elif recipient is None and ((values["gender"] is None and me_now) or (for_me and (
@@ -1516,7 +1561,7 @@ _ANYONE_RE = re.compile(rf"\b(?:unisex|gender ?neutral|genderless|(?:either|any)
                         rf"{_F_OR_M} or (?:an? )?{_M_OR_F})\b")
 _PUT_ASIDE_RE = re.compile(r" (?:are |is |s )?(?:too|so|kinda|very|a bit|bit|not|a minefield|a nightmare|risky|tricky)\b")
 # "some girl from HR", "a guy at work": a grown-up colleague, not the kids' department
-_COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy)\s(?=(?:from|at|in|on)\s(?:my\s|the\s|our\s)?(?:office|work|hr|"
+_COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy|chap|bloke|fella|fellow|man|woman|gent|lass|lad)\s(?=(?:from|at|in|on)\s(?:my\s|the\s|our\s)?(?:office|work|hr|"
                            r"team|accounts|finance|department|marketing|sales|it|admin|reception)\b)")
 _MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})  # unlike things under one name
 _FORMAL_RE = re.compile(r"(?<!too )(?<!less )(?<!not )(?<!so )(?<!bit )\bformal\b")
@@ -1536,7 +1581,8 @@ _BARE_NUMBER_RE = re.compile(r"\b(\d{1,2})\b")
 _TIME_AGO_RE = re.compile(r"\b(?:an? |the )?(?:few|couple|two|three|\d+) (?:of )?(?:days|weeks|months|years) "
                           r"(?:back|ago|before)\b|\b(?:next|this|on the|over the|by the|at the) weekend\b")
 _WARMER_RE = re.compile(r"\b(?:warmer|cosier|cozier|thicker|heavier|puffy|puffier|more insulated|more padded)\b")
-_SHADE_AWAY_RE = re.compile(r"(?<!like )(?<!as )(?<!say )\b(?:the|a|an|that|those|this) (?:light |pale |dark |bright )?([a-z]+) (?:one|ones|pair)\b")
+# "darker, the light grey ones show every drop" (not "a grey one, nothing too bright": the one wanted)
+_SHADE_AWAY_RE = re.compile(r"(?<!like )(?<!as )(?<!say )\b(?:the|that|those|this) (?:light |pale |dark |bright )?([a-z]+) (?:one|ones|pair)\b")
 _YOU_HAVE_IT_RE = re.compile(r"\b(?:do )?you (?:have|got|sell|carry|stock) (?:it|them|that|those|any)\b")
 
 
@@ -1854,6 +1900,17 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
             reference=f"ordinal:{state.shown.index(shown) + 1}" if shown is not None else None, size=line.size))
     parts = meaning.split_requests(prepared)
     whole = _understand_one(prepared, state, vocab)
+    if (whole.intent == Intent.add_to_cart and whole.slots.reference in (None, "focus") and not state.shown
+            and state.focus_id is None and _names_product(whole)):
+        # "i want to get her some earrings" with nothing on screen: a kind to find, not one to add
+        whole = whole.model_copy(update={"intent": Intent.search, "slots": whole.slots.model_copy(update={"reference": None})})
+    if _OTHER_BRAND_RE.search(prepared) and (other := _other_brand(state)) is not None:
+        # "aurelia or global desi" … "just the global desi ones" … "meh, the other brand"
+        named = vocab.find_brand(normalise_text(other), ruled_out_at=0)
+        return Understanding(intent=Intent.refine, confidence=0.8, slots=Slots(brand=named.brand if named else other))
+    if whole.intent in (Intent.unknown, Intent.greeting) and not whole.slots.as_dict() and _ASKS_FOR_A_THING_RE.search(prepared):
+        # "good evening, do you have agbada": a thing asked for that no word of the shop names
+        whole = Understanding(intent=Intent.out_of_scope, confidence=0.6)
     if whole.intent == Intent.search and _MEANT_RE.search(prepare(text)):
         # "oh sorry, the sneakers, I meant for women": a correction to a search shown before, if it names its kind
         whole = whole.model_copy(update={"slots": whole.slots.model_copy(update={"earlier": True})})

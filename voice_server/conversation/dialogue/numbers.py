@@ -56,7 +56,7 @@ _PREFIXED = re.compile(r"(?<![\w$])(rs|inr|rm|myr|aed|sgd|s\$|a\$|au\$|nz\$|c\$|
 _PREFIX_CODE = {"rs": "inr", "rm": "myr", "s$": "sgd", "a$": "aud", "au$": "aud", "nz$": "nzd", "c$": "cad",
                 "ca$": "cad", "j$": "jmd", "hk$": "hkd", "us$": "usd", "ghc": "ghs", "r": "zar"}
 _DECIMAL_PRICE = re.compile(r"\b(\d+)\.(\d{2})\b")
-_TOO_COMMA_SIZE = re.compile(r"\btoo\s*,\s*(?=(?:in\s)?(?:extra\s|x\s?|double\s)?(?:small|medium|large|xs|xl|xxl|size)\b)")
+_TOO_COMMA_SIZE = re.compile(r"\btoo\s*[,.;!]\s*(?=(?:in\s)?(?:extra\s|x\s?|double\s)?(?:small|medium|large|xs|xl|xxl|size)\b)")
 _BLACK_TIE = re.compile(r"\bblack tie\b(?= (?:dinner|event|do|gala|party|wedding|affair|dress code|thing|function|ball|"
                         r"optional|night|evening|reception|invite|invitation|celebration|ceremony))|\b(?<=its )black tie\b")
 _NUMBER_WORD = rf"(?:\d+|{'|'.join([*UNITS, *TENS, *SCALES])})"
@@ -64,6 +64,8 @@ _NUMBER_WORD = rf"(?:\d+|{'|'.join([*UNITS, *TENS, *SCALES])})"
 _NUMBER_ENDS_SENTENCE = re.compile(rf"\b(?!one\b)({_NUMBER_WORD})\s*[.!?;]\s+(?={_NUMBER_WORD}\b)|"
                                    rf"\b(?!one\b|hundred\b|thousand\b|lakhs?\b|million\b)({_NUMBER_WORD})\s*,\s+"
                                    rf"(?={_NUMBER_WORD}(?: \w+)? (?:quid|dollars?|bucks?|pounds?|euros?|rupees?|grand|tops|max)\b)")
+_NO_ENDS_SENTENCE = re.compile(r"\b(no|nah|nope)\s*[.!?;]\s+(?=[a-z])(?!(?:just|thanks|thank|i|im|lets|let|check|pay|that|"
+                               r"thats|its|not|sorry|ok|okay|nothing|please|cancel|leave|dont|never|forget)\b)")
 _DIGIT_LETTER = re.compile(r"\b(\d+)(k|kg|kgs|cm|cms|lbs|lb|in|ft|xl|xxl)\b")
 
 
@@ -88,6 +90,7 @@ def normalise_text(text: str) -> str:
     t = _DOLLAR.sub(lambda m: f" {m.group(1)} dollars ", t)
     t = _SIGNED.sub(lambda m: f" {m.group(2)} {_MONEY_SIGNS[m.group(1)]} ", t)
     t = re.sub(r"(\d)\s*%", r"\1 percent", t)
+    t = _NO_ENDS_SENTENCE.sub(r"\1 _ ", t)  # "actually no. flats": a no, then what is wanted (not "no flats")
     t = _NUMBER_ENDS_SENTENCE.sub(lambda m: f"{m.group(1) or m.group(2)} _ ", t)  # "he's nine. twenty bucks tops": an age, then a budget
     t = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", t)
     t = _PUNCT.sub(" ", t)
@@ -195,11 +198,22 @@ def words_to_digits(text: str) -> str:
 _CODE_SWITCH_RE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, CODE_SWITCH_WORDS), key=len, reverse=True)) + r")\b")
 
 
+# "one fifty dirhams", "two twenty five bucks": hundreds said as pairs, as prices are
+_PAIRED_PRICE = re.compile(rf"\b({'|'.join(w for w, v in UNITS.items() if 0 < v < 10)}) "
+                           rf"({'|'.join(TENS)})((?: (?:{'|'.join(w for w, v in UNITS.items() if 0 < v < 10)}))?)"
+                           rf"(?= (?:{'|'.join(sorted(_MONEY_WORDS))})\b)")
+
+
+def _paired_price(m: re.Match[str]) -> str:
+    ones = m.group(3).strip()
+    return str(UNITS[m.group(1)] * 100 + TENS[m.group(2)] + (UNITS[ones] if ones else 0))
+
+
 def prepare(text: str) -> str:
     """Full normalisation used by the NLU: `normalise_text`, other languages' shopping words in English, then
     `words_to_digits`."""
     english = _CODE_SWITCH_RE.sub(lambda m: CODE_SWITCH_WORDS[m.group(0)], normalise_text(text))
-    digits = words_to_digits(english)
+    digits = words_to_digits(_PAIRED_PRICE.sub(_paired_price, english))
     digits = _TO_PAIRS.sub(r"\1 two ", digits)
     digits = _AND_A_HALF.sub(r"\1.5", digits)
     return _ISH.sub(r"around \1", digits)

@@ -148,6 +148,23 @@ class _Turn:
 Handler = Callable[["DialogueEngine", _Turn], Awaitable[None]]
 
 
+def _remember_kind_owners(state: DialogueState, steps: list[Understanding]) -> None:
+    """Kinds asked for several people in one breath ("a kurta for my husband and a saree for my mum"),
+    each with its department, for the turn that takes one of them up later ("kurta first")."""
+    owned = {s.slots.product_type: s.slots.gender for s in steps
+             if s.intent == Intent.search and s.slots.product_type and s.slots.gender}
+    if len(owned) > 1 and len(set(owned.values())) > 1:
+        state.kind_owners = {kind: gender for kind, gender in owned.items() if gender}
+
+
+def _owner_of_kind(state: DialogueState, step: Understanding) -> Understanding:
+    """A search for a kind asked for someone earlier, saying nobody now: for that someone."""
+    gender = state.kind_owners.get(step.slots.product_type or "")
+    if step.intent != Intent.search or gender is None or step.slots.gender is not None:
+        return step
+    return step.model_copy(update={"slots": step.slots.model_copy(update={"gender": gender})})
+
+
 class DialogueEngine:
     """The shopping conversation: `await engine.handle(state, text)` -> TurnResult."""
 
@@ -170,6 +187,7 @@ class DialogueEngine:
         previous_pending = turn.state.pending
         replies: list[str] = []
         steps = [understanding, *understanding.then]
+        _remember_kind_owners(turn.state, steps)
         for i, step in enumerate(steps):
             if i > 0 and step.intent == Intent.checkout and turn.state.pending is not None and turn.state.pending.kind in (
                     "choose_size", "choose_product"):
@@ -183,6 +201,7 @@ class DialogueEngine:
                     index := recalled_list(turn.state, step.slots.category, step.slots.name_any)) is not None:
                 recall(turn.state, index)  # "oh sorry, the sneakers, I meant for women": that search, corrected
                 step = step.model_copy(update={"intent": Intent.refine})
+            step = _owner_of_kind(turn.state, step)
             turn.u = step
             turn.reply = ""
             if step.slots.gender and step.slots.gender != turn.state.filters.gender:
@@ -1247,7 +1266,9 @@ def _merge(base: SearchFilters, slots: Slots, state: DialogueState) -> SearchFil
 
 
 _SHADE_EXCLUDES: dict[str, tuple[str, ...]] = {
-    "darker": vocabulary.LIGHT_COLOURS, "brighter": vocabulary.DULL_COLOURS, "muted": vocabulary.BRIGHT_COLOURS,
+    # "brighter", "lighter colours": neither the dull nor the dark ones (maroon is no brighter than navy)
+    "darker": vocabulary.LIGHT_COLOURS, "brighter": tuple(dict.fromkeys([*vocabulary.DULL_COLOURS, *vocabulary.DARK_COLOURS])),
+    "muted": vocabulary.BRIGHT_COLOURS,
 }
 _CLEARS: dict[str, dict[str, Any]] = {
     "brand": {"brand": None, "brands": []},

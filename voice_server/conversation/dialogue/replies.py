@@ -141,8 +141,9 @@ SORT_WORDS = {"price_asc": "cheapest", "price_desc": "most expensive"}
 def describe_filters(filters: SearchFilters) -> str:
     """'red linen dresses under 20 dollars' from filters (speakable)."""
     parts: list[str] = []
-    if filters.brand:
-        parts.append(filters.brand)
+    if filters.brand:  # "Global Desi or AURELIA kurtas": each make asked for, as the brands list keeps them
+        makes = {b.casefold(): b for b in (filters.brand, *filters.brands)}
+        parts.append(speak_list([filters.brand, *(b for key, b in makes.items() if key != filters.brand.casefold())]))
     if filters.gender:
         parts.append(_GENDER_WORDS.get(filters.gender, filters.gender))
     elif filters.age_group == "kids":

@@ -86,7 +86,8 @@ def _needs_help(u: Understanding) -> bool:
         return True
     nothing_to_find = not (s.category or s.product_type or s.occasion or s.style or s.material or s.brand
                            or s.colours or s.reference or s.price_trend or s.exclude_words or s.shade
-                           or s.formality or s.exclude_colours or s.exclude_brands)  # "not the black ones": a refine
+                           or s.formality or s.exclude_colours or s.exclude_brands  # "not the black ones": a refine
+                           or s.price_max is not None or s.price_min is not None)  # "below 100 ringgit" names no kind
     return u.intent in (Intent.search, Intent.refine) and nothing_to_find
 
 

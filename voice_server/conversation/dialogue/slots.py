@@ -100,7 +100,7 @@ _PRICIER_RE = re.compile(  # not "they were nicer", "the first lot looked nicer"
     r"(?<!were )(?<!was )(?<!looked )(?<!seemed )(?<!were much )(?<!were way )(?<!were a lot )"
     r"\b(more expensive|pricier|higher end|more premium|fancier|better quality|nicer|bit nicer|classier|"
     r"(?:dont|do not) mind (?:spending|paying) (?:a bit |a little )?more|spend (?:a bit |a little )?more|"
-    r"more upmarket|higher quality|luxury|luxurious)\b"
+    r"more upmarket|higher quality|luxury|luxurious)\b(?! looking| to look at)"  # "the nicer looking kind": looks
 )
 
 
@@ -355,7 +355,8 @@ _SIZE_HOMOPHONE_RE = re.compile(rf"\bsize\s({'|'.join(_SIZE_HOMOPHONES)})\b(?!\s
 _SIZE_LETTER_RE = re.compile(rf"\b(?:size|in|wears|takes|hes an?|shes an?|im an?|hes|shes|size is|sizes|i take|i wear)\s"
                              rf"({_LETTER_ALT}|s|m|l)\b(?!\ssize)|"
                              rf"\b({_LETTER_ALT}|s|m|l)\s(?:size|again|too|as well)\b|"
-                             rf"(?<=\bboth\s)(s|m|l)\b")  # "the first and second, both L": "both" stays a reference
+                             rf"(?<=\bboth\s)(s|m|l)\b|"  # "the first and second, both L": "both" stays a reference
+                             rf"(?<=\balso\s)(s|m|l)(?=\s*$)")  # "a white shirt to go with it, also L"
 _LETTER_RE = re.compile(rf"(?<!something\s)(?<!anything\s)(?<!not\s)(?<!too\s)\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:bag|trolley|size bag|party|gathering|wedding|do|"
                         r"function|ceremony|get together|celebration|dinner|budget|gift|present|thing|town|family|group))")
 _WAIST_RE = re.compile(r"\b(?:(\d\d)\swaist|waist\s(?:size\s)?(\d\d))\b(?!\s(?:inches|inch|cm))")
@@ -377,7 +378,7 @@ def extract_size(text: str) -> tuple[str | None, str]:
             return f"{m.group(1)}x{m.group(2)}", _blank(text, m)
     m = _SIZE_LETTER_RE.search(text)
     if m:
-        word = m.group(1) or m.group(2) or m.group(3)
+        word = m.group(1) or m.group(2) or m.group(3) or m.group(4)
         return _LETTER.get(word, word.upper()), _blank(text, m)
     m = _SIZE_NUMBER_RE.search(text)
     if m:
@@ -580,7 +581,8 @@ def extract_category(text: str) -> tuple[str | None, str]:
 
 
 def extract_occasion(text: str) -> tuple[str | None, str]:
-    for m in _OCCASION_RE.finditer(text):
+    matches = sorted(_OCCASION_RE.finditer(text), key=lambda m: "friday" not in m.group(1))  # casual fridays first
+    for m in matches:
         word = m.group(1)
         if (
             word in _NEEDS_CUE

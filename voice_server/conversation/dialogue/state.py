@@ -118,6 +118,9 @@ class DialogueState(BaseModel):
         default=None, description="the shopper's own department once said or implied ('now me, a long puffer')")
     line_owners: dict[str, str] = Field(
         default_factory=dict, description="who a cart line is for, by '<product id>:<size>' ('chloe', 'me')")
+    kind_owners: dict[str, str] = Field(
+        default_factory=dict, description="the department each kind was asked for in one breath ('a kurta for my "
+                                          "husband and a saree for my mum': kurta → men), for 'the kurta first'")
 
     @field_validator("pending", mode="before")
     @classmethod

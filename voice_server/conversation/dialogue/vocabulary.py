@@ -57,6 +57,17 @@ def _sounds(text: str) -> frozenset[str]:
     return frozenset(c for c in doublemetaphone(_squash(text)) if c)
 
 
+_SPELLINGS_OF_A_SOUND = (("oo", "u"), ("ee", "i"), ("ph", "f"), ("ck", "k"), ("ey", "i"), ("y", "i"), ("z", "s"))
+
+
+def _spelled_as_said(letters: str) -> str:
+    """One spelling for each sound the shopper may write it with ("pooma" and "puma" → "puma")."""
+    letters = letters.replace(" ", "")
+    for written, sound in _SPELLINGS_OF_A_SOUND:
+        letters = letters.replace(written, sound)
+    return letters.removesuffix("h")
+
+
 def _brand_aliases(brand: str) -> set[str]:
     """Spoken forms of a catalog brand: 'HRX by Hrithik Roshan' -> {'hrx by hrithik roshan', 'hrx'}."""
     norm = normalise_text(brand)
@@ -206,7 +217,9 @@ class Vocabulary:
             aliases = {*self._by_letters.get(letters, ()), *(a for code in _sounds(phrase) for a in self._by_sound.get(code, ()))}
             for alias in aliases:
                 said = [w for w in words if w not in alias.split()]
-                same_letters = letters == _squash(alias)  # "fast track": Fastrack, said as two words
+                # "fast track": Fastrack, said as two words; "pooma": Puma, spelled as it sounds
+                same_letters = letters == _squash(alias) or (
+                    _squash(_spelled_as_said(phrase)) == _squash(_spelled_as_said(alias)) and not all(_everyday(w) for w in words))
                 if not said or len(words) < len(alias.split()) or any(w in COMMON_WORDS for w in said) or (
                         len(said) == len(words) and all(w in known_words or (_everyday(w) and not same_letters)
                                                         for w in said)):
