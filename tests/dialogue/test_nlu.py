@@ -1604,3 +1604,29 @@ def test_things_said_in_passing_styles_brands_and_who_shops(vocab: Vocabulary) -
     assert (fewer.intent, fewer.slots.quantity) == (Intent.update_cart, 1)
     assert understand("her gran sent her a whole box of socks, take the kid's one out", carted, vocab
                       ).slots.product_type is None
+
+
+def test_bodies_plural_sizes_and_things_a_shopper_has_or_takes_along(vocab: Vocabulary) -> None:
+    def said(text: str) -> Slots:
+        return understand(text, fresh(), vocab).slots
+
+    assert said("her hands are tiny, she wears a five in rings").size == "5"
+    shown = [ShownProduct(id=i, name=f"P Men {colour.title()} Boots {i}", brand="P", price_cents=4000, colour=colour,
+                          category="shoes", sizes_available=["8", "9", "10"]) for i, colour in ((1, "black"), (2, "brown"))]
+    boots = DialogueState(conversation_id="t", shown=shown, filters=SearchFilters(category="shoes", gender="men"))
+    assert understand("ok then the nines please", boots, vocab).slots.size == "9"
+    assert understand("not the one that says sale on it", boots, vocab).slots.exclude_words == ["sale"]
+    assert understand("nah. actually show me the brown ones", boots, vocab).intent != Intent.decline
+    carted = boots.model_copy(update={"cart": CartSummary(item_count=3, total_cents=9000, product_ids=[1, 2])})
+    fewer = understand("take one of the boots out please", carted, vocab).slots
+    assert (fewer.product_type, fewer.quantity_change) == ("boots", -1)
+    assert understand("pop it in, i'll pay after work", carted, vocab).intent == Intent.add_to_cart
+    asked = carted.model_copy(update={"pending": PendingConfirmation(kind="checkout", total_cents=9000, item_count=3)})
+    assert understand("aye go ahead", asked, vocab).intent == Intent.confirm
+    assert said("shades, aviators ideally").name_prefer == "aviator"
+    squares = said("a tie, maybe red, or no wait, the shirt's white, navy then")
+    assert (squares.product_type, squares.colour) == ("tie", "navy")
+    assert said("i'm bringing my girlfriend to a gig, i need a jacket").gender == "men"  # she comes along: he shops
+    assert said("my sister's haldi is next month, i need an outfit").product_type == "ethnic wear"
+    assert said("it's her hen next month, the girls want matching t-shirts").gender == "women"
+    assert said("my husband's office party is black tie, do you sell tuxedos").product_type == "suit"

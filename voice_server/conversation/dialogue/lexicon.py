@@ -440,6 +440,7 @@ life love lady ladies madame miss king queen prince duke fox cat dog bird tree p
 genie genius force metro police fortune liberty fever envy zeal killer frozen rare selected id
 with zoop even simply people style fashion story crew wild west east north south plan friday
 store code cover basic basics dream dreams sweet pure play golden jewels silk mills yellow red blue
+guess unknown gods honey chemistry her
 black white green pink tape gap gas cat and with ant ants slub iti sera ether fungus justpeachy
 coolers campus saint fab
 """.split()

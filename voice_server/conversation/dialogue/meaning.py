@@ -96,6 +96,9 @@ class Exclusions:
 def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
     """Length of the excluded thing at the start of ``rest`` (0 when it names none), recorded in
     ``found``: a colour, a brightness, a product type, a descriptor or material, or a brand."""
+    if says := _SAYS_RE.match(rest):  # "not the one that says bride on it": that word on the name
+        found.stems.append(says.group(1))
+        return says.end()
     if too := re.match(rf"(?:(?:a bit|anything|something) )?too {_BRIGHT}\b(?: colou?rs?)?", rest):
         found.shade = "muted"  # "not too bright, black or navy": the brightness, not "bright black"
         return too.end()
@@ -142,6 +145,8 @@ def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
     return skip + m.end()
 
 
+_SAYS_RE = re.compile(r"(?:the |that |any |those )?(?:one|ones|pair|thing|things) (?:that|which) (?:says?|reads?) "
+                      r"(?:the word )?([a-z]{3,})\b")
 # "not only", "nothing fancy": words after a negation that are no make, though one begins with them
 _NOT_A_MAKE = frozenset({"only", "next", "here", "now", "forever", "people", "w", "just", "even", "yet", "fancy", "posh",
                          "smart", "dressy", "formal", "casual"})
@@ -231,7 +236,7 @@ def _verb_dresses(text: str, m: re.Match[str]) -> bool:
 
 
 # a saree's blouse fabric, a breast pump, "hoping the bag turns up": no garment or bag to look for
-_NOT_A_GARMENT_RE = re.compile(r"\bup top\b|\b(?:whole |big )?(?:bag|box|pile|load|stack)s? (?:full )?of\b|\b(?:in|on|off) the chain\b|\bbike chain\b|\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bdress sizes?\b|\bsleeping bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
+_NOT_A_GARMENT_RE = re.compile(r"\bup top\b|\btop gun\b|\b(?:whole |big )?(?:bag|box|pile|load|stack)s? (?:full )?of\b|\b(?:in|on|off) the chain\b|\bbike chain\b|\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bdress sizes?\b|\bsleeping bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
                                r"\b(?:the|my|our) (?:bag|suitcase|luggage|backpack)s? "
                                r"(?:might |may |will |should |could |still |finally )*(?:turns? up|arrives?|shows? up|"
                                r"comes? back|gets? here|got lost|was lost|went missing)\b|"
@@ -261,6 +266,8 @@ _OWNED_RE = re.compile(rf"(?:\b(?:his|her|my|their|our|your) |(?<!\S)_\s+)(?:\w+
                        rf"\b(?:he|she|they|i) (?:always|usually|mostly|normally|often) (?:wears?|has) (?:\w+ )?"
                        rf"(?:{_COLOUR_ALT}) (?:{TYPE_ALT})\b|"  # "he always wears brown shoes"
                        # "a lad who wears a suit every day": what they wear anyway, not the request
+                       rf"\b(?:who|whos|who is|hes|shes|he is|she is) (?:always |usually |normally |often )?in (?:an? |his |her )?"
+                       rf"(?:\w+ )?(?:{TYPE_ALT})\b|"  # "a bloke from accounts who's always in a suit"
                        rf"\b(?:who|he|she|they) (?:always |usually |normally |often )?(?:wears?|lives in) (?:an? |his |her |their )?"
                        rf"(?:{TYPE_ALT}) (?:every ?day|daily|all the time|to work|every day to work)\b")
 # "my old trainers are falling apart, need running shoes": the worn-out one, when another kind is asked for
@@ -352,7 +359,8 @@ def spoken_stem(text: str, kind: ProductType) -> str | None:
         return None
     said = [stem for m in _TYPE_RE.finditer(text) if TYPE_WORDS[m.group(1)] == kind.name
             for stem in kind.stems if stem in m.group(1)]
-    return max(said, key=len, default=None)  # "heels … like block heels": block heel
+    narrower = [stem for stem in said if stem != kind.stems[0]]  # "sunglasses, aviators if you have them": aviators
+    return max(narrower or said, key=len, default=None)  # "heels … like block heels": block heel
 
 
 _GENERAL_WITH_STEMS = frozenset({"jacket", "dress"})
@@ -411,7 +419,8 @@ _RECIPIENT_RE = re.compile(
     rf"({_RECIPIENT_ALT})s?\b"  # not "old folk like his nan": a comparison
     # "my brother's wedding": their event, which the shopper dresses for; not a present for them
     r"(?! (?:wedding|engagement|reception|graduation|party|leaving party|hen do|hen party|stag do|stag party|"
-    r"baby shower|christening|funeral|sangeet|mehndi|haldi|wedding reception|big day|do)\b)"
+    r"baby shower|christening|funeral|sangeet|mehndi|haldi|wedding reception|big day|do|gala|company|work|office|"
+    r"dinner|event|ball|function|work do|christmas party|leaving do)\b)"
     # "my mum's paying", "my sister just texted": someone in the story, not the one shopped for
     rf"{_NOT_SHOPPED_FOR}"
 )
@@ -437,6 +446,8 @@ FOR_MYSELF_RE = re.compile(r"(?<!expensive )(?<!pricey )(?<!dear )(?<!much )(?<!
                            r"(?<!small )(?<!long )(?<!short )(?<!loose )(?<!good )(?<!fine )(?<!enough )"
                            r"\bfor (?:me|myself|meself)\b")
 _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|boy|gentleman|dude|chap|lad)\b|"
+                      # "i'm a college student, guy", "i'm a uni student girl"
+                      r"\b(?:im|i am) an? (?:\w+ ){1,2}(guy|bloke|girl|dude|chap|lad)\b(?! (?:friend|friends|mate|mates)\b)|"
                       # "new dad here", "i'm a new mum", "i just had a baby": who is shopping
                       r"\b(?:new |first time |proud |single )?(dad|mum|mom|father|mother) here\b|"
                       r"\b(?:im|i am) (?:a |an )?(?:new |first time |proud |single )(dad|mum|mom|father|mother)\b|"
@@ -533,8 +544,10 @@ def _chosen_recipient(text: str) -> re.Match[str] | None:
     my dad needs a black shirt" → dad): "for my X" first, then the one who needs or wants, then
     the first named."""
     named = list(_RECIPIENT_RE.finditer(text))
-    # "my husband and i are going to a wedding": who comes along, not who it is for
-    named = [m for m in named if m.group(0).startswith("for") or not re.match(r" and (?:i|me)\b", text[m.end():])]
+    # "my husband and i are going to a wedding", "i'm taking my wife for dinner": who comes along, not who it is for
+    named = [m for m in named if m.group(0).startswith("for") or not (
+        re.match(r" and (?:i|me)\b", text[m.end():]) or re.search(r"\b(?:taking|take|bringing|out with|along with) $",
+                                                                   text[: m.start()]))]
     for_ = [m for m in named if m.group(0).startswith("for")]
     if for_:
         return for_[0]
@@ -770,8 +783,10 @@ def restart(text: str) -> str:
                     r"can i see|let me see|do you have|have you got)\b", before)
     kept = lead.group(0) if lead else ""
     named = _TYPE_RE.findall(before)
-    if named and not _TYPE_RE.search(after):  # "jeans for men, sorry, i meant for women": still jeans
-        kept = f"{kept} {named[-1]}".strip()
+    # "jeans for men, sorry, i meant for women": still jeans; "pocket squares, blue, or no wait, the suit's grey,
+    # green": the suit is what they have, the pocket squares still what is asked for
+    if named and not _TYPE_RE.search(theirs := _THE_ONE_THEY_HAVE_RE.sub(BLANK, after)):
+        kept, after = f"{kept} {named[-1]}".strip(), theirs
     who = _WHO_RE.search(before)
     if who and (person := _PERSON_FIRST_RE.match(after)):  # "jeans for my son no sorry my daughter": for her
         after = f"for {person.group(0)}{after[person.end():]}"
@@ -780,6 +795,7 @@ def restart(text: str) -> str:
     return f"{kept} {after}" if kept else after
 
 
+_THE_ONE_THEY_HAVE_RE = re.compile(rf"\bthe (?:\w+ )?(?:{TYPE_ALT})(?:s| is| are) (?:{_COLOUR_ALT})\b")
 _PERSON_FIRST_RE = re.compile(rf"(?:my |our |his |her )(?:{_RECIPIENT_ALT})\b")
 # who the things are for, kept across a restart that does not say it again
 _WHO_RE = re.compile(rf"\b(?:im|i am) an? (?:woman|man|lady|guy|girl|boy|bloke)\b|"

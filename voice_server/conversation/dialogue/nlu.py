@@ -42,7 +42,7 @@ def _rx(*patterns: str) -> re.Pattern[str]:
 
 
 YES = _rx(
-    r"^(?:yes|yeah|yep|yup|ya|yah|haan|haanji|ji|han|sure|ok|okay|correct|absolutely|definitely|of course|right|alright|"
+    r"^(?:yes|yeah|yep|yup|ya|yah|aye|haan|haanji|ji|han|sure|ok|okay|correct|absolutely|definitely|of course|right|alright|"
     r"please do|do it|go ahead|go for it|sounds good|confirm|confirmed|affirmative|place it|lets do it|"
     r"lets do that|i do|that works|perfect|great|oo|ja|sige|sawa|pode|ndiyo|sim|si|oui|claro|vale|dale|confirmo|"
     r"confirme|bilkul|theek hai|thik hai)\b",
@@ -63,7 +63,7 @@ _SWAP_RE = re.compile(r"\b(?:swap|switch|change|exchange) (?:that|it|this|them|t
                       r"(?: out)? (?:for|with)\b|"
                       r"\b(?:swap|switch) (?:them|those|it|em)(?: over| round| around)?(?: then| please)?$")
 _CHANGE_PICK_RE = re.compile(r"\b(?:change|switch|swap|make|instead)\b|^(?:sorry|oops|actually|wait|no)\b")  # "sorry, the second one also 34"
-_YES_ANYWHERE = re.compile(r"\b(?:yes|yeah|yep|yup|go on|go ahead|place it|do it)\b")  # when a yes is awaited
+_YES_ANYWHERE = re.compile(r"\b(?:yes|yeah|yep|yup|aye|go on|go ahead|place it|do it)\b")  # when a yes is awaited
 NO = _rx(
     r"^(?:no|nope|nah|not now|not yet|cancel|dont|do not|stop|wait|hold on|never mind|nevermind|"
     r"negative|not really|i changed my mind|actually no)\b",
@@ -116,7 +116,7 @@ CHECKOUT = _rx(
     r"\bbuy (?:everything|it all|all of it)\b",
     r"\bfinish (?:my|the) order\b",
     r"^pay\b", r"\b(?:done|thats it|thats all|all done|finished|ok|okay|right)(?: then| now)? pay(?: now| please)?$",
-    r"\b(?:ill|i will|lets|let me|can i) pay\b(?! (?:later|tomorrow|next|another|some other|at the end|when))", r"\b(?:lets|let me|can i|i want to) (?:do|make) (?:the )?payment\b",
+    r"\b(?:ill|i will|lets|let me|can i) pay\b(?! (?:later|tomorrow|next|another|some other|at the end|when|after|once|on payday|(?:on|at) the weekend))", r"\b(?:lets|let me|can i|i want to) (?:do|make) (?:the )?payment\b",
     r"\bgo ahead and (?:order|buy) (?:it|them|that|those|everything)\b",
     # "then i would like to order please", "make i pay": with nothing else named, the cart
     r"\b(?:(?:i|we)(?: would|d)? like|(?:i|we) want|(?:i|we) wanna|ready) to order(?: (?:it|them|now|please|then))*$",
@@ -869,7 +869,8 @@ def _whose_department(text: str) -> str | None:
     return None
 
 
-_HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night|weekend)\b")
+_HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night|weekend|trip)\b|"
+                          r"\b(?:her|his|my|the|a|their) (hen|stag)s?\b(?! (?:house|coop|night))")  # "doing her hen in galway"
 _ANOTHER_IN_RE = re.compile(r"\b(?:stick|put|pop|chuck|throw|bung) another(?: one| pair)? in\b")  # "stick another one in for me"
 _SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:one |pair )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
                             rf"{_ANOTHER_IN_RE.pattern}|"
@@ -933,6 +934,9 @@ _SIZE_ELSE_RE = re.compile(rf",? (?:or|otherwise|else) (?:an? |size |in )?({sx.L
                            r"you (?:dont|do not) have|you havent got|(?:its|it is|thats) (?:sold out|not in stock|out)|not)\b"
                            rf"(?: (?:an? |any )?(?:{sx.LETTER_SIZE_ALT}|\d{{1,2}}))?")
 _WOMENSWEAR_RE = re.compile(rf"\b(?:{'|'.join(WOMENSWEAR_WORDS)})\b")
+_BODY_SIZE_RE = re.compile(r"\b(?:feet|foot|hands|head|wrists?) (?:are|is) (?:\w+ )?(?:small|big|large|tiny|wide|narrow)\b")
+_ONE_OF_KIND_OUT_RE = re.compile(r"\b(?:take|remove|drop|knock) (?:one|1) of (?:the|my|his|her|those|these) "
+                                 r"(?:\w+ )?\w+ (?:out|off)\b|\b(?:remove|drop) (?:one|1) of (?:the|my) (?:\w+ )?\w+\b")
 _BRAND_JOINED_RE = re.compile(r"\b([a-z]{2,}) (?:or|and) _(?=\s|$)|(?<!\S)_ (?:or|and) ([a-z]{2,})\b")
 _OTHER_BRAND_RE = re.compile(r"\b(?:the )?other (?:brand|make|label|one of the two brands)\b")
 
@@ -1179,7 +1183,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
             TYPE_WORDS[m.group(0)] == shown[0].name and _PUT_ASIDE_RE.match(said, m.end())
             for m in _TYPE_WORD_RE.finditer(said)):
         types.remove(shown[0])  # "scarf too warm for here. socks got?": the kind on screen is the one put aside
-    if not types and _TRADITIONAL_RE.search(said) and not state.filters.category:
+    if not types and (_TRADITIONAL_RE.search(said) or (_CEREMONY_RE.search(said) and _AN_OUTFIT_RE.search(said))) and (
+            not state.filters.category):
         types = [PRODUCT_TYPES["ethnic wear"]]  # "something sparkly and traditional for Eid"
     elif not types and _RUNS_COLD_RE.search(said) and not state.filters.category:
         types = [PRODUCT_TYPES["warm layer"]]  # "i run really cold and the aircon at work is brutal"
@@ -1246,8 +1251,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["gender"] = "women"  # "a short kurti to wear with jeans": only women's are called so
     if values["gender"] is None and state.filters.gender is None and _MENSWEAR_RE.search(text) and not _KIDS_RE.search(text):
         values["gender"] = "men"
-    if values["gender"] is None and state.filters.gender is None and (party := _HEN_STAG_RE.search(text)):
-        values["gender"] = "women" if party.group(1) in ("hen", "bachelorette") else "men"  # who goes to one
+    if (values["gender"] in (None, *KID_GENDERS) and state.filters.gender in (None, *ADULT_OF.values())
+            and (party := _HEN_STAG_RE.search(text))):  # who goes to one ("the girls want matching tops" on a hen do)
+        values["gender"] = "women" if (party.group(1) or party.group(2)) in ("hen", "bachelorette") else "men"
     me_now, for_me = _ME_NOW_RE.search(text) is not None, meaning.FOR_MYSELF_RE.search(text) is not None
     if values["gender"] is None and (_KIDS_RE.search(text) or meaning.youth_team(text)):
         values["age_group"] = "kids"  # "kids' t-shirts", "something for the children"
@@ -1505,8 +1511,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.goodbye, 0.6  # "ok cheers mate" with nothing to say yes to
     if YES.search(text):
         return Intent.confirm, 0.7
-    if NO.search(text):
-        return Intent.decline, 0.7
+    if NO.search(text) and not (state.pending is None and state.shown and _SHOW_INSTEAD_RE.search(text) and slots.reference):
+        return Intent.decline, 0.7  # not "no the uh actually show me the brown ones": a pick from the list
     if slots.reference and state.shown:
         if state.last_intent == Intent.add_to_cart.value and _BARE_PICK_RE.fullmatch(text):
             return Intent.add_to_cart, 0.7  # "the third ones", after "the first one in small, and earrings"
@@ -1565,6 +1571,9 @@ _COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy|chap|bloke|fella|fellow|ma
                            r"team|accounts|finance|department|marketing|sales|it|admin|reception)\b)")
 _MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})  # unlike things under one name
 _FORMAL_RE = re.compile(r"(?<!too )(?<!less )(?<!not )(?<!so )(?<!bit )\bformal\b")
+# "my best friend's mehndi is in two weeks … i need an outfit": what is worn to it
+_CEREMONY_RE = re.compile(r"\b(?:sangeet|mehndi|mehendi|haldi|shaadi|nikah|walima|baraat|puja|pooja|navratri|garba)\b")
+_AN_OUTFIT_RE = re.compile(r"\b(?:an? |some |the )?(?:outfits?|something to wear|what (?:should|do|can) i wear)\b")
 _TRADITIONAL_RE = re.compile(r"\b(?:something|anything|an? \w+) (?:\w+ (?:and|but|yet) )?(?:traditional|ethnic|indian|desi)\b|"
                              # "an eid outfit for my granddaughter": what is worn to an Indian festival or wedding do
                              r"\b(?:diwali|deepavali|eid|puja|pooja|navratri|garba|holi|onam|pongal|rakhi|raksha bandhan|"
@@ -1878,6 +1887,7 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     repeats the first part's cart action."""
     prepared = _expand_terse(meaning.whose_turn(meaning.restart(_strip_fillers(
         _AM_RE.sub(r"\1 it", _EM_RE.sub("them", _ELSEWHERE_RE.sub(" ", prepare(text))))))))
+    prepared = _BODY_SIZE_RE.sub("_", prepared)  # "his feet are small, he wears a six": the six is the size
     if (state.offset > 0 or state.earlier) and (_BACK_RE.fullmatch(prepared) or _back_with_a_reason(prepared, state, vocab)):
         return Understanding(intent=Intent.more_results, slots=Slots(page="back"), confidence=0.9)
     if state.last_line is not None and state.pending is None and (count := _BARE_COUNT_RE.fullmatch(prepared)):
@@ -1900,10 +1910,14 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
             reference=f"ordinal:{state.shown.index(shown) + 1}" if shown is not None else None, size=line.size))
     parts = meaning.split_requests(prepared)
     whole = _understand_one(prepared, state, vocab)
-    if (whole.intent == Intent.add_to_cart and whole.slots.reference in (None, "focus") and not state.shown
-            and state.focus_id is None and _names_product(whole)):
+    if whole.intent == Intent.add_to_cart and not state.shown and state.focus_id is None and _names_product(whole):
         # "i want to get her some earrings" with nothing on screen: a kind to find, not one to add
         whole = whole.model_copy(update={"intent": Intent.search, "slots": whole.slots.model_copy(update={"reference": None})})
+    if state.cart.item_count > 1 and (one_out := _ONE_OF_KIND_OUT_RE.search(prepared)) and (
+            kinds := meaning.extract_types(one_out.group(0))[0]):
+        # "take one of the shirts out, i'll buy the second one after payday": one fewer on the line of that kind
+        return Understanding(intent=Intent.update_cart, confidence=0.8,
+                             slots=Slots(product_type=kinds[0].name, quantity_change=-1))
     if _OTHER_BRAND_RE.search(prepared) and (other := _other_brand(state)) is not None:
         # "aurelia or global desi" … "just the global desi ones" … "meh, the other brand"
         named = vocab.find_brand(normalise_text(other), ruled_out_at=0)

@@ -371,6 +371,10 @@ _WEAR_RE = re.compile(  # "she's a seven" is a size, "she's seven" an age; "i'm 
 MAX_BARE_SIZE = 12  # "i'm seven" (UK shoe) is a size; "i'm forty one" is an age, whatever the garment
 
 
+_PLURAL_SIZES = ("fours", "fives", "sixes", "sevens", "eights", "nines", "tens", "elevens", "twelves")
+_SIZES_PLURAL_RE = re.compile(rf"\b(?:the|any|in) ({'|'.join(_PLURAL_SIZES)})\b")
+
+
 def extract_size(text: str) -> tuple[str | None, str]:
     for regex in (_WAIST_LENGTH_RE,):
         m = regex.search(text)
@@ -383,6 +387,9 @@ def extract_size(text: str) -> tuple[str | None, str]:
     m = _SIZE_NUMBER_RE.search(text)
     if m:
         return m.group(1), _blank(text, m)
+    m = _SIZES_PLURAL_RE.search(text)  # "show me the tens then": the pairs in size 10
+    if m:
+        return str(_PLURAL_SIZES.index(m.group(1)) + 4), _blank(text, m)
     m = _SIZE_HOMOPHONE_RE.search(text)
     if m:
         return _SIZE_HOMOPHONES[m.group(1)], _blank(text, m)
