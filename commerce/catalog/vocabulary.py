@@ -147,8 +147,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("sling bag", "bags", "sling,crossbody,cross-body", "sling bag,sling,crossbody bag,cross body bag,messenger bag"),
     _t("backpack", "bags", "backpack,rucksack", "backpack,back pack,rucksack,school bag,college bag"),
     _t("laptop bag", "bags", "laptop,backpack,messenger",
-       "laptop bag,laptop case,laptop sleeve,bag for my laptop,fits my laptop,fit my laptop,fits a laptop,"
-       "big enough for a laptop,big enough for my laptop"),
+       "laptop bag,laptop case,laptop sleeve,bag for my laptop,fits my laptop,fit my laptop,fits a laptop"),
     _t("duffel bag", "bags", "duffel,duffle", "duffel bag,duffle bag,duffel,duffle,gym bag,holdall,weekender,weekend bag"),
     _t("travel pouch", "bags", "pouch,toiletry", "travel pouch,pouch,toiletry bag,wash bag,washbag,toiletry pouch"),
     _t("wallet", "bags", "wallet", "wallet,billfold,card holder"),
@@ -171,7 +170,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("jewellery", "jewellery", "", "jewellery,jewelry"),
     _t("belt", "accessories", "belt", "belt"),
     _t("scarf", "accessories", "scarf,shawl,stole,muffler", "scarf,scarves,shawl,stole,muffler,wrap"),
-    _t("sunglasses", "accessories", "sunglass,aviator,wayfarer", "sunglasses,sunglass,shades,sunnies,glasses,aviators,wayfarers"),
+    _t("sunglasses", "accessories", "sunglass", "sunglasses,sunglass,shades,sunnies,glasses"),
     _t("baseball cap", "accessories", "baseball", "baseball cap,ball cap"),
     _t("cap", "accessories", "cap,hat,beanie", "cap,hat"),
     _t("beanie", "accessories", "beanie", "beanie,beany,toque,tuque,woolly hat,bobble hat,knit hat,knitted hat,winter hat"),

@@ -1623,7 +1623,7 @@ def test_bodies_plural_sizes_and_things_a_shopper_has_or_takes_along(vocab: Voca
     assert understand("pop it in, i'll pay after work", carted, vocab).intent == Intent.add_to_cart
     asked = carted.model_copy(update={"pending": PendingConfirmation(kind="checkout", total_cents=9000, item_count=3)})
     assert understand("aye go ahead", asked, vocab).intent == Intent.confirm
-    assert said("shades, aviators ideally").name_prefer == "aviator"
+    assert said("shades, aviators ideally").style == "aviator"
     squares = said("a tie, maybe red, or no wait, the shirt's white, navy then")
     assert (squares.product_type, squares.colour) == ("tie", "navy")
     assert said("i'm bringing my girlfriend to a gig, i need a jacket").gender == "men"  # she comes along: he shops

@@ -48,11 +48,11 @@ OWN_SETS = {
     "dev_everyday_e.json": 127,  # 131/143
     "dev_everyday_f.json": 120,  # 124/132
     "dev_everyday_g.json": 120,  # 124/145
-    "dev_everyday_h.json": 125,  # 129/142
+    "dev_everyday_h.json": 127,  # 131/142
     "dev_everyday_i.json": 120,  # 124/135
-    "dev_everyday_j.json": 116,  # 120/135
+    "dev_everyday_j.json": 118,  # 122/135
     "dev_everyday_k.json": 102,  # 106/120
-    "dev_everyday_l.json": 126,  # 130/142
+    "dev_everyday_l.json": 127,  # 131/142
     "dev_everyday_m.json": 127,  # 131/150
     "dev_everyday_n.json": 139,  # 143/150
     "dev_everyday_o.json": 127,  # 131/150
@@ -64,16 +64,16 @@ OWN_SETS = {
     "dev_everyday_u.json": 150,  # 154/163
     "dev_everyday_v.json": 145,  # 149/152
     "dev_everyday_w.json": 141,  # 145/154
-    "dev_everyday_x.json": 140,  # 144/162
+    "dev_everyday_x.json": 141,  # 145/162
     "dev_everyday_y.json": 143,  # 147/157
     "dev_everyday_z.json": 159,  # 163/177
     "dev_everyday_aa.json": 147,  # 151/159
     "dev_everyday_ab.json": 149,  # 153/167
-    "dev_everyday_ac.json": 146,  # 150/164
-    "dev_everyday_ad.json": 153,  # 157/183
-    "dev_everyday_ae.json": 154,  # 158/167
-    "dev_everyday_af.json": 149,  # 153/165
-    "dev_everyday_ag.json": 147,  # 151/155
+    "dev_everyday_ac.json": 147,  # 151/164
+    "dev_everyday_ad.json": 156,  # 160/183
+    "dev_everyday_ae.json": 156,  # 160/167
+    "dev_everyday_af.json": 150,  # 154/165
+    "dev_everyday_ag.json": 148,  # 152/155
     "dev_everyday_ah.json": 134,  # 138/149
     "dev_everyday_ai.json": 145,  # 149/153
     "dev_everyday_aj.json": 155,  # 159/161
@@ -83,26 +83,34 @@ OWN_SETS = {
     "dev_everyday_an.json": 134,  # 138/168
     "dev_everyday_ao.json": 154,  # 158/167
     "dev_everyday_ap.json": 147,  # 151/168
-    "dev_everyday_aq.json": 144,  # 148/162
+    "dev_everyday_aq.json": 150,  # 154/162
     "dev_everyday_ar.json": 150,  # 154/158
-    "dev_everyday_as.json": 149,  # 153/167
+    "dev_everyday_as.json": 154,  # 158/167
     "dev_everyday_at.json": 150,  # 154/164
-    "dev_everyday_au.json": 127,  # 131/155
+    "dev_everyday_au.json": 128,  # 132/155
     "dev_everyday_av.json": 156,  # 160/171
     "dev_everyday_aw.json": 161,  # 165/166
     "dev_everyday_ax.json": 150,  # 154/170
-    "dev_everyday_ay.json": 139,  # 143/165
+    "dev_everyday_ay.json": 140,  # 144/165
     "dev_everyday_az.json": 153,  # 157/167
     "dev_everyday_ba.json": 155,  # 159/163
-    "dev_everyday_bb.json": 156,  # 160/170
+    "dev_everyday_bb.json": 157,  # 161/170
     "dev_everyday_bc.json": 144,  # 148/157
     "dev_everyday_bd.json": 157,  # 161/168
+    "dev_everyday_be.json": 156,  # 160/162
+    "dev_everyday_bf.json": 155,  # 159/170
+    "dev_everyday_bg.json": 161,  # 165/170
+    "dev_everyday_bh.json": 163,  # 167/170
+    "dev_everyday_bi.json": 138,  # 142/170
+    "dev_everyday_bj.json": 139,  # 143/158
+    "dev_everyday_bk.json": 158,  # 162/165
+    "dev_everyday_bl.json": 146,  # 150/170
     "dev_budget_cart.json": 93,  # 97/124
     "dev_corrections.json": 99,  # 103/108
     "dev_events.json": 108,  # 112/122
     "dev_gifts_occasions.json": 108,  # 112/125
-    "dev_mixed.json": 121,  # 125/135
-    "heldout_everyday.json": 123,  # 127/145
+    "dev_mixed.json": 122,  # 126/135
+    "heldout_everyday.json": 131,  # 135/145
     "heldout_everyday_2.json": 116,  # 120/139
     "heldout_everyday_3.json": 107,  # 111/136
     "heldout_families.json": 100,  # 104/109
