@@ -1191,7 +1191,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     elif not types and _GYM_RE.search(said) and not state.filters.category:
         types = [PRODUCT_TYPES["activewear"]]  # "i just joined a gym and have nothing to wear for it"
     elif not types and _WHAT_TO_WEAR_RE.search(said) and not state.filters.category and sx.extract_occasion(said)[0] in (
-            None, "party", "office", "casual", "beach"):  # clothes to wear there, not a watch for it
+            None, "party", "office", "casual"):  # clothes to wear there, not a watch for it (a beach has its own)
         types = [PRODUCT_TYPES["outfit"]]  # "a first date on friday, what should i wear"
     category, stems, type_name = meaning.combine_types(meaning.narrowed(said, types), either=either)
     prefer = meaning.spoken_stem(said, types[0]) if len(types) == 1 else None
