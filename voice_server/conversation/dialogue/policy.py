@@ -151,10 +151,10 @@ Handler = Callable[["DialogueEngine", _Turn], Awaitable[None]]
 def _remember_kind_owners(state: DialogueState, steps: list[Understanding]) -> None:
     """Kinds asked for several people in one breath ("a kurta for my husband and a saree for my mum"),
     each with its department, for the turn that takes one of them up later ("kurta first")."""
-    owned = {s.slots.product_type: s.slots.gender for s in steps
+    owned: dict[str, str] = {s.slots.product_type: s.slots.gender for s in steps
              if s.intent == Intent.search and s.slots.product_type and s.slots.gender}
     if len(owned) > 1 and len(set(owned.values())) > 1:
-        state.kind_owners = {kind: gender for kind, gender in owned.items() if gender}
+        state.kind_owners = owned
 
 
 def _owner_of_kind(state: DialogueState, step: Understanding) -> Understanding:
