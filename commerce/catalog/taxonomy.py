@@ -47,8 +47,8 @@ _NAME_RULES: tuple[tuple[str | None, tuple[str, ...]], ...] = (
     ("sweaters", ("sweater", "sweatshirt", "hoodie", "cardigan", "pullover", "jumper")),
     ("shirts", ("shirt",)),
     ("jeans", ("jeans", "jeggings")),
+    ("shorts", ("shorts", "bermuda")),  # before trousers: "cargo shorts" are shorts
     ("trousers", ("trouser", "chinos", "palazzo", "pants", "culottes", "capris", "cargo", "salwar")),
-    ("shorts", ("shorts", "bermuda")),
     ("skirts", ("skirt",)),
     ("tops", ("top", "blouse", "tank", "crop", "tee", "bodysuit", "kaftan", "camisole")),
     ("accessories", ("belt", "cap", "hat", "scarf", "stole", "muffler", "sunglasses", "tie", "pocket square",

@@ -46,14 +46,20 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("kaftan", None, "kaftan", "kaftan,caftan"),  # sold as tops and as cover-up dresses
     _t("hoodie", "sweaters", "hood,sweatshirt", "hoodie,hoody,hooded sweatshirt,sweatshirt"),
     # a sweater is knitted: not the sweatshirts and hoodies sold in the same department
-    _t("sweater", "sweaters", "", "sweater,jumper,pullover,knit,knitwear,woolly"),
+    _t("sweater", "sweaters", "", "sweater,jumper,pullover,knit,woolly"),
+    # "a knitted sweater", "proper knitted jumpers": knitted, never the sweatshirts sold beside them
+    _t("knitted sweater", "sweaters", "sweater,cardigan,jumper",
+       "knitted sweater,knit sweater,knitted jumper,knit jumper,knitted pullover,knitwear,knits,cable knit"),
     _t("cardigan", "sweaters", "cardigan", "cardigan,cardi"),
     _t("shrug", "jackets", "shrug", "shrug,shrugs,open front shrug"),
     _t("puffer", "jackets", "puffer,padded,quilted,parka",
        "puffer,puffer jacket,puffer coat,puffy jacket,puffa,puffa jacket,puffa coat,padded jacket,quilted jacket,down jacket,puffy one,"
        "padded one,winter jacket,winter coat,warm jacket,warm coat,snow jacket,ski jacket"),
+    # "one that goes past my hips, a longline one": the long cuts, whatever the jacket
+    _t("longline jacket", "jackets", "longline,long-line,trench,overcoat",
+       "longline,longline one,longline jacket,longline coat,long line,long coat,long jacket,trench coat,trench,overcoat"),
     _t("jacket", "jackets", "jacket,coat,parka,puffer,windcheater",
-       "jacket,coat,overcoat,parka,windcheater,windbreaker,anorak"),
+       "jacket,coat,parka,windcheater,windbreaker,anorak"),
     # "something warm for my wife": any warm layer, whatever the department calls it
     _t("warm layer", None, "jacket,coat,puffer,parka,sweater,sweatshirt,hoodie,cardigan,pullover,jumper,shawl,"
        "fleece,thermal,shrug", "warm layer,something warm,warm clothes,warm things,warm stuff,winter wear,winterwear,winter stuff,"
@@ -64,7 +70,9 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
        "something to wear,stuff to wear,things to wear,clothes to wear"),
     # "a friend just had a baby girl, what have you got for babies": the baby clothes, whatever they are
     _t("baby clothes", None, "baby,infant,bodysuit,romper,onesie,sleepsuit",
-       "baby clothes,baby clothing,baby wear,babywear,baby stuff,baby things,baby outfit,babies"),
+       "baby clothes,baby clothing,baby wear,babywear,baby stuff,baby things,baby outfit,babies,onesie,baby onesie,"
+       "baby grow,babygrow,newborn stuff,newborn clothes,newborn things,newborn outfit,newborn wear,baby bodysuit,"
+       "baby romper,baby outfit,romper,sleepsuit"),
     # "native attire", "a traditional outfit": whichever ethnic garment, unless one is named
     _t("ethnic wear", None, "kurta,kurti,lehenga,choli,saree,sari,sherwani,salwar,anarkali,dhoti,sharara,churidar,"
        "ethnic,kaftan", "ethnic wear,traditional wear,traditional outfit,native attire,native wear"),
@@ -102,7 +110,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("maxi skirt", "skirts", "maxi", "maxi skirt,long skirt"),
     _t("midi skirt", "skirts", "midi", "midi skirt"),
     _t("track pants", "activewear", "track,jogger",
-       "track pants,trackpants,track pant,joggers,jogger,sweatpants,jogging bottoms,trackies,tracksuit bottoms"),
+       "track pants,trackpants,track pant,joggers,jogger,sweatpants,jogging bottoms,trackies,tracksuit bottoms,"
+       "jogger pants,jogging pants,pants for jogging,sweat pants,running pants,gym pants,workout pants"),
     _t("leggings", "activewear", "legging,tights", "leggings,legging,tights,yoga pants"),
     _t("tracksuit", "activewear", "tracksuit", "tracksuit"),
     _t("sports bra", "innerwear", "sports bra", "sports bra"),  # the catalog files bras under innerwear
@@ -128,7 +137,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("formal shoes", "shoes", "formal,derby,oxford,brogue,monk,loafer",
        "formal shoes,formal shoe,dress shoes,office shoes,derbys,derby,oxfords,oxford,brogues,brogue"),
     _t("slip-ons", "shoes", "slip-on,slip on,loafer,moccasin,mule,clog,mojari",
-       "slip ons,slip on,slip-ons,slip-on,loafers,loafer,moccasins,moccasin,laceless shoes"),
+       "slip ons,slip on,slip-ons,slip-on,laceless shoes"),
+    _t("loafers", "shoes", "loafer,moccasin", "loafers,loafer,moccasins,moccasin,penny loafers"),  # not slip-on sneakers
     _t("juttis", None, "jutti,juti,mojari", "jutti,juttis,juti,jootis,mojari,mojaris,mojri,khussa,khussas"),
     _t("football boots", "shoes", "football", "football boots,football boot,football shoes,soccer boots,soccer shoes,"
        "soccer cleats,cleats,footy boots"),
@@ -169,10 +179,12 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("mangalsutra", "jewellery", "mangalsutra", "mangalsutra,mangal sutra"),
     _t("jewellery", "jewellery", "", "jewellery,jewelry"),
     _t("belt", "accessories", "belt", "belt"),
-    _t("scarf", "accessories", "scarf,shawl,stole,muffler", "scarf,scarves,shawl,stole,muffler,wrap"),
+    _t("scarf", "accessories", "scarf,shawl,stole,muffler", "scarf,scarves,muffler,wrap"),
+    _t("shawl", "accessories", "shawl,stole,poncho", "shawl,stole,pashmina"),  # worn over the shoulders, not a scarf
     _t("sunglasses", "accessories", "sunglass", "sunglasses,sunglass,shades,sunnies,glasses"),
     _t("baseball cap", "accessories", "baseball", "baseball cap,ball cap"),
-    _t("cap", "accessories", "cap,hat,beanie", "cap,hat"),
+    _t("cap", "accessories", "cap", "cap,flat cap,peaked cap,ascot cap"),
+    _t("hat", "accessories", "cap,hat,beanie", "hat,sun hat,sunhat"),  # the shop sells its hats as caps and beanies
     _t("beanie", "accessories", "beanie", "beanie,beany,toque,tuque,woolly hat,bobble hat,knit hat,knitted hat,winter hat"),
     _t("tie", "accessories", "tie", "tie,necktie,bow tie"),
     _t("dupatta", "accessories", "dupatta", "dupatta,dupattas,chunni,chunri,odhni"),
@@ -223,7 +235,7 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     # "none of that faux leather": the imitation, not leather itself
     "faux leather": ("faux", "vegan leather"), "fake leather": ("faux", "vegan leather"),
     "pu leather": ("faux", "vegan leather"), "vegan leather": ("faux", "vegan leather"),
-    "floral": ("floral", "flower"),
+    "floral": ("floral", "flower"), "flower": ("floral", "flower"), "flowery": ("floral", "flower"),
     "printed": ("print",),
     "print": ("print",),
     "prints": ("print",),
@@ -276,7 +288,7 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "hood": ("hood",),  # "nothing with a hood": a sweatshirt without one will do
     "hooded": ("hood",),
     "sporty": ("sports", "running", "training", "sneaker"),
-    "slim": ("slim",),
+    "slim": ("slim", "skinny"),  # not slim: not slimmer still
     "corduroy": ("corduroy",), "cords": ("corduroy",),
     "slogan": ("slogan", "typograph"),
     "typography": ("typograph",),
@@ -355,7 +367,8 @@ RECIPIENT_GENDER: dict[str, str] = {
 }
 # Words only women's clothes are called: said with no one named, the women's department.
 WOMENSWEAR_WORDS: tuple[str, ...] = ("kurti", "kurtis", "anarkali", "anarkalis", "salwar", "salwar suit", "salwar kameez",
-                                     "blouse", "blouses", "lingerie", "bra", "bras", "nightie", "nighties", "jeggings")
+                                     "blouse", "blouses", "lingerie", "bra", "bras", "nightie", "nighties", "jeggings",
+                                     "dupatta", "dupattas", "palazzo", "palazzos", "sharara", "shararas", "lehenga", "lehengas")
 # ... and only men's: "kurta pyjama for myself" is a man's outfit
 MENSWEAR_WORDS: tuple[str, ...] = ("kurta pyjama", "kurta pyjamas", "kurta pajama", "kurta pajamas", "sherwani", "sherwanis",
                                    "pathani", "pathani suit", "nehru jacket", "nehru jackets", "dhoti", "bandhgala")
@@ -373,7 +386,7 @@ _COLOUR_SPELLINGS = {"gray": "grey", "navy": "navy blue", "violet": "purple", "g
 _IRREGULAR_PLURALS = {"scarf": "scarves", "watch": "watches"}
 
 
-def _type_named_by(stems: list[str] | tuple[str, ...]) -> ProductType | None:
+def type_named_by(stems: list[str] | tuple[str, ...]) -> ProductType | None:
     """The product type whose name stems these are exactly, if any."""
     return next((kind for kind in PRODUCT_TYPES.values() if kind.stems and tuple(stems) == kind.stems), None)
 
@@ -389,7 +402,7 @@ def _plural(kind: ProductType) -> str:
 def type_plural(stems: list[str] | tuple[str, ...]) -> str | None:
     """The spoken plural of the product type whose name stems these are ("jumpsuits", "sports bras"),
     None when they are not exactly one type's."""
-    kind = _type_named_by(stems)
+    kind = type_named_by(stems)
     return _plural(kind) if kind else None
 
 
@@ -411,7 +424,7 @@ def types_phrase(stems: list[str] | tuple[str, ...]) -> str | None:
 def type_singular(stems: list[str] | tuple[str, ...]) -> str | None:
     """One of the product type whose name stems these are ("sports bra", "pair of jeans"), None
     when they are not exactly one type's."""
-    kind = _type_named_by(stems)
+    kind = type_named_by(stems)
     if kind is None:
         return None
     plural_only = kind.name.endswith("s") and not kind.name.endswith("ss")
@@ -436,7 +449,11 @@ def descriptor_stems(word: str) -> tuple[str, ...]:
         return DESCRIPTOR_STEMS[word]
     kind = type_for(word)
     if kind is not None and kind.stems:
-        return kind.stems
+        # "no jhumkas, she likes simple stuff": those earrings, not every earring
+        first, said = kind.stems[0].replace("-", " "), word.replace("-", " ")
+        narrower = tuple(stem for stem in kind.stems[1:]
+                         if stem.replace("-", " ") in said and stem.replace("-", " ") != first and first not in said)
+        return narrower or kind.stems
     return (word.rstrip("s"),) if len(word) > 3 else (word,)
 
 
@@ -458,5 +475,6 @@ __all__ = [
     "descriptor_stems",
     "normalize_colour",
     "type_for",
+    "type_named_by",
     "type_plural",
 ]

@@ -1278,7 +1278,7 @@ def test_kinds_narrowed_in_passing_units_and_sizes_that_do_not_apply(vocab: Voca
     assert understand("takkies for my boy", fresh(), vocab).slots.product_type == "sneakers"
     assert understand("formal shoes, no suede", fresh(), vocab).slots.exclude_words == ["suede", "casual"]
     assert understand("chinos, nothing slim and not corduroy", fresh(), vocab).slots.exclude_words == [
-        "slim", "corduroy"]
+        "slim", "skinny", "corduroy"]  # nothing slimmer than slim either
     assert understand("tops for my niece, not plain, something printed", fresh(), vocab).slots.exclude_words == [
         "solid"]
     shown = [ShownProduct(id=i, name=f"S Women Silver Earrings {i}", brand="S", price_cents=900, category="jewellery",
@@ -1630,3 +1630,39 @@ def test_bodies_plural_sizes_and_things_a_shopper_has_or_takes_along(vocab: Voca
     assert said("my sister's haldi is next month, i need an outfit").product_type == "ethnic wear"
     assert said("it's her hen next month, the girls want matching t-shirts").gender == "women"
     assert said("my husband's office party is black tie, do you sell tuxedos").product_type == "suit"
+
+
+def test_where_the_shopper_is_how_many_is_enough_and_questions_about_the_shop(vocab: Vocabulary) -> None:
+    fresh = DialogueState(conversation_id="t")
+    assert understand("hola, a belt for my husband under 400 pesos", fresh, vocab).slots.currency == "MXN"
+    assert understand("hola, a belt for my husband", fresh, vocab).slots.home_currency == "MXN"
+    in_mexico = fresh.model_copy(update={"home_currency": "MXN"})
+    assert understand("a scarf under 300 pesos", in_mexico, vocab).slots.currency == "MXN"
+    assert understand("a scarf under 300 pesos", fresh, vocab).slots.currency == "PHP"
+    assert understand("a scarf for my wife, we live in lahore, under 900 rupees", fresh, vocab).slots.currency == "PKR"
+    shown = [ShownProduct(id=i, name=f"Shirt {i}", brand="B", price_cents=1000, category="shirts") for i in (1, 2, 3)]
+    listed = DialogueState(conversation_id="t", shown=shown, filters=SearchFilters(category="shirts", colour="blue"))
+    other = understand("out of interest, which other colours do you have", listed, vocab)
+    assert (other.intent, other.slots.clear, other.slots.exclude_colours) == (Intent.refine, ["colour"], ["blue"])
+    both = understand("the second one in small and large", listed, vocab)
+    assert [(u.slots.reference, u.slots.size) for u in (both, *both.then)] == [("ordinal:2", "S"), ("ordinal:2", "L")]
+    added = listed.model_copy(update={"last_line": LineRef(product_id=2, size="M", quantity=4),
+                                      "cart": CartSummary(item_count=4, total_cents=4000, product_ids=[2])})
+    enough = understand("ok three is plenty", added, vocab)
+    assert (enough.intent, enough.slots.quantity) == (Intent.update_cart, 3)
+    assert understand("remind me what size we went for", added, vocab).intent == Intent.view_cart
+    for said, topic in (("what's the difference between skinny fit and straight fit", "fits"),
+                        ("will there be customs charges in norway", "customs")):
+        asked = understand(said, listed, vocab)
+        assert (asked.intent, asked.slots.topic) == (Intent.out_of_scope, topic), said
+    assert understand("heavy duty work boots", fresh, vocab).slots.topic is None
+    assert understand("my cousin just had a baby boy, anything cute", fresh, vocab).slots.gender == "boys"
+    assert understand("swim shorts for the pool", fresh, vocab).intent == Intent.out_of_scope
+    assert understand("and for me a kurta set with palazzos", fresh, vocab).slots.gender == "women"
+    paying = added.model_copy(update={"focus_id": 2})
+    assert understand("lovely, so now please order it", paying, vocab).intent == Intent.checkout
+    rejected = understand("hmm not that one, he'd never wear it, show me what else you've got",
+                          listed.model_copy(update={"focus_id": 1}), vocab)
+    assert (rejected.intent, rejected.slots.reference) == (Intent.more_results, None)
+    both = understand("i'll have the third one. and for my dad, he'd like a belt as well", listed, vocab)
+    assert (both.intent, [u.slots.product_type for u in both.then]) == (Intent.add_to_cart, ["belt"])

@@ -122,7 +122,7 @@ async def test_size_question_lists_only_stocked_sizes(engine_factory: Factory) -
 async def test_relaxed_search_says_what_was_dropped(engine_factory: Factory) -> None:
     results, state = await talk(engine_factory(), "purple leather sarees under 5 dollars")
     reply = results[0].reply_text
-    assert reply.startswith("I couldn't find purple leather sarees under 5 dollars, but here are")
+    assert reply.startswith("Sorry, I couldn't find purple leather sarees under 5 dollars, but here are")
     assert state.filters.material is None
 
 
@@ -612,7 +612,7 @@ async def test_a_pick_past_the_list_a_typed_size_letter_and_cart_lines_named_by_
 async def test_a_kind_the_shop_lacks_is_answered_with_its_category(engine_factory: Factory) -> None:
     [result], _ = await talk(engine_factory(), "a waterproof jacket for women")
     assert result.products and all(p.category == "jackets" and p.gender == "women" for p in result.products)
-    assert result.reply_text.startswith("I couldn't find women's raincoats, but here are women's jackets")
+    assert result.reply_text.startswith("Sorry, I couldn't find women's raincoats, but here are women's jackets")
     [none], _ = await talk(engine_factory(), "sports bras for men")  # no stand-in from a mixed category
     assert not none.products
 
@@ -628,3 +628,17 @@ async def test_kinds_asked_for_two_people_keep_their_department_and_the_next_tur
     assert results[1].products and all(p.gender == "men" for p in results[1].products)
     results, _ = await talk(engine_factory(), "flip flops for me and my husband", "his first")
     assert results[1].products and all(p.gender == "men" for p in results[1].products)
+
+
+async def test_a_line_taken_out_before_the_yes_is_quoted_again(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    shop = engine.shop
+    assert isinstance(shop, MemoryShop)
+    results, state = await talk(engine, "belts for men", "add the first one", "wallets for men", "add the first one",
+                                "checkout", "hang on, before you order it take the wallet out")
+    trimmed = results[-1]
+    assert "Removed" in trimmed.reply_text and trimmed.reply_text.endswith("Shall I place the order?")
+    assert state.pending is not None and state.pending.kind == "checkout" and state.pending.item_count == 1
+    assert "place_order" not in shop.calls
+    await engine.handle(state, "yes go on")
+    assert shop.calls.count("place_order") == 1

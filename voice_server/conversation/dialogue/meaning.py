@@ -35,8 +35,8 @@ def _alternation(words: list[str] | tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
-_COLOUR_ALT = _alternation(list(COLOUR_SYNONYMS))
-_COLOUR_RE = re.compile(rf"\b(?:dark |light |pale |bright |deep )?({_COLOUR_ALT})s?\b"  # "reds and maroons"
+COLOUR_ALT = _alternation(list(COLOUR_SYNONYMS))
+_COLOUR_RE = re.compile(rf"\b(?:dark |light |pale |bright |deep )?({COLOUR_ALT})s?\b"  # "reds and maroons"
                         r"(?<!spilling wine)(?<!spill wine)(?<!glass of wine)(?<!drink wine)(?<!drinking wine)")
 TYPE_ALT = _alternation(list(TYPE_WORDS))
 _RECIPIENT_ALT = _alternation(list(RECIPIENT_GENDER))
@@ -50,7 +50,8 @@ _SPOKEN_COLOUR = {"gray": "grey", "golden": "gold", "navy blue": "navy", "offwhi
 # "nothing from puma", "not a hoodie", "nothing with a heel").
 _NEG_CUE = (
     r"(?:nothing|not|no|none|never|without|avoid|except|anything but|any colou?r but|any brand but|"
-    r"other than|apart from|but not|dont want|do not want|dont like|do not like|rather not|not a fan of|less of|fewer|"
+    rf"non(?= (?:{COLOUR_ALT})\b)|"  # "the non pink ones"
+    r"other than|apart from|but not|(?:dont|do not) (?:show|give|send|offer) (?:me|us)|dont want|do not want|dont like|do not like|rather not|not a fan of|less of|fewer|"
     r"less(?= (?:flashy|showy|sparkly|shiny|blingy|glittery|loud|garish)\b)|"
     r"no more|hate|hates|hated|cant stand|cannot stand|(?:cant|cannot) be (?:doing|dealing|bothered) with|loathes?|skip|minus|arent|isnt|that arent|that isnt|not in|nothing in|none in|no (?:more )?of the|"
     r"(?:bored|sick|tired) of|fed up (?:of|with)|had enough of|(?:cant|cannot|can not|could never) (?:walk|run|move) in|"
@@ -61,9 +62,12 @@ _NOT_EXCLUSION = re.compile(
     r"rush|need|idea|much|many|feeling it|bad|quite|one(?! of| with)|wait|sorry|please|more than|too pricey|"
     r"too expensive|so expensive|too much)\b|\bnothing (?:else|more|for now|over|above|more than)\b|"
     r"\b(?:got|have|bought|planned|sorted|organised|organized|done|own|wear) nothing\b|"  # "i've got nothing um earrings"
-    r"\bno (?=the \w+ (?:one|ones|pair|pairs)\b)|"  # "no, the red pair": a correction, the red one wanted
+    r"\bno (?=the \w+ (?:one|ones|pair|pairs)\b)|"
+    r"\bno (?=(?:the |that |those )?\w+ (?:was|were|is|are|looked|seemed) (?:\w+ )?(?:better|nicer|best|fine|good)\b)|"  # "no, the red pair": a correction, the red one wanted
     rf"\b(?:hes|shes|im|he is|she is|i am|theyre|they are) not an? (?=(?:{TYPE_ALT})\b)|"  # "he's not a golfer"
-    r"\bdont (?:mind|add|worry|know|need|put|buy|want (?:it|that|this|to))\b|\bnever mind\b"
+    r"\bdont (?:mind|add|worry|know|need|put|buy|want (?:it|that|this|to))\b|\bnever mind\b|"
+    # "she like simple, not too big. gold colour": a size said of the thing, not a colour ruled out
+    r"\bnot (?:too |very |so )?(?:big|small|large|heavy|bulky)\b"
 )
 # the longer cues first, so "not a fan of puma" is not read as "not" + "a fan of puma"
 # "these are a bit sporty": what is wrong with the products shown
@@ -105,7 +109,7 @@ def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
     lead = re.match(_FILLER, rest)
     skip = lead.end() if lead else 0
     tail = rest[skip:]
-    if m := re.match(rf"(?:dark |light |pale |bright |deep )?({_COLOUR_ALT})\b(?: colou?r(?:ed)?)?", tail):
+    if m := re.match(rf"(?:dark |light |pale |bright |deep )?({COLOUR_ALT})\b(?: colou?r(?:ed)?)?", tail):
         found.colours.append(_spoken_colour(m.group(1)))
     elif m := re.match(rf"{_BRIGHT}\b(?: colou?rs?)?", tail):
         found.shade = "muted"
@@ -157,30 +161,30 @@ _NOT_A_SHAPE = frozenset({"same", "other", "these", "those", "cheap", "cheaper",
 
 # a colour the one shopped for already has plenty of: "he's got about a hundred blue ones"
 _OWNED_COLOUR_RE = re.compile(rf"\b(?:(?:he|she|i|we|they)(?:s|ve| has| have)?|already) (?:already )?(?:got|has|have|owns?) "
-                              rf"(?:\w+ ){{0,4}}?({_COLOUR_ALT}) ones\b|"
+                              rf"(?:\w+ ){{0,4}}?({COLOUR_ALT}) ones\b|"
                               # "i've got heaps of black, show me other colours": plenty of that colour already
                               rf"\b(?:(?:he|she|i|we|they)(?:s|ve| has| have)?|already) (?:already )?(?:got|has|have|owns?) "
-                              rf"(?:heaps|loads|lots|plenty|tons|a lot|enough|too much|so much) of ({_COLOUR_ALT})\b")
+                              rf"(?:heaps|loads|lots|plenty|tons|a lot|enough|too much|so much) of ({COLOUR_ALT})\b")
 # what someone's whole wardrobe already is: "all my clothes are grey and black", "everything he owns is navy"
 _ALL_OWNED_RE = re.compile(
     rf"\b(?:all (?:of )?(?:my|his|her|their) (?:clothes|stuff|things|wardrobe)|everything (?:i|he|she|they) (?:own|owns|wear|wears|have|has)|"
     rf"(?:my|his|her|their) (?:whole |entire )?(?:wardrobe|closet)) (?:is|are|s)(?: all| just| only| mostly| basically| literally)* "
-    rf"(?:{_COLOUR_ALT})(?:(?:,| and| or|, and) (?:{_COLOUR_ALT}))*\b")
+    rf"(?:{COLOUR_ALT})(?:(?:,| and| or|, and) (?:{COLOUR_ALT}))*\b")
 _WANTS_CHANGE_RE = re.compile(r"\b(?:need|want|wants|needs|after|like) (?:some |a bit of |a little |more )?colou?r\b|"
                               r"\bsomething (?:different|else|brighter|new)\b|\b(?:bored|sick|tired) of\b|\bfuneral\b|\bchange\b")
 # a colour ruled out by what follows it: "yellow never suits me", "black isn't her colour"
-_COLOUR_NOT_RE = re.compile(rf"\b({_COLOUR_ALT}) (?:never|doesnt|does not|dont|do not|wont|isnt|is not|s not|just doesnt) "
+_COLOUR_NOT_RE = re.compile(rf"\b({COLOUR_ALT}) (?:never|doesnt|does not|dont|do not|wont|isnt|is not|s not|just doesnt) "
                             r"(?:really |ever |quite )?(?:suits?|work|works|look good|looks good|go|goes|flatter|"
                             r"my colou?r|her colou?r|his colou?r)\b(?: (?:on )?(?:me|her|him))?|"
                             # "red washes me out", "black's too harsh with his suit"
-                            rf"\b({_COLOUR_ALT}) (?:just |really |always )?(?:washes|wash) (?:me|her|him) out\b|"
-                            rf"\balready (?:got|have|has|own|owns) (?:a |an |one in |some |the |a pair in )?({_COLOUR_ALT})\b|"
-                            rf"\b({_COLOUR_ALT})(?: ones?)? (?:gets?|shows?) (?:so |too |really )?(?:dirty|grubby|mucky|stained|(?:the |every )?(?:dirt|stains?|marks?))\b|"
-                            rf"\b({_COLOUR_ALT})(?:s| is| s)? (?:way |a bit |bit |just )?too (?:harsh|loud|bright|dark|dull|much|flashy|boring)\b|"
+                            rf"\b({COLOUR_ALT}) (?:just |really |always )?(?:washes|wash) (?:me|her|him) out\b|"
+                            rf"\balready (?:got|have|has|own|owns) (?:a |an |one in |some |the |a pair in )?({COLOUR_ALT})\b|"
+                            rf"\b({COLOUR_ALT})(?: ones?)? (?:gets?|shows?) (?:so |too |really )?(?:dirty|grubby|mucky|stained|(?:the |every )?(?:dirt|stains?|marks?))\b|"
+                            rf"\b({COLOUR_ALT})(?:s| is| s)? (?:way |a bit |bit |just )?too (?:harsh|loud|bright|dark|dull|much|flashy|boring)\b|"
                             # "pink she doesn't like", "black he won't wear": the colour said first
-                            rf"(?:^\s*|\b(?:and|but|so|oh|well|also|just|um)\s)({_COLOUR_ALT}) (?:she|he|i|they|we) (?:doesnt|does not|dont|do not|wont|will not|"
+                            rf"(?:^\s*|\b(?:and|but|so|oh|well|also|just|um)\s)({COLOUR_ALT}) (?:she|he|i|they|we) (?:doesnt|does not|dont|do not|wont|will not|"
                             r"never|cant stand|hates?)"
-                            rf"(?!(?: really| ever)?(?: \w+)? (?:any |anything |the )?(?:{_COLOUR_ALT})\b)"  # not "gold, she doesn't wear silver"
+                            rf"(?!(?: really| ever)?(?: \w+)? (?:any |anything |the )?(?:{COLOUR_ALT})\b)"  # not "gold, she doesn't wear silver"
                             r" (?:really |ever )?(?:like|likes|wear|wears|want|wants|do|does)?\b")
 
 
@@ -236,7 +240,9 @@ def _verb_dresses(text: str, m: re.Match[str]) -> bool:
 
 
 # a saree's blouse fabric, a breast pump, "hoping the bag turns up": no garment or bag to look for
-_NOT_A_GARMENT_RE = re.compile(r"\bup top\b|\btop gun\b|\b(?:whole |big )?(?:bag|box|pile|load|stack)s? (?:full )?of\b|\b(?:in|on|off) the chain\b|\bbike chain\b|\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bdress sizes?\b|\bsleeping bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
+_NOT_A_GARMENT_RE = re.compile(r"\b(?:one |1 )?(?:for|in) (?:the|my|his|her) (?:gym|work|school|travel|overnight|weekend) bag\b|"
+                               # "make it two, one for the gym bag": where it goes, not a bag asked for
+                               r"\bup top\b|\btop gun\b|\b(?:whole |big )?(?:bag|box|pile|load|stack)s? (?:full )?of\b|\b(?:in|on|off) the chain\b|\bbike chain\b|\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bdress sizes?\b|\bsleeping bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
                                r"\b(?:the|my|our) (?:bag|suitcase|luggage|backpack)s? "
                                r"(?:might |may |will |should |could |still |finally )*(?:turns? up|arrives?|shows? up|"
                                r"comes? back|gets? here|got lost|was lost|went missing)\b|"
@@ -249,22 +255,25 @@ _NOT_A_GARMENT_RE = re.compile(r"\bup top\b|\btop gun\b|\b(?:whole |big )?(?:bag
                                r"nicely|casual|casually|better|older|younger|myself|himself|herself|him|her|them)\b")
 # "something less formal, like what i'd wear with chinos": the garment worn with it is not asked for
 _WORN_WITH_RE = re.compile(
-    rf"\b(?:wear|wearing|worn|go|goes|going|pair|team|match|throw|chuck|layer|pop|put)(?:\s+(?:it|them|this|that|on|_))?\s+"
+    rf"\b(?:wear|wearing|worn|go|goes|going|pair|team|match|throw|chuck|layer|pop|put|add)(?:\s+(?:it|them|this|that|on|_))?"
+    rf"(?:\s+in)?\s+"  # "put it in with the jumper": the line already in the cart
     rf"(?:with|under|over|on top of) "
     rf"(?:my |his |her |the |a |an |some |your |their )?(?!(?:it|them|this|that|these|those) )(?:\w+ )??({TYPE_ALT})\b"
     # "i'm a large in shirts": the size they wear in that kind, not a request for it
     rf"|\b(?:im|i am|hes|shes|he is|she is|i wear|i take|he wears|she wears|he takes|she takes) (?:an? |size )?"
     rf"(?:[a-z0-9]+ ){{1,4}}?in (?:most |all |his |her |my )?({TYPE_ALT})\b"
     # "black's too harsh with his suit": a garment of theirs, worn with what is asked for
-    rf"|\b(?:with|against) (?:my|his|her|their) "
+    rf"|\b(?:with|against|under|beneath|underneath|inside) (?:my|his|her|their) "
     rf"(?:\w+ )??({TYPE_ALT})\b"
+    # "he can do an eleven with thick socks": worn to make a size fit
+    r"|\bwith (?:thick|thicker|thin|warm|woolly|wool|heavy|extra|two pairs of|double) (socks)\b"
 )  # not "sandals to go with it, flat ones": the garment after "with it" is the one asked for
 
 
 _OWNED_RE = re.compile(rf"(?:\b(?:his|her|my|their|our|your) |(?<!\S)_\s+)(?:\w+ )?(?:{TYPE_ALT}) "
-                       rf"(?:are|is|was|were|s) (?:already |all |mostly |like |kind of |sort of )?(?:{_COLOUR_ALT})\b|"
+                       rf"(?:are|is|was|were|s) (?:already |all |mostly |like |kind of |sort of )?(?:{COLOUR_ALT})\b|"
                        rf"\b(?:he|she|they|i) (?:always|usually|mostly|normally|often) (?:wears?|has) (?:\w+ )?"
-                       rf"(?:{_COLOUR_ALT}) (?:{TYPE_ALT})\b|"  # "he always wears brown shoes"
+                       rf"(?:{COLOUR_ALT}) (?:{TYPE_ALT})\b|"  # "he always wears brown shoes"
                        # "a lad who wears a suit every day": what they wear anyway, not the request
                        rf"\b(?:who|whos|who is|hes|shes|he is|she is) (?:always |usually |normally |often )?in (?:an? |his |her )?"
                        rf"(?:\w+ )?(?:{TYPE_ALT})\b|"  # "a bloke from accounts who's always in a suit"
@@ -309,7 +318,10 @@ _WEAR_OWN_RE = re.compile(
     rf"\bto wear (?:with|over|under) (?:my |a |an |the |some |his |her )?(?:\w+ )?(?:{TYPE_ALT})\b|"
     rf"\b(?:wanna|want to) wear (?:a |an |my |some )?(?:\w+ )?(?:{TYPE_ALT}) (?:under|over|underneath)\b|"
     # "i've never worn a saree, so something easier": what they have not worn is not the request
-    rf"\b(?:never|not) (?:ever )?(?:worn|wore|tried|owned|had) (?:a |an |any )?(?:{TYPE_ALT})\b")
+    rf"\b(?:never|not) (?:ever )?(?:worn|wore|tried|owned|had) (?:a |an |any )?(?:{TYPE_ALT})\b"
+    r"(?!(?: \w+){0,2} but\b)|"  # not "never worn a lehenga before but i want to go all out"
+    # "socks, no wait, why would i need socks at the beach, sandals": a thing thought better of
+    rf"\bwhy would (?:i|he|she|we|you|anyone) (?:ever )?(?:need|want|wear|buy) (?:a |an |some |any )?(?:{TYPE_ALT})\b")
 
 
 def _worn_with(m: re.Match[str]) -> str:
@@ -319,6 +331,7 @@ def _worn_with(m: re.Match[str]) -> str:
     return said[: cut.end() if cut else m.start(m.lastindex or 1) - m.start(0)] + BLANK
 
 
+_SWIMWEAR_RE = re.compile(r"\bswim(?:ming)? (?:trunks|shorts|suits?|costumes?|briefs)\b")  # not sold: not boxers or shorts
 _LONG_ONES_RE = re.compile(r"(?<!too )(?<!not )(?<!so )\blong (?:ones?|please)\b")
 
 
@@ -326,7 +339,7 @@ def extract_types(text: str) -> tuple[list[ProductType], str]:
     """Product types named, first first ("leggings or track pants" gives two); "sets" asks for
     the set of a type where the catalog has one ("palazzos, sets like that" → palazzo set)."""
     sets = re.search(r"\bsets?\b", text) is not None
-    text = _NOT_A_GARMENT_RE.sub(BLANK, text)  # "those suit him", "the dress code"
+    text = _NOT_A_GARMENT_RE.sub(BLANK, _SWIMWEAR_RE.sub(BLANK, text))  # "those suit him", "the dress code"; "swim trunks"
     text = _OWNED_RE.sub(BLANK, text)  # "his school trousers are black": what they have, not the request
     if _TYPE_RE.search(without_old := _OLD_ONE_RE.sub(BLANK, text)):
         text = without_old
@@ -342,7 +355,7 @@ def extract_types(text: str) -> tuple[list[ProductType], str]:
     if any(t.category == "innerwear" for t in types):  # "his pants drawer … boxers": British pants
         types = [t for t in types if t.name != "trousers"]
     if len(types) > 1:  # "something warm, like a shawl or a cardigan": the garments named say which
-        types = [t for t in types if t.name not in UMBRELLA_TYPES]
+        types = [t for t in types if t.name not in UMBRELLA_TYPES] or types[:1]  # "baby onesies or newborn stuff"
     if types:
         text = _TYPE_RE.sub(BLANK, text)
     if _LONG_ONES_RE.search(text):  # "dresses yes, long ones": the maxi kind
@@ -408,6 +421,7 @@ def combine_types(types: list[ProductType], *, either: bool = False) -> tuple[st
 
 _NOT_SHOPPED_FOR = (r"(?! (?:is |s )?(?:paying|payin|buying it|said|says|texted|told|reckons|thinks|just texted|insists|insisted|"
                     r"is gonna|s gonna|will kill|would kill|wants me|wants us|asked me|told me to|made me|"
+                    r"(?:just )?(?:had|has had|is having|s having|gave birth to) (?:a|her|his|their) (?:baby|little|new)|"  # the baby's
                     r"(?:just |already )?(?:sent|bought|gave|got) (?:her|him|them|me|us)))")  # "my mother in law just sent her …"
 _RECIPIENT_RE = re.compile(
     rf"(?<!like )\b(?:my|our|his|her|their|me(?= (?:{_RECIPIENT_ALT})s?\b)|"  # Irish "me da"
@@ -545,9 +559,11 @@ def _chosen_recipient(text: str) -> re.Match[str] | None:
     the first named."""
     named = list(_RECIPIENT_RE.finditer(text))
     # "my husband and i are going to a wedding", "i'm taking my wife for dinner": who comes along, not who it is for
+    both = re.search(r"\b(?:us|we|both|the two of us)\b", text) is not None  # "me and my sister … show us kurtas"
     named = [m for m in named if m.group(0).startswith("for") or not (
         re.match(r" and (?:i|me)\b", text[m.end():]) or re.search(r"\b(?:taking|take|bringing|out with|along with) $",
-                                                                   text[: m.start()]))]
+                                                                   text[: m.start()])
+        or (not both and re.search(r"(?:^|\s)(?:me|i) and $", text[: m.start()])))]
     for_ = [m for m in named if m.group(0).startswith("for")]
     if for_:
         return for_[0]
@@ -745,9 +761,9 @@ def whose_turn(text: str) -> str:
     return _WHOSE_FIRST_RE.sub(lambda m: f"for {m.group(1)}", text)
 
 
-_COLOUR_CORRECTED_RE = re.compile(rf"\b({_COLOUR_ALT}) (?:(?:no|no no) (?:the|a|an|some)|(?:sorry|no sorry|i mean|no wait|wait no|"
+_COLOUR_CORRECTED_RE = re.compile(rf"\b({COLOUR_ALT}) (?:(?:no|no no) (?:the|a|an|some)|(?:sorry|no sorry|i mean|no wait|wait no|"
                                   rf"no actually|or rather)(?: the| a| an| some)?) "
-                                  rf"(?=(?:{_COLOUR_ALT})\b)")  # not "white no pink": white, and no pink
+                                  rf"(?=(?:{COLOUR_ALT})\b)")  # not "white no pink": white, and no pink
 
 
 def restart(text: str) -> str:
@@ -763,7 +779,8 @@ def restart(text: str) -> str:
                 v.group("between")) and not _IF_NONE_RE.search(v.group(0)):
             # "fifteen quid, sorry no, fifteen euro": the currency is corrected; not "large or xl if there's no large"
             second = "1" if v.group("second") == "one" else v.group("second")
-            return text[: v.start("first")] + second + v.group("between") + text[v.end():]
+            text = text[: v.start("first")] + second + v.group("between") + text[v.end():]
+            break  # "blue jeans no wait black jeans, size 28 no sorry 30": a restart before it still counts
     m = _RESTART_RE.match(text)
     if not m:
         return text
@@ -795,11 +812,12 @@ def restart(text: str) -> str:
     return f"{kept} {after}" if kept else after
 
 
-_THE_ONE_THEY_HAVE_RE = re.compile(rf"\bthe (?:\w+ )?(?:{TYPE_ALT})(?:s| is| are) (?:{_COLOUR_ALT})\b")
+_THE_ONE_THEY_HAVE_RE = re.compile(rf"\bthe (?:\w+ )?(?:{TYPE_ALT})(?:s| is| are) (?:{COLOUR_ALT})\b")
 _PERSON_FIRST_RE = re.compile(rf"(?:my |our |his |her )(?:{_RECIPIENT_ALT})\b")
 # who the things are for, kept across a restart that does not say it again
 _WHO_RE = re.compile(rf"\b(?:im|i am) an? (?:woman|man|lady|guy|girl|boy|bloke)\b|"
-                     rf"\bfor (?:my |our )?(?:{_RECIPIENT_ALT})\b|\b(?:mens|womens|ladies|boys|girls)\b")
+                     rf"\bfor (?:my |our )?(?:{_RECIPIENT_ALT})\b|\b(?:mens|womens|ladies|boys|girls)\b|"
+                     rf"\bfor (?:men|women|a man|a woman|gents|kids)\b")
 
 
 _SPLIT_RE = re.compile(
@@ -819,6 +837,7 @@ _CART_CUE_RE = re.compile(r"\b(?:first|second|third|fourth|fifth|last|1st|2nd|3r
 _SPLIT_AFTER_CART_RE = re.compile(
     r",?\s(?:and then|and now)\s|"  # "first one in XL, and then sports bras for me"
     r"\s(?:ok|okay|right|so)? ?now (?=(?:for )?(?:him|her|them|me|my|his)\b)|"  # "add that. okay now him, he needs a kurta"
+    r"\s(?:and|then|also|plus)\s(?=(?:now |then )?for (?:my|his|her|our) \w+ (?:\w+ ){0,12}?(?:needs?|wants?|would like|hed like|shed like|could use|could do with)\b)|"
     r"\s(?:and then|and also|and now|and|then|also|plus)\s(?=(?:now |then )?(?:"
     r"(?:i|he|she|they|we)(?:ll| will|d| would)? (?:also |really |still |probably )?"
     r"(?:need|needs|want|wants|like|love|could do with)\b|"
@@ -836,10 +855,15 @@ _BARE_ORDINAL_RE = re.compile(r"(?:ok |okay |so |yeah |um |and |between )?(?:(?:
 _ENDS_WITH_PICK_RE = re.compile(rf"(?:^|\s){_BARE_ORDINAL_RE.pattern}$")
 
 
+# "take those out, he'll lose them. i'll get him a watch instead": what comes instead, a request of its own
+_INSTEAD_SPLIT_RE = re.compile(rf"\s(?=(?:ill|i will|i ll|lets|let me|maybe) (?:just |rather )?(?:get|buy|go for|try|look at|see|have) "
+                               rf"(?:him|her|them|me|us )?(?:an? |some |the )?(?:\w+ ){{0,2}}?(?:{TYPE_ALT}) instead\b)")
+
+
 def split_requests(text: str) -> list[str]:
     """Several requests in one utterance ("add the first one in medium and show me sandals")."""
     parts: list[str] = []
-    for part in _SPLIT_RE.split(text):
+    for part in (p for said in _SPLIT_RE.split(text) for p in _INSTEAD_SPLIT_RE.split(said)):
         parts += _SPLIT_AFTER_CART_RE.split(part) if _CART_CUE_RE.search(part) else [part]
     parts = [p.strip() for p in parts if p.strip()]
     if len(parts) > 1 and _ENDS_WITH_PICK_RE.search(parts[0]) and _BARE_ORDINAL_RE.match(parts[1]):
@@ -849,6 +873,7 @@ def split_requests(text: str) -> list[str]:
 
 
 __all__ = [
+    "COLOUR_ALT",
     "Exclusions",
     "combine_types",
     "extract_colours",

@@ -18,6 +18,7 @@ from commerce.catalog.vocabulary import (
     TYPE_WORDS,
     WOMENSWEAR_WORDS,
     descriptor_stems,
+    type_named_by,
 )
 from commerce.models import MAX_LINE_QUANTITY
 from commerce.sizing.charts import ALPHA_SIZES, ONESIZE_CATEGORIES
@@ -109,7 +110,7 @@ CHECKOUT = _rx(
     r"\bcheckout\b",
     r"\bproceed to (?:payment|pay)\b",
     r"\bhow (?:do|can|should) (?:i|we) pay\b",
-    r"\b(?:ready|want|like) to pay\b",
+    r"\b(?:ready|want|like) to pay\b(?! (?:later|tomorrow|next|another|some other|at the end|when|after|once|on payday))",
     r"\bpay (?:now|for (?:it|this|everything|my cart|these|them))\b",
     r"\bcomplete (?:my|the) (?:purchase|order)\b",
     r"\bplace (?:the|my|an) order\b",
@@ -118,11 +119,21 @@ CHECKOUT = _rx(
     r"^pay\b", r"\b(?:done|thats it|thats all|all done|finished|ok|okay|right)(?: then| now)? pay(?: now| please)?$",
     r"\b(?:ill|i will|lets|let me|can i) pay\b(?! (?:later|tomorrow|next|another|some other|at the end|when|after|once|on payday|(?:on|at) the weekend))", r"\b(?:lets|let me|can i|i want to) (?:do|make) (?:the )?payment\b",
     r"\bgo ahead and (?:order|buy) (?:it|them|that|those|everything)\b",
+    # "fine, go ahead and send it": with the cart filled and nothing awaited, the order
+    r"\b(?:go ahead and|you can|just|please) (?:send|ship|post) (?:it|them|those|everything|it all|all of it)"
+    r"(?: (?:off|over|out|through|to me|home|please|then|now))*$",
     # "then i would like to order please", "make i pay": with nothing else named, the cart
     r"\b(?:(?:i|we)(?: would|d)? like|(?:i|we) want|(?:i|we) wanna|ready) to order(?: (?:it|them|now|please|then))*$",
     r"\bmake i pay\b",
+    # simple English: "ok, finish, i order", "i go to pay now", "i pay now please"
+    r"^(?:(?:ok|okay|so|then|finish|finished|done|enough|good|perfect|perfetto|thats all|that is all) )*(?:i|we) "
+    r"(?:order|pay|buy)(?: it| them| everything| all)?(?: now| please| then)*$",
+    r"\b(?:i|we) (?:go|going|am going|m going|want|wanna) (?:to )?pay\b(?! (?:later|tomorrow|next|another|at the end|when|after|once))",
 )
 VIEW_CART = _rx(
+    # "hmm, what size did i put in": the size of what is in the cart
+    r"\bwhat (?:size|sizes|colou?r) (?:(?:did|have|had) )?(?:i|we)(?: ve)? (?:put|add|added|pick|picked|choose|chose|order|"
+    r"ordered|get|got|go for|went for|gone for)\b",
     r"\b(?:whats|what is|what s|show|see|read|check|review|view|open) (?:in )?(?:my|the) "
     r"(?:cart|basket|bag)\b",
     r"\bmy (?:cart|basket)\b(?!.*\b(?:add|put)\b)",
@@ -155,9 +166,11 @@ REMOVE = _rx(
 ADD = _rx(
     r"(?<!dont )(?<!do not )\badd\b(?! up)",  # "these add up fast" is money
     r"\b(?:pop|stick|chuck|throw|put|place) (?:[\w ]{0,30}? )?(?:in|into|to|on) (?:my|the) (?:cart|basket|bag|order)\b",
-    r"\b(?:pop|stick|chuck|throw|bung|put) (?:it|them|that|those|these|this|one|a pair|the \w+ (?:one|pair)) in\b",
+    r"\b(?:pop|stick|chuck|throw|bung|put) (?:it|them|that|those|these|this|one|a pair|the \w+ (?:one|ones|pair|pairs)) in\b",
     r"\bgo on(?: then)? (?:that|this) one\b",  # "go on then, that one"
     r"\bput (?:it|them|that|this) for me\b",  # "put it for me in extra large"
+    r"^(?:(?:ok|okay|right|great|perfect|yes|yeah) )*adding (?:it|them|that|this|those)\b",  # "okay, adding it!"
+    r"\bput (?:it|them|that|this)(?= (?:and|then|please|also)\b|$)",  # "the second is perfect. put it. and sandals"
     r"\btake the (?:cheaper|cheapest|pricier|priciest|dearer|more expensive|less expensive) (?:one |pair )?of\b",
     r"\btake (?:the (?:\w+ ){1,2}(?:one|ones|pair)|that one|this one|both)\b"
     r"(?! (?:\w+ )?(?:out|off|back))",  # "okay fine, take the first one only"
@@ -412,6 +425,13 @@ SERVICES = _rx(
     r"\b(?:travel |holiday |health |phone )?insurance\b", r"\bvisas?\b", r"\bcurrency exchange\b",
     r"\bbook (?:me |us )?(?:a |an |the )?(?:\w+ )?(?:flights?|hotel|taxi|cab|table|tickets?)\b",
 )
+# "what is the difference between slim fit and regular fit": how the cuts differ, not two products
+_FIT_WORD = r"(?:slim|regular|skinny|relaxed|loose|straight|tapered|comfort)(?: fit)?"
+FITS_QUESTION = _rx(rf"\b(?:difference|different) between {_FIT_WORD} and {_FIT_WORD}\b",
+                    rf"\bwhat(?:s| is) (?:a |the )?{_FIT_WORD} fit\b(?! (?:ones?|shirts?|jeans|trousers)\b)")
+# "do i have to pay customs when it comes to switzerland", "any import duty on top"
+CUSTOMS_QUESTION = _rx(r"\b(?:customs|import (?:duty|duties|tax|taxes|fees?|charges?)|duties|vat on (?:import|arrival))\b",
+                       r"\b(?:pay|charge|charged|any|extra) (?:import )?duty\b")
 DELIVERY_QUESTION = _rx(
     r"\bwhen (?:will|would|does|do|can|could) (?:it|that|this|they|those|these|the \w+|everything|my order)(?: all)? "
     r"(?:get (?:here|to (?:me|us|you))|arrive|come)\b",  # "when would it all get here"
@@ -647,7 +667,7 @@ _PRAISED_RE = re.compile(r"(?:(?<=one)|(?<=pair))(?: is| are| looks| look| seems
 # "she's a size 12", "i'm usually a 10": the person's size, which a size named for the garment overrides
 _PERSON_SIZE_RE = re.compile(r"\b(?:(?:im|i am|shes|she is|hes|he is|theyre|they are)(?: usually| normally| generally| typically| always)?|"
                              r"(?:she|he|i|they)(?: usually| normally)? (?:wears?|takes?))"
-                             r" (?:an? )?(?:uk |us |eu )?(?:size )?\d{1,2}\b(?! (?:dollars|bucks|years?|months?))")
+                             r" (?:an? )?(?:uk |us |eu )?(?:size )?\d{1,2}\b(?! (?:dollars|bucks|years?|months?|of|pairs?|more)\b)")
 
 
 def _said_size(text: str) -> tuple[str | None, str]:
@@ -681,13 +701,20 @@ _SIZE_PART_JOIN_RE = re.compile(r"(?: for (?:me|him|her|them|us|myself|(?:my|his
 _EACH_IN_RE = re.compile(rf"\b(?:one|1) each in ((?:(?:an? |size )?(?:{sx._LETTER_ALT}|\d{{1,2}})(?:,| and|,? and)? ?){{2,}})")
 
 
+_IN_TWO_SIZES_RE = re.compile(rf"\bin ((?:an? |size )?(?:{sx._LETTER_ALT}) and (?:an? |size )?(?:{sx._LETTER_ALT}))\b")
+_BOTH_SIZES_RE = re.compile(r"\b(?:in )?(?:both|the two|each of the|all three|all the) sizes\b")
+
+
 def _split_sizes(text: str, line: LineRef | None) -> list[tuple[int, str]] | None:
     """(count, size) for each of two or more sizes said at once ("three mediums and one small", "one
     each in small, medium and large"); the size of the ``line`` just added first."""
-    if each := _EACH_IN_RE.search(text):
-        sizes = [sx.extract_size(f"size {n}")[0] or "" for n in re.findall(
-            rf"\b({sx._LETTER_ALT}|\d{{1,2}})\b", each.group(1))]
-        parts = [(1, size) for size in sizes if size]
+    if each := _EACH_IN_RE.search(text) or (not meaning.extract_types(text)[0] and (
+            _IN_TWO_SIZES_RE.search(text) or _BOTH_SIZES_RE.search(text))):
+        # "one each in small and medium", "the first one in small and medium", "one's a small and the other's
+        # a medium, so the first one in both sizes"
+        said = each.group(1) if each.groups() else " ".join(re.findall(rf"\b(?:{sx._LETTER_ALT})\b", text))
+        sizes = [sx.extract_size(f"size {n}")[0] or "" for n in re.findall(rf"\b({sx._LETTER_ALT}|\d{{1,2}})\b", said)]
+        parts = [(1, size) for size in dict.fromkeys(sizes) if size]
     else:
         parts = []
         for start in (m.start() for m in re.finditer(r"\b(?=\d|one\b|an?\b|another\b)", text)):
@@ -859,13 +886,14 @@ def _line_by_size(prepared: str, whole: Understanding, state: DialogueState) -> 
 _COUNT_OF_LINE_RE = re.compile(r"\b(?:one|ones|pair|1) (\d{1,2})\b")
 
 
-def _whose_department(text: str) -> str | None:
+def _whose_department(text: str, state: DialogueState) -> str | None:
     """The department of the cart line a turn names by whose it is ("hers", "my husband's"), for a cart
-    whose lines are for different people."""
+    whose lines are for different people; "hers" while a girl's things are on screen is the girl's."""
     if (m := _WHOSE_LINE_RE.search(text)) is not None:
         return RECIPIENT_GENDER[m.group(1)]
     if (m := _HIS_HERS_RE.search(text)) is not None:
-        return "women" if m.group(1) == "hers" else "men"
+        adult = "women" if m.group(1) == "hers" else "men"
+        return state.filters.gender if state.filters.gender == KID_OF[adult] else adult
     return None
 
 
@@ -938,6 +966,22 @@ _BODY_SIZE_RE = re.compile(r"\b(?:feet|foot|hands|head|wrists?) (?:are|is) (?:\w
 _ONE_OF_KIND_OUT_RE = re.compile(r"\b(?:take|remove|drop|knock) (?:one|1) of (?:the|my|his|her|those|these) "
                                  r"(?:\w+ )?\w+ (?:out|off)\b|\b(?:remove|drop) (?:one|1) of (?:the|my) (?:\w+ )?\w+\b")
 _BRAND_JOINED_RE = re.compile(r"\b([a-z]{2,}) (?:or|and) _(?=\s|$)|(?<!\S)_ (?:or|and) ([a-z]{2,})\b")
+# "something checked, he's a proper little man": a child who likes to look grown up, not the men's department
+_THE_SET_RE = re.compile(r"\b(?:the |a )?(?:full|whole|complete|matching|entire) set\b|\bas a set\b")
+_PLAIN_YES_RE = re.compile(r"\b(?:yes|yeah|yep|yup|sure|confirm|confirmed|place it|go ahead|do it|aye)\b")
+_NOT_YET_RE = re.compile(r"\b(?:not yet|no|nope|nah|dont|do not|hold off|cancel|stop)\b")
+_INSTEAD_OF_KIND_RE = re.compile(r"\b(?:make (?:that|it)|i meant|i mean|instead|rather|actually no|no wait|scratch that)\b")
+_COLOUR_RULED_OUT_RES = (
+    re.compile(rf"\b({meaning.COLOUR_ALT})(?: plated| toned| tone)? (?:stuff|ones|things|jewellery|jewelry|metal) "
+               r"(?:makes|gives|brings|irritates|hurts|bothers)\b"),
+    re.compile(rf"\b({meaning.COLOUR_ALT}) (?:bilkul |ekdum |to )?(?:nahi|nahin|nai|mat)\b"),  # Hindi says the no after it
+)
+_IS_JUST_COLOUR_RE = re.compile(r"\b(?:is|are|s) (?:just|basically|only|really|practically|pretty much|kinda|kind of) "
+                                rf"(?:an? |like )?(?:{meaning.COLOUR_ALT})\b")
+_GOES_WITH_COLOUR_RE = re.compile(rf"\b(?:go|goes|going|match|matches|pair|pairs|work|works) (?:well )?with "
+                                  rf"(?:a |an |the |my |her |his )?(?:{meaning.COLOUR_ALT})\b")
+_LITTLE_ADULT_RE = re.compile(r"\b(?:little|wee|mini) (?:man|gentleman|gent|lady|woman|madam)\b")
+_OTHER_COLOURS_RE = re.compile(r"\b(?:what|which|any|in|got|have|are there|see|show me)(?: \w+)? (?:other|different) (?:colou?rs?|shades)\b")
 _OTHER_BRAND_RE = re.compile(r"\b(?:the )?other (?:brand|make|label|one of the two brands)\b")
 
 
@@ -973,7 +1017,10 @@ _OF_THAT_ONE_RE = re.compile(r"\b(?:\d{1,2}|two|three|four|five) of (?:that|this
 _N_OF_THOSE_RE = re.compile(r"^(?:(?:and|um|uh|oh|actually|so|ok|okay|wait)\s)*(?:(?:can|could) i (?:get|have|do)\s|ill take\s|"
                             r"(?:get|make it|make that|give me)\s)?([2-9]) of (?:those|them|that|it|these)\b|"
                             # "actually two, one for my aunt as well": the count, then why
-                            r"^(?:(?:oh|ok|okay|hmm)\s)?actually\s([2-9])\s(?=one for|for|cause|because|as|since|so|my|the|she|he)")
+                            r"^(?:(?:oh|ok|okay|hmm)\s)?actually\s([2-9])\s(?=one for|for|cause|because|as|since|so|my|the|she|he)|"
+                            # "two pairs please, one for my uncle, same size"
+                            r"^(?:(?:oh|ok|okay|hmm|actually|make it|make that|can i get|ill take)\s)*([2-9]) (?:pairs|of them|of those)"
+                            r"(?: please)?\s(?=one (?:for|each)|for|cause|because|since|my|she|he)")
 _MAKE_KIND_N_RE = re.compile(r"\bmake (?:my|the|his|her|their|our) [a-z]+(?: (?!(?:an?|size|in|to|just|only)\b)[a-z]+)? "
                              r"(?:just |only )?(\d{1,2}|one)\b"
                              r"(?! (?:dollars|bucks|waist|inch|inches|cm|quid|pounds|euros))")
@@ -982,7 +1029,9 @@ _WHATEVER_SIZE_RE = re.compile(r"\b(?:whatever|whichever) size (?:that is|fits|t
                                r"they need|is right|you think|you reckon)\b")
 _FOR_THE_OTHER_RE = re.compile(r"^(?:and |now |ok |okay |right )*(?:what about |how about |and )?for (him|her)\b|"
                                # "his first, he's a size 10", "now hers": whose things come next
-                               r"^(?:and |ok |okay |right |so )*(?:(?:now |then )(his|hers)|(his|hers|her ones)(?: first| now| next))\b")
+                               r"^(?:and |ok |okay |right |so )*(?:(?:now |then )(his|hers)|(his|hers|her ones)(?: first| now| next))\b|"
+                               # "now him, he wants joggers"
+                               r"^(?:and |ok |okay |right |so )*(?:now|next|then) (him|her)\b(?! (?:size|feet|waist|\w+s)\b)")
 _OTHER_ONE_RE = re.compile(r"^(?:(?:ugh|no|nah|oops|sorry|actually|wait|hmm|oh|um) )+(?:the |that )?other (?:one|pair)\b")
 _PICK_LETTER_RE = re.compile(r"\b(?:1st|2nd|3rd|4th|5th|first|second|third|fourth|fifth|last)(?: one| ones| pair)? (s|m|l)\b")
 _N_OF_THAT_ONE_RE = re.compile(r"\b(\d{1,2}) of ((?:that|this) (?:one|pair))\b")
@@ -1047,7 +1096,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     measurements, t = sx.extract_measurements(t)
     values["measurements"] = measurements
     said_dollars = re.search(r"\b(?:dollars?|bucks?|usd)\b", t) is not None
-    currency, t = sx.extract_currency(t)
+    currency, t = sx.extract_currency(t, state.home_currency)
     price_min, price_max, trend, t = sx.extract_price(t)
     if currency is None and said_dollars:
         currency = "USD"  # said in dollars: an earlier budget's rupees no longer apply
@@ -1057,7 +1106,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         t = sx._blank(t, step)
     if values["currency"] is None and (in_currency := sx.IN_CURRENCY_RE.search(t)):
         values["in_currency"] = sx.CURRENCY_WORDS[in_currency.group(1)]
-    if trend is not None and (price_max is not None or price_min is not None):
+    if trend is not None and (price_max is not None or price_min is not None) and not (
+            trend == "cheaper" and price_min is None and _CHEAPER_THAN_SHOWN_RE.search(text) and not meaning.extract_types(text)[0]):
         trend = None  # "not too pricey, under 30 dollars", "under 1500, I won't spend more than that": the bound says it
     values.update(price_min=price_min, price_max=price_max, price_trend=trend)
     excluded, t = meaning.extract_exclusions(t, vocab)
@@ -1201,15 +1251,33 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         prefer = narrower  # "heels, something chunky like block heels": block heels first
     if category == "ethnic_sets" and (part := _SET_PART_RE.search(said)):
         prefer = part.group(1)  # "a kurta set, something with churidar": the sets that come with one
+    if type_name is None and _THE_SET_RE.search(t) and (shown_kind := type_named_by(state.filters.name_any) or PRODUCT_TYPES.get(
+            (state.filters.category or "").removesuffix("s"))) and (
+            whole_set := PRODUCT_TYPES.get(f"{shown_kind.name} set")):
+        # "actually the full set, with the pyjama" after kurtas: kurta sets
+        category, stems, type_name = whole_set.category, list(whole_set.stems), whole_set.name
+        prefer = part.group(1) if (part := _SET_PART_RE.search(said)) else None
     if type_name is None and state.filters.category == "jackets" and _WARMER_RE.search(t):
         warm = PRODUCT_TYPES["puffer"]  # "something warmer than that", with jackets on screen: padded ones
         category, stems, type_name = warm.category, list(warm.stems), warm.name
     if (ruled_out := set(excluded_words or ()) - {prefer}) and [s for s in stems if s not in ruled_out]:
         stems = [s for s in stems if s not in ruled_out]  # "laptop bag, not a backpack": not by that word either
-    values.update(product_type=type_name, name_any=stems or None, name_prefer=prefer)
+    any_of_kind = type_name is not None and not stems and bool(state.filters.name_any) and bool(_INSTEAD_OF_KIND_RE.search(text))
+    # "actually no, make that proper formal trousers" after chinos: any trousers, not chinos
+    values.update(product_type=type_name, name_any=[] if any_of_kind else stems or None, name_prefer=prefer)
     if category is None:
         category, t = sx.extract_category(t)
     values["category"] = category
+    t = _IS_JUST_COLOUR_RE.sub(sx.BLANK, t)  # "no purple either, purple is just pink pretending": not pink wanted
+    for ruled_out_re in _COLOUR_RULED_OUT_RES:
+        # "silver, the gold plated stuff makes her ears itch": not gold; "red ya maroon, black bilkul nahi": not black
+        if colour_said := ruled_out_re.search(t):
+            said = vocab.canonical_colour(colour_said.group(1)) or colour_said.group(1)
+            colours_out = values.get("exclude_colours")
+            values["exclude_colours"] = list(dict.fromkeys([*(colours_out if isinstance(colours_out, list) else []), said]))
+            t = sx._blank(t, colour_said)
+    if (with_colour := _GOES_WITH_COLOUR_RE.search(t)) and meaning.extract_colours(sx._blank(t, with_colour))[0]:
+        t = sx._blank(t, with_colour)  # "earrings that'd go with green, gold ones maybe": gold
     colours, t = meaning.extract_colours(t)
     if len(colours) > 1 and (instead := re.search(rf"\b({'|'.join(map(re.escape, colours))}) (?:ones? |pairs? )?instead\b", text)):
         colours = [next(c for c in colours if c == instead.group(1))]  # "like a teacher in khaki, navy instead"
@@ -1219,7 +1287,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     occasion, t = sx.extract_occasion(t)
     style, t = sx.extract_style(t)
     material, t = sx.extract_material(t)
-    gender, t = sx.extract_gender(t)
+    gender, t = sx.extract_gender(_LITTLE_ADULT_RE.sub(sx.BLANK, t))
     if recipient is None and gender in KID_OF and re.search(r"\bfor (?:him|her)\b", text) and meaning.child_age(text):
         gender = KID_OF[gender]  # "her eldest is five ... a t-shirt for him?": a boy's
     if recipient is None and gender in KID_OF and (meaning.youth_team(text) or (
@@ -1295,8 +1363,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     lifted = values.get("clear")
     values["clear"] = [*(lifted if isinstance(lifted, list) else []), *cleared] or None
     values["topic"] = next((name for name, cue in _TOPIC_CUES if cue.search(text)), None)
-    for name, cue in (("service", SERVICES), ("delivery", DELIVERY_QUESTION), ("returns_policy", RETURNS_POLICY),
-                      ("payment", PAYMENT_QUESTION)):
+    for name, cue in (("service", SERVICES), ("delivery", DELIVERY_QUESTION), ("customs", CUSTOMS_QUESTION),
+                      ("fits", FITS_QUESTION), ("returns_policy", RETURNS_POLICY), ("payment", PAYMENT_QUESTION)):
         if cue.search(text):
             values["topic"] = name
     if values["topic"] is None and values.get("material") and values.get("reference") and re.match(
@@ -1327,6 +1395,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if pending is not None and pending.kind == "checkout":
         if NO.search(text):
             return Intent.decline, 0.95
+        if CHECKOUT.search(text) and not _PLAIN_YES_RE.search(text):
+            return Intent.checkout, 0.9  # "ok, checkout now" after the cart changed: the total again, then a yes
         if YES.search(text) or _YES_ANYWHERE.search(text):
             return Intent.confirm, 0.95  # "go on so, yes"
     if DECLINE_ADD.search(text) and not (set(slots.as_dict()) & set(SEARCH_SLOTS) - {"gender", "age_group"}) and not (
@@ -1335,7 +1405,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if pending is not None and pending.kind == "choose_size" and slots.size and not REMOVE.search(text) and (
             slots.reference or not (slots.category or slots.product_type)):  # "now trousers, waist 32": a search
         return Intent.add_to_cart, 0.9
-    if _BUY_IT_RE.fullmatch(text) and state.cart.item_count > 0 and (
+    if (_BUY_IT_RE.fullmatch(text) or _ORDER_IT_RE.search(text)) and state.cart.item_count > 0 and (
             state.focus_id is None or state.focus_id in state.cart.product_ids):
         return Intent.checkout, 0.8  # "ok buy it" with what is shown already in the cart: the cart
     if pending is not None and pending.kind == "choose_product" and slots.reference and not slots.topic:
@@ -1358,7 +1428,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             or (slots.size and state.last_line is not None)  # "make that a 34, … pizza lately"
             or (slots.price_trend and state.shown)):  # "something cheaper, he'll spill mithai all over it anyway"
         return Intent.out_of_scope, 0.8
-    if slots.topic in ("service", "delivery", "returns_policy", "payment") and not (
+    if slots.topic in ("service", "delivery", "customs", "fits", "returns_policy", "payment") and not (
             slots.reference and ADD.search(SERVICES.sub(" ", text))):
         return Intent.out_of_scope, 0.8  # "can you gift wrap it", "will it get here by friday"
     if slots.topic == "care" and state.shown and not slots.has_search_slots():
@@ -1480,7 +1550,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if (
         slots.reference and state.shown and (slots.size or slots.quantity) and same_list
         and not (slots.colours or slots.price_max or slots.price_trend) and not text.startswith("which ")
-    ):  # not "which one of those is the cheapest"
+        and not (slots.reference.startswith(("colour:", "brand:", "name:")) and re.search(r"\bshow\b", text))
+    ):  # not "which one of those is the cheapest", "show me the white ones in eleven"
         return Intent.add_to_cart, 0.8  # "the first one in large", "three of the first one"
     has_context = bool(state.shown) or state.filters != type(state.filters)()
     if slots.has_search_slots():
@@ -1492,6 +1563,10 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         if slots.category and has_context and (same_department or (
                 REFINE_CUE.search(text) and not SEARCH_VERB.search(text))):
             return Intent.refine, 0.85  # "necklaces specifically", "with palazzos": a narrower look
+        if (slots.category and state.filters.style not in (None, "formal") and not (state.filters.category or state.filters.name_any)
+                and state.shown
+                and not SEARCH_VERB.search(text) and slots.gender in (None, state.filters.gender)):
+            return Intent.refine, 0.8  # "any maternity clothes", then "mainly trousers, for work": maternity trousers
         if slots.category and (
             not has_context or slots.category != state.filters.category or SEARCH_VERB.search(text) or other_kind
         ):
@@ -1543,7 +1618,8 @@ def _more_of_last_line(prepared: str, whole: Understanding, state: DialogueState
     line = state.last_line
     m = _MORE_OF_RE.search(prepared)
     if (m is None or line is None or whole.intent not in (Intent.refine, Intent.more_results, Intent.search, Intent.unknown)
-            or whole.slots.product_type or whole.slots.category or whole.slots.colour):
+            or whole.slots.product_type or whole.slots.category or whole.slots.colour
+            or (whole.slots.reference or "").startswith("colour:")):  # "a second pair, black ones this time"
         return None
     if not (whole.slots.size or re.search(r"\bof (?:those|them|that|these|it|the same)\b", prepared)):
         return None
@@ -1583,8 +1659,12 @@ _CHANGE_TO_COUNT_RE = re.compile(rf"\b(?:change|make|put|knock|bring|cut|take)\s
                                  r"(?! (?:dollars|bucks|waist|inch))")
 _TOO_MANY_RE = re.compile(r"\b\d{1,2} (?:is|are|s|was) (?:too many|a lot|way too many|too much|plenty|overkill)\b")
 _AND_MORE_RE = re.compile(r"(?:and|or|but|in|only|just|also)\b")
-_BUY_IT_RE = re.compile(r"(?:ok |okay |right |alright |so |then )*(?:buy|order) (?:it|them|that|those|it all|everything|all of it)"
-                        r"(?: now| please| then)*")
+_BUY_IT_RE = re.compile(r"(?:(?:ok|okay|right|alright|so|then|cool|great|nice|sweet|perfect|lovely|fine|good|yeah|yes|yep|just|"
+                        r"lets|let me|go on|go ahead and) )*(?:buy|order|purchase) (?:it|them|that|those|it all|everything|all of it)"
+                        r"(?: now| please| then| for me)*")
+# "anything cheaper, like under a thousand pesos": below the dearest shown and within the budget said
+_CHEAPER_THAN_SHOWN_RE = re.compile(r"\b(?:anything|something|any|ones?|got) cheaper\b")
+_ORDER_IT_RE = re.compile(r"\b(?:please |then |now |so )order (?:it|them|everything|it all|all of it)\b")  # "then please order it"
 _BARE_SIZE_WORDS = 6  # "ok a small then please": a size and a few words of assent
 _BARE_NUMBER_RE = re.compile(r"\b(\d{1,2})\b")
 _TIME_AGO_RE = re.compile(r"\b(?:an? |the )?(?:few|couple|two|three|\d+) (?:of )?(?:days|weeks|months|years) "
@@ -1666,7 +1746,7 @@ def _lines_by_person(prepared: str, whole: Understanding, state: DialogueState) 
                 reference=line_ref, from_size=owned_size,
                 size=whole.slots.size if whole.slots.size != owned_size else None,
                 quantity=whole.slots.quantity))
-    if (state.cart.item_count > 1 and (department := _whose_department(prepared)) and not _names_product(whole)
+    if (state.cart.item_count > 1 and (department := _whose_department(prepared, state)) and not _names_product(whole)
             and not _IT_RE.search(prepared)
             and whole.slots.reference in (None, "focus") and (whole.intent in (Intent.update_cart, Intent.remove_from_cart) or (
                 whole.intent in (Intent.add_to_cart, Intent.search, Intent.refine) and _CHANGE_PICK_RE.search(prepared)
@@ -1776,7 +1856,9 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
         return Understanding(intent=Intent.refine, confidence=0.8, slots=Slots(
             gender=whole.slots.gender, child_age=whole.slots.child_age))
     if again is not None and (_SAME_AGAIN_RE.search(prepared) or (same_for and not _names_product(whole))) and not (
-            whole.intent == Intent.add_to_cart and (whole.slots.reference or "").startswith("ordinal:")) and (
+            whole.intent == Intent.add_to_cart and (whole.slots.reference or "").startswith("ordinal:")) and not (
+            whole.intent in (Intent.search, Intent.refine) and whole.slots.colours
+            and not re.search(r"\bsame (?:\w+ )?(?:one|ones|pair|pairs)\b", prepared)) and (
             not _names_product(whole) or whole.slots.category == again.category or of_kind([again], None, whole.slots.name_any)
             or _ANOTHER_IN_RE.search(prepared)):  # "stick another one in for me, same shirt" of a polo
         # "one for my dad too, same kurta", "the same grey one in large for my sister"; not "same colour in a dress"
@@ -1792,6 +1874,7 @@ _INTO_CART_RE = re.compile(r"^(?!.*\b(?:what|whats|how|remove|delete|out|off|alr
                            r"\b(?:put|add|throw|chuck|pop|stick|daal|dal|dalo|daalo|drop|move|send)\b.*\b(?:cart|basket|trolley)\b|"
                            r"\b(?:in|into|to|for|kwa|ke|mein|me) (?:my |the |your |da )?(?:cart|basket|trolley)\b|"
                            r"\b(?:cart|basket|trolley) (?:mein|me|main|ma)\b)")
+_ASKS_NEXT_RE = re.compile(r".*?\b(?:show|see|look|looking|want|need|rather|instead|find|try|prefer)\b")
 _TAKEN_OUT_RE = re.compile(r"\b(?:out|off)\b(?: of (?:the |my )?(?:cart|basket|bag|trolley))?")
 
 
@@ -1867,7 +1950,9 @@ _ELSEWHERE_RE = re.compile(r"\b(?:ill|i will|i can|i could|i might|ill just|ill 
 _UNDO_RE = re.compile(r"\bundo (?:that|it|this|the last(?: one| thing| item| add)?|my last(?: one)?|what i (?:just )?added)\b|"
                       r"^(?:(?:oh|ah|actually|no|nah|wait|hmm|sorry) )*(?:scrap|scratch|ditch|bin) (?:that|it)(?: please)?$")
 _BARE_COUNT_RE = re.compile(r"(?:(?:ok|okay|nah|no|actually|hmm|sorry|wait|just|only|and|so|make it|make that|change it to) )*"
-                            r"(\d{1,2}|one|(?<=make it )to|(?<=make it )too)(?: (?:please|then|instead|actually|thanks|of them|of those|pairs?))*")
+                            r"(\d{1,2}|one|(?<=make it )to|(?<=make it )too)(?: (?:please|then|instead|actually|thanks|of them|of those|pairs?))*"
+                            # "two's plenty", "actually two will do"
+                            r"(?: (?:is|will|would|should)(?: be)? (?:plenty|enough|fine|do|more than enough))?")
 MAX_BARE_COUNT = 10  # "twenty" alone is no count of one thing
 
 
@@ -1879,6 +1964,15 @@ def _expand_terse(prepared: str) -> str:
 
 
 def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
+    """Understand one utterance: `Understanding(intent, slots, confidence, then)`, with where the shopper
+    says they are ("hola", "here in lahore") kept for the rest of the conversation's budgets."""
+    if (home := sx.home_currency(prepare(text))) is None:
+        return _understand(text, state, vocab)
+    u = _understand(text, state.model_copy(update={"home_currency": home}), vocab)
+    return u.model_copy(update={"slots": u.slots.model_copy(update={"home_currency": home})})
+
+
+def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
     """Understand one utterance: `Understanding(intent, slots, confidence, then)`.
 
     A restart inside the utterance keeps what follows it; several requests joined by "and"
@@ -1918,6 +2012,11 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
         # "take one of the shirts out, i'll buy the second one after payday": one fewer on the line of that kind
         return Understanding(intent=Intent.update_cart, confidence=0.8,
                              slots=Slots(product_type=kinds[0].name, quantity_change=-1))
+    if state.shown and (state.filters.colour or state.filters.colours) and _OTHER_COLOURS_RE.search(prepared) and not (
+            whole.slots.colour or whole.slots.category or whole.slots.product_type):
+        # "just out of curiosity, what other colours have you got": the same kind, not in the colour on screen
+        shown_colours = list(dict.fromkeys([c for c in (state.filters.colour, *state.filters.colours) if c]))
+        return Understanding(intent=Intent.refine, confidence=0.8, slots=Slots(clear=["colour"], exclude_colours=shown_colours))
     if _OTHER_BRAND_RE.search(prepared) and (other := _other_brand(state)) is not None:
         # "aurelia or global desi" … "just the global desi ones" … "meh, the other brand"
         named = vocab.find_brand(normalise_text(other), ruled_out_at=0)
@@ -1943,8 +2042,17 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
             and (picked := whole.slots.reference or sx.extract_ordinal_reference(prepared)[0] or "").startswith("ordinal:")):
         # "put the first one kwa cart", "first wala daal do cart mein": a pick put in the cart
         whole = Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(reference=picked, size=whole.slots.size))
+    if whole.intent == Intent.more_results and whole.slots.reference == "focus" and _NOT_THAT_ONE_RE.search(prepared):
+        # "not that one, she'd hate it, show me something else": the others, not ones like it
+        whole = whole.model_copy(update={"slots": whole.slots.model_copy(update={"reference": None})})
     if (edit := _cart_edit(prepared, whole, state)) is not None:
         return _then_search(edit, prepared, parts, state, vocab)
+    if whole.intent == Intent.remove_from_cart and (out := _TAKEN_OUT_RE.search(prepared)) and _ASKS_NEXT_RE.match(
+            prepared, out.end()) and (removed := _understand_one(prepared[: out.end()], state, vocab)).intent == Intent.remove_from_cart:
+        # "take it out. i want something longer, show me blue maxi dresses": what went, then what is asked for
+        split = _then_search(removed, prepared, [], state, vocab)
+        if split.then:
+            return split
     if (whole.intent in (Intent.search, Intent.refine) and whole.slots.size and whole.slots.reference is None
             and (wanted := _sizes_all_wanted(prepared))):
         # "bridesmaid dresses, i need a small, a medium and an xl": products in stock in all of them
@@ -1961,7 +2069,7 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
             and whole.slots.reference in (None, "focus") and whole.slots.size in (None, line.size)
             and not (whole.slots.category or whole.slots.product_type or whole.slots.colour)):
         # "actually two of those, my wife wants one too", just after one went in: that line, two in all
-        return Understanding(intent=Intent.update_cart, slots=Slots(quantity=int(count.group(1) or count.group(2))),
+        return Understanding(intent=Intent.update_cart, slots=Slots(quantity=int(next(g for g in count.groups() if g))),
                              confidence=0.7)
     ref = whole.slots.reference or ""
     if (whole.intent in (Intent.product_details, Intent.refine) and ref.startswith("colour:") and state.shown
@@ -1977,6 +2085,8 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     if whole.intent == Intent.decline and state.pending is not None and state.pending.kind == "checkout":
         # "not yet, he needs a belt as well, show me men's belts": no to paying, and a new search
         free = understand(text, state.model_copy(update={"pending": None}), vocab)
+        if free.intent in (Intent.remove_from_cart, Intent.update_cart) and not _NOT_YET_RE.search(prepared):
+            return free  # "oh wait, before you place it, take the belt out": the cart changes, the order waits for it
         if (free.intent in (Intent.search, Intent.refine) and _names_product(free)) or free.intent in (
                 Intent.remove_from_cart, Intent.update_cart, Intent.add_to_cart):  # "wait no, not yet, take the white one out"
             return whole.model_copy(update={"then": [free]})

@@ -210,11 +210,16 @@ def _paired_price(m: re.Match[str]) -> str:
     return str(UNITS[m.group(1)] * 100 + TENS[m.group(2)] + (UNITS[ones] if ones else 0))
 
 
+# "two's plenty", "three's enough": a count said to be enough, "two is"
+_COUNT_IS_RE = re.compile(rf"\b({'|'.join(w for w, v in UNITS.items() if 0 < v <= 10)})s (?=(?:plenty|enough|fine|good|"
+                          r"loads|heaps|too many|more than enough)\b)")
+
+
 def prepare(text: str) -> str:
     """Full normalisation used by the NLU: `normalise_text`, other languages' shopping words in English, then
     `words_to_digits`."""
     english = _CODE_SWITCH_RE.sub(lambda m: CODE_SWITCH_WORDS[m.group(0)], normalise_text(text))
-    digits = words_to_digits(_PAIRED_PRICE.sub(_paired_price, english))
+    digits = words_to_digits(_COUNT_IS_RE.sub(r"\1 is ", _PAIRED_PRICE.sub(_paired_price, english)))
     digits = _TO_PAIRS.sub(r"\1 two ", digits)
     digits = _AND_A_HALF.sub(r"\1.5", digits)
     return _ISH.sub(r"around \1", digits)

@@ -209,6 +209,7 @@ class DialogueEngine:
             elif step.slots.child_age:
                 turn.state.child_age = step.slots.child_age
             turn.state.shopper_gender = step.slots.shopper_gender or turn.state.shopper_gender
+            turn.state.home_currency = step.slots.home_currency or turn.state.home_currency
             if note:
                 replies.append(note)
             handler = _HANDLERS.get(step.intent, DialogueEngine._unknown)
@@ -403,6 +404,13 @@ class DialogueEngine:
         state = turn.state
         asked_instead = ""  # what was asked, when a wider search answers it (a child's, in grown-ups' sizes)
         result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+        if filters.style == "formal" and offset == 0 and result.total < PAGE_SIZE and not result.relaxed:
+            # "formal trousers, women's": few are named formal; the plain ones, those named so first
+            plain = filters.model_copy(update={"style": None, "name_prefer": filters.name_prefer or "formal", "name_any": (
+                filters.name_any or (list(_FORMAL_NAMES[filters.category]) if filters.category in _FORMAL_NAMES else []))})
+            other = await self.shop.search(plain, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+            if other.total > result.total and not set(other.relaxed) & _SAID_FILTERS:
+                filters, result = plain, other
         if carried and (not result.products or set(result.relaxed) & _SAID_FILTERS):
             unbounded = filters.model_copy(update=carried)
             other = await self.shop.search(unbounded, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
@@ -463,7 +471,7 @@ class DialogueEngine:
             return
         self._show(turn, result.products, total=result.total, offset=offset)
         if asked_instead or set(result.relaxed) - {"age_group", "name_prefer"}:  # defaults and preferences are not worth a word
-            intro = f"I couldn't find {asked_instead or wanted}, but here are {say.describe_filters(effective)}. "
+            intro = f"Sorry, I couldn't find {asked_instead or wanted}, but here are {say.describe_filters(effective)}. "
         elif going_back:
             intro = "Here are the ones from before. "
         elif offset > 0:
@@ -483,6 +491,7 @@ class DialogueEngine:
         # Spoken short: the count and the first products that fit; the full cards go to the screen.
         listing, ends = say.product_list(result.products, self.spoken_reply_chars - len(intro))
         turn.reply = self._with_listing(turn, intro, listing, ends, "")
+        state.named_id = state.shown[0].id if len(ends) == 1 and state.shown else None  # "ja, that one": the one said
 
     def _show(self, turn: _Turn, products: list[ProductCard], *, total: int, offset: int) -> None:
         state = turn.state
@@ -499,6 +508,8 @@ class DialogueEngine:
     # ----- product level -----
     async def _target(self, turn: _Turn, for_intent: Intent) -> ShownProduct | None:
         target = resolve_one(turn.u.slots.reference, turn.state)
+        if target is None and turn.u.slots.reference == "focus":
+            target = turn.state.shown_by_id(turn.state.named_id)  # "ja, that one": the one the reply named
         if target is None and turn.state.pending is not None and turn.state.pending.product_id is not None:
             target = turn.state.shown_by_id(turn.state.pending.product_id)
         if target is not None:
@@ -768,15 +779,18 @@ class DialogueEngine:
                 turn.reply = f"Done, I kept only {say.cart_lines(left)}. {say.cart_sentence(left)}"
                 return
         line = None
+        kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
         if slots.reference:
             target = resolve_one(slots.reference, state)
+            if target is not None and slots.reference == "focus" and kind is not None and not _is_kind(
+                    kind, target.name, target.brand) and any(_is_kind(kind, ln.name, ln.brand) for ln in cart.lines):
+                target = None  # "take the belt out" with the wallet in focus: the belt
             if target is not None:  # of its lines, the one in the size said ("remove mine": the medium)
                 of_product = [ln for ln in cart.lines if ln.product_id == target.id]
                 line = next((ln for ln in of_product if slots.size and (ln.size or "").upper() == slots.size.upper()),
                             of_product[0] if of_product else None)
         if slots.reference == LAST_LINE and (last := state.last_line) is not None:
             line = next((ln for ln in cart.lines if ln.product_id == last.product_id and ln.size == last.size), None)
-        kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
         if line is None and kind is not None and slots.reference and slots.reference.startswith("ordinal:"):
             of_kind = [ln for ln in cart.lines if _is_kind(kind, ln.name, ln.brand)]  # "the second pair of earrings"
             line = at_ordinal(of_kind, int(slots.reference.removeprefix("ordinal:").split(",")[0]))
@@ -818,9 +832,12 @@ class DialogueEngine:
         cart = await self.shop.remove_from_cart(state.user_id, line.product_id, line.size)
         state.line_owners.pop(line_key(line.product_id, line.size), None)
         turn.cart = cart
-        turn.reply = (
-            f"Removed the {line.brand} {say.short_name(line.name, line.brand)}. {say.cart_sentence(cart)}"
-        )
+        removed = f"Removed the {line.brand} {say.short_name(line.name, line.brand)}. "
+        if state.pending is not None and state.pending.kind == "checkout" and cart.lines:
+            # "before you place it, take the belt out": the order still waits, for the new total
+            self._ask_to_place(turn, await self.shop.quote_checkout(state.user_id), prefix=removed)
+            return
+        turn.reply = f"{removed}{say.cart_sentence(cart)}"
 
     async def _update_line(self, turn: _Turn) -> None:
         """"Make that a large" / "actually make it two": change the line just added, the line of the
@@ -1236,7 +1253,9 @@ def _merge(base: SearchFilters, slots: Slots, state: DialogueState) -> SearchFil
         anchor = state.shown_by_id(state.focus_id)
         prices = [anchor.price_cents] if anchor else [p.price_cents for p in state.shown]
         if prices and slots.price_trend == "cheaper":
-            update["price_max_cents"] = max(min(prices) - 1, 0)
+            # "anything cheaper, like under 20": below the dearest shown and within the budget; else below the cheapest
+            update["price_max_cents"] = max(min(prices) - 1 if slots.price_max is None else
+                                            min(slots.price_max, max(prices) - 1), 0)
             if base.price_min_cents is not None and base.price_min_cents >= update["price_max_cents"]:
                 update["price_min_cents"] = None
         elif prices:
@@ -1289,7 +1308,7 @@ def _meaning_update(base: SearchFilters, slots: Slots) -> dict[str, Any]:
     if slots.category is not None or slots.name_any:  # no category: alternatives from several
         kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
         stems = slots.name_any if slots.name_any is not None else (list(kind.stems) if kind else [])
-        if not stems and slots.category == base.category and base.name_any:
+        if slots.name_any is None and not stems and slots.category == base.category and base.name_any:
             stems = base.name_any  # "handbags", then "she has three lavie bags": still handbags
         update["name_any"] = list(stems)
         update["name_prefer"] = slots.name_prefer
@@ -1336,12 +1355,18 @@ def _meaning_update(base: SearchFilters, slots: Slots) -> dict[str, Any]:
     return update
 
 
+# what the formal things of a category are named, when few are named "formal" (not palazzos or cargos)
+_FORMAL_NAMES: dict[str, tuple[str, ...]] = {"trousers": ("trouser", "pant", "slack")}
+
 _SHOP_ANSWERS: dict[str, str] = {
     "service": "Sorry, I can't do that: no gift wrapping, notes, engraving, printing, alterations or holds, "
                "and nothing outside fashion. I can find clothes, shoes and accessories and check you out.",
     "delivery": f"Delivery is free on orders of {say.speak_price(FREE_SHIPPING_FROM_CENTS)} or more, otherwise "
                 f"{say.speak_price(SHIPPING_CENTS)}. I can't promise a date: your order confirmation will have "
                 "the courier's times.",
+    "customs": "Sorry, I can't tell you your country's customs or import duties: prices here don't include "
+               "them, and the courier collects any that apply when it arrives.",
+    "fits": "Slim fit is cut close to the body; regular fit is straighter, with more room at the chest and waist.",
     "payment": "You pay by card on a secure payment page when you check out; cash on delivery isn't "
                "available, sorry.",
     "returns_policy": "You can return what you buy: once it has arrived, just tell me you'd like to send "

@@ -133,7 +133,8 @@ CURRENCY_WORDS: dict[str, str] = {
     "brazilian reais": "BRL", "zloty": "PLN", "złoty": "PLN", "zlotys": "PLN", "pln": "PLN", "kronor": "SEK",
     "krona": "SEK", "swedish kronor": "SEK", "swedish krona": "SEK", "sek": "SEK", "norwegian kroner": "NOK",
     "kroner": "NOK", "nok": "NOK", "danish kroner": "DKK", "dkk": "DKK", "francs": "CHF", "swiss francs": "CHF",
-    "franc": "CHF", "chf": "CHF", "mexican pesos": "MXN", "mxn": "MXN", "won": "KRW", "korean won": "KRW",
+    "franc": "CHF", "chf": "CHF", "mexican pesos": "MXN", "mexican peso": "MXN", "mxn": "MXN",
+    "philippine pesos": "PHP", "philippine peso": "PHP", "filipino pesos": "PHP", "won": "KRW", "korean won": "KRW",
     "krw": "KRW", "lira": "TRY", "turkish lira": "TRY",
 }
 # "how much is that in pounds", "the total in naira": a price to be said in that currency too
@@ -148,9 +149,28 @@ _DOLLARS_OF_RE = re.compile(r"\b(\d+(?:\.\d+)?) (?:bucks|dollars)(?: (?:thats|th
                             r"(?: dollars| bucks| ones)?\b")
 
 
-def extract_currency(text: str) -> tuple[str | None, str]:
+# Where the shopper is, said in passing ("hola", "here in lahore"): whose pesos or rupees a bare
+# "pesos" or "rupees" is (Philippine pesos and Indian rupees when nothing says otherwise).
+_HOME_CURRENCY_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("MXN", re.compile(r"\b(?:hola|gracias|por favor|mexico|mexican|cdmx|guadalajara|monterrey|cancun|oaxaca|tijuana|"
+                       r"puebla|merida)\b")),
+    ("PHP", re.compile(r"\b(?:manila|cebu|davao|quezon|philippines|filipino|filipina|pinoy|pinay)\b")),
+    ("PKR", re.compile(r"\b(?:pakistan|lahore|karachi|islamabad|rawalpindi|peshawar|faisalabad)\b")),
+    ("LKR", re.compile(r"\b(?:sri lanka|colombo|kandy)\b")),
+    ("NPR", re.compile(r"\b(?:nepal|kathmandu|pokhara)\b")),
+)
+_SHARED_NAMES = {"PHP": frozenset({"PHP", "MXN"}), "INR": frozenset({"INR", "PKR", "LKR", "NPR"})}
+
+
+def home_currency(text: str) -> str | None:
+    """The currency of the country a turn says the shopper is in or from, if it says."""
+    return next((code for code, said in _HOME_CURRENCY_RES if said.search(text)), None)
+
+
+def extract_currency(text: str, home: str | None = None) -> tuple[str | None, str]:
     """"3k", "2 grand" → thousands; an amount in another currency ("3000 rupees", "50 quid", "a
-    tenner") is rewritten in dollars' words and its currency returned, for the policy to convert and say."""
+    tenner") is rewritten in dollars' words and its currency returned, for the policy to convert and say.
+    A bare "pesos" or "rupees" is in the ``home`` currency when that is one of the kind."""
     text = _THOUSANDS_RE.sub(lambda m: str(round(float(m.group(1)) * 1000)), text)
     text = re.sub(r"\b(?:a |one )?(tenner|fiver)\b", lambda m: "10 quid" if m.group(1) == "tenner" else "5 quid", text)
     # Indonesian "lima ratus ribu", "500 ribu": thousands of rupiah
@@ -160,6 +180,8 @@ def extract_currency(text: str) -> tuple[str | None, str]:
     said = list(_CURRENCY_RE.finditer(text))
     for m in said:
         code = CURRENCY_WORDS[m.group(2)]
+        if home is not None and home in _SHARED_NAMES.get(code, ()) and m.group(2) in {"pesos", "peso", "rupees", "rupee", "rs"}:
+            code = home
         if code != "USD":
             currency = code
     if currency is None:
@@ -203,10 +225,15 @@ def extract_price(text: str) -> tuple[int | None, int | None, str | None, str]:
     if m and not re.search(_CUR, m.group(0)) and re.match(r"\s(?:\w+\s)?(?:ones|of (?:them|those|these)|pairs|already)\b",
                                                           text[m.end():]):
         m = None  # "he's got about a hundred blue ones": a count, not a budget
+    if m and re.search(r"\bbudget(?:s| is| of| s)?\s$", text[: m.start()]):
+        return None, _cents(m, 1), None, _blank(text, m)  # "my budget is about one fifty dirhams": at most that
     if m and (cap := re.match(r"\s(?:each\s)?(?:tops|max|maximum|at most|at the most)\b|"
-                              r"\s(?:\w+\s)?(?:no|not) more than that\b", text[m.end():])):  # "about 40, no more than that"
+                              r"\s(?:left|to spend|remaining|spare|in the kitty)\b|"  # "we've got about fifty dollars left"
+                              r"\s(?:\w+\s)?(?:no|not|nothing) (?:more|over|above|higher)(?:\s(?:than\s)?(?:that|it))?(?!\s(?:than|expensive))\b",
+                              text[m.end():])):  # "about 40, no more than that", "around eighty, not more"
         return None, _cents(m, 1), None, text[: m.start()] + BLANK + text[m.end() + cap.end():]  # "about 30 tops"
-    if m and not re.match(r"\s(?:cm|kg|kilos|inch|inches|foot|feet|pounds|lbs)\b", text[m.end() :]):
+    if m and not re.match(r"\s(?:cm|kg|kilos|inch|inches|foot|feet|pounds|lbs|months?|weeks?|years?|days?|hours?|minutes?)\b",
+                          text[m.end() :]):  # not "about five months along"
         centre = _cents(m, 1)
         return (
             round(centre * (1 - AROUND_BELOW)),
@@ -462,17 +489,22 @@ _FIRST_TWO_RE = re.compile(r"(?<!\bmy\s)(?<!\bher\s)(?<!\bhis\s)\b(?:the\s)?(?:f
 _ORDINAL_RE = re.compile(rf"(?<!\bher\s)(?<!\bhim\s)(?<!\bhis\s)(?<!\bthem\s)(?<!\bmy\s)(?<!\bour\s)(?<!\ba\s)(?<!\bun\s)\b(?:the\s|that\s|this\s)?({_ORDINAL_ALT})\b"
                          r"(?!\s(?:time|order|of\smy|week|month|year|night|weekend|eid|christmas|diwali|summer|"
                          r"winter|season|visit|trip|date|day|job|communion|birthday|anniversary|baby|half|marathon|holiday|"
-                         r"dance|interview))")  # not "her first, pink or yellow", "last month", "a first date"
-_NUMBERED_RE = re.compile(r"\b(?:number|option|item|no|result|choice|#)\s?(\d)\b")
+                         r"dance|interview|thought|thoughts))")  # not "her first, pink or yellow", "last month", "a first date"
+_NUMBERED_RE = re.compile(r"\b(?:number|option|item|no|result|choice|#)\s?(\d)\b|\b(?:number|option|choice) (one)\b")
 _THE_WORD_ONE = r"(?:one|ones|pair|option|style|version|item)"
 _FOCUS_RE = re.compile(
     r"\b(?:that|this|those|these)\s(?:one|ones|pair|item|dress|product|style)\b|"
     # "it" is the product in focus, but not in "a print on it", "grey if you've got it", "to wear with it"
-    r"(?<!\bon )(?<!\bif youve got )(?<!\bif you have )(?<!\bif you got )(?<!\bwith )(?<!\bto match )\bit\b"
+    r"(?<!\bon )(?<!\bplace )(?<!\bif youve got )(?<!\bif you have )(?<!\bif you got )(?<!\bwith )(?<!\bto match )\bit\b"
     # nor the subject of a complaint about a material or a thing in general ("it makes me sweat")
     r"(?!\s(?:makes|made|gives|gave|itches|clashes|drives|washes me out|always|never|just gets|gets|rains|snows|"
-    r"goes down|drops))|"
-    r"\b(?:add|buy|take|get|want|like|love|about|choose|pick)\s(?:that|this)\b|\b(?:that|this)$"
+    r"goes down|drops|"
+    # the weather: "with a hood if possible, it is cold in warsaw"
+    r"(?:is|was|will be|can be|can get|gets) (?:very |so |really |quite |super |pretty |too |a bit |bloody )?"
+    r"(?:cold|hot|freezing|chilly|warm|raining|snowing|sunny|humid|windy|boiling|wet|minus)\b))|"
+    r"\b(?:add|buy|take|get|want|(?<!anything )(?<!something )(?<!stuff )(?<!things )(?<!or )like|love|about|choose|pick)"
+    r"\s(?:that|this)\b|(?<!anything like )(?<!something like )(?<!stuff like )(?<!things like )(?<!or like )"
+    r"(?<!or something )(?<!or anything )\b(?:that|this)$"
 )
 _ALL_OF_RE = re.compile(r"\bboth(?:\sof\s(?:them|those|these))?\b(?!\s(?:kids|children|boys|girls|twins|of us|of my|"
                         r"sorted|done|are|have|were|sizes|wear|take|need|like|love|want|fit|got))|(?<!they )(?<!we )\ball\s(?:3|three)(?:\sof\s(?:them|those|these))?\b|"
@@ -545,7 +577,7 @@ def extract_ordinal_reference(text: str) -> tuple[str | None, str]:
             return f"ordinal:{ORDINALS[m.group(1)]}", _blank(text, m)
     m = _NUMBERED_RE.search(text)
     if m:
-        return f"ordinal:{m.group(1)}", _blank(text, m)
+        return f"ordinal:{m.group(1) or 1}", _blank(text, m)  # "number one, size five"
     m = _ALL_OF_RE.search(text)
     if m and _UNITS_BEFORE_RE.search(text, 0, m.start()):
         return "focus", _blank(text, m)  # "two of those, both in small": two of the one in focus

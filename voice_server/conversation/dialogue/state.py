@@ -104,6 +104,8 @@ class DialogueState(BaseModel):
     total_results: int = 0
     earlier: list[ShownList] = Field(default_factory=list, description="lists shown before `shown`, newest first")
     focus_id: int | None = None
+    named_id: int | None = Field(default=None, description="the one product the last list's reply named aloud, for "
+                                                         "'that one' when nothing is in focus")
     cart: CartSummary = Field(default_factory=CartSummary)
     pending: PendingConfirmation | None = None
     last_intent: str | None = None
@@ -113,6 +115,8 @@ class DialogueState(BaseModel):
     compared_ids: list[int] = Field(default_factory=list, description="the pair last compared ('the cheaper one')")
     advised_size: str | None = Field(default=None, description="the size last advised, for 'in that size'")
     currency: str | None = Field(default=None, description="the currency a budget was last said in ('rupees')")
+    home_currency: str | None = Field(default=None, description="the currency of the country the shopper said they "
+                                      "are in ('hola': Mexican pesos), for a bare 'pesos' or 'rupees'")
     child_age: int | None = Field(default=None, description="the age last said of a child shopped for (kids' sizes)")
     shopper_gender: Literal["men", "women"] | None = Field(
         default=None, description="the shopper's own department once said or implied ('now me, a long puffer')")

@@ -87,6 +87,8 @@ class Slots(BaseModel):
     child_age: int | None = Field(None, description="years said of a child shopped for ('my son, he's six')")
     shopper_gender: Literal["men", "women"] | None = Field(
         None, description="the shopper's own department, said or implied ('as a mum', 'I'm the groom')")
+    home_currency: str | None = Field(None, description="ISO code of the currency of the country the shopper says "
+                                      "they are in ('hola' → MXN): whose pesos or rupees a bare 'pesos' or 'rupees' is")
     reference: str | None = None
     earlier: bool | None = Field(default=None, description="the reference is to a list shown before this one")
     page: Literal["back"] | None = Field(None, description="the page or list shown before this one, again ('go back')")
@@ -109,8 +111,8 @@ class Slots(BaseModel):
     clear: list[Literal["brand", "colour", "price", "gender"]] | None = Field(None, description="filters the shopper lifts ('any brand')")
     currency: str | None = Field(None, description="ISO code of the currency a budget was said in (USD when dollars were named)")
     in_currency: str | None = Field(None, description="ISO code of a currency a price is asked in ('how much is that in euros')")
-    topic: Literal["material", "care", "includes", "feature", "price", "sizes", "service", "delivery", "returns_policy",
-                   "payment", "department"] | None = Field(
+    topic: Literal["material", "care", "includes", "feature", "price", "sizes", "service", "delivery", "customs", "fits",
+                   "returns_policy", "payment", "department"] | None = Field(
         None, description="what a question asks about")
     feature: str | None = Field(None, description="the feature a question asks about ('does it have a zip')")
     keep: list[Literal["price", "colour", "colour_none"]] | None = Field(
