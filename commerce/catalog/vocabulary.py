@@ -368,7 +368,7 @@ RECIPIENT_GENDER: dict[str, str] = {
 # Words only women's clothes are called: said with no one named, the women's department.
 WOMENSWEAR_WORDS: tuple[str, ...] = ("kurti", "kurtis", "anarkali", "anarkalis", "salwar", "salwar suit", "salwar kameez",
                                      "blouse", "blouses", "lingerie", "bra", "bras", "nightie", "nighties", "jeggings",
-                                     "dupatta", "dupattas", "palazzo", "palazzos", "sharara", "shararas", "lehenga", "lehengas")
+                                     "dupatta", "dupattas", "palazzo", "palazzos")
 # ... and only men's: "kurta pyjama for myself" is a man's outfit
 MENSWEAR_WORDS: tuple[str, ...] = ("kurta pyjama", "kurta pyjamas", "kurta pajama", "kurta pajamas", "sherwani", "sherwanis",
                                    "pathani", "pathani suit", "nehru jacket", "nehru jackets", "dhoti", "bandhgala")
@@ -451,8 +451,8 @@ def descriptor_stems(word: str) -> tuple[str, ...]:
     if kind is not None and kind.stems:
         # "no jhumkas, she likes simple stuff": those earrings, not every earring
         first, said = kind.stems[0].replace("-", " "), word.replace("-", " ")
-        narrower = tuple(stem for stem in kind.stems[1:]
-                         if stem.replace("-", " ") in said and stem.replace("-", " ") != first and first not in said)
+        narrower = tuple(stem for stem in kind.stems[1:] if len(kind.stems) > 2  # not "no sweatshirts": hoodies too
+                         and stem.replace("-", " ") in said and stem.replace("-", " ") != first and first not in said)
         return narrower or kind.stems
     return (word.rstrip("s"),) if len(word) > 3 else (word,)
 

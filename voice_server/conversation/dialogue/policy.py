@@ -491,7 +491,8 @@ class DialogueEngine:
         # Spoken short: the count and the first products that fit; the full cards go to the screen.
         listing, ends = say.product_list(result.products, self.spoken_reply_chars - len(intro))
         turn.reply = self._with_listing(turn, intro, listing, ends, "")
-        state.named_id = state.shown[0].id if len(ends) == 1 and state.shown else None  # "ja, that one": the one said
+        # "what's your cheapest …", then "ja, that one": the one answer said aloud (a plain list still asks which)
+        state.named_id = state.shown[0].id if len(ends) == 1 and state.shown and filters.sort else None
 
     def _show(self, turn: _Turn, products: list[ProductCard], *, total: int, offset: int) -> None:
         state = turn.state

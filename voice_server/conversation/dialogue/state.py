@@ -104,8 +104,8 @@ class DialogueState(BaseModel):
     total_results: int = 0
     earlier: list[ShownList] = Field(default_factory=list, description="lists shown before `shown`, newest first")
     focus_id: int | None = None
-    named_id: int | None = Field(default=None, description="the one product the last list's reply named aloud, for "
-                                                         "'that one' when nothing is in focus")
+    named_id: int | None = Field(default=None, description="the one product the reply to 'your cheapest …' named "
+                                                         "aloud, for 'that one' when nothing is in focus")
     cart: CartSummary = Field(default_factory=CartSummary)
     pending: PendingConfirmation | None = None
     last_intent: str | None = None
