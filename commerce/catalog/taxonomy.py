@@ -25,7 +25,7 @@ _NAME_RULES: tuple[tuple[str | None, tuple[str, ...]], ...] = (
     ("ethnic_sets", ("kurta with", "kurta set", "kurti with", "& dupatta", "with dupatta", "with palazzos",
                      "with churidar", "lehenga", "choli", "salwar", "sherwani", "dhoti", "kurta pyjama")),
     ("nightwear", ("night suit", "nightdress", "night dress", "pyjama", "lounge", "sleepwear", "nighty",
-                   "with pyjamas", "robe")),
+                   "with pyjamas", "robe", "sleep shirt")),  # a sleep shirt is worn to bed, not to work
     ("innerwear", ("bra", "brief", "boxer", "trunk", "panties", "innerwear", "vest", "camisole", "thermal",
                    "shapewear", "lingerie", "socks", "shoe liner")),  # liners are worn like socks, not shoes
     ("sarees", ("saree", "sari")),

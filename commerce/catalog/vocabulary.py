@@ -46,7 +46,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("kaftan", None, "kaftan", "kaftan,caftan"),  # sold as tops and as cover-up dresses
     _t("hoodie", "sweaters", "hood,sweatshirt", "hoodie,hoody,hooded sweatshirt,sweatshirt"),
     # a sweater is knitted: not the sweatshirts and hoodies sold in the same department
-    _t("sweater", "sweaters", "", "sweater,jumper,pullover,knit,woolly"),
+    _t("sweater", "sweaters", "", "sweater,jumper,pullover,knit,woolly,warm jersey,woolly jersey,wool jersey"),  # South African
     # "a knitted sweater", "proper knitted jumpers": knitted, never the sweatshirts sold beside them
     _t("knitted sweater", "sweaters", "sweater,cardigan,jumper",
        "knitted sweater,knit sweater,knitted jumper,knit jumper,knitted pullover,knitwear,knits,cable knit"),
@@ -143,7 +143,11 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("football boots", "shoes", "football", "football boots,football boot,football shoes,soccer boots,soccer shoes,"
        "soccer cleats,cleats,footy boots"),
     _t("boots", "shoes", "boot", "boots,boot,ankle boots,chelsea boots"),
-    _t("shoes", "shoes", "", "shoes,shoe,footwear"),
+    _t("shoes", "shoes", "", "shoes,shoe"),
+    # "something for my feet that can take the rain": shoes or sandals, whatever the department calls them
+    _t("footwear", None, "shoe,sneaker,sandal,flip-flop,flip flop,slider,boots,loafer,heels,flats,slipper,floater,"
+       "mules,brogue,moccasin,jutti,mojari,kolhapuri,wedges,pumps",
+       "footwear,for my feet,for his feet,for her feet,for their feet"),  # not "on my feet all day"
     _t("flip flops", "sandals", "flip-flop,flip flop", "flip flops,flip flop,flip-flops,flip-flop,jandals,slops"),
     _t("sandals", "sandals", "", "sandals,sandal,sliders,slides,chappals,slippers,scandals"),  # heard so
     _t("heels", "sandals", "heel,pump,stiletto", "heels,heel,high heels,pumps,heals"),  # "heals": heard so
@@ -200,7 +204,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
 )
 
 
-UMBRELLA_TYPES = frozenset({"warm layer", "ethnic wear", "outfit", "baby clothes"})
+UMBRELLA_TYPES = frozenset({"warm layer", "ethnic wear", "outfit", "baby clothes", "footwear"})
 """Types that only stand in for garments not named: dropped when a garment is named with them."""
 
 
@@ -353,7 +357,8 @@ RECIPIENT_GENDER: dict[str, str] = {
     "husband": "men", "boyfriend": "men", "dad": "men", "father": "men", "father in law": "men",
     "brother": "men", "brother in law": "men", "uncle": "men", "grandpa": "men", "grandfather": "men",
     "grandad": "men", "granddad": "men", "nephew": "boys", "son": "boys", "son in law": "men",
-    "fiance": "men", "groom": "men", "papa": "men", "pops": "men", "bloke": "men", "guy": "men",
+    "fiance": "men", "groom": "men", "groomsman": "men", "groomsmen": "men", "best man": "men",
+    "maid of honour": "women", "maid of honor": "women", "papa": "men", "pops": "men", "bloke": "men", "guy": "men",
     "man": "men", "gentleman": "men", "boy": "boys", "girl": "girls", "lad": "boys",
     "mummy": "women", "mommy": "women", "mama": "women", "granny": "women", "grandmum": "women",
     "grandmom": "women", "stepmum": "women", "stepmom": "women", "gf": "women", "hubby": "men", "bf": "men",
@@ -383,7 +388,7 @@ KID_GENDERS = frozenset(ADULT_OF)
 _COLOUR_SPELLINGS = {"gray": "grey", "navy": "navy blue", "violet": "purple", "golden": "gold"}
 
 
-_IRREGULAR_PLURALS = {"scarf": "scarves", "watch": "watches"}
+_IRREGULAR_PLURALS = {"scarf": "scarves", "watch": "watches", "footwear": "footwear", "ethnic wear": "ethnic wear"}
 
 
 def type_named_by(stems: list[str] | tuple[str, ...]) -> ProductType | None:

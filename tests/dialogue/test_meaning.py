@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from commerce.catalog.vocabulary import PRODUCT_TYPES, type_for
+from commerce.models import SearchFilters
 from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue.numbers import prepare
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
@@ -99,6 +100,8 @@ def test_every_product_type_is_spoken_and_matches_its_own_stems() -> None:
     for product_type in PRODUCT_TYPES.values():
         # "outfit" stands for the question "what should I wear", never for a word said
         assert type_for(product_type.name) is not None or product_type.name in {"kurta set", "palazzo set", "outfit"}
+        # a search carries at most 20 name stems (SearchFilters.name_any)
+        assert len(product_type.stems) <= SearchFilters.model_fields["name_any"].metadata[0].max_length, product_type.name
     assert type_for("hoodies") == PRODUCT_TYPES["hoodie"]
     assert PRODUCT_TYPES["heels"].matches("Women Black Solid Stiletto Pumps")
     assert not PRODUCT_TYPES["polo"].matches("Men White Round Neck T-shirt")

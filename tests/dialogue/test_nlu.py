@@ -1666,3 +1666,57 @@ def test_where_the_shopper_is_how_many_is_enough_and_questions_about_the_shop(vo
     assert (rejected.intent, rejected.slots.reference) == (Intent.more_results, None)
     both = understand("i'll have the third one. and for my dad, he'd like a belt as well", listed, vocab)
     assert (both.intent, [u.slots.product_type for u in both.then]) == (Intent.add_to_cart, ["belt"])
+
+
+def test_who_shops_in_a_wedding_party_a_worn_out_pair_cart_lines_by_word_and_colours_taken_back(vocab: Vocabulary) -> None:
+    fresh = DialogueState(conversation_id="t")
+    assert understand("all of us bridesmaids are in lilac, i need a dress", fresh, vocab).slots.gender == "women"
+    assert understand("kurtas for my two groomsmen please", fresh, vocab).slots.gender == "men"
+    assert understand("shoes for the boy, he's a grown man now", fresh, vocab).slots.gender == "men"
+    worn = understand("my suede boots are falling apart, i need trainers", fresh, vocab).slots
+    assert (worn.product_type, worn.material) == ("sneakers", None)
+    assert understand("something for my feet that copes with rain", fresh, vocab).slots.product_type == "footwear"
+    singlish = understand("got black belts or not, under forty sing dollar", fresh, vocab).slots
+    assert (singlish.colour, singlish.price_max, singlish.currency) == ("black", 4000, "SGD")
+    assert understand("under 25 dollar, aussie dollars", fresh, vocab).slots.currency == "AUD"
+    taken_back = understand("a hoodie, green, no, orange, he's sick of green", fresh, vocab).slots
+    assert (taken_back.colours, taken_back.exclude_colours) == (["orange"], None)
+    assert understand("i've taken up tennis, need white shorts", fresh, vocab).intent == Intent.search
+    first = understand("a blazer and a tie for my brother, let's begin with the tie", fresh, vocab)
+    assert (first.slots.product_type, first.then) == ("tie", [])
+    for said, topic in (("are you open on bank holidays", "hours"), ("what's the refund window", "returns_policy"),
+                        ("how quick can you get it to leeds", "delivery")):
+        asked = understand(said, fresh, vocab)
+        assert (asked.intent, asked.slots.topic) == (Intent.out_of_scope, topic), said
+    shown = [ShownProduct(id=i, name=name, brand=name.split()[0], price_cents=2000, colour=colour, category="sweaters")
+             for i, (name, colour) in enumerate((("Roadster Grey Striped Hooded Sweatshirt", "grey"),
+                                                 ("Roadster Grey Solid Sweatshirt", "grey"),
+                                                 ("HRX Navy Solid Sweater", "navy")), 1)]
+    listed = DialogueState(conversation_id="t", shown=shown, filters=SearchFilters(category="sweaters"))
+    assert understand("chuck in the second ones", listed, vocab).slots.reference == "ordinal:2"
+    picked = understand("i'll take the striped hooded one", listed, vocab)
+    assert (picked.intent, picked.slots.reference) == (Intent.add_to_cart, "ordinal:1")
+    asked = understand("does the navy one come in an xl", listed, vocab)
+    assert (asked.intent, asked.slots.size) == (Intent.product_details, "XL")
+    assert understand("wah, got cheaper one or not", listed, vocab).slots.price_trend == "cheaper"
+    jackets = listed.model_copy(update={"filters": SearchFilters(category="jackets")})
+    assert understand("do you have a longer one", jackets, vocab).slots.product_type == "longline jacket"
+    people = understand("the first one, one in medium and one in large, for my son and me", listed, vocab)
+    assert [(u.slots.size, u.slots.for_whom) for u in (people, *people.then)] == [("M", "son"), ("L", "me")]
+    added = listed.model_copy(update={"last_line": LineRef(product_id=3, size="S", quantity=1), "last_intent": "add_to_cart",
+                                      "cart": CartSummary(item_count=2, total_cents=4000, product_ids=[1, 3])})
+    bigger = understand("she's at the bottom of a small, go medium", added, vocab)
+    assert (bigger.intent, bigger.slots.size) == (Intent.update_cart, "M")
+    two = understand("make the navy one two", added, vocab)
+    assert (two.intent, two.slots.reference, two.slots.quantity) == (Intent.update_cart, "colour:navy", 2)
+    by_size = understand("make the small 3", added, vocab)
+    assert (by_size.slots.from_size, by_size.slots.quantity) == ("S", 3)
+    resized = understand("no, the sweaters in large", added, vocab)
+    assert (resized.intent, resized.slots.product_type, resized.slots.size) == (Intent.update_cart, "sweater", "L")
+    only_sweater = added.model_copy(update={"cart": CartSummary(item_count=1, total_cents=2000, product_ids=[3])})
+    hoodie = understand("no worries, a hoodie then, large", only_sweater, vocab)
+    assert hoodie.intent in (Intent.search, Intent.refine)  # the cart holds no hoodie to resize
+    for said in ("so how much total we have to pay", "what've we got in the basket"):
+        assert understand(said, added, vocab).intent == Intent.view_cart, said
+    for said in ("right, cheque out now", "great, ring it up", "lovely, put it through"):
+        assert understand(said, added, vocab).intent == Intent.checkout, said

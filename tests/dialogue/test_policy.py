@@ -642,3 +642,17 @@ async def test_a_line_taken_out_before_the_yes_is_quoted_again(engine_factory: F
     assert "place_order" not in shop.calls
     await engine.handle(state, "yes go on")
     assert shop.calls.count("place_order") == 1
+
+
+async def test_a_size_none_has_keeps_the_budget_and_a_pick_carries_its_department(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    results, state = await talk(engine, "men's running shoes please", "nothing above 80 dollars", "got any in a 14.5")
+    assert results[-1].reply_text.startswith("Sorry") and (state.filters.price_max_cents, state.filters.size) == (8000, None)
+    results, state = await talk(engine, "taupe formal trousers", "the first one in 32", "and a white shirt to wear with them",
+                                "i need a hoodie, and do you ship to canada", "what time do you close tonight",
+                                "make the taupe ones two")
+    shirts, hoodie, hours, two = results[2:]
+    assert "men's white shirts" in shirts.reply_text  # the trousers are filed as men's, though not named so
+    assert "hoodie" in hoodie.reply_text and "Delivery" in hoodie.reply_text
+    assert "24 hours" in hours.reply_text
+    assert two.reply_text.startswith("Done, 2 of the Arrow taupe") and state.cart.item_count == 2

@@ -57,6 +57,7 @@ async def test_some_sizes_sold_out_and_no_home_goods(pool) -> None:
         ("VRINDA Coffee Brown Printed Curtain", None),
         ("Mast & Harbour Women Black A-Line Dress", "dresses"),
         ("Dynamocks Unisex Pack Of 3 Solid Shoe Liners", "innerwear"),
+        ("Soie Women Blue Printed Knee-Length Sleep Shirts", "nightwear"),  # worn to bed: not a shirt for work
     ],
 )
 def test_taxonomy(name: str, category: str | None) -> None:

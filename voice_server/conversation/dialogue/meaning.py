@@ -37,7 +37,7 @@ def _alternation(words: list[str] | tuple[str, ...]) -> str:
 
 COLOUR_ALT = _alternation(list(COLOUR_SYNONYMS))
 _COLOUR_RE = re.compile(rf"\b(?:dark |light |pale |bright |deep )?({COLOUR_ALT})s?\b"  # "reds and maroons"
-                        r"(?<!spilling wine)(?<!spill wine)(?<!glass of wine)(?<!drink wine)(?<!drinking wine)")
+                        r"(?<!spilling wine)(?<!spill wine)(?<!glass of wine)(?<!drink wine)(?<!drinking wine)(?<!ice cream)(?<!ice creams)")
 TYPE_ALT = _alternation(list(TYPE_WORDS))
 _RECIPIENT_ALT = _alternation(list(RECIPIENT_GENDER))
 _TYPE_RE = re.compile(rf"\b({TYPE_ALT})\b")
@@ -178,8 +178,12 @@ _COLOUR_NOT_RE = re.compile(rf"\b({COLOUR_ALT}) (?:never|doesnt|does not|dont|do
                             r"my colou?r|her colou?r|his colou?r)\b(?: (?:on )?(?:me|her|him))?|"
                             # "red washes me out", "black's too harsh with his suit"
                             rf"\b({COLOUR_ALT}) (?:just |really |always )?(?:washes|wash) (?:me|her|him) out\b|"
+                            # "not the plain white he always wears": what they wear already, not wanted again
+                            rf"\bnot (?:the |his |her |that |those )?(?:plain |usual |same |boring )?({COLOUR_ALT})(?: ones?)? "
+                            r"(?:he|she|they|i) (?:always|usually|normally|only|just) (?:wears?|has|gets|buys?)\b|"
                             rf"\balready (?:got|have|has|own|owns) (?:a |an |one in |some |the |a pair in )?({COLOUR_ALT})\b|"
-                            rf"\b({COLOUR_ALT})(?: ones?)? (?:gets?|shows?) (?:so |too |really )?(?:dirty|grubby|mucky|stained|(?:the |every )?(?:dirt|stains?|marks?))\b|"
+                            rf"\b({COLOUR_ALT})(?: ones?)?(?:ll)?(?: will| would)? (?:gets?|shows?|be|look|go) (?:so |too |really )?"
+                            r"(?:dirty|filthy|grubby|mucky|stained|(?:the |every )?(?:dirt|stains?|marks?))\b|"  # "white ones'll be filthy"
                             rf"\b({COLOUR_ALT})(?:s| is| s)? (?:way |a bit |bit |just )?too (?:harsh|loud|bright|dark|dull|much|flashy|boring)\b|"
                             # "pink she doesn't like", "black he won't wear": the colour said first
                             rf"(?:^\s*|\b(?:and|but|so|oh|well|also|just|um)\s)({COLOUR_ALT}) (?:she|he|i|they|we) (?:doesnt|does not|dont|do not|wont|will not|"
@@ -252,7 +256,8 @@ _NOT_A_GARMENT_RE = re.compile(r"\b(?:one |1 )?(?:for|in) (?:the|my|his|her) (?:
                                r"\b(?:cannot|cant|can|to|could|couldnt|learning to|learnt to) tie\b|"  # the verb
                                # "my girlfriend says i dress like i'm going to a funeral": the verb
                                r"\b(?:i|you|he|she|we|they|to|how to) (?:\w+ )?dress (?:like|up|down|for|in|smart|smartly|well|"
-                               r"nicely|casual|casually|better|older|younger|myself|himself|herself|him|her|them)\b")
+                               r"nicely|casual|casually|better|older|younger|myself|himself|herself|him|her|them|"
+                               r"(?:a )?(?:bit|little|lot) |more |less |local|modest|modestly|appropriately|properly|right)")
 # "something less formal, like what i'd wear with chinos": the garment worn with it is not asked for
 _WORN_WITH_RE = re.compile(
     rf"\b(?:wear|wearing|worn|go|goes|going|pair|team|match|throw|chuck|layer|pop|put|add)(?:\s+(?:it|them|this|that|on|_))?"
@@ -281,6 +286,24 @@ _OWNED_RE = re.compile(rf"(?:\b(?:his|her|my|their|our|your) |(?<!\S)_\s+)(?:\w+
                        rf"(?:{TYPE_ALT}) (?:every ?day|daily|all the time|to work|every day to work)\b")
 # "my old trainers are falling apart, need running shoes": the worn-out one, when another kind is asked for
 _OLD_ONE_RE = re.compile(rf"\b(?:his|her|my|their|our) (?:old|current|last) (?:\w+ )?(?:{TYPE_ALT})\b")
+
+# "my leather sandals are getting ruined in the rain": the pair they have, not the one asked for
+_WORN_OUT_RE = re.compile(
+    rf"\b(?:my|his|her|their|our) (?:\w+ ){{0,2}}?(?:{TYPE_ALT}) (?:(?:are|is|have|has|were|was|keep|kept|just|finally|all) )?"
+    r"(?:getting |been |gotten |all |totally |completely |finally |literally |just |kind of |basically |so |way |pretty )*"
+    r"(?:ruined|wrecked|falling apart|fell apart|broken|broke|worn out|worn through|soaked|soaking|destroyed|torn|ripped|"
+    r"dead|done for|finished|had it|in pieces|died|shot|knackered|slipping|sliding|slide|slip|leaking|leak|"
+    r"faded|stretched|shrunk)\b")  # not "too tight": how the next one should fit
+
+
+def without_worn_out(text: str) -> str:
+    """The request without the worn-out thing it replaces ("my leather sandals are ruined, i need something
+    for my feet that can take water": no leather), when another kind is asked for in the same breath."""
+    for m in reversed(list(_WORN_OUT_RE.finditer(text))):
+        if _TYPE_RE.search(text, m.end()):  # not "restock his drawer, his boxers are falling apart": those again
+            text = text[: m.start()] + BLANK + text[m.end():]
+    return text
+
 
 # "I ordered two kurtas from you last month", "got some jeans off you a while back": bought before, not asked for;
 _BOUGHT_BEFORE_RE = re.compile(
@@ -331,7 +354,9 @@ def _worn_with(m: re.Match[str]) -> str:
     return said[: cut.end() if cut else m.start(m.lastindex or 1) - m.start(0)] + BLANK
 
 
-_SWIMWEAR_RE = re.compile(r"\bswim(?:ming)? (?:trunks|shorts|suits?|costumes?|briefs)\b")  # not sold: not boxers or shorts
+# not sold: not boxers or shorts, not trainers, not handbags, not sunglasses
+_SWIMWEAR_RE = re.compile(r"\bswim(?:ming)? (?:trunks|shorts|suits?|costumes?|briefs)\b|"
+                          r"\b(?:golf (?:shoes|bags?)|camera bags?|reading glasses|prescription glasses)\b")
 _LONG_ONES_RE = re.compile(r"(?<!too )(?<!not )(?<!so )\blong (?:ones?|please)\b")
 
 
@@ -473,6 +498,9 @@ _SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|
                       r"bridesmaid|best man|groomsman|man|woman|guy|lady|bloke|lad|chap|fella|grandad|grandma|granny)\b"
                       r"(?! (?:size|sized))|"
 
+                      # "all us bridesmaids are wearing green", "i'm one of the groomsmen": who is shopping
+                      r"\b(?:us|we|were|we are|(?:im|i am) one of (?:the|her|his|their|my))(?: all| both)? "
+                      r"(bridesmaids|groomsmen)\b|\b(?:im|i am) (?:her |his |the |a )?(maid of honou?r)\b|"
                       # "what about for me, i'm his dad"
                       r"\b(?:im|i am) (?:his|her|their|the) (dad|mum|mom|father|mother|uncle|aunt|auntie|grandad|"
                       r"grandpa|grandma|granny|nan|grandmother|grandfather)\b")
@@ -485,7 +513,7 @@ _SHOPPER_NEEDS_RE = re.compile(r"\bi (?:really |probably |apparently |desperatel
                                r"cant|cannot|could do with)\b|"
                                # "my girlfriend says her boyfriend can't go to the office like that": the shopper
                                r"\b(?:her|his) (?:boyfriend|girlfriend|husband|wife|man|fella|missus|hubby)\b")
-_AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|aged?|about|turning|turned|turns|(?:they|\w+s) turn|who is|whos|"
+_AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|ones|one is|aged?|about|turning|turned|turns|(?:they|\w+s) turn|who is|whos|"
                      r"(?:eldest|youngest|oldest|middle one|little one|firstborn|(?:older|younger|elder|big|bigger|little) ones?)(?: is|s))\s(?:about |nearly |almost |just |like |only |around |barely )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
 # "she's in year three", "he's in primary four", "my third grader": a school year, about five years younger than the child
 _SCHOOL_YEAR_RE = re.compile(r"\b(?:in |starting |going into )(?:year|primary|grade|class|standard|p) (\d{1,2})\b|"
@@ -532,9 +560,9 @@ def child_age(text: str) -> int | None:
 
 
 # A son or daughter with a job, an interview or a degree is dressed from the adult departments.
-_GROWN_UP_RE = re.compile(r"\b(?:office|job|work|interview|internship|university|uni|college|graduation|"
+_GROWN_UP_RE = re.compile(r"\b(?:office|job|work|interview|internship|university|uni|college|graduation|graduates|graduated|"
                           r"graduating|grad school|promotion|colleagues|boss|fiance|fiancee|husband|wife|"
-                          r"getting married|engaged)\b")
+                          r"getting married|engaged|grown (?:man|woman|up)|all grown up|an adult)\b")
 _AGE_AFTER_RE = re.compile(r"\s(?:is\s)?(?:about\s|nearly\s|almost\s|just\s)?(\d{1,2})\b(?!\s(?:dollars|bucks))")
 _SELF_GENDER = {"guy": "men", "bloke": "men", "man": "men", "gentleman": "men", "dude": "men", "chap": "men", "fella": "men",
                 "lad": "men", "woman": "women", "lady": "women", "girl": "women", "boy": "men", "dad": "men",
@@ -543,7 +571,8 @@ _SELF_GENDER = {"guy": "men", "bloke": "men", "man": "men", "gentleman": "men", 
                 "grandpa": "men", "grandfather": "men", "grandma": "women", "granny": "women", "nan": "women",
                 "grandmother": "women", "pregnant": "women", "expecting": "women", "having my baby": "women",
                 "having a baby": "women", "having the baby": "women", "maternity": "women", "groom": "men", "bride": "women",
-                "bridesmaid": "women", "best man": "men", "groomsman": "men", "wife": "men", "girlfriend": "men",
+                "bridesmaid": "women", "best man": "men", "groomsman": "men", "bridesmaids": "women",
+                "groomsmen": "men", "maid of honour": "women", "maid of honor": "women", "wife": "men", "girlfriend": "men",
                 "husband": "women", "boyfriend": "women", "missus": "men", "wifey": "men", "gf": "men", "hubby": "women",
                 "bf": "women"}
 

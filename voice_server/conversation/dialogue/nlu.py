@@ -26,8 +26,14 @@ from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS, ORDINALS
 from voice_server.conversation.dialogue.numbers import normalise_text, prepare
-from voice_server.conversation.dialogue.references import filed_in_colour, of_kind, recalled_list, resolve_one
-from voice_server.conversation.dialogue.state import LAST_LINE, DialogueState, LineRef
+from voice_server.conversation.dialogue.references import (
+    filed_in_colour,
+    of_kind,
+    recalled_list,
+    resolve_many,
+    resolve_one,
+)
+from voice_server.conversation.dialogue.state import LAST_LINE, DialogueState, LineRef, ShownProduct
 from voice_server.conversation.dialogue.understanding import SEARCH_SLOTS, Intent, Slots, Understanding
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
 
@@ -108,6 +114,8 @@ BOUGHT_IT = _rx(  # "the jeans I bought run small": a fit review when there is f
 CHECKOUT = _rx(
     r"\bcheck ?(?:me |us )?out\b",
     r"\bcheckout\b",
+    r"\bring (?:me|it|us|them|that|this|everything|it all) up\b",  # "cool, ring me up"
+    r"\b(?:put|push) (?:it|the order|my order|them|everything|it all) through\b",  # "grand, put it through"
     r"\bproceed to (?:payment|pay)\b",
     r"\bhow (?:do|can|should) (?:i|we) pay\b",
     r"\b(?:ready|want|like) to pay\b(?! (?:later|tomorrow|next|another|some other|at the end|when|after|once|on payday))",
@@ -138,11 +146,14 @@ VIEW_CART = _rx(
     r"(?:cart|basket|bag)\b",
     r"\bmy (?:cart|basket)\b(?!.*\b(?:add|put)\b)",
     r"\bcart total\b",
+    r"\bwhat(?:ve| have|s)? (?:i|we) (?:got|have|put|added) in (?:the|my) (?:cart|basket|bag|trolley)\b",
     r"\bwhat (?:have|did|ve) (?:i|we) (?:put|added|add|got|picked)(?: in)?(?: there)? (?:so far|already|in (?:there|it|total))\b",
     r"\b(?:whats|what is|what s) in (?:there|it) (?:now|so far)\b",  # the cart, after a cart move
     r"\bhow much (?:is|does|will) (?:all (?:that|this|of (?:it|that|this))|everything|it all|that all|the total)\b",
     r"\b(?:whats|what is|what s) (?:the|my) (?:total|bill|damage)\b",
     r"\bhow much (?:altogether|all together|in total|all in all|all up)\b", r"^(?:and |so |ok )?(?:the|my) total\b",
+    r"\bhow much (?:for|is it for) (?:everything|it all|all of it|all that|the lot|all of that)\b",
+    r"\bhow much (?:is )?(?:the )?total (?:i|we) (?:have to|need to|must|should|gotta) pay\b",  # "how much total i have to pay"
     r"\bhow much (?:is|s|does|will|would) (?:that|it|this|everything|all)(?: of (?:it|that|this|them))?(?: come to| cost| be)? "
     r"(?:altogether|all together|in total|total|all in all)\b",
     r"\bwhat(?:s| does| is| will)? (?:that|it|this|everything|it all|all that|all this|the total) (?:come|comes|coming) (?:to|out)\b",
@@ -167,6 +178,7 @@ ADD = _rx(
     r"(?<!dont )(?<!do not )\badd\b(?! up)",  # "these add up fast" is money
     r"\b(?:pop|stick|chuck|throw|put|place) (?:[\w ]{0,30}? )?(?:in|into|to|on) (?:my|the) (?:cart|basket|bag|order)\b",
     r"\b(?:pop|stick|chuck|throw|bung|put) (?:it|them|that|those|these|this|one|a pair|the \w+ (?:one|ones|pair|pairs)) in\b",
+    r"\b(?:throw|chuck|bung|pop) in (?:the \w+ (?:one|ones|pair|pairs)|that one|those|them|one of)\b",  # "throw in the first ones so"
     r"\bgo on(?: then)? (?:that|this) one\b",  # "go on then, that one"
     r"\bput (?:it|them|that|this) for me\b",  # "put it for me in extra large"
     r"^(?:(?:ok|okay|right|great|perfect|yes|yeah) )*adding (?:it|them|that|this|those)\b",  # "okay, adding it!"
@@ -403,7 +415,9 @@ NOT_SOLD_GOODS = _rx(
     r"abayas?|burqas?|(?:match|concert|movie|cinema|game|gig|festival) tickets?|"
     # clothes the catalog does not carry
     r"swimmers|swimsuits?|swimwear|swimming (?:costume|trunks|shorts)|swim (?:shorts|trunks|suit)|bathers|cossies?|"
-    r"wetsuits?|wellies|wellington boots|gumboots|rain boots|gloves|mittens|umbrellas?)\b",
+    r"wetsuits?|wellies|wellington boots|gumboots|rain boots|gloves|mittens|mitts|umbrellas?|"
+    r"golf (?:shoes|clubs|balls|gloves|bags?)|cameras?|camera bags?|tripods?|reading glasses|spectacles|"
+    r"prescription glasses|contact lenses)\b",
     # words that also describe clothes ("wine red", "a rose print") only when asked for as goods
     r"\b(?:sell|buy|get|order|add|send|deliver|book|stock|throw in|chuck in)\b(?: \w+){0,4} (?:cakes?|food|tents?|"
     r"tickets?|flowers|roses|blankets?|candles?|wine|beer|champagne|balloons?)\b",
@@ -414,7 +428,8 @@ SERVICES = _rx(
     r"\bgift ?wrap(?:ped|ping)?\b", r"\bwrap (?:it|them) (?:up )?(?:as a gift|for me|nicely)\b",
     r"\b(?:add|pop|put|include|write|slip) (?:in )?(?:a |an )?(?:little )?(?:gift )?(?:card|note|message)\b",
     r"\bengrav(?:e|ed|ing)\b", r"\bmonogram", r"\bprint (?:their|his|her|my|our|the|a) names?\b",
-    r"\b(?:names?|initials) (?:printed|on the back)\b", r"\balterations?\b", r"\b(?:taking|take|taken) up\b",
+    r"\b(?:names?|initials) (?:printed|on the back)\b", r"\balterations?\b", r"\b(?:taking|take|taken) up\b(?! (?:the |a |an )?(?:golf|tennis|running|yoga|hiking|cycling|swimming|gym|"
+    r"dancing|football|cricket|squash|pilates|climbing|a hobby|a new hobby|sport|sports|walking|jogging))",  # a pastime
     r"\b(?:hemm?(?:ed|ing)?|tailor(?:ing)?|tailored (?:to|for) (?:me|him|her|my))\b",
     r"\b(?:get|have|had) (?:it|them|this|that|those|the \w+) (?:tailored|altered|taken in)\b", r"\b(?:iron|press|steam)(?:ed)? (?:it|them|everything|the \w+)\b",
     r"\b(?:stitch|sew)(?:ed|ing)? (?:the |my |her |a )?(?:blouse|it|them)\b",
@@ -459,14 +474,15 @@ DELIVERY_QUESTION = _rx(
     r"\bfree (?:delivery|shipping|postage)\b", r"\b(?:charge|pay|cost|costs|fee|fees) (?:for |extra for )?(?:the )?(?:delivery|shipping|postage)\b",
     r"\b(?:delivery|shipping|postage) (?:cost|costs|charge|charges|fee|fees|price)\b",
     r"\bhow many days (?:it |does it |will it |would it |for (?:it|delivery|shipping) )?(?:take|to (?:deliver|arrive|come|get))\b",
-    r"\bhow (?:quickly|soon|fast) (?:can|could|will|would) (?:you|it|they) (?:deliver|ship|arrive|get)\b",
+    r"\bhow (?:quick|quickly|soon|fast) (?:can|could|will|would) (?:you|it|they) (?:deliver|ship|arrive|get)\b",
+    r"\b(?:will|would|can|could) (?:it|they|that|this|everything|it all) get there (?:by|before|in time|on time|for)\b",
     r"\b(?:can|could|will|would) you (?:ship|deliver|post|send) (?:it|them|this|that|these|those|everything|"
     r"(?:the|my) order) (?:straight |directly |direct )?to\b(?! (?:my |the )?(?:cart|basket|bag|trolley))",
 )
 # "can I pay cash when it's delivered", "do you take paypal": how to pay, not a checkout
 PAYMENT_QUESTION = _rx(
     r"\b(?:pay|paying) (?:in |with |by )?(?:cash|cheque|check|paypal|upi|installments|instalments)\b",
-    r"\bcash on delivery\b", r"\bpay (?:on|at|upon) delivery\b", r"\bcod\b",
+    r"\bcash on delivery\b", r"\bpay (?:on|at|upon) delivery\b", r"\bcod\b", r"\bpaypal\b",
     r"\b(?:do|can|will) you (?:take|accept) (?:cash|(?:credit |debit )?cards?|paypal|upi|amex|apple pay|google pay|"
     r"bank transfers?|transfers?|eft|mobile money|m ?pesa|gcash|klarna|afterpay|visa|mastercard)\b",
     r"\bpay (?:by|with|via|through) (?:bank transfer|eft|mobile money|m ?pesa|gcash|klarna|afterpay)\b",
@@ -478,7 +494,7 @@ PAYMENT_QUESTION = _rx(
     r"\b(?:do|can|will) you (?:take|accept) (?:credit|debit|visa|mastercard)\b",
 )
 RETURNS_POLICY = _rx(
-    r"\breturns? policy\b", r"\b(?:exchange|refund) policy\b",
+    r"\breturns? policy\b", r"\b(?:exchange|refund) policy\b", r"\b(?:returns?|exchange|refund) (?:window|period)\b",
     r"\bhow long (?:do|does|will|would) (?:a |the )?(?:returns?|refunds?|exchanges?) take\b",
     r"\b(?:can|could) (?:i|we|she|he|they) (?:return|exchange|swap|send) (?:it|them)(?: back)? (?:if|in case)\b",
     r"\b(?:if|in case) (?:she|he|they|it|i) (?:still )?(?:hates?|doesnt (?:like|fit)|dont (?:like|fit))\b",
@@ -492,6 +508,17 @@ RETURNS_POLICY = _rx(
     r"\b(?:free|paid) returns?\b", r"\b(?:are|is) (?:the )?returns? free\b", r"\bpay for (?:the )?returns?(?: shipping| postage)?\b",
     r"\breturns? (?:shipping|postage|fee|cost)\b",
 )
+# "what time do you close today", "are you open on sundays", "is there an actual store i can go to"
+SHOP_HOURS = _rx(
+    r"\bwhat time (?:do|does|are|will) (?:you|u|the (?:shop|store)) (?:close|open|shut)\b",
+    r"\b(?:opening|closing|business|shop|store) (?:hours|times)\b",
+    r"\b(?:are|r) (?:you|u) (?:still )?open (?:on|at|till|until|tomorrow|today|tonight|now|late|24|all|every|sundays?|"
+    r"saturdays?|weekends?|public holidays)\b",
+    r"\bwhat time (?:are|r) (?:you|u) open\b", r"\bhow late (?:are|r) (?:you|u) open\b",
+    r"\b(?:is there|do you have|have you got) (?:an? )?(?:actual |physical |real )?(?:store|shop|branch|outlet)s? "
+    r"(?:i|we) (?:can|could) (?:go|visit|come)\b",
+)
+_ASKS_HOW_RE = re.compile(r"(?:and |so |ok |okay )?(?:how|when|what|will|would)\b")  # "how quick can you get it to perth"
 SMALL_TALK = _rx(r"\bhow(?:s| is| are)? (?:your|you|it going|things)\b", r"\bhow are you\b")
 REFINE_CUE = _rx(r"^(?:in|only|just|make it|maybe|what about|how about|any in|do you have it in|but|with|or)\b")
 RECOMMEND = _rx(
@@ -587,7 +614,9 @@ def _spelled(token: str) -> str:
 # words said the way a region says them ("for meself", "tek it out", "fi mi niece")
 _SAID_AS = {"blew": "blue", "courta": "kurta", "courtas": "kurtas", "meself": "myself", "mesel": "myself", "tek": "take", "fi": "for", "wid": "with", "nutten": "nothing", "fist": "first", "median": "medium",
             "sweeter": "sweater", "sweeters": "sweaters", "scandals": "sandals", "genes": "jeans",
-            "nuttin": "nothing"}
+            "nuttin": "nothing", "maself": "myself", "masel": "myself", "plazo": "palazzo", "plazos": "palazzos",
+            "plazzo": "palazzo", "plazzos": "palazzos", "palazo": "palazzo", "palazos": "palazzos", "kurties": "kurtis",
+            "curtis": "kurtis", "cheque": "check"}
 
 
 # hesitations, and the particles closing a Singaporean or Malaysian phrase ("okay the second one lor")
@@ -637,13 +666,14 @@ _CHOICE_RE = re.compile(r"^(?:(?:the|that|those) )?(?:(?:first|second|third|four
                         r"(?: for (?:him|her|me|them|us|myself|(?:my|his|her|our) \w+))?(?: too| as well| also)?(?: please| then)?"
                         r"(?: (?:those|they|that|it|thats|theyre|its)(?: are| is)? (?:so |really |very )?"
                         rf"(?:{_PRAISE}|good|the one))?\W*$|"
-                        r"^(?:yeah|yes|yep|yup|ok|okay|sure|right|perfect|great|lovely|go on then|go on|fine|alright)\b"
-                        r"(?: \w+){0,2} (?:that|the) (?:first|second|third|fourth|fifth|last|1st|2nd|3rd)"
+                        r"^(?:yeah|yes|yep|yup|aye|ja|ok|okay|sure|right|perfect|great|lovely|go on then|go on|fine|alright)\b"
+                        r"(?: \w+){0,3} (?:that|the) (?:first|second|third|fourth|fifth|last|1st|2nd|3rd)"
                         r"(?: one| pair)?(?: please| then| it is| so)?\W*$|"
                         # "the cheapest one", "out of the first two the cheaper one": a pick said alone
-                        r"^(?:(?:yeah|yes|ok|okay|right|fine|alright) )?(?:out of (?:those|these|them|the \w+ \w+) )?"
+                        r"^(?:(?:yeah|yes|ok|okay|right|fine|alright|just) )*(?:out of (?:those|these|them|the \w+ \w+) )?"
                         r"(?:(?:the|that) )?(?:cheapest|cheaper|least expensive|less expensive|priciest|dearest|most expensive)"
-                        r" (?:one|pair|of (?:those|these|them))(?: please| then)?(?: (?:in )?(?:an? |size )?\w+)?\W*$|"
+                        r" (?:one|pair|of (?:those|these|them))(?: please| then)?(?: (?:in )?(?:an? |size )?\w+)?"
+                        r"(?: (?:is|s|will be|would be) (?:fine|good|grand|perfect|ok|okay|great)| will do| ll do)?\W*$|"
                         # "second", "first and third", "2nd please": a position alone, after a list
                         rf"^(?:(?:ok|okay|yeah|yes|fine|right|alright|um|hmm|so) )?(?:the )?{_POSITION}"
                         rf"(?: (?:and|n) (?:the )?{_POSITION})?(?: one| ones)?(?: please| then| thanks)?\W*$|"
@@ -751,6 +781,7 @@ _NOT_OWNERS = frozenset({"it", "that", "this", "one", "which", "what", "there", 
 _PRONOUN_OWNER = {"i": "me", "im": "me", "me": "me", "myself": "me", "he": "him", "hes": "him", "him": "him",
                   "she": "her", "shes": "her", "her": "her"}
 # how a later turn names the line of each kind of owner ("remove mine", "change his")
+_FOR_THE_TWO_RE = re.compile(r"\bfor (?:(?:my|our|his|her) )?([a-z]+) and (?:for )?(?:(?:my|our|his|her) )?([a-z]+)\b(?! §)")
 _OWNER_MENTION = {"me": r"\b(?:mine|my one|my pair|for me)\b", "him": r"\b(?:his|him)\b", "her": r"\b(?:hers|her)\b"}
 
 
@@ -798,6 +829,9 @@ def _sizes_for_people(text: str) -> list[tuple[int, str, str | None]] | None:
         count = re.search(r"\b([2-9])\s+$", before)
         who = _OWNER_AFTER_RE.search(after) or _OWNER_BEFORE_RE.search(before.removesuffix(f"{count.group(1)} " if count else ""))
         out.append((int(count.group(1)) if count else 1, size, _owner(who.group(1) or who.group(2) or who.group(3)) if who else None))
+    if len(out) == 2 and len({whose for _, _, whose in out if whose}) < 2 and (both := _FOR_THE_TWO_RE.search(marked)):
+        # "one in small and one in large, for me and my sister": the people in the order of the sizes
+        out = [(count, size, _owner(who)) for (count, size, _), who in zip(out, both.group(1, 2), strict=True)]
     owners = [whose for _, _, whose in out if whose]
     if len(set(owners)) < 2:  # not "the second one in xl, he'll tell you he's a large but he's not"
         return None
@@ -857,6 +891,8 @@ _FEWER_UNITS_RES = tuple(re.compile(p) for p in (
 # "change one of them to large", "make one of those tops a small": one unit of the line just added
 _ONE_OF_LINE_RE = re.compile(rf"\b(?:change|swap|switch|make|turn|move|put) {_UNITS} of (?:them|those|these|(?:the|those|these) \w+) "
                              r"(?:(?:to|into|for|in|as) )?(?:an? |size )?§(?P<b>\d)")
+_LINE_RESIZED_RE = re.compile(r"\b(?:change|swap|switch|make|turn|move|put) the §(?P<a>\d) (?:(?:one|ones|pair|pairs) )?"
+                              r"(?:(?:to|into|for|in|as) )?(?:an? |size )?§(?P<b>\d)")
 _ONLY_UNITS_RE = re.compile(r"\b(?:just|only) (?P<n>\d{1,2}) §(?P<a>\d)(?! (?:of|for|in)\b)")
 
 
@@ -876,6 +912,9 @@ def _line_by_size(prepared: str, whole: Understanding, state: DialogueState) -> 
         units = int(one.group("n")) if one.group("n").isdigit() else 1
         return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
             from_size=line.size, size=sizes[int(one.group("b"))], quantity_change=-units))
+    if (whole_line := _LINE_RESIZED_RE.search(marked)) is not None:  # "change the large one to medium"
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+            from_size=sizes[int(whole_line.group("a"))], size=sizes[int(whole_line.group("b"))]))
     for pattern in (*_MOVE_UNITS_RES, *_FEWER_UNITS_RES):
         if (m := pattern.search(marked)) is not None:
             units = int(m.group("n")) if m.group("n").isdigit() else 1
@@ -901,6 +940,7 @@ _HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night
                           r"\b(?:her|his|my|the|a|their) (hen|stag)s?\b(?! (?:house|coop|night))")  # "doing her hen in galway"
 _ANOTHER_IN_RE = re.compile(r"\b(?:stick|put|pop|chuck|throw|bung) another(?: one| pair)? in\b")  # "stick another one in for me"
 _SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:one |pair )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
+                            r"\bone more (?:piece|pair|unit|set)\b|"  # "same one, one more piece for my aunty"
                             rf"{_ANOTHER_IN_RE.pattern}|"
                             r"\b(?:add|get|take|grab) a second (?:one|pair)\b|"  # "add a second one for my roommate"
                             r"\banother (?:one|pair) of (?:those|them|that|the same)\b|^(?:and |ok )?another(?: one| pair)? in\b")
@@ -912,6 +952,8 @@ _THEIR_SIZE_RE = re.compile(r"\b(?:in )?(?:his|her|my|their) (?:usual )?size\b")
 _ONE_OF_THEM_RE = re.compile(r"\b(?:one|1) of (?:them|those|these|the two|the pair|the (?:\d|three|four|five))\b")  # "make one of them a small"
 _QUESTION_RE = re.compile(r"\b(?:how (?:high|long|big|heavy|wide|tall|much)|what (?:is|s|are) (?:it|that|the)|"
                           r"is (?:it|that|this)|are (?:they|those|these)|does (?:it|that)|do (?:they|those))\b")
+_COMES_IN_SIZE_RE = re.compile(r"^(?:\w+ ){0,3}?(?:does|do|is|are|will|would|can i get|could i get) (?:(?:it|that|this|they|those|"
+                               r"these|the|that one|this one) )?(?:\w+ ){0,3}?(?:come|comes|available|there|in stock|fit|go up)\b")
 _SIBLING_RE = re.compile(r"\b(?:his|her|their) (?:little |big |twin |older |younger |baby )?(?:sister|brother|sibling|twin)s?\b")
 _MAKE_THAT_SIZE_RE = re.compile(
     rf"\b(?:make|change|switch) (?:that |it |them |those |mine |the size )?(?:to |into )?(?:an? |in (?:an? )?)?"
@@ -924,6 +966,7 @@ _RUNS_RE = re.compile(r"\b(?:come|comes|coming|run|runs|running|fit|fits|tend to
                       r"(?:a bit |a little |quite |really |very |slightly )?(?:small|large|big)\b")
 _KIND_FIRST_RE = re.compile(rf"\b((?:{meaning.TYPE_ALT})) first\b(?! (?:one|ones|pair|two|three))")
 _THANKS_RE = re.compile(r"\b(?:cheers|thanks|thank you|ta|bye)\b")
+_SIGN_OFF_RE = re.compile(r"(?: (?:ta ra|tara|cheers|thanks|thank you|ta|bye|bye bye|cheers mate|thanks a lot))+$")  # "…, ta-ra"
 _NOW_SIZE_RE = re.compile(r"\b(?:hes|shes|im|theyre|he is|she is|i am|they are) (?:actually |really )?(?:an? |size )?\w+ (?:now|actually)\b|"
                           r"\b(?:needs?|wants?|takes?) (?:an? |size )\w+\b")
 _SIZE_CORRECTION_RE = re.compile(r"\b(?:actually|no|sorry|i mean|i meant|or rather|make (?:that|it))\b")
@@ -954,6 +997,59 @@ def _named_on_screen(text: str, state: DialogueState) -> tuple[str, re.Match[str
     return None
 
 
+_DESCRIBED_RE = re.compile(r"\b(?:the|that|this|those) ((?:[a-z]+ ){0,3}?[a-z]+)"
+                           r"(?= (?:one|ones|pair|pairs|too|as well|also|for|in|please|then|then in)\b|\s*$)(?: (?:one|ones|pair|pairs)\b)?")
+_DEPARTMENT_WORDS = frozenset({"men", "mens", "women", "womens", "ladies", "boys", "girls", "kids", "unisex", "gents"})
+_DESCRIBING_FILLERS = frozenset({"and", "with", "colour", "color", "coloured", "colored", "looking", "style", "kind", "shaped",
+                                 "little", "lovely", "nice", "pretty", "cute"})
+
+
+def _described_on_screen(text: str, state: DialogueState) -> tuple[str, str] | None:
+    """The one product on screen whose name has every word of "the green and gold one", "the blue hooded
+    puffer", "the hoops" (plural or not), as a pick (a reference and the text without the words)."""
+    if len(state.shown) < 2 or not (ADD.search(text) or sx.extract_size(text)[0] or _QUESTION_RE.search(text)):
+        return None  # a pick, or a question of one: not "one of those digital ones, he loves a gadget"
+    for m in _DESCRIBED_RE.finditer(text):
+        words = [w for w in m.group(1).split() if w not in _DESCRIBING_FILLERS]
+        if not words or any(w in _NOT_A_NAME_WORD or w in ORDINALS or w in _DEPARTMENT_WORDS or len(w) < 3
+                            for w in words) or any(
+                p.brand.lower().split()[0] in words for p in state.shown):
+            continue  # "add the casio": by the make
+        if all(w in TYPE_WORDS for w in words) and not ADD.search(text):
+            continue  # "forget the shoes, just the belt": the kind in the cart, not a pick
+        named = [i for i, p in enumerate(state.shown, 1) if all(_names_word(p, w) for w in words)]
+        if len(named) > 1:  # "the justpeachy ones, what are they like" … "i'll take the hoops": the one asked about
+            named = [i for i in named if state.shown[i - 1].id == state.focus_id]
+        if len(named) == 1:
+            return f"ordinal:{named[0]}", sx._blank(text, m)
+    return None
+
+
+_DESCRIBED_ONE_RE = re.compile(r"\bthe ((?:[a-z]+ ){0,3}?[a-z]+?)(?: one| ones| pair)?(?= (?:or|and|which|whats|is|are)\b|\s*$)")
+
+
+def _described_pair(text: str, state: DialogueState) -> str | None:
+    """Two products on screen, each said by words of its name, colour or make ("the titan or the casio
+    enticer", "the yellow and gold one or the mustard one"), as "ordinal:i,j"; None unless exactly so."""
+    picked: list[int] = []
+    for m in _DESCRIBED_ONE_RE.finditer(text):
+        words = [w for w in m.group(1).split() if w not in _DESCRIBING_FILLERS]
+        if not words or any(w in _NOT_A_NAME_WORD or w in ORDINALS or w.isdigit() for w in words):
+            continue
+        named = [i for i, p in enumerate(state.shown, 1)
+                 if all(_names_word(p, w) or p.brand.lower().startswith(w) for w in words)]
+        if len(named) > 1:  # "the two tommy hilfiger ones, the tan and the brown": of the make said
+            named = [i for i in named if state.shown[i - 1].brand.lower() in text] or named
+        if len(named) == 1 and named[0] not in picked:
+            picked.append(named[0])
+    return f"ordinal:{picked[0]},{picked[1]}" if len(picked) == 2 else None
+
+
+def _names_word(product: ShownProduct, word: str) -> bool:
+    said = f"{product.name} {product.colour or ''}".lower()
+    return any(re.search(rf"\b{re.escape(form)}", said) for form in {word, word.removesuffix("s"), word.removesuffix("es")})
+
+
 _NOT_A_NAME_WORD = frozenset({"other", "same", "cheaper", "cheapest", "last", "next", "first", "second", "third",
                               "fourth", "fifth", "previous", "right", "best", "nicer", "better", "pricier", "whole"})
 
@@ -963,6 +1059,21 @@ _SIZE_ELSE_RE = re.compile(rf",? (?:or|otherwise|else) (?:an? |size |in )?({sx.L
                            rf"(?: (?:an? |any )?(?:{sx.LETTER_SIZE_ALT}|\d{{1,2}}))?")
 _WOMENSWEAR_RE = re.compile(rf"\b(?:{'|'.join(WOMENSWEAR_WORDS)})\b")
 _BODY_SIZE_RE = re.compile(r"\b(?:feet|foot|hands|head|wrists?) (?:are|is) (?:\w+ )?(?:small|big|large|tiny|wide|narrow)\b")
+def _colour_corrected(text: str) -> str:
+    """The text as said, without a colour the shopper took back ("pink, no, red, she's gone off pink",
+    "beige, no actually olive, i've got beige already"): wherever it is said. A bare "green no yellow"
+    rules yellow out."""
+    if (m := _COLOUR_SAID_AGAIN_RE.search(text)) is None:
+        return text
+    return re.sub(rf"\b{re.escape(m.group(1))}\b", "", text[: m.start()] + text[m.end():], flags=re.IGNORECASE)
+
+
+_COLOUR_SAID_AGAIN_RE = re.compile(
+    rf"\b({meaning.COLOUR_ALT}),? (?:or,? )?(?:oh,? )?(?:no,|nah,|nope,|sorry,?|actually,?|wait,?|i mean,?|or rather,?|"
+    rf"no actually,?|nah actually,?|actually no,|no wait,?)(?: (?:no|actually|wait|sorry|i mean),?)? "
+    rf"(?!\1\b)(?=(?:{meaning.COLOUR_ALT})\b(?! (?:either|nor|please|thanks)\b))", re.IGNORECASE)  # not "black actually, black's safe"
+_SIZE_EDGE_RE = re.compile(rf"\b(?:right )?(?:at |on )?the (?:top|upper end|top end|bottom|lower end|small end|big end|edge) of "
+                           rf"(?:a |the )?(?:size )?(?:{sx.LETTER_SIZE_ALT}|small|medium|large|\d{{1,2}})\b")
 _ONE_OF_KIND_OUT_RE = re.compile(r"\b(?:take|remove|drop|knock) (?:one|1) of (?:the|my|his|her|those|these) "
                                  r"(?:\w+ )?\w+ (?:out|off)\b|\b(?:remove|drop) (?:one|1) of (?:the|my) (?:\w+ )?\w+\b")
 _BRAND_JOINED_RE = re.compile(r"\b([a-z]{2,}) (?:or|and) _(?=\s|$)|(?<!\S)_ (?:or|and) ([a-z]{2,})\b")
@@ -982,6 +1093,59 @@ _GOES_WITH_COLOUR_RE = re.compile(rf"\b(?:go|goes|going|match|matches|pair|pairs
                                   rf"(?:a |an |the |my |her |his )?(?:{meaning.COLOUR_ALT})\b")
 _LITTLE_ADULT_RE = re.compile(r"\b(?:little|wee|mini) (?:man|gentleman|gent|lady|woman|madam)\b")
 _OTHER_COLOURS_RE = re.compile(r"\b(?:what|which|any|in|got|have|are there|see|show me)(?: \w+)? (?:other|different) (?:colou?rs?|shades)\b")
+_MAKE_LINE_COUNT_RE = re.compile(r"\bmake (?:the|that|my|his|her|those|these) (?P<what>[a-z]+(?: [a-z]+)?)(?: one| 1| ones| pair| pairs)? "
+                                 r"(?P<n>[1-9])(?! (?:dollars|bucks|quid|euros|pounds|waist|inch|inches|cm)\b)(?![.\d])")
+
+
+def _line_count(prepared: str, state: DialogueState) -> Understanding | None:
+    """"Make the medium two", "make the purple one three", "make that top two", "make the taupe ones two": how
+    many of the cart line named by its size, colour, kind or a word of its name; None when the words name none."""
+    if (m := _MAKE_LINE_COUNT_RE.search(prepared)) is None:
+        return None
+    what, quantity = m.group("what"), int(m.group("n"))
+    if (size := sx.extract_size(f"size {what}")[0]) is not None and not size.isdigit():
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(from_size=size, quantity=quantity))
+    if colours := meaning.extract_colours(what)[0]:
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+            reference=f"colour:{colours[0]}", quantity=quantity))
+    if kinds := meaning.extract_types(what)[0]:
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+            product_type=kinds[0].name, quantity=quantity))
+    seen = [p for listed in (state.shown, *(e.products for e in state.earlier)) for p in listed
+            if p.id in state.cart.product_ids]
+    if len(what.split()) == 1 and len({p.id for p in seen if _names_word(p, what)}) == 1:
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+            reference=f"colour:{what}", quantity=quantity))  # the line named so
+    return None
+
+
+_GO_SIZE_RE = re.compile(rf"\bgo (?:up |down )?(?:to |for )?(?:an? |size )?({sx.LETTER_SIZE_ALT}|small|medium|large|extra large|\d{{1,2}})"
+                         r"(?: one| instead| then| please)?$")
+_KIND_IN_SIZE_RE = re.compile(r"^(?:(?:hmm|no|nah|actually|wait|sorry|oh|ok|okay|hang on|on second thought) )*"
+                              r"(?:make |change |switch |swap )?(?:the|my) (?P<kind>[a-z]+(?: [a-z]+)?) (?:in|to) (?:an? |size )?"
+                              r"(?P<size>[a-z]+(?: [a-z]+)?|\d{1,2})\b(?! (?:colou?r|instead|please show))")
+
+
+def _kind_in_size(prepared: str, state: DialogueState) -> Understanding | None:
+    """"No, the sweaters in medium": the size of the cart line of the kind named, when a line of it is in
+    the cart (a product seen on a list) and nothing else is asked for."""
+    if (m := _KIND_IN_SIZE_RE.search(prepared)) is None:
+        return None
+    kinds = meaning.extract_types(m.group("kind"))[0]
+    size = sx.extract_size(f"size {m.group('size')}")[0]
+    if len(kinds) != 1 or size is None:
+        return None
+    seen = {p.id: p for listed in (state.shown, *(e.products for e in state.earlier)) for p in listed}
+    kind = kinds[0]
+    if not any((p := seen.get(pid)) is not None and of_kind([p], kind.category, list(kind.stems) or None)
+               for pid in state.cart.product_ids):
+        return None
+    return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(product_type=kind.name, size=size))
+
+
+_LONGER_RE = re.compile(r"\b(?:a |some )?longer (?:one|ones|version|cut|style|kind)\b|\bsomething (?:a bit |bit |a little )?longer\b|"
+                        r"\b(?:any|anything) longer\b")
+_LONGER_KIND = {"jackets": "longline jacket", "dresses": "maxi dress", "skirts": "maxi skirt"}
 _OTHER_BRAND_RE = re.compile(r"\b(?:the )?other (?:brand|make|label|one of the two brands)\b")
 
 
@@ -996,6 +1160,8 @@ def _other_brand(state: DialogueState) -> str | None:
 _ASKS_FOR_A_THING_RE = re.compile(r"\b(?:do|can|could) (?:you|u|yall|you guys) (?:have|sell|stock|carry)(?: any| an?| some)? "
                                   r"(?!(?:it|that|this|them|those|these|one|anything|something|more|other|else|a look|"
                                   r"sizes?|colou?rs?)\b)[a-z]{3,}\b|\b(?:have|got) (?:you )?any [a-z]{3,}\b")
+_THE_KIND_FIRST_RE = re.compile(rf"(?:(?:ok|okay|so|um|hmm|and|just|then) )*the (?:\w+ )?(?:{meaning.TYPE_ALT})\b")  # "the trousers please"
+_WEAR_OVER_RE = re.compile(r"\b(?:something|anything) (?:\w+ )?(?:to (?:wear|put|throw|layer) )?(?:on )?over (?:my|his|her|their|the|a|it|this|that)\b")
 _I_WANT_RE = re.compile(r"\bi (?:want|need|would like|d like|m after|am after|m looking for|am looking for)\b")
 _MENSWEAR_RE = re.compile(rf"\b(?:{'|'.join(MENSWEAR_WORDS)})\b")
 _RUNS_COLD_RE = re.compile(r"\b(?:i|he|she|they|we)(?: m| s| re| am| is| are)? (?:always |really |so |very |just |quite )*"
@@ -1155,6 +1321,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
             ref, t = f"name:{','.join(kind_stems)}", sx._blank(t, kind_ref)
     if ref is None and (named := _named_on_screen(t, state)) is not None:
         ref, t = f"name:{named[0]}", sx._blank(t, named[1])
+    if ref is None and (described := _described_on_screen(t, state)) is not None:
+        ref, t = described  # "the blue hooded puffer then, in large", "i'll take the hoops"
     brands: list[str] = []
     while (brand := vocab.find_brand(t.strip(), known_words=_KNOWN_WORDS)) is not None:
         tokens = t.strip().split()
@@ -1236,6 +1404,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if not types and (_TRADITIONAL_RE.search(said) or (_CEREMONY_RE.search(said) and _AN_OUTFIT_RE.search(said))) and (
             not state.filters.category):
         types = [PRODUCT_TYPES["ethnic wear"]]  # "something sparkly and traditional for Eid"
+    elif [t.name for t in types] in ([], ["outfit"]) and _WEAR_OVER_RE.search(said) and not state.filters.category:
+        types = [PRODUCT_TYPES["warm layer"]]  # "something to wear over my lehenga": a layer, whatever it is
     elif not types and _RUNS_COLD_RE.search(said) and not state.filters.category:
         types = [PRODUCT_TYPES["warm layer"]]  # "i run really cold and the aircon at work is brutal"
     elif not types and _GYM_RE.search(said) and not state.filters.category:
@@ -1364,7 +1534,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values["clear"] = [*(lifted if isinstance(lifted, list) else []), *cleared] or None
     values["topic"] = next((name for name, cue in _TOPIC_CUES if cue.search(text)), None)
     for name, cue in (("service", SERVICES), ("delivery", DELIVERY_QUESTION), ("customs", CUSTOMS_QUESTION),
-                      ("fits", FITS_QUESTION), ("returns_policy", RETURNS_POLICY), ("payment", PAYMENT_QUESTION)):
+                      ("fits", FITS_QUESTION), ("returns_policy", RETURNS_POLICY), ("payment", PAYMENT_QUESTION),
+                      ("hours", SHOP_HOURS)):
         if cue.search(text):
             values["topic"] = name
     if values["topic"] is None and values.get("material") and values.get("reference") and re.match(
@@ -1400,7 +1571,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         if YES.search(text) or _YES_ANYWHERE.search(text):
             return Intent.confirm, 0.95  # "go on so, yes"
     if DECLINE_ADD.search(text) and not (set(slots.as_dict()) & set(SEARCH_SLOTS) - {"gender", "age_group"}) and not (
-            CLEAR_CART.search(text) or REMOVE.search(text)):  # "not yet, let me call my husband first"
+            CLEAR_CART.search(text) or REMOVE.search(text) or VIEW_CART.search(text)):  # "not yet, let me call my husband first"
         return Intent.decline, 0.85
     if pending is not None and pending.kind == "choose_size" and slots.size and not REMOVE.search(text) and (
             slots.reference or not (slots.category or slots.product_type)):  # "now trousers, waist 32": a search
@@ -1428,8 +1599,9 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             or (slots.size and state.last_line is not None)  # "make that a 34, … pizza lately"
             or (slots.price_trend and state.shown)):  # "something cheaper, he'll spill mithai all over it anyway"
         return Intent.out_of_scope, 0.8
-    if slots.topic in ("service", "delivery", "customs", "fits", "returns_policy", "payment") and not (
-            slots.reference and ADD.search(SERVICES.sub(" ", text))):
+    if slots.topic in ("service", "delivery", "customs", "fits", "returns_policy", "payment", "hours") and not (
+            slots.reference and ADD.search(SERVICES.sub(" ", text)) and not _ASKS_HOW_RE.match(text)) and not (
+            slots.topic != "service" and slots.product_type and _I_WANT_RE.search(text)):  # "i need … and do you deliver"
         return Intent.out_of_scope, 0.8  # "can you gift wrap it", "will it get here by friday"
     if slots.topic == "care" and state.shown and not slots.has_search_slots():
         return Intent.product_details, 0.7  # "how should i wash these": the one in focus, or the first
@@ -1519,7 +1691,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             return Intent.add_to_cart, 0.9
     if MORE.search(text) and (state.shown or not slots.has_search_slots()) and not narrowed and not someone_new:
         return Intent.more_results, 0.9  # not "a few more kurtas" first thing, not "pink she doesn't like, what else"
-    if _CHOICE_RE.search(text) and state.shown and slots.reference and not slots.model_copy(
+    if _CHOICE_RE.search(_SIGN_OFF_RE.sub("", text)) and state.shown and slots.reference and not slots.model_copy(
             update={"gender": None, "child_age": None}).has_search_slots():
         return Intent.add_to_cart, 0.8  # "yeah that first one", "the second one for him": the pick, after a list
     if (state.shown and (slots.reference or "").startswith("ordinal:") and "," not in (slots.reference or "")
@@ -1552,6 +1724,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         and not (slots.colours or slots.price_max or slots.price_trend) and not text.startswith("which ")
         and not (slots.reference.startswith(("colour:", "brand:", "name:")) and re.search(r"\bshow\b", text))
     ):  # not "which one of those is the cheapest", "show me the white ones in eleven"
+        if slots.size and _COMES_IN_SIZE_RE.search(text):
+            return Intent.product_details, 0.8  # "does the navy hooded one come in large": a question, not a pick
         return Intent.add_to_cart, 0.8  # "the first one in large", "three of the first one"
     has_context = bool(state.shown) or state.filters != type(state.filters)()
     if slots.has_search_slots():
@@ -1564,8 +1738,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
                 REFINE_CUE.search(text) and not SEARCH_VERB.search(text))):
             return Intent.refine, 0.85  # "necklaces specifically", "with palazzos": a narrower look
         if (slots.category and state.filters.style not in (None, "formal") and not (state.filters.category or state.filters.name_any)
-                and state.shown
-                and not SEARCH_VERB.search(text) and slots.gender in (None, state.filters.gender)):
+                and state.shown and (not SEARCH_VERB.search(text) or _THE_KIND_FIRST_RE.match(text))
+                and slots.gender in (None, state.filters.gender)):
             return Intent.refine, 0.8  # "any maternity clothes", then "mainly trousers, for work": maternity trousers
         if slots.category and (
             not has_context or slots.category != state.filters.category or SEARCH_VERB.search(text) or other_kind
@@ -1771,7 +1945,8 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
     of_focus = (whole.intent in (Intent.search, Intent.refine) or (
         whole.intent == Intent.update_cart and state.focus_id not in state.cart.product_ids)) and state.focus_id is not None and bool(
         _OF_THAT_ONE_RE.search(prepared)) and not _names_product(whole)  # "we need three of that one, one small, one medium..."
-    if (whole.intent == Intent.add_to_cart or of_focus) and (split := _split_sizes(prepared, None)):
+    if (whole.intent == Intent.add_to_cart or of_focus) and (split := _split_sizes(prepared, None)) and not (
+            whole.intent == Intent.add_to_cart and _sizes_for_people(prepared)):  # "…, for me and my sister": by person
         (first_count, first_size), *others = split  # "two of those, one in small one in medium"
         pick = whole.slots.model_copy(update={"size": first_size, "quantity": first_count,
                                               "reference": whole.slots.reference or ("focus" if of_focus else None)})
@@ -1792,7 +1967,7 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
     if (whole.intent in (Intent.search, Intent.refine) and _names_product(whole) and state.cart.item_count
             and (_CHANGE_PICK_RE.search(prepared) or _JUST_N_OF_RE.search(prepared)) and (whole.slots.quantity or whole.slots.size)
             and not _SAME_AGAIN_RE.search(prepared)
-            and not whole.slots.colours):
+            and not whole.slots.colours and _cart_may_hold(state, whole.slots)):
         # "actually make the leggings three pairs": the cart line of the leggings (on screen, or by name)
         named = [p for p in state.shown if p.id in state.cart.product_ids
                  and of_kind([p], whole.slots.category, whole.slots.name_any)]
@@ -1874,8 +2049,9 @@ _INTO_CART_RE = re.compile(r"^(?!.*\b(?:what|whats|how|remove|delete|out|off|alr
                            r"\b(?:put|add|throw|chuck|pop|stick|daal|dal|dalo|daalo|drop|move|send)\b.*\b(?:cart|basket|trolley)\b|"
                            r"\b(?:in|into|to|for|kwa|ke|mein|me) (?:my |the |your |da )?(?:cart|basket|trolley)\b|"
                            r"\b(?:cart|basket|trolley) (?:mein|me|main|ma)\b)")
-_ASKS_NEXT_RE = re.compile(r".*?\b(?:show|see|look|looking|want|need|rather|instead|find|try|prefer)\b")
-_TAKEN_OUT_RE = re.compile(r"\b(?:out|off)\b(?: of (?:the |my )?(?:cart|basket|bag|trolley))?")
+_ASKS_NEXT_RE = re.compile(r".*?\b(?:show|see|look|looking|want|need|rather|instead|find|try|prefer|what about|how about)\b")
+_TAKEN_OUT_RE = re.compile(r"\b(?:out|off)\b(?: of (?:the |my )?(?:cart|basket|bag|trolley))?|"
+                           r"\b(?:forget|scrap|skip|ditch|never mind) (?:the|those|that|them|it)(?: [a-z]+)?\b")  # "forget the boots"
 
 
 def _then_search(edit: Understanding, prepared: str, parts: list[str], state: DialogueState,
@@ -1937,6 +2113,16 @@ _TAKE_OUT_RE = re.compile(r"\b(?:take|get|pull) (?:the |that |this )?(?:\w+ )?(?
 _SCRATCH_THE_RE = re.compile(r"\bscratch (?:the|those|these) (?!(?:colou?r|budget|price|brand|size|idea|last|previous)\b)\w+")
 _SAID_ADD_RE = re.compile(r"\b(?:add|put|pop|stick|chuck|throw|buy|order)\b")
 _SOMETHING_RE = re.compile(r"\b(?:something|anything|some(?: ones?)?|others?)\b")
+def _cart_may_hold(state: DialogueState, slots: Slots) -> bool:
+    """Whether the cart may have a line of the kind named: not when every line is a product seen on a
+    list and none is of that kind ("no biggie, a hoodie then, large" with only a beanie in the cart)."""
+    seen = {p.id: p for listed in (state.shown, *(e.products for e in state.earlier)) for p in listed}
+    lines = [seen.get(pid) for pid in state.cart.product_ids]
+    if None in lines or not (slots.category or slots.name_any):
+        return True
+    return any(of_kind([p], slots.category, slots.name_any) for p in lines if p is not None)
+
+
 _JUST_N_OF_RE = re.compile(r"\b(?:just|only) (?:one|\d{1,2}) of (?:those|the|them|these)\b")  # "just one of those watches"
 _SAME_ONE_RE = re.compile(r"\b(?:the )?same (?:one|pair|thing|again)\b")
 _DOUBLE_RE = re.compile(r"\b(?:double (?:that|it|them|those|this|up|the order|my order)|make (?:it|that) double)\b"
@@ -1967,9 +2153,23 @@ def understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understand
     """Understand one utterance: `Understanding(intent, slots, confidence, then)`, with where the shopper
     says they are ("hola", "here in lahore") kept for the rest of the conversation's budgets."""
     if (home := sx.home_currency(prepare(text))) is None:
-        return _understand(text, state, vocab)
+        return _first_things_first(text, _understand(text, state, vocab))
     u = _understand(text, state.model_copy(update={"home_currency": home}), vocab)
-    return u.model_copy(update={"slots": u.slots.model_copy(update={"home_currency": home})})
+    return _first_things_first(text, u.model_copy(update={"slots": u.slots.model_copy(update={"home_currency": home})}))
+
+
+_START_WITH_RE = re.compile(rf"\b(?:start|begin) with (?:the |a |an )?((?:\w+ )?(?:{meaning.TYPE_ALT}))\b")
+
+
+def _first_things_first(text: str, u: Understanding) -> Understanding:
+    """"A saree for my mum and a kurta for me, let's start with the saree": only the search said to come first
+    (the other is asked for later)."""
+    if u.intent != Intent.search or not u.then or (m := _START_WITH_RE.search(prepare(text))) is None:
+        return u
+    first = meaning.extract_types(m.group(1))[0]
+    searches = [x for x in (u, *u.then) if x.intent == Intent.search]
+    chosen = [x for x in searches if first and x.slots.product_type == first[0].name]
+    return chosen[0].model_copy(update={"then": []}) if len(chosen) == 1 and len(searches) == len(u.then) + 1 else u
 
 
 def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
@@ -1980,8 +2180,10 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
     later ones in ``then``: a part with only a product and a size ("and the third in large")
     repeats the first part's cart action."""
     prepared = _expand_terse(meaning.whose_turn(meaning.restart(_strip_fillers(
-        _AM_RE.sub(r"\1 it", _EM_RE.sub("them", _ELSEWHERE_RE.sub(" ", prepare(text))))))))
+        _AM_RE.sub(r"\1 it", _EM_RE.sub("them", _ELSEWHERE_RE.sub(" ", prepare(_colour_corrected(text)))))))))
     prepared = _BODY_SIZE_RE.sub("_", prepared)  # "his feet are small, he wears a six": the six is the size
+    prepared = _SIZE_EDGE_RE.sub("_", prepared)  # "he's right at the top of medium, go large": the size he outgrows
+    prepared = meaning.without_worn_out(prepared)
     if (state.offset > 0 or state.earlier) and (_BACK_RE.fullmatch(prepared) or _back_with_a_reason(prepared, state, vocab)):
         return Understanding(intent=Intent.more_results, slots=Slots(page="back"), confidence=0.9)
     if state.last_line is not None and state.pending is None and (count := _BARE_COUNT_RE.fullmatch(prepared)):
@@ -1997,6 +2199,13 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
         # "actually double that, my brother wants one too": twice as many of the line just added
         return Understanding(intent=Intent.update_cart, slots=Slots(quantity=min(line.quantity * 2, MAX_LINE_QUANTITY)),
                              confidence=0.8)
+    if state.cart.item_count and (line_count := _line_count(prepared, state)) is not None:
+        return line_count  # "make the medium two", "make the purple one three", "make that top two"
+    if (state.last_line is not None and state.last_intent == Intent.add_to_cart.value and (go := _GO_SIZE_RE.search(prepared))
+            and (go_size := sx.extract_size(f"size {go.group(1)}")[0]) is not None):
+        return Understanding(intent=Intent.update_cart, slots=Slots(size=go_size), confidence=0.8)  # "..., go large"
+    if state.cart.item_count and (resized := _kind_in_size(prepared, state)) is not None:
+        return resized  # "hmm no, the sweaters in medium, i don't like them baggy"
     if (line := state.last_line) is not None and _UNDO_RE.search(prepared):
         # "wait undo that", "undo the last one, wrong one": the line just added goes
         shown = state.shown_by_id(line.product_id)
@@ -2017,6 +2226,12 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
         # "just out of curiosity, what other colours have you got": the same kind, not in the colour on screen
         shown_colours = list(dict.fromkeys([c for c in (state.filters.colour, *state.filters.colours) if c]))
         return Understanding(intent=Intent.refine, confidence=0.8, slots=Slots(clear=["colour"], exclude_colours=shown_colours))
+    if (_LONGER_RE.search(prepared) and not _names_product(whole) and whole.intent.value not in _CART_TURNS
+            and (longer := _LONGER_KIND.get(state.filters.category or "")) is not None):
+        # "do you have a longer one? i get cold legs" with puffers on screen: the long cut of the same kind
+        kind = PRODUCT_TYPES[longer]
+        return Understanding(intent=Intent.refine, confidence=0.8, slots=Slots(
+            category=kind.category, product_type=kind.name, name_any=list(kind.stems), name_prefer=kind.stems[0]))
     if _OTHER_BRAND_RE.search(prepared) and (other := _other_brand(state)) is not None:
         # "aurelia or global desi" … "just the global desi ones" … "meh, the other brand"
         named = vocab.find_brand(normalise_text(other), ruled_out_at=0)
@@ -2045,6 +2260,10 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
     if whole.intent == Intent.more_results and whole.slots.reference == "focus" and _NOT_THAT_ONE_RE.search(prepared):
         # "not that one, she'd hate it, show me something else": the others, not ones like it
         whole = whole.model_copy(update={"slots": whole.slots.model_copy(update={"reference": None})})
+    if whole.intent == Intent.compare and len(resolve_many(whole.slots.reference, state)) < 2 and (
+            pair := _described_pair(prepared, state)) is not None:
+        # "the titan or the casio enticer, which is cheaper", "the tan and the brown, which one's cheaper"
+        whole = whole.model_copy(update={"slots": whole.slots.model_copy(update={"reference": pair})})
     if (edit := _cart_edit(prepared, whole, state)) is not None:
         return _then_search(edit, prepared, parts, state, vocab)
     if whole.intent == Intent.remove_from_cart and (out := _TAKEN_OUT_RE.search(prepared)) and _ASKS_NEXT_RE.match(

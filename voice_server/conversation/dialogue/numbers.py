@@ -103,7 +103,8 @@ def normalise_text(text: str) -> str:
 _SPLIT_WORDS = re.compile(r"\b(?:ear rings?|sweat shirts?|sweat pants|sun glasses|wrist watch(?:es)?|back packs?|lap tops?|"
                           r"hand bags?|foot wear|track suits?|jump suits?|play suits?|night wear|under wear|cuff links)\b")
 _MONEY_WORDS = frozenset({"rupees", "rs", "dollars", "bucks", "pounds", "quid", "euros", "rand", "dirhams", "ringgit",
-                          "taka", "cedis", "naira", "shillings", "yen", "baht", "riyals", "pesos"})
+                          "taka", "cedis", "naira", "shillings", "yen", "baht", "riyals", "pesos", "reais", "kronor",
+                          "kroner", "zloty", "francs", "lira", "rupiah", "yuan", "won", "euro", "dollar", "rupee", "peso"})
 
 
 def _is_number_word(tok: str) -> bool:
@@ -215,10 +216,14 @@ _COUNT_IS_RE = re.compile(rf"\b({'|'.join(w for w, v in UNITS.items() if 0 < v <
                           r"loads|heaps|too many|more than enough)\b)")
 
 
+# "got cheaper one or not, below fifty": a question tag, not a "not" for what follows
+_OR_NOT_TAG = re.compile(r"\s+or not\b(?=\s*(?:[,.?!;]|$))", re.IGNORECASE)
+
+
 def prepare(text: str) -> str:
     """Full normalisation used by the NLU: `normalise_text`, other languages' shopping words in English, then
     `words_to_digits`."""
-    english = _CODE_SWITCH_RE.sub(lambda m: CODE_SWITCH_WORDS[m.group(0)], normalise_text(text))
+    english = _CODE_SWITCH_RE.sub(lambda m: CODE_SWITCH_WORDS[m.group(0)], normalise_text(_OR_NOT_TAG.sub("", text)))
     digits = words_to_digits(_COUNT_IS_RE.sub(r"\1 is ", _PAIRED_PRICE.sub(_paired_price, english)))
     digits = _TO_PAIRS.sub(r"\1 two ", digits)
     digits = _AND_A_HALF.sub(r"\1.5", digits)

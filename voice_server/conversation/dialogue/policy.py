@@ -325,6 +325,8 @@ class DialogueEngine:
         carried_gender = slots.gender is None and gender is not None and bool(slots.category or slots.product_type)
         await self._run_search(turn, _merge(base, slots, turn.state), offset=0, carried_gender=carried_gender,
                                carried=carried)
+        if slots.topic in _SHOP_ANSWERS and slots.topic != "service":  # "grey school trousers, and do you deliver to the uk?"
+            turn.reply = f"{turn.reply} {_SHOP_ANSWERS[slots.topic]}"
 
     async def _refine(self, turn: _Turn) -> None:
         trend = turn.u.slots.price_trend
@@ -338,7 +340,10 @@ class DialogueEngine:
             wider = filters.model_copy(update={"price_max_cents": max(prices) - 1})
         elif trend == "pricier" and turn.u.slots.price_min is None and len(set(prices)) > 1:
             wider = filters.model_copy(update={"price_min_cents": min(prices) + 1})
-        await self._run_search(turn, filters, offset=0, protect=protect, wider=wider)
+        # "any in a nine and a half?" when there are none: the same list as before, not one without the budget
+        unsized = filters.model_copy(update={"size": turn.state.filters.size}) if (
+            turn.u.slots.size and turn.state.shown and filters.size != turn.state.filters.size) else None
+        await self._run_search(turn, filters, offset=0, protect=protect, wider=wider, unsized=unsized)
 
     async def _more(self, turn: _Turn) -> None:
         state = turn.state
@@ -393,7 +398,7 @@ class DialogueEngine:
     async def _run_search(
         self, turn: _Turn, filters: SearchFilters, offset: int, protect: set[str] | None = None,
         carried_gender: bool = False, wider: SearchFilters | None = None, carried: dict[str, Any] | None = None,
-        going_back: bool = False,
+        going_back: bool = False, unsized: SearchFilters | None = None,
     ) -> None:
         """Search and speak; if the shop had to drop a `protect`ed filter, search the `wider` filters
         instead, or keep the current results.
@@ -404,6 +409,11 @@ class DialogueEngine:
         state = turn.state
         asked_instead = ""  # what was asked, when a wider search answers it (a child's, in grown-ups' sizes)
         result = await self.shop.search(filters, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+        if unsized is not None and "size" in result.relaxed and set(result.relaxed) - {"size", "age_group"}:
+            # a size none has: drop only the size (the `unsized` filters), not what the shopper said before it
+            other = await self.shop.search(unsized, user_id=state.user_id, limit=PAGE_SIZE, offset=offset)
+            if other.products and not set(other.relaxed) & _SAID_FILTERS:
+                asked_instead, filters, result = say.describe_filters(filters), unsized, other
         if filters.style == "formal" and offset == 0 and result.total < PAGE_SIZE and not result.relaxed:
             # "formal trousers, women's": few are named formal; the plain ones, those named so first
             plain = filters.model_copy(update={"style": None, "name_prefer": filters.name_prefer or "formal", "name_any": (
@@ -1172,13 +1182,17 @@ _NAMED_DEPARTMENT_RE = re.compile(r"\b(women|men|girls|boys|unisex)\b")
 
 
 def _department_of(state: DialogueState) -> str | None:
-    """The department the product just put in the cart is named for ("MISH Women Navy Maxi Dress"), if any."""
+    """The department of the product just put in the cart ("MISH Women Navy Maxi Dress"; a suit from a list of
+    men's suits, though no name says so), if any: not one the shopper could not tell from a mixed list."""
     line = state.last_line
     if line is None:
         return None
     for product in state.shown:
-        if product.id == line.product_id and (m := _NAMED_DEPARTMENT_RE.search(product.name.lower())):
-            return m.group(1) if m.group(1) != "unisex" else None
+        if product.id == line.product_id:
+            m = _NAMED_DEPARTMENT_RE.search(product.name.lower())
+            listed = {p.gender for p in state.shown}
+            department = m.group(1) if m else product.gender if len(listed) == 1 else None
+            return department if department != "unisex" else None
     return None
 
 
@@ -1368,6 +1382,7 @@ _SHOP_ANSWERS: dict[str, str] = {
     "customs": "Sorry, I can't tell you your country's customs or import duties: prices here don't include "
                "them, and the courier collects any that apply when it arrives.",
     "fits": "Slim fit is cut close to the body; regular fit is straighter, with more room at the chest and waist.",
+    "hours": "We're an online shop, open 24 hours a day, every day, with no store to visit: I'm here any time.",
     "payment": "You pay by card on a secure payment page when you check out; cash on delivery isn't "
                "available, sorry.",
     "returns_policy": "You can return what you buy: once it has arrived, just tell me you'd like to send "

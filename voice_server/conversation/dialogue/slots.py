@@ -93,7 +93,7 @@ _BARE_CENTS_RE = re.compile(r"\b(\d+)\s(?:dollars?|bucks)\s(\d\d)\b")
 _LOOKS_CHEAP_RE = re.compile(r"\b(?:looks?|looking|feels?|seems?|are|is|so|too|bit|kinda|kind of) (?:\w+ )?cheap\b")
 _CHEAP_RE = re.compile(r"\b(cheap|inexpensive|affordable|budget friendly|low cost|on a budget)\b")
 _CHEAPER_RE = re.compile(
-    r"\b(cheaper(?! (?:one|pair|of))|(?<!the )cheaper ones|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
+    r"\b(cheaper(?! (?:one|pair|of))|(?<!the )cheaper ones|(?<!the )(?<!that )(?<!this )(?<!which )cheaper (?:one|pair)(?! of)|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
     r"too expensive|too pricey|too much|too dear|too costly|less costly)\b"
 )
 _PRICIER_RE = re.compile(  # not "they were nicer", "the first lot looked nicer": praise of what was shown
@@ -137,6 +137,12 @@ CURRENCY_WORDS: dict[str, str] = {
     "philippine pesos": "PHP", "philippine peso": "PHP", "filipino pesos": "PHP", "won": "KRW", "korean won": "KRW",
     "krw": "KRW", "lira": "TRY", "turkish lira": "TRY",
 }
+# "singapore dollar" said apart from the amount, not "in singapore dollars" (a price to be said so)
+_DOLLARS_NAMED_RE = re.compile(r"(?<!\bin )\b(sing|singapore|singaporean|canadian|aussie|australian|nz|new zealand|kiwi|"
+                               r"hong kong|jamaican|tt|trinidad) dollars?\b")
+for _word, _code in list(CURRENCY_WORDS.items()):  # "below fifty sing dollar", "thirty canadian dollar"
+    if _word.endswith((" dollars", " shillings", " rupees", " pesos", " riyals")):
+        CURRENCY_WORDS.setdefault(_word[:-1], _code)
 # "how much is that in pounds", "the total in naira": a price to be said in that currency too
 IN_CURRENCY_RE = re.compile(rf"\bin ({_alternation([w for w, code in CURRENCY_WORDS.items() if code != 'USD'])})\b")
 _THOUSANDS_RE = re.compile(r"\b(\d+(?:\.\d+)?)\s(?:k|grand)\b")
@@ -184,6 +190,8 @@ def extract_currency(text: str, home: str | None = None) -> tuple[str | None, st
             code = home
         if code != "USD":
             currency = code
+    if currency is None and said and (kind := _DOLLARS_NAMED_RE.search(text)):
+        return CURRENCY_WORDS[f"{kind.group(1)} dollars"], text  # "under thirty dollar can? singapore dollar ah"
     if currency is None:
         return None, text
     if any(CURRENCY_WORDS[m.group(2)] == "USD" for m in said):
@@ -385,7 +393,8 @@ _SIZE_LETTER_RE = re.compile(rf"\b(?:size|in|wears|takes|hes an?|shes an?|im an?
                              rf"(?<=\bboth\s)(s|m|l)\b|"  # "the first and second, both L": "both" stays a reference
                              rf"(?<=\balso\s)(s|m|l)(?=\s*$)")  # "a white shirt to go with it, also L"
 _LETTER_RE = re.compile(rf"(?<!something\s)(?<!anything\s)(?<!not\s)(?<!too\s)\b(?:in\s(?:a\s)?|a\s|an\s)?({_LETTER_ALT})\b(?!\s(?:bag|trolley|size bag|party|gathering|wedding|do|"
-                        r"function|ceremony|get together|celebration|dinner|budget|gift|present|thing|town|family|group))")
+                        r"function|ceremony|get together|celebration|dinner|budget|gift|present|thing|town|family|group|"
+                        r"boy|boys|girl|girls|kid|kids|child|children|man|woman|lady|guy|person|people)\b)")  # "not a small boy anymore"
 _WAIST_RE = re.compile(r"\b(?:(\d\d)\swaist|waist\s(?:size\s)?(\d\d))\b(?!\s(?:inches|inch|cm))")
 _WEAR_RE = re.compile(  # "she's a seven" is a size, "she's seven" an age; "i'm seven" a size, "i'm forty one" an age
     r"\b(?:(?:wear|wears|am|im|take|takes|in)\s(?:a\s|an\s|size\s)?|(?:hes|shes|he is|she is)\s(?:a|an)\s(?:size\s)?|"

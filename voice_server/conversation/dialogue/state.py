@@ -22,6 +22,7 @@ class ShownProduct(BaseModel):
     price_cents: int
     colour: str | None = None
     category: str
+    gender: str | None = None
     sizes_available: list[str] = Field(default_factory=list)
     spoken_end: int | None = Field(default=None, description="offset in last_reply after its mention")
 
@@ -34,6 +35,7 @@ class ShownProduct(BaseModel):
             price_cents=card.price_cents,
             colour=card.colour,
             category=card.category,
+            gender=card.gender,
             sizes_available=list(card.sizes_available),
         )
 

@@ -112,7 +112,7 @@ class Slots(BaseModel):
     currency: str | None = Field(None, description="ISO code of the currency a budget was said in (USD when dollars were named)")
     in_currency: str | None = Field(None, description="ISO code of a currency a price is asked in ('how much is that in euros')")
     topic: Literal["material", "care", "includes", "feature", "price", "sizes", "service", "delivery", "customs", "fits",
-                   "returns_policy", "payment", "department"] | None = Field(
+                   "returns_policy", "payment", "hours", "department"] | None = Field(
         None, description="what a question asks about")
     feature: str | None = Field(None, description="the feature a question asks about ('does it have a zip')")
     keep: list[Literal["price", "colour", "colour_none"]] | None = Field(
