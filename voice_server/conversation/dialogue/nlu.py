@@ -1111,8 +1111,7 @@ def _line_count(prepared: str, state: DialogueState) -> Understanding | None:
     if kinds := meaning.extract_types(what)[0]:
         return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
             product_type=kinds[0].name, quantity=quantity))
-    seen = [p for listed in (state.shown, *(e.products for e in state.earlier)) for p in listed
-            if p.id in state.cart.product_ids]
+    seen = [p for p in _cart_products_seen(state) if p is not None]
     if len(what.split()) == 1 and len({p.id for p in seen if _names_word(p, what)}) == 1:
         return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
             reference=f"colour:{what}", quantity=quantity))  # the line named so
@@ -1135,10 +1134,8 @@ def _kind_in_size(prepared: str, state: DialogueState) -> Understanding | None:
     size = sx.extract_size(f"size {m.group('size')}")[0]
     if len(kinds) != 1 or size is None:
         return None
-    seen = {p.id: p for listed in (state.shown, *(e.products for e in state.earlier)) for p in listed}
     kind = kinds[0]
-    if not any((p := seen.get(pid)) is not None and of_kind([p], kind.category, list(kind.stems) or None)
-               for pid in state.cart.product_ids):
+    if not any(p is not None and of_kind([p], kind.category, list(kind.stems) or None) for p in _cart_products_seen(state)):
         return None
     return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(product_type=kind.name, size=size))
 
@@ -2113,11 +2110,16 @@ _TAKE_OUT_RE = re.compile(r"\b(?:take|get|pull) (?:the |that |this )?(?:\w+ )?(?
 _SCRATCH_THE_RE = re.compile(r"\bscratch (?:the|those|these) (?!(?:colou?r|budget|price|brand|size|idea|last|previous)\b)\w+")
 _SAID_ADD_RE = re.compile(r"\b(?:add|put|pop|stick|chuck|throw|buy|order)\b")
 _SOMETHING_RE = re.compile(r"\b(?:something|anything|some(?: ones?)?|others?)\b")
+def _cart_products_seen(state: DialogueState) -> list[ShownProduct | None]:
+    """The product of each cart line as a list showed it (on screen or earlier), None where none did."""
+    seen = {p.id: p for listed in (state.shown, *(e.products for e in state.earlier)) for p in listed}
+    return [seen.get(pid) for pid in state.cart.product_ids]
+
+
 def _cart_may_hold(state: DialogueState, slots: Slots) -> bool:
     """Whether the cart may have a line of the kind named: not when every line is a product seen on a
     list and none is of that kind ("no biggie, a hoodie then, large" with only a beanie in the cart)."""
-    seen = {p.id: p for listed in (state.shown, *(e.products for e in state.earlier)) for p in listed}
-    lines = [seen.get(pid) for pid in state.cart.product_ids]
+    lines = _cart_products_seen(state)
     if None in lines or not (slots.category or slots.name_any):
         return True
     return any(of_kind([p], slots.category, slots.name_any) for p in lines if p is not None)
