@@ -355,7 +355,7 @@ def _worn_with(m: re.Match[str]) -> str:
 
 
 # not sold: not boxers or shorts, not trainers, not handbags, not sunglasses
-_SWIMWEAR_RE = re.compile(r"\bswim(?:ming)? (?:trunks|shorts|suits?|costumes?|briefs)\b|"
+_NOT_SOLD_KIND_RE = re.compile(r"\bswim(?:ming)? (?:trunks|shorts|suits?|costumes?|briefs)\b|"
                           r"\b(?:golf (?:shoes|bags?)|camera bags?|reading glasses|prescription glasses)\b")
 _LONG_ONES_RE = re.compile(r"(?<!too )(?<!not )(?<!so )\blong (?:ones?|please)\b")
 
@@ -364,7 +364,7 @@ def extract_types(text: str) -> tuple[list[ProductType], str]:
     """Product types named, first first ("leggings or track pants" gives two); "sets" asks for
     the set of a type where the catalog has one ("palazzos, sets like that" → palazzo set)."""
     sets = re.search(r"\bsets?\b", text) is not None
-    text = _NOT_A_GARMENT_RE.sub(BLANK, _SWIMWEAR_RE.sub(BLANK, text))  # "those suit him", "the dress code"; "swim trunks"
+    text = _NOT_A_GARMENT_RE.sub(BLANK, _NOT_SOLD_KIND_RE.sub(BLANK, text))  # "those suit him", "the dress code"; "swim trunks"
     text = _OWNED_RE.sub(BLANK, text)  # "his school trousers are black": what they have, not the request
     if _TYPE_RE.search(without_old := _OLD_ONE_RE.sub(BLANK, text)):
         text = without_old
