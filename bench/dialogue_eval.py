@@ -92,10 +92,12 @@ def _has_word(text: str, word: str) -> bool:
     return any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text) for w in spellings)
 
 
-def _has_stem(text: str, stem: str) -> bool:
-    """As ``commerce.search.word_pattern``: at a word start; short stems as whole words."""
+def _has_stem(text: str, stem: str, *, ruled_out: bool = False) -> bool:
+    """As ``commerce.search.word_pattern``: at a word start; short stems as whole words; ``ruled_out``: not
+    right after "non" ("non padded" is no padded bra)."""
     whole = r"(?:s|es)?(?![a-z])" if len(stem) <= SHORT_STEM else ""
-    return re.search(rf"(?<![a-z]){re.escape(stem.lower())}{whole}", text) is not None
+    after = r"(?<!non)(?<!non )(?<!non-)" if ruled_out else ""
+    return re.search(rf"{after}(?<![a-z]){re.escape(stem.lower())}{whole}", text) is not None
 
 
 def product_violations(card: ProductCard, filters: SearchFilters) -> list[str]:
@@ -112,7 +114,7 @@ def product_violations(card: ProductCard, filters: SearchFilters) -> list[str]:
     name = card.name.lower()
     if filters.name_any and not any(_has_stem(name, s) for s in filters.name_any):
         broken.append(f"name {card.name!r} lacks {filters.name_any}")
-    if any(_has_stem(name, s) for s in filters.name_none):
+    if any(_has_stem(name, s, ruled_out=True) for s in filters.name_none):
         broken.append(f"name {card.name!r} has one of {filters.name_none}")
     if any(card.brand.lower() == b.lower() or card.brand.lower().startswith(b.lower() + " ")
            for b in filters.brand_none):

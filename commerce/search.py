@@ -149,13 +149,14 @@ class SqlWhere:
 SHORT_STEM = 3  # stems this short match whole words (and plurals): "bra" is not "brand", "cap" not "capri"
 
 
-def word_pattern(words: Iterable[str], *, whole: bool) -> str:
-    """A Postgres regex matching any of ``words`` at a word start (``whole``: as whole words)."""
+def word_pattern(words: Iterable[str], *, whole: bool, ruled_out: bool = False) -> str:
+    """A Postgres regex matching any of ``words`` at a word start (``whole``: as whole words); ``ruled_out``:
+    not right after "non" ("no padding" rules out padded bras, not "non padded" ones)."""
     def one(word: str) -> str:
         escaped = re.sub(r"([.^$*+?()\[\]{}|\\-])", r"\\\1", word)
         return f"{escaped}(s|es)?($|[^a-z])" if not whole and len(word) <= SHORT_STEM else escaped
     alternation = "|".join(one(w) for w in words)
-    return rf"(^|[^a-z])({alternation})" + (r"($|[^a-z])" if whole else "")
+    return ("(?<!non)" if ruled_out else "") + rf"(^|[^a-z])({alternation})" + (r"($|[^a-z])" if whole else "")
 
 
 def active_filters(filters: SearchFilters) -> list[str]:
@@ -230,7 +231,7 @@ def build_where(filters: SearchFilters, relaxed: set[str], first_param: int, *,
     if filters.name_any:
         where.add("lower(p.name) ~ $?", word_pattern(filters.name_any, whole=False))
     if filters.name_none:
-        where.add("NOT (lower(p.name) ~ $?)", word_pattern(filters.name_none, whole=False))
+        where.add("NOT (lower(p.name) ~ $?)", word_pattern(filters.name_none, whole=False, ruled_out=True))
     if filters.brands and "brand" not in relaxed:
         where.add("p.brand_id = ANY(ARRAY(SELECT id FROM brands WHERE name_norm = ANY($?::text[])))",
                   [" ".join(b.lower().split()) for b in filters.brands])
@@ -418,7 +419,7 @@ def _ranked_sql(where: SqlWhere, text_mode: str | None, limit_param: int, sort: 
                    SELECT p.id, p.brand_id, p.colour, p.category, p.popularity, p.price_cents, p.search_doc
                    FROM products p
                    WHERE p.search_doc @@ {tsq} AND {where.sql()}
-                   ORDER BY {pool_order} LIMIT {RANK_POOL}),
+                   ORDER BY {pool_order}, p.id LIMIT {RANK_POOL}),
                top AS (
                    SELECT m.id, m.brand_id, m.colour, m.category,
                           {_base_sql(sort, "m", f"ts_rank_cd(m.search_doc, {tsq}, 32)")} AS base
@@ -651,11 +652,11 @@ near AS MATERIALIZED (  -- the closest prices above and below, per department, o
     SELECT n.id FROM src, unnest(src.genders) AS g(gender), LATERAL (
         (SELECT p.id FROM products p WHERE p.active AND p.category = src.category AND p.gender = g.gender
            AND p.price_cents >= src.price_cents AND p.price_cents <= src.price_cents * 2
-         ORDER BY p.price_cents LIMIT {SIMILAR_POOL})
+         ORDER BY p.price_cents, p.id LIMIT {SIMILAR_POOL})
         UNION ALL
         (SELECT p.id FROM products p WHERE p.active AND p.category = src.category AND p.gender = g.gender
            AND p.price_cents < src.price_cents AND p.price_cents >= src.price_cents / 2
-         ORDER BY p.price_cents DESC LIMIT {SIMILAR_POOL})) n),
+         ORDER BY p.price_cents DESC, p.id LIMIT {SIMILAR_POOL})) n),
 ranked AS (  -- scores only; brands and card columns are read for the survivors of the LIMIT
     SELECT p.id, ts_rank(p.search_doc, src.tsq, 32)
                  - 0.25 * abs(ln((p.price_cents + 100)::float / (src.price_cents + 100))) AS base

@@ -134,6 +134,9 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
        "jogging shoes,tennis shoes,tennis shoe,running ones,running pair,"
        # "a tennis for run": Portuguese and Spanish speakers' word for sports shoes
        "tennis for running,tennis for run,tennis to run,pair of tennis"),
+    # "decent walking shoes for bushwalking", "hiking shoes with grip": made for walking, else sports shoes
+    _t("walking shoes", "shoes", "walking,running,sports,training,sneaker",
+       "walking shoes,walking shoe,hiking shoes,hiking shoe,trekking shoes,trail shoes"),
     _t("formal shoes", "shoes", "formal,derby,oxford,brogue,monk,loafer",
        "formal shoes,formal shoe,dress shoes,office shoes,derbys,derby,oxfords,oxford,brogues,brogue"),
     _t("slip-ons", "shoes", "slip-on,slip on,loafer,moccasin,mule,clog,mojari",
@@ -322,6 +325,23 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "long": ("long", "maxi"),  # "not too long": the length
     "digital": ("digital",),  # "nothing digital": a watch's face
     "analogue": ("analogue", "analog"), "analog": ("analogue", "analog"),
+    # the details a name carries: "no v-necks", "nothing double-breasted", "no padding", "no collars"
+    "v neck": ("v-neck",), "vneck": ("v-neck",), "v necked": ("v-neck",),
+    "collar": ("collar", "polo"), "collared": ("collar", "polo"),
+    "camo": ("camouflage", "camo"), "camouflage": ("camouflage", "camo"), "military": ("camouflage", "camo"),
+    "double breasted": ("double-breasted",),
+    "platform": ("platform", "flatform"),
+    "padding": ("padded",), "padded": ("padded",),
+    "underwire": ("underwire", "wired"), "underwired": ("underwire", "wired"), "wired": ("underwire", "wired"),
+    "ruffle": ("ruffle", "frill"), "ruffles": ("ruffle", "frill"), "frills": ("ruffle", "frill"),
+    "pleated": ("pleat",), "pleats": ("pleat",),
+    "off shoulder": ("off-shoulder", "off shoulder", "cold-shoulder", "one-shoulder"),
+    "off the shoulder": ("off-shoulder", "off shoulder", "cold-shoulder", "one-shoulder"),
+    "mesh": ("mesh",), "metallic": ("metallic", "shimmer"), "tassels": ("tassel", "fringe"), "fringe": ("tassel", "fringe"),
+    "studded": ("studded",), "studs": ("studded",),
+    "high waisted": ("high-rise", "high rise"), "high rise": ("high-rise", "high rise"),
+    "low rise": ("low-rise", "low rise"), "low waisted": ("low-rise", "low rise"),
+    "flared": ("flare",), "flares": ("flare",), "bodycon": ("bodycon",),
 }
 for _word, _stems in list(DESCRIPTOR_STEMS.items()):  # "no graphics", "no slogans"
     if not _word.endswith(("s", "y", "ed")):
@@ -369,6 +389,7 @@ RECIPIENT_GENDER: dict[str, str] = {
     "aunty": "women", "amma": "women", "appa": "men", "nani": "women", "dadi": "women", "paati": "women",
     "thatha": "men", "lola": "women", "lolo": "men", "nanay": "women", "tatay": "men", "tita": "women", "tito": "men",
     "oga": "men", "madam": "women",  # Nigerian English: the boss, the lady of the house
+    "fella": "men", "chap": "men", "gent": "men", "lass": "women", "gal": "women",  # "slip-ons for an old fella"
 }
 # Words only women's clothes are called: said with no one named, the women's department.
 WOMENSWEAR_WORDS: tuple[str, ...] = ("kurti", "kurtis", "anarkali", "anarkalis", "salwar", "salwar suit", "salwar kameez",

@@ -1720,3 +1720,59 @@ def test_who_shops_in_a_wedding_party_a_worn_out_pair_cart_lines_by_word_and_col
         assert understand(said, added, vocab).intent == Intent.view_cart, said
     for said in ("right, cheque out now", "great, ring it up", "lovely, put it through"):
         assert understand(said, added, vocab).intent == Intent.checkout, said
+
+
+def test_who_shops_by_how_they_talk_details_ruled_out_and_lines_named_by_colour(vocab: Vocabulary) -> None:
+    fresh = DialogueState(conversation_id="t")
+    assert understand("cheers bro, need some joggers for the gym", fresh, vocab).slots.gender == "men"
+    assert understand("got anything warm to go over my saree", fresh, vocab).slots.gender == "women"
+    assert understand("lovely, cheers mate, bye for now", fresh, vocab).intent == Intent.goodbye  # no search, no department
+    assert understand("a kurta for my nikah, for me", fresh, vocab).slots.gender == "men"
+    assert understand("plain kurtas for work, cotton", fresh, vocab).slots.gender == "women"
+    assert understand("a kurta for the office diwali do", fresh, vocab).slots.gender is None  # both said: no guess
+    assert understand("me and a few buddies are off camping, i need a fleece", fresh, vocab).slots.gender == "men"
+    assert understand("we girls from the choir all need black tops", fresh, vocab).slots.gender == "women"
+    assert understand("trainers for my brother's little girl", fresh, vocab).slots.gender == "girls"
+    assert understand("papa ke liye ek shirt", fresh, vocab).slots.gender == "men"
+    assert understand("walking boots for an elderly gent", fresh, vocab).slots.gender == "men"
+    assert understand("i'm off on a cruise with my wife, i need linen shirts", fresh, vocab).slots.gender != "women"
+    disliked = understand("green and orange i don't want, i'm not really into the beige ones either", fresh, vocab).slots
+    assert disliked.exclude_colours == ["green", "orange", "beige"]
+    details = understand("dresses, no checks stripes or florals, no v necks, nothing double breasted", fresh, vocab).slots
+    assert set(details.exclude_words or []) >= {"check", "stripe", "floral", "v-neck", "double-breasted"}
+    assert understand("bras please, no padding, not even lightly padded", fresh, vocab).slots.product_type == "bra"
+    assert understand("jeans for my son, he's so done with skinny", fresh, vocab).slots.exclude_words == ["skinny"]
+    assert understand("do you have any bucket hats", fresh, vocab).intent == Intent.out_of_scope
+    layer = understand("and something to put on top, it gets chilly at night", fresh, vocab).slots
+    assert layer.product_type == "warm layer"
+    ranged = understand("something between two fifty and three fifty", fresh, vocab).slots
+    assert (ranged.price_min, ranged.price_max) == (25000, 35000)
+    assert understand("nicer ones, maybe forty to sixty", fresh, vocab).slots.price_max == 6000
+    assert understand("i've got about a ton to spend on boots", fresh, vocab).slots.price_max == 10000
+    shown = [ShownProduct(id=i, name=name, brand=name.split()[0], price_cents=2000, colour=colour, category="shoes",
+                          sizes_available=["8", "9", "10", "S", "M"])
+             for i, (name, colour) in enumerate((("Puma Men Grey Runners", "grey"), ("GAP Men Grey Runners", "grey"),
+                                                 ("Nike Men Grey Runners", "grey")), 1)]
+    listed = DialogueState(conversation_id="t", shown=shown, filters=SearchFilters(category="shoes", gender="men",
+                                                                                    price_max_cents=8000))
+    assert understand("these are the men's ones, i need women's", listed, vocab).slots.gender == "women"
+    assert understand("what's there for like half that", listed, vocab).slots.price_max == 4000
+    assert understand("how about the smallest size those come in", listed, vocab).intent == Intent.product_details
+    two = understand("the third one in small and another of it in medium", listed, vocab)
+    assert [(u.slots.reference, u.slots.size) for u in (two, *two.then)] == [("ordinal:3", "S"), ("ordinal:3", "M")]
+    assert understand("hmm, i'm a nine or a ten, let's do ten", listed, vocab).slots.size == "10"
+    assert understand("he's usually a small but go up one, so medium, the first", listed, vocab).slots.size == "M"
+    added = listed.model_copy(update={"last_line": LineRef(product_id=1, size="9", quantity=1), "last_intent": "add_to_cart",
+                                      "cart": CartSummary(item_count=1, total_cents=2000, product_ids=[1])})
+    also = understand("and the gap one as well, also a ten", added, vocab)
+    assert (also.intent, also.slots.reference, also.slots.size) == (Intent.add_to_cart, "brand:GAP", "10")
+    bigger = understand("no, size ten, these always come up small", added, vocab)
+    assert (bigger.intent, bigger.slots.size) == (Intent.update_cart, "10")
+    assert understand("so how much am i spending", added, vocab).intent == Intent.view_cart
+    assert understand("right, let's check out, what's the damage", added, vocab).intent == Intent.checkout
+    assert understand("will that still fit in my budget", added, vocab).intent == Intent.view_cart
+    black = [ShownProduct(id=i, name=f"Roadster Men Black Runners {i}", brand="Roadster", price_cents=2000, colour="black",
+                          category="shoes", sizes_available=["9", "10"]) for i in (4, 5)]
+    moved_on = added.model_copy(update={"shown": black, "earlier": [ShownList(products=shown)]})
+    resized = understand("hmm, the grey pair in a ten actually", moved_on, vocab)  # the grey ones are off screen
+    assert (resized.intent, resized.slots.reference, resized.slots.size) == (Intent.update_cart, "colour:grey", "10")

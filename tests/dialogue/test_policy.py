@@ -656,3 +656,12 @@ async def test_a_size_none_has_keeps_the_budget_and_a_pick_carries_its_departmen
     assert "hoodie" in hoodie.reply_text and "Delivery" in hoodie.reply_text
     assert "24 hours" in hours.reply_text
     assert two.reply_text.startswith("Done, 2 of the Arrow taupe") and state.cart.item_count == 2
+
+
+async def test_cheaper_drops_a_price_floor_and_a_pattern_ruled_out_can_be_wanted_again(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    results, state = await talk(engine, "men's watches between 40 and 90 dollars", "any cheaper ones, same kind")
+    assert state.filters.price_min_cents is None and state.filters.price_max_cents is not None
+    assert not results[-1].reply_text.startswith("Those are already")
+    results, state = await talk(engine, "women's trousers, no stripes please", "ok fine, stripes are ok, show me striped ones")
+    assert "stripe" not in state.filters.name_none and state.filters.style == "striped"

@@ -44,19 +44,19 @@ OWN_SETS = {
     "dev_everyday_a.json": 133,  # 137/140
     "dev_everyday_b.json": 136,  # 140/148
     "dev_everyday_c.json": 133,  # 137/146
-    "dev_everyday_d.json": 133,  # 137/145
+    "dev_everyday_d.json": 136,  # 140/145
     "dev_everyday_e.json": 130,  # 134/143
     "dev_everyday_f.json": 120,  # 124/132
-    "dev_everyday_g.json": 120,  # 124/145
-    "dev_everyday_h.json": 127,  # 131/142
+    "dev_everyday_g.json": 124,  # 128/145
+    "dev_everyday_h.json": 129,  # 133/142
     "dev_everyday_i.json": 120,  # 124/135
-    "dev_everyday_j.json": 119,  # 123/135
-    "dev_everyday_k.json": 103,  # 107/120
-    "dev_everyday_l.json": 127,  # 131/142
-    "dev_everyday_m.json": 127,  # 131/150
+    "dev_everyday_j.json": 120,  # 124/135
+    "dev_everyday_k.json": 106,  # 110/120
+    "dev_everyday_l.json": 128,  # 132/142
+    "dev_everyday_m.json": 129,  # 133/150
     "dev_everyday_n.json": 139,  # 143/150
     "dev_everyday_o.json": 127,  # 131/150
-    "dev_everyday_p.json": 132,  # 136/149
+    "dev_everyday_p.json": 135,  # 139/149
     "dev_everyday_q.json": 155,  # 159/170
     "dev_everyday_r.json": 153,  # 157/167
     "dev_everyday_s.json": 131,  # 135/143
@@ -64,7 +64,7 @@ OWN_SETS = {
     "dev_everyday_u.json": 150,  # 154/163
     "dev_everyday_v.json": 145,  # 149/152
     "dev_everyday_w.json": 141,  # 145/154
-    "dev_everyday_x.json": 141,  # 145/162
+    "dev_everyday_x.json": 142,  # 146/162
     "dev_everyday_y.json": 142,  # 146/157
     "dev_everyday_z.json": 161,  # 165/177
     "dev_everyday_aa.json": 148,  # 152/159
@@ -72,39 +72,39 @@ OWN_SETS = {
     "dev_everyday_ac.json": 148,  # 152/164
     "dev_everyday_ad.json": 156,  # 160/183
     "dev_everyday_ae.json": 156,  # 160/167
-    "dev_everyday_af.json": 150,  # 154/165
+    "dev_everyday_af.json": 154,  # 158/165
     "dev_everyday_ag.json": 148,  # 152/155
     "dev_everyday_ah.json": 135,  # 139/149
     "dev_everyday_ai.json": 145,  # 149/153
-    "dev_everyday_aj.json": 156,  # 160/161
+    "dev_everyday_aj.json": 150,  # 154/161
     "dev_everyday_ak.json": 164,  # 168/173
     "dev_everyday_al.json": 137,  # 141/150
-    "dev_everyday_am.json": 155,  # 159/163
-    "dev_everyday_an.json": 134,  # 138/168
+    "dev_everyday_am.json": 157,  # 161/163
+    "dev_everyday_an.json": 141,  # 145/168
     "dev_everyday_ao.json": 154,  # 158/167
     "dev_everyday_ap.json": 148,  # 152/168
     "dev_everyday_aq.json": 150,  # 154/162
     "dev_everyday_ar.json": 150,  # 154/158
     "dev_everyday_as.json": 156,  # 160/167
     "dev_everyday_at.json": 150,  # 154/164
-    "dev_everyday_au.json": 129,  # 133/155
+    "dev_everyday_au.json": 131,  # 135/155
     "dev_everyday_av.json": 157,  # 161/171
     "dev_everyday_aw.json": 161,  # 165/166
     "dev_everyday_ax.json": 150,  # 154/170
-    "dev_everyday_ay.json": 143,  # 147/165
+    "dev_everyday_ay.json": 147,  # 151/165
     "dev_everyday_az.json": 153,  # 157/167
     "dev_everyday_ba.json": 155,  # 159/163
     "dev_everyday_bb.json": 158,  # 162/170
-    "dev_everyday_bc.json": 145,  # 149/157
+    "dev_everyday_bc.json": 146,  # 150/157
     "dev_everyday_bd.json": 159,  # 163/168
-    "dev_everyday_be.json": 156,  # 160/162
+    "dev_everyday_be.json": 157,  # 161/162
     "dev_everyday_bf.json": 155,  # 159/170
     "dev_everyday_bg.json": 161,  # 165/170
     "dev_everyday_bh.json": 164,  # 168/170
     "dev_everyday_bi.json": 146,  # 150/170
     "dev_everyday_bj.json": 146,  # 150/158
     "dev_everyday_bk.json": 159,  # 163/165
-    "dev_everyday_bl.json": 149,  # 153/170
+    "dev_everyday_bl.json": 154,  # 158/170
     "dev_everyday_bm.json": 155,  # 159/159
     "dev_everyday_bn.json": 163,  # 167/170
     "dev_everyday_bo.json": 166,  # 170/171
@@ -112,18 +112,24 @@ OWN_SETS = {
     "dev_everyday_bq.json": 156,  # 160/170
     "dev_everyday_br.json": 149,  # 153/169
     "dev_everyday_bs.json": 156,  # 160/164
-    "dev_everyday_bt.json": 149,  # 153/168
-    "dev_everyday_bu.json": 122,  # 126/165
-    "dev_everyday_bv.json": 157,  # 161/171
-    "dev_everyday_bw.json": 138,  # 142/168
-    "dev_everyday_bx.json": 143,  # 147/169
+    "dev_everyday_bt.json": 158,  # 162/168
+    "dev_everyday_bu.json": 127,  # 131/165
+    "dev_everyday_bv.json": 159,  # 163/171
+    "dev_everyday_bw.json": 142,  # 146/168
+    "dev_everyday_bx.json": 146,  # 150/169
+    "dev_everyday_by.json": 152,  # 156/157
+    "dev_everyday_bz.json": 164,  # 168/169
+    "dev_everyday_ca.json": 159,  # 163/168
+    "dev_everyday_cb.json": 139,  # 143/158
+    "dev_everyday_cc.json": 163,  # 167/169
+    "dev_everyday_cd.json": 150,  # 154/157
     "dev_budget_cart.json": 93,  # 97/124
     "dev_corrections.json": 99,  # 103/108
     "dev_events.json": 108,  # 112/122
     "dev_gifts_occasions.json": 110,  # 114/125
-    "dev_mixed.json": 123,  # 127/135
+    "dev_mixed.json": 127,  # 131/135
     "heldout_everyday.json": 132,  # 136/145
-    "heldout_everyday_2.json": 117,  # 121/139
+    "heldout_everyday_2.json": 118,  # 122/139
     "heldout_everyday_3.json": 110,  # 114/136
     "heldout_families.json": 100,  # 104/109
     "heldout_mixed.json": 101,  # 105/125

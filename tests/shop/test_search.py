@@ -300,6 +300,15 @@ async def test_short_stems_match_whole_words(pool: Any) -> None:
     assert caps.products and not any("capri" in c.name.lower() for c in caps.products)
 
 
+async def test_a_word_ruled_out_spares_the_names_that_say_non(pool: Any) -> None:
+    """"No padding": padded bras go, "non padded" and "non-padded" ones stay (Postgres lookbehind)."""
+    bras = SearchFilters(category="innerwear", gender="women", name_any=["bra"])
+    unpadded = await search_products(pool, bras.model_copy(update={"name_none": ["padded"]}), limit=200)
+    names = [c.name.lower() for c in unpadded.products]
+    assert names and not any(re.search(r"(?<!non )(?<!non-)\bpadded", n) for n in names)
+    assert any(re.search(r"\bnon[ -]padded", n) for n in names)
+
+
 async def test_a_style_no_tag_carries_is_found_in_the_name(pool: Any) -> None:
     """"a-line dresses", "aviators": the shape is in the name, not among the tagged styles."""
     dresses = await search_products(pool, SearchFilters(category="dresses", style="a-line"), limit=20)

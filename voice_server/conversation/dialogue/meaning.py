@@ -54,15 +54,17 @@ _NEG_CUE = (
     r"other than|apart from|but not|(?:dont|do not) (?:show|give|send|offer) (?:me|us)|dont want|do not want|dont like|do not like|rather not|not a fan of|less of|fewer|"
     r"less(?= (?:flashy|showy|sparkly|shiny|blingy|glittery|loud|garish)\b)|"
     r"no more|hate|hates|hated|cant stand|cannot stand|(?:cant|cannot) be (?:doing|dealing|bothered) with|loathes?|skip|minus|arent|isnt|that arent|that isnt|not in|nothing in|none in|no (?:more )?of the|"
-    r"(?:bored|sick|tired) of|fed up (?:of|with)|had enough of|(?:cant|cannot|can not|could never) (?:walk|run|move) in|"
+    r"(?:bored|sick|tired) of|fed up (?:of|with)|had enough of|(?:(?:im|hes|shes|were|theyre|i am|he is|she is) )?(?:so |totally |completely )?done with|(?:cant|cannot|can not|could never) (?:walk|run|move) in|"
     r"(?:wouldnt|would not|wont|will not) be (?:seen|caught) (?:dead )?(?:in|wearing))"
 )
 _NOT_EXCLUSION = re.compile(
-    r"\b(?:not|no) (?:that|this|those|these|yet|now|right now|really|sure|thanks|thank you|problem|worries|"
+    r"\b(?:not|no) (?:that(?! into)|this|those|these|yet|now|right now|really(?! into)|sure|thanks|thank you|problem|worries|"
     r"rush|need|idea|much|many|feeling it|bad|quite|one(?! of| with)|wait|sorry|please|more than|too pricey|"
     r"too expensive|so expensive|too much)\b|\bnothing (?:else|more|for now|over|above|more than)\b|"
     r"\b(?:got|have|bought|planned|sorted|organised|organized|done|own|wear) nothing\b|"  # "i've got nothing um earrings"
     r"\bno (?=the \w+ (?:one|ones|pair|pairs)\b)|"
+    rf"\bno (?=an? (?:{TYPE_ALT})\b)|"  # "a sorry for my mum, no, a saree": the word said again, corrected
+    r"\bwithout (?=(?:proper|decent|the right|real|good) )|"  # "the only two in the class without proper leggings": lacking
     r"\bno (?=(?:the |that |those )?\w+ (?:was|were|is|are|looked|seemed) (?:\w+ )?(?:better|nicer|best|fine|good)\b)|"  # "no, the red pair": a correction, the red one wanted
     rf"\b(?:hes|shes|im|he is|she is|i am|theyre|they are) not an? (?=(?:{TYPE_ALT})\b)|"  # "he's not a golfer"
     r"\bdont (?:mind|add|worry|know|need|put|buy|want (?:it|that|this|to))\b|\bnever mind\b|"
@@ -75,14 +77,18 @@ _COMPLAINT = (r"(?:these|those|they|theyre|it|its|thats|that)(?: are| is| look| 
               r"(?:a bit|a little|a tad|too|way too|rather|kinda|kind of|all a bit)"
               r"(?! (?:too )?(?:casual|formal|smart|dressy|fancy|posh|relaxed)\b)")  # formality is said apart
 _NEG_RE = re.compile(rf"\b{_COMPLAINT}\b|"
-                     r"\b(?:not (?:a|the|really a|much of a|a big|big) fan of|not (?:keen|fussed) on|"
+                     r"\b(?:not (?:a|the|really a|much of a|a big|big) fan of|not (?:keen|fussed) on|not (?:really |that |so |too |big |very )?into|"
                      rf"(?:doesnt|does not|dont|do not|wont|will not|wouldnt|would not|would never|never) (?:really |ever )?"
                      rf"(?:like|want|wear|suit|do))\b|\b{_NEG_CUE}\b")  # "she doesn't really do gold"
 _FILLER = (r"(?:(?:a|an|one|the|these|those|them|that|like|any|some|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
            r"wear|wears|wearing|big|bold|busy|huge|massive|giant|obvious|boring|dull|ugly|horrible|awful|usual|basic|"
            r"crazy|wild|mad|funky|silly|weird|tacky|cheesy|"
-           r"full|proper|whole|complete|heavy)\s)*")
+           r"full|proper|whole|complete|heavy|even|lightly|slightly|heavily)\s)*")
 _JOIN = r"\s(?:or|and|nor|or any|and no|or no)\s"
+# "no prints, stripes or checks" (the commas gone): one pattern after another
+_PATTERNS = r"(?:prints?|printed|stripes?|striped|checks?|checked|florals?|logos?|graphics?|polka dots?|sequins?|animal prints?)"
+_PATTERN_LAST_RE = re.compile(rf"\b{_PATTERNS}$")
+_PATTERN_NEXT = rf"\s(?={_PATTERNS}\b)"
 _BRIGHT = r"(?:too )?(?:bright|loud|flashy|showy|colou?rful|neon|garish)"
 
 
@@ -186,6 +192,11 @@ _COLOUR_NOT_RE = re.compile(rf"\b({COLOUR_ALT}) (?:never|doesnt|does not|dont|do
                             r"(?:dirty|filthy|grubby|mucky|stained|(?:the |every )?(?:dirt|stains?|marks?))\b|"  # "white ones'll be filthy"
                             rf"\b({COLOUR_ALT})(?:s| is| s)? (?:way |a bit |bit |just )?too (?:harsh|loud|bright|dark|dull|much|flashy|boring)\b|"
                             # "pink she doesn't like", "black he won't wear": the colour said first
+                            # "red and maroon i don't want", "yellow also no, it doesn't suit me"
+                            rf"(?:^\s*|\b(?:and|but|so|oh|well|also|just|um)\s)({COLOUR_ALT}) (?:and|or) ({COLOUR_ALT}) (?:i|we) (?:dont|do not) want\b"
+                            rf"(?! (?:any |anything |the |no )?(?:{COLOUR_ALT})\b)|"
+                            rf"(?:^\s*|\b(?:and|but|so|oh|well|also|just|um)\s)({COLOUR_ALT}) (?:also no|too no|no way|is a no|is out|"
+                            r"(?:is )?not for me)\b|"
                             rf"(?:^\s*|\b(?:and|but|so|oh|well|also|just|um)\s)({COLOUR_ALT}) (?:she|he|i|they|we) (?:doesnt|does not|dont|do not|wont|will not|"
                             r"never|cant stand|hates?)"
                             rf"(?!(?: really| ever)?(?: \w+)? (?:any |anything |the )?(?:{COLOUR_ALT})\b)"  # not "gold, she doesn't wear silver"
@@ -202,7 +213,7 @@ def extract_exclusions(text: str, vocab: Vocabulary) -> tuple[Exclusions, str]:
         text = text[: owned.start()] + BLANK + text[owned.end():]
     for ruled_out in (_COLOUR_NOT_RE, _OWNED_COLOUR_RE):  # "yellow never suits me", "he's got loads of blue ones"
         for m in reversed(list(ruled_out.finditer(text))):
-            found.colours.append(_spoken_colour(next(g for g in m.groups() if g)))
+            found.colours += [_spoken_colour(g) for g in m.groups() if g]
             text = text[: m.start()] + BLANK + text[m.end():]
     masked = _NOT_EXCLUSION.sub(lambda m: "#" * len(m.group(0)), text)
     spans: list[tuple[int, int]] = []
@@ -212,7 +223,8 @@ def extract_exclusions(text: str, vocab: Vocabulary) -> tuple[Exclusions, str]:
         if not length:
             continue
         end = position + length
-        while (join := re.match(_JOIN, text[end:])) and (more := _target(text[end + join.end():], vocab, found)):
+        while (join := re.match(_JOIN, text[end:]) or (_PATTERN_LAST_RE.search(text, position, end) and re.match(
+                _PATTERN_NEXT, text[end:]))) and (more := _target(text[end + join.end():], vocab, found)):
             end += join.end() + more
         spans.append((cue.start(), end))
     for start, end in reversed(spans):
@@ -246,13 +258,19 @@ def _verb_dresses(text: str, m: re.Match[str]) -> bool:
 # a saree's blouse fabric, a breast pump, "hoping the bag turns up": no garment or bag to look for
 _NOT_A_GARMENT_RE = re.compile(r"\b(?:one |1 )?(?:for|in) (?:the|my|his|her) (?:gym|work|school|travel|overnight|weekend) bag\b|"
                                # "make it two, one for the gym bag": where it goes, not a bag asked for
-                               r"\bup top\b|\btop gun\b|\b(?:whole |big )?(?:bag|box|pile|load|stack)s? (?:full )?of\b|\b(?:in|on|off) the chain\b|\bbike chain\b|\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bdress sizes?\b|\bsleeping bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
+                               r"\b(?:up|on|for) top\b(?! of)|\btop gun\b|\b(?:whole |big )?(?:bag|box|pile|load|stack)s? (?:full )?of\b|\b(?:in|on|off) the chain\b|\bbike chain\b|\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bdress sizes?\b|\bsleeping bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
                                r"\b(?:the|my|our) (?:bag|suitcase|luggage|backpack)s? "
                                r"(?:might |may |will |should |could |still |finally )*(?:turns? up|arrives?|shows? up|"
                                r"comes? back|gets? here|got lost|was lost|went missing)\b|"
                                r"\b(?:suits?|suited) (?:him|her|me|you|them|us|my|his)\b|"
                                r"\b(?:would|will|might|does|doesnt|dont|do) suit\b|\bdress ?codes?\b|"
                                rf"\b(?:hes|shes|im|he is|she is|i am) not an? (?:{TYPE_ALT})\b|"  # "he's not a golfer"
+                               # "no digital ones, he's a suit guy": a taste, said of the one shopped for
+                               rf"\b(?:hes|shes|he is|she is) (?:a |an )(?:{TYPE_ALT}) (?:guy|girl|person|type)\b|"
+                               # "a cardigan, same colour as the dress": the garment bought, not another asked for
+                               rf"\b(?:same colou?r|same shade|to match|matching) (?:as |with )?(?:the|my|her|his|that|this) (?:{TYPE_ALT})\b|"
+                               # "no hood either, i always wear a toque anyway": what they have already
+                               rf"\b(?:i|he|she|we|they) (?:always |usually |normally |already )(?:wear|wears|have|has|got|own|owns) (?:a |an |my |his |her |their )?(?:\w+ )?(?:{TYPE_ALT}) anyway\b|"
                                r"\b(?:cannot|cant|can|to|could|couldnt|learning to|learnt to) tie\b|"  # the verb
                                # "my girlfriend says i dress like i'm going to a funeral": the verb
                                r"\b(?:i|you|he|she|we|they|to|how to) (?:\w+ )?dress (?:like|up|down|for|in|smart|smartly|well|"
@@ -272,6 +290,7 @@ _WORN_WITH_RE = re.compile(
     rf"(?:\w+ )??({TYPE_ALT})\b"
     # "he can do an eleven with thick socks": worn to make a size fit
     r"|\bwith (?:thick|thicker|thin|warm|woolly|wool|heavy|extra|two pairs of|double) (socks)\b"
+    r"|\bstuff (?:some |a pair of |thick )?(socks) in\b"  # "eleven then, i'll stuff socks in em"
 )  # not "sandals to go with it, flat ones": the garment after "with it" is the one asked for
 
 
@@ -356,7 +375,8 @@ def _worn_with(m: re.Match[str]) -> str:
 
 # not sold: not boxers or shorts, not trainers, not handbags, not sunglasses
 _NOT_SOLD_KIND_RE = re.compile(r"\bswim(?:ming)? (?:trunks|shorts|suits?|costumes?|briefs)\b|"
-                          r"\b(?:golf (?:shoes|bags?)|camera bags?|reading glasses|prescription glasses)\b")
+                          r"\b(?:golf (?:shoes|bags?)|camera bags?|reading glasses|prescription glasses)\b|"
+                          r"\b(?:(?:bucket|sun|straw|cowboy|panama|floppy|wide brimmed|wide brim|beach) hats?|fedoras?)\b")
 _LONG_ONES_RE = re.compile(r"(?<!too )(?<!not )(?<!so )\blong (?:ones?|please)\b")
 
 
@@ -453,7 +473,7 @@ _RECIPIENT_RE = re.compile(
     rf"for (?:my|our|his|her|their|the|a|an|me(?= (?:{_RECIPIENT_ALT})s?\b))|for|"
     r"(?:ive got|i have|i got|weve got|we have)(?= (?:\d |twin )))\s(?:\d |two |three |twin )?"  # "i've got three grandsons"
     rf"(?:little |small |baby |eldest |oldest |youngest |middle |teenage |older |younger |big |bigger |tall |taller |"
-    rf"short |petite |lovely |new )?"
+    rf"short |petite |lovely |new |old |elderly |young )?"
     r"(?:\d{1,2}(?: |-)?(?:years?|yrs?|yr)(?: |-)?old |\d{1,2} ?yo )?"  # "my nine year old daughter"
     rf"({_RECIPIENT_ALT})s?\b"  # not "old folk like his nan": a comparison
     # "my brother's wedding": their event, which the shopper dresses for; not a present for them
@@ -465,7 +485,8 @@ _RECIPIENT_RE = re.compile(
 )
 # a family member said on its own, as terse speech does: "white sneakers. wife. under 40." (not the
 # generic nouns: "a man in a suit", "girl power")
-_GENERIC_PEOPLE = {"man", "woman", "lady", "guy", "bloke", "gentleman", "boy", "girl", "lad", "groom", "bride", "madam", "oga"}
+_GENERIC_PEOPLE = {"man", "woman", "lady", "guy", "bloke", "gentleman", "boy", "girl", "lad", "groom", "bride", "madam", "oga",
+                   "fella", "chap", "gent", "lass", "gal"}
 _BARE_RECIPIENT_RE = re.compile(
     r"(?<!my )(?<!our )(?<!his )(?<!her )(?<!your )(?<!their )(?<!the )(?<!a )"
     rf"\b({_alternation([w for w in RECIPIENT_GENDER if w not in _GENERIC_PEOPLE])})\b{_NOT_SHOPPED_FOR}")
@@ -476,7 +497,9 @@ _RECIPIENT_SUBJECT_RE = re.compile(
     r"is after|has asked for|asked for|is looking for)\b(?! (?:me|us)\b)"  # "my wife wants me to get a shirt"
 )
 # a group of grown friends: "with the lads", "me and the girls", "a girls' trip"
-_GROUP_RE = re.compile(r"\b(?:(?:with|for|me and|and i and) (?:the|my) (lads|boys|blokes|fellas|guys|girls|gals|ladies)|"
+_GROUP_RE = re.compile(r"\b(?:us|we) (girls|ladies|gals|lads|blokes|fellas)\b|"  # "us girls at the bowls club"
+                       r"\b(?:(?:with|for|me and|and i and) (?:the|my|some|a few|a couple(?: of)?|couple(?: of)?|"
+                       r"(?:two|three|four|five|a few|some) of (?:the|my)) (lads|boys|blokes|fellas|guys|buddies|girls|gals|ladies)|"
                        r"(?:the|my) (lads|boys|blokes|fellas|guys|girls|gals|ladies) and (?:i|me)|"
                        r"(girls|lads|boys) (?:trip|night|weekend|holiday|getaway)s?)\b")
 _GROUP_GENDER = {"girls": "women", "gals": "women", "ladies": "women"}
@@ -592,7 +615,10 @@ def _chosen_recipient(text: str) -> re.Match[str] | None:
     named = [m for m in named if m.group(0).startswith("for") or not (
         re.match(r" and (?:i|me)\b", text[m.end():]) or re.search(r"\b(?:taking|take|bringing|out with|along with) $",
                                                                    text[: m.start()])
-        or (not both and re.search(r"(?:^|\s)(?:me|i) and $", text[: m.start()])))]
+        or (not both and re.search(r"(?:^|\s)(?:me|i) and $", text[: m.start()]))
+        # "i am going on a cruise with my husband": who comes along
+        or re.search(r"\b(?:going|go|travelling|traveling|away|off|cruise|trip|holiday|vacation|dinner|out) (?:\w+ ){0,3}with $",
+                     text[: m.start()]))]
     for_ = [m for m in named if m.group(0).startswith("for")]
     if for_:
         return for_[0]
@@ -609,13 +635,46 @@ def self_described(text: str) -> bool:
     return _SELF_RE.search(text) is not None
 
 
+# How the shopper talks gives them away: "alright mate, …", "bro, …", "cheers bhai" (the assistant addressed as
+# one of the lads); "something to wear over my lehenga", "a top for under my saree" (their own clothes).
+_INTERJECTION = r"(?:hey|hi|hello|alright|ok|okay|oi|yo|eh|gday|listen|sup|right|look|well|so|ah|oh|cheers|thanks|ta|yeah|nah|sorry|please|howzit|hiya)"
+_ADDRESSED_AS_RE = re.compile(rf"(?:^(?:{_INTERJECTION} )*|\b{_INTERJECTION} )(mate|bro|bhai|dude|bruv|bruh|boet)\b(?! (?:s|is|and|has|needs|wants)\b)")
+_OWN_WEAR_RE = re.compile(r"\bmy (?:(lehengas?|sarees?|saris?|skirts?|dress(?! (?:shirts?|shoes|trousers|pants))|handbag|purse|bras?|kurtis?|"
+                          r"dupatta|salwar|anarkali|bump)|(beard|moustache|mustache|sherwani))\b")
+
+
 def shopper_gender(text: str) -> str | None:
     """The shopper's own department when the words say it ("as a mum of three", "I'm the groom", "I'm
     pregnant"), or a partner implies it ("my husband", "my wife": a guess, corrected by any department
-    the shopper names); None otherwise."""
+    the shopper names), or the way they talk does ("alright mate", "to wear over my lehenga"); None otherwise."""
     if (m := _SELF_RE.search(text)) or (m := _PARTNER_RE.search(text)):
         return _SELF_GENDER[next(g for g in m.groups() if g)]
+    if _ADDRESSED_AS_RE.search(text):
+        return "men"
+    if m := _OWN_WEAR_RE.search(text):
+        return "women" if m.group(1) else "men"
     return None
+
+
+def talks_as_self(text: str) -> bool:
+    """Whether the way the shopper talks says who they are ("alright mate", "over my lehenga")."""
+    return _ADDRESSED_AS_RE.search(text) is not None or _OWN_WEAR_RE.search(text) is not None
+
+
+# A kurta for Eid prayers, Holi or a wedding is men's festive wear; kurtas for the office are women's
+# everyday wear: what a shopper buying one for themselves means when nothing else says it.
+_FESTIVE_KURTA_RE = re.compile(r"\b(?:eid|holi|nikah|shaadi|shadi|wedding|engaged|engagement|sangeet|mehndi|haldi|puja|pooja|"
+                               r"diwali|prayers|jummah|namaz|baraat)\b")
+_EVERYDAY_KURTA_RE = re.compile(r"\b(?:office|work|daily|everyday|college)\b")
+
+
+def kurta_department(text: str) -> str | None:
+    """The department of a kurta for the shopper themself: "a white kurta for eid" → men, "kurtas for
+    office" → women; None when the words say both or neither."""
+    festive, everyday = _FESTIVE_KURTA_RE.search(text), _EVERYDAY_KURTA_RE.search(text)
+    if bool(festive) == bool(everyday):
+        return None
+    return "men" if festive else "women"
 
 
 def extract_recipient(text: str) -> tuple[str | None, str]:
@@ -658,7 +717,8 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
     return gender, text
 
 
-_WHOSE_RE = re.compile(rf"\b(my|our|his|her|their) (?:{_RECIPIENT_ALT})s ((?:{_RECIPIENT_ALT})s?|parents|family|folks|"
+_WHOSE_RE = re.compile(rf"\b(my|our|his|her|their) (?:{_RECIPIENT_ALT})s (?:(?:little|baby|eldest|youngest|oldest|older|younger|"
+                       rf"big|new|twin|teenage) (?=(?:{_RECIPIENT_ALT})\b))?((?:{_RECIPIENT_ALT})s?|parents|family|folks|"
                        r"relatives|in laws|friends|boss)\b")
 _WHOSE_KIN_RE = re.compile(rf"\b(?:her|his)(?= (?:eldest|youngest|oldest|middle one|little one|firstborn|"
                            rf"(?:little |big |older |younger )?(?:{_RECIPIENT_ALT})s?)\b)")
@@ -911,8 +971,10 @@ __all__ = [
     "extract_recipient",
     "extract_shade",
     "extract_types",
+    "kurta_department",
     "narrowed",
     "restart",
     "shopper_gender",
     "split_requests",
+    "talks_as_self",
 ]

@@ -69,17 +69,21 @@ _SWAP_RE = re.compile(r"\b(?:swap|switch|change|exchange) (?:that|it|this|them|t
                       rf"\b(?:swap|switch|exchange|change|replace) (?:the (?:\w+ )?(?:one|ones|pair){_IN_CART}|mine)"
                       r"(?: out)? (?:for|with)\b|"
                       r"\b(?:swap|switch) (?:them|those|it|em)(?: over| round| around)?(?: then| please)?$")
+# "they always come up small on me", "that brand runs big": why a size is changed, said, not asked
+_FITS_SO_RE = re.compile(r"(?<!do )(?<!does )(?<!will )(?<!would )\b(?:they|it|these|those|that brand|\w+s) (?:always |usually |normally |"
+                         r"often |all |tend to |kind of |kinda )?(?:come up|comes up|run|runs|fit|fits|are|is) (?:a bit |a little |"
+                         r"quite |really |way )?(?:small|big|large|tight|loose)\b")
 _CHANGE_PICK_RE = re.compile(r"\b(?:change|switch|swap|make|instead)\b|^(?:sorry|oops|actually|wait|no)\b")  # "sorry, the second one also 34"
 _YES_ANYWHERE = re.compile(r"\b(?:yes|yeah|yep|yup|aye|go on|go ahead|place it|do it)\b")  # when a yes is awaited
 NO = _rx(
-    r"^(?:no|nope|nah|not now|not yet|cancel|dont|do not|stop|wait|hold on|never mind|nevermind|"
+    r"^(?:no(?! (?:worries|problem|probs|bother|biggie|stress) \w)|nope|nah|not now|not yet|cancel|dont|do not|stop|wait|"
+    r"hold on|never mind|nevermind|"
     r"negative|not really|i changed my mind|actually no)\b",
     r"\b(?:dont place|do not place|cancel (?:it|that|the order)|dont do it|not right now)\b",
 )
 GOODBYE = _rx(
     r"\b(?:bye|goodbye|good bye|see you|see ya|thats all(?! (?:she|he|they|i|we|my \w+) )|that is all(?! (?:she|he|they|i|we) )|"
-    r"thats it|that is it|im done|"
-    r"i am done|nothing else|talk later|have a good (?:day|one|night)|good night|cheers bye|"
+    r"thats it|that is it|(?:im|i am) done(?! with)|nothing else|talk later|have a good (?:day|one|night)|good night|cheers bye|"
     r"thats everything|that will be all|thatll be all|all done|im all set|im all good|im good thanks|tchau|ciao)\b",
     r"\b(?:ill |i will |i )come back (?:later|another (?:day|time)|tomorrow)\b",
 )
@@ -123,7 +127,7 @@ CHECKOUT = _rx(
     r"\bcomplete (?:my|the) (?:purchase|order)\b",
     r"\bplace (?:the|my|an) order\b",
     r"\bbuy (?:everything|it all|all of it)\b",
-    r"\bfinish (?:my|the) order\b",
+    r"\b(?:finish|finalise|finalize|wrap up) (?:my|the|this) (?:order|purchase|checkout)\b",
     r"^pay\b", r"\b(?:done|thats it|thats all|all done|finished|ok|okay|right)(?: then| now)? pay(?: now| please)?$",
     r"\b(?:ill|i will|lets|let me|can i) pay\b(?! (?:later|tomorrow|next|another|some other|at the end|when|after|once|on payday|(?:on|at) the weekend))", r"\b(?:lets|let me|can i|i want to) (?:do|make) (?:the )?payment\b",
     r"\bgo ahead and (?:order|buy) (?:it|them|that|those|everything)\b",
@@ -150,7 +154,7 @@ VIEW_CART = _rx(
     r"\bwhat (?:have|did|ve) (?:i|we) (?:put|added|add|got|picked)(?: in)?(?: there)? (?:so far|already|in (?:there|it|total))\b",
     r"\b(?:whats|what is|what s) in (?:there|it) (?:now|so far)\b",  # the cart, after a cart move
     r"\bhow much (?:is|does|will) (?:all (?:that|this|of (?:it|that|this))|everything|it all|that all|the total)\b",
-    r"\b(?:whats|what is|what s) (?:the|my) (?:total|bill|damage)\b",
+    r"\b(?:whats|what is|what s) (?:the|my|our) (?:total|bill|damage)\b",
     r"\bhow much (?:altogether|all together|in total|all in all|all up)\b", r"^(?:and |so |ok )?(?:the|my) total\b",
     r"\bhow much (?:for|is it for) (?:everything|it all|all of it|all that|the lot|all of that)\b",
     r"\bhow much (?:is )?(?:the )?total (?:i|we) (?:have to|need to|must|should|gotta) pay\b",  # "how much total i have to pay"
@@ -162,6 +166,10 @@ VIEW_CART = _rx(
     r"\bwhat have i (?:got|added)\b",
     r"\bhow many (?:items|things)\b",
     r"\bwhat (?:do|will|would|shall) (?:i|we) owe\b|\bhow much do (?:i|we) owe\b",  # "what do i owe you then"
+    r"\bhow much (?:am i|are we|have i|have we) (?:spending|spent|paying|up to|at)\b",  # "how much am i spending here"
+    r"\b(?:does|do|is|will|would) (?:that|it|this|everything|all that|it all|that all|the total) (?:still )?(?:fit|come in|stay|keep me) "
+    r"(?:in |within |under |inside )?(?:my|the|our) (?:\d+|budget)",  # "does that fit in my forty dollars"
+    r"\bhow much (?:for|is it for) (?:the|both|all) (?:2|3|4|two|three|four|both) (?:pairs|of them|items|things|lines)\b",
     r"^(?:ok |okay |so |and |right )*how much (?:now|so far|is it now|is that now)$",
 )
 REMOVE = _rx(
@@ -261,6 +269,7 @@ _FEATURE_RE = re.compile(r"\b(?:does|do|has|have) (?:it|this|that|they|these|tho
                          r"(good for (?:\w+ )?\w+)")  # "are the first ones any good for trail running"
 _FIBRES = r"(?:cotton|linen|silk|wool|woollen|leather|polyester|synthetics?|acrylic|rayon|viscose|cashmere|fleece|real)"
 DETAILS = _rx(
+    r"\bthe (?:smallest|biggest|largest) size (?:they|those|these|it|that|this|the \w+ ones?) (?:comes? in|goes? up to|goes? down to)\b",
     r"\b(?:does|do|is|are) (?:the \w+(?: ones?| pairs?)?|it|this|that|they|those|these) (?:come in|available in|in stock)\b",
     r"\b(?:do you have|have you got|got) (?:the \w+ (?:one|pair)|it|this|that) in\b",
     r"\b(?:is|are) (?:it|this|that|they|the \w+ one) (?:cotton|linen|silk|wool|leather|polyester|real|made)\b",
@@ -565,7 +574,8 @@ _TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
                               r"(?:(?:for|a|an) )?(?:girls?|boys?|men|women|ladies|guys|kids|children|unisex|mens|womens)\b|"
                               r"\b(?:mens|womens) or (?:mens|womens)\b")),
     ("price", re.compile(r"\b(?:how much|price|cost|costs|what does it cost)\b")),
-    ("sizes", re.compile(r"\b(?:come in|come in a|available in|have (?:it|that|this|the \w+ one) in|in stock)\b")),
+    ("sizes", re.compile(r"\b(?:come in|come in a|available in|have (?:it|that|this|the \w+ one) in|in stock|"
+                         r"(?:smallest|biggest|largest) size)\b")),
 )
 
 
@@ -612,7 +622,7 @@ def _spelled(token: str) -> str:
 
 
 # words said the way a region says them ("for meself", "tek it out", "fi mi niece")
-_SAID_AS = {"blew": "blue", "courta": "kurta", "courtas": "kurtas", "meself": "myself", "mesel": "myself", "tek": "take", "fi": "for", "wid": "with", "nutten": "nothing", "fist": "first", "median": "medium",
+_SAID_AS = {"sandles": "sandals", "sandle": "sandal", "blew": "blue", "courta": "kurta", "courtas": "kurtas", "meself": "myself", "mesel": "myself", "tek": "take", "fi": "for", "wid": "with", "nutten": "nothing", "fist": "first", "median": "medium",
             "sweeter": "sweater", "sweeters": "sweaters", "scandals": "sandals", "genes": "jeans",
             "nuttin": "nothing", "maself": "myself", "masel": "myself", "plazo": "palazzo", "plazos": "palazzos",
             "plazzo": "palazzo", "plazzos": "palazzos", "palazo": "palazzo", "palazos": "palazzos", "kurties": "kurtis",
@@ -693,11 +703,12 @@ _PICK_BLOCKERS_RE = re.compile(
     r"cart|basket|checkout|pay|total|return|again|ones|has|have|got|with)\b")
 # "the first pair is good", "first one's grand": praise of the pick, said as its choice (not "is the first one good")
 _PRAISED_RE = re.compile(r"(?:(?<=one)|(?<=pair))(?: is| are| looks| look| seems|s) (?:really |very |so |pretty |just )?"
-                         rf"(?:{_PRAISE}|good|fine|grand|ideal|the one|it)$")
+                         rf"(?:{_PRAISE}|good|fine|grand|ideal|the one|it)(?: (?:that one|this one|that one please|thatll do|ill take it))?$")
 # "she's a size 12", "i'm usually a 10": the person's size, which a size named for the garment overrides
 _PERSON_SIZE_RE = re.compile(r"\b(?:(?:im|i am|shes|she is|hes|he is|theyre|they are)(?: usually| normally| generally| typically| always)?|"
                              r"(?:she|he|i|they)(?: usually| normally)? (?:wears?|takes?))"
-                             r" (?:an? )?(?:uk |us |eu )?(?:size )?\d{1,2}\b(?! (?:dollars|bucks|years?|months?|of|pairs?|more)\b)")
+                             r" (?:an? )?(?:uk |us |eu )?(?:size )?(?:\d{1,2}\b(?! (?:dollars|bucks|years?|months?|of|pairs?|more)\b)|"
+                             r"(?:small|medium|large|extra large|extra small|xs|xl|xxl)\b)")
 
 
 def _said_size(text: str) -> tuple[str | None, str]:
@@ -706,10 +717,14 @@ def _said_size(text: str) -> tuple[str | None, str]:
     for cue in reversed(list(_SIZE_CORRECTION_RE.finditer(text))):  # "size twelve, i mean a large, sorry"
         first, head = sx.extract_size(text[: cue.start()])
         corrected, rest = _last_size(text[cue.end():])
+        if corrected is None and first and first.isdigit() and (
+                bare := re.fullmatch(r"\s*(?:an? )?(\d{1,2}(?: and a half)?)\s*", text[cue.end():])):
+            corrected, rest = _last_size(f" size {bare.group(1)}")  # "i'm a five or a six … let's do six"
         if first and corrected:
             return corrected, f"{head} {rest}"
-    if (person := _PERSON_SIZE_RE.search(text)) and (garment := sx.extract_size(sx._blank(text, person)))[0]:
-        return garment
+    if (person := _PERSON_SIZE_RE.search(text)) and (
+            garment := sx.extract_size(f"{text[: person.start()]}§{text[person.end():]}"))[0]:
+        return garment[0], garment[1].replace("§", person.group(0), 1)  # "i'm a large in shirts" read on
     return sx.extract_size(text)
 
 
@@ -725,8 +740,9 @@ def _last_size(text: str) -> tuple[str | None, str]:
 _BODY_RE = re.compile(r"\b(?:hes|shes|im|he is|she is|i am|theyre)(?: quite| very| really| a bit| pretty| so)? "
                       r"(?:skinny|tall|short|petite|big|broad|curvy|stocky|tiny)\b")
 # one part of "three mediums and one small", "an extra large for me and a small for her", "three in a 9 and two in a 7"
-_SIZE_PART_RE = re.compile(rf"(\d{{1,2}}|one|an?|another(?: one)?) (?:pairs? )?(?:in )?(?:an? |size )?({sx._LETTER_ALT})s?\b|"
-                           rf"(\d{{1,2}}|one|another(?: one)?) (?:pairs? )?(?:in (?:an? |size )|size )(\d{{1,2}})\b")
+_ANOTHER = r"another(?: one)?(?: of (?:it|that|them|those|the same(?: one)?))?"  # "and another of it in extra large"
+_SIZE_PART_RE = re.compile(rf"(\d{{1,2}}|one|an?|{_ANOTHER}) (?:pairs? )?(?:in )?(?:an? |size )?({sx._LETTER_ALT})s?\b|"
+                           rf"(\d{{1,2}}|one|{_ANOTHER}) (?:pairs? )?(?:in (?:an? |size )|size )(\d{{1,2}})\b")
 _SIZE_PART_JOIN_RE = re.compile(r"(?: for (?:me|him|her|them|us|myself|(?:my|his|her|our|the) \w+))?,?(?: and)? ")
 _EACH_IN_RE = re.compile(rf"\b(?:one|1) each in ((?:(?:an? |size )?(?:{sx._LETTER_ALT}|\d{{1,2}})(?:,| and|,? and)? ?){{2,}})")
 
@@ -864,7 +880,7 @@ def _sizes_all_wanted(text: str) -> list[str] | None:
         return None
     order = _as_said(marked, sizes)
     between = marked[marked.index(f"§{order[0]} "):marked.index(f"§{order[-1]} ")]
-    if re.search(r"\b(?:or|not|instead|rather|than|maybe|either|usually|normally|but)\b", between):
+    if re.search(r"\b(?:or|not|instead|rather|than|maybe|either|usually|normally|but|so|like|which|means|guess)\b", between):
         return None
     return list(dict.fromkeys(sizes[k] for k in order))
 
@@ -969,7 +985,8 @@ _THANKS_RE = re.compile(r"\b(?:cheers|thanks|thank you|ta|bye)\b")
 _SIGN_OFF_RE = re.compile(r"(?: (?:ta ra|tara|cheers|thanks|thank you|ta|bye|bye bye|cheers mate|thanks a lot))+$")  # "…, ta-ra"
 _NOW_SIZE_RE = re.compile(r"\b(?:hes|shes|im|theyre|he is|she is|i am|they are) (?:actually |really )?(?:an? |size )?\w+ (?:now|actually)\b|"
                           r"\b(?:needs?|wants?|takes?) (?:an? |size )\w+\b")
-_SIZE_CORRECTION_RE = re.compile(r"\b(?:actually|no|sorry|i mean|i meant|or rather|make (?:that|it))\b")
+_SIZE_CORRECTION_RE = re.compile(r"\b(?:actually|no|sorry|i mean|i meant|or rather|make (?:that|it)|lets (?:do|say|go with|go for)|"
+                                 r"ill (?:go with|go for|do)|(?:just )?go with|so like|so probably|so maybe|so about|which is like)\b")
 _COMES_WITH_RE = re.compile(r"\bcomes? with (?:(?:a|an|the|its|matching) )*([a-z]+(?: [a-z]+)?)")
 # "something official, not those casual ones", "nothing casual": ones not sold as casual
 _NOT_CASUAL_RE = re.compile(r"\b(?:not|no|nothing|none of) (?:those |the |that |them |these )?casual(?: ones?| stuff| looking| style)?\b")
@@ -1089,8 +1106,13 @@ _COLOUR_RULED_OUT_RES = (
 )
 _IS_JUST_COLOUR_RE = re.compile(r"\b(?:is|are|s) (?:just|basically|only|really|practically|pretty much|kinda|kind of) "
                                 rf"(?:an? |like )?(?:{meaning.COLOUR_ALT})\b")
-_GOES_WITH_COLOUR_RE = re.compile(rf"\b(?:go|goes|going|match|matches|pair|pairs|work|works) (?:well )?with "
+_GOES_WITH_COLOUR_RE = re.compile(rf"\b(?:go|goes|going|match|matches|pair|pairs|work|works|look nice|looks nice|look good|"
+                                  rf"looks good|look great|looks great|look lovely) (?:well |really )?with "
                                   rf"(?:a |an |the |my |her |his )?(?:{meaning.COLOUR_ALT})\b")
+# "oh these are the men's ones, i need women's": the department of what is on screen, not the one asked for
+_SHOWN_DEPARTMENT_RE = re.compile(r"\b(?:these|those|they|theyre|them|its|thats|these ones)(?: are| re| is| s)?(?: all)? (?:the |for )?"
+                                  r"(?:mens|womens|men|women|boys|girls|kids|ladies|gents)(?: ones| stuff| shoes| things)?\b"
+                                  r"(?=.*\b(?:mens|womens|men|women|boys|girls|ladies|gents)\b)")
 _LITTLE_ADULT_RE = re.compile(r"\b(?:little|wee|mini) (?:man|gentleman|gent|lady|woman|madam)\b")
 _OTHER_COLOURS_RE = re.compile(r"\b(?:what|which|any|in|got|have|are there|see|show me)(?: \w+)? (?:other|different) (?:colou?rs?|shades)\b")
 _MAKE_LINE_COUNT_RE = re.compile(r"\bmake (?:the|that|my|his|her|those|these) (?P<what>[a-z]+(?: [a-z]+)?)(?: one| 1| ones| pair| pairs)? "
@@ -1158,7 +1180,12 @@ _ASKS_FOR_A_THING_RE = re.compile(r"\b(?:do|can|could) (?:you|u|yall|you guys) (
                                   r"(?!(?:it|that|this|them|those|these|one|anything|something|more|other|else|a look|"
                                   r"sizes?|colou?rs?)\b)[a-z]{3,}\b|\b(?:have|got) (?:you )?any [a-z]{3,}\b")
 _THE_KIND_FIRST_RE = re.compile(rf"(?:(?:ok|okay|so|um|hmm|and|just|then) )*the (?:\w+ )?(?:{meaning.TYPE_ALT})\b")  # "the trousers please"
-_WEAR_OVER_RE = re.compile(r"\b(?:something|anything) (?:\w+ )?(?:to (?:wear|put|throw|layer) )?(?:on )?over (?:my|his|her|their|the|a|it|this|that)\b")
+_HALF_THAT_RE = re.compile(r"\b(?:for |at |under |around |about |like |maybe )*half (?:of )?(?:that|it|the budget|what i said|my budget|the price)\b")
+_KIND_INSTEAD_RE = re.compile(r"\b(?:show me|how about|what about|got any|do you have|maybe|lets (?:do|try|see)|(?:ill|i will|i ll) (?:get|take|go for)) "
+                              r"((?:\w+ ){0,3}?\w+)(?: for (?:him|her|them|me|my \w+))? instead\b")
+_WEAR_OVER_RE = re.compile(r"\b(?:something|anything) (?:\w+ )?(?:to (?:wear|put|throw|layer|go) )?(?:on )?over (?:my|his|her|their|the|a|it|this|that)\b")
+# "and something to put on top in case the aircon is cold", "something to go on top": a layer over what was bought
+_ON_TOP_RE = re.compile(r"\b(?:something|anything) (?:\w+ )?(?:to (?:wear|put|throw|layer|go) )(?:on )?(?:on top|over (?:it|them|the top))\b")
 _I_WANT_RE = re.compile(r"\bi (?:want|need|would like|d like|m after|am after|m looking for|am looking for)\b")
 _MENSWEAR_RE = re.compile(rf"\b(?:{'|'.join(MENSWEAR_WORDS)})\b")
 _RUNS_COLD_RE = re.compile(r"\b(?:i|he|she|they|we)(?: m| s| re| am| is| are)? (?:always |really |so |very |just |quite )*"
@@ -1272,6 +1299,14 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if trend is not None and (price_max is not None or price_min is not None) and not (
             trend == "cheaper" and price_min is None and _CHEAPER_THAN_SHOWN_RE.search(text) and not meaning.extract_types(text)[0]):
         trend = None  # "not too pricey, under 30 dollars", "under 1500, I won't spend more than that": the bound says it
+    if (trend == "cheaper" and price_max is None and price_min is None and state.currency
+            and (like := re.search(r"\b(?:like|say|around|about|maybe) (\d{2,})\b(?! (?:of|pairs?|items?|more))", t))):
+        # "more cheap please, like two hundred thousand" after a budget in rupiah: that much, in that currency
+        price_max, trend, t = int(like.group(1)) * 100, None, sx._blank(t, like)
+        values["currency"] = state.currency
+    elif price_max is None and price_min is None and state.filters.price_max_cents and (half := _HALF_THAT_RE.search(t)):
+        price_max, trend, t = state.filters.price_max_cents // 2, None, sx._blank(t, half)  # "what's there for half that"
+        values["currency"] = "USD"  # the budget as the shop holds it
     values.update(price_min=price_min, price_max=price_max, price_trend=trend)
     excluded, t = meaning.extract_exclusions(t, vocab)
     excluded_words = list(excluded.stems)
@@ -1326,7 +1361,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         after = tokens[brand.end] if brand.end < len(tokens) else ""
         before = tokens[brand.start - 1] if brand.start > 0 else ""
         on_screen = any(p.brand.lower() == brand.brand.lower() for p in state.shown)
-        if ref is None and before in {"the", "that", "those"} and (
+        if before in {"his", "her", "my", "their", "our"} and after in {"is", "s", "are", "was", "broke", "died"}:
+            pass  # "nothing black, his titan is black": the one they have
+        elif ref is None and before in {"the", "that", "those"} and (on_screen or state.shown) and (
                 after in {"one", "ones", "pair"} or (on_screen and after not in TYPE_WORDS)):  # "add the casio"
             ref = f"brand:{brand.brand}"
         elif _NEEDNT_BE_RE.search(" ".join(tokens[: brand.start])):
@@ -1393,6 +1430,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     t = _CART_PLACE_RE.sub(" _ ", t)  # "put it in my bag" names the cart, not a bag
     either, said = re.search(r"\bor\b", t) is not None, t
     types, t = meaning.extract_types(t)
+    if len(types) > 1 and (instead := _KIND_INSTEAD_RE.search(said)) and (kinds := meaning.extract_types(instead.group(1))[0]):
+        types = kinds  # "he'd lose a watch in a week, show me wallets for him instead": the wallets
     if len(types) == 2 and (shown := [k for k in types if k.stems and set(
             k.stems) == set(state.filters.name_any or ())]) and len(shown) == 1 and any(
             TYPE_WORDS[m.group(0)] == shown[0].name and _PUT_ASIDE_RE.match(said, m.end())
@@ -1401,6 +1440,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if not types and (_TRADITIONAL_RE.search(said) or (_CEREMONY_RE.search(said) and _AN_OUTFIT_RE.search(said))) and (
             not state.filters.category):
         types = [PRODUCT_TYPES["ethnic wear"]]  # "something sparkly and traditional for Eid"
+    elif not types and _ON_TOP_RE.search(said):
+        types = [PRODUCT_TYPES["warm layer"]]  # "something to go on top, it gets windy": over what was bought
     elif [t.name for t in types] in ([], ["outfit"]) and _WEAR_OVER_RE.search(said) and not state.filters.category:
         types = [PRODUCT_TYPES["warm layer"]]  # "something to wear over my lehenga": a layer, whatever it is
     elif not types and _RUNS_COLD_RE.search(said) and not state.filters.category:
@@ -1454,7 +1495,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     occasion, t = sx.extract_occasion(t)
     style, t = sx.extract_style(t)
     material, t = sx.extract_material(t)
-    gender, t = sx.extract_gender(_LITTLE_ADULT_RE.sub(sx.BLANK, t))
+    gender, t = sx.extract_gender(_LITTLE_ADULT_RE.sub(sx.BLANK, _SHOWN_DEPARTMENT_RE.sub(sx.BLANK, t)))
     if recipient is None and gender in KID_OF and re.search(r"\bfor (?:him|her)\b", text) and meaning.child_age(text):
         gender = KID_OF[gender]  # "her eldest is five ... a t-shirt for him?": a boy's
     if recipient is None and gender in KID_OF and (meaning.youth_team(text) or (
@@ -1494,7 +1535,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["age_group"] = "kids"  # "kids' t-shirts", "something for the children"
     elif recipient is None and values["gender"] is None and (self_gender := state.shopper_gender or meaning.shopper_gender(
             text)) and (me_now or for_me or meaning.self_described(text) or (
-            _I_WANT_RE.search(text) and meaning.shopper_gender(text) and state.filters.gender is None)):
+            (_I_WANT_RE.search(text) or (meaning.talks_as_self(text) and (values.get("category") or values.get("product_type")))) and meaning.shopper_gender(text)
+            and state.filters.gender is None)):
         # "now me, a long puffer" after the husband's jacket, as a mum; "i'm a big lad, t-shirts never fit"
         values["gender"] = self_gender
     elif recipient is None and ((values["gender"] is None and me_now) or (for_me and (
@@ -1503,6 +1545,10 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values.update(gender=None, age_group="adults")
         if me_now:
             values["clear"] = ["gender"]  # not the department of whoever was shopped for before
+    if (values["gender"] is None and recipient is None and state.filters.gender is None and state.shopper_gender is None
+            and values.get("age_group") != "kids" and values.get("category") == "kurtas"
+            and not re.search(r"\b(?:we|us|our)\b", text)):
+        values["gender"] = meaning.kurta_department(text)  # "a white kurta for eid, for myself": the men's
     values["shopper_gender"] = meaning.shopper_gender(text)
     if (values["gender"] or state.filters.gender) in KID_GENDERS or values.get("age_group") == "kids":
         values["child_age"] = meaning.child_age(text)  # for a kids' size when none is said
@@ -1618,6 +1664,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if RETURN.search(text) and not (state.cart.item_count and _TAKE_OUT_RE.search(text)):
         return Intent.start_return, 0.9  # not "take the small out, i can just exchange it": out of the cart
     if VIEW_CART.search(text) and not REMOVE.search(text) and not ADD.search(text):
+        if state.cart.item_count and re.search(r"\b(?:lets|let us|ready to|i want to|i wanna|i will|ill) check ?out\b", text):
+            return Intent.checkout, 0.9  # "ok let's check out, what's the damage": the total comes with the question
         return Intent.view_cart, 0.9
     if REMOVE.search(text) or (state.cart.item_count and _SCRATCH_THE_RE.search(text)):
         return Intent.remove_from_cart, 0.9
@@ -1657,8 +1705,13 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if COMPARE.search(text) or (_WHICH_PRICE_RE.search(text) and state.shown and (
             _TWO_RE.search(text) or "," in (slots.reference or ""))):
         return Intent.compare, 0.9
-    # not "and regular fit, the slim ones never fit me" (a style), nor "i need jeans that actually fit me" (a search)
-    if SIZE_ADVICE.search(text) and not ADD.search(text) and not (
+    if (slots.size and state.last_line is not None and _CHANGE_PICK_RE.search(text) and _FITS_SO_RE.search(text)
+            and not (slots.reference or slots.category or slots.product_type)):
+        return Intent.update_cart, 0.85  # "actually nah, the large, they always come up small on me": the line just added
+    # not "and regular fit, the slim ones never fit me" (a style), nor "i need jeans that actually fit me" (a search),
+    # nor "no indian terrain, they never fit me right" (a brand ruled out)
+    if SIZE_ADVICE.search(text) and not ADD.search(text) and not slots.exclude_brands and not (
+            slots.product_type and re.search(r"\bshow me\b", text)) and not (
             slots.style and _AND_MORE_RE.match(text) and state.shown) and not (slots.product_type and not state.shown):
         return Intent.size_advice, 0.85
     shopping = bool(slots.category or slots.product_type or slots.exclude_words or slots.colours)
@@ -1707,6 +1760,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     same_list = slots.category is None or slots.category == state.filters.category or recalled  # "the first jeans"
     kind_only = slots.model_copy(update={"category": None, "product_type": None, "name_any": None, "name_prefer": None,
                                          "gender": None})
+    if not re.search(r"\b(?:no|not|nothing|without|except|but|none)\b", text):
+        kind_only.exclude_words = None  # "the first bag": what a bag is not (a wallet, a trolley) goes with the kind
     typed_pick = bool(slots.reference and slots.reference.startswith("ordinal") and state.shown
                       and of_kind(state.shown, slots.category, slots.name_any) and not kind_only.has_search_slots())
     if (recalled or typed_pick) and not (slots.colours or slots.price_max or slots.price_min or slots.price_trend):
@@ -1720,7 +1775,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         slots.reference and state.shown and (slots.size or slots.quantity) and same_list
         and not (slots.colours or slots.price_max or slots.price_trend) and not text.startswith("which ")
         and not (slots.reference.startswith(("colour:", "brand:", "name:")) and re.search(r"\bshow\b", text))
-    ):  # not "which one of those is the cheapest", "show me the white ones in eleven"
+        and not (slots.reference == "focus" and slots.gender and state.filters.gender not in (None, slots.gender))
+    ):  # not "which one of those is the cheapest", "show me the white ones in eleven", "wants one too, women's"
         if slots.size and _COMES_IN_SIZE_RE.search(text):
             return Intent.product_details, 0.8  # "does the navy hooded one come in large": a question, not a pick
         return Intent.add_to_cart, 0.8  # "the first one in large", "three of the first one"
@@ -1955,6 +2011,10 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
         return by_person
     if (by_size := _line_by_size(prepared, whole, state)) is not None:
         return by_size
+    if (whole.intent == Intent.add_to_cart and whole.slots.size and (ref := whole.slots.reference or "").startswith("colour:")
+            and not resolve_many(ref, state) and _cart_line_in_colour(state, ref.removeprefix("colour:"))):
+        # "hmm, the navy one in small actually" with grey ones on screen and a navy one in the cart: that line resized
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(reference=ref, size=whole.slots.size))
     if again is not None and (split := _split_sizes(prepared, state.last_line)):
         (kept, kept_size), *others = split  # "so six large and two extra large"
         extras = [Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
@@ -2114,6 +2174,12 @@ def _cart_products_seen(state: DialogueState) -> list[ShownProduct | None]:
     """The product of each cart line as a list showed it (on screen or earlier), None where none did."""
     seen = {p.id: p for listed in (state.shown, *(e.products for e in state.earlier)) for p in listed}
     return [seen.get(pid) for pid in state.cart.product_ids]
+
+
+def _cart_line_in_colour(state: DialogueState, colour: str) -> bool:
+    """Whether exactly one cart line is a product seen on a list in that colour."""
+    return len({p.id for p in _cart_products_seen(state) if p is not None and (
+        colour in (p.colour or "").split() or p.colour == colour or _names_word(p, colour))}) == 1
 
 
 def _cart_may_hold(state: DialogueState, slots: Slots) -> bool:

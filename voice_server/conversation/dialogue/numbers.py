@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from voice_server.conversation.dialogue.lexicon import CODE_SWITCH_WORDS
+from voice_server.conversation.dialogue.lexicon import CODE_SWITCH_WORDS, COLOUR_SYNONYMS
 
 UNITS: dict[str, int] = {
     "zero": 0,
@@ -163,7 +163,9 @@ def words_to_digits(text: str) -> str:
                 if joined is not None and (SCALES[tok] == last_scale or SCALES[tok] > last_scale >= 1000):
                     i, total, current = joined
                     break
-                if last in ("unit", "teen", "tens", "tensunit") or last == "":
+                if last == "scale" and last_scale == 100 and SCALES[tok] > 100:  # "three hundred thousand"
+                    total, current, last_scale = total + current * SCALES[tok], 0, SCALES[tok]
+                elif last in ("unit", "teen", "tens", "tensunit") or last == "":
                     scale = SCALES[tok]
                     last_scale = scale
                     if scale == 100:
@@ -206,6 +208,16 @@ _PAIRED_PRICE = re.compile(rf"\b({'|'.join(w for w, v in UNITS.items() if 0 < v 
                            rf"(?= (?:{'|'.join(sorted(_MONEY_WORDS))})\b)")
 
 
+# "between one fifty and two fifty": both ends said as pairs
+_UNIT_ALT = "|".join(w for w, v in UNITS.items() if 0 < v < 10)
+_PAIRED_RANGE = re.compile(rf"\b(between|from) ({_UNIT_ALT}) ({'|'.join(TENS)}) (and|to) ({_UNIT_ALT}) ({'|'.join(TENS)})\b")
+
+
+def _paired_range(m: re.Match[str]) -> str:
+    low = UNITS[m.group(2)] * 100 + TENS[m.group(3)]
+    return f"{m.group(1)} {low} {m.group(4)} {UNITS[m.group(5)] * 100 + TENS[m.group(6)]}"
+
+
 def _paired_price(m: re.Match[str]) -> str:
     ones = m.group(3).strip()
     return str(UNITS[m.group(1)] * 100 + TENS[m.group(2)] + (UNITS[ones] if ones else 0))
@@ -216,6 +228,12 @@ _COUNT_IS_RE = re.compile(rf"\b({'|'.join(w for w, v in UNITS.items() if 0 < v <
                           r"loads|heaps|too many|more than enough)\b)")
 
 
+# "black'd be good" (written "blackd" once the apostrophe goes): the colour, then "would"
+_COLOUR_WOULD = re.compile(r"\b(" + "|".join(sorted((c for c in COLOUR_SYNONYMS if " " not in c), key=len, reverse=True)) + r")d\b")
+# "mummy ke liye", "bhai ke liye": "for my mummy" (the Hindi postposition after whom it is for)
+_FOR_WHOM_HINDI = re.compile(r"\b(?:(?:meri|mere|apni|apne) )?(?!mere\b)([a-z]+) (?:ke|ki|k) liye\b")
+
+
 # "got cheaper one or not, below fifty": a question tag, not a "not" for what follows
 _OR_NOT_TAG = re.compile(r"\s+or not\b(?=\s*(?:[,.?!;]|$))", re.IGNORECASE)
 
@@ -224,10 +242,16 @@ def prepare(text: str) -> str:
     """Full normalisation used by the NLU: `normalise_text`, other languages' shopping words in English, then
     `words_to_digits`."""
     english = _CODE_SWITCH_RE.sub(lambda m: CODE_SWITCH_WORDS[m.group(0)], normalise_text(_OR_NOT_TAG.sub("", text)))
-    digits = words_to_digits(_COUNT_IS_RE.sub(r"\1 is ", _PAIRED_PRICE.sub(_paired_price, english)))
+    english = _COLOUR_WOULD.sub(r"\1 would", _FOR_WHOM_HINDI.sub(r"for my \1", english))
+    digits = words_to_digits(_COUNT_IS_RE.sub(r"\1 is ", _PAIRED_PRICE.sub(_paired_price, _PAIRED_RANGE.sub(_paired_range, english))))
     digits = _TO_PAIRS.sub(r"\1 two ", digits)
     digits = _AND_A_HALF.sub(r"\1.5", digits)
-    return _ISH.sub(r"around \1", digits)
+    return _ISH.sub(r"around \1", _A_TON.sub("100", digits))
+
+
+# "got about a ton to spend", "a ton max": a hundred (not "a ton of pockets")
+_A_TON = re.compile(r"(?:(?<=about )|(?<=round )|(?<=under )|(?<=below )|(?<=spend )|(?<=budget )|(?<=got )|(?<=have )|"
+                    r"(?<=only )|(?<=up to )|(?<=around ))a ton\b(?! of)|\ba ton(?= (?:max|tops|to spend|or so|or less|budget)\b)")
 
 
 # "fifty-ish is my budget": about fifty; not a size, nor an age ("he's a guy, forty-ish", "she's 60ish")

@@ -614,8 +614,9 @@ class DialogueEngine:
             return
         a, b = picked[0], picked[1]
         turn.state.compared_ids = [a.id, b.id]
-        cards = [await self.shop.get_product(p.id, user_id=turn.state.user_id) for p in (a, b)]
-        turn.products = cards
+        listed = [await self.shop.get_product(p.id, user_id=turn.state.user_id) for p in turn.state.shown]
+        cards = [listed[turn.state.shown.index(p)] for p in (a, b)]
+        turn.products = listed  # the list stays on screen: "add the third" after comparing the first and third is its third
         ia, ib = turn.state.shown.index(a), turn.state.shown.index(b)
         first, second = say.ORDINAL_WORDS[ia], say.ORDINAL_WORDS[ib]
         text = f"The {first} is the {say.mention(cards[0])}. The {second} is the {say.mention(cards[1])}."
@@ -1271,7 +1272,7 @@ def _merge(base: SearchFilters, slots: Slots, state: DialogueState) -> SearchFil
             # "anything cheaper, like under 20": below the dearest shown and within the budget; else below the cheapest
             update["price_max_cents"] = max(min(prices) - 1 if slots.price_max is None else
                                             min(slots.price_max, max(prices) - 1), 0)
-            if base.price_min_cents is not None and base.price_min_cents >= update["price_max_cents"]:
+            if slots.price_min is None:  # "cheaper ones" after "between 120 and 160 francs": the floor goes too
                 update["price_min_cents"] = None
         elif prices:
             update["price_min_cents"] = max(prices) + 1
@@ -1356,6 +1357,8 @@ def _meaning_update(base: SearchFilters, slots: Slots) -> dict[str, Any]:
         update["brands"] = [b for b in update.get("brands", base.brands) if b not in brand_none]
     update["brand_none"] = brand_none
     name_none = list(base.name_none)
+    if slots.style and not slots.formality:  # "so stripes are grand, show me the striped ones": wanted again now
+        name_none = [w for w in name_none if not slots.style.startswith(w)]
     if slots.formality == "more":
         name_none = [w for w in name_none if w != "formal"] + ["casual"]
     elif slots.formality == "less":

@@ -73,6 +73,10 @@ _MIN_CUE = r"over|above|more than|at least|starting at|minimum|min|higher than|u
 _AROUND_CUE = r"around|about|roughly|approximately|close to|near|round about|somewhere around"
 _RANGE_RE = re.compile(rf"\b(?:between|from)\s{_AMOUNT}\s(?:and|to)\s{_AMOUNT}")
 _RANGE2_RE = re.compile(rf"\b(\d+){_CUR}?\s(?:to)\s(\d+){_CUR}")
+# "something nicer, like fifty to seventy five": a range said loosely, no currency word
+_LOOSE_RANGE_RE = re.compile(r"(?<!wears )(?<!wear )(?<!takes )(?<!take )(?<!size )(?<!sizes )(?<!shes )(?<!hes )(?<!im )(?<!is )"
+                             r"(?<!aged )(?<!age )(?<!ages )\b(?:like|around|about|maybe|say|roughly|somewhere|anywhere from|budget(?: is)?|spend)\s(\d{2,})\s(?:to|or)\s(\d{2,})\b"
+                             r"(?!\s(?:years?|months?|weeks?|days?|pieces?|items?|pairs?|people|of))")
 _MAX_RE = re.compile(rf"\b(?:{_MAX_CUE})\s(?:a\s|about\s|around\s)?{_AMOUNT}")
 # "ten dollars tops", "30 max", "fifteen tops each": the cue after the amount (without a currency word only
 # at the end of the request, so "show me 3 tops" stays a request for tops).
@@ -93,9 +97,9 @@ _BARE_CENTS_RE = re.compile(r"\b(\d+)\s(?:dollars?|bucks)\s(\d\d)\b")
 _LOOKS_CHEAP_RE = re.compile(r"\b(?:looks?|looking|feels?|seems?|are|is|so|too|bit|kinda|kind of) (?:\w+ )?cheap\b")
 _CHEAP_RE = re.compile(r"\b(cheap|inexpensive|affordable|budget friendly|low cost|on a budget)\b")
 _CHEAPER_RE = re.compile(
-    r"\b(cheaper(?! (?:one|pair|of))|(?<!the )cheaper ones|(?<!the )(?<!that )(?<!this )(?<!which )cheaper (?:one|pair)(?! of)|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
-    r"too expensive|too pricey|too much|too dear|too costly|less costly)\b"
-)
+    r"\b(more cheap|cheaper(?! (?:one|pair|of))|(?<!the )cheaper ones|(?<!the )(?<!that )(?<!this )(?<!which )cheaper (?:one|pair)(?! of)|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
+    r"too expensive|too pricey|too much(?! (?:with|for (?:my|the|a)|against|on (?:me|her|him)|going on))|too dear|too costly|less costly)\b"
+)  # not "nothing gold, too much with my earrings": too much to wear
 _PRICIER_RE = re.compile(  # not "they were nicer", "the first lot looked nicer": praise of what was shown
     r"(?<!were )(?<!was )(?<!looked )(?<!seemed )(?<!were much )(?<!were way )(?<!were a lot )"
     r"\b(more expensive|pricier|higher end|more premium|fancier|better quality|nicer|bit nicer|classier|"
@@ -223,8 +227,8 @@ def extract_price(text: str) -> tuple[int | None, int | None, str | None, str]:
         if high >= 100_000 and low < 10_000 and low * 1000 <= high:
             low *= 1000  # "between five and ten thousand": five thousand
         return min(low, high), max(low, high), None, _blank(text, m)
-    m = _RANGE2_RE.search(text)
-    if m:
+    m = _RANGE2_RE.search(text) or _LOOSE_RANGE_RE.search(text)
+    if m and int(m.group(2)) > int(m.group(1)):
         low, high = int(m.group(1)) * 100, int(m.group(2)) * 100
         return min(low, high), max(low, high), None, _blank(text, m)
     m = _AROUND_RE.search(text)
@@ -438,7 +442,13 @@ def extract_size(text: str) -> tuple[str | None, str]:
     m = _WEAR_RE.search(text)
     if m and not (re.match(r"(?:am|im)\s\d", m.group(0)) and float(m.group(1)) > MAX_BARE_SIZE):
         return m.group(1), _blank(text, m)
+    m = _ALSO_SIZE_RE.search(text)
+    if m:
+        return m.group(1), _blank(text, m)
     return None, text
+
+
+_ALSO_SIZE_RE = re.compile(r"\b(?:also|same)\s(?:in\s)?(?:a\s|an\s|size\s)?(\d{1,2}(?:\.5)?)\s*$")  # "the gap one as well, also 34"
 
 
 _BARE_SIZE_RE = re.compile(r"^\s*(?:_\s)?(?:in\s|a\s|size\s)?(\d{1,2}(?:\.5)?|\d\dx\d\d|[sml])(?:\splease)?\s*$")

@@ -91,6 +91,10 @@ def _is_ambiguous(alias: str) -> bool:
     return len(alias) <= 2 or all(t in COMMON_WORDS or t in COLOUR_SYNONYMS for t in tokens)
 
 
+# words that are also brands but, in "the ___ one", are the words: "the only one", "the even one"
+_NOT_ONE_NAMED = frozenset({"only", "her", "and", "with", "even", "w", "id", "simply", "unknown", "people", "selected", "rare"})
+
+
 @dataclass(frozen=True)
 class BrandMatch:
     brand: str
@@ -184,7 +188,8 @@ class Vocabulary:
                     " ".join(tokens[:start])):  # "kurtis" are kurtis unless "from kurtis"
                 after = tokens[end] if end < len(tokens) else ""
                 # "the urban dog ones": a name between "the" and "ones" names a make
-                named = after in {"ones", "stuff"} and start > 0 and tokens[start - 1] in {"the", "those"}
+                named = (after in {"ones", "stuff"} or (after in {"one", "pair"} and phrase not in _NOT_ONE_NAMED)) and (
+                    start > 0 and tokens[start - 1] in {"the", "those", "that"})  # "the gap one", not "the only one"
                 named = named or (end == len(tokens) and start > 0 and tokens[start - 1] in {"only", "just"})  # "only gap"
                 if not (after in {"brand", "brands"} or named):
                     continue
