@@ -62,7 +62,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
        "jacket,coat,parka,windcheater,windbreaker,anorak"),
     # "something warm for my wife": any warm layer, whatever the department calls it
     _t("warm layer", None, "jacket,coat,puffer,parka,sweater,sweatshirt,hoodie,cardigan,pullover,jumper,shawl,"
-       "fleece,thermal,shrug", "warm layer,something warm,warm clothes,warm things,warm stuff,winter wear,winterwear,winter stuff,"
+       "fleece,thermal,shrug", "warm layer,something warm,anything warm,warm clothes,warm things,warm stuff,winter wear,winterwear,winter stuff,"
        "winter things,winter clothes"),
     # "what should I wear to a first date", "an outfit for the ceremony": clothes, not a watch or a bag
     _t("outfit", None, "shirt,t-shirt,tshirt,top,blouse,dress,jumpsuit,jeans,trouser,chino,kurta,jacket,blazer,"

@@ -1776,3 +1776,86 @@ def test_who_shops_by_how_they_talk_details_ruled_out_and_lines_named_by_colour(
     moved_on = added.model_copy(update={"shown": black, "earlier": [ShownList(products=shown)]})
     resized = understand("hmm, the grey pair in a ten actually", moved_on, vocab)  # the grey ones are off screen
     assert (resized.intent, resized.slots.reference, resized.slots.size) == (Intent.update_cart, "colour:grey", "10")
+
+
+def test_needs_said_for_kinds_a_colour_for_the_whole_list_and_paying_said_plainly(vocab: Vocabulary) -> None:
+    fresh = DialogueState(conversation_id="t")
+    assert understand("it's bucketing down all week here, i need something that'll keep me dry", fresh,
+                      vocab).slots.product_type == "jacket"
+    assert understand("the glare off the lake gives me a headache, something for my eyes", fresh,
+                      vocab).slots.product_type == "sunglasses"
+    assert understand("the cold wind on the bike gets right into my neck, something to wrap round my neck", fresh,
+                      vocab).slots.product_type == "scarf"
+    cold = understand("my nephew is going to freeze in ottawa, he's eight", fresh, vocab).slots
+    assert (cold.product_type, cold.gender) == ("warm layer", "boys")
+    assert understand("my sister lives in whistler and needs boots", fresh, vocab).slots.brand is None  # a place
+    assert understand("she's got nothing to wear to the beach party, something light", fresh, vocab).slots.product_type == "outfit"
+    assert understand("the office christmas party is friday, what would you suggest", fresh, vocab).slots.occasion == "party"
+    assert understand("it cannae be ower fifty quid", fresh, vocab).slots.price_max == 5000
+    assert understand("dun want anything red", fresh, vocab).slots.exclude_colours == ["red"]
+    assert understand("blazers for work, am a guy", fresh, vocab).slots.gender == "men"
+    assert understand("blouses, green... no, just cream", fresh, vocab).slots.colours == ["cream"]
+    assert understand("a bright one, i'd look like a bin bag in grey", fresh, vocab).slots.category != "bags"
+    tees = [ShownProduct(id=i, name=name, brand="Roadster", price_cents=900 + i, colour=colour, category="tshirts")
+            for i, (name, colour) in enumerate((("Roadster Boys Grey Tee", "grey"), ("Roadster Boys Red Tee", "red"),
+                                                ("Roadster Boys Grey Polo", "grey")), 1)]
+    listed = DialogueState(conversation_id="t", shown=tees, filters=SearchFilters(category="tshirts", gender="boys"))
+    narrowed = understand("ooh the grey ones please", listed, vocab)
+    assert (narrowed.intent, narrowed.slots.colour, narrowed.slots.reference) == (Intent.refine, "grey", None)
+    cheaper = understand("the cheaper ones then", listed, vocab)
+    assert (cheaper.intent, cheaper.slots.price_trend) == (Intent.refine, "cheaper")
+    assert understand("hoodies would do, umbrellas are useless in this wind", listed, vocab).intent != Intent.out_of_scope
+    three = understand("add the first, second and third, in medium", listed, vocab)
+    assert (three.intent, three.slots.reference) == (Intent.add_to_cart, "ordinal:1,2,3")
+    assert understand("the second one's fine, thanks", listed, vocab).intent == Intent.add_to_cart
+    sneakers = [ShownProduct(id=7, name="Puma Men Black Sneakers", brand="Puma", price_cents=3000, colour="black",
+                             category="shoes"),
+                ShownProduct(id=8, name="Puma Men White Sneakers", brand="Puma", price_cents=3000, colour="white",
+                             category="shoes")]
+    pairs = DialogueState(conversation_id="t", shown=sneakers, filters=SearchFilters(category="shoes", gender="men"))
+    assert understand("the black ones", pairs, vocab).slots.reference == "colour:black"  # one pair is black: that pair
+    for_him = DialogueState(conversation_id="t", shown=tees, filters=SearchFilters(category="tshirts", gender="boys"))
+    assert understand("no red, his dad's always saying he looks like a tomato", for_him, vocab).slots.gender is None
+    carted = listed.model_copy(update={"cart": CartSummary(item_count=1, total_cents=901, product_ids=[1]),
+                                       "last_line": LineRef(product_id=1, size="32", quantity=1),
+                                       "last_intent": "update_cart"})
+    assert understand("ok confirm the order", carted, vocab).intent == Intent.checkout  # the total, then a yes
+    assert understand("so how much is total coming", carted, vocab).intent == Intent.view_cart
+    assert understand("clear the whole lot, i'll come back", carted, vocab).intent == Intent.clear_cart
+    back = understand("hmm no, go back to the thirty four", carted, vocab)
+    assert (back.intent, back.slots.size) == (Intent.update_cart, "34")
+    taken_out = carted.model_copy(update={"cart": CartSummary(), "last_intent": "remove_from_cart"})
+    again = understand("on second thoughts put it back", taken_out, vocab)
+    assert (again.intent, again.slots.reference, again.slots.size) == (Intent.add_to_cart, "ordinal:1", "32")
+
+
+def test_kinds_worn_colours_decided_and_lines_resized_as_said(vocab: Vocabulary) -> None:
+    fresh = DialogueState(conversation_id="t")
+    assert understand("i need a bit of colour, i can't turn up in black or grey", fresh, vocab).slots.exclude_colours == [
+        "black", "grey"]
+    assert understand("green on it cannot, bad luck for my auntie", fresh, vocab).slots.exclude_colours == ["green"]
+    assert understand("a beige or a navy one... ok let's see navy ones", fresh, vocab).slots.colours == ["navy"]
+    assert understand("she has a christening to go to and needs something sweet to wear, she's four", fresh,
+                      vocab).slots.product_type == "outfit"
+    assert understand("a big punjabi wedding in april, i need an outfit, for me, men's", fresh,
+                      vocab).slots.product_type == "ethnic wear"
+    owned = understand("i've got way too much navy stuff, show me the red ones", fresh, vocab).slots
+    assert (owned.exclude_colours, owned.price_trend) == (["navy"], None)
+    polos = [ShownProduct(id=i, name=f"Levis Men Brown Polo T-shirt {i}", brand="Levis", price_cents=1500 + i,
+                          colour="brown", category="tshirts", sizes_available=["S", "M", "L", "XL"]) for i in (1, 2, 3)]
+    listed = DialogueState(conversation_id="t", shown=polos, filters=SearchFilters(category="tshirts", gender="men"))
+    assert understand("tan ones, he only ever wears tan boots", listed, vocab).slots.category in (None, "tshirts")
+    assert understand("black please, it goes with all her skirts", listed, vocab).slots.category in (None, "tshirts")
+    chosen = understand("right, i'll go with the wallets then", listed, vocab).slots
+    assert chosen.product_type == "wallet"
+    asked = understand("is the second one real cotton or a blend", listed, vocab)
+    assert (asked.intent, asked.slots.reference) == (Intent.product_details, "ordinal:2")
+    carted = listed.model_copy(update={"cart": CartSummary(item_count=2, total_cents=3002, product_ids=[2]),
+                                       "last_line": LineRef(product_id=2, size="M", quantity=2), "last_intent": "update_cart"})
+    assert understand("ugh she changed her mind, change back to one", carted, vocab).slots.quantity == 1
+    for said, size in (("hmm she says medium is snug, change it to extra large", "XL"), ("bump it up to a large", "L"),
+                       ("his mum says just go large", "L"), ("actually go up one", "L")):
+        resized = understand(said, carted, vocab)
+        assert (resized.intent, resized.slots.size) == (Intent.update_cart, size), said
+    swapped = understand("swap the one i added for the third one, same size", carted, vocab)
+    assert [u.intent for u in (swapped, *swapped.then)] == [Intent.remove_from_cart, Intent.add_to_cart]

@@ -158,6 +158,9 @@ async def test_spoken_list_fits_the_reply_budget_and_the_screen_gets_the_page(en
 def test_short_names_do_not_end_on_a_connector() -> None:
     assert short_name("U.S. Polo Assn. Kids Navy Blue & White Striped Fit Dress", "U.S. Polo Assn.") == "navy blue dress"
     assert short_name("Roadster Men Navy Slim Fit Jeans", "Roadster") == "navy slim fit jeans"
+    # a model code is not said aloud: the kind it ends on is
+    assert short_name("Fossil Men Black Chronograph Watch FS5412", "Fossil") == "black chronograph watch"
+    assert short_name("Zivame Women Pink Printed Night Suit ZI-77PINK-2", "Zivame") == "pink printed night suit"
 
 
 async def test_barge_in_forgets_unheard_products(engine_factory: Factory) -> None:
@@ -665,3 +668,14 @@ async def test_cheaper_drops_a_price_floor_and_a_pattern_ruled_out_can_be_wanted
     assert not results[-1].reply_text.startswith("Those are already")
     results, state = await talk(engine, "women's trousers, no stripes please", "ok fine, stripes are ok, show me striped ones")
     assert "stripe" not in state.filters.name_none and state.filters.style == "striped"
+
+
+async def test_more_like_one_keeps_whose_list_it_was_and_a_size_names_the_line_to_remove(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    _, state = await talk(engine, "dresses for my daughter, she's seven", "show me more like the first one")
+    assert state.filters.gender == "girls" and state.filters.name_any  # "anything cheaper" next is still hers
+    results, state = await talk(engine, "men's kurtas", "the first one in large", "the same one in extra large too",
+                                "he'll wear a sherwani instead, so take his one out, the xl")
+    removed = results[-1]
+    assert removed.reply_text.startswith("Removed") and removed.cart is not None
+    assert [ln.size for ln in removed.cart.lines] == ["L"] and state.cart.item_count == 1

@@ -70,7 +70,7 @@ OWN_SETS = {
     "dev_everyday_aa.json": 148,  # 152/159
     "dev_everyday_ab.json": 149,  # 153/167
     "dev_everyday_ac.json": 148,  # 152/164
-    "dev_everyday_ad.json": 156,  # 160/183
+    "dev_everyday_ad.json": 158,  # 162/183
     "dev_everyday_ae.json": 156,  # 160/167
     "dev_everyday_af.json": 154,  # 158/165
     "dev_everyday_ag.json": 148,  # 152/155
@@ -85,7 +85,7 @@ OWN_SETS = {
     "dev_everyday_ap.json": 148,  # 152/168
     "dev_everyday_aq.json": 150,  # 154/162
     "dev_everyday_ar.json": 150,  # 154/158
-    "dev_everyday_as.json": 156,  # 160/167
+    "dev_everyday_as.json": 157,  # 161/167
     "dev_everyday_at.json": 150,  # 154/164
     "dev_everyday_au.json": 131,  # 135/155
     "dev_everyday_av.json": 157,  # 161/171
@@ -123,6 +123,16 @@ OWN_SETS = {
     "dev_everyday_cb.json": 139,  # 143/158
     "dev_everyday_cc.json": 163,  # 167/169
     "dev_everyday_cd.json": 150,  # 154/157
+    "dev_everyday_ce.json": 174,  # 178/186
+    "dev_everyday_cf.json": 114,  # 118/134
+    "dev_everyday_cg.json": 144,  # 148/157
+    "dev_everyday_ch.json": 143,  # 147/161
+    "dev_everyday_ci.json": 140,  # 144/165
+    "dev_everyday_cj.json": 104,  # 108/124
+    "dev_everyday_ck.json": 121,  # 125/139
+    "dev_everyday_cl.json": 169,  # 173/181
+    "dev_everyday_cm.json": 121,  # 125/136
+    "dev_everyday_cn.json": 168,  # 172/183
     "dev_budget_cart.json": 93,  # 97/124
     "dev_corrections.json": 99,  # 103/108
     "dev_events.json": 108,  # 112/122

@@ -79,8 +79,9 @@ _COMPLAINT = (r"(?:these|those|they|theyre|it|its|thats|that)(?: are| is| look| 
 _NEG_RE = re.compile(rf"\b{_COMPLAINT}\b|"
                      r"\b(?:not (?:a|the|really a|much of a|a big|big) fan of|not (?:keen|fussed) on|not (?:really |that |so |too |big |very )?into|"
                      rf"(?:doesnt|does not|dont|do not|wont|will not|wouldnt|would not|would never|never) (?:really |ever )?"
-                     rf"(?:like|want|wear|suit|do))\b|\b{_NEG_CUE}\b")  # "she doesn't really do gold"
-_FILLER = (r"(?:(?:a|an|one|the|these|those|them|that|like|any|some|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
+                     rf"(?:like|want|wear|suit|do))\b|\b{_NEG_CUE}\b|"  # "she doesn't really do gold"
+                     r"\b(?:cant|cannot|can not|not allowed to|mustnt) (?:show up|turn up|be seen|go|wear anything|wear) in\b")
+_FILLER = (r"(?:(?:a|an|one|the|these|those|them|that|like|anything|any|some|too|very|so|really|from|with|in|made of|by|of|more|kind of|sort of|have|get|see|want|"
            r"wear|wears|wearing|big|bold|busy|huge|massive|giant|obvious|boring|dull|ugly|horrible|awful|usual|basic|"
            r"crazy|wild|mad|funky|silly|weird|tacky|cheesy|"
            r"full|proper|whole|complete|heavy|even|lightly|slightly|heavily)\s)*")
@@ -170,7 +171,9 @@ _OWNED_COLOUR_RE = re.compile(rf"\b(?:(?:he|she|i|we|they)(?:s|ve| has| have)?|a
                               rf"(?:\w+ ){{0,4}}?({COLOUR_ALT}) ones\b|"
                               # "i've got heaps of black, show me other colours": plenty of that colour already
                               rf"\b(?:(?:he|she|i|we|they)(?:s|ve| has| have)?|already) (?:already )?(?:got|has|have|owns?) "
-                              rf"(?:heaps|loads|lots|plenty|tons|a lot|enough|too much|so much) of ({COLOUR_ALT})\b")
+                              rf"(?:heaps|loads|lots|plenty|tons|a lot|enough|too much|so much) of ({COLOUR_ALT})\b|"
+                              # "i've got way too much black stuff": that colour, owned in plenty
+                              rf"\b(?:got|has|have|own|owns) (?:way |far )?(?:too much|so much) ({COLOUR_ALT}) (?:stuff|things|clothes)\b")
 # what someone's whole wardrobe already is: "all my clothes are grey and black", "everything he owns is navy"
 _ALL_OWNED_RE = re.compile(
     rf"\b(?:all (?:of )?(?:my|his|her|their) (?:clothes|stuff|things|wardrobe)|everything (?:i|he|she|they) (?:own|owns|wear|wears|have|has)|"
@@ -258,7 +261,7 @@ def _verb_dresses(text: str, m: re.Match[str]) -> bool:
 # a saree's blouse fabric, a breast pump, "hoping the bag turns up": no garment or bag to look for
 _NOT_A_GARMENT_RE = re.compile(r"\b(?:one |1 )?(?:for|in) (?:the|my|his|her) (?:gym|work|school|travel|overnight|weekend) bag\b|"
                                # "make it two, one for the gym bag": where it goes, not a bag asked for
-                               r"\b(?:up|on|for) top\b(?! of)|\btop gun\b|\b(?:whole |big )?(?:bag|box|pile|load|stack)s? (?:full )?of\b|\b(?:in|on|off) the chain\b|\bbike chain\b|\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bdress sizes?\b|\bsleeping bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
+                               r"\b(?:up|on|for) top\b(?! of)|\btop gun\b|\b(?:whole |big )?(?:bag|box|pile|load|stack)s? (?:full )?of\b|\b(?:in|on|off) the chain\b|\bbike chain\b|\bblouse pieces?\b|\bbreast pumps?\b|\bring ?bearers?\b|\bdress sizes?\b|\bsleeping bags?\b|\b(?:bin|rubbish|garbage|trash) bags?\b|\bbean ?bags?\b|\btea ?bags?\b|\b(?:is|are|s|its|thats) for babies\b|"
                                r"\b(?:the|my|our) (?:bag|suitcase|luggage|backpack)s? "
                                r"(?:might |may |will |should |could |still |finally )*(?:turns? up|arrives?|shows? up|"
                                r"comes? back|gets? here|got lost|was lost|went missing)\b|"
@@ -278,9 +281,10 @@ _NOT_A_GARMENT_RE = re.compile(r"\b(?:one |1 )?(?:for|in) (?:the|my|his|her) (?:
                                r"(?:a )?(?:bit|little|lot) |more |less |local|modest|modestly|appropriately|properly|right)")
 # "something less formal, like what i'd wear with chinos": the garment worn with it is not asked for
 _WORN_WITH_RE = re.compile(
-    rf"\b(?:wear|wearing|worn|go|goes|going|pair|team|match|throw|chuck|layer|pop|put|add)(?:\s+(?:it|them|this|that|on|_))?"
+    rf"\b(?:wear|wearing|worn|(?<!lets )(?<!ill )(?<!well )(?<!just )(?<!id )go|goes|going|pair|team|match|throw|chuck|layer|"
+    rf"pop|put|add)(?:\s+(?:it|them|this|that|on|_))?"  # not "yeah let's go with flats": the flats chosen
     rf"(?:\s+in)?\s+"  # "put it in with the jumper": the line already in the cart
-    rf"(?:with|under|over|on top of) "
+    rf"(?:with|under|over|on top of) (?:all )?"
     rf"(?:my |his |her |the |a |an |some |your |their )?(?!(?:it|them|this|that|these|those) )(?:\w+ )??({TYPE_ALT})\b"
     # "i'm a large in shirts": the size they wear in that kind, not a request for it
     rf"|\b(?:im|i am|hes|shes|he is|she is|i wear|i take|he wears|she wears|he takes|she takes) (?:an? |size )?"
@@ -507,7 +511,7 @@ _GROUP_GENDER = {"girls": "women", "gals": "women", "ladies": "women"}
 FOR_MYSELF_RE = re.compile(r"(?<!expensive )(?<!pricey )(?<!dear )(?<!much )(?<!costly )(?<!tight )(?<!big )"
                            r"(?<!small )(?<!long )(?<!short )(?<!loose )(?<!good )(?<!fine )(?<!enough )"
                            r"\bfor (?:me|myself|meself)\b")
-_SELF_RE = re.compile(r"\b(?:im|i am) (?:a |an )?(guy|bloke|man|woman|lady|girl|boy|gentleman|dude|chap|lad)\b|"
+_SELF_RE = re.compile(r"\b(?:im|i am|am) (?:a |an )?(guy|bloke|man|woman|lady|girl|boy|gentleman|dude|chap|lad)\b|"  # "am a guy": "i" dropped
                       # "i'm a college student, guy", "i'm a uni student girl"
                       r"\b(?:im|i am) an? (?:\w+ ){1,2}(guy|bloke|girl|dude|chap|lad)\b(?! (?:friend|friends|mate|mates)\b)|"
                       # "new dad here", "i'm a new mum", "i just had a baby": who is shopping
@@ -797,7 +801,8 @@ _NUMBER_CORRECTED_RE = re.compile(r"\b\d+ (?:no|sorry|i mean|no wait|or rather|a
 _TAKE_BACK = r"(?:no wait|no actually|actually no|no no|no sorry|sorry no|or rather|i mean|i meant|no|sorry|wait)"
 _VALUE_CORRECTED_RES = tuple(re.compile(
     rf"\b(?P<first>{value})\b(?: or (?:{value}))?(?P<between>(?: (?!and\b|then\b|also\b|plus\b|(?:{value})\b)\w+){{0,8}}?) "
-    rf"{_TAKE_BACK}\b(?:(?: (?!and\b|then\b)\w+){{0,8}}?) (?:make it |make that |get me |just )?(?:an? |in |size )?"
+    rf"{_TAKE_BACK}\b(?:(?: (?!and\b|then\b)\w+){{0,8}}?) (?:make it |make that |get me |just )?"
+    rf"(?:(?:go|bump it|move) (?:up|down) to )?(?:an? |in |size )?"
     rf"(?P<second>{value}|{also})\b")
     for value, also in ((LETTER_SIZE_ALT, LETTER_SIZE_ALT), (r"\d{1,2}", "one")))
 # "change the size eight to nine": the line in that size, now in the other

@@ -25,7 +25,7 @@ from commerce.sizing.charts import ALPHA_SIZES, ONESIZE_CATEGORIES
 from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS, ORDINALS
-from voice_server.conversation.dialogue.numbers import normalise_text, prepare
+from voice_server.conversation.dialogue.numbers import UNITS, normalise_text, prepare
 from voice_server.conversation.dialogue.references import (
     filed_in_colour,
     of_kind,
@@ -62,7 +62,7 @@ _EARLIER_RE = re.compile(r"\b(?:you )?(?:showed|show|shown) (?:me |us )?(?:befor
                          r"(?: the (?!first|second|third|fourth|fifth|last)\w+)?\b|\bbefore the \w+\b|\bfrom (?:before|earlier)\b|"
                          r"\b(?:go |now |ok )?back to the (?=\w+)")  # "now back to the dresses, under twenty"
 _MEANT_RE = re.compile(r"\b(?:i meant|i mean|sorry|no wait)\b")
-_IN_CART = r"(?: (?:in|from) (?:my|the) (?:cart|basket|bag|trolley))?"
+_IN_CART = r"(?: (?:in|from) (?:my|the) (?:cart|basket|bag|trolley)| (?:i|we) (?:just )?(?:added|picked|put in|chose))?"
 _SWAP_RE = re.compile(r"\b(?:swap|switch|change|exchange) (?:that|it|this|them|those) (?:for|to|with)\b|"
                       r"\binstead of (?:that|it|this)\b|\breplace (?:that|it|this) with\b|"
                       # "swap the white one out for the second one", "replace the one in my cart with the third"
@@ -158,6 +158,7 @@ VIEW_CART = _rx(
     r"\bhow much (?:altogether|all together|in total|all in all|all up)\b", r"^(?:and |so |ok )?(?:the|my) total\b",
     r"\bhow much (?:for|is it for) (?:everything|it all|all of it|all that|the lot|all of that)\b",
     r"\bhow much (?:is )?(?:the )?total (?:i|we) (?:have to|need to|must|should|gotta) pay\b",  # "how much total i have to pay"
+    r"\bhow much (?:is )?(?:the )?total (?:is )?(?:coming|come|comes)\b",  # "how much is total coming"
     r"\bhow much (?:is|s|does|will|would) (?:that|it|this|everything|all)(?: of (?:it|that|this|them))?(?: come to| cost| be)? "
     r"(?:altogether|all together|in total|total|all in all)\b",
     r"\bwhat(?:s| does| is| will)? (?:that|it|this|everything|it all|all that|all this|the total) (?:come|comes|coming) (?:to|out)\b",
@@ -342,6 +343,7 @@ CLEAR_CART = _rx(
     r"\b(?:empty|clear|reset|wipe) (?:out )?(?:my |the )?(?:whole |entire )?(?:cart|basket)\b",
     r"\b(?:empty|clear|reset|wipe) (?:out )?(?:my|the) (?:whole |entire )?bag\b",
     r"\bcancel (?:everything|it all|all of it|the whole (?:thing|lot|cart|basket))\b",
+    r"\b(?:clear|empty|scrap|bin|ditch) (?:out )?(?:the (?:whole |entire )?lot|everything|it all|all of it)\b",  # "clear the whole lot"
     r"\b(?:remove|delete|take out|get rid of) (?:everything|all of it|it all|all items|all the items)\b",
     r"\bstart (?:my )?(?:cart|basket) (?:again|over)\b",
 )
@@ -353,6 +355,7 @@ _ONE_LESS_RE = re.compile(r"\b(?:take (?:one|1) off|one (?:less|fewer)|(?:remove
                           r"(?:them|those|these)|minus one|knock one off)\b")
 # "actually go up a size", "a size smaller": the next size of the line just added
 _SIZE_STEP_RE = re.compile(r"\b(?:go |going |move |bump it |take it )?(up|down) (?:a|one) size\b|\bsize (up|down)\b|"
+                           r"\b(?:go|bump it|move it|take it) (up|down) (?:one|1)\b(?! (?:more|pair|of))|"  # "it looks fitted, go up one"
                            r"\b(?:a|one) size (bigger|larger|up|smaller|down)\b|\bnext size (up|down)\b")
 _WAIST_FROM = 24  # waists go up in twos; shoes in ones
 
@@ -626,7 +629,10 @@ _SAID_AS = {"sandles": "sandals", "sandle": "sandal", "blew": "blue", "courta": 
             "sweeter": "sweater", "sweeters": "sweaters", "scandals": "sandals", "genes": "jeans",
             "nuttin": "nothing", "maself": "myself", "masel": "myself", "plazo": "palazzo", "plazos": "palazzos",
             "plazzo": "palazzo", "plazzos": "palazzos", "palazo": "palazzo", "palazos": "palazzos", "kurties": "kurtis",
-            "curtis": "kurtis", "cheque": "check"}
+            "curtis": "kurtis", "cheque": "check",
+            # Scots, Jamaican and Filipino forms: "the first wan", "whit's in my basket", "three pcs"
+            "broon": "brown", "wan": "one", "oot": "out", "odda": "other",
+            "pcs": "pieces", "ganzie": "tshirt", "ganzies": "tshirts", "pit": "put", "whit": "what", "whits": "whats"}
 
 
 # hesitations, and the particles closing a Singaporean or Malaysian phrase ("okay the second one lor")
@@ -675,7 +681,8 @@ _PRAISE = (r"(?:cute|nice|lovely|great|perfect|gorgeous|beautiful|fun|cool|smart
 _CHOICE_RE = re.compile(r"^(?:(?:the|that|those) )?(?:(?:first|second|third|fourth|fifth|last) (?:ones?|pair)|first (?:two|2|three|3))"
                         r"(?: for (?:him|her|me|them|us|myself|(?:my|his|her|our) \w+))?(?: too| as well| also)?(?: please| then)?"
                         r"(?: (?:those|they|that|it|thats|theyre|its)(?: are| is)? (?:so |really |very )?"
-                        rf"(?:{_PRAISE}|good|the one))?\W*$|"
+                        rf"(?:{_PRAISE}|good|the one))?(?: (?:is |s )?(?:fine|grand|ok|okay|good|perfect))?"
+                        r"(?: thanks| thank you| cheers| ta)?\W*$|"  # "the first one's fine, thanks"
                         r"^(?:yeah|yes|yep|yup|aye|ja|ok|okay|sure|right|perfect|great|lovely|go on then|go on|fine|alright)\b"
                         r"(?: \w+){0,3} (?:that|the) (?:first|second|third|fourth|fifth|last|1st|2nd|3rd)"
                         r"(?: one| pair)?(?: please| then| it is| so)?\W*$|"
@@ -971,12 +978,29 @@ _QUESTION_RE = re.compile(r"\b(?:how (?:high|long|big|heavy|wide|tall|much)|what
 _COMES_IN_SIZE_RE = re.compile(r"^(?:\w+ ){0,3}?(?:does|do|is|are|will|would|can i get|could i get) (?:(?:it|that|this|they|those|"
                                r"these|the|that one|this one) )?(?:\w+ ){0,3}?(?:come|comes|available|there|in stock|fit|go up)\b")
 _SIBLING_RE = re.compile(r"\b(?:his|her|their) (?:little |big |twin |older |younger |baby )?(?:sister|brother|sibling|twin)s?\b")
+_ASKS_OF_PICK_RE = re.compile(r"(?:(?:and|so|ok|okay|hmm|um) )*(?:is|are|does|do|will|would|can|could) (?:the|that|this|those|these) "
+                              r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd) (?:one|ones|pair|pairs)\b")
+_GENUINE_RE = re.compile(r"\bor (?:just |only )?(?:fake|faux|plated|a blend|blended|mixed|synthetic|polyester)\b")  # "… or just plated?"
+_COMPARES_RE = re.compile(r"\b(?:than|cheaper|dearer|pricier|better|vs|versus|compared|other way)\b")
+_BACK_TO_COUNT_RE = re.compile(r"\b(?:change|put|set|make) (?:it |that |them )?back to (one|two|three|\d)\b(?! (?:dollars|bucks|size))")
+_PUT_BACK_RE = re.compile(r"\b(?:put|add|stick|pop|throw|bring) (?:it|that|them|those|that one|the \w+ one) back\b")
+_NO_USE_RE = re.compile(r" (?:are|is|s|re) (?:pretty |totally |completely |just )?(?:pointless|useless|no (?:good|use)|a waste)\b")
+_WEARS_KIND_RE = re.compile(rf"\b(?:he|she|i|they|we)(?: s| re| m)? (?:only |mostly |usually |always |normally |just )*(?:ever )?"
+                            rf"(?:wears?|wearing|owns?) (?:\w+ ){{0,2}}?(?:{meaning.TYPE_ALT})\b")
+_THIRD_PARTY_SAYS_RE = re.compile(r"\b(?:his|her|their) (?:mum|mom|mother|mama|dad|father|papa|wife|husband|gran|grandma|"
+                                  r"grandad|grandpa|sister|brother)s? (?:is |s )?(?:always |keeps |says?|said|begging|asking|"
+                                  r"wants?|thinks?|reckons?|insists?|paying|likes?|hates?)\b")
+_GO_BACK_SIZE_RE = re.compile(rf"\bgo back to (?:the |a |an |size )?(\d{{1,2}}|{sx._LETTER_ALT})\b(?! (?:dollars|bucks|quid|pounds|euros|rupees|rand))")
 _MAKE_THAT_SIZE_RE = re.compile(
     rf"\b(?:make|change|switch) (?:that |it |them |those |mine |the size )?(?:to |into )?(?:an? |in (?:an? )?)?"
     rf"(?:{sx._LETTER_ALT})\b|"
     rf"\b(?:hes|shes|theyre|im|he is|she is|they are|i am) (?:actually |really )?(?:an? )?(?:{sx._LETTER_ALT}) now\b|"  # "he reckons he's a large now"
     rf"\b(?:hes|shes|theyre|im|he is|she is|they are|i am) actually (?:an? )?(?:{sx._LETTER_ALT})\b|"  # "wait, she's actually an xs"
-    rf"\b(?:he|she|they) (?:said|says) (?:an? |size )?(?:{sx._LETTER_ALT})\b")  # "oh wait he said double xl"
+    rf"\b(?:he|she|they) (?:said|says) (?:an? |size )?(?:{sx._LETTER_ALT})\b|"  # "oh wait he said double xl"
+    # "change it to a 34", "bump it up to a ten", "go up to a 34": a number said as the line's new size
+    rf"\b(?:change|switch) (?:that |it |them |those )?(?:back )?to (?:an? |size )\d{{1,2}}\b(?! (?:dollars|bucks|quid|pounds|euros|rupees))|"
+    rf"\b(?:bump|go|move|size) (?:it |that |them |those )?(?:up|down) to (?:an? |size )(?:\d{{1,2}}|{sx._LETTER_ALT})\b|"
+    rf"\b(?:just|lets|ill) go (?:with |for )?(?:an? )?(?:{sx._LETTER_ALT})\b")  # "his dad says just go large"
 # "formal ones come up small so he needs an eleven": how a make fits, not the size wanted
 _RUNS_RE = re.compile(r"\b(?:come|comes|coming|run|runs|running|fit|fits|tend to (?:come|run)) (?:up |out )?"
                       r"(?:a bit |a little |quite |really |very |slightly )?(?:small|large|big)\b")
@@ -986,7 +1010,9 @@ _SIGN_OFF_RE = re.compile(r"(?: (?:ta ra|tara|cheers|thanks|thank you|ta|bye|bye
 _NOW_SIZE_RE = re.compile(r"\b(?:hes|shes|im|theyre|he is|she is|i am|they are) (?:actually |really )?(?:an? |size )?\w+ (?:now|actually)\b|"
                           r"\b(?:needs?|wants?|takes?) (?:an? |size )\w+\b")
 _SIZE_CORRECTION_RE = re.compile(r"\b(?:actually|no|sorry|i mean|i meant|or rather|make (?:that|it)|lets (?:do|say|go with|go for)|"
-                                 r"ill (?:go with|go for|do)|(?:just )?go with|so like|so probably|so maybe|so about|which is like)\b")
+                                 r"ill (?:go with|go for|do)|(?:just )?go with|so like|so probably|so maybe|so about|which is like|"
+                                 r"(?:so |just )?go for|(?:then|so) do|(?:change|switch) (?:it|that|them) to|lets go)\b")
+# "he was a six, but they pinch, so go for a seven", "large is tight on him, change it to extra large"
 _COMES_WITH_RE = re.compile(r"\bcomes? with (?:(?:a|an|the|its|matching) )*([a-z]+(?: [a-z]+)?)")
 # "something official, not those casual ones", "nothing casual": ones not sold as casual
 _NOT_CASUAL_RE = re.compile(r"\b(?:not|no|nothing|none of) (?:those |the |that |them |these )?casual(?: ones?| stuff| looking| style)?\b")
@@ -1080,14 +1106,23 @@ def _colour_corrected(text: str) -> str:
     """The text as said, without a colour the shopper took back ("pink, no, red, she's gone off pink",
     "beige, no actually olive, i've got beige already"): wherever it is said. A bare "green no yellow"
     rules yellow out."""
+    if (decided := _DECIDED_COLOUR_RE.search(text)) and (
+            either := re.search(rf"\b({meaning.COLOUR_ALT}) or (?:an? )?({meaning.COLOUR_ALT})\b", text[: decided.start()])):
+        # "a gold or a silver person... yeah let's see silver ones": the one decided on, not both
+        other = either.group(1) if either.group(2) == decided.group(1) else either.group(2) if (
+            either.group(1) == decided.group(1)) else None
+        if other is not None:
+            text = text[: either.start()] + re.sub(rf"\b{re.escape(other)}\b", "", either.group(0)) + text[either.end():]
     if (m := _COLOUR_SAID_AGAIN_RE.search(text)) is None:
         return text
     return re.sub(rf"\b{re.escape(m.group(1))}\b", "", text[: m.start()] + text[m.end():], flags=re.IGNORECASE)
 
 
+_DECIDED_COLOUR_RE = re.compile(rf"\b(?:let'?s (?:see|do|try|go with|go for)|show me|i'?ll (?:go with|go for|take)) (?:the )?"
+                                rf"({meaning.COLOUR_ALT}) ones?\b", re.IGNORECASE)
 _COLOUR_SAID_AGAIN_RE = re.compile(
-    rf"\b({meaning.COLOUR_ALT}),? (?:or,? )?(?:oh,? )?(?:no,|nah,|nope,|sorry,?|actually,?|wait,?|i mean,?|or rather,?|"
-    rf"no actually,?|nah actually,?|actually no,|no wait,?)(?: (?:no|actually|wait|sorry|i mean),?)? "
+    rf"\b({meaning.COLOUR_ALT})(?: ones?)?(?:,|\.{{2,}}|…|\?)? (?:or,? )?(?:oh,? )?(?:no,|nah,|nope,|sorry,?|actually,?|wait,?|i mean,?|or rather,?|"
+    rf"no actually,?|nah actually,?|actually no,|no wait,?)(?: (?:no|actually|wait|sorry|i mean),?)? (?:just |only )?"
     rf"(?!\1\b)(?=(?:{meaning.COLOUR_ALT})\b(?! (?:either|nor|please|thanks)\b))", re.IGNORECASE)  # not "black actually, black's safe"
 _SIZE_EDGE_RE = re.compile(rf"\b(?:right )?(?:at |on )?the (?:top|upper end|top end|bottom|lower end|small end|big end|edge) of "
                            rf"(?:a |the )?(?:size )?(?:{sx.LETTER_SIZE_ALT}|small|medium|large|\d{{1,2}})\b")
@@ -1103,6 +1138,8 @@ _COLOUR_RULED_OUT_RES = (
     re.compile(rf"\b({meaning.COLOUR_ALT})(?: plated| toned| tone)? (?:stuff|ones|things|jewellery|jewelry|metal) "
                r"(?:makes|gives|brings|irritates|hurts|bothers)\b"),
     re.compile(rf"\b({meaning.COLOUR_ALT}) (?:bilkul |ekdum |to )?(?:nahi|nahin|nai|mat)\b"),  # Hindi says the no after it
+    # "got black on it cannot, black not auspicious": Singlish says the no after it too
+    re.compile(rf"\b({meaning.COLOUR_ALT})(?: on it| in it)? (?:cannot|not allowed|not auspicious|is bad luck|bad luck)\b"),
 )
 _IS_JUST_COLOUR_RE = re.compile(r"\b(?:is|are|s) (?:just|basically|only|really|practically|pretty much|kinda|kind of) "
                                 rf"(?:an? |like )?(?:{meaning.COLOUR_ALT})\b")
@@ -1191,11 +1228,25 @@ _MENSWEAR_RE = re.compile(rf"\b(?:{'|'.join(MENSWEAR_WORDS)})\b")
 _RUNS_COLD_RE = re.compile(r"\b(?:i|he|she|they|we)(?: m| s| re| am| is| are)? (?:always |really |so |very |just |quite )*"
                            r"(?:runs?|gets?|feels?|being|freezing|cold) (?:always |really |so |very |quite )*(?:cold|freezing|chilly)\b|"
                            r"\b(?:im|hes|shes|theyre) (?:always |really |so |very )*(?:cold|freezing)\b")
+# A need said instead of a kind, when no kind is named: what keeps rain off, glare out, wind off the neck, cold out
+_NEED_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bkeep (?:me|us|him|her|them|my \w+) dry\b|\b(?:chuck(?:ing|s)? it down|pissing down|bucketing down|"
+                r"wet weather|downpours?|(?:rain|rains|raining|rainy) (?:all|every|the whole|the entire|non ?stop))\b"), "jacket"),
+    (re.compile(r"\b(?:the )?glare\b|\bsun (?:in|out of) (?:my|his|her|their|our) eyes\b|\bsomething for (?:my|his|her) eyes\b"),
+     "sunglasses"),
+    (re.compile(r"\bwrap (?:round|around) (?:my|his|her|the) neck\b|\b(?:wind|cold|chill|breeze)\b.*\bneck\b.*\b(?:wrap|round|around|cover)\b"),
+     "scarf"),
+    (re.compile(r"\b(?:zero|0|no|any|some|proper) (?:winter|cold weather|snow|ski) (?:gear|kit|clothes|stuff)\b|\b(?:going to|gonna|will) freeze\b|"
+                r"\b(?:an? )?(?:extra |light |warm |warmer |little )?layer (?:i|he|she|to|for)\b"), "warm layer"),
+)
 _GYM_RE = re.compile(r"\b(?:(?:joined|join|joining|going to|hit|hitting|start|started|starting) (?:a |the )?gym|"
                      r"(?:for|to) (?:the |a )?(?:gym|workouts?|training|exercise|working out|yoga|pilates)|working out)\b")
 _WHAT_TO_WEAR_RE = re.compile(r"\bwhat (?:do|does|should|would|could|can|will|to)(?: (?:i|he|she|we|they|guys|men|women|girls|"
                               r"ladies|blokes|lads|people|one|you))? (?:even |actually |usually |normally |really )*"
-                              r"(?:wear|need|pack|take|bring)\b|\bnothing to wear\b")
+                              r"(?:wear|need|pack|take|bring)\b|\bwhat (?:would|do|can|could) you (?:suggest|recommend)\b")
+# clothes asked for whatever the occasion: "nothing to wear", "something cute for her to wear", "party outfits"
+_OUTFIT_SAID_RE = re.compile(r"\bnothing to wear\b|\bsomething (?:\w+ ){0,3}to wear\b|"
+                             r"\b(?:an?|some|party|new|nice|cute|matching) outfits?\b")
 _WHO_WEARS_RE = re.compile(r"\bwhat (?:do|does|should|would|will|can) (?:an? )?(guys?|m[ae]n|blokes?|lads?|gents?|chaps?|girls?|"
                            r"wom[ae]n|lady|ladies) "
                            r"(?:even |usually |normally |actually |really )*wear\b")  # "what do guys even wear to these"
@@ -1317,6 +1368,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     values.update(exclude_colours=excluded.colours or None, exclude_brands=excluded.brands or None,
                   exclude_words=excluded_words or None, shade=excluded.shade)
     recipient, t = meaning.extract_recipient(t)
+    if recipient is not None and state.filters.gender not in (None, recipient) and _THIRD_PARTY_SAYS_RE.search(text):
+        recipient = None  # a hoodie for the grandson, "his mum's begging for a bit of colour": still his
     if recipient in KID_OF and state.filters.gender in ADULT_OF and _SIBLING_RE.search(text):
         recipient = KID_OF[recipient]  # the twins: "a t-shirt for my son", then "the same for his sister"
     shade, t = meaning.extract_shade(t)
@@ -1430,6 +1483,10 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     t = _CART_PLACE_RE.sub(" _ ", t)  # "put it in my bag" names the cart, not a bag
     either, said = re.search(r"\bor\b", t) is not None, t
     types, t = meaning.extract_types(t)
+    if types and state.filters.category and (worn := _WEARS_KIND_RE.search(said)):
+        # belts on screen, "not black, he only ever wears brown shoes": his shoes say the colour, no shoes asked for
+        worn_kinds = {k.name for k in meaning.extract_types(worn.group(0))[0] if k.category != state.filters.category}
+        types = [k for k in types if k.name not in worn_kinds]
     if len(types) > 1 and (instead := _KIND_INSTEAD_RE.search(said)) and (kinds := meaning.extract_types(instead.group(1))[0]):
         types = kinds  # "he'd lose a watch in a week, show me wallets for him instead": the wallets
     if len(types) == 2 and (shown := [k for k in types if k.stems and set(
@@ -1446,10 +1503,13 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         types = [PRODUCT_TYPES["warm layer"]]  # "something to wear over my lehenga": a layer, whatever it is
     elif not types and _RUNS_COLD_RE.search(said) and not state.filters.category:
         types = [PRODUCT_TYPES["warm layer"]]  # "i run really cold and the aircon at work is brutal"
+    elif not types and not state.filters.category and (need := next((kind for cue, kind in _NEED_KINDS if cue.search(said)), None)):
+        types = [PRODUCT_TYPES[need]]  # "it's going to chuck it down all week, what'll keep me dry"
     elif not types and _GYM_RE.search(said) and not state.filters.category:
         types = [PRODUCT_TYPES["activewear"]]  # "i just joined a gym and have nothing to wear for it"
-    elif not types and _WHAT_TO_WEAR_RE.search(said) and not state.filters.category and sx.extract_occasion(said)[0] in (
-            None, "party", "office", "casual"):  # clothes to wear there, not a watch for it (a beach has its own)
+    elif not types and not state.filters.category and (_OUTFIT_SAID_RE.search(said) or (
+            _WHAT_TO_WEAR_RE.search(said) and sx.extract_occasion(said)[0] in (None, "party", "office", "casual"))):
+        # clothes to wear there, not a watch for it (a beach has its own, unless there's "nothing to wear")
         types = [PRODUCT_TYPES["outfit"]]  # "a first date on friday, what should i wear"
     category, stems, type_name = meaning.combine_types(meaning.narrowed(said, types), either=either)
     prefer = meaning.spoken_stem(said, types[0]) if len(types) == 1 else None
@@ -1620,8 +1680,10 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             slots.reference or not (slots.category or slots.product_type)):  # "now trousers, waist 32": a search
         return Intent.add_to_cart, 0.9
     if (_BUY_IT_RE.fullmatch(text) or _ORDER_IT_RE.search(text)) and state.cart.item_count > 0 and (
-            state.focus_id is None or state.focus_id in state.cart.product_ids):
-        return Intent.checkout, 0.8  # "ok buy it" with what is shown already in the cart: the cart
+            state.focus_id is None or state.focus_id in state.cart.product_ids or state.last_intent == "view_cart"):
+        return Intent.checkout, 0.8  # "ok buy it" with what is shown already in the cart (or the cart just read): the cart
+    if pending is None and state.cart.item_count > 0 and _ORDER_ASKED_RE.search(text) and not _NOT_YET_RE.search(text):
+        return Intent.checkout, 0.85  # "ok confirm the order" with nothing read back yet: the total, then a yes
     if pending is not None and pending.kind == "choose_product" and slots.reference and not slots.topic:
         return Intent(pending.for_intent or "product_details"), 0.85
     if re.fullmatch(r"(?:nah|nope|meh)(?: not (?:those|these|them|really))?", text) and pending is None and state.shown and (
@@ -1630,6 +1692,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if re.fullmatch(r"(?:no|nope|nah)(?: thanks| thank you)?(?: (?:thats all|im good|bye))?", text):
         return (Intent.goodbye if state.pending is None and "thats all" in text else Intent.decline), 0.8
     if GOODBYE.search(text) and not (ADD.search(text) or CHECKOUT.search(text) or CLEAR_CART.search(text) or slots.topic
+                                     or (VIEW_CART.search(text) and state.cart.item_count)  # "what's my total, and i'm done"
                                      or (_TAKE_IT_OUT_RE.search(text) and state.cart.item_count)):  # "take it out, i'll come back later"
         return Intent.goodbye, 0.9
     if HELP.search(text) and not (slots.category or slots.product_type or ((slots.occasion or slots.style) and slots.gender)
@@ -1640,7 +1703,9 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             slots.category or slots.product_type or slots.exclude_words or slots.exclude_colours  # "no florals, … sofa"
             or asked_of_one  # "would a laptop fit in the second one": a question about it
             or (slots.size and state.last_line is not None)  # "make that a 34, … pizza lately"
-            or (slots.price_trend and state.shown)):  # "something cheaper, he'll spill mithai all over it anyway"
+            or (slots.price_trend and state.shown)  # "something cheaper, he'll spill mithai all over it anyway"
+            or (state.shown and (not_sold := NOT_SOLD_GOODS.search(text)) is not None
+                and _NO_USE_RE.match(text, not_sold.end()))):  # "with a hood, umbrellas are pointless up there"
         return Intent.out_of_scope, 0.8
     if slots.topic in ("service", "delivery", "customs", "fits", "returns_policy", "payment", "hours") and not (
             slots.reference and ADD.search(SERVICES.sub(" ", text)) and not _ASKS_HOW_RE.match(text)) and not (
@@ -1809,8 +1874,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
                 return Intent.product_details, 0.6  # not "the aviator style, you have it?": a kind asked for
             return Intent.refine, 0.85
         return Intent.search, 0.8
-    if state.pending is None and _THANKS_RE.search(text):
-        return Intent.goodbye, 0.6  # "ok cheers mate" with nothing to say yes to
+    if state.pending is None and _THANKS_RE.search(text) and not (slots.reference and state.shown):
+        return Intent.goodbye, 0.6  # "ok cheers mate" with nothing to say yes to (not "the first one's fine, thanks")
     if YES.search(text):
         return Intent.confirm, 0.7
     if NO.search(text) and not (state.pending is None and state.shown and _SHOW_INSTEAD_RE.search(text) and slots.reference):
@@ -1835,6 +1900,10 @@ _SET_PART_RE = re.compile(r"\bwith (?:a |the |matching )?(dupatta|churidar|palaz
                           r"trousers|pants)s?\b")
 _SHOW_INSTEAD_RE = re.compile(r"\b(?:show|see|instead|got any|have any|do you have|if (?:you|u|youve) (?:have|got|ve got)|"
                               r"already (?:got|have)|i meant)\b|^(?:no |sorry |oh |actually )+the \w+ ones?$|^the \w+ ones$")
+# "the grey ones", "ooh the pink ones please", "the red ones mate": a colour for the whole list, no pick word
+_BARE_PLURAL_COLOUR_RE = re.compile(r"^(?:(?:ok|okay|oh|ooh|hmm|um|uh|and|yeah|right|so|maybe) )*the \w+ ones"
+                                    r"(?: (?:please|pls|mate|then|only|too|instead|for (?:him|her|me|them)))*$")
+_WORN_IN_PAIRS = frozenset({"shoes", "sandals", "jeans", "trousers", "shorts"})  # "the black ones": one pair
 _MORE_OF_RE = re.compile(r"\b(?:(?P<count>\d{1,2}|one|another) more|another one)\b(?! (?:options?|results?|choices?|styles?|"
                          r"colou?rs?|like|to (?:see|look|show)|please$))")
 
@@ -1875,7 +1944,8 @@ _COLLEAGUE_RE = re.compile(r"\b(girl|guy|lady|gal|boy|chap|bloke|fella|fellow|ma
 _MIXED_CATEGORIES = frozenset({"accessories", "jewellery", "bags", "innerwear"})  # unlike things under one name
 _FORMAL_RE = re.compile(r"(?<!too )(?<!less )(?<!not )(?<!so )(?<!bit )\bformal\b")
 # "my best friend's mehndi is in two weeks … i need an outfit": what is worn to it
-_CEREMONY_RE = re.compile(r"\b(?:sangeet|mehndi|mehendi|haldi|shaadi|nikah|walima|baraat|puja|pooja|navratri|garba)\b")
+_CEREMONY_RE = re.compile(r"\b(?:sangeet|mehndi|mehendi|haldi|shaadi|nikah|walima|baraat|puja|pooja|navratri|garba|"
+                          r"(?:indian|desi|hindu|sikh|punjabi|gujarati|tamil|bengali|pakistani) wedding)\b")
 _AN_OUTFIT_RE = re.compile(r"\b(?:an? |some |the )?(?:outfits?|something to wear|what (?:should|do|can) i wear)\b")
 _TRADITIONAL_RE = re.compile(r"\b(?:something|anything|an? \w+) (?:\w+ (?:and|but|yet) )?(?:traditional|ethnic|indian|desi)\b|"
                              # "an eid outfit for my granddaughter": what is worn to an Indian festival or wedding do
@@ -1891,6 +1961,7 @@ _BUY_IT_RE = re.compile(r"(?:(?:ok|okay|right|alright|so|then|cool|great|nice|sw
                         r"(?: now| please| then| for me)*")
 # "anything cheaper, like under a thousand pesos": below the dearest shown and within the budget said
 _CHEAPER_THAN_SHOWN_RE = re.compile(r"\b(?:anything|something|any|ones?|got) cheaper\b")
+_ORDER_ASKED_RE = re.compile(r"\b(?:place|confirm|complete|submit) (?:the |my |this |our |an )?order\b")
 _ORDER_IT_RE = re.compile(r"\b(?:please |then |now |so )order (?:it|them|everything|it all|all of it)\b")  # "then please order it"
 _BARE_SIZE_WORDS = 6  # "ok a small then please": a size and a few words of assent
 _BARE_NUMBER_RE = re.compile(r"\b(\d{1,2})\b")
@@ -1898,7 +1969,8 @@ _TIME_AGO_RE = re.compile(r"\b(?:an? |the )?(?:few|couple|two|three|\d+) (?:of )
                           r"(?:back|ago|before)\b|\b(?:next|this|on the|over the|by the|at the) weekend\b")
 _WARMER_RE = re.compile(r"\b(?:warmer|cosier|cozier|thicker|heavier|puffy|puffier|more insulated|more padded)\b")
 # "darker, the light grey ones show every drop" (not "a grey one, nothing too bright": the one wanted)
-_SHADE_AWAY_RE = re.compile(r"(?<!like )(?<!as )(?<!say )\b(?:the|that|those|this) (?:light |pale |dark |bright )?([a-z]+) (?:one|ones|pair)\b")
+_SHADE_AWAY_RE = re.compile(r"(?<!like )(?<!as )(?<!say )(?<!just )(?<!only )\b(?:the|that|those|this) (?:light |pale |dark |bright )?"
+                            r"([a-z]+) (?:one|ones|pair)\b(?! only\b)")  # not "the black ones only, he doesn't like flashy"
 _YOU_HAVE_IT_RE = re.compile(r"\b(?:do )?you (?:have|got|sell|carry|stock) (?:it|them|that|those|any)\b")
 
 
@@ -2066,14 +2138,30 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
         added = Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=whole.slots.model_copy(
             update={"reference": picked_ref, "size": size, "topic": None}))
         return out.model_copy(update={"then": [added]})
-    if (again is not None and whole.intent in (Intent.add_to_cart, Intent.search, Intent.refine)
-            and whole.slots.reference is None and not _names_product(whole)
-            and (resize := _MAKE_THAT_SIZE_RE.search(prepared))):
-        # "make that a large and actually give me two", "medium is tight, change to large": the line just added
-        size = sx.extract_size(f" {resize.group(0)} ")[0] or whole.slots.size
+    if (again is not None and whole.intent in (Intent.add_to_cart, Intent.search, Intent.refine, Intent.update_cart, Intent.unknown)
+            and whole.slots.reference in (None, "focus") and not _names_product(whole)
+            and (resize := next(reversed(list(_MAKE_THAT_SIZE_RE.finditer(prepared))), None))):  # the size said last
+        # "make that a large and actually give me two", "medium is tight, change to large", "bump it up to a ten":
+        # the line just added, in the size said last
+        size = sx.extract_size(f" {resize.group(0)} ")[0] or sx.extract_size(
+            f" size {resize.group(0).split()[-1]} ")[0] or whole.slots.size
         return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
             size=size, quantity=whole.slots.quantity))
     line = state.last_line
+    if line is not None and line.product_id in state.cart.product_ids and (back_to := _BACK_TO_COUNT_RE.search(prepared)):
+        # "aiyah he say don't want already, change back to one": the line just changed, that many again
+        count = back_to.group(1)
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+            quantity=int(count) if count.isdigit() else UNITS[count]))
+    if (line is not None and again_ref is not None and line.product_id not in state.cart.product_ids
+            and _PUT_BACK_RE.search(prepared)):
+        # "nah forget it, the brown one was better, put it back in": the line just taken out, as it was
+        return Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
+            reference=again_ref, size=line.size, quantity=line.quantity))
+    if (line is not None and line.product_id in state.cart.product_ids and (back := _GO_BACK_SIZE_RE.search(prepared))
+            and (size := sx.extract_size(f" in {back.group(1)} ")[0]) and size != line.size):
+        # "no wait, go back to the thirty two, they stretch anyway": the line just resized, in the size before
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(size=size))
     if (again is not None and line is not None and line.quantity > 1 and whole.slots.size not in (None, line.size)
             and _ONE_OF_THEM_RE.search(prepared) and not ADD.search(prepared)):
         # "ah wait one of them's bigger, make one of them a small": one off the line, one in the new size
@@ -2361,6 +2449,22 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
     ref = whole.slots.reference or ""
     if (whole.intent in (Intent.product_details, Intent.refine) and ref.startswith("colour:") and state.shown
             and _SHOW_INSTEAD_RE.search(prepared) and not filed_in_colour(ref.split(":", 1)[1], state)):  # "show me the black ones instead", none of them black
+        colour = ref.split(":", 1)[1]
+        return whole.model_copy(update={"intent": Intent.refine, "slots": whole.slots.model_copy(
+            update={"reference": None, "colour": vocab.canonical_colour(colour) or colour, "colours": [colour]})})
+    if (whole.intent in (Intent.search, Intent.refine) and ref.startswith("ordinal:") and "," not in ref and state.shown
+            and _ASKS_OF_PICK_RE.match(prepared) and _GENUINE_RE.search(prepared) and not _COMPARES_RE.search(prepared)):
+        # "are the first ones actual sterling silver or just plated": what they are made of, not a search for silver
+        return whole.model_copy(update={"intent": Intent.product_details})
+    if (whole.intent in (Intent.product_details, Intent.refine) and ref == "cheapest" and len(state.shown) > 2
+            and re.search(r"\bcheaper ones\b", prepared) and not whole.slots.size):
+        # "the cheaper ones please" of a list of several: cheaper ones than these, not the cheapest of them
+        return whole.model_copy(update={"intent": Intent.refine, "slots": whole.slots.model_copy(
+            update={"reference": None, "price_trend": "cheaper"})})
+    if (whole.intent in (Intent.product_details, Intent.refine) and ref.startswith("colour:") and state.shown
+            and _BARE_PLURAL_COLOUR_RE.search(prepared) and not (
+                len(filed_in_colour(ref.split(":", 1)[1], state)) == 1 and state.filters.category in _WORN_IN_PAIRS)):
+        # "the grey ones", said of a list: the list narrowed to grey, not one product (unless one pair is grey)
         colour = ref.split(":", 1)[1]
         return whole.model_copy(update={"intent": Intent.refine, "slots": whole.slots.model_copy(
             update={"reference": None, "colour": vocab.canonical_colour(colour) or colour, "colours": [colour]})})

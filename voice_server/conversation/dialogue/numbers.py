@@ -70,6 +70,12 @@ _NO_ENDS_SENTENCE = re.compile(r"\b(no|nah|nope)\s*[.!?;]\s+(?=[a-z])(?!(?:just|
 _DIGIT_LETTER = re.compile(r"\b(\d+)(k|kg|kgs|cm|cms|lbs|lb|in|ft|xl|xxl)\b")
 
 
+# Scots and Singlish words that carry a number, a limit or a "no": read before the amounts and the exclusions are
+_DIALECT_WORDS_AS = {"hunner": "hundred", "ower": "over", "cannae": "cant", "dinnae": "dont", "nae": "no", "naw": "no",
+                     "dun": "dont"}
+_DIALECT_WORDS = re.compile(rf"\b(?:{'|'.join(_DIALECT_WORDS_AS)})\b")
+
+
 def normalise_text(text: str) -> str:
     """Lower-case, unify punctuation and money symbols; keeps digits, '.', '$' semantics."""
     t = text.lower().replace("’", "'").replace("–", " ").replace("—", " ")
@@ -86,6 +92,7 @@ def normalise_text(text: str) -> str:
     t = re.sub(r"\b(an?|black|white|brown|tan|beige|red|blue|navy|green|grey|pink|canvas|leather|big|large) (?:to|toe) bag",
                r"\1 tote bag", t)  # "a black to bag to match" (not "add it to bag")
     t = re.sub(r"\b(add|get|take|buy|want|need|give me) to of\b", r"\1 two of", t)  # "add to of the first one"
+    t = _DIALECT_WORDS.sub(lambda m: _DIALECT_WORDS_AS[m.group(0)], t)  # "cannae go ower a hunner quid", "dun want red"
     t = re.sub(r"(\d),(\d{3})", r"\1\2", t)
     t = _PREFIXED.sub(lambda m: f" {m.group(2)} {_PREFIX_CODE.get(m.group(1), m.group(1))} ", t)
     t = _DOLLAR.sub(lambda m: f" {m.group(1)} dollars ", t)

@@ -332,7 +332,7 @@ class DialogueEngine:
         trend = turn.u.slots.price_trend
         protect = {"price_max"} if trend == "cheaper" else {"price_min"} if trend == "pricier" else set()
         if protect:  # cheaper white sneakers are white: none left means these are the cheapest
-            protect |= {"colour", "material", "brand"}
+            protect |= {"colour", "material", "brand", "style"}  # cheaper formal shoes are formal too
         filters = _merge(turn.state.filters, turn.u.slots, turn.state)
         prices = [p.price_cents for p in turn.state.shown]
         wider = None  # nothing under the cheapest shown: under the dearest shown, if they differ
@@ -355,7 +355,10 @@ class DialogueEngine:
                 return
             keep_shown(state)
             self._show(turn, similar, total=len(similar), offset=0)
-            state.filters = SearchFilters(category=target.category)
+            same_kind = state.filters.category == target.category
+            # "more like the third one", then "anything cheaper": still the girls' dresses, not any dresses
+            state.filters = SearchFilters(category=target.category, name_any=state.filters.name_any if same_kind else [],
+                                          gender=state.filters.gender if same_kind else None)
             intro = "Here are similar ones. "
             listing, ends = say.product_list(similar, self.spoken_reply_chars - len(intro))
             turn.reply = self._with_listing(turn, intro, listing, ends, "")
@@ -810,8 +813,10 @@ class DialogueEngine:
             said = slots.reference.split(":", 1)[1]  # "take the white one out" when the white one is no longer shown
             named = [ln for ln in cart.lines if _line_mentions(ln.name, ln.brand, said)]
             line = named[0] if len(named) == 1 else None
-        if line is None and slots.size and slots.reference is None and not (slots.category or slots.brand or slots.colour):
-            of_size = [ln for ln in cart.lines if (ln.size or "").upper() == slots.size.upper()]  # "take out the xl"
+        kind_in_cart = slots.category is not None and any(_line_mentions(ln.name, ln.brand, slots.category) for ln in cart.lines)
+        if line is None and slots.size and slots.reference is None and not (kind_in_cart or slots.brand or slots.colour):
+            # "take out the xl"; "he'll wear a sherwani, so remove his one, the xl": no sherwani in the cart, the xl
+            of_size = [ln for ln in cart.lines if (ln.size or "").upper() == slots.size.upper()]
             line = of_size[0] if len(of_size) == 1 else None
         if line is None and slots.gender and slots.reference is None:  # "take the men's pair out"
             line = _line_of_department(cart, slots.gender)

@@ -107,8 +107,8 @@ def short_name(name: str, brand: str) -> str:
         text = text[len(brand) :]
     text = _NAME_NOISE.sub(" ", text)
     words = re.sub(r"[^\w&'\- ]|(?<!\w)-|-(?!\w)", " ", text).split()  # "t-shirt", "slip-on" stay whole
-    while len(words) > 1 and words[-1].lower() in _DANGLING:  # "... T-shirt for [Men]"
-        words.pop()
+    while len(words) > 1 and (words[-1].lower() in _DANGLING or any(c.isdigit() for c in words[-1])):
+        words.pop()  # "... T-shirt for [Men]", "... Analogue Watch [1802WL01]": no code is said aloud
     if len(words) > 5:  # a spoken name: colour and style, then the type Myntra names put last
         head = words[:3]
         while head and head[-1].lower() in _DANGLING:  # "navy blue & [white striped] dress"

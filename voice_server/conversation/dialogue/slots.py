@@ -63,8 +63,8 @@ _AMOUNT = (
     rf"(\d+(?:\.\d+)?)(?!\d|s\b)(?:\s(\d\d)(?=\s|$)(?!\s(?:cm|kg|inch|inches)))?{_CUR}?(?:\s(?:and\s)?(\d\d?)\scents?)?"
 )
 _MAX_CUE = (
-    r"(?:dont|do not|wont|will not|cant|cannot|not) (?:really )?(?:want to |wanna |going to |gonna |afford to )?"
-    r"(?:spend|pay|go) "
+    r"(?:dont|do not|wont|will not|cant|cannot|shouldnt|should not|mustnt|not) (?:really )?(?:want to |wanna |going to |gonna |afford to )?"
+    r"(?:spend|pay|go|be|cost|come to) "
     r"(?:more than|over|above)|nothing over|nothing above|nowt over|nowt above|nothing more than|not over|not above|nothing pricier than|under|below|less than|no more than|not more than|up to|upto|max|maximum|at most|"
     r"cheaper than|within|budget of|budget is|budgets|budget|lower than|beneath|tops|"
     r"stretch to|stretch up to|push (?:it |that )?to|go as high as|as much as"  # "i can stretch to four thousand"
@@ -98,7 +98,7 @@ _LOOKS_CHEAP_RE = re.compile(r"\b(?:looks?|looking|feels?|seems?|are|is|so|too|b
 _CHEAP_RE = re.compile(r"\b(cheap|inexpensive|affordable|budget friendly|low cost|on a budget)\b")
 _CHEAPER_RE = re.compile(
     r"\b(more cheap|cheaper(?! (?:one|pair|of))|(?<!the )cheaper ones|(?<!the )(?<!that )(?<!this )(?<!which )cheaper (?:one|pair)(?! of)|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
-    r"too expensive|too pricey|too much(?! (?:with|for (?:my|the|a)|against|on (?:me|her|him)|going on))|too dear|too costly|less costly)\b"
+    r"too expensive|too pricey|too much(?! (?:with|for (?:my|the|a)|against|on (?:me|her|him)|going on|(?:\w+ )?(?:stuff|things|clothes|of)\b))|too dear|too costly|less costly)\b"
 )  # not "nothing gold, too much with my earrings": too much to wear
 _PRICIER_RE = re.compile(  # not "they were nicer", "the first lot looked nicer": praise of what was shown
     r"(?<!were )(?<!was )(?<!looked )(?<!seemed )(?<!were much )(?<!were way )(?<!were a lot )"
@@ -504,6 +504,7 @@ _ORDINAL_ALT = "|".join(ORDINALS)
 _ORDINAL_PAIR_RE = re.compile(
     rf"\b(?:the\s)?({_ORDINAL_ALT})\s(?:one\s)?(?:and|or|with|vs|versus|to)\s(?:the\s)?({_ORDINAL_ALT})\b"
 )
+_ORDINAL_THREE_RE = re.compile(rf"\b(?:the\s)?({_ORDINAL_ALT}),?\s(?:the\s)?({_ORDINAL_ALT}),?\s(?:and|n)\s(?:the\s)?({_ORDINAL_ALT})\b")
 _FIRST_TWO_RE = re.compile(r"(?<!\bmy\s)(?<!\bher\s)(?<!\bhis\s)\b(?:the\s)?(?:first|top)\s(2|two|3|three)\b")  # not "make my top two"
 _ORDINAL_RE = re.compile(rf"(?<!\bher\s)(?<!\bhim\s)(?<!\bhis\s)(?<!\bthem\s)(?<!\bmy\s)(?<!\bour\s)(?<!\ba\s)(?<!\bun\s)\b(?:the\s|that\s|this\s)?({_ORDINAL_ALT})\b"
                          r"(?!\s(?:time|order|of\smy|week|month|year|night|weekend|eid|christmas|diwali|summer|"
@@ -579,6 +580,9 @@ _CHEAPER_OF_RE = re.compile(r"\bthe (cheaper|cheapest|pricier|priciest|dearer|mo
 
 
 def extract_ordinal_reference(text: str) -> tuple[str | None, str]:
+    m = _ORDINAL_THREE_RE.search(text)
+    if m:  # "the first, second and third"
+        return "ordinal:" + ",".join(str(ORDINALS[g]) for g in m.groups()), _blank(text, m)
     m = _CHEAPER_OF_RE.search(text)
     if m:
         which = "cheapest" if m.group(1).startswith("cheap") else "priciest"
@@ -638,10 +642,15 @@ def extract_category(text: str) -> tuple[str | None, str]:
     return _lexicon_slot(_CATEGORY_RE, _CATEGORY, text)
 
 
+_WORK_PARTY_RE = re.compile(r"\s(?:christmas |xmas |holiday |year end |end of year |leaving |summer )?(?:party|do|bash|dinner)\b")
+
+
 def extract_occasion(text: str) -> tuple[str | None, str]:
     matches = sorted(_OCCASION_RE.finditer(text), key=lambda m: "friday" not in m.group(1))  # casual fridays first
     for m in matches:
         word = m.group(1)
+        if _OCCASION.get(word) == "office" and _WORK_PARTY_RE.match(text, m.end()):
+            continue  # "the office christmas party": a party, held by the office
         if (
             word in _NEEDS_CUE
             and not re.search(r"\b(?:for|to|at|a)\s$", text[: m.start()])

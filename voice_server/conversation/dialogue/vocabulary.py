@@ -195,6 +195,8 @@ class Vocabulary:
                     continue
             return BrandMatch(brand, start, end, 100.0)
         best: BrandMatch | None = None
+        spans = [(phrase, start, end) for phrase, start, end in spans  # "a ski trip to whistler": a place, no misheard make
+                 if not (start > 0 and tokens[start - 1] in _PLACE_BEFORE)]
         for phrase, start, end in spans:
             words = phrase.split()
             if len(phrase) < MIN_FUZZY_CHARS or any(w in COMMON_WORDS or w in known_words for w in words) or all(
@@ -234,6 +236,8 @@ class Vocabulary:
                     best = BrandMatch(self._alias_to_brand[alias], start, end, score)
         return best
 
+
+_PLACE_BEFORE = frozenset({"to", "in", "at", "near", "visiting"})  # words before a place name, not before a make heard wrong
 
 EVERYDAY_ZIPF = 4.0
 """wordfreq's Zipf frequency from which a word is too common to be a misheard brand ("forever", "guess")."""
