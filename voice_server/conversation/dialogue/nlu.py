@@ -2447,9 +2447,12 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
         return Understanding(intent=Intent.update_cart, slots=Slots(quantity=int(next(g for g in count.groups() if g))),
                              confidence=0.7)
     ref = whole.slots.reference or ""
-    if (whole.intent in (Intent.product_details, Intent.refine) and ref.startswith("colour:") and state.shown
-            and _SHOW_INSTEAD_RE.search(prepared) and not filed_in_colour(ref.split(":", 1)[1], state)):  # "show me the black ones instead", none of them black
-        colour = ref.split(":", 1)[1]
+    if whole.intent in (Intent.product_details, Intent.refine) and ref.startswith("colour:") and state.shown and (
+            colour := ref.split(":", 1)[1]) and (
+            (_SHOW_INSTEAD_RE.search(prepared) and not filed_in_colour(colour, state))  # "show me the black ones instead", none black
+            or (_BARE_PLURAL_COLOUR_RE.search(prepared) and not (  # "the grey ones", said of a list (unless one pair is grey)
+                len(filed_in_colour(colour, state)) == 1 and state.filters.category in _WORN_IN_PAIRS))):
+        # the list narrowed to that colour, not one product picked
         return whole.model_copy(update={"intent": Intent.refine, "slots": whole.slots.model_copy(
             update={"reference": None, "colour": vocab.canonical_colour(colour) or colour, "colours": [colour]})})
     if (whole.intent in (Intent.search, Intent.refine) and ref.startswith("ordinal:") and "," not in ref and state.shown
@@ -2461,13 +2464,6 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
         # "the cheaper ones please" of a list of several: cheaper ones than these, not the cheapest of them
         return whole.model_copy(update={"intent": Intent.refine, "slots": whole.slots.model_copy(
             update={"reference": None, "price_trend": "cheaper"})})
-    if (whole.intent in (Intent.product_details, Intent.refine) and ref.startswith("colour:") and state.shown
-            and _BARE_PLURAL_COLOUR_RE.search(prepared) and not (
-                len(filed_in_colour(ref.split(":", 1)[1], state)) == 1 and state.filters.category in _WORN_IN_PAIRS)):
-        # "the grey ones", said of a list: the list narrowed to grey, not one product (unless one pair is grey)
-        colour = ref.split(":", 1)[1]
-        return whole.model_copy(update={"intent": Intent.refine, "slots": whole.slots.model_copy(
-            update={"reference": None, "colour": vocab.canonical_colour(colour) or colour, "colours": [colour]})})
     if (whole.intent in (Intent.product_details, Intent.refine) and ref.startswith("brand:") and state.shown
             and not any(p.brand.lower() == ref.split(":", 1)[1].lower() for p in state.shown)):
         # "the lavie ones", none of those shown by Lavie: that make's, not a pick
