@@ -78,6 +78,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
        "ethnic,kaftan", "ethnic wear,traditional wear,traditional outfit,native attire,native wear"),
     _t("blazer", "jackets", "blazer", "blazer,sport coat,suit jacket"),
     _t("bomber", "jackets", "bomber", "bomber,bomber jacket,bummer jacket"),  # heard as "bummer"
+    _t("biker jacket", "jackets", "biker", "biker jacket,biker,moto jacket,motorcycle jacket,motorbike jacket"),
     _t("waistcoat", "jackets", "waistcoat,nehru", "waistcoat,nehru jacket,vest coat"),
     _t("suit", "jackets", "suit", "suit,two piece suit,three piece suit,tuxedo,tux,dinner suit,dinner jacket"),
     _t("dress", "dresses", "dress,gown", "dress,gown,frock,sundress"),
@@ -189,6 +190,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("scarf", "accessories", "scarf,shawl,stole,muffler", "scarf,scarves,muffler,wrap"),
     _t("shawl", "accessories", "shawl,stole,poncho", "shawl,stole,pashmina"),  # worn over the shoulders, not a scarf
     _t("sunglasses", "accessories", "sunglass", "sunglasses,sunglass,shades,sunnies,glasses"),
+    _t("aviators", "accessories", "aviator", "aviator,aviator sunglasses,aviator glasses,aviator shades"),
+    _t("wayfarers", "accessories", "wayfarer", "wayfarer,wayfarer sunglasses,wayfarer glasses"),
     _t("baseball cap", "accessories", "baseball", "baseball cap,ball cap"),
     _t("cap", "accessories", "cap", "cap,flat cap,peaked cap,ascot cap"),
     _t("hat", "accessories", "cap,hat,beanie", "hat,sun hat,sunhat"),  # the shop sells its hats as caps and beanies

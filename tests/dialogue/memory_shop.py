@@ -337,6 +337,9 @@ class MemoryShop:
 
     async def set_quantity(self, user_id: int | None, product_id: int, size: str | None, quantity: int) -> Cart:
         cart = self.carts.setdefault(user_id, {})
+        left = self.units_left.get((product_id, size), quantity)
+        if left < quantity:
+            raise OutOfStock("not enough left", available=max(left, 0), size=size)
         if quantity <= 0:
             cart.pop((product_id, size), None)
         else:

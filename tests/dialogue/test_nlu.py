@@ -1859,3 +1859,36 @@ def test_kinds_worn_colours_decided_and_lines_resized_as_said(vocab: Vocabulary)
         assert (resized.intent, resized.slots.size) == (Intent.update_cart, size), said
     swapped = understand("swap the one i added for the third one, same size", carted, vocab)
     assert [u.intent for u in (swapped, *swapped.then)] == [Intent.remove_from_cart, Intent.add_to_cart]
+
+
+def test_a_story_told_first_and_a_word_taken_back_leave_only_the_ask(vocab: Vocabulary) -> None:
+    fresh = DialogueState(conversation_id="t")
+    told = understand("so at my brother's do last spring i wore my dad's old suit and it had to be taken in, what a "
+                      "nightmare, so this time i want a blazer of my own", fresh, vocab)
+    assert (told.intent, told.slots.product_type, told.slots.topic) == (Intent.search, "blazer", None)
+    assert understand("we tried four shops on saturday and she still has no shoes, so now we need sandals", fresh,
+                      vocab).slots.size is None  # "took us four shops" is no US size either
+    assert understand("it took us 4 shops, we need sandals", fresh, vocab).slots.size is None
+    assert understand("the sole came off my old pair on the way home, i need trainers", fresh, vocab).slots.brand is None
+    slimmer = understand("i lost about nine kilos over the summer, so new jeans for me", fresh, vocab).slots
+    assert (slimmer.measurements, slimmer.product_type) == (None, "jeans")
+    assert understand("i gained 15 kilos and now weigh 82 kg", fresh, vocab).slots.measurements == {"weight_kg": 82.0}
+    assert understand("i'd look in the girls section but actually womens fits her now, a raincoat", fresh,
+                      vocab).slots.gender == "women"
+    assert understand("my grandson is fourteen and wears a men's medium, a jacket", fresh, vocab).slots.gender == "men"
+    assert understand("my mum wants green but i'm paying, so grey", fresh, vocab).slots.colours == ["grey"]
+    assert understand("he thinks brown is dull", fresh, vocab).slots.exclude_colours == ["brown"]
+    assert understand("she says no one wears skinny ones these days", fresh, vocab).slots.exclude_words == ["skinny"]
+    assert understand("just the kurta please, not a whole set", fresh, vocab).slots.product_type == "kurta"
+    assert understand("a new purse for me, well a wallet really", fresh, vocab).slots.product_type == "wallet"
+    assert understand("one of those biker jackets", fresh, vocab).slots.name_any == ["biker"]
+    shown = [ShownProduct(id=i, name=f"Roadster Men Blue Jacket {i}", brand="Roadster", price_cents=2000 + i,
+                          colour="blue", category="jackets") for i in (1, 2, 3)]
+    listed = DialogueState(conversation_id="t", shown=shown, filters=SearchFilters(category="jackets", gender="men"))
+    for more in ("nope, next", "mm. others?", "could you show me a couple of others"):
+        assert understand(more, listed, vocab).intent == Intent.more_results, more
+    assert understand("can we get it under thirty quid", listed, vocab).intent == Intent.refine
+    paying = listed.model_copy(update={"pending": PendingConfirmation(kind="checkout")})
+    for wait in ("yeah nah, leave it for now", "yes, no, hold off a sec", "ok i'll come back later"):
+        assert understand(wait, paying, vocab).intent == Intent.decline, wait
+    assert understand("yep go ahead", paying, vocab).intent == Intent.confirm

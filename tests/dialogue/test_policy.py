@@ -406,6 +406,16 @@ async def test_asking_for_more_than_is_left_adds_what_is_left_and_says_so(engine
     assert added.new_state.pending is None and added.new_state.last_line is not None
     sold_out = await engine.handle(added.new_state, f"add one more of it in {speak_size(size)}")
     assert "sold out" in sold_out.reply_text and shop.carts[1] == {(product.id, size): 2}
+    # a line's count raised past what is left: as many as are left, said so (not "that didn't work")
+    shop.units_left[(product.id, size)] = 3
+    raised = await engine.handle(sold_out.new_state, "actually make it six of those")
+    assert raised.reply_text.startswith(f"Only 3 were left in {speak_size(size)}, so that's 3 of the "), raised.reply_text
+    assert shop.carts[1] == {(product.id, size): 3}
+    # moved to a size with fewer left than the line holds: the line stays as it was, nothing lost
+    other = next(s for s in product.sizes_available if s != size)
+    shop.units_left[(product.id, other)] = 1
+    await engine.handle(raised.new_state, f"change them to {speak_size(other)}")
+    assert shop.carts[1] == {(product.id, size): 3}
 
 
 async def test_a_childs_age_picks_the_kids_size_when_none_is_said(engine_factory: Factory) -> None:

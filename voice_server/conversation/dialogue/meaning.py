@@ -24,7 +24,7 @@ from commerce.catalog.vocabulary import (
     ProductType,
     descriptor_stems,
 )
-from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS
+from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, MATERIALS
 from voice_server.conversation.dialogue.slots import LETTER_SIZE_ALT, extract_size
 from voice_server.conversation.dialogue.vocabulary import Vocabulary
 
@@ -49,7 +49,8 @@ _SPOKEN_COLOUR = {"gray": "grey", "golden": "gold", "navy blue": "navy", "offwhi
 # A cue, then the words it rules out ("nothing black", "no prints or logos", "any colour but black",
 # "nothing from puma", "not a hoodie", "nothing with a heel").
 _NEG_CUE = (
-    r"(?:nothing|not|no|none|never|without|avoid|except|anything but|any colou?r but|any brand but|"
+    r"(?:(?:nobody|no one|noone) (?:really |even |actually )?(?:wears|likes|wants|buys)|"
+    r"nothing|not|no|none|never|without|avoid|except|anything but|any colou?r but|any brand but|"
     rf"non(?= (?:{COLOUR_ALT})\b)|"  # "the non pink ones"
     r"other than|apart from|but not|(?:dont|do not) (?:show|give|send|offer) (?:me|us)|dont want|do not want|dont like|do not like|rather not|not a fan of|less of|fewer|"
     r"less(?= (?:flashy|showy|sparkly|shiny|blingy|glittery|loud|garish)\b)|"
@@ -59,7 +60,7 @@ _NEG_CUE = (
 )
 _NOT_EXCLUSION = re.compile(
     r"\b(?:not|no) (?:that(?! into)|this|those|these|yet|now|right now|really(?! into)|sure|thanks|thank you|problem|worries|"
-    r"rush|need|idea|much|many|feeling it|bad|quite|one(?! of| with)|wait|sorry|please|more than|too pricey|"
+    r"rush|need|idea|much|many|feeling it|bad|quite|one(?! of| with| (?:really |even |actually )?(?:wears|likes|wants|buys))|wait|sorry|please|more than|too pricey|"
     r"too expensive|so expensive|too much)\b|\bnothing (?:else|more|for now|over|above|more than)\b|"
     r"\b(?:got|have|bought|planned|sorted|organised|organized|done|own|wear) nothing\b|"  # "i've got nothing um earrings"
     r"\bno (?=the \w+ (?:one|ones|pair|pairs)\b)|"
@@ -194,6 +195,10 @@ _COLOUR_NOT_RE = re.compile(rf"\b({COLOUR_ALT}) (?:never|doesnt|does not|dont|do
                             rf"\b({COLOUR_ALT})(?: ones?)?(?:ll)?(?: will| would)? (?:gets?|shows?|be|look|go) (?:so |too |really )?"
                             r"(?:dirty|filthy|grubby|mucky|stained|(?:the |every )?(?:dirt|stains?|marks?))\b|"  # "white ones'll be filthy"
                             rf"\b({COLOUR_ALT})(?:s| is| s)? (?:way |a bit |bit |just )?too (?:harsh|loud|bright|dark|dull|much|flashy|boring)\b|"
+                            # "he reckons black's boring", "green is looking too dull", "i'll trash white ones in a day"
+                            rf"\b({COLOUR_ALT})(?:s| is| s)?(?: looking| looks)? (?:way |a bit |bit |just |so |really |kinda |too )*"
+                            r"(?:boring|dull|drab|bland)\b|"
+                            rf"\b(?:trash|ruin|wreck|destroy)s? (?:the |those |these |any )?({COLOUR_ALT}) ones?\b|"
                             # "pink she doesn't like", "black he won't wear": the colour said first
                             # "red and maroon i don't want", "yellow also no, it doesn't suit me"
                             rf"(?:^\s*|\b(?:and|but|so|oh|well|also|just|um)\s)({COLOUR_ALT}) (?:and|or) ({COLOUR_ALT}) (?:i|we) (?:dont|do not) want\b"
@@ -328,6 +333,29 @@ def without_worn_out(text: str) -> str:
     return text
 
 
+# "… last year i went in just a shirt and everyone else had a blazer, so this year i want a blazer": the ask after a
+# story; the kinds the story names are not asked for
+_ASK_AFTER_STORY_RE = re.compile(
+    r"\b(?:so|but|anyway|today|now|this (?:year|time))(?: (?:this year|this time|today|now|yeah|ja|basically|actually|"
+    r"really|please|okay|ok|yes))* (?:(?:i|we|he|she|they)(?: really| just| actually| now| also| still| definitely)? "
+    r"(?:need|needs|want|wants|would like|d like)|(?:im|i am|were|we are) (?:after|looking for))\b")
+_STORY_WORDS = 10  # a preamble shorter than this is part of the request ("a dress for her, but i need it in red")
+_STORY_KIND_RE = re.compile(rf"\b(?:(?:{_alternation(list(MATERIALS))}) )?(?:{TYPE_ALT})\b")  # "just a denim jacket"
+
+
+def story_end(text: str) -> int:
+    """Where the ask starts after a story told first ("last time i ordered jeans off you and had them taken up …
+    but today i need a belt"), when the ask names a kind of its own; 0 when there is no such story."""
+    for m in _ASK_AFTER_STORY_RE.finditer(text):
+        if len(text[: m.start()].split()) >= _STORY_WORDS and _TYPE_RE.search(text[m.end(): m.end() + 40]):
+            return m.start()
+    return 0
+
+
+def without_story(text: str) -> str:
+    """The request without the kinds named in the story told before it (a belt, not jeans, above)."""
+    end = story_end(text)
+    return _STORY_KIND_RE.sub(BLANK.strip(), text[:end]) + text[end:]
 # "I ordered two kurtas from you last month", "got some jeans off you a while back": bought before, not asked for;
 _BOUGHT_BEFORE_RE = re.compile(
     rf"(?:\b(?:i|we|mi) (?:already |recently |just )?(?:got|picked up|did buy) |\b(?:bought|ordered|purchased) )"
@@ -384,10 +412,13 @@ _NOT_SOLD_KIND_RE = re.compile(r"\bswim(?:ming)? (?:trunks|shorts|suits?|costume
 _LONG_ONES_RE = re.compile(r"(?<!too )(?<!not )(?<!so )\blong (?:ones?|please)\b")
 
 
+_NOT_A_SET_RE = re.compile(r"\b(?:not|no|without)(?: (?:a|the|any))?(?: (?:full|whole|complete|matching|entire))? $")  # "only the kurta, not a full set"
+
+
 def extract_types(text: str) -> tuple[list[ProductType], str]:
     """Product types named, first first ("leggings or track pants" gives two); "sets" asks for
     the set of a type where the catalog has one ("palazzos, sets like that" → palazzo set)."""
-    sets = re.search(r"\bsets?\b", text) is not None
+    sets = any(not _NOT_A_SET_RE.search(text, 0, m.start()) for m in re.finditer(r"\bsets?\b", text))
     text = _NOT_A_GARMENT_RE.sub(BLANK, _NOT_SOLD_KIND_RE.sub(BLANK, text))  # "those suit him", "the dress code"; "swim trunks"
     text = _OWNED_RE.sub(BLANK, text)  # "his school trousers are black": what they have, not the request
     if _TYPE_RE.search(without_old := _OLD_ONE_RE.sub(BLANK, text)):
@@ -425,7 +456,7 @@ def spoken_stem(text: str, kind: ProductType) -> str | None:
     return max(narrower or said, key=len, default=None)  # "heels … like block heels": block heel
 
 
-_GENERAL_WITH_STEMS = frozenset({"jacket", "dress"})
+_GENERAL_WITH_STEMS = frozenset({"jacket", "dress", "handbag"})  # "a new purse, a women's wallet": a wallet
 _GENERAL_COVERS = {"shoes": {"shoes", "sandals"}}  # "shoes, like flats": flats are sold as sandals
 
 
@@ -860,12 +891,19 @@ _COLOUR_CORRECTED_RE = re.compile(rf"\b({COLOUR_ALT}) (?:(?:no|no no) (?:the|a|a
                                   rf"(?=(?:{COLOUR_ALT})\b)")  # not "white no pink": white, and no pink
 
 
+_DEPARTMENT_WORD = r"(?:boys|boy|girls|girl|mens|men|womens|women|ladies|gents|kids)"
+# "i was gonna look in the boys section but … so actually mens i guess": the department said last
+_DEPARTMENT_CORRECTED_RE = re.compile(rf"\b{_DEPARTMENT_WORD}\b(?=(?: \w+){{0,20}}? (?:actually|i mean|or rather|instead|"
+                                      rf"make (?:it|that)) (?:the )?{_DEPARTMENT_WORD}\b)")
+
+
 def restart(text: str) -> str:
     """A self-correction inside the utterance keeps what follows it when it restates the same kind
     of thing ("show me a red no sorry a green kurta" → "show me a green kurta"); a number corrected in
     passing is just that number ("she's twelve no thirteen sorry")."""
     text = _NUMBER_CORRECTED_RE.sub(r"\1", text)
     text = _COLOUR_CORRECTED_RE.sub("", text)  # "the red um no the blue dresses": blue
+    text = _DEPARTMENT_CORRECTED_RE.sub(BLANK.strip(), text)
     text = _MEANT_NOT_RE.sub(r"make it size \1", text)
     text = _SIZE_TO_SIZE_RE.sub(r"make it size \1", text)
     for corrected in _VALUE_CORRECTED_RES:

@@ -40,8 +40,12 @@ from voice_server.conversation.dialogue.vocabulary import Vocabulary
 _COLOUR_WORDS = sorted(COLOUR_SYNONYMS, key=len, reverse=True)
 _COLOUR_REF_RE = sx.attribute_reference_re("|".join(re.escape(c) for c in _COLOUR_WORDS))
 _KIND_REF_RE = sx.attribute_reference_re(meaning.TYPE_ALT)
+# the parts of things ("the sole came off", "cracked at the buckle"): words of the shop, no make heard wrong
+_PART_WORDS = frozenset(("sole soles insole insoles buckle buckles strap straps zip zips zipper zippers lace laces "
+                         "button buttons collar collars sleeve sleeves pocket pockets hem hems lining clasp clasps "
+                         "hook hooks seam seams stitching").split())
 _KNOWN_WORDS = (sx.LEXICON_WORDS | frozenset(w for c in COLOUR_SYNONYMS for w in c.split())
-                | frozenset(w for phrase in TYPE_WORDS for w in phrase.split()))
+                | frozenset(w for phrase in TYPE_WORDS for w in phrase.split()) | _PART_WORDS)
 
 
 def _rx(*patterns: str) -> re.Pattern[str]:
@@ -79,7 +83,8 @@ NO = _rx(
     r"^(?:no(?! (?:worries|problem|probs|bother|biggie|stress) \w)|nope|nah|not now|not yet|cancel|dont|do not|stop|wait|"
     r"hold on|never mind|nevermind|"
     r"negative|not really|i changed my mind|actually no)\b",
-    r"\b(?:dont place|do not place|cancel (?:it|that|the order)|dont do it|not right now)\b",
+    r"\b(?:dont place|do not place|cancel (?:it|that|the order)|dont do it|not right now|hold off)\b",
+    r"^(?:yeah|yea|yes) nah\b",  # Australian for no
 )
 GOODBYE = _rx(
     r"\b(?:bye|goodbye|good bye|see you|see ya|thats all(?! (?:she|he|they|i|we|my \w+) )|that is all(?! (?:she|he|they|i|we) )|"
@@ -153,6 +158,7 @@ VIEW_CART = _rx(
     r"\bwhat(?:ve| have|s)? (?:i|we) (?:got|have|put|added) in (?:the|my) (?:cart|basket|bag|trolley)\b",
     r"\bwhat (?:have|did|ve) (?:i|we) (?:put|added|add|got|picked)(?: in)?(?: there)? (?:so far|already|in (?:there|it|total))\b",
     r"\b(?:whats|what is|what s) in (?:there|it) (?:now|so far)\b",  # the cart, after a cart move
+    r"\b(?:whats|what is|what s) (?:left|still) in (?:my|the|our) (?:cart|basket|bag|trolley)\b",  # after a removal
     r"\bhow much (?:is|does|will) (?:all (?:that|this|of (?:it|that|this))|everything|it all|that all|the total)\b",
     r"\b(?:whats|what is|what s) (?:the|my|our) (?:total|bill|damage)\b",
     r"\bhow much (?:altogether|all together|in total|all in all|all up)\b", r"^(?:and |so |ok )?(?:the|my) total\b",
@@ -309,6 +315,8 @@ MORE = _rx(
     r"\bmore (?:options|results|choices|like (?:this|that|it))\b",
     r"\bnext (?:page|ones|few)\b",
     r"^next\b",
+    r"^(?:(?:nah|no|nope|meh|hmm|mm|ugh|um|naa) )+next(?: (?:one|ones|please|page|lot))?$",  # "nah, next"
+    r"^(?:(?:hmm|mm|mmm|um|erm|so|and|ok|okay|got|some|any|more) )*others(?: please)?$",  # "hmm. others?"
     r"(?<!wear )(?<!wears )(?<!like )\banything else\b",  # not "she won't wear anything else"
     r"\bwhat else\b",
     r"\bother options\b",
@@ -326,7 +334,7 @@ MORE = _rx(
     r"\b(?:show|find|give) (?:me |us )?(?:some )?(?:different|other) (?:ones|options|styles|things)\b",
     r"\b(?:show|find|give) (?:me |us )?(?:something|anything) else\b",
     r"\b(?:any|some|got|see) (?:different|other) ones\b",
-    r"\b(?:show|give|find) (?:me |us )?(?:some )?others?\b(?! (?:colou?rs?|sizes?|brands?|\w+s\b))",
+    r"\b(?:show|give|find) (?:me |us )?(?:some |a few |a couple of |a couple |few )?others?\b(?! (?:colou?rs?|sizes?|brands?|\w+s\b))",
 )
 SEARCH_VERB = _rx(
     r"\b(?:show|find|search|look(?:ing)? for|looking|need|want|get me|i ?d like|do you have|got any|"
@@ -443,7 +451,8 @@ SERVICES = _rx(
     r"\b(?:names?|initials) (?:printed|on the back)\b", r"\balterations?\b", r"\b(?:taking|take|taken) up\b(?! (?:the |a |an )?(?:golf|tennis|running|yoga|hiking|cycling|swimming|gym|"
     r"dancing|football|cricket|squash|pilates|climbing|a hobby|a new hobby|sport|sports|walking|jogging))",  # a pastime
     r"\b(?:hemm?(?:ed|ing)?|tailor(?:ing)?|tailored (?:to|for) (?:me|him|her|my))\b",
-    r"\b(?:get|have|had) (?:it|them|this|that|those|the \w+) (?:tailored|altered|taken in)\b", r"\b(?:iron|press|steam)(?:ed)? (?:it|them|everything|the \w+)\b",
+    r"\b(?:get|have|had) (?:it|them|this|that|those|the \w+) (?:tailored|altered|taken in|ironed|pressed|steamed)\b",
+    r"\b(?:iron|press|steam) (?:it|them|everything|the \w+)\b",  # not "mum's already ironed it"
     r"\b(?:stitch|sew)(?:ed|ing)? (?:the |my |her |a )?(?:blouse|it|them)\b",
     r"\b(?:hold|reserve|put aside|set aside|keep) (?:it|them|this|that|the \w+)(?: for me)? (?:till|until|for)\b",
     r"\b(?:recommend|suggest|know) (?:a |any |some )?(?:nice |good |decent )?(?:hotels?|bars?|pubs?|restaurants?|"
@@ -963,6 +972,7 @@ _HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night
                           r"\b(?:her|his|my|the|a|their) (hen|stag)s?\b(?! (?:house|coop|night))")  # "doing her hen in galway"
 _ANOTHER_IN_RE = re.compile(r"\b(?:stick|put|pop|chuck|throw|bung) another(?: one| pair)? in\b")  # "stick another one in for me"
 _SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:one |pair )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
+                            r"\bsame (?:one|pair) for (?:me|us|him|her|them|my \w+) (?:but )?in\b|"  # "the same one for me but in a medium"
                             r"\bone more (?:piece|pair|unit|set)\b|"  # "same one, one more piece for my aunty"
                             rf"{_ANOTHER_IN_RE.pattern}|"
                             r"\b(?:add|get|take|grab) a second (?:one|pair)\b|"  # "add a second one for my roommate"
@@ -1113,6 +1123,13 @@ def _colour_corrected(text: str) -> str:
             either.group(1) == decided.group(1)) else None
         if other is not None:
             text = text[: either.start()] + re.sub(rf"\b{re.escape(other)}\b", "", either.group(0)) + text[either.end():]
+    if (verdict := _COLOUR_VERDICT_RE.search(text) or decided) is not None:
+        # "he wants black but i'm saying navy, so navy", "she wants black, so show me red ones first": the colour
+        # another wanted is overruled (or waits its turn)
+        chosen = verdict.group(1).lower()
+        text = _COLOUR_WANTED_RE.sub(lambda w: w.group(0) if w.group(1).lower() == chosen else w.group(0)[: w.start(1) - w.start()],
+                                     text[: verdict.start()]) + (
+            text[verdict.start():])
     if (m := _COLOUR_SAID_AGAIN_RE.search(text)) is None:
         return text
     return re.sub(rf"\b{re.escape(m.group(1))}\b", "", text[: m.start()] + text[m.end():], flags=re.IGNORECASE)
@@ -1120,6 +1137,8 @@ def _colour_corrected(text: str) -> str:
 
 _DECIDED_COLOUR_RE = re.compile(rf"\b(?:let'?s (?:see|do|try|go with|go for)|show me|i'?ll (?:go with|go for|take)) (?:the )?"
                                 rf"({meaning.COLOUR_ALT}) ones?\b", re.IGNORECASE)
+_COLOUR_VERDICT_RE = re.compile(rf"\bso (?:the |just )?({meaning.COLOUR_ALT})(?: ones?)?(?: it is| then| please)?[.!]*$", re.IGNORECASE)
+_COLOUR_WANTED_RE = re.compile(rf"\b(?:wants|wanted|likes|picked|says|said) (?:the )?({meaning.COLOUR_ALT})\b", re.IGNORECASE)
 _COLOUR_SAID_AGAIN_RE = re.compile(
     rf"\b({meaning.COLOUR_ALT})(?: ones?)?(?:,|\.{{2,}}|…|\?)? (?:or,? )?(?:oh,? )?(?:no,|nah,|nope,|sorry,?|actually,?|wait,?|i mean,?|or rather,?|"
     rf"no actually,?|nah actually,?|actually no,|no wait,?)(?: (?:no|actually|wait|sorry|i mean),?)? (?:just |only )?"
@@ -1558,7 +1577,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     gender, t = sx.extract_gender(_LITTLE_ADULT_RE.sub(sx.BLANK, _SHOWN_DEPARTMENT_RE.sub(sx.BLANK, t)))
     if recipient is None and gender in KID_OF and re.search(r"\bfor (?:him|her)\b", text) and meaning.child_age(text):
         gender = KID_OF[gender]  # "her eldest is five ... a t-shirt for him?": a boy's
-    if recipient is None and gender in KID_OF and (meaning.youth_team(text) or (
+    if recipient is None and gender in KID_OF and not _DEPARTMENT_RE.search(text) and (meaning.youth_team(text) or (
             _KIDS_RE.search(text) and re.search(r"\b(?:him|her|he|she)\b", text))):
         gender = KID_OF[gender]  # "polos for the lads in my under nines", "thongs for him, whatever you've got for kids"
     if recipient is None and _ANYONE_RE.search(text):
@@ -1636,10 +1655,11 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     lifted = values.get("clear")
     values["clear"] = [*(lifted if isinstance(lifted, list) else []), *cleared] or None
     values["topic"] = next((name for name, cue in _TOPIC_CUES if cue.search(text)), None)
+    asked = text[meaning.story_end(text):]  # not "had them taken up last time … today i need a belt"
     for name, cue in (("service", SERVICES), ("delivery", DELIVERY_QUESTION), ("customs", CUSTOMS_QUESTION),
                       ("fits", FITS_QUESTION), ("returns_policy", RETURNS_POLICY), ("payment", PAYMENT_QUESTION),
                       ("hours", SHOP_HOURS)):
-        if cue.search(text):
+        if cue.search(asked):
             values["topic"] = name
     if values["topic"] is None and values.get("material") and values.get("reference") and re.match(
             r"(?:does|do|is|are|has|have)\b", text):
@@ -1667,7 +1687,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if not text:
         return Intent.unknown, 0.2
     if pending is not None and pending.kind == "checkout":
-        if NO.search(text):
+        if NO.search(text) or DECLINE_ADD.search(text):  # "yeah nah, i'll come back later": not a yes
             return Intent.decline, 0.95
         if CHECKOUT.search(text) and not _PLAIN_YES_RE.search(text):
             return Intent.checkout, 0.9  # "ok, checkout now" after the cart changed: the total again, then a yes
@@ -1704,6 +1724,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             or asked_of_one  # "would a laptop fit in the second one": a question about it
             or (slots.size and state.last_line is not None)  # "make that a 34, … pizza lately"
             or (slots.price_trend and state.shown)  # "something cheaper, he'll spill mithai all over it anyway"
+            or (state.shown and (slots.colour or slots.colours or slots.price_max or slots.price_min)
+                and OUT_OF_SCOPE.search(text))  # "under ten euros, the flight cost me a kidney": the list narrowed
             or (state.shown and (not_sold := NOT_SOLD_GOODS.search(text)) is not None
                 and _NO_USE_RE.match(text, not_sold.end()))):  # "with a hood, umbrellas are pointless up there"
         return Intent.out_of_scope, 0.8
@@ -1802,7 +1824,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
                 # "can i get something less flashy", "no prints, i want it plain": what else to show, not a pick
                 slots.reference in (None, "focus") and (narrowed or slots.formality) and not CART_WORD.search(text)
                 and not _SAID_ADD_RE.search(text)
-                and (slots.reference is None or _SOMETHING_RE.search(text) or slots.exclude_words or slots.exclude_colours)):
+                and (slots.reference is None or _SOMETHING_RE.search(text) or slots.exclude_words or slots.exclude_colours
+                     or slots.price_max or slots.price_min)):  # "could we get it under twenty five euro"
             return Intent.add_to_cart, 0.9
     if MORE.search(text) and (state.shown or not slots.has_search_slots()) and not narrowed and not someone_new:
         return Intent.more_results, 0.9  # not "a few more kurtas" first thing, not "pink she doesn't like, what else"
@@ -1901,8 +1924,10 @@ _SET_PART_RE = re.compile(r"\bwith (?:a |the |matching )?(dupatta|churidar|palaz
 _SHOW_INSTEAD_RE = re.compile(r"\b(?:show|see|instead|got any|have any|do you have|if (?:you|u|youve) (?:have|got|ve got)|"
                               r"already (?:got|have)|i meant)\b|^(?:no |sorry |oh |actually )+the \w+ ones?$|^the \w+ ones$")
 # "the grey ones", "ooh the pink ones please", "the red ones mate": a colour for the whole list, no pick word
-_BARE_PLURAL_COLOUR_RE = re.compile(r"^(?:(?:ok|okay|oh|ooh|hmm|um|uh|and|yeah|right|so|maybe) )*the \w+ ones"
-                                    r"(?: (?:please|pls|mate|then|only|too|instead|for (?:him|her|me|them)))*$")
+_BARE_PLURAL_COLOUR_RE = re.compile(r"^(?:(?:ok|okay|oh|ooh|hmm|um|uh|and|yeah|right|so|maybe) )*(?:the )?\w+ ones"
+                                    r"(?: (?:please|pls|mate|then|only|too|instead|for (?:him|her|me|them)))*"
+                                    r"(?: (?:i|we|she|he) (?:want|wants|like|likes|love|loves|prefer|prefers) (?!(?:it|that one|this one)\b)"
+                                    r"(?:that|the|a|an) .*)?$")  # "white ones, i want that clean look"
 _WORN_IN_PAIRS = frozenset({"shoes", "sandals", "jeans", "trousers", "shorts"})  # "the black ones": one pair
 _MORE_OF_RE = re.compile(r"\b(?:(?P<count>\d{1,2}|one|another) more|another one)\b(?! (?:options?|results?|choices?|styles?|"
                          r"colou?rs?|like|to (?:see|look|show)|please$))")
@@ -2291,8 +2316,9 @@ _ELSEWHERE_RE = re.compile(r"\b(?:ill|i will|i can|i could|i might|ill just|ill 
                            r"(?:[a-z]+ ){0,2}?(?:[a-z]+)\b(?= |$)")
 _UNDO_RE = re.compile(r"\bundo (?:that|it|this|the last(?: one| thing| item| add)?|my last(?: one)?|what i (?:just )?added)\b|"
                       r"^(?:(?:oh|ah|actually|no|nah|wait|hmm|sorry) )*(?:scrap|scratch|ditch|bin) (?:that|it)(?: please)?$")
-_BARE_COUNT_RE = re.compile(r"(?:(?:ok|okay|nah|no|actually|hmm|sorry|wait|just|only|and|so|make it|make that|change it to) )*"
-                            r"(\d{1,2}|one|(?<=make it )to|(?<=make it )too)(?: (?:please|then|instead|actually|thanks|of them|of those|pairs?))*"
+_BARE_COUNT_RE = re.compile(r"(?:(?:ok|okay|nah|no|actually|hmm|sorry|wait|just|only|and|so|aiyo|aiya|a bit much|too many|"
+                            r"make it|make that|change it to|change to|change that to) )*"
+                            r"(\d{1,2}|one|(?<=make it )to|(?<=make it )too)(?: (?:please|then|instead|actually|thanks|of them|of those|pairs?|only|lah))*"
                             # "two's plenty", "actually two will do"
                             r"(?: (?:is|will|would|should)(?: be)? (?:plenty|enough|fine|do|more than enough))?")
 MAX_BARE_COUNT = 10  # "twenty" alone is no count of one thing
@@ -2339,7 +2365,7 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
         _AM_RE.sub(r"\1 it", _EM_RE.sub("them", _ELSEWHERE_RE.sub(" ", prepare(_colour_corrected(text)))))))))
     prepared = _BODY_SIZE_RE.sub("_", prepared)  # "his feet are small, he wears a six": the six is the size
     prepared = _SIZE_EDGE_RE.sub("_", prepared)  # "he's right at the top of medium, go large": the size he outgrows
-    prepared = meaning.without_worn_out(prepared)
+    prepared = meaning.without_story(meaning.without_worn_out(prepared))
     if (state.offset > 0 or state.earlier) and (_BACK_RE.fullmatch(prepared) or _back_with_a_reason(prepared, state, vocab)):
         return Understanding(intent=Intent.more_results, slots=Slots(page="back"), confidence=0.9)
     if state.last_line is not None and state.pending is None and (count := _BARE_COUNT_RE.fullmatch(prepared)):

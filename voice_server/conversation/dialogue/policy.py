@@ -915,18 +915,34 @@ class DialogueEngine:
             await self._change_units(turn, cart, line, size, slots.quantity_change)
             return
         if size is not None and not (size == line.size and slots.quantity):  # "four of those, all medium"
-            await self.shop.remove_from_cart(state.user_id, line.product_id, line.size)
-            cart = await self.shop.add_to_cart(state.user_id, line.product_id, size, slots.quantity or line.quantity)
+            if size != line.size:  # the new size added first: one out of stock leaves the line as it was
+                await self.shop.add_to_cart(state.user_id, line.product_id, size, slots.quantity or line.quantity)
+                cart = await self.shop.remove_from_cart(state.user_id, line.product_id, line.size)
             state.last_line = LineRef(product_id=line.product_id, size=size, quantity=slots.quantity or line.quantity)
             if (whose := state.line_owners.pop(line_key(line.product_id, line.size), None)) is not None:
                 state.line_owners[line_key(line.product_id, size)] = whose
             turn.reply = f"Done, the {name} is now in {say.speak_size(size)}. {say.cart_sentence(cart)}"
         else:
-            quantity = slots.quantity or 1
-            cart = await self.shop.set_quantity(state.user_id, line.product_id, line.size, quantity)
+            cart, quantity, done = await self._set_units(turn, line, slots.quantity or 1)
             state.last_line = LineRef(product_id=line.product_id, size=line.size, quantity=quantity)
-            turn.reply = f"Done, {quantity} of the {name}. {say.cart_sentence(cart)}"
+            turn.reply = f"{done} {quantity} of the {name}. {say.cart_sentence(cart)}"
         turn.cart = cart
+
+    async def _set_units(self, turn: _Turn, line: CartLine, quantity: int) -> tuple[Cart, int, str]:
+        """``quantity`` units on ``line``, or as many as are left when fewer are (a shop's cart caps the
+        quantity, as an add does): the cart, the units now on the line and how to say it ("Done," or "Only 1
+        was left in medium, so that's")."""
+        user_id = turn.state.user_id
+        try:
+            return await self.shop.set_quantity(user_id, line.product_id, line.size, quantity), quantity, "Done,"
+        except OutOfStock as error:
+            available = error.details.get("available")
+            if not (isinstance(available, int) and 0 < available < quantity):
+                raise
+        cart = await self.shop.set_quantity(user_id, line.product_id, line.size, available)
+        was = "was" if available == 1 else "were"
+        size = "" if not line.size or _one_size([line.size]) else f" in {say.speak_size(line.size)}"
+        return cart, available, f"Only {available} {was} left{size}, so that's"
 
     async def _change_units(self, turn: _Turn, cart: Cart, line: CartLine, size: str | None, change: int) -> None:
         """"One less large": ``change`` units more (negative: fewer) on ``line``; with another ``size``, those
@@ -937,8 +953,9 @@ class DialogueEngine:
         if moved and size is not None:
             cart = await self.shop.add_to_cart(state.user_id, line.product_id, size, moved)
         left = line.quantity - moved if moved else line.quantity + change
+        done = "Done,"
         if left > 0:
-            cart = await self.shop.set_quantity(state.user_id, line.product_id, line.size, left)
+            cart, left, done = await self._set_units(turn, line, left)
         else:
             cart = await self.shop.remove_from_cart(state.user_id, line.product_id, line.size)
             state.line_owners.pop(line_key(line.product_id, line.size), None)
@@ -948,7 +965,7 @@ class DialogueEngine:
             turn.reply = f"Done, {units} of the {name} is now in {say.speak_size(size)}. {say.cart_sentence(cart)}"
         elif left > 0:
             state.last_line = LineRef(product_id=line.product_id, size=line.size, quantity=left)
-            turn.reply = f"Done, {left} of the {name} in {say.speak_size(line.size)}. {say.cart_sentence(cart)}"
+            turn.reply = f"{done} {left} of the {name} in {say.speak_size(line.size)}. {say.cart_sentence(cart)}"
         else:
             state.last_line = None
             turn.reply = f"Removed the {name} in {say.speak_size(line.size)}. {say.cart_sentence(cart)}"

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from pydantic import ValidationError
+
 from commerce.catalog.vocabulary import TYPE_WORDS
+from commerce.models import BodyMeasurements
 from voice_server.conversation.dialogue.lexicon import (
     CATEGORY_SYNONYMS,
     FIT_FEEDBACK,
@@ -309,6 +312,7 @@ _WEIGHT_RE = re.compile(  # "pounds" is money ("no more than fifteen pounds") un
     r"\b(?:weigh|weight\sis|weight|about|around)?\s?(\d+(?:\.\d+)?)\s(kg|kgs|kilos|kilograms|kilo|lbs|lb)\b|"
     r"\b(?:weighs?|weight\sis|weight|im|i\sam|hes|he\sis|shes|she\sis)\s(?:about\s|around\s)?(\d+(?:\.\d+)?)\s(pounds)\b"
 )
+_WEIGHT_CHANGE_RE = re.compile(r"\b(?:lost|gained|put on|dropped|shed|lose|gain)\s(?:like\s|about\s|around\s)?$")
 _WEIGH_BARE_RE = re.compile(r"\bweigh(?:t is)?\s(?:about\s|around\s)?(\d+(?:\.\d+)?)\b")
 _BODY_RE = re.compile(
     r"\b(chest|bust|waist|hips|hip)\s(?:is\s|size\s|of\s|measurement\sis\s|measures\s)?(\d+(?:\.\d+)?)"
@@ -352,7 +356,8 @@ def extract_measurements(text: str) -> tuple[dict[str, float] | None, str]:
     if "height_cm" in found and (m := _WEIGHT_AFTER_HEIGHT_RE.search(text)) and 70 <= int(m.group(1)) <= 400:
         found["weight_kg"] = round(int(m.group(1)) * KG_PER_LB, 1)
         text = _blank(text, m)
-    m = None if "weight_kg" in found else _WEIGHT_RE.search(text)
+    m = None if "weight_kg" in found else next(  # "I lost eight kilos" is not what they weigh
+        (w for w in _WEIGHT_RE.finditer(text) if not _WEIGHT_CHANGE_RE.search(text[:w.start()].rstrip() + " ")), None)
     if m:
         value, unit = float(m.group(1) or m.group(3)), m.group(2) or m.group(4)
         found["weight_kg"] = round(value * KG_PER_LB, 1) if unit in ("lbs", "lb", "pounds") else value
@@ -367,7 +372,17 @@ def extract_measurements(text: str) -> tuple[dict[str, float] | None, str]:
             unit = m.group(unit_group) if unit_group else m.group(0).split()[1]
             found[f"{part}_cm"] = _body_cm(float(m.group(value_group)), unit)
             text = _blank(text, m)
+    found = {part: value for part, value in found.items() if _plausible(part, value)}
     return (found or None), text
+
+
+def _plausible(part: str, value: float) -> bool:
+    """A body measurement within what ``BodyMeasurements`` stores (a waist of 12 cm is a misreading)."""
+    try:
+        BodyMeasurements.model_validate({part: value})
+    except ValidationError:
+        return False
+    return True
 
 
 # ---------- size ----------
@@ -388,7 +403,8 @@ _SIZE_HOMOPHONES = {
 _WAIST_LENGTH_RE = re.compile(
     r"\b(\d\d)\s(?:by|x|across|waist\s(?:and\s)?)\s?(\d\d)(?:\s(?:length|inseam|long))?\b"
 )
-_SIZE_NUMBER_RE = re.compile(r"\b(?:size\s(?:to\s(?:a\s)?|uk\s|us\s|eu\s)?|uk\s|us\s|eu\s)(\d{1,2}(?:\.5)?)\b")
+_SIZE_NUMBER_RE = re.compile(r"\b(?:size\s(?:to\s(?:a\s)?|uk\s|us\s|eu\s)?|uk\s|"
+                             r"(?<!took\s)(?<!cost\s)(?<!gave\s)(?<!give\s)(?<!told\s)(?<!let\s)(?<!got\s)us\s|eu\s)(\d{1,2}(?:\.5)?)\b")  # not "it took us six shops"
 _SIZE_HOMOPHONE_RE = re.compile(rf"\bsize\s({'|'.join(_SIZE_HOMOPHONES)})\b(?!\s(?:an?\s)?(?:{_LETTER_ALT}|size|\d+)\b)")  # not "size to large", "to 34"
 # "size m", "in m", "he wears l", "small size": a lone letter only after a size cue
 _SIZE_LETTER_RE = re.compile(rf"\b(?:size|in|wears|takes|hes an?|shes an?|im an?|hes|shes|size is|sizes|i take|i wear)\s"
