@@ -1878,6 +1878,7 @@ def test_a_story_told_first_and_a_word_taken_back_leave_only_the_ask(vocab: Voca
     assert understand("my grandson is fourteen and wears a men's medium, a jacket", fresh, vocab).slots.gender == "men"
     assert understand("my mum wants green but i'm paying, so grey", fresh, vocab).slots.colours == ["grey"]
     assert understand("he thinks brown is dull", fresh, vocab).slots.exclude_colours == ["brown"]
+    assert understand("shirts, his sister says grey makes him look ill", fresh, vocab).slots.exclude_colours == ["grey"]
     assert understand("she says no one wears skinny ones these days", fresh, vocab).slots.exclude_words == ["skinny"]
     assert understand("just the kurta please, not a whole set", fresh, vocab).slots.product_type == "kurta"
     assert understand("a new purse for me, well a wallet really", fresh, vocab).slots.product_type == "wallet"
@@ -1888,6 +1889,15 @@ def test_a_story_told_first_and_a_word_taken_back_leave_only_the_ask(vocab: Voca
     for more in ("nope, next", "mm. others?", "could you show me a couple of others"):
         assert understand(more, listed, vocab).intent == Intent.more_results, more
     assert understand("can we get it under thirty quid", listed, vocab).intent == Intent.refine
+    assert understand("hang on, before we decide, anything cheaper?", listed, vocab).intent == Intent.refine
+    look = understand("grey ones, i want that minimal look", listed, vocab)
+    assert (look.intent, look.slots.colours, look.slots.reference) == (Intent.refine, ["grey"], None)
+    two = understand("i'll have the first one in small and the third in medium, my size is a mess since the holidays",
+                     listed, vocab)
+    assert [(u.intent, u.slots.reference, u.slots.size) for u in (two, *two.then)] == [
+        (Intent.add_to_cart, "ordinal:1", "S"), (Intent.add_to_cart, "ordinal:3", "M")]
+    pairs = understand("the third pair please, one pair in a 7 and one pair in 8", listed, vocab)
+    assert [(u.slots.reference, u.slots.size) for u in (pairs, *pairs.then)] == [("ordinal:3", "7"), ("ordinal:3", "8")]
     paying = listed.model_copy(update={"pending": PendingConfirmation(kind="checkout")})
     for wait in ("yeah nah, leave it for now", "yes, no, hold off a sec", "ok i'll come back later"):
         assert understand(wait, paying, vocab).intent == Intent.decline, wait

@@ -199,6 +199,8 @@ _COLOUR_NOT_RE = re.compile(rf"\b({COLOUR_ALT}) (?:never|doesnt|does not|dont|do
                             rf"\b({COLOUR_ALT})(?:s| is| s)?(?: looking| looks)? (?:way |a bit |bit |just |so |really |kinda |too )*"
                             r"(?:boring|dull|drab|bland)\b|"
                             rf"\b(?:trash|ruin|wreck|destroy)s? (?:the |those |these |any )?({COLOUR_ALT}) ones?\b|"
+                            # "my wife says black makes me look like a bouncer"
+                            rf"\b({COLOUR_ALT}) (?:always |just |really )?makes? (?:me|him|her|them|us) look\b|"
                             # "pink she doesn't like", "black he won't wear": the colour said first
                             # "red and maroon i don't want", "yellow also no, it doesn't suit me"
                             rf"(?:^\s*|\b(?:and|but|so|oh|well|also|just|um)\s)({COLOUR_ALT}) (?:and|or) ({COLOUR_ALT}) (?:i|we) (?:dont|do not) want\b"
@@ -959,7 +961,8 @@ _SPLIT_RE = re.compile(
     r"check ?out|what|how much|the (?:first|second|third|"
     r"fourth|fifth|last|1st|2nd|3rd|same one|same pair)|(?:\d+|one|two|three) of the)|"
     # "white sneakers for uni and also like a black backpack": a second garment, a second search
-    rf"(?:like )?(?:an?|some|a pair of) (?:\w+ ){{0,2}}(?:{TYPE_ALT})\b))"
+    rf"(?:like )?(?:an?|some|a pair of) (?:\w+ ){{0,2}}(?:{TYPE_ALT})\b|"
+    r"(?:one|another) pair in (?:a |size )?\d{1,2}\b))"  # "one pair in size 5 and one pair in 6"
 )
 
 

@@ -1143,6 +1143,8 @@ _COLOUR_SAID_AGAIN_RE = re.compile(
     rf"\b({meaning.COLOUR_ALT})(?: ones?)?(?:,|\.{{2,}}|…|\?)? (?:or,? )?(?:oh,? )?(?:no,|nah,|nope,|sorry,?|actually,?|wait,?|i mean,?|or rather,?|"
     rf"no actually,?|nah actually,?|actually no,|no wait,?)(?: (?:no|actually|wait|sorry|i mean),?)? (?:just |only )?"
     rf"(?!\1\b)(?=(?:{meaning.COLOUR_ALT})\b(?! (?:either|nor|please|thanks)\b))", re.IGNORECASE)  # not "black actually, black's safe"
+_A_LOOK_RE = re.compile(r"\b(?:that|this) (?:\w+ ){0,2}(?:look|vibe|aesthetic|feel)\b(?! (?:good|nice|great|ok|okay|cheap|like)\b)")
+_BEFORE_PICKING_RE = re.compile(r"\b(?:before|until) (?:i|we) (?:pick|choose|decide|add|buy|order|go for)(?: (?:one|anything))?\b")
 _SIZE_EDGE_RE = re.compile(rf"\b(?:right )?(?:at |on )?the (?:top|upper end|top end|bottom|lower end|small end|big end|edge) of "
                            rf"(?:a |the )?(?:size )?(?:{sx.LETTER_SIZE_ALT}|small|medium|large|\d{{1,2}})\b")
 _ONE_OF_KIND_OUT_RE = re.compile(r"\b(?:take|remove|drop|knock) (?:one|1) of (?:the|my|his|her|those|these) "
@@ -2305,6 +2307,7 @@ def _cart_may_hold(state: DialogueState, slots: Slots) -> bool:
 
 
 _JUST_N_OF_RE = re.compile(r"\b(?:just|only) (?:one|\d{1,2}) of (?:those|the|them|these)\b")  # "just one of those watches"
+_ONE_PAIR_IN_RE = re.compile(r"(?:and )?(?:one|1|another|a)(?: pair)? in (?:a |size )?(\d{1,2}(?:\.5)?)")
 _SAME_ONE_RE = re.compile(r"\b(?:the )?same (?:one|pair|thing|again)\b")
 _DOUBLE_RE = re.compile(r"\b(?:double (?:that|it|them|those|this|up|the order|my order)|make (?:it|that) double)\b"
                         rf"(?! (?:{sx.LETTER_SIZE_ALT}|x ?l|extra|excel|large)\b)")  # not "make it double xl"
@@ -2365,6 +2368,8 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
         _AM_RE.sub(r"\1 it", _EM_RE.sub("them", _ELSEWHERE_RE.sub(" ", prepare(_colour_corrected(text)))))))))
     prepared = _BODY_SIZE_RE.sub("_", prepared)  # "his feet are small, he wears a six": the six is the size
     prepared = _SIZE_EDGE_RE.sub("_", prepared)  # "he's right at the top of medium, go large": the size he outgrows
+    prepared = _BEFORE_PICKING_RE.sub("_", prepared)  # "before i pick, show me cheaper ones": no pick yet
+    prepared = _A_LOOK_RE.sub("_", prepared)  # "white ones, i want that clean look": a look, no product
     prepared = meaning.without_story(meaning.without_worn_out(prepared))
     if (state.offset > 0 or state.earlier) and (_BACK_RE.fullmatch(prepared) or _back_with_a_reason(prepared, state, vocab)):
         return Understanding(intent=Intent.more_results, slots=Slots(page="back"), confidence=0.9)
@@ -2530,14 +2535,20 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
                         if u.intent in (Intent.search, Intent.refine) and not u.slots.gender else u
                         for u in (first, *rest)]
     for i, u in enumerate(rest):
-        if (first.intent == Intent.add_to_cart and first.slots.reference and not u.slots.reference
+        if (first.intent == Intent.add_to_cart and first.slots.reference and (first.slots.size or "").isdigit()
+                and (pair := _ONE_PAIR_IN_RE.fullmatch(parts[i + 1].strip()))):
+            # "the first one, one pair in size 5 and one pair in 6": the same shoe, in the other number too
+            rest[i] = _allowed(Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
+                reference=first.slots.reference, size=pair.group(1), quantity=1)))
+        elif (first.intent == Intent.add_to_cart and first.slots.reference and not u.slots.reference
                 and _SAME_ONE_RE.search(parts[i + 1]) and set(u.slots.as_dict()) <= {"size", "quantity", "gender"}):
             # "the first one in medium, and the same one in small for the younger one"
             rest[i] = _allowed(u.model_copy(update={"intent": Intent.add_to_cart, "slots": Slots(
                 reference=first.slots.reference, size=u.slots.size, quantity=u.slots.quantity)}))
-        elif first.intent == Intent.add_to_cart and u.slots.reference and u.intent in (
+        elif first.intent == Intent.add_to_cart and u.slots.reference and (u.intent in (
             Intent.product_details, Intent.refine, Intent.unknown, Intent.add_to_cart
-        ) and not (u.slots.category or u.slots.product_type):
+        ) or (u.intent == Intent.size_advice and u.slots.size)) and not (u.slots.category or u.slots.product_type):
+            # "and the second in extra large, my size is all over the place": that one too, in that size
             rest[i] = _allowed(u.model_copy(update={"intent": Intent.add_to_cart}))
     if first.intent == Intent.add_to_cart and first.slots.size and _SAME_SIZE_RE.search(prepared):
         rest = [u.model_copy(update={"slots": u.slots.model_copy(update={"size": first.slots.size})})
