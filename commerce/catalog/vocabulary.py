@@ -129,7 +129,8 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("boxers", "innerwear", "boxer,trunk,brief", "boxers,boxer shorts,boxer briefs,trunks"),
     _t("knickers", "innerwear", "brief,hipster,bikini,boyshort,thong,panty,panties,knicker",
        "knickers,panties,panty,briefs,hipsters,underpants"),
-    _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,sneaks,sneeks,snickers,trainers,trainer,kicks,takkies,tekkies"),
+    _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,sneaks,sneeks,snickers,trainers,trainer,kicks,takkies,tekkies,"
+       "plimsoll,canvas shoe"),  # "plimsolls": the British canvas sneaker
     _t("running shoes", "shoes", "running,sports,training,sneaker",
        "running shoes,running shoe,sports shoes,gym shoes,training shoes,runners,running trainers,running sneakers,"
        "jogging shoes,tennis shoes,tennis shoe,running ones,running pair,"
@@ -152,9 +153,9 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("footwear", None, "shoe,sneaker,sandal,flip-flop,flip flop,slider,boots,loafer,heels,flats,slipper,floater,"
        "mules,brogue,moccasin,jutti,mojari,kolhapuri,wedges,pumps",
        "footwear,for my feet,for his feet,for her feet,for their feet"),  # not "on my feet all day"
-    _t("flip flops", "sandals", "flip-flop,flip flop", "flip flops,flip flop,flip-flops,flip-flop,jandals,slops"),
+    _t("flip flops", "sandals", "flip-flop,flip flop", "flip flops,flip flop,flip-flops,flip-flop,jandals,slops,thong"),  # Australia's thongs
     _t("sandals", "sandals", "", "sandals,sandal,sliders,slides,chappals,slippers,scandals"),  # heard so
-    _t("heels", "sandals", "heel,pump,stiletto", "heels,heel,high heels,pumps,heals"),  # "heals": heard so
+    _t("heels", "sandals", "heel,pump,stiletto", "heels,heel,high heels,pumps,heals,court shoe"),  # "heals": heard so; British "court shoes"
     _t("stilettos", "sandals", "stiletto", "stilettos,stiletto,stiletto heels"),  # "heels, but no stilettos"
     _t("block heels", "sandals", "block heel", "block heels,block heel,block heeled sandals"),
     _t("wedges", "sandals", "wedge", "wedges,wedge,wedge heels,wedge sandals"),
@@ -190,8 +191,6 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("scarf", "accessories", "scarf,shawl,stole,muffler", "scarf,scarves,muffler,wrap"),
     _t("shawl", "accessories", "shawl,stole,poncho", "shawl,stole,pashmina"),  # worn over the shoulders, not a scarf
     _t("sunglasses", "accessories", "sunglass", "sunglasses,sunglass,shades,sunnies,glasses"),
-    _t("aviators", "accessories", "aviator", "aviator,aviator sunglasses,aviator glasses,aviator shades"),
-    _t("wayfarers", "accessories", "wayfarer", "wayfarer,wayfarer sunglasses,wayfarer glasses"),
     _t("baseball cap", "accessories", "baseball", "baseball cap,ball cap"),
     _t("cap", "accessories", "cap", "cap,flat cap,peaked cap,ascot cap"),
     _t("hat", "accessories", "cap,hat,beanie", "hat,sun hat,sunhat"),  # the shop sells its hats as caps and beanies

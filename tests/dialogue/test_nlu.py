@@ -1883,6 +1883,15 @@ def test_a_story_told_first_and_a_word_taken_back_leave_only_the_ask(vocab: Voca
     assert understand("just the kurta please, not a whole set", fresh, vocab).slots.product_type == "kurta"
     assert understand("a new purse for me, well a wallet really", fresh, vocab).slots.product_type == "wallet"
     assert understand("one of those biker jackets", fresh, vocab).slots.name_any == ["biker"]
+    assert understand("black court shoes for the christening", fresh, vocab).slots.product_type == "heels"
+    assert understand("canvas plimsolls for the allotment", fresh, vocab).slots.product_type == "sneakers"
+    assert understand("walking sandals, not those flip flop things", fresh, vocab).slots.exclude_words == [
+        "flip-flop", "flip flop"]
+    assert understand("pink is a bit full on, maybe lilac", fresh, vocab).slots.exclude_colours == ["pink"]
+    assert understand("navy always fades on me, grey then", fresh, vocab).slots.exclude_colours == ["navy"]
+    assert understand("ok let's square up", fresh, vocab).intent == Intent.checkout
+    whose = understand("right, back to grandad's jumpers", fresh, vocab).slots
+    assert (whose.gender, whose.product_type) == ("men", "sweater")
     shown = [ShownProduct(id=i, name=f"Roadster Men Blue Jacket {i}", brand="Roadster", price_cents=2000 + i,
                           colour="blue", category="jackets") for i in (1, 2, 3)]
     listed = DialogueState(conversation_id="t", shown=shown, filters=SearchFilters(category="jackets", gender="men"))
@@ -1890,6 +1899,12 @@ def test_a_story_told_first_and_a_word_taken_back_leave_only_the_ask(vocab: Voca
         assert understand(more, listed, vocab).intent == Intent.more_results, more
     assert understand("can we get it under thirty quid", listed, vocab).intent == Intent.refine
     assert understand("hang on, before we decide, anything cheaper?", listed, vocab).intent == Intent.refine
+    budget = listed.model_copy(update={"filters": SearchFilters(category="jackets", price_max_cents=8000),
+                                       "last_intent": "refine"})
+    again = understand("hmm, make that sixty, money's tight", budget, vocab)
+    assert (again.intent, again.slots.price_max) == (Intent.refine, 6000)
+    first = understand("oh wait, my mum's birthday is first, show me scarves for her", listed, vocab)
+    assert (first.intent, first.slots.reference, first.slots.product_type) == (Intent.search, None, "scarf")
     look = understand("grey ones, i want that minimal look", listed, vocab)
     assert (look.intent, look.slots.colours, look.slots.reference) == (Intent.refine, ["grey"], None)
     two = understand("i'll have the first one in small and the third in medium, my size is a mess since the holidays",

@@ -59,7 +59,7 @@ _NEG_CUE = (
     r"(?:wouldnt|would not|wont|will not) be (?:seen|caught) (?:dead )?(?:in|wearing))"
 )
 _NOT_EXCLUSION = re.compile(
-    r"\b(?:not|no) (?:that(?! into)|this|those|these|yet|now|right now|really(?! into)|sure|thanks|thank you|problem|worries|"
+    rf"\b(?:not|no) (?:that(?! into)|this|(?:those|these)(?! (?:{TYPE_ALT})\b)|yet|now|right now|really(?! into)|sure|thanks|thank you|problem|worries|"
     r"rush|need|idea|much|many|feeling it|bad|quite|one(?! of| with| (?:really |even |actually )?(?:wears|likes|wants|buys))|wait|sorry|please|more than|too pricey|"
     r"too expensive|so expensive|too much)\b|\bnothing (?:else|more|for now|over|above|more than)\b|"
     r"\b(?:got|have|bought|planned|sorted|organised|organized|done|own|wear) nothing\b|"  # "i've got nothing um earrings"
@@ -197,7 +197,9 @@ _COLOUR_NOT_RE = re.compile(rf"\b({COLOUR_ALT}) (?:never|doesnt|does not|dont|do
                             rf"\b({COLOUR_ALT})(?:s| is| s)? (?:way |a bit |bit |just )?too (?:harsh|loud|bright|dark|dull|much|flashy|boring)\b|"
                             # "he reckons black's boring", "green is looking too dull", "i'll trash white ones in a day"
                             rf"\b({COLOUR_ALT})(?:s| is| s)?(?: looking| looks)? (?:way |a bit |bit |just |so |really |kinda |too )*"
-                            r"(?:boring|dull|drab|bland)\b|"
+                            r"(?:boring|dull|drab|bland|full on|over the top|in your face)\b|"
+                            # "black fades so fast in the wash", "white shows every mark"
+                            rf"\b({COLOUR_ALT})(?: ones?)? (?:always |just |really |so )?(?:fades?|bleeds?|shows (?:every(?:thing| mark| stain)?|the dirt|dirt|sweat|stains))\b|"
                             rf"\b(?:trash|ruin|wreck|destroy)s? (?:the |those |these |any )?({COLOUR_ALT}) ones?\b|"
                             # "my wife says black makes me look like a bouncer"
                             rf"\b({COLOUR_ALT}) (?:always |just |really )?makes? (?:me|him|her|them|us) look\b|"
@@ -458,7 +460,8 @@ def spoken_stem(text: str, kind: ProductType) -> str | None:
     return max(narrower or said, key=len, default=None)  # "heels … like block heels": block heel
 
 
-_GENERAL_WITH_STEMS = frozenset({"jacket", "dress", "handbag"})  # "a new purse, a women's wallet": a wallet
+_GENERAL_WITH_STEMS = frozenset({"jacket", "dress"})
+_NARROWED_BY = {"handbag": {"wallet"}}  # "a new purse, a women's wallet": a wallet (a purse is one in British English)
 _GENERAL_COVERS = {"shoes": {"shoes", "sandals"}}  # "shoes, like flats": flats are sold as sandals
 
 
@@ -471,6 +474,8 @@ def narrowed(text: str, types: list[ProductType]) -> list[ProductType]:
     """A narrower kind named after its general garment narrows it: "a warm jacket, a puffer or a
     padded one" asks for puffers, "a dress, maybe a maxi" for maxis. Not "a jacket or a puffer",
     which offers both, nor "a jacket and a blazer"."""
+    if len(types) == 2 and types[1].name in _NARROWED_BY.get(types[0].name, ()) and not re.search(r"\b(?:and|or)\b", text):
+        return types[1:]
     if len(types) < 2 or not _general(types[0]):
         return types
     covered = _GENERAL_COVERS.get(types[0].name, {types[0].category})
@@ -855,6 +860,10 @@ _WHOSE_FIRST_RE = re.compile(rf"\b(?:(?:lets )?do |start with )?(?:my |our )?({_
                              r"(?:one |ones |stuff |things? |gift |present )?first\b")
 
 
+# "back to dad's shirts", "now my sister's bag": whose the kind is, said as a possessive
+_WHOSE_KIND_RE = re.compile(rf"\b(back to|now|then|and) (?:my |our )?({_RECIPIENT_ALT})s ((?:\w+ )?(?:{TYPE_ALT}))\b")
+
+
 # "some guys shorts", "ladys watches": a department said as who wears it ("hey guys" stays a greeting)
 _DEPARTMENT_WORD_RE = re.compile(rf"(?<!you )(?<!hey )(?<!hi )\b(guys|blokes|lads|gals)(?= (?:{TYPE_ALT}|ones?)\b)")
 _DEPARTMENT_OF = {"guys": "mens", "blokes": "mens", "lads": "mens", "gals": "womens"}
@@ -885,6 +894,7 @@ def whose_turn(text: str) -> str:
     text = _DEPARTMENT_WORD_RE.sub(lambda m: _DEPARTMENT_OF[m.group(1)], text)
     text = _FIRST_FOR_RE.sub("for ", text)  # "first for my tatay, plain t-shirts": his turn first
     text = _PRONOUN_FIRST_RE.sub(_pronoun_turn, text)
+    text = _WHOSE_KIND_RE.sub(lambda m: f"{m.group(1)} {m.group(3)} for my {m.group(2)}", text)
     return _WHOSE_FIRST_RE.sub(lambda m: f"for {m.group(1)}", text)
 
 
@@ -961,7 +971,7 @@ _SPLIT_RE = re.compile(
     r"check ?out|what|how much|the (?:first|second|third|"
     r"fourth|fifth|last|1st|2nd|3rd|same one|same pair)|(?:\d+|one|two|three) of the)|"
     # "white sneakers for uni and also like a black backpack": a second garment, a second search
-    rf"(?:like )?(?:an?|some|a pair of) (?:\w+ ){{0,2}}(?:{TYPE_ALT})\b|"
+    rf"(?:like )?(?:an?|one|some|a pair of) (?:\w+ ){{0,2}}(?:{TYPE_ALT})\b|"
     r"(?:one|another) pair in (?:a |size )?\d{1,2}\b))"  # "one pair in size 5 and one pair in 6"
 )
 

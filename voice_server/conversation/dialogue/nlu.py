@@ -59,7 +59,8 @@ YES = _rx(
     r"confirme|bilkul|theek hai|thik hai)\b",
     r"\b(?:place the order|place my order|go ahead|confirm the order|confirm it|yes please|please place)\b",
 )
-_BOTH_IN_RE = re.compile(r"\b(?:both|all|each)(?: of them| of those| three)? (?:in|a|an)\b")  # "…, both in small"
+_BOTH_IN_RE = re.compile(rf"\b(?:both|all|each)(?: of them| of those| three)? (?:in|a|an|size|(?=(?:{sx.LETTER_SIZE_ALT}|small|"
+                         r"medium|large|extra large)\b))\b")  # "…, both in small", "both medium"
 _BARE_PICK_RE = re.compile(r"(?:and |ok |okay |so |then )?(?:the |that )?(?:first|second|third|last|1st|2nd|3rd)"
                            r"(?: one| ones| pair)?(?: please| too| as well| then| also| for (?:me|him|her|them))*")
 _EARLIER_RE = re.compile(r"\b(?:you )?(?:showed|show|shown) (?:me |us )?(?:before|earlier|at first|first|at the start)"
@@ -123,6 +124,7 @@ BOUGHT_IT = _rx(  # "the jeans I bought run small": a fit review when there is f
 CHECKOUT = _rx(
     r"\bcheck ?(?:me |us )?out\b",
     r"\bcheckout\b",
+    r"\b(?:settle|square) up\b",  # "right, let's settle up"
     r"\bring (?:me|it|us|them|that|this|everything|it all) up\b",  # "cool, ring me up"
     r"\b(?:put|push) (?:it|the order|my order|them|everything|it all) through\b",  # "grand, put it through"
     r"\bproceed to (?:payment|pay)\b",
@@ -972,6 +974,7 @@ _HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night
                           r"\b(?:her|his|my|the|a|their) (hen|stag)s?\b(?! (?:house|coop|night))")  # "doing her hen in galway"
 _ANOTHER_IN_RE = re.compile(r"\b(?:stick|put|pop|chuck|throw|bung) another(?: one| pair)? in\b")  # "stick another one in for me"
 _SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:one |pair )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
+                            r"\bsame (?:\w+ )?one more\b|"  # "same kurta one more also, for my brother"
                             r"\bsame (?:one|pair) for (?:me|us|him|her|them|my \w+) (?:but )?in\b|"  # "the same one for me but in a medium"
                             r"\bone more (?:piece|pair|unit|set)\b|"  # "same one, one more piece for my aunty"
                             rf"{_ANOTHER_IN_RE.pattern}|"
@@ -1143,6 +1146,10 @@ _COLOUR_SAID_AGAIN_RE = re.compile(
     rf"\b({meaning.COLOUR_ALT})(?: ones?)?(?:,|\.{{2,}}|…|\?)? (?:or,? )?(?:oh,? )?(?:no,|nah,|nope,|sorry,?|actually,?|wait,?|i mean,?|or rather,?|"
     rf"no actually,?|nah actually,?|actually no,|no wait,?)(?: (?:no|actually|wait|sorry|i mean),?)? (?:just |only )?"
     rf"(?!\1\b)(?=(?:{meaning.COLOUR_ALT})\b(?! (?:either|nor|please|thanks)\b))", re.IGNORECASE)  # not "black actually, black's safe"
+_MAKE_THAT_BUDGET_RE = re.compile(r"(?:(?:actually|ok|okay|no|oh|hmm|wait|sorry|um) )*(?:make|change) (?:it|that) (?:to )?"
+                                  r"(\d{1,5})(?! (?:pairs?|of|units|items|pieces))\b")
+_LIST_TURNS = frozenset({"search", "refine", "more_results"})
+_COMES_FIRST_RE = re.compile(r"(?<!whichever )(?<!which )(?<!whatever )(?<!that )(?<!one )\b(?:comes?|came|goes|is|was|gets?) first\b")
 _A_LOOK_RE = re.compile(r"\b(?:that|this) (?:\w+ ){0,2}(?:look|vibe|aesthetic|feel)\b(?! (?:good|nice|great|ok|okay|cheap|like)\b)")
 _BEFORE_PICKING_RE = re.compile(r"\b(?:before|until) (?:i|we) (?:pick|choose|decide|add|buy|order|go for)(?: (?:one|anything))?\b")
 _SIZE_EDGE_RE = re.compile(rf"\b(?:right )?(?:at |on )?the (?:top|upper end|top end|bottom|lower end|small end|big end|edge) of "
@@ -2307,6 +2314,8 @@ def _cart_may_hold(state: DialogueState, slots: Slots) -> bool:
 
 
 _JUST_N_OF_RE = re.compile(r"\b(?:just|only) (?:one|\d{1,2}) of (?:those|the|them|these)\b")  # "just one of those watches"
+_BOTH_COLOUR_RE = re.compile(rf"\b(?:both|all|each)(?: of them)?(?: in)? (?:{meaning.COLOUR_ALT})\b|\bmatching\b")
+_EACH_RE = re.compile(r"\beach\b")
 _ONE_PAIR_IN_RE = re.compile(r"(?:and )?(?:one|1|another|a)(?: pair)? in (?:a |size )?(\d{1,2}(?:\.5)?)")
 _SAME_ONE_RE = re.compile(r"\b(?:the )?same (?:one|pair|thing|again)\b")
 _DOUBLE_RE = re.compile(r"\b(?:double (?:that|it|them|those|this|up|the order|my order)|make (?:it|that) double)\b"
@@ -2321,7 +2330,8 @@ _UNDO_RE = re.compile(r"\bundo (?:that|it|this|the last(?: one| thing| item| add
                       r"^(?:(?:oh|ah|actually|no|nah|wait|hmm|sorry) )*(?:scrap|scratch|ditch|bin) (?:that|it)(?: please)?$")
 _BARE_COUNT_RE = re.compile(r"(?:(?:ok|okay|nah|no|actually|hmm|sorry|wait|just|only|and|so|aiyo|aiya|a bit much|too many|"
                             r"make it|make that|change it to|change to|change that to) )*"
-                            r"(\d{1,2}|one|(?<=make it )to|(?<=make it )too)(?: (?:please|then|instead|actually|thanks|of them|of those|pairs?|only|lah))*"
+                            r"(\d{1,2}|one|(?<=make it )to|(?<=make it )too)(?:s (?=heaps|plenty|enough|loads|fine))?"
+                            r"(?: (?:please|then|instead|actually|thanks|of them|of those|pairs?|only|lah|heaps|loads|sorry))*"
                             # "two's plenty", "actually two will do"
                             r"(?: (?:is|will|would|should)(?: be)? (?:plenty|enough|fine|do|more than enough))?")
 MAX_BARE_COUNT = 10  # "twenty" alone is no count of one thing
@@ -2369,6 +2379,7 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
     prepared = _BODY_SIZE_RE.sub("_", prepared)  # "his feet are small, he wears a six": the six is the size
     prepared = _SIZE_EDGE_RE.sub("_", prepared)  # "he's right at the top of medium, go large": the size he outgrows
     prepared = _BEFORE_PICKING_RE.sub("_", prepared)  # "before i pick, show me cheaper ones": no pick yet
+    prepared = _COMES_FIRST_RE.sub("_", prepared)  # "my brother's birthday comes first": no first product
     prepared = _A_LOOK_RE.sub("_", prepared)  # "white ones, i want that clean look": a look, no product
     prepared = meaning.without_story(meaning.without_worn_out(prepared))
     if (state.offset > 0 or state.earlier) and (_BACK_RE.fullmatch(prepared) or _back_with_a_reason(prepared, state, vocab)):
@@ -2419,6 +2430,10 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
         kind = PRODUCT_TYPES[longer]
         return Understanding(intent=Intent.refine, confidence=0.8, slots=Slots(
             category=kind.category, product_type=kind.name, name_any=list(kind.stems), name_prefer=kind.stems[0]))
+    if (whole.intent == Intent.unknown and state.filters.price_max_cents is not None and state.last_intent in _LIST_TURNS
+            and (budget := _MAKE_THAT_BUDGET_RE.match(prepared))):
+        # "up to fifty aussie dollars" … "actually make that forty five": the budget again, in the same money
+        return Understanding(intent=Intent.refine, confidence=0.8, slots=Slots(price_max=int(budget.group(1)) * 100))
     if _OTHER_BRAND_RE.search(prepared) and (other := _other_brand(state)) is not None:
         # "aurelia or global desi" … "just the global desi ones" … "meh, the other brand"
         named = vocab.find_brand(normalise_text(other), ruled_out_at=0)
@@ -2534,12 +2549,23 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
         first, *rest = [u.model_copy(update={"slots": u.slots.model_copy(update={"gender": next(iter(said_for))})})
                         if u.intent in (Intent.search, Intent.refine) and not u.slots.gender else u
                         for u in (first, *rest)]
+    searches = [u for u in (first, *rest) if u.intent in (Intent.search, Intent.refine)]
+    common: dict[str, object] = {}
+    if len(searches) > 1 and _BOTH_COLOUR_RE.search(prepared) and (coloured := next((u for u in searches if u.slots.colours), None)):
+        # "a belt and a wallet, both brown"; "a black handbag and a matching wallet": that colour for each
+        common.update(colour=coloured.slots.colour, colours=coloured.slots.colours)
+    if len(searches) > 1 and _EACH_RE.search(prepared) and (priced := next((u for u in searches if u.slots.price_max), None)):
+        common.update(price_max=priced.slots.price_max, currency=priced.slots.currency)  # "under thirty each"
+    if common:
+        first, *rest = [u.model_copy(update={"slots": u.slots.model_copy(update={
+            k: v for k, v in common.items() if getattr(u.slots, k) is None})}) if u in searches else u
+            for u in (first, *rest)]
     for i, u in enumerate(rest):
         if (first.intent == Intent.add_to_cart and first.slots.reference and (first.slots.size or "").isdigit()
-                and (pair := _ONE_PAIR_IN_RE.fullmatch(parts[i + 1].strip()))):
+                and (other_pair := _ONE_PAIR_IN_RE.fullmatch(parts[i + 1].strip()))):
             # "the first one, one pair in size 5 and one pair in 6": the same shoe, in the other number too
             rest[i] = _allowed(Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
-                reference=first.slots.reference, size=pair.group(1), quantity=1)))
+                reference=first.slots.reference, size=other_pair.group(1), quantity=1)))
         elif (first.intent == Intent.add_to_cart and first.slots.reference and not u.slots.reference
                 and _SAME_ONE_RE.search(parts[i + 1]) and set(u.slots.as_dict()) <= {"size", "quantity", "gender"}):
             # "the first one in medium, and the same one in small for the younger one"
@@ -2550,6 +2576,17 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
         ) or (u.intent == Intent.size_advice and u.slots.size)) and not (u.slots.category or u.slots.product_type):
             # "and the second in extra large, my size is all over the place": that one too, in that size
             rest[i] = _allowed(u.model_copy(update={"intent": Intent.add_to_cart}))
+        elif (first.intent == Intent.add_to_cart and u.intent in (Intent.view_cart, Intent.search, Intent.refine)
+              and (pick := u.slots.reference or sx.extract_ordinal_reference(parts[i + 1])[0] or "").startswith("ordinal:")
+              and (CART_WORD.search(parts[i + 1]) or (_names_product(u) and not u.slots.model_copy(update={
+                  "category": None, "product_type": None, "name_any": None, "name_prefer": None, "reference": None,
+                  "size": None, "quantity": None}).as_dict()))):
+            # "put the first belt and the first wallet in my cart": a pick from the wallets shown, into the cart too
+            kinds = meaning.extract_types(parts[i + 1])[0]
+            its_kind: dict[str, object] = {} if u.slots.product_type or len(kinds) != 1 else {
+                "category": kinds[0].category, "product_type": kinds[0].name, "name_any": list(kinds[0].stems) or None}
+            rest[i] = _allowed(u.model_copy(update={"intent": Intent.add_to_cart, "slots": u.slots.model_copy(
+                update={"reference": pick, **its_kind})}))
     if first.intent == Intent.add_to_cart and first.slots.size and _SAME_SIZE_RE.search(prepared):
         rest = [u.model_copy(update={"slots": u.slots.model_copy(update={"size": first.slots.size})})
                 if u.intent == Intent.add_to_cart else u for u in rest]  # "the first in a 34, and the third, same size"
