@@ -55,7 +55,7 @@ OWN_SETS = {
     "dev_everyday_l.json": 128,  # 132/142
     "dev_everyday_m.json": 129,  # 133/150
     "dev_everyday_n.json": 139,  # 143/150
-    "dev_everyday_o.json": 127,  # 131/150
+    "dev_everyday_o.json": 128,  # 132/150
     "dev_everyday_p.json": 135,  # 139/149
     "dev_everyday_q.json": 155,  # 159/170
     "dev_everyday_r.json": 153,  # 157/167
@@ -74,7 +74,7 @@ OWN_SETS = {
     "dev_everyday_ae.json": 156,  # 160/167
     "dev_everyday_af.json": 154,  # 158/165
     "dev_everyday_ag.json": 148,  # 152/155
-    "dev_everyday_ah.json": 135,  # 139/149
+    "dev_everyday_ah.json": 136,  # 140/149
     "dev_everyday_ai.json": 145,  # 149/153
     "dev_everyday_aj.json": 150,  # 154/161
     "dev_everyday_ak.json": 164,  # 168/173
@@ -110,7 +110,7 @@ OWN_SETS = {
     "dev_everyday_bo.json": 166,  # 170/171
     "dev_everyday_bp.json": 149,  # 153/156
     "dev_everyday_bq.json": 156,  # 160/170
-    "dev_everyday_br.json": 149,  # 153/169
+    "dev_everyday_br.json": 150,  # 154/169
     "dev_everyday_bs.json": 156,  # 160/164
     "dev_everyday_bt.json": 158,  # 162/168
     "dev_everyday_bu.json": 127,  # 131/165
@@ -133,6 +133,16 @@ OWN_SETS = {
     "dev_everyday_cl.json": 169,  # 173/181
     "dev_everyday_cm.json": 121,  # 125/136
     "dev_everyday_cn.json": 168,  # 172/183
+    "dev_everyday_co.json": 170,  # 174/179
+    "dev_everyday_cp.json": 133,  # 137/139
+    "dev_everyday_cq.json": 135,  # 139/160
+    "dev_everyday_cr.json": 158,  # 162/167
+    "dev_everyday_cs.json": 124,  # 128/136
+    "dev_everyday_ct.json": 128,  # 132/134
+    "dev_everyday_cu.json": 157,  # 161/169
+    "dev_everyday_cv.json": 129,  # 133/149
+    "dev_everyday_cw.json": 141,  # 145/168
+    "dev_everyday_cx.json": 151,  # 155/169
     "dev_budget_cart.json": 93,  # 97/124
     "dev_corrections.json": 99,  # 103/108
     "dev_events.json": 108,  # 112/122
