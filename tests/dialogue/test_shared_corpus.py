@@ -11,6 +11,8 @@ Our own sets of the same kind (``bench/data/conversations``) are kept as regress
 from __future__ import annotations
 
 import argparse
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,8 +31,18 @@ pytestmark = [
 ]
 
 
-async def test_shared_corpus_score_stays_above_the_floor(tmp_path: Path) -> None:
-    args = argparse.Namespace(cases=CASES, scorer=SCORER, only=None, runs=1, state_dir=tmp_path, stop_services=True)
+@pytest.fixture
+def throwaway_state(tmp_path: Path) -> Iterator[Path]:
+    """A state dir whose embedded Postgres and Valkey (about 150 MB) are deleted after the run, pass or fail:
+    a hundred sets would otherwise leave gigabytes behind for pytest's tmp retention."""
+    state = tmp_path / "state"
+    yield state
+    shutil.rmtree(state, ignore_errors=True)
+
+
+async def test_shared_corpus_score_stays_above_the_floor(throwaway_state: Path) -> None:
+    args = argparse.Namespace(cases=CASES, scorer=SCORER, only=None, runs=1, state_dir=throwaway_state,
+                              stop_services=True)
     result = await run(args)
     scored = result["runs"][0]
     misses = "\n".join(f"{m['conversation']} #{m['turn']}: {m['why']}" for m in scored["misses"])
@@ -157,9 +169,9 @@ OWN_SETS = {
 
 
 @pytest.mark.parametrize(("name", "floor"), sorted(OWN_SETS.items()))
-async def test_own_conversation_sets_stay_above_their_floors(name: str, floor: int, tmp_path: Path) -> None:
+async def test_own_conversation_sets_stay_above_their_floors(name: str, floor: int, throwaway_state: Path) -> None:
     args = argparse.Namespace(cases=ROOT / "bench/data/conversations" / name, scorer=SCORER, only=None, runs=1,
-                              state_dir=tmp_path, stop_services=True)
+                              state_dir=throwaway_state, stop_services=True)
     scored = (await run(args))["runs"][0]
     misses = "\n".join(f"{m['conversation']} #{m['turn']}: {m['why']}" for m in scored["misses"])
     assert scored["right"] >= floor, f"{name}: {scored['right']}/{scored['total']} right; misses:\n{misses}"
