@@ -5,7 +5,8 @@ Rules, all deterministic:
 - gender from the Gender column ("Unisex Kids" → unisex); colour from Primary_Color, lower-cased;
 - price: INR converted at ``INR_PER_USD`` = 83.0 and rounded to the cent;
 - sizes from the category's size system (``commerce.sizing.charts.sizes_for``); stock per size
-  from a hash of the SKU: 0–12 units, middle sizes deeper, about one size in nine sold out;
+  from a hash of the SKU: 2–29 units, middle sizes deeper (outer sizes 2–9), one-size items 5–30,
+  about one size in nine sold out (an online shop's depth, so a family buying three of a shirt can);
 - occasion/style/material tags from keywords in the name and description;
 - popularity from the number of product images plus a small hash-derived spread.
 """
@@ -40,12 +41,12 @@ def _unit(key: str) -> float:
 
 def stock_for(sku: str, position: int, count: int) -> int:
     if count == 1:
-        return 3 + int(_unit(sku) * 10)
+        return 5 + int(_unit(sku) * 26)
     if _unit(sku + ":soldout") < 1 / 9:
         return 0
     centre = (count - 1) / 2
     depth = 1.0 - abs(position - centre) / (centre + 1)
-    return 1 + int(_unit(sku) * 12 * depth)
+    return 2 + int(_unit(sku) * 28 * depth)
 
 
 def size_labels(name: str, category: str, gender: str) -> list[str]:

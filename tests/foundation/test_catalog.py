@@ -40,6 +40,16 @@ async def test_every_product_has_sizes_from_its_size_system(pool) -> None:
         assert list(row["sizes"]) == size_labels(row["name"], row["category"], row["gender"])
 
 
+def test_demo_stock_has_an_online_shops_depth() -> None:
+    """A size in stock holds at least two units and middle sizes about a dozen, so a family buying three
+    of one shirt can; outer sizes are thinner and about one size in nine is sold out."""
+    middle = [demo.stock_for(f"sku-{i}-M", 2, 6) for i in range(3000)]
+    outer = [demo.stock_for(f"sku-{i}-XS", 0, 6) for i in range(3000)]
+    middle_in_stock = sorted(n for n in middle if n)
+    assert min(n for n in middle + outer if n) >= 2 and middle_in_stock[len(middle_in_stock) // 2] >= 10
+    assert max(outer) < max(middle) and 0.08 < (middle + outer).count(0) / 6000 < 0.15
+
+
 async def test_some_sizes_sold_out_and_no_home_goods(pool) -> None:
     sold_out = await pool.fetchval("SELECT count(*) FROM product_variants WHERE stock = 0")
     total = await pool.fetchval("SELECT count(*) FROM product_variants")
