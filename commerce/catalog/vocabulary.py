@@ -396,7 +396,7 @@ RECIPIENT_GENDER: dict[str, str] = {
 # Words only women's clothes are called: said with no one named, the women's department.
 WOMENSWEAR_WORDS: tuple[str, ...] = ("kurti", "kurtis", "anarkali", "anarkalis", "salwar", "salwar suit", "salwar kameez",
                                      "blouse", "blouses", "lingerie", "bra", "bras", "nightie", "nighties", "jeggings",
-                                     "dupatta", "dupattas", "palazzo", "palazzos")
+                                     "dupatta", "dupattas", "palazzo", "palazzos", "clutch", "clutches")
 # ... and only men's: "kurta pyjama for myself" is a man's outfit
 MENSWEAR_WORDS: tuple[str, ...] = ("kurta pyjama", "kurta pyjamas", "kurta pajama", "kurta pajamas", "sherwani", "sherwanis",
                                    "pathani", "pathani suit", "nehru jacket", "nehru jackets", "dhoti", "bandhgala")

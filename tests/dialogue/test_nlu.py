@@ -1917,3 +1917,33 @@ def test_a_story_told_first_and_a_word_taken_back_leave_only_the_ask(vocab: Voca
     for wait in ("yeah nah, leave it for now", "yes, no, hold off a sec", "ok i'll come back later"):
         assert understand(wait, paying, vocab).intent == Intent.decline, wait
     assert understand("yep go ahead", paying, vocab).intent == Intent.confirm
+
+
+def test_a_later_errand_a_loose_colour_a_department_taken_back_and_who_goes_first(vocab: Vocabulary) -> None:
+    fresh = DialogueState(conversation_id="t")
+    later = understand("gym shorts for myself, and i've a gift to find for my dad but that can wait", fresh, vocab)
+    assert (later.slots.product_type, later.slots.gender) == ("shorts", None)  # dad is for later
+    assert understand("a greenish scarf", fresh, vocab).slots.colours == ["green"]
+    assert understand("not for her, for me, a gents watch", fresh, vocab).slots.gender == "men"
+    assert understand("gloves for my nan and grandad, let's do grandad first", fresh, vocab).slots.gender == "men"
+    assert understand("a gift for my daughter's piano teacher, she's retiring", fresh, vocab).slots.gender == "women"
+    assert understand("he's five foot ten and skinny", fresh, vocab).slots.child_age is None
+    pastel = understand("tops in pastel shades", fresh, vocab).slots
+    assert (pastel.product_type, pastel.category) == ("top", "tops")  # colours, not sunglasses
+    assert understand("lilac or pink shades", fresh, vocab).slots.product_type is None
+    assert understand("some shades for the beach", fresh, vocab).slots.product_type == "sunglasses"
+    sandals = [ShownProduct(id=i, name=f"Bata Women Sandals {i}", brand="Bata", price_cents=1500, colour="tan",
+                            category="sandals") for i in (1, 2, 3)]
+    asked = DialogueState(conversation_id="t", shown=sandals, focus_id=2, last_intent=Intent.product_details.value,
+                          filters=SearchFilters(category="sandals", gender="women"))
+    nine = understand("lovely, a nine then", asked, vocab)
+    assert (nine.intent, nine.slots.size) == (Intent.add_to_cart, "9")  # the sizes were just asked about
+    added = asked.model_copy(update={"last_intent": Intent.add_to_cart.value, "last_line": LineRef(product_id=2, size="9"),
+                                     "cart": CartSummary(item_count=1, total_cents=1500, product_ids=[2])})
+    bigger = understand("could i have it in a ten instead", added, vocab)
+    assert (bigger.intent, bigger.slots.size) == (Intent.update_cart, "10")
+    resized = understand("oh no, she's an eight, sorry, change it to eight", added, vocab)
+    assert (resized.intent, resized.slots.size) == (Intent.update_cart, "8")
+    assert understand("the third one can, put in basket", asked, vocab).intent == Intent.add_to_cart
+    assert understand("he's not into bright colours", asked, vocab).slots.shade == "muted"
+    assert understand("and none of that studded look please", asked, vocab).intent == Intent.refine

@@ -689,3 +689,16 @@ async def test_more_like_one_keeps_whose_list_it_was_and_a_size_names_the_line_t
     removed = results[-1]
     assert removed.reply_text.startswith("Removed") and removed.cart is not None
     assert [ln.size for ln in removed.cart.lines] == ["L"] and state.cart.item_count == 1
+
+
+async def test_a_price_asked_past_a_list_of_one_is_answered_and_an_add_said_to_which_one_adds(
+        engine_factory: Factory) -> None:
+    engine = engine_factory()
+    results, state = await talk(engine, "black dresses", "what does the fourth one cost")
+    assert len(results[0].products) == 1
+    assert results[1].reply_text.startswith("I showed only one. This is the") and "dollars" in results[1].reply_text
+    results, state = await talk(engine, "black dresses", "add the fifth one", "great, pop that in")
+    assert results[1].reply_text.startswith("Sorry, I showed only one,")
+    assert results[2].intent == "add_to_cart", results[2].reply_text
+    results, state = await talk(engine, "belts for men", "add the first one", "checkout", "hold off, not yet")
+    assert state.pending is None and "order" not in results[-1].reply_text  # nothing said of an order not placed

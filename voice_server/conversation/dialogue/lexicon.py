@@ -469,4 +469,9 @@ CODE_SWITCH_WORDS: dict[str, str] = {
     "wi": "with", "cannae": "cannot", "dinnae": "dont", "nae": "no", "gie": "give", "ye": "you", "yer": "your",
     "nothin": "nothing", "somethin": "something", "anythin": "anything", "ahm": "im", "go w": "go with",
     "doin": "doing", "goin": "going", "lookin": "looking", "gettin": "getting", "thinkin": "thinking",
+    # a colour said loosely ("something pinkish", "a bluey grey"): that colour
+    "pinkish": "pink", "bluish": "blue", "blueish": "blue", "bluey": "blue", "greenish": "green", "reddish": "red",
+    "yellowish": "yellow", "greyish": "grey", "grayish": "grey", "brownish": "brown", "purplish": "purple",
+    "orangish": "orange", "orangey": "orange", "whitish": "white", "blackish": "black", "goldish": "gold",
+    "silvery": "silver", "creamy": "cream", "beigey": "beige", "maroonish": "maroon",
 }

@@ -300,14 +300,15 @@ _WORN_WITH_RE = re.compile(
     rf"(?:[a-z0-9]+ ){{1,4}}?in (?:most |all |his |her |my )?({TYPE_ALT})\b"
     # "black's too harsh with his suit": a garment of theirs, worn with what is asked for
     rf"|\b(?:with|against|under|beneath|underneath|inside) (?:my|his|her|their) "
-    rf"(?:\w+ )??({TYPE_ALT})\b"
+    rf"(?:(?!(?:a|an|the|some) )\w+ )??({TYPE_ALT})\b"  # not "coming with her, a kurta for him"
     # "he can do an eleven with thick socks": worn to make a size fit
     r"|\bwith (?:thick|thicker|thin|warm|woolly|wool|heavy|extra|two pairs of|double) (socks)\b"
     r"|\bstuff (?:some |a pair of |thick )?(socks) in\b"  # "eleven then, i'll stuff socks in em"
 )  # not "sandals to go with it, flat ones": the garment after "with it" is the one asked for
 
 
-_OWNED_RE = re.compile(rf"(?:\b(?:his|her|my|their|our|your) |(?<!\S)_\s+)(?:\w+ )?(?:{TYPE_ALT}) "
+_OWNED_RE = re.compile(rf"\bthe (?:\w+ )?(?:{TYPE_ALT}) (?:are|were) (?:all )?(?:{COLOUR_ALT}) so\b|"  # "the suits are grey so silver"
+                       rf"(?:\b(?:his|her|my|their|our|your) |(?<!\S)_\s+)(?:\w+ )?(?:{TYPE_ALT}) "
                        rf"(?:are|is|was|were|s) (?:already |all |mostly |like |kind of |sort of )?(?:{COLOUR_ALT})\b|"
                        rf"\b(?:he|she|they|i) (?:always|usually|mostly|normally|often) (?:wears?|has) (?:\w+ )?"
                        rf"(?:{COLOUR_ALT}) (?:{TYPE_ALT})\b|"  # "he always wears brown shoes"
@@ -543,7 +544,9 @@ _GROUP_RE = re.compile(r"\b(?:us|we) (girls|ladies|gals|lads|blokes|fellas)\b|" 
                        r"\b(?:(?:with|for|me and|and i and) (?:the|my|some|a few|a couple(?: of)?|couple(?: of)?|"
                        r"(?:two|three|four|five|a few|some) of (?:the|my)) (lads|boys|blokes|fellas|guys|buddies|girls|gals|ladies)|"
                        r"(?:the|my) (lads|boys|blokes|fellas|guys|girls|gals|ladies) and (?:i|me)|"
-                       r"(girls|lads|boys) (?:trip|night|weekend|holiday|getaway)s?)\b")
+                       r"(girls|lads|boys) (?:trip|night|weekend|holiday|getaway)s?|"
+                       # "secret santa, i pulled one of the lads in accounts": one of them
+                       r"(?:pulled|got|drew|for) one of the (lads|blokes|fellas|guys|girls|gals|ladies))\b")
 _GROUP_GENDER = {"girls": "women", "gals": "women", "ladies": "women"}
 # "a shirt for myself": the shopper; not "too expensive for me", "a bit tight for me"
 FOR_MYSELF_RE = re.compile(r"(?<!expensive )(?<!pricey )(?<!dear )(?<!much )(?<!costly )(?<!tight )(?<!big )"
@@ -579,7 +582,7 @@ _SHOPPER_NEEDS_RE = re.compile(r"\bi (?:really |probably |apparently |desperatel
                                # "my girlfriend says her boyfriend can't go to the office like that": the shopper
                                r"\b(?:her|his) (?:boyfriend|girlfriend|husband|wife|man|fella|missus|hubby)\b")
 _AGE_RE = re.compile(r"\b(?:hes|shes|he is|she is|theyre|they are|ones|one is|aged?|about|turning|turned|turns|(?:they|\w+s) turn|who is|whos|"
-                     r"(?:eldest|youngest|oldest|middle one|little one|firstborn|(?:older|younger|elder|big|bigger|little) ones?)(?: is|s))\s(?:about |nearly |almost |just |like |only |around |barely )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|waist))")
+                     r"(?:eldest|youngest|oldest|middle one|little one|firstborn|(?:older|younger|elder|big|bigger|little) ones?)(?: is|s))\s(?:about |nearly |almost |just |like |only |around |barely )?(\d{1,2})\b(?!\s(?:dollars|bucks|cm|kg|pounds|inch|inches|waist|foot|feet|ft)\b)")
 # "she's in year three", "he's in primary four", "my third grader": a school year, about five years younger than the child
 _SCHOOL_YEAR_RE = re.compile(r"\b(?:in |starting |going into )(?:year|primary|grade|class|standard|p) (\d{1,2})\b|"
                              r"\b(\d{1,2})(?:st|nd|rd|th) (?:grade|grader|class)\b")
@@ -647,6 +650,15 @@ _ASIDE_RE = re.compile(r" (?:is|was|s|says|said|thinks|reckons|would|will|always
                        r"cant|cannot|doesnt|does|did|didnt|wont|has|had|knows|prefers|hated|loved|liked)\b")
 
 
+# "… and i also need a present for my brother but that's later": someone shopped for after this, not now
+_FOR_LATER_RE = re.compile(rf"\b(?:for |to )?(?:my|our|his|her|the) (?:{_RECIPIENT_ALT})s?\b"
+                           r"(?=[^,.]{0,30}?\b(?:(?:but )?(?:thats|that is|thats for|that comes|well do that|ill do that) later|"
+                           r"that can wait|later on|but later|another time|another day)\b)")
+# who of several is shopped for first: "let's do dad first", "start with my son"
+_FIRST_UP_RE = re.compile(rf"\b(?:(?:lets do|do) (?:my |our |the )?(?=(?:{_RECIPIENT_ALT})(?:s|s one|s stuff|s things)? first\b)|"
+                          rf"(?:lets |well |ill )?(?:start|starting|begin|beginning) with (?:my |our |the )?)({_RECIPIENT_ALT})s?\b")
+
+
 def _chosen_recipient(text: str) -> re.Match[str] | None:
     """The recipient the request is for when several people are named ("my gran passed away …
     my dad needs a black shirt" → dad): "for my X" first, then the one who needs or wants, then
@@ -661,6 +673,8 @@ def _chosen_recipient(text: str) -> re.Match[str] | None:
         # "i am going on a cruise with my husband": who comes along
         or re.search(r"\b(?:going|go|travelling|traveling|away|off|cruise|trip|holiday|vacation|dinner|out) (?:\w+ ){0,3}with $",
                      text[: m.start()]))]
+    if first := _FIRST_UP_RE.search(text):
+        return first  # "presents for my mum and dad … let's do dad first"
     for_ = [m for m in named if m.group(0).startswith("for")]
     if for_:
         return for_[0]
@@ -724,7 +738,7 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
     "my son's 16" → men, "my daughter's first office job" → women, "I'm a bloke" → men."""
     gender, said_age = None, None
     group = None
-    text = _WHOSE_RE.sub(r"\1 \2", text)  # "my girlfriend's dad" is a dad
+    text = _FOR_LATER_RE.sub(BLANK, _WHOSE_RE.sub(r"\1 \2", _THEIR_GROWN_UP_RE.sub("the ", text)))  # "my girlfriend's dad" is a dad
     m = _chosen_recipient(text)
     if m is not None and not m.group(0).startswith("for") and FOR_MYSELF_RE.search(text):
         m = None  # "my niece is getting married and i need a dress for myself": the niece is the occasion
@@ -762,6 +776,9 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
 _WHOSE_RE = re.compile(rf"\b(my|our|his|her|their) (?:{_RECIPIENT_ALT})s (?:(?:little|baby|eldest|youngest|oldest|older|younger|"
                        rf"big|new|twin|teenage) (?=(?:{_RECIPIENT_ALT})\b))?((?:{_RECIPIENT_ALT})s?|parents|family|folks|"
                        r"relatives|in laws|friends|boss)\b")
+# "a gift for my son's teacher", "my daughter's coach": that grown-up, not the child
+_THEIR_GROWN_UP_RE = re.compile(rf"\b(?:my|our|his|her) (?:{_RECIPIENT_ALT})s (?=(?:\w+ )?(?:teacher|teachers|coach|tutor|nanny|"
+                                r"babysitter|childminder|carer|headteacher|headmaster|headmistress|principal)\b)")
 _WHOSE_KIN_RE = re.compile(rf"\b(?:her|his)(?= (?:eldest|youngest|oldest|middle one|little one|firstborn|"
                            rf"(?:little |big |older |younger )?(?:{_RECIPIENT_ALT})s?)\b)")
 _HE_RE = re.compile(r"\b(?:he|hes|hed|him|his|himself|(?:the|this|that) (?:guy|bloke|chap|fella|fellow|gent))\b")
@@ -800,6 +817,8 @@ def extract_shade(text: str) -> tuple[str | None, str]:
     if not m:
         return None, text
     shade = "darker" if m.group(1) else "brighter" if m.group(2) else "muted"
+    if shade == "brighter" and re.search(rf"\b{_NEG_CUE}(?: \w+){{0,3}} $", text[: m.start()]):
+        shade = "muted"  # "she's not one for bright colours", "nothing too colourful"
     return shade, text[: m.start()] + BLANK + text[m.end():]
 
 
@@ -839,7 +858,7 @@ _NUMBER_CORRECTED_RE = re.compile(r"\b\d+ (?:no|sorry|i mean|no wait|or rather|a
 _TAKE_BACK = r"(?:no wait|no actually|actually no|no no|no sorry|sorry no|or rather|i mean|i meant|no|sorry|wait)"
 _VALUE_CORRECTED_RES = tuple(re.compile(
     rf"\b(?P<first>{value})\b(?: or (?:{value}))?(?P<between>(?: (?!and\b|then\b|also\b|plus\b|(?:{value})\b)\w+){{0,8}}?) "
-    rf"{_TAKE_BACK}\b(?:(?: (?!and\b|then\b)\w+){{0,8}}?) (?:make it |make that |get me |just )?"
+    rf"{_TAKE_BACK}\b(?:(?: (?!and\b|then\b|change\b|switch\b|swap\b)\w+){{0,8}}?) (?:make it |make that |get me |just )?"
     rf"(?:(?:go|bump it|move) (?:up|down) to )?(?:an? |in |size )?"
     rf"(?P<second>{value}|{also})\b")
     for value, also in ((LETTER_SIZE_ALT, LETTER_SIZE_ALT), (r"\d{1,2}", "one")))

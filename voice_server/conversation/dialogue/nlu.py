@@ -21,7 +21,7 @@ from commerce.catalog.vocabulary import (
     type_named_by,
 )
 from commerce.models import MAX_LINE_QUANTITY
-from commerce.sizing.charts import ALPHA_SIZES, ONESIZE_CATEGORIES
+from commerce.sizing.charts import ALPHA_SIZES, ONESIZE_CATEGORIES, SHOE_CATEGORIES, WAIST_CATEGORIES
 from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
 from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS, ORDINALS
@@ -155,7 +155,8 @@ VIEW_CART = _rx(
     r"ordered|get|got|go for|went for|gone for)\b",
     r"\b(?:whats|what is|what s|show|see|read|check|review|view|open) (?:in )?(?:my|the) "
     r"(?:cart|basket|bag)\b",
-    r"\bmy (?:cart|basket)\b(?!.*\b(?:add|put)\b)",
+    # not "i'm gonna fill up my cart now and sort it later, first a white top": what goes in
+    r"(?<!fill up )(?<!filling up )(?<!fill )(?<!load up )\bmy (?:cart|basket)\b(?!.*\b(?:add|put)\b)",
     r"\bcart total\b",
     r"\bwhat(?:ve| have|s)? (?:i|we) (?:got|have|put|added) in (?:the|my) (?:cart|basket|bag|trolley)\b",
     r"\bwhat (?:have|did|ve) (?:i|we) (?:put|added|add|got|picked)(?: in)?(?: there)? (?:so far|already|in (?:there|it|total))\b",
@@ -194,6 +195,7 @@ REMOVE = _rx(
 ADD = _rx(
     r"(?<!dont )(?<!do not )\badd\b(?! up)",  # "these add up fast" is money
     r"\b(?:pop|stick|chuck|throw|put|place) (?:[\w ]{0,30}? )?(?:in|into|to|on) (?:my|the) (?:cart|basket|bag|order)\b",
+    r"\b(?:pop|stick|chuck|throw|put|place) (?:[\w ]{0,30}? )?(?:in|into) (?:cart|basket)\b",  # "the second one can, put in cart"
     r"\b(?:pop|stick|chuck|throw|bung|put) (?:it|them|that|those|these|this|one|a pair|the \w+ (?:one|ones|pair|pairs)) in\b",
     r"\b(?:throw|chuck|bung|pop) in (?:the \w+ (?:one|ones|pair|pairs)|that one|those|them|one of)\b",  # "throw in the first ones so"
     r"\bgo on(?: then)? (?:that|this) one\b",  # "go on then, that one"
@@ -258,7 +260,10 @@ _TYPE_WORD_RE = re.compile(rf"\b(?:{meaning.TYPE_ALT})\b")  # compiled once, not
 _RESIZE_IT_RE = re.compile(r"\b(?:(?:make|change|switch|swap|turn|put) (?:that|it|this|them|those) (?:to|into|for|in)|"
                            # "bump hers up to a medium"
                            r"(?:bump|move|bring|size|go) (?:that|it|this|them|those|hers|his|mine|theirs) (?:up|down) to) "
-                           r"(?:an? |size )?\w+(?: \w+)?")
+                           r"(?:an? |size )?\w+(?: \w+)?|"
+                           # "can i get it in a medium instead": the line just added, another size
+                           r"\b(?:get|have|do|take|want|need) (?:it|that|this|them|those|that one|this one) in "
+                           r"(?:an? |size )?\w+(?: \w+)? instead\b")
 # "out of the first two which one costs less", "between the first and the second, which is less money"
 _WHICH_PRICE_RE = re.compile(r"\bwhich\b.*\b(?:cheaper|less expensive|more expensive|pricier|dearer|(?:less|more) money|"
                              r"costs? (?:less|more)|cheapest|priciest)\b")
@@ -598,6 +603,16 @@ def _clean(text: str) -> str:
 
 
 _EM_RE = re.compile(r"\bem\b")  # "chuck em in", "two of em"
+# "only yellow or mustard type shades", "shades of blue", "pastel shades": colours, not sunglasses
+_COLOUR_SHADES_RE = re.compile(rf"\b((?:(?:{meaning.COLOUR_ALT}) (?:or|and) (?:{meaning.COLOUR_ALT})|(?:{meaning.COLOUR_ALT})"
+                               r"(?= (?:type|kinda|kind of|sort of) )|bright|brighter|pastel|earthy|earth|darker|lighter|neutral|"
+                               r"muted|warm|cool|jewel|autumn|autumnal|festive|soft)(?: type| kinda| kind of| sort of)?) shades\b|"
+                               r"\bshades of (?=(?:" + meaning.COLOUR_ALT + r")\b)")
+# "an none of that either", "an the belt": Scots and spoken "and" ("an" before no noun)
+_AN_FOR_AND_RE = re.compile(r"^an (?=(?:none|no|nothing|not|also|the|some|maybe|what|how|a|one|two|make|show)\b)")
+# "them first ones are nice", "them black ones": "them" said for "those" (Irish, Northern English)
+_THEM_AS_THOSE_RE = re.compile(r"^(?:(?:ok|okay|yeah|right|oh|ooh|aye) )*them(?= (?:first|second|third|fourth|fifth|last|"
+                               r"cheap\w*|\w+ ones?)\b)")
 
 
 def _strip_fillers(text: str) -> str:
@@ -647,7 +662,7 @@ _SAID_AS = {"sandles": "sandals", "sandle": "sandal", "blew": "blue", "courta": 
 
 
 # hesitations, and the particles closing a Singaporean or Malaysian phrase ("okay the second one lor")
-_HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "oh", "lah", "lor", "leh", "meh"})
+_HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "oh", "lah", "lor", "leh", "meh", "ay", "ayy"})  # "ay wait, sorry": a Filipino or Latin exclamation
 
 
 _HEDGE_RE = re.compile(r"\bi (?:guess|suppose|reckon)\b")
@@ -698,7 +713,8 @@ _CHOICE_RE = re.compile(r"^(?:(?:the|that|those) )?(?:(?:first|second|third|four
                         r"(?: \w+){0,3} (?:that|the) (?:first|second|third|fourth|fifth|last|1st|2nd|3rd)"
                         r"(?: one| pair)?(?: please| then| it is| so)?\W*$|"
                         # "the cheapest one", "out of the first two the cheaper one": a pick said alone
-                        r"^(?:(?:yeah|yes|ok|okay|right|fine|alright|just) )*(?:out of (?:those|these|them|the \w+ \w+) )?"
+                        r"^(?:(?:yeah|yes|ok|okay|right|fine|alright|just|cool|great|perfect|sure|so|nice|lovely) )*"
+                        r"(?:out of (?:those|these|them|the \w+ \w+) )?"
                         r"(?:(?:the|that) )?(?:cheapest|cheaper|least expensive|less expensive|priciest|dearest|most expensive)"
                         r" (?:one|pair|of (?:those|these|them))(?: please| then)?(?: (?:in )?(?:an? |size )?\w+)?"
                         r"(?: (?:is|s|will be|would be) (?:fine|good|grand|perfect|ok|okay|great)| will do| ll do)?\W*$|"
@@ -1150,7 +1166,9 @@ _MAKE_THAT_BUDGET_RE = re.compile(r"(?:(?:actually|ok|okay|no|oh|hmm|wait|sorry|
                                   r"(\d{1,5})(?! (?:pairs?|of|units|items|pieces))\b")
 _LIST_TURNS = frozenset({"search", "refine", "more_results"})
 _COMES_FIRST_RE = re.compile(r"(?<!whichever )(?<!which )(?<!whatever )(?<!that )(?<!one )\b(?:comes?|came|goes|is|was|gets?) first\b")
-_A_LOOK_RE = re.compile(r"\b(?:that|this) (?:\w+ ){0,2}(?:look|vibe|aesthetic|feel)\b(?! (?:good|nice|great|ok|okay|cheap|like)\b)")
+# (not "none of that ripped distressed look": what is ruled out)
+_A_LOOK_RE = re.compile(r"(?<!none of )(?<!no )(?<!nothing with )(?<!not )(?<!hate )\b(?:that|this) (?:\w+ ){0,2}"
+                        r"(?:look|vibe|aesthetic|feel)\b(?! (?:good|nice|great|ok|okay|cheap|like)\b)")
 _BEFORE_PICKING_RE = re.compile(r"\b(?:before|until) (?:i|we) (?:pick|choose|decide|add|buy|order|go for)(?: (?:one|anything))?\b")
 _SIZE_EDGE_RE = re.compile(rf"\b(?:right )?(?:at |on )?the (?:top|upper end|top end|bottom|lower end|small end|big end|edge) of "
                            rf"(?:a |the )?(?:size )?(?:{sx.LETTER_SIZE_ALT}|small|medium|large|\d{{1,2}})\b")
@@ -1656,7 +1674,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     _drop_excluded(values)
     if ref is not None and ref.startswith("ordinal:") and values.get("quantity") == len(ref.split(",")) > 1:
         values["quantity"] = None  # "both of the first two": two products, one of each
-    if ref is not None and ref.startswith(("brand:", "colour:")) and re.search(r"\b(?:just|only)\b", text):
+    if ref is not None and ref.startswith(("brand:", "colour:")) and re.search(r"\b(?:just|only)\b(?! (?:one|1|a single)\b)", text):
         kind, value = ref.split(":", 1)  # "just the puma ones then": narrowing the list, not one product
         values["brand" if kind == "brand" else "colour"] = value
         values["reference"] = None
@@ -1714,7 +1732,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if pending is None and state.cart.item_count > 0 and _ORDER_ASKED_RE.search(text) and not _NOT_YET_RE.search(text):
         return Intent.checkout, 0.85  # "ok confirm the order" with nothing read back yet: the total, then a yes
     if pending is not None and pending.kind == "choose_product" and slots.reference and not slots.topic:
-        return Intent(pending.for_intent or "product_details"), 0.85
+        # "do you mean that one?" (asked of a price) … "perfect, add that": the add said now
+        return (Intent.add_to_cart if ADD.search(text) else Intent(pending.for_intent or "product_details")), 0.85
     if re.fullmatch(r"(?:nah|nope|meh)(?: not (?:those|these|them|really))?", text) and pending is None and state.shown and (
             state.focus_id is None):
         return Intent.more_results, 0.7  # "nah" to a list just shown: others
@@ -1810,7 +1829,10 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             slots.product_type and re.search(r"\bshow me\b", text)) and not (
             slots.style and _AND_MORE_RE.match(text) and state.shown) and not (slots.product_type and not state.shown):
         return Intent.size_advice, 0.85
-    shopping = bool(slots.category or slots.product_type or slots.exclude_words or slots.colours)
+    # "these look little-kid, he's six foot, can we do men's sizes": another department is a search
+    shopping = bool(slots.category or slots.product_type or slots.exclude_words or slots.colours or (
+        slots.gender and state.shown and not slots.size and (
+            (state.filters.gender and slots.gender != state.filters.gender) or _DEPARTMENT_RE.search(text))))
     if (slots.measurements and slots.reference and slots.reference.startswith("ordinal") and slots.size
             and state.shown and not shopping):
         return Intent.add_to_cart, 0.8  # "the first one in extra large, he's six foot four": his height, the pick
@@ -2333,7 +2355,10 @@ _BARE_COUNT_RE = re.compile(r"(?:(?:ok|okay|nah|no|actually|hmm|sorry|wait|just|
                             r"(\d{1,2}|one|(?<=make it )to|(?<=make it )too)(?:s (?=heaps|plenty|enough|loads|fine))?"
                             r"(?: (?:please|then|instead|actually|thanks|of them|of those|pairs?|only|lah|heaps|loads|sorry))*"
                             # "two's plenty", "actually two will do"
-                            r"(?: (?:is|will|would|should)(?: be)? (?:plenty|enough|fine|do|more than enough))?")
+                            r"(?: (?:is|will|would|should)(?: be)? (?:plenty|enough|fine|do|more than enough))?"
+                            # "actually just one lah, salary hasn't come in yet": a count and why
+                            r"(?: (?:because|cause|cos|coz|since|for now|(?:\w+ ){0,3}(?:salary|money|budget|payday|paid|"
+                            r"broke|skint|cash|afford|expensive|pricey|dear|spend|spent))\b.*)?")
 MAX_BARE_COUNT = 10  # "twenty" alone is no count of one thing
 
 
@@ -2367,6 +2392,43 @@ def _first_things_first(text: str, u: Understanding) -> Understanding:
     return chosen[0].model_copy(update={"then": []}) if len(chosen) == 1 and len(searches) == len(u.then) + 1 else u
 
 
+# "ok cool, six please", "the ten then": a bare number and a few words of assent
+_NUMBER_ASSENTED_RE = re.compile(r"((?:(?:ok|okay|cool|great|right|alright|yes|yeah|yep|perfect|lovely|nice|then|in|a|an|the|"
+                                 r"ill take|ill have|take|id like|go with|lets go with|lets do|do)\s)*)(\d{1,2}(?:\.5)?)"
+                                 r"((?:\s(?:please|then|thanks|pls|one|ones|pair|pairs|for me|for him|for her))*)")
+_SHOE_SIZE_RANGE = (3.0, 13.0)  # adult and older children's shoe sizes (UK/US); waist sizes run 24-44
+_WAIST_SIZE_RANGE = (24.0, 44.0)
+
+
+def _in_range(number: str, bounds: tuple[float, float]) -> bool:
+    return bounds[0] <= float(number) <= bounds[1]
+
+
+_CHANGE_TO_NUMBER_RE = re.compile(r"\b(change|make|switch|swap|put) (it|that|them|those|hers|his|mine) (?:to|into) (?:an? )?(\d{1,2}(?:\.5)?)\b")
+_SIZE_TALK_RE = re.compile(r"\bsizes?\b|\b(?:she|he|i|they)(?: s| is| am| are|s|m|re) (?:an? |actually an? |really an? )\d")
+
+
+def _number_as_shoe_size(text: str, state: DialogueState) -> str:
+    """"five is her size, sorry, change it to five" with a shoe in size 6 just added: the size, not five pairs."""
+    size = state.last_line.size if state.last_line is not None else None
+    if (size is None or not re.fullmatch(r"\d{1,2}(?:\.5)?", size) or not _in_range(size, _SHOE_SIZE_RANGE)
+            or not _SIZE_TALK_RE.search(text)):
+        return text
+    return _CHANGE_TO_NUMBER_RE.sub(lambda m: f"{m.group(1)} {m.group(2)} to size {m.group(3)}"
+                                    if _in_range(m.group(3), _SHOE_SIZE_RANGE) else m.group(0), text)
+
+
+def _bare_number_as_size(text: str, state: DialogueState) -> str:
+    """After the sizes of a shoe or of jeans were asked about, a bare number is a size of that one ("what sizes
+    does the first pair come in" … "ok cool, six please"), said as "size 6"."""
+    product = state.shown_by_id(state.focus_id) if state.last_intent == Intent.product_details.value else None
+    m = _NUMBER_ASSENTED_RE.fullmatch(text)
+    if product is None or m is None or product.category not in SHOE_CATEGORIES | WAIST_CATEGORIES:
+        return text
+    fits = _in_range(m.group(2), _SHOE_SIZE_RANGE if product.category in SHOE_CATEGORIES else _WAIST_SIZE_RANGE)
+    return f"{m.group(1)}size {m.group(2)}{m.group(3)}" if fits else text
+
+
 def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
     """Understand one utterance: `Understanding(intent, slots, confidence, then)`.
 
@@ -2375,13 +2437,15 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
     later ones in ``then``: a part with only a product and a size ("and the third in large")
     repeats the first part's cart action."""
     prepared = _expand_terse(meaning.whose_turn(meaning.restart(_strip_fillers(
-        _AM_RE.sub(r"\1 it", _EM_RE.sub("them", _ELSEWHERE_RE.sub(" ", prepare(_colour_corrected(text)))))))))
+        _AM_RE.sub(r"\1 it", _EM_RE.sub("them", _THEM_AS_THOSE_RE.sub("those", _ELSEWHERE_RE.sub(
+        " ", _COLOUR_SHADES_RE.sub(lambda m: f"{m.group(1)} colours" if m.group(1) else "",
+                              _AN_FOR_AND_RE.sub("and ", prepare(_colour_corrected(text))))))))))))
     prepared = _BODY_SIZE_RE.sub("_", prepared)  # "his feet are small, he wears a six": the six is the size
     prepared = _SIZE_EDGE_RE.sub("_", prepared)  # "he's right at the top of medium, go large": the size he outgrows
     prepared = _BEFORE_PICKING_RE.sub("_", prepared)  # "before i pick, show me cheaper ones": no pick yet
     prepared = _COMES_FIRST_RE.sub("_", prepared)  # "my brother's birthday comes first": no first product
     prepared = _A_LOOK_RE.sub("_", prepared)  # "white ones, i want that clean look": a look, no product
-    prepared = meaning.without_story(meaning.without_worn_out(prepared))
+    prepared = _number_as_shoe_size(_bare_number_as_size(meaning.without_story(meaning.without_worn_out(prepared)), state), state)
     if (state.offset > 0 or state.earlier) and (_BACK_RE.fullmatch(prepared) or _back_with_a_reason(prepared, state, vocab)):
         return Understanding(intent=Intent.more_results, slots=Slots(page="back"), confidence=0.9)
     if state.last_line is not None and state.pending is None and (count := _BARE_COUNT_RE.fullmatch(prepared)):
@@ -2496,6 +2560,8 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
     if whole.intent in (Intent.product_details, Intent.refine) and ref.startswith("colour:") and state.shown and (
             colour := ref.split(":", 1)[1]) and (
             (_SHOW_INSTEAD_RE.search(prepared) and not filed_in_colour(colour, state))  # "show me the black ones instead", none black
+            or (whole.intent == Intent.refine and not filed_in_colour(colour, state)  # "back to hers, the brown ones under 40"
+                and not whole.slots.colours)  # not "how about black, the blue ones look dated"
             or (_BARE_PLURAL_COLOUR_RE.search(prepared) and not (  # "the grey ones", said of a list (unless one pair is grey)
                 len(filed_in_colour(colour, state)) == 1 and state.filters.category in _WORN_IN_PAIRS))):
         # the list narrowed to that colour, not one product picked

@@ -544,7 +544,8 @@ class DialogueEngine:
             else:
                 turn.reply = f"Which one do you mean: the {self._ordinals(turn)}?"
             turn.state.pending = PendingConfirmation(
-                kind="choose_product", for_intent=for_intent.value, quantity=turn.u.slots.quantity or 1
+                kind="choose_product", for_intent=for_intent.value, quantity=turn.u.slots.quantity or 1,
+                product_id=shown[0].id if len(shown) == 1 else None,  # "do you mean that one?" … "perfect, add that"
             )
         return None
 
@@ -562,6 +563,12 @@ class DialogueEngine:
         return lines[0] if len(lines) == 1 else None
 
     async def _details(self, turn: _Turn) -> None:
+        only_one = ""
+        ref = turn.u.slots.reference or ""
+        if len(turn.state.shown) == 1 and re.fullmatch(r"ordinal:(?:[2-9]|\d\d)", ref):
+            # "how much is the third one" with one shown: that one, said so (a question costs nothing to answer)
+            turn.u = turn.u.model_copy(update={"slots": turn.u.slots.model_copy(update={"reference": "ordinal:1"})})
+            only_one = "I showed only one. "
         if (in_cart := await self._cart_line_named(turn)) is not None:
             product_id = in_cart.product_id
         else:
@@ -580,7 +587,7 @@ class DialogueEngine:
             cards[card.id] = card
             turn.products = [cards[i] for i in shown_ids if i in cards]
             turn.payload["focus_id"] = card.id
-        parts = [f"This is the {say.mention(card)}."]
+        parts = [f"{only_one}This is the {say.mention(card)}."]
         if turn.u.slots.topic == "material":
             parts.append(say.material_sentence(card, turn.u.slots.material))
         elif turn.u.slots.topic == "feature":
@@ -1076,7 +1083,7 @@ class DialogueEngine:
         pending = turn.state.pending
         turn.state.pending = None
         if pending is not None and pending.kind == "checkout":
-            turn.reply = "Okay, I won't place the order. Your cart is saved."
+            turn.reply = "Okay, I'll hold off on checkout. Your cart is saved."
         else:
             turn.reply = "No problem. Anything else I can help with?"
 

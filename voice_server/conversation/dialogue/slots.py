@@ -685,8 +685,12 @@ def extract_material(text: str) -> tuple[str | None, str]:
     return _lexicon_slot(_MATERIAL_RE, _MATERIAL, text)
 
 
+# "not for him, for me, a ladies kurta": the department taken back is none asked for
+_NOT_FOR_DEPARTMENT_RE = re.compile(r"\b(?:not|isnt|arent|its not|thats not) for (?:him|her|men|mens|women|womens|boys|girls)\b")
+
+
 def extract_gender(text: str) -> tuple[str | None, str]:
-    return _lexicon_slot(_GENDER_RE, _GENDER, text)
+    return _lexicon_slot(_GENDER_RE, _GENDER, _NOT_FOR_DEPARTMENT_RE.sub(BLANK, text))
 
 
 _WISHED_NOT_RE = re.compile(r"\b(?:nothing|not|no|none|anything not)\s+(?:so\s+|(?:\w+\s+){1,2}(?:or|nor)\s+)?$")
