@@ -2436,16 +2436,18 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
     ("add the first one in medium and show me sandals") become one understanding each, the
     later ones in ``then``: a part with only a product and a size ("and the third in large")
     repeats the first part's cart action."""
-    prepared = _expand_terse(meaning.whose_turn(meaning.restart(_strip_fillers(
-        _AM_RE.sub(r"\1 it", _EM_RE.sub("them", _THEM_AS_THOSE_RE.sub("those", _ELSEWHERE_RE.sub(
-        " ", _COLOUR_SHADES_RE.sub(lambda m: f"{m.group(1)} colours" if m.group(1) else "",
-                              _AN_FOR_AND_RE.sub("and ", prepare(_colour_corrected(text))))))))))))
+    prepared = _AN_FOR_AND_RE.sub("and ", prepare(_colour_corrected(text)))
+    prepared = _COLOUR_SHADES_RE.sub(lambda m: f"{m.group(1)} colours" if m.group(1) else "", prepared)
+    prepared = _THEM_AS_THOSE_RE.sub("those", _ELSEWHERE_RE.sub(" ", prepared))
+    prepared = _AM_RE.sub(r"\1 it", _EM_RE.sub("them", prepared))
+    prepared = _expand_terse(meaning.whose_turn(meaning.restart(_strip_fillers(prepared))))
     prepared = _BODY_SIZE_RE.sub("_", prepared)  # "his feet are small, he wears a six": the six is the size
     prepared = _SIZE_EDGE_RE.sub("_", prepared)  # "he's right at the top of medium, go large": the size he outgrows
     prepared = _BEFORE_PICKING_RE.sub("_", prepared)  # "before i pick, show me cheaper ones": no pick yet
     prepared = _COMES_FIRST_RE.sub("_", prepared)  # "my brother's birthday comes first": no first product
     prepared = _A_LOOK_RE.sub("_", prepared)  # "white ones, i want that clean look": a look, no product
-    prepared = _number_as_shoe_size(_bare_number_as_size(meaning.without_story(meaning.without_worn_out(prepared)), state), state)
+    prepared = meaning.without_story(meaning.without_worn_out(prepared))
+    prepared = _number_as_shoe_size(_bare_number_as_size(prepared, state), state)
     if (state.offset > 0 or state.earlier) and (_BACK_RE.fullmatch(prepared) or _back_with_a_reason(prepared, state, vocab)):
         return Understanding(intent=Intent.more_results, slots=Slots(page="back"), confidence=0.9)
     if state.last_line is not None and state.pending is None and (count := _BARE_COUNT_RE.fullmatch(prepared)):
