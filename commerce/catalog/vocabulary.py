@@ -348,6 +348,8 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
 for _word, _stems in list(DESCRIPTOR_STEMS.items()):  # "no graphics", "no slogans"
     if not _word.endswith(("s", "y", "ed")):
         DESCRIPTOR_STEMS.setdefault(f"{_word}s", _stems)
+# "proper shoes, not trainers": no sports shoes of any kind (a runner is a trainer too)
+DESCRIPTOR_STEMS.update(dict.fromkeys(("trainers", "trainer", "sneakers", "sneaker"), ("sneaker", "running", "sports", "training")))
 DESCRIPTOR_STEMS["short"] = ("mini",)  # "nothing too short": the length; no plural, "shorts" are a garment
 MATERIAL_WORDS: tuple[str, ...] = (
     "cotton", "linen", "silk", "wool", "leather", "denim", "polyester", "viscose", "rayon", "georgette",

@@ -1947,3 +1947,46 @@ def test_a_later_errand_a_loose_colour_a_department_taken_back_and_who_goes_firs
     assert understand("the third one can, put in basket", asked, vocab).intent == Intent.add_to_cart
     assert understand("he's not into bright colours", asked, vocab).slots.shade == "muted"
     assert understand("and none of that studded look please", asked, vocab).intent == Intent.refine
+
+
+def test_a_cart_line_named_by_kind_a_swap_for_a_pick_and_colours_ruled_out_by_taste(vocab: Vocabulary) -> None:
+    hoodies = [ShownProduct(id=i, name=f"Roadster Women Grey Hoodie {i}", brand="Roadster", price_cents=1500,
+                            colour="grey", category="sweaters") for i in (1, 2, 3)]
+    in_cart = DialogueState(conversation_id="t", shown=hoodies, focus_id=1, last_intent=Intent.add_to_cart.value,
+                            last_line=LineRef(product_id=1, size="M"), filters=SearchFilters(category="sweaters"),
+                            cart=CartSummary(item_count=3, total_cents=4500, product_ids=[1]))
+    baggier = understand("hmm could you make the hoodie an xl instead, i like them loose", in_cart, vocab)
+    assert (baggier.intent, baggier.slots.product_type, baggier.slots.size) == (Intent.update_cart, "hoodie", "XL")
+    fewer = understand("honestly 2 hoodies will be enough", in_cart, vocab)
+    assert (fewer.intent, fewer.slots.product_type, fewer.slots.quantity) == (Intent.update_cart, "hoodie", 2)
+    only = understand("nah just one hoodie", in_cart, vocab)
+    assert (only.intent, only.slots.quantity) == (Intent.update_cart, 1)
+    assert understand("just one pair of jeans please", in_cart, vocab).intent in (Intent.search, Intent.refine)  # no jeans in the cart
+    swap = understand("no wait, swap that hoodie for the third one, same size", in_cart, vocab)
+    assert [(u.intent, u.slots.reference, u.slots.size) for u in (swap, *swap.then)] == [
+        (Intent.remove_from_cart, "ordinal:1", None), (Intent.add_to_cart, "ordinal:3", "M")]
+    assert understand("has the second one got a small", in_cart, vocab).intent == Intent.product_details
+    assert understand("leave the hoodie out, she has enough", in_cart, vocab).intent == Intent.remove_from_cart
+    for wait in ("leave it for now", "i won't pay just yet"):
+        assert understand(wait, in_cart, vocab).intent == Intent.decline, wait
+    assert understand("what do i have in the cart at the moment", in_cart, vocab).intent == Intent.view_cart
+    fresh = DialogueState(conversation_id="t")
+    assert understand("gold ones, silver looks so dull on her", fresh, vocab).slots.exclude_colours == ["silver"]
+    assert understand("he flat out refuses to wear pink", fresh, vocab).slots.exclude_colours == ["pink"]
+    assert understand("nothing beige, i've got far too much beige", fresh, vocab).slots.price_trend is None
+    assert understand("a scarf, it's just red we're tired of", fresh, vocab).slots.exclude_colours == ["red"]
+    assert understand("yesss", fresh.model_copy(update={"pending": PendingConfirmation(kind="checkout")}),
+                      vocab).intent == Intent.confirm
+    knit = understand("a jumper or a cardigan for my aunt", fresh, vocab).slots
+    assert (knit.category, knit.name_any, knit.name_prefer) == ("sweaters", None, "cardigan")  # any, cardigans first
+    assert understand("slip on shoes for my grandad", fresh, vocab).slots.product_type == "slip-ons"
+    proper = understand("brown shoes, proper ones, not trainers", fresh, vocab).slots
+    assert {"sneaker", "running"} <= set(proper.exclude_words or ())
+    assert "running" not in (understand("running shoes but no sneakers", fresh, vocab).slots.exclude_words or ())
+    assert understand("a warm coat for myself, a gentleman of eighty", fresh, vocab).slots.gender == "men"
+    assert understand("her brother is ten and needs a shirt too", fresh, vocab).slots.gender == "boys"
+    girls = DialogueState(conversation_id="t", filters=SearchFilters(category="dresses", gender="girls"))
+    assert understand("yellow would be nice, to match with her dad", girls, vocab).slots.gender != "men"
+    assert understand("a backpack that fits my laptop", fresh, vocab).intent != Intent.out_of_scope
+    owner = understand("and for me too, one kurta, men's, in white", fresh, vocab)
+    assert (owner.intent, owner.slots.gender, owner.slots.product_type, owner.then) == (Intent.search, "men", "kurta", [])

@@ -28,6 +28,9 @@ from voice_server.conversation.dialogue.numbers import (
         ("below thousand rupees", "below 1000 rupees"),  # Indian English: no "a"
         ("three thousand rupees", "3000 rupees"),
         ("thousands of styles", "thousands of styles"),
+        ("between twelve hundred and two thousand", "between 1200 and 2000"),  # two amounts, not 1,202,000
+        ("two hundred and five thousand", "205000"),
+        ("nineteen hundred and ninety", "1990"),
     ],
 )
 def test_words_to_digits(spoken: str, digits: str) -> None:
@@ -38,6 +41,8 @@ def test_normalise_money_and_apostrophes() -> None:
     assert normalise_text("Levi's T-Shirt under $80!") == "levis t shirt under 80 dollars"
     assert prepare("$49.99") == "49.99 dollars"
     assert normalise_text("it's 1,299") == "its 1299"
+    assert normalise_text("Yesss, sooo cute") == "yes so cute"  # drawn out, as typed or heard
+    assert normalise_text("an XXXL and a 1000") == "an xxxl and a 1000"
 
 
 def test_parse_amount_cents() -> None:

@@ -75,7 +75,7 @@ OWN_SETS = {
     "dev_everyday_e.json": 131,  # 135/143
     "dev_everyday_f.json": 120,  # 124/132
     "dev_everyday_g.json": 126,  # 130/145
-    "dev_everyday_h.json": 129,  # 133/142
+    "dev_everyday_h.json": 130,  # 134/142
     "dev_everyday_i.json": 122,  # 126/135
     "dev_everyday_j.json": 120,  # 124/135
     "dev_everyday_k.json": 109,  # 113/120
@@ -111,7 +111,7 @@ OWN_SETS = {
     "dev_everyday_ao.json": 155,  # 159/167
     "dev_everyday_ap.json": 152,  # 156/168
     "dev_everyday_aq.json": 154,  # 158/162
-    "dev_everyday_ar.json": 150,  # 154/158
+    "dev_everyday_ar.json": 151,  # 155/158
     "dev_everyday_as.json": 159,  # 163/167
     "dev_everyday_at.json": 153,  # 157/164
     "dev_everyday_au.json": 131,  # 135/155
@@ -129,7 +129,7 @@ OWN_SETS = {
     "dev_everyday_bg.json": 161,  # 165/170
     "dev_everyday_bh.json": 164,  # 168/170
     "dev_everyday_bi.json": 147,  # 151/170
-    "dev_everyday_bj.json": 146,  # 150/158
+    "dev_everyday_bj.json": 148,  # 152/158
     "dev_everyday_bk.json": 159,  # 163/165
     "dev_everyday_bl.json": 154,  # 158/170
     "dev_everyday_bm.json": 155,  # 159/159
@@ -137,16 +137,16 @@ OWN_SETS = {
     "dev_everyday_bo.json": 167,  # 171/171
     "dev_everyday_bp.json": 149,  # 153/156
     "dev_everyday_bq.json": 157,  # 161/170
-    "dev_everyday_br.json": 150,  # 154/169
+    "dev_everyday_br.json": 151,  # 155/169
     "dev_everyday_bs.json": 156,  # 160/164
     "dev_everyday_bt.json": 158,  # 162/168
     "dev_everyday_bu.json": 132,  # 136/165
     "dev_everyday_bv.json": 162,  # 166/171
     "dev_everyday_bw.json": 142,  # 146/168
-    "dev_everyday_bx.json": 146,  # 150/169
+    "dev_everyday_bx.json": 148,  # 152/169
     "dev_everyday_by.json": 153,  # 157/157
     "dev_everyday_bz.json": 164,  # 168/169
-    "dev_everyday_ca.json": 159,  # 163/168
+    "dev_everyday_ca.json": 160,  # 164/168
     "dev_everyday_cb.json": 139,  # 143/158
     "dev_everyday_cc.json": 163,  # 167/169
     "dev_everyday_cd.json": 150,  # 154/157
@@ -173,6 +173,9 @@ OWN_SETS = {
     "dev_everyday_cy.json": 150,  # 154/154
     "dev_everyday_cz.json": 154,  # 158/159
     "dev_everyday_da.json": 155,  # 159/166
+    "dev_everyday_db.json": 189,  # 193/199
+    "dev_everyday_dc.json": 141,  # 145/148
+    "dev_everyday_dd.json": 172,  # 176/180
     "dev_budget_cart.json": 94,  # 98/124
     "dev_corrections.json": 99,  # 103/108
     "dev_events.json": 109,  # 113/122

@@ -56,7 +56,9 @@ _NEG_CUE = (
     r"less(?= (?:flashy|showy|sparkly|shiny|blingy|glittery|loud|garish)\b)|"
     r"no more|hate|hates|hated|cant stand|cannot stand|(?:cant|cannot) be (?:doing|dealing|bothered) with|loathes?|skip|minus|arent|isnt|that arent|that isnt|not in|nothing in|none in|no (?:more )?of the|"
     r"(?:bored|sick|tired) of|fed up (?:of|with)|had enough of|(?:(?:im|hes|shes|were|theyre|i am|he is|she is) )?(?:so |totally |completely )?done with|(?:cant|cannot|can not|could never) (?:walk|run|move) in|"
-    r"(?:wouldnt|would not|wont|will not) be (?:seen|caught) (?:dead )?(?:in|wearing))"
+    r"(?:wouldnt|would not|wont|will not) be (?:seen|caught) (?:dead )?(?:in|wearing)|"
+    # "he refuses to wear blue", "she won't wear pink", "he never wears black"
+    r"(?:refuses?|refused|wont|will not|wouldnt|would not|doesnt|does not|dont|do not|never) (?:to )?wears?(?: anything)?)"
 )
 _NOT_EXCLUSION = re.compile(
     rf"\b(?:not|no) (?:that(?! into)|this|(?:those|these)(?! (?:{TYPE_ALT})\b)|yet|now|right now|really(?! into)|sure|thanks|thank you|problem|worries|"
@@ -174,7 +176,11 @@ _OWNED_COLOUR_RE = re.compile(rf"\b(?:(?:he|she|i|we|they)(?:s|ve| has| have)?|a
                               rf"\b(?:(?:he|she|i|we|they)(?:s|ve| has| have)?|already) (?:already )?(?:got|has|have|owns?) "
                               rf"(?:heaps|loads|lots|plenty|tons|a lot|enough|too much|so much) of ({COLOUR_ALT})\b|"
                               # "i've got way too much black stuff": that colour, owned in plenty
-                              rf"\b(?:got|has|have|own|owns) (?:way |far )?(?:too much|so much) ({COLOUR_ALT}) (?:stuff|things|clothes)\b")
+                              rf"\b(?:got|has|have|own|owns) (?:way |far )?(?:too much|so much) ({COLOUR_ALT})(?: (?:stuff|things|clothes)\b|$|"
+                              r"(?= (?:already|as it is|at home)\b))|"
+                              # "it's just grey i'm sick of": that colour, had enough of
+                              rf"\b(?:its (?:just |only )?|just |only )({COLOUR_ALT}) (?:that )?(?:im|i am|were|we are|hes|shes|he is|she is) (?:really |just |so )?"
+                              r"(?:sick|tired|bored) of\b")
 # what someone's whole wardrobe already is: "all my clothes are grey and black", "everything he owns is navy"
 _ALL_OWNED_RE = re.compile(
     rf"\b(?:all (?:of )?(?:my|his|her|their) (?:clothes|stuff|things|wardrobe)|everything (?:i|he|she|they) (?:own|owns|wear|wears|have|has)|"
@@ -500,11 +506,10 @@ def combine_types(types: list[ProductType], *, either: bool = False) -> tuple[st
         # "a kaftan or a kurta": either one, by the words of their names (a kind named by category, by its name)
         return None, list(dict.fromkeys(stem for t in types for stem in (t.stems or (t.name,)))), types[0].name
     same = [t for t in types if t.category == category]
-    stems: list[str] = []
-    if all(t.stems for t in same):
-        for kind in same:
-            stems += list(kind.stems)
-    return category, list(dict.fromkeys(stems)), same[0].name
+    if not all(t.stems for t in same):
+        # "a cardigan or a jumper": the whole department; "slip on shoes": the narrower kind says which
+        return category, [], next(t for t in same if not t.stems).name if either else same[0].name
+    return category, list(dict.fromkeys(stem for kind in same for stem in kind.stems)), same[0].name
 
 
 _NOT_SHOPPED_FOR = (r"(?! (?:is |s )?(?:paying|payin|buying it|said|says|texted|told|reckons|thinks|just texted|insists|insisted|"
@@ -512,7 +517,8 @@ _NOT_SHOPPED_FOR = (r"(?! (?:is |s )?(?:paying|payin|buying it|said|says|texted|
                     r"(?:just )?(?:had|has had|is having|s having|gave birth to) (?:a|her|his|their) (?:baby|little|new)|"  # the baby's
                     r"(?:just |already )?(?:sent|bought|gave|got) (?:her|him|them|me|us)))")  # "my mother in law just sent her …"
 _RECIPIENT_RE = re.compile(
-    rf"(?<!like )\b(?:my|our|his|her|their|me(?= (?:{_RECIPIENT_ALT})s?\b)|"  # Irish "me da"
+    # not "to match with his father", "the same as my sister's": whose clothes it goes with
+    rf"(?<!like )(?<!match )(?<!match with )(?<!matches )(?<!matching )(?<!same as )\b(?:my|our|his|her|their|me(?= (?:{_RECIPIENT_ALT})s?\b)|"  # Irish "me da"
     rf"for (?:my|our|his|her|their|the|a|an|me(?= (?:{_RECIPIENT_ALT})s?\b))|for|"
     r"(?:ive got|i have|i got|weve got|we have)(?= (?:\d |twin )))\s(?:\d |two |three |twin )?"  # "i've got three grandsons"
     rf"(?:little |small |baby |eldest |oldest |youngest |middle |teenage |older |younger |big |bigger |tall |taller |"
@@ -571,7 +577,10 @@ _SELF_RE = re.compile(r"\b(?:im|i am|am) (?:a |an )?(guy|bloke|man|woman|lady|gi
                       r"(bridesmaids|groomsmen)\b|\b(?:im|i am) (?:her |his |the |a )?(maid of honou?r)\b|"
                       # "what about for me, i'm his dad"
                       r"\b(?:im|i am) (?:his|her|their|the) (dad|mum|mom|father|mother|uncle|aunt|auntie|grandad|"
-                      r"grandpa|grandma|granny|nan|grandmother|grandfather)\b")
+                      r"grandpa|grandma|granny|nan|grandmother|grandfather)\b|"
+                      # "a jumper for myself, gentleman of seventy odd", "for me, a woman in her fifties"
+                      r"\b(?:myself|me),? (?:an? )?(?:\w+ )?(gentleman|man|woman|lady|bloke|guy|chap|lad|fella)"
+                      r" (?:of|in (?:my|his|her)) ")
 # "my wife says no more skinny jeans for me": who shops is the other half (read only with "for me":
 # "my wife says she wants" is for her)
 _PARTNER = r"\b(?:my|the) (wife|girlfriend|husband|boyfriend|missus|hubby|wifey|gf|bf)"
@@ -680,7 +689,9 @@ def _chosen_recipient(text: str) -> re.Match[str] | None:
         return for_[0]
     if subject := _RECIPIENT_SUBJECT_RE.search(text):
         return subject
-    named = [m for m in named if not (re.match(r"(?:his|her|their) ", m.group(0)) and _ASIDE_RE.match(text, m.end()))]
+    # "no prints, his mother is very particular": an aside; "her brother is nine": who it is for, with his age
+    named = [m for m in named if not (re.match(r"(?:his|her|their) ", m.group(0)) and _ASIDE_RE.match(text, m.end())
+                                      and not re.match(r" (?:is|s) (?:about |nearly |almost |just |only )?\d", text[m.end():]))]
     if named:
         return named[0]
     return _BARE_RECIPIENT_RE.search(text) if len(text.split()) <= _TERSE_WORDS else None
@@ -997,9 +1008,11 @@ _SPLIT_RE = re.compile(
 
 # After a cart action, "and" + someone's need or a new garment starts the next request ("the first
 # one in large and he'll want flip flops", "the fourth in medium, and some gold jhumkas to go with it").
-_CART_CUE_RE = re.compile(r"\b(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th|add|put|pop|chuck)\b")
+_CART_CUE_RE = re.compile(r"\b(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th|add|put|pop|chuck|forget|remove|"
+                          r"drop|ditch|scratch)\b")
 _SPLIT_AFTER_CART_RE = re.compile(
     r",?\s(?:and then|and now)\s|"  # "first one in XL, and then sports bras for me"
+    r"\s(?:just |so |now )?(?=(?:check ?out|checkout)\b)|"  # "forget the wallet, just check out the watch"
     r"\s(?:ok|okay|right|so)? ?now (?=(?:for )?(?:him|her|them|me|my|his)\b)|"  # "add that. okay now him, he needs a kurta"
     r"\s(?:and|then|also|plus)\s(?=(?:now |then )?for (?:my|his|her|our) \w+ (?:\w+ ){0,12}?(?:needs?|wants?|would like|hed like|shed like|could use|could do with)\b)|"
     r"\s(?:and then|and also|and now|and|then|also|plus)\s(?=(?:now |then )?(?:"
@@ -1024,12 +1037,20 @@ _INSTEAD_SPLIT_RE = re.compile(rf"\s(?=(?:ill|i will|i ll|lets|let me|maybe) (?:
                                rf"(?:him|her|them|me|us )?(?:an? |some |the )?(?:\w+ ){{0,2}}?(?:{TYPE_ALT}) instead\b)")
 
 
+# a part that only says who the next one is for: "and for me", "now for my wife", "ok him"
+_WHO_ALONE_RE = re.compile(r"(?:(?:and|also|now|ok|okay|then|so|right) )*(?:for )?(?:me|myself|him|her|them|us|"
+                           r"(?:my|our|his|her) \w+(?: \w+)?)(?: too| also| as well)?")
+
+
 def split_requests(text: str) -> list[str]:
     """Several requests in one utterance ("add the first one in medium and show me sandals")."""
     parts: list[str] = []
     for part in (p for said in _SPLIT_RE.split(text) for p in _INSTEAD_SPLIT_RE.split(said)):
         parts += _SPLIT_AFTER_CART_RE.split(part) if _CART_CUE_RE.search(part) else [part]
     parts = [p.strip() for p in parts if p.strip()]
+    for i in range(len(parts) - 2, -1, -1):
+        if _WHO_ALONE_RE.fullmatch(parts[i]):  # "and for me also | one kurta, white": who the next request is for
+            parts[i: i + 2] = [f"{parts[i]} {parts[i + 1]}"]
     if len(parts) > 1 and _ENDS_WITH_PICK_RE.search(parts[0]) and _BARE_ORDINAL_RE.match(parts[1]):
         # "the first and the second, both large", "he's a large, add the first and the second": one request
         return [text]

@@ -73,6 +73,9 @@ _SWAP_RE = re.compile(r"\b(?:swap|switch|change|exchange) (?:that|it|this|them|t
                       # "swap the white one out for the second one", "replace the one in my cart with the third"
                       rf"\b(?:swap|switch|exchange|change|replace) (?:the (?:\w+ )?(?:one|ones|pair){_IN_CART}|mine)"
                       r"(?: out)? (?:for|with)\b|"
+                      # "swap that tee for the second one rather": the line named by its kind, for a pick
+                      r"\b(?:swap|switch|exchange|replace) (?:that|this|the|my) \w+(?: \w+)?(?: out)? (?:for|with) "
+                      r"(?:the|that|this) (?:first|second|third|fourth|fifth|last|other|\w+ one)\b|"
                       r"\b(?:swap|switch) (?:them|those|it|em)(?: over| round| around)?(?: then| please)?$")
 # "they always come up small on me", "that brand runs big": why a size is changed, said, not asked
 _FITS_SO_RE = re.compile(r"(?<!do )(?<!does )(?<!will )(?<!would )\b(?:they|it|these|those|that brand|\w+s) (?:always |usually |normally |"
@@ -158,7 +161,7 @@ VIEW_CART = _rx(
     # not "i'm gonna fill up my cart now and sort it later, first a white top": what goes in
     r"(?<!fill up )(?<!filling up )(?<!fill )(?<!load up )\bmy (?:cart|basket)\b(?!.*\b(?:add|put)\b)",
     r"\bcart total\b",
-    r"\bwhat(?:ve| have|s)? (?:i|we) (?:got|have|put|added) in (?:the|my) (?:cart|basket|bag|trolley)\b",
+    r"\bwhat(?:ve| have|s| do| did)? (?:i|we) (?:got|have|put|added|get|add) in (?:the|my) (?:cart|basket|bag|trolley)\b",
     r"\bwhat (?:have|did|ve) (?:i|we) (?:put|added|add|got|picked)(?: in)?(?: there)? (?:so far|already|in (?:there|it|total))\b",
     r"\b(?:whats|what is|what s) in (?:there|it) (?:now|so far)\b",  # the cart, after a cart move
     r"\b(?:whats|what is|what s) (?:left|still) in (?:my|the|our) (?:cart|basket|bag|trolley)\b",  # after a removal
@@ -285,6 +288,9 @@ _FIBRES = r"(?:cotton|linen|silk|wool|woollen|leather|polyester|synthetics?|acry
 DETAILS = _rx(
     r"\bthe (?:smallest|biggest|largest) size (?:they|those|these|it|that|this|the \w+ ones?) (?:comes? in|goes? up to|goes? down to)\b",
     r"\b(?:does|do|is|are) (?:the \w+(?: ones?| pairs?)?|it|this|that|they|those|these) (?:come in|available in|in stock)\b",
+    # British: "has the first one got a large", "have they got it in a ten"
+    r"^(?:\w+ )?(?:has|have) (?:the \w+(?: ones?| pairs?| one)?|it|this|that|they|those|these) got (?:it |them )?(?:in )?"
+    r"(?:an? |any |size )?(?:xs|s|m|l|xl|xxl|small|medium|large|extra|\d{1,2})\b",
     r"\b(?:do you have|have you got|got) (?:the \w+ (?:one|pair)|it|this|that) in\b",
     r"\b(?:is|are) (?:it|this|that|they|the \w+ one) (?:cotton|linen|silk|wool|leather|polyester|real|made)\b",
     rf"\b(?:is|are) (?:it|this|that|they|these|those|the \w+(?: one)?) (?:\w+ ){{0,2}}{_FIBRES}\b",
@@ -350,6 +356,10 @@ SEARCH_VERB = _rx(
 DECLINE_ADD = _rx(
     r"\b(?:dont|do not) (?:add|put|buy|want to buy)\b",
     r"\bill (?:leave|pass on|skip) (?:it|that|them|those)\b",
+    r"\bleave (?:it|that|them|those|everything|it all) (?:for now|there|for today|for the moment|as it is)\b",
+    # "i won't check out yet", "not checking out just now": the cart stays as it is
+    r"\b(?:wont|will not|dont|do not|not|not gonna|not going to) (?:\w+ )?(?:check ?out|checkout|pay|order)\b"
+    r"(?: (?:just |right )?(?:yet|now|today|for now))?",
     r"\b(?:not yet|keep looking|keep browsing|not ready|ill think about it|let me think(?: about it)?|"
     r"maybe (?:later|another time)|not today|ill come back (?:later|to it))\b",
     r"\blet me (?:call|ask|check with|talk to|speak to|show) (?:my|the|her|him|them)\b",
@@ -431,7 +441,8 @@ NOT_SOLD = re.compile(
 _DEPARTMENT_RE = re.compile(r"\b(?:men|mens|women|womens|ladies|gents|menswear|womenswear)\b")
 # Goods a fashion shop does not sell: asked for by name they get the out-of-scope answer, not a search.
 NOT_SOLD_GOODS = _rx(
-    r"\b(?:lipsticks?|make ?up|mascara|eyeliner|foundation|nail polish|perfumes?|colognes?|aftershave|"
+    # not what the shopper has ("a backpack that fits my laptop", "a bag for my books"): a fit, not goods asked for
+    r"(?<!my )(?<!his )(?<!her )(?<!their )(?<!our )(?<!your )\b(?:lipsticks?|make ?up|mascara|eyeliner|foundation|nail polish|perfumes?|colognes?|aftershave|"
     r"sofas?|couch(?:es)?|furniture|mattress(?:es)?|phones?|iphones?|smartphones?|phone cases?|"
     r"laptops?(?! (?:bags?|backpacks?|sleeves?|compartments?|pockets?|cases?))|"
     r"tablets?|tvs?|televisions?|headphones|earbuds|groceries|toys?|books?|snacks?|sweets|mithai|"
@@ -982,6 +993,10 @@ def _whose_department(text: str, state: DialogueState) -> str | None:
         return RECIPIENT_GENDER[m.group(1)]
     if (m := _HIS_HERS_RE.search(text)) is not None:
         adult = "women" if m.group(1) == "hers" else "men"
+        # "my husband says he's more of a large, switch his": the one just named, whatever is on screen
+        named = [RECIPIENT_GENDER[w] for w in re.findall(rf"\b(?:my|our|the) ({_RELATION_ALT})\b", text[: m.start()])]
+        if said := [g for g in named if g in (adult, KID_OF[adult])]:
+            return said[-1]
         return state.filters.gender if state.filters.gender == KID_OF[adult] else adult
     return None
 
@@ -1186,6 +1201,12 @@ _COLOUR_RULED_OUT_RES = (
     re.compile(rf"\b({meaning.COLOUR_ALT}) (?:bilkul |ekdum |to )?(?:nahi|nahin|nai|mat)\b"),  # Hindi says the no after it
     # "got black on it cannot, black not auspicious": Singlish says the no after it too
     re.compile(rf"\b({meaning.COLOUR_ALT})(?: on it| in it)? (?:cannot|not allowed|not auspicious|is bad luck|bad luck)\b"),
+    # "silver ones only, gold looks so weird on me", "black doesn't suit her"
+    re.compile(rf"\b({meaning.COLOUR_ALT})(?: plated| toned| tone)? (?:just |always |really )?(?:looks?|is|seems) (?:so |really |too |"
+               r"kinda |kind of |a bit |very |just )?(?:weird|awful|bad|terrible|wrong|horrible|off|odd|tacky|cheap|funny|"
+               r"gross|ugly|washed out) on (?:me|her|him|them)\b"),
+    re.compile(rf"\b({meaning.COLOUR_ALT}) (?:doesnt|does not|dont|do not|never) (?:suit|suits|look good on|work on|flatter) "
+               r"(?:me|her|him|them)\b"),
 )
 _IS_JUST_COLOUR_RE = re.compile(r"\b(?:is|are|s) (?:just|basically|only|really|practically|pretty much|kinda|kind of) "
                                 rf"(?:an? |like )?(?:{meaning.COLOUR_ALT})\b")
@@ -1202,10 +1223,26 @@ _MAKE_LINE_COUNT_RE = re.compile(r"\bmake (?:the|that|my|his|her|those|these) (?
                                  r"(?P<n>[1-9])(?! (?:dollars|bucks|quid|euros|pounds|waist|inch|inches|cm)\b)(?![.\d])")
 
 
+# "two t-shirts is plenty, not three", "2 pairs will be enough", "nvm only one pair of joggers": how many of the
+# cart line of that kind
+_ENOUGH_COUNT_RE = re.compile(r"\b(?P<n>[1-9]) (?P<what>[a-z]+(?: [a-z]+)?) (?:is|are|will be|would be|should be) "
+                              r"(?:plenty|enough|loads|fine)\b|"
+                              r"^(?:(?:nvm|never mind|actually|sorry|wait|oh|hmm|no|nah|ok|okay) )*(?:just|only) (?P<only>[1-9]|one|a single) "
+                              r"(?:pairs? of (?:the )?|of (?:the|those|them) )?(?P<kind>[a-z]+(?: [a-z]+)?)$")
+
+
 def _line_count(prepared: str, state: DialogueState) -> Understanding | None:
-    """"Make the medium two", "make the purple one three", "make that top two", "make the taupe ones two": how
-    many of the cart line named by its size, colour, kind or a word of its name; None when the words name none."""
-    if (m := _MAKE_LINE_COUNT_RE.search(prepared)) is None:
+    """"Make the medium two", "make the purple one three", "make that top two", "make the taupe ones two", "two
+    t-shirts is plenty": how many of the cart line named by its size, colour, kind or a word of its name; None when
+    the words name none."""
+    if (m := _MAKE_LINE_COUNT_RE.search(prepared) or _ENOUGH_COUNT_RE.search(prepared)) is None:
+        return None
+    if m.groupdict().get("only"):  # "only one pair of joggers": of a kind in the cart, or a request for one
+        kinds = meaning.extract_types(m.group("kind"))[0]
+        if len(kinds) == 1 and any(p is not None and of_kind([p], kinds[0].category, list(kinds[0].stems) or None)
+                                   for p in _cart_products_seen(state)):
+            return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+                product_type=kinds[0].name, quantity=int(m.group("only")) if m.group("only").isdigit() else 1))
         return None
     what, quantity = m.group("what"), int(m.group("n"))
     if (size := sx.extract_size(f"size {what}")[0]) is not None and not size.isdigit():
@@ -1226,13 +1263,17 @@ def _line_count(prepared: str, state: DialogueState) -> Understanding | None:
 _GO_SIZE_RE = re.compile(rf"\bgo (?:up |down )?(?:to |for )?(?:an? |size )?({sx.LETTER_SIZE_ALT}|small|medium|large|extra large|\d{{1,2}})"
                          r"(?: one| instead| then| please)?$")
 _KIND_IN_SIZE_RE = re.compile(r"^(?:(?:hmm|no|nah|actually|wait|sorry|oh|ok|okay|hang on|on second thought) )*"
-                              r"(?:make |change |switch |swap )?(?:the|my) (?P<kind>[a-z]+(?: [a-z]+)?) (?:in|to) (?:an? |size )?"
-                              r"(?P<size>[a-z]+(?: [a-z]+)?|\d{1,2})\b(?! (?:colou?r|instead|please show))")
+                              r"(?:(?:(?:can|could) you |please )?(?P<verb>make|change|switch|swap) )?(?:the|my) "
+                              r"(?P<kind>[a-z]+(?: [a-z]+)?) (?:(?:in|to|into) (?:an? |size )?|(?(verb)an? |(?!)))"
+                              r"(?P<size>[a-z]+(?: [a-z]+)?|\d{1,2})\b(?! (?:colou?r|please show))"
+                              # after the verb, nothing else asked: "… a large instead, i want it baggy", not "… and show me …"
+                              r"(?(verb)(?=(?: instead| please| then| thanks)*(?: (?:i|it|its|they|theyre|she|he|cause|because|"
+                              r"as|since|coz|cos|so)\b.*)?$)|(?! instead))")
 
 
 def _kind_in_size(prepared: str, state: DialogueState) -> Understanding | None:
-    """"No, the sweaters in medium": the size of the cart line of the kind named, when a line of it is in
-    the cart (a product seen on a list) and nothing else is asked for."""
+    """"No, the sweaters in medium", "can you make the hoodie a large instead": the size of the cart line of the
+    kind named, when a line of it is in the cart (a product seen on a list) and nothing else is asked for."""
     if (m := _KIND_IN_SIZE_RE.search(prepared)) is None:
         return None
     kinds = meaning.extract_types(m.group("kind"))[0]
@@ -1559,6 +1600,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         types = [PRODUCT_TYPES["outfit"]]  # "a first date on friday, what should i wear"
     category, stems, type_name = meaning.combine_types(meaning.narrowed(said, types), either=either)
     prefer = meaning.spoken_stem(said, types[0]) if len(types) == 1 else None
+    if either and len(types) == 2 and types[0].category == types[1].category and len(
+            stemmed := [k for k in types if k.stems]) == 1:
+        prefer = stemmed[0].stems[0]  # "a cardigan or a jumper": any sweater, the cardigans first
     if len(types) == 2 and types[0].category == types[1].category and (narrower := next((
             stem for kind, other in (types, types[::-1]) for stem in kind.stems
             if any(o != stem and o in stem for o in other.stems)), None)):
@@ -1576,6 +1620,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         category, stems, type_name = warm.category, list(warm.stems), warm.name
     if (ruled_out := set(excluded_words or ()) - {prefer}) and [s for s in stems if s not in ruled_out]:
         stems = [s for s in stems if s not in ruled_out]  # "laptop bag, not a backpack": not by that word either
+    if stems and excluded_words and set(stems) & set(excluded_words):  # "running shoes, not sneakers": still runners
+        excluded_words = [w for w in excluded_words if w not in stems]
+        values["exclude_words"] = excluded_words or None
     any_of_kind = type_name is not None and not stems and bool(state.filters.name_any) and bool(_INSTEAD_OF_KIND_RE.search(text))
     # "actually no, make that proper formal trousers" after chinos: any trousers, not chinos
     values.update(product_type=type_name, name_any=[] if any_of_kind else stems or None, name_prefer=prefer)
@@ -2311,7 +2358,9 @@ def _back_with_a_reason(prepared: str, state: DialogueState, vocab: Vocabulary) 
 
 _TAKE_OUT_RE = re.compile(r"\b(?:take|get|pull) (?:the |that |this )?(?:\w+ )?(?:\w+ )?(?:out|off)\b|\bremove\b")
 # "scratch the cap, he's got loads": out of the cart, when there is one (not "scratch the denim, show me bombers")
-_SCRATCH_THE_RE = re.compile(r"\bscratch (?:the|those|these) (?!(?:colou?r|budget|price|brand|size|idea|last|previous)\b)\w+")
+# with something in the cart: "scratch the jeans", "leave out the clutch, i'll borrow my sister's", "leave the belt out"
+_SCRATCH_THE_RE = re.compile(r"\b(?:scratch|leave out) (?:the|those|these) (?!(?:colou?r|budget|price|brand|size|idea|last|previous)\b)\w+\b"
+                             r"(?! (?:ones?|colou?r|shades?)\b)|\bleave (?:the|that|those|these|it|them) (?:\w+ ){0,2}?out\b")
 _SAID_ADD_RE = re.compile(r"\b(?:add|put|pop|stick|chuck|throw|buy|order)\b")
 _SOMETHING_RE = re.compile(r"\b(?:something|anything|some(?: ones?)?|others?)\b")
 def _cart_products_seen(state: DialogueState) -> list[ShownProduct | None]:

@@ -80,6 +80,7 @@ def normalise_text(text: str) -> str:
     """Lower-case, unify punctuation and money symbols; keeps digits, '.', '$' semantics."""
     t = text.lower().replace("’", "'").replace("–", " ").replace("—", " ")
     t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))  # "sí" -> "si"
+    t = re.sub(r"([a-wyz])\1{2,}", r"\1", t)  # typed or heard drawn out: "yesss", "sooo cute" (not "xxxl")
     t = re.sub(r"(\w)'s\b", r"\1s", t)  # levi's -> levis, men's -> mens
     t = _TOO_COMMA_SIZE.sub("also ", t)  # "that one too, large" is no "too large"
     t = re.sub(r"\b(\w{2,}in)'(?!\w)", r"\1g", t)  # nothin' -> nothing, lookin' -> looking
@@ -167,7 +168,9 @@ def words_to_digits(text: str) -> str:
                 else:
                     break
             elif tok in SCALES:
-                if joined is not None and (SCALES[tok] == last_scale or SCALES[tok] > last_scale >= 1000):
+                # "a thousand and two thousand", "fifteen hundred and three thousand": two numbers
+                if joined is not None and (SCALES[tok] == last_scale or (
+                        SCALES[tok] > last_scale and (last_scale >= 1000 or joined[2] >= 1000))):
                     i, total, current = joined
                     break
                 if last == "scale" and last_scale == 100 and SCALES[tok] > 100:  # "three hundred thousand"
