@@ -101,8 +101,8 @@ _LOOKS_CHEAP_RE = re.compile(r"\b(?:looks?|looking|feels?|seems?|are|is|so|too|b
 _CHEAP_RE = re.compile(r"\b(cheap|inexpensive|affordable|budget friendly|low cost|on a budget)\b")
 _CHEAPER_RE = re.compile(
     r"\b(more cheap|cheaper(?! (?:one|pair|of))|(?<!the )cheaper ones|(?<!the )(?<!that )(?<!this )(?<!which )cheaper (?:one|pair)(?! of)|less expensive|lower price|lower priced|more affordable|not so expensive|not so pricey|less pricey|"
-    r"too expensive|too pricey|too much(?! (?:with|for (?:my|the|a)|against|on (?:me|her|him)|going on|(?:\w+ )?(?:stuff|things|clothes|of)\b))(?<!(?:got|has|own) far too much)(?<!(?:got|has|own) way too much)(?<!(?:got|has|own) too much)(?<!have too much)|too dear|too costly|less costly)\b"
-)  # not "nothing gold, too much with my earrings": too much to wear
+    r"too expensive|too pricey|too much(?! (?:with|for (?:my|the|a)|against|on (?:me|her|him)|going on|(?:\w+ )?(?:stuff|things|clothes|of)\b))(?<!(?:got|has|own|ave) too much)(?<!(?:got|has|own|ave) (?:far|way) too much)|too dear|too costly|less costly)\b"
+)  # not "nothing gold, too much with my earrings": too much to wear; nor "i've got far too much grey": owned
 _PRICIER_RE = re.compile(  # not "they were nicer", "the first lot looked nicer": praise of what was shown
     r"(?<!were )(?<!was )(?<!looked )(?<!seemed )(?<!were much )(?<!were way )(?<!were a lot )"
     r"\b(more expensive|pricier|higher end|more premium|fancier|better quality|nicer|bit nicer|classier|"
