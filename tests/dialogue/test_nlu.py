@@ -1988,5 +1988,11 @@ def test_a_cart_line_named_by_kind_a_swap_for_a_pick_and_colours_ruled_out_by_ta
     girls = DialogueState(conversation_id="t", filters=SearchFilters(category="dresses", gender="girls"))
     assert understand("yellow would be nice, to match with her dad", girls, vocab).slots.gender != "men"
     assert understand("a backpack that fits my laptop", fresh, vocab).intent != Intent.out_of_scope
+    assert understand("what's in me basket", in_cart, vocab).intent == Intent.view_cart  # Irish "me"
+    assert understand("one more, same", in_cart, vocab).intent == Intent.add_to_cart
+    moved_on = understand("she's got a watch already, what about earrings", fresh, vocab).slots
+    assert moved_on.product_type == "earrings"
+    better = understand("heels kill me by midnight, flats would be better", fresh, vocab).slots
+    assert better.product_type == "flats"
     owner = understand("and for me too, one kurta, men's, in white", fresh, vocab)
     assert (owner.intent, owner.slots.gender, owner.slots.product_type, owner.then) == (Intent.search, "men", "kurta", [])

@@ -176,6 +176,9 @@ OWN_SETS = {
     "dev_everyday_db.json": 189,  # 193/199
     "dev_everyday_dc.json": 141,  # 145/148
     "dev_everyday_dd.json": 172,  # 176/180
+    "dev_everyday_de.json": 151,  # 155/170
+    "dev_everyday_df.json": 172,  # 176/182
+    "dev_everyday_dg.json": 142,  # 146/169
     "dev_budget_cart.json": 94,  # 98/124
     "dev_corrections.json": 99,  # 103/108
     "dev_events.json": 109,  # 113/122

@@ -156,7 +156,7 @@ VIEW_CART = _rx(
     # "hmm, what size did i put in": the size of what is in the cart
     r"\bwhat (?:size|sizes|colou?r) (?:(?:did|have|had) )?(?:i|we)(?: ve)? (?:put|add|added|pick|picked|choose|chose|order|"
     r"ordered|get|got|go for|went for|gone for)\b",
-    r"\b(?:whats|what is|what s|show|see|read|check|review|view|open) (?:in )?(?:my|the) "
+    r"\b(?:whats|what is|what s|show|see|read|check|review|view|open) (?:in )?(?:my|the|me) "  # Irish "me cart"
     r"(?:cart|basket|bag)\b",
     # not "i'm gonna fill up my cart now and sort it later, first a white top": what goes in
     r"(?<!fill up )(?<!filling up )(?<!fill )(?<!load up )\bmy (?:cart|basket)\b(?!.*\b(?:add|put)\b)",
@@ -1010,7 +1010,8 @@ _SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:one |pair )?(?:again|too|as wel
                             r"\bone more (?:piece|pair|unit|set)\b|"  # "same one, one more piece for my aunty"
                             rf"{_ANOTHER_IN_RE.pattern}|"
                             r"\b(?:add|get|take|grab) a second (?:one|pair)\b|"  # "add a second one for my roommate"
-                            r"\banother (?:one|pair) of (?:those|them|that|the same)\b|^(?:and |ok )?another(?: one| pair)? in\b")
+                            r"\banother (?:one|pair) of (?:those|them|that|the same)\b|^(?:and |ok )?another(?: one| pair)? in\b|"
+                            r"^(?:and |ok |yeah )?(?:another|one more)(?: one| pair)?,? (?:the )?same(?: one| size| again| please)*$")  # terse
 _SAME_FOR_RE = re.compile(r"\bsame (?:one |thing )?for (?:her|him|his|my|their|the)\b")  # "the exact same for her sister"
 _OF_EACH_RE = re.compile(r"\b(\d|one) of each\b(?! (?:colou?r|size|kind|style))")
 _BESIDE_RE = re.compile(r"\bthe (?:one|pair) (before|after) (?:that|it|that one)\b")  # by the one just picked
@@ -1307,6 +1308,12 @@ _THE_KIND_FIRST_RE = re.compile(rf"(?:(?:ok|okay|so|um|hmm|and|just|then) )*the 
 _HALF_THAT_RE = re.compile(r"\b(?:for |at |under |around |about |like |maybe )*half (?:of )?(?:that|it|the budget|what i said|my budget|the price)\b")
 _KIND_INSTEAD_RE = re.compile(r"\b(?:show me|how about|what about|got any|do you have|maybe|lets (?:do|try|see)|(?:ill|i will|i ll) (?:get|take|go for)) "
                               r"((?:\w+ ){0,3}?\w+)(?: for (?:him|her|them|me|my \w+))? instead\b")
+# Of two kinds named, the one preferred: "what i really need is joggers or trackies", "what about a belt", "a kurta
+# set would be better" (the other one is put aside: "i've got loads of old tees", "i can't manage a saree all night")
+_KIND_PREFERRED_RE = re.compile(rf"\b(?:what about|how about|what i (?:really |actually )?(?:need|want) is|i(?:d| would) rather(?: have)?|"
+                                rf"(?:lets|let us) (?:go with|do|try)) (?P<after>.*)|"
+                                rf"\b(?P<kind>(?:{meaning.TYPE_ALT}))s? (?:would be|would work|might be|is|are|will be) "
+                                r"(?:much |way |a lot |so )?(?:better|easier|more practical|more comfortable|the move)\b")
 _WEAR_OVER_RE = re.compile(r"\b(?:something|anything) (?:\w+ )?(?:to (?:wear|put|throw|layer|go) )?(?:on )?over (?:my|his|her|their|the|a|it|this|that)\b")
 # "and something to put on top in case the aircon is cold", "something to go on top": a layer over what was bought
 _ON_TOP_RE = re.compile(r"\b(?:something|anything) (?:\w+ )?(?:to (?:wear|put|throw|layer|go) )(?:on )?(?:on top|over (?:it|them|the top))\b")
@@ -1576,6 +1583,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         types = [k for k in types if k.name not in worn_kinds]
     if len(types) > 1 and (instead := _KIND_INSTEAD_RE.search(said)) and (kinds := meaning.extract_types(instead.group(1))[0]):
         types = kinds  # "he'd lose a watch in a week, show me wallets for him instead": the wallets
+    elif len(types) > 1 and (preferred := _KIND_PREFERRED_RE.search(said)) and (
+            kinds := meaning.extract_types(preferred.group("after") or preferred.group("kind"))[0]) and len(kinds) < len(types):
+        types = kinds  # "he just got a wallet for christmas, what about a belt": the belt
     if len(types) == 2 and (shown := [k for k in types if k.stems and set(
             k.stems) == set(state.filters.name_any or ())]) and len(shown) == 1 and any(
             TYPE_WORDS[m.group(0)] == shown[0].name and _PUT_ASIDE_RE.match(said, m.end())
