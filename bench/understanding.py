@@ -112,20 +112,25 @@ class SetServices:
 
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
+        self.valkey = EmbeddedValkey(state_dir)
 
     def settings(self, database: str) -> Settings:
         return Settings(_env_file=None, state_dir=self.state_dir, database_name=database)
 
-    async def start(self) -> None:
-        backends = await open_backends(self.settings(TEMPLATE))
+    async def __aenter__(self) -> SetServices:
+        backends = await open_backends(self.settings(TEMPLATE))  # starts both servers, loads the catalog
         await backends.close()  # a template is copied only while nobody is connected to it
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await asyncio.to_thread(stop_postgres, self.state_dir)
+        await asyncio.to_thread(self.valkey.stop)
 
     @contextlib.asynccontextmanager
     async def fresh(self, database: str) -> AsyncIterator[Settings]:
         """Settings for a new copy of the template, dropped after; Valkey emptied before."""
         await asyncio.to_thread(start_postgres, self.state_dir, database, template=TEMPLATE)
-        endpoint = await asyncio.to_thread(EmbeddedValkey(self.state_dir).start)
-        valkey = valkey_client(endpoint.url)
+        valkey = valkey_client((await asyncio.to_thread(self.valkey.start)).url)
         try:
             await valkey.flushall()
         finally:
@@ -134,10 +139,6 @@ class SetServices:
             yield self.settings(database)
         finally:
             await asyncio.to_thread(drop_database, self.state_dir, database)
-
-    def stop(self) -> None:
-        stop_postgres(self.state_dir)
-        EmbeddedValkey(self.state_dir).stop()
 
 
 async def score_set(cases: Path, scorer: ModuleType, settings: Settings, *, runs: int = 1,
@@ -194,16 +195,12 @@ async def score_run(service: ConversationService, pool: Any, convs: list[dict[st
 
 async def score_sets(sets: list[Path], scorer: ModuleType, state_dir: Path, *, runs: int = 1,
                      only: list[str] | None = None) -> list[dict[str, Any]]:
-    services = SetServices(state_dir)
-    await services.start()
-    try:
-        results = []
+    results = []
+    async with SetServices(state_dir) as services:
         for n, cases in enumerate(sets):
             async with services.fresh(f"set_{n}") as settings:
                 results.append(await score_set(cases, scorer, settings, runs=runs, only=only))
-        return results
-    finally:
-        await asyncio.to_thread(services.stop)
+    return results
 
 
 # the reply of a turn that missed because the demo catalog has the size sold out, not for want of understanding

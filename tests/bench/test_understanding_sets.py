@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from pathlib import Path
 
@@ -15,9 +14,7 @@ pytestmark = pytest.mark.integration
 
 
 async def test_each_set_gets_a_fresh_copy_of_the_catalog_and_an_empty_valkey(tmp_path: Path) -> None:
-    services = SetServices(tmp_path / "state")
-    await services.start()
-    try:
+    async with SetServices(tmp_path / "state") as services:
         async with services.fresh("set_one") as settings:
             backends = await open_backends(settings)
             try:  # what one set's shoppers do: take every unit of a size, leave a conversation behind
@@ -36,6 +33,4 @@ async def test_each_set_gets_a_fresh_copy_of_the_catalog_and_an_empty_valkey(tmp
                 assert TEMPLATE in names and "set_one" not in names  # a set's copy goes when it is done
             finally:
                 await backends.close()
-    finally:
-        await asyncio.to_thread(services.stop)
-        shutil.rmtree(tmp_path / "state", ignore_errors=True)
+    shutil.rmtree(tmp_path / "state", ignore_errors=True)

@@ -12,7 +12,6 @@ it scores exactly as on services of its own, and a hundred sets take minutes, no
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -40,10 +39,8 @@ async def set_services(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
     """One embedded Postgres and Valkey for every set here, deleted after (about 150 MB, and a copy of the
     catalog per set while it runs)."""
     state = tmp_path_factory.mktemp("corpus-state")
-    services = SetServices(state)
-    await services.start()
-    yield services
-    await asyncio.to_thread(services.stop)
+    async with SetServices(state) as services:
+        yield services
     shutil.rmtree(state, ignore_errors=True)
 
 

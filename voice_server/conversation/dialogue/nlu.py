@@ -17,6 +17,7 @@ from commerce.catalog.vocabulary import (
     RECIPIENT_GENDER,
     TYPE_WORDS,
     WOMENSWEAR_WORDS,
+    ProductType,
     descriptor_stems,
     type_named_by,
 )
@@ -1224,26 +1225,25 @@ _MAKE_LINE_COUNT_RE = re.compile(r"\bmake (?:the|that|my|his|her|those|these) (?
                                  r"(?P<n>[1-9])(?! (?:dollars|bucks|quid|euros|pounds|waist|inch|inches|cm)\b)(?![.\d])")
 
 
-# "two t-shirts is plenty, not three", "2 pairs will be enough", "nvm only one pair of joggers": how many of the
-# cart line of that kind
+# "two t-shirts is plenty, not three", "2 pairs will be enough": how many of the cart line of that kind
 _ENOUGH_COUNT_RE = re.compile(r"\b(?P<n>[1-9]) (?P<what>[a-z]+(?: [a-z]+)?) (?:is|are|will be|would be|should be) "
-                              r"(?:plenty|enough|loads|fine)\b|"
-                              r"^(?:(?:nvm|never mind|actually|sorry|wait|oh|hmm|no|nah|ok|okay) )*(?:just|only) (?P<only>[1-9]|one|a single) "
-                              r"(?:pairs? of (?:the )?|of (?:the|those|them) )?(?P<kind>[a-z]+(?: [a-z]+)?)$")
+                              r"(?:plenty|enough|loads|fine)\b")
+# "nvm only one pair of joggers": of the kind in the cart, or else a request for one
+_ONLY_OF_KIND_RE = re.compile(r"^(?:(?:nvm|never mind|actually|sorry|wait|oh|hmm|no|nah|ok|okay) )*(?:just|only) "
+                              r"(?P<n>[1-9]|one|a single) (?:pairs? of (?:the )?|of (?:the|those|them) )?(?P<kind>[a-z]+(?: [a-z]+)?)$")
 
 
 def _line_count(prepared: str, state: DialogueState) -> Understanding | None:
     """"Make the medium two", "make the purple one three", "make that top two", "make the taupe ones two", "two
-    t-shirts is plenty": how many of the cart line named by its size, colour, kind or a word of its name; None when
-    the words name none."""
+    t-shirts is plenty", "only one pair of joggers": how many of the cart line named by its size, colour, kind or a
+    word of its name; None when the words name none."""
+    if (only := _ONLY_OF_KIND_RE.search(prepared)) is not None:
+        kinds = meaning.extract_types(only.group("kind"))[0]
+        if len(kinds) != 1 or not _cart_holds_kind(state, kinds[0]):
+            return None
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+            product_type=kinds[0].name, quantity=int(only.group("n")) if only.group("n").isdigit() else 1))
     if (m := _MAKE_LINE_COUNT_RE.search(prepared) or _ENOUGH_COUNT_RE.search(prepared)) is None:
-        return None
-    if m.groupdict().get("only"):  # "only one pair of joggers": of a kind in the cart, or a request for one
-        kinds = meaning.extract_types(m.group("kind"))[0]
-        if len(kinds) == 1 and any(p is not None and of_kind([p], kinds[0].category, list(kinds[0].stems) or None)
-                                   for p in _cart_products_seen(state)):
-            return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
-                product_type=kinds[0].name, quantity=int(m.group("only")) if m.group("only").isdigit() else 1))
         return None
     what, quantity = m.group("what"), int(m.group("n"))
     if (size := sx.extract_size(f"size {what}")[0]) is not None and not size.isdigit():
@@ -1282,7 +1282,7 @@ def _kind_in_size(prepared: str, state: DialogueState) -> Understanding | None:
     if len(kinds) != 1 or size is None:
         return None
     kind = kinds[0]
-    if not any(p is not None and of_kind([p], kind.category, list(kind.stems) or None) for p in _cart_products_seen(state)):
+    if not _cart_holds_kind(state, kind):
         return None
     return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(product_type=kind.name, size=size))
 
@@ -2383,6 +2383,11 @@ def _cart_line_in_colour(state: DialogueState, colour: str) -> bool:
     """Whether exactly one cart line is a product seen on a list in that colour."""
     return len({p.id for p in _cart_products_seen(state) if p is not None and (
         colour in (p.colour or "").split() or p.colour == colour or _names_word(p, colour))}) == 1
+
+
+def _cart_holds_kind(state: DialogueState, kind: ProductType) -> bool:
+    """Whether a cart line is a product of that kind seen on a list."""
+    return any(p is not None and of_kind([p], kind.category, list(kind.stems) or None) for p in _cart_products_seen(state))
 
 
 def _cart_may_hold(state: DialogueState, slots: Slots) -> bool:
