@@ -40,7 +40,7 @@ def _t(name: str, category: str | None, stems: str = "", words: str = "") -> tup
 _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("t-shirt", "tshirts", "", "t shirt,tshirt,tee,tee shirt,t-shirt"),
     _t("polo", "tshirts", "polo", "polo,polo shirt,polo t shirt,polo tshirt,polo tee,polo neck,golf shirt,golfer"),
-    _t("shirt", "shirts", "", "shirt,button down,button up,button down shirt,oxford shirt,dress shirt"),
+    _t("shirt", "shirts", "", "shirt,button down,button up,button down shirt,oxford shirt,dress shirt,buttons all the way down,buttoned all the way"),
     _t("top", "tops", "", "top,blouse,tank top,tank,cami,camisole,bodysuit"),
     _t("crop top", "tops", "crop", "crop top,cropped top"),
     _t("kaftan", None, "kaftan", "kaftan,caftan"),  # sold as tops and as cover-up dresses
@@ -50,11 +50,11 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     # "a knitted sweater", "proper knitted jumpers": knitted, never the sweatshirts sold beside them
     _t("knitted sweater", "sweaters", "sweater,cardigan,jumper",
        "knitted sweater,knit sweater,knitted jumper,knit jumper,knitted pullover,knitwear,knits,cable knit"),
-    _t("cardigan", "sweaters", "cardigan", "cardigan,cardi"),
+    _t("cardigan", "sweaters", "cardigan", "cardigan,cardi,buttons down the front,buttons up the front,button front,front opening,open front"),
     _t("shrug", "jackets", "shrug", "shrug,shrugs,open front shrug"),
     _t("puffer", "jackets", "puffer,padded,quilted,parka",
        "puffer,puffer jacket,puffer coat,puffy jacket,puffa,puffa jacket,puffa coat,padded jacket,quilted jacket,down jacket,puffy one,"
-       "padded one,winter jacket,winter coat,warm jacket,warm coat,snow jacket,ski jacket"),
+       "padded one,winter jacket,winter coat,warm jacket,warm coat,snow jacket,ski jacket,puffy coat,quilted coat,padded coat"),
     # "one that goes past my hips, a longline one": the long cuts, whatever the jacket
     _t("longline jacket", "jackets", "longline,long-line,trench,overcoat",
        "longline,longline one,longline jacket,longline coat,long line,long coat,long jacket,trench coat,trench,overcoat"),
@@ -112,6 +112,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("midi skirt", "skirts", "midi", "midi skirt"),
     _t("track pants", "activewear", "track,jogger",
        "track pants,trackpants,track pant,joggers,jogger,sweatpants,jogging bottoms,trackies,tracksuit bottoms,"
+       "joggies,joggy bottoms,trackie bottoms,trackie dacks,trackydaks,"
        "jogger pants,jogging pants,pants for jogging,sweat pants,running pants,gym pants,workout pants"),
     _t("leggings", "activewear", "legging,tights", "leggings,legging,tights,yoga pants"),
     _t("tracksuit", "activewear", "tracksuit", "tracksuit"),
@@ -130,7 +131,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("knickers", "innerwear", "brief,hipster,bikini,boyshort,thong,panty,panties,knicker",
        "knickers,panties,panty,briefs,hipsters,underpants"),
     _t("sneakers", "shoes", "sneaker", "sneakers,sneaker,sneaks,sneeks,snickers,trainers,trainer,kicks,takkies,tekkies,"
-       "plimsoll,canvas shoe"),  # "plimsolls": the British canvas sneaker
+       "plimsoll,canvas shoe,rubber shoes,rubber shoe"),  # "plimsolls": the British canvas sneaker; the Philippines' rubber shoes
     _t("running shoes", "shoes", "running,sports,training,sneaker",
        "running shoes,running shoe,sports shoes,gym shoes,training shoes,runners,running trainers,running sneakers,"
        "jogging shoes,tennis shoes,tennis shoe,running ones,running pair,"
@@ -142,7 +143,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("formal shoes", "shoes", "formal,derby,oxford,brogue,monk,loafer",
        "formal shoes,formal shoe,dress shoes,office shoes,derbys,derby,oxfords,oxford,brogues,brogue"),
     _t("slip-ons", "shoes", "slip-on,slip on,loafer,moccasin,mule,clog,mojari",
-       "slip ons,slip on,slip-ons,slip-on,laceless shoes"),
+       "slip ons,slip on,slip-ons,slip-on,laceless shoes,elastic on the sides,elastic sides,elasticated sides"),
     _t("loafers", "shoes", "loafer,moccasin", "loafers,loafer,moccasins,moccasin,penny loafers"),  # not slip-on sneakers
     _t("juttis", None, "jutti,juti,mojari", "jutti,juttis,juti,jootis,mojari,mojaris,mojri,khussa,khussas"),
     _t("football boots", "shoes", "football", "football boots,football boot,football shoes,soccer boots,soccer shoes,"
@@ -153,7 +154,7 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("footwear", None, "shoe,sneaker,sandal,flip-flop,flip flop,slider,boots,loafer,heels,flats,slipper,floater,"
        "mules,brogue,moccasin,jutti,mojari,kolhapuri,wedges,pumps",
        "footwear,for my feet,for his feet,for her feet,for their feet"),  # not "on my feet all day"
-    _t("flip flops", "sandals", "flip-flop,flip flop", "flip flops,flip flop,flip-flops,flip-flop,jandals,slops,thong"),  # Australia's thongs
+    _t("flip flops", "sandals", "flip-flop,flip flop", "flip flops,flip flop,flip-flops,flip-flop,jandals,slops,thong,tsinelas,slippas"),  # Australia's thongs, the Philippines' tsinelas
     _t("sandals", "sandals", "", "sandals,sandal,sliders,slides,chappals,slippers,scandals"),  # heard so
     _t("heels", "sandals", "heel,pump,stiletto", "heels,heel,high heels,pumps,heals,court shoe"),  # "heals": heard so; British "court shoes"
     _t("stilettos", "sandals", "stiletto", "stilettos,stiletto,stiletto heels"),  # "heels, but no stilettos"
@@ -163,10 +164,11 @@ _TYPES: tuple[tuple[ProductType, tuple[str, ...]], ...] = (
     _t("clutch", "bags", "clutch", "clutch,clutch bag,clutch purse,evening bag"),  # "a little clutch": not any handbag
     _t("handbag", "bags", "handheld,shoulder,hobo,tote,clutch,satchel,purse,sling",
        "handbag,hand bag,purse,tote,tote bag,shoulder bag,satchel"),
-    _t("sling bag", "bags", "sling,crossbody,cross-body", "sling bag,sling,crossbody bag,cross body bag,messenger bag"),
+    _t("sling bag", "bags", "sling,crossbody,cross-body", "sling bag,sling,crossbody bag,cross body bag,messenger bag,across the body,across your body,across my body"),
     _t("backpack", "bags", "backpack,rucksack", "backpack,back pack,rucksack,school bag,college bag"),
     _t("laptop bag", "bags", "laptop,backpack,messenger",
-       "laptop bag,laptop case,laptop sleeve,bag for my laptop,fits my laptop,fit my laptop,fits a laptop"),
+       "laptop bag,laptop case,laptop sleeve,bag for my laptop,fits my laptop,fit my laptop,fits a laptop,"
+       "fit her laptop,fits her laptop,fit his laptop,fits his laptop"),  # "a bag for work that'll fit her laptop"
     _t("duffel bag", "bags", "duffel,duffle", "duffel bag,duffle bag,duffel,duffle,gym bag,holdall,weekender,weekend bag"),
     _t("travel pouch", "bags", "pouch,toiletry", "travel pouch,pouch,toiletry bag,wash bag,washbag,toiletry pouch"),
     _t("wallet", "bags", "wallet", "wallet,billfold,card holder"),

@@ -1996,3 +1996,77 @@ def test_a_cart_line_named_by_kind_a_swap_for_a_pick_and_colours_ruled_out_by_ta
     assert better.product_type == "flats"
     owner = understand("and for me too, one kurta, men's, in white", fresh, vocab)
     assert (owner.intent, owner.slots.gender, owner.slots.product_type, owner.then) == (Intent.search, "men", "kurta", [])
+
+
+def test_size_fixes_said_as_a_person_a_pick_said_for_whom_and_words_from_many_englishes(vocab: Vocabulary) -> None:
+    shoes = [ShownProduct(id=i, name=f"Puma Men Black Sneakers {i}", brand="Puma", price_cents=3000, colour="black",
+                          category="shoes") for i in (1, 2, 3)]
+    just_added = DialogueState(conversation_id="t", shown=shoes, focus_id=1, last_intent=Intent.add_to_cart.value,
+                               last_line=LineRef(product_id=1, size="10"), filters=SearchFilters(category="shoes"),
+                               cart=CartSummary(item_count=1, total_cents=3000, product_ids=[1]))
+    for fix in ("hang on, he's an eleven actually", "argh sorry, i meant an 11", "no, just do an eleven"):
+        u = understand(fix, just_added, vocab)
+        assert (u.intent, u.slots.size) == (Intent.update_cart, "11"), fix
+    assert understand("size 9.5 no sorry 9", just_added, vocab).slots.size == "9"  # not "9.9"
+    jeans = just_added.model_copy(update={"last_line": LineRef(product_id=1, size="30")})
+    waist = understand("oh i meant 32, i always mix those up", jeans, vocab)
+    assert (waist.intent, waist.slots.size) == (Intent.update_cart, "32")
+    twice = understand("my brother wants the very same pair, so three in total", just_added, vocab)
+    assert (twice.intent, twice.slots.quantity) == (Intent.update_cart, 3)
+    picked = understand("the second one, that one is for my brother in law", just_added, vocab)
+    assert (picked.intent, picked.slots.reference) == (Intent.add_to_cart, "ordinal:2")
+    roomy = understand("make it an xl, i want room for a hoodie underneath", just_added, vocab)
+    assert (roomy.intent, roomy.slots.size, roomy.slots.product_type) == (Intent.update_cart, "XL", None)
+    fresh = DialogueState(conversation_id="t")
+    wee = understand("ah want a warm coat for ma wee lassie, she's four", fresh, vocab).slots
+    assert (wee.gender, wee.category) == ("girls", "jackets")
+    assert understand("any rubber shoes for my nephew", fresh, vocab).slots.product_type == "sneakers"
+    assert understand("trackie dacks for me mate", fresh, vocab).slots.product_type == "track pants"
+    assert understand("what have i got in me trolley so far", just_added, vocab).intent == Intent.view_cart
+    assert understand("no white, she spills everything on white", fresh, vocab).slots.exclude_colours == ["white"]
+    assert understand("tees for my son, white shows every stain", fresh, vocab).slots.exclude_colours == ["white"]
+    assert "batman" in (understand("something more classic please", fresh, vocab).slots.exclude_words or ())
+    assert understand("a bag for the office, one that fits his laptop", fresh, vocab).slots.product_type == "laptop bag"
+    assert understand("a few work shirts for my husband", fresh, vocab).slots.occasion == "office"
+    ties = DialogueState(conversation_id="t", shown=shoes, filters=SearchFilters(category="accessories"))
+    taste = understand("grey ones? he's a grey suit grey shirt kind of guy", ties, vocab).slots
+    assert (taste.product_type, taste.colour) == (None, "grey")  # his taste, not suits or shirts asked for
+    skinny = DialogueState(conversation_id="t", shown=shoes, filters=SearchFilters(category="jeans"))
+    assert "ripped" in (understand("not those ripped ones", skinny, vocab).slots.exclude_words or ())
+    assert understand("she'd like something nice and long", skinny.model_copy(update={
+        "filters": SearchFilters(category="dresses")}), vocab).slots.name_any == ["maxi"]
+    heels = DialogueState(conversation_id="t", shown=shoes, filters=SearchFilters(category="sandals", gender="women"))
+    gold = understand("gold please, her gown is ivory", heels, vocab).slots
+    assert (gold.colour, gold.category) == ("gold", None)  # the gown is hers, not asked for
+    bags = understand("a bag for my mum, hers is far too heavy", fresh, vocab).slots
+    assert {"backpack", "duffel"} <= set(bags.exclude_words or ())
+
+
+def test_sizes_in_a_list_a_kind_for_another_child_and_a_child_said_by_place_in_the_family(vocab: Vocabulary) -> None:
+    tees = [ShownProduct(id=i, name=f"Gini and Jony Boys Blue T-shirt {i}", brand="Gini and Jony", price_cents=900,
+                         colour="blue", category="tshirts") for i in (1, 2, 3)]
+    listed = DialogueState(conversation_id="t", shown=tees, filters=SearchFilters(category="tshirts", gender="boys"))
+    three = understand("the second one, in small, medium and extra large please", listed, vocab)
+    assert [(u.intent, u.slots.size) for u in (three, *three.then)] == [
+        (Intent.add_to_cart, "S"), (Intent.add_to_cart, "M"), (Intent.add_to_cart, "XL")]
+    again = understand("the third ones, medium and large again", listed, vocab)
+    assert [u.slots.size for u in (again, *again.then)] == ["M", "L"]
+    in_cart = listed.model_copy(update={"last_line": LineRef(product_id=1, size="M"), "last_intent": Intent.add_to_cart.value,
+                                        "focus_id": 1, "cart": CartSummary(item_count=3, total_cents=2700, product_ids=[1])})
+    moved = understand("the youngest is tiny, change the medium to an extra small", in_cart, vocab)
+    assert (moved.intent, moved.slots.from_size, moved.slots.size) == (Intent.update_cart, "M", "XS")
+    other_child = understand("his sister needs one too, same kind but for girls", in_cart, vocab)
+    assert (other_child.intent, other_child.slots.gender) == (Intent.refine, "girls")
+    assert understand("can you check it out now", in_cart, vocab).intent == Intent.checkout
+    assert understand("let me check it out first", in_cart, vocab).intent != Intent.checkout
+    assert understand("forty bucks to spend, that's it", listed, vocab).slots.price_max == 4000  # not a goodbye
+    glasses = DialogueState(conversation_id="t", shown=tees, filters=SearchFilters(category="accessories"))
+    assert understand("got any square ones", glasses, vocab).slots.style == "square"
+    fresh = DialogueState(conversation_id="t")
+    assert understand("my eldest needs school shoes, his are falling apart", fresh, vocab).slots.gender == "boys"
+    assert understand("my youngest wants a dress, she loves yellow", fresh, vocab).slots.gender == "girls"
+    assert understand("my eldest is twenty six and needs a suit, he", fresh, vocab).slots.gender == "men"
+    explained = understand("a sport coat, you know, a smart jacket for a wedding", fresh, vocab).slots
+    assert (explained.product_type, explained.name_any) == ("blazer", ["blazer"])
+    woolly = understand("one of those woolly tops that buttons up the front", fresh, vocab).slots
+    assert woolly.product_type == "cardigan"

@@ -702,3 +702,20 @@ async def test_a_price_asked_past_a_list_of_one_is_answered_and_an_add_said_to_w
     assert results[2].intent == "add_to_cart", results[2].reply_text
     results, state = await talk(engine, "belts for men", "add the first one", "checkout", "hold off, not yet")
     assert state.pending is None and "order" not in results[-1].reply_text  # nothing said of an order not placed
+
+
+async def test_whose_things_outlive_a_wider_list_and_cart_lines_are_named_by_size_or_order(engine_factory: Factory) -> None:
+    engine = engine_factory()
+    _, state = await talk(engine, "a backpack for my nephew, he's eleven", "and a jacket for him")
+    assert state.filters.gender == "boys"  # no boys' backpacks, unisex ones shown: still the boy's jacket
+    _, state = await talk(engine, "a backpack for my nephew, he's eleven", "and a jacket for me as well")
+    assert state.filters.gender != "boys"
+    results, state = await talk(engine_factory(), "a sweater for my son", "the first one in medium", "a white shirt for him too",
+                                "the first one in medium", "he's shot up, change both of them to large")
+    assert [ln.size for ln in results[-1].cart.lines] == ["L", "L"], results[-1].reply_text
+    results, state = await talk(engine_factory(), "men's kurtas", "the first one in small", "the second one in extra large",
+                                "the small one, remove it please")
+    assert [ln.size for ln in results[-1].cart.lines] == ["XL"], results[-1].reply_text
+    results, state = await talk(engine_factory(), "men's kurtas", "the first one in small", "women's kurtas",
+                                "the second one in medium", "actually take out the first one i put in")
+    assert [ln.size for ln in results[-1].cart.lines] == ["M"], results[-1].reply_text

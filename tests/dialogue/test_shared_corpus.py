@@ -70,7 +70,7 @@ OWN_SETS = {
     "dev_everyday_c.json": 135,  # 139/146
     "dev_everyday_d.json": 136,  # 140/145
     "dev_everyday_e.json": 131,  # 135/143
-    "dev_everyday_f.json": 120,  # 124/132
+    "dev_everyday_f.json": 123,  # 127/132
     "dev_everyday_g.json": 126,  # 130/145
     "dev_everyday_h.json": 130,  # 134/142
     "dev_everyday_i.json": 122,  # 126/135
@@ -80,11 +80,11 @@ OWN_SETS = {
     "dev_everyday_m.json": 129,  # 133/150
     "dev_everyday_n.json": 139,  # 143/150
     "dev_everyday_o.json": 128,  # 132/150
-    "dev_everyday_p.json": 135,  # 139/149
+    "dev_everyday_p.json": 134,  # 138/149
     "dev_everyday_q.json": 157,  # 161/170
     "dev_everyday_r.json": 154,  # 158/167
-    "dev_everyday_s.json": 131,  # 135/143
-    "dev_everyday_t.json": 142,  # 146/155
+    "dev_everyday_s.json": 133,  # 137/143
+    "dev_everyday_t.json": 143,  # 147/155
     "dev_everyday_u.json": 150,  # 154/163
     "dev_everyday_v.json": 145,  # 149/152
     "dev_everyday_w.json": 142,  # 146/154
@@ -93,7 +93,7 @@ OWN_SETS = {
     "dev_everyday_z.json": 161,  # 165/177
     "dev_everyday_aa.json": 148,  # 152/159
     "dev_everyday_ab.json": 152,  # 156/167
-    "dev_everyday_ac.json": 150,  # 154/164
+    "dev_everyday_ac.json": 151,  # 155/164
     "dev_everyday_ad.json": 158,  # 162/183
     "dev_everyday_ae.json": 157,  # 161/167
     "dev_everyday_af.json": 154,  # 158/165
@@ -125,10 +125,10 @@ OWN_SETS = {
     "dev_everyday_bf.json": 155,  # 159/170
     "dev_everyday_bg.json": 161,  # 165/170
     "dev_everyday_bh.json": 164,  # 168/170
-    "dev_everyday_bi.json": 147,  # 151/170
+    "dev_everyday_bi.json": 148,  # 152/170
     "dev_everyday_bj.json": 148,  # 152/158
     "dev_everyday_bk.json": 159,  # 163/165
-    "dev_everyday_bl.json": 154,  # 158/170
+    "dev_everyday_bl.json": 153,  # 157/170
     "dev_everyday_bm.json": 155,  # 159/159
     "dev_everyday_bn.json": 163,  # 167/170
     "dev_everyday_bo.json": 167,  # 171/171
@@ -137,34 +137,34 @@ OWN_SETS = {
     "dev_everyday_br.json": 151,  # 155/169
     "dev_everyday_bs.json": 156,  # 160/164
     "dev_everyday_bt.json": 158,  # 162/168
-    "dev_everyday_bu.json": 132,  # 136/165
+    "dev_everyday_bu.json": 134,  # 138/165
     "dev_everyday_bv.json": 162,  # 166/171
     "dev_everyday_bw.json": 142,  # 146/168
     "dev_everyday_bx.json": 148,  # 152/169
     "dev_everyday_by.json": 153,  # 157/157
     "dev_everyday_bz.json": 164,  # 168/169
     "dev_everyday_ca.json": 160,  # 164/168
-    "dev_everyday_cb.json": 139,  # 143/158
+    "dev_everyday_cb.json": 141,  # 145/158
     "dev_everyday_cc.json": 163,  # 167/169
     "dev_everyday_cd.json": 150,  # 154/157
-    "dev_everyday_ce.json": 174,  # 178/186
+    "dev_everyday_ce.json": 176,  # 180/186
     "dev_everyday_cf.json": 114,  # 118/134
     "dev_everyday_cg.json": 146,  # 150/157
     "dev_everyday_ch.json": 144,  # 148/161
-    "dev_everyday_ci.json": 144,  # 148/165
+    "dev_everyday_ci.json": 145,  # 149/165
     "dev_everyday_cj.json": 104,  # 108/124
     "dev_everyday_ck.json": 125,  # 129/139
     "dev_everyday_cl.json": 169,  # 173/181
     "dev_everyday_cm.json": 121,  # 125/136
-    "dev_everyday_cn.json": 168,  # 172/183
+    "dev_everyday_cn.json": 167,  # 171/183
     "dev_everyday_co.json": 170,  # 174/179
     "dev_everyday_cp.json": 133,  # 137/139
     "dev_everyday_cq.json": 136,  # 140/160
     "dev_everyday_cr.json": 158,  # 162/167
-    "dev_everyday_cs.json": 124,  # 128/136
+    "dev_everyday_cs.json": 127,  # 131/136
     "dev_everyday_ct.json": 129,  # 133/134
     "dev_everyday_cu.json": 157,  # 161/169
-    "dev_everyday_cv.json": 129,  # 133/149
+    "dev_everyday_cv.json": 130,  # 134/149
     "dev_everyday_cw.json": 143,  # 147/168
     "dev_everyday_cx.json": 151,  # 155/169
     "dev_everyday_cy.json": 150,  # 154/154
@@ -175,17 +175,23 @@ OWN_SETS = {
     "dev_everyday_dd.json": 172,  # 176/180
     "dev_everyday_de.json": 151,  # 155/170
     "dev_everyday_df.json": 172,  # 176/182
-    "dev_everyday_dg.json": 142,  # 146/169
+    "dev_everyday_dg.json": 145,  # 149/169
+    "dev_everyday_dh.json": 184,  # 188/191
+    "dev_everyday_di.json": 172,  # 176/180
+    "dev_everyday_dj.json": 147,  # 151/153
+    "dev_everyday_dk.json": 149,  # 153/154
+    "dev_everyday_dl.json": 142,  # 146/160
+    "dev_everyday_dm.json": 137,  # 141/163
     "dev_budget_cart.json": 94,  # 98/124
     "dev_corrections.json": 99,  # 103/108
     "dev_events.json": 109,  # 113/122
     "dev_gifts_occasions.json": 110,  # 114/125
     "dev_mixed.json": 128,  # 132/135
     "heldout_everyday.json": 132,  # 136/145
-    "heldout_everyday_2.json": 118,  # 122/139
+    "heldout_everyday_2.json": 121,  # 125/139
     "heldout_everyday_3.json": 112,  # 116/136
     "heldout_families.json": 100,  # 104/109
-    "heldout_mixed.json": 104,  # 108/125
+    "heldout_mixed.json": 106,  # 110/125
 }
 
 

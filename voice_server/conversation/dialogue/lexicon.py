@@ -187,6 +187,10 @@ STYLES: dict[str, str] = {
     "aviators": "aviator",
     "wayfarer": "wayfarer",
     "wayfarers": "wayfarer",
+    # a shape said of frames, dials, bags: "any round ones", "square frames" (not "round fifty quid")
+    "round ones": "round", "round frames": "round", "round shaped": "round", "round shape": "round",
+    "square ones": "square", "square frames": "square", "square shaped": "square", "oval ones": "oval",
+    "oval frames": "oval",
     "high rise": "high-rise",
     "high waisted": "high-rise",
     "bootcut": "bootcut",
@@ -466,6 +470,9 @@ CODE_SWITCH_WORDS: dict[str, str] = {
     "mere liye": "for me", "biwi": "wife", "patni": "wife", "pati": "husband", "beti": "daughter", "sasta": "cheap",
     "saste": "cheap",
     # Scots and clipped spellings ("nothin wi a hood", "gie us that"), texting ("a tee to go w it")
+    "noo": "now", "oot": "out", "aboot": "about", "dae": "do", "tae": "to", "gonnae": "going to", "wee": "little",
+    "wean": "child", "weans": "children", "bairn": "child", "bairns": "children", "lassie": "girl", "laddie": "boy",
+    "braw": "lovely",
     "wi": "with", "cannae": "cannot", "dinnae": "dont", "nae": "no", "gie": "give", "ye": "you", "yer": "your",
     "nothin": "nothing", "somethin": "something", "anythin": "anything", "ahm": "im", "go w": "go with",
     "doin": "doing", "goin": "going", "lookin": "looking", "gettin": "getting", "thinkin": "thinking",

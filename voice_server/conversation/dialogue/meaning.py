@@ -61,7 +61,7 @@ _NEG_CUE = (
     r"(?:refuses?|refused|wont|will not|wouldnt|would not|doesnt|does not|dont|do not|never) (?:to )?wears?(?: anything)?)"
 )
 _NOT_EXCLUSION = re.compile(
-    rf"\b(?:not|no) (?:that(?! into)|this|(?:those|these)(?! (?:{TYPE_ALT})\b)|yet|now|right now|really(?! into)|sure|thanks|thank you|problem|worries|"
+    rf"\b(?:not|no) (?:that(?! into)|this|(?:those|these)(?! (?:{TYPE_ALT})\b)(?! (?!big|small)\w+ (?:ones|pairs|kinds?|types?)\b)|yet|now|right now|really(?! into)|sure|thanks|thank you|problem|worries|"
     r"rush|need|idea|much|many|feeling it|bad|quite|one(?! of| with| (?:really |even |actually )?(?:wears|likes|wants|buys))|wait|sorry|please|more than|too pricey|"
     r"too expensive|so expensive|too much)\b|\bnothing (?:else|more|for now|over|above|more than)\b|"
     r"\b(?:got|have|bought|planned|sorted|organised|organized|done|own|wear) nothing\b|"  # "i've got nothing um earrings"
@@ -76,7 +76,7 @@ _NOT_EXCLUSION = re.compile(
 )
 # the longer cues first, so "not a fan of puma" is not read as "not" + "a fan of puma"
 # "these are a bit sporty": what is wrong with the products shown
-_COMPLAINT = (r"(?:these|those|they|theyre|it|its|thats|that)(?: are| is| look| looks| seem| seem| feel| feels)? "
+_COMPLAINT = (r"(?<!with )(?<!for )(?<!like )(?:these|those|they|theyre|it|its|thats|that)(?: are| is| look| looks| seem| seem| feel| feels)? "
               r"(?:a bit|a little|a tad|too|way too|rather|kinda|kind of|all a bit)"
               r"(?! (?:too )?(?:casual|formal|smart|dressy|fancy|posh|relaxed)\b)")  # formality is said apart
 _NEG_RE = re.compile(rf"\b{_COMPLAINT}\b|"
@@ -483,6 +483,11 @@ def narrowed(text: str, types: list[ProductType]) -> list[ProductType]:
     which offers both, nor "a jacket and a blazer"."""
     if len(types) == 2 and types[1].name in _NARROWED_BY.get(types[0].name, ()) and not re.search(r"\b(?:and|or)\b", text):
         return types[1:]
+    named = next((m for m in _TYPE_RE.finditer(text) if TYPE_WORDS[m.group(1)] == types[0].name), None) if types else None
+    if (len(types) >= 2 and not _general(types[0]) and named is not None
+            and not re.search(r"\b(?:and|or|also|plus)\b", text[named.end():])):
+        # "a sport coat, you know, the jacket you wear with a tie": the general word explains the narrower one
+        return [t for t in types if not (_general(t) and t.category == types[0].category)]
     if len(types) < 2 or not _general(types[0]):
         return types
     covered = _GENERAL_COVERS.get(types[0].name, {types[0].category})
@@ -491,7 +496,9 @@ def narrowed(text: str, types: list[ProductType]) -> list[ProductType]:
     first = next((m for m in _TYPE_RE.finditer(text) if TYPE_WORDS[m.group(1)] == types[0].name), None)
     if first is None or re.match(r"\s(?:or|and|nor)\b", text[first.end():]):
         return types
-    return types[1:]
+    # "a woolly top that buttons up the front": the narrower kind of that garment first, not the next one named
+    narrower = [t for t in types[1:] if t.category in covered and not _general(t)]
+    return [*narrower, *(t for t in types[1:] if t not in narrower)]
 
 
 def combine_types(types: list[ProductType], *, either: bool = False) -> tuple[str | None, list[str], str | None]:
@@ -628,6 +635,11 @@ def _said_years(text: str) -> tuple[re.Match[str] | None, int | None]:
 def youth_team(text: str) -> bool:
     """A children's team by age group ("my under nines", "the u10s")."""
     return (age := child_age(text)) is not None and _AGE_GROUP_RE.search(text) is not None and age < KIDS_AGE_LIMIT
+
+
+def said_age(text: str) -> int | None:
+    """The age said of someone, child or grown-up, None when none is said."""
+    return _said_years(text)[1]
 
 
 def child_age(text: str) -> int | None:
@@ -863,7 +875,7 @@ _RESTART_RE = re.compile(
 )
 
 
-_NUMBER_CORRECTED_RE = re.compile(r"\b\d+ (?:no|sorry|i mean|no wait|or rather|actually) (\d+)\b")
+_NUMBER_CORRECTED_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+)? (?:no|sorry|i mean|no wait|or rather|actually) (\d+(?:\.\d+)?)\b")
 # A value taken back a few words on: "in small, no, medium", "three of them actually no two", "in a six
 # no wait, those run small, get me a seven": the second value in the first one's place.
 _TAKE_BACK = r"(?:no wait|no actually|actually no|no no|no sorry|sorry no|or rather|i mean|i meant|no|sorry|wait)"
@@ -874,7 +886,7 @@ _VALUE_CORRECTED_RES = tuple(re.compile(
     rf"(?P<second>{value}|{also})\b")
     for value, also in ((LETTER_SIZE_ALT, LETTER_SIZE_ALT), (r"\d{1,2}", "one")))
 # "change the size eight to nine": the line in that size, now in the other
-_SIZE_TO_SIZE_RE = re.compile(rf"\b(?:change|switch|swap) (?:the |that )?(?:size )?(?:{LETTER_SIZE_ALT}|\d{{1,2}}) "
+SIZE_TO_SIZE_RE = re.compile(rf"\b(?:change|switch|swap) (?:the |that )?(?:size )?(?:{LETTER_SIZE_ALT}|\d{{1,2}}) "
                               rf"(?:one |ones |pair )?(?:to|for) (?:an? |size )?((?:{LETTER_SIZE_ALT}|\d{{1,2}}))\b")
 # "i meant thirty two not thirty four": the size of the line just added, corrected
 _MEANT_NOT_RE = re.compile(rf"\b(?:i meant?|i said|meant|(?:needs|wants|takes|wears|is|shes|hes|im|theyre) an?|(?:i )?want (?:it |them |those )?in|"
@@ -947,7 +959,7 @@ def restart(text: str) -> str:
     text = _COLOUR_CORRECTED_RE.sub("", text)  # "the red um no the blue dresses": blue
     text = _DEPARTMENT_CORRECTED_RE.sub(BLANK.strip(), text)
     text = _MEANT_NOT_RE.sub(r"make it size \1", text)
-    text = _SIZE_TO_SIZE_RE.sub(r"make it size \1", text)
+    text = SIZE_TO_SIZE_RE.sub(r"make it size \1", text)
     for corrected in _VALUE_CORRECTED_RES:
         if (v := corrected.search(text)) and not _CURRENCY_WORD_RE.match(text, v.end() + 1) and not _CURRENCY_WORD_RE.search(
                 v.group("between")) and not _IF_NONE_RE.search(v.group(0)):
@@ -959,7 +971,8 @@ def restart(text: str) -> str:
     if not m:
         return text
     before, after = m.group(1), m.group(2)
-    if re.fullmatch(r"(?:sorry|no|oops|wait|actually|oh|ah)(?: (?:sorry|no|oops|wait|actually|oh|ah))*", before):
+    if re.fullmatch(r"(?:sorry|no|oops|wait|actually|oh|ah|och|ach|aw|ooh|hmm|um|er)(?: (?:sorry|no|oops|wait|actually|oh|ah|och|"
+                    r"ach|aw|ooh|hmm|um|er))*", before):
         return text  # "sorry sorry, the second one also 34": nothing said before it to take back
     if m.group(0)[len(before):].split()[0] == "sorry" and not (
             _TYPE_RE.search(after) or _COLOUR_RE.search(after) or _WHO_RE.search(after) or re.search(r"\d", after)

@@ -12,6 +12,7 @@ from commerce.catalog.vocabulary import (
     ADULT_OF,
     KID_GENDERS,
     KID_OF,
+    KIDS_AGE_LIMIT,
     MENSWEAR_WORDS,
     PRODUCT_TYPES,
     RECIPIENT_GENDER,
@@ -703,7 +704,8 @@ def _drop_excluded(values: dict[str, Any]) -> None:
 
 _KEEP_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("price", re.compile(r"\bsame (?:budget|price|price range|limit|max|maximum)\b")),
-    ("colour", re.compile(r"\bsame colou?rs?\b|\bin that colou?r too\b")),
+    ("colour", re.compile(r"\bsame (?:sort of |kind of |type of |kinda |sorta )?(?:colou?rs?|shades?|tones?)\b|"
+                          r"\bin that colou?r too\b|\bin (?:those|these) colou?rs\b")),
     # "and some leggings to wear under it": for the same outfit, so the colours ruled out stay out
     ("colour_none", re.compile(r"\bto (?:go|wear) (?:with|under|over) (?:it|them|that|those|this|the \w+)\b")),
 )
@@ -713,6 +715,11 @@ _PLAIN_DISLIKED_RE = re.compile(r"\b(?:finds |find )?plain (?:ones |stuff |thing
                                 r"(?:boring|dull|bland)\b|\b(?:bored of|sick of|tired of|hates?|doesnt like|dont like|nothing|not|no) plain\b")
 _PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing patterned|solid colou?rs?)\b")
 PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
+# novelty designs, named so in the catalog: what "something more classic" or "too quirky" rules out
+NOVELTY_STEMS = ("quirky", "batman", "superman", "spiderman", "marvel", "disney", "mickey", "star wars", "scooter",
+                 "typography", "slogan")
+_CLASSIC_RE = re.compile(r"\b(?:more |something |bit more |a bit more )classic\b|\bclassic (?:ones?|pairs?|designs?|styles?|looking)\b|"
+                         r"\b(?:too|bit|so|very|nothing|not|less|no) (?:too )?(?:quirky|gimmicky|novelty|cartoony|silly)\b")
 _POSITION = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
 _PRAISE = (r"(?:cute|nice|lovely|great|perfect|gorgeous|beautiful|fun|cool|smart|sweet|adorable|stunning|brilliant|amazing|"
            r"fab|fabulous|classy|elegant|pretty|sharp|ace|class|sick|fire|dope)")
@@ -750,6 +757,8 @@ _PICK_BLOCKERS_RE = re.compile(
 # "the first pair is good", "first one's grand": praise of the pick, said as its choice (not "is the first one good")
 _PRAISED_RE = re.compile(r"(?:(?<=one)|(?<=pair))(?: is| are| looks| look| seems|s) (?:really |very |so |pretty |just )?"
                          rf"(?:{_PRAISE}|good|fine|grand|ideal|the one|it)(?: (?:that one|this one|that one please|thatll do|ill take it))?$")
+_FOR_WHOM_RE = re.compile(r"(?: (?:that|this|it|which)(?: one)? (?:is|s|will be|ll be)|(?<=one) is|(?<=pair) is)? for (?:me|myself|him|her|them|us|"
+                          r"(?:my|our|his|her) (?:\w+ )?\w+(?: in law)?)$")
 # "she's a size 12", "i'm usually a 10": the person's size, which a size named for the garment overrides
 _PERSON_SIZE_RE = re.compile(r"\b(?:(?:im|i am|shes|she is|hes|he is|theyre|they are)(?: usually| normally| generally| typically| always)?|"
                              r"(?:she|he|i|they)(?: usually| normally)? (?:wears?|takes?))"
@@ -793,7 +802,9 @@ _SIZE_PART_JOIN_RE = re.compile(r"(?: for (?:me|him|her|them|us|myself|(?:my|his
 _EACH_IN_RE = re.compile(rf"\b(?:one|1) each in ((?:(?:an? |size )?(?:{sx._LETTER_ALT}|\d{{1,2}})(?:,| and|,? and)? ?){{2,}})")
 
 
-_IN_TWO_SIZES_RE = re.compile(rf"\bin ((?:an? |size )?(?:{sx._LETTER_ALT}) and (?:an? |size )?(?:{sx._LETTER_ALT}))\b")
+_IN_TWO_SIZES_RE = re.compile(rf"\b(?:in|(?:first|second|third|last) (?:one|ones|pair|pairs)) "
+                              rf"((?:(?:an? |size )?(?:{sx._LETTER_ALT}),? )*(?:an? |size )?(?:{sx._LETTER_ALT}) and "
+                              rf"(?:in )?(?:an? |size )?(?:{sx._LETTER_ALT}))\b")  # "in extra small, small and medium"
 _BOTH_SIZES_RE = re.compile(r"\b(?:in )?(?:both|the two|each of the|all three|all the) sizes\b")
 
 
@@ -987,6 +998,14 @@ def _line_by_size(prepared: str, whole: Understanding, state: DialogueState) -> 
 _COUNT_OF_LINE_RE = re.compile(r"\b(?:one|ones|pair|1) (\d{1,2})\b")
 
 
+def _names_one_to_add(slots: Slots, state: DialogueState) -> bool:
+    """The turn names a product on screen by its colour, and none of that colour is in the cart."""
+    if not (slots.reference or "").startswith("colour:"):
+        return False
+    named = resolve_one(slots.reference, state)
+    return named is not None and named.id not in state.cart.product_ids
+
+
 def _whose_department(text: str, state: DialogueState) -> str | None:
     """The department of the cart line a turn names by whose it is ("hers", "my husband's"), for a cart
     whose lines are for different people; "hers" while a girl's things are on screen is the girl's."""
@@ -1005,7 +1024,7 @@ def _whose_department(text: str, state: DialogueState) -> str | None:
 _HEN_STAG_RE = re.compile(r"\b(hen|stag|bachelorette|bachelor) (?:do|party|night|weekend|trip)\b|"
                           r"\b(?:her|his|my|the|a|their) (hen|stag)s?\b(?! (?:house|coop|night))")  # "doing her hen in galway"
 _ANOTHER_IN_RE = re.compile(r"\b(?:stick|put|pop|chuck|throw|bung) another(?: one| pair)? in\b")  # "stick another one in for me"
-_SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:one |pair )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
+_SAME_AGAIN_RE = re.compile(r"\bsame (?!(?:kind|type|sort|style|colou?r|size|budget|price)\b)(?:\w+ )?(?:one |pair )?(?:again|too|as well|but|in)\b|\bone more of (?:the same|those|them|that)\b|"
                             r"\bsame (?:\w+ )?one more\b|"  # "same kurta one more also, for my brother"
                             r"\bsame (?:one|pair) for (?:me|us|him|her|them|my \w+) (?:but )?in\b|"  # "the same one for me but in a medium"
                             r"\bone more (?:piece|pair|unit|set)\b|"  # "same one, one more piece for my aunty"
@@ -1013,7 +1032,7 @@ _SAME_AGAIN_RE = re.compile(r"\bsame (?:\w+ )?(?:one |pair )?(?:again|too|as wel
                             r"\b(?:add|get|take|grab) a second (?:one|pair)\b|"  # "add a second one for my roommate"
                             r"\banother (?:one|pair) of (?:those|them|that|the same)\b|^(?:and |ok )?another(?: one| pair)? in\b|"
                             r"^(?:and |ok |yeah )?(?:another|one more)(?: one| pair)?,? (?:the )?same(?: one| size| again| please)*$")  # terse
-_SAME_FOR_RE = re.compile(r"\bsame (?:one |thing )?for (?:her|him|his|my|their|the)\b")  # "the exact same for her sister"
+_SAME_FOR_RE = re.compile(rf"\bsame (?:one |thing |(?:{meaning.TYPE_ALT}) )?for (?:her|him|his|my|their|the)\b")  # "the exact same for her sister"
 _OF_EACH_RE = re.compile(r"\b(\d|one) of each\b(?! (?:colou?r|size|kind|style))")
 _BESIDE_RE = re.compile(r"\bthe (?:one|pair) (before|after) (?:that|it|that one)\b")  # by the one just picked
 _SAME_SIZE_RE = re.compile(r"\bsame size(?: as (?:the|his|her|my|that|those|before|the other)(?: \w+)?)?\b|\bin that size too\b")
@@ -1054,14 +1073,18 @@ _KIND_FIRST_RE = re.compile(rf"\b((?:{meaning.TYPE_ALT})) first\b(?! (?:one|ones
 _THANKS_RE = re.compile(r"\b(?:cheers|thanks|thank you|ta|bye)\b")
 _SIGN_OFF_RE = re.compile(r"(?: (?:ta ra|tara|cheers|thanks|thank you|ta|bye|bye bye|cheers mate|thanks a lot))+$")  # "…, ta-ra"
 _NOW_SIZE_RE = re.compile(r"\b(?:hes|shes|im|theyre|he is|she is|i am|they are) (?:actually |really )?(?:an? |size )?\w+ (?:now|actually)\b|"
-                          r"\b(?:needs?|wants?|takes?) (?:an? |size )\w+\b")
-_SIZE_CORRECTION_RE = re.compile(r"\b(?:actually|no|sorry|i mean|i meant|or rather|make (?:that|it)|lets (?:do|say|go with|go for)|"
+                          r"\b(?:hes|shes|im|theyre|he is|she is|i am|they are) (?:actually |really |only |just )?(?:an? |size )\w+\b|"
+                          r"\b(?:needs?|wants?|takes?|(?:just )?do|i meant|i mean) (?:an? |size )\w+\b")  # "he's a nine, just do a nine"
+_SIZE_CORRECTION_RE = re.compile(r"\b(?:actually|no|sorry|i mean|i meant|or rather|make (?:that|it)|lets (?:do|say|go with|go for)|just do|"
                                  r"ill (?:go with|go for|do)|(?:just )?go with|so like|so probably|so maybe|so about|which is like|"
                                  r"(?:so |just )?go for|(?:then|so) do|(?:change|switch) (?:it|that|them) to|lets go)\b")
 # "he was a six, but they pinch, so go for a seven", "large is tight on him, change it to extra large"
 _COMES_WITH_RE = re.compile(r"\bcomes? with (?:(?:a|an|the|its|matching) )*([a-z]+(?: [a-z]+)?)")
 # "something official, not those casual ones", "nothing casual": ones not sold as casual
 _NOT_CASUAL_RE = re.compile(r"\b(?:not|no|nothing|none of) (?:those |the |that |them |these )?casual(?: ones?| stuff| looking| style)?\b")
+# one of the shopper's children, said without "son" or "daughter"
+_MY_CHILD_RE = re.compile(r"\b(?:my|our) (?:eldest|oldest|youngest|middle one|middle child|little one|wee one|young fella|"
+                          r"young fellow|young lad|youngun|young un|kiddo|little man|little lady|firstborn)\b")
 _KIDS_RE = re.compile(r"\b(?:kids?|childrens?|child|toddlers?|bab(?:y|ies)|little ones?)\b(?! shower)")
 
 
@@ -1186,6 +1209,33 @@ _COMES_FIRST_RE = re.compile(r"(?<!whichever )(?<!which )(?<!whatever )(?<!that 
 # (not "none of that ripped distressed look": what is ruled out)
 _A_LOOK_RE = re.compile(r"(?<!none of )(?<!no )(?<!nothing with )(?<!not )(?<!hate )\b(?:that|this) (?:\w+ ){0,2}"
                         r"(?:look|vibe|aesthetic|feel)\b(?! (?:good|nice|great|ok|okay|cheap|like)\b)")
+# "make it a double xl, ah like room for a jumper under it": what goes under it, not a kind asked for
+_LAYER_UNDER_RE = re.compile(r"\b(?:room|space) (?:for|to (?:wear|fit|layer)) (?:a |an |my |his |her )?(?:\w+ ){0,2}?\w+ "
+                             r"(?:under|underneath|beneath)(?: it| them| that)?\b|"
+                             r"\b(?:layer|wear|fit|put) (?:a |an |my |his |her )?(?:\w+ ){0,2}?\w+ (?:under|underneath) (?:it|them|that)\b|"
+                             r"\b(?:(?:i |she |he )?(?:want to|wanna|like to|will|ll|can|could|would|d|going to|gonna) )?"
+                             rf"(?:wear|wears|wearing|layer|put) (?:it|them|that|one) over (?:a |an |my |his |her |your )?(?:\w+ )?"
+                             rf"(?:{meaning.TYPE_ALT})\b")
+_OWNED_KIND_RE = re.compile(rf"\b(?:her|his|my|their|our) (?:new |old |wedding |party |prom )?({meaning.TYPE_ALT}) "
+                            r"(?:is|s|was|are|were|has|looks|will be)\b")
+
+
+def _without_owned_kind(prepared: str, state: DialogueState) -> str:
+    """"Silver or gold, her dress is a champagne colour" while heels are on screen: the dress is hers, not asked for."""
+    if state.filters.category is None or (owned := _OWNED_KIND_RE.search(prepared)) is None:
+        return prepared
+    kinds = meaning.extract_types(owned.group(1))[0]
+    if not kinds or kinds[0].category in (None, state.filters.category):
+        return prepared
+    return f"{prepared[: owned.start(1)]}_{prepared[owned.end(1):]}"
+
+
+# "he's very much a brown shoes brown belt kinda guy": what sort of person, not kinds asked for
+_NAMED_FIRST = {"sweater": "sweater"}  # a kind sold under several names: the one its word means first
+_SORT_OF_PERSON_RE = re.compile(r"\b(?:an? )(?:\w+ ){1,6}?(?:kinda|kind of|sort of|type of) (?:guy|girl|bloke|person|man|woman|"
+                                r"lady|gal|dude|lad|fella|chap)\b")
+_GOT_WRONG_RE = re.compile(r"\b(?:i |he |she |we )?(?:always |keep |often |usually )?(?:get|got|getting|gets|mix|mixed) "
+                           r"(?:that|it|this|them|those|these|my sizes?|the sizes?) (?:wrong|mixed up|muddled|up)\b")
 _BEFORE_PICKING_RE = re.compile(r"\b(?:before|until) (?:i|we) (?:pick|choose|decide|add|buy|order|go for)(?: (?:one|anything))?\b")
 _SIZE_EDGE_RE = re.compile(rf"\b(?:right )?(?:at |on )?the (?:top|upper end|top end|bottom|lower end|small end|big end|edge) of "
                            rf"(?:a |the )?(?:size )?(?:{sx.LETTER_SIZE_ALT}|small|medium|large|\d{{1,2}})\b")
@@ -1209,6 +1259,11 @@ _COLOUR_RULED_OUT_RES = (
                r"gross|ugly|washed out) on (?:me|her|him|them)\b"),
     re.compile(rf"\b({meaning.COLOUR_ALT}) (?:doesnt|does not|dont|do not|never) (?:suit|suits|look good on|work on|flatter) "
                r"(?:me|her|him|them)\b"),
+    # "he spills everything on white", "white shows every stain": a colour that will not stay clean
+    re.compile(rf"\b(?:spills?|spilling|spilt|spilled|stains?|staining|gets? (?:\w+ )?dirty|wrecks|ruins) (?:\w+ ){{0,2}}?"
+               rf"(?:on|in) ({meaning.COLOUR_ALT})\b"),
+    re.compile(rf"\b({meaning.COLOUR_ALT}) (?:shows?|gets?|showing) (?:up )?(?:every |the |all the |any )?"
+               r"(?:stains?|dirt|marks?|dirty|grubby|mucky)\b"),
 )
 _IS_JUST_COLOUR_RE = re.compile(r"\b(?:is|are|s) (?:just|basically|only|really|practically|pretty much|kinda|kind of) "
                                 rf"(?:an? |like )?(?:{meaning.COLOUR_ALT})\b")
@@ -1288,7 +1343,8 @@ def _kind_in_size(prepared: str, state: DialogueState) -> Understanding | None:
 
 
 _LONGER_RE = re.compile(r"\b(?:a |some )?longer (?:one|ones|version|cut|style|kind)\b|\bsomething (?:a bit |bit |a little )?longer\b|"
-                        r"\b(?:any|anything) longer\b")
+                        r"\b(?:any|anything) longer\b|\bsomething (?:a bit |nice and |more )?long\b(?! (?:sleeved?|sleeves))|"
+                        r"\b(?:a |some )?long (?:one|ones)\b|\b(?:floor|ankle) length\b")  # "nothing too short, something long"
 _LONGER_KIND = {"jackets": "longline jacket", "dresses": "maxi dress", "skirts": "maxi skirt"}
 _OTHER_BRAND_RE = re.compile(r"\b(?:the )?other (?:brand|make|label|one of the two brands)\b")
 
@@ -1459,6 +1515,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         excluded_words, t = [*excluded_words, "solid"], sx._blank(t, plain_disliked)
     elif _PLAIN_RE.search(t):  # "plain ones", "let's go plainer": no pattern on it
         excluded_words = list(dict.fromkeys([*excluded_words, *PATTERN_STEMS]))
+    if classic := _CLASSIC_RE.search(t):  # "something more classic, these are a bit too quirky": no novelty design
+        excluded_words, t = list(dict.fromkeys([*excluded_words, *NOVELTY_STEMS])), sx._blank(t, classic)
     values.update(exclude_colours=excluded.colours or None, exclude_brands=excluded.brands or None,
                   exclude_words=excluded_words or None, shade=excluded.shade)
     recipient, t = meaning.extract_recipient(t)
@@ -1617,6 +1675,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
             stem for kind, other in (types, types[::-1]) for stem in kind.stems
             if any(o != stem and o in stem for o in other.stems)), None)):
         prefer = narrower  # "heels, something chunky like block heels": block heels first
+    if prefer is None and len(types) == 1 and types[0].name in _NAMED_FIRST:
+        prefer = _NAMED_FIRST[types[0].name]  # "a jumper for my grandad": knitted ones first, sweatshirts after
     if category == "ethnic_sets" and (part := _SET_PART_RE.search(said)):
         prefer = part.group(1)  # "a kurta set, something with churidar": the sets that come with one
     if type_name is None and _THE_SET_RE.search(t) and (shown_kind := type_named_by(state.filters.name_any) or PRODUCT_TYPES.get(
@@ -1666,7 +1726,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         gender = KID_OF[gender]  # "polos for the lads in my under nines", "thongs for him, whatever you've got for kids"
     if recipient is None and _ANYONE_RE.search(text):
         gender = "unisex"  # "I'd rather not shop men's or women's, do you have unisex trainers"
-    if recipient is None and gender in ADULT_OF.values() and state.filters.gender in ADULT_OF and re.search(
+    department = state.asked_gender or state.filters.gender  # whose things are on screen: the son's, if unisex stood in
+    if recipient is None and gender in ADULT_OF.values() and department in ADULT_OF and re.search(
             r"\b(?:for )?(?:him|her|he|she)\b", text) and not re.search(r"\b(?:men|women|mens|womens)\b", text):
         gender = None  # "track pants for him" after boys' t-shirts: still the boys' department
     if recipient is not None and gender in ADULT_OF.values() and gender != recipient and _DEPARTMENT_RE.search(text):
@@ -1679,11 +1740,11 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         # "my best mate ... it's his birthday"; "now my middle one, he's eight" after his sister's jacket
         values["gender"] = meaning.pronoun_gender(text)
     if values["gender"] is None and recipient is None and (other := _FOR_THE_OTHER_RE.search(text)) and (
-            state.filters.gender in (*ADULT_OF, *KID_OF)):
+            department in (*ADULT_OF, *KID_OF)):
         whose = next(g for g in other.groups() if g)
         wanted = "women" if whose.startswith("her") else "men"  # "and for her, same budget" after her brother's shorts
-        wanted = KID_OF[wanted] if state.filters.gender in KID_GENDERS else wanted
-        values["gender"] = wanted if wanted != state.filters.gender else None
+        wanted = KID_OF[wanted] if department in KID_GENDERS else wanted
+        values["gender"] = wanted if wanted != department else None
     if values["gender"] is None and (who := _WHO_WEARS_RE.search(text)):
         values["gender"] = "women" if who.group(1).startswith(("girl", "wom", "lady", "ladies")) else "men"
     if values["gender"] is None and state.filters.gender is None and _WOMENSWEAR_RE.search(text) and not _KIDS_RE.search(text):
@@ -1703,7 +1764,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         # "now me, a long puffer" after the husband's jacket, as a mum; "i'm a big lad, t-shirts never fit"
         values["gender"] = self_gender
     elif recipient is None and ((values["gender"] is None and me_now) or (for_me and (
-            (values["gender"] or state.filters.gender) in KID_GENDERS or not (values["gender"] or state.filters.gender)))):
+            (values["gender"] or department) in KID_GENDERS or not (values["gender"] or department)))):
         # "a shirt for myself" (after the children's), "now me" (after someone else's): a grown-up's
         values.update(gender=None, age_group="adults")
         if me_now:
@@ -1712,6 +1773,10 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
             and values.get("age_group") != "kids" and values.get("category") == "kurtas"
             and not re.search(r"\b(?:we|us|our)\b", text)):
         values["gender"] = meaning.kurta_department(text)  # "a white kurta for eid, for myself": the men's
+    if (values["gender"] in KID_OF and _MY_CHILD_RE.search(text) and not _DEPARTMENT_RE.search(text)
+            and not (for_me or me_now or meaning.self_described(text))  # "my young lad's confirmation, this is for me"
+            and ((age := meaning.said_age(text)) is None or age < KIDS_AGE_LIMIT)):
+        values["gender"] = KID_OF[values["gender"]]  # "shorts for my young fella", "my eldest … his old one": a child's
     values["shopper_gender"] = meaning.shopper_gender(text)
     if (values["gender"] or state.filters.gender) in KID_GENDERS or values.get("age_group") == "kids":
         values["child_age"] = meaning.child_age(text)  # for a kids' size when none is said
@@ -1725,6 +1790,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     if values["product_type"] == "bag" and not re.search(r"\b(?:wallet|purse|suitcase|luggage|trolley)", text):
         # a bag to carry, not the wallets and suitcases the catalog files with bags
         values["exclude_words"] = excluded_words = [*(excluded_words or ()), "wallet", "suitcase", "trolley"]
+        if _SMALL_BAG_RE.search(text) and not re.search(r"\b(?:backpack|rucksack|laptop|duffel|gym|travel)", text):
+            excluded_words.extend(["backpack", "duffel", "laptop"])  # "her bag is too heavy, something small": to carry light
     if values["product_type"] == "leggings" and (
             (values.get("occasion") or occasion or state.filters.occasion) == "gym" or state.filters.category == "activewear"):
         values["exclude_words"] = [*(excluded_words or ()), "churidar"]  # for a run: not the ethnic kind
@@ -1797,6 +1864,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if re.fullmatch(r"(?:no|nope|nah)(?: thanks| thank you)?(?: (?:thats all|im good|bye))?", text):
         return (Intent.goodbye if state.pending is None and "thats all" in text else Intent.decline), 0.8
     if GOODBYE.search(text) and not (ADD.search(text) or CHECKOUT.search(text) or CLEAR_CART.search(text) or slots.topic
+                                     or slots.price_max or slots.price_min  # "thirty bucks to spend, that's it": the budget
                                      or (VIEW_CART.search(text) and state.cart.item_count)  # "what's my total, and i'm done"
                                      or (_TAKE_IT_OUT_RE.search(text) and state.cart.item_count)):  # "take it out, i'll come back later"
         return Intent.goodbye, 0.9
@@ -1835,6 +1903,9 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         return Intent.order_status, 0.9
     if RETURN.search(text) and not (state.cart.item_count and _TAKE_OUT_RE.search(text)):
         return Intent.start_return, 0.9  # not "take the small out, i can just exchange it": out of the cart
+    if (state.cart.item_count and state.last_intent in _CART_TURNS and _CHECK_IT_OUT_RE.search(text)
+            and not slots.has_search_slots()):
+        return Intent.checkout, 0.8  # "can u check it out" with the line just added: pay for it, not look at it
     if VIEW_CART.search(text) and not REMOVE.search(text) and not ADD.search(text):
         if state.cart.item_count and re.search(r"\b(?:lets|let us|ready to|i want to|i wanna|i will|ill) check ?out\b", text):
             return Intent.checkout, 0.9  # "ok let's check out, what's the damage": the total comes with the question
@@ -1852,6 +1923,7 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
         CHANGE_LINE.search(text) and (slots.size or slots.quantity) and state.cart.item_count > 0
         and not ((slots.category or slots.product_type) and not _names_the_line_in_focus(slots, state))
         and not slots.colours and not ADD.search(text) and not (slots.reference and slots.reference.startswith("ordinal"))
+        and not _names_one_to_add(slots, state)  # "the first black one, just one of those" after the brown belts
     ):
         return Intent.update_cart, 0.85  # "actually make it two wallets", the wallets in the cart
     if (slots.size and state.focus_id is not None and state.focus_id not in state.cart.product_ids
@@ -1920,9 +1992,10 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
     if _CHOICE_RE.search(_SIGN_OFF_RE.sub("", text)) and state.shown and slots.reference and not slots.model_copy(
             update={"gender": None, "child_age": None}).has_search_slots():
         return Intent.add_to_cart, 0.8  # "yeah that first one", "the second one for him": the pick, after a list
+    lone = _FOR_WHOM_RE.sub("", text)  # "the third one, that is for my sister in law": a pick, said for whom
     if (state.shown and (slots.reference or "").startswith("ordinal:") and "," not in (slots.reference or "")
-            and len(text.split()) <= MAX_LONE_PICK_WORDS
-            and not _PICK_BLOCKERS_RE.search(_PRAISED_RE.sub(" ", text)) and not (slots.topic or slots.feature) and not slots.model_copy(
+            and len(lone.split()) <= MAX_LONE_PICK_WORDS
+            and not _PICK_BLOCKERS_RE.search(_PRAISED_RE.sub(" ", lone)) and not (slots.topic or slots.feature) and not slots.model_copy(
                 update={"gender": None, "child_age": None, "quantity": None}).has_search_slots()):
         return Intent.add_to_cart, 0.7  # "the first one thx", "bet, the first one pls", "ok the first one lah": a pick
     if _WHATEVER_SIZE_RE.search(text) and state.shown and slots.reference:
@@ -2073,7 +2146,11 @@ _BUY_IT_RE = re.compile(r"(?:(?:ok|okay|right|alright|so|then|cool|great|nice|sw
                         r"lets|let me|go on|go ahead and) )*(?:buy|order|purchase) (?:it|them|that|those|it all|everything|all of it)"
                         r"(?: now| please| then| for me)*")
 # "anything cheaper, like under a thousand pesos": below the dearest shown and within the budget said
-_CHEAPER_THAN_SHOWN_RE = re.compile(r"\b(?:anything|something|any|ones?|got) cheaper\b")
+_CHECK_IT_OUT_RE = re.compile(r"(?<!let me )(?<!ill )(?<!i will )(?<!i wanna )(?<!i want to )(?<!gonna )(?<!going to )"
+                              r"\bcheck (?:it|this|that|them|these|everything|it all) out\b(?! (?:first|later|more|properly))")
+_SMALL_BAG_RE = re.compile(r"\b(?:small|smaller|little|compact|mini|light|lighter|not (?:too |so )?(?:big|bulky|heavy)|"
+                           r"too (?:big|bulky|heavy))\b")
+_CHEAPER_THAN_SHOWN_RE = re.compile(r"\b(?:anything|something|any|ones?|got)(?: a bit| a little| bit| slightly| a lot| much)? cheaper\b")
 _ORDER_ASKED_RE = re.compile(r"\b(?:place|confirm|complete|submit) (?:the |my |this |our |an )?order\b")
 _ORDER_IT_RE = re.compile(r"\b(?:please |then |now |so )order (?:it|them|everything|it all|all of it)\b")  # "then please order it"
 _BARE_SIZE_WORDS = 6  # "ok a small then please": a size and a few words of assent
@@ -2231,7 +2308,8 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
     if other and again is not None and len(state.shown) >= 2 and (index := state.shown.index(again)) < 2:
         picked_ref = f"ordinal:{2 - index}"  # "ugh no the other one", after one of the first two: the one beside it
     if (again is None and state.last_line is not None and state.last_line.product_id in state.cart.product_ids
-            and (swapped := whole.slots.reference or sx.extract_ordinal_reference(prepared)[0] or "").startswith("ordinal:")
+            and (swapped := whole.slots.reference or sx.extract_ordinal_reference(prepared)[0] or "").startswith(
+                ("ordinal:", "colour:"))  # "swap mine for the first black pair"
             and "," not in swapped
             and _SWAP_RE.search(prepared)):
         # "swap the white one out for the second one there" when the line's product is off screen: the same
@@ -2288,7 +2366,8 @@ def _cart_edit(prepared: str, whole: Understanding, state: DialogueState) -> Und
         # "now the same thing for his sister" after his t-shirt: the same kind, from her department
         return Understanding(intent=Intent.refine, confidence=0.8, slots=Slots(
             gender=whole.slots.gender, child_age=whole.slots.child_age))
-    if again is not None and (_SAME_AGAIN_RE.search(prepared) or (same_for and not _names_product(whole))) and not (
+    if again is not None and (_SAME_AGAIN_RE.search(prepared) or (same_for and (
+            not _names_product(whole) or whole.slots.category == again.category))) and not (
             whole.intent == Intent.add_to_cart and (whole.slots.reference or "").startswith("ordinal:")) and not (
             whole.intent in (Intent.search, Intent.refine) and whole.slots.colours
             and not re.search(r"\bsame (?:\w+ )?(?:one|ones|pair|pairs)\b", prepared)) and (
@@ -2404,6 +2483,8 @@ _BOTH_COLOUR_RE = re.compile(rf"\b(?:both|all|each)(?: of them)?(?: in)? (?:{mea
 _EACH_RE = re.compile(r"\beach\b")
 _ONE_PAIR_IN_RE = re.compile(r"(?:and )?(?:one|1|another|a)(?: pair)? in (?:a |size )?(\d{1,2}(?:\.5)?)")
 _SAME_ONE_RE = re.compile(r"\b(?:the )?same (?:one|pair|thing|again)\b")
+_SO_TOTAL_RE = re.compile(r"\bsame (?:\w+ )?(?:one|pair|thing)\b.*\bso (?:thats |that is |make it |make that )?(two|three|four|[2-9]) "
+                          r"(?:of them|of those|of it|in total|altogether|total|pairs|pieces)\b")
 _DOUBLE_RE = re.compile(r"\b(?:double (?:that|it|them|those|this|up|the order|my order)|make (?:it|that) double)\b"
                         rf"(?! (?:{sx.LETTER_SIZE_ALT}|x ?l|extra|excel|large)\b)")  # not "make it double xl"
 # "never mind, i'll get that in primark": bought somewhere else, not here
@@ -2469,17 +2550,25 @@ def _in_range(number: str, bounds: tuple[float, float]) -> bool:
 
 
 _CHANGE_TO_NUMBER_RE = re.compile(r"\b(change|make|switch|swap|put) (it|that|them|those|hers|his|mine) (?:to|into) (?:an? )?(\d{1,2}(?:\.5)?)\b")
+_MEANT_NUMBER_RE = re.compile(r"\b(?:i meant|i mean|meant|just do|lets do|(?:just )?go with) (?:an? )?(\d{1,2}(?:\.5)?)\b(?! (?:dollars|bucks|quid|pounds|euros|rupees|of|pairs?|more))")
 _SIZE_TALK_RE = re.compile(r"\bsizes?\b|\b(?:she|he|i|they)(?: s| is| am| are|s|m|re) (?:an? |actually an? |really an? )\d")
 
 
 def _number_as_shoe_size(text: str, state: DialogueState) -> str:
-    """"five is her size, sorry, change it to five" with a shoe in size 6 just added: the size, not five pairs."""
+    """"five is her size, sorry, change it to five" with a shoe in size 6 just added, "sorry, i meant 34" with jeans
+    in a 32: the size, not five pairs."""
     size = state.last_line.size if state.last_line is not None else None
-    if (size is None or not re.fullmatch(r"\d{1,2}(?:\.5)?", size) or not _in_range(size, _SHOE_SIZE_RANGE)
-            or not _SIZE_TALK_RE.search(text)):
+    if size is None or not re.fullmatch(r"\d{1,2}(?:\.5)?", size):
+        return text
+    bounds = next((b for b in (_SHOE_SIZE_RANGE, _WAIST_SIZE_RANGE) if _in_range(size, b)), None)
+    if bounds is None:
+        return text
+    if (meant := _MEANT_NUMBER_RE.search(text)) is not None and _in_range(meant.group(1), bounds):
+        text = f"{text[: meant.start(1)]}size {text[meant.start(1):]}"
+    if not _SIZE_TALK_RE.search(text):
         return text
     return _CHANGE_TO_NUMBER_RE.sub(lambda m: f"{m.group(1)} {m.group(2)} to size {m.group(3)}"
-                                    if _in_range(m.group(3), _SHOE_SIZE_RANGE) else m.group(0), text)
+                                    if _in_range(m.group(3), bounds) else m.group(0), text)
 
 
 def _bare_number_as_size(text: str, state: DialogueState) -> str:
@@ -2504,12 +2593,18 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
     prepared = _COLOUR_SHADES_RE.sub(lambda m: f"{m.group(1)} colours" if m.group(1) else "", prepared)
     prepared = _THEM_AS_THOSE_RE.sub("those", _ELSEWHERE_RE.sub(" ", prepared))
     prepared = _AM_RE.sub(r"\1 it", _EM_RE.sub("them", prepared))
-    prepared = _expand_terse(meaning.whose_turn(meaning.restart(_strip_fillers(prepared))))
+    as_said = _strip_fillers(prepared)
+    prepared = _expand_terse(meaning.whose_turn(meaning.restart(as_said)))
     prepared = _BODY_SIZE_RE.sub("_", prepared)  # "his feet are small, he wears a six": the six is the size
     prepared = _SIZE_EDGE_RE.sub("_", prepared)  # "he's right at the top of medium, go large": the size he outgrows
     prepared = _BEFORE_PICKING_RE.sub("_", prepared)  # "before i pick, show me cheaper ones": no pick yet
     prepared = _COMES_FIRST_RE.sub("_", prepared)  # "my brother's birthday comes first": no first product
     prepared = _A_LOOK_RE.sub("_", prepared)  # "white ones, i want that clean look": a look, no product
+    prepared = _GOT_WRONG_RE.sub("_", prepared)  # "i meant 34, i always get that wrong": nothing to get
+    prepared = _LAYER_UNDER_RE.sub("_", prepared)
+    if state.filters.category is not None:  # "any brown ones? he's a brown shoes brown belt kinda guy": his colours
+        prepared = _SORT_OF_PERSON_RE.sub(lambda m: _TYPE_WORD_RE.sub("_", m.group(0)), prepared)
+    prepared = _without_owned_kind(prepared, state)
     prepared = meaning.without_story(meaning.without_worn_out(prepared))
     prepared = _number_as_shoe_size(_bare_number_as_size(prepared, state), state)
     if (state.offset > 0 or state.earlier) and (_BACK_RE.fullmatch(prepared) or _back_with_a_reason(prepared, state, vocab)):
@@ -2527,6 +2622,12 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
         # "actually double that, my brother wants one too": twice as many of the line just added
         return Understanding(intent=Intent.update_cart, slots=Slots(quantity=min(line.quantity * 2, MAX_LINE_QUANTITY)),
                              confidence=0.8)
+    if ((line := state.last_line) is not None and state.pending is None and line.product_id in state.cart.product_ids
+            and (total := _SO_TOTAL_RE.search(prepared)) and not _line_count(prepared, state)):
+        # "her twin wants the exact same one, so two of them, both medium": the line just added, that many in all
+        units = total.group(1)
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
+            quantity=UNITS.get(units) or int(units), size=sx.extract_size(prepared[total.end():])[0]))
     if state.cart.item_count and (line_count := _line_count(prepared, state)) is not None:
         return line_count  # "make the medium two", "make the purple one three", "make that top two"
     if (state.last_line is not None and state.last_intent == Intent.add_to_cart.value and (go := _GO_SIZE_RE.search(prepared))
@@ -2539,6 +2640,9 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
         shown = state.shown_by_id(line.product_id)
         return Understanding(intent=Intent.remove_from_cart, confidence=0.8, slots=Slots(
             reference=f"ordinal:{state.shown.index(shown) + 1}" if shown is not None else None, size=line.size))
+    if state.cart.item_count > 1 and meaning.SIZE_TO_SIZE_RE.search(as_said) and (by_size := _line_by_size(
+            as_said, Understanding(intent=Intent.update_cart, confidence=0.8), state)) is not None:
+        return by_size  # "change the small to a large" of lines in several sizes: that line (not "make it a large")
     parts = meaning.split_requests(prepared)
     whole = _understand_one(prepared, state, vocab)
     if whole.intent == Intent.add_to_cart and not state.shown and state.focus_id is None and _names_product(whole):

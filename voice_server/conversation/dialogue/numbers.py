@@ -74,6 +74,20 @@ _DIGIT_LETTER = re.compile(r"\b(\d+)(k|kg|kgs|cm|cms|lbs|lb|in|ft|xl|xxl)\b")
 _DIALECT_WORDS_AS = {"hunner": "hundred", "ower": "over", "cannae": "cant", "dinnae": "dont", "nae": "no", "naw": "no",
                      "dun": "dont"}
 _DIALECT_WORDS = re.compile(rf"\b(?:{'|'.join(_DIALECT_WORDS_AS)})\b")
+# Scots "ma" and "ah" before what only "my" and "I" come before: "ma wee boy", "ah need" (not "a gift for ma")
+_SCOTS_MY = re.compile(r"\bma (?=(?:wee|little|own|eldest|youngest|son|sons|daughter|daughters|boy|boys|girl|girls|lassie|"
+                       r"laddie|lad|niece|nephew|man|wife|husband|pal|mate|maw|da|dad|mum|mam|granny|gran|grandson|"
+                       r"granddaughter|sister|brother|wean|weans|bairn|bairns|girlfriend|boyfriend|partner|missus|cousin|"
+                       r"auntie|uncle|kids|size|feet|heid|pals|mates)\b)")
+_SCOTS_I = re.compile(r"\bah (?=(?:need|want|wanted|think|like|fancy|was|wis|dont|cant|canna|cannae|reckon|will|would|"
+                      r"could|might|have|had|got|just|usually|always|take|wear|am)\b)")
+# Irish, Australian and northern English "me" for "my": "in me cart", "for me mam" (not "for me, a jacket")
+_ME_AS_MY = re.compile(r"(?<!give )(?<!show )(?<!tell )(?<!send )(?<!get )(?<!find )(?<!bring )(?<!buy )(?<!let )"
+                       r"\bme (?=(?:cart|basket|trolley|bag|size|sizes|mum|mam|mom|ma|dad|da|wife|missus|husband|fella|son|"
+                       r"daughter|boy|boys|girl|girls|kids|mate|mates|sister|brother|nan|nana|gran|granny|old man|old lady|"
+                       r"own|feet|order|total)\b)")
+_YE_AS_YES = re.compile(r"^\s*ye\b(?=\s*(?:$|[,.!]|confirm|go|ok|okay|sure|please|pls|do it|place|thats|that|thanks|lets))")
+_SCOTS_TOO = re.compile(r"\btae(?=\s*(?:[,.!?]|$))")  # "joggy bottoms for him tae": too; else "tae go wi it": to
 
 
 def normalise_text(text: str) -> str:
@@ -94,6 +108,8 @@ def normalise_text(text: str) -> str:
                r"\1 tote bag", t)  # "a black to bag to match" (not "add it to bag")
     t = re.sub(r"\b(add|get|take|buy|want|need|give me) to of\b", r"\1 two of", t)  # "add to of the first one"
     t = _DIALECT_WORDS.sub(lambda m: _DIALECT_WORDS_AS[m.group(0)], t)  # "cannae go ower a hunner quid", "dun want red"
+    t = _SCOTS_I.sub("i ", _SCOTS_MY.sub("my ", _ME_AS_MY.sub("my ", _SCOTS_TOO.sub("too", t))))
+    t = _YE_AS_YES.sub("yeah", t)  # texted "ye confirm": yes (a Scots "can ye" is "can you")
     t = re.sub(r"(\d),(\d{3})", r"\1\2", t)
     t = _PREFIXED.sub(lambda m: f" {m.group(2)} {_PREFIX_CODE.get(m.group(1), m.group(1))} ", t)
     t = _DOLLAR.sub(lambda m: f" {m.group(1)} dollars ", t)

@@ -302,7 +302,9 @@ class DialogueEngine:
     async def _search(self, turn: _Turn) -> None:
         slots = turn.u.slots
         previous = turn.state.filters
-        gender = previous.gender or _department_of(turn.state)  # "add the first dress … and sandals to go with it"
+        # "add the first dress … and sandals to go with it"; the son's after his backpacks were unisex ones
+        asked = turn.state.asked_gender if slots.age_group != "adults" else None  # not "and a jacket for me"
+        gender = asked or previous.gender or _department_of(turn.state)
         base = SearchFilters(gender=gender) if slots.gender is None else SearchFilters()
         kept = set(slots.keep or [])  # "a t-shirt for his sister, same budget"
         # Said for the kind before, kept for the next one of the same person unless it costs what is said now:
@@ -477,6 +479,8 @@ class DialogueEngine:
             return
         effective = _without(filters, result.relaxed)
         keep_shown(state)
+        widened_from = kid if kid is not None and effective.gender != kid else None
+        state.asked_gender = widened_from or (state.asked_gender if effective.gender == state.filters.gender else None)
         state.filters = effective
         if not result.products:
             state.shown, state.offset, state.total_results, state.focus_id = [], 0, 0, None
@@ -800,17 +804,23 @@ class DialogueEngine:
                 turn.cart = left
                 turn.reply = f"Done, I kept only {say.cart_lines(left)}. {say.cart_sentence(left)}"
                 return
-        line = None
+        line, target = None, resolve_one(slots.reference, state) if slots.reference else None
         kind = vocabulary.PRODUCT_TYPES.get(slots.product_type or "")
         if slots.reference:
-            target = resolve_one(slots.reference, state)
             if target is not None and slots.reference == "focus" and kind is not None and not _is_kind(
                     kind, target.name, target.brand) and any(_is_kind(kind, ln.name, ln.brand) for ln in cart.lines):
                 target = None  # "take the belt out" with the wallet in focus: the belt
             if target is not None:  # of its lines, the one in the size said ("remove mine": the medium)
                 of_product = [ln for ln in cart.lines if ln.product_id == target.id]
-                line = next((ln for ln in of_product if slots.size and (ln.size or "").upper() == slots.size.upper()),
-                            of_product[0] if of_product else None)
+                in_size = [ln for ln in cart.lines if slots.size and (ln.size or "").upper() == slots.size.upper()]
+                line = next((ln for ln in of_product if ln in in_size), None)
+                if line is None and slots.reference == "focus" and len(in_size) == 1:
+                    line = in_size[0]  # "the small one, remove it" with the husband's xl kurta in focus: the small
+                line = line or (of_product[0] if of_product else None)
+        if (line is None and kind is None and target is not None and slots.reference and slots.reference.startswith("ordinal:")
+                and "," not in slots.reference and not any(ln.product_id == target.id for ln in cart.lines)):
+            # "remove the first one i added", the first on screen not in the cart: the cart's first line
+            line = at_ordinal(list(cart.lines), int(slots.reference.removeprefix("ordinal:")))
         if slots.reference == LAST_LINE and (last := state.last_line) is not None:
             line = next((ln for ln in cart.lines if ln.product_id == last.product_id and ln.size == last.size), None)
         if line is None and kind is not None and slots.reference and slots.reference.startswith("ordinal:"):
@@ -869,12 +879,15 @@ class DialogueEngine:
         state, slots = turn.state, turn.u.slots
         cart = await self.shop.get_cart(state.user_id)
         picked = resolve_many(slots.reference, state) if slots.reference and "," in slots.reference else []
-        if len(lines := [ln for p in picked for ln in cart.lines if ln.product_id == p.id]) > 1 and len(lines) == len(picked):
+        lines = [ln for p in picked for ln in cart.lines if ln.product_id == p.id]
+        if picked and len(lines) < len(picked) == len(cart.lines):
+            lines = list(cart.lines)  # "change both of them to large" of a cart of two, one of them from an earlier list
+        if len(lines) > 1 and len(lines) == len(picked):
             replies = []  # "change both to xl": each line named
-            for one in picked:
-                one_ref = f"ordinal:{state.shown.index(one) + 1}"
-                turn.u = turn.u.model_copy(update={"slots": slots.model_copy(update={"reference": one_ref,
-                                                                                     "product_type": None})})
+            for one in lines:
+                state.last_line = LineRef(product_id=one.product_id, size=one.size, quantity=one.quantity)
+                turn.u = turn.u.model_copy(update={"slots": slots.model_copy(update={
+                    "reference": None, "product_type": None, "gender": None})})
                 await self._update_line(turn)
                 replies.append(_without_cart_sentence(turn.reply))
             turn.u = turn.u.model_copy(update={"slots": slots})

@@ -407,7 +407,9 @@ _SIZE_NUMBER_RE = re.compile(r"\b(?:size\s(?:to\s(?:a\s)?|uk\s|us\s|eu\s)?|uk\s|
                              r"(?<!took\s)(?<!cost\s)(?<!gave\s)(?<!give\s)(?<!told\s)(?<!let\s)(?<!got\s)us\s|eu\s)(\d{1,2}(?:\.5)?)\b")  # not "it took us six shops"
 _SIZE_HOMOPHONE_RE = re.compile(rf"\bsize\s({'|'.join(_SIZE_HOMOPHONES)})\b(?!\s(?:an?\s)?(?:{_LETTER_ALT}|size|\d+)\b)")  # not "size to large", "to 34"
 # "size m", "in m", "he wears l", "small size": a lone letter only after a size cue
-_SIZE_LETTER_RE = re.compile(rf"\b(?:size|in|wears|takes|hes an?|shes an?|im an?|hes|shes|size is|sizes|i take|i wear)\s"
+_SIZE_LETTER_RE = re.compile(rf"\b(?:size|in|wears|takes|hes an?|shes an?|im an?|hes|shes|size is|sizes|i take|i wear|"
+                             rf"(?:change|switch|swap|move|bump)(?: it| that| them| those)?(?: up| down)? to|go (?:up|down) to|"
+                             rf"make (?:it|that|them|those))\s"  # "the third one change to m can"
                              rf"({_LETTER_ALT}|s|m|l)\b(?!\ssize)|"
                              rf"\b({_LETTER_ALT}|s|m|l)\s(?:size|again|too|as well)\b|"
                              rf"(?<=\bboth\s)(s|m|l)\b|"  # "the first and second, both L": "both" stays a reference
@@ -670,7 +672,9 @@ def extract_occasion(text: str) -> tuple[str | None, str]:
         if (
             word in _NEEDS_CUE
             and not re.search(r"\b(?:for|to|at|a)\s$", text[: m.start()])
-            and not re.match(r"\s(?:wear|outfit|clothes|look)", text[m.end() :])
+            and not re.match(r"\s+(?:_(?!\w)|wear|outfit|clothes|look|wardrobe|trousers|pants|shoes|shirts?|bags?|blazers?|dress|dresses|"
+                             r"skirts?|tops?|suits?|blouses?|kurtas?|kurtis?|sarees?|heels|flats|loafers|jackets?)\b",
+                             text[m.end() :])  # "a pair of work trousers"
         ):
             continue
         return _OCCASION[word], _blank(text, m)

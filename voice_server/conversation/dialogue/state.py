@@ -120,6 +120,9 @@ class DialogueState(BaseModel):
     home_currency: str | None = Field(default=None, description="the currency of the country the shopper said they "
                                       "are in ('hola': Mexican pesos), for a bare 'pesos' or 'rupees'")
     child_age: int | None = Field(default=None, description="the age last said of a child shopped for (kids' sizes)")
+    asked_gender: str | None = Field(
+        default=None, description="the child's department asked for when the shop had none of the kind there and showed "
+                                  "a wider one ('a backpack for my son': boys', unisex shown), for 'a jacket for him'")
     shopper_gender: Literal["men", "women"] | None = Field(
         default=None, description="the shopper's own department once said or implied ('now me, a long puffer')")
     line_owners: dict[str, str] = Field(
