@@ -321,6 +321,9 @@ DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     "characters": ("cartoon", "disney", "marvel", "mickey", "minnie", "barbie", "frozen", "minion", "batman",
                    "superman", "spider", "avengers", "looney", "peppa", "tom & jerry", "doraemon", "pokemon",
                    "hello kitty"),
+    # "these are a bit too quirky, something more classic": novelty designs, named so in the catalog
+    "quirky": ("quirky", "scooter", "typograph", "slogan", "cartoon", "disney", "marvel", "mickey", "batman", "superman",
+               "spider", "avengers", "star wars"),
     "fitted": ("fitted", "bodycon"),
     "see through": ("sheer",),
     "sheer": ("sheer",),

@@ -887,7 +887,7 @@ _VALUE_CORRECTED_RES = tuple(re.compile(
     for value, also in ((LETTER_SIZE_ALT, LETTER_SIZE_ALT), (r"\d{1,2}", "one")))
 # "change the size eight to nine": the line in that size, now in the other
 SIZE_TO_SIZE_RE = re.compile(rf"\b(?:change|switch|swap) (?:the |that )?(?:size )?(?:{LETTER_SIZE_ALT}|\d{{1,2}}) "
-                              rf"(?:one |ones |pair )?(?:to|for) (?:an? |size )?((?:{LETTER_SIZE_ALT}|\d{{1,2}}))\b")
+                             rf"(?:one |ones |pair )?(?:to|for) (?:an? |size )?((?:{LETTER_SIZE_ALT}|\d{{1,2}}))\b")
 # "i meant thirty two not thirty four": the size of the line just added, corrected
 _MEANT_NOT_RE = re.compile(rf"\b(?:i meant?|i said|meant|(?:needs|wants|takes|wears|is|shes|hes|im|theyre) an?|(?:i )?want (?:it |them |those )?in|"
                            rf"(?<=ones )(?:in )?an?|(?<=ones )in) ((?:{LETTER_SIZE_ALT}|\d{{1,2}})) "

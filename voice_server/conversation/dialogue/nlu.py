@@ -10,6 +10,7 @@ from rapidfuzz import fuzz, process
 
 from commerce.catalog.vocabulary import (
     ADULT_OF,
+    DESCRIPTOR_STEMS,
     KID_GENDERS,
     KID_OF,
     KIDS_AGE_LIMIT,
@@ -715,9 +716,6 @@ _PLAIN_DISLIKED_RE = re.compile(r"\b(?:finds |find )?plain (?:ones |stuff |thing
                                 r"(?:boring|dull|bland)\b|\b(?:bored of|sick of|tired of|hates?|doesnt like|dont like|nothing|not|no) plain\b")
 _PLAIN_RE = re.compile(r"\b(?:plain|plainer|simpler|no patterns?|nothing patterned|solid colou?rs?)\b")
 PATTERN_STEMS = ("print", "stripe", "check", "floral", "graphic")
-# novelty designs, named so in the catalog: what "something more classic" or "too quirky" rules out
-NOVELTY_STEMS = ("quirky", "batman", "superman", "spiderman", "marvel", "disney", "mickey", "star wars", "scooter",
-                 "typography", "slogan")
 _CLASSIC_RE = re.compile(r"\b(?:more |something |bit more |a bit more )classic\b|\bclassic (?:ones?|pairs?|designs?|styles?|looking)\b|"
                          r"\b(?:too|bit|so|very|nothing|not|less|no) (?:too )?(?:quirky|gimmicky|novelty|cartoony|silly)\b")
 _POSITION = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
@@ -1230,8 +1228,8 @@ def _without_owned_kind(prepared: str, state: DialogueState) -> str:
     return f"{prepared[: owned.start(1)]}_{prepared[owned.end(1):]}"
 
 
-# "he's very much a brown shoes brown belt kinda guy": what sort of person, not kinds asked for
 _NAMED_FIRST = {"sweater": "sweater"}  # a kind sold under several names: the one its word means first
+# "he's very much a brown shoes brown belt kinda guy": what sort of person, not kinds asked for
 _SORT_OF_PERSON_RE = re.compile(r"\b(?:an? )(?:\w+ ){1,6}?(?:kinda|kind of|sort of|type of) (?:guy|girl|bloke|person|man|woman|"
                                 r"lady|gal|dude|lad|fella|chap)\b")
 _GOT_WRONG_RE = re.compile(r"\b(?:i |he |she |we )?(?:always |keep |often |usually )?(?:get|got|getting|gets|mix|mixed) "
@@ -1516,7 +1514,7 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     elif _PLAIN_RE.search(t):  # "plain ones", "let's go plainer": no pattern on it
         excluded_words = list(dict.fromkeys([*excluded_words, *PATTERN_STEMS]))
     if classic := _CLASSIC_RE.search(t):  # "something more classic, these are a bit too quirky": no novelty design
-        excluded_words, t = list(dict.fromkeys([*excluded_words, *NOVELTY_STEMS])), sx._blank(t, classic)
+        excluded_words, t = list(dict.fromkeys([*excluded_words, *DESCRIPTOR_STEMS["quirky"]])), sx._blank(t, classic)
     values.update(exclude_colours=excluded.colours or None, exclude_brands=excluded.brands or None,
                   exclude_words=excluded_words or None, shade=excluded.shade)
     recipient, t = meaning.extract_recipient(t)
