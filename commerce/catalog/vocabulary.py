@@ -242,6 +242,8 @@ for _type, _words in _TYPES:
 _SPARKLE = ("sequin", "embellish", "glitter", "shimmer", "sparkl", "metallic")  # "no sequins or shiny stuff"
 # Words that describe a product rather than name it; excluding one ("nothing floral", "not
 # leather") removes products whose name carries it.
+# a kind sold under several names, the name its word means listed first ("a jumper": sweaters before sweatshirts)
+NAMED_FIRST: dict[str, str] = {"sweater": "sweater"}
 DESCRIPTOR_STEMS: dict[str, tuple[str, ...]] = {
     # "none of that faux leather": the imitation, not leather itself
     "faux leather": ("faux", "vegan leather"), "fake leather": ("faux", "vegan leather"),

@@ -15,6 +15,7 @@ from commerce.catalog.vocabulary import (
     KID_OF,
     KIDS_AGE_LIMIT,
     MENSWEAR_WORDS,
+    NAMED_FIRST,
     PRODUCT_TYPES,
     RECIPIENT_GENDER,
     TYPE_WORDS,
@@ -1228,7 +1229,6 @@ def _without_owned_kind(prepared: str, state: DialogueState) -> str:
     return f"{prepared[: owned.start(1)]}_{prepared[owned.end(1):]}"
 
 
-_NAMED_FIRST = {"sweater": "sweater"}  # a kind sold under several names: the one its word means first
 # "he's very much a brown shoes brown belt kinda guy": what sort of person, not kinds asked for
 _SORT_OF_PERSON_RE = re.compile(r"\b(?:an? )(?:\w+ ){1,6}?(?:kinda|kind of|sort of|type of) (?:guy|girl|bloke|person|man|woman|"
                                 r"lady|gal|dude|lad|fella|chap)\b")
@@ -1673,8 +1673,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
             stem for kind, other in (types, types[::-1]) for stem in kind.stems
             if any(o != stem and o in stem for o in other.stems)), None)):
         prefer = narrower  # "heels, something chunky like block heels": block heels first
-    if prefer is None and len(types) == 1 and types[0].name in _NAMED_FIRST:
-        prefer = _NAMED_FIRST[types[0].name]  # "a jumper for my grandad": knitted ones first, sweatshirts after
+    if prefer is None and len(types) == 1 and types[0].name in NAMED_FIRST:
+        prefer = NAMED_FIRST[types[0].name]  # "a jumper for my grandad": knitted ones first, sweatshirts after
     if category == "ethnic_sets" and (part := _SET_PART_RE.search(said)):
         prefer = part.group(1)  # "a kurta set, something with churidar": the sets that come with one
     if type_name is None and _THE_SET_RE.search(t) and (shown_kind := type_named_by(state.filters.name_any) or PRODUCT_TYPES.get(
@@ -2481,7 +2481,7 @@ _BOTH_COLOUR_RE = re.compile(rf"\b(?:both|all|each)(?: of them)?(?: in)? (?:{mea
 _EACH_RE = re.compile(r"\beach\b")
 _ONE_PAIR_IN_RE = re.compile(r"(?:and )?(?:one|1|another|a)(?: pair)? in (?:a |size )?(\d{1,2}(?:\.5)?)")
 _SAME_ONE_RE = re.compile(r"\b(?:the )?same (?:one|pair|thing|again)\b")
-_SO_TOTAL_RE = re.compile(r"\bsame (?:\w+ )?(?:one|pair|thing)\b.*\bso (?:thats |that is |make it |make that )?(two|three|four|[2-9]) "
+_SO_TOTAL_RE = re.compile(r"\bsame (?:\w+ )?(?:one|pair|thing)\b.*\bso (?:thats |that is |make it |make that )?([2-9]) "
                           r"(?:of them|of those|of it|in total|altogether|total|pairs|pieces)\b")
 _DOUBLE_RE = re.compile(r"\b(?:double (?:that|it|them|those|this|up|the order|my order)|make (?:it|that) double)\b"
                         rf"(?! (?:{sx.LETTER_SIZE_ALT}|x ?l|extra|excel|large)\b)")  # not "make it double xl"
@@ -2552,7 +2552,7 @@ _MEANT_NUMBER_RE = re.compile(r"\b(?:i meant|i mean|meant|just do|lets do|(?:jus
 _SIZE_TALK_RE = re.compile(r"\bsizes?\b|\b(?:she|he|i|they)(?: s| is| am| are|s|m|re) (?:an? |actually an? |really an? )\d")
 
 
-def _number_as_shoe_size(text: str, state: DialogueState) -> str:
+def _number_as_line_size(text: str, state: DialogueState) -> str:
     """"five is her size, sorry, change it to five" with a shoe in size 6 just added, "sorry, i meant 34" with jeans
     in a 32: the size, not five pairs."""
     size = state.last_line.size if state.last_line is not None else None
@@ -2604,7 +2604,7 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
         prepared = _SORT_OF_PERSON_RE.sub(lambda m: _TYPE_WORD_RE.sub("_", m.group(0)), prepared)
     prepared = _without_owned_kind(prepared, state)
     prepared = meaning.without_story(meaning.without_worn_out(prepared))
-    prepared = _number_as_shoe_size(_bare_number_as_size(prepared, state), state)
+    prepared = _number_as_line_size(_bare_number_as_size(prepared, state), state)
     if (state.offset > 0 or state.earlier) and (_BACK_RE.fullmatch(prepared) or _back_with_a_reason(prepared, state, vocab)):
         return Understanding(intent=Intent.more_results, slots=Slots(page="back"), confidence=0.9)
     if state.last_line is not None and state.pending is None and (count := _BARE_COUNT_RE.fullmatch(prepared)):
@@ -2623,9 +2623,8 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
     if ((line := state.last_line) is not None and state.pending is None and line.product_id in state.cart.product_ids
             and (total := _SO_TOTAL_RE.search(prepared)) and not _line_count(prepared, state)):
         # "her twin wants the exact same one, so two of them, both medium": the line just added, that many in all
-        units = total.group(1)
-        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(
-            quantity=UNITS.get(units) or int(units), size=sx.extract_size(prepared[total.end():])[0]))
+        return Understanding(intent=Intent.update_cart, confidence=0.8, slots=Slots(  # counts are digits by now
+            quantity=int(total.group(1)), size=sx.extract_size(prepared[total.end():])[0]))
     if state.cart.item_count and (line_count := _line_count(prepared, state)) is not None:
         return line_count  # "make the medium two", "make the purple one three", "make that top two"
     if (state.last_line is not None and state.last_intent == Intent.add_to_cart.value and (go := _GO_SIZE_RE.search(prepared))
