@@ -1,6 +1,7 @@
 """Shopping speech: WER, catalog-word recall and ASR time of plain faster-whisper vs our decoding paths.
 
     PYTHONPATH=$PWD .venv/bin/python -m bench.asr_shopping [--quick | --step N] [--paths a,b] [--out FILE]
+    PYTHONPATH=$PWD .venv/bin/python -m bench.asr_shopping --recorrect   # only the corrector changed
 
 Fixtures: `fixtures/audio/shopping/manifest.json` (48 requests x 2 of 9 voice/speed/noise
 conditions). Every path gets the same Whisper base model, CPU int8, `--threads` threads (2 = the
@@ -141,16 +142,36 @@ def decoder(
         words = prompt if "prompt" in path else None
         started = time.perf_counter()
         raws = engine.transcribe_batch(turns, [words] * len(turns)) if turns else []
-        if path.startswith("nbest"):
-            text = " ".join(pick_hypothesis([(r.text, r.avg_logprob), *r.alternatives], lexicon) for r in raws)
-        else:
-            text = " ".join(r.text for r in raws)
-        if path.endswith("corrected"):
-            text = correct_transcript(text, lexicon)
         raw = [[(r.text, r.avg_logprob), *r.alternatives] for r in raws]
+        text = corrected_text(path, raw, lexicon)
         return Decoded(text, (time.perf_counter() - started) * 1000, raw)
 
     return plain if path == "faster_whisper" else ours
+
+
+def corrected_text(path: str, raw: list[list[tuple[str, float]]], lexicon: CorrectionLexicon) -> str:
+    """What `path` writes from the decoder's hypotheses per endpointed turn (`Decoded.raw`)."""
+    if path.startswith("nbest"):
+        return " ".join(pick_hypothesis([(t, lp) for t, lp in turn], lexicon) for turn in raw)
+    text = " ".join(turn[0][0] for turn in raw)
+    return correct_transcript(text, lexicon) if path.endswith("corrected") else text
+
+
+def recorrect(report: dict[str, object]) -> dict[str, object]:
+    """`report` with every corrected path's text written again from its stored raw hypotheses by
+    today's corrector (no decoding: only the correction changed; ASR times are the stored ones)."""
+    lexicon = default_correction_lexicon(vocabulary_from_records(demo_records()))
+    paths = report["paths"]
+    assert isinstance(paths, dict)
+    for path, old in paths.items():
+        if not (path.endswith("corrected") or path.startswith("nbest")):
+            continue
+        cases = [c for c in load_cases() if c.file in old["raw"]]
+        out = [Decoded(corrected_text(path, old["raw"][c.file], lexicon), 0.0, old["raw"][c.file]) for c in cases]
+        paths[path] = {**summarise(cases, out, lexicon), "asr_ms_p50": old["asr_ms_p50"], "asr_ms_p95": old["asr_ms_p95"]}
+        print(f"{path:24s} WER {old['wer']:.3f} -> {paths[path]['wer']:.3f}  catalog recall "
+              f"{old['catalog_recall']:.3f} -> {paths[path]['catalog_recall']:.3f}", flush=True)
+    return report
 
 
 def run(
@@ -197,7 +218,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--prompt-per-category", type=int, help="catalog_prompt(per_category=...) to try")
     parser.add_argument("--prompt-colours", type=int, help="catalog_prompt(colours=...) to try")
+    parser.add_argument("--recorrect", action="store_true",
+                        help="no decoding: write the corrected paths of --out again from its stored raw hypotheses")
     args = parser.parse_args()
+    if args.recorrect:
+        args.out.write_text(json.dumps(recorrect(json.loads(args.out.read_text())), indent=1) + "\n")
+        print(f"wrote {args.out}")
+        return
     step = max(args.step, 4) if args.quick else args.step
     prompt_args = {k: v for k, v in (("per_category", args.prompt_per_category), ("colours", args.prompt_colours))
                    if v is not None}

@@ -56,7 +56,7 @@ def test_misheard_catalog_words_are_mapped(lexicon: CorrectionLexicon, heard: st
 @pytest.mark.parametrize(
     "text",
     [
-        "I need a swimsuit and a captain for my holiday.",  # an English word is never replaced alone
+        "we met the captain on our holiday",  # an English word is never replaced alone
         "I want to go back us now",  # no colour or material before it: not a product slot
         "Hi, my name is Priyanka",  # sounds a bit like "pink" but the shape differs
         "Have you got Tommy Hilfiger shirts in navy blue?",  # already right
@@ -80,7 +80,7 @@ def test_brand_words_need_an_exact_sound_and_close_spelling(lexicon: CorrectionL
 @pytest.fixture(scope="module")
 def server_lexicon() -> CorrectionLexicon:
     """The server's lexicon (Whisper's words + wordfreq's less common ones) over a small catalog."""
-    vocab = Vocabulary.from_lists(["Puma"], ["black", "red", "brown", "maroon"])
+    vocab = Vocabulary.from_lists(["Puma"], ["black", "red", "brown", "maroon", "peach"])
     return default_correction_lexicon(vocab)
 
 
@@ -105,6 +105,35 @@ def test_less_common_words_yield_only_to_the_very_same_sound(server_lexicon: Cor
         "a magenta sari with a gold border"
     )
     assert correct_transcript("warm woolly scarves", server_lexicon) == "warm woolly scarves"
+
+
+@pytest.mark.parametrize(
+    ("heard", "meant"),
+    [
+        # after "<product> and a": a product word within one sound edit
+        ("a linen shirt and a captain for the cruise", "a linen shirt and a kaftan for the cruise"),
+        # right after a describer: a word outside Whisper's common words that sounds exactly alike
+        ("do you have a red nitrous for my mum", "do you have a red nightdress for my mum"),
+        # "in <word>" ending a request that names a product: a colour that sounds exactly alike
+        ("a linen shirt, short sleeved, in beach", "a linen shirt, short sleeved, in peach"),
+    ],
+)
+def test_english_words_in_a_catalog_slot_are_mapped(server_lexicon: CorrectionLexicon, heard: str, meant: str) -> None:
+    assert correct_transcript(heard, server_lexicon) == meant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not pink she's gone off it",  # a contraction after a colour is no "shoes"
+        "black these days, always black",  # a common word after a colour is no "tees"
+        "leggings and a sports bra",  # a word before a catalog word describes it
+        "a captain for the cruise",  # no product before "and a"
+        "the party is in beach",  # "in <word>" with no product named
+    ],
+)
+def test_catalog_slots_leave_other_words_alone(server_lexicon: CorrectionLexicon, text: str) -> None:
+    assert correct_transcript(text, server_lexicon) == text
 
 
 def test_split_glued_needs_a_describer_and_a_product(lexicon: CorrectionLexicon) -> None:

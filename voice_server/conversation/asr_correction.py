@@ -47,6 +47,10 @@ MAX_LENGTH_RATIO = 1.34
 """A replacement is at most a third longer or shorter than the word heard ("trecks" is no "tracksuit")."""
 MIN_CODE_FOR_FUZZY = 3
 """Codes shorter than this must match exactly (one edit in "PL" is half the word)."""
+SLOT_LENGTH_RATIO = 1.5
+SLOT_SPELLING_RATIO = 55.0
+SLOT_FUZZY_CODE = 4
+"""An English word in a slot that needs a catalog word (`_slot_replacement`) may differ a little more."""
 UNCOMMON_MIN_ZIPF = 2.3
 """wordfreq's Zipf frequency (log10 per billion words) from which a word counts as English that a
 shopper may well have said: about once in five million words ("skint" 2.4, "wellies" 2.5, "togs" 2.0 no)."""
@@ -166,6 +170,29 @@ class CorrectionLexicon:
         return best[2] if best else None
 
 
+    def nearest_in_slot(self, heard: str, candidates: Iterable[str], max_distance: int, min_spelling: float) -> str | None:
+        """The candidate that sounds like `heard` where the sentence needs one (`_slot_replacement`):
+        codes within `max_distance` edits (exact for codes shorter than SLOT_FUZZY_CODE), the same
+        onset, lengths within SLOT_LENGTH_RATIO, spelling ratio >= `min_spelling`; ties: closer spelling."""
+        codes = phonetic_codes(heard)
+        best: tuple[int, float, str] | None = None
+        for term in candidates:
+            term_codes = self._codes.get(term, ())
+            if not codes or not term_codes or not any(x[:1] == y[:1] for x in codes for y in term_codes):
+                continue
+            distance = _code_distance(codes, term_codes)
+            fuzzy = min(len(c) for c in codes + term_codes) >= SLOT_FUZZY_CODE
+            spelling = fuzz.ratio(heard, term.replace(" ", ""))
+            a, b = len(heard), len(term.replace(" ", ""))
+            if (max(a, b) > SLOT_LENGTH_RATIO * min(a, b) or distance > (max_distance if fuzzy else 0)
+                    or spelling < min_spelling):
+                continue
+            key = (distance, -spelling, term)
+            if best is None or key < best:
+                best = key
+        return best[2] if best else None
+
+
 def _alike_shape(spoken: str, term: str, codes: tuple[str, ...], term_codes: tuple[str, ...]) -> bool:
     """Same first consonant sound and lengths within a factor of MAX_LENGTH_RATIO."""
     a, b = len(spoken.replace(" ", "")), len(term.replace(" ", ""))
@@ -214,7 +241,9 @@ def correct_transcript(text: str, lexicon: CorrectionLexicon) -> str:
             if glued is not None:
                 replacement = " ".join(glued)
             else:
-                replacement = lexicon.nearest(word)
+                replacement = lexicon.nearest(word) or _slot_replacement(spans, i, text, lexicon)
+        elif replacement is None and len(word) >= MIN_WORD_CHARS and word.lower() not in lexicon._strong:
+            replacement = _slot_replacement(spans, i, text, lexicon)
         if replacement is None:
             i += 1
             continue
@@ -225,6 +254,35 @@ def correct_transcript(text: str, lexicon: CorrectionLexicon) -> str:
         i += consumed
     out.append(text[cursor:])
     return "".join(out)
+
+
+def _slot_replacement(spans: list[tuple[int, int, str]], i: int, text: str, lexicon: CorrectionLexicon) -> str | None:
+    """A word where the sentence needs a catalog word, replaced by one that sounds alike.
+
+    Three slots, each with its own bar: after "<product> and a", a product word within one sound
+    edit ("a swimsuit and a captain" -> kaftan); right after a describer, a word outside Whisper's
+    common words (sound code of three or more) that sounds exactly like a product word ("a lavender
+    nitrous" -> nightdress, never "black these" -> tees); and "in <word>" ending a request that names a product, a describer that
+    sounds exactly alike ("a floral skirt in beach" -> peach). Elsewhere "captain" stays a captain.
+    """
+    words = [w.lower() for _, _, w in spans]
+
+    def joined(k: int) -> bool:  # words k-1 and k with no punctuation between them
+        return k >= 1 and not text[spans[k - 1][1]:spans[k][0]].strip()
+
+    word, products = words[i], lexicon.products - set(words[:i])
+    if "'" in word or (i + 1 < len(words) and joined(i + 1) and words[i + 1] in lexicon.terms):
+        return None  # "she's"; a word before a catalog word describes it ("a sports bra")
+    if (i >= 3 and joined(i) and joined(i - 1) and words[i - 1] in ("a", "an") and words[i - 2] == "and"
+            and any(words[i - 3].endswith(p) for p in lexicon.products)):
+        return lexicon.nearest_in_slot(word, products, max_distance=1, min_spelling=SLOT_SPELLING_RATIO)
+    if (joined(i) and words[i - 1] in lexicon.describers and word not in lexicon.english
+            and min(map(len, phonetic_codes(word)), default=0) >= MIN_CODE_FOR_FUZZY):
+        return lexicon.nearest_in_slot(word, products, max_distance=0, min_spelling=SLOT_SPELLING_RATIO)
+    last = i + 1 == len(spans) or not joined(i + 1)
+    if joined(i) and words[i - 1] == "in" and last and any(w in lexicon.products for w in words[:i]):
+        return lexicon.nearest_in_slot(word, lexicon.describers, max_distance=0, min_spelling=MIN_SPELLING_RATIO)
+    return None
 
 
 def _pair_replacement(
