@@ -2070,3 +2070,51 @@ def test_sizes_in_a_list_a_kind_for_another_child_and_a_child_said_by_place_in_t
     assert (explained.product_type, explained.name_any) == ("blazer", ["blazer"])
     woolly = understand("one of those woolly tops that buttons up the front", fresh, vocab).slots
     assert woolly.product_type == "cardigan"
+
+
+def test_minds_changed_fragments_and_trips_each_mean_what_was_said(vocab: Vocabulary) -> None:
+    tees = [ShownProduct(id=i, name=f"Roadster Men Grey T-shirt {i}", brand="Roadster", price_cents=1500 + i, colour="grey",
+                         category="tshirts") for i in (1, 2, 3)]
+    listed = DialogueState(conversation_id="t", shown=tees, filters=SearchFilters(category="tshirts", gender="men"))
+    for said, colour in (("no, olive. olive's nicer", "olive"), ("nah, red ones", "red"), ("hmm no no, blue only", "blue")):
+        u = understand(said, listed, vocab).slots  # a no to what is shown, then the colour wanted
+        assert (u.colours, u.exclude_colours) == ([colour], None), said
+    assert understand("no red please", listed, vocab).slots.exclude_colours == ["red"]  # still a colour ruled out
+    assert understand("grey's a bit garish, show me navy", listed, vocab).slots.exclude_colours == ["grey"]
+    assert understand("cheapest?", listed, vocab).slots.sort == "price_asc"  # a question, not a pick
+    assert understand("the cheapest one please", listed, vocab).intent == Intent.add_to_cart
+    picked = understand("the blue one, wait, no, the third one. in large", listed, vocab)
+    assert (picked.intent, picked.slots.reference, picked.slots.size) == (Intent.add_to_cart, "ordinal:3", "L")
+    kept = understand("size 9, add the third pair. no wait, yeah the third pair", listed, vocab)
+    assert (kept.slots.size, kept.slots.reference) == ("9", "ordinal:3")
+    assert understand("right, size nine in the second ones", listed, vocab).intent == Intent.add_to_cart
+    assert understand("that one, m, three of them", listed, vocab).slots.size == "M"
+    assert understand("k checkout", listed, vocab).intent == Intent.checkout
+    assert understand("ok so i keep going back and forth, show me the green ones", listed, vocab).intent != Intent.more_results
+    two_lines = listed.model_copy(update={"last_line": LineRef(product_id=2, size="M", quantity=2),
+                                          "cart": CartSummary(item_count=3, total_cents=4500, product_ids=[1, 2])})
+    assert understand("forget the second one, just keep the first", two_lines, vocab).slots.reference == "ordinal:1"
+    for enough in ("actually no, one is fine", "so just the one for me"):
+        assert understand(enough, two_lines, vocab).slots.quantity == 1, enough
+    assert understand("no, scratch that last one, she's got plenty", two_lines, vocab).intent == Intent.remove_from_cart
+    same = understand("aur same wala ek bhaiya ke liye, large", two_lines, vocab)
+    assert (same.intent, same.slots.size) == (Intent.add_to_cart, "L")
+    fresh = DialogueState(conversation_id="t")
+    budget = understand("a laptop bag, i'm not paying more than forty dollars", fresh, vocab).slots
+    assert (budget.price_max, budget.price_min) == (4000, None)
+    watches = DialogueState(conversation_id="t", shown=tees, filters=SearchFilters(category="watches", gender="men"))
+    aside = understand("black strap ideally, i've still got the shoes and the hotel to sort out", watches, vocab).slots
+    assert (aside.product_type, aside.colour) == (None, "black")  # shoes to deal with later, not asked for here
+    sister = understand("a warm scarf for my dad, under forty, i still have my sister to buy for", fresh, vocab).slots
+    assert sister.gender == "men"
+    jackets = DialogueState(conversation_id="t", shown=tees, filters=SearchFilters(category="jackets", gender="women"))
+    rain = understand("with a hood please, i don't want to be carrying an umbrella", jackets, vocab)
+    assert (rain.intent, rain.slots.style) == (Intent.refine, "hooded")
+    light = understand("a light jacket for the evenings, nothing heavy", fresh, vocab).slots
+    assert "padded" in (light.exclude_words or ()) and "puffer" not in (light.name_any or ())
+    hood = understand("does that one have a zip", jackets, vocab).slots
+    assert (hood.topic, hood.feature) == ("feature", "zip")
+    padded = jackets.model_copy(update={"filters": SearchFilters(category="jackets", gender="boys",
+                                                                  name_any=["puffer", "padded"], name_prefer="padded")})
+    again = understand("and the same kind of jacket for his sister, she's nine", padded, vocab).slots
+    assert (again.gender, again.name_any) == ("girls", ["puffer", "padded"])

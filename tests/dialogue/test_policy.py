@@ -719,3 +719,9 @@ async def test_whose_things_outlive_a_wider_list_and_cart_lines_are_named_by_siz
     results, state = await talk(engine_factory(), "men's kurtas", "the first one in small", "women's kurtas",
                                 "the second one in medium", "actually take out the first one i put in")
     assert [ln.size for ln in results[-1].cart.lines] == ["M"], results[-1].reply_text
+
+
+async def test_a_pick_beyond_the_list_shown_is_said_not_dropped(engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "men's kurtas", "the second one and the fifth one, both in medium")
+    assert len(results[-1].cart.lines) == 1
+    assert "I showed only three, so there is no fifth one." in results[-1].reply_text

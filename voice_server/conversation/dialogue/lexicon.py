@@ -468,7 +468,8 @@ CODE_SWITCH_WORDS: dict[str, str] = {
     "dikhao": "show me", "dikhaiye": "show me", "dikha do": "show me", "kaala": "black", "kala": "black",
     "laal": "red", "neela": "blue", "safed": "white", "peela": "yellow", "gulabi": "pink", "joote": "shoes",
     "mere liye": "for me", "biwi": "wife", "patni": "wife", "pati": "husband", "beti": "daughter", "sasta": "cheap",
-    "saste": "cheap",
+    "saste": "cheap", "aur": "and", "wala": "one", "wali": "one", "wale": "ones", "waala": "one", "waali": "one",
+    "ek": "one", "kitna": "how much", "kitne": "how much",
     # Scots and clipped spellings ("nothin wi a hood", "gie us that"), texting ("a tee to go w it")
     "noo": "now", "oot": "out", "aboot": "about", "dae": "do", "tae": "to", "gonnae": "going to", "wee": "little",
     "wean": "child", "weans": "children", "bairn": "child", "bairns": "children", "lassie": "girl", "laddie": "boy",

@@ -203,7 +203,7 @@ _COLOUR_NOT_RE = re.compile(rf"\b({COLOUR_ALT}) (?:never|doesnt|does not|dont|do
                             rf"\b({COLOUR_ALT})(?:s| is| s)? (?:way |a bit |bit |just )?too (?:harsh|loud|bright|dark|dull|much|flashy|boring)\b|"
                             # "he reckons black's boring", "green is looking too dull", "i'll trash white ones in a day"
                             rf"\b({COLOUR_ALT})(?:s| is| s)?(?: looking| looks)? (?:way |a bit |bit |just |so |really |kinda |too )*"
-                            r"(?:boring|dull|drab|bland|full on|over the top|in your face)\b|"
+                            r"(?:boring|dull|drab|bland|loud|garish|flashy|full on|over the top|in your face)\b|"
                             # "black fades so fast in the wash", "white shows every mark"
                             rf"\b({COLOUR_ALT})(?: ones?)? (?:always |just |really |so )?(?:fades?|bleeds?|shows (?:every(?:thing| mark| stain)?|the dirt|dirt|sweat|stains))\b|"
                             rf"\b(?:trash|ruin|wreck|destroy)s? (?:the |those |these |any )?({COLOUR_ALT}) ones?\b|"
@@ -674,7 +674,9 @@ _ASIDE_RE = re.compile(r" (?:is|was|s|says|said|thinks|reckons|would|will|always
 # "… and i also need a present for my brother but that's later": someone shopped for after this, not now
 _FOR_LATER_RE = re.compile(rf"\b(?:for |to )?(?:my|our|his|her|the) (?:{_RECIPIENT_ALT})s?\b"
                            r"(?=[^,.]{0,30}?\b(?:(?:but )?(?:thats|that is|thats for|that comes|well do that|ill do that) later|"
-                           r"that can wait|later on|but later|another time|another day)\b)")
+                           r"that can wait|later on|but later|another time|another day)\b)|"
+                           # "under sixty because i still have my sister to buy for": someone else, another time
+                           rf"\b(?:have|got) (?:my|our) (?:{_RECIPIENT_ALT})s? (?:still |yet )?to (?:buy|shop|get something) for\b")
 # who of several is shopped for first: "let's do dad first", "start with my son"
 _FIRST_UP_RE = re.compile(rf"\b(?:(?:lets do|do) (?:my |our |the )?(?=(?:{_RECIPIENT_ALT})(?:s|s one|s stuff|s things)? first\b)|"
                           rf"(?:lets |well |ill )?(?:start|starting|begin|beginning) with (?:my |our |the )?)({_RECIPIENT_ALT})s?\b")
@@ -870,7 +872,7 @@ def extract_formality(text: str) -> tuple[str | None, str]:
 
 # ---------------------------------------------------------------- corrections and several requests
 _RESTART_RE = re.compile(
-    r"^(.*?\S.*?)\s(?:no sorry|sorry no|no wait|sorry i mean|i mean|i meant|or rather|scratch that|scrap that|"
+    r"^(.*?\S.*?)\s(?:no sorry|sorry no|no wait|wait no|sorry i mean|i mean|i meant|or rather|scratch that|scrap that|"
     r"correction|no no|sorry)\s(.+)$"
 )
 
@@ -971,6 +973,9 @@ def restart(text: str) -> str:
     if not m:
         return text
     before, after = m.group(1), m.group(2)
+    if confirmed := re.match(r"(?:yeah|yes|yep|ok|okay)\b\s*(.*)", after):
+        # "size 6, add the second pair. no wait, yeah the second pair": thought over, and kept
+        return before if confirmed.group(1) in before else f"{before} {confirmed.group(1)}"
     if re.fullmatch(r"(?:sorry|no|oops|wait|actually|oh|ah|och|ach|aw|ooh|hmm|um|er)(?: (?:sorry|no|oops|wait|actually|oh|ah|och|"
                     r"ach|aw|ooh|hmm|um|er))*", before):
         return text  # "sorry sorry, the second one also 34": nothing said before it to take back

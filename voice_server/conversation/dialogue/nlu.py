@@ -250,7 +250,7 @@ SIZE_ADVICE = _rx(
     r"\btrue to size\b",
     r"\b(?:run|runs|running|fit|fits|come up|comes up) (?:a bit |a little |quite )?(?:small|large|big|tight|loose|"
     r"narrow|wide|short|long)\b",
-    r"\bright size\b",
+    r"(?<!^)(?<!^ok )(?<!^okay )(?<!^yes )(?<!^yeah )\bright size\b",  # not "right, size ten in the first ones"
     r"\bfit me\b",
     r"\bsize up\b",
 )
@@ -276,12 +276,12 @@ _WHICH_PRICE_RE = re.compile(r"\bwhich\b.*\b(?:cheaper|less expensive|more expen
                              r"costs? (?:less|more)|cheapest|priciest)\b")
 _TWO_RE = re.compile(r"\b(?:two|2|both|between|or the)\b")
 # "does the first one have a zip", "has it got pockets": a feature the listing may mention
-_FEATURE_RE = re.compile(r"\b(?:does|do|has|have) (?:it|this|that|they|these|those|the \w+(?: one| pair)?) (?:got |have |has )?"
+_FEATURE_RE = re.compile(r"\b(?:does|do|has|have) (?:it|(?:this|that) (?:one|pair)|this|that|they|these|those|the \w+(?: one| pair)?) (?:got |have |has )?"
                          r"(?:a |an |any |some )?(zip|zips|zipper|pockets?|hood|lining|lined|buttons?|laces|strap|straps|drawstrings?|"
                          r"collar|sleeves|belt|stretch|padding|padded|chain|compartments?|uv protection|polari[sz]ed lenses)\b|"
-                         r"\b(?:does|do) (?:it|this|that|they|these|those|the \w+(?: one| pair)?) (?:do|button|zip) (up)\b|"
+                         r"\b(?:does|do) (?:it|(?:this|that) (?:one|pair)|this|that|they|these|those|the \w+(?: one| pair)?) (?:do|button|zip) (up)\b|"
                          # "is the second one waterproof": a quality the listing may or may not state
-                         r"\b(?:is|are) (?:it|this|that|they|these|those|the \w+(?: one| pair)?) (?:\w+ )?(?:a bit |at all )?"
+                         r"\b(?:is|are) (?:it|(?:this|that) (?:one|pair)|this|that|they|these|those|the \w+(?: one| pair)?) (?:\w+ )?(?:a bit |at all )?"
                          r"(waterproof|water resistant|water proof|splash proof|stretchy|stretch|slim fit|regular fit|"
                          r"warm|lined|padded|breathable|adjustable|wrinkle free|see through|sheer|lightweight|polari[sz]ed|"
                          r"knee length|full length|long|short|itchy|scratchy|soft|comfortable|comfy)\b|"
@@ -339,7 +339,7 @@ MORE = _rx(
     r"\bother options\b",
     r"\bsomething similar\b",
     r"\bsimilar (?:ones|items|products|styles|to)\b",
-    r"\bkeep going\b",
+    r"\bkeep going\b(?! (?:back|round|in circles|on about)\b)",  # not "i keep going back and forth"
     r"\bany others\b",
     r"\bsee more\b",
     r"\bshow me others\b",
@@ -377,8 +377,10 @@ CLEAR_CART = _rx(
     r"\bstart (?:my )?(?:cart|basket) (?:again|over)\b",
 )
 # "just the one is fine": one unit of the line ("just the one in blue" asks for a product)
-_JUST_THE_ONE = (r"\b(?:just|only) the (?:1|one)\b(?! (?:in|with|for|from|that|you|i|on)\b)|"
-                 r"\b(?:just|only) (?:one|1)(?: is| will be| would be)? (?:enough|fine|ok|okay|plenty)\b")  # "just one is enough"
+_JUST_THE_ONE = (r"\b(?:just|only) the (?:1|one)\b(?! (?:in|with|for(?! me\b)|from|that|you|i|on)\b)|"
+                 r"\b(?:just|only) (?:one|1)(?: is| will be| would be)? (?:enough|fine|ok|okay|plenty)\b|"
+                 r"(?:^|\b(?:no|nah|actually|ok|okay|so|yeah|oh|hmm) )(?:one|1) (?:is|will be|would be) (?:enough|fine|plenty)\b")
+# "just one is enough", "actually no, one's fine", "so just the one for me"
 # "take one off, dave's pulled out": one unit fewer on the line just touched
 _ONE_LESS_RE = re.compile(r"\b(?:take (?:one|1) off|one (?:less|fewer)|(?:remove|drop|take away|take off) (?:one|1) of "
                           r"(?:them|those|these)|minus one|knock one off)\b")
@@ -1031,7 +1033,7 @@ _SAME_AGAIN_RE = re.compile(r"\bsame (?!(?:kind|type|sort|style|colou?r|size|bud
                             r"\b(?:add|get|take|grab) a second (?:one|pair)\b|"  # "add a second one for my roommate"
                             r"\banother (?:one|pair) of (?:those|them|that|the same)\b|^(?:and |ok )?another(?: one| pair)? in\b|"
                             r"^(?:and |ok |yeah )?(?:another|one more)(?: one| pair)?,? (?:the )?same(?: one| size| again| please)*$")  # terse
-_SAME_FOR_RE = re.compile(rf"\bsame (?:one |thing |(?:{meaning.TYPE_ALT}) )?for (?:her|him|his|my|their|the)\b")  # "the exact same for her sister"
+_SAME_FOR_RE = re.compile(rf"\bsame (?:1 )?(?:one |thing |(?:{meaning.TYPE_ALT}) )?(?:(?:1|one) )?for (?:her|him|his|my|their|the)\b")  # "the exact same for her sister"
 _OF_EACH_RE = re.compile(r"\b(\d|one) of each\b(?! (?:colou?r|size|kind|style))")
 _BESIDE_RE = re.compile(r"\bthe (?:one|pair) (before|after) (?:that|it|that one)\b")  # by the one just picked
 _SAME_SIZE_RE = re.compile(r"\bsame size(?: as (?:the|his|her|my|that|those|before|the other)(?: \w+)?)?\b|\bin that size too\b")
@@ -1048,7 +1050,12 @@ _GENUINE_RE = re.compile(r"\bor (?:just |only )?(?:fake|faux|plated|a blend|blen
 _COMPARES_RE = re.compile(r"\b(?:than|cheaper|dearer|pricier|better|vs|versus|compared|other way)\b")
 _BACK_TO_COUNT_RE = re.compile(r"\b(?:change|put|set|make) (?:it |that |them )?back to (one|two|three|\d)\b(?! (?:dollars|bucks|size))")
 _PUT_BACK_RE = re.compile(r"\b(?:put|add|stick|pop|throw|bring) (?:it|that|them|those|that one|the \w+ one) back\b")
+_SAME_KIND_OF_RE = re.compile(rf"\bsame (?:kind|type|sort|style) (?:of |as )?(?:\w+ )?(?:{meaning.TYPE_ALT})\b")
+_NOTHING_HEAVY_RE = re.compile(r"\b(?:nothing|not|none) (?:too |very |so |that )?(?:heavy|bulky|thick|padded)\b(?! (?:\w+ )?(?:on|with|in)\b)|"
+                               r"\b(?:light|lightweight|thin) (?:jacket|one|layer)\b")
 _NO_USE_RE = re.compile(r" (?:are|is|s|re) (?:pretty |totally |completely |just )?(?:pointless|useless|no (?:good|use)|a waste)\b")
+# "with a hood, i don't wanna be carrying an umbrella around": a thing not wanted, before the thing named
+_NOT_WANTED_BEFORE_RE = re.compile(r"\b(?:dont|do not|wont|will not|never|without|rather not|no need for)\b(?: \w+){0,5} $")
 _WEARS_KIND_RE = re.compile(rf"\b(?:he|she|i|they|we)(?: s| re| m)? (?:only |mostly |usually |always |normally |just )*(?:ever )?"
                             rf"(?:wears?|wearing|owns?) (?:\w+ ){{0,2}}?(?:{meaning.TYPE_ALT})\b")
 _THIRD_PARTY_SAYS_RE = re.compile(r"\b(?:his|her|their) (?:mum|mom|mother|mama|dad|father|papa|wife|husband|gran|grandma|"
@@ -1219,14 +1226,24 @@ _OWNED_KIND_RE = re.compile(rf"\b(?:her|his|my|their|our) (?:new |old |wedding |
                             r"(?:is|s|was|are|were|has|looks|will be)\b")
 
 
+# "i've still got the suit and the flights to sort out": something else to deal with, not asked for here
+_STILL_TO_SORT_RE = re.compile(rf"\b(?:ive|i have|weve|we have|i|we) (?:still |also |yet |already )*(?:got |to )?(?:the |my |a |his |her )"
+                               rf"(?:\w+ )?({meaning.TYPE_ALT})(?: and (?:the |my )?\w+)? (?:still )?to (?:sort|pay|buy|get|figure|"
+                               r"organi[sz]e|book|pick up|collect)\b")
+
+
 def _without_owned_kind(prepared: str, state: DialogueState) -> str:
-    """"Silver or gold, her dress is a champagne colour" while heels are on screen: the dress is hers, not asked for."""
-    if state.filters.category is None or (owned := _OWNED_KIND_RE.search(prepared)) is None:
+    """"Silver or gold, her dress is a champagne colour" while heels are on screen: the dress is hers, not asked
+    for; so is the suit of "i've still got the suit and the flights to sort out" while watches are."""
+    if state.filters.category is None:
         return prepared
-    kinds = meaning.extract_types(owned.group(1))[0]
-    if not kinds or kinds[0].category in (None, state.filters.category):
-        return prepared
-    return f"{prepared[: owned.start(1)]}_{prepared[owned.end(1):]}"
+    for pattern in (_OWNED_KIND_RE, _STILL_TO_SORT_RE):
+        if (owned := pattern.search(prepared)) is None:
+            continue
+        kinds = meaning.extract_types(owned.group(1))[0]
+        if kinds and kinds[0].category not in (None, state.filters.category):
+            prepared = f"{prepared[: owned.start(1)]}_{prepared[owned.end(1):]}"
+    return prepared
 
 
 # "he's very much a brown shoes brown belt kinda guy": what sort of person, not kinds asked for
@@ -1422,7 +1439,8 @@ _FOR_THE_OTHER_RE = re.compile(r"^(?:and |now |ok |okay |right )*(?:what about |
                                # "now him, he wants joggers"
                                r"^(?:and |ok |okay |right |so )*(?:now|next|then) (him|her)\b(?! (?:size|feet|waist|\w+s)\b)")
 _OTHER_ONE_RE = re.compile(r"^(?:(?:ugh|no|nah|oops|sorry|actually|wait|hmm|oh|um) )+(?:the |that )?other (?:one|pair)\b")
-_PICK_LETTER_RE = re.compile(r"\b(?:1st|2nd|3rd|4th|5th|first|second|third|fourth|fifth|last)(?: one| ones| pair)? (s|m|l)\b")
+_PICK_LETTER_RE = re.compile(r"\b(?:(?:1st|2nd|3rd|4th|5th|first|second|third|fourth|fifth|last)(?: one| ones| pair)?|"
+                             r"(?:that|this) (?:one|pair)) (s|m|l)\b")  # "that one, l, two of them"
 _N_OF_THAT_ONE_RE = re.compile(r"\b(\d{1,2}) of ((?:that|this) (?:one|pair))\b")
 _ME_NOW_RE = re.compile(r"^(?:and |ok |okay |right |so )?(?:now|next|then) (?:me|mine|for me|my (?:turn|stuff|things))\b|"
                         r"\bback to (?:me|mine|my (?:stuff|things|own))\b|\bmy turn\b|"
@@ -1540,6 +1558,8 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
             (i for i, p in enumerate(state.shown) if p.id == state.last_line.product_id), None)) is not None and (
             0 < (number := index + (0 if beside.group(1) == "before" else 2)) <= len(state.shown)):
         t = f"{t[: beside.start()]} number {number} {t[beside.end():]}"  # "and the one before that in small too"
+    if (keep := _KEEP_ONLY_RE.search(t)) and (gone := sx.extract_ordinal_reference(t[: keep.start()]))[0]:
+        t = gone[1] + t[keep.start():]  # "scrap the second pair, just keep the first one": the one kept
     colour_ref = _COLOUR_REF_RE.search(t)
     ref, _ = sx.extract_ordinal_reference(_COLOUR_REF_RE.sub(sx.BLANK, t))  # "the first yellow one": yellow
     if ref is not None:
@@ -1694,6 +1714,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
     any_of_kind = type_name is not None and not stems and bool(state.filters.name_any) and bool(_INSTEAD_OF_KIND_RE.search(text))
     # "actually no, make that proper formal trousers" after chinos: any trousers, not chinos
     values.update(product_type=type_name, name_any=[] if any_of_kind else stems or None, name_prefer=prefer)
+    if type_name and category == state.filters.category and state.filters.name_any and _SAME_KIND_OF_RE.search(text):
+        # "and for my daughter the same kind of jacket" after padded ones: padded ones again
+        values.update(name_any=list(state.filters.name_any), name_prefer=state.filters.name_prefer)
     if category is None:
         category, t = sx.extract_category(t)
     values["category"] = category
@@ -1790,6 +1813,13 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
         values["exclude_words"] = excluded_words = [*(excluded_words or ()), "wallet", "suitcase", "trolley"]
         if _SMALL_BAG_RE.search(text) and not re.search(r"\b(?:backpack|rucksack|laptop|duffel|gym|travel)", text):
             excluded_words.extend(["backpack", "duffel", "laptop"])  # "her bag is too heavy, something small": to carry light
+    if (values["category"] or state.filters.category) == "jackets" and _NOTHING_HEAVY_RE.search(text):
+        # "a light jacket with a hood, nothing heavy, it's still so hot": no padding
+        padding = ["padded", "puffer", "parka", "quilted"]
+        values["exclude_words"] = excluded_words = [*(excluded_words or ()), *padding]
+        asked_kinds = values.get("name_any")
+        if isinstance(asked_kinds, list):
+            values["name_any"] = [s for s in asked_kinds if s not in padding] or asked_kinds
     if values["product_type"] == "leggings" and (
             (values.get("occasion") or occasion or state.filters.occasion) == "gym" or state.filters.category == "activewear"):
         values["exclude_words"] = [*(excluded_words or ()), "churidar"]  # for a run: not the ethnic kind
@@ -1878,7 +1908,8 @@ def classify(text: str, slots: Slots, state: DialogueState) -> tuple[Intent, flo
             or (state.shown and (slots.colour or slots.colours or slots.price_max or slots.price_min)
                 and OUT_OF_SCOPE.search(text))  # "under ten euros, the flight cost me a kidney": the list narrowed
             or (state.shown and (not_sold := NOT_SOLD_GOODS.search(text)) is not None
-                and _NO_USE_RE.match(text, not_sold.end()))):  # "with a hood, umbrellas are pointless up there"
+                and (_NO_USE_RE.match(text, not_sold.end()) or _NOT_WANTED_BEFORE_RE.search(text[: not_sold.start()])))):
+        # "with a hood, umbrellas are pointless up there", "… i don't wanna be carrying an umbrella around"
         return Intent.out_of_scope, 0.8
     if slots.topic in ("service", "delivery", "customs", "fits", "returns_policy", "payment", "hours") and not (
             slots.reference and ADD.search(SERVICES.sub(" ", text)) and not _ASKS_HOW_RE.match(text)) and not (
@@ -2492,6 +2523,7 @@ _ELSEWHERE_RE = re.compile(r"\b(?:ill|i will|i can|i could|i might|ill just|ill 
                            rf"{'|'.join(map(re.escape, _COLOUR_WORDS))})\b)"
                            r"(?:[a-z]+ ){0,2}?(?:[a-z]+)\b(?= |$)")
 _UNDO_RE = re.compile(r"\bundo (?:that|it|this|the last(?: one| thing| item| add)?|my last(?: one)?|what i (?:just )?added)\b|"
+                      r"\b(?:scrap|scratch|ditch|bin) that last (?:one|thing|item|bit)\b|"  # "no, scratch that last one, he's got one"
                       r"^(?:(?:oh|ah|actually|no|nah|wait|hmm|sorry) )*(?:scrap|scratch|ditch|bin) (?:that|it)(?: please)?$")
 _BARE_COUNT_RE = re.compile(r"(?:(?:ok|okay|nah|no|actually|hmm|sorry|wait|just|only|and|so|aiyo|aiya|a bit much|too many|"
                             r"make it|make that|change it to|change to|change that to) )*"
@@ -2580,6 +2612,10 @@ def _bare_number_as_size(text: str, state: DialogueState) -> str:
     return f"{m.group(1)}size {m.group(2)}{m.group(3)}" if fits else text
 
 
+_SUPERLATIVE_ASKED_RE = re.compile(r"\s*(?:(?:and|so|ok|okay|um|hmm)[,.]?\s+)?(?:(?:whats|what's|which is) )?(?:the\s+)?"
+                                   r"(cheapest|priciest|most expensive)(?:\s+(?:ones?|options?|pairs?))?\s*\?+\s*")
+
+
 def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understanding:
     """Understand one utterance: `Understanding(intent, slots, confidence, then)`.
 
@@ -2587,6 +2623,10 @@ def _understand(text: str, state: DialogueState, vocab: Vocabulary) -> Understan
     ("add the first one in medium and show me sandals") become one understanding each, the
     later ones in ``then``: a part with only a product and a size ("and the third in large")
     repeats the first part's cart action."""
+    if state.shown and (asked := _SUPERLATIVE_ASKED_RE.fullmatch(text.lower())):
+        # "cheapest?": which of these costs least, shown first; not a pick to add
+        order = "price_asc" if asked.group(1) == "cheapest" else "price_desc"
+        return Understanding(intent=Intent.refine, slots=Slots(sort=order), confidence=0.8)
     prepared = _AN_FOR_AND_RE.sub("and ", prepare(_colour_corrected(text)))
     prepared = _COLOUR_SHADES_RE.sub(lambda m: f"{m.group(1)} colours" if m.group(1) else "", prepared)
     prepared = _THEM_AS_THOSE_RE.sub("those", _ELSEWHERE_RE.sub(" ", prepared))

@@ -67,6 +67,10 @@ _NUMBER_ENDS_SENTENCE = re.compile(rf"\b(?!one\b)({_NUMBER_WORD})\s*[.!?;]\s+(?=
                                    rf"(?={_NUMBER_WORD}(?: \w+)? (?:quid|dollars?|bucks?|pounds?|euros?|rupees?|grand|tops|max)\b)")
 _NO_ENDS_SENTENCE = re.compile(r"\b(no|nah|nope)\s*[.!?;]\s+(?=[a-z])(?!(?:just|thanks|thank|i|im|lets|let|check|pay|that|"
                                r"thats|its|not|sorry|ok|okay|nothing|please|cancel|leave|dont|never|forget)\b)")
+# "no, navy. navys better", "hmm no, white ones": a no to what is shown, then the colour wanted (not "no white")
+_NO_COMMA_COLOUR = re.compile(
+    r"\b(no|nah|nope)(?: no)?\s*,\s+(?=(?:" + "|".join(sorted(COLOUR_SYNONYMS, key=len, reverse=True))
+    + r")(?: ones?| only| instead| then| please| is better| s better| would be better)?\s*(?:[.,!?]|$))")
 _DIGIT_LETTER = re.compile(r"\b(\d+)(k|kg|kgs|cm|cms|lbs|lb|in|ft|xl|xxl)\b")
 
 
@@ -115,6 +119,8 @@ def normalise_text(text: str) -> str:
     t = _DOLLAR.sub(lambda m: f" {m.group(1)} dollars ", t)
     t = _SIGNED.sub(lambda m: f" {m.group(2)} {_MONEY_SIGNS[m.group(1)]} ", t)
     t = re.sub(r"(\d)\s*%", r"\1 percent", t)
+    t = re.sub(r"^k\b(?=\s*[,.!]?\s*[a-z])", "ok", t)  # texted "k pay"
+    t = _NO_COMMA_COLOUR.sub(r"\1 _ ", t)
     t = _NO_ENDS_SENTENCE.sub(r"\1 _ ", t)  # "actually no. flats": a no, then what is wanted (not "no flats")
     t = _NUMBER_ENDS_SENTENCE.sub(lambda m: f"{m.group(1) or m.group(2)} _ ", t)  # "he's nine. twenty bucks tops": an age, then a budget
     t = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", t)

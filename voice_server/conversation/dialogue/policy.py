@@ -688,7 +688,10 @@ class DialogueEngine:
     async def _add(self, turn: _Turn) -> None:
         slots, state = turn.u.slots, turn.state
         several = resolve_many(slots.reference, state) if slots.reference and "," in slots.reference else []
-        if len(several) > 1:  # "add both of them in medium", "the first two"
+        ordinals = (slots.reference or "").removeprefix("ordinal:") if (slots.reference or "").startswith("ordinal:") else ""
+        asked = ordinals.split(",") if several and ordinals else []
+        beyond = [int(n) for n in asked if int(n) > len(state.shown)]  # "the first one and the fourth one" of three
+        if len(several) > 1 or (several and beyond):  # "add both of them in medium", "the first two"
             replies = []
             for product in several:
                 one = slots.model_copy(update={"reference": f"ordinal:{state.shown.index(product) + 1}"})
@@ -696,6 +699,9 @@ class DialogueEngine:
                 await self._add_one(turn)
                 replies.append(turn.reply)
             replies = [*map(_without_cart_sentence, replies[:-1]), replies[-1]]  # the cart said once, at the end
+            if beyond:
+                replies.append(f"I showed only {say.COUNT_WORDS[len(state.shown)]}, so there is no "
+                               f"{say.speak_list([say.ORDINAL_WORDS[n - 1] if n <= len(say.ORDINAL_WORDS) else f'number {n}' for n in beyond])} one.")
             turn.reply = " ".join(r for r in replies if r)
             return
         await self._add_one(turn)

@@ -67,7 +67,7 @@ _AMOUNT = (
 )
 _MAX_CUE = (
     r"(?:dont|do not|wont|will not|cant|cannot|shouldnt|should not|mustnt|not) (?:really )?(?:want to |wanna |going to |gonna |afford to )?"
-    r"(?:spend|pay|go|be|cost|come to) "
+    r"(?:spend|spending|pay|paying|go|going|be|cost|come to) "
     r"(?:more than|over|above)|nothing over|nothing above|nowt over|nowt above|nothing more than|not over|not above|nothing pricier than|under|below|less than|no more than|not more than|up to|upto|max|maximum|at most|"
     r"cheaper than|within|budget of|budget is|budgets|budget|lower than|beneath|tops|"
     r"stretch to|stretch up to|push (?:it |that )?to|go as high as|as much as"  # "i can stretch to four thousand"
