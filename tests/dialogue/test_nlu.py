@@ -2118,3 +2118,33 @@ def test_minds_changed_fragments_and_trips_each_mean_what_was_said(vocab: Vocabu
                                                                   name_any=["puffer", "padded"], name_prefer="padded")})
     again = understand("and the same kind of jacket for his sister, she's nine", padded, vocab).slots
     assert (again.gender, again.name_any) == ("girls", ["puffer", "padded"])
+
+
+def test_two_shoppers_sports_and_budgets_each_mean_what_was_said(vocab: Vocabulary) -> None:
+    tees = [ShownProduct(id=i, name=f"Roadster Men Grey Solid T-shirt {i}", brand="Roadster", price_cents=1500 + i,
+                         colour="grey", category="tshirts") for i in (1, 2, 3)]
+    listed = DialogueState(conversation_id="t", shown=tees, filters=SearchFilters(category="tshirts", gender="men"))
+    both = understand("i'll have the second one in m, she takes the first one in s", listed, vocab)
+    assert [(x.slots.reference, x.slots.size) for x in (both, *both.then)] == [("ordinal:2", "M"), ("ordinal:1", "S")]
+    assert understand("third one, xl size for him", listed, vocab).slots.size == "XL"  # not "size for" = 4
+    assert understand("the second one, my son's fine with that", listed, vocab).intent == Intent.add_to_cart
+    assert understand("he wants blue, he says he's got enough grey", listed, vocab).slots.exclude_colours == ["grey"]
+    assert understand("she has enough white, show me green", listed, vocab).slots.colours == ["green"]
+    assert understand("he's not really a white sort of guy", listed, vocab).slots.exclude_colours == ["white"]
+    decided = understand("my wife says striped, i said plain, whatever, let's go with striped", listed, vocab).slots
+    assert (decided.style, decided.exclude_words, decided.topic) == ("striped", None, None)
+    assert understand("the plain one, in medium", listed.model_copy(update={"shown": [
+        tees[0].model_copy(update={"name": "Roadster Men Grey Printed T-shirt"}), tees[1]]}), vocab).slots.reference == "ordinal:2"
+    fresh = DialogueState(conversation_id="t")
+    capped = understand("my budget is about forty quid, tops", fresh, vocab).slots
+    assert (capped.price_max, capped.product_type) == (4000, None)  # "tops" caps the budget here
+    assert understand("a watch for my sister, budget rm eighty only", fresh, vocab).slots.price_max == 8000
+    assert understand("firstly, a winter coat, guys'", fresh, vocab).slots.gender == "men"
+    assert understand("first off, black jeans for me, men's", fresh, vocab).slots.colours == ["black"]  # not off-white
+    worn_out = understand("my trainers have had it, got any running shoes for men", fresh, vocab).slots
+    assert worn_out.product_type == "running shoes"
+    two_lines = listed.model_copy(update={"last_line": LineRef(product_id=2, size="S"),
+                                          "cart": CartSummary(item_count=2, total_cents=3000, product_ids=[1, 2])})
+    assert understand("actually take his off, he'll buy them in town", two_lines, vocab).intent == Intent.remove_from_cart
+    necklace = DialogueState(conversation_id="t", shown=tees, filters=SearchFilters(category="jewellery", gender="women"))
+    assert understand("and my brother wants matching earrings too", necklace, vocab).slots.gender != "men"

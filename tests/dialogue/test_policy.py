@@ -725,3 +725,11 @@ async def test_a_pick_beyond_the_list_shown_is_said_not_dropped(engine_factory: 
     results, _ = await talk(engine_factory(), "men's kurtas", "the second one and the fifth one, both in medium")
     assert len(results[-1].cart.lines) == 1
     assert "I showed only three, so there is no fifth one." in results[-1].reply_text
+
+
+async def test_one_shoppers_line_is_swapped_and_taken_off_by_whose_it_is(engine_factory: Factory) -> None:
+    results, _ = await talk(engine_factory(), "black jeans for men", "my brother is a 32 and i'm a 30, we both want the first pair",
+                            "show him cheaper black jeans", "swap his for the second pair of these, still a 32")
+    lines = results[-1].cart.lines
+    assert sorted(ln.size for ln in lines) == ["30", "32"], results[-1].reply_text
+    assert len({ln.product_id for ln in lines}) == 2  # his line is the new pick, mine stays

@@ -176,8 +176,8 @@ _OWNED_COLOUR_RE = re.compile(rf"\b(?:(?:he|she|i|we|they)(?:s|ve| has| have)?|a
                               rf"\b(?:(?:he|she|i|we|they)(?:s|ve| has| have)?|already) (?:already )?(?:got|has|have|owns?) "
                               rf"(?:heaps|loads|lots|plenty|tons|a lot|enough|too much|so much) of ({COLOUR_ALT})\b|"
                               # "i've got way too much black stuff": that colour, owned in plenty
-                              rf"\b(?:got|has|have|own|owns) (?:way |far )?(?:too much|so much) ({COLOUR_ALT})(?: (?:stuff|things|clothes)\b|$|"
-                              r"(?= (?:already|as it is|at home)\b))|"
+                              rf"\b(?:got|has|have|own|owns) (?:way |far )?(?:too much|so much|enough) ({COLOUR_ALT})(?: (?:stuff|things|clothes)\b|\s*$|"
+                              r"(?= (?:already|as it is|at home|show|so|but|please|thanks)\b))|"
                               # "it's just grey i'm sick of": that colour, had enough of
                               rf"\b(?:its (?:just |only )?|just |only )({COLOUR_ALT}) (?:that )?(?:im|i am|were|we are|hes|shes|he is|she is) (?:really |just |so )?"
                               r"(?:sick|tired|bored) of\b")
@@ -194,6 +194,9 @@ _COLOUR_NOT_RE = re.compile(rf"\b({COLOUR_ALT}) (?:never|doesnt|does not|dont|do
                             r"my colou?r|her colou?r|his colou?r)\b(?: (?:on )?(?:me|her|him))?|"
                             # "red washes me out", "black's too harsh with his suit"
                             rf"\b({COLOUR_ALT}) (?:just |really |always )?(?:washes|wash) (?:me|her|him) out\b|"
+                            # "she's not really a black kind of person"
+                            rf"\bnot (?:really |much |exactly )?an? ({COLOUR_ALT}) (?:kind of|sort of|type of|kinda|sorta) "
+                            r"(?:person|girl|guy|woman|man|lady|bloke|gal)\b|"
                             # "not the plain white he always wears": what they wear already, not wanted again
                             rf"\bnot (?:the |his |her |that |those )?(?:plain |usual |same |boring )?({COLOUR_ALT})(?: ones?)? "
                             r"(?:he|she|they|i) (?:always|usually|normally|only|just) (?:wears?|has|gets|buys?)\b|"
@@ -548,6 +551,8 @@ _BARE_RECIPIENT_RE = re.compile(
     rf"\b({_alternation([w for w in RECIPIENT_GENDER if w not in _GENERIC_PEOPLE])})\b{_NOT_SHOPPED_FOR}")
 _TERSE_WORDS = 10
 # "my dad needs a shirt", "papa wants a kurta": the one the need is for
+_WANTS_MATCHING_RE = re.compile(rf"\b(?:my |our )?(?:{_RECIPIENT_ALT})s? (?:also |really )?(?:wants|says|thinks|would like) "
+                                rf"(?:some |a |an |the )?(?:\w+ )?(?:matching|to match)\b")
 _RECIPIENT_SUBJECT_RE = re.compile(
     rf"\b({_RECIPIENT_ALT})s? (?:really |also |just )?(?:wants|needs|would like|would love|"
     r"is after|has asked for|asked for|is looking for)\b(?! (?:me|us)\b)"  # "my wife wants me to get a shirt"
@@ -764,6 +769,7 @@ def extract_recipient(text: str) -> tuple[str | None, str]:
     gender, said_age = None, None
     group = None
     text = _FOR_LATER_RE.sub(BLANK, _WHOSE_RE.sub(r"\1 \2", _THEIR_GROWN_UP_RE.sub("the ", text)))  # "my girlfriend's dad" is a dad
+    text = _WANTS_MATCHING_RE.sub(BLANK, text)  # "and dad wants matching earrings": who wants them, not who wears them
     m = _chosen_recipient(text)
     if m is not None and not m.group(0).startswith("for") and FOR_MYSELF_RE.search(text):
         m = None  # "my niece is getting married and i need a dress for myself": the niece is the occasion
@@ -873,7 +879,7 @@ def extract_formality(text: str) -> tuple[str | None, str]:
 # ---------------------------------------------------------------- corrections and several requests
 _RESTART_RE = re.compile(
     r"^(.*?\S.*?)\s(?:no sorry|sorry no|no wait|wait no|sorry i mean|i mean|i meant|or rather|scratch that|scrap that|"
-    r"correction|no no|sorry)\s(.+)$"
+    r"correction|no no|sorry|whatever(?= (?:lets |just |ill |well )?(?:go with|do|get|take)\b))\s(.+)$"
 )
 
 
@@ -933,9 +939,14 @@ def _pronoun_turn(m: re.Match[str]) -> str:
     return f"for {named or ('him' if who in ('his', 'him') else 'her')}"
 
 
+# "a winter jacket, guys'": the department said after the kind
+_KIND_THEN_DEPARTMENT_RE = re.compile(rf"\b({TYPE_ALT}) (guys|blokes|gals)\b(?! (?:are|were|have|had|say|said|think)\b)")
+
+
 def whose_turn(text: str) -> str:
     """"papas first something in maroon" → "for papa something in maroon"; "guys shorts" → "mens shorts"."""
     text = _DEPARTMENT_WORD_RE.sub(lambda m: _DEPARTMENT_OF[m.group(1)], text)
+    text = _KIND_THEN_DEPARTMENT_RE.sub(lambda m: f"{m.group(1)} {_DEPARTMENT_OF[m.group(2)]}", text)
     text = _FIRST_FOR_RE.sub("for ", text)  # "first for my tatay, plain t-shirts": his turn first
     text = _PRONOUN_FIRST_RE.sub(_pronoun_turn, text)
     text = _WHOSE_KIND_RE.sub(lambda m: f"{m.group(1)} {m.group(3)} for my {m.group(2)}", text)
@@ -1031,6 +1042,9 @@ _CART_CUE_RE = re.compile(r"\b(?:first|second|third|fourth|fifth|last|1st|2nd|3r
 _SPLIT_AFTER_CART_RE = re.compile(
     r",?\s(?:and then|and now)\s|"  # "first one in XL, and then sports bras for me"
     r"\s(?:just |so |now )?(?=(?:check ?out|checkout)\b)|"  # "forget the wallet, just check out the watch"
+    # "i take the first one size s, she take the third one size m": a pick for each of them
+    r"\s(?:and )?(?=(?:she|he|they|my \w+) (?:take|takes|ll take|will take|wants|want|gets|get|ll have|will have|can have) "
+    r"the (?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\b)|"
     r"\s(?:ok|okay|right|so)? ?now (?=(?:for )?(?:him|her|them|me|my|his)\b)|"  # "add that. okay now him, he needs a kurta"
     r"\s(?:and|then|also|plus)\s(?=(?:now |then )?for (?:my|his|her|our) \w+ (?:\w+ ){0,12}?(?:needs?|wants?|would like|hed like|shed like|could use|could do with)\b)|"
     r"\s(?:and then|and also|and now|and|then|also|plus)\s(?=(?:now |then )?(?:"

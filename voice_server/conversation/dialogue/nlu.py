@@ -75,7 +75,7 @@ _IN_CART = r"(?: (?:in|from) (?:my|the) (?:cart|basket|bag|trolley)| (?:i|we) (?
 _SWAP_RE = re.compile(r"\b(?:swap|switch|change|exchange) (?:that|it|this|them|those) (?:for|to|with)\b|"
                       r"\binstead of (?:that|it|this)\b|\breplace (?:that|it|this) with\b|"
                       # "swap the white one out for the second one", "replace the one in my cart with the third"
-                      rf"\b(?:swap|switch|exchange|change|replace) (?:the (?:\w+ )?(?:one|ones|pair){_IN_CART}|mine)"
+                      rf"\b(?:swap|switch|exchange|change|replace) (?:the (?:\w+ )?(?:one|ones|pair){_IN_CART}|mine|his|hers|theirs)"
                       r"(?: out)? (?:for|with)\b|"
                       # "swap that tee for the second one rather": the line named by its kind, for a pick
                       r"\b(?:swap|switch|exchange|replace) (?:that|this|the|my) \w+(?: \w+)?(?: out)? (?:for|with) "
@@ -191,7 +191,8 @@ VIEW_CART = _rx(
 )
 REMOVE = _rx(
     r"\btake (?:the |that |those |these |it |them |my |his |her |our )?(?:[\w]+ ){0,3}?out\b(?! of stock)",
-    r"\btake (?:the|that|those|these) (?:[\w]+ ){0,3}?off\b(?! (?:the price|\d))",  # "take the heels off"
+    r"\btake (?:the|that|those|these|his|hers|her|mine|my) (?:[\w]+ ){0,3}?off\b(?! (?:the price|\d))",  # "take the heels off"
+    r"\btake (?:his|hers|mine) off\b",  # "actually take his off, he'll get them in the store"
     r"\bforget (?:about )?(?:the|that|those|these)\b(?! (?:colou?r|budget|price|brand|size)\b)",
     r"\b(?:scrap|ditch|bin) (?:the|those|these|it|them)\b(?! (?:colou?r|budget|price|brand|size|idea)\b)",
     r"\b(?:hata do|hatao|hata dena|nikal do|nikalo)\b",  # Hindi: "jeans hata do", take the jeans out
@@ -201,6 +202,8 @@ REMOVE = _rx(
 )
 ADD = _rx(
     r"(?<!dont )(?<!do not )\badd\b(?! up)",  # "these add up fast" is money
+    # "ok the second one, he's happy with that": a pick, and who it is for agrees
+    r"\b(?:first|second|third|fourth|last|1st|2nd|3rd|4th) (?:one|ones|pair)\b.* (?:happy|fine|good|sold) with (?:that|this|it)\b",
     r"\b(?:pop|stick|chuck|throw|put|place) (?:[\w ]{0,30}? )?(?:in|into|to|on) (?:my|the) (?:cart|basket|bag|order)\b",
     r"\b(?:pop|stick|chuck|throw|put|place) (?:[\w ]{0,30}? )?(?:in|into) (?:cart|basket)\b",  # "the second one can, put in cart"
     r"\b(?:pop|stick|chuck|throw|bung|put) (?:it|them|that|those|these|this|one|a pair|the \w+ (?:one|ones|pair|pairs)) in\b",
@@ -602,7 +605,7 @@ _TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
                             rf"\b(?:is|are) (?:the )?(?:strap|band|sole|lining|upper)s? (?:on |of )?(?:\w+ ){{0,3}}(?:metal|{_FIBRES})\b|"
                             rf"\b(?:strap|band|sole|lining|upper|bracelet|chain)s? (?:is|are) (?:\w+ ){{0,2}}(?:metal|steel|plastic|rubber|{_FIBRES})\b)")),
     ("feature", _FEATURE_RE),
-    ("includes", re.compile(r"\b(?:come|comes|sold|go) (?:with|together)\b|\bseparate(?:ly)?\b")),
+    ("includes", re.compile(r"\b(?:come|comes|sold|(?<!lets )(?<!ill )(?<!just )(?<!^)go) (?:with|together)\b|\bseparate(?:ly)?\b")),
     ("care", re.compile(r"\b(?:machine wash(?:able)?|washable|hand wash|wash (?:it|them|this|these|those)|how (?:do|should|can) (?:i|we|you) wash|dry clean|iron(?:ing)?|"
                         r"care instructions|shrinks?|shrinking|shrunk|in the wash)\b")),
     # "is the first pair actually for girls", "are they unisex or just for guys": whom it is sold for
@@ -840,7 +843,9 @@ def _split_sizes(text: str, line: LineRef | None) -> list[tuple[int, str]] | Non
     return parts
 
 
-_IS_THE_NUMBER_RE = re.compile(r"\b(?:is|s) the (\d{1,2}(?:\.5)?)\b")  # "ethan is the seven": a size
+# "ethan is the seven", "my brother is a 32": a size
+_IS_THE_NUMBER_RE = re.compile(r"\b(?:is|s) (?:the|an?) (\d{1,2}(?:\.5)?)\b(?! (?:dollars|bucks|quid|years?|yrs?|months?|"
+                               r"weeks?|days?|minutes?|hours?|of|pairs?|more|percent|year old)\b)")
 _OWNER_AFTER_RE = re.compile(r"^\s*(?:s |is |one |ones |pair )?(?:is |s )?for (?:(?:my|our|the|his|her) )?"
                              r"((?:little |big |older |younger |middle |eldest |youngest )?[a-z]+"
                              r"(?: one| (?!(?:and|the|for|in|is|please|then|so|too|as|but)\b)[a-z]+)?)")
@@ -857,6 +862,8 @@ _PRONOUN_OWNER = {"i": "me", "im": "me", "me": "me", "myself": "me", "he": "him"
 # how a later turn names the line of each kind of owner ("remove mine", "change his")
 _FOR_THE_TWO_RE = re.compile(r"\bfor (?:(?:my|our|his|her) )?([a-z]+) and (?:for )?(?:(?:my|our|his|her) )?([a-z]+)\b(?! §)")
 _OWNER_MENTION = {"me": r"\b(?:mine|my one|my pair|for me)\b", "him": r"\b(?:his|him)\b", "her": r"\b(?:hers|her)\b"}
+_PRONOUN_OF = {"men": _OWNER_MENTION["him"], "boys": _OWNER_MENTION["him"], "women": _OWNER_MENTION["her"],
+               "girls": _OWNER_MENTION["her"]}
 
 
 def _owner(word: str) -> str | None:
@@ -923,6 +930,8 @@ def _owned_line(text: str, state: DialogueState) -> tuple[str, str | None] | Non
                                                 else rf"\b{re.escape(whose)}s?\b")
         if m := re.search(mention, text):
             named.append((m.start(), key))
+        elif (said_as := _PRONOUN_OF.get(RECIPIENT_GENDER.get(whose, ""))) and (m := re.search(said_as, text)):
+            named.append((m.start(), key))  # "swap his for …" after "my brother is a 32": the brother's line
     if not named or len({key for _, key in named}) != len(named):
         return None
     product_id, size = min(named)[1].split(":", 1)
@@ -1051,8 +1060,7 @@ _COMPARES_RE = re.compile(r"\b(?:than|cheaper|dearer|pricier|better|vs|versus|co
 _BACK_TO_COUNT_RE = re.compile(r"\b(?:change|put|set|make) (?:it |that |them )?back to (one|two|three|\d)\b(?! (?:dollars|bucks|size))")
 _PUT_BACK_RE = re.compile(r"\b(?:put|add|stick|pop|throw|bring) (?:it|that|them|those|that one|the \w+ one) back\b")
 _SAME_KIND_OF_RE = re.compile(rf"\bsame (?:kind|type|sort|style) (?:of |as )?(?:\w+ )?(?:{meaning.TYPE_ALT})\b")
-_NOTHING_HEAVY_RE = re.compile(r"\b(?:nothing|not|none) (?:too |very |so |that )?(?:heavy|bulky|thick|padded)\b(?! (?:\w+ )?(?:on|with|in)\b)|"
-                               r"\b(?:light|lightweight|thin) (?:jacket|one|layer)\b")
+_NOTHING_HEAVY_RE = re.compile(r"\b(?:nothing|not|none) (?:too |very |so |that )?(?:heavy|bulky|thick|padded)\b(?! (?:\w+ )?(?:on|with|in)\b)")
 _NO_USE_RE = re.compile(r" (?:are|is|s|re) (?:pretty |totally |completely |just )?(?:pointless|useless|no (?:good|use)|a waste)\b")
 # "with a hood, i don't wanna be carrying an umbrella around": a thing not wanted, before the thing named
 _NOT_WANTED_BEFORE_RE = re.compile(r"\b(?:dont|do not|wont|will not|never|without|rather not|no need for)\b(?: \w+){0,5} $")
@@ -1163,8 +1171,12 @@ def _described_pair(text: str, state: DialogueState) -> str | None:
     return f"ordinal:{picked[0]},{picked[1]}" if len(picked) == 2 else None
 
 
+_NAME_WORD_AS = {"plain": "solid", "stripy": "striped", "flowery": "floral", "checky": "checked"}  # how names say it
+
+
 def _names_word(product: ShownProduct, word: str) -> bool:
     said = f"{product.name} {product.colour or ''}".lower()
+    word = _NAME_WORD_AS.get(word, word)  # "the plain pink one": named "Pink Solid Leggings"
     return any(re.search(rf"\b{re.escape(form)}", said) for form in {word, word.removesuffix("s"), word.removesuffix("es")})
 
 
@@ -1223,7 +1235,7 @@ _LAYER_UNDER_RE = re.compile(r"\b(?:room|space) (?:for|to (?:wear|fit|layer)) (?
                              rf"(?:wear|wears|wearing|layer|put) (?:it|them|that|one) over (?:a |an |my |his |her |your )?(?:\w+ )?"
                              rf"(?:{meaning.TYPE_ALT})\b")
 _OWNED_KIND_RE = re.compile(rf"\b(?:her|his|my|their|our) (?:new |old |wedding |party |prom )?({meaning.TYPE_ALT}) "
-                            r"(?:is|s|was|are|were|has|looks|will be)\b")
+                            r"(?:is|s|was|are|were|has|have|had|looks|will be)\b")
 
 
 # "i've still got the suit and the flights to sort out": something else to deal with, not asked for here
@@ -1235,14 +1247,15 @@ _STILL_TO_SORT_RE = re.compile(rf"\b(?:ive|i have|weve|we have|i|we) (?:still |a
 def _without_owned_kind(prepared: str, state: DialogueState) -> str:
     """"Silver or gold, her dress is a champagne colour" while heels are on screen: the dress is hers, not asked
     for; so is the suit of "i've still got the suit and the flights to sort out" while watches are."""
-    if state.filters.category is None:
-        return prepared
     for pattern in (_OWNED_KIND_RE, _STILL_TO_SORT_RE):
         if (owned := pattern.search(prepared)) is None:
             continue
         kinds = meaning.extract_types(owned.group(1))[0]
-        if kinds and kinds[0].category not in (None, state.filters.category):
-            prepared = f"{prepared[: owned.start(1)]}_{prepared[owned.end(1):]}"
+        without = f"{prepared[: owned.start(1)]}_{prepared[owned.end(1):]}"
+        if (kinds and state.filters.category is not None and kinds[0].category not in (None, state.filters.category)) or (
+                state.filters.category is None and meaning.extract_types(prepared[owned.end():])[0]):
+            # "my boots have finally given up, got any football boots": the ones asked for come after
+            prepared = without
     return prepared
 
 
@@ -2253,6 +2266,12 @@ def _lines_by_person(prepared: str, whole: Understanding, state: DialogueState) 
         return adds[0].model_copy(update={"then": adds[1:]})
     if state.line_owners and (owned := _owned_line(prepared, state)) is not None:
         owned_size, line_ref = owned
+        if (_SWAP_RE.search(prepared) and (pick := whole.slots.reference or "").startswith("ordinal:") and "," not in pick
+                and pick != line_ref):
+            # "ok swap his for the first one of these, still a 32": his line goes, the new pick comes in his size
+            out = Understanding(intent=Intent.remove_from_cart, confidence=0.8, slots=Slots(reference=line_ref, size=owned_size))
+            return out.model_copy(update={"then": [Understanding(intent=Intent.add_to_cart, confidence=0.8, slots=Slots(
+                reference=pick, size=whole.slots.size or owned_size))]})
         if whole.intent == Intent.remove_from_cart:  # "remove mine, only keep my brother's"
             return Understanding(intent=Intent.remove_from_cart, confidence=0.8,
                                  slots=Slots(reference=line_ref, size=owned_size))

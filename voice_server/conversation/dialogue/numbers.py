@@ -120,6 +120,7 @@ def normalise_text(text: str) -> str:
     t = _SIGNED.sub(lambda m: f" {m.group(2)} {_MONEY_SIGNS[m.group(1)]} ", t)
     t = re.sub(r"(\d)\s*%", r"\1 percent", t)
     t = re.sub(r"^k\b(?=\s*[,.!]?\s*[a-z])", "ok", t)  # texted "k pay"
+    t = re.sub(r"\bfirst off\s*[,:;.]", "firstly,", t)  # "first off, white t-shirts": not the first one, nor off-white
     t = _NO_COMMA_COLOUR.sub(r"\1 _ ", t)
     t = _NO_ENDS_SENTENCE.sub(r"\1 _ ", t)  # "actually no. flats": a no, then what is wanted (not "no flats")
     t = _NUMBER_ENDS_SENTENCE.sub(lambda m: f"{m.group(1) or m.group(2)} _ ", t)  # "he's nine. twenty bucks tops": an age, then a budget
@@ -277,6 +278,9 @@ def prepare(text: str) -> str:
     english = _COLOUR_WOULD.sub(r"\1 would", _FOR_WHOM_HINDI.sub(r"for my \1", english))
     digits = words_to_digits(_COUNT_IS_RE.sub(r"\1 is ", _PAIRED_PRICE.sub(_paired_price, _PAIRED_RANGE.sub(_paired_range, english))))
     digits = _TO_PAIRS.sub(r"\1 two ", digits)
+    # "budget rm fifty only", "below rs five hundred": a currency said before a number said in words
+    digits = _PREFIXED.sub(lambda m: f"{m.group(2)} {_PREFIX_CODE.get(m.group(1), m.group(1))}" if m.group(1) != "r" else m.group(0),
+                           digits)
     digits = _AND_A_HALF.sub(r"\1.5", digits)
     return _ISH.sub(r"around \1", _A_TON.sub("100", digits))
 

@@ -240,13 +240,13 @@ def extract_price(text: str) -> tuple[int | None, int | None, str | None, str]:
     if m and not re.search(_CUR, m.group(0)) and re.match(r"\s(?:\w+\s)?(?:ones|of (?:them|those|these)|pairs|already)\b",
                                                           text[m.end():]):
         m = None  # "he's got about a hundred blue ones": a count, not a budget
-    if m and re.search(r"\bbudget(?:s| is| of| s)?\s$", text[: m.start()]):
-        return None, _cents(m, 1), None, _blank(text, m)  # "my budget is about one fifty dirhams": at most that
     if m and (cap := re.match(r"\s(?:each\s)?(?:tops|max|maximum|at most|at the most)\b|"
                               r"\s(?:left|to spend|remaining|spare|in the kitty)\b|"  # "we've got about fifty dollars left"
                               r"\s(?:\w+\s)?(?:no|not|nothing) (?:more|over|above|higher)(?:\s(?:than\s)?(?:that|it))?(?!\s(?:than|expensive))\b",
                               text[m.end():])):  # "about 40, no more than that", "around eighty, not more"
         return None, _cents(m, 1), None, text[: m.start()] + BLANK + text[m.end() + cap.end():]  # "about 30 tops"
+    if m and re.search(r"\bbudget(?:s| is| of| s)?\s$", text[: m.start()]):
+        return None, _cents(m, 1), None, _blank(text, m)  # "my budget is about one fifty dirhams": at most that
     if m and not re.match(r"\s(?:cm|kg|kilos|inch|inches|foot|feet|pounds|lbs|months?|weeks?|years?|days?|hours?|minutes?)\b",
                           text[m.end() :]):  # not "about five months along"
         centre = _cents(m, 1)
@@ -405,7 +405,8 @@ _WAIST_LENGTH_RE = re.compile(
 )
 _SIZE_NUMBER_RE = re.compile(r"\b(?:size\s(?:to\s(?:a\s)?|uk\s|us\s|eu\s)?|uk\s|"
                              r"(?<!took\s)(?<!cost\s)(?<!gave\s)(?<!give\s)(?<!told\s)(?<!let\s)(?<!got\s)us\s|eu\s)(\d{1,2}(?:\.5)?)\b")  # not "it took us six shops"
-_SIZE_HOMOPHONE_RE = re.compile(rf"\bsize\s({'|'.join(_SIZE_HOMOPHONES)})\b(?!\s(?:an?\s)?(?:{_LETTER_ALT}|size|\d+)\b)")  # not "size to large", "to 34"
+_SIZE_HOMOPHONE_RE = re.compile(rf"\bsize\s({'|'.join(_SIZE_HOMOPHONES)})\b(?!\s(?:an?\s)?(?:{_LETTER_ALT}|size|\d+)\b)"
+                                r"(?!\s(?:her|him|me|my|his|them|us|the|our|your)\b)")  # not "size to large", "to 34", "l size for her"
 # "size m", "in m", "he wears l", "small size": a lone letter only after a size cue
 _SIZE_LETTER_RE = re.compile(rf"\b(?:size|in|wears|takes|hes an?|shes an?|im an?|hes|shes|size is|sizes|i take|i wear|"
                              rf"(?:change|switch|swap|move|bump)(?: it| that| them| those)?(?: up| down)? to|go (?:up|down) to|"
