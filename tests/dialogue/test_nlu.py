@@ -2148,3 +2148,16 @@ def test_two_shoppers_sports_and_budgets_each_mean_what_was_said(vocab: Vocabula
     assert understand("actually take his off, he'll buy them in town", two_lines, vocab).intent == Intent.remove_from_cart
     necklace = DialogueState(conversation_id="t", shown=tees, filters=SearchFilters(category="jewellery", gender="women"))
     assert understand("and my brother wants matching earrings too", necklace, vocab).slots.gender != "men"
+
+
+def test_needs_and_dress_rules_pick_the_kind(vocab: Vocabulary) -> None:
+    fresh = DialogueState(conversation_id="t")
+    easy = understand("my gran needs shoes she can slip her feet into, she can't bend anymore", fresh, vocab).slots
+    assert easy.product_type == "slip-ons"
+    laces = understand("shoes for my dad without laces, slip on type", fresh, vocab).slots
+    assert (laces.product_type, "slip-on" in (laces.exclude_words or ())) == ("slip-ons", False)
+    assert understand("a warm sweater for grandpa that opens at the front", fresh, vocab).slots.product_type == "cardigan"
+    assert understand("trousers for my uncle with an elastic waist please", fresh, vocab).slots.product_type == "track pants"
+    rule = understand("black shoes for my son, his school doesn't allow slip-ons", fresh, vocab).slots
+    assert "slip-on" in (rule.exclude_words or ()) and rule.product_type != "slip-ons"
+    assert understand("the card says black tie, what should a man wear", fresh, vocab).slots.product_type != "tie"

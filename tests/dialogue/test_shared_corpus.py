@@ -94,7 +94,7 @@ OWN_SETS = {
     "dev_everyday_aa.json": 148,  # 152/159
     "dev_everyday_ab.json": 152,  # 156/167
     "dev_everyday_ac.json": 151,  # 155/164
-    "dev_everyday_ad.json": 158,  # 162/183
+    "dev_everyday_ad.json": 159,  # 163/183
     "dev_everyday_ae.json": 157,  # 161/167
     "dev_everyday_af.json": 154,  # 158/165
     "dev_everyday_ag.json": 148,  # 152/155
@@ -153,7 +153,7 @@ OWN_SETS = {
     "dev_everyday_ch.json": 144,  # 148/161
     "dev_everyday_ci.json": 145,  # 149/165
     "dev_everyday_cj.json": 104,  # 108/124
-    "dev_everyday_ck.json": 125,  # 129/139
+    "dev_everyday_ck.json": 126,  # 130/139
     "dev_everyday_cl.json": 169,  # 173/181
     "dev_everyday_cm.json": 121,  # 125/136
     "dev_everyday_cn.json": 167,  # 171/183
@@ -181,7 +181,16 @@ OWN_SETS = {
     "dev_everyday_dj.json": 147,  # 151/153
     "dev_everyday_dk.json": 149,  # 153/154
     "dev_everyday_dl.json": 142,  # 146/160
-    "dev_everyday_dm.json": 137,  # 141/163
+    "dev_everyday_dm.json": 140,  # 144/163
+    "dev_everyday_dn.json": 118,  # 122/122
+    "dev_everyday_do.json": 151,  # 155/157
+    "dev_everyday_dp.json": 161,  # 165/172
+    "dev_everyday_dq.json": 132,  # 136/139
+    "dev_everyday_dr.json": 135,  # 139/149
+    "dev_everyday_ds.json": 159,  # 163/165
+    "dev_everyday_dt.json": 105,  # 109/138
+    "dev_everyday_du.json": 115,  # 119/154
+    "dev_everyday_dv.json": 135,  # 139/160
     "dev_budget_cart.json": 94,  # 98/124
     "dev_corrections.json": 99,  # 103/108
     "dev_events.json": 109,  # 113/122

@@ -58,7 +58,9 @@ _NEG_CUE = (
     r"(?:bored|sick|tired) of|fed up (?:of|with)|had enough of|(?:(?:im|hes|shes|were|theyre|i am|he is|she is) )?(?:so |totally |completely )?done with|(?:cant|cannot|can not|could never) (?:walk|run|move) in|"
     r"(?:wouldnt|would not|wont|will not) be (?:seen|caught) (?:dead )?(?:in|wearing)|"
     # "he refuses to wear blue", "she won't wear pink", "he never wears black"
-    r"(?:refuses?|refused|wont|will not|wouldnt|would not|doesnt|does not|dont|do not|never) (?:to )?wears?(?: anything)?)"
+    r"(?:refuses?|refused|wont|will not|wouldnt|would not|doesnt|does not|dont|do not|never) (?:to )?wears?(?: anything)?|"
+    # "the school doesn't allow slip-ons", "trainers aren't allowed": a rule against it
+    r"(?:doesnt|does not|dont|do not|wont|will not) (?:allow|permit)|(?:not|isnt|arent) allowed(?: to wear)?|banned)"
 )
 _NOT_EXCLUSION = re.compile(
     rf"\b(?:not|no) (?:that(?! into)|this|(?:those|these)(?! (?:{TYPE_ALT})\b)(?! (?!big|small)\w+ (?:ones|pairs|kinds?|types?)\b)|yet|now|right now|really(?! into)|sure|thanks|thank you|problem|worries|"
@@ -130,10 +132,12 @@ def _target(rest: str, vocab: Vocabulary, found: Exclusions) -> int:
     elif m := _DESCRIPTOR_AT.match(tail):
         found.stems += list(DESCRIPTOR_STEMS[m.group(0)])
         kind = _TYPE_AT.match(tail, m.end() + 1)
-        if kind and re.match(r" (?:sort|kind|type|style)\b", tail[kind.end():]):  # "not the sporty sweatshirt sort"
+        describes = m.group(0).endswith(("y", "ed", "al", "ic")) or m.group(0) in MATERIAL_WORDS
+        if kind and describes and re.match(r" (?:sort|kind|type|style)\b", tail[kind.end():]):
+            # "not the sporty sweatshirt sort" (not "without laces, slip on type": what is wanted instead)
             found.stems += list(descriptor_stems(kind.group(0)))
             return skip + kind.end()
-        if kind and (m.group(0).endswith(("y", "ed", "al", "ic")) or m.group(0) in MATERIAL_WORDS):
+        if kind and describes:
             return skip + kind.end()  # "i hate skinny jeans": the cut is ruled out, the jeans not asked for again
     else:
         lead_words = len(rest[:skip].split())  # kept: "the urban dog ones" names a make

@@ -1417,6 +1417,18 @@ _NEED_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:zero|0|no|any|some|proper) (?:winter|cold weather|snow|ski) (?:gear|kit|clothes|stuff)\b|\b(?:going to|gonna|will) freeze\b|"
                 r"\b(?:an? )?(?:extra |light |warm |warmer |little )?layer (?:i|he|she|to|for)\b"), "warm layer"),
 )
+# A need that picks the kind within the one named: shoes without laces, a sweater that opens at the
+# front, trousers with an elastic waist
+_NEED_NARROWS: tuple[tuple[re.Pattern[str], str, frozenset[str]], ...] = (
+    (re.compile(r"\b(?:slide|slip|shove|pop|push) (?:my|his|her|their|your|me|her) feet (?:in|into|straight in)\b|"
+                r"\b(?:no|without|none of (?:the|those)) (?:\w+ )?laces\b|\b(?:do|doing|tie|tying) up (?:the )?laces\b|"
+                r"\b(?:cant|cannot|can not|shouldnt|should not|not supposed to|wont be able to) bend\b"), "slip-ons",
+     frozenset({"shoes", "sneakers"})),
+    (re.compile(r"\bopens? (?:at|down|up|all the way down) the front\b|\bfront open(?:ing)?\b|\bopen (?:at )?the front\b|"
+                r"\b(?:over|past) (?:his|her|my|their) head\b"), "cardigan", frozenset({"sweater"})),
+    (re.compile(r"\belastic(?:ated)? waist|\bpull (?:them |it )?(?:up|on)\b|\bpull ?on\b|\bstretchy waist"), "track pants",
+     frozenset({"trousers", "pants"})),
+)
 _GYM_RE = re.compile(r"\b(?:(?:joined|join|joining|going to|hit|hitting|start|started|starting) (?:a |the )?gym|"
                      r"(?:for|to) (?:the |a )?(?:gym|workouts?|training|exercise|working out|yoga|pilates)|working out)\b")
 _WHAT_TO_WEAR_RE = re.compile(r"\bwhat (?:do|does|should|would|could|can|will|to)(?: (?:i|he|she|we|they|guys|men|women|girls|"
@@ -1697,6 +1709,9 @@ def extract_slots(text: str, vocab: Vocabulary, state: DialogueState) -> Slots:
             _WHAT_TO_WEAR_RE.search(said) and sx.extract_occasion(said)[0] in (None, "party", "office", "casual"))):
         # clothes to wear there, not a watch for it (a beach has its own, unless there's "nothing to wear")
         types = [PRODUCT_TYPES["outfit"]]  # "a first date on friday, what should i wear"
+    if len(types) == 1 and (need := next((kind for cue, kind, wider in _NEED_NARROWS
+                                          if types[0].name in wider and cue.search(said)), None)):
+        types = [PRODUCT_TYPES[need]]  # "shoes i can just slide my feet into": slip-ons
     category, stems, type_name = meaning.combine_types(meaning.narrowed(said, types), either=either)
     prefer = meaning.spoken_stem(said, types[0]) if len(types) == 1 else None
     if either and len(types) == 2 and types[0].category == types[1].category and len(

@@ -59,7 +59,7 @@ _DECIMAL_PRICE = re.compile(r"\b(\d+)\.(\d{2})\b")
 _TOO_COMMA_SIZE = re.compile(r"\btoo\s*[,.;!]\s*(?=(?:in\s)?(?:extra\s|x\s?|double\s)?(?:small|medium|large|xs|xl|xxl|size)\b)")
 _BLACK_TIE = re.compile(r"\bblack tie\b(?= (?:dinner|event|do|gala|party|wedding|affair|dress code|thing|function|ball|"
                         r"optional|night|evening|reception|invite|invitation|celebration|ceremony|only))|"
-                        r"\b(?:(?<=its )|(?<=is )|(?<=was ))black tie\b")  # "the gala is black tie": a dress code
+                        r"\b(?:(?<=its )|(?<=is )|(?<=was )|(?<=says )|(?<=said ))black tie\b")  # "the gala is black tie", "the invite says black tie"
 _NUMBER_WORD = rf"(?:\d+|{'|'.join([*UNITS, *TENS, *SCALES])})"
 # "the red one. 8": a size; "he's a size nine, sixty quid tops": a size, then a budget
 _NUMBER_ENDS_SENTENCE = re.compile(rf"\b(?!one\b)({_NUMBER_WORD})\s*[.!?;]\s+(?={_NUMBER_WORD}\b)|"
