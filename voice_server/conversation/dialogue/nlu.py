@@ -191,8 +191,8 @@ VIEW_CART = _rx(
 )
 REMOVE = _rx(
     r"\btake (?:the |that |those |these |it |them |my |his |her |our )?(?:[\w]+ ){0,3}?out\b(?! of stock)",
-    r"\btake (?:the|that|those|these|his|hers|her|mine|my) (?:[\w]+ ){0,3}?off\b(?! (?:the price|\d))",  # "take the heels off"
-    r"\btake (?:his|hers|mine) off\b",  # "actually take his off, he'll get them in the store"
+    # "take the heels off", "actually take his off, he'll get them in the store"
+    r"\btake (?:the|that|those|these|his|hers|her|mine|my) (?:[\w]+ ){0,3}?off\b(?! (?:the price|\d))",
     r"\bforget (?:about )?(?:the|that|those|these)\b(?! (?:colou?r|budget|price|brand|size)\b)",
     r"\b(?:scrap|ditch|bin) (?:the|those|these|it|them)\b(?! (?:colou?r|budget|price|brand|size|idea)\b)",
     r"\b(?:hata do|hatao|hata dena|nikal do|nikalo)\b",  # Hindi: "jeans hata do", take the jeans out
@@ -1420,7 +1420,7 @@ _NEED_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
 # A need that picks the kind within the one named: shoes without laces, a sweater that opens at the
 # front, trousers with an elastic waist
 _NEED_NARROWS: tuple[tuple[re.Pattern[str], str, frozenset[str]], ...] = (
-    (re.compile(r"\b(?:slide|slip|shove|pop|push) (?:my|his|her|their|your|me|her) feet (?:in|into|straight in)\b|"
+    (re.compile(r"\b(?:slide|slip|shove|pop|push) (?:my|his|her|their|your) feet (?:in|into|straight in)\b|"
                 r"\b(?:no|without|none of (?:the|those)) (?:\w+ )?laces\b|\b(?:do|doing|tie|tying) up (?:the )?laces\b|"
                 r"\b(?:cant|cannot|can not|shouldnt|should not|not supposed to|wont be able to) bend\b"), "slip-ons",
      frozenset({"shoes", "sneakers"})),
