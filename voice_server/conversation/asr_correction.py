@@ -225,6 +225,7 @@ def correct_transcript(text: str, lexicon: CorrectionLexicon) -> str:
     if lexicon._brand_index is not None:
         text = lexicon._brand_index.correct(text, lexicon)
     spans = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
+    words = [w.lower() for _, _, w in spans]
     out: list[str] = []
     cursor = 0
     i = 0
@@ -241,9 +242,9 @@ def correct_transcript(text: str, lexicon: CorrectionLexicon) -> str:
             if glued is not None:
                 replacement = " ".join(glued)
             else:
-                replacement = lexicon.nearest(word) or _slot_replacement(spans, i, text, lexicon)
+                replacement = lexicon.nearest(word) or _slot_replacement(spans, words, i, text, lexicon)
         elif replacement is None and len(word) >= MIN_WORD_CHARS and word.lower() not in lexicon._strong:
-            replacement = _slot_replacement(spans, i, text, lexicon)
+            replacement = _slot_replacement(spans, words, i, text, lexicon)
         if replacement is None:
             i += 1
             continue
@@ -256,16 +257,18 @@ def correct_transcript(text: str, lexicon: CorrectionLexicon) -> str:
     return "".join(out)
 
 
-def _slot_replacement(spans: list[tuple[int, int, str]], i: int, text: str, lexicon: CorrectionLexicon) -> str | None:
+def _slot_replacement(
+    spans: list[tuple[int, int, str]], words: list[str], i: int, text: str, lexicon: CorrectionLexicon
+) -> str | None:
     """A word where the sentence needs a catalog word, replaced by one that sounds alike.
 
     Three slots, each with its own bar: after "<product> and a", a product word within one sound
     edit ("a swimsuit and a captain" -> kaftan); right after a describer, a word outside Whisper's
     common words (sound code of three or more) that sounds exactly like a product word ("a lavender
-    nitrous" -> nightdress, never "black these" -> tees); and "in <word>" ending a request that names a product, a describer that
-    sounds exactly alike ("a floral skirt in beach" -> peach). Elsewhere "captain" stays a captain.
+    nitrous" -> nightdress, never "black these" -> tees); and "in <word>" ending a request that names a
+    product, a describer that sounds exactly alike ("a floral skirt in beach" -> peach). Elsewhere
+    "captain" stays a captain. ``words`` are the lower-cased words of ``spans``, made once per transcript.
     """
-    words = [w.lower() for _, _, w in spans]
 
     def joined(k: int) -> bool:  # words k-1 and k with no punctuation between them
         return k >= 1 and not text[spans[k - 1][1]:spans[k][0]].strip()

@@ -28,7 +28,7 @@ from commerce.models import MAX_LINE_QUANTITY
 from commerce.sizing.charts import ALPHA_SIZES, ONESIZE_CATEGORIES, SHOE_CATEGORIES, WAIST_CATEGORIES
 from voice_server.conversation.dialogue import meaning
 from voice_server.conversation.dialogue import slots as sx
-from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS, ORDINALS
+from voice_server.conversation.dialogue.lexicon import COLOUR_SYNONYMS, FILLER_WORDS, ORDINALS, STYLES
 from voice_server.conversation.dialogue.numbers import UNITS, normalise_text, prepare
 from voice_server.conversation.dialogue.references import (
     filed_in_colour,
@@ -1171,12 +1171,9 @@ def _described_pair(text: str, state: DialogueState) -> str | None:
     return f"ordinal:{picked[0]},{picked[1]}" if len(picked) == 2 else None
 
 
-_NAME_WORD_AS = {"plain": "solid", "stripy": "striped", "flowery": "floral", "checky": "checked"}  # how names say it
-
-
 def _names_word(product: ShownProduct, word: str) -> bool:
     said = f"{product.name} {product.colour or ''}".lower()
-    word = _NAME_WORD_AS.get(word, word)  # "the plain pink one": named "Pink Solid Leggings"
+    word = STYLES.get(word, word)  # "the plain pink one": named "Pink Solid Leggings"
     return any(re.search(rf"\b{re.escape(form)}", said) for form in {word, word.removesuffix("s"), word.removesuffix("es")})
 
 
@@ -1251,11 +1248,10 @@ def _without_owned_kind(prepared: str, state: DialogueState) -> str:
         if (owned := pattern.search(prepared)) is None:
             continue
         kinds = meaning.extract_types(owned.group(1))[0]
-        without = f"{prepared[: owned.start(1)]}_{prepared[owned.end(1):]}"
         if (kinds and state.filters.category is not None and kinds[0].category not in (None, state.filters.category)) or (
                 state.filters.category is None and meaning.extract_types(prepared[owned.end():])[0]):
             # "my boots have finally given up, got any football boots": the ones asked for come after
-            prepared = without
+            prepared = f"{prepared[: owned.start(1)]}_{prepared[owned.end(1):]}"
     return prepared
 
 
